@@ -1,0 +1,16 @@
+//! Tandem's IPLD state.
+//!
+//! - [`blockstore`]: the stores blocks live in (memory, redb on disk, a write buffer).
+//! - [`state_tree`]: the HAMT of actor records with a journaled cache for nested rollback.
+//! - [`slots`]: per-actor slot storage (32-byte words in a KAMT).
+//! - [`links`], [`car`], [`gc`]: walking the DAG, CAR files, mark-and-sweep collection.
+
+pub mod actor;
+pub mod init_state;
+pub mod slots;
+pub mod state_tree;
+
+pub use actor::{ActorID, ActorRecord};
+pub use init_state::InitState;
+pub use slots::{Word, ZERO_WORD};
+pub use state_tree::{SlotWrite, StateRoot, StateTree};

@@ -1,0 +1,616 @@
+//! The state tree: a HAMT of actor records keyed by ID, with a journaled cache in front.
+//!
+//! Everything a message may change before it commits goes through [`StateTree`]: actor records,
+//! address registrations, slot storage, transient storage and the per-message access sets.
+//! Each change pushes an undo entry on one journal, so a failed call frame is rolled back by
+//! popping the journal to the length it had when the frame began (revm's approach; ref-fvm
+//! keeps one undo log per cache instead).
+//!
+//! Invariants:
+//! - Outside a transaction the cache and the journal agree with the last flush plus the changes
+//!   of committed frames; `flush` refuses to run inside a transaction.
+//! - The HAMT is only written by `flush`. Reads fall through the cache to the HAMT.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{Context, anyhow, bail};
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::tuple::*;
+use fvm_ipld_encoding::{CborStore, DAG_CBOR};
+use fvm_ipld_hamt::{BytesKey, Hamt};
+use fvm_shared::address::{Address, Payload};
+use multihash_codetable::Code;
+
+use crate::actor::{ActorID, ActorRecord};
+use crate::init_state::InitState;
+use crate::slots::{SlotKey, SlotValue, Word, ZERO_WORD, open_slot_map, read_slot};
+
+/// HAMT bit width of the actor map and of the Init actor's address map.
+pub const HAMT_BIT_WIDTH: u32 = 5;
+/// The Init actor's ID.
+pub const INIT_ACTOR_ID: ActorID = 1;
+/// Version of the state-root layout.
+pub const STATE_TREE_VERSION: u64 = 1;
+
+/// The block a state root CID points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize_tuple, Deserialize_tuple)]
+pub struct StateRoot {
+    pub version: u64,
+    pub actors: Cid,
+}
+
+/// What a slot write saw, for gas rules that depend on the history of the slot (EIP-2200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotWrite {
+    /// The value at the start of the current message.
+    pub original: Word,
+    /// The value just before this write.
+    pub present: Word,
+    /// True when this was the first access to the slot in this message.
+    pub was_cold: bool,
+}
+
+#[derive(Debug, Clone)]
+struct CachedSlot {
+    /// The value in the flushed KAMT.
+    persisted: Word,
+    /// The value at the start of the current message.
+    original: Word,
+    current: Word,
+}
+
+/// One undo entry. Applying it restores what was there before the change.
+#[derive(Debug)]
+enum Undo {
+    Actor(ActorID, Option<CachedActor>),
+    Resolved(Address),
+    Slot((ActorID, Word), Option<CachedSlot>),
+    Transient((ActorID, Word), Option<Word>),
+    WarmAddress([u8; 20]),
+    WarmSlot((ActorID, Word)),
+    WarmActor(ActorID),
+    Refund(i64),
+    Created(ActorID),
+    Destructed(ActorID),
+}
+
+#[derive(Debug, Clone)]
+struct CachedActor {
+    record: Option<ActorRecord>,
+    dirty: bool,
+}
+
+/// The journaled world state over a blockstore.
+pub struct StateTree<BS> {
+    store: BS,
+    actors_root: Cid,
+    actors: HashMap<ActorID, CachedActor>,
+    resolved: HashMap<Address, ActorID>,
+    slots: HashMap<(ActorID, Word), CachedSlot>,
+    transient: HashMap<(ActorID, Word), Word>,
+    warm_addresses: HashSet<[u8; 20]>,
+    warm_slots: HashSet<(ActorID, Word)>,
+    warm_actors: HashSet<ActorID>,
+    refund: i64,
+    created: HashSet<ActorID>,
+    destructed: Vec<ActorID>,
+    journal: Vec<Undo>,
+    checkpoints: Vec<usize>,
+}
+
+impl<BS: Blockstore> StateTree<BS> {
+    /// An empty tree (no actors at all; genesis creates the built-ins).
+    pub fn new(store: BS) -> anyhow::Result<Self> {
+        let mut hamt: Hamt<&BS, ActorRecord, BytesKey> =
+            Hamt::new_with_bit_width(&store, HAMT_BIT_WIDTH);
+        let actors_root = hamt.flush()?;
+        Ok(Self::with_root(store, actors_root))
+    }
+
+    /// Opens the tree at a state root.
+    pub fn load(store: BS, root: &Cid) -> anyhow::Result<Self> {
+        let state_root: StateRoot = store
+            .get_cbor(root)
+            .context("reading state root")?
+            .ok_or_else(|| anyhow!("state root {root} not found in the store"))?;
+        if state_root.version != STATE_TREE_VERSION {
+            bail!("unsupported state tree version {}", state_root.version);
+        }
+        Ok(Self::with_root(store, state_root.actors))
+    }
+
+    fn with_root(store: BS, actors_root: Cid) -> Self {
+        Self {
+            store,
+            actors_root,
+            actors: HashMap::new(),
+            resolved: HashMap::new(),
+            slots: HashMap::new(),
+            transient: HashMap::new(),
+            warm_addresses: HashSet::new(),
+            warm_slots: HashSet::new(),
+            warm_actors: HashSet::new(),
+            refund: 0,
+            created: HashSet::new(),
+            destructed: Vec::new(),
+            journal: Vec::new(),
+            checkpoints: Vec::new(),
+        }
+    }
+
+    pub fn store(&self) -> &BS {
+        &self.store
+    }
+
+    // ---- actors -------------------------------------------------------------------------
+
+    /// The actor with this ID, if it exists.
+    pub fn get_actor(&mut self, id: ActorID) -> anyhow::Result<Option<ActorRecord>> {
+        if let Some(cached) = self.actors.get(&id) {
+            return Ok(cached.record.clone());
+        }
+        let hamt: Hamt<&BS, ActorRecord, BytesKey> =
+            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
+        let record = hamt.get(&id_key(id))?.cloned();
+        // Filling the cache is not a change, so it is not journaled.
+        self.actors.insert(
+            id,
+            CachedActor {
+                record: record.clone(),
+                dirty: false,
+            },
+        );
+        Ok(record)
+    }
+
+    /// Creates or replaces an actor record.
+    pub fn set_actor(&mut self, id: ActorID, record: ActorRecord) {
+        let prev = self.actors.insert(
+            id,
+            CachedActor {
+                record: Some(record),
+                dirty: true,
+            },
+        );
+        self.journal.push(Undo::Actor(id, prev));
+    }
+
+    /// Removes an actor and its slot storage.
+    pub fn delete_actor(&mut self, id: ActorID) {
+        let prev = self.actors.insert(
+            id,
+            CachedActor {
+                record: None,
+                dirty: true,
+            },
+        );
+        self.journal.push(Undo::Actor(id, prev));
+        let keys: Vec<_> = self.slots.keys().filter(|k| k.0 == id).copied().collect();
+        for key in keys {
+            let prev = self.slots.remove(&key);
+            self.journal.push(Undo::Slot(key, prev));
+        }
+    }
+
+    /// Applies `f` to an existing actor's record.
+    pub fn mutate_actor<R>(
+        &mut self,
+        id: ActorID,
+        f: impl FnOnce(&mut ActorRecord) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        let mut record = self
+            .get_actor(id)?
+            .ok_or_else(|| anyhow!("actor f0{id} does not exist"))?;
+        let out = f(&mut record)?;
+        self.set_actor(id, record);
+        Ok(out)
+    }
+
+    // ---- addresses ----------------------------------------------------------------------
+
+    /// Resolves any address to an actor ID, if one is assigned.
+    pub fn lookup_id(&mut self, addr: &Address) -> anyhow::Result<Option<ActorID>> {
+        if let Payload::ID(id) = addr.payload() {
+            return Ok(Some(*id));
+        }
+        if let Some(id) = self.resolved.get(addr) {
+            return Ok(Some(*id));
+        }
+        let init = self.init_state()?;
+        let map: Hamt<&BS, u64, BytesKey> =
+            Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
+        let found = map.get(&BytesKey(addr.to_bytes()))?.copied();
+        if let Some(id) = found {
+            // A read-through cache fill: the mapping is already persisted, so no undo entry.
+            self.resolved.insert(*addr, id);
+        }
+        Ok(found)
+    }
+
+    /// Assigns the next actor ID to `addr` (a robust or delegated address).
+    pub fn register_new_address(&mut self, addr: &Address) -> anyhow::Result<ActorID> {
+        if matches!(addr.payload(), Payload::ID(_)) {
+            bail!("cannot register an ID address");
+        }
+        let mut init_record = self
+            .get_actor(INIT_ACTOR_ID)?
+            .ok_or_else(|| anyhow!("the Init actor is missing"))?;
+        let mut init: InitState = self.read_cbor(&init_record.state)?;
+        let id = init.next_id;
+        let mut map: Hamt<&BS, u64, BytesKey> =
+            Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
+        if map.get(&BytesKey(addr.to_bytes()))?.is_some() {
+            bail!("address {addr} is already registered");
+        }
+        map.set(BytesKey(addr.to_bytes()), id)?;
+        init.address_map = map.flush()?;
+        init.next_id += 1;
+        init_record.state = self.store.put_cbor(&init, Code::Blake2b256)?;
+        self.set_actor(INIT_ACTOR_ID, init_record);
+        self.resolved.insert(*addr, id);
+        self.journal.push(Undo::Resolved(*addr));
+        Ok(id)
+    }
+
+    /// The Init actor's current state.
+    pub fn init_state(&mut self) -> anyhow::Result<InitState> {
+        let record = self
+            .get_actor(INIT_ACTOR_ID)?
+            .ok_or_else(|| anyhow!("the Init actor is missing"))?;
+        self.read_cbor(&record.state)
+    }
+
+    fn read_cbor<T: serde::de::DeserializeOwned>(&self, cid: &Cid) -> anyhow::Result<T> {
+        self.store
+            .get_cbor(cid)?
+            .ok_or_else(|| anyhow!("block {cid} not found"))
+    }
+
+    // ---- slot storage -------------------------------------------------------------------
+
+    fn load_slot(&mut self, id: ActorID, key: &Word) -> anyhow::Result<&mut CachedSlot> {
+        if !self.slots.contains_key(&(id, *key)) {
+            let root = self.get_actor(id)?.and_then(|a| a.kv_root);
+            let value = read_slot(&self.store, root.as_ref(), key)?;
+            self.slots.insert(
+                (id, *key),
+                CachedSlot {
+                    persisted: value,
+                    original: value,
+                    current: value,
+                },
+            );
+        }
+        Ok(self.slots.get_mut(&(id, *key)).expect("inserted above"))
+    }
+
+    /// Reads a slot and marks it warm. Returns the value and whether it was cold.
+    pub fn slot_get(&mut self, id: ActorID, key: &Word) -> anyhow::Result<(Word, bool)> {
+        let value = self.load_slot(id, key)?.current;
+        let was_cold = self.warm_slot(id, key);
+        Ok((value, was_cold))
+    }
+
+    /// Writes a slot (zero deletes it) and marks it warm.
+    pub fn slot_set(&mut self, id: ActorID, key: &Word, value: &Word) -> anyhow::Result<SlotWrite> {
+        let entry = self.load_slot(id, key)?;
+        let prev = entry.clone();
+        let write = SlotWrite {
+            original: entry.original,
+            present: entry.current,
+            was_cold: false,
+        };
+        entry.current = *value;
+        self.journal.push(Undo::Slot((id, *key), Some(prev)));
+        let was_cold = self.warm_slot(id, key);
+        Ok(SlotWrite { was_cold, ..write })
+    }
+
+    /// The value a slot had at the start of the current message.
+    pub fn slot_original(&mut self, id: ActorID, key: &Word) -> anyhow::Result<Word> {
+        Ok(self.load_slot(id, key)?.original)
+    }
+
+    fn warm_slot(&mut self, id: ActorID, key: &Word) -> bool {
+        let was_cold = self.warm_slots.insert((id, *key));
+        if was_cold {
+            self.journal.push(Undo::WarmSlot((id, *key)));
+        }
+        was_cold
+    }
+
+    // ---- transient storage (EIP-1153) ---------------------------------------------------
+
+    pub fn transient_get(&self, id: ActorID, key: &Word) -> Word {
+        self.transient.get(&(id, *key)).copied().unwrap_or(ZERO_WORD)
+    }
+
+    pub fn transient_set(&mut self, id: ActorID, key: &Word, value: &Word) {
+        let prev = if *value == ZERO_WORD {
+            self.transient.remove(&(id, *key))
+        } else {
+            self.transient.insert((id, *key), *value)
+        };
+        self.journal.push(Undo::Transient((id, *key), prev));
+    }
+
+    // ---- per-message access tracking ----------------------------------------------------
+
+    /// Marks a 20-byte Ethereum address warm (EIP-2929). Returns true if it was cold.
+    pub fn warm_address(&mut self, addr: [u8; 20]) -> bool {
+        let was_cold = self.warm_addresses.insert(addr);
+        if was_cold {
+            self.journal.push(Undo::WarmAddress(addr));
+        }
+        was_cold
+    }
+
+    pub fn is_address_warm(&self, addr: &[u8; 20]) -> bool {
+        self.warm_addresses.contains(addr)
+    }
+
+    /// Marks an actor as accessed in this message. Returns true on the first access, which is
+    /// when the VM charges for loading the actor.
+    pub fn warm_actor(&mut self, id: ActorID) -> bool {
+        let first = self.warm_actors.insert(id);
+        if first {
+            self.journal.push(Undo::WarmActor(id));
+        }
+        first
+    }
+
+    /// Adds to (or, if negative, takes from) the message's gas refund counter.
+    pub fn add_refund(&mut self, delta: i64) {
+        self.journal.push(Undo::Refund(self.refund));
+        self.refund += delta;
+    }
+
+    pub fn refund(&self) -> i64 {
+        self.refund
+    }
+
+    /// Records that an actor was created by the current message (EIP-6780).
+    pub fn mark_created(&mut self, id: ActorID) {
+        if self.created.insert(id) {
+            self.journal.push(Undo::Created(id));
+        }
+    }
+
+    pub fn created_in_message(&self, id: ActorID) -> bool {
+        self.created.contains(&id)
+    }
+
+    /// Schedules an actor for deletion when the message ends.
+    pub fn mark_destructed(&mut self, id: ActorID) {
+        if !self.destructed.contains(&id) {
+            self.destructed.push(id);
+            self.journal.push(Undo::Destructed(id));
+        }
+    }
+
+    pub fn is_destructed(&self, id: ActorID) -> bool {
+        self.destructed.contains(&id)
+    }
+
+    // ---- transactions -------------------------------------------------------------------
+
+    pub fn begin_transaction(&mut self) {
+        self.checkpoints.push(self.journal.len());
+    }
+
+    /// Ends the innermost transaction, undoing its changes when `revert` is set.
+    pub fn end_transaction(&mut self, revert: bool) -> anyhow::Result<()> {
+        let mark = self
+            .checkpoints
+            .pop()
+            .ok_or_else(|| anyhow!("no transaction to end"))?;
+        if revert {
+            self.revert_to(mark);
+        } else if self.checkpoints.is_empty() {
+            // Committed at the outermost level: nothing can undo these any more.
+            self.journal.clear();
+        }
+        Ok(())
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        !self.checkpoints.is_empty()
+    }
+
+    fn revert_to(&mut self, mark: usize) {
+        while self.journal.len() > mark {
+            match self.journal.pop().expect("length checked") {
+                Undo::Actor(id, prev) => match prev {
+                    Some(prev) => {
+                        self.actors.insert(id, prev);
+                    }
+                    None => {
+                        self.actors.remove(&id);
+                    }
+                },
+                Undo::Resolved(addr) => {
+                    self.resolved.remove(&addr);
+                }
+                Undo::Slot(key, prev) => match prev {
+                    Some(prev) => {
+                        self.slots.insert(key, prev);
+                    }
+                    None => {
+                        self.slots.remove(&key);
+                    }
+                },
+                Undo::Transient(key, prev) => match prev {
+                    Some(prev) => {
+                        self.transient.insert(key, prev);
+                    }
+                    None => {
+                        self.transient.remove(&key);
+                    }
+                },
+                Undo::WarmAddress(addr) => {
+                    self.warm_addresses.remove(&addr);
+                }
+                Undo::WarmSlot(key) => {
+                    self.warm_slots.remove(&key);
+                }
+                Undo::WarmActor(id) => {
+                    self.warm_actors.remove(&id);
+                }
+                Undo::Refund(prev) => self.refund = prev,
+                Undo::Created(id) => {
+                    self.created.remove(&id);
+                }
+                Undo::Destructed(id) => self.destructed.retain(|d| *d != id),
+            }
+        }
+    }
+
+    /// Ends a message: deletes the actors it self-destructed and forgets everything that only
+    /// lives for one message (access sets, transient storage, refunds, the created set).
+    /// Returns the IDs of the deleted actors.
+    pub fn end_message(&mut self) -> anyhow::Result<Vec<ActorID>> {
+        if self.in_transaction() {
+            bail!("end_message inside a transaction");
+        }
+        let destructed = std::mem::take(&mut self.destructed);
+        for id in &destructed {
+            self.delete_actor(*id);
+        }
+        self.journal.clear();
+        self.transient.clear();
+        self.warm_addresses.clear();
+        self.warm_slots.clear();
+        self.warm_actors.clear();
+        self.refund = 0;
+        self.created.clear();
+        for slot in self.slots.values_mut() {
+            slot.original = slot.current;
+        }
+        Ok(destructed)
+    }
+
+    // ---- flush --------------------------------------------------------------------------
+
+    /// Writes every dirty slot and actor into the HAMTs and returns the new state root.
+    pub fn flush(&mut self) -> anyhow::Result<Cid> {
+        if self.in_transaction() {
+            bail!("cannot flush the state tree inside a transaction");
+        }
+        self.flush_slots()?;
+        let mut hamt: Hamt<&BS, ActorRecord, BytesKey> =
+            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
+        let mut dirty: Vec<_> = self
+            .actors
+            .iter_mut()
+            .filter(|(_, c)| c.dirty)
+            .map(|(id, c)| {
+                c.dirty = false;
+                (*id, c.record.clone())
+            })
+            .collect();
+        // Sorted so that the HAMT sees the same sequence of operations on every run.
+        dirty.sort_by_key(|(id, _)| *id);
+        for (id, record) in dirty {
+            match record {
+                Some(record) => {
+                    hamt.set(id_key(id), record)?;
+                }
+                None => {
+                    hamt.delete(&id_key(id))?;
+                }
+            }
+        }
+        self.actors_root = hamt.flush()?;
+        self.journal.clear();
+        let root = StateRoot {
+            version: STATE_TREE_VERSION,
+            actors: self.actors_root,
+        };
+        Ok(self.store.put_cbor(&root, Code::Blake2b256)?)
+    }
+
+    fn flush_slots(&mut self) -> anyhow::Result<()> {
+        let mut by_actor: HashMap<ActorID, Vec<(Word, Word)>> = HashMap::new();
+        for ((id, key), slot) in self.slots.iter_mut() {
+            if slot.current != slot.persisted {
+                by_actor.entry(*id).or_default().push((*key, slot.current));
+                slot.persisted = slot.current;
+            }
+        }
+        let mut actors: Vec<_> = by_actor.into_iter().collect();
+        actors.sort_by_key(|(id, _)| *id);
+        for (id, mut writes) in actors {
+            let Some(mut record) = self.get_actor(id)? else {
+                continue; // deleted since the write
+            };
+            writes.sort();
+            let mut map = open_slot_map(&self.store, record.kv_root.as_ref())?;
+            for (key, value) in writes {
+                if value == ZERO_WORD {
+                    map.delete(&SlotKey(key))?;
+                } else {
+                    map.set(SlotKey(key), SlotValue(value))?;
+                }
+            }
+            record.kv_root = if map.is_empty() {
+                None
+            } else {
+                Some(map.flush()?)
+            };
+            self.actors.insert(
+                id,
+                CachedActor {
+                    record: Some(record),
+                    dirty: true,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Visits every actor in the flushed tree (call `flush` first to include pending changes).
+    pub fn for_each_actor(
+        &self,
+        mut f: impl FnMut(ActorID, &ActorRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let hamt: Hamt<&BS, ActorRecord, BytesKey> =
+            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
+        hamt.for_each(|k, v| {
+            let id = id_from_key(k)?;
+            f(id, v)
+        })?;
+        Ok(())
+    }
+
+    /// Visits every non-zero slot of an actor in the flushed tree.
+    pub fn for_each_slot(
+        &self,
+        record: &ActorRecord,
+        mut f: impl FnMut(&Word, &Word) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let map = open_slot_map(&self.store, record.kv_root.as_ref())?;
+        map.for_each(|k, v| f(&k.0, &v.0))?;
+        Ok(())
+    }
+}
+
+/// Actor map key: the ID address bytes, as Filecoin does.
+fn id_key(id: ActorID) -> BytesKey {
+    BytesKey(Address::new_id(id).to_bytes())
+}
+
+fn id_from_key(key: &BytesKey) -> anyhow::Result<ActorID> {
+    let addr = Address::from_bytes(&key.0)?;
+    match addr.payload() {
+        Payload::ID(id) => Ok(*id),
+        _ => bail!("actor map key is not an ID address"),
+    }
+}
+
+/// Stores a DAG-CBOR value and returns its CID (blake2b-256).
+pub fn put_cbor<BS: Blockstore, T: serde::Serialize>(store: &BS, value: &T) -> anyhow::Result<Cid> {
+    let cid = store.put_cbor(value, Code::Blake2b256)?;
+    debug_assert_eq!(cid.codec(), DAG_CBOR);
+    Ok(cid)
+}
