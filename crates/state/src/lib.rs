@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod init_state;
+pub mod links;
 pub mod slots;
 pub mod state_tree;
 

@@ -1,0 +1,452 @@
+//! The call manager: one stack of frames for a message, whatever runtimes the frames use.
+//!
+//! Invariants:
+//! - Every frame runs inside a state-tree transaction. A frame that exits non-zero, runs out
+//!   of gas or fails a pre-check is rolled back with everything it did, in every runtime, and
+//!   its events are dropped.
+//! - Depth: the top-level frame is depth 0; no frame runs deeper than [`MAX_CALL_DEPTH`]
+//!   (so at most 1025 frames, as on Ethereum).
+//! - Gas: each frame may get a sub-limit; running out of it stops that frame only, with
+//!   `SYS_OUT_OF_GAS`, unless the caller is out of gas too.
+
+use anyhow::anyhow;
+use cid::Cid;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::tuple::*;
+use fvm_shared::address::{Address, Payload};
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::StampedEvent;
+use tandem_state::ActorRecord;
+
+use crate::ActorID;
+use crate::builtin::{BuiltinCode, METHOD_CONSTRUCTOR, METHOD_SEND};
+use crate::gas::{Gas, GasTracker};
+use crate::kernel::{
+    CallOutcome, CreateRequest, DelegateRequest, ExecutionError, InvocationContext, KResult,
+    SendRequest, syscall_error,
+};
+use crate::kernel_impl::DefaultKernel;
+use crate::machine::Machine;
+
+/// The deepest a frame may run (the top-level frame is depth 0).
+pub const MAX_CALL_DEPTH: u32 = 1024;
+
+/// Per-message facts every frame shares.
+#[derive(Debug, Clone)]
+pub struct MessageOrigin {
+    pub origin: ActorID,
+    pub nonce: u64,
+    pub gas_price: TokenAmount,
+}
+
+pub struct CallManager<'m> {
+    pub machine: &'m mut Machine,
+    pub gas: GasTracker,
+    pub origin: MessageOrigin,
+    pub events: Vec<StampedEvent>,
+    /// Depth of the frame running now; `None` before the top-level frame starts.
+    depth: Option<u32>,
+}
+
+/// One frame to run.
+struct Frame {
+    ctx: InvocationContext,
+    params: Option<IpldBlock>,
+    gas_limit: Option<Gas>,
+}
+
+impl<'m> CallManager<'m> {
+    pub fn new(machine: &'m mut Machine, gas_limit: Gas, origin: MessageOrigin) -> Self {
+        Self {
+            machine,
+            gas: GasTracker::new(gas_limit),
+            origin,
+            events: Vec::new(),
+            depth: None,
+        }
+    }
+
+    pub fn depth(&self) -> u32 {
+        self.depth.unwrap_or(0)
+    }
+
+    fn next_depth(&self) -> KResult<u32> {
+        let next = self.depth.map_or(0, |d| d + 1);
+        if next > MAX_CALL_DEPTH {
+            return syscall_error(ErrorNumber::LimitExceeded, "call depth exceeded");
+        }
+        Ok(next)
+    }
+
+    /// Sends a message from `from` (the top-level sender, or the current frame's receiver).
+    pub fn send(
+        &mut self,
+        from: ActorID,
+        req: SendRequest,
+        caller_read_only: bool,
+    ) -> KResult<CallOutcome> {
+        let read_only = req.read_only || caller_read_only;
+        if read_only && !req.value.is_zero() {
+            return syscall_error(
+                ErrorNumber::ReadOnly,
+                "cannot send value in a read-only frame",
+            );
+        }
+        let depth = self.next_depth()?;
+        self.with_transaction(req.gas_limit, |cm| {
+            let to = match cm.resolve_or_create_receiver(&req.to, &req.value, read_only)? {
+                Some(id) => id,
+                // Nothing lives there and nothing was sent: as on Ethereum, a no-op success.
+                None => return Ok(None),
+            };
+            cm.transfer(from, to, &req.value)?;
+            if req.method == METHOD_SEND {
+                return Ok(None);
+            }
+            let code = cm.actor(to)?.code;
+            let frame = Frame {
+                ctx: InvocationContext {
+                    caller: from,
+                    origin: cm.origin.origin,
+                    receiver: to,
+                    method: req.method,
+                    value_received: req.value.clone(),
+                    nonce: cm.origin.nonce,
+                    read_only,
+                    gas_price: cm.origin.gas_price.clone(),
+                    code,
+                    depth,
+                },
+                params: req.params,
+                gas_limit: None,
+            };
+            cm.run_frame(frame).map(Some)
+        })
+    }
+
+    /// Runs other code against `receiver`'s state (EVM DELEGATECALL / CALLCODE).
+    pub fn delegate_call(
+        &mut self,
+        receiver: ActorID,
+        req: DelegateRequest,
+        caller_read_only: bool,
+    ) -> KResult<CallOutcome> {
+        let depth = self.next_depth()?;
+        self.with_transaction(req.gas_limit, |cm| {
+            let frame = Frame {
+                ctx: InvocationContext {
+                    caller: req.caller,
+                    origin: cm.origin.origin,
+                    receiver,
+                    method: req.method,
+                    value_received: req.apparent_value,
+                    nonce: cm.origin.nonce,
+                    read_only: req.read_only || caller_read_only,
+                    gas_price: cm.origin.gas_price.clone(),
+                    code: req.code,
+                    depth,
+                },
+                params: req.params,
+                gas_limit: None,
+            };
+            cm.run_frame(frame).map(Some)
+        })
+    }
+
+    /// Creates an actor at an f410 address and runs its constructor, in one frame.
+    pub fn create(
+        &mut self,
+        from: ActorID,
+        req: CreateRequest,
+        caller_read_only: bool,
+    ) -> KResult<CallOutcome> {
+        if caller_read_only {
+            return syscall_error(
+                ErrorNumber::ReadOnly,
+                "cannot create an actor in a read-only frame",
+            );
+        }
+        let depth = self.next_depth()?;
+        let mut created = None;
+        let mut outcome = self.with_transaction(req.gas_limit, |cm| {
+            let id = cm.create_at_delegated(&req.delegated_address, req.code)?;
+            created = Some(id);
+            cm.transfer(from, id, &req.value)?;
+            let frame = Frame {
+                ctx: InvocationContext {
+                    caller: from,
+                    origin: cm.origin.origin,
+                    receiver: id,
+                    method: METHOD_CONSTRUCTOR,
+                    value_received: req.value.clone(),
+                    nonce: cm.origin.nonce,
+                    read_only: false,
+                    gas_price: cm.origin.gas_price.clone(),
+                    code: req.code,
+                    depth,
+                },
+                params: req.params,
+                gas_limit: None,
+            };
+            cm.run_frame(frame).map(Some)
+        })?;
+        if outcome.is_success() {
+            outcome.created = created;
+        }
+        Ok(outcome)
+    }
+
+    /// Runs `f` in a transaction under an optional gas sub-limit, turning its result into a
+    /// [`CallOutcome`]. `Ok(None)` means success with no code run.
+    fn with_transaction(
+        &mut self,
+        gas_limit: Option<Gas>,
+        f: impl FnOnce(&mut Self) -> KResult<Option<CallOutcome>>,
+    ) -> KResult<CallOutcome> {
+        let gas_before = self.gas.used();
+        let events_before = self.events.len();
+        if let Some(limit) = gas_limit {
+            self.gas.push_limit(limit);
+        }
+        self.machine.state.begin_transaction();
+        let result = f(self);
+        let (revert, result) = match result {
+            Ok(Some(outcome)) => (!outcome.is_success(), Ok(outcome)),
+            Ok(None) => (
+                false,
+                Ok(CallOutcome {
+                    exit_code: ExitCode::OK,
+                    return_data: None,
+                    gas_used: Gas::ZERO,
+                    created: None,
+                }),
+            ),
+            Err(ExecutionError::OutOfGas) => (
+                true,
+                Ok(CallOutcome {
+                    exit_code: ExitCode::SYS_OUT_OF_GAS,
+                    return_data: None,
+                    gas_used: Gas::ZERO,
+                    created: None,
+                }),
+            ),
+            Err(e) => (true, Err(e)),
+        };
+        if revert {
+            self.events.truncate(events_before);
+        }
+        let ended = self.machine.state.end_transaction(revert);
+        if gas_limit.is_some() {
+            self.gas.pop_limit();
+        }
+        ended?;
+        let mut outcome = result?;
+        outcome.gas_used = self.gas.used() - gas_before;
+        // Out of gas in a sub-limit is the callee's failure; out of gas for the caller too
+        // stops the caller.
+        if outcome.exit_code == ExitCode::SYS_OUT_OF_GAS && !self.gas.available().is_positive() {
+            return Err(ExecutionError::OutOfGas);
+        }
+        Ok(outcome)
+    }
+
+    fn run_frame(&mut self, frame: Frame) -> KResult<CallOutcome> {
+        let runtime = self.machine.runtimes.find(&frame.ctx.code).ok_or_else(|| {
+            ExecutionError::Syscall(
+                ErrorNumber::NotFound,
+                format!("no runtime runs code {}", frame.ctx.code),
+            )
+        })?;
+        if let Some(limit) = frame.gas_limit {
+            self.gas.push_limit(limit);
+        }
+        let saved_depth = self.depth.replace(frame.ctx.depth);
+        let receiver = frame.ctx.receiver;
+        self.machine.state.warm_actor(receiver);
+        let result = {
+            let mut kernel = DefaultKernel::new(self, frame.ctx, frame.params);
+            runtime.invoke(&mut kernel)
+        };
+        self.depth = saved_depth;
+        if frame.gas_limit.is_some() {
+            self.gas.pop_limit();
+        }
+        let ret = match result {
+            Ok(ret) => ret,
+            Err(ExecutionError::Syscall(number, msg)) => {
+                tracing::debug!(
+                    receiver,
+                    ?number,
+                    msg,
+                    "actor aborted on an unhandled syscall error"
+                );
+                crate::runtime::InvokeReturn::exit(syscall_exit_code(number), None)
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(CallOutcome {
+            exit_code: ret.exit_code,
+            return_data: ret.data,
+            gas_used: Gas::ZERO,
+            created: None,
+        })
+    }
+
+    // ---- state helpers ------------------------------------------------------------------
+
+    pub fn actor(&mut self, id: ActorID) -> KResult<ActorRecord> {
+        self.machine.state.get_actor(id)?.ok_or_else(|| {
+            ExecutionError::Syscall(ErrorNumber::NotFound, format!("actor f0{id} not found"))
+        })
+    }
+
+    /// Moves value between two existing actors.
+    pub fn transfer(&mut self, from: ActorID, to: ActorID, value: &TokenAmount) -> KResult<()> {
+        if value.is_zero() {
+            return Ok(());
+        }
+        if value.is_negative() {
+            return syscall_error(ErrorNumber::IllegalArgument, "negative value");
+        }
+        let mut sender = self.actor(from)?;
+        if &sender.balance < value {
+            return syscall_error(
+                ErrorNumber::InsufficientFunds,
+                format!(
+                    "f0{from} has {} but sends {}",
+                    sender.balance.atto(),
+                    value.atto()
+                ),
+            );
+        }
+        if from == to {
+            return Ok(());
+        }
+        let mut receiver = self.actor(to)?;
+        sender.balance -= value;
+        receiver.balance += value;
+        self.machine.state.set_actor(from, sender);
+        self.machine.state.set_actor(to, receiver);
+        Ok(())
+    }
+
+    /// Resolves a receiver. Unknown key addresses get an account and unknown f410 addresses a
+    /// placeholder, but only when value arrives; otherwise `None`.
+    fn resolve_or_create_receiver(
+        &mut self,
+        to: &Address,
+        value: &TokenAmount,
+        read_only: bool,
+    ) -> KResult<Option<ActorID>> {
+        if let Some(id) = self.machine.state.lookup_id(to)? {
+            if self.machine.state.get_actor(id)?.is_some() {
+                return Ok(Some(id));
+            }
+            if matches!(to.payload(), Payload::ID(_)) {
+                return syscall_error(ErrorNumber::NotFound, format!("actor {to} not found"));
+            }
+        }
+        let code = match to.payload() {
+            Payload::Secp256k1(_) | Payload::BLS(_) => BuiltinCode::Account,
+            Payload::Delegated(_) => BuiltinCode::Placeholder,
+            _ => return syscall_error(ErrorNumber::NotFound, format!("actor {to} not found")),
+        };
+        if value.is_zero() && code == BuiltinCode::Placeholder {
+            return Ok(None);
+        }
+        if read_only {
+            return syscall_error(
+                ErrorNumber::ReadOnly,
+                "cannot create an actor in a read-only frame",
+            );
+        }
+        let id = match code {
+            BuiltinCode::Account => self.new_actor(code.cid(), Some(*to), None)?,
+            _ => self.new_actor(code.cid(), None, Some(*to))?,
+        };
+        if code == BuiltinCode::Account {
+            // The account's state records its key address.
+            let state = self.put_cbor(&AccountStateRef { address: *to })?;
+            self.machine.state.mutate_actor(id, |a| {
+                a.state = state;
+                Ok(())
+            })?;
+        }
+        Ok(Some(id))
+    }
+
+    /// Creates a fresh actor record, registering its addresses.
+    pub fn new_actor(
+        &mut self,
+        code: Cid,
+        robust: Option<Address>,
+        delegated: Option<Address>,
+    ) -> KResult<ActorID> {
+        let id = match (robust, delegated) {
+            (Some(addr), _) | (None, Some(addr)) => {
+                self.machine.state.register_new_address(&addr)?
+            }
+            (None, None) => return Err(anyhow!("a new actor needs an address").into()),
+        };
+        if let (Some(_), Some(d)) = (robust, delegated) {
+            self.register_alias(&d, id)?;
+        }
+        let record = ActorRecord::new(code, self.machine.empty_object, delegated);
+        self.machine.state.set_actor(id, record);
+        self.machine.state.mark_created(id);
+        Ok(id)
+    }
+
+    fn register_alias(&mut self, _addr: &Address, _id: ActorID) -> KResult<()> {
+        // An actor with both a robust and a delegated address is looked up by the robust one;
+        // the delegated one is stored on the record. Nothing else to register.
+        Ok(())
+    }
+
+    /// The actor an f410 create lands on: a new one, or an existing placeholder taken over.
+    fn create_at_delegated(&mut self, addr: &Address, code: Cid) -> KResult<ActorID> {
+        if let Some(id) = self.machine.state.lookup_id(addr)?
+            && let Some(mut record) = self.machine.state.get_actor(id)?
+        {
+            if BuiltinCode::from_cid(&record.code) != Some(BuiltinCode::Placeholder) {
+                return syscall_error(
+                    ErrorNumber::Forbidden,
+                    format!("an actor already exists at {addr}"),
+                );
+            }
+            record.code = code;
+            record.state = self.machine.empty_object;
+            self.machine.state.set_actor(id, record);
+            self.machine.state.mark_created(id);
+            return Ok(id);
+        }
+        self.new_actor(code, None, Some(*addr))
+    }
+
+    pub fn put_cbor<T: serde::Serialize>(&self, value: &T) -> KResult<Cid> {
+        Ok(tandem_state::state_tree::put_cbor(
+            self.machine.store(),
+            value,
+        )?)
+    }
+}
+
+/// The state of an Account actor: its key address. Shared with the actors crate.
+#[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
+pub struct AccountStateRef {
+    pub address: Address,
+}
+
+/// The exit code of a frame that stopped on a syscall error it did not handle.
+pub fn syscall_exit_code(number: ErrorNumber) -> ExitCode {
+    match number {
+        ErrorNumber::InsufficientFunds => ExitCode::SYS_INSUFFICIENT_FUNDS,
+        ErrorNumber::NotFound => ExitCode::USR_NOT_FOUND,
+        ErrorNumber::IllegalArgument => ExitCode::USR_ILLEGAL_ARGUMENT,
+        ErrorNumber::Forbidden => ExitCode::USR_FORBIDDEN,
+        ErrorNumber::ReadOnly => ExitCode::USR_READ_ONLY,
+        ErrorNumber::Serialization | ErrorNumber::IllegalCodec => ExitCode::USR_SERIALIZATION,
+        _ => ExitCode::USR_UNSPECIFIED,
+    }
+}

@@ -1,0 +1,363 @@
+//! The executor applies messages to the machine: checks, gas prepayment, the call, refund,
+//! burn and receipt.
+//!
+//! Invariant: a message either is rejected before execution and changes nothing, or it is
+//! applied, which always bumps the sender's nonce and charges gas, whatever the call did.
+
+use anyhow::Context;
+use cid::Cid;
+use fvm_ipld_amt::Amt;
+use fvm_ipld_encoding::RawBytes;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::StampedEvent;
+
+use crate::ActorID;
+use crate::builtin::{BURNT_FUNDS_ACTOR_ID, BuiltinCode, SYSTEM_ACTOR_ID};
+use crate::call_manager::{CallManager, MessageOrigin, syscall_exit_code};
+use crate::gas::{Gas, PRICE_LIST};
+use crate::kernel::{CallOutcome, ExecutionError, SendRequest};
+use crate::machine::Machine;
+use crate::message::{ApplyRet, GasOutputs, Message, Receipt, SignedMessage};
+
+/// Bit width of the events AMT in receipts.
+const EVENTS_AMT_BITWIDTH: u32 = 5;
+
+pub struct Executor {
+    pub machine: Machine,
+}
+
+/// The result of running a call with gas accounting, before fees are settled.
+pub struct CallRun {
+    pub outcome: CallOutcome,
+    pub events: Vec<StampedEvent>,
+    pub gas_used: Gas,
+    pub refund_counter: i64,
+    pub failure: Option<String>,
+}
+
+impl Executor {
+    pub fn new(machine: Machine) -> Self {
+        Self { machine }
+    }
+
+    /// Verifies the signature, then applies.
+    pub fn apply_signed(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
+        if let Err(e) = msg.verify() {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_INVALID,
+                format!("bad signature: {e}"),
+            ));
+        }
+        self.apply_message(&msg.message)
+    }
+
+    /// Applies a message whose signature was checked (or that needs none).
+    pub fn apply_message(&mut self, msg: &Message) -> anyhow::Result<ApplyRet> {
+        let inclusion = PRICE_LIST.message_inclusion(msg.params.len());
+        if Gas::new(msg.gas_limit) < inclusion {
+            return Ok(rejected(
+                ExitCode::SYS_OUT_OF_GAS,
+                format!(
+                    "gas limit {} is below the inclusion cost {inclusion}",
+                    msg.gas_limit
+                ),
+            ));
+        }
+        let base_fee = self.machine.network.base_fee.clone();
+        if msg.gas_fee_cap < base_fee {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_STATE_INVALID,
+                format!(
+                    "fee cap {} is below the base fee {}",
+                    msg.gas_fee_cap.atto(),
+                    base_fee.atto()
+                ),
+            ));
+        }
+        let state = &mut self.machine.state;
+        let Some(sender_id) = state.lookup_id(&msg.from)? else {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_INVALID,
+                format!("sender {} not found", msg.from),
+            ));
+        };
+        let Some(mut sender) = state.get_actor(sender_id)? else {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_INVALID,
+                format!("sender {} not found", msg.from),
+            ));
+        };
+        if !BuiltinCode::from_cid(&sender.code).is_some_and(BuiltinCode::is_account) {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_INVALID,
+                format!("sender {} is not an account", msg.from),
+            ));
+        }
+        if sender.sequence != msg.sequence {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_STATE_INVALID,
+                format!(
+                    "nonce {} does not match the expected {}",
+                    msg.sequence, sender.sequence
+                ),
+            ));
+        }
+        let prepaid = &msg.gas_fee_cap * msg.gas_limit;
+        if sender.balance < prepaid {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_STATE_INVALID,
+                format!(
+                    "balance {} cannot pay for gas {}",
+                    sender.balance.atto(),
+                    prepaid.atto()
+                ),
+            ));
+        }
+        // Applied from here on: the nonce and the prepayment stick even if the call fails.
+        sender.balance -= &prepaid;
+        sender.sequence += 1;
+        state.set_actor(sender_id, sender);
+
+        let origin = MessageOrigin {
+            origin: sender_id,
+            nonce: msg.sequence,
+            gas_price: effective_gas_price(&base_fee, &msg.gas_fee_cap, &msg.gas_premium),
+        };
+        let params = (!msg.params.is_empty()).then(|| IpldBlock {
+            codec: fvm_ipld_encoding::CBOR,
+            data: msg.params.to_vec(),
+        });
+        let request = SendRequest {
+            to: msg.to,
+            method: msg.method_num,
+            params,
+            value: msg.value.clone(),
+            gas_limit: None,
+            read_only: false,
+        };
+        let run = self.run_call(
+            Gas::new(msg.gas_limit),
+            inclusion,
+            origin,
+            sender_id,
+            request,
+        )?;
+        let premium = effective_premium(&base_fee, &msg.gas_fee_cap, &msg.gas_premium);
+        self.settle(sender_id, prepaid, &base_fee, &premium, msg.gas_limit, run)
+    }
+
+    /// Runs one top-level call under a fresh gas tracker and ends the message.
+    pub fn run_call(
+        &mut self,
+        gas_limit: Gas,
+        intrinsic: Gas,
+        origin: MessageOrigin,
+        from: ActorID,
+        request: SendRequest,
+    ) -> anyhow::Result<CallRun> {
+        let mut cm = CallManager::new(&mut self.machine, gas_limit, origin);
+        let charged = cm.gas.charge(intrinsic);
+        let result = match charged {
+            Ok(()) => cm.send(from, request, false),
+            Err(e) => Err(e.into()),
+        };
+        let gas_used = cm.gas.used();
+        let events = std::mem::take(&mut cm.events);
+        let (outcome, failure) = match result {
+            Ok(outcome) => {
+                let failure =
+                    (!outcome.is_success()).then(|| format!("exit code {}", outcome.exit_code));
+                (outcome, failure)
+            }
+            Err(e) => {
+                let (exit_code, reason) = top_level_exit(&e);
+                if matches!(e, ExecutionError::Fatal(_)) {
+                    tracing::error!("message aborted: {e}");
+                }
+                (
+                    CallOutcome {
+                        exit_code,
+                        return_data: None,
+                        gas_used,
+                        created: None,
+                    },
+                    Some(reason),
+                )
+            }
+        };
+        let success = outcome.is_success();
+        let refund_counter = self.machine.state.refund();
+        self.machine.state.end_message()?;
+        Ok(CallRun {
+            outcome,
+            events: if success { events } else { Vec::new() },
+            gas_used,
+            refund_counter,
+            failure,
+        })
+    }
+
+    /// Splits the prepayment into burn, tip and refund, and builds the receipt.
+    pub fn settle(
+        &mut self,
+        sender_id: ActorID,
+        prepaid: TokenAmount,
+        base_fee: &TokenAmount,
+        premium: &TokenAmount,
+        gas_limit: u64,
+        run: CallRun,
+    ) -> anyhow::Result<ApplyRet> {
+        let used = run.gas_used.round_up().min(gas_limit);
+        // Refunds are capped at a fifth of the gas used (EIP-3529).
+        let gas_refunded = (run.refund_counter.max(0) as u64).min(used / 5);
+        let gas_used = used - gas_refunded;
+        let base_fee_burn = base_fee * gas_used;
+        let miner_tip = premium * gas_used;
+        let refund = &prepaid - &base_fee_burn - &miner_tip;
+        let coinbase = self.machine.network.coinbase;
+        self.credit(sender_id, &refund)?;
+        self.credit(BURNT_FUNDS_ACTOR_ID, &base_fee_burn)?;
+        self.credit_address(&coinbase, &miner_tip)?;
+        let events_root = events_root(&self.machine, &run.events)?;
+        let return_data = run
+            .outcome
+            .return_data
+            .map(|b| RawBytes::new(b.data))
+            .unwrap_or_default();
+        Ok(ApplyRet {
+            receipt: Receipt {
+                exit_code: run.outcome.exit_code,
+                return_data,
+                gas_used,
+                events_root,
+            },
+            events: run.events,
+            gas: GasOutputs {
+                base_fee_burn,
+                miner_tip,
+                refund,
+                gas_refunded,
+            },
+            failure: run.failure,
+            applied: true,
+        })
+    }
+
+    fn credit(&mut self, id: ActorID, amount: &TokenAmount) -> anyhow::Result<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        self.machine.state.mutate_actor(id, |a| {
+            a.balance += amount;
+            Ok(())
+        })
+    }
+
+    /// Credits an address, creating an account or placeholder for it if needed.
+    fn credit_address(&mut self, addr: &Address, amount: &TokenAmount) -> anyhow::Result<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let origin = MessageOrigin {
+            origin: SYSTEM_ACTOR_ID,
+            nonce: 0,
+            gas_price: TokenAmount::default(),
+        };
+        // Paid from the system actor after crediting it, so a new account can be created the
+        // usual way.
+        self.credit(SYSTEM_ACTOR_ID, amount)?;
+        let mut cm = CallManager::new(&mut self.machine, Gas::new(u64::MAX / 2), origin);
+        let request = SendRequest {
+            to: *addr,
+            method: crate::builtin::METHOD_SEND,
+            params: None,
+            value: amount.clone(),
+            gas_limit: None,
+            read_only: false,
+        };
+        let out = cm
+            .send(SYSTEM_ACTOR_ID, request, false)
+            .map_err(|e| anyhow::anyhow!("paying {addr}: {e}"))?;
+        anyhow::ensure!(
+            out.is_success(),
+            "paying {addr} failed with {}",
+            out.exit_code
+        );
+        self.machine
+            .state
+            .end_message()
+            .context("ending the fee payment")?;
+        Ok(())
+    }
+
+    /// Flushes the state and returns the new root.
+    pub fn flush(&mut self) -> anyhow::Result<Cid> {
+        self.machine.flush()
+    }
+}
+
+fn rejected(exit_code: ExitCode, reason: String) -> ApplyRet {
+    ApplyRet {
+        receipt: Receipt {
+            exit_code,
+            return_data: RawBytes::default(),
+            gas_used: 0,
+            events_root: None,
+        },
+        events: Vec::new(),
+        gas: GasOutputs::default(),
+        failure: Some(reason),
+        applied: false,
+    }
+}
+
+fn top_level_exit(e: &ExecutionError) -> (ExitCode, String) {
+    match e {
+        ExecutionError::OutOfGas => (ExitCode::SYS_OUT_OF_GAS, "out of gas".into()),
+        ExecutionError::Syscall(ErrorNumber::NotFound, msg) => {
+            (ExitCode::SYS_INVALID_RECEIVER, msg.clone())
+        }
+        ExecutionError::Syscall(ErrorNumber::InsufficientFunds, msg) => {
+            (ExitCode::SYS_INSUFFICIENT_FUNDS, msg.clone())
+        }
+        ExecutionError::Syscall(n, msg) => (syscall_exit_code(*n), msg.clone()),
+        ExecutionError::Fatal(err) => (ExitCode::SYS_ASSERTION_FAILED, format!("{err:#}")),
+    }
+}
+
+/// What one gas costs the sender: the base fee plus the premium, capped by the fee cap.
+pub fn effective_gas_price(
+    base_fee: &TokenAmount,
+    fee_cap: &TokenAmount,
+    premium: &TokenAmount,
+) -> TokenAmount {
+    base_fee + effective_premium(base_fee, fee_cap, premium)
+}
+
+pub fn effective_premium(
+    base_fee: &TokenAmount,
+    fee_cap: &TokenAmount,
+    premium: &TokenAmount,
+) -> TokenAmount {
+    let headroom = fee_cap - base_fee;
+    if &headroom < premium {
+        headroom
+    } else {
+        premium.clone()
+    }
+}
+
+/// The AMT root of a message's events, or `None` when there are none.
+pub fn events_root(machine: &Machine, events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let mut amt = Amt::new_with_bit_width(machine.store(), EVENTS_AMT_BITWIDTH);
+    for (i, event) in events.iter().enumerate() {
+        amt.set(i as u64, event.clone())?;
+    }
+    Ok(Some(amt.flush()?))
+}

@@ -1,0 +1,313 @@
+//! The kernel: what a running actor may ask of the VM, as a list of small op traits.
+//!
+//! One kernel exists per invocation. Runtimes (built-in Rust actors, the EVM, native WASM)
+//! see only `dyn Kernel`, never the call manager behind it.
+//!
+//! Pricing rule: kernel ops are *unpriced* primitives. Each runtime prices its own surface:
+//! the EVM charges Ethereum's schedule inside revm, the WASM syscall layer charges the
+//! [`PriceList`](crate::gas::PriceList) per syscall, built-in actors charge explicitly with
+//! [`GasOps::charge_gas`]. This keeps EVM frames at exact Ethereum gas while native code pays
+//! Tandem's calibrated prices.
+
+use cid::Cid;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::MethodNum;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::ActorEvent;
+use tandem_state::{SlotWrite, Word};
+
+use crate::ActorID;
+use crate::gas::{Gas, OutOfGas};
+use crate::store::VmStore;
+
+/// Why a kernel op failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutionError {
+    /// The invocation's gas is exhausted; the frame must stop.
+    #[error("out of gas")]
+    OutOfGas,
+    /// The op was refused; the actor may handle this and carry on.
+    #[error("syscall error {0:?}: {1}")]
+    Syscall(ErrorNumber, String),
+    /// A bug or a broken store: the whole message fails.
+    #[error("fatal: {0:#}")]
+    Fatal(anyhow::Error),
+}
+
+impl From<OutOfGas> for ExecutionError {
+    fn from(_: OutOfGas) -> Self {
+        ExecutionError::OutOfGas
+    }
+}
+
+impl From<anyhow::Error> for ExecutionError {
+    fn from(e: anyhow::Error) -> Self {
+        ExecutionError::Fatal(e)
+    }
+}
+
+pub type KResult<T> = Result<T, ExecutionError>;
+
+/// Shorthand for a refused op.
+pub fn syscall_error<T>(number: ErrorNumber, msg: impl Into<String>) -> KResult<T> {
+    Err(ExecutionError::Syscall(number, msg.into()))
+}
+
+/// Who called whom with what.
+#[derive(Debug, Clone)]
+pub struct InvocationContext {
+    /// The immediate caller.
+    pub caller: ActorID,
+    /// The account that signed the top-level message.
+    pub origin: ActorID,
+    /// The actor whose state this frame runs against.
+    pub receiver: ActorID,
+    pub method: MethodNum,
+    /// The value the caller sent (for a delegate call, the value the original call carried).
+    pub value_received: TokenAmount,
+    /// The top-level message's nonce.
+    pub nonce: u64,
+    /// No state changes, value transfers or events are allowed in this frame.
+    pub read_only: bool,
+    /// The gas price the origin pays (Ethereum's GASPRICE).
+    pub gas_price: TokenAmount,
+    /// The code running in this frame (differs from the receiver's for delegate calls).
+    pub code: Cid,
+    /// 0 for the top-level frame.
+    pub depth: u32,
+}
+
+/// The block and chain a message executes in.
+#[derive(Debug, Clone)]
+pub struct NetworkContext {
+    pub chain_id: u64,
+    pub epoch: i64,
+    pub timestamp: u64,
+    pub base_fee: TokenAmount,
+    pub block_gas_limit: u64,
+    /// Receives the gas premium (Ethereum's COINBASE).
+    pub coinbase: Address,
+    /// Ethereum's PREVRANDAO; also the seed of `randomness`.
+    pub prev_randao: [u8; 32],
+    pub blob_base_fee: TokenAmount,
+    /// Blob versioned hashes of the current (Ethereum) transaction.
+    pub blob_hashes: Vec<[u8; 32]>,
+}
+
+impl Default for NetworkContext {
+    fn default() -> Self {
+        Self {
+            chain_id: 31337,
+            epoch: 0,
+            timestamp: 0,
+            base_fee: TokenAmount::from_atto(1_000_000_000u64),
+            block_gas_limit: 30_000_000,
+            coinbase: Address::new_id(crate::builtin::REWARD_ACTOR_ID),
+            prev_randao: [0; 32],
+            blob_base_fee: TokenAmount::from_atto(1u64),
+            blob_hashes: Vec::new(),
+        }
+    }
+}
+
+/// What the kernel knows of another actor.
+#[derive(Debug, Clone)]
+pub struct ActorInfo {
+    pub id: ActorID,
+    pub code: Cid,
+    pub state: Cid,
+    pub sequence: u64,
+    pub balance: TokenAmount,
+    pub delegated_address: Option<Address>,
+}
+
+/// A send to another actor.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    pub to: Address,
+    pub method: MethodNum,
+    pub params: Option<IpldBlock>,
+    pub value: TokenAmount,
+    /// At most this much gas for the callee; `None` means all that is left.
+    pub gas_limit: Option<Gas>,
+    pub read_only: bool,
+}
+
+/// Runs another actor's code against the current receiver's state (EVM DELEGATECALL and
+/// CALLCODE). No value moves.
+#[derive(Debug, Clone)]
+pub struct DelegateRequest {
+    pub code: Cid,
+    /// The caller the code sees.
+    pub caller: ActorID,
+    /// The value the code sees.
+    pub apparent_value: TokenAmount,
+    pub method: MethodNum,
+    pub params: Option<IpldBlock>,
+    pub gas_limit: Option<Gas>,
+    pub read_only: bool,
+}
+
+/// Creates an actor at a delegated (f410) address and runs its constructor in one frame.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    pub delegated_address: Address,
+    pub code: Cid,
+    /// Constructor parameters (for the EVM: the init code).
+    pub params: Option<IpldBlock>,
+    pub value: TokenAmount,
+    pub gas_limit: Option<Gas>,
+}
+
+/// The outcome of a send, delegate call or create.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub exit_code: ExitCode,
+    pub return_data: Option<IpldBlock>,
+    pub gas_used: Gas,
+    /// The created actor (creates only, on success).
+    pub created: Option<ActorID>,
+}
+
+impl CallOutcome {
+    pub fn is_success(&self) -> bool {
+        self.exit_code.is_success()
+    }
+}
+
+/// Result of a self-destruct (EIP-6780 semantics).
+#[derive(Debug, Clone)]
+pub struct SelfDestructOutcome {
+    /// The balance moved (or burnt).
+    pub moved: TokenAmount,
+    /// The actor was created in this message and will be deleted when it ends.
+    pub deleted: bool,
+}
+
+/// Message and invocation context.
+pub trait MessageOps {
+    fn context(&self) -> &InvocationContext;
+    fn network(&self) -> &NetworkContext;
+    /// The parameters this invocation received.
+    fn params(&self) -> Option<&IpldBlock>;
+}
+
+/// Gas accounting.
+pub trait GasOps {
+    fn charge_gas(&mut self, name: &'static str, gas: Gas) -> KResult<()>;
+    fn gas_available(&self) -> Gas;
+    fn gas_used(&self) -> Gas;
+}
+
+/// The receiver's own record.
+pub trait SelfOps {
+    fn root(&mut self) -> KResult<Cid>;
+    fn set_root(&mut self, root: Cid) -> KResult<()>;
+    fn current_balance(&mut self) -> KResult<TokenAmount>;
+    /// The receiver's sequence (an EVM contract's nonce).
+    fn nonce(&mut self) -> KResult<u64>;
+    /// Increments the receiver's sequence and returns the old value.
+    fn bump_nonce(&mut self) -> KResult<u64>;
+    fn self_destruct(&mut self, beneficiary: &Address) -> KResult<SelfDestructOutcome>;
+}
+
+/// IPLD blocks, with the per-invocation reachability rule: an actor may only open blocks
+/// reachable from its state root, its parameters or blocks it created.
+pub trait IpldOps {
+    fn block_get(&mut self, cid: &Cid) -> KResult<Vec<u8>>;
+    /// Stores a block; every link in it must be reachable. Returns its CID (blake2b-256).
+    fn block_put(&mut self, codec: u64, data: &[u8]) -> KResult<Cid>;
+    /// The raw store, for trusted Rust runtimes only (built-ins, the EVM). No reachability
+    /// checks and no gas.
+    fn store(&self) -> &VmStore;
+}
+
+/// The receiver's slot storage and transient storage, plus per-message access tracking.
+pub trait SlotOps {
+    /// Returns the value and whether the slot was cold (first access in this message).
+    fn slot_get(&mut self, key: &Word) -> KResult<(Word, bool)>;
+    fn slot_set(&mut self, key: &Word, value: &Word) -> KResult<SlotWrite>;
+    fn transient_get(&mut self, key: &Word) -> KResult<Word>;
+    fn transient_set(&mut self, key: &Word, value: &Word) -> KResult<()>;
+    /// Marks a 20-byte address warm (EIP-2929); true if it was cold.
+    fn warm_address(&mut self, addr: [u8; 20]) -> bool;
+    /// Adds to the message's gas refund counter (undone if this frame reverts).
+    fn add_refund(&mut self, delta: i64);
+}
+
+/// Other actors.
+pub trait ActorOps {
+    fn resolve_address(&mut self, addr: &Address) -> KResult<Option<ActorID>>;
+    fn actor_info(&mut self, id: ActorID) -> KResult<Option<ActorInfo>>;
+    /// Creates an actor record (Init actor only). Registers `robust` and `delegated` if given.
+    fn create_actor(
+        &mut self,
+        code: Cid,
+        robust: Option<Address>,
+        delegated: Option<Address>,
+    ) -> KResult<ActorID>;
+    /// Whether an actor was created by the current message.
+    fn created_in_message(&self, id: ActorID) -> bool;
+}
+
+/// Calls into other frames.
+pub trait SendOps {
+    fn send(&mut self, req: SendRequest) -> KResult<CallOutcome>;
+    fn delegate_call(&mut self, req: DelegateRequest) -> KResult<CallOutcome>;
+    fn create(&mut self, req: CreateRequest) -> KResult<CallOutcome>;
+}
+
+pub trait EventOps {
+    fn emit_event(&mut self, event: ActorEvent) -> KResult<()>;
+}
+
+pub trait CryptoOps {
+    fn hash_blake2b256(&self, data: &[u8]) -> [u8; 32];
+    fn hash_sha256(&self, data: &[u8]) -> [u8; 32];
+    fn hash_keccak256(&self, data: &[u8]) -> [u8; 32];
+    /// Recovers the uncompressed public key (65 bytes) from a hash and a 65-byte signature.
+    fn recover_secp256k1(&self, hash: &[u8; 32], sig: &[u8; 65]) -> KResult<[u8; 65]>;
+}
+
+pub trait RandomnessOps {
+    /// Deterministic randomness for `epoch`, separated by `tag` and `entropy`.
+    fn randomness(&mut self, tag: i64, epoch: i64, entropy: &[u8]) -> KResult<[u8; 32]>;
+}
+
+pub trait DebugOps {
+    fn debug_enabled(&self) -> bool;
+    fn debug_log(&mut self, msg: &str);
+}
+
+/// Everything a runtime may ask of the VM.
+pub trait Kernel:
+    MessageOps
+    + GasOps
+    + SelfOps
+    + IpldOps
+    + SlotOps
+    + ActorOps
+    + SendOps
+    + EventOps
+    + CryptoOps
+    + RandomnessOps
+    + DebugOps
+{
+}
+
+impl<T> Kernel for T where
+    T: MessageOps
+        + GasOps
+        + SelfOps
+        + IpldOps
+        + SlotOps
+        + ActorOps
+        + SendOps
+        + EventOps
+        + CryptoOps
+        + RandomnessOps
+        + DebugOps
+{
+}

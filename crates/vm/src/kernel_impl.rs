@@ -1,0 +1,396 @@
+//! The kernel every frame gets: the op traits over the call manager, plus the frame's
+//! reachable set of blocks.
+
+use std::collections::HashSet;
+
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::{CBOR, DAG_CBOR, IPLD_RAW};
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ErrorNumber;
+use fvm_shared::event::{ActorEvent, StampedEvent};
+use multihash_codetable::{Code, MultihashDigest};
+use tandem_state::{SlotWrite, Word};
+
+use crate::ActorID;
+use crate::builtin::{BURNT_FUNDS_ACTOR_ID, BuiltinCode, INIT_ACTOR_ID};
+use crate::call_manager::CallManager;
+use crate::gas::Gas;
+use crate::kernel::*;
+use crate::store::VmStore;
+
+/// Blocks larger than this are refused (as in ref-fvm).
+pub const MAX_BLOCK_SIZE: usize = 1 << 20;
+
+pub struct DefaultKernel<'a, 'm> {
+    cm: &'a mut CallManager<'m>,
+    ctx: InvocationContext,
+    params: Option<IpldBlock>,
+    reachable: HashSet<Cid>,
+}
+
+impl<'a, 'm> DefaultKernel<'a, 'm> {
+    pub(crate) fn new(
+        cm: &'a mut CallManager<'m>,
+        ctx: InvocationContext,
+        params: Option<IpldBlock>,
+    ) -> Self {
+        let mut reachable = HashSet::new();
+        if let Some(p) = &params {
+            // Links in the parameters are reachable; malformed params simply add none.
+            let _ = tandem_state::links::scan_links(p.codec, &p.data, |c| {
+                reachable.insert(c);
+            });
+        }
+        Self {
+            cm,
+            ctx,
+            params,
+            reachable,
+        }
+    }
+
+    fn state(&mut self) -> &mut tandem_state::StateTree<VmStore> {
+        &mut self.cm.machine.state
+    }
+
+    fn require_writable(&self) -> KResult<()> {
+        if self.ctx.read_only {
+            return syscall_error(
+                ErrorNumber::ReadOnly,
+                "state changes are not allowed in a read-only frame",
+            );
+        }
+        Ok(())
+    }
+
+    fn mark_links_reachable(&mut self, codec: u64, data: &[u8]) -> KResult<()> {
+        let reachable = &mut self.reachable;
+        tandem_state::links::scan_links(codec, data, |c| {
+            reachable.insert(c);
+        })
+        .map_err(|e| ExecutionError::Syscall(ErrorNumber::Serialization, format!("{e:#}")))
+    }
+}
+
+impl MessageOps for DefaultKernel<'_, '_> {
+    fn context(&self) -> &InvocationContext {
+        &self.ctx
+    }
+
+    fn network(&self) -> &NetworkContext {
+        &self.cm.machine.network
+    }
+
+    fn params(&self) -> Option<&IpldBlock> {
+        self.params.as_ref()
+    }
+}
+
+impl GasOps for DefaultKernel<'_, '_> {
+    fn charge_gas(&mut self, _name: &'static str, gas: Gas) -> KResult<()> {
+        Ok(self.cm.gas.charge(gas)?)
+    }
+
+    fn gas_available(&self) -> Gas {
+        self.cm.gas.available()
+    }
+
+    fn gas_used(&self) -> Gas {
+        self.cm.gas.used()
+    }
+}
+
+impl SelfOps for DefaultKernel<'_, '_> {
+    fn root(&mut self) -> KResult<Cid> {
+        let root = self.cm.actor(self.ctx.receiver)?.state;
+        self.reachable.insert(root);
+        Ok(root)
+    }
+
+    fn set_root(&mut self, root: Cid) -> KResult<()> {
+        self.require_writable()?;
+        if !self.reachable.contains(&root) && !self.cm.machine.store().has(&root)? {
+            return syscall_error(ErrorNumber::NotFound, "new state root is not reachable");
+        }
+        let id = self.ctx.receiver;
+        self.state().mutate_actor(id, |a| {
+            a.state = root;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    fn current_balance(&mut self) -> KResult<TokenAmount> {
+        Ok(self.cm.actor(self.ctx.receiver)?.balance)
+    }
+
+    fn nonce(&mut self) -> KResult<u64> {
+        Ok(self.cm.actor(self.ctx.receiver)?.sequence)
+    }
+
+    fn bump_nonce(&mut self) -> KResult<u64> {
+        self.require_writable()?;
+        let id = self.ctx.receiver;
+        Ok(self.state().mutate_actor(id, |a| {
+            let old = a.sequence;
+            a.sequence = old.saturating_add(1);
+            Ok(old)
+        })?)
+    }
+
+    fn self_destruct(&mut self, beneficiary: &Address) -> KResult<SelfDestructOutcome> {
+        self.require_writable()?;
+        let me = self.ctx.receiver;
+        let balance = self.cm.actor(me)?.balance;
+        let deleted = self.cm.machine.state.created_in_message(me);
+        let target = self.cm.machine.state.lookup_id(beneficiary)?;
+        match target {
+            Some(to) if to != me => {
+                if self.cm.machine.state.get_actor(to)?.is_none() {
+                    return syscall_error(ErrorNumber::NotFound, "beneficiary not found");
+                }
+                self.cm.transfer(me, to, &balance)?;
+            }
+            Some(_) => {
+                // To itself: the balance stays, unless the actor goes away, then it burns.
+                if deleted {
+                    self.cm.transfer(me, BURNT_FUNDS_ACTOR_ID, &balance)?;
+                }
+            }
+            None => {
+                let req = SendRequest {
+                    to: *beneficiary,
+                    method: crate::builtin::METHOD_SEND,
+                    params: None,
+                    value: balance.clone(),
+                    gas_limit: None,
+                    read_only: false,
+                };
+                let out = self.cm.send(me, req, false)?;
+                if !out.is_success() {
+                    return syscall_error(
+                        ErrorNumber::IllegalOperation,
+                        "could not pay the beneficiary",
+                    );
+                }
+            }
+        }
+        if deleted {
+            self.cm.machine.state.mark_destructed(me);
+        }
+        Ok(SelfDestructOutcome {
+            moved: balance,
+            deleted,
+        })
+    }
+}
+
+impl IpldOps for DefaultKernel<'_, '_> {
+    fn block_get(&mut self, cid: &Cid) -> KResult<Vec<u8>> {
+        if !self.reachable.contains(cid) {
+            return syscall_error(
+                ErrorNumber::NotFound,
+                format!("block {cid} is not reachable"),
+            );
+        }
+        let data = self.cm.machine.store().get(cid)?.ok_or_else(|| {
+            ExecutionError::Fatal(anyhow::anyhow!("reachable block {cid} is missing"))
+        })?;
+        self.mark_links_reachable(cid.codec(), &data)?;
+        Ok(data)
+    }
+
+    fn block_put(&mut self, codec: u64, data: &[u8]) -> KResult<Cid> {
+        if !matches!(codec, DAG_CBOR | CBOR | IPLD_RAW) {
+            return syscall_error(
+                ErrorNumber::IllegalCodec,
+                format!("codec {codec:#x} is not allowed"),
+            );
+        }
+        if data.len() > MAX_BLOCK_SIZE {
+            return syscall_error(ErrorNumber::LimitExceeded, "block too large");
+        }
+        let mut missing = None;
+        tandem_state::links::scan_links(codec, data, |c| {
+            if missing.is_none() && !self.reachable.contains(&c) {
+                missing = Some(c);
+            }
+        })
+        .map_err(|e| ExecutionError::Syscall(ErrorNumber::Serialization, format!("{e:#}")))?;
+        if let Some(c) = missing {
+            return syscall_error(
+                ErrorNumber::NotFound,
+                format!("block links to unreachable {c}"),
+            );
+        }
+        let cid = Cid::new_v1(codec, Code::Blake2b256.digest(data));
+        self.cm.machine.store().put_keyed(&cid, data)?;
+        self.reachable.insert(cid);
+        Ok(cid)
+    }
+
+    fn store(&self) -> &VmStore {
+        self.cm.machine.store()
+    }
+}
+
+impl SlotOps for DefaultKernel<'_, '_> {
+    fn slot_get(&mut self, key: &Word) -> KResult<(Word, bool)> {
+        let id = self.ctx.receiver;
+        Ok(self.state().slot_get(id, key)?)
+    }
+
+    fn slot_set(&mut self, key: &Word, value: &Word) -> KResult<SlotWrite> {
+        self.require_writable()?;
+        let id = self.ctx.receiver;
+        Ok(self.state().slot_set(id, key, value)?)
+    }
+
+    fn transient_get(&mut self, key: &Word) -> KResult<Word> {
+        let id = self.ctx.receiver;
+        Ok(self.state().transient_get(id, key))
+    }
+
+    fn transient_set(&mut self, key: &Word, value: &Word) -> KResult<()> {
+        self.require_writable()?;
+        let id = self.ctx.receiver;
+        self.state().transient_set(id, key, value);
+        Ok(())
+    }
+
+    fn warm_address(&mut self, addr: [u8; 20]) -> bool {
+        self.state().warm_address(addr)
+    }
+
+    fn add_refund(&mut self, delta: i64) {
+        self.state().add_refund(delta);
+    }
+}
+
+impl ActorOps for DefaultKernel<'_, '_> {
+    fn resolve_address(&mut self, addr: &Address) -> KResult<Option<ActorID>> {
+        let Some(id) = self.state().lookup_id(addr)? else {
+            return Ok(None);
+        };
+        Ok(self.state().get_actor(id)?.map(|_| id))
+    }
+
+    fn actor_info(&mut self, id: ActorID) -> KResult<Option<ActorInfo>> {
+        Ok(self.state().get_actor(id)?.map(|a| ActorInfo {
+            id,
+            code: a.code,
+            state: a.state,
+            sequence: a.sequence,
+            balance: a.balance,
+            delegated_address: a.delegated_address,
+        }))
+    }
+
+    fn create_actor(
+        &mut self,
+        code: Cid,
+        robust: Option<Address>,
+        delegated: Option<Address>,
+    ) -> KResult<ActorID> {
+        if BuiltinCode::from_cid(&self.ctx.code) != Some(BuiltinCode::Init)
+            || self.ctx.receiver != INIT_ACTOR_ID
+        {
+            return syscall_error(ErrorNumber::Forbidden, "only the Init actor creates actors");
+        }
+        self.require_writable()?;
+        self.cm.new_actor(code, robust, delegated)
+    }
+
+    fn created_in_message(&self, id: ActorID) -> bool {
+        self.cm.machine.state.created_in_message(id)
+    }
+}
+
+impl SendOps for DefaultKernel<'_, '_> {
+    fn send(&mut self, req: SendRequest) -> KResult<CallOutcome> {
+        let from = self.ctx.receiver;
+        let read_only = self.ctx.read_only;
+        let out = self.cm.send(from, req, read_only)?;
+        if let Some(ret) = &out.return_data {
+            self.mark_links_reachable(ret.codec, &ret.data)?;
+        }
+        Ok(out)
+    }
+
+    fn delegate_call(&mut self, req: DelegateRequest) -> KResult<CallOutcome> {
+        let receiver = self.ctx.receiver;
+        let read_only = self.ctx.read_only;
+        self.cm.delegate_call(receiver, req, read_only)
+    }
+
+    fn create(&mut self, req: CreateRequest) -> KResult<CallOutcome> {
+        let from = self.ctx.receiver;
+        let read_only = self.ctx.read_only;
+        self.cm.create(from, req, read_only)
+    }
+}
+
+impl EventOps for DefaultKernel<'_, '_> {
+    fn emit_event(&mut self, event: ActorEvent) -> KResult<()> {
+        self.require_writable()?;
+        self.cm
+            .events
+            .push(StampedEvent::new(self.ctx.receiver, event));
+        Ok(())
+    }
+}
+
+impl CryptoOps for DefaultKernel<'_, '_> {
+    fn hash_blake2b256(&self, data: &[u8]) -> [u8; 32] {
+        digest32(Code::Blake2b256, data)
+    }
+
+    fn hash_sha256(&self, data: &[u8]) -> [u8; 32] {
+        digest32(Code::Sha2_256, data)
+    }
+
+    fn hash_keccak256(&self, data: &[u8]) -> [u8; 32] {
+        digest32(Code::Keccak256, data)
+    }
+
+    fn recover_secp256k1(&self, hash: &[u8; 32], sig: &[u8; 65]) -> KResult<[u8; 65]> {
+        crate::crypto::recover_secp256k1(hash, sig)
+            .map_err(|e| ExecutionError::Syscall(ErrorNumber::IllegalArgument, e.to_string()))
+    }
+}
+
+fn digest32(code: Code, data: &[u8]) -> [u8; 32] {
+    let mh = code.digest(data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&mh.digest()[..32]);
+    out
+}
+
+impl RandomnessOps for DefaultKernel<'_, '_> {
+    fn randomness(&mut self, tag: i64, epoch: i64, entropy: &[u8]) -> KResult<[u8; 32]> {
+        if epoch > self.cm.machine.network.epoch {
+            return syscall_error(ErrorNumber::IllegalArgument, "randomness from the future");
+        }
+        let mut input = Vec::with_capacity(48 + entropy.len());
+        input.extend_from_slice(&self.cm.machine.network.prev_randao);
+        input.extend_from_slice(&tag.to_be_bytes());
+        input.extend_from_slice(&epoch.to_be_bytes());
+        input.extend_from_slice(entropy);
+        Ok(digest32(Code::Blake2b256, &input))
+    }
+}
+
+impl DebugOps for DefaultKernel<'_, '_> {
+    fn debug_enabled(&self) -> bool {
+        self.cm.machine.debug
+    }
+
+    fn debug_log(&mut self, msg: &str) {
+        if self.cm.machine.debug {
+            tracing::info!(target: "tandem::actor", actor = self.ctx.receiver, "{msg}");
+        }
+    }
+}

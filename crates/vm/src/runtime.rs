@@ -1,0 +1,70 @@
+//! The `Runtime` trait: how an actor's code runs. Built-in Rust actors, the EVM and native
+//! WASM each implement it; the call manager picks one by the actor's code CID.
+
+use std::sync::Arc;
+
+use cid::Cid;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::error::ExitCode;
+
+use crate::kernel::{KResult, Kernel};
+
+/// What an invocation returned. A non-zero exit code rolls the frame back; the return data
+/// still reaches the caller (EVM revert data, an abort message).
+#[derive(Debug, Clone)]
+pub struct InvokeReturn {
+    pub exit_code: ExitCode,
+    pub data: Option<IpldBlock>,
+}
+
+impl InvokeReturn {
+    pub fn ok(data: Option<IpldBlock>) -> Self {
+        Self {
+            exit_code: ExitCode::OK,
+            data,
+        }
+    }
+
+    pub fn exit(exit_code: ExitCode, data: Option<IpldBlock>) -> Self {
+        Self { exit_code, data }
+    }
+}
+
+pub trait Runtime: Send + Sync {
+    /// A short name for logs.
+    fn name(&self) -> &'static str;
+
+    /// Whether this runtime runs actors with this code.
+    fn runs(&self, code: &Cid) -> bool;
+
+    /// Runs one invocation. The kernel carries the method, parameters and caller.
+    ///
+    /// `Err(OutOfGas)` and `Err(Fatal)` abort the frame; a refused syscall that the runtime
+    /// does not handle becomes an exit code chosen by the call manager.
+    fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn>;
+}
+
+/// The runtimes a VM knows, tried in order.
+#[derive(Clone, Default)]
+pub struct Runtimes {
+    runtimes: Vec<Arc<dyn Runtime>>,
+}
+
+impl Runtimes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtimes.push(runtime);
+        self
+    }
+
+    pub fn push(&mut self, runtime: Arc<dyn Runtime>) {
+        self.runtimes.push(runtime);
+    }
+
+    pub fn find(&self, code: &Cid) -> Option<Arc<dyn Runtime>> {
+        self.runtimes.iter().find(|r| r.runs(code)).cloned()
+    }
+}
