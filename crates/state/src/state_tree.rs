@@ -230,6 +230,15 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// Assigns the next actor ID to `addr` (a robust or delegated address).
     pub fn register_new_address(&mut self, addr: &Address) -> anyhow::Result<ActorID> {
+        self.assign_address(addr, None)
+    }
+
+    /// Makes `addr` a second address of an existing actor ID.
+    pub fn register_address(&mut self, addr: &Address, id: ActorID) -> anyhow::Result<()> {
+        self.assign_address(addr, Some(id)).map(|_| ())
+    }
+
+    fn assign_address(&mut self, addr: &Address, existing: Option<ActorID>) -> anyhow::Result<ActorID> {
         if matches!(addr.payload(), Payload::ID(_)) {
             bail!("cannot register an ID address");
         }
@@ -237,7 +246,7 @@ impl<BS: Blockstore> StateTree<BS> {
             .get_actor(INIT_ACTOR_ID)?
             .ok_or_else(|| anyhow!("the Init actor is missing"))?;
         let mut init: InitState = self.read_cbor(&init_record.state)?;
-        let id = init.next_id;
+        let id = existing.unwrap_or(init.next_id);
         let mut map: Hamt<&BS, u64, BytesKey> =
             Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
         if map.get(&BytesKey(addr.to_bytes()))?.is_some() {
@@ -245,7 +254,9 @@ impl<BS: Blockstore> StateTree<BS> {
         }
         map.set(BytesKey(addr.to_bytes()), id)?;
         init.address_map = map.flush()?;
-        init.next_id += 1;
+        if existing.is_none() {
+            init.next_id += 1;
+        }
         init_record.state = self.store.put_cbor(&init, Code::Blake2b256)?;
         self.set_actor(INIT_ACTOR_ID, init_record);
         self.resolved.insert(*addr, id);
@@ -323,7 +334,10 @@ impl<BS: Blockstore> StateTree<BS> {
     // ---- transient storage (EIP-1153) ---------------------------------------------------
 
     pub fn transient_get(&self, id: ActorID, key: &Word) -> Word {
-        self.transient.get(&(id, *key)).copied().unwrap_or(ZERO_WORD)
+        self.transient
+            .get(&(id, *key))
+            .copied()
+            .unwrap_or(ZERO_WORD)
     }
 
     pub fn transient_set(&mut self, id: ActorID, key: &Word, value: &Word) {

@@ -175,7 +175,7 @@ impl<'m> CallManager<'m> {
             cm.transfer(from, id, &req.value)?;
             let frame = Frame {
                 ctx: InvocationContext {
-                    caller: from,
+                    caller: req.on_behalf_of.unwrap_or(from),
                     origin: cm.origin.origin,
                     receiver: id,
                     method: METHOD_CONSTRUCTOR,
@@ -390,18 +390,12 @@ impl<'m> CallManager<'m> {
             (None, None) => return Err(anyhow!("a new actor needs an address").into()),
         };
         if let (Some(_), Some(d)) = (robust, delegated) {
-            self.register_alias(&d, id)?;
+            self.machine.state.register_address(&d, id)?;
         }
         let record = ActorRecord::new(code, self.machine.empty_object, delegated);
         self.machine.state.set_actor(id, record);
         self.machine.state.mark_created(id);
         Ok(id)
-    }
-
-    fn register_alias(&mut self, _addr: &Address, _id: ActorID) -> KResult<()> {
-        // An actor with both a robust and a delegated address is looked up by the robust one;
-        // the delegated one is stored on the record. Nothing else to register.
-        Ok(())
     }
 
     /// The actor an f410 create lands on: a new one, or an existing placeholder taken over.

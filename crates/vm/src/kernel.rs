@@ -159,6 +159,9 @@ pub struct CreateRequest {
     pub params: Option<IpldBlock>,
     pub value: TokenAmount,
     pub gas_limit: Option<Gas>,
+    /// The caller the constructor sees, when it is not the sender. Only the Ethereum address
+    /// manager may set it (it creates on behalf of the account that called it).
+    pub on_behalf_of: Option<ActorID>,
 }
 
 /// The outcome of a send, delegate call or create.

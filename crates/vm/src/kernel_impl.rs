@@ -327,6 +327,12 @@ impl SendOps for DefaultKernel<'_, '_> {
     }
 
     fn create(&mut self, req: CreateRequest) -> KResult<CallOutcome> {
+        if req.on_behalf_of.is_some() && self.ctx.receiver != crate::builtin::EAM_ACTOR_ID {
+            return syscall_error(
+                ErrorNumber::Forbidden,
+                "only the EAM creates on behalf of another actor",
+            );
+        }
         let from = self.ctx.receiver;
         let read_only = self.ctx.read_only;
         self.cm.create(from, req, read_only)
