@@ -403,7 +403,13 @@ impl<'m> CallManager<'m> {
         if let Some(id) = self.machine.state.lookup_id(addr)?
             && let Some(mut record) = self.machine.state.get_actor(id)?
         {
-            if BuiltinCode::from_cid(&record.code) != Some(BuiltinCode::Placeholder) {
+            // As on Ethereum, an address that only ever received value may be deployed to.
+            let takeover = match BuiltinCode::from_cid(&record.code) {
+                Some(BuiltinCode::Placeholder) => true,
+                Some(BuiltinCode::EthAccount) => record.sequence == 0,
+                _ => false,
+            };
+            if !takeover {
                 return syscall_error(
                     ErrorNumber::Forbidden,
                     format!("an actor already exists at {addr}"),

@@ -1,0 +1,375 @@
+//! End-to-end tests of the VM core with the built-in actors: value transfers, nonces,
+//! signatures, rollback of nested calls, the depth limit and gas exhaustion.
+
+use std::sync::Arc;
+
+use cid::Cid;
+use fvm_ipld_encoding::RawBytes;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ExitCode;
+use k256::ecdsa::SigningKey;
+use tandem_actors::BuiltinRuntime;
+use tandem_actors::genesis::{self, Genesis, GenesisAccount};
+use tandem_state::{ActorRecord, StateTree};
+use tandem_vm::executor::Executor;
+use tandem_vm::gas::Gas;
+use tandem_vm::kernel::{KResult, Kernel, NetworkContext, SendRequest};
+use tandem_vm::machine::Machine;
+use tandem_vm::message::{Message, SignedMessage, secp256k1_address};
+use tandem_vm::runtime::{InvokeReturn, Runtime, Runtimes};
+use tandem_vm::store::VmStore;
+
+const FIL: u64 = 1_000_000_000_000_000_000;
+
+/// A test actor. Its params are CBOR `(depth_left, fail_at_end, value_to_forward)`: it sends
+/// `value_to_forward` and recurses into itself while `depth_left > 0`, then optionally fails.
+struct Recursor;
+
+fn recursor_code() -> Cid {
+    Cid::new_v1(
+        0x55,
+        multihash_codetable::Multihash::wrap(0, b"test/recursor").unwrap(),
+    )
+}
+
+impl Runtime for Recursor {
+    fn name(&self) -> &'static str {
+        "recursor"
+    }
+    fn runs(&self, code: &Cid) -> bool {
+        *code == recursor_code()
+    }
+    fn invoke(&self, k: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        k.charge_gas("step", Gas::new(1_000))?;
+        let (depth_left, fail, forward, burn): (u64, bool, u64, bool) =
+            k.params().unwrap().deserialize().unwrap();
+        if burn {
+            loop {
+                k.charge_gas("burn", Gas::new(10_000))?;
+            }
+        }
+        // Leave a trace: bump our own nonce.
+        k.bump_nonce()?;
+        if depth_left > 0 {
+            let me = Address::new_id(k.context().receiver);
+            let out = k.send(SendRequest {
+                to: me,
+                method: 2,
+                params: IpldBlock::serialize_cbor(&(depth_left - 1, false, 0u64, false)).unwrap(),
+                value: TokenAmount::from_atto(forward),
+                gas_limit: None,
+                read_only: false,
+            });
+            match out {
+                Ok(out) if !out.is_success() => return Ok(InvokeReturn::exit(out.exit_code, None)),
+                Ok(_) => {}
+                Err(tandem_vm::kernel::ExecutionError::Syscall(..)) => {
+                    return Ok(InvokeReturn::exit(ExitCode::new(40), None));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if fail {
+            return Ok(InvokeReturn::exit(ExitCode::new(33), None));
+        }
+        Ok(InvokeReturn::ok(None))
+    }
+}
+
+struct Chain {
+    exec: Executor,
+    keys: Vec<SigningKey>,
+    nonces: Vec<u64>,
+}
+
+fn key(i: u8) -> SigningKey {
+    SigningKey::from_slice(&[i + 1; 32]).unwrap()
+}
+
+fn chain_on(store: VmStore) -> Chain {
+    let keys: Vec<_> = (0..3).map(key).collect();
+    let accounts = keys
+        .iter()
+        .map(|k| GenesisAccount {
+            address: secp256k1_address(k),
+            balance: TokenAmount::from_atto(100 * FIL as u128),
+        })
+        .collect();
+    let root = genesis::build(
+        store.clone(),
+        &Genesis {
+            network_name: "test".into(),
+            accounts,
+        },
+    )
+    .unwrap();
+    let state = StateTree::load(store, &root).unwrap();
+    let runtimes = Runtimes::new()
+        .with(Arc::new(BuiltinRuntime))
+        .with(Arc::new(Recursor));
+    let machine = Machine::new(state, NetworkContext::default(), runtimes).unwrap();
+    Chain {
+        exec: Executor::new(machine),
+        nonces: vec![0; keys.len()],
+        keys,
+    }
+}
+
+impl Chain {
+    fn addr(&self, i: usize) -> Address {
+        secp256k1_address(&self.keys[i])
+    }
+
+    fn message(
+        &self,
+        from: usize,
+        to: Address,
+        value: u128,
+        method: u64,
+        params: Vec<u8>,
+    ) -> Message {
+        Message {
+            version: 0,
+            from: self.addr(from),
+            to,
+            sequence: self.nonces[from],
+            value: TokenAmount::from_atto(value),
+            method_num: method,
+            params: RawBytes::new(params),
+            gas_limit: 10_000_000,
+            gas_fee_cap: TokenAmount::from_atto(2_000_000_000u64),
+            gas_premium: TokenAmount::from_atto(1_000_000_000u64),
+        }
+    }
+
+    fn send(&mut self, from: usize, msg: Message) -> tandem_vm::message::ApplyRet {
+        let signed = SignedMessage::sign_secp256k1(msg, &self.keys[from]).unwrap();
+        let ret = self.exec.apply_signed(&signed).unwrap();
+        if ret.applied {
+            self.nonces[from] += 1;
+        }
+        ret
+    }
+
+    fn balance(&mut self, addr: &Address) -> TokenAmount {
+        let id = self.exec.machine.state.lookup_id(addr).unwrap().unwrap();
+        self.exec
+            .machine
+            .state
+            .get_actor(id)
+            .unwrap()
+            .unwrap()
+            .balance
+    }
+
+    fn deploy_recursor(&mut self) -> Address {
+        let state = &mut self.exec.machine.state;
+        let addr = Address::new_actor(b"recursor");
+        let id = state.register_new_address(&addr).unwrap();
+        let empty = self.exec.machine.empty_object;
+        state.set_actor(id, ActorRecord::new(recursor_code(), empty, None));
+        self.exec.flush().unwrap();
+        Address::new_id(id)
+    }
+}
+
+#[test]
+fn value_transfer_moves_funds_and_pays_gas() {
+    let mut c = chain_on(VmStore::memory());
+    let to = c.addr(1);
+    let before = c.balance(&c.addr(0));
+    let msg = c.message(0, to, 5 * FIL as u128, 0, vec![]);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    assert_eq!(c.balance(&to), TokenAmount::from_atto(105 * FIL as u128));
+    let gas_paid = ret.gas.base_fee_burn.clone() + ret.gas.miner_tip.clone();
+    assert!(ret.receipt.gas_used >= 21_000);
+    assert_eq!(
+        c.balance(&c.addr(0)),
+        before - TokenAmount::from_atto(5 * FIL as u128) - gas_paid
+    );
+}
+
+#[test]
+fn replayed_and_gapped_nonces_are_rejected_without_changes() {
+    let mut c = chain_on(VmStore::memory());
+    let to = c.addr(1);
+    let msg = c.message(0, to, 1, 0, vec![]);
+    let signed = SignedMessage::sign_secp256k1(msg, &c.keys[0]).unwrap();
+    assert_eq!(
+        c.exec.apply_signed(&signed).unwrap().receipt.exit_code,
+        ExitCode::OK
+    );
+    let root = c.exec.flush().unwrap();
+    let replay = c.exec.apply_signed(&signed).unwrap();
+    assert_eq!(replay.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
+    assert!(!replay.applied);
+    let mut gap = c.message(0, to, 1, 0, vec![]);
+    gap.sequence = 7;
+    let gap = c
+        .exec
+        .apply_signed(&SignedMessage::sign_secp256k1(gap, &c.keys[0]).unwrap())
+        .unwrap();
+    assert_eq!(gap.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
+    assert_eq!(c.exec.flush().unwrap(), root);
+}
+
+#[test]
+fn bad_signature_unknown_receiver_and_low_gas_get_receipts() {
+    let mut c = chain_on(VmStore::memory());
+    let to = c.addr(1);
+    // Signed by the wrong key.
+    let msg = c.message(0, to, 1, 0, vec![]);
+    let forged = SignedMessage::sign_secp256k1(msg, &c.keys[2]).unwrap();
+    assert_eq!(
+        c.exec.apply_signed(&forged).unwrap().receipt.exit_code,
+        ExitCode::SYS_SENDER_INVALID
+    );
+    // An unknown ID address.
+    let msg = c.message(0, Address::new_id(9_999), 1, 0, vec![]);
+    assert_eq!(
+        c.send(0, msg).receipt.exit_code,
+        ExitCode::SYS_INVALID_RECEIVER
+    );
+    // A gas limit below the inclusion cost.
+    let mut msg = c.message(0, to, 1, 0, vec![]);
+    msg.gas_limit = 100;
+    assert_eq!(c.send(0, msg).receipt.exit_code, ExitCode::SYS_OUT_OF_GAS);
+    // More value than the balance.
+    let msg = c.message(0, to, 1_000 * FIL as u128, 0, vec![]);
+    assert_eq!(
+        c.send(0, msg).receipt.exit_code,
+        ExitCode::SYS_INSUFFICIENT_FUNDS
+    );
+    // An unknown method on an account, and malformed params to Init.
+    let msg = c.message(0, to, 0, 5, vec![]);
+    assert_eq!(
+        c.send(0, msg).receipt.exit_code,
+        ExitCode::USR_UNHANDLED_MESSAGE
+    );
+    let msg = c.message(0, Address::new_id(1), 0, 2, vec![0xff, 0x00]);
+    assert_eq!(
+        c.send(0, msg).receipt.exit_code,
+        ExitCode::USR_SERIALIZATION
+    );
+}
+
+#[test]
+fn failed_nested_call_rolls_back_everything() {
+    let mut c = chain_on(VmStore::memory());
+    let recursor = c.deploy_recursor();
+    let root_before = c.exec.flush().unwrap();
+    let id = match recursor.payload() {
+        fvm_shared::address::Payload::ID(id) => *id,
+        _ => unreachable!(),
+    };
+    // Ten nested frames each bump the nonce and forward value; the outermost then fails.
+    let params = fvm_ipld_encoding::to_vec(&(10u64, true, 1u64, false)).unwrap();
+    let msg = c.message(0, recursor, 1_000, 2, params);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::new(33));
+    let actor = c.exec.machine.state.get_actor(id).unwrap().unwrap();
+    assert_eq!(actor.sequence, 0, "nested nonce bumps were rolled back");
+    assert_eq!(actor.balance, TokenAmount::default(), "the value came back");
+    // Only the sender's nonce and gas payment changed.
+    let root_after = c.exec.flush().unwrap();
+    assert_ne!(root_before, root_after);
+    let sender = c.exec.machine.state.lookup_id(&c.addr(0)).unwrap().unwrap();
+    assert_eq!(
+        c.exec
+            .machine
+            .state
+            .get_actor(sender)
+            .unwrap()
+            .unwrap()
+            .sequence,
+        1
+    );
+}
+
+#[test]
+fn successful_nested_calls_commit() {
+    let mut c = chain_on(VmStore::memory());
+    let recursor = c.deploy_recursor();
+    let params = fvm_ipld_encoding::to_vec(&(5u64, false, 0u64, false)).unwrap();
+    let msg = c.message(0, recursor, 0, 2, params);
+    assert_eq!(c.send(0, msg).receipt.exit_code, ExitCode::OK);
+    let id = c.exec.machine.state.lookup_id(&recursor).unwrap().unwrap();
+    assert_eq!(
+        c.exec
+            .machine
+            .state
+            .get_actor(id)
+            .unwrap()
+            .unwrap()
+            .sequence,
+        6
+    );
+}
+
+#[test]
+fn call_depth_is_limited_to_1024() {
+    let mut c = chain_on(VmStore::memory());
+    let recursor = c.deploy_recursor();
+    // 1024 nested sends reach depth 1024: allowed.
+    let params = fvm_ipld_encoding::to_vec(&(1024u64, false, 0u64, false)).unwrap();
+    let mut msg = c.message(0, recursor, 0, 2, params);
+    msg.gas_limit = 100_000_000;
+    let ok = run_big_stack(move || {
+        let mut c = c;
+        let r = c.send(0, msg);
+        (c, r)
+    });
+    let (c, r) = ok;
+    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{:?}", r.failure);
+    // One more is refused by the call manager (the recursor turns that into exit 40).
+    let params = fvm_ipld_encoding::to_vec(&(1025u64, false, 0u64, false)).unwrap();
+    let mut msg = c.message(0, recursor, 0, 2, params);
+    msg.gas_limit = 100_000_000;
+    let (_, r) = run_big_stack(move || {
+        let mut c = c;
+        let r = c.send(0, msg);
+        (c, r)
+    });
+    assert_eq!(r.receipt.exit_code, ExitCode::new(40));
+}
+
+#[test]
+fn gas_exhaustion_mid_call_fails_with_out_of_gas_and_charges_the_limit() {
+    let mut c = chain_on(VmStore::memory());
+    let recursor = c.deploy_recursor();
+    let params = fvm_ipld_encoding::to_vec(&(0u64, false, 0u64, true)).unwrap();
+    let msg = c.message(0, recursor, 0, 2, params);
+    let limit = msg.gas_limit;
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::SYS_OUT_OF_GAS);
+    assert_eq!(ret.receipt.gas_used, limit);
+}
+
+#[test]
+fn same_messages_give_the_same_root_on_every_store() {
+    let roots: Vec<Cid> = [VmStore::memory(), VmStore::memory()]
+        .into_iter()
+        .map(|store| {
+            let mut c = chain_on(store);
+            for i in 0..20u128 {
+                let to = c.addr((i % 2 + 1) as usize);
+                let msg = c.message(0, to, i + 1, 0, vec![]);
+                assert_eq!(c.send(0, msg).receipt.exit_code, ExitCode::OK);
+            }
+            c.exec.flush().unwrap()
+        })
+        .collect();
+    assert_eq!(roots[0], roots[1]);
+}
+
+fn run_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
