@@ -92,7 +92,11 @@ pub fn open_slot_map<BS: Blockstore>(store: BS, root: Option<&Cid>) -> anyhow::R
 }
 
 /// Reads one slot straight from the KAMT (no cache).
-pub fn read_slot<BS: Blockstore>(store: BS, root: Option<&Cid>, key: &Word) -> anyhow::Result<Word> {
+pub fn read_slot<BS: Blockstore>(
+    store: BS,
+    root: Option<&Cid>,
+    key: &Word,
+) -> anyhow::Result<Word> {
     let Some(root) = root else {
         return Ok(ZERO_WORD);
     };
