@@ -6,6 +6,9 @@
 //! - [`links`], [`car`], [`gc`]: walking the DAG, CAR files, mark-and-sweep collection.
 
 pub mod actor;
+pub mod blockstore;
+pub mod car;
+pub mod gc;
 pub mod init_state;
 pub mod links;
 pub mod slots;

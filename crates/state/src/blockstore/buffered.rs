@@ -1,0 +1,234 @@
+//! A write buffer over a base store, for one message's or one block's writes.
+//!
+//! Reads see the buffer first, then the base. Nothing reaches the base until a flush, and a
+//! flush writes only the buffered blocks reachable from the new state root: intermediate
+//! HAMT nodes and other temporaries that the final state no longer links to are dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use anyhow::{Context, Result, bail};
+use cid::Cid;
+use fvm_ipld_blockstore::{Blockstore, Buffered};
+
+use super::{CommitBatch, CommitStore};
+use crate::links::{IDENTITY_HASH, scan_links};
+
+type BlockMap = HashMap<Cid, Vec<u8>>;
+
+/// Buffers writes in memory over `base`. Usable through `&self` (the HAMT crates need that)
+/// and `Send + Sync` when the base is.
+pub struct BufferedStore<BS> {
+    base: BS,
+    buffer: RwLock<BlockMap>,
+}
+
+/// What a flush wrote and dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Buffered blocks reachable from the root, written to the target.
+    pub blocks_written: u64,
+    pub bytes_written: u64,
+    /// Buffered blocks the root does not reach, discarded.
+    pub blocks_dropped: u64,
+}
+
+impl<BS> BufferedStore<BS> {
+    pub fn new(base: BS) -> Self {
+        Self {
+            base,
+            buffer: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn base(&self) -> &BS {
+        &self.base
+    }
+
+    /// Drops the buffer and returns the base.
+    pub fn into_base(self) -> BS {
+        self.base
+    }
+
+    // Buffer updates cannot panic half-way, so a poisoned lock still guards a consistent map.
+    fn read(&self) -> RwLockReadGuard<'_, BlockMap> {
+        self.buffer.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, BlockMap> {
+        self.buffer.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of blocks waiting in the buffer.
+    pub fn buffered_blocks(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Total size of the blocks waiting in the buffer.
+    pub fn buffered_bytes(&self) -> u64 {
+        self.read().values().map(|b| b.len() as u64).sum()
+    }
+
+    /// Forgets every buffered write.
+    pub fn discard(&self) {
+        self.write().clear();
+    }
+}
+
+impl<BS: Blockstore> BufferedStore<BS> {
+    /// Empties the buffer, returning the buffered blocks reachable from `root` as a batch
+    /// (without meta entries). Blocks the root does not reach are dropped.
+    ///
+    /// The walk stops at blocks that are not buffered: those must already be in the base
+    /// (their whole subgraph was persisted with them). A link to a block in neither place is
+    /// an error, and then the buffer is left as it was.
+    pub fn take_reachable(&self, root: &Cid) -> Result<CommitBatch> {
+        self.take_reachable_counted(root).map(|(batch, _)| batch)
+    }
+
+    fn take_reachable_counted(&self, root: &Cid) -> Result<(CommitBatch, u64)> {
+        let mut buffer = self.write();
+        let mut taken: Vec<(Cid, Vec<u8>)> = Vec::new();
+        match collect_reachable(&self.base, &mut buffer, root, &mut taken) {
+            Ok(()) => {
+                let dropped = buffer.len() as u64;
+                buffer.clear();
+                Ok((
+                    CommitBatch {
+                        blocks: taken,
+                        meta: Vec::new(),
+                    },
+                    dropped,
+                ))
+            }
+            Err(e) => {
+                buffer.extend(taken);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the buffered blocks reachable from `root`, plus `meta`, to `target` in one
+    /// atomic commit, and empties the buffer. If the commit fails the reachable blocks stay
+    /// buffered (the unreachable ones are gone either way), so the caller may retry.
+    pub fn flush_to(
+        &self,
+        root: &Cid,
+        target: &dyn CommitStore,
+        meta: Vec<(String, Option<Vec<u8>>)>,
+    ) -> Result<FlushReport> {
+        let (mut batch, dropped) = self.take_reachable_counted(root)?;
+        batch.meta = meta;
+        let report = FlushReport {
+            blocks_written: batch.blocks.len() as u64,
+            bytes_written: batch.block_bytes(),
+            blocks_dropped: dropped,
+        };
+        if let Err(e) = target.commit(&batch) {
+            self.write().extend(batch.blocks);
+            return Err(e.context(format!("flushing the state rooted at {root}")));
+        }
+        Ok(report)
+    }
+}
+
+impl<BS: CommitStore> BufferedStore<BS> {
+    /// [`Self::flush_to`] the base store: the usual end of a message or block.
+    pub fn commit_reachable(
+        &self,
+        root: &Cid,
+        meta: Vec<(String, Option<Vec<u8>>)>,
+    ) -> Result<FlushReport> {
+        self.flush_to(root, &self.base, meta)
+    }
+}
+
+/// Moves the buffered blocks reachable from `root` into `taken`, depth first.
+fn collect_reachable<BS: Blockstore>(
+    base: &BS,
+    buffer: &mut BlockMap,
+    root: &Cid,
+    taken: &mut Vec<(Cid, Vec<u8>)>,
+) -> Result<()> {
+    let mut seen: HashSet<Cid> = HashSet::new();
+    let mut stack: Vec<Cid> = Vec::new();
+    let mut links: Vec<Cid> = Vec::new();
+    if root.hash().code() == IDENTITY_HASH {
+        // An inline root: start from what its content links to.
+        scan_links(root.codec(), root.hash().digest(), |c| links.push(c))?;
+        stack.extend(links.drain(..).rev());
+    } else {
+        stack.push(*root);
+    }
+    while let Some(cid) = stack.pop() {
+        if !seen.insert(cid) {
+            continue;
+        }
+        match buffer.remove(&cid) {
+            Some(bytes) => {
+                scan_links(cid.codec(), &bytes, |c| links.push(c))
+                    .with_context(|| format!("scanning buffered block {cid}"))?;
+                taken.push((cid, bytes));
+                stack.extend(links.drain(..).rev().filter(|c| !seen.contains(c)));
+            }
+            None => {
+                if !base.has(&cid)? {
+                    bail!(
+                        "block {cid} is reachable from {root} but is neither buffered nor stored"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl<BS: Blockstore> Blockstore for BufferedStore<BS> {
+    fn get(&self, k: &Cid) -> Result<Option<Vec<u8>>> {
+        if let Some(bytes) = self.read().get(k) {
+            return Ok(Some(bytes.clone()));
+        }
+        self.base.get(k)
+    }
+
+    fn put_keyed(&self, k: &Cid, block: &[u8]) -> Result<()> {
+        self.write().insert(*k, block.to_vec());
+        Ok(())
+    }
+
+    fn has(&self, k: &Cid) -> Result<bool> {
+        if self.read().contains_key(k) {
+            return Ok(true);
+        }
+        self.base.has(k)
+    }
+
+    fn put_many_keyed<D, I>(&self, blocks: I) -> Result<()>
+    where
+        Self: Sized,
+        D: AsRef<[u8]>,
+        I: IntoIterator<Item = (Cid, D)>,
+    {
+        let mut buffer = self.write();
+        for (k, b) in blocks {
+            buffer.insert(k, b.as_ref().to_vec());
+        }
+        Ok(())
+    }
+}
+
+/// fvm's flush: the reachable blocks go to the base through `put_many_keyed` (one transaction
+/// for [`super::RedbStore`], but without meta; use [`BufferedStore::commit_reachable`] for that).
+impl<BS: Blockstore> Buffered for BufferedStore<BS> {
+    fn flush(&self, root: &Cid) -> Result<()> {
+        let batch = self.take_reachable(root)?;
+        if let Err(e) = self
+            .base
+            .put_many_keyed(batch.blocks.iter().map(|(c, b)| (*c, b)))
+        {
+            self.write().extend(batch.blocks);
+            return Err(e);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,345 @@
+//! The on-disk store: one redb file with two tables.
+//!
+//! - `blocks`: CID bytes → block bytes.
+//! - `meta`: string key → bytes (the head state root, chain metadata, and the store's own
+//!   format marker under `store.format`).
+//!
+//! Every write is a redb write transaction with immediate durability: once `commit` returns the
+//! data survives a crash, and a crash (or a full disk) in the middle of a commit leaves the last
+//! committed state as it was.
+
+use std::fs::File;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use redb::{
+    Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, TableDefinition, TableError,
+};
+
+use super::{CommitBatch, CommitStore, EnumerableStore, StoreStats};
+
+const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// The meta key holding the store's format marker.
+const FORMAT_KEY: &str = "store.format";
+/// The marker's prefix; the format version follows it.
+const FORMAT_PREFIX: &str = "tandem-blockstore/";
+/// The on-disk format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first bytes of every redb file (checked before handing a file to redb).
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Page cache limit. redb allocates it lazily; this bounds a long-running node's memory.
+const CACHE_BYTES: usize = 256 << 20;
+
+/// A blockstore in one redb file. Clones share the open database.
+#[derive(Clone)]
+pub struct RedbStore {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_cache_size(CACHE_BYTES);
+    b
+}
+
+/// Turns redb's open errors into messages that say what to do.
+fn open_error(path: &Path, e: DatabaseError) -> anyhow::Error {
+    match e {
+        DatabaseError::DatabaseAlreadyOpen => anyhow!(
+            "the Tandem store {} is in use by another process",
+            path.display()
+        ),
+        other => anyhow!(other).context(format!("cannot open the Tandem store {}", path.display())),
+    }
+}
+
+/// Runs a redb open, turning a panic on a damaged file into an error.
+fn guarded_open(
+    path: &Path,
+    open: impl FnOnce() -> Result<Database, DatabaseError>,
+) -> Result<Database> {
+    match catch_unwind(AssertUnwindSafe(open)) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => Err(open_error(path, e)),
+        Err(_) => bail!(
+            "the Tandem store {} is corrupt (redb could not read it)",
+            path.display()
+        ),
+    }
+}
+
+fn format_marker() -> String {
+    format!("{FORMAT_PREFIX}{FORMAT_VERSION}")
+}
+
+impl RedbStore {
+    /// Creates a new store at `path` (parent directories included). Fails if a file is there.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if path.exists() {
+            bail!(
+                "cannot create a Tandem store at {}: it already exists",
+                path.display()
+            );
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        }
+        let db = guarded_open(path, || builder().create(path))?;
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(BLOCKS)?;
+            let mut meta = txn.open_table(META)?;
+            meta.insert(FORMAT_KEY, format_marker().as_bytes())?;
+        }
+        txn.commit()
+            .with_context(|| format!("cannot initialise the Tandem store {}", path.display()))?;
+        Ok(Self {
+            db: Arc::new(db),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing store, checking that the file is a Tandem store of a known format.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        check_redb_magic(path)?;
+        let db = guarded_open(path, || builder().open(path))?;
+        let store = Self {
+            db: Arc::new(db),
+            path: path.to_path_buf(),
+        };
+        store.check_format()?;
+        Ok(store)
+    }
+
+    /// Opens the store at `path`, creating it if there is no file there.
+    pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if path.exists() {
+            Self::open(path)
+        } else {
+            Self::create(path)
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Size of the database file on disk.
+    pub fn file_size(&self) -> Result<u64> {
+        Ok(std::fs::metadata(&self.path)?.len())
+    }
+
+    /// Compacts the file (e.g. after GC). Needs the only handle to the database.
+    pub fn compact(&mut self) -> Result<bool> {
+        let db = Arc::get_mut(&mut self.db).ok_or_else(|| {
+            anyhow!("cannot compact the store while other handles to it are open")
+        })?;
+        Ok(db.compact()?)
+    }
+
+    fn check_format(&self) -> Result<()> {
+        let not_ours = || {
+            anyhow!(
+                "{} is a redb database but not a Tandem store (no format marker)",
+                self.path.display()
+            )
+        };
+        let txn = self.db.begin_read()?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Err(not_ours()),
+            Err(e) => return Err(not_ours().context(e.to_string())),
+        };
+        let marker = meta.get(FORMAT_KEY)?.ok_or_else(not_ours)?;
+        let marker = std::str::from_utf8(marker.value()).map_err(|_| not_ours())?;
+        let version = marker.strip_prefix(FORMAT_PREFIX).ok_or_else(not_ours)?;
+        if version != FORMAT_VERSION.to_string() {
+            bail!(
+                "the Tandem store {} has format version {version}; this build reads version {FORMAT_VERSION}",
+                self.path.display()
+            );
+        }
+        Ok(())
+    }
+
+    fn read_txn(&self) -> Result<ReadTransaction> {
+        Ok(self.db.begin_read()?)
+    }
+
+    /// Writes blocks in one transaction, skipping those already stored (content-addressed
+    /// values never change, and skipping them avoids rewriting B-tree pages).
+    fn write_blocks<'a>(
+        txn: &redb::WriteTransaction,
+        blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
+    ) -> Result<()> {
+        let mut table = txn.open_table(BLOCKS)?;
+        for (cid, bytes) in blocks {
+            let key = cid.to_bytes();
+            if table.get(key.as_slice())?.is_none() {
+                table.insert(key.as_slice(), bytes)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses files that are not redb databases before redb parses them.
+fn check_redb_magic(path: &Path) -> Result<()> {
+    let mut file = File::open(path)
+        .with_context(|| format!("cannot open the Tandem store {}", path.display()))?;
+    if file.metadata()?.is_dir() {
+        bail!("{} is a directory, not a Tandem store file", path.display());
+    }
+    let mut head = [0u8; REDB_MAGIC.len()];
+    let is_redb = file.read_exact(&mut head).is_ok() && head == REDB_MAGIC;
+    if !is_redb {
+        bail!(
+            "{} is not a Tandem store (not a redb database)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+impl Blockstore for RedbStore {
+    fn get(&self, k: &Cid) -> Result<Option<Vec<u8>>> {
+        let txn = self.read_txn()?;
+        let table = match txn.open_table(BLOCKS) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(table
+            .get(k.to_bytes().as_slice())?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn has(&self, k: &Cid) -> Result<bool> {
+        let txn = self.read_txn()?;
+        let table = match txn.open_table(BLOCKS) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(table.get(k.to_bytes().as_slice())?.is_some())
+    }
+
+    /// The slow path: one durable transaction per block. Prefer [`CommitStore::commit`] or
+    /// `put_many_keyed`, or put a [`super::BufferedStore`] in front.
+    fn put_keyed(&self, k: &Cid, block: &[u8]) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        Self::write_blocks(&txn, [(k, block)])?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// All blocks in one transaction.
+    fn put_many_keyed<D, I>(&self, blocks: I) -> Result<()>
+    where
+        Self: Sized,
+        D: AsRef<[u8]>,
+        I: IntoIterator<Item = (Cid, D)>,
+    {
+        let blocks: Vec<(Cid, D)> = blocks.into_iter().collect();
+        let txn = self.db.begin_write()?;
+        Self::write_blocks(&txn, blocks.iter().map(|(c, d)| (c, d.as_ref())))?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl CommitStore for RedbStore {
+    fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        batch.check_meta_keys()?;
+        let txn = self.db.begin_write()?;
+        Self::write_blocks(&txn, batch.blocks.iter().map(|(c, b)| (c, b.as_slice())))?;
+        {
+            let mut meta = txn.open_table(META)?;
+            for (key, value) in &batch.meta {
+                match value {
+                    Some(v) => meta.insert(key.as_str(), v.as_slice())?,
+                    None => meta.remove(key.as_str())?,
+                };
+            }
+        }
+        // Dropping an uncommitted transaction (on any error above) aborts it: nothing lands.
+        txn.commit().with_context(|| {
+            format!("commit to the Tandem store {} failed", self.path.display())
+        })?;
+        Ok(())
+    }
+
+    fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let txn = self.read_txn()?;
+        let table = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+}
+
+impl EnumerableStore for RedbStore {
+    fn for_each_block(&self, f: &mut dyn FnMut(&Cid, usize) -> Result<()>) -> Result<()> {
+        // One read transaction: a consistent snapshot even if others write meanwhile.
+        let txn = self.read_txn()?;
+        let table = txn.open_table(BLOCKS)?;
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let cid = Cid::try_from(key.value())
+                .map_err(|e| anyhow!("the store holds a block under an invalid CID key: {e}"))?;
+            f(&cid, value.value().len())?;
+        }
+        Ok(())
+    }
+
+    /// Deletes in one transaction.
+    fn delete_many(&self, cids: &[Cid]) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(BLOCKS)?;
+            for cid in cids {
+                table.remove(cid.to_bytes().as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn stats(&self) -> Result<StoreStats> {
+        let txn = self.read_txn()?;
+        let table = txn.open_table(BLOCKS)?;
+        let mut bytes = 0u64;
+        for entry in table.iter()? {
+            bytes += entry?.1.value().len() as u64;
+        }
+        Ok(StoreStats {
+            blocks: table.len()?,
+            bytes,
+        })
+    }
+}
