@@ -1,1 +1,89 @@
-fn main() {}
+//! `tandem`: the command-line tool.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "tandem",
+    version,
+    about = "A multi-runtime actor VM: native WASM actors and EVM contracts on one IPLD state"
+)]
+struct Cli {
+    /// The chain's data directory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./.tandem",
+        env = "TANDEM_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More logging (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or inspect the chain.
+    #[command(subcommand)]
+    Chain(commands::chain::ChainCommand),
+    /// Sign a message with a dev key, apply it and commit.
+    Send(commands::send::SendArgs),
+    /// Read the state.
+    #[command(subcommand)]
+    State(commands::state::StateCommand),
+    /// Export or import CAR files.
+    #[command(subcommand)]
+    Car(commands::car::CarCommand),
+    /// Delete blocks that the head state does not reach.
+    Gc(commands::gc::GcArgs),
+}
+
+pub struct Ctx {
+    pub data_dir: PathBuf,
+    pub json: bool,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let ctx = Ctx {
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Chain(cmd) => commands::chain::run(&ctx, cmd),
+        Command::Send(args) => commands::send::run(&ctx, args),
+        Command::State(cmd) => commands::state::run(&ctx, cmd),
+        Command::Car(cmd) => commands::car::run(&ctx, cmd),
+        Command::Gc(args) => commands::gc::run(&ctx, args),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,tandem=debug",
+        _ => "debug,tandem=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

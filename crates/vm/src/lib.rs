@@ -11,6 +11,7 @@ pub mod call_manager;
 pub mod crypto;
 pub mod eth;
 pub mod executor;
+pub mod frc42;
 pub mod gas;
 pub mod kernel;
 mod kernel_impl;

@@ -1,0 +1,101 @@
+//! The embedded chain: a data dir on the redb store, its head state root, dev keys, and a
+//! machine with every runtime, committing atomically.
+//!
+//! Invariant: the head pointer and every block it reaches are written in one redb
+//! transaction, so a crash at any point leaves the last committed head readable.
+
+pub mod datadir;
+pub mod keys;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use cid::Cid;
+use tandem_actors::BuiltinRuntime;
+use tandem_state::StateTree;
+use tandem_state::blockstore::{BufferedStore, CommitStore, FlushReport, RedbStore};
+use tandem_vm::executor::Executor;
+use tandem_vm::kernel::NetworkContext;
+use tandem_vm::machine::Machine;
+use tandem_vm::message::{ApplyRet, SignedMessage};
+use tandem_vm::runtime::Runtimes;
+use tandem_vm::store::VmStore;
+
+pub use datadir::{ChainConfig, DataDir};
+
+/// Meta key of the current epoch (one per committed batch).
+pub const EPOCH_KEY: &str = "chain.epoch";
+
+/// Every runtime the chain runs.
+pub fn runtimes() -> Runtimes {
+    Runtimes::new().with(Arc::new(BuiltinRuntime))
+}
+
+type Buffer = BufferedStore<Arc<RedbStore>>;
+
+/// A loaded chain: an executor at the head, writing into a buffer over the data dir's store.
+pub struct Chain {
+    pub dir: DataDir,
+    buffer: Arc<Buffer>,
+    pub exec: Executor,
+    epoch: i64,
+}
+
+impl Chain {
+    pub fn load(dir: DataDir) -> anyhow::Result<Self> {
+        let head = dir.head()?;
+        let epoch = dir
+            .store
+            .get_meta(EPOCH_KEY)?
+            .map(|b| -> anyhow::Result<i64> { Ok(i64::from_be_bytes(b.as_slice().try_into()?)) })
+            .transpose()
+            .context("reading the epoch")?
+            .unwrap_or(0);
+        let buffer = Arc::new(BufferedStore::new(dir.store.clone()));
+        let store = VmStore::new(buffer.clone());
+        let state = StateTree::load(store, &head).context("loading the head state")?;
+        let network = NetworkContext {
+            chain_id: dir.config.chain_id,
+            epoch,
+            ..NetworkContext::default()
+        };
+        let machine = Machine::new(state, network, runtimes())?;
+        Ok(Self {
+            dir,
+            buffer,
+            exec: Executor::new(machine),
+            epoch,
+        })
+    }
+
+    pub fn head(&self) -> anyhow::Result<Cid> {
+        self.dir.head()
+    }
+
+    pub fn epoch(&self) -> i64 {
+        self.epoch
+    }
+
+    pub fn apply(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
+        self.exec.apply_signed(msg)
+    }
+
+    /// Flushes the state and writes the blocks it reaches together with the new head.
+    pub fn commit(&mut self) -> anyhow::Result<(Cid, FlushReport)> {
+        let root = self.exec.flush()?;
+        self.epoch += 1;
+        let meta = vec![
+            (
+                tandem_state::blockstore::HEAD_KEY.to_string(),
+                Some(root.to_bytes()),
+            ),
+            (
+                EPOCH_KEY.to_string(),
+                Some(self.epoch.to_be_bytes().to_vec()),
+            ),
+        ];
+        let report = self.buffer.commit_reachable(&root, meta)?;
+        self.exec.machine.network.epoch = self.epoch;
+        Ok((root, report))
+    }
+}

@@ -1,0 +1,37 @@
+//! `tandem gc`: mark and sweep from the head state root.
+
+use clap::Args;
+use serde_json::json;
+use tandem_chain::DataDir;
+use tandem_state::gc::gc;
+
+use crate::Ctx;
+use crate::output::print_json;
+
+#[derive(Args)]
+pub struct GcArgs {}
+
+pub fn run(ctx: &Ctx, _args: GcArgs) -> anyhow::Result<()> {
+    let dir = DataDir::open(&ctx.data_dir)?;
+    let roots = dir.retained_roots()?;
+    let report = gc(dir.store.as_ref(), &roots)?;
+    if ctx.json {
+        print_json(&json!({
+            "kept_blocks": report.kept_blocks, "kept_bytes": report.kept_bytes,
+            "removed_blocks": report.removed_blocks, "removed_bytes": report.removed_bytes,
+            "missing_blocks": report.missing_blocks,
+        }));
+    } else {
+        println!(
+            "Kept {} blocks ({} bytes); removed {} blocks ({} bytes)",
+            report.kept_blocks, report.kept_bytes, report.removed_blocks, report.removed_bytes
+        );
+        if report.missing_blocks > 0 {
+            println!(
+                "warning: {} reachable blocks were already missing",
+                report.missing_blocks
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! One module per `tandem` subcommand.
+
+pub mod car;
+pub mod chain;
+pub mod gc;
+pub mod send;
+pub mod state;
