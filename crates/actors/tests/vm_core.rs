@@ -373,3 +373,28 @@ fn run_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T
         .join()
         .unwrap()
 }
+
+#[test]
+fn implicit_system_messages_run_in_their_own_budget_without_fees() {
+    let mut c = chain_on(VmStore::memory());
+    let recursor = c.deploy_recursor();
+    let params = fvm_ipld_encoding::to_vec(&(3u64, false, 0u64, false)).unwrap();
+    let msg = Message {
+        version: 0,
+        from: Address::new_id(0),
+        to: recursor,
+        sequence: 0,
+        value: TokenAmount::default(),
+        method_num: 2,
+        params: RawBytes::new(params),
+        gas_limit: 1_000_000,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    };
+    let ret = c.exec.apply_implicit(&msg).unwrap();
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    assert!(ret.receipt.gas_used > 0);
+    let system = c.exec.machine.state.get_actor(0).unwrap().unwrap();
+    assert_eq!(system.sequence, 0);
+    assert_eq!(system.balance, TokenAmount::default());
+}

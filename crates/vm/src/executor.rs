@@ -149,6 +149,47 @@ impl Executor {
         self.settle(sender_id, prepaid, &base_fee, &premium, msg.gas_limit, run)
     }
 
+    /// Applies a system message (cron-like, protocol): no signature, nonce or fees, and its own
+    /// gas budget, so user messages can never crowd it out or abort it.
+    pub fn apply_implicit(&mut self, msg: &Message) -> anyhow::Result<ApplyRet> {
+        let from = self
+            .machine
+            .state
+            .lookup_id(&msg.from)?
+            .ok_or_else(|| anyhow::anyhow!("implicit sender {} not found", msg.from))?;
+        let origin = MessageOrigin {
+            origin: from,
+            nonce: msg.sequence,
+            gas_price: TokenAmount::default(),
+        };
+        let params = (!msg.params.is_empty()).then(|| IpldBlock {
+            codec: fvm_ipld_encoding::CBOR,
+            data: msg.params.to_vec(),
+        });
+        let request = SendRequest {
+            to: msg.to,
+            method: msg.method_num,
+            params,
+            value: msg.value.clone(),
+            gas_limit: None,
+            read_only: false,
+        };
+        let run = self.run_call(Gas::new(msg.gas_limit), Gas::ZERO, origin, from, request)?;
+        let events_root = events_root(&self.machine, &run.events)?;
+        Ok(ApplyRet {
+            receipt: Receipt {
+                exit_code: run.outcome.exit_code,
+                return_data: run.outcome.return_data.map(|b| RawBytes::new(b.data)).unwrap_or_default(),
+                gas_used: run.gas_used.round_up(),
+                events_root,
+            },
+            events: run.events,
+            gas: GasOutputs::default(),
+            failure: run.failure,
+            applied: true,
+        })
+    }
+
     /// Runs one top-level call under a fresh gas tracker and ends the message.
     pub fn run_call(
         &mut self,
