@@ -123,9 +123,9 @@ fn may_exec(kernel: &mut dyn Kernel, code: &Cid) -> KResult<bool> {
         tandem_state::state_tree::HAMT_BIT_WIDTH,
     )
     .map_err(|e| tandem_vm::kernel::ExecutionError::Fatal(e.into()))?;
-    Ok(installed
+    installed
         .contains_key(&BytesKey(code.to_bytes()))
-        .map_err(|e| tandem_vm::kernel::ExecutionError::Fatal(e.into()))?)
+        .map_err(|e| tandem_vm::kernel::ExecutionError::Fatal(e.into()))
 }
 
 /// What the Init actor records about installed code.

@@ -43,6 +43,11 @@ pub struct Chain {
 
 impl Chain {
     pub fn load(dir: DataDir) -> anyhow::Result<Self> {
+        Self::load_with(dir, runtimes())
+    }
+
+    /// Loads with a custom set of runtimes (tests and benchmarks add their own actors).
+    pub fn load_with(dir: DataDir, runtimes: Runtimes) -> anyhow::Result<Self> {
         let head = dir.head()?;
         let epoch = dir
             .store
@@ -59,7 +64,7 @@ impl Chain {
             epoch,
             ..NetworkContext::default()
         };
-        let machine = Machine::new(state, network, runtimes())?;
+        let machine = Machine::new(state, network, runtimes)?;
         Ok(Self {
             dir,
             buffer,

@@ -36,7 +36,7 @@ pub fn parse_atto(s: &str) -> anyhow::Result<TokenAmount> {
 pub fn parse_hex(s: &str) -> anyhow::Result<Vec<u8>> {
     let s = s.trim();
     let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         bail!("hex has an odd number of digits");
     }
     hex::decode(s).context("invalid hex")

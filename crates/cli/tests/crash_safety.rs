@@ -21,15 +21,29 @@ fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let mut full = vec!["--json"];
     full.extend_from_slice(args);
     let out = tandem(dir, &full);
-    assert!(out.status.success(), "tandem {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tandem {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
 
 fn init(dir: &Path) -> (String, String, u128) {
     let genesis = json(dir, &["chain", "init", "--accounts", "2"]);
-    let a = genesis["accounts"][0]["address"].as_str().unwrap().to_string();
-    let b = genesis["accounts"][1]["address"].as_str().unwrap().to_string();
-    let balance: u128 = genesis["accounts"][1]["balance"].as_str().unwrap().parse().unwrap();
+    let a = genesis["accounts"][0]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = genesis["accounts"][1]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let balance: u128 = genesis["accounts"][1]["balance"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     (a, b, balance)
 }
 
@@ -39,12 +53,18 @@ fn assert_consistent(dir: &Path, a: &str, b: &str, b_start: u128) -> u64 {
     let receiver = json(dir, &["state", "actor", b]);
     let nonce = sender["nonce"].as_u64().unwrap();
     let balance: u128 = receiver["balance"].as_str().unwrap().parse().unwrap();
-    assert_eq!(balance, b_start + VALUE * nonce as u128, "balance and nonce disagree");
+    assert_eq!(
+        balance,
+        b_start + VALUE * nonce as u128,
+        "balance and nonce disagree"
+    );
     nonce
 }
 
 fn send_args<'a>(a: &'a str, b: &'a str) -> Vec<&'a str> {
-    vec!["send", "--from", a, "--to", b, "--value", "7", "--repeat", "1000000"]
+    vec![
+        "send", "--from", a, "--to", b, "--value", "7", "--repeat", "1000000",
+    ]
 }
 
 #[test]
@@ -100,7 +120,10 @@ fn a_full_disk_gives_an_error_and_loses_nothing_committed() {
         .stdout(Stdio::null())
         .output()
         .unwrap();
-    assert!(!out.status.success(), "the send loop should stop with an error");
+    assert!(
+        !out.status.success(),
+        "the send loop should stop with an error"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error"), "a clear error, got: {stderr}");
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");

@@ -63,7 +63,8 @@ struct CachedSlot {
 /// One undo entry. Applying it restores what was there before the change.
 #[derive(Debug)]
 enum Undo {
-    Actor(ActorID, Option<CachedActor>),
+    // Boxed: actor records are large and most journal entries are small.
+    Actor(ActorID, Option<Box<CachedActor>>),
     Resolved(Address),
     Slot((ActorID, Word), Option<CachedSlot>),
     Transient((ActorID, Word), Option<Word>),
@@ -173,7 +174,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 dirty: true,
             },
         );
-        self.journal.push(Undo::Actor(id, prev));
+        self.journal.push(Undo::Actor(id, prev.map(Box::new)));
     }
 
     /// Removes an actor and its slot storage.
@@ -185,7 +186,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 dirty: true,
             },
         );
-        self.journal.push(Undo::Actor(id, prev));
+        self.journal.push(Undo::Actor(id, prev.map(Box::new)));
         let keys: Vec<_> = self.slots.keys().filter(|k| k.0 == id).copied().collect();
         for key in keys {
             let prev = self.slots.remove(&key);
@@ -238,7 +239,11 @@ impl<BS: Blockstore> StateTree<BS> {
         self.assign_address(addr, Some(id)).map(|_| ())
     }
 
-    fn assign_address(&mut self, addr: &Address, existing: Option<ActorID>) -> anyhow::Result<ActorID> {
+    fn assign_address(
+        &mut self,
+        addr: &Address,
+        existing: Option<ActorID>,
+    ) -> anyhow::Result<ActorID> {
         if matches!(addr.payload(), Payload::ID(_)) {
             bail!("cannot register an ID address");
         }
@@ -437,7 +442,7 @@ impl<BS: Blockstore> StateTree<BS> {
             match self.journal.pop().expect("length checked") {
                 Undo::Actor(id, prev) => match prev {
                     Some(prev) => {
-                        self.actors.insert(id, prev);
+                        self.actors.insert(id, *prev);
                     }
                     None => {
                         self.actors.remove(&id);
@@ -541,7 +546,7 @@ impl<BS: Blockstore> StateTree<BS> {
             version: STATE_TREE_VERSION,
             actors: self.actors_root,
         };
-        Ok(self.store.put_cbor(&root, Code::Blake2b256)?)
+        self.store.put_cbor(&root, Code::Blake2b256)
     }
 
     fn flush_slots(&mut self) -> anyhow::Result<()> {

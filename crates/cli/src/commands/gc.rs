@@ -12,20 +12,28 @@ use crate::output::print_json;
 pub struct GcArgs {}
 
 pub fn run(ctx: &Ctx, _args: GcArgs) -> anyhow::Result<()> {
-    let dir = DataDir::open(&ctx.data_dir)?;
+    let mut dir = DataDir::open(&ctx.data_dir)?;
     let roots = dir.retained_roots()?;
     let report = gc(dir.store.as_ref(), &roots)?;
+    // Give the freed pages back to the file system (redb keeps them otherwise).
+    let before = dir.store.file_size()?;
+    if let Some(store) = std::sync::Arc::get_mut(&mut dir.store) {
+        store.compact()?;
+    }
+    let after = dir.store.file_size()?;
     if ctx.json {
         print_json(&json!({
             "kept_blocks": report.kept_blocks, "kept_bytes": report.kept_bytes,
             "removed_blocks": report.removed_blocks, "removed_bytes": report.removed_bytes,
             "missing_blocks": report.missing_blocks,
+            "file_bytes_before": before, "file_bytes_after": after,
         }));
     } else {
         println!(
             "Kept {} blocks ({} bytes); removed {} blocks ({} bytes)",
             report.kept_blocks, report.kept_bytes, report.removed_blocks, report.removed_bytes
         );
+        println!("Store file: {before} → {after} bytes");
         if report.missing_blocks > 0 {
             println!(
                 "warning: {} reachable blocks were already missing",
