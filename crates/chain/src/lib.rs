@@ -81,15 +81,29 @@ impl Chain {
         self.epoch
     }
 
+    /// The buffer the executor writes into (for read-only forks of the current state).
+    pub fn buffer(&self) -> &Arc<BufferedStore<Arc<RedbStore>>> {
+        &self.buffer
+    }
+
     pub fn apply(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
         self.exec.apply_signed(msg)
     }
 
     /// Flushes the state and writes the blocks it reaches together with the new head.
     pub fn commit(&mut self) -> anyhow::Result<(Cid, FlushReport)> {
+        self.commit_with_meta(Vec::new())
+    }
+
+    /// Like [`Self::commit`], writing extra meta entries (block records, indexes) in the same
+    /// atomic transaction.
+    pub fn commit_with_meta(
+        &mut self,
+        extra: Vec<(String, Option<Vec<u8>>)>,
+    ) -> anyhow::Result<(Cid, FlushReport)> {
         let root = self.exec.flush()?;
         self.epoch += 1;
-        let meta = vec![
+        let mut meta = vec![
             (
                 tandem_state::blockstore::HEAD_KEY.to_string(),
                 Some(root.to_bytes()),
