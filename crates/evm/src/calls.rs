@@ -1,0 +1,368 @@
+//! Calls and creates that leave an EVM frame. Each goes through the kernel (so through
+//! Tandem's call manager), except Ethereum precompiles, which run in place.
+//!
+//! Gas bookkeeping, per outgoing call with limit `L` (the stipend included): revm has already
+//! taken `L` minus the stipend from this frame. Before the call the frame charges the kernel
+//! for everything it spent except what it handed to the child, net of the stipend, so the
+//! kernel's sub-limit for the child is exactly `L`. The child charges what it uses (`U`) to
+//! the kernel itself; revm gets `L - U` back, which keeps the two ledgers equal.
+
+use alloy_primitives::{Address, Bytes, U256};
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::{DAG_CBOR, IPLD_RAW};
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use revm::context_interface::CreateScheme;
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::interpreter::interpreter_types::{MemoryTr, ReturnData};
+use revm::interpreter::{CallInput, CallInputs, CallScheme, CallValue, CreateInputs, Interpreter};
+use revm::precompile::{PrecompileSpecId, PrecompileStatus, Precompiles};
+use tandem_vm::builtin::{BuiltinCode, METHOD_SEND};
+use tandem_vm::call_manager::MAX_CALL_DEPTH;
+use tandem_vm::frc42::INVOKE_EVM;
+use tandem_vm::gas::Gas;
+use tandem_vm::kernel::{
+    CallOutcome, CreateRequest, DelegateRequest, ExecutionError, KResult, Kernel, SendRequest,
+};
+
+use crate::address::{
+    create_address, create2_address, from_eth, to_eth, tokens_to_u256, u256_to_tokens,
+};
+use crate::exit::REVERTED;
+use crate::host::{TandemHost, Target};
+use crate::runtime::{DelegateParams, METHOD_INVOKE_DELEGATE, gas_units};
+
+type Interp = Interpreter<EthInterpreter>;
+
+/// The Ethereum precompiles of the fork Tandem follows.
+pub fn precompiles() -> &'static Precompiles {
+    Precompiles::new(PrecompileSpecId::CANCUN)
+}
+
+/// Charges (or, if negative, gives back) milligas.
+pub(crate) fn charge_milligas(kernel: &mut dyn Kernel, milligas: i64) -> KResult<()> {
+    if milligas == 0 {
+        return Ok(());
+    }
+    kernel.charge_gas("evm", gas_units(milligas))
+}
+
+/// What a child did, as the parent interpreter needs it.
+struct Child {
+    ok: bool,
+    reverted: bool,
+    output: Bytes,
+    /// Milligas the child used (already charged to the kernel).
+    used: i64,
+}
+
+impl Child {
+    fn failed(used: i64) -> Self {
+        Self {
+            ok: false,
+            reverted: false,
+            output: Bytes::new(),
+            used,
+        }
+    }
+
+    fn from_outcome(out: &CallOutcome, used: i64) -> Self {
+        let output = out
+            .return_data
+            .as_ref()
+            .map(|b| Bytes::copy_from_slice(&b.data))
+            .unwrap_or_default();
+        let ok = out.exit_code.is_success();
+        let reverted = out.exit_code == REVERTED;
+        Self {
+            ok,
+            reverted,
+            // A halted EVM child returns nothing; other failures may carry data.
+            output: if ok || reverted || out.exit_code.value() < 33 || out.exit_code.value() > 40 {
+                output
+            } else {
+                Bytes::new()
+            },
+            used,
+        }
+    }
+}
+
+/// Syncs the kernel with the interpreter before a child with limit `limit` runs.
+fn sync_before_child(
+    kernel: &mut dyn Kernel,
+    interp: &Interp,
+    limit: u64,
+    synced: &mut i64,
+) -> KResult<()> {
+    let target = (interp.gas.total_gas_spent() as i64 - limit as i64).saturating_mul(1000);
+    charge_milligas(kernel, target - *synced)?;
+    *synced = target;
+    Ok(())
+}
+
+/// Runs a kernel op and measures the milligas it used.
+fn measured<T>(
+    kernel: &mut dyn Kernel,
+    f: impl FnOnce(&mut dyn Kernel) -> KResult<T>,
+) -> (KResult<T>, i64) {
+    let before = kernel.gas_used().as_milligas();
+    let result = f(kernel);
+    let used = kernel.gas_used().as_milligas() - before;
+    (result, used)
+}
+
+/// Turns a kernel result into a child; fatal errors stop the parent.
+fn settle(result: KResult<CallOutcome>, used: i64) -> KResult<Child> {
+    match result {
+        Ok(out) => Ok(Child::from_outcome(&out, used)),
+        Err(ExecutionError::Fatal(e)) => Err(ExecutionError::Fatal(e)),
+        // Out of gas, depth, funds, a refused op: the call fails and the caller goes on.
+        Err(_) => Ok(Child::failed(used)),
+    }
+}
+
+pub(crate) fn call(
+    host: &mut TandemHost<'_>,
+    interp: &mut Interp,
+    inputs: CallInputs,
+    synced: &mut i64,
+) -> KResult<()> {
+    let limit = inputs.gas_limit;
+    let input = match &inputs.input {
+        CallInput::Bytes(b) => b.clone(),
+        CallInput::SharedBuffer(range) if range.is_empty() => Bytes::new(),
+        CallInput::SharedBuffer(range) => {
+            Bytes::copy_from_slice(&interp.memory.global_slice(range.clone()))
+        }
+    };
+    sync_before_child(host.kernel, interp, limit, synced)?;
+    let child = dispatch_call(host, &inputs, input)?;
+    host.forget();
+    *synced += child.used;
+    insert_call_result(interp, &inputs, limit, child);
+    Ok(())
+}
+
+fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -> KResult<Child> {
+    let kernel = &mut *host.kernel;
+    if kernel.context().depth + 1 > MAX_CALL_DEPTH {
+        return Ok(Child::failed(0));
+    }
+    let transfer = match inputs.value {
+        CallValue::Transfer(v) if !v.is_zero() => Some(v),
+        _ => None,
+    };
+    if let Some(v) = transfer
+        && tokens_to_u256(&kernel.current_balance()?) < v
+    {
+        return Ok(Child::failed(0));
+    }
+    if let Some(precompile) = precompiles().get(&inputs.bytecode_address) {
+        return run_precompile(host, inputs, precompile, &input, transfer);
+    }
+    let target = host.target(inputs.bytecode_address)?;
+    let kernel = &mut *host.kernel;
+    match inputs.scheme {
+        CallScheme::Call | CallScheme::StaticCall => {
+            let plain = target.is_plain_account();
+            if plain && transfer.is_none() {
+                // Nothing to run and nothing to move: as on Ethereum, an empty success.
+                return Ok(Child {
+                    ok: true,
+                    reverted: false,
+                    output: Bytes::new(),
+                    used: 0,
+                });
+            }
+            let req = SendRequest {
+                to: to_eth(inputs.target_address).to_filecoin(),
+                method: if plain { METHOD_SEND } else { INVOKE_EVM },
+                params: (!plain).then(|| IpldBlock {
+                    codec: IPLD_RAW,
+                    data: input.to_vec(),
+                }),
+                value: transfer.map(u256_to_tokens).unwrap_or_default(),
+                gas_limit: Some(Gas::new(inputs.gas_limit)),
+                read_only: inputs.is_static,
+            };
+            let (result, used) = measured(kernel, |k| k.send(req));
+            settle(result, used)
+        }
+        CallScheme::CallCode | CallScheme::DelegateCall => {
+            let Target::Contract(info, code) = &target else {
+                return Ok(Child::failed(0).succeed());
+            };
+            if code.code.is_empty() {
+                return Ok(Child::failed(0).succeed());
+            }
+            let params = DelegateParams {
+                code: info.state,
+                input: input.to_vec(),
+                caller: inputs.caller.into_array(),
+                value: inputs.value.get().to_be_bytes(),
+            };
+            let data = fvm_ipld_encoding::to_vec(&params).map_err(|e| {
+                ExecutionError::Fatal(anyhow::anyhow!("encoding delegate params: {e}"))
+            })?;
+            let caller = kernel.context().caller;
+            let req = DelegateRequest {
+                code: BuiltinCode::Evm.cid(),
+                caller,
+                apparent_value: u256_to_tokens(inputs.value.get()),
+                method: METHOD_INVOKE_DELEGATE,
+                params: Some(IpldBlock {
+                    codec: DAG_CBOR,
+                    data,
+                }),
+                gas_limit: Some(Gas::new(inputs.gas_limit)),
+                read_only: inputs.is_static,
+            };
+            let (result, used) = measured(kernel, |k| k.delegate_call(req));
+            settle(result, used)
+        }
+    }
+}
+
+impl Child {
+    fn succeed(mut self) -> Self {
+        self.ok = true;
+        self
+    }
+}
+
+fn run_precompile(
+    host: &mut TandemHost<'_>,
+    inputs: &CallInputs,
+    precompile: &revm::precompile::Precompile,
+    input: &[u8],
+    transfer: Option<U256>,
+) -> KResult<Child> {
+    let limit = inputs.gas_limit;
+    let out = precompile
+        .execute(input, limit, 0)
+        .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("precompile failed: {e}")))?;
+    let kernel = &mut *host.kernel;
+    let child = match out.status {
+        PrecompileStatus::Success => Child {
+            ok: true,
+            reverted: false,
+            output: out.bytes,
+            used: out.gas_used as i64 * 1000,
+        },
+        PrecompileStatus::Revert => Child {
+            ok: false,
+            reverted: true,
+            output: out.bytes,
+            used: out.gas_used as i64 * 1000,
+        },
+        PrecompileStatus::Halt(_) => Child::failed(limit as i64 * 1000),
+    };
+    charge_milligas(kernel, child.used)?;
+    if child.ok
+        && let (Some(v), CallScheme::Call) = (transfer, inputs.scheme)
+    {
+        let req = SendRequest {
+            to: to_eth(inputs.target_address).to_filecoin(),
+            method: METHOD_SEND,
+            params: None,
+            value: u256_to_tokens(v),
+            gas_limit: None,
+            read_only: false,
+        };
+        let out = kernel.send(req)?;
+        if !out.is_success() {
+            return Ok(Child::failed(child.used));
+        }
+    }
+    Ok(child)
+}
+
+fn insert_call_result(interp: &mut Interp, inputs: &CallInputs, limit: u64, child: Child) {
+    let mem = inputs.return_memory_offset.clone();
+    let copy = mem.len().min(child.output.len());
+    if (child.ok || child.reverted) && copy > 0 {
+        interp.memory.set(mem.start, &child.output[..copy]);
+    }
+    interp.return_data.set_buffer(child.output);
+    let _ = interp
+        .stack
+        .push(if child.ok { U256::from(1) } else { U256::ZERO });
+    let used = (child.used.max(0) as u64).div_ceil(1000);
+    interp.gas.erase_cost(limit.saturating_sub(used));
+}
+
+pub(crate) fn create(
+    host: &mut TandemHost<'_>,
+    interp: &mut Interp,
+    inputs: CreateInputs,
+    synced: &mut i64,
+) -> KResult<()> {
+    let limit = inputs.gas_limit();
+    sync_before_child(host.kernel, interp, limit, synced)?;
+    let (address, child) = dispatch_create(host, &inputs, limit)?;
+    host.forget();
+    *synced += child.used;
+    if child.reverted {
+        interp.return_data.set_buffer(child.output);
+    } else {
+        interp.return_data.clear();
+    }
+    let used = (child.used.max(0) as u64).div_ceil(1000);
+    interp.gas.erase_cost(limit.saturating_sub(used));
+    let pushed = match (child.ok, address) {
+        (true, Some(a)) => a.into_word().into(),
+        _ => U256::ZERO,
+    };
+    let _ = interp.stack.push(pushed);
+    Ok(())
+}
+
+fn dispatch_create(
+    host: &mut TandemHost<'_>,
+    inputs: &CreateInputs,
+    limit: u64,
+) -> KResult<(Option<Address>, Child)> {
+    let kernel = &mut *host.kernel;
+    if kernel.context().depth + 1 > MAX_CALL_DEPTH {
+        return Ok((None, Child::failed(0)));
+    }
+    if tokens_to_u256(&kernel.current_balance()?) < inputs.value() {
+        return Ok((None, Child::failed(0)));
+    }
+    let nonce = kernel.nonce()?;
+    if nonce == u64::MAX {
+        return Ok((None, Child::failed(0)));
+    }
+    kernel.bump_nonce()?;
+    let me = inputs.caller().into_array();
+    let address = match inputs.scheme() {
+        CreateScheme::Create2 { salt } => {
+            create2_address(&me, &salt.to_be_bytes(), inputs.init_code())
+        }
+        _ => create_address(&me, nonce),
+    };
+    kernel.warm_address(address);
+    let req = CreateRequest {
+        delegated_address: to_eth(Address::from(address)).to_filecoin(),
+        code: BuiltinCode::Evm.cid(),
+        params: Some(IpldBlock {
+            codec: IPLD_RAW,
+            data: inputs.init_code().to_vec(),
+        }),
+        value: u256_to_tokens(inputs.value()),
+        gas_limit: Some(Gas::new(limit)),
+        on_behalf_of: None,
+    };
+    let (result, used) = measured(kernel, |k| k.create(req));
+    let child = match result {
+        // An account with code or a nonce is already there: the create consumes all its gas.
+        Err(ExecutionError::Syscall(ErrorNumber::Forbidden, _)) => {
+            let rest = limit as i64 * 1000 - used;
+            charge_milligas(kernel, rest)?;
+            Child::failed(limit as i64 * 1000)
+        }
+        other => settle(other, used)?,
+    };
+    let _ = ExitCode::OK;
+    Ok((Some(from_eth(to_eth(Address::from(address)))), child))
+}

@@ -1,0 +1,417 @@
+//! revm's `Host` over Tandem's kernel: what an EVM instruction asks of the world (accounts,
+//! storage, logs, block values) answered from the actor state through kernel ops.
+//!
+//! Host methods cannot return kernel errors, so a failed kernel op is parked in `error` and
+//! the instruction sees a database error, which halts the interpreter; the frame then returns
+//! the parked error to the call manager.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
+use fvm_ipld_encoding::IPLD_RAW;
+use fvm_shared::event::{ActorEvent, Entry, Flags};
+use revm::bytecode::Bytecode;
+use revm::context_interface::cfg::GasParams;
+use revm::context_interface::context::{SStoreResult, SelfDestructResult, StateLoad};
+use revm::context_interface::host::{Host, LoadError};
+use revm::context_interface::journaled_state::AccountInfoLoad;
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{KECCAK_EMPTY, StorageKey, StorageValue};
+use revm::state::AccountInfo;
+use tandem_vm::ActorID;
+use tandem_vm::builtin::BuiltinCode;
+use tandem_vm::eth::EthAddress;
+use tandem_vm::kernel::{ActorInfo, ExecutionError, KResult, Kernel};
+
+use crate::address::{from_eth, to_eth, tokens_to_u256};
+use crate::runtime::EvmRuntime;
+use crate::state::LoadedCode;
+
+/// The fork Tandem's EVM follows.
+pub const SPEC: SpecId = SpecId::CANCUN;
+/// EIP-170.
+pub const MAX_CODE_SIZE: usize = 0x6000;
+/// EIP-3860.
+pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
+
+pub static GAS_PARAMS: LazyLock<GasParams> = LazyLock::new(|| GasParams::new_spec(SPEC));
+
+/// What lives at an Ethereum address, as the EVM sees it.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// No actor.
+    Missing,
+    /// An EVM contract.
+    Contract(ActorInfo, LoadedCode),
+    /// An actor without EVM code: an account, a placeholder, a built-in or a native actor.
+    Actor(ActorInfo),
+}
+
+impl Target {
+    pub fn id(&self) -> Option<ActorID> {
+        match self {
+            Target::Missing => None,
+            Target::Contract(info, _) | Target::Actor(info) => Some(info.id),
+        }
+    }
+
+    /// Accounts and placeholders take value with method 0; other actors get InvokeEVM.
+    pub fn is_plain_account(&self) -> bool {
+        match self {
+            Target::Missing => true,
+            Target::Contract(_, code) => code.code.is_empty(),
+            Target::Actor(info) => matches!(
+                BuiltinCode::from_cid(&info.code),
+                Some(
+                    BuiltinCode::Account
+                        | BuiltinCode::EthAccount
+                        | BuiltinCode::Placeholder
+                        | BuiltinCode::System
+                        | BuiltinCode::Reward
+                        | BuiltinCode::BurntFunds
+                )
+            ),
+        }
+    }
+}
+
+pub struct TandemHost<'a> {
+    pub kernel: &'a mut dyn Kernel,
+    pub runtime: &'a EvmRuntime,
+    /// A kernel error that stopped the interpreter.
+    pub error: Option<ExecutionError>,
+    /// The transaction's origin (ORIGIN).
+    pub origin: Address,
+    /// The last address looked up, reused by the call that usually follows the lookup.
+    last: Option<(Address, Target)>,
+}
+
+impl<'a> TandemHost<'a> {
+    pub fn new(kernel: &'a mut dyn Kernel, runtime: &'a EvmRuntime) -> KResult<Self> {
+        let origin_id = kernel.context().origin;
+        let origin = from_eth(eth_address_of(kernel, origin_id)?);
+        Ok(Self {
+            kernel,
+            runtime,
+            error: None,
+            origin,
+            last: None,
+        })
+    }
+
+    fn park(&mut self, e: ExecutionError) -> LoadError {
+        self.error = Some(e);
+        LoadError::DBError
+    }
+
+    /// What lives at `addr` (no warming, no gas).
+    pub fn target(&mut self, addr: Address) -> KResult<Target> {
+        if let Some((a, t)) = &self.last
+            && *a == addr
+        {
+            return Ok(t.clone());
+        }
+        let target = lookup_target(self.kernel, self.runtime, addr)?;
+        self.last = Some((addr, target.clone()));
+        Ok(target)
+    }
+
+    /// Forgets the cached lookup (after anything that may have changed accounts).
+    pub fn forget(&mut self) {
+        self.last = None;
+    }
+}
+
+/// The Ethereum address of an actor: its f410 address, or its masked ID.
+pub fn eth_address_of(kernel: &mut dyn Kernel, id: ActorID) -> KResult<EthAddress> {
+    let delegated = kernel
+        .actor_info(id)?
+        .and_then(|info| info.delegated_address);
+    Ok(delegated
+        .as_ref()
+        .and_then(EthAddress::from_delegated)
+        .unwrap_or_else(|| EthAddress::from_id(id)))
+}
+
+pub fn lookup_target(
+    kernel: &mut dyn Kernel,
+    runtime: &EvmRuntime,
+    addr: Address,
+) -> KResult<Target> {
+    let fil = to_eth(addr).to_filecoin();
+    let Some(id) = kernel.resolve_address(&fil)? else {
+        return Ok(Target::Missing);
+    };
+    let Some(info) = kernel.actor_info(id)? else {
+        return Ok(Target::Missing);
+    };
+    if info.code == runtime.evm_code() {
+        let code = runtime.code_cache().load(kernel.store(), &info.state)?;
+        Ok(Target::Contract(info, code))
+    } else {
+        Ok(Target::Actor(info))
+    }
+}
+
+fn word(v: &U256) -> [u8; 32] {
+    v.to_be_bytes()
+}
+
+fn account_info(target: &Target) -> (AccountInfo, bool) {
+    match target {
+        Target::Missing => (AccountInfo::default(), true),
+        Target::Actor(info) => {
+            let balance = tokens_to_u256(&info.balance);
+            let empty = balance.is_zero() && info.sequence == 0;
+            (
+                AccountInfo::new(balance, info.sequence, KECCAK_EMPTY, Bytecode::default()),
+                empty,
+            )
+        }
+        Target::Contract(info, code) => {
+            let balance = tokens_to_u256(&info.balance);
+            let empty = balance.is_zero() && info.sequence == 0 && code.code.is_empty();
+            (
+                AccountInfo::new(balance, info.sequence, code.hash, code.code.clone()),
+                empty,
+            )
+        }
+    }
+}
+
+impl Host for TandemHost<'_> {
+    fn basefee(&self) -> U256 {
+        tokens_to_u256(&self.kernel.network().base_fee)
+    }
+
+    fn blob_gasprice(&self) -> U256 {
+        tokens_to_u256(&self.kernel.network().blob_base_fee)
+    }
+
+    fn gas_limit(&self) -> U256 {
+        U256::from(self.kernel.network().block_gas_limit)
+    }
+
+    fn difficulty(&self) -> U256 {
+        U256::ZERO
+    }
+
+    fn prevrandao(&self) -> Option<U256> {
+        Some(U256::from_be_bytes(self.kernel.network().prev_randao))
+    }
+
+    fn block_number(&self) -> U256 {
+        U256::from(self.kernel.network().epoch.max(0) as u64)
+    }
+
+    fn timestamp(&self) -> U256 {
+        U256::from(self.kernel.network().timestamp)
+    }
+
+    fn beneficiary(&self) -> Address {
+        let coinbase = self.kernel.network().coinbase;
+        let eth = EthAddress::from_delegated(&coinbase).unwrap_or_else(|| match coinbase.id() {
+            Ok(id) => EthAddress::from_id(id),
+            Err(_) => EthAddress::ZERO,
+        });
+        from_eth(eth)
+    }
+
+    fn slot_num(&self) -> U256 {
+        U256::ZERO
+    }
+
+    fn chain_id(&self) -> U256 {
+        U256::from(self.kernel.network().chain_id)
+    }
+
+    fn effective_gas_price(&self) -> U256 {
+        tokens_to_u256(&self.kernel.context().gas_price)
+    }
+
+    fn caller(&self) -> Address {
+        self.origin
+    }
+
+    fn blob_hash(&self, number: usize) -> Option<U256> {
+        self.kernel
+            .network()
+            .blob_hashes
+            .get(number)
+            .map(|h| U256::from_be_bytes(*h))
+    }
+
+    fn max_initcode_size(&self) -> usize {
+        MAX_INITCODE_SIZE
+    }
+
+    fn gas_params(&self) -> &GasParams {
+        &GAS_PARAMS
+    }
+
+    fn is_amsterdam_eip8037_enabled(&self) -> bool {
+        false
+    }
+
+    /// A dev chain keeps no block history: the hash of block `n` is `keccak256(decimal n)`,
+    /// the convention Ethereum's state tests use.
+    fn block_hash(&mut self, number: u64) -> Option<B256> {
+        Some(keccak256(number.to_string().as_bytes()))
+    }
+
+    fn selfdestruct(
+        &mut self,
+        address: Address,
+        target: Address,
+        skip_cold_load: bool,
+    ) -> Result<StateLoad<SelfDestructResult>, LoadError> {
+        let is_cold = self.kernel.warm_address(target.into_array());
+        if skip_cold_load && is_cold {
+            return Err(LoadError::ColdLoadSkipped);
+        }
+        self.forget();
+        let (me, beneficiary) = match (self.target(address), self.target(target)) {
+            (Ok(me), Ok(b)) => (me, b),
+            (Err(e), _) | (_, Err(e)) => return Err(self.park(e)),
+        };
+        let had_value = !account_info(&me).0.balance.is_zero();
+        let target_exists = !account_info(&beneficiary).1;
+        let fil = to_eth(target).to_filecoin();
+        let result = self.kernel.self_destruct(&fil);
+        self.forget();
+        match result {
+            Ok(_) => Ok(StateLoad::new(
+                SelfDestructResult {
+                    had_value,
+                    target_exists,
+                    previously_destroyed: false,
+                },
+                is_cold,
+            )),
+            Err(e) => Err(self.park(e)),
+        }
+    }
+
+    fn log(&mut self, log: Log) {
+        let mut entries = Vec::with_capacity(log.data.topics().len() + 1);
+        for (i, topic) in log.data.topics().iter().enumerate() {
+            entries.push(Entry {
+                flags: Flags::FLAG_INDEXED_ALL,
+                key: TOPIC_KEYS[i].to_string(),
+                codec: IPLD_RAW,
+                value: topic.to_vec(),
+            });
+        }
+        if !log.data.data.is_empty() {
+            entries.push(Entry {
+                flags: Flags::FLAG_INDEXED_ALL,
+                key: "d".to_string(),
+                codec: IPLD_RAW,
+                value: log.data.data.to_vec(),
+            });
+        }
+        if let Err(e) = self.kernel.emit_event(ActorEvent { entries }) {
+            self.error = Some(e);
+        }
+    }
+
+    fn sstore_skip_cold_load(
+        &mut self,
+        _address: Address,
+        key: StorageKey,
+        value: StorageValue,
+        skip_cold_load: bool,
+    ) -> Result<StateLoad<SStoreResult>, LoadError> {
+        match self.kernel.slot_set(&word(&key), &word(&value)) {
+            Ok(w) => {
+                if skip_cold_load && w.was_cold {
+                    // The frame halts out of gas, which rolls the write back.
+                    return Err(LoadError::ColdLoadSkipped);
+                }
+                Ok(StateLoad::new(
+                    SStoreResult {
+                        original_value: U256::from_be_bytes(w.original),
+                        present_value: U256::from_be_bytes(w.present),
+                        new_value: value,
+                    },
+                    w.was_cold,
+                ))
+            }
+            Err(e) => Err(self.park(e)),
+        }
+    }
+
+    fn sload_skip_cold_load(
+        &mut self,
+        _address: Address,
+        key: StorageKey,
+        skip_cold_load: bool,
+    ) -> Result<StateLoad<StorageValue>, LoadError> {
+        match self.kernel.slot_get(&word(&key)) {
+            Ok((v, was_cold)) => {
+                if skip_cold_load && was_cold {
+                    return Err(LoadError::ColdLoadSkipped);
+                }
+                Ok(StateLoad::new(U256::from_be_bytes(v), was_cold))
+            }
+            Err(e) => Err(self.park(e)),
+        }
+    }
+
+    fn tstore(&mut self, _address: Address, key: StorageKey, value: StorageValue) {
+        if let Err(e) = self.kernel.transient_set(&word(&key), &word(&value)) {
+            self.error = Some(e);
+        }
+    }
+
+    fn tload(&mut self, _address: Address, key: StorageKey) -> StorageValue {
+        match self.kernel.transient_get(&word(&key)) {
+            Ok(v) => U256::from_be_bytes(v),
+            Err(e) => {
+                self.error = Some(e);
+                U256::ZERO
+            }
+        }
+    }
+
+    fn load_account_info_skip_cold_load(
+        &mut self,
+        address: Address,
+        _load_code: bool,
+        skip_cold_load: bool,
+    ) -> Result<AccountInfoLoad<'_>, LoadError> {
+        let is_cold = self.kernel.warm_address(address.into_array());
+        if skip_cold_load && is_cold {
+            return Err(LoadError::ColdLoadSkipped);
+        }
+        let target = match self.target(address) {
+            Ok(t) => t,
+            Err(e) => return Err(self.park(e)),
+        };
+        let (info, is_empty) = account_info(&target);
+        Ok(AccountInfoLoad {
+            account: Cow::Owned(info),
+            is_cold,
+            is_empty,
+        })
+    }
+}
+
+const TOPIC_KEYS: [&str; 4] = ["t1", "t2", "t3", "t4"];
+
+/// The topics and data of an EVM event, if it is one.
+pub fn event_to_log(event: &ActorEvent) -> Option<(Vec<B256>, Bytes)> {
+    let mut topics = Vec::new();
+    let mut data = Bytes::new();
+    for entry in &event.entries {
+        match entry.key.as_str() {
+            "t1" | "t2" | "t3" | "t4" => {
+                topics.push(B256::try_from(entry.value.as_slice()).ok()?);
+            }
+            "d" => data = Bytes::from(entry.value.clone()),
+            _ => return None,
+        }
+    }
+    Some((topics, data))
+}

@@ -1,0 +1,23 @@
+//! Tandem's EVM runtime: EVM contracts run natively on revm's interpreter, one frame per
+//! invocation, with every call, delegate call and create going through Tandem's call manager.
+//!
+//! - [`runtime`]: [`EvmRuntime`], the `Runtime` for code CID `BuiltinCode::Evm`.
+//! - [`host`]: revm's `Host` over the kernel.
+//! - [`calls`]: outgoing CALL/CREATE families and Ethereum precompiles.
+//! - [`tx`]: signed Ethereum transactions applied through the executor.
+//! - [`root`]: the Ethereum state root and logs hash of a Tandem state.
+//! - [`statetest`]: Ethereum's GeneralStateTests runner.
+//! - [`address`]: CREATE/CREATE2 formulas and value conversions.
+
+pub mod address;
+pub mod calls;
+pub mod exit;
+pub mod host;
+pub mod root;
+pub mod runtime;
+pub mod state;
+pub mod statetest;
+pub mod tx;
+pub mod world;
+
+pub use runtime::EvmRuntime;

@@ -1,0 +1,302 @@
+//! The EVM runtime: runs one EVM frame per invocation with revm's interpreter.
+//!
+//! Methods an EVM actor answers:
+//! - 1 (constructor): params are the init code; runs it and deploys what it returns.
+//! - InvokeEVM (FRC-42 3844450837): params are the calldata (IPLD_RAW, or a CBOR byte string).
+//! - 6 (InvokeContractDelegate, Tandem-internal): runs another contract's code on this
+//!   contract's state, for DELEGATECALL and CALLCODE.
+//!
+//! Gas: the frame's budget is the kernel's available gas at the start. What the interpreter
+//! spends is charged to the kernel before each outgoing call and at the end; a child charges
+//! its own use, so the parent counts it as already charged (see `calls`).
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use cid::Cid;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::tuple::*;
+use fvm_ipld_encoding::{CBOR, DAG_CBOR, IPLD_RAW, RawBytes, strict_bytes};
+use fvm_shared::error::ExitCode;
+use revm::bytecode::Bytecode;
+use revm::interpreter::instructions::gas_table_spec;
+use revm::interpreter::interpreter::{EthInterpreter, ExtBytecode};
+use revm::interpreter::{
+    CallInput, FrameInput, InputsImpl, InstructionResult, Interpreter, InterpreterAction,
+    InterpreterResult, SharedMemory, instruction_table,
+};
+use tandem_vm::builtin::{BuiltinCode, METHOD_CONSTRUCTOR};
+use tandem_vm::frc42::INVOKE_EVM;
+use tandem_vm::gas::Gas;
+use tandem_vm::kernel::{ExecutionError, KResult, Kernel};
+use tandem_vm::runtime::{InvokeReturn, Runtime};
+
+use crate::address::{from_eth, tokens_to_u256};
+use crate::host::{MAX_CODE_SIZE, SPEC, TandemHost, eth_address_of};
+use crate::state::{CodeCache, EvmState};
+use crate::{calls, exit};
+
+/// Tandem-internal: run delegated code on the receiver's state.
+pub const METHOD_INVOKE_DELEGATE: u64 = 6;
+
+/// Parameters of [`METHOD_INVOKE_DELEGATE`].
+#[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
+pub struct DelegateParams {
+    /// The state CID of the contract whose code runs.
+    pub code: Cid,
+    #[serde(with = "strict_bytes")]
+    pub input: Vec<u8>,
+    /// CALLER as the code sees it.
+    #[serde(with = "strict_bytes")]
+    pub caller: [u8; 20],
+    /// CALLVALUE as the code sees it (big-endian).
+    #[serde(with = "strict_bytes")]
+    pub value: [u8; 32],
+}
+
+/// Runs every EVM contract (code CID [`BuiltinCode::Evm`]).
+pub struct EvmRuntime {
+    evm_code: Cid,
+    code: CodeCache,
+}
+
+impl Default for EvmRuntime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EvmRuntime {
+    pub fn new() -> Self {
+        Self {
+            evm_code: BuiltinCode::Evm.cid(),
+            code: CodeCache::default(),
+        }
+    }
+
+    pub fn evm_code(&self) -> Cid {
+        self.evm_code
+    }
+
+    pub fn code_cache(&self) -> &CodeCache {
+        &self.code
+    }
+}
+
+/// One frame to run.
+struct FrameSpec {
+    code: Bytecode,
+    hash: Option<B256>,
+    input: Bytes,
+    caller: Address,
+    target: Address,
+    value: U256,
+    is_create: bool,
+}
+
+impl Runtime for EvmRuntime {
+    fn name(&self) -> &'static str {
+        "evm"
+    }
+
+    fn runs(&self, code: &Cid) -> bool {
+        *code == self.evm_code
+    }
+
+    fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        let ctx = kernel.context().clone();
+        let target = from_eth(eth_address_of(kernel, ctx.receiver)?);
+        let spec = match ctx.method {
+            METHOD_CONSTRUCTOR => {
+                let Some(init) = raw_params(kernel) else {
+                    return Ok(exit::bad_params("constructor params must be init code"));
+                };
+                // EIP-161: a new contract starts at nonce 1.
+                kernel.bump_nonce()?;
+                FrameSpec {
+                    code: Bytecode::new_legacy(init),
+                    hash: None,
+                    input: Bytes::new(),
+                    caller: from_eth(eth_address_of(kernel, ctx.caller)?),
+                    target,
+                    value: tokens_to_u256(&ctx.value_received),
+                    is_create: true,
+                }
+            }
+            INVOKE_EVM => {
+                let Some(input) = raw_params(kernel) else {
+                    return Ok(exit::bad_params("InvokeEVM params must be calldata bytes"));
+                };
+                let state = kernel.root()?;
+                let loaded = self.code.load(kernel.store(), &state)?;
+                FrameSpec {
+                    code: loaded.code,
+                    hash: Some(loaded.hash),
+                    input,
+                    caller: from_eth(eth_address_of(kernel, ctx.caller)?),
+                    target,
+                    value: tokens_to_u256(&ctx.value_received),
+                    is_create: false,
+                }
+            }
+            METHOD_INVOKE_DELEGATE => {
+                let params: DelegateParams = match kernel
+                    .params()
+                    .and_then(|p| fvm_ipld_encoding::from_slice(&p.data).ok())
+                {
+                    Some(p) => p,
+                    None => return Ok(exit::bad_params("bad delegate params")),
+                };
+                let loaded = self.code.load(kernel.store(), &params.code)?;
+                FrameSpec {
+                    code: loaded.code,
+                    hash: Some(loaded.hash),
+                    input: Bytes::from(params.input),
+                    caller: Address::from(params.caller),
+                    target,
+                    value: U256::from_be_bytes(params.value),
+                    is_create: false,
+                }
+            }
+            m => {
+                return Ok(InvokeReturn::exit(
+                    ExitCode::USR_UNHANDLED_MESSAGE,
+                    Some(IpldBlock {
+                        codec: IPLD_RAW,
+                        data: format!("EVM contracts do not handle method {m}").into_bytes(),
+                    }),
+                ));
+            }
+        };
+        self.run_frame(kernel, spec)
+    }
+}
+
+/// The calldata or init code in the parameters: IPLD_RAW bytes, or a CBOR byte string (how
+/// native actors send it); none is empty.
+fn raw_params(kernel: &dyn Kernel) -> Option<Bytes> {
+    match kernel.params() {
+        None => Some(Bytes::new()),
+        Some(p) if p.codec == IPLD_RAW => Some(Bytes::copy_from_slice(&p.data)),
+        Some(p) if p.codec == CBOR || p.codec == DAG_CBOR => {
+            let bytes: RawBytes = fvm_ipld_encoding::from_slice(&p.data).ok()?;
+            Some(Bytes::from(bytes.to_vec()))
+        }
+        Some(_) => None,
+    }
+}
+
+impl EvmRuntime {
+    fn run_frame(&self, kernel: &mut dyn Kernel, spec: FrameSpec) -> KResult<InvokeReturn> {
+        let budget = kernel.gas_available().round_down();
+        let depth = kernel.context().depth as usize;
+        let is_static = kernel.context().read_only;
+        let bytecode = match spec.hash {
+            Some(h) => ExtBytecode::new_with_hash(spec.code, h),
+            None => ExtBytecode::new(spec.code),
+        };
+        let inputs = InputsImpl {
+            target_address: spec.target,
+            bytecode_address: None,
+            caller_address: spec.caller,
+            input: CallInput::Bytes(spec.input),
+            call_value: spec.value,
+            depth,
+        };
+        let mut interp: Interpreter<EthInterpreter> = Interpreter::new(
+            SharedMemory::new(),
+            bytecode,
+            inputs,
+            is_static,
+            SPEC,
+            budget,
+        );
+        let mut host = TandemHost::new(kernel, self)?;
+        let table = instruction_table::<EthInterpreter, TandemHost<'_>>();
+        let gas_table = gas_table_spec(SPEC);
+        // Milligas of this frame's spending already charged to the kernel.
+        let mut synced: i64 = 0;
+        let mut result = loop {
+            let action = interp.run_plain(&table, &gas_table, &mut host);
+            if let Some(e) = host.error.take() {
+                return Err(e);
+            }
+            match action {
+                InterpreterAction::NewFrame(FrameInput::Call(inputs)) => {
+                    calls::call(&mut host, &mut interp, *inputs, &mut synced)?
+                }
+                InterpreterAction::NewFrame(FrameInput::Create(inputs)) => {
+                    calls::create(&mut host, &mut interp, *inputs, &mut synced)?
+                }
+                InterpreterAction::NewFrame(FrameInput::Empty) => {
+                    return Err(ExecutionError::Fatal(anyhow::anyhow!(
+                        "interpreter asked for an empty frame"
+                    )));
+                }
+                InterpreterAction::Return(result) => break result,
+            }
+        };
+        let kernel = host.kernel;
+        if spec.is_create && result.result.is_ok() {
+            check_deposit(&mut result);
+        }
+        if result.result.is_halt() {
+            result.gas.spend_all();
+        }
+        let spent = (result.gas.total_gas_spent() as i64).saturating_mul(1000);
+        calls::charge_milligas(kernel, spent - synced)?;
+        if result.result.is_ok() {
+            kernel.add_refund(result.gas.refunded());
+            if spec.is_create {
+                deploy(kernel, &result.output)?;
+                return Ok(InvokeReturn::ok(None));
+            }
+            return Ok(InvokeReturn::ok(raw_block(&result.output)));
+        }
+        if result.result.is_revert() {
+            return Ok(InvokeReturn::exit(
+                exit::REVERTED,
+                raw_block(&result.output),
+            ));
+        }
+        Ok(InvokeReturn::exit(exit::for_halt(result.result), None))
+    }
+}
+
+/// EIP-170, EIP-3541 and the code-deposit charge (EIP-2: failing it fails the create).
+fn check_deposit(result: &mut InterpreterResult) {
+    let code = &result.output;
+    if code.len() > MAX_CODE_SIZE {
+        result.result = InstructionResult::CreateContractSizeLimit;
+    } else if code.first() == Some(&0xEF) {
+        result.result = InstructionResult::CreateContractStartingWithEF;
+    } else if !result
+        .gas
+        .record_regular_cost(crate::host::GAS_PARAMS.code_deposit_cost(code.len()))
+    {
+        result.result = InstructionResult::OutOfGas;
+    }
+}
+
+/// Stores the deployed code and points the contract's state at it.
+fn deploy(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<()> {
+    let bytecode = kernel.block_put(IPLD_RAW, code)?;
+    let state = EvmState {
+        bytecode,
+        bytecode_hash: keccak256(code).0,
+    };
+    let bytes = fvm_ipld_encoding::to_vec(&state)
+        .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("encoding EVM state: {e}")))?;
+    let root = kernel.block_put(DAG_CBOR, &bytes)?;
+    kernel.set_root(root)
+}
+
+fn raw_block(data: &[u8]) -> Option<IpldBlock> {
+    (!data.is_empty()).then(|| IpldBlock {
+        codec: IPLD_RAW,
+        data: data.to_vec(),
+    })
+}
+
+/// Gas helper shared with `calls`.
+pub(crate) fn gas_units(milligas: i64) -> Gas {
+    Gas::from_milligas(milligas)
+}

@@ -1,0 +1,85 @@
+//! An EVM contract's own state: its bytecode (a raw IPLD block) and the code's keccak hash.
+//! Storage is not here: it lives in the actor's host-managed slot storage (`kv_root`).
+//!
+//! The analysed bytecode (jump table) is cached by the state's CID. That CID is a content
+//! hash of the code's CID, so an entry can never go stale.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use alloy_primitives::{B256, Bytes, keccak256};
+use anyhow::{Context, anyhow};
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::tuple::*;
+use fvm_ipld_encoding::{CborStore, IPLD_RAW, strict_bytes};
+use multihash_codetable::{Code, MultihashDigest};
+use revm::bytecode::Bytecode;
+
+/// The state block of every EVM contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize_tuple, Deserialize_tuple)]
+pub struct EvmState {
+    /// The deployed code, an IPLD_RAW block.
+    pub bytecode: Cid,
+    /// keccak256 of the code (Ethereum's code hash).
+    #[serde(with = "strict_bytes")]
+    pub bytecode_hash: [u8; 32],
+}
+
+/// A contract's code, ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedCode {
+    pub code: Bytecode,
+    pub hash: B256,
+    pub cid: Cid,
+}
+
+/// Writes a contract's code and state block; returns the state's CID.
+pub fn store_code<BS: Blockstore>(store: &BS, code: &[u8]) -> anyhow::Result<(Cid, EvmState)> {
+    let cid = Cid::new_v1(IPLD_RAW, Code::Blake2b256.digest(code));
+    store.put_keyed(&cid, code)?;
+    let state = EvmState {
+        bytecode: cid,
+        bytecode_hash: keccak256(code).0,
+    };
+    let root = store.put_cbor(&state, Code::Blake2b256)?;
+    Ok((root, state))
+}
+
+/// Caches analysed code by state CID.
+#[derive(Default)]
+pub struct CodeCache {
+    entries: RwLock<HashMap<Cid, LoadedCode>>,
+}
+
+/// Past this many entries the cache starts over (a crude bound for long-running nodes).
+const MAX_CACHED: usize = 20_000;
+
+impl CodeCache {
+    pub fn load<BS: Blockstore>(&self, store: &BS, state: &Cid) -> anyhow::Result<LoadedCode> {
+        if let Ok(map) = self.entries.read()
+            && let Some(hit) = map.get(state)
+        {
+            return Ok(hit.clone());
+        }
+        let evm: EvmState = store
+            .get_cbor(state)
+            .context("reading EVM contract state")?
+            .ok_or_else(|| anyhow!("EVM contract state {state} is missing"))?;
+        let raw = store
+            .get(&evm.bytecode)?
+            .ok_or_else(|| anyhow!("EVM bytecode {} is missing", evm.bytecode))?;
+        let loaded = LoadedCode {
+            code: Bytecode::new_legacy(Bytes::from(raw)),
+            hash: B256::from(evm.bytecode_hash),
+            cid: evm.bytecode,
+        };
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() >= MAX_CACHED {
+                map.clear();
+            }
+            map.insert(*state, loaded.clone());
+        }
+        Ok(loaded)
+    }
+}
