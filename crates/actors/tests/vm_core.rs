@@ -350,7 +350,10 @@ fn gas_exhaustion_mid_call_fails_with_out_of_gas_and_charges_the_limit() {
 
 #[test]
 fn same_messages_give_the_same_root_on_every_store() {
-    let roots: Vec<Cid> = [VmStore::memory(), VmStore::memory()]
+    let tmp = tempfile::tempdir().unwrap();
+    let redb = tandem_state::blockstore::RedbStore::create(tmp.path().join("s.redb")).unwrap();
+    let on_disk = VmStore::new(Arc::new(tandem_state::blockstore::BufferedStore::new(redb)));
+    let roots: Vec<Cid> = [VmStore::memory(), VmStore::memory(), on_disk]
         .into_iter()
         .map(|store| {
             let mut c = chain_on(store);
@@ -363,6 +366,7 @@ fn same_messages_give_the_same_root_on_every_store() {
         })
         .collect();
     assert_eq!(roots[0], roots[1]);
+    assert_eq!(roots[0], roots[2], "in memory and on disk agree");
 }
 
 fn run_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

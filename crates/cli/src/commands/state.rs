@@ -22,6 +22,12 @@ pub enum StateCommand {
         /// f0…/f1…/f2…/f4… or 0x… address.
         address: String,
     },
+    /// Report every actor's state size (its own state plus slot storage), largest first.
+    Sizes {
+        /// Show only the largest N actors.
+        #[arg(long)]
+        top: Option<usize>,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: StateCommand) -> anyhow::Result<()> {
@@ -37,6 +43,7 @@ pub fn run(ctx: &Ctx, cmd: StateCommand) -> anyhow::Result<()> {
             Ok(())
         }
         StateCommand::Actor { address } => actor(ctx, &dir, &address),
+        StateCommand::Sizes { top } => sizes(ctx, &dir, top),
     }
 }
 
@@ -96,6 +103,39 @@ fn actor(ctx: &Ctx, dir: &DataDir, address: &str) -> anyhow::Result<()> {
             state_size.blocks + slots_size.blocks,
             state_size.bytes + slots_size.bytes
         );
+    }
+    Ok(())
+}
+
+fn sizes(ctx: &Ctx, dir: &DataDir, top: Option<usize>) -> anyhow::Result<()> {
+    let store = VmStore::new(dir.store.clone());
+    let state = StateTree::load(store.clone(), &dir.head()?)?;
+    let mut rows = Vec::new();
+    state.for_each_actor(|id, record| {
+        let own = dag_size(&store, &record.state)?;
+        let slots = match &record.kv_root {
+            Some(root) => dag_size(&store, root)?,
+            None => Default::default(),
+        };
+        rows.push((id, own.blocks + slots.blocks, own.bytes + slots.bytes));
+        Ok(())
+    })?;
+    // Largest first; ties by ID so the report is stable.
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    rows.truncate(top.unwrap_or(usize::MAX));
+    if ctx.json {
+        print_json(&json!(
+            rows.iter()
+                .map(|(id, blocks, bytes)| json!({
+                    "id": format!("f0{id}"), "blocks": blocks, "bytes": bytes,
+                }))
+                .collect::<Vec<_>>()
+        ));
+    } else {
+        println!("{:<12} {:>8} {:>12}", "actor", "blocks", "bytes");
+        for (id, blocks, bytes) in rows {
+            println!("{:<12} {blocks:>8} {bytes:>12}", format!("f0{id}"));
+        }
     }
     Ok(())
 }
