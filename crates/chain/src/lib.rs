@@ -28,7 +28,9 @@ pub const EPOCH_KEY: &str = "chain.epoch";
 
 /// Every runtime the chain runs.
 pub fn runtimes() -> Runtimes {
-    Runtimes::new().with(Arc::new(BuiltinRuntime))
+    Runtimes::new()
+        .with(Arc::new(BuiltinRuntime))
+        .with(Arc::new(tandem_evm::EvmRuntime::new()))
 }
 
 type Buffer = BufferedStore<Arc<RedbStore>>;
