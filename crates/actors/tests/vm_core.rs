@@ -402,3 +402,67 @@ fn implicit_system_messages_run_in_their_own_budget_without_fees() {
     assert_eq!(system.sequence, 0);
     assert_eq!(system.balance, TokenAmount::default());
 }
+
+/// Tries to open a block it was never given, then its own state, then a block it created.
+struct Prober;
+
+fn prober_code() -> Cid {
+    Cid::new_v1(
+        0x55,
+        multihash_codetable::Multihash::wrap(0, b"test/prober").unwrap(),
+    )
+}
+
+impl Runtime for Prober {
+    fn name(&self) -> &'static str {
+        "prober"
+    }
+    fn runs(&self, code: &Cid) -> bool {
+        *code == prober_code()
+    }
+    fn invoke(&self, k: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        let secret: Cid = k.params().unwrap().deserialize::<(Cid,)>().unwrap().0;
+        // Not reachable: it sits in the store, but nothing this actor holds links to it.
+        let denied = matches!(
+            k.block_get(&secret),
+            Err(tandem_vm::kernel::ExecutionError::Syscall(
+                fvm_shared::error::ErrorNumber::NotFound,
+                _
+            ))
+        );
+        let root = k.root()?;
+        let own_state = k.block_get(&root).is_ok();
+        let created = k.block_put(
+            fvm_ipld_encoding::DAG_CBOR,
+            &fvm_ipld_encoding::to_vec(&42u64).unwrap(),
+        )?;
+        let own_block = k.block_get(&created).is_ok();
+        // A block linking to the secret may not be created either.
+        let linking = fvm_ipld_encoding::to_vec(&(secret,)).unwrap();
+        let link_denied = k.block_put(fvm_ipld_encoding::DAG_CBOR, &linking).is_err();
+        let ok = denied && own_state && own_block && link_denied;
+        Ok(InvokeReturn::exit(
+            if ok { ExitCode::OK } else { ExitCode::new(99) },
+            None,
+        ))
+    }
+}
+
+#[test]
+fn actors_only_open_blocks_reachable_from_their_state_or_params() {
+    let store = VmStore::memory();
+    let mut c = chain_on(store.clone());
+    c.exec.machine.runtimes.push(Arc::new(Prober));
+    let secret = tandem_state::state_tree::put_cbor(&store, &"someone else's data").unwrap();
+    let state = &mut c.exec.machine.state;
+    let addr = Address::new_actor(b"prober");
+    let id = state.register_new_address(&addr).unwrap();
+    let head = tandem_state::state_tree::put_cbor(&store, &vec![1u64, 2, 3]).unwrap();
+    state.set_actor(id, ActorRecord::new(prober_code(), head, None));
+    // Top-level params are plain CBOR (0x51): links in them from off-chain are not reachable
+    // (as in FIP-0071), so naming the secret does not grant access to it.
+    let params = fvm_ipld_encoding::to_vec(&(secret,)).unwrap();
+    let msg = c.message(0, Address::new_id(id), 0, 2, params);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+}
