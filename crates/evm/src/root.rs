@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, Log, LogData, U256, keccak256};
 use alloy_trie::TrieAccount;
 use alloy_trie::root::{state_root_unhashed, storage_root_unhashed};
-use fvm_ipld_encoding::CborStore;
 use revm::primitives::KECCAK_EMPTY;
 use tandem_state::StateTree;
 use tandem_vm::builtin::BuiltinCode;
@@ -14,7 +13,7 @@ use tandem_vm::eth::EthAddress;
 use tandem_vm::store::VmStore;
 
 use crate::address::tokens_to_u256;
-use crate::state::EvmState;
+use crate::state::read_state;
 use crate::tx::EthLog;
 
 /// The Ethereum accounts of a flushed state, by address. Empty accounts (no nonce, balance,
@@ -31,8 +30,8 @@ pub fn eth_accounts(state: &StateTree<VmStore>) -> anyhow::Result<BTreeMap<Addre
             return Ok(());
         };
         let code_hash = if BuiltinCode::from_cid(&record.code) == Some(BuiltinCode::Evm) {
-            let evm: Option<EvmState> = store.get_cbor(&record.state)?;
-            evm.map(|s| B256::from(s.bytecode_hash))
+            read_state(store, &record.state)?
+                .map(|s| B256::from(s.bytecode_hash))
                 .unwrap_or(KECCAK_EMPTY)
         } else {
             KECCAK_EMPTY

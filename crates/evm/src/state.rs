@@ -15,6 +15,7 @@ use fvm_ipld_encoding::tuple::*;
 use fvm_ipld_encoding::{CborStore, IPLD_RAW, strict_bytes};
 use multihash_codetable::{Code, MultihashDigest};
 use revm::bytecode::Bytecode;
+use revm::primitives::KECCAK_EMPTY;
 
 /// The state block of every EVM contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize_tuple, Deserialize_tuple)]
@@ -46,6 +47,19 @@ pub fn store_code<BS: Blockstore>(store: &BS, code: &[u8]) -> anyhow::Result<(Ci
     Ok((root, state))
 }
 
+/// Reads a contract's state block; `None` while the constructor runs (the state is still the
+/// empty object every new actor starts with).
+pub fn read_state<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<Option<EvmState>> {
+    let raw = store
+        .get(state)?
+        .ok_or_else(|| anyhow!("EVM contract state {state} is missing"))?;
+    if raw == [0x80] {
+        return Ok(None);
+    }
+    let evm = fvm_ipld_encoding::from_slice(&raw).context("reading EVM contract state")?;
+    Ok(Some(evm))
+}
+
 /// Caches analysed code by state CID.
 #[derive(Default)]
 pub struct CodeCache {
@@ -62,17 +76,23 @@ impl CodeCache {
         {
             return Ok(hit.clone());
         }
-        let evm: EvmState = store
-            .get_cbor(state)
-            .context("reading EVM contract state")?
-            .ok_or_else(|| anyhow!("EVM contract state {state} is missing"))?;
-        let raw = store
-            .get(&evm.bytecode)?
-            .ok_or_else(|| anyhow!("EVM bytecode {} is missing", evm.bytecode))?;
-        let loaded = LoadedCode {
-            code: Bytecode::new_legacy(Bytes::from(raw)),
-            hash: B256::from(evm.bytecode_hash),
-            cid: evm.bytecode,
+        let loaded = match read_state(store, state)? {
+            // A contract whose constructor is still running has no code yet.
+            None => LoadedCode {
+                code: Bytecode::default(),
+                hash: KECCAK_EMPTY,
+                cid: *state,
+            },
+            Some(evm) => {
+                let raw = store
+                    .get(&evm.bytecode)?
+                    .ok_or_else(|| anyhow!("EVM bytecode {} is missing", evm.bytecode))?;
+                LoadedCode {
+                    code: Bytecode::new_legacy(Bytes::from(raw)),
+                    hash: B256::from(evm.bytecode_hash),
+                    cid: evm.bytecode,
+                }
+            }
         };
         if let Ok(mut map) = self.entries.write() {
             if map.len() >= MAX_CACHED {
