@@ -47,6 +47,8 @@ enum Command {
     Car(commands::car::CarCommand),
     /// Delete blocks that the head state does not reach.
     Gc(commands::gc::GcArgs),
+    /// Run Ethereum GeneralStateTests through Tandem's executor and state.
+    Statetest(commands::statetest::StatetestArgs),
 }
 
 pub struct Ctx {
@@ -67,6 +69,7 @@ fn main() {
         Command::State(cmd) => commands::state::run(&ctx, cmd),
         Command::Car(cmd) => commands::car::run(&ctx, cmd),
         Command::Gc(args) => commands::gc::run(&ctx, args),
+        Command::Statetest(args) => commands::statetest::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

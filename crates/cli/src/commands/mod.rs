@@ -5,3 +5,4 @@ pub mod chain;
 pub mod gc;
 pub mod send;
 pub mod state;
+pub mod statetest;
