@@ -102,6 +102,18 @@ impl Runtime for EvmRuntime {
     }
 
     fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        // 1025 nested frames need more stack than a test or worker thread has: grow it on
+        // demand instead of requiring callers to run on a huge thread.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.invoke_frame(kernel))
+    }
+}
+
+/// Stack left below which a frame gets a fresh segment, and that segment's size.
+const STACK_RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+impl EvmRuntime {
+    fn invoke_frame(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
         let ctx = kernel.context().clone();
         let target = from_eth(eth_address_of(kernel, ctx.receiver)?);
         let spec = match ctx.method {
