@@ -30,6 +30,8 @@ use crate::slots::{SlotKey, SlotValue, Word, ZERO_WORD, open_slot_map, read_slot
 pub const HAMT_BIT_WIDTH: u32 = 5;
 /// The Init actor's ID.
 pub const INIT_ACTOR_ID: ActorID = 1;
+/// Cache size above which a flush drops a cache (see `trim_caches`).
+const MAX_CACHED_ENTRIES: usize = 200_000;
 /// Version of the state-root layout.
 pub const STATE_TREE_VERSION: u64 = 1;
 
@@ -542,11 +544,26 @@ impl<BS: Blockstore> StateTree<BS> {
         }
         self.actors_root = hamt.flush()?;
         self.journal.clear();
+        self.trim_caches();
         let root = StateRoot {
             version: STATE_TREE_VERSION,
             actors: self.actors_root,
         };
         self.store.put_cbor(&root, Code::Blake2b256)
+    }
+
+    /// Keeps a long-running chain's memory bounded: after a flush every cached entry is
+    /// persisted, so oversized caches can simply be dropped and refilled on demand.
+    fn trim_caches(&mut self) {
+        if self.slots.len() > MAX_CACHED_ENTRIES {
+            self.slots.clear();
+        }
+        if self.actors.len() > MAX_CACHED_ENTRIES {
+            self.actors.clear();
+        }
+        if self.resolved.len() > MAX_CACHED_ENTRIES {
+            self.resolved.clear();
+        }
     }
 
     fn flush_slots(&mut self) -> anyhow::Result<()> {
