@@ -93,6 +93,10 @@ struct FrameSpec {
 }
 
 impl Runtime for EvmRuntime {
+    fn trusted(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "evm"
     }

@@ -164,3 +164,23 @@ pub fn bytecode(dir: &std::path::Path, file: &str) -> Vec<u8> {
         .expect("bytecode");
     hex::decode(hex.trim_start_matches("0x")).expect("hex")
 }
+
+impl Chain {
+    /// The Ethereum state root now (flushes the state).
+    pub fn root(&mut self) -> alloy_primitives::B256 {
+        self.exec.flush().expect("flush");
+        tandem_evm::root::eth_state_root(&self.exec.machine.state).expect("root")
+    }
+
+    /// A storage slot of the contract at `addr`.
+    pub fn storage(&mut self, addr: Address, slot: U256) -> U256 {
+        let state = &mut self.exec.machine.state;
+        let id = state
+            .lookup_id(&tandem_vm::eth::EthAddress(addr.into_array()).to_filecoin())
+            .expect("lookup")
+            .expect("contract exists");
+        let (v, _) = state.slot_get(id, &slot.to_be_bytes()).expect("slot");
+        state.end_message().expect("end message");
+        U256::from_be_bytes(v)
+    }
+}
