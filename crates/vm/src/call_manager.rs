@@ -265,7 +265,7 @@ impl<'m> CallManager<'m> {
         let receiver = frame.ctx.receiver;
         self.machine.state.warm_actor(receiver);
         let result = {
-            let mut kernel = DefaultKernel::new(self, frame.ctx, frame.params);
+            let mut kernel = DefaultKernel::new(self, frame.ctx, frame.params, runtime.trusted());
             runtime.invoke(&mut kernel)
         };
         self.depth = saved_depth;

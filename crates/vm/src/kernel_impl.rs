@@ -29,6 +29,8 @@ pub struct DefaultKernel<'a, 'm> {
     ctx: InvocationContext,
     params: Option<IpldBlock>,
     reachable: HashSet<Cid>,
+    /// The runtime is Tandem's own code (see `Runtime::trusted`).
+    trusted: bool,
 }
 
 impl<'a, 'm> DefaultKernel<'a, 'm> {
@@ -36,6 +38,7 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
         cm: &'a mut CallManager<'m>,
         ctx: InvocationContext,
         params: Option<IpldBlock>,
+        trusted: bool,
     ) -> Self {
         let mut reachable = HashSet::new();
         if let Some(p) = &params {
@@ -49,6 +52,7 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
             ctx,
             params,
             reachable,
+            trusted,
         }
     }
 
@@ -112,7 +116,9 @@ impl SelfOps for DefaultKernel<'_, '_> {
 
     fn set_root(&mut self, root: Cid) -> KResult<()> {
         self.require_writable()?;
-        if !self.reachable.contains(&root) && !self.cm.machine.store().has(&root)? {
+        let allowed = self.reachable.contains(&root)
+            || (self.trusted && self.cm.machine.store().has(&root)?);
+        if !allowed {
             return syscall_error(ErrorNumber::NotFound, "new state root is not reachable");
         }
         let id = self.ctx.receiver;
@@ -306,6 +312,25 @@ impl ActorOps for DefaultKernel<'_, '_> {
 
     fn created_in_message(&self, id: ActorID) -> bool {
         self.cm.machine.state.created_in_message(id)
+    }
+
+    fn install_code(&mut self, code: &[u8]) -> KResult<Cid> {
+        if BuiltinCode::from_cid(&self.ctx.code) != Some(BuiltinCode::Init)
+            || self.ctx.receiver != INIT_ACTOR_ID
+        {
+            return syscall_error(ErrorNumber::Forbidden, "only the Init actor installs code");
+        }
+        self.require_writable()?;
+        let runtimes = self.cm.machine.runtimes.clone();
+        for runtime in runtimes.iter() {
+            if let Some(cid) = runtime.install(self, code)? {
+                return Ok(cid);
+            }
+        }
+        syscall_error(
+            ErrorNumber::IllegalArgument,
+            "no runtime installs code (is the WASM runtime registered?)",
+        )
     }
 }
 

@@ -37,11 +37,27 @@ pub trait Runtime: Send + Sync {
     /// Whether this runtime runs actors with this code.
     fn runs(&self, code: &Cid) -> bool;
 
+    /// Trusted runtimes are Tandem's own Rust code (built-ins, the EVM). They write blocks
+    /// through `IpldOps::store` and may set any stored block as their state root; untrusted
+    /// ones (user WASM) are held to the reachability rule.
+    fn trusted(&self) -> bool {
+        false
+    }
+
     /// Runs one invocation. The kernel carries the method, parameters and caller.
     ///
     /// `Err(OutOfGas)` and `Err(Fatal)` abort the frame; a refused syscall that the runtime
     /// does not handle becomes an exit code chosen by the call manager.
     fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn>;
+
+    /// Validates, prices and stores user code, returning its code CID; `Ok(None)` when this
+    /// runtime does not install code (the default). Reached through
+    /// [`ActorOps::install_code`](crate::kernel::ActorOps::install_code), which only the Init
+    /// actor may call; the runtime charges the install gas on `kernel` itself.
+    fn install(&self, kernel: &mut dyn Kernel, code: &[u8]) -> KResult<Option<Cid>> {
+        let _ = (kernel, code);
+        Ok(None)
+    }
 }
 
 /// The runtimes a VM knows, tried in order.
@@ -62,6 +78,10 @@ impl Runtimes {
 
     pub fn push(&mut self, runtime: Arc<dyn Runtime>) {
         self.runtimes.push(runtime);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Runtime>> {
+        self.runtimes.iter()
     }
 
     pub fn find(&self, code: &Cid) -> Option<Arc<dyn Runtime>> {
