@@ -179,7 +179,11 @@ impl Executor {
         Ok(ApplyRet {
             receipt: Receipt {
                 exit_code: run.outcome.exit_code,
-                return_data: run.outcome.return_data.map(|b| RawBytes::new(b.data)).unwrap_or_default(),
+                return_data: run
+                    .outcome
+                    .return_data
+                    .map(|b| RawBytes::new(b.data))
+                    .unwrap_or_default(),
                 gas_used: run.gas_used.round_up(),
                 events_root,
             },

@@ -253,6 +253,15 @@ pub trait ActorOps {
     ) -> KResult<ActorID>;
     /// Whether an actor was created by the current message.
     fn created_in_message(&self, id: ActorID) -> bool;
+    /// Installs user code with the first runtime that accepts it (Init actor only) and
+    /// returns its code CID. The runtime validates and charges; see `Runtime::install`.
+    fn install_code(&mut self, code: &[u8]) -> KResult<Cid> {
+        let _ = code;
+        syscall_error(
+            ErrorNumber::IllegalOperation,
+            "this kernel cannot install code",
+        )
+    }
 }
 
 /// Calls into other frames.
