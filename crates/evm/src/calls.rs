@@ -157,6 +157,29 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
     {
         return Ok(Child::failed(0));
     }
+    if inputs.bytecode_address.into_array() == crate::actor_precompile::CALL_ACTOR {
+        if transfer.is_some() {
+            // Value goes in the `value` argument; a CALL's own value would be stranded.
+            return Ok(Child {
+                ok: false,
+                reverted: true,
+                output: Bytes::from_static(b"callActor: send value in the value argument"),
+                used: 0,
+            });
+        }
+        let out = crate::actor_precompile::call_actor(
+            kernel,
+            &input,
+            inputs.gas_limit,
+            inputs.is_static,
+        )?;
+        return Ok(Child {
+            ok: out.ok,
+            reverted: !out.ok,
+            output: out.output,
+            used: out.used,
+        });
+    }
     if let Some(precompile) = precompiles().get(&inputs.bytecode_address) {
         return run_precompile(host, inputs, precompile, &input, transfer);
     }

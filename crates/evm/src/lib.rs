@@ -9,6 +9,7 @@
 //! - [`statetest`]: Ethereum's GeneralStateTests runner.
 //! - [`address`]: CREATE/CREATE2 formulas and value conversions.
 
+pub mod actor_precompile;
 pub mod address;
 pub mod calls;
 pub mod exit;
