@@ -3,6 +3,9 @@
 //! - Exec (2): creates an actor of installed code with a new f2 address and runs its
 //!   constructor.
 //! - Exec4 (3): the same with an f4 address in the caller's namespace (the EAM's is 10).
+//! - InstallCode (FRC-42 "InstallCode"): validates, prices and stores user code through the
+//!   runtime that installs code (native WASM) and records it in `installed_code`, so Exec
+//!   may create actors of it.
 //!
 //! The address map and the next ID live in [`InitState`], which the state tree also reads
 //! to resolve addresses.
@@ -20,7 +23,7 @@ use tandem_vm::gas::PRICE_LIST;
 use tandem_vm::kernel::{KResult, Kernel, SendRequest};
 use tandem_vm::runtime::InvokeReturn;
 
-use crate::util::{exit, load_state, ok, params};
+use crate::util::{exit, load_state, ok, params, save_state};
 
 #[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
 pub struct ExecParams {
@@ -61,6 +64,13 @@ pub fn invoke(kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
                 return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, "invalid subaddress"));
             };
             exec(kernel, p.code_cid, p.constructor_params, Some(delegated))
+        }
+        m if m == install_code_method() => {
+            let p: InstallCodeParams = match params(kernel) {
+                Ok(p) => p,
+                Err(ret) => return Ok(ret),
+            };
+            install_code(kernel, p.code.bytes())
         }
         m => Ok(exit(
             ExitCode::USR_UNHANDLED_MESSAGE,
@@ -133,4 +143,65 @@ fn may_exec(kernel: &mut dyn Kernel, code: &Cid) -> KResult<bool> {
 pub struct InstalledCode {
     /// Size of the module in bytes.
     pub size: u64,
+    /// The code itself, linked so that it stays reachable from the state (and survives GC).
+    pub code: Cid,
+}
+
+/// The FRC-42 number of "InstallCode".
+pub fn install_code_method() -> u64 {
+    tandem_vm::frc42::method_number("InstallCode").unwrap_or(0)
+}
+
+#[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
+pub struct InstallCodeParams {
+    /// The module bytes (a CBOR byte string).
+    pub code: RawBytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize_tuple, Deserialize_tuple)]
+pub struct InstallCodeReturn {
+    pub code_cid: Cid,
+    /// False when the code was already installed (installing again is a no-op).
+    pub installed: bool,
+}
+
+fn install_code(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<InvokeReturn> {
+    let cid = match kernel.install_code(code) {
+        Ok(cid) => cid,
+        Err(tandem_vm::kernel::ExecutionError::Syscall(_, msg)) => {
+            return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, &msg));
+        }
+        Err(e) => return Err(e),
+    };
+    let fatal = |e: fvm_ipld_hamt::Error| tandem_vm::kernel::ExecutionError::Fatal(e.into());
+    let mut state: InitState = load_state(kernel)?;
+    let mut installed: Hamt<_, InstalledCode, BytesKey> = Hamt::load_with_bit_width(
+        &state.installed_code,
+        kernel.store().clone(),
+        tandem_state::state_tree::HAMT_BIT_WIDTH,
+    )
+    .map_err(fatal)?;
+    let key = BytesKey(cid.to_bytes());
+    if installed.contains_key(&key).map_err(fatal)? {
+        return ok(&InstallCodeReturn {
+            code_cid: cid,
+            installed: false,
+        });
+    }
+    kernel.charge_gas("install_record", PRICE_LIST.block_link(256))?;
+    installed
+        .set(
+            key,
+            InstalledCode {
+                size: code.len() as u64,
+                code: cid,
+            },
+        )
+        .map_err(fatal)?;
+    state.installed_code = installed.flush().map_err(fatal)?;
+    save_state(kernel, &state)?;
+    ok(&InstallCodeReturn {
+        code_cid: cid,
+        installed: true,
+    })
 }

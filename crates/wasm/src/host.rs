@@ -1,0 +1,199 @@
+//! The per-invocation host state a WASM instance sees through its syscalls: the kernel, the
+//! block registry, the gas/fuel bridge and the memory limiter.
+
+use std::cell::Cell;
+
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use tandem_vm::gas::Gas;
+use tandem_vm::kernel::{ExecutionError, Kernel};
+use wasmtime::{Caller, Memory, ResourceLimiter};
+
+use crate::config::{self, prices};
+
+thread_local! {
+    /// Linear memory held by the WASM frames live on this thread (one message's stack).
+    static STACK_MEMORY: Cell<u64> = const { Cell::new(0) };
+    /// WASM frames live on this thread.
+    static STACK_FRAMES: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A block an instance has opened or created.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub codec: u64,
+    pub data: Vec<u8>,
+}
+
+/// How an instance stopped other than by returning.
+#[derive(Debug, thiserror::Error)]
+pub enum Stop {
+    /// `vm_abort`: a user exit code with optional return data and a message.
+    #[error("actor aborted with {code}: {message}")]
+    Abort {
+        code: ExitCode,
+        data: Option<Block>,
+        message: String,
+    },
+    /// Out of gas or a fatal error from the kernel.
+    #[error("{0}")]
+    Kernel(ExecutionError),
+}
+
+/// The kernel of the running frame. The pointer is valid for the whole `Store` lifetime: the
+/// store is created and dropped inside `WasmRuntime::invoke`, which holds the `&mut`.
+struct KernelPtr(*mut (dyn Kernel + 'static));
+
+// SAFETY: the store never leaves the thread that created it; wasmtime only requires `Send`
+// of the limiter type.
+unsafe impl Send for KernelPtr {}
+
+pub struct Host {
+    kernel: KernelPtr,
+    pub blocks: Vec<Block>,
+    pub memory: Option<Memory>,
+    /// Fuel in the store after the last sync with the kernel's gas.
+    pub fuel_at_sync: u64,
+    /// Bytes of linear memory this instance holds.
+    memory_bytes: u64,
+    /// Set when a memory/table charge ran out of gas inside the limiter.
+    pub out_of_gas: bool,
+}
+
+impl Host {
+    /// # Safety
+    /// `kernel` must outlive the store this host lives in.
+    pub unsafe fn new(kernel: &mut dyn Kernel) -> Result<Self, ExecutionError> {
+        let frames = STACK_FRAMES.get();
+        if frames >= config::MAX_WASM_FRAMES {
+            return Err(ExecutionError::Syscall(
+                ErrorNumber::LimitExceeded,
+                "too many WASM frames on the stack".into(),
+            ));
+        }
+        STACK_FRAMES.set(frames + 1);
+        let ptr: *mut (dyn Kernel + '_) = kernel;
+        // SAFETY: erases the lifetime only; see the type's comment.
+        let ptr: *mut (dyn Kernel + 'static) = unsafe { std::mem::transmute(ptr) };
+        Ok(Self {
+            kernel: KernelPtr(ptr),
+            blocks: Vec::new(),
+            memory: None,
+            fuel_at_sync: 0,
+            memory_bytes: 0,
+            out_of_gas: false,
+        })
+    }
+
+    pub fn kernel(&mut self) -> &mut dyn Kernel {
+        // SAFETY: see `KernelPtr`; `&mut self` makes the borrow unique.
+        unsafe { &mut *self.kernel.0 }
+    }
+
+    /// Registers a block and returns its handle (handles start at 1; 0 means none).
+    pub fn add_block(&mut self, block: Block) -> Result<u32, ErrorNumber> {
+        if self.blocks.len() >= u32::MAX as usize - 1 {
+            return Err(ErrorNumber::LimitExceeded);
+        }
+        self.blocks.push(block);
+        Ok(self.blocks.len() as u32)
+    }
+
+    pub fn block(&self, id: u32) -> Result<&Block, ErrorNumber> {
+        id.checked_sub(1)
+            .and_then(|i| self.blocks.get(i as usize))
+            .ok_or(ErrorNumber::InvalidHandle)
+    }
+
+    fn charge(&mut self, name: &'static str, gas: Gas) -> bool {
+        if self.kernel().charge_gas(name, gas).is_err() {
+            self.out_of_gas = true;
+            return false;
+        }
+        true
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        STACK_MEMORY.set(STACK_MEMORY.get().saturating_sub(self.memory_bytes));
+        STACK_FRAMES.set(STACK_FRAMES.get().saturating_sub(1));
+    }
+}
+
+impl ResourceLimiter for Host {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let grow = desired.saturating_sub(current) as u64;
+        let stack = STACK_MEMORY.get();
+        if desired as u64 > config::MAX_INSTANCE_MEMORY
+            || stack.saturating_add(grow) > config::MAX_STACK_MEMORY
+        {
+            return Ok(false);
+        }
+        if !self.charge("wasm_memory_grow", prices::MEMORY_BYTE.saturating_mul(grow)) {
+            // Trap: the frame is out of gas.
+            return Err(wasmtime::Error::new(Stop::Kernel(ExecutionError::OutOfGas)));
+        }
+        self.memory_bytes += grow;
+        STACK_MEMORY.set(stack + grow);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired as u64 > config::MAX_TABLE_ELEMENTS {
+            return Ok(false);
+        }
+        let grow = desired.saturating_sub(current) as u64;
+        if !self.charge(
+            "wasm_table_grow",
+            prices::TABLE_ELEMENT.saturating_mul(grow),
+        ) {
+            return Err(wasmtime::Error::new(Stop::Kernel(ExecutionError::OutOfGas)));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        config::MAX_TABLES as usize
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+}
+
+/// Charges the kernel for the instructions run since the last sync.
+pub fn charge_fuel(caller: &mut Caller<'_, Host>) -> wasmtime::Result<()> {
+    let fuel = caller.get_fuel()?;
+    let host = caller.data_mut();
+    let used = host.fuel_at_sync.saturating_sub(fuel);
+    host.fuel_at_sync = fuel;
+    let gas = Gas::from_milligas((used as i64).saturating_mul(prices::MILLIGAS_PER_FUEL));
+    host.kernel()
+        .charge_gas("wasm_exec", gas)
+        .map_err(|e| wasmtime::Error::new(Stop::Kernel(e)))
+}
+
+/// Gives the instance fuel for all the gas the kernel has left.
+pub fn refuel(caller: &mut Caller<'_, Host>) -> wasmtime::Result<()> {
+    let fuel = fuel_for(caller.data_mut().kernel().gas_available());
+    caller.data_mut().fuel_at_sync = fuel;
+    caller.set_fuel(fuel)
+}
+
+pub fn fuel_for(gas: Gas) -> u64 {
+    (gas.as_milligas().max(0) / prices::MILLIGAS_PER_FUEL) as u64
+}

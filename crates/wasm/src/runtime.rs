@@ -1,0 +1,253 @@
+//! `WasmRuntime`: installs, caches and runs native WASM actors behind the VM's `Runtime`.
+
+use std::path::{Path, PathBuf};
+
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::IPLD_RAW;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use multihash_codetable::{Code, MultihashDigest};
+use tandem_vm::gas::PRICE_LIST;
+use tandem_vm::kernel::{ExecutionError, KResult, Kernel, syscall_error};
+use tandem_vm::runtime::{InvokeReturn, Runtime};
+use wasmtime::{Engine, InstancePre, Linker, Store, Trap, ValType};
+
+use crate::cache::{CacheSnapshot, ModuleCache};
+use crate::config::{self, prices};
+use crate::host::{Block, Host, Stop, fuel_for};
+use crate::validate;
+
+/// Stack left below which a frame runs on a fresh segment, and that segment's size: a WASM
+/// frame may use `MAX_WASM_STACK` plus the host frames of its syscalls.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// The code CID of a WASM module: raw bytes, blake2b-256.
+pub fn code_cid(wasm: &[u8]) -> Cid {
+    Cid::new_v1(IPLD_RAW, Code::Blake2b256.digest(wasm))
+}
+
+pub struct WasmRuntime {
+    engine: Engine,
+    linker: Linker<Host>,
+    cache: ModuleCache,
+    config_hash: String,
+}
+
+impl WasmRuntime {
+    /// A runtime with an in-memory module cache, plus a disk cache in `cache_dir` if given.
+    pub fn new(cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let engine = config::engine()?;
+        let linker = crate::syscalls::linker(&engine)?;
+        let config_hash = config::engine_config_hash(&engine);
+        let cache = ModuleCache::new(cache_dir, &config_hash);
+        Ok(Self {
+            engine,
+            linker,
+            cache,
+            config_hash,
+        })
+    }
+
+    /// A runtime caching compiled modules under `<data_dir>/wasm-cache/`.
+    pub fn with_data_dir(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::new(Some(data_dir.join("wasm-cache")))
+    }
+
+    pub fn cache_stats(&self) -> CacheSnapshot {
+        self.cache.snapshot()
+    }
+
+    pub fn config_hash(&self) -> &str {
+        &self.config_hash
+    }
+
+    /// Compiles, checks the entry point and links a validated module.
+    fn compile_and_link(&self, code: Cid, wasm: &[u8]) -> Result<InstancePre<Host>, String> {
+        let module = self
+            .cache
+            .compile(&self.engine, wasm)
+            .map_err(|e| format!("compilation failed: {e:#}"))?;
+        match module
+            .get_export(config::ENTRY_POINT)
+            .and_then(|e| e.func().cloned())
+        {
+            Some(f)
+                if f.params().map(|p| matches!(p, ValType::I32)).eq([true])
+                    && f.results().map(|p| matches!(p, ValType::I32)).eq([true]) => {}
+            _ => {
+                return Err(format!(
+                    "`{}` must have type (i32) -> i32",
+                    config::ENTRY_POINT
+                ));
+            }
+        }
+        self.cache
+            .insert(&self.linker, code, module, true)
+            .map_err(|e| format!("link error: {e:#}"))
+    }
+
+    /// The linked module for `code`: from memory, from disk, or compiled from the store.
+    fn module(&self, kernel: &dyn Kernel, code: &Cid) -> KResult<InstancePre<Host>> {
+        if let Some(pre) = self.cache.get(code) {
+            return Ok(pre);
+        }
+        if let Some(module) = self.cache.load_from_disk(&self.engine, code) {
+            return self
+                .cache
+                .insert(&self.linker, *code, module, false)
+                .map_err(ExecutionError::Fatal);
+        }
+        let wasm = kernel.store().get(code)?.ok_or_else(|| {
+            ExecutionError::Fatal(anyhow::anyhow!("code {code} is not in the store"))
+        })?;
+        validate::validate(&wasm)
+            .and_then(|_| self.compile_and_link(*code, &wasm))
+            .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("installed code {code}: {e}")))
+    }
+
+    fn invoke_frame(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        kernel.charge_gas("invoke", PRICE_LIST.method_invocation)?;
+        kernel.charge_gas("instantiate", prices::INSTANTIATE_BASE)?;
+        let code = kernel.context().code;
+        let pre = self.module(kernel, &code)?;
+        let params = kernel.params().cloned();
+        // SAFETY: the store below is dropped before this function returns, and `kernel` is
+        // only used through it until then.
+        let host = unsafe { Host::new(kernel)? };
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|h| h);
+        let params_id = match params {
+            Some(p) => store
+                .data_mut()
+                .add_block(Block {
+                    codec: p.codec,
+                    data: p.data,
+                })
+                .map_err(|n| ExecutionError::Syscall(n, "too many blocks".into()))?,
+            None => 0,
+        };
+        let fuel = fuel_for(store.data_mut().kernel().gas_available());
+        set_fuel(&mut store, fuel)?;
+        let result = pre.instantiate(&mut store).and_then(|instance| {
+            store.data_mut().memory = instance.get_memory(&mut store, config::MEMORY_EXPORT);
+            let entry = instance.get_typed_func::<u32, u32>(&mut store, config::ENTRY_POINT)?;
+            entry.call(&mut store, params_id)
+        });
+        // Charge the instructions run since the last syscall.
+        let left = store.get_fuel().unwrap_or(0);
+        let used = store.data().fuel_at_sync.saturating_sub(left);
+        let exec = tandem_vm::gas::Gas::from_milligas(
+            (used as i64).saturating_mul(prices::MILLIGAS_PER_FUEL),
+        );
+        let host = store.data_mut();
+        let charged = host.kernel().charge_gas("wasm_exec", exec);
+        let ret = match result {
+            Ok(id) => {
+                charged?;
+                if id == 0 {
+                    return Ok(InvokeReturn::ok(None));
+                }
+                return Ok(match host.block(id) {
+                    Ok(b) => InvokeReturn::ok(Some(IpldBlock {
+                        codec: b.codec,
+                        data: b.data.clone(),
+                    })),
+                    Err(_) => exit_with(ExitCode::SYS_MISSING_RETURN, "invalid return block"),
+                });
+            }
+            Err(e) => e,
+        };
+        if host.out_of_gas || charged.is_err() {
+            return Err(ExecutionError::OutOfGas);
+        }
+        let ret = match ret.downcast::<Stop>() {
+            Ok(Stop::Abort {
+                code,
+                data,
+                message,
+            }) => {
+                let data = match data {
+                    Some(b) => Some(IpldBlock {
+                        codec: b.codec,
+                        data: b.data,
+                    }),
+                    None => IpldBlock::serialize_cbor(&message).ok().flatten(),
+                };
+                return Ok(InvokeReturn::exit(code, data));
+            }
+            Ok(Stop::Kernel(e)) => return Err(e),
+            Err(other) => other,
+        };
+        match ret.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => {
+                // All gas is gone: spend the fraction of a fuel unit that is left too.
+                let k = host.kernel();
+                let rest = k.gas_available();
+                let _ = k.charge_gas("wasm_exec", rest);
+                Err(ExecutionError::OutOfGas)
+            }
+            Some(trap) => Ok(exit_with(
+                ExitCode::SYS_ILLEGAL_INSTRUCTION,
+                &trap.to_string(),
+            )),
+            None => Ok(exit_with(
+                ExitCode::SYS_ILLEGAL_INSTRUCTION,
+                &format!("instance failed: {ret}"),
+            )),
+        }
+    }
+
+    fn install_code(&self, kernel: &mut dyn Kernel, wasm: &[u8]) -> KResult<Cid> {
+        kernel.charge_gas("install", validate::upfront_cost(wasm.len()))?;
+        let info = match validate::validate(wasm) {
+            Ok(info) => info,
+            Err(msg) => return syscall_error(ErrorNumber::IllegalArgument, msg),
+        };
+        kernel.charge_gas("install", validate::compile_cost(&info))?;
+        kernel.charge_gas("install", PRICE_LIST.block_link(wasm.len()))?;
+        let code = code_cid(wasm);
+        let cached = self.cache.get(&code).is_some()
+            || self
+                .cache
+                .load_from_disk(&self.engine, &code)
+                .and_then(|m| self.cache.insert(&self.linker, code, m, false).ok())
+                .is_some();
+        if !cached && let Err(msg) = self.compile_and_link(code, wasm) {
+            return syscall_error(ErrorNumber::IllegalArgument, msg);
+        }
+        let stored = kernel.block_put(IPLD_RAW, wasm)?;
+        debug_assert_eq!(stored, code);
+        Ok(code)
+    }
+}
+
+fn set_fuel(store: &mut Store<Host>, fuel: u64) -> KResult<()> {
+    store.data_mut().fuel_at_sync = fuel;
+    store
+        .set_fuel(fuel)
+        .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("{e}")))
+}
+
+fn exit_with(code: ExitCode, msg: &str) -> InvokeReturn {
+    InvokeReturn::exit(code, IpldBlock::serialize_cbor(&msg).ok().flatten())
+}
+
+impl Runtime for WasmRuntime {
+    fn name(&self) -> &'static str {
+        "wasm"
+    }
+
+    fn runs(&self, code: &Cid) -> bool {
+        code.codec() == IPLD_RAW && code.hash().code() == u64::from(Code::Blake2b256)
+    }
+
+    fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.invoke_frame(kernel))
+    }
+
+    fn install(&self, kernel: &mut dyn Kernel, code: &[u8]) -> KResult<Option<Cid>> {
+        self.install_code(kernel, code).map(Some)
+    }
+}

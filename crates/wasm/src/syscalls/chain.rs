@@ -1,0 +1,236 @@
+//! Context, actors, crypto, events, randomness, debug and abort.
+
+use fvm_ipld_encoding::from_slice;
+use fvm_shared::address::Address;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::ActorEvent;
+use tandem_vm::gas::PRICE_LIST;
+use wasmtime::{Caller, Linker};
+
+use super::{SysErr, charge, read, syscall, token_to_bytes, write, write_buf};
+use crate::config::SYSCALL_MODULE as M;
+use crate::host::{Host, Stop, charge_fuel};
+
+/// Hash kinds of `crypto_hash`.
+pub const HASH_BLAKE2B_256: u32 = 0;
+pub const HASH_SHA2_256: u32 = 1;
+pub const HASH_KECCAK_256: u32 = 2;
+
+fn actor_info(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult<tandem_vm::kernel::ActorInfo> {
+    charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
+    c.data_mut()
+        .kernel()
+        .actor_info(id)?
+        .ok_or(SysErr::Number(ErrorNumber::NotFound))
+}
+
+pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
+    l.func_wrap(M, "msg_context", |mut c: Caller<'_, Host>, out: u32| {
+        syscall(&mut c, |c| {
+            let k = c.data_mut().kernel();
+            let ctx = k.context().clone();
+            let gas = k.gas_available().round_down();
+            let mut o = [0u8; 72];
+            o[0..8].copy_from_slice(&ctx.caller.to_le_bytes());
+            o[8..16].copy_from_slice(&ctx.origin.to_le_bytes());
+            o[16..24].copy_from_slice(&ctx.receiver.to_le_bytes());
+            o[24..32].copy_from_slice(&ctx.method.to_le_bytes());
+            o[32..40].copy_from_slice(&ctx.nonce.to_le_bytes());
+            o[40..48].copy_from_slice(&gas.to_le_bytes());
+            o[48..64].copy_from_slice(&token_to_bytes(&ctx.value_received)?);
+            o[64..68].copy_from_slice(&(ctx.read_only as u32).to_le_bytes());
+            o[68..72].copy_from_slice(&ctx.depth.to_le_bytes());
+            write(c, out, &o)
+        })
+    })?;
+    l.func_wrap(M, "gas_available", |mut c: Caller<'_, Host>, out: u32| {
+        syscall(&mut c, |c| {
+            let gas = c.data_mut().kernel().gas_available().round_down();
+            write(c, out, &gas.to_le_bytes())
+        })
+    })?;
+    l.func_wrap(M, "network_context", |mut c: Caller<'_, Host>, out: u32| {
+        syscall(&mut c, |c| {
+            let n = c.data_mut().kernel().network().clone();
+            let mut o = [0u8; 40];
+            o[0..8].copy_from_slice(&n.chain_id.to_le_bytes());
+            o[8..16].copy_from_slice(&n.epoch.to_le_bytes());
+            o[16..24].copy_from_slice(&n.timestamp.to_le_bytes());
+            o[24..40].copy_from_slice(&token_to_bytes(&n.base_fee)?);
+            write(c, out, &o)
+        })
+    })?;
+    l.func_wrap(
+        M,
+        "actor_resolve",
+        |mut c: Caller<'_, Host>, off: u32, len: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let addr = Address::from_bytes(&read(c, off, len)?)
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
+                let id = c
+                    .data_mut()
+                    .kernel()
+                    .resolve_address(&addr)?
+                    .ok_or(ErrorNumber::NotFound)?;
+                write(c, out, &id.to_le_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "actor_lookup_delegated",
+        |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let info = actor_info(c, id)?;
+                let addr = info.delegated_address.ok_or(ErrorNumber::NotFound)?;
+                write_buf(c, buf, cap, out, &addr.to_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "actor_code",
+        |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let info = actor_info(c, id)?;
+                write_buf(c, buf, cap, out, &info.code.to_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "actor_balance",
+        |mut c: Caller<'_, Host>, id: u64, out: u32| {
+            syscall(&mut c, |c| {
+                let info = actor_info(c, id)?;
+                write(c, out, &token_to_bytes(&info.balance)?)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "crypto_hash",
+        |mut c: Caller<'_, Host>, kind: u32, off: u32, len: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let per_byte = match kind {
+                    HASH_BLAKE2B_256 => PRICE_LIST.blake2b_byte,
+                    HASH_SHA2_256 => PRICE_LIST.sha256_byte,
+                    HASH_KECCAK_256 => PRICE_LIST.keccak256_byte,
+                    _ => return Err(ErrorNumber::IllegalArgument.into()),
+                };
+                charge(c, "hash", PRICE_LIST.hash(per_byte, len as usize))?;
+                let data = read(c, off, len)?;
+                let k = c.data_mut().kernel();
+                let digest = match kind {
+                    HASH_BLAKE2B_256 => k.hash_blake2b256(&data),
+                    HASH_SHA2_256 => k.hash_sha256(&data),
+                    _ => k.hash_keccak256(&data),
+                };
+                write(c, out, &digest)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "crypto_recover_secp256k1",
+        |mut c: Caller<'_, Host>, hash: u32, sig: u32, out: u32| {
+            syscall(&mut c, |c| {
+                charge(c, "secp256k1_recover", PRICE_LIST.secp256k1_recover)?;
+                let h: [u8; 32] = read(c, hash, 32)?
+                    .try_into()
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let s: [u8; 65] = read(c, sig, 65)?
+                    .try_into()
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let key = c.data_mut().kernel().recover_secp256k1(&h, &s)?;
+                write(c, out, &key)
+            })
+        },
+    )?;
+    l.func_wrap(M, "event_emit", |mut c: Caller<'_, Host>, id: u32| {
+        syscall(&mut c, |c| {
+            let block = c.data().block(id)?;
+            let event: ActorEvent =
+                from_slice(&block.data).map_err(|_| ErrorNumber::Serialization)?;
+            let bytes: usize = event
+                .entries
+                .iter()
+                .map(|e| e.key.len() + e.value.len())
+                .sum();
+            charge(c, "event", PRICE_LIST.event(event.entries.len(), bytes))?;
+            Ok(c.data_mut().kernel().emit_event(event)?)
+        })
+    })?;
+    l.func_wrap(
+        M,
+        "rand_get",
+        |mut c: Caller<'_, Host>, tag: i64, epoch: i64, off: u32, len: u32, out: u32| {
+            syscall(&mut c, |c| {
+                charge(c, "randomness", PRICE_LIST.randomness)?;
+                charge(
+                    c,
+                    "randomness",
+                    PRICE_LIST.hash(PRICE_LIST.blake2b_byte, len as usize),
+                )?;
+                let entropy = read(c, off, len)?;
+                let r = c.data_mut().kernel().randomness(tag, epoch, &entropy)?;
+                write(c, out, &r)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "debug_enabled",
+        |mut c: Caller<'_, Host>| -> wasmtime::Result<u32> {
+            Ok(c.data_mut().kernel().debug_enabled() as u32)
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "debug_log",
+        |mut c: Caller<'_, Host>, off: u32, len: u32| {
+            syscall(&mut c, |c| {
+                if !c.data_mut().kernel().debug_enabled() {
+                    return Ok(());
+                }
+                let msg = read(c, off, len)?;
+                let msg = String::from_utf8_lossy(&msg).into_owned();
+                c.data_mut().kernel().debug_log(&msg);
+                Ok(())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "vm_abort",
+        |mut c: Caller<'_, Host>,
+         code: u32,
+         data_id: u32,
+         off: u32,
+         len: u32|
+         -> wasmtime::Result<u32> {
+            charge_fuel(&mut c)?;
+            let message = read(&c, off, len.min(4096))
+                .map(|m| String::from_utf8_lossy(&m).into_owned())
+                .unwrap_or_default();
+            let data = if data_id == 0 {
+                None
+            } else {
+                c.data().block(data_id).ok().cloned()
+            };
+            // Codes below 16 belong to the system; an actor may not claim them.
+            let code = if code >= ExitCode::FIRST_USER_EXIT_CODE {
+                ExitCode::new(code)
+            } else {
+                ExitCode::SYS_ILLEGAL_EXIT_CODE
+            };
+            Err(wasmtime::Error::new(Stop::Abort {
+                code,
+                data,
+                message,
+            }))
+        },
+    )?;
+    Ok(())
+}

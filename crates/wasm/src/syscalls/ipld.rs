@@ -1,0 +1,180 @@
+//! IPLD blocks, the state root and slot storage.
+
+use cid::Cid;
+use fvm_shared::error::ErrorNumber;
+use tandem_vm::gas::PRICE_LIST;
+use wasmtime::{Caller, Linker};
+
+use super::{charge, read, syscall, token_to_bytes, write, write_buf};
+use crate::config::SYSCALL_MODULE as M;
+use crate::host::{Block, Host};
+
+fn read_cid(caller: &Caller<'_, Host>, off: u32, len: u32) -> super::SysResult<Cid> {
+    let bytes = read(caller, off, len)?;
+    Cid::try_from(bytes.as_slice()).map_err(|_| ErrorNumber::IllegalCid.into())
+}
+
+fn read_word(caller: &Caller<'_, Host>, off: u32) -> super::SysResult<[u8; 32]> {
+    let bytes = read(caller, off, 32)?;
+    let mut w = [0u8; 32];
+    w.copy_from_slice(&bytes);
+    Ok(w)
+}
+
+pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
+    l.func_wrap(
+        M,
+        "ipld_block_open",
+        |mut c: Caller<'_, Host>, cid_off: u32, cid_len: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let cid = read_cid(c, cid_off, cid_len)?;
+                charge(c, "block_open", PRICE_LIST.block_open_base)?;
+                let data = c.data_mut().kernel().block_get(&cid)?;
+                charge(
+                    c,
+                    "block_open",
+                    PRICE_LIST.block_open_byte.saturating_mul(data.len() as u64),
+                )?;
+                let size = data.len() as u32;
+                let id = c.data_mut().add_block(Block {
+                    codec: cid.codec(),
+                    data,
+                })?;
+                let mut o = [0u8; 16];
+                o[..4].copy_from_slice(&id.to_le_bytes());
+                o[4..8].copy_from_slice(&size.to_le_bytes());
+                o[8..].copy_from_slice(&cid.codec().to_le_bytes());
+                write(c, out, &o)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "ipld_block_create",
+        |mut c: Caller<'_, Host>, codec: u64, off: u32, len: u32, out: u32| {
+            syscall(&mut c, |c| {
+                charge(c, "block_create", PRICE_LIST.block_create(len as usize))?;
+                let data = read(c, off, len)?;
+                let id = c.data_mut().add_block(Block { codec, data })?;
+                write(c, out, &id.to_le_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "ipld_block_read",
+        |mut c: Caller<'_, Host>, id: u32, offset: u32, buf: u32, cap: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let block = c.data().block(id)?;
+                let start = (offset as usize).min(block.data.len());
+                let end = start.saturating_add(cap as usize).min(block.data.len());
+                let chunk = block.data[start..end].to_vec();
+                charge(c, "block_read", PRICE_LIST.block_read(chunk.len()))?;
+                write(c, buf, &chunk)?;
+                write(c, out, &(chunk.len() as u32).to_le_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "ipld_block_stat",
+        |mut c: Caller<'_, Host>, id: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let block = c.data().block(id)?;
+                let mut o = [0u8; 16];
+                o[4..8].copy_from_slice(&(block.data.len() as u32).to_le_bytes());
+                o[8..].copy_from_slice(&block.codec.to_le_bytes());
+                write(c, out, &o)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "ipld_block_link",
+        |mut c: Caller<'_, Host>, id: u32, buf: u32, cap: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let block = c.data().block(id)?.clone();
+                charge(c, "block_link", PRICE_LIST.block_link(block.data.len()))?;
+                charge(
+                    c,
+                    "block_link",
+                    PRICE_LIST.hash(PRICE_LIST.blake2b_byte, block.data.len()),
+                )?;
+                let cid = c.data_mut().kernel().block_put(block.codec, &block.data)?;
+                write_buf(c, buf, cap, out, &cid.to_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "self_root",
+        |mut c: Caller<'_, Host>, buf: u32, cap: u32, out: u32| {
+            syscall(&mut c, |c| {
+                charge(c, "root_get", PRICE_LIST.root_get)?;
+                let root = c.data_mut().kernel().root()?;
+                write_buf(c, buf, cap, out, &root.to_bytes())
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "self_set_root",
+        |mut c: Caller<'_, Host>, off: u32, len: u32| {
+            syscall(&mut c, |c| {
+                let cid = read_cid(c, off, len)?;
+                charge(c, "root_set", PRICE_LIST.root_set + PRICE_LIST.actor_update)?;
+                Ok(c.data_mut().kernel().set_root(cid)?)
+            })
+        },
+    )?;
+    l.func_wrap(M, "self_balance", |mut c: Caller<'_, Host>, out: u32| {
+        syscall(&mut c, |c| {
+            let balance = c.data_mut().kernel().current_balance()?;
+            write(c, out, &token_to_bytes(&balance)?)
+        })
+    })?;
+    l.func_wrap(
+        M,
+        "slot_get",
+        |mut c: Caller<'_, Host>, key: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let key = read_word(c, key)?;
+                let (value, cold) = c.data_mut().kernel().slot_get(&key)?;
+                let price = if cold {
+                    PRICE_LIST.slot_read_cold
+                } else {
+                    PRICE_LIST.slot_read_warm
+                };
+                charge(c, "slot_get", price)?;
+                write(c, out, &value)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "slot_set",
+        |mut c: Caller<'_, Host>, key: u32, val: u32| {
+            syscall(&mut c, |c| {
+                let key = read_word(c, key)?;
+                let val = read_word(c, val)?;
+                // Charge the dearest case first so a write never runs on credit.
+                let avail = c.data_mut().kernel().gas_available();
+                if avail < PRICE_LIST.slot_write_new {
+                    charge(c, "slot_set", PRICE_LIST.slot_write_new)?;
+                }
+                let w = c.data_mut().kernel().slot_set(&key, &val)?;
+                let mut price =
+                    if w.original == w.present && w.present != val && w.original == [0u8; 32] {
+                        PRICE_LIST.slot_write_new
+                    } else {
+                        PRICE_LIST.slot_write_update
+                    };
+                if w.was_cold {
+                    price += PRICE_LIST.slot_read_cold;
+                }
+                charge(c, "slot_set", price)
+            })
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! The syscalls, version 1 (import module `tandem_v1`). Documented in docs/syscalls.md.
+//!
+//! Conventions: pointers and lengths are `u32` offsets into the instance's exported memory;
+//! every syscall returns an error number (0 = ok, else fvm_shared's `ErrorNumber`) and writes
+//! its results through out-pointers (little-endian). Running out of gas or a fatal error
+//! traps instead. Every call first charges the instructions run so far, then the syscall's
+//! price, and refuels the instance with the gas left afterwards.
+
+mod chain;
+mod ipld;
+mod send;
+
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ErrorNumber;
+use tandem_vm::gas::PRICE_LIST;
+use tandem_vm::kernel::ExecutionError;
+use wasmtime::{Caller, Engine, Linker};
+
+use crate::host::{Host, Stop, charge_fuel, refuel};
+
+/// Every syscall name in `tandem_v1`; install refuses imports of anything else.
+pub const SYSCALL_NAMES: &[&str] = &[
+    "ipld_block_open",
+    "ipld_block_create",
+    "ipld_block_read",
+    "ipld_block_stat",
+    "ipld_block_link",
+    "self_root",
+    "self_set_root",
+    "self_balance",
+    "slot_get",
+    "slot_set",
+    "msg_context",
+    "gas_available",
+    "network_context",
+    "actor_resolve",
+    "actor_lookup_delegated",
+    "actor_code",
+    "actor_balance",
+    "actor_create",
+    "send",
+    "crypto_hash",
+    "crypto_recover_secp256k1",
+    "event_emit",
+    "rand_get",
+    "debug_enabled",
+    "debug_log",
+    "vm_abort",
+];
+
+/// How a syscall body fails: an error number for the actor, or a stop of the frame.
+pub enum SysErr {
+    Number(ErrorNumber),
+    Stop(Stop),
+}
+
+impl From<ErrorNumber> for SysErr {
+    fn from(n: ErrorNumber) -> Self {
+        SysErr::Number(n)
+    }
+}
+
+impl From<ExecutionError> for SysErr {
+    fn from(e: ExecutionError) -> Self {
+        match e {
+            ExecutionError::Syscall(n, msg) => {
+                tracing::debug!(?n, msg, "syscall refused");
+                SysErr::Number(n)
+            }
+            e => SysErr::Stop(Stop::Kernel(e)),
+        }
+    }
+}
+
+pub type SysResult<T = ()> = Result<T, SysErr>;
+
+/// Runs one syscall body between the gas syncs.
+pub(crate) fn syscall(
+    caller: &mut Caller<'_, Host>,
+    body: impl FnOnce(&mut Caller<'_, Host>) -> SysResult,
+) -> wasmtime::Result<u32> {
+    charge_fuel(caller)?;
+    let code = match charge(caller, "syscall", PRICE_LIST.syscall).and_then(|_| body(caller)) {
+        Ok(()) => 0,
+        Err(SysErr::Number(n)) => n as u32,
+        Err(SysErr::Stop(stop)) => return Err(wasmtime::Error::new(stop)),
+    };
+    refuel(caller)?;
+    Ok(code)
+}
+
+pub(crate) fn charge(
+    caller: &mut Caller<'_, Host>,
+    name: &'static str,
+    gas: tandem_vm::gas::Gas,
+) -> SysResult {
+    Ok(caller.data_mut().kernel().charge_gas(name, gas)?)
+}
+
+fn memory(caller: &Caller<'_, Host>) -> SysResult<wasmtime::Memory> {
+    caller
+        .data()
+        .memory
+        .ok_or(SysErr::Number(ErrorNumber::IllegalOperation))
+}
+
+pub(crate) fn read(caller: &Caller<'_, Host>, off: u32, len: u32) -> SysResult<Vec<u8>> {
+    let mem = memory(caller)?;
+    let data = mem.data(caller);
+    let start = off as usize;
+    let end = start
+        .checked_add(len as usize)
+        .ok_or(ErrorNumber::IllegalArgument)?;
+    Ok(data
+        .get(start..end)
+        .ok_or(ErrorNumber::IllegalArgument)?
+        .to_vec())
+}
+
+pub(crate) fn write(caller: &mut Caller<'_, Host>, off: u32, bytes: &[u8]) -> SysResult {
+    let mem = memory(caller)?;
+    let data = mem.data_mut(caller);
+    let start = off as usize;
+    let end = start
+        .checked_add(bytes.len())
+        .ok_or(ErrorNumber::IllegalArgument)?;
+    data.get_mut(start..end)
+        .ok_or(ErrorNumber::IllegalArgument)?
+        .copy_from_slice(bytes);
+    Ok(())
+}
+
+/// Writes a variable-length result into a caller buffer, and its length to `out_len`.
+pub(crate) fn write_buf(
+    caller: &mut Caller<'_, Host>,
+    buf: u32,
+    cap: u32,
+    out_len: u32,
+    bytes: &[u8],
+) -> SysResult {
+    write(caller, out_len, &(bytes.len() as u32).to_le_bytes())?;
+    if bytes.len() > cap as usize {
+        return Err(ErrorNumber::BufferTooSmall.into());
+    }
+    write(caller, buf, bytes)
+}
+
+pub(crate) fn token_to_bytes(amount: &TokenAmount) -> SysResult<[u8; 16]> {
+    let v = u128::try_from(amount.atto()).map_err(|_| ErrorNumber::LimitExceeded)?;
+    Ok(v.to_le_bytes())
+}
+
+pub(crate) fn token_from_parts(lo: u64, hi: u64) -> TokenAmount {
+    TokenAmount::from_atto(((hi as u128) << 64) | lo as u128)
+}
+
+/// The linker with every syscall of `tandem_v1`.
+pub fn linker(engine: &Engine) -> anyhow::Result<Linker<Host>> {
+    let mut linker = Linker::new(engine);
+    ipld::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
+    chain::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
+    send::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(linker)
+}

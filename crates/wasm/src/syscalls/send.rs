@@ -1,0 +1,126 @@
+//! Sends to other actors (any runtime) and actor creation through the Init actor.
+
+use cid::Cid;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::{CBOR, RawBytes};
+use fvm_shared::address::Address;
+use fvm_shared::error::ErrorNumber;
+use tandem_vm::builtin::{INIT_ACTOR_ID, init_methods};
+use tandem_vm::gas::{Gas, PRICE_LIST};
+use tandem_vm::kernel::{CallOutcome, SendRequest};
+use wasmtime::{Caller, Linker};
+
+use super::{SysResult, charge, read, syscall, token_from_parts, write};
+use crate::config::SYSCALL_MODULE as M;
+use crate::host::{Block, Host};
+
+/// `send` flag: the callee may not change state.
+pub const SEND_READ_ONLY: u64 = 1;
+
+fn params_block(c: &Caller<'_, Host>, id: u32) -> SysResult<Option<IpldBlock>> {
+    if id == 0 {
+        return Ok(None);
+    }
+    let b = c.data().block(id)?;
+    Ok(Some(IpldBlock {
+        codec: b.codec,
+        data: b.data.clone(),
+    }))
+}
+
+fn do_send(c: &mut Caller<'_, Host>, req: SendRequest) -> SysResult<(CallOutcome, u32)> {
+    if !req.value.is_zero() {
+        charge(c, "value_transfer", PRICE_LIST.value_transfer)?;
+    }
+    let out = c.data_mut().kernel().send(req)?;
+    let ret_id = match &out.return_data {
+        Some(b) => c.data_mut().add_block(Block {
+            codec: b.codec,
+            data: b.data.clone(),
+        })?,
+        None => 0,
+    };
+    Ok((out, ret_id))
+}
+
+pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
+    l.func_wrap(
+        M,
+        "send",
+        |mut c: Caller<'_, Host>,
+         to_off: u32,
+         to_len: u32,
+         method: u64,
+         params_id: u32,
+         value_lo: u64,
+         value_hi: u64,
+         gas_limit: u64,
+         flags: u64,
+         out: u32| {
+            syscall(&mut c, |c| {
+                let to = Address::from_bytes(&read(c, to_off, to_len)?)
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let req = SendRequest {
+                    to,
+                    method,
+                    params: params_block(c, params_id)?,
+                    value: token_from_parts(value_lo, value_hi),
+                    gas_limit: (gas_limit != 0).then(|| Gas::new(gas_limit)),
+                    read_only: flags & SEND_READ_ONLY != 0,
+                };
+                let (outcome, ret_id) = do_send(c, req)?;
+                let mut o = [0u8; 8];
+                o[..4].copy_from_slice(&outcome.exit_code.value().to_le_bytes());
+                o[4..].copy_from_slice(&ret_id.to_le_bytes());
+                write(c, out, &o)
+            })
+        },
+    )?;
+    l.func_wrap(
+        M,
+        "actor_create",
+        |mut c: Caller<'_, Host>,
+         cid_off: u32,
+         cid_len: u32,
+         params_id: u32,
+         value_lo: u64,
+         value_hi: u64,
+         out: u32| {
+            syscall(&mut c, |c| {
+                let code = Cid::try_from(read(c, cid_off, cid_len)?.as_slice())
+                    .map_err(|_| ErrorNumber::IllegalCid)?;
+                let ctor = params_block(c, params_id)?
+                    .map(|b| b.data)
+                    .unwrap_or_default();
+                let exec = fvm_ipld_encoding::to_vec(&(code, RawBytes::new(ctor)))
+                    .map_err(|_| ErrorNumber::Serialization)?;
+                let req = SendRequest {
+                    to: Address::new_id(INIT_ACTOR_ID),
+                    method: init_methods::EXEC,
+                    params: Some(IpldBlock {
+                        codec: CBOR,
+                        data: exec,
+                    }),
+                    value: token_from_parts(value_lo, value_hi),
+                    gas_limit: None,
+                    read_only: false,
+                };
+                let (outcome, ret_id) = do_send(c, req)?;
+                let mut id = 0u64;
+                if outcome.is_success()
+                    && let Some(ret) = &outcome.return_data
+                    && let Ok((id_addr, _robust)) =
+                        fvm_ipld_encoding::from_slice::<(Address, Address)>(&ret.data)
+                {
+                    id = id_addr.id().unwrap_or(0);
+                }
+                let mut o = [0u8; 16];
+                o[..4].copy_from_slice(&outcome.exit_code.value().to_le_bytes());
+                o[4..8].copy_from_slice(&ret_id.to_le_bytes());
+                o[8..].copy_from_slice(&id.to_le_bytes());
+                write(c, out, &o)
+            })
+        },
+    )?;
+    Ok(())
+}

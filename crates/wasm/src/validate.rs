@@ -1,0 +1,192 @@
+//! Install-time checks: the fixed feature set, the limits, and imports of known syscalls
+//! only. Everything that fails here is refused before any machine code is generated.
+
+use tandem_vm::gas::Gas;
+use wasmtime::wasmparser::{Operator, Parser, Payload, TypeRef, Validator};
+
+use crate::config::{self, prices};
+use crate::syscalls::SYSCALL_NAMES;
+
+/// What install learnt about a module; the compile price is computed from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub bytes: usize,
+    pub functions: u32,
+    pub operators: u64,
+    pub max_nesting: u32,
+    pub data_bytes: u64,
+    pub has_memory_export: bool,
+    pub has_entry_point: bool,
+}
+
+/// Paid before the module is even parsed, so a huge module pays for its parsing.
+pub fn upfront_cost(len: usize) -> Gas {
+    prices::INSTALL_BASE + prices::INSTALL_BYTE.saturating_mul(len as u64)
+}
+
+/// Paid after validation and before compilation: compile time grows with functions and
+/// operators, so compile bombs pay for themselves (and the limits cap them).
+pub fn compile_cost(info: &ModuleInfo) -> Gas {
+    prices::INSTALL_FUNCTION.saturating_mul(info.functions as u64)
+        + prices::INSTALL_OPERATOR.saturating_mul(info.operators)
+}
+
+/// Validates a module against the feature set and the limits.
+pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, String> {
+    if wasm.len() > config::MAX_MODULE_BYTES {
+        return Err(format!(
+            "module is {} bytes; the limit is {}",
+            wasm.len(),
+            config::MAX_MODULE_BYTES
+        ));
+    }
+    Validator::new_with_features(config::allowed_features())
+        .validate_all(wasm)
+        .map_err(|e| format!("invalid or unsupported WASM: {e}"))?;
+    let mut info = ModuleInfo {
+        bytes: wasm.len(),
+        ..ModuleInfo::default()
+    };
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| format!("malformed WASM: {e}"))?;
+        check_payload(payload, &mut info)?;
+    }
+    if !info.has_entry_point {
+        return Err(format!(
+            "module does not export a function `{}`",
+            config::ENTRY_POINT
+        ));
+    }
+    if !info.has_memory_export {
+        return Err(format!(
+            "module does not export its memory as `{}`",
+            config::MEMORY_EXPORT
+        ));
+    }
+    Ok(info)
+}
+
+fn limit(what: &str, n: u64, max: u64) -> Result<(), String> {
+    if n > max {
+        return Err(format!("{what}: {n} exceeds the limit of {max}"));
+    }
+    Ok(())
+}
+
+fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), String> {
+    let bad = |e: wasmtime::wasmparser::BinaryReaderError| format!("malformed WASM: {e}");
+    match payload {
+        Payload::ImportSection(reader) => {
+            limit("imports", reader.count() as u64, config::MAX_IMPORTS as u64)?;
+            for import in reader.into_imports() {
+                let import = import.map_err(bad)?;
+                if import.module != config::SYSCALL_MODULE || !SYSCALL_NAMES.contains(&import.name)
+                {
+                    return Err(format!(
+                        "imports unknown syscall `{}::{}` (known: module `{}`, see docs/syscalls.md)",
+                        import.module,
+                        import.name,
+                        config::SYSCALL_MODULE
+                    ));
+                }
+                if !matches!(import.ty, TypeRef::Func(_)) {
+                    return Err(format!("import `{}` must be a function", import.name));
+                }
+            }
+        }
+        Payload::FunctionSection(reader) => {
+            limit(
+                "functions",
+                reader.count() as u64,
+                config::MAX_FUNCTIONS as u64,
+            )?;
+            info.functions = reader.count();
+        }
+        Payload::TableSection(reader) => {
+            limit("tables", reader.count() as u64, config::MAX_TABLES as u64)?;
+            for table in reader {
+                let table = table.map_err(bad)?;
+                limit(
+                    "table elements",
+                    table.ty.initial,
+                    config::MAX_TABLE_ELEMENTS,
+                )?;
+            }
+        }
+        Payload::MemorySection(reader) => {
+            for memory in reader {
+                let memory = memory.map_err(bad)?;
+                limit(
+                    "initial memory bytes",
+                    memory.initial.saturating_mul(config::WASM_PAGE),
+                    config::MAX_INSTANCE_MEMORY,
+                )?;
+            }
+        }
+        Payload::GlobalSection(reader) => {
+            limit("globals", reader.count() as u64, config::MAX_GLOBALS as u64)?;
+        }
+        Payload::DataSection(reader) => {
+            limit(
+                "data segments",
+                reader.count() as u64,
+                config::MAX_DATA_SEGMENTS as u64,
+            )?;
+            for data in reader {
+                let data = data.map_err(bad)?;
+                info.data_bytes += data.data.len() as u64;
+            }
+        }
+        Payload::ExportSection(reader) => {
+            limit("exports", reader.count() as u64, config::MAX_EXPORTS as u64)?;
+            for export in reader {
+                let export = export.map_err(bad)?;
+                use wasmtime::wasmparser::ExternalKind;
+                match (export.name, export.kind) {
+                    (config::ENTRY_POINT, ExternalKind::Func) => info.has_entry_point = true,
+                    (config::MEMORY_EXPORT, ExternalKind::Memory) => info.has_memory_export = true,
+                    _ => {}
+                }
+            }
+        }
+        Payload::CodeSectionEntry(body) => {
+            limit(
+                "function body bytes",
+                body.range().len() as u64,
+                config::MAX_FUNCTION_BODY_BYTES as u64,
+            )?;
+            let mut locals = 0u64;
+            for local in body.get_locals_reader().map_err(bad)? {
+                let (n, _) = local.map_err(bad)?;
+                locals += n as u64;
+            }
+            limit(
+                "locals in a function",
+                locals,
+                config::MAX_LOCALS_PER_FUNCTION as u64,
+            )?;
+            let mut ops = body.get_operators_reader().map_err(bad)?;
+            let mut depth = 0u32;
+            while !ops.eof() {
+                let op = ops.read().map_err(bad)?;
+                info.operators += 1;
+                match op {
+                    Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                        depth += 1;
+                        if depth > config::MAX_NESTING_DEPTH {
+                            return Err(format!(
+                                "blocks nested deeper than {}",
+                                config::MAX_NESTING_DEPTH
+                            ));
+                        }
+                        info.max_nesting = info.max_nesting.max(depth);
+                    }
+                    Operator::End => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
