@@ -24,7 +24,7 @@ use tandem_vm::kernel::NetworkContext;
 use tandem_vm::store::VmStore;
 
 const SENDER: [u8; 20] = [0x11; 20];
-const GAS: u64 = 1_000_000;
+const GAS: u64 = 5_000_000;
 
 /// 50 × (slot[i] += 1).
 const STORAGE_LOOP: &[u8] = &[

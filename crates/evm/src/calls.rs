@@ -10,7 +10,7 @@
 use alloy_primitives::{Address, Bytes, U256};
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::{DAG_CBOR, IPLD_RAW};
-use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::error::ErrorNumber;
 use revm::context_interface::CreateScheme;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{MemoryTr, ReturnData};
@@ -386,6 +386,5 @@ fn dispatch_create(
         }
         other => settle(other, used)?,
     };
-    let _ = ExitCode::OK;
     Ok((Some(from_eth(to_eth(Address::from(address)))), child))
 }

@@ -60,6 +60,11 @@ pub fn read_state<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<Opt
     Ok(Some(evm))
 }
 
+/// Whether a contract has code, without loading or analysing it.
+pub fn has_code<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<bool> {
+    Ok(read_state(store, state)?.is_some_and(|s| B256::from(s.bytecode_hash) != KECCAK_EMPTY))
+}
+
 /// Caches analysed code by state CID.
 #[derive(Default)]
 pub struct CodeCache {

@@ -29,7 +29,7 @@ use tandem_vm::message::ApplyRet;
 use crate::address::{create_address, tokens_to_u256, u256_to_tokens};
 use crate::calls::precompiles;
 use crate::host::{MAX_INITCODE_SIZE, event_to_log};
-use crate::state::CodeCache;
+use crate::state::has_code;
 
 /// EIP-4844 limits (Cancun).
 pub const GAS_PER_BLOB: u64 = 1 << 17;
@@ -276,11 +276,7 @@ pub fn apply_tx(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxErr
         match BuiltinCode::from_cid(&r.code) {
             Some(BuiltinCode::EthAccount | BuiltinCode::Placeholder) => {}
             Some(BuiltinCode::Evm) => {
-                let empty = CodeCache::default()
-                    .load(state.store(), &r.state)
-                    .map(|c| c.code.is_empty())
-                    .unwrap_or(false);
-                if !empty {
+                if has_code(state.store(), &r.state)? {
                     return Err(TxError::SenderNotEoa);
                 }
             }
@@ -475,10 +471,7 @@ fn run_top_level(
                     Some(id) => match cm.machine.state.get_actor(id)? {
                         None => true,
                         Some(r) => match BuiltinCode::from_cid(&r.code) {
-                            Some(BuiltinCode::Evm) => CodeCache::default()
-                                .load(cm.machine.store(), &r.state)
-                                .map(|c| c.code.is_empty())
-                                .unwrap_or(false),
+                            Some(BuiltinCode::Evm) => !has_code(cm.machine.store(), &r.state)?,
                             Some(BuiltinCode::Init | BuiltinCode::Eam) => false,
                             Some(_) => true,
                             None => false,
