@@ -115,6 +115,7 @@ impl Chain {
                 Some(self.epoch.to_be_bytes().to_vec()),
             ),
         ];
+        meta.extend(extra);
         let report = self.buffer.commit_reachable(&root, meta)?;
         self.exec.machine.network.epoch = self.epoch;
         Ok((root, report))

@@ -1,0 +1,71 @@
+//! `tandem node`: a dev chain with an Ethereum JSON-RPC endpoint (HTTP and WebSocket).
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::Args;
+use tandem_node::accounts::DEV_BALANCE_WEI;
+use tandem_node::{RunOptions, Startup};
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// Address to listen on (loopback unless told otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port for HTTP and WebSocket JSON-RPC.
+    #[arg(long, default_value_t = 8545)]
+    pub port: u16,
+    /// Chain id of a new chain [default: 31337]; an existing chain must match.
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// Mine a block every SECONDS instead of one block per transaction.
+    #[arg(long, value_name = "SECONDS")]
+    pub block_time: Option<f64>,
+}
+
+pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
+    let block_time = match args.block_time {
+        None => None,
+        Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) => bail!("--block-time must be a positive number of seconds, not {s}"),
+    };
+    let opts = RunOptions {
+        host: args.host,
+        port: args.port,
+        chain_id: args.chain_id,
+        block_time,
+    };
+    tandem_node::run_blocking(data_dir, opts, banner)
+}
+
+fn banner(s: &Startup<'_>) {
+    let node = s.node;
+    let eth = DEV_BALANCE_WEI / 1_000_000_000_000_000_000;
+    println!("Tandem dev node");
+    println!();
+    println!("Available accounts ({eth} ETH each)");
+    for (i, a) in node.accounts.iter().enumerate() {
+        println!("  ({i}) {}", a.address);
+    }
+    println!();
+    println!("Private keys");
+    for (i, a) in node.accounts.iter().enumerate() {
+        println!("  ({i}) {}", a.private_key_hex());
+    }
+    println!();
+    println!("Mnemonic: {}", tandem_node::accounts::DEV_MNEMONIC);
+    println!("Chain id: {}", node.chain_id());
+    println!(
+        "Data dir: {} ({} at block {})",
+        node.path.display(),
+        if s.resumed { "resumed" } else { "new chain" },
+        node.latest_number()
+    );
+    match node.block_time {
+        Some(t) => println!("Mining:   every {}s", t.as_secs_f64()),
+        None => println!("Mining:   automine (one block per transaction)"),
+    }
+    println!();
+    println!("Listening on http://{0} and ws://{0}", s.endpoint);
+}

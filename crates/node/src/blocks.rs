@@ -1,0 +1,155 @@
+//! Blocks, transactions and receipts, kept in the store's meta table.
+//!
+//! Layout (keys → values):
+//! - `node.latest` → the latest block number (8 bytes, big-endian);
+//! - `node.block.<n>` → the block record (JSON: hash, header, Tandem state root, tx hashes);
+//! - `node.blockhash.<hex>` → the block number (8 bytes, big-endian);
+//! - `node.tx.<hex>` → the transaction record (JSON: raw envelope, sender, position, receipt).
+//!
+//! Every entry of a block is written in the same redb transaction as the state it describes
+//! (`Chain::commit_with_meta`), so after a crash blocks and state never disagree. After an
+//! `evm_revert`, records past `node.latest` may remain; lookups check that a record is still
+//! on the chain (the block exists at or below the latest and lists the transaction).
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, Bytes, Log};
+use anyhow::Context;
+use cid::Cid;
+use serde::{Deserialize, Serialize};
+use tandem_state::blockstore::{CommitStore, RedbStore};
+
+pub const LATEST_KEY: &str = "node.latest";
+
+pub fn block_key(n: u64) -> String {
+    format!("node.block.{n}")
+}
+
+pub fn hash_key(hash: &B256) -> String {
+    format!("node.blockhash.{}", hex::encode(hash))
+}
+
+pub fn tx_key(hash: &B256) -> String {
+    format!("node.tx.{}", hex::encode(hash))
+}
+
+/// A mined block.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockRecord {
+    pub hash: B256,
+    pub header: alloy_consensus::Header,
+    /// Tandem's state root after the block (the header's `stateRoot` is its digest).
+    pub state: String,
+    pub txs: Vec<B256>,
+}
+
+impl BlockRecord {
+    pub fn number(&self) -> u64 {
+        self.header.number
+    }
+
+    pub fn state_cid(&self) -> anyhow::Result<Cid> {
+        Cid::try_from(self.state.as_str()).context("a block's state root is not a CID")
+    }
+}
+
+/// A mined transaction with its receipt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TxRecord {
+    /// The EIP-2718 envelope (impersonated senders carry a placeholder signature).
+    pub raw: Bytes,
+    pub from: Address,
+    pub block: u64,
+    pub index: u64,
+    pub status: bool,
+    pub gas_used: u64,
+    pub cumulative_gas_used: u64,
+    pub effective_gas_price: u128,
+    pub contract_address: Option<Address>,
+    pub logs: Vec<Log>,
+    /// Index of this transaction's first log within the block.
+    pub first_log_index: u64,
+    /// Return or revert data.
+    pub output: Bytes,
+    pub failure: Option<String>,
+}
+
+/// Reads the records back.
+#[derive(Clone)]
+pub struct BlockStore {
+    store: Arc<RedbStore>,
+}
+
+fn be_u64(bytes: &[u8]) -> anyhow::Result<u64> {
+    Ok(u64::from_be_bytes(
+        bytes.try_into().context("a stored number is not 8 bytes")?,
+    ))
+}
+
+impl BlockStore {
+    pub fn new(store: Arc<RedbStore>) -> Self {
+        Self { store }
+    }
+
+    pub fn latest_number(&self) -> anyhow::Result<Option<u64>> {
+        self.store
+            .get_meta(LATEST_KEY)?
+            .map(|b| be_u64(&b))
+            .transpose()
+    }
+
+    /// The block at `n`, ignoring whether it is still on the chain.
+    fn raw_block(&self, n: u64) -> anyhow::Result<Option<BlockRecord>> {
+        match self.store.get_meta(&block_key(n))? {
+            Some(bytes) => Ok(Some(
+                serde_json::from_slice(&bytes).context("reading a block record")?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The block at `n` if `n` is at or below `latest`.
+    pub fn block(&self, n: u64, latest: u64) -> anyhow::Result<Option<BlockRecord>> {
+        if n > latest {
+            return Ok(None);
+        }
+        self.raw_block(n)
+    }
+
+    pub fn block_by_hash(&self, hash: &B256, latest: u64) -> anyhow::Result<Option<BlockRecord>> {
+        let Some(bytes) = self.store.get_meta(&hash_key(hash))? else {
+            return Ok(None);
+        };
+        let n = be_u64(&bytes)?;
+        Ok(self.block(n, latest)?.filter(|b| b.hash == *hash))
+    }
+
+    /// A mined transaction, if its block is still on the chain.
+    pub fn tx(&self, hash: &B256, latest: u64) -> anyhow::Result<Option<(TxRecord, BlockRecord)>> {
+        let Some(bytes) = self.store.get_meta(&tx_key(hash))? else {
+            return Ok(None);
+        };
+        let rec: TxRecord = serde_json::from_slice(&bytes).context("reading a tx record")?;
+        let Some(block) = self.block(rec.block, latest)? else {
+            return Ok(None);
+        };
+        if block.txs.get(rec.index as usize) != Some(hash) {
+            return Ok(None);
+        }
+        Ok(Some((rec, block)))
+    }
+
+    /// Every transaction record of a block, in order.
+    pub fn block_txs(&self, block: &BlockRecord) -> anyhow::Result<Vec<TxRecord>> {
+        block
+            .txs
+            .iter()
+            .map(|h| {
+                let bytes = self.store.get_meta(&tx_key(h))?.with_context(|| {
+                    format!("transaction {h} of block {} is missing", block.number())
+                })?;
+                serde_json::from_slice(&bytes).context("reading a tx record")
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! Running the node as a program: open the chain, serve, mine on a timer if asked, stop on
+//! Ctrl-C or SIGTERM.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::node::{Node, NodeConfig};
+use crate::rpc::server::serve;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub host: String,
+    pub port: u16,
+    /// Chain id of a new chain (default 31337); an existing chain must match.
+    pub chain_id: Option<u64>,
+    /// Mine every interval instead of once per transaction.
+    pub block_time: Option<Duration>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8545,
+            chain_id: None,
+            block_time: None,
+        }
+    }
+}
+
+/// What the start-up banner shows.
+pub struct Startup<'a> {
+    pub node: &'a Arc<Node>,
+    pub endpoint: SocketAddr,
+    /// Whether an existing chain was resumed (rather than created).
+    pub resumed: bool,
+}
+
+/// Runs the node until Ctrl-C or SIGTERM; `on_ready` is called once it is serving.
+pub fn run_blocking(
+    data_dir: &Path,
+    opts: RunOptions,
+    on_ready: impl FnOnce(&Startup<'_>),
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let addr = (opts.host.as_str(), opts.port)
+            .to_socket_addrs()
+            .with_context(|| format!("resolving {}:{}", opts.host, opts.port))?
+            .next()
+            .with_context(|| format!("{} resolves to no address", opts.host))?;
+        let resumed = tandem_chain::DataDir::exists(data_dir);
+        let node = Node::open(
+            data_dir,
+            &NodeConfig {
+                chain_id: opts.chain_id,
+                block_time: opts.block_time,
+            },
+        )?;
+        let server = serve(node.clone(), addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        if let Some(every) = opts.block_time {
+            let miner = node.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    if let Err(e) = miner.mine() {
+                        tracing::error!(target: "tandem::node", "mining failed: {e:#}");
+                    }
+                }
+            });
+        }
+        on_ready(&Startup {
+            node: &node,
+            endpoint: server.addr,
+            resumed,
+        });
+        shutdown_signal().await;
+        tracing::info!(target: "tandem::node", "shutting down");
+        server.stop();
+        server.stopped().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,23 @@
+//! `tandem node`: a one-command dev chain with an Ethereum JSON-RPC endpoint.
+//!
+//! - [`accounts`]: the anvil/Hardhat dev accounts and the node's genesis.
+//! - [`blocks`]: block, transaction and receipt records kept in the store's meta table,
+//!   written in the same redb transaction as the state they describe.
+//! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
+//! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
+//! - [`rpc`]: the JSON-RPC server (HTTP and WebSocket on one port) and its method tables
+//!   (`eth`, `dev`, `filters`, `native`).
+//! - [`launch`]: running the node as a program (the `tandem node` command).
+
+pub mod accounts;
+pub mod blocks;
+pub mod error;
+pub mod launch;
+pub mod node;
+pub mod rpc;
+pub mod shapes;
+pub mod state;
+
+pub use launch::{RunOptions, Startup, run_blocking};
+pub use node::{Node, NodeConfig};
+pub use rpc::server::{ServerHandle, serve};

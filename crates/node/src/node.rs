@@ -1,0 +1,574 @@
+//! The chain service: one executor at the head, transactions applied as they arrive, blocks
+//! mined on every transaction (automine) or on a timer, time control and snapshots.
+//!
+//! Locking: `inner` (the executor, the open block, time and snapshots) is held while a
+//! transaction runs or a block is mined. Reads of past states never take it: they open the
+//! committed state root of the block they ask for.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alloy_consensus::proofs::{calculate_receipt_root, calculate_transaction_root};
+use alloy_consensus::{
+    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType,
+};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes, Log, LogData, U256, keccak256};
+use anyhow::{Context, bail};
+use cid::Cid;
+use tandem_chain::keys::{KeyFile, dev_key};
+use tandem_chain::{Chain, ChainConfig, DataDir};
+use tandem_evm::address::tokens_to_u256;
+use tandem_evm::tx::{EthReceipt, EthTx};
+use tandem_state::blockstore::{CommitBatch, CommitStore, RedbStore};
+use tandem_vm::eth::EthAddress;
+use tandem_vm::runtime::Runtimes;
+use tokio::sync::broadcast;
+
+use crate::accounts::{DEV_ACCOUNTS, DevAccount, dev_accounts, genesis};
+use crate::blocks::{BlockRecord, BlockStore, LATEST_KEY, TxRecord, block_key, hash_key, tx_key};
+use crate::error::{RpcError, RpcResult};
+use crate::rpc::filters::Filters;
+
+pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
+/// The default priority fee the node suggests and fills in (1 gwei, as anvil).
+pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct NodeConfig {
+    /// The chain id of a new chain; an existing data dir must match it when given.
+    pub chain_id: Option<u64>,
+    /// Mine on a timer instead of once per transaction.
+    pub block_time: Option<Duration>,
+}
+
+/// A transaction applied to the open block, waiting to be mined.
+pub struct PendingTx {
+    pub hash: B256,
+    pub envelope: TxEnvelope,
+    pub from: Address,
+    pub receipt: EthReceipt,
+}
+
+/// What a subscriber learns of a new block.
+pub struct MinedBlock {
+    pub record: BlockRecord,
+    pub txs: Vec<TxRecord>,
+}
+
+struct OpenBlock {
+    number: u64,
+    timestamp: u64,
+    txs: Vec<PendingTx>,
+}
+
+struct Snapshot {
+    block: u64,
+    time_offset: i64,
+}
+
+struct Inner {
+    chain: Chain,
+    open: Option<OpenBlock>,
+    time_offset: i64,
+    next_timestamp: Option<u64>,
+    snapshots: BTreeMap<u64, Snapshot>,
+    next_snapshot: u64,
+    impersonated: HashSet<Address>,
+}
+
+pub struct Node {
+    pub path: PathBuf,
+    pub store: Arc<RedbStore>,
+    pub blocks: BlockStore,
+    pub chain_config: ChainConfig,
+    pub accounts: Vec<DevAccount>,
+    pub runtimes: Runtimes,
+    pub block_time: Option<Duration>,
+    pub filters: Filters,
+    pub events: broadcast::Sender<Arc<MinedBlock>>,
+    inner: Mutex<Inner>,
+    latest: RwLock<Arc<BlockRecord>>,
+    latest_number: AtomicU64,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The header's `stateRoot`: the digest of Tandem's state root CID (not a Merkle-Patricia
+/// root; computing one per block would cost a walk of the whole state).
+fn state_digest(root: &Cid) -> B256 {
+    let digest = root.hash().digest();
+    if digest.len() == 32 {
+        B256::from_slice(digest)
+    } else {
+        keccak256(root.to_bytes())
+    }
+}
+
+impl Node {
+    /// Opens the chain in `path`, creating it (with the dev accounts) if it is absent.
+    pub fn open(path: &Path, config: &NodeConfig) -> anyhow::Result<Arc<Self>> {
+        let accounts = dev_accounts(DEV_ACCOUNTS)?;
+        let runtimes = tandem_chain::runtimes();
+        let dir = if DataDir::exists(path) {
+            let dir = DataDir::open(path)?;
+            if let Some(id) = config.chain_id
+                && id != dir.config.chain_id
+            {
+                bail!(
+                    "{} holds a chain with chain id {}, not {id} (remove it to start over)",
+                    path.display(),
+                    dir.config.chain_id
+                );
+            }
+            dir
+        } else {
+            let chain_config = ChainConfig {
+                chain_id: config.chain_id.unwrap_or(31337),
+                ..ChainConfig::default()
+            };
+            let f1_keys: Vec<_> = (0..DEV_ACCOUNTS).map(dev_key).collect();
+            let (dir, _) = DataDir::init(path, chain_config, &genesis(&accounts, &f1_keys))?;
+            KeyFile::from_keys(&f1_keys).save(&dir.keys_path())?;
+            dir
+        };
+        let store = dir.store.clone();
+        let chain_config = dir.config.clone();
+        let blocks = BlockStore::new(store.clone());
+        if blocks.latest_number()?.is_none() {
+            write_genesis_block(&store, &dir.head()?)?;
+        }
+        let latest_n = blocks.latest_number()?.context("no latest block")?;
+        let latest = blocks
+            .block(latest_n, latest_n)?
+            .with_context(|| format!("block {latest_n} is missing"))?;
+        let head = dir.head()?;
+        let chain = Chain::load_with(dir, runtimes.clone())?;
+        let (events, _) = broadcast::channel(1024);
+        let node = Arc::new(Self {
+            path: path.to_path_buf(),
+            store,
+            blocks,
+            chain_config,
+            accounts,
+            runtimes,
+            block_time: config.block_time,
+            filters: Filters::default(),
+            events,
+            inner: Mutex::new(Inner {
+                chain,
+                open: None,
+                time_offset: 0,
+                next_timestamp: None,
+                snapshots: BTreeMap::new(),
+                next_snapshot: 1,
+                impersonated: HashSet::new(),
+            }),
+            latest_number: AtomicU64::new(latest_n),
+            latest: RwLock::new(Arc::new(latest.clone())),
+        });
+        // The head moved without a block (e.g. `tandem send` while the node was down):
+        // record the new state in a block so that reads see it.
+        if latest.state_cid()? != head {
+            node.mine()?;
+        }
+        Ok(node)
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.chain_config.chain_id
+    }
+
+    pub fn base_fee(&self) -> u128 {
+        let lock = self.lock();
+        let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
+        fee.try_into().unwrap_or(u128::MAX)
+    }
+
+    pub fn latest_number(&self) -> u64 {
+        self.latest_number.load(Ordering::Acquire)
+    }
+
+    pub fn latest(&self) -> Arc<BlockRecord> {
+        self.latest
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn dev_account(&self, addr: &Address) -> Option<&DevAccount> {
+        self.accounts.iter().find(|a| a.address == *addr)
+    }
+
+    pub fn is_impersonated(&self, addr: &Address) -> bool {
+        self.lock().impersonated.contains(addr)
+    }
+
+    pub fn set_impersonated(&self, addr: Address, on: bool) {
+        let mut inner = self.lock();
+        if on {
+            inner.impersonated.insert(addr);
+        } else {
+            inner.impersonated.remove(&addr);
+        }
+    }
+
+    /// The nonce of `addr` including transactions not yet mined.
+    pub fn pending_nonce(&self, addr: &Address) -> anyhow::Result<u64> {
+        let mut inner = self.lock();
+        let state = &mut inner.chain.exec.machine.state;
+        let f4 = EthAddress(addr.into_array()).to_filecoin();
+        Ok(match state.lookup_id(&f4)? {
+            Some(id) => state.get_actor(id)?.map(|r| r.sequence).unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    /// Applies a transaction to the open block (opening one if needed) and, in automine,
+    /// mines it. A rejected transaction changes nothing.
+    pub fn submit(&self, envelope: TxEnvelope, tx: EthTx) -> RpcResult<B256> {
+        let hash = *envelope.tx_hash();
+        let from = Address::from(tx.sender);
+        let mut inner = self.lock();
+        let parent = self.latest();
+        self.open_block(&mut inner, &parent);
+        let receipt = match tandem_evm::tx::apply_tx(&mut inner.chain.exec, &tx) {
+            Ok(r) => r,
+            Err(e) => {
+                if inner.open.as_ref().is_some_and(|o| o.txs.is_empty()) {
+                    inner.open = None;
+                }
+                tracing::debug!(target: "tandem::node", "tx {hash} from {from} rejected: {e}");
+                return Err(RpcError::from_tx(&e, &from));
+            }
+        };
+        tracing::info!(
+            target: "tandem::node",
+            "tx {hash} from {from} {} status {} gas {}{}",
+            match (tx.to, receipt.contract_address) {
+                (Some(to), _) => format!("to {}", Address::from(to)),
+                (None, Some(c)) => format!("created {}", Address::from(c)),
+                (None, None) => "create failed".to_string(),
+            },
+            u8::from(receipt.success),
+            receipt.gas_used,
+            receipt.failure.as_deref().map(|f| format!(" ({f})")).unwrap_or_default(),
+        );
+        if let Some(open) = inner.open.as_mut() {
+            open.txs.push(PendingTx {
+                hash,
+                envelope,
+                from,
+                receipt,
+            });
+        }
+        if self.block_time.is_none() {
+            self.mine_locked(&mut inner)?;
+        }
+        Ok(hash)
+    }
+
+    /// Transactions applied but not yet mined (block-time mode), by hash.
+    pub fn pending_tx(&self, hash: &B256) -> Option<(TxEnvelope, Address)> {
+        let inner = self.lock();
+        let open = inner.open.as_ref()?;
+        open.txs
+            .iter()
+            .find(|t| t.hash == *hash)
+            .map(|t| (t.envelope.clone(), t.from))
+    }
+
+    fn open_block(&self, inner: &mut Inner, parent: &BlockRecord) {
+        if inner.open.is_some() {
+            return;
+        }
+        let timestamp = match inner.next_timestamp.take() {
+            Some(t) => t,
+            None => {
+                let now = unix_now() as i64 + inner.time_offset;
+                (now.max(0) as u64).max(parent.header.timestamp)
+            }
+        };
+        let number = parent.number() + 1;
+        let network = &mut inner.chain.exec.machine.network;
+        network.epoch = number as i64;
+        network.timestamp = timestamp;
+        network.block_gas_limit = BLOCK_GAS_LIMIT;
+        network.prev_randao = keccak256(number.to_be_bytes()).0;
+        inner.open = Some(OpenBlock {
+            number,
+            timestamp,
+            txs: Vec::new(),
+        });
+    }
+
+    /// Mines the open block (or an empty one).
+    pub fn mine(&self) -> anyhow::Result<Arc<MinedBlock>> {
+        let mut inner = self.lock();
+        self.mine_locked(&mut inner)
+    }
+
+    fn mine_locked(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
+        let parent = self.latest();
+        self.open_block(inner, &parent);
+        let open = inner.open.take().context("no open block")?;
+        let root = inner.chain.exec.flush()?;
+
+        let mut records = Vec::with_capacity(open.txs.len());
+        let mut receipts = Vec::with_capacity(open.txs.len());
+        let mut cumulative = 0u64;
+        let mut log_index = 0u64;
+        let mut bloom = Bloom::default();
+        for (i, p) in open.txs.iter().enumerate() {
+            let logs: Vec<Log> = p
+                .receipt
+                .logs
+                .iter()
+                .map(|l| Log {
+                    address: Address::from(l.address),
+                    data: LogData::new_unchecked(l.topics.clone(), l.data.clone()),
+                })
+                .collect();
+            cumulative += p.receipt.gas_used;
+            let receipt = ReceiptWithBloom::from(Receipt {
+                status: Eip658Value::Eip658(p.receipt.success),
+                cumulative_gas_used: cumulative,
+                logs: logs.clone(),
+            });
+            bloom.accrue_bloom(&receipt.logs_bloom);
+            receipts.push(match p.envelope.tx_type() {
+                TxType::Legacy => ReceiptEnvelope::Legacy(receipt),
+                TxType::Eip2930 => ReceiptEnvelope::Eip2930(receipt),
+                TxType::Eip4844 => ReceiptEnvelope::Eip4844(receipt),
+                TxType::Eip7702 => ReceiptEnvelope::Eip7702(receipt),
+                _ => ReceiptEnvelope::Eip1559(receipt),
+            });
+            records.push(TxRecord {
+                raw: Bytes::from(p.envelope.encoded_2718()),
+                from: p.from,
+                block: open.number,
+                index: i as u64,
+                status: p.receipt.success,
+                gas_used: p.receipt.gas_used,
+                cumulative_gas_used: cumulative,
+                effective_gas_price: p
+                    .receipt
+                    .effective_gas_price
+                    .try_into()
+                    .unwrap_or(u128::MAX),
+                contract_address: p.receipt.contract_address.map(Address::from),
+                first_log_index: log_index,
+                logs,
+                output: p.receipt.output.clone(),
+                failure: p.receipt.failure.clone(),
+            });
+            log_index += p.receipt.logs.len() as u64;
+        }
+        let envelopes: Vec<&TxEnvelope> = open.txs.iter().map(|p| &p.envelope).collect();
+        let base_fee = tokens_to_u256(&inner.chain.exec.machine.network.base_fee);
+        let header = Header {
+            parent_hash: parent.hash,
+            ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
+            beneficiary: Address::from(EthAddress::from_id(tandem_vm::builtin::REWARD_ACTOR_ID).0),
+            state_root: state_digest(&root),
+            transactions_root: calculate_transaction_root(&envelopes),
+            receipts_root: calculate_receipt_root(&receipts),
+            logs_bloom: bloom,
+            difficulty: U256::ZERO,
+            number: open.number,
+            gas_limit: BLOCK_GAS_LIMIT,
+            gas_used: cumulative,
+            timestamp: open.timestamp,
+            extra_data: Bytes::new(),
+            mix_hash: B256::from(inner.chain.exec.machine.network.prev_randao),
+            nonce: B64::ZERO,
+            base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
+            withdrawals_root: Some(alloy_trie_empty_root()),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..Default::default()
+        };
+        let record = BlockRecord {
+            hash: header.hash_slow(),
+            header,
+            state: root.to_string(),
+            txs: open.txs.iter().map(|p| p.hash).collect(),
+        };
+        let mut meta = block_meta(&record)?;
+        for r in &records {
+            let hash = keccak256(&r.raw);
+            meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
+        }
+        inner.chain.commit_with_meta(meta)?;
+        tracing::info!(
+            target: "tandem::node",
+            "block {} mined: {} txs, gas used {}, hash {}",
+            record.number(),
+            record.txs.len(),
+            record.header.gas_used,
+            record.hash
+        );
+        self.set_latest(record.clone());
+        let mined = Arc::new(MinedBlock {
+            record,
+            txs: records,
+        });
+        // No subscribers is not an error.
+        let _ = self.events.send(mined.clone());
+        Ok(mined)
+    }
+
+    fn set_latest(&self, record: BlockRecord) {
+        let n = record.number();
+        *self.latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(record);
+        self.latest_number.store(n, Ordering::Release);
+    }
+
+    /// Runs `f` on the live state, then records the result as the latest block's state
+    /// (dev methods change state without mining, as anvil and Hardhat do).
+    pub fn modify_state<R>(
+        &self,
+        f: impl FnOnce(&mut tandem_vm::executor::Executor) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        let mut inner = self.lock();
+        let out = f(&mut inner.chain.exec)?;
+        inner.chain.exec.machine.state.end_message()?;
+        // With transactions waiting (block-time mode) the change rides on the next block.
+        if inner.open.as_ref().is_some_and(|o| !o.txs.is_empty()) {
+            return Ok(out);
+        }
+        let root = inner.chain.exec.flush()?;
+        let mut record = (*self.latest()).clone();
+        record.state = root.to_string();
+        let meta = vec![(
+            block_key(record.number()),
+            Some(serde_json::to_vec(&record)?),
+        )];
+        inner.chain.commit_with_meta(meta)?;
+        self.set_latest(record);
+        Ok(out)
+    }
+
+    /// Shifts the clock; returns the total offset in seconds.
+    pub fn increase_time(&self, secs: i64) -> i64 {
+        let mut inner = self.lock();
+        inner.time_offset = inner.time_offset.saturating_add(secs);
+        inner.time_offset
+    }
+
+    /// Sets the next block's timestamp; later blocks go on from there.
+    pub fn set_next_timestamp(&self, ts: u64) -> anyhow::Result<()> {
+        let latest = self.latest();
+        if ts < latest.header.timestamp {
+            bail!(
+                "timestamp {ts} is lower than the previous block's timestamp {}",
+                latest.header.timestamp
+            );
+        }
+        let mut inner = self.lock();
+        inner.next_timestamp = Some(ts);
+        inner.time_offset = ts as i64 - unix_now() as i64;
+        Ok(())
+    }
+
+    pub fn snapshot(&self) -> u64 {
+        let mut inner = self.lock();
+        let id = inner.next_snapshot;
+        inner.next_snapshot += 1;
+        let snap = Snapshot {
+            block: self.latest_number(),
+            time_offset: inner.time_offset,
+        };
+        inner.snapshots.insert(id, snap);
+        id
+    }
+
+    /// Rewinds to a snapshot (dropping it and every later one). Pending transactions and
+    /// state changes made since are lost.
+    pub fn revert(&self, id: u64) -> anyhow::Result<bool> {
+        let mut inner = self.lock();
+        let Some(snap) = inner.snapshots.remove(&id) else {
+            return Ok(false);
+        };
+        inner.snapshots.retain(|k, _| *k < id);
+        let latest = self.latest_number();
+        let record = self
+            .blocks
+            .block(snap.block, latest)?
+            .with_context(|| format!("block {} is missing", snap.block))?;
+        let root = record.state_cid()?;
+        let mut batch = CommitBatch::new();
+        batch.set_head(&root);
+        batch.set_meta(LATEST_KEY, snap.block.to_be_bytes().to_vec());
+        self.store.commit(&batch)?;
+        let dir = DataDir {
+            path: self.path.clone(),
+            store: self.store.clone(),
+            config: self.chain_config.clone(),
+        };
+        inner.chain = Chain::load_with(dir, self.runtimes.clone())?;
+        inner.open = None;
+        inner.next_timestamp = None;
+        inner.time_offset = snap.time_offset;
+        self.set_latest(record);
+        Ok(true)
+    }
+}
+
+fn alloy_trie_empty_root() -> B256 {
+    // keccak256(rlp("")), the root of an empty trie.
+    keccak256([0x80u8])
+}
+
+fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8>>)>> {
+    let n = record.number();
+    Ok(vec![
+        (block_key(n), Some(serde_json::to_vec(record)?)),
+        (hash_key(&record.hash), Some(n.to_be_bytes().to_vec())),
+        (LATEST_KEY.to_string(), Some(n.to_be_bytes().to_vec())),
+    ])
+}
+
+/// Block 0 over the genesis state.
+fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
+    let header = Header {
+        ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
+        state_root: state_digest(root),
+        transactions_root: alloy_trie_empty_root(),
+        receipts_root: alloy_trie_empty_root(),
+        gas_limit: BLOCK_GAS_LIMIT,
+        timestamp: unix_now(),
+        base_fee_per_gas: Some(1_000_000_000),
+        withdrawals_root: Some(alloy_trie_empty_root()),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        ..Default::default()
+    };
+    let record = BlockRecord {
+        hash: header.hash_slow(),
+        header,
+        state: root.to_string(),
+        txs: Vec::new(),
+    };
+    let mut batch = CommitBatch::new();
+    for (k, v) in block_meta(&record)? {
+        if let Some(v) = v {
+            batch.set_meta(k, v);
+        }
+    }
+    store.commit(&batch)
+}

@@ -1,0 +1,106 @@
+//! The JSON-RPC surface: positional parameters, block selectors, and the method tables.
+//!
+//! Each table is a list of `(name, handler)`; the server registers every name, so unknown
+//! methods get jsonrpsee's -32601.
+
+pub mod dev;
+pub mod eth;
+pub mod filters;
+pub mod native;
+pub mod server;
+
+use std::sync::Arc;
+
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::blocks::BlockRecord;
+use crate::error::{RpcError, RpcResult};
+use crate::node::Node;
+
+/// A method handler: positional parameters in, a JSON result out.
+pub type Handler = fn(&Node, &Params) -> RpcResult<Value>;
+
+/// Positional parameters.
+pub struct Params(pub Vec<Value>);
+
+impl Params {
+    /// Parses the raw parameters: absent, `null` or an array.
+    pub fn parse(raw: Option<&str>) -> RpcResult<Self> {
+        match raw {
+            None => Ok(Self(Vec::new())),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(items)) => Ok(Self(items)),
+                Ok(Value::Null) => Ok(Self(Vec::new())),
+                Ok(_) => Err(RpcError::invalid_params("expected an array of parameters")),
+                Err(e) => Err(RpcError::invalid_params(e)),
+            },
+        }
+    }
+
+    /// The `i`-th parameter, required.
+    pub fn get<T: DeserializeOwned>(&self, i: usize) -> RpcResult<T> {
+        match self.0.get(i) {
+            None => Err(RpcError::invalid_params(format!("missing parameter {i}"))),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| RpcError::invalid_params(format!("parameter {i}: {e}"))),
+        }
+    }
+
+    /// The `i`-th parameter; absent or `null` is `None`.
+    pub fn opt<T: DeserializeOwned>(&self, i: usize) -> RpcResult<Option<T>> {
+        match self.0.get(i) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.get(i).map(Some),
+        }
+    }
+}
+
+pub fn to_value<T: serde::Serialize>(v: T) -> RpcResult<Value> {
+    serde_json::to_value(v).map_err(RpcError::internal)
+}
+
+/// A quantity as `0x…` hex.
+pub fn quantity(n: impl Into<u128>) -> Value {
+    Value::String(format!("0x{:x}", n.into()))
+}
+
+/// The block number a tag or number names, if the chain has it.
+pub fn block_number(node: &Node, tag: BlockNumberOrTag) -> RpcResult<Option<u64>> {
+    let latest = node.latest_number();
+    let n = match tag {
+        BlockNumberOrTag::Earliest => 0,
+        BlockNumberOrTag::Number(n) => n,
+        // Every block is final on a dev chain; pending reads as latest.
+        _ => latest,
+    };
+    Ok((n <= latest).then_some(n))
+}
+
+/// The block a selector names, or `None` when the chain has no such block.
+pub fn find_block(node: &Node, id: BlockId) -> RpcResult<Option<Arc<BlockRecord>>> {
+    let latest = node.latest_number();
+    match id {
+        BlockId::Hash(h) => Ok(node
+            .blocks
+            .block_by_hash(&h.block_hash, latest)?
+            .map(Arc::new)),
+        BlockId::Number(tag) => {
+            let Some(n) = block_number(node, tag)? else {
+                return Ok(None);
+            };
+            let cached = node.latest();
+            if cached.number() == n {
+                return Ok(Some(cached));
+            }
+            Ok(node.blocks.block(n, latest)?.map(Arc::new))
+        }
+    }
+}
+
+/// The block a state query names (default: latest); an unknown block is an error.
+pub fn state_block(node: &Node, id: Option<BlockId>) -> RpcResult<Arc<BlockRecord>> {
+    let id = id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest));
+    find_block(node, id)?.ok_or_else(|| RpcError::server("header not found"))
+}

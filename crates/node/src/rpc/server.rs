@@ -1,0 +1,88 @@
+//! The JSON-RPC server: HTTP and WebSocket on one port (jsonrpsee), batches, subscriptions.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jsonrpsee::RpcModule;
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
+use jsonrpsee::types::{ErrorObjectOwned, SubscriptionId};
+
+use super::{Handler, Params, dev, eth, filters, native};
+use crate::node::Node;
+
+/// A running server; dropping it does not stop it, [`ServerHandle::stop`] does.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    handle: jsonrpsee::server::ServerHandle,
+}
+
+impl ServerHandle {
+    pub fn stop(&self) {
+        let _ = self.handle.stop();
+    }
+
+    pub async fn stopped(self) {
+        self.handle.stopped().await
+    }
+}
+
+/// Subscription ids as Ethereum nodes give them: `0x` and 32 hex digits.
+#[derive(Debug, Default)]
+struct HexIds(std::sync::atomic::AtomicU64);
+
+impl jsonrpsee::core::traits::IdProvider for HexIds {
+    fn next_id(&self) -> SubscriptionId<'static> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let salt = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        SubscriptionId::Str(format!("0x{salt:016x}{n:016x}").into())
+    }
+}
+
+/// Every method the node answers, by name.
+pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)> {
+    eth::METHODS
+        .iter()
+        .chain(filters::METHODS)
+        .chain(dev::METHODS)
+        .chain(native::METHODS)
+}
+
+pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
+    let mut module = RpcModule::new(node);
+    for (name, handler) in method_tables() {
+        let handler = *handler;
+        let name: &'static str = name;
+        module.register_method(name, move |params, node: &Arc<Node>, _| {
+            let result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
+            if let Err(e) = &result {
+                tracing::debug!(target: "tandem::rpc", "{name} failed: {} ({})", e.message, e.code);
+            }
+            result.map_err(ErrorObjectOwned::from)
+        })?;
+    }
+    module.register_subscription(
+        "eth_subscribe",
+        "eth_subscription",
+        "eth_unsubscribe",
+        |params, pending, node, _| filters::subscribe(params, pending, node),
+    )?;
+    Ok(module)
+}
+
+/// Starts serving on `addr` (port 0 picks a free port).
+pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHandle> {
+    let config = ServerConfig::builder()
+        .set_id_provider(HexIds::default())
+        .set_batch_request_config(BatchRequestConfig::Limit(1_000))
+        .max_connections(1_000)
+        .max_request_body_size(64 * 1024 * 1024)
+        .max_response_body_size(256 * 1024 * 1024)
+        .build();
+    let server = Server::builder().set_config(config).build(addr).await?;
+    let addr = server.local_addr()?;
+    let handle = server.start(module(node)?);
+    Ok(ServerHandle { addr, handle })
+}

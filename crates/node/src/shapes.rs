@@ -1,0 +1,133 @@
+//! Records → the RPC shapes of `alloy-rpc-types-eth` (blocks, transactions, receipts, logs),
+//! so every field clients insist on is there and spelled as they expect.
+
+use alloy_consensus::transaction::Recovered;
+use alloy_consensus::{
+    Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType,
+};
+use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::eip4895::Withdrawals;
+use alloy_primitives::{B256, U256, keccak256};
+use alloy_rpc_types_eth::{Block, BlockTransactions, Header, Log, Transaction, TransactionReceipt};
+
+use crate::blocks::{BlockRecord, TxRecord};
+
+pub fn header(record: &BlockRecord) -> Header {
+    let size = alloy_rlp::Encodable::length(&record.header);
+    Header {
+        hash: record.hash,
+        inner: record.header.clone(),
+        total_difficulty: Some(U256::ZERO),
+        size: Some(U256::from(size)),
+    }
+}
+
+pub fn envelope(rec: &TxRecord) -> anyhow::Result<TxEnvelope> {
+    let mut buf = rec.raw.as_ref();
+    TxEnvelope::decode_2718(&mut buf)
+        .map_err(|e| anyhow::anyhow!("a stored transaction does not decode: {e}"))
+}
+
+pub fn transaction(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<Transaction> {
+    Ok(Transaction {
+        inner: Recovered::new_unchecked(envelope(rec)?, rec.from),
+        block_hash: Some(block.hash),
+        block_number: Some(block.number()),
+        transaction_index: Some(rec.index),
+        effective_gas_price: Some(rec.effective_gas_price),
+        block_timestamp: Some(block.header.timestamp),
+    })
+}
+
+/// A transaction applied but not yet mined.
+pub fn pending_transaction(env: TxEnvelope, from: alloy_primitives::Address) -> Transaction {
+    Transaction {
+        inner: Recovered::new_unchecked(env, from),
+        block_hash: None,
+        block_number: None,
+        transaction_index: None,
+        effective_gas_price: None,
+        block_timestamp: None,
+    }
+}
+
+pub fn block(
+    record: &BlockRecord,
+    full: Option<Vec<TxRecord>>,
+) -> anyhow::Result<Block<Transaction>> {
+    let transactions = match full {
+        Some(txs) => BlockTransactions::Full(
+            txs.iter()
+                .map(|t| transaction(t, record))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        None => BlockTransactions::Hashes(record.txs.clone()),
+    };
+    Ok(Block {
+        header: header(record),
+        uncles: Vec::new(),
+        transactions,
+        withdrawals: Some(Withdrawals::default()),
+    })
+}
+
+pub fn logs(rec: &TxRecord, block: &BlockRecord) -> Vec<Log> {
+    let tx_hash = keccak256(&rec.raw);
+    rec.logs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Log {
+            inner: l.clone(),
+            block_hash: Some(block.hash),
+            block_number: Some(block.number()),
+            block_timestamp: Some(block.header.timestamp),
+            transaction_hash: Some(tx_hash),
+            transaction_index: Some(rec.index),
+            log_index: Some(rec.first_log_index + i as u64),
+            removed: false,
+        })
+        .collect()
+}
+
+pub fn receipt(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<TransactionReceipt> {
+    let env = envelope(rec)?;
+    let logs = logs(rec, block);
+    let inner = ReceiptWithBloom::from(Receipt {
+        status: Eip658Value::Eip658(rec.status),
+        cumulative_gas_used: rec.cumulative_gas_used,
+        logs: rec.logs.clone(),
+    });
+    let with_rpc_logs = ReceiptWithBloom {
+        receipt: Receipt {
+            status: inner.receipt.status,
+            cumulative_gas_used: inner.receipt.cumulative_gas_used,
+            logs,
+        },
+        logs_bloom: inner.logs_bloom,
+    };
+    let envelope = match env.tx_type() {
+        TxType::Legacy => ReceiptEnvelope::Legacy(with_rpc_logs),
+        TxType::Eip2930 => ReceiptEnvelope::Eip2930(with_rpc_logs),
+        TxType::Eip4844 => ReceiptEnvelope::Eip4844(with_rpc_logs),
+        TxType::Eip7702 => ReceiptEnvelope::Eip7702(with_rpc_logs),
+        _ => ReceiptEnvelope::Eip1559(with_rpc_logs),
+    };
+    Ok(TransactionReceipt {
+        inner: envelope,
+        transaction_hash: tx_hash(rec),
+        transaction_index: Some(rec.index),
+        block_hash: Some(block.hash),
+        block_number: Some(block.number()),
+        gas_used: rec.gas_used,
+        effective_gas_price: rec.effective_gas_price,
+        blob_gas_used: None,
+        blob_gas_price: None,
+        from: rec.from,
+        to: alloy_consensus::Transaction::to(&env),
+        contract_address: rec.contract_address,
+    })
+}
+
+pub fn tx_hash(rec: &TxRecord) -> B256 {
+    keccak256(&rec.raw)
+}

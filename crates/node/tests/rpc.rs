@@ -1,0 +1,225 @@
+//! The Ethereum JSON-RPC endpoint over real HTTP: deploy with a signed raw transaction,
+//! call, receipts, logs, blocks, errors, batches, dev-account sends, state at past blocks.
+
+mod common;
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Bytes, TxKind, U256};
+use common::{TestNode, hex_u64};
+use serde_json::{Value, json};
+use tandem_node::accounts::{DevAccount, dev_accounts};
+
+/// Runtime: with calldata, logs topic 0x01 with data 42 and returns 42; without calldata,
+/// reverts with 0xdeadbeef.
+const RUNTIME: &str =
+    "3615601657602a600052600160206000a160206000f35b63deadbeef60e01b60005260046000fd";
+const INIT_PREFIX: &str = "6027600c60003960276000f3";
+
+fn sign(acct: &DevAccount, nonce: u64, to: TxKind, input: Vec<u8>, value: u64) -> String {
+    let tx = TxEip1559 {
+        chain_id: 31337,
+        nonce,
+        gas_limit: 200_000,
+        max_fee_per_gas: 3_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to,
+        value: U256::from(value),
+        access_list: Default::default(),
+        input: Bytes::from(input),
+    };
+    let sig = acct.sign_hash(&tx.signature_hash()).unwrap();
+    let env: TxEnvelope = tx.into_signed(sig).into();
+    format!("0x{}", hex::encode(env.encoded_2718()))
+}
+
+#[test]
+fn deploy_call_receipt_logs_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let acct = &dev_accounts(2).unwrap()[0];
+
+    assert_eq!(c.call("eth_chainId", json!([])), json!("0x7a69"));
+    assert_eq!(c.call("net_version", json!([])), json!("31337"));
+    let accounts = c.call("eth_accounts", json!([]));
+    assert_eq!(
+        accounts[0].as_str().unwrap().to_lowercase(),
+        "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+    );
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x0"));
+    let balance = c.call("eth_getBalance", json!([accounts[0], "latest"]));
+    assert_eq!(balance, json!("0x21e19e0c9bab2400000"));
+
+    // Deploy with a signed raw transaction.
+    let init = hex::decode(format!("{INIT_PREFIX}{RUNTIME}")).unwrap();
+    let raw = sign(acct, 0, TxKind::Create, init, 0);
+    let hash = c.call("eth_sendRawTransaction", json!([raw]));
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    assert_eq!(receipt["blockNumber"], json!("0x1"));
+    assert_eq!(receipt["type"], json!("0x2"));
+    let contract = receipt["contractAddress"].clone();
+    assert_eq!(
+        contract.as_str().unwrap(),
+        "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+        "the first CREATE address of the first dev account, as on anvil"
+    );
+    assert_eq!(
+        c.call("eth_getCode", json!([contract, "latest"])),
+        json!(format!("0x{RUNTIME}"))
+    );
+    assert_eq!(c.call("eth_getCode", json!([contract, "0x0"])), json!("0x"));
+    // Resending the same transaction: geth's wording.
+    let again = c.request("eth_sendRawTransaction", json!([raw]));
+    assert_eq!(again["error"]["code"], json!(-32000));
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("nonce too low"),
+        "{again}"
+    );
+
+    // eth_call: the return value, and a revert as code 3 with its data.
+    let out = c.call(
+        "eth_call",
+        json!([{"to": contract, "data": "0x01"}, "latest"]),
+    );
+    assert_eq!(out, json!(format!("0x{:064x}", 42)));
+    let reverted = c.request("eth_call", json!([{"to": contract}, "latest"]));
+    assert_eq!(reverted["error"]["code"], json!(3), "{reverted}");
+    assert_eq!(reverted["error"]["data"], json!("0xdeadbeef"));
+    assert!(
+        reverted["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("execution reverted")
+    );
+    let est = c.request(
+        "eth_estimateGas",
+        json!([{"from": accounts[0], "to": contract}]),
+    );
+    assert_eq!(est["error"]["code"], json!(3));
+    let gas = hex_u64(&c.call(
+        "eth_estimateGas",
+        json!([{"from": accounts[0], "to": contract, "data": "0x01"}]),
+    ));
+    assert!((21_000..60_000).contains(&gas), "estimate {gas}");
+
+    // A transaction that logs.
+    let to = TxKind::Call(contract.as_str().unwrap().parse().unwrap());
+    let hash = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 1, to, vec![1], 0)]),
+    );
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["logs"].as_array().unwrap().len(), 1);
+    let log = &receipt["logs"][0];
+    assert_eq!(log["address"], contract);
+    assert_eq!(log["topics"][0], json!(format!("0x{:064x}", 1)));
+    assert_eq!(log["data"], json!(format!("0x{:064x}", 42)));
+    assert_eq!(log["blockNumber"], json!("0x2"));
+    assert_eq!(log["logIndex"], json!("0x0"));
+    let logs = c.call(
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "toBlock": "latest", "address": contract}]),
+    );
+    assert_eq!(logs.as_array().unwrap().len(), 1);
+    let none = c.call(
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "topics": [format!("0x{:064x}", 2)]}]),
+    );
+    assert_eq!(none, json!([]));
+
+    // Blocks: by number (full and hashes), by hash, tags.
+    let block = c.call("eth_getBlockByNumber", json!(["latest", true]));
+    assert_eq!(block["number"], json!("0x2"));
+    assert_eq!(block["transactions"][0]["hash"], hash);
+    assert_eq!(
+        block["transactions"][0]["from"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        accounts[0].as_str().unwrap().to_lowercase()
+    );
+    assert!(block["baseFeePerGas"].is_string());
+    let by_hash = c.call("eth_getBlockByHash", json!([block["hash"], false]));
+    assert_eq!(by_hash["transactions"][0], hash);
+    assert_eq!(
+        c.call("eth_getBlockByNumber", json!(["earliest", false]))["number"],
+        json!("0x0")
+    );
+    assert_eq!(
+        c.call("eth_getBlockByNumber", json!(["0x63", false])),
+        Value::Null
+    );
+    let tx = c.call("eth_getTransactionByHash", json!([hash]));
+    assert_eq!(tx["blockNumber"], json!("0x2"));
+    assert!(tx["r"].is_string() && tx["yParity"].is_string());
+    assert_eq!(
+        c.call(
+            "eth_getTransactionReceipt",
+            json!([format!("0x{:064x}", 7)])
+        ),
+        Value::Null
+    );
+    let fees = c.call("eth_feeHistory", json!(["0x2", "latest", [50]]));
+    assert_eq!(fees["baseFeePerGas"].as_array().unwrap().len(), 3);
+
+    // Node-side fill and signing for a dev account.
+    let to1 = accounts[1].clone();
+    let before = c.call("eth_getBalance", json!([to1, "latest"]));
+    let hash = c.call(
+        "eth_sendTransaction",
+        json!([{"from": accounts[0], "to": to1, "value": "0x1000"}]),
+    );
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], json!("0x1"));
+    let after = c.call("eth_getBalance", json!([to1, "latest"]));
+    let diff = U256::from_str_radix(after.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+        - U256::from_str_radix(before.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert_eq!(diff, U256::from(0x1000));
+    assert_eq!(
+        c.call("eth_getTransactionCount", json!([accounts[0], "pending"])),
+        json!("0x3")
+    );
+    assert_eq!(
+        c.call("eth_getTransactionCount", json!([accounts[0], "0x1"])),
+        json!("0x1")
+    );
+
+    // Errors that keep the node serving.
+    let parse = c.post("{\"jsonrpc\": \"2.0\", \"method\": ");
+    assert_eq!(parse["error"]["code"], json!(-32700));
+    let unknown = c.request("eth_noSuchMethod", json!([]));
+    assert_eq!(unknown["error"]["code"], json!(-32601));
+    let funds = c.request(
+        "eth_sendRawTransaction",
+        json!([sign(
+            &dev_accounts(11).unwrap()[10],
+            0,
+            TxKind::Call(Default::default()),
+            vec![],
+            1
+        )]),
+    );
+    assert!(
+        funds["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("insufficient funds"),
+        "{funds}"
+    );
+
+    // Batches.
+    let batch = c.post(
+        &json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+            {"jsonrpc": "2.0", "id": 2, "method": "eth_chainId", "params": []},
+        ])
+        .to_string(),
+    );
+    assert_eq!(batch.as_array().unwrap().len(), 2);
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x3"));
+}
