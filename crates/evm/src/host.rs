@@ -27,6 +27,7 @@ use tandem_vm::kernel::{ActorInfo, ExecutionError, KResult, Kernel};
 use crate::address::{from_eth, to_eth, tokens_to_u256};
 use crate::runtime::EvmRuntime;
 use crate::state::LoadedCode;
+use crate::tx::pre_warmed;
 
 /// The fork Tandem's EVM follows.
 pub const SPEC: SpecId = SpecId::CANCUN;
@@ -318,13 +319,14 @@ impl Host for TandemHost<'_> {
 
     fn sstore_skip_cold_load(
         &mut self,
-        _address: Address,
+        address: Address,
         key: StorageKey,
         value: StorageValue,
         skip_cold_load: bool,
     ) -> Result<StateLoad<SStoreResult>, LoadError> {
         match self.kernel.slot_set(&word(&key), &word(&value)) {
-            Ok(w) => {
+            Ok(mut w) => {
+                w.was_cold = w.was_cold && !pre_warmed(address.into_array(), &word(&key));
                 if skip_cold_load && w.was_cold {
                     // The frame halts out of gas, which rolls the write back.
                     return Err(LoadError::ColdLoadSkipped);
@@ -344,12 +346,13 @@ impl Host for TandemHost<'_> {
 
     fn sload_skip_cold_load(
         &mut self,
-        _address: Address,
+        address: Address,
         key: StorageKey,
         skip_cold_load: bool,
     ) -> Result<StateLoad<StorageValue>, LoadError> {
         match self.kernel.slot_get(&word(&key)) {
             Ok((v, was_cold)) => {
+                let was_cold = was_cold && !pre_warmed(address.into_array(), &word(&key));
                 if skip_cold_load && was_cold {
                     return Err(LoadError::ColdLoadSkipped);
                 }

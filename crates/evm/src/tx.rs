@@ -7,6 +7,9 @@
 //! manager (a create when `to` is null), and settles fees: base fee burnt, priority fee to the
 //! coinbase, the rest refunded, with refunds capped at a fifth of the gas used (EIP-3529).
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
@@ -30,6 +33,30 @@ use crate::address::{create_address, tokens_to_u256, u256_to_tokens};
 use crate::calls::precompiles;
 use crate::host::{MAX_INITCODE_SIZE, event_to_log};
 use crate::state::has_code;
+
+thread_local! {
+    /// Access-list slots of addresses that had no actor when the transaction started (so the
+    /// state tree, which keys warm slots by actor ID, could not pre-warm them). A contract
+    /// created at such an address during the transaction finds them warm (EIP-2930).
+    static PENDING_WARM_SLOTS: RefCell<HashSet<([u8; 20], [u8; 32])>> = RefCell::new(HashSet::new());
+}
+
+/// Whether an access-list slot of a contract created during this transaction is warm.
+pub(crate) fn pre_warmed(addr: [u8; 20], key: &[u8; 32]) -> bool {
+    PENDING_WARM_SLOTS.with(|s| {
+        let s = s.borrow();
+        !s.is_empty() && s.contains(&(addr, *key))
+    })
+}
+
+/// Clears the pending set when the transaction ends, however it ends.
+struct PendingWarmGuard;
+
+impl Drop for PendingWarmGuard {
+    fn drop(&mut self) {
+        PENDING_WARM_SLOTS.with(|s| s.borrow_mut().clear());
+    }
+}
 
 /// EIP-4844 limits (Cancun).
 pub const GAS_PER_BLOB: u64 = 1 << 17;
@@ -369,12 +396,18 @@ pub fn apply_tx(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxErr
         if keys.is_empty() {
             continue;
         }
-        if let Some(id) = state.lookup_id(&f410(addr))? {
-            for key in keys {
-                state.slot_get(id, key)?;
+        match state.lookup_id(&f410(addr))? {
+            Some(id) => {
+                for key in keys {
+                    state.slot_get(id, key)?;
+                }
             }
+            None => PENDING_WARM_SLOTS.with(|s| {
+                s.borrow_mut().extend(keys.iter().map(|k| (*addr, *k)));
+            }),
         }
     }
+    let _pending = PendingWarmGuard;
 
     let origin = MessageOrigin {
         origin: sender_id,
