@@ -1,1 +1,51 @@
-pub fn placeholder() {}
+//! Builds the example actors to WASM once per test run (a process-wide `OnceLock` plus a
+//! file lock across test binaries), into `target/wasm-actors`, a target dir of its own so
+//! the nested cargo never waits on the outer one's lock.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const ACTORS: &[&str] = &["counter", "token", "evm-caller"];
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn build() -> PathBuf {
+    let root = workspace();
+    let target = root.join("target/wasm-actors");
+    std::fs::create_dir_all(&target).unwrap();
+    let lock = std::fs::File::create(target.join(".build-lock")).unwrap();
+    lock.lock().unwrap();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--target-dir",
+        ])
+        .arg(&target)
+        // Small modules: no debug info, stripped, size-optimised (install gas is per byte).
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+        .env("CARGO_PROFILE_RELEASE_LTO", "true")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+        .env_remove("RUSTFLAGS");
+    for a in ACTORS {
+        cmd.args(["-p", &format!("{a}-actor")]);
+    }
+    let status = cmd.status().expect("running cargo");
+    assert!(status.success(), "building the example actors failed");
+    target.join("wasm32-unknown-unknown/release")
+}
+
+/// The bytes of an example actor's module (`name` as in [`ACTORS`]).
+pub fn wasm(name: &str) -> Vec<u8> {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(build);
+    let file = dir.join(format!("{}_actor.wasm", name.replace('-', "_")));
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}

@@ -1,0 +1,102 @@
+//! The SDK for native WASM actors on Tandem (`no_std`, `wasm32-unknown-unknown`).
+//!
+//! - [`cbor`]: a small DAG-CBOR codec for params, returns and state (`Cbor` trait).
+//! - [`dispatch!`]: maps FRC-0042 method names to numbers at compile time and decodes and
+//!   encodes params and returns; method 1 is `"Constructor"`.
+//! - typed wrappers for every `tandem_v1` syscall (docs/syscalls.md), on wasm32 only.
+//! - a bump allocator: an instance lives for one invocation, so nothing needs freeing.
+//!
+//! On other targets only the codec and the method-number macro are available, so a
+//! workspace build on the host compiles actor crates as empty libraries.
+#![no_std]
+
+extern crate alloc;
+
+pub mod cbor;
+#[cfg(target_arch = "wasm32")]
+mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub mod sys;
+
+#[cfg(target_arch = "wasm32")]
+pub use runtime::*;
+
+pub use cbor::{Cbor, CborError, Raw};
+pub use frc42_macros::method_hash;
+
+/// Multicodecs of blocks.
+pub const DAG_CBOR: u64 = 0x71;
+pub const CBOR: u64 = 0x51;
+pub const IPLD_RAW: u64 = 0x55;
+
+/// Exit codes an actor commonly uses (fvm_shared's user codes).
+pub const USR_ILLEGAL_ARGUMENT: u32 = 16;
+pub const USR_NOT_FOUND: u32 = 17;
+pub const USR_FORBIDDEN: u32 = 18;
+pub const USR_INSUFFICIENT_FUNDS: u32 = 19;
+pub const USR_ILLEGAL_STATE: u32 = 20;
+pub const USR_SERIALIZATION: u32 = 21;
+pub const USR_UNHANDLED_MESSAGE: u32 = 22;
+pub const USR_ASSERTION_FAILED: u32 = 24;
+
+/// FRC-42 number of "InvokeEVM": how EVM contracts call native actors with Solidity-ABI
+/// calldata (IPLD_RAW in, IPLD_RAW out).
+pub const INVOKE_EVM: u64 = 3_844_450_837;
+
+/// An actor-level failure: exit code (>= 16) and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorError {
+    pub code: u32,
+    pub message: alloc::string::String,
+}
+
+impl ActorError {
+    pub fn new(code: u32, message: &str) -> Self {
+        Self {
+            code,
+            message: alloc::string::String::from(message),
+        }
+    }
+}
+
+/// Filecoin ID-address bytes (protocol 0, then the ID as an unsigned varint).
+pub fn id_address(id: u64) -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec![0u8];
+    let mut v = id;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Maps method names to handlers and exports the `invoke` entry point.
+///
+/// ```ignore
+/// tandem_sdk::dispatch! {
+///     "Constructor" => constructor,   // fn(P) -> Result<R, ActorError>
+///     "Increment" => increment,
+/// }
+/// ```
+/// `P` is decoded from the params block (`()` for none) and `R` encoded as the return
+/// block (`()` for none; [`Raw`] for IPLD_RAW, e.g. Solidity ABI under `"InvokeEVM"`).
+#[macro_export]
+macro_rules! dispatch {
+    ($($name:literal => $handler:path),* $(,)?) => {
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn invoke(params: u32) -> u32 {
+            let method = $crate::message().method;
+            $(
+                if method == $crate::method_hash!($name) {
+                    return $crate::run_method(params, $handler);
+                }
+            )*
+            $crate::abort($crate::USR_UNHANDLED_MESSAGE, "unhandled method")
+        }
+    };
+}

@@ -1,0 +1,466 @@
+//! Typed wrappers for the syscalls, the allocator, the panic handler and method dispatch.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+
+use crate::cbor::{self, Cbor};
+use crate::{ActorError, sys};
+
+/// A refused syscall: fvm_shared's `ErrorNumber` (e.g. 6 = not found, 13 = read only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyscallError(pub u32);
+
+pub type SysResult<T> = Result<T, SyscallError>;
+
+fn check(code: u32) -> SysResult<()> {
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(SyscallError(code))
+    }
+}
+
+fn le_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+fn le_u128(b: &[u8]) -> u128 {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[..16]);
+    u128::from_le_bytes(a)
+}
+
+// ---- allocator and panics ----------------------------------------------------------------
+
+/// Bump allocator: an instance serves one invocation, so memory is never reused.
+struct Bump(UnsafeCell<usize>);
+
+// SAFETY: WASM actors are single-threaded.
+unsafe impl Sync for Bump {}
+
+unsafe impl GlobalAlloc for Bump {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let next = unsafe { &mut *self.0.get() };
+        if *next == 0 {
+            *next = core::arch::wasm32::memory_size(0) * 65536;
+        }
+        let start = (*next + layout.align() - 1) & !(layout.align() - 1);
+        let end = match start.checked_add(layout.size()) {
+            Some(e) => e,
+            None => return core::ptr::null_mut(),
+        };
+        let have = core::arch::wasm32::memory_size(0) * 65536;
+        if end > have {
+            let pages = (end - have).div_ceil(65536);
+            if core::arch::wasm32::memory_grow(0, pages) == usize::MAX {
+                return core::ptr::null_mut();
+            }
+        }
+        *next = end;
+        start as *mut u8
+    }
+    unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
+}
+
+#[global_allocator]
+static ALLOC: Bump = Bump(UnsafeCell::new(0));
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let msg = alloc::format!("panic: {}", info.message());
+    abort(crate::USR_ASSERTION_FAILED, &msg)
+}
+
+// ---- blocks ------------------------------------------------------------------------------
+
+/// Opens a block by CID bytes (it must be reachable); returns its codec and data.
+pub fn block_get(cid: &[u8]) -> SysResult<(u64, Vec<u8>)> {
+    let mut out = [0u8; 16];
+    check(unsafe { sys::ipld_block_open(cid.as_ptr(), cid.len() as u32, out.as_mut_ptr()) })?;
+    let id = u32::from_le_bytes([out[0], out[1], out[2], out[3]]);
+    let size = u32::from_le_bytes([out[4], out[5], out[6], out[7]]);
+    Ok((le_u64(&out[8..]), block_read(id, size)?))
+}
+
+fn block_read(id: u32, size: u32) -> SysResult<Vec<u8>> {
+    let mut data = vec![0u8; size as usize];
+    let mut n = 0u32;
+    check(unsafe { sys::ipld_block_read(id, 0, data.as_mut_ptr(), size, &mut n) })?;
+    data.truncate(n as usize);
+    Ok(data)
+}
+
+/// Creates a block in memory; returns its handle.
+pub fn block_create(codec: u64, data: &[u8]) -> SysResult<u32> {
+    let mut id = 0u32;
+    check(unsafe { sys::ipld_block_create(codec, data.as_ptr(), data.len() as u32, &mut id) })?;
+    Ok(id)
+}
+
+/// Creates and persists a block; returns its CID bytes.
+pub fn block_put(codec: u64, data: &[u8]) -> SysResult<Vec<u8>> {
+    let id = block_create(codec, data)?;
+    let mut buf = [0u8; 128];
+    let mut n = 0u32;
+    check(unsafe { sys::ipld_block_link(id, buf.as_mut_ptr(), buf.len() as u32, &mut n) })?;
+    Ok(buf[..n as usize].to_vec())
+}
+
+// ---- state -------------------------------------------------------------------------------
+
+pub fn root() -> SysResult<Vec<u8>> {
+    let mut buf = [0u8; 128];
+    let mut n = 0u32;
+    check(unsafe { sys::self_root(buf.as_mut_ptr(), buf.len() as u32, &mut n) })?;
+    Ok(buf[..n as usize].to_vec())
+}
+
+pub fn set_root(cid: &[u8]) -> SysResult<()> {
+    check(unsafe { sys::self_set_root(cid.as_ptr(), cid.len() as u32) })
+}
+
+/// Reads the state object (a DAG-CBOR block under the state root).
+pub fn load_state<T: Cbor>() -> Result<T, ActorError> {
+    let (_, data) = block_get(&root().map_err(sys_err)?).map_err(sys_err)?;
+    cbor::from_slice(&data).map_err(|_| ActorError::new(crate::USR_SERIALIZATION, "bad state"))
+}
+
+/// Writes the state object and makes it the state root.
+pub fn save_state<T: Cbor>(state: &T) -> Result<(), ActorError> {
+    let cid = block_put(crate::DAG_CBOR, &cbor::to_vec(state)).map_err(sys_err)?;
+    set_root(&cid).map_err(sys_err)
+}
+
+/// Slot storage: 32-byte keys and values managed by the host.
+pub fn slot_get(key: &[u8; 32]) -> SysResult<[u8; 32]> {
+    let mut out = [0u8; 32];
+    check(unsafe { sys::slot_get(key.as_ptr(), out.as_mut_ptr()) })?;
+    Ok(out)
+}
+
+pub fn slot_set(key: &[u8; 32], value: &[u8; 32]) -> SysResult<()> {
+    check(unsafe { sys::slot_set(key.as_ptr(), value.as_ptr()) })
+}
+
+/// A map from byte keys to u128 on slot storage (key = blake2b(prefix ‖ key)).
+pub struct SlotMap<'a>(pub &'a [u8]);
+
+impl SlotMap<'_> {
+    fn slot(&self, key: &[u8]) -> [u8; 32] {
+        let mut input = Vec::with_capacity(self.0.len() + key.len());
+        input.extend_from_slice(self.0);
+        input.extend_from_slice(key);
+        blake2b256(&input)
+    }
+
+    pub fn get(&self, key: &[u8]) -> SysResult<u128> {
+        let v = slot_get(&self.slot(key))?;
+        Ok(u128::from_be_bytes(v[16..].try_into().unwrap_or_default()))
+    }
+
+    pub fn set(&self, key: &[u8], value: u128) -> SysResult<()> {
+        let mut v = [0u8; 32];
+        v[16..].copy_from_slice(&value.to_be_bytes());
+        slot_set(&self.slot(key), &v)
+    }
+}
+
+pub fn balance() -> u128 {
+    let mut out = [0u8; 16];
+    let _ = unsafe { sys::self_balance(out.as_mut_ptr()) };
+    le_u128(&out)
+}
+
+// ---- context -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct MessageContext {
+    pub caller: u64,
+    pub origin: u64,
+    pub receiver: u64,
+    pub method: u64,
+    pub nonce: u64,
+    pub gas_left: u64,
+    pub value: u128,
+    pub read_only: bool,
+    pub depth: u32,
+}
+
+pub fn message() -> MessageContext {
+    let mut o = [0u8; 72];
+    let _ = unsafe { sys::msg_context(o.as_mut_ptr()) };
+    MessageContext {
+        caller: le_u64(&o[0..]),
+        origin: le_u64(&o[8..]),
+        receiver: le_u64(&o[16..]),
+        method: le_u64(&o[24..]),
+        nonce: le_u64(&o[32..]),
+        gas_left: le_u64(&o[40..]),
+        value: le_u128(&o[48..]),
+        read_only: o[64] != 0,
+        depth: u32::from_le_bytes([o[68], o[69], o[70], o[71]]),
+    }
+}
+
+pub fn gas_available() -> u64 {
+    let mut g = 0u64;
+    let _ = unsafe { sys::gas_available(&mut g) };
+    g
+}
+
+#[derive(Debug, Clone)]
+pub struct NetworkContext {
+    pub chain_id: u64,
+    pub epoch: i64,
+    pub timestamp: u64,
+    pub base_fee: u128,
+}
+
+pub fn network() -> NetworkContext {
+    let mut o = [0u8; 40];
+    let _ = unsafe { sys::network_context(o.as_mut_ptr()) };
+    NetworkContext {
+        chain_id: le_u64(&o[0..]),
+        epoch: le_u64(&o[8..]) as i64,
+        timestamp: le_u64(&o[16..]),
+        base_fee: le_u128(&o[24..]),
+    }
+}
+
+// ---- actors ------------------------------------------------------------------------------
+
+/// The ID of an address (bytes), if an actor lives there.
+pub fn resolve(addr: &[u8]) -> Option<u64> {
+    let mut id = 0u64;
+    check(unsafe { sys::actor_resolve(addr.as_ptr(), addr.len() as u32, &mut id) }).ok()?;
+    Some(id)
+}
+
+fn id_buf(f: impl FnOnce(*mut u8, u32, *mut u32) -> u32) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 128];
+    let mut n = 0u32;
+    check(f(buf.as_mut_ptr(), buf.len() as u32, &mut n)).ok()?;
+    Some(buf[..n as usize].to_vec())
+}
+
+pub fn lookup_delegated(id: u64) -> Option<Vec<u8>> {
+    id_buf(|b, c, o| unsafe { sys::actor_lookup_delegated(id, b, c, o) })
+}
+
+pub fn code_of(id: u64) -> Option<Vec<u8>> {
+    id_buf(|b, c, o| unsafe { sys::actor_code(id, b, c, o) })
+}
+
+pub fn balance_of(id: u64) -> Option<u128> {
+    let mut out = [0u8; 16];
+    check(unsafe { sys::actor_balance(id, out.as_mut_ptr()) }).ok()?;
+    Some(le_u128(&out))
+}
+
+/// The outcome of a send or create: exit code and return block (codec, data).
+#[derive(Debug, Clone)]
+pub struct CallResult {
+    pub exit_code: u32,
+    pub ret: Option<(u64, Vec<u8>)>,
+    /// The created actor's ID (creates only).
+    pub actor_id: u64,
+}
+
+fn ret_block(id: u32) -> SysResult<Option<(u64, Vec<u8>)>> {
+    if id == 0 {
+        return Ok(None);
+    }
+    let mut o = [0u8; 16];
+    check(unsafe { sys::ipld_block_stat(id, o.as_mut_ptr()) })?;
+    let size = u32::from_le_bytes([o[4], o[5], o[6], o[7]]);
+    Ok(Some((le_u64(&o[8..]), block_read(id, size)?)))
+}
+
+fn params_id(params: Option<(u64, &[u8])>) -> SysResult<u32> {
+    match params {
+        Some((codec, data)) => block_create(codec, data),
+        None => Ok(0),
+    }
+}
+
+/// Creates an actor of installed code through the Init actor, running its constructor.
+pub fn create_actor(code: &[u8], params: Option<&[u8]>, value: u128) -> SysResult<CallResult> {
+    let pid = params_id(params.map(|p| (crate::CBOR, p)))?;
+    let mut o = [0u8; 16];
+    check(unsafe {
+        sys::actor_create(
+            code.as_ptr(),
+            code.len() as u32,
+            pid,
+            value as u64,
+            (value >> 64) as u64,
+            o.as_mut_ptr(),
+        )
+    })?;
+    Ok(CallResult {
+        exit_code: u32::from_le_bytes([o[0], o[1], o[2], o[3]]),
+        ret: ret_block(u32::from_le_bytes([o[4], o[5], o[6], o[7]]))?,
+        actor_id: le_u64(&o[8..]),
+    })
+}
+
+/// Sends to any actor (native, EVM or built-in). `gas_limit` 0 means all that is left.
+pub fn send(
+    to: &[u8],
+    method: u64,
+    params: Option<(u64, &[u8])>,
+    value: u128,
+    gas_limit: u64,
+    read_only: bool,
+) -> SysResult<CallResult> {
+    let pid = params_id(params)?;
+    let mut o = [0u8; 8];
+    check(unsafe {
+        sys::send(
+            to.as_ptr(),
+            to.len() as u32,
+            method,
+            pid,
+            value as u64,
+            (value >> 64) as u64,
+            gas_limit,
+            read_only as u64,
+            o.as_mut_ptr(),
+        )
+    })?;
+    Ok(CallResult {
+        exit_code: u32::from_le_bytes([o[0], o[1], o[2], o[3]]),
+        ret: ret_block(u32::from_le_bytes([o[4], o[5], o[6], o[7]]))?,
+        actor_id: 0,
+    })
+}
+
+/// Calls an EVM contract with Solidity-ABI calldata; returns the ABI return data.
+pub fn call_evm(to: &[u8], calldata: &[u8], value: u128) -> SysResult<CallResult> {
+    send(
+        to,
+        crate::INVOKE_EVM,
+        Some((crate::IPLD_RAW, calldata)),
+        value,
+        0,
+        false,
+    )
+}
+
+// ---- crypto, events, randomness, debug -----------------------------------------------------
+
+fn hash(kind: u32, data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let _ = unsafe { sys::crypto_hash(kind, data.as_ptr(), data.len() as u32, out.as_mut_ptr()) };
+    out
+}
+
+pub fn blake2b256(data: &[u8]) -> [u8; 32] {
+    hash(0, data)
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    hash(1, data)
+}
+
+pub fn keccak256(data: &[u8]) -> [u8; 32] {
+    hash(2, data)
+}
+
+/// Recovers the 65-byte uncompressed public key from a hash and a 65-byte signature.
+pub fn recover_secp256k1(hash: &[u8; 32], sig: &[u8; 65]) -> SysResult<[u8; 65]> {
+    let mut out = [0u8; 65];
+    check(unsafe { sys::crypto_recover_secp256k1(hash.as_ptr(), sig.as_ptr(), out.as_mut_ptr()) })?;
+    Ok(out)
+}
+
+/// Event entry flags (fvm_shared): index the key, the value, or both.
+pub const FLAG_INDEXED_KEY: u64 = 1;
+pub const FLAG_INDEXED_VALUE: u64 = 2;
+
+/// Emits an event: entries of (flags, key, codec, value).
+pub fn emit_event(entries: &[(u64, &str, u64, &[u8])]) -> SysResult<()> {
+    // fvm_shared's ActorEvent: a (transparent) array of [flags, key, codec, value].
+    let mut out = Vec::new();
+    cbor::head(&mut out, 4, entries.len() as u64);
+    for (flags, key, codec, value) in entries {
+        cbor::head(&mut out, 4, 4);
+        cbor::head(&mut out, 0, *flags);
+        cbor::head(&mut out, 3, key.len() as u64);
+        out.extend_from_slice(key.as_bytes());
+        cbor::head(&mut out, 0, *codec);
+        cbor::head(&mut out, 2, value.len() as u64);
+        out.extend_from_slice(value);
+    }
+    let id = block_create(crate::DAG_CBOR, &out)?;
+    check(unsafe { sys::event_emit(id) })
+}
+
+pub fn randomness(tag: i64, epoch: i64, entropy: &[u8]) -> SysResult<[u8; 32]> {
+    let mut out = [0u8; 32];
+    check(unsafe {
+        sys::rand_get(
+            tag,
+            epoch,
+            entropy.as_ptr(),
+            entropy.len() as u32,
+            out.as_mut_ptr(),
+        )
+    })?;
+    Ok(out)
+}
+
+pub fn debug_enabled() -> bool {
+    unsafe { sys::debug_enabled() != 0 }
+}
+
+pub fn debug_log(msg: &str) {
+    let _ = unsafe { sys::debug_log(msg.as_ptr(), msg.len() as u32) };
+}
+
+/// Stops with a user exit code (>= 16) and a message; state changes are rolled back.
+pub fn abort(code: u32, msg: &str) -> ! {
+    unsafe { sys::vm_abort(code, 0, msg.as_ptr(), msg.len() as u32) };
+    core::arch::wasm32::unreachable()
+}
+
+fn sys_err(e: SyscallError) -> ActorError {
+    ActorError::new(
+        crate::USR_ILLEGAL_STATE,
+        &alloc::format!("syscall error {}", e.0),
+    )
+}
+
+impl From<SyscallError> for ActorError {
+    fn from(e: SyscallError) -> Self {
+        sys_err(e)
+    }
+}
+
+/// Runs a handler for the `dispatch!` macro: decodes params, encodes the return.
+pub fn run_method<P: Cbor, R: Cbor>(params: u32, f: fn(P) -> Result<R, ActorError>) -> u32 {
+    let data = if params == 0 {
+        None
+    } else {
+        match ret_block(params) {
+            Ok(b) => b.map(|(_, d)| d),
+            Err(_) => abort(crate::USR_SERIALIZATION, "unreadable params"),
+        }
+    };
+    let p = match P::from_params(data.as_deref()) {
+        Ok(p) => p,
+        Err(_) => abort(crate::USR_SERIALIZATION, "malformed params"),
+    };
+    match f(p) {
+        Ok(r) => match r.to_block() {
+            Some((codec, bytes)) => block_create(codec, &bytes)
+                .unwrap_or_else(|_| abort(crate::USR_ILLEGAL_STATE, "cannot return")),
+            None => 0,
+        },
+        Err(e) => abort(e.code, &e.message),
+    }
+}

@@ -1,0 +1,176 @@
+//! The example actors end to end through the executor, and the module cache.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use fvm_ipld_encoding::{BytesDe, RawBytes};
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ExitCode;
+use tandem_vm::frc42::method_number;
+use tandem_wasm::WasmRuntime;
+
+fn m(name: &str) -> u64 {
+    method_number(name).unwrap()
+}
+
+fn cbor<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    fvm_ipld_encoding::to_vec(v).unwrap()
+}
+
+#[test]
+fn counter_end_to_end() {
+    let mut c = chain();
+    let counter = c.deploy(&actors::wasm("counter"), cbor(&(5u64,)));
+    let ret = c.call(counter, m("Increment"), cbor(&(3u64,)));
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    assert_eq!(ret.receipt.return_data.deserialize::<u64>().unwrap(), 8);
+    let ret = c.call(counter, m("Get"), vec![]);
+    assert_eq!(ret.receipt.return_data.deserialize::<u64>().unwrap(), 8);
+    // Unknown methods and bad params are clean user errors.
+    assert_eq!(
+        c.call(counter, 12345, vec![]).receipt.exit_code,
+        ExitCode::USR_UNHANDLED_MESSAGE
+    );
+    let bad = c.call(counter, m("Increment"), cbor(&"nope"));
+    assert_eq!(bad.receipt.exit_code, ExitCode::USR_SERIALIZATION);
+    // Overflow aborts and rolls back.
+    let ret = c.call(counter, m("Increment"), cbor(&(u64::MAX,)));
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_ILLEGAL_STATE);
+    let ret = c.call(counter, m("Get"), vec![]);
+    assert_eq!(ret.receipt.return_data.deserialize::<u64>().unwrap(), 8);
+}
+
+fn token_balance(c: &mut TestChain, token: Address, who: &Address) -> u128 {
+    let ret = c.call(
+        token,
+        m("BalanceOf"),
+        cbor(&(RawBytes::new(who.to_bytes()),)),
+    );
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    let amount: TokenAmount = ret.receipt.return_data.deserialize().unwrap();
+    u128::try_from(amount.atto()).unwrap()
+}
+
+fn tokens(n: u128) -> TokenAmount {
+    TokenAmount::from_atto(n)
+}
+
+#[test]
+fn token_end_to_end() {
+    let mut c = chain();
+    let token = c.deploy(
+        &actors::wasm("token"),
+        cbor(&("Tandem Token", "TDM", tokens(1_000_000))),
+    );
+    let (alice, bob, carol) = (c.addr(0), c.addr(1), c.addr(2));
+    assert_eq!(token_balance(&mut c, token, &alice), 1_000_000);
+    let ret = c.call(token, m("Symbol"), vec![]);
+    assert_eq!(
+        ret.receipt.return_data.deserialize::<String>().unwrap(),
+        "TDM"
+    );
+
+    let ret = c.call(
+        token,
+        m("Transfer"),
+        cbor(&(RawBytes::new(bob.to_bytes()), tokens(250))),
+    );
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    assert_eq!(ret.events.len(), 1);
+    assert_eq!(ret.events[0].event.entries[0].value, b"transfer".to_vec());
+    assert_eq!(token_balance(&mut c, token, &bob), 250);
+    assert_eq!(token_balance(&mut c, token, &alice), 999_750);
+
+    // Too much: refused, nothing moves, no event.
+    let ret = c.call(
+        token,
+        m("Transfer"),
+        cbor(&(RawBytes::new(bob.to_bytes()), tokens(10_000_000))),
+    );
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_INSUFFICIENT_FUNDS);
+    assert!(ret.events.is_empty());
+    assert_eq!(token_balance(&mut c, token, &alice), 999_750);
+
+    // Allowances: alice lets carol move 100 of hers.
+    let ret = c.call(
+        token,
+        m("IncreaseAllowance"),
+        cbor(&(RawBytes::new(carol.to_bytes()), tokens(100))),
+    );
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    let params = cbor(&(
+        RawBytes::new(alice.to_bytes()),
+        RawBytes::new(bob.to_bytes()),
+        tokens(60),
+    ));
+    let ret = c.send_as(2, token, m("TransferFrom"), params.clone(), GAS_LIMIT);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    let ret = c.send_as(2, token, m("TransferFrom"), params, GAS_LIMIT);
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
+    assert_eq!(token_balance(&mut c, token, &bob), 310);
+    let ret = c.call(
+        token,
+        m("Allowance"),
+        cbor(&(
+            RawBytes::new(alice.to_bytes()),
+            RawBytes::new(carol.to_bytes()),
+        )),
+    );
+    let left: TokenAmount = ret.receipt.return_data.deserialize().unwrap();
+    assert_eq!(left, tokens(40));
+    let _ = BytesDe(vec![]);
+}
+
+#[test]
+fn a_second_call_does_not_recompile_and_the_disk_cache_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = actors::wasm("counter");
+    let rt = Arc::new(WasmRuntime::new(Some(dir.path().to_path_buf())).unwrap());
+    let mut c = chain_with(rt.clone(), vec![]);
+    let counter = c.deploy(&wasm, cbor(&(0u64,)));
+    assert_eq!(rt.cache_stats().compiled, 1);
+    let gas1 = c
+        .call(counter, m("Increment"), cbor(&(1u64,)))
+        .receipt
+        .gas_used;
+    let gas2 = c
+        .call(counter, m("Increment"), cbor(&(1u64,)))
+        .receipt
+        .gas_used;
+    assert_eq!(rt.cache_stats().compiled, 1, "no recompilation");
+    assert!(rt.cache_stats().memory_hits >= 2);
+
+    // A new runtime on the same cache dir (a restart) loads from disk and compiles nothing.
+    let rt2 = Arc::new(WasmRuntime::new(Some(dir.path().to_path_buf())).unwrap());
+    let mut c2 = chain_with(rt2.clone(), vec![]);
+    let counter2 = c2.deploy(&wasm, cbor(&(0u64,)));
+    let gas1b = c2
+        .call(counter2, m("Increment"), cbor(&(1u64,)))
+        .receipt
+        .gas_used;
+    let gas2b = c2
+        .call(counter2, m("Increment"), cbor(&(1u64,)))
+        .receipt
+        .gas_used;
+    assert_eq!(rt2.cache_stats().compiled, 0);
+    assert_eq!(rt2.cache_stats().loaded_from_disk, 1);
+    // Gas does not depend on the cache.
+    assert_eq!((gas1, gas2), (gas1b, gas2b));
+}
+
+#[test]
+fn installed_code_survives_in_state_and_exec_refuses_unknown_code() {
+    let mut c = chain();
+    let wasm = actors::wasm("counter");
+    let (_, code) = c.install(&wasm);
+    // Installing again is a no-op success.
+    let (ret, again) = c.install(&wasm);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK);
+    assert_eq!(code, again);
+    // Exec of code that was never installed is refused.
+    let (ret, _) = c.create(tandem_wasm::code_cid(b"\0asm nothing"), cbor(&(0u64,)));
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
+}
