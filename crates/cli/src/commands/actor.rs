@@ -1,0 +1,181 @@
+//! `tandem actor install FILE.wasm` and `tandem actor create CODE_CID [--params-hex HEX]`:
+//! deploy native WASM actors through the Init actor, signed by a dev key of the data dir.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use cid::Cid;
+use clap::Subcommand;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use serde_json::json;
+use tandem_actors::init::{
+    ExecParams, ExecReturn, InstallCodeParams, InstallCodeReturn, install_code_method,
+};
+use tandem_chain::keys::KeyFile;
+use tandem_chain::{Chain, DataDir};
+use tandem_vm::message::{ApplyRet, Message, SignedMessage};
+use tandem_wasm::WasmRuntime;
+
+#[derive(Subcommand)]
+pub enum ActorCommand {
+    /// Install a WASM module; prints its code CID.
+    Install {
+        file: PathBuf,
+        /// The sender: a dev account of this data dir (default: the first).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, default_value_t = 100_000_000)]
+        gas_limit: u64,
+    },
+    /// Create an actor of installed code; prints its ID and robust address.
+    Create {
+        code_cid: String,
+        /// Constructor parameters (CBOR), hex.
+        #[arg(long)]
+        params_hex: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        /// Value sent to the new actor, attoFIL.
+        #[arg(long, default_value = "0")]
+        value: String,
+        #[arg(long, default_value_t = 10_000_000)]
+        gas_limit: u64,
+    },
+}
+
+pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()> {
+    match cmd {
+        ActorCommand::Install {
+            file,
+            from,
+            gas_limit,
+        } => {
+            let wasm =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let params = fvm_ipld_encoding::to_vec(&InstallCodeParams {
+                code: RawBytes::new(wasm),
+            })?;
+            let ret = apply(
+                data_dir,
+                from,
+                install_code_method(),
+                params,
+                TokenAmount::default(),
+                gas_limit,
+            )?;
+            let out: InstallCodeReturn = ret.receipt.return_data.deserialize()?;
+            if json {
+                crate::output::print_json(&json!({
+                    "code_cid": out.code_cid.to_string(),
+                    "newly_installed": out.installed,
+                    "gas_used": ret.receipt.gas_used,
+                }));
+            } else {
+                println!("{}", out.code_cid);
+            }
+        }
+        ActorCommand::Create {
+            code_cid,
+            params_hex,
+            from,
+            value,
+            gas_limit,
+        } => {
+            let code: Cid = code_cid
+                .parse()
+                .map_err(|e| anyhow!("{code_cid} is not a CID: {e}"))?;
+            let ctor = match params_hex {
+                Some(h) => crate::output::parse_hex(&h).context("--params-hex")?,
+                None => Vec::new(),
+            };
+            let params = fvm_ipld_encoding::to_vec(&ExecParams {
+                code_cid: code,
+                constructor_params: RawBytes::new(ctor),
+            })?;
+            let value = crate::output::parse_atto(&value)?;
+            let ret = apply(data_dir, from, 2, params, value, gas_limit)?;
+            let out: ExecReturn = ret.receipt.return_data.deserialize()?;
+            if json {
+                crate::output::print_json(&json!({
+                    "id_address": out.id_address.to_string(),
+                    "robust_address": out.robust_address.to_string(),
+                    "gas_used": ret.receipt.gas_used,
+                }));
+            } else {
+                println!("id      {}", out.id_address);
+                println!("address {}", out.robust_address);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Signs a message to the Init actor with a dev key, applies and commits it; fails with the
+/// actor's message if it did not succeed.
+fn apply(
+    data_dir: &Path,
+    from: Option<String>,
+    method: u64,
+    params: Vec<u8>,
+    value: TokenAmount,
+    gas_limit: u64,
+) -> anyhow::Result<ApplyRet> {
+    let dir = DataDir::open(data_dir)?;
+    let keys = KeyFile::load(&dir.keys_path())?;
+    let from = match from {
+        Some(f) => crate::output::parse_address(&f)?,
+        None => keys
+            .keys
+            .first()
+            .ok_or_else(|| anyhow!("no dev keys in {}", dir.keys_path().display()))?
+            .address
+            .parse::<Address>()
+            .map_err(|e| anyhow!("bad key address: {e}"))?,
+    };
+    let key = keys
+        .key_for(&from)?
+        .ok_or_else(|| anyhow!("{from} is not a dev account of this data dir"))?;
+    let mut runtimes = tandem_chain::runtimes();
+    if !runtimes.iter().any(|r| r.name() == "wasm") {
+        runtimes.push(Arc::new(WasmRuntime::with_data_dir(&dir.path)?));
+    }
+    let mut chain = Chain::load_with(dir, runtimes)?;
+    let nonce = match chain.exec.machine.state.lookup_id(&from)? {
+        Some(id) => chain
+            .exec
+            .machine
+            .state
+            .get_actor(id)?
+            .map(|a| a.sequence)
+            .unwrap_or(0),
+        None => 0,
+    };
+    let msg = Message {
+        version: 0,
+        from,
+        to: Address::new_id(1),
+        sequence: nonce,
+        value,
+        method_num: method,
+        params: RawBytes::new(params),
+        gas_limit,
+        gas_fee_cap: TokenAmount::from_atto(2_000_000_000u64),
+        gas_premium: TokenAmount::from_atto(1_000_000_000u64),
+    };
+    let ret = chain.apply(&SignedMessage::sign_secp256k1(msg, &key)?)?;
+    if !ret.applied || !ret.receipt.exit_code.is_success() {
+        let reason = ret
+            .receipt
+            .return_data
+            .deserialize::<String>()
+            .ok()
+            .or(ret.failure.clone())
+            .unwrap_or_default();
+        bail!("failed ({}): {reason}", ret.receipt.exit_code);
+    }
+    chain.commit()?;
+    Ok(ret)
+}
