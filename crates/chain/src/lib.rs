@@ -26,7 +26,13 @@ pub use datadir::{ChainConfig, DataDir};
 /// Meta key of the current epoch (one per committed batch).
 pub const EPOCH_KEY: &str = "chain.epoch";
 
-/// Every runtime the chain runs.
+/// Every runtime the chain runs, with native modules compiled once and cached on disk under
+/// `<data dir>/wasm-cache`.
+pub fn runtimes_for(data_dir: &std::path::Path) -> anyhow::Result<Runtimes> {
+    Ok(runtimes().with(Arc::new(tandem_wasm::WasmRuntime::with_data_dir(data_dir)?)))
+}
+
+/// The built-in and EVM runtimes (no native WASM: for tools that need no code cache).
 pub fn runtimes() -> Runtimes {
     Runtimes::new()
         .with(Arc::new(BuiltinRuntime))
@@ -45,7 +51,8 @@ pub struct Chain {
 
 impl Chain {
     pub fn load(dir: DataDir) -> anyhow::Result<Self> {
-        Self::load_with(dir, runtimes())
+        let runtimes = runtimes_for(&dir.path)?;
+        Self::load_with(dir, runtimes)
     }
 
     /// Loads with a custom set of runtimes (tests and benchmarks add their own actors).

@@ -34,6 +34,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the dev chain with an Ethereum JSON-RPC endpoint (HTTP and WebSocket).
+    Node(commands::node::NodeArgs),
     /// Create or inspect the chain.
     #[command(subcommand)]
     Chain(commands::chain::ChainCommand),
@@ -47,6 +49,9 @@ enum Command {
     Car(commands::car::CarCommand),
     /// Delete blocks that the head state does not reach.
     Gc(commands::gc::GcArgs),
+    /// Install native WASM actor code and create actors of it.
+    #[command(subcommand)]
+    Actor(commands::actor::ActorCommand),
     /// Run Ethereum GeneralStateTests through Tandem's executor and state.
     Statetest(commands::statetest::StatetestArgs),
 }
@@ -64,6 +69,8 @@ fn main() {
         json: cli.json,
     };
     let result = match cli.command {
+        Command::Node(args) => commands::node::run(&ctx.data_dir, args),
+        Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),
         Command::Send(args) => commands::send::run(&ctx, args),
         Command::State(cmd) => commands::state::run(&ctx, cmd),

@@ -1,8 +1,10 @@
 //! One module per `tandem` subcommand.
 
+pub mod actor;
 pub mod car;
 pub mod chain;
 pub mod gc;
+pub mod node;
 pub mod send;
 pub mod state;
 pub mod statetest;
