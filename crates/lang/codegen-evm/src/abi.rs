@@ -1,0 +1,417 @@
+//! ABI encoding of returns, reverts, logs and calls; decoding of calldata; the dispatcher;
+//! init code and runtime code assembly.
+
+use crate::asm::op;
+use crate::emit::Gen;
+use tandem_lang_ir::{AbiTy, Contract, Expr, LocalId, Param, U256, WordTy};
+
+impl Gen<'_> {
+    /// Encodes values; leaves `[size, dst]` (dst on top) for RETURN/REVERT/LOG.
+    pub fn encode(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
+        if !self.uses_heap {
+            self.push_u(0);
+        } else {
+            self.push_u(0x40);
+            self.op(op::MLOAD, 1, 1);
+        }
+        let dst = self.temp();
+        self.encode_at(selector, vals, Some(dst));
+        // [dst, size, dst] -> [size, dst]
+        self.pop();
+        self.op(op::SWAP1, 0, 0);
+        self.locals.remove(&dst);
+    }
+
+    /// With `dst` (a temp holding the destination, or the length word of a buffer when used by
+    /// `AbiEncode`), writes the selector and the head/tail encoding. Pushes `[size, dst]`.
+    pub fn encode_at(
+        &mut self,
+        selector: Option<[u8; 4]>,
+        vals: &[(Expr, AbiTy)],
+        base: Option<LocalId>,
+    ) {
+        let Some(base) = base else { return };
+        // In an `AbiEncode` buffer the data starts after the length word.
+        let is_buffer = self.locals.get(&base).is_some() && self.buffer_mode(base);
+        let start: u64 = if is_buffer { 32 } else { 0 };
+        let sel_len: u64 = if selector.is_some() { 4 } else { 0 };
+        if let Some(sel) = selector {
+            self.push_u(u32::from_be_bytes(sel) as u64);
+            self.push_u(224);
+            self.op(op::SHL, 2, 1);
+            self.store_at(base, start);
+        }
+        let head: u64 = vals.iter().map(|(_, t)| t.head_size() as u64).sum();
+        let dynamic = vals.iter().any(|(_, t)| t.is_dynamic());
+        let data = start + sel_len;
+        // The running tail offset (relative to the start of the arguments).
+        let tail = if dynamic {
+            self.push_u(head);
+            Some(self.temp())
+        } else {
+            None
+        };
+        let mut off = 0u64;
+        for (v, t) in vals {
+            match t {
+                AbiTy::Word(_) => {
+                    self.expr(v);
+                    self.store_at(base, data + off);
+                }
+                AbiTy::Bytes | AbiTy::String => {
+                    let tail = tail.unwrap_or(0);
+                    self.expr(v);
+                    let p = self.temp();
+                    // head: the tail offset
+                    self.dup_local(tail);
+                    self.store_at(base, data + off);
+                    // copy length word and data to base + data + tail
+                    self.dup_local(p);
+                    self.op(op::MLOAD, 1, 1);
+                    let len = self.temp();
+                    // zero the last word first so padding is clean
+                    self.push_u(0);
+                    self.dup_local(len);
+                    self.push_u(31);
+                    self.op(op::ADD, 2, 1);
+                    self.push(!U256::from(31));
+                    self.op(op::AND, 2, 1);
+                    self.dup_local(tail);
+                    self.op(op::ADD, 2, 1);
+                    self.dup_local(base);
+                    self.op(op::ADD, 2, 1);
+                    self.push_u(data);
+                    self.op(op::ADD, 2, 1);
+                    self.op(op::MSTORE, 2, 0);
+                    self.dup_local(len);
+                    self.push_u(32);
+                    self.op(op::ADD, 2, 1);
+                    self.dup_local(p);
+                    self.dup_local(tail);
+                    self.dup_local(base);
+                    self.op(op::ADD, 2, 1);
+                    self.push_u(data);
+                    self.op(op::ADD, 2, 1);
+                    self.op(op::MCOPY, 3, 0);
+                    // tail += 32 + roundup(len)
+                    self.dup_local(len);
+                    self.push_u(63);
+                    self.op(op::ADD, 2, 1);
+                    self.push(!U256::from(31));
+                    self.op(op::AND, 2, 1);
+                    self.dup_local(tail);
+                    self.op(op::ADD, 2, 1);
+                    let tpos = self.locals[&tail];
+                    let depth = self.height - 1 - tpos;
+                    self.op(op::SWAP1 + depth as u8 - 1, 0, 0);
+                    self.pop();
+                    self.pop();
+                    self.pop();
+                    self.locals.remove(&len);
+                    self.locals.remove(&p);
+                }
+                t if !t.is_dynamic() => {
+                    // A static aggregate is laid out in memory as its encoding.
+                    self.push_u(t.head_size() as u64);
+                    self.expr(v);
+                    self.dup_local(base);
+                    self.push_u(data + off);
+                    self.op(op::ADD, 2, 1);
+                    self.op(op::MCOPY, 3, 0);
+                }
+                _ => self.fail("ABI encoding of nested dynamic types is not supported yet"),
+            }
+            off += t.head_size() as u64;
+        }
+        match tail {
+            Some(t) => {
+                // size = sel + tail; the tail temp is on top
+                let _ = t;
+                if sel_len > 0 {
+                    self.push_u(sel_len);
+                    self.op(op::ADD, 2, 1);
+                }
+                self.locals.remove(&t);
+            }
+            None => self.push_u(sel_len + head),
+        }
+        self.dup_local(base);
+        if start > 0 {
+            self.push_u(start);
+            self.op(op::ADD, 2, 1);
+        }
+    }
+
+    fn buffer_mode(&self, base: LocalId) -> bool {
+        self.buffers.contains(&base)
+    }
+
+    fn store_at(&mut self, base: LocalId, off: u64) {
+        self.dup_local(base);
+        if off > 0 {
+            self.push_u(off);
+            self.op(op::ADD, 2, 1);
+        }
+        self.op(op::MSTORE, 2, 0);
+    }
+
+    /// Decodes parameters from calldata (at `offset`, past the selector) into locals.
+    pub fn decode_params(&mut self, params: &[Param], from_code: bool) {
+        let mut off = 0u64;
+        let base: u64 = if from_code { 0 } else { 4 };
+        let load = if from_code {
+            op::MLOAD
+        } else {
+            op::CALLDATALOAD
+        };
+        for p in params {
+            match &p.ty {
+                AbiTy::Word(w) => {
+                    self.push_u(base + off);
+                    self.op(load, 1, 1);
+                    self.validate(*w);
+                }
+                AbiTy::Bytes | AbiTy::String if !from_code => {
+                    // offset, length, then copy into fresh memory
+                    self.push_u(base + off);
+                    self.op(op::CALLDATALOAD, 1, 1);
+                    self.push_u(4);
+                    self.op(op::ADD, 2, 1);
+                    let at = self.temp();
+                    self.dup_local(at);
+                    self.op(op::CALLDATALOAD, 1, 1);
+                    let len = self.temp();
+                    self.dup_local(len);
+                    self.push_u(63);
+                    self.op(op::ADD, 2, 1);
+                    self.push(!U256::from(31));
+                    self.op(op::AND, 2, 1);
+                    self.expr(&Expr::Alloc(Box::new(Expr::c(0))));
+                    self.op(op::SWAP1, 0, 0);
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(op::ADD, 2, 1);
+                    self.push_u(0x40);
+                    self.op(op::MSTORE, 2, 0);
+                    // [at, len, ptr]: calldatacopy(ptr, at, len + 32)
+                    self.dup_local(len);
+                    self.push_u(32);
+                    self.op(op::ADD, 2, 1);
+                    self.dup_local(at);
+                    self.op(op::DUP1 + 2, 0, 1);
+                    self.op(op::CALLDATACOPY, 3, 0);
+                    self.op(op::SWAP1 + 1, 0, 0);
+                    self.pop();
+                    self.pop();
+                    self.locals.remove(&at);
+                    self.locals.remove(&len);
+                }
+                t if !t.is_dynamic() && !from_code => {
+                    let size = t.head_size() as u64;
+                    self.expr(&Expr::Alloc(Box::new(Expr::c(size))));
+                    self.push_u(size);
+                    self.push_u(base + off);
+                    self.op(op::DUP1 + 2, 0, 1);
+                    self.op(op::CALLDATACOPY, 3, 0);
+                }
+                _ => {
+                    self.fail("this parameter type cannot be decoded yet (constructor aggregates or nested dynamic types)");
+                    self.push_u(0);
+                }
+            }
+            self.locals.insert(p.local, self.height - 1);
+            off += p.ty.head_size() as u64;
+        }
+    }
+
+    /// Reverts unless a word is clean for its type (Solidity's ABI decoder does the same).
+    fn validate(&mut self, w: WordTy) {
+        let rev = self.revert_label();
+        match w {
+            WordTy::Uint(256) | WordTy::Int(256) => {}
+            WordTy::Uint(b) | WordTy::Int(b) if matches!(w, WordTy::Uint(_)) => {
+                self.op(op::DUP1, 0, 1);
+                self.push_u(b as u64);
+                self.op(op::SHR, 2, 1);
+                self.asm.jumpi(rev);
+                self.height -= 1;
+            }
+            WordTy::Int(b) => {
+                self.op(op::DUP1, 0, 1);
+                self.op(op::DUP1, 0, 1);
+                self.push_u(b as u64 / 8 - 1);
+                self.op(op::SIGNEXTEND, 2, 1);
+                self.op(op::EQ, 2, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.asm.jumpi(rev);
+                self.height -= 1;
+            }
+            WordTy::Address => {
+                self.op(op::DUP1, 0, 1);
+                self.push_u(160);
+                self.op(op::SHR, 2, 1);
+                self.asm.jumpi(rev);
+                self.height -= 1;
+            }
+            WordTy::Bool => {
+                self.op(op::DUP1, 0, 1);
+                self.push_u(1);
+                self.op(op::LT, 2, 1);
+                self.asm.jumpi(rev);
+                self.height -= 1;
+            }
+            WordTy::Uint(_) => {}
+        }
+    }
+}
+
+/// The contract's runtime code: dispatcher, handlers, stubs and embedded child init code.
+pub fn runtime(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut g = Gen::new(c.uses_heap, children);
+    let rev = g.revert_label();
+    let all_nonpayable = c
+        .handlers
+        .iter()
+        .all(|h| h.mutability != tandem_lang_ir::Mutability::Payable);
+    if all_nonpayable && !c.handlers.is_empty() {
+        g.asm.op(op::CALLVALUE);
+        g.asm.jumpi(rev);
+    }
+    if !c.handlers.is_empty() {
+        g.asm.push_u(4);
+        g.asm.op(op::CALLDATASIZE);
+        g.asm.op(op::LT);
+        g.asm.jumpi(rev);
+        g.asm.push_u(0);
+        g.asm.op(op::CALLDATALOAD);
+        g.asm.push_u(224);
+        g.asm.op(op::SHR);
+    }
+    let mut order: Vec<usize> = (0..c.handlers.len()).collect();
+    order.sort_by_key(|i| c.handlers[*i].selector);
+    let labels: Vec<_> = order.iter().map(|_| g.asm.label()).collect();
+    for (k, i) in order.iter().enumerate() {
+        let h = &c.handlers[*i];
+        if k + 1 < order.len() {
+            g.asm.op(op::DUP1);
+        }
+        g.asm.push_u(u32::from_be_bytes(h.selector) as u64);
+        g.asm.op(op::EQ);
+        g.asm.jumpi(labels[k]);
+    }
+    g.asm.jump(rev);
+    for (k, i) in order.iter().enumerate() {
+        let h = &c.handlers[*i];
+        g.asm.place(labels[k]);
+        if k + 1 < order.len() {
+            g.asm.op(op::POP);
+        }
+        g.height = 0;
+        g.locals.clear();
+        g.labels.clear();
+        if !all_nonpayable && h.mutability != tandem_lang_ir::Mutability::Payable {
+            g.asm.op(op::CALLVALUE);
+            g.asm.jumpi(rev);
+        }
+        let head: u64 = h.params.iter().map(|p| p.ty.head_size() as u64).sum();
+        if head > 0 {
+            g.asm.op(op::CALLDATASIZE);
+            g.asm.push_u(4 + head);
+            g.asm.op(op::GT);
+            g.asm.jumpi(rev);
+        }
+        if c.uses_heap {
+            g.asm.push_u(0x80);
+            g.asm.push_u(0x40);
+            g.asm.op(op::MSTORE);
+        }
+        g.decode_params(&h.params, false);
+        g.stmts(&h.body);
+        g.asm.op(op::STOP);
+    }
+    g.stubs();
+    match g.error {
+        Some(e) => Err(e),
+        None => Ok(g.asm.assemble()),
+    }
+}
+
+/// Init code: checks value, decodes constructor arguments appended to the code, runs the
+/// constructor and returns the runtime code.
+pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut g = Gen::new(true, children);
+    if !c.init.payable {
+        let rev = g.revert_label();
+        g.asm.op(op::CALLVALUE);
+        g.asm.jumpi(rev);
+    }
+    let runtime_label = g.asm.label();
+    let end_label = g.asm.label();
+    // Constructor arguments follow the init code and runtime: copy them to memory 0x80.
+    let head: u64 = c.init.params.iter().map(|p| p.ty.head_size() as u64).sum();
+    g.asm.push_u(0x80);
+    g.asm.push_u(0x40);
+    g.asm.op(op::MSTORE);
+    if head > 0 {
+        let rev = g.revert_label();
+        // size = codesize - end; require size >= head; codecopy(0x80, end, size)
+        g.asm.push_label(end_label);
+        g.asm.op(op::CODESIZE);
+        g.asm.op(op::SUB);
+        g.asm.op(op::DUP1);
+        g.asm.push_u(head);
+        g.asm.op(op::GT);
+        g.asm.jumpi(rev);
+        g.asm.op(op::DUP1);
+        g.asm.push_label(end_label);
+        g.asm.push_u(0x80);
+        g.asm.op(op::CODECOPY);
+        // bump the free pointer past the arguments
+        g.asm.push_u(0x80);
+        g.asm.op(op::ADD);
+        g.asm.push_u(0x40);
+        g.asm.op(op::MSTORE);
+        let params: Vec<Param> = c.init.params.iter().cloned().collect();
+        g.height = 0;
+        let shifted: Vec<Param> = params;
+        g.decode_init(&shifted);
+    }
+    g.stmts(&c.init.body);
+    g.end_scope(0);
+    g.asm.push_u(runtime.len() as u64);
+    g.asm.op(op::DUP1);
+    g.asm.push_label(runtime_label);
+    g.asm.push_u(0);
+    g.asm.op(op::CODECOPY);
+    g.asm.push_u(0);
+    g.asm.op(op::RETURN);
+    g.stubs();
+    g.asm.items.push(crate::asm::Item::Mark(runtime_label));
+    g.asm.items.push(crate::asm::Item::Data(runtime.to_vec()));
+    g.asm.items.push(crate::asm::Item::Mark(end_label));
+    match g.error {
+        Some(e) => Err(e),
+        None => Ok(g.asm.assemble()),
+    }
+}
+
+impl Gen<'_> {
+    fn decode_init(&mut self, params: &[Param]) {
+        let mut off = 0x80u64;
+        for p in params {
+            match &p.ty {
+                AbiTy::Word(w) => {
+                    self.push_u(off);
+                    self.op(op::MLOAD, 1, 1);
+                    self.validate(*w);
+                }
+                t if !t.is_dynamic() => self.push_u(off),
+                _ => {
+                    self.fail("dynamic constructor parameters are not supported yet");
+                    self.push_u(0);
+                }
+            }
+            self.locals.insert(p.local, self.height - 1);
+            off += p.ty.head_size() as u64;
+        }
+    }
+}

@@ -1,0 +1,838 @@
+//! Statements and expressions to stack code. Locals live on the stack at fixed depths; each
+//! structured block pops the locals it declared. Panics and reverts share stubs at the end.
+
+use crate::asm::{Asm, Label, op};
+use std::collections::HashMap;
+use tandem_lang_ir::{
+    BinOp, CallKind, CheckedOp, Env, Expr, Intrinsic, LabelId, LocalId, Revert, Stmt, U256, UnOp,
+};
+
+pub struct Gen<'a> {
+    pub asm: Asm,
+    pub height: usize,
+    pub locals: HashMap<LocalId, usize>,
+    pub labels: HashMap<LabelId, (Label, Option<Label>, usize)>,
+    pub panics: HashMap<u8, Label>,
+    pub revert_empty: Option<Label>,
+    pub uses_heap: bool,
+    /// Init code of contracts this code creates (embedded at its end).
+    pub children: &'a [Vec<u8>],
+    pub child_labels: HashMap<u32, Label>,
+    pub error: Option<String>,
+    next_temp: LocalId,
+    /// Temps that hold `AbiEncode` buffers (data starts after their length word).
+    pub buffers: Vec<LocalId>,
+}
+
+impl<'a> Gen<'a> {
+    pub fn new(uses_heap: bool, children: &'a [Vec<u8>]) -> Gen<'a> {
+        Gen {
+            asm: Asm::default(),
+            height: 0,
+            locals: HashMap::new(),
+            labels: HashMap::new(),
+            panics: HashMap::new(),
+            revert_empty: None,
+            uses_heap,
+            children,
+            child_labels: HashMap::new(),
+            error: None,
+            next_temp: u32::MAX / 2,
+            buffers: Vec::new(),
+        }
+    }
+
+    pub fn op(&mut self, o: u8, pops: usize, pushes: usize) {
+        self.asm.op(o);
+        self.height = self.height + pushes - pops.min(self.height);
+    }
+    pub fn push(&mut self, v: U256) {
+        self.asm.push(v);
+        self.height += 1;
+    }
+    pub fn push_u(&mut self, v: u64) {
+        self.push(U256::from(v));
+    }
+    pub fn pop(&mut self) {
+        self.op(op::POP, 1, 0);
+    }
+
+    /// A temporary that can be read with `dup_local` like a local.
+    pub fn temp(&mut self) -> LocalId {
+        self.next_temp += 1;
+        self.locals.insert(self.next_temp, self.height - 1);
+        self.next_temp
+    }
+
+    pub fn dup_local(&mut self, l: LocalId) {
+        let Some(&pos) = self.locals.get(&l) else {
+            self.fail("internal: unknown local");
+            self.push_u(0);
+            return;
+        };
+        let depth = self.height - pos;
+        if !(1..=16).contains(&depth) {
+            self.fail("stack too deep: too many live variables (at most 16 can be reached)");
+            self.push_u(0);
+            return;
+        }
+        self.op(op::DUP1 + depth as u8 - 1, 0, 1);
+    }
+
+    pub fn fail(&mut self, msg: &str) {
+        if self.error.is_none() {
+            self.error = Some(msg.to_string());
+        }
+    }
+
+    pub fn panic_label(&mut self, code: u8) -> Label {
+        if let Some(l) = self.panics.get(&code) {
+            return *l;
+        }
+        let l = self.asm.label();
+        self.panics.insert(code, l);
+        l
+    }
+
+    pub fn revert_label(&mut self) -> Label {
+        if let Some(l) = self.revert_empty {
+            return l;
+        }
+        let l = self.asm.label();
+        self.revert_empty = Some(l);
+        l
+    }
+
+    /// Emits the shared revert stubs (call once, at the end of the code).
+    pub fn stubs(&mut self) {
+        let mut panics: Vec<(u8, Label)> = self.panics.iter().map(|(c, l)| (*c, *l)).collect();
+        panics.sort();
+        for (code, l) in panics {
+            self.asm.place(l);
+            // mstore(0, 0x4e487b71); mstore(32, code); revert(28, 36)
+            self.asm.push_u(0x4e487b71);
+            self.asm.push_u(0);
+            self.asm.op(op::MSTORE);
+            self.asm.push_u(code as u64);
+            self.asm.push_u(32);
+            self.asm.op(op::MSTORE);
+            self.asm.push_u(36);
+            self.asm.push_u(28);
+            self.asm.op(op::REVERT);
+        }
+        if let Some(l) = self.revert_empty {
+            self.asm.place(l);
+            self.asm.push_u(0);
+            self.asm.op(op::DUP1);
+            self.asm.op(op::REVERT);
+        }
+        let mut kids: Vec<(u32, Label)> = self.child_labels.iter().map(|(c, l)| (*c, *l)).collect();
+        kids.sort();
+        for (c, l) in kids {
+            self.asm.items.push(crate::asm::Item::Mark(l));
+            let code = self.children.get(c as usize).cloned().unwrap_or_default();
+            self.asm.items.push(crate::asm::Item::Data(code));
+        }
+    }
+
+    /// Pops locals above `h` (emitting POPs) and forgets them.
+    pub fn end_scope(&mut self, h: usize) {
+        while self.height > h {
+            self.pop();
+        }
+        self.locals.retain(|_, p| *p < h);
+    }
+
+    /// POPs down to `h` before a jump, without changing the tracked height (the code that
+    /// follows the jump is reached from elsewhere with the current height).
+    fn unwind_to(&mut self, h: usize) {
+        for _ in h..self.height {
+            self.asm.op(op::POP);
+        }
+    }
+
+    pub fn stmts(&mut self, ss: &[Stmt]) {
+        for s in ss {
+            self.stmt(s);
+        }
+    }
+
+    pub fn scoped(&mut self, ss: &[Stmt]) {
+        let h = self.height;
+        self.stmts(ss);
+        self.end_scope(h);
+    }
+
+    pub fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Let(l, e) => {
+                self.expr(e);
+                self.locals.insert(*l, self.height - 1);
+            }
+            Stmt::Set(l, e) => {
+                self.expr(e);
+                let Some(&pos) = self.locals.get(l) else {
+                    return self.fail("internal: unknown local");
+                };
+                let depth = self.height - 1 - pos;
+                if !(1..=16).contains(&depth) {
+                    return self.fail(
+                        "stack too deep: too many live variables (at most 16 can be reached)",
+                    );
+                }
+                self.op(op::SWAP1 + depth as u8 - 1, 0, 0);
+                self.pop();
+            }
+            Stmt::SStore(slot, v) => {
+                self.expr(v);
+                self.expr(slot);
+                self.op(op::SSTORE, 2, 0);
+            }
+            Stmt::MStore(p, v) => {
+                self.expr(v);
+                self.expr(p);
+                self.op(op::MSTORE, 2, 0);
+            }
+            Stmt::MStore8(p, v) => {
+                self.expr(v);
+                self.expr(p);
+                self.op(op::MSTORE8, 2, 0);
+            }
+            Stmt::CallDataCopy(d, src, l)
+            | Stmt::ReturnDataCopy(d, src, l)
+            | Stmt::MCopy(d, src, l) => {
+                let code = match s {
+                    Stmt::CallDataCopy(..) => op::CALLDATACOPY,
+                    Stmt::ReturnDataCopy(..) => op::RETURNDATACOPY,
+                    _ => op::MCOPY,
+                };
+                self.expr(l);
+                self.expr(src);
+                self.expr(d);
+                self.op(code, 3, 0);
+            }
+            Stmt::Expr(e) => {
+                let h = self.height;
+                self.expr(e);
+                self.end_scope(h);
+            }
+            Stmt::If(c, a, b) => {
+                self.expr(c);
+                if b.is_empty() {
+                    self.op(op::ISZERO, 1, 1);
+                    let end = self.asm.label();
+                    self.asm.jumpi(end);
+                    self.height -= 1;
+                    self.scoped(a);
+                    self.asm.place(end);
+                } else {
+                    let then = self.asm.label();
+                    let end = self.asm.label();
+                    self.asm.jumpi(then);
+                    self.height -= 1;
+                    let h = self.height;
+                    self.scoped(b);
+                    self.asm.jump(end);
+                    self.height = h;
+                    self.asm.place(then);
+                    self.scoped(a);
+                    self.asm.place(end);
+                }
+            }
+            Stmt::Block(label, body) => {
+                let end = self.asm.label();
+                self.labels.insert(*label, (end, None, self.height));
+                self.scoped(body);
+                self.asm.place(end);
+            }
+            Stmt::Exit(label) | Stmt::Break(label) => {
+                let Some(&(end, _, h)) = self.labels.get(label) else {
+                    return self.fail("internal: unknown label");
+                };
+                self.unwind_to(h);
+                self.asm.jump(end);
+            }
+            Stmt::Continue(label) => {
+                let Some(&(_, Some(cont), h)) = self.labels.get(label) else {
+                    return self.fail("internal: unknown loop");
+                };
+                self.unwind_to(h);
+                self.asm.jump(cont);
+            }
+            Stmt::Loop { label, body, step } => {
+                let start = self.asm.label();
+                let cont = self.asm.label();
+                let end = self.asm.label();
+                self.labels.insert(*label, (end, Some(cont), self.height));
+                self.asm.place(start);
+                self.scoped(body);
+                self.asm.place(cont);
+                self.scoped(step);
+                self.asm.jump(start);
+                self.asm.place(end);
+            }
+            Stmt::Return(vals) => {
+                let h = self.height;
+                self.encode(None, vals);
+                // [size, dst]
+                self.op(op::RETURN, 2, 0);
+                self.height = h;
+            }
+            Stmt::Revert(r) => {
+                let h = self.height;
+                match r {
+                    Revert::Error { selector, args } => {
+                        self.encode(Some(*selector), args);
+                        self.op(op::REVERT, 2, 0);
+                    }
+                    Revert::Panic(code) => {
+                        let l = self.panic_label(*code);
+                        self.asm.jump(l);
+                    }
+                    Revert::Empty => {
+                        let l = self.revert_label();
+                        self.asm.jump(l);
+                    }
+                    Revert::Bubble => {
+                        self.op(op::RETURNDATASIZE, 0, 1);
+                        self.push_u(0);
+                        self.op(op::DUP1, 0, 1);
+                        self.op(op::RETURNDATACOPY, 3, 0);
+                        self.op(op::RETURNDATASIZE, 0, 1);
+                        self.push_u(0);
+                        self.op(op::REVERT, 2, 0);
+                    }
+                }
+                self.height = h;
+            }
+            Stmt::Log { topics, data } => {
+                let h = self.height;
+                for t in topics.iter().rev() {
+                    self.expr(t);
+                }
+                self.encode(None, data);
+                self.op(op::LOG0 + topics.len().min(4) as u8, 2 + topics.len(), 0);
+                self.end_scope(h);
+            }
+            Stmt::Assert(c, code) => {
+                if matches!(c, Expr::Const(v) if v.is_zero()) {
+                    let l = self.panic_label(*code);
+                    self.asm.jump(l);
+                    return;
+                }
+                self.expr(c);
+                self.op(op::ISZERO, 1, 1);
+                let l = self.panic_label(*code);
+                self.asm.jumpi(l);
+                self.height -= 1;
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    pub fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Const(v) => self.push(*v),
+            Expr::Local(l) => self.dup_local(*l),
+            Expr::Bin(o, a, b) => {
+                let (code, source_order) = match o {
+                    BinOp::Add => (op::ADD, false),
+                    BinOp::Sub => (op::SUB, false),
+                    BinOp::Mul => (op::MUL, false),
+                    BinOp::Div => (op::DIV, false),
+                    BinOp::SDiv => (op::SDIV, false),
+                    BinOp::Mod => (op::MOD, false),
+                    BinOp::SMod => (op::SMOD, false),
+                    BinOp::Exp => (op::EXP, false),
+                    BinOp::And => (op::AND, false),
+                    BinOp::Or => (op::OR, false),
+                    BinOp::Xor => (op::XOR, false),
+                    BinOp::Lt => (op::LT, false),
+                    BinOp::Gt => (op::GT, false),
+                    BinOp::SLt => (op::SLT, false),
+                    BinOp::SGt => (op::SGT, false),
+                    BinOp::Eq => (op::EQ, false),
+                    BinOp::Shl => (op::SHL, true),
+                    BinOp::Shr => (op::SHR, true),
+                    BinOp::Sar => (op::SAR, true),
+                    BinOp::SignExtend => (op::SIGNEXTEND, true),
+                    BinOp::Byte => (op::BYTE, true),
+                };
+                if source_order {
+                    self.expr(a);
+                    self.expr(b);
+                } else {
+                    self.expr(b);
+                    self.expr(a);
+                }
+                self.op(code, 2, 1);
+            }
+            Expr::Un(o, a) => {
+                self.expr(a);
+                self.op(
+                    if *o == UnOp::IsZero {
+                        op::ISZERO
+                    } else {
+                        op::NOT
+                    },
+                    1,
+                    1,
+                );
+            }
+            Expr::Checked {
+                op: o,
+                signed,
+                bits,
+                a,
+                b,
+            } => self.checked(*o, *signed, *bits, a, b),
+            Expr::Env(v) => {
+                let (code, _) = match v {
+                    Env::Caller => (op::CALLER, 0),
+                    Env::Origin => (op::ORIGIN, 0),
+                    Env::CallValue => (op::CALLVALUE, 0),
+                    Env::Address => (op::ADDRESS, 0),
+                    Env::Number => (op::NUMBER, 0),
+                    Env::Timestamp => (op::TIMESTAMP, 0),
+                    Env::ChainId => (op::CHAINID, 0),
+                    Env::GasLeft => (op::GAS, 0),
+                    Env::SelfBalance => (op::SELFBALANCE, 0),
+                    Env::CallDataSize => (op::CALLDATASIZE, 0),
+                    Env::ReturnDataSize => (op::RETURNDATASIZE, 0),
+                    Env::CodeSize => (op::CODESIZE, 0),
+                    Env::FreeMemory => {
+                        self.push_u(0x40);
+                        self.op(op::MLOAD, 1, 1);
+                        return;
+                    }
+                };
+                self.op(code, 0, 1);
+            }
+            Expr::Balance(a) => {
+                self.expr(a);
+                self.op(op::BALANCE, 1, 1);
+            }
+            Expr::SLoad(a) => {
+                self.expr(a);
+                self.op(op::SLOAD, 1, 1);
+            }
+            Expr::MLoad(a) => {
+                self.expr(a);
+                self.op(op::MLOAD, 1, 1);
+            }
+            Expr::CallDataLoad(a) => {
+                self.expr(a);
+                self.op(op::CALLDATALOAD, 1, 1);
+            }
+            Expr::HashWords(ws) => {
+                // Scratch space: memory 0..64 (free memory when more words are hashed).
+                if ws.len() <= 2 || !self.uses_heap {
+                    for (i, w) in ws.iter().enumerate() {
+                        self.expr(w);
+                        self.push_u(i as u64 * 32);
+                        self.op(op::MSTORE, 2, 0);
+                    }
+                    self.push_u(ws.len() as u64 * 32);
+                    self.push_u(0);
+                } else {
+                    for (i, w) in ws.iter().enumerate() {
+                        self.expr(w);
+                        self.push_u(0x40);
+                        self.op(op::MLOAD, 1, 1);
+                        self.push_u(i as u64 * 32);
+                        self.op(op::ADD, 2, 1);
+                        self.op(op::MSTORE, 2, 0);
+                    }
+                    self.push_u(ws.len() as u64 * 32);
+                    self.push_u(0x40);
+                    self.op(op::MLOAD, 1, 1);
+                }
+                self.op(op::KECCAK256, 2, 1);
+            }
+            Expr::HashMem(p, len) => {
+                self.expr(len);
+                self.expr(p);
+                self.op(op::KECCAK256, 2, 1);
+            }
+            Expr::Alloc(size) => {
+                self.expr(size);
+                self.push_u(0x40);
+                self.op(op::MLOAD, 1, 1);
+                // [size, p] -> [p, p+size] -> store -> [p]
+                self.op(op::SWAP1, 0, 0);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::ADD, 2, 1);
+                self.push_u(31);
+                self.op(op::ADD, 2, 1);
+                self.push(!U256::from(31));
+                self.op(op::AND, 2, 1);
+                self.push_u(0x40);
+                self.op(op::MSTORE, 2, 0);
+            }
+            Expr::Seq(ss, v) => {
+                let h = self.height;
+                self.stmts(ss);
+                self.expr(v);
+                while self.height > h + 1 {
+                    self.op(op::SWAP1, 0, 0);
+                    self.pop();
+                }
+                self.locals.retain(|_, p| *p < h);
+            }
+            Expr::Cond(c, a, b) => {
+                self.expr(c);
+                let then = self.asm.label();
+                let end = self.asm.label();
+                self.asm.jumpi(then);
+                self.height -= 1;
+                let h = self.height;
+                self.expr(b);
+                self.asm.jump(end);
+                self.height = h;
+                self.asm.place(then);
+                self.expr(a);
+                self.asm.place(end);
+            }
+            Expr::Call {
+                kind,
+                gas,
+                addr,
+                value,
+                args,
+                args_len,
+            } => {
+                self.push_u(0);
+                self.push_u(0);
+                self.expr(args_len);
+                self.expr(args);
+                if *kind == CallKind::Call {
+                    self.expr(value);
+                }
+                self.expr(addr);
+                match gas {
+                    Some(g) => self.expr(g),
+                    None => self.op(op::GAS, 0, 1),
+                }
+                if *kind == CallKind::Call {
+                    self.op(op::CALL, 7, 1);
+                } else {
+                    self.op(op::STATICCALL, 6, 1);
+                }
+            }
+            Expr::Create {
+                child,
+                value,
+                args,
+                args_len,
+                salt,
+            } => {
+                let code_len = self
+                    .children
+                    .get(*child as usize)
+                    .map(|c| c.len())
+                    .unwrap_or(0) as u64;
+                let label = match self.child_labels.get(child) {
+                    Some(l) => *l,
+                    None => {
+                        let l = self.asm.label();
+                        self.child_labels.insert(*child, l);
+                        l
+                    }
+                };
+                // p = free memory; codecopy(p, child, len); mcopy(p + len, args, args_len)
+                self.push_u(0x40);
+                self.op(op::MLOAD, 1, 1);
+                let p = self.temp();
+                self.push_u(code_len);
+                self.asm.push_label(label);
+                self.height += 1;
+                self.dup_local(p);
+                self.op(op::CODECOPY, 3, 0);
+                self.expr(args_len);
+                let n = self.temp();
+                self.dup_local(n);
+                self.expr(args);
+                self.dup_local(p);
+                self.push_u(code_len);
+                self.op(op::ADD, 2, 1);
+                self.op(op::MCOPY, 3, 0);
+                // [p, n]; CREATE2 takes (value, offset, size, salt) from the top.
+                if let Some(sv) = salt {
+                    self.expr(sv);
+                }
+                self.dup_local(n);
+                self.push_u(code_len);
+                self.op(op::ADD, 2, 1);
+                self.dup_local(p);
+                self.expr(value);
+                if salt.is_some() {
+                    self.op(op::CREATE2, 4, 1);
+                } else {
+                    self.op(op::CREATE, 3, 1);
+                }
+                // [p, n, addr] -> [addr]
+                self.op(op::SWAP1 + 1, 0, 0);
+                self.pop();
+                self.pop();
+                self.locals.remove(&p);
+                self.locals.remove(&n);
+            }
+            Expr::Intrinsic(i, args) => self.intrinsic(*i, args),
+            Expr::AbiEncode { selector, args } => {
+                // Encode at the free pointer behind a length word, then bump the pointer.
+                self.push_u(0x40);
+                self.op(op::MLOAD, 1, 1);
+                let base = self.temp();
+                self.buffers.push(base);
+                self.encode_at(*selector, args, Some(base));
+                // [base, size, dst]
+                self.pop();
+                // [base, size]: mstore(base, size); mstore(0x40, base + 32 + roundup(size))
+                self.op(op::DUP1, 0, 1);
+                self.dup_local(base);
+                self.op(op::MSTORE, 2, 0);
+                self.push_u(31);
+                self.op(op::ADD, 2, 1);
+                self.push(!U256::from(31));
+                self.op(op::AND, 2, 1);
+                self.dup_local(base);
+                self.op(op::ADD, 2, 1);
+                self.push_u(32);
+                self.op(op::ADD, 2, 1);
+                self.push_u(0x40);
+                self.op(op::MSTORE, 2, 0);
+                self.locals.remove(&base);
+            }
+        }
+    }
+
+    fn intrinsic(&mut self, i: Intrinsic, args: &[Expr]) {
+        match i {
+            Intrinsic::Sha256 | Intrinsic::Blake2b256 => {
+                if i == Intrinsic::Blake2b256 {
+                    self.fail("`blake2b256` is not available on the EVM target yet");
+                }
+                // staticcall(gas, 2, ptr, len, 0, 32); mload(0)
+                self.push_u(32);
+                self.push_u(0);
+                self.expr(&args[1]);
+                self.expr(&args[0]);
+                self.push_u(2);
+                self.op(op::GAS, 0, 1);
+                self.op(op::STATICCALL, 6, 1);
+                self.pop();
+                self.push_u(0);
+                self.op(op::MLOAD, 1, 1);
+            }
+            Intrinsic::Ecrecover => {
+                // At the free pointer: hash, v, r, s; output to 0 after clearing it.
+                self.push_u(0x40);
+                self.op(op::MLOAD, 1, 1);
+                let p = self.temp();
+                for (k, a) in args.iter().enumerate() {
+                    self.expr(a);
+                    self.dup_local(p);
+                    self.push_u(k as u64 * 32);
+                    self.op(op::ADD, 2, 1);
+                    self.op(op::MSTORE, 2, 0);
+                }
+                self.push_u(0);
+                self.op(op::DUP1, 0, 1);
+                self.op(op::MSTORE, 2, 0);
+                self.push_u(32);
+                self.push_u(0);
+                self.push_u(128);
+                self.dup_local(p);
+                self.push_u(1);
+                self.op(op::GAS, 0, 1);
+                self.op(op::STATICCALL, 6, 1);
+                self.pop();
+                self.pop();
+                self.locals.remove(&p);
+                self.push_u(0);
+                self.op(op::MLOAD, 1, 1);
+            }
+        }
+    }
+
+    fn checked(&mut self, o: CheckedOp, signed: bool, bits: u16, a: &Expr, b: &Expr) {
+        let max = if signed {
+            (U256::from(1) << (bits as usize - 1)) - U256::from(1)
+        } else if bits == 256 {
+            U256::MAX
+        } else {
+            (U256::from(1) << bits as usize) - U256::from(1)
+        };
+        let p11 = self.panic_label(0x11);
+        if o == CheckedOp::Neg {
+            // 0 - a, overflowing only for the minimum value.
+            self.expr(a);
+            self.op(op::DUP1, 0, 1);
+            self.push(!max);
+            self.op(op::EQ, 2, 1);
+            self.asm.jumpi(p11);
+            self.height -= 1;
+            self.push_u(0);
+            self.op(op::SUB, 2, 1);
+            return;
+        }
+        self.expr(b);
+        self.expr(a);
+        // stack: [b, a]
+        match (o, signed) {
+            (CheckedOp::Add, false) if bits == 256 => {
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::ADD, 2, 1);
+                self.op(op::SWAP1, 0, 0);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::LT, 2, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+            }
+            (CheckedOp::Sub, false) => {
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::LT, 2, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+                self.op(op::SUB, 2, 1);
+            }
+            (CheckedOp::Add | CheckedOp::Mul, false) if o == CheckedOp::Add || bits <= 128 => {
+                self.op(
+                    if o == CheckedOp::Add {
+                        op::ADD
+                    } else {
+                        op::MUL
+                    },
+                    2,
+                    1,
+                );
+                self.range_check_unsigned(max);
+            }
+            (CheckedOp::Mul, false) => {
+                // p = a*b; ok iff a == 0 || p / a == b
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::MUL, 2, 1);
+                // [b, a, p]
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DIV, 2, 1);
+                // [b, a, p, p/a]
+                self.op(op::DUP1 + 3, 0, 1);
+                self.op(op::EQ, 2, 1);
+                self.op(op::DUP1 + 2, 0, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.op(op::OR, 2, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+                self.op(op::SWAP1 + 1, 0, 0);
+                self.pop();
+                self.pop();
+                if bits < 256 {
+                    self.range_check_unsigned(max);
+                }
+            }
+            (CheckedOp::Div | CheckedOp::Rem, _) => {
+                let p12 = self.panic_label(0x12);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.asm.jumpi(p12);
+                self.height -= 1;
+                if signed && o == CheckedOp::Div {
+                    // MIN / -1 overflows.
+                    self.op(op::DUP1, 0, 1);
+                    self.push(!max);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::DUP1 + 2, 0, 1);
+                    self.push(U256::MAX);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::AND, 2, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                }
+                let code = match (o, signed) {
+                    (CheckedOp::Div, false) => op::DIV,
+                    (CheckedOp::Div, true) => op::SDIV,
+                    (_, false) => op::MOD,
+                    _ => op::SMOD,
+                };
+                self.op(code, 2, 1);
+            }
+            (CheckedOp::Pow, _) => {
+                // Checked only against the type's range (see docs: `**` on 256-bit types wraps).
+                self.op(op::EXP, 2, 1);
+                if !signed && bits < 256 {
+                    self.range_check_unsigned(max);
+                }
+            }
+            (_, true) => {
+                let code = match o {
+                    CheckedOp::Add => op::ADD,
+                    CheckedOp::Sub => op::SUB,
+                    _ => op::MUL,
+                };
+                if bits < 256 && (o != CheckedOp::Mul || bits <= 128) {
+                    self.op(code, 2, 1);
+                    // fits iff signextend(bytes - 1, r) == r
+                    self.op(op::DUP1, 0, 1);
+                    self.op(op::DUP1, 0, 1);
+                    self.push_u(bits as u64 / 8 - 1);
+                    self.op(op::SIGNEXTEND, 2, 1);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::ISZERO, 1, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                } else if o == CheckedOp::Add || o == CheckedOp::Sub {
+                    // [b, a] -> r; overflow iff (b < 0) != (r < a) for add, (b < 0) != (r > a) for sub
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(code, 2, 1);
+                    // [b, a, r]
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(
+                        if o == CheckedOp::Add {
+                            op::SLT
+                        } else {
+                            op::SGT
+                        },
+                        2,
+                        1,
+                    );
+                    // [b, a, r, r<a]
+                    self.push_u(0);
+                    self.op(op::DUP1 + 4, 0, 1);
+                    self.op(op::SLT, 2, 1);
+                    self.op(op::XOR, 2, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                    self.op(op::SWAP1 + 1, 0, 0);
+                    self.pop();
+                    self.pop();
+                } else {
+                    self.fail("checked multiplication of signed integers wider than 128 bits is not supported yet");
+                    self.op(code, 2, 1);
+                }
+            }
+            _ => {
+                self.fail("internal: unsupported checked operation");
+                self.pop();
+            }
+        }
+    }
+
+    fn range_check_unsigned(&mut self, max: U256) {
+        if max == U256::MAX {
+            return;
+        }
+        let p11 = self.panic_label(0x11);
+        self.op(op::DUP1, 0, 1);
+        self.push(max);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(p11);
+        self.height -= 1;
+    }
+}

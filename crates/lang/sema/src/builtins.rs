@@ -1,0 +1,515 @@
+//! `ctx.*` and `std::*` built-ins.
+
+use crate::cx::{Cx, Typed};
+use crate::items::ItemRef;
+use crate::types::Ty;
+use tandem_lang_ir::{
+    self as ir, AbiTy, BinOp as IB, CallKind, Env, Expr as IrExpr, Intrinsic, Stmt as IrStmt,
+    UnOp as IU,
+};
+use tandem_lang_syntax::ast::{self, Arg, Cap, ExprKind};
+use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
+
+const CTX_METHODS: &[&str] = &[
+    "caller",
+    "origin",
+    "value",
+    "self_address",
+    "balance_of",
+    "block_number",
+    "timestamp",
+    "chain_id",
+    "gas_left",
+    "emit",
+    "call",
+    "try_call",
+    "call_with",
+    "send_value",
+    "create",
+    "create2",
+];
+
+impl Cx<'_, '_> {
+    pub fn ctx_call(&mut self, method: &ast::Ident, args: &[Arg], span: Span) -> Typed {
+        let name = method.name.as_str();
+        let env = |e: Env, ty: Ty| Typed::value(IrExpr::Env(e), ty);
+        let getter = match name {
+            "caller" => Some(env(Env::Caller, Ty::Address)),
+            "origin" => Some(env(Env::Origin, Ty::Address)),
+            "value" => Some(env(Env::CallValue, Ty::U256)),
+            "self_address" => Some(env(Env::Address, Ty::Address)),
+            "block_number" => Some(env(Env::Number, Ty::Uint(64))),
+            "timestamp" => Some(env(Env::Timestamp, Ty::Uint(64))),
+            "chain_id" => Some(env(Env::ChainId, Ty::U256)),
+            "gas_left" => Some(env(Env::GasLeft, Ty::U256)),
+            _ => None,
+        };
+        if let Some(t) = getter {
+            self.require(Cap::Ctx, method.span, &format!("`ctx.{name}()`"));
+            return t;
+        }
+        match name {
+            "balance_of" => {
+                self.require(Cap::Ctx, method.span, "`ctx.balance_of()`");
+                if args.len() != 1 {
+                    return self.arity(span, 1);
+                }
+                let a = self.value_of_pub(&args[0].value, &Ty::Address);
+                Typed::value(IrExpr::Balance(Box::new(a)), Ty::U256)
+            }
+            "emit" => {
+                self.require(Cap::MutCtx, method.span, "`ctx.emit()`");
+                if args.len() != 1 {
+                    return self.arity(span, 1);
+                }
+                self.emit_event(&args[0].value);
+                Typed::unit()
+            }
+            "send_value" => {
+                self.require(Cap::MutCtx, method.span, "`ctx.send_value()`");
+                if args.len() != 2 {
+                    return self.arity(span, 2);
+                }
+                let to = self.value_of_pub(&args[0].value, &Ty::Address);
+                let amount = self.value_of_pub(&args[1].value, &Ty::U256);
+                let ok = IrExpr::Call {
+                    kind: CallKind::Call,
+                    gas: None,
+                    addr: Box::new(to),
+                    value: Box::new(amount),
+                    args: Box::new(IrExpr::c(0)),
+                    args_len: Box::new(IrExpr::c(0)),
+                };
+                self.emit(IrStmt::If(
+                    IrExpr::un(IU::IsZero, ok),
+                    vec![IrStmt::Revert(ir::Revert::Bubble)],
+                    vec![],
+                ));
+                Typed::unit()
+            }
+            "call" | "try_call" | "call_with" => self.ctx_message_call(name, method, args, span),
+            "create" | "create2" => {
+                self.require(Cap::MutCtx, method.span, &format!("`ctx.{name}()`"));
+                let salted = name == "create2";
+                let min = if salted { 2 } else { 1 };
+                if args.len() < min {
+                    return self.arity(span, min);
+                }
+                let ExprKind::Path(p) = &args[0].value.kind else {
+                    self.err(Diagnostic::error(
+                        "E0610",
+                        "the first argument must name a contract",
+                        args[0].value.span,
+                        "expected a contract name",
+                    ));
+                    return Typed::error();
+                };
+                let Some(ItemRef::Contract(ci)) = self.p.lookup(self.frame.file, &p.last().name)
+                else {
+                    self.err(
+                        self.p
+                            .unknown(self.frame.file, &p.last().name, p.span, "contract"),
+                    );
+                    return Typed::error();
+                };
+                let salt = if salted {
+                    Some(Box::new(self.value_of_pub(&args[1].value, &Ty::U256)))
+                } else {
+                    None
+                };
+                let init = self.p.contracts[ci].def.init.as_ref();
+                let params: Vec<Ty> = init
+                    .map(|i| {
+                        i.params
+                            .iter()
+                            .map(|p| {
+                                self.p.resolve_ty(
+                                    self.p.contracts[ci].file,
+                                    &p.ty,
+                                    &Default::default(),
+                                    self.diags,
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let rest = &args[min..];
+                if rest.len() != params.len() {
+                    return self.arity(span, min + params.len());
+                }
+                let mut enc = Vec::new();
+                for (a, t) in rest.iter().zip(&params) {
+                    let v = self.value_of_pub(&a.value, t);
+                    let abi = self.abi_ty(t, a.value.span).unwrap_or(AbiTy::Tuple(vec![]));
+                    enc.push((self.spill(v), abi));
+                }
+                let buf = self.spill(IrExpr::AbiEncode {
+                    selector: None,
+                    args: enc,
+                });
+                self.uses_heap = true;
+                if !self.children.contains(&ci) {
+                    self.children.push(ci);
+                }
+                let child = self.children.iter().position(|c| *c == ci).unwrap_or(0) as u32;
+                let addr = self.spill(IrExpr::Create {
+                    child,
+                    value: Box::new(IrExpr::c(0)),
+                    args: Box::new(IrExpr::add(buf.clone(), IrExpr::c(32))),
+                    args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
+                    salt,
+                });
+                self.emit(IrStmt::If(
+                    IrExpr::un(IU::IsZero, addr.clone()),
+                    vec![IrStmt::Revert(ir::Revert::Bubble)],
+                    vec![],
+                ));
+                Typed::value(addr, Ty::Address)
+            }
+            _ => {
+                let mut d = Diagnostic::error(
+                    "E0600",
+                    format!("`ctx` has no method `{name}`"),
+                    method.span,
+                    "unknown method",
+                );
+                if let Some(s) = did_you_mean(name, CTX_METHODS.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.err(d);
+                Typed::error()
+            }
+        }
+    }
+
+    fn arity(&mut self, span: Span, n: usize) -> Typed {
+        self.err(Diagnostic::error(
+            "E0370",
+            format!("expected {n} argument(s)"),
+            span,
+            "wrong number of arguments",
+        ));
+        Typed::error()
+    }
+
+    pub fn value_of_pub(&mut self, e: &ast::Expr, ty: &Ty) -> IrExpr {
+        let t = self.expr(e, Some(ty));
+        self.mismatch(ty, &t.ty, e.span);
+        let (v, _) = self.rvalue(t);
+        v.unwrap_or(IrExpr::c(0))
+    }
+
+    fn ctx_message_call(
+        &mut self,
+        name: &str,
+        method: &ast::Ident,
+        args: &[Arg],
+        span: Span,
+    ) -> Typed {
+        if args.len() < 2 {
+            return self.arity(span, 2);
+        }
+        let addr = self.value_of_pub(&args[0].value, &Ty::Address);
+        let addr = self.spill(addr);
+        let m = self.expr(&args[1].value, None);
+        let Ty::Message(mi, vi) = m.ty else {
+            if m.ty != Ty::Error {
+                let shown = self.show(&m.ty);
+                self.err(Diagnostic::error(
+                    "E0601",
+                    format!("expected a message, found `{shown}`"),
+                    args[1].value.span,
+                    "e.g. `CoinMsg::BalanceOf { owner }`",
+                ));
+            }
+            return Typed::error();
+        };
+        let var = &self.p.messages[mi].def.variants[vi];
+        let is_view = var.attrs.iter().any(|a| a.name.name == "view");
+        self.require(
+            if is_view { Cap::Ctx } else { Cap::MutCtx },
+            method.span,
+            &format!("`ctx.{name}()`"),
+        );
+        let ret_ty = match &var.ret {
+            Some(t) => {
+                self.p
+                    .resolve_ty(self.p.messages[mi].file, t, &Default::default(), self.diags)
+            }
+            None => Ty::Unit,
+        };
+        let (mut value, mut gas) = (IrExpr::c(0), None);
+        for a in &args[2..] {
+            match a.name.as_ref().map(|n| n.name.as_str()) {
+                Some("value") if name == "call_with" => {
+                    value = self.value_of_pub(&a.value, &Ty::U256)
+                }
+                Some("gas") if name == "call_with" => {
+                    gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256)))
+                }
+                _ => {
+                    self.err(Diagnostic::error(
+                        "E0602",
+                        "unexpected argument",
+                        a.value.span,
+                        "`call_with` takes `value:` and `gas:`",
+                    ));
+                }
+            }
+        }
+        let (buf, _) = self.rvalue(m);
+        let buf = self.spill(buf.unwrap_or(IrExpr::c(0)));
+        let kind = if is_view && name != "call_with" {
+            CallKind::StaticCall
+        } else {
+            CallKind::Call
+        };
+        let ok = self.spill(IrExpr::Call {
+            kind,
+            gas,
+            addr: Box::new(addr),
+            value: Box::new(value),
+            args: Box::new(IrExpr::add(buf.clone(), IrExpr::c(32))),
+            args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
+        });
+        let head = if ret_ty == Ty::Unit {
+            0
+        } else {
+            self.abi_ty(&ret_ty, span)
+                .map(|a| a.head_size())
+                .unwrap_or(32)
+        };
+        if ret_ty != Ty::Unit && self.abi_ty(&ret_ty, span).is_some_and(|a| a.is_dynamic()) {
+            self.err(Diagnostic::error(
+                "E0603",
+                "decoding dynamic replies is not supported yet",
+                span,
+                "reply type is dynamic",
+            ));
+        }
+        let decode = |cx: &mut Self| -> IrExpr {
+            if ret_ty == Ty::Unit {
+                return IrExpr::c(0);
+            }
+            let p = cx.alloc(IrExpr::c(head as u64));
+            cx.emit(IrStmt::If(
+                IrExpr::bin(
+                    IB::Lt,
+                    IrExpr::Env(ir::Env::ReturnDataSize),
+                    IrExpr::c(head as u64),
+                ),
+                vec![IrStmt::Revert(ir::Revert::Empty)],
+                vec![],
+            ));
+            cx.emit(IrStmt::ReturnDataCopy(
+                p.clone(),
+                IrExpr::c(0),
+                IrExpr::c(head as u64),
+            ));
+            if cx.is_word(&ret_ty) {
+                crate::layout::clean(IrExpr::MLoad(Box::new(p)), &ret_ty)
+            } else {
+                p
+            }
+        };
+        if name == "try_call" {
+            let r = self.alloc(IrExpr::c(64));
+            let saved = std::mem::take(&mut self.out);
+            let v = decode(self);
+            self.emit(IrStmt::MStore(r.clone(), IrExpr::c(1)));
+            self.emit(IrStmt::MStore(IrExpr::add(r.clone(), IrExpr::c(32)), v));
+            let ok_branch = std::mem::take(&mut self.out);
+            let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
+            let b = self.alloc(IrExpr::add(rds.clone(), IrExpr::c(32)));
+            self.emit(IrStmt::MStore(b.clone(), rds.clone()));
+            self.emit(IrStmt::ReturnDataCopy(
+                IrExpr::add(b.clone(), IrExpr::c(32)),
+                IrExpr::c(0),
+                rds,
+            ));
+            self.emit(IrStmt::MStore(IrExpr::add(r.clone(), IrExpr::c(32)), b));
+            let err_branch = std::mem::replace(&mut self.out, saved);
+            self.emit(IrStmt::If(
+                ok,
+                ok_branch,
+                vec![IrStmt::Expr(IrExpr::Seq(
+                    err_branch,
+                    Box::new(IrExpr::c(0)),
+                ))],
+            ));
+            return Typed::value(r, Ty::Result(Box::new(ret_ty)));
+        }
+        self.emit(IrStmt::If(
+            IrExpr::un(IU::IsZero, ok),
+            vec![IrStmt::Revert(ir::Revert::Bubble)],
+            vec![],
+        ));
+        let v = decode(self);
+        if ret_ty == Ty::Unit {
+            Typed::unit()
+        } else {
+            Typed::value(v, ret_ty)
+        }
+    }
+
+    fn emit_event(&mut self, e: &ast::Expr) {
+        let ExprKind::StructLit { path, fields } = &e.kind else {
+            self.err(Diagnostic::error(
+                "E0604",
+                "`ctx.emit` takes an event literal",
+                e.span,
+                "expected `Event { .. }`",
+            ));
+            return;
+        };
+        let Some(ItemRef::Event(ei)) = self.p.lookup(self.frame.file, &path.last().name) else {
+            let mut d = self
+                .p
+                .unknown(self.frame.file, &path.last().name, path.span, "event");
+            d.message = format!("cannot find event `{}` in this scope", path.text());
+            self.err(d);
+            return;
+        };
+        let def = self.p.events[ei].def;
+        let file = self.p.events[ei].file;
+        let anonymous = self.p.events[ei]
+            .attrs
+            .iter()
+            .any(|a| a.name.name == "anonymous");
+        let vals = self.named_fields(&def.fields, file, fields, e.span, &def.name.name);
+        let mut sig = Vec::new();
+        let mut topics = Vec::new();
+        let mut data = Vec::new();
+        for (f, (v, t)) in def.fields.iter().zip(vals) {
+            let abi = self.abi_ty(&t, f.name.span).unwrap_or(AbiTy::Tuple(vec![]));
+            sig.push(abi.sol_name());
+            if f.attrs.iter().any(|a| a.name.name == "indexed") {
+                let topic = match &t {
+                    Ty::Bytes | Ty::String => {
+                        let p = self.spill(v);
+                        IrExpr::HashMem(
+                            Box::new(IrExpr::add(p.clone(), IrExpr::c(32))),
+                            Box::new(IrExpr::MLoad(Box::new(p))),
+                        )
+                    }
+                    t if self.is_word(t) => v,
+                    _ => {
+                        self.err(Diagnostic::error(
+                            "E0605",
+                            "only value types, Bytes and String can be indexed",
+                            f.name.span,
+                            "cannot index this field",
+                        ));
+                        v
+                    }
+                };
+                topics.push(topic);
+            } else {
+                data.push((v, abi));
+            }
+        }
+        if topics.len() > if anonymous { 4 } else { 3 } {
+            self.err(Diagnostic::error(
+                "E0606",
+                "an event can have at most 3 indexed fields",
+                def.name.span,
+                "too many indexed fields",
+            ));
+        }
+        if !anonymous {
+            let h = alloy_primitives::keccak256(
+                format!("{}({})", def.name.name, sig.join(",")).as_bytes(),
+            );
+            topics.insert(0, IrExpr::Const(h.into()));
+        }
+        self.emit(IrStmt::Log { topics, data });
+    }
+
+    pub fn std_call(&mut self, f: &str, args: &[Arg], span: Span) -> Typed {
+        let want = match f {
+            "ecrecover" => 4,
+            "encode" => args.len(),
+            _ => 1,
+        };
+        if args.len() != want {
+            return self.arity(span, want);
+        }
+        match f {
+            "keccak256" | "sha256" | "blake2b256" => {
+                let t = self.expr(&args[0].value, None);
+                let (v, ty) = self.rvalue(t);
+                let v = v.unwrap_or(IrExpr::c(0));
+                let (ptr, len) = match &ty {
+                    Ty::Bytes | Ty::String => {
+                        let p = self.spill(v);
+                        (
+                            IrExpr::add(p.clone(), IrExpr::c(32)),
+                            IrExpr::MLoad(Box::new(p)),
+                        )
+                    }
+                    t if self.is_word(t) && f == "keccak256" => {
+                        return Typed::value(IrExpr::HashWords(vec![v]), Ty::U256);
+                    }
+                    Ty::Error => return Typed::error(),
+                    other => {
+                        let shown = self.show(other);
+                        self.err(Diagnostic::error(
+                            "E0620",
+                            format!("`{f}` hashes Bytes or String, found `{shown}`"),
+                            args[0].value.span,
+                            "use `std::abi::encode(..)` first",
+                        ));
+                        return Typed::error();
+                    }
+                };
+                let e = match f {
+                    "keccak256" => IrExpr::HashMem(Box::new(ptr), Box::new(len)),
+                    "sha256" => IrExpr::Intrinsic(Intrinsic::Sha256, vec![ptr, len]),
+                    _ => IrExpr::Intrinsic(Intrinsic::Blake2b256, vec![ptr, len]),
+                };
+                self.uses_heap = true;
+                Typed::value(e, Ty::U256)
+            }
+            "ecrecover" => {
+                let tys = [Ty::U256, Ty::Uint(8), Ty::U256, Ty::U256];
+                let vals: Vec<IrExpr> = args
+                    .iter()
+                    .zip(&tys)
+                    .map(|(a, t)| self.value_of_pub(&a.value, t))
+                    .collect();
+                let vals: Vec<IrExpr> = vals.into_iter().map(|v| self.spill(v)).collect();
+                self.uses_heap = true;
+                Typed::value(IrExpr::Intrinsic(Intrinsic::Ecrecover, vals), Ty::Address)
+            }
+            "encode" => {
+                let mut enc = Vec::new();
+                for a in args {
+                    let t = self.expr(&a.value, None);
+                    let (v, ty) = self.rvalue(t);
+                    let abi = self
+                        .abi_ty(&ty, a.value.span)
+                        .unwrap_or(AbiTy::Tuple(vec![]));
+                    let v = self.spill(v.unwrap_or(IrExpr::c(0)));
+                    enc.push((v, abi));
+                }
+                self.uses_heap = true;
+                Typed::value(
+                    IrExpr::AbiEncode {
+                        selector: None,
+                        args: enc,
+                    },
+                    Ty::Bytes,
+                )
+            }
+            _ => {
+                self.err(Diagnostic::error(
+                    "E0621",
+                    format!("`std::abi::{f}` is not supported yet"),
+                    span,
+                    "not available",
+                ));
+                Typed::error()
+            }
+        }
+    }
+}

@@ -1,0 +1,837 @@
+//! Calls: inlined functions and methods, struct/enum/message/error literals, `match`, and
+//! the built-ins (`ctx.*`, `std::crypto`, `assert`, integer, `Option`, `Vec` methods).
+
+use crate::cx::{Assign, Binding, Cx, Frame, Place, Ret, Typed, Val};
+use crate::items::{AdtKind, ItemRef};
+use crate::layout::clean;
+use crate::types::Ty;
+use std::collections::HashMap;
+use tandem_lang_ir::{
+    self as ir, AbiTy, BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256, UnOp as IU,
+};
+use tandem_lang_syntax::ast::{self, Arg, Cap, Expr, ExprKind, FnDef, SelfParam, TypeExpr};
+use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
+
+pub fn selector_of(sig: &str) -> [u8; 4] {
+    let h = alloy_primitives::keccak256(sig.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+impl Cx<'_, '_> {
+    fn args_exprs(&mut self, args: &[Arg], tys: &[Option<Ty>]) -> Vec<Typed> {
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| self.expr(&a.value, tys.get(i).cloned().flatten().as_ref()))
+            .collect()
+    }
+
+    fn want_args(&mut self, args: &[Arg], n: usize, span: Span, what: &str) -> bool {
+        if args.len() != n {
+            self.err(Diagnostic::error(
+                "E0370",
+                format!(
+                    "{what} takes {n} argument(s) but {} were supplied",
+                    args.len()
+                ),
+                span,
+                "wrong number of arguments",
+            ));
+            return false;
+        }
+        true
+    }
+
+    fn value_of(&mut self, e: &Expr, ty: &Ty) -> IrExpr {
+        let t = self.expr(e, Some(ty));
+        self.mismatch(ty, &t.ty, e.span);
+        let (v, _) = self.rvalue(t);
+        v.unwrap_or(IrExpr::c(0))
+    }
+
+    pub fn call(
+        &mut self,
+        callee: &Expr,
+        args: &[Arg],
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> Typed {
+        let ExprKind::Path(path) = &callee.kind else {
+            self.err(Diagnostic::error(
+                "E0371",
+                "only named functions can be called",
+                callee.span,
+                "not a function name",
+            ));
+            return Typed::error();
+        };
+        let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
+        match names.as_slice() {
+            ["assert"] => return self.assert_call(args, span),
+            ["Some"] => {
+                if !self.want_args(args, 1, span, "`Some`") {
+                    return Typed::error();
+                }
+                let inner = match expected {
+                    Some(Ty::Option(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let t = self.expr(&args[0].value, inner.as_ref());
+                let (v, ty) = self.rvalue(t);
+                let p = self.build_aggregate(vec![
+                    (IrExpr::c(1), Ty::U256),
+                    (v.unwrap_or(IrExpr::c(0)), ty.clone()),
+                ]);
+                return Typed::value(p, Ty::Option(Box::new(ty)));
+            }
+            ["std", m, f] | ["std", m, f] if crate::items::std_fn(m, f).is_some() => {
+                return self.std_call(f, args, span);
+            }
+            [ty, "try_from"] if crate::items::builtin_scalar(ty).is_some_and(|t| t.is_int()) => {
+                let target = crate::items::builtin_scalar(ty).unwrap_or(Ty::U256);
+                return self.try_from(target, args, span);
+            }
+            ["Vec", "new"] => {
+                let p = self.alloc(IrExpr::c(32));
+                self.emit(IrStmt::MStore(p.clone(), IrExpr::c(0)));
+                let elem = match expected {
+                    Some(Ty::Vec(t)) => (**t).clone(),
+                    _ => path
+                        .generics
+                        .first()
+                        .map(|g| self.resolve_ty(g))
+                        .unwrap_or(Ty::Error),
+                };
+                return Typed::value(p, Ty::Vec(Box::new(elem)));
+            }
+            _ => {}
+        }
+        if names.len() == 2 {
+            if let Some(t) = self.variant_call(path, args, expected) {
+                return t;
+            }
+            // `Type::function(..)`: an associated function.
+            if let Some(ItemRef::Adt(id)) = self.p.lookup(self.frame.file, names[0]) {
+                let Some(m) = self.p.adts[id].methods.get(names[1]).copied() else {
+                    let cands: Vec<&str> =
+                        self.p.adts[id].methods.keys().map(String::as_str).collect();
+                    let mut d = Diagnostic::error(
+                        "E0372",
+                        format!("no function `{}` on `{}`", names[1], names[0]),
+                        path.span,
+                        "not found",
+                    );
+                    if let Some(s) = did_you_mean(names[1], cands) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.err(d);
+                    return Typed::error();
+                };
+                let targs: Vec<Ty> = match expected {
+                    Some(Ty::Adt(eid, a)) if *eid == id => a.clone(),
+                    _ => Vec::new(),
+                };
+                let mut subst: HashMap<String, Ty> = m
+                    .impl_generics
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .zip(targs)
+                    .collect();
+                return self.inline_fn(m.def, m.file, &mut subst, None, args, span);
+            }
+        }
+        match self.p.lookup(self.frame.file, &path.last().name) {
+            Some(ItemRef::Fn(fi)) if names.len() == 1 => {
+                let f = &self.p.fns[fi];
+                let (def, file) = (f.def, f.file);
+                let mut subst = HashMap::new();
+                for (g, t) in def.generics.iter().zip(&path.generics) {
+                    let t = self.resolve_ty(t);
+                    subst.insert(g.name.clone(), t);
+                }
+                self.inline_fn(def, file, &mut subst, None, args, span)
+            }
+            Some(ItemRef::Std(f)) => self.std_call(f, args, span),
+            _ => {
+                let mut cands: Vec<String> =
+                    self.p.scopes[self.frame.file].keys().cloned().collect();
+                cands.extend(["assert", "Some"].map(String::from));
+                let mut d = Diagnostic::error(
+                    "E0210",
+                    format!("cannot find function `{}` in this scope", path.text()),
+                    path.span,
+                    "not found in this scope",
+                );
+                if let Some(s) = did_you_mean(&path.last().name, cands.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.err(d);
+                Typed::error()
+            }
+        }
+    }
+
+    /// Inlines a function body: parameters become locals (or aliases of simple arguments),
+    /// `return` leaves a labelled block, and the body is checked with the callee's generics.
+    pub fn inline_fn(
+        &mut self,
+        def: &FnDef,
+        file: usize,
+        subst: &mut HashMap<String, Ty>,
+        recv: Option<Typed>,
+        args: &[Arg],
+        span: Span,
+    ) -> Typed {
+        if !self.want_args(
+            args,
+            def.params.len(),
+            span,
+            &format!("`{}`", def.name.name),
+        ) {
+            return Typed::error();
+        }
+        let key = format!("{}@{}:{}", def.name.name, def.span.file, def.span.lo);
+        if self.inline_stack.contains(&key) || self.inline_stack.len() > 64 {
+            self.err(
+                Diagnostic::error(
+                    "E0373",
+                    format!("recursive call to `{}`", def.name.name),
+                    span,
+                    "recursion is not supported",
+                )
+                .with_help("functions are inlined; rewrite the recursion as a loop"),
+            );
+            return Typed::error();
+        }
+        for (cap, _) in &def.caps.caps {
+            self.require(*cap, span, &format!("calling `{}`", def.name.name));
+        }
+        // Arguments are evaluated in the caller's frame; generics are inferred from them.
+        let mut vals = Vec::new();
+        for (param, arg) in def.params.iter().zip(args) {
+            let hint = self.p.resolve_ty(
+                file,
+                &param.ty,
+                subst,
+                &mut tandem_lang_syntax::diag::Diagnostics::default(),
+            );
+            let hint = if hint == Ty::Error { None } else { Some(hint) };
+            let t = self.expr(&arg.value, hint.as_ref());
+            infer(&param.ty, &t.ty, subst, &def.generics);
+            let (v, ty) = self.rvalue(t);
+            vals.push((v.unwrap_or(IrExpr::c(0)), ty, arg.value.span));
+        }
+        let ret_ty = match &def.ret {
+            Some(t) => self.p.resolve_ty(file, t, subst, self.diags),
+            None => Ty::Unit,
+        };
+        let saved_out = std::mem::take(&mut self.out);
+        let label = self.label();
+        let ret_local = if ret_ty == Ty::Unit {
+            None
+        } else {
+            Some(self.local())
+        };
+        let mut scope = HashMap::new();
+        for (param, (v, ty, aspan)) in def.params.iter().zip(vals) {
+            let pty = self.p.resolve_ty(file, &param.ty, subst, self.diags);
+            self.mismatch(&pty, &ty, aspan);
+            let assign = if param.mutable {
+                Assign::Ok
+            } else {
+                Assign::Immutable(param.name.name.clone())
+            };
+            let b = match (&v, param.mutable) {
+                (IrExpr::Local(_) | IrExpr::Const(_), false) => Binding::Alias(Typed {
+                    val: Val::Value(v),
+                    ty: pty,
+                    assign,
+                }),
+                _ => {
+                    let id = self.local();
+                    self.emit(IrStmt::Let(id, v));
+                    Binding::Local {
+                        id,
+                        ty: pty,
+                        mutable: param.mutable,
+                    }
+                }
+            };
+            scope.insert(param.name.name.clone(), b);
+        }
+        if let Some(r) = recv {
+            let assign = match def.self_param {
+                SelfParam::Mut => match r.assign {
+                    Assign::ReadOnlyStorage => {
+                        self.require(
+                            Cap::MutStorage,
+                            span,
+                            &format!("calling `{}` (which takes `mut self`)", def.name.name),
+                        );
+                        Assign::Ok
+                    }
+                    Assign::NotPlace | Assign::Immutable(_)
+                        if matches!(r.val, Val::Place(Place::Local(_))) =>
+                    {
+                        Assign::Ok
+                    }
+                    a => a,
+                },
+                _ => Assign::SelfNotMut,
+            };
+            scope.insert("self".to_string(), Binding::Alias(Typed { assign, ..r }));
+        }
+        if let Some(l) = ret_local {
+            self.emit(IrStmt::Let(l, IrExpr::c(0)));
+        }
+        let mut caps = crate::cx::CapSet::from_caps(&def.caps);
+        // Storage reached through `self` was checked at the call site.
+        caps.storage |= self.frame.caps.storage;
+        let frame = Frame {
+            scopes: vec![scope],
+            file,
+            subst: subst.clone(),
+            caps,
+            ret: Ret::Inline {
+                label,
+                local: ret_local,
+                ty: ret_ty.clone(),
+            },
+            loops: Vec::new(),
+        };
+        let saved_frame = std::mem::replace(&mut self.frame, frame);
+        let saved_owner = std::mem::replace(&mut self.owner, format!("fn {}", def.name.name));
+        self.inline_stack.push(key);
+        let body_out = std::mem::take(&mut self.out);
+        let t = self.block(&def.body, Some(&ret_ty));
+        if t.ty != Ty::Never {
+            self.mismatch(
+                &ret_ty,
+                &t.ty,
+                def.body
+                    .tail
+                    .as_ref()
+                    .map(|e| e.span)
+                    .unwrap_or(def.body.span),
+            );
+        }
+        let (v, _) = self.rvalue(t);
+        if let (Some(l), Some(v)) = (ret_local, v) {
+            self.emit(IrStmt::Set(l, v));
+        }
+        let body = std::mem::replace(&mut self.out, body_out);
+        self.inline_stack.pop();
+        self.owner = saved_owner;
+        self.frame = saved_frame;
+        self.emit(IrStmt::Block(label, body));
+        let stmts = std::mem::replace(&mut self.out, saved_out);
+        let result = ret_local.map(IrExpr::Local).unwrap_or(IrExpr::c(0));
+        let e = IrExpr::Seq(stmts, Box::new(result));
+        if ret_ty == Ty::Unit {
+            self.emit(IrStmt::Expr(e));
+            Typed::unit()
+        } else {
+            Typed::value(e, ret_ty)
+        }
+    }
+
+    pub fn method_call(
+        &mut self,
+        receiver: &Expr,
+        method: &ast::Ident,
+        _generics: &[TypeExpr],
+        args: &[Arg],
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> Typed {
+        if let ExprKind::Path(p) = &receiver.kind {
+            if p.segments.len() == 1
+                && p.segments[0].name == "ctx"
+                && self.lookup_local("ctx").is_none()
+            {
+                return self.ctx_call(method, args, span);
+            }
+        }
+        let r = self.expr(receiver, None);
+        let name = method.name.as_str();
+        match (&r.ty, name) {
+            (Ty::Error, _) => return Typed::error(),
+            (Ty::Uint(_) | Ty::Int(_), _) => return self.int_method(r, method, args, span),
+            (Ty::Option(inner), "is_some" | "is_none" | "unwrap" | "unwrap_or") => {
+                let inner = (**inner).clone();
+                let (p, _) = self.rvalue(r);
+                let p = self.spill(p.unwrap_or(IrExpr::c(0)));
+                let tag = IrExpr::MLoad(Box::new(p.clone()));
+                let val = self.read_mem_field(p, 1, &inner);
+                return match name {
+                    "is_some" => Typed::value(tag, Ty::Bool),
+                    "is_none" => Typed::value(IrExpr::un(IU::IsZero, tag), Ty::Bool),
+                    "unwrap" => {
+                        self.emit(IrStmt::Assert(tag, 0x01));
+                        Typed::value(val, inner)
+                    }
+                    _ => {
+                        if !self.want_args(args, 1, span, "`unwrap_or`") {
+                            return Typed::error();
+                        }
+                        let d = self.value_of(&args[0].value, &inner);
+                        let d = self.spill(d);
+                        Typed::value(
+                            IrExpr::Cond(Box::new(tag), Box::new(val), Box::new(d)),
+                            inner,
+                        )
+                    }
+                };
+            }
+            (Ty::StorageVec(t), "len" | "push" | "pop") => {
+                let t = (**t).clone();
+                let Val::Place(Place::Storage { slot, .. }) = r.val.clone() else {
+                    return Typed::error();
+                };
+                let len = IrExpr::SLoad(Box::new(slot.clone()));
+                if name == "len" {
+                    return Typed::value(len, Ty::U256);
+                }
+                if r.assign == Assign::ReadOnlyStorage
+                    && !self.require(Cap::MutStorage, span, &format!("`{name}`"))
+                {
+                    return Typed::error();
+                }
+                let n = self.spill(len);
+                if name == "push" {
+                    if !self.want_args(args, 1, span, "`push`") {
+                        return Typed::error();
+                    }
+                    let v = self.value_of(&args[0].value, &t);
+                    let v = self.spill(v);
+                    let elem = self.vec_elem(&slot, n.clone(), &t, span);
+                    self.assign_to(elem, v, span);
+                    self.emit(IrStmt::SStore(slot, IrExpr::add(n, IrExpr::c(1))));
+                    return Typed::unit();
+                }
+                self.emit(IrStmt::Assert(n.clone(), 0x31));
+                let last = self.spill(IrExpr::bin(IB::Sub, n, IrExpr::c(1)));
+                let elem = self.vec_elem(&slot, last.clone(), &t, span);
+                let (v, _) = self.rvalue(elem.clone());
+                let v = self.spill(v.unwrap_or(IrExpr::c(0)));
+                self.assign_to(elem, IrExpr::c(0), span);
+                self.emit(IrStmt::SStore(slot, last));
+                return Typed::value(v, t);
+            }
+            (Ty::Vec(_) | Ty::Bytes | Ty::String, "len") => {
+                let (p, _) = self.rvalue(r);
+                return Typed::value(IrExpr::MLoad(Box::new(p.unwrap_or(IrExpr::c(0)))), Ty::U256);
+            }
+            (Ty::Vec(t), "push") => {
+                let t = (**t).clone();
+                if !self.want_args(args, 1, span, "`push`") {
+                    return Typed::error();
+                }
+                let target = r.clone();
+                let (p, _) = self.rvalue(r);
+                let old = self.spill(p.unwrap_or(IrExpr::c(0)));
+                let v = self.value_of(&args[0].value, &t);
+                let v = self.spill(v);
+                let w = self.mem_words(&t) as u64 * 32;
+                let n = self.spill(IrExpr::MLoad(Box::new(old.clone())));
+                let used = self.spill(IrExpr::add(
+                    IrExpr::bin(IB::Mul, n.clone(), IrExpr::c(w)),
+                    IrExpr::c(32),
+                ));
+                let new = self.alloc(IrExpr::add(used.clone(), IrExpr::c(w)));
+                self.emit(IrStmt::MCopy(new.clone(), old, used.clone()));
+                self.emit(IrStmt::MStore(new.clone(), IrExpr::add(n, IrExpr::c(1))));
+                let slot = IrExpr::add(new.clone(), used);
+                if self.is_inline(&t) {
+                    self.emit(IrStmt::MCopy(slot, v, IrExpr::c(w)));
+                } else {
+                    self.emit(IrStmt::MStore(slot, v));
+                }
+                self.assign_to(target, new, receiver.span);
+                return Typed::unit();
+            }
+            _ => {}
+        }
+        if let Ty::Adt(id, targs) = r.ty.clone() {
+            if let Some(m) = self.p.adts[id].methods.get(name).copied() {
+                if m.def.self_param == SelfParam::None {
+                    self.err(
+                        Diagnostic::error(
+                            "E0374",
+                            format!("`{name}` does not take `self`"),
+                            method.span,
+                            "not a method",
+                        )
+                        .with_help(format!("call it as `{}::{name}(..)`", self.p.adts[id].name)),
+                    );
+                    return Typed::error();
+                }
+                let mut subst: HashMap<String, Ty> = m
+                    .impl_generics
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .zip(targs)
+                    .collect();
+                let r = if matches!(r.val, Val::Place(_)) {
+                    self.stabilize(r)
+                } else {
+                    let (v, ty) = self.rvalue(r);
+                    let v = self.spill(v.unwrap_or(IrExpr::c(0)));
+                    Typed {
+                        val: Val::Value(v),
+                        ty,
+                        assign: Assign::NotPlace,
+                    }
+                };
+                return self.inline_fn(m.def, m.file, &mut subst, Some(r), args, span);
+            }
+        }
+        let shown = self.show(&r.ty);
+        let mut d = Diagnostic::error(
+            "E0375",
+            format!("no method `{name}` on type `{shown}`"),
+            method.span,
+            "method not found",
+        );
+        if let Ty::Adt(id, _) = r.ty {
+            if let Some(s) = did_you_mean(name, self.p.adts[id].methods.keys().map(String::as_str))
+            {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+        }
+        let _ = expected;
+        self.err(d);
+        Typed::error()
+    }
+
+    fn vec_elem(&mut self, slot: &IrExpr, i: IrExpr, t: &Ty, span: Span) -> Typed {
+        let es = self.storage_size(t, span);
+        let data = IrExpr::HashWords(vec![slot.clone()]);
+        if !(es.whole_slots || es.bytes > 16) {
+            self.err(Diagnostic::error(
+                "E0376",
+                "`StorageVec` of values smaller than 17 bytes is not supported yet",
+                span,
+                "use a wider element type",
+            ));
+        }
+        let s = self.spill(IrExpr::add(
+            data,
+            IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)),
+        ));
+        Typed {
+            val: Val::Place(Place::Storage { slot: s, offset: 0 }),
+            ty: t.clone(),
+            assign: Assign::Ok,
+        }
+    }
+
+    fn int_method(&mut self, r: Typed, method: &ast::Ident, args: &[Arg], span: Span) -> Typed {
+        let ty = r.ty.clone();
+        let (signed, bits) = crate::expr::int_range(&ty).unwrap_or((false, 256));
+        if !self.want_args(args, 1, span, &format!("`{}`", method.name)) {
+            return Typed::error();
+        }
+        let (a, _) = self.rvalue(r);
+        let a = self.spill(a.unwrap_or(IrExpr::c(0)));
+        let b = self.value_of(&args[0].value, &ty);
+        let b = self.spill(b);
+        let raw = |op| IrExpr::bin(op, a.clone(), b.clone());
+        let max = if signed {
+            (U256::from(1) << (bits as usize - 1)) - U256::from(1)
+        } else if bits == 256 {
+            U256::MAX
+        } else {
+            (U256::from(1) << bits as usize) - U256::from(1)
+        };
+        let v = match method.name.as_str() {
+            "wrapping_add" => clean(raw(IB::Add), &ty),
+            "wrapping_sub" => clean(raw(IB::Sub), &ty),
+            "wrapping_mul" => clean(raw(IB::Mul), &ty),
+            "saturating_add" if !signed => {
+                let s = self.spill(raw(IB::Add));
+                let over = if bits == 256 {
+                    IrExpr::bin(IB::Lt, s.clone(), a.clone())
+                } else {
+                    IrExpr::bin(IB::Gt, s.clone(), IrExpr::Const(max))
+                };
+                IrExpr::Cond(Box::new(over), Box::new(IrExpr::Const(max)), Box::new(s))
+            }
+            "saturating_sub" if !signed => IrExpr::Cond(
+                Box::new(IrExpr::bin(IB::Lt, a.clone(), b.clone())),
+                Box::new(IrExpr::c(0)),
+                Box::new(raw(IB::Sub)),
+            ),
+            "min" | "max" => {
+                let lt = if signed { IB::SLt } else { IB::Lt };
+                let c = IrExpr::bin(lt, a.clone(), b.clone());
+                if method.name == "min" {
+                    IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone()))
+                } else {
+                    IrExpr::Cond(Box::new(c), Box::new(b.clone()), Box::new(a.clone()))
+                }
+            }
+            other => {
+                self.err(Diagnostic::error("E0375", format!("no method `{other}` on integers"), method.span, "method not found")
+                    .with_help("integers have `wrapping_add/sub/mul`, `saturating_add/sub` (unsigned), `min`, `max`"));
+                return Typed::error();
+            }
+        };
+        Typed::value(v, ty)
+    }
+
+    fn try_from(&mut self, target: Ty, args: &[Arg], span: Span) -> Typed {
+        if !self.want_args(args, 1, span, "`try_from`") {
+            return Typed::error();
+        }
+        let t = self.expr(&args[0].value, None);
+        let (v, from) = self.rvalue(t);
+        if !from.is_int() {
+            return Typed::error();
+        }
+        let x = self.spill(v.unwrap_or(IrExpr::c(0)));
+        let mut ok = IrExpr::bin(IB::Eq, x.clone(), clean(x.clone(), &target));
+        if matches!(from, Ty::Int(_)) && matches!(target, Ty::Uint(_)) {
+            ok = IrExpr::bin(
+                IB::And,
+                ok,
+                IrExpr::un(IU::IsZero, IrExpr::bin(IB::SLt, x.clone(), IrExpr::c(0))),
+            );
+        }
+        if matches!(from, Ty::Uint(_)) && matches!(target, Ty::Int(_)) {
+            ok = IrExpr::bin(
+                IB::And,
+                ok,
+                IrExpr::un(IU::IsZero, IrExpr::bin(IB::Shr, x.clone(), IrExpr::c(255))),
+            );
+        }
+        self.emit(IrStmt::Assert(ok, 0x11));
+        Typed::value(x, target)
+    }
+
+    fn assert_call(&mut self, args: &[Arg], span: Span) -> Typed {
+        if args.is_empty() || args.len() > 2 {
+            self.want_args(args, 1, span, "`assert`");
+            return Typed::unit();
+        }
+        let c = self.value_of(&args[0].value, &Ty::Bool);
+        if let Some(err) = args.get(1) {
+            let ExprKind::StructLit { path, fields } = &err.value.kind else {
+                if let ExprKind::Path(path) = &err.value.kind {
+                    let (sel, a) = self.error_value(path, &[], err.value.span);
+                    if let Some(selector) = sel {
+                        self.emit(IrStmt::If(
+                            IrExpr::un(IU::IsZero, c),
+                            vec![IrStmt::Revert(ir::Revert::Error { selector, args: a })],
+                            vec![],
+                        ));
+                    }
+                    return Typed::unit();
+                }
+                self.err(Diagnostic::error(
+                    "E0377",
+                    "the second argument of `assert` must be an error value",
+                    err.value.span,
+                    "expected `MyError { .. }`",
+                ));
+                return Typed::unit();
+            };
+            let saved = std::mem::take(&mut self.out);
+            let (sel, a) = self.error_value(path, fields, err.value.span);
+            let mut body = std::mem::replace(&mut self.out, saved);
+            if let Some(selector) = sel {
+                body.push(IrStmt::Revert(ir::Revert::Error { selector, args: a }));
+                self.emit(IrStmt::If(IrExpr::un(IU::IsZero, c), body, vec![]));
+            }
+        } else {
+            self.emit(IrStmt::Assert(c, 0x01));
+        }
+        Typed::unit()
+    }
+
+    /// `revert E { .. }` / `assert(c, E { .. })`: the selector and ABI-typed values.
+    pub fn error_value(
+        &mut self,
+        path: &ast::Path,
+        fields: &[(ast::Ident, Option<Expr>)],
+        span: Span,
+    ) -> (Option<[u8; 4]>, Vec<(IrExpr, AbiTy)>) {
+        let Some(ItemRef::Error(ei)) = self.p.lookup(self.frame.file, &path.last().name) else {
+            let mut d = self
+                .p
+                .unknown(self.frame.file, &path.last().name, path.span, "error");
+            d.message = format!("cannot find error `{}` in this scope", path.text());
+            self.err(d);
+            return (None, vec![]);
+        };
+        let def = self.p.errors[ei].def;
+        let file = self.p.errors[ei].file;
+        let vals = self.named_fields(&def.fields, file, fields, span, &def.name.name);
+        let mut abis = Vec::new();
+        let mut out = Vec::new();
+        for (v, t) in vals {
+            let a = self
+                .abi_ty(&t, span)
+                .unwrap_or(AbiTy::Word(ir::WordTy::Uint(256)));
+            abis.push(a.sol_name());
+            out.push((v, a));
+        }
+        (
+            Some(selector_of(&format!(
+                "{}({})",
+                def.name.name,
+                abis.join(",")
+            ))),
+            out,
+        )
+    }
+
+    /// Checks `{ a, b: x }` against declared fields; values in declaration order.
+    pub fn named_fields(
+        &mut self,
+        decl: &[ast::Field],
+        file: usize,
+        given: &[(ast::Ident, Option<Expr>)],
+        span: Span,
+        what: &str,
+    ) -> Vec<(IrExpr, Ty)> {
+        let tys: Vec<Ty> = decl
+            .iter()
+            .map(|f| {
+                self.p
+                    .resolve_ty(file, &f.ty, &self.frame.subst, self.diags)
+            })
+            .collect();
+        self.check_field_values(
+            &decl.iter().map(|f| f.name.name.clone()).collect::<Vec<_>>(),
+            &tys,
+            given,
+            span,
+            what,
+        )
+    }
+
+    pub fn check_field_values(
+        &mut self,
+        names: &[String],
+        tys: &[Ty],
+        given: &[(ast::Ident, Option<Expr>)],
+        span: Span,
+        what: &str,
+    ) -> Vec<(IrExpr, Ty)> {
+        let mut vals: Vec<Option<IrExpr>> = vec![None; names.len()];
+        for (name, value) in given {
+            let Some(i) = names.iter().position(|n| *n == name.name) else {
+                let mut d = Diagnostic::error(
+                    "E0310",
+                    format!("`{what}` has no field named `{}`", name.name),
+                    name.span,
+                    "unknown field",
+                );
+                if let Some(s) = did_you_mean(&name.name, names.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.err(d);
+                continue;
+            };
+            let t = match value {
+                Some(e) => {
+                    let t = self.expr(e, Some(&tys[i]));
+                    self.mismatch(&tys[i], &t.ty, e.span);
+                    t
+                }
+                None => {
+                    let path = ast::Path {
+                        segments: vec![name.clone()],
+                        generics: vec![],
+                        span: name.span,
+                    };
+                    let t = self.expr(
+                        &Expr {
+                            kind: ExprKind::Path(path),
+                            span: name.span,
+                        },
+                        Some(&tys[i]),
+                    );
+                    self.mismatch(&tys[i], &t.ty, name.span);
+                    t
+                }
+            };
+            let (v, _) = self.rvalue(t);
+            let v = v.unwrap_or(IrExpr::c(0));
+            // Fields are evaluated in the order written; keep each in a local.
+            vals[i] = Some(if v.is_pure() { v } else { self.spill(v) });
+        }
+        let missing: Vec<&str> = names
+            .iter()
+            .zip(&vals)
+            .filter(|(_, v)| v.is_none())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if !missing.is_empty() {
+            self.err(Diagnostic::error(
+                "E0378",
+                format!(
+                    "missing field(s) {} in `{what}`",
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                span,
+                "missing fields",
+            ));
+        }
+        vals.into_iter()
+            .zip(tys)
+            .map(|(v, t)| (v.unwrap_or(IrExpr::c(0)), t.clone()))
+            .collect()
+    }
+}
+
+/// Binds generic parameters by matching a written parameter type against an argument type.
+fn infer(te: &TypeExpr, ty: &Ty, subst: &mut HashMap<String, Ty>, generics: &[ast::Ident]) {
+    match te {
+        TypeExpr::Path(p) if p.segments.len() == 1 => {
+            let n = &p.segments[0].name;
+            if generics.iter().any(|g| &g.name == n) && !subst.contains_key(n) && *ty != Ty::Error {
+                subst.insert(n.clone(), ty.clone());
+                return;
+            }
+            let inner: Vec<&Ty> = match ty {
+                Ty::Option(t) | Ty::Vec(t) | Ty::StorageVec(t) => vec![t],
+                Ty::Map(k, v) => vec![k, v],
+                Ty::Adt(_, a) => a.iter().collect(),
+                _ => vec![],
+            };
+            for (g, t) in p.generics.iter().zip(inner) {
+                infer(g, t, subst, generics);
+            }
+        }
+        TypeExpr::Array(e, _, _) => {
+            if let Ty::Array(t, _) = ty {
+                infer(e, t, subst, generics);
+            }
+        }
+        TypeExpr::Tuple(ts, _) => {
+            if let Ty::Tuple(tys) = ty {
+                for (a, b) in ts.iter().zip(tys) {
+                    infer(a, b, subst, generics);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn lower_camel(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+pub fn adt_kind_is_struct(k: &AdtKind) -> bool {
+    matches!(k, AdtKind::Struct(_))
+}

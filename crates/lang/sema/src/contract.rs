@@ -1,0 +1,542 @@
+//! Compiles a contract: storage layout, constructor, handlers, selectors and method numbers,
+//! the exhaustiveness of `recv`, collisions, and the ABI.
+
+use crate::calls::{lower_camel, selector_of};
+use crate::cx::{Binding, CapSet, Cx, Ret};
+use crate::items::{AdtKind, Program};
+use crate::types::Ty;
+use std::collections::HashMap;
+use tandem_lang_ir::{
+    self as ir, AbiItem, AbiParam, AbiTy, Expr as IrExpr, Mutability, Stmt as IrStmt, U256,
+};
+use tandem_lang_syntax::ast::{self, Attr, ExprKind};
+use tandem_lang_syntax::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
+
+struct Blake2b;
+
+impl frc42_dispatch::hash::Hasher for Blake2b {
+    fn hash(&self, bytes: &[u8]) -> Vec<u8> {
+        blake2b_simd::Params::new()
+            .hash_length(64)
+            .hash(bytes)
+            .as_bytes()
+            .to_vec()
+    }
+}
+
+/// The FRC-0042 method number of a name, computed by the reference resolver.
+pub fn frc42_method_number(name: &str) -> Option<u64> {
+    frc42_dispatch::hash::MethodResolver::new(Blake2b)
+        .method_number(name)
+        .ok()
+}
+
+fn attr<'a>(attrs: &'a [Attr], name: &str) -> Option<&'a Attr> {
+    attrs.iter().find(|a| a.name.name == name)
+}
+
+/// `#[abi = sol("name(types)")]` → the signature string.
+fn sol_override(attrs: &[Attr]) -> Option<String> {
+    let a = attr(attrs, "abi")?;
+    match &a.value.as_ref()?.kind {
+        ExprKind::Call(f, args) if matches!(&f.kind, ExprKind::Path(p) if p.last().name == "sol") => {
+            match args.first().map(|a| &a.value.kind) {
+                Some(ExprKind::Str(s)) => Some(s.replace(' ', "")),
+                _ => None,
+            }
+        }
+        ExprKind::Str(s) => Some(s.replace(' ', "")),
+        _ => None,
+    }
+}
+
+/// The selector, canonical signature and Solidity name of a message variant.
+pub fn variant_signature(cx: &mut Cx, mi: usize, vi: usize) -> ([u8; 4], String, String) {
+    let m = &cx.p.messages[mi];
+    let var = &m.def.variants[vi];
+    let file = m.file;
+    if let Some(sig) = sol_override(&var.attrs) {
+        let name = sig.split('(').next().unwrap_or("").to_string();
+        return (selector_of(&sig), sig, name);
+    }
+    let name = lower_camel(&var.name.name);
+    let mut types = Vec::new();
+    for f in &var.fields {
+        let t = cx.p.resolve_ty(file, &f.ty, &Default::default(), cx.diags);
+        types.push(
+            cx.abi_ty(&t, f.name.span)
+                .map(|a| a.sol_name())
+                .unwrap_or_default(),
+        );
+    }
+    let sig = format!("{name}({})", types.join(","));
+    (selector_of(&sig), sig, name)
+}
+
+fn mutability(caps: &CapSet, payable: bool) -> Mutability {
+    if payable {
+        Mutability::Payable
+    } else if caps.mut_storage || caps.mut_ctx {
+        Mutability::NonPayable
+    } else if caps.storage || caps.ctx {
+        Mutability::View
+    } else {
+        Mutability::Pure
+    }
+}
+
+fn abi_params(cx: &mut Cx, fields: &[(String, Ty)], indexed: &[bool]) -> Vec<AbiParam> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, (n, t))| AbiParam {
+            name: n.clone(),
+            ty: cx
+                .abi_ty(t, Span::default())
+                .unwrap_or(AbiTy::Tuple(vec![])),
+            indexed: indexed.get(i).copied().unwrap_or(false),
+        })
+        .collect()
+}
+
+/// Compiles one concrete contract (`subst` instantiates a generic contract). Returns the IR
+/// and the indices of the contracts it creates.
+pub fn compile_contract(
+    p: &Program,
+    diags: &mut Diagnostics,
+    ci: usize,
+    name: &str,
+    subst: HashMap<String, Ty>,
+) -> (ir::Contract, Vec<usize>) {
+    let c = &p.contracts[ci];
+    let def = c.def;
+    let file = c.file;
+    let storage_ty = def
+        .storage
+        .as_ref()
+        .map(|t| p.resolve_ty(file, t, &subst, diags));
+    let mut cx = Cx::new(p, diags, file, storage_ty.clone());
+    cx.frame.subst = subst.clone();
+    cx.contract = Some(ci);
+    if let Some(a) = attr(c.attrs, "slot") {
+        match a
+            .value
+            .as_ref()
+            .and_then(|v| crate::consts::const_value(p, file, v, 0))
+        {
+            Some(v) => cx.storage_root = IrExpr::Const(v),
+            None => match a.value.as_ref().map(|v| &v.kind) {
+                // `#[slot = "namespace"]`: the root is keccak256 of the name (ERC-7201 style).
+                Some(ExprKind::Str(s)) => {
+                    cx.storage_root =
+                        IrExpr::Const(alloy_primitives::keccak256(s.as_bytes()).into())
+                }
+                _ => cx.err(Diagnostic::error(
+                    "E0710",
+                    "`#[slot = ..]` needs an integer or a string",
+                    a.span,
+                    "invalid slot",
+                )),
+            },
+        }
+    }
+    let storage = storage_layout(
+        &mut cx,
+        storage_ty.as_ref(),
+        def.storage.as_ref().map(|t| t.span()).unwrap_or_default(),
+    );
+    let mut abi = Vec::new();
+
+    // Constructor.
+    let init = match &def.init {
+        Some(init) => {
+            cx.frame.caps = CapSet::from_caps(&init.caps);
+            cx.owner = "init".into();
+            cx.caps_span = init.caps.caps.first().map(|c| c.1).unwrap_or(init.span);
+            let payable = attr(&init.attrs, "payable").is_some();
+            let mut params = Vec::new();
+            let mut fields = Vec::new();
+            for prm in &init.params {
+                let t = cx.resolve_ty(&prm.ty);
+                let local = cx.local();
+                let abi_t = cx.abi_ty(&t, prm.name.span).unwrap_or(AbiTy::Tuple(vec![]));
+                params.push(ir::Param {
+                    name: prm.name.name.clone(),
+                    ty: abi_t,
+                    local,
+                });
+                cx.bind(
+                    &prm.name.name,
+                    Binding::Local {
+                        id: local,
+                        ty: t.clone(),
+                        mutable: prm.mutable,
+                    },
+                );
+                fields.push((prm.name.name.clone(), t));
+            }
+            let label = cx.label();
+            cx.frame.ret = Ret::Inline {
+                label,
+                local: None,
+                ty: Ty::Unit,
+            };
+            let t = cx.block(&init.body, Some(&Ty::Unit));
+            if let (Some(e), _) = cx.rvalue(t) {
+                cx.discard(e);
+            }
+            let body = std::mem::take(&mut cx.out);
+            abi.push(AbiItem::Constructor {
+                inputs: abi_params(&mut cx, &fields, &[]),
+                payable,
+            });
+            ir::Init {
+                params,
+                payable,
+                body: vec![IrStmt::Block(label, body)],
+            }
+        }
+        None => ir::Init {
+            params: vec![],
+            payable: false,
+            body: vec![],
+        },
+    };
+
+    let mut handlers: Vec<ir::Handler> = Vec::new();
+    let mut seen_selectors: HashMap<[u8; 4], (String, Span)> = HashMap::new();
+    let mut seen_numbers: HashMap<u64, (String, Span)> = HashMap::new();
+    for recv in &def.recvs {
+        let Some(crate::items::ItemRef::Message(mi)) = p.lookup(file, &recv.msg.last().name) else {
+            let d = p.unknown(file, &recv.msg.last().name, recv.msg.span, "message");
+            cx.err(d);
+            continue;
+        };
+        let mdef = p.messages[mi].def;
+        let mfile = p.messages[mi].file;
+        let mut handled: HashMap<usize, Span> = HashMap::new();
+        for arm in &recv.arms {
+            let vname = &arm.variant.last().name;
+            let Some(vi) = mdef.variants.iter().position(|v| &v.name.name == vname) else {
+                let mut d = Diagnostic::error(
+                    "E0383",
+                    format!("no variant `{vname}` in message `{}`", mdef.name.name),
+                    arm.variant.span,
+                    "unknown variant",
+                );
+                if let Some(s) =
+                    did_you_mean(vname, mdef.variants.iter().map(|v| v.name.name.as_str()))
+                {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                cx.err(d);
+                continue;
+            };
+            if let Some(prev) = handled.insert(vi, arm.span) {
+                cx.err(
+                    Diagnostic::error(
+                        "E0703",
+                        format!("`{vname}` is handled twice"),
+                        arm.span,
+                        "second handler",
+                    )
+                    .with_label(prev, "first handled here"),
+                );
+                continue;
+            }
+            let var = &mdef.variants[vi];
+            let (selector, signature, sol_name) = variant_signature(&mut cx, mi, vi);
+            let method_number = match attr(&var.attrs, "method")
+                .and_then(|a| a.value.as_ref())
+                .and_then(|v| crate::consts::const_value(p, mfile, v, 0))
+            {
+                Some(n) => n.saturating_to::<u64>(),
+                None => frc42_method_number(&var.name.name).unwrap_or(0),
+            };
+            if let Some((other, span)) =
+                seen_selectors.insert(selector, (var.name.name.clone(), var.name.span))
+            {
+                cx.err(
+                    Diagnostic::error("E0701", format!("selector collision: `{}` and `{other}` both have selector 0x{}", var.name.name, hex4(selector)), var.name.span, format!("`{signature}`"))
+                        .with_label(span, format!("`{other}` declared here"))
+                        .with_help("rename one of the variants or set its signature with `#[abi = sol(\"..\")]`"),
+                );
+            }
+            if let Some((other, span)) =
+                seen_numbers.insert(method_number, (var.name.name.clone(), var.name.span))
+            {
+                cx.err(
+                    Diagnostic::error("E0702", format!("FRC-0042 method number collision: `{}` and `{other}` both map to {method_number}", var.name.name), var.name.span, "same method number")
+                        .with_label(span, format!("`{other}` declared here"))
+                        .with_help("rename one of the variants or set its number with `#[method = N]`"),
+                );
+            }
+            // Fields become parameters, bound by the arm's names.
+            let field_tys: Vec<(String, Ty)> = var
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.name.name.clone(),
+                        p.resolve_ty(mfile, &f.ty, &Default::default(), cx.diags),
+                    )
+                })
+                .collect();
+            cx.frame.scopes = vec![HashMap::new()];
+            cx.frame.caps = CapSet::from_caps(&arm.caps);
+            cx.owner = format!("{}::{}", mdef.name.name, vname);
+            cx.caps_span = arm
+                .caps
+                .caps
+                .first()
+                .map(|c| c.1)
+                .unwrap_or(arm.variant.span);
+            cx.frame.file = file;
+            let mut params = Vec::new();
+            for (n, t) in &field_tys {
+                let local = cx.local();
+                let abi_t = cx.abi_ty(t, var.name.span).unwrap_or(AbiTy::Tuple(vec![]));
+                params.push(ir::Param {
+                    name: n.clone(),
+                    ty: abi_t,
+                    local,
+                });
+                if let Some(binds) = &arm.bindings {
+                    if let Some((field, rename)) = binds.iter().find(|(f, _)| &f.name == n) {
+                        let bound = rename.as_ref().unwrap_or(field);
+                        cx.bind(
+                            &bound.name,
+                            Binding::Local {
+                                id: local,
+                                ty: t.clone(),
+                                mutable: false,
+                            },
+                        );
+                    }
+                }
+            }
+            if let Some(binds) = &arm.bindings {
+                for (f, _) in binds {
+                    if !field_tys.iter().any(|(n, _)| *n == f.name) {
+                        let mut d = Diagnostic::error(
+                            "E0310",
+                            format!("`{vname}` has no field `{}`", f.name),
+                            f.span,
+                            "unknown field",
+                        );
+                        if let Some(s) =
+                            did_you_mean(&f.name, field_tys.iter().map(|(n, _)| n.as_str()))
+                        {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        cx.err(d);
+                    }
+                }
+            }
+            let ret_ty = match &var.ret {
+                Some(t) => p.resolve_ty(mfile, t, &Default::default(), cx.diags),
+                None => Ty::Unit,
+            };
+            let ret_abi = cx
+                .abi_ty(&ret_ty, var.name.span)
+                .unwrap_or(AbiTy::Tuple(vec![]));
+            cx.frame.ret = Ret::Handler(ret_ty.clone());
+            let t = cx.block(&arm.body, Some(&ret_ty));
+            if t.ty != Ty::Never {
+                cx.mismatch(
+                    &ret_ty,
+                    &t.ty,
+                    arm.body
+                        .tail
+                        .as_ref()
+                        .map(|e| e.span)
+                        .unwrap_or(arm.body.span),
+                );
+                let (v, _) = cx.rvalue(t);
+                let vals = match v {
+                    Some(e) if ret_ty != Ty::Unit => cx.return_values(e, &ret_ty, ret_abi.clone()),
+                    Some(e) => {
+                        cx.discard(e);
+                        vec![]
+                    }
+                    None => vec![],
+                };
+                cx.emit(IrStmt::Return(vals));
+            }
+            let body = std::mem::take(&mut cx.out);
+            let payable = attr(&arm.attrs, "payable").is_some();
+            let caps = cx.frame.caps;
+            let returns = match (&ret_ty, &ret_abi) {
+                (Ty::Unit, _) => vec![],
+                (Ty::Tuple(_), AbiTy::Tuple(ts)) => ts.clone(),
+                (_, a) => vec![a.clone()],
+            };
+            let outs: Vec<AbiParam> = returns
+                .iter()
+                .map(|t| AbiParam {
+                    name: String::new(),
+                    ty: t.clone(),
+                    indexed: false,
+                })
+                .collect();
+            let ins = abi_params(&mut cx, &field_tys, &[]);
+            abi.push(AbiItem::Function {
+                name: sol_name.clone(),
+                inputs: ins,
+                outputs: outs,
+                mutability: mutability(&caps, payable),
+            });
+            handlers.push(ir::Handler {
+                variant: var.name.name.clone(),
+                sol_name,
+                signature,
+                selector,
+                method_number,
+                params,
+                returns,
+                mutability: mutability(&caps, payable),
+                body,
+            });
+        }
+        let missing: Vec<&str> = mdef
+            .variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !handled.contains_key(i))
+            .map(|(_, v)| v.name.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.err(
+                Diagnostic::error(
+                    "E0700",
+                    format!(
+                        "non-exhaustive `recv`: {list} of `{}` not handled",
+                        mdef.name.name
+                    ),
+                    recv.msg.span,
+                    format!("{list} not handled"),
+                )
+                .with_help(format!(
+                    "add an arm for each missing variant, e.g. `{} => {{ .. }}`",
+                    missing[0]
+                )),
+            );
+        }
+    }
+    // Events and errors of the package appear in the ABI, as solc lists the ones a contract uses.
+    for e in &p.events {
+        let fields: Vec<(String, Ty)> = e
+            .def
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.name.clone(),
+                    p.resolve_ty(e.file, &f.ty, &Default::default(), cx.diags),
+                )
+            })
+            .collect();
+        let indexed: Vec<bool> = e
+            .def
+            .fields
+            .iter()
+            .map(|f| attr(&f.attrs, "indexed").is_some())
+            .collect();
+        abi.push(AbiItem::Event {
+            name: e.def.name.name.clone(),
+            inputs: abi_params(&mut cx, &fields, &indexed),
+        });
+    }
+    for e in &p.errors {
+        let fields: Vec<(String, Ty)> = e
+            .def
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.name.clone(),
+                    p.resolve_ty(e.file, &f.ty, &Default::default(), cx.diags),
+                )
+            })
+            .collect();
+        abi.push(AbiItem::Error {
+            name: e.def.name.name.clone(),
+            inputs: abi_params(&mut cx, &fields, &[]),
+        });
+    }
+    let uses_heap = cx.uses_heap;
+    let children = cx.children.clone();
+    let contract = ir::Contract {
+        name: name.to_string(),
+        file: p.files[file].name.clone(),
+        init,
+        handlers,
+        abi,
+        storage,
+        uses_heap,
+    };
+    (contract, children)
+}
+
+fn hex4(b: [u8; 4]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn type_label(cx: &Cx, t: &Ty) -> String {
+    match t {
+        Ty::Uint(b) => format!("t_uint{b}"),
+        Ty::Int(b) => format!("t_int{b}"),
+        Ty::Bool => "t_bool".into(),
+        Ty::Address => "t_address".into(),
+        Ty::Map(k, v) => format!("t_mapping({},{})", type_label(cx, k), type_label(cx, v)),
+        Ty::StorageVec(e) => format!("t_array({})dyn_storage", type_label(cx, e)),
+        Ty::Array(e, n) => format!("t_array({}){n}_storage", type_label(cx, e)),
+        Ty::Bytes => "t_bytes_storage".into(),
+        Ty::String => "t_string_storage".into(),
+        other => format!("t_struct({})_storage", cx.show(other)),
+    }
+}
+
+fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<ir::StorageEntry> {
+    let Some(ty) = ty else { return Vec::new() };
+    let root = match &cx.storage_root {
+        IrExpr::Const(c) => *c,
+        _ => U256::ZERO,
+    };
+    let entry = |cx: &mut Cx, label: String, t: &Ty, slot: u32, offset: u32| {
+        let size = cx.storage_size(t, span);
+        let encoding = match t {
+            Ty::Map(..) => "mapping",
+            Ty::StorageVec(_) | Ty::Vec(_) => "dynamic_array",
+            Ty::Bytes | Ty::String => "bytes",
+            _ => "inplace",
+        };
+        ir::StorageEntry {
+            label,
+            slot: root + U256::from(slot),
+            offset,
+            type_label: type_label(cx, t),
+            number_of_bytes: size.bytes,
+            encoding,
+        }
+    };
+    match ty {
+        Ty::Adt(id, args) if matches!(cx.p.adts[*id].kind, AdtKind::Struct(_)) => {
+            let fields = cx.struct_fields(*id, args);
+            let pos = cx.storage_positions(ty, span);
+            fields
+                .iter()
+                .zip(pos)
+                .map(|((n, t), (s, o))| entry(cx, n.clone(), t, s, o))
+                .collect()
+        }
+        t => vec![entry(cx, "storage".into(), t, 0, 0)],
+    }
+}
+
+pub fn unused(_: &ast::File) {}

@@ -1,0 +1,483 @@
+//! Memory and storage layouts of values, and reads/writes of places.
+
+use crate::cx::{Cx, Place, Typed, Val};
+use crate::items::AdtKind;
+use crate::types::{StorageSize, Ty, pack_fields};
+use tandem_lang_ir::{AbiTy, BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, WordTy};
+use tandem_lang_syntax::ast::VariantFields;
+use tandem_lang_syntax::diag::{Diagnostic, Span};
+
+impl Cx<'_, '_> {
+    pub fn is_word(&self, ty: &Ty) -> bool {
+        ty.is_word(|id| self.p.adt_is_word(id)) || matches!(ty, Ty::Never | Ty::Error)
+    }
+
+    /// Field types of a struct instance, generics substituted.
+    pub fn struct_fields(&mut self, id: usize, args: &[Ty]) -> Vec<(String, Ty)> {
+        let p = self.p;
+        let adt = &p.adts[id];
+        let AdtKind::Struct(s) = adt.kind else {
+            return Vec::new();
+        };
+        let subst = adt
+            .generics
+            .iter()
+            .cloned()
+            .zip(args.iter().cloned())
+            .collect();
+        s.fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.name.clone(),
+                    p.resolve_ty(adt.file, &f.ty, &subst, self.diags),
+                )
+            })
+            .collect()
+    }
+
+    /// Payload types of each variant of an enum instance.
+    pub fn enum_variants(&mut self, id: usize, args: &[Ty]) -> Vec<(String, Vec<(String, Ty)>)> {
+        let p = self.p;
+        let adt = &p.adts[id];
+        let AdtKind::Enum(e) = adt.kind else {
+            return Vec::new();
+        };
+        let subst = adt
+            .generics
+            .iter()
+            .cloned()
+            .zip(args.iter().cloned())
+            .collect();
+        e.variants
+            .iter()
+            .map(|v| {
+                let fields = match &v.fields {
+                    VariantFields::Unit => Vec::new(),
+                    VariantFields::Tuple(ts) => ts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| {
+                            (i.to_string(), p.resolve_ty(adt.file, t, &subst, self.diags))
+                        })
+                        .collect(),
+                    VariantFields::Named(fs) => fs
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.name.name.clone(),
+                                p.resolve_ty(adt.file, &f.ty, &subst, self.diags),
+                            )
+                        })
+                        .collect(),
+                };
+                (v.name.name.clone(), fields)
+            })
+            .collect()
+    }
+
+    /// Whether a value of this type is laid out inline (flattened words) inside aggregates.
+    pub fn is_inline(&mut self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Array(t, _) => self.is_word(t) || self.is_inline(t),
+            Ty::Tuple(ts) => ts.iter().all(|t| self.is_word(t) || self.is_inline(t)),
+            Ty::Adt(id, args) if !self.p.adt_is_word(*id) => match self.p.adts[*id].kind {
+                AdtKind::Struct(_) => {
+                    let fs = self.struct_fields(*id, args);
+                    fs.iter().all(|(_, t)| self.is_word(t) || self.is_inline(t))
+                }
+                AdtKind::Enum(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Words a value occupies inside an aggregate.
+    pub fn mem_words(&mut self, ty: &Ty) -> u32 {
+        if !self.is_inline(ty) {
+            return 1;
+        }
+        match ty {
+            Ty::Array(t, n) => self.mem_words(t).saturating_mul(*n),
+            Ty::Tuple(ts) => ts.iter().map(|t| self.mem_words(t)).sum(),
+            Ty::Adt(id, args) => {
+                let fs = self.struct_fields(*id, args);
+                fs.iter().map(|(_, t)| self.mem_words(t)).sum()
+            }
+            _ => 1,
+        }
+    }
+
+    pub fn tuple_offsets(&mut self, ts: &[Ty]) -> Vec<u32> {
+        let mut off = 0;
+        ts.iter()
+            .map(|t| {
+                let o = off;
+                off += self.mem_words(t);
+                o
+            })
+            .collect()
+    }
+
+    /// The value of a component `off` words into an aggregate at `base`.
+    pub fn read_mem_field(&mut self, base: IrExpr, off: u32, ty: &Ty) -> IrExpr {
+        let addr = if off == 0 {
+            base
+        } else {
+            IrExpr::add(base, IrExpr::c(off as u64 * 32))
+        };
+        if self.is_inline(ty) {
+            addr
+        } else {
+            IrExpr::MLoad(Box::new(addr))
+        }
+    }
+
+    pub fn mem_field(
+        &mut self,
+        base: IrExpr,
+        off: u32,
+        ty: &Ty,
+        assign: crate::cx::Assign,
+    ) -> Typed {
+        let addr = if off == 0 {
+            base
+        } else {
+            IrExpr::add(base, IrExpr::c(off as u64 * 32))
+        };
+        if self.is_inline(ty) {
+            Typed {
+                val: Val::Value(addr),
+                ty: ty.clone(),
+                assign: crate::cx::Assign::NotPlace,
+            }
+        } else {
+            Typed {
+                val: Val::Place(Place::Memory(addr)),
+                ty: ty.clone(),
+                assign,
+            }
+        }
+    }
+
+    pub fn alloc(&mut self, bytes: IrExpr) -> IrExpr {
+        self.uses_heap = true;
+        let l = self.local();
+        self.emit(IrStmt::Let(l, IrExpr::Alloc(Box::new(bytes))));
+        IrExpr::Local(l)
+    }
+
+    pub fn storage_size(&mut self, ty: &Ty, span: Span) -> StorageSize {
+        let v = |b| StorageSize {
+            bytes: b,
+            whole_slots: false,
+        };
+        match ty {
+            Ty::Bool => v(1),
+            Ty::Uint(b) | Ty::Int(b) => v(*b as u32 / 8),
+            Ty::Address => v(20),
+            Ty::Adt(id, _) if self.p.adt_is_word(*id) => v(1),
+            Ty::Map(..) | Ty::StorageVec(_) | Ty::Bytes | Ty::String | Ty::Vec(_) => StorageSize {
+                bytes: 32,
+                whole_slots: true,
+            },
+            Ty::Array(t, n) => {
+                let es = self.storage_size(t, span);
+                let slots = if es.whole_slots || es.bytes > 16 {
+                    es.slots().saturating_mul(*n)
+                } else {
+                    n.div_ceil(32 / es.bytes)
+                };
+                StorageSize {
+                    bytes: slots.max(1).saturating_mul(32),
+                    whole_slots: true,
+                }
+            }
+            Ty::Tuple(_) | Ty::Adt(..) => {
+                let fields = self.agg_fields(ty);
+                let sizes: Vec<StorageSize> =
+                    fields.iter().map(|t| self.storage_size(t, span)).collect();
+                let (_, slots) = pack_fields(&sizes);
+                StorageSize {
+                    bytes: slots.max(1).saturating_mul(32),
+                    whole_slots: true,
+                }
+            }
+            Ty::Error => v(32),
+            other => {
+                let shown = self.show(other);
+                self.err(Diagnostic::error(
+                    "E0500",
+                    format!("`{shown}` cannot be kept in storage"),
+                    span,
+                    "not storable",
+                ));
+                v(32)
+            }
+        }
+    }
+
+    /// Component types of a tuple or struct.
+    pub fn agg_fields(&mut self, ty: &Ty) -> Vec<Ty> {
+        match ty {
+            Ty::Tuple(ts) => ts.clone(),
+            Ty::Adt(id, args) if matches!(self.p.adts[*id].kind, AdtKind::Struct(_)) => self
+                .struct_fields(*id, args)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// (slot, byte offset) of each component of a struct or tuple in storage.
+    pub fn storage_positions(&mut self, ty: &Ty, span: Span) -> Vec<(u32, u32)> {
+        let fields = self.agg_fields(ty);
+        let sizes: Vec<StorageSize> = fields.iter().map(|t| self.storage_size(t, span)).collect();
+        pack_fields(&sizes).0
+    }
+
+    pub fn slot_plus(slot: &IrExpr, n: u32) -> IrExpr {
+        if n == 0 {
+            return slot.clone();
+        }
+        match slot {
+            IrExpr::Const(c) => IrExpr::Const(c.wrapping_add(U256::from(n))),
+            s => IrExpr::add(s.clone(), IrExpr::c(n as u64)),
+        }
+    }
+
+    /// Reads a place to a value (loading words, copying storage aggregates to memory).
+    pub fn rvalue(&mut self, t: Typed) -> (Option<IrExpr>, Ty) {
+        match t.val {
+            Val::Unit => (None, t.ty),
+            Val::Value(e) => (Some(e), t.ty),
+            Val::Place(p) => {
+                let e = self.read_place(&p, &t.ty);
+                (Some(e), t.ty)
+            }
+        }
+    }
+
+    pub fn read_place(&mut self, p: &Place, ty: &Ty) -> IrExpr {
+        match p {
+            Place::Local(l) => IrExpr::Local(*l),
+            Place::Memory(addr) => IrExpr::MLoad(Box::new(addr.clone())),
+            Place::Storage { slot, offset } => {
+                if self.is_word(ty) {
+                    let bytes = self.storage_size(ty, Span::default()).bytes;
+                    extract(IrExpr::SLoad(Box::new(slot.clone())), *offset, bytes, ty)
+                } else if ty.is_storage_only() {
+                    // Whole mappings are not values; a later use reports it.
+                    IrExpr::c(0)
+                } else {
+                    self.copy_storage_to_memory(slot.clone(), ty)
+                }
+            }
+        }
+    }
+
+    fn copy_storage_to_memory(&mut self, slot: IrExpr, ty: &Ty) -> IrExpr {
+        let (comps, positions): (Vec<Ty>, Vec<(u32, u32)>) = match ty {
+            Ty::Array(t, n) => {
+                let es = self.storage_size(t, Span::default());
+                let per = if es.whole_slots || es.bytes > 16 {
+                    0
+                } else {
+                    32 / es.bytes
+                };
+                let pos = (0..*n)
+                    .map(|i| {
+                        if per == 0 {
+                            (i * es.slots(), 0)
+                        } else {
+                            (i / per, (i % per) * es.bytes)
+                        }
+                    })
+                    .collect();
+                (vec![(**t).clone(); *n as usize], pos)
+            }
+            Ty::Tuple(_) | Ty::Adt(..) => {
+                let f = self.agg_fields(ty);
+                let pos = self.storage_positions(ty, Span::default());
+                (f, pos)
+            }
+            Ty::Bytes | Ty::String | Ty::Vec(_) => {
+                let shown = self.show(ty);
+                self.err(Diagnostic::error(
+                    "E0501",
+                    format!("reading a whole `{shown}` from storage is not supported yet"),
+                    Span::default(),
+                    "here",
+                ));
+                return IrExpr::c(0);
+            }
+            _ => return IrExpr::c(0),
+        };
+        let words = self.mem_words(ty);
+        let base = self.alloc(IrExpr::c(words as u64 * 32));
+        let offs = self.tuple_offsets(&comps);
+        for ((t, (s, o)), off) in comps.iter().zip(positions).zip(offs) {
+            let v = self.read_place(
+                &Place::Storage {
+                    slot: Self::slot_plus(&slot, s),
+                    offset: o,
+                },
+                t,
+            );
+            let addr = IrExpr::add(base.clone(), IrExpr::c(off as u64 * 32));
+            if self.is_inline(t) {
+                let words = self.mem_words(t);
+                self.emit(IrStmt::MCopy(addr, v, IrExpr::c(words as u64 * 32)));
+            } else {
+                self.emit(IrStmt::MStore(addr, v));
+            }
+        }
+        base
+    }
+
+    /// Writes a value to a place.
+    pub fn write_place(&mut self, p: &Place, ty: &Ty, v: IrExpr) {
+        match p {
+            Place::Local(l) => self.emit(IrStmt::Set(*l, v)),
+            Place::Memory(addr) => self.emit(IrStmt::MStore(addr.clone(), v)),
+            Place::Storage { slot, offset } => {
+                if self.is_word(ty) {
+                    let bytes = self.storage_size(ty, Span::default()).bytes;
+                    if *offset == 0 && bytes == 32 {
+                        self.emit(IrStmt::SStore(slot.clone(), v));
+                    } else {
+                        let mask = (U256::from(1) << (bytes * 8) as usize) - U256::from(1);
+                        let shifted_mask = IrExpr::Const(!(mask << (*offset * 8) as usize));
+                        let old = IrExpr::bin(
+                            BinOp::And,
+                            IrExpr::SLoad(Box::new(slot.clone())),
+                            shifted_mask,
+                        );
+                        let mut newv = IrExpr::bin(BinOp::And, v, IrExpr::Const(mask));
+                        if *offset > 0 {
+                            newv = IrExpr::bin(BinOp::Shl, newv, IrExpr::c(*offset as u64 * 8));
+                        }
+                        self.emit(IrStmt::SStore(
+                            slot.clone(),
+                            IrExpr::bin(BinOp::Or, old, newv),
+                        ));
+                    }
+                } else {
+                    let src = self.spill(v);
+                    let comps: Vec<Ty> = match ty {
+                        Ty::Array(t, n) => vec![(**t).clone(); *n as usize],
+                        _ => self.agg_fields(ty),
+                    };
+                    let positions: Vec<(u32, u32)> = match ty {
+                        Ty::Array(t, n) => {
+                            let es = self.storage_size(t, Span::default());
+                            let per = if es.whole_slots || es.bytes > 16 {
+                                0
+                            } else {
+                                32 / es.bytes
+                            };
+                            (0..*n)
+                                .map(|i| {
+                                    if per == 0 {
+                                        (i * es.slots(), 0)
+                                    } else {
+                                        (i / per, (i % per) * es.bytes)
+                                    }
+                                })
+                                .collect()
+                        }
+                        _ => self.storage_positions(ty, Span::default()),
+                    };
+                    let offs = self.tuple_offsets(&comps);
+                    for ((t, (s, o)), off) in comps.iter().zip(positions).zip(offs) {
+                        let fv = self.read_mem_field(src.clone(), off, t);
+                        self.write_place(
+                            &Place::Storage {
+                                slot: Self::slot_plus(slot, s),
+                                offset: o,
+                            },
+                            t,
+                            fv,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ABI shape of a type, or an error if it cannot cross the ABI.
+    pub fn abi_ty(&mut self, ty: &Ty, span: Span) -> Option<AbiTy> {
+        Some(match ty {
+            Ty::Unit => AbiTy::Tuple(vec![]),
+            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address => AbiTy::Word(ty.word_ty()?),
+            Ty::Adt(id, _) if self.p.adt_is_word(*id) => AbiTy::Word(WordTy::Uint(8)),
+            Ty::Bytes => AbiTy::Bytes,
+            Ty::String => AbiTy::String,
+            Ty::Array(t, n) => AbiTy::Array(Box::new(self.abi_ty(t, span)?), *n),
+            Ty::Vec(t) => AbiTy::DynArray(Box::new(self.abi_ty(t, span)?)),
+            Ty::Tuple(ts) => AbiTy::Tuple(
+                ts.iter()
+                    .map(|t| self.abi_ty(t, span))
+                    .collect::<Option<_>>()?,
+            ),
+            Ty::Adt(id, args) if matches!(self.p.adts[*id].kind, AdtKind::Struct(_)) => {
+                let fs = self.struct_fields(*id, args);
+                AbiTy::Tuple(
+                    fs.iter()
+                        .map(|(_, t)| self.abi_ty(t, span))
+                        .collect::<Option<_>>()?,
+                )
+            }
+            Ty::Error | Ty::Never => AbiTy::Word(WordTy::Uint(256)),
+            other => {
+                let shown = self.show(other);
+                self.err(Diagnostic::error(
+                    "E0502",
+                    format!("`{shown}` has no Solidity ABI encoding"),
+                    span,
+                    "cannot be sent or returned",
+                ));
+                return None;
+            }
+        })
+    }
+}
+
+/// Extracts a packed value from a storage word.
+pub fn extract(word: IrExpr, offset: u32, bytes: u32, ty: &Ty) -> IrExpr {
+    if offset == 0 && bytes == 32 {
+        return word;
+    }
+    let shifted = if offset == 0 {
+        word
+    } else {
+        IrExpr::bin(BinOp::Shr, word, IrExpr::c(offset as u64 * 8))
+    };
+    match ty {
+        Ty::Int(_) => IrExpr::bin(BinOp::SignExtend, shifted, IrExpr::c(bytes as u64 - 1)),
+        _ => {
+            let mask = (U256::from(1) << (bytes * 8) as usize) - U256::from(1);
+            IrExpr::bin(BinOp::And, shifted, IrExpr::Const(mask))
+        }
+    }
+}
+
+/// Cleans a word to a type's canonical form (truncating or sign-extending).
+pub fn clean(e: IrExpr, ty: &Ty) -> IrExpr {
+    match ty {
+        Ty::Uint(b) if *b < 256 => IrExpr::bin(
+            BinOp::And,
+            e,
+            IrExpr::Const((U256::from(1) << *b as usize) - U256::from(1)),
+        ),
+        Ty::Int(b) if *b < 256 => IrExpr::bin(BinOp::SignExtend, e, IrExpr::c(*b as u64 / 8 - 1)),
+        Ty::Address => IrExpr::bin(
+            BinOp::And,
+            e,
+            IrExpr::Const((U256::from(1) << 160) - U256::from(1)),
+        ),
+        Ty::Bool => IrExpr::un(UnOp::IsZero, IrExpr::un(UnOp::IsZero, e)),
+        _ => e,
+    }
+}

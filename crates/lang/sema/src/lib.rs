@@ -1,0 +1,115 @@
+//! Semantic analysis of Tandem programs: name resolution, types and generics (monomorphised by
+//! checking each instantiation), the capability checker, exhaustive `recv` and `match`, selector
+//! and FRC-0042 collisions. Checking and lowering to the middle IR happen in one walk.
+
+mod adts;
+mod builtins;
+mod calls;
+mod consts;
+mod contract;
+mod cx;
+mod expr;
+pub mod items;
+mod layout;
+pub mod types;
+
+pub use contract::frc42_method_number;
+pub use items::SourceFile;
+
+use items::{ItemRef, Program};
+use std::collections::HashMap;
+use tandem_lang_ir::Module;
+use tandem_lang_syntax::diag::{Diagnostic, Diagnostics};
+
+/// Checks a program and lowers every concrete contract. Generic contracts are compiled through
+/// `type Name = Contract<Args>` aliases. Free functions are checked even when unused.
+pub fn compile(files: &[SourceFile]) -> Result<Module, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let p = Program::collect(files, &mut diags);
+    let mut module = Module::default();
+    // (contract index, artifact name, generic arguments)
+    let mut roots: Vec<(usize, String, HashMap<String, types::Ty>)> = Vec::new();
+    for (ci, c) in p.contracts.iter().enumerate() {
+        if c.def.generics.is_empty() {
+            roots.push((ci, c.def.name.name.clone(), HashMap::new()));
+        }
+    }
+    for a in &p.aliases {
+        let tandem_lang_syntax::ast::TypeExpr::Path(path) = &a.def.ty else {
+            continue;
+        };
+        if let Some(ItemRef::Contract(ci)) = p.lookup(a.file, &path.last().name) {
+            let gens = &p.contracts[ci].def.generics;
+            if gens.len() != path.generics.len() {
+                diags.push(Diagnostic::error(
+                    "E0213",
+                    format!("`{}` takes {} type argument(s)", path.text(), gens.len()),
+                    path.span,
+                    "wrong number of type arguments",
+                ));
+                continue;
+            }
+            let subst = gens
+                .iter()
+                .zip(&path.generics)
+                .map(|(g, t)| {
+                    (
+                        g.name.clone(),
+                        p.resolve_ty(a.file, t, &HashMap::new(), &mut diags),
+                    )
+                })
+                .collect();
+            roots.push((ci, a.def.name.name.clone(), subst));
+        }
+    }
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut pending = roots;
+    let mut children_of: Vec<Vec<usize>> = Vec::new();
+    let mut done = 0;
+    while done < pending.len() && done < 256 {
+        let (ci, name, subst) = pending[done].clone();
+        done += 1;
+        let (c, children) = contract::compile_contract(&p, &mut diags, ci, &name, subst);
+        if p.contracts[ci].def.generics.is_empty() {
+            index.insert(ci, module.contracts.len());
+        }
+        module.contracts.push(c);
+        children_of.push(children.clone());
+        for ch in children {
+            if !pending.iter().any(|(c, _, s)| *c == ch && s.is_empty()) {
+                pending.push((ch, p.contracts[ch].def.name.name.clone(), HashMap::new()));
+            }
+        }
+    }
+    for (i, ch) in children_of.iter().enumerate() {
+        module.children.push(
+            ch.iter()
+                .map(|c| index.get(c).copied().unwrap_or(usize::MAX))
+                .collect(),
+        );
+        let _ = i;
+    }
+    // Unused free functions are still checked once (non-generic ones).
+    for f in &p.fns {
+        if f.def.generics.is_empty() {
+            let mut cx = cx::Cx::new(&p, &mut diags, f.file, None);
+            cx.frame.caps = cx::CapSet {
+                storage: true,
+                mut_storage: true,
+                ctx: true,
+                mut_ctx: true,
+            };
+            let mut subst = HashMap::new();
+            let args: Vec<tandem_lang_syntax::ast::Arg> = Vec::new();
+            if f.def.params.is_empty() {
+                cx.storage_ty = None;
+                let _ = cx.inline_fn(f.def, f.file, &mut subst, None, &args, f.def.name.span);
+            }
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(module)
+    }
+}

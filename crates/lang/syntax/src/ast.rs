@@ -1,0 +1,432 @@
+//! The abstract syntax tree. Every node carries the span it was parsed from.
+
+use crate::diag::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `a::b::C<T, U>`: segments, and the generic arguments written on the path.
+#[derive(Clone, Debug)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub generics: Vec<TypeExpr>,
+    pub span: Span,
+}
+
+impl Path {
+    pub fn last(&self) -> &Ident {
+        &self.segments[self.segments.len() - 1]
+    }
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExpr {
+    Path(Path),
+    Array(Box<TypeExpr>, Box<Expr>, Span),
+    Tuple(Vec<TypeExpr>, Span),
+}
+
+impl TypeExpr {
+    pub fn span(&self) -> Span {
+        match self {
+            TypeExpr::Path(p) => p.span,
+            TypeExpr::Array(_, _, s) | TypeExpr::Tuple(_, s) => *s,
+        }
+    }
+}
+
+/// `#[name]` or `#[name = value]`.
+#[derive(Clone, Debug)]
+pub struct Attr {
+    pub name: Ident,
+    pub value: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub attrs: Vec<Attr>,
+    pub kind: ItemKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ItemKind {
+    Use(UseDecl),
+    Message(MessageDef),
+    Event(EventDef),
+    Error(ErrorDef),
+    Struct(StructDef),
+    Enum(EnumDef),
+    Impl(ImplDef),
+    Fn(FnDef),
+    Const(ConstDef),
+    TypeAlias(TypeAliasDef),
+    Contract(ContractDef),
+}
+
+/// `use a::b::{c, d}` flattened to one path per imported name.
+#[derive(Clone, Debug)]
+pub struct UseDecl {
+    pub paths: Vec<Path>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub attrs: Vec<Attr>,
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct MessageDef {
+    pub name: Ident,
+    pub variants: Vec<MessageVariant>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MessageVariant {
+    pub attrs: Vec<Attr>,
+    pub name: Ident,
+    pub fields: Vec<Field>,
+    pub ret: Option<TypeExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventDef {
+    pub name: Ident,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ErrorDef {
+    pub name: Ident,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+pub enum VariantFields {
+    Unit,
+    Tuple(Vec<TypeExpr>),
+    Named(Vec<Field>),
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumVariant {
+    pub name: Ident,
+    pub fields: VariantFields,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub variants: Vec<EnumVariant>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImplDef {
+    pub generics: Vec<Ident>,
+    pub ty: TypeExpr,
+    pub fns: Vec<FnDef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfParam {
+    None,
+    Value,
+    Mut,
+}
+
+/// A capability written in a `with` clause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cap {
+    Storage,
+    MutStorage,
+    Ctx,
+    MutCtx,
+}
+
+impl Cap {
+    pub fn text(self) -> &'static str {
+        match self {
+            Cap::Storage => "storage",
+            Cap::MutStorage => "mut storage",
+            Cap::Ctx => "ctx",
+            Cap::MutCtx => "mut ctx",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Caps {
+    pub caps: Vec<(Cap, Span)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub mutable: bool,
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    pub attrs: Vec<Attr>,
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub self_param: SelfParam,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeExpr>,
+    pub caps: Caps,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstDef {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeAliasDef {
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub ty: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContractDef {
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub storage: Option<TypeExpr>,
+    pub init: Option<InitDef>,
+    pub recvs: Vec<RecvBlock>,
+    pub consts: Vec<ConstDef>,
+    pub fns: Vec<FnDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct InitDef {
+    pub attrs: Vec<Attr>,
+    pub params: Vec<Param>,
+    pub caps: Caps,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecvBlock {
+    pub msg: Path,
+    pub arms: Vec<RecvArm>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecvArm {
+    pub attrs: Vec<Attr>,
+    pub variant: Path,
+    /// The bound fields: `{ owner }` or `{ owner: o }`; `None` when no braces were written.
+    pub bindings: Option<Vec<(Ident, Option<Ident>)>>,
+    pub caps: Caps,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    /// The value of the block: its last expression when no `;` follows it.
+    pub tail: Option<Box<Expr>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let {
+        pattern: Pattern,
+        ty: Option<TypeExpr>,
+        init: Option<Expr>,
+        span: Span,
+    },
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    Wildcard(Span),
+    Bind {
+        name: Ident,
+        mutable: bool,
+    },
+    Literal(Expr),
+    Tuple(Vec<Pattern>, Span),
+    /// `Some(x)`, `Color::Red`, `Shape::Rect { w, h }`, `None`.
+    Variant {
+        path: Path,
+        fields: PatternFields,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum PatternFields {
+    Unit,
+    Tuple(Vec<Pattern>),
+    Named(Vec<(Ident, Pattern)>),
+}
+
+impl Pattern {
+    pub fn span(&self) -> Span {
+        match self {
+            Pattern::Wildcard(s) | Pattern::Tuple(_, s) | Pattern::Variant { span: s, .. } => *s,
+            Pattern::Bind { name, .. } => name.span,
+            Pattern::Literal(e) => e.span,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn text(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Add => "+",
+            Sub => "-",
+            Mul => "*",
+            Div => "/",
+            Rem => "%",
+            Pow => "**",
+            BitAnd => "&",
+            BitOr => "|",
+            BitXor => "^",
+            Shl => "<<",
+            Shr => ">>",
+            Eq => "==",
+            Ne => "!=",
+            Lt => "<",
+            Le => "<=",
+            Gt => ">",
+            Ge => ">=",
+            And => "&&",
+            Or => "||",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Debug)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    pub pattern: Pattern,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(String, u32),
+    Bool(bool),
+    Str(String),
+    Path(Path),
+    Tuple(Vec<Expr>),
+    Array(Vec<Expr>),
+    ArrayRepeat(Box<Expr>, Box<Expr>),
+    StructLit {
+        path: Path,
+        fields: Vec<(Ident, Option<Expr>)>,
+    },
+    Field(Box<Expr>, Ident),
+    TupleField(Box<Expr>, u32, Span),
+    Index(Box<Expr>, Box<Expr>),
+    Call(Box<Expr>, Vec<Arg>),
+    MethodCall {
+        receiver: Box<Expr>,
+        method: Ident,
+        generics: Vec<TypeExpr>,
+        args: Vec<Arg>,
+    },
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Cast(Box<Expr>, TypeExpr),
+    Assign(Box<Expr>, Box<Expr>),
+    CompoundAssign(BinOp, Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Block, Option<Box<Expr>>),
+    Match(Box<Expr>, Vec<MatchArm>),
+    While(Box<Expr>, Block),
+    For {
+        var: Ident,
+        start: Box<Expr>,
+        end: Box<Expr>,
+        body: Block,
+    },
+    Block(Block),
+    Break,
+    Continue,
+    Return(Option<Box<Expr>>),
+    Revert(Path, Vec<(Ident, Option<Expr>)>),
+    /// A placeholder left by the parser after an error.
+    Error,
+}

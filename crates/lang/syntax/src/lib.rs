@@ -1,0 +1,11 @@
+//! The Tandem language front end: source files, spans, diagnostics, the lexer, the AST and a
+//! recursive-descent parser that recovers from errors so one run reports several of them.
+
+pub mod ast;
+pub mod diag;
+pub mod lexer;
+mod parse_expr;
+pub mod parser;
+
+pub use diag::{Diagnostic, Diagnostics, Label, Severity, SourceMap, Span};
+pub use parser::parse_file;

@@ -1,0 +1,809 @@
+//! Types, paths, blocks, statements, expressions and patterns.
+
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use crate::lexer::Tok;
+use crate::parser::{PResult, Parser};
+
+const MAX_DEPTH: u32 = 200;
+
+fn bin_op(p: &str) -> Option<(BinOp, u8)> {
+    use BinOp::*;
+    Some(match p {
+        "||" => (Or, 1),
+        "&&" => (And, 2),
+        "==" => (Eq, 3),
+        "!=" => (Ne, 3),
+        "<" => (Lt, 3),
+        "<=" => (Le, 3),
+        ">" => (Gt, 3),
+        ">=" => (Ge, 3),
+        "|" => (BitOr, 4),
+        "^" => (BitXor, 5),
+        "&" => (BitAnd, 6),
+        "<<" => (Shl, 7),
+        ">>" => (Shr, 7),
+        "+" => (Add, 8),
+        "-" => (Sub, 8),
+        "*" => (Mul, 9),
+        "/" => (Div, 9),
+        "%" => (Rem, 9),
+        "**" => (Pow, 11),
+        _ => return None,
+    })
+}
+
+fn compound_op(p: &str) -> Option<BinOp> {
+    use BinOp::*;
+    Some(match p {
+        "+=" => Add,
+        "-=" => Sub,
+        "*=" => Mul,
+        "/=" => Div,
+        "%=" => Rem,
+        "&=" => BitAnd,
+        "|=" => BitOr,
+        "^=" => BitXor,
+        "<<=" => Shl,
+        ">>=" => Shr,
+        _ => return None,
+    })
+}
+
+impl Parser {
+    fn ends_line(&self) -> bool {
+        self.parens == 0 && self.newline_before()
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.span();
+            self.diags.push(Diagnostic::error(
+                "E0101",
+                "expression nested too deeply",
+                span,
+                "nesting limit reached here",
+            ));
+            return Err(());
+        }
+        Ok(())
+    }
+
+    /// A path; in type position `<` opens generic arguments, in expressions only `::<` does.
+    pub fn path(&mut self, in_type: bool) -> PResult<Path> {
+        let first = self.ident()?;
+        let start = first.span;
+        let mut segments = vec![first];
+        let mut generics = Vec::new();
+        loop {
+            if in_type && self.is("<") {
+                generics = self.generic_args()?;
+                break;
+            }
+            if self.is("::") && matches!(self.peek_at(1), Tok::Punct("<")) {
+                self.bump();
+                generics = self.generic_args()?;
+                if self.is("::") && matches!(self.peek_at(1), Tok::Ident(_)) {
+                    self.bump();
+                    segments.push(self.ident()?);
+                }
+                continue;
+            }
+            if self.is("::") && matches!(self.peek_at(1), Tok::Ident(_)) {
+                self.bump();
+                segments.push(self.ident()?);
+                continue;
+            }
+            break;
+        }
+        Ok(Path {
+            segments,
+            generics,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    fn generic_args(&mut self) -> PResult<Vec<TypeExpr>> {
+        self.expect("<")?;
+        let mut args = Vec::new();
+        while !self.is(">") && !self.is(">>") && !self.at_eof() {
+            args.push(self.type_expr()?);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.close_angle()?;
+        Ok(args)
+    }
+
+    /// Closes a generic list, splitting `>>` into two `>` for nested generics.
+    fn close_angle(&mut self) -> PResult<()> {
+        if self.is(">>") {
+            let tok = &mut self.toks[self.pos];
+            tok.tok = Tok::Punct(">");
+            tok.span.lo += 1;
+            return Ok(());
+        }
+        self.expect(">")
+    }
+
+    pub fn type_expr(&mut self) -> PResult<TypeExpr> {
+        self.enter()?;
+        let r = self.type_expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn type_expr_inner(&mut self) -> PResult<TypeExpr> {
+        let start = self.span();
+        if self.eat("[") {
+            let elem = self.type_expr()?;
+            self.expect(";")?;
+            let len = self.expr()?;
+            self.expect("]")?;
+            return Ok(TypeExpr::Array(
+                Box::new(elem),
+                Box::new(len),
+                start.to(self.prev_span()),
+            ));
+        }
+        if self.eat("(") {
+            let mut tys = Vec::new();
+            while !self.is(")") && !self.at_eof() {
+                tys.push(self.type_expr()?);
+                if !self.eat(",") {
+                    break;
+                }
+            }
+            self.expect(")")?;
+            return Ok(TypeExpr::Tuple(tys, start.to(self.prev_span())));
+        }
+        if !matches!(self.peek(), Tok::Ident(_)) {
+            return self.error("a type");
+        }
+        Ok(TypeExpr::Path(self.path(true)?))
+    }
+
+    pub fn block(&mut self) -> PResult<Block> {
+        self.enter()?;
+        let r = self.block_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn block_inner(&mut self) -> PResult<Block> {
+        let start = self.span();
+        self.expect("{")?;
+        let saved = (self.no_struct, self.parens);
+        self.no_struct = false;
+        self.parens = 0;
+        let mut stmts: Vec<(Stmt, bool)> = Vec::new();
+        while !self.is("}") && !self.at_eof() {
+            let before = self.pos;
+            match self.stmt() {
+                Ok(s) => stmts.push(s),
+                Err(()) => self.recover_stmt(),
+            }
+            if self.pos == before {
+                self.bump();
+            }
+        }
+        (self.no_struct, self.parens) = saved;
+        self.expect("}")?;
+        let mut tail = None;
+        if let Some((Stmt::Expr(_), false)) = stmts.last() {
+            if let Some((Stmt::Expr(e), _)) = stmts.pop() {
+                tail = Some(Box::new(e));
+            }
+        }
+        Ok(Block {
+            stmts: stmts.into_iter().map(|(s, _)| s).collect(),
+            tail,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    /// Skips to the next statement: past a `;`, or to a token starting a new line, or to `}`.
+    fn recover_stmt(&mut self) {
+        let mut depth = 0i32;
+        let mut first = true;
+        loop {
+            match self.peek() {
+                Tok::Eof => return,
+                Tok::Punct("{") | Tok::Punct("(") | Tok::Punct("[") => depth += 1,
+                Tok::Punct("}") | Tok::Punct(")") | Tok::Punct("]") => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                Tok::Punct(";") if depth == 0 => {
+                    self.bump();
+                    return;
+                }
+                _ if depth == 0 && !first && self.newline_before() => return,
+                _ => {}
+            }
+            first = false;
+            self.bump();
+        }
+    }
+
+    /// A statement and whether a `;` ended it.
+    fn stmt(&mut self) -> PResult<(Stmt, bool)> {
+        let start = self.span();
+        if self.eat_kw("let") {
+            let pattern = self.pattern()?;
+            let ty = if self.eat(":") {
+                Some(self.type_expr()?)
+            } else {
+                None
+            };
+            let init = if self.eat("=") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            let span = start.to(self.prev_span());
+            let semi = self.end_stmt(false)?;
+            return Ok((
+                Stmt::Let {
+                    pattern,
+                    ty,
+                    init,
+                    span,
+                },
+                semi,
+            ));
+        }
+        let e = self.expr_stmt()?;
+        let block_like = matches!(
+            e.kind,
+            ExprKind::If(..)
+                | ExprKind::Match(..)
+                | ExprKind::While(..)
+                | ExprKind::For { .. }
+                | ExprKind::Block(_)
+        );
+        let semi = self.end_stmt(block_like)?;
+        Ok((Stmt::Expr(e), semi))
+    }
+
+    fn end_stmt(&mut self, block_like: bool) -> PResult<bool> {
+        if self.eat(";") {
+            return Ok(true);
+        }
+        if self.is("}") || self.newline_before() || block_like || self.at_eof() {
+            return Ok(false);
+        }
+        self.error("`;` or a new line")
+    }
+
+    /// An expression that may be an assignment.
+    fn expr_stmt(&mut self) -> PResult<Expr> {
+        let lhs = self.expr()?;
+        if self.is("=") && !self.ends_line() {
+            self.bump();
+            let rhs = self.expr()?;
+            let span = lhs.span.to(rhs.span);
+            return Ok(Expr {
+                kind: ExprKind::Assign(Box::new(lhs), Box::new(rhs)),
+                span,
+            });
+        }
+        if let Tok::Punct(p) = self.peek() {
+            if let Some(op) = compound_op(p) {
+                self.bump();
+                let rhs = self.expr()?;
+                let span = lhs.span.to(rhs.span);
+                return Ok(Expr {
+                    kind: ExprKind::CompoundAssign(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                });
+            }
+        }
+        Ok(lhs)
+    }
+
+    pub fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.binary(0);
+        self.depth -= 1;
+        r
+    }
+
+    fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
+        let mut lhs = self.unary()?;
+        loop {
+            let (op, prec) = match self.peek() {
+                Tok::Punct(p) => match bin_op(p) {
+                    Some(x) => x,
+                    None => break,
+                },
+                _ => break,
+            };
+            if prec < min_prec || self.ends_line() {
+                break;
+            }
+            self.bump();
+            // `**` is right-associative; the rest associate to the left.
+            let next = if op == BinOp::Pow { prec } else { prec + 1 };
+            self.enter()?;
+            let rhs = self.binary(next);
+            self.depth -= 1;
+            let rhs = rhs?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        let start = self.span();
+        let op = if self.is("-") {
+            Some(UnOp::Neg)
+        } else if self.is("!") {
+            Some(UnOp::Not)
+        } else {
+            None
+        };
+        if let Some(op) = op {
+            self.bump();
+            self.enter()?;
+            let e = self.unary();
+            self.depth -= 1;
+            let e = e?;
+            let span = start.to(e.span);
+            return Ok(Expr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                span,
+            });
+        }
+        let mut e = self.postfix()?;
+        while self.is_kw("as") && !self.ends_line() {
+            self.bump();
+            let ty = self.type_expr()?;
+            let span = e.span.to(ty.span());
+            e = Expr {
+                kind: ExprKind::Cast(Box::new(e), ty),
+                span,
+            };
+        }
+        Ok(e)
+    }
+
+    fn args(&mut self) -> PResult<Vec<Arg>> {
+        self.expect("(")?;
+        self.parens += 1;
+        let saved = self.no_struct;
+        self.no_struct = false;
+        let mut args = Vec::new();
+        let r = (|| {
+            while !self.is(")") && !self.at_eof() {
+                let name = if matches!(self.peek(), Tok::Ident(_))
+                    && matches!(self.peek_at(1), Tok::Punct(":"))
+                {
+                    let n = self.ident()?;
+                    self.bump();
+                    Some(n)
+                } else {
+                    None
+                };
+                let value = self.expr()?;
+                args.push(Arg { name, value });
+                if !self.eat(",") {
+                    break;
+                }
+            }
+            self.expect(")")
+        })();
+        self.no_struct = saved;
+        self.parens -= 1;
+        r?;
+        Ok(args)
+    }
+
+    fn postfix(&mut self) -> PResult<Expr> {
+        let mut e = self.primary()?;
+        loop {
+            if self.is(".") {
+                self.bump();
+                if let Tok::Int(n, 10) = self.peek().clone() {
+                    let span = self.span();
+                    self.bump();
+                    let idx = n.parse::<u32>().unwrap_or(u32::MAX);
+                    let whole = e.span.to(span);
+                    e = Expr {
+                        kind: ExprKind::TupleField(Box::new(e), idx, span),
+                        span: whole,
+                    };
+                    continue;
+                }
+                let name = self.ident()?;
+                let generics = if self.is("::") && matches!(self.peek_at(1), Tok::Punct("<")) {
+                    self.bump();
+                    self.generic_args()?
+                } else {
+                    Vec::new()
+                };
+                if self.is("(") && !self.ends_line() {
+                    let args = self.args()?;
+                    let span = e.span.to(self.prev_span());
+                    e = Expr {
+                        kind: ExprKind::MethodCall {
+                            receiver: Box::new(e),
+                            method: name,
+                            generics,
+                            args,
+                        },
+                        span,
+                    };
+                } else {
+                    let span = e.span.to(name.span);
+                    e = Expr {
+                        kind: ExprKind::Field(Box::new(e), name),
+                        span,
+                    };
+                }
+            } else if self.is("(") && !self.ends_line() {
+                let args = self.args()?;
+                let span = e.span.to(self.prev_span());
+                e = Expr {
+                    kind: ExprKind::Call(Box::new(e), args),
+                    span,
+                };
+            } else if self.is("[") && !self.ends_line() {
+                self.bump();
+                self.parens += 1;
+                let saved = self.no_struct;
+                self.no_struct = false;
+                let idx = self.expr();
+                self.no_struct = saved;
+                self.parens -= 1;
+                let idx = idx?;
+                self.expect("]")?;
+                let span = e.span.to(self.prev_span());
+                e = Expr {
+                    kind: ExprKind::Index(Box::new(e), Box::new(idx)),
+                    span,
+                };
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn struct_fields(&mut self) -> PResult<Vec<(Ident, Option<Expr>)>> {
+        self.expect("{")?;
+        let saved = (self.no_struct, self.parens);
+        self.no_struct = false;
+        self.parens += 1;
+        let mut fields = Vec::new();
+        let r = (|| {
+            while !self.is("}") && !self.at_eof() {
+                let name = self.ident()?;
+                let value = if self.eat(":") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                fields.push((name, value));
+                if !self.eat(",") {
+                    break;
+                }
+            }
+            self.expect("}")
+        })();
+        (self.no_struct, self.parens) = saved;
+        r?;
+        Ok(fields)
+    }
+
+    fn cond(&mut self) -> PResult<Expr> {
+        let saved = self.no_struct;
+        self.no_struct = true;
+        let e = self.expr();
+        self.no_struct = saved;
+        e
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        let start = self.span();
+        let tok = self.peek().clone();
+        let kind = match tok {
+            Tok::Int(digits, radix) => {
+                self.bump();
+                ExprKind::Int(digits, radix)
+            }
+            Tok::Str(s) => {
+                self.bump();
+                ExprKind::Str(s)
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                self.parens += 1;
+                let saved = self.no_struct;
+                self.no_struct = false;
+                let r = (|| {
+                    let mut items = Vec::new();
+                    let mut trailing = false;
+                    while !self.is(")") && !self.at_eof() {
+                        items.push(self.expr()?);
+                        trailing = self.eat(",");
+                        if !trailing {
+                            break;
+                        }
+                    }
+                    self.expect(")")?;
+                    Ok(if items.len() == 1 && !trailing {
+                        items.pop().map(|e| e.kind).unwrap_or(ExprKind::Error)
+                    } else {
+                        ExprKind::Tuple(items)
+                    })
+                })();
+                self.no_struct = saved;
+                self.parens -= 1;
+                r?
+            }
+            Tok::Punct("[") => {
+                self.bump();
+                self.parens += 1;
+                let r = (|| {
+                    let mut items = Vec::new();
+                    if !self.is("]") {
+                        let first = self.expr()?;
+                        if self.eat(";") {
+                            let n = self.expr()?;
+                            self.expect("]")?;
+                            return Ok(ExprKind::ArrayRepeat(Box::new(first), Box::new(n)));
+                        }
+                        items.push(first);
+                        while self.eat(",") && !self.is("]") {
+                            items.push(self.expr()?);
+                        }
+                    }
+                    self.expect("]")?;
+                    Ok(ExprKind::Array(items))
+                })();
+                self.parens -= 1;
+                r?
+            }
+            Tok::Punct("{") => ExprKind::Block(self.block()?),
+            Tok::Ident(ref kw) => match kw.as_str() {
+                "true" | "false" => {
+                    self.bump();
+                    ExprKind::Bool(kw == "true")
+                }
+                "if" => return self.if_expr(),
+                "match" => {
+                    self.bump();
+                    let scrut = self.cond()?;
+                    self.expect("{")?;
+                    let mut arms = Vec::new();
+                    while !self.is("}") && !self.at_eof() {
+                        let pstart = self.span();
+                        let pattern = self.pattern()?;
+                        self.expect("=>")?;
+                        let body = self.expr_stmt()?;
+                        arms.push(MatchArm {
+                            pattern,
+                            body,
+                            span: pstart.to(self.prev_span()),
+                        });
+                        self.eat(",");
+                    }
+                    self.expect("}")?;
+                    ExprKind::Match(Box::new(scrut), arms)
+                }
+                "while" => {
+                    self.bump();
+                    let c = self.cond()?;
+                    let body = self.block()?;
+                    ExprKind::While(Box::new(c), body)
+                }
+                "for" => {
+                    self.bump();
+                    let var = self.ident()?;
+                    if !self.eat_kw("in") {
+                        return self.error("`in`");
+                    }
+                    let saved = self.no_struct;
+                    self.no_struct = true;
+                    let r = (|| {
+                        let a = self.binary(8)?;
+                        self.expect("..")?;
+                        let b = self.binary(8)?;
+                        Ok((a, b))
+                    })();
+                    self.no_struct = saved;
+                    let (a, b) = r?;
+                    let body = self.block()?;
+                    ExprKind::For {
+                        var,
+                        start: Box::new(a),
+                        end: Box::new(b),
+                        body,
+                    }
+                }
+                "break" => {
+                    self.bump();
+                    ExprKind::Break
+                }
+                "continue" => {
+                    self.bump();
+                    ExprKind::Continue
+                }
+                "return" => {
+                    self.bump();
+                    if self.is("}") || self.is(";") || self.ends_line() || self.is(",") {
+                        ExprKind::Return(None)
+                    } else {
+                        ExprKind::Return(Some(Box::new(self.expr()?)))
+                    }
+                }
+                "revert" => {
+                    self.bump();
+                    let path = self.path(false)?;
+                    let fields = if self.is("{") {
+                        self.struct_fields()?
+                    } else {
+                        Vec::new()
+                    };
+                    ExprKind::Revert(path, fields)
+                }
+                _ => {
+                    let path = self.path(false)?;
+                    if self.is("{") && !self.no_struct && !self.ends_line() {
+                        let fields = self.struct_fields()?;
+                        ExprKind::StructLit { path, fields }
+                    } else {
+                        ExprKind::Path(path)
+                    }
+                }
+            },
+            _ => return self.error("an expression"),
+        };
+        Ok(Expr {
+            kind,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    fn if_expr(&mut self) -> PResult<Expr> {
+        let start = self.span();
+        self.bump();
+        let c = self.cond()?;
+        let then = self.block()?;
+        let els = if self.eat_kw("else") {
+            if self.is_kw("if") {
+                Some(Box::new(self.if_expr()?))
+            } else {
+                let b = self.block()?;
+                let span = b.span;
+                Some(Box::new(Expr {
+                    kind: ExprKind::Block(b),
+                    span,
+                }))
+            }
+        } else {
+            None
+        };
+        Ok(Expr {
+            kind: ExprKind::If(Box::new(c), then, els),
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    pub fn pattern(&mut self) -> PResult<Pattern> {
+        self.enter()?;
+        let r = self.pattern_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn pattern_inner(&mut self) -> PResult<Pattern> {
+        let start = self.span();
+        match self.peek().clone() {
+            Tok::Ident(s) if s == "_" => {
+                self.bump();
+                Ok(Pattern::Wildcard(start))
+            }
+            Tok::Ident(s) if s == "mut" => {
+                self.bump();
+                let name = self.ident()?;
+                Ok(Pattern::Bind {
+                    name,
+                    mutable: true,
+                })
+            }
+            Tok::Ident(s) if s == "true" || s == "false" => {
+                self.bump();
+                Ok(Pattern::Literal(Expr {
+                    kind: ExprKind::Bool(s == "true"),
+                    span: start,
+                }))
+            }
+            Tok::Int(d, r) => {
+                self.bump();
+                Ok(Pattern::Literal(Expr {
+                    kind: ExprKind::Int(d, r),
+                    span: start,
+                }))
+            }
+            Tok::Str(s) => {
+                self.bump();
+                Ok(Pattern::Literal(Expr {
+                    kind: ExprKind::Str(s),
+                    span: start,
+                }))
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                let mut ps = Vec::new();
+                while !self.is(")") && !self.at_eof() {
+                    ps.push(self.pattern()?);
+                    if !self.eat(",") {
+                        break;
+                    }
+                }
+                self.expect(")")?;
+                Ok(Pattern::Tuple(ps, start.to(self.prev_span())))
+            }
+            Tok::Ident(s) => {
+                let is_path = s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    || matches!(self.peek_at(1), Tok::Punct("::"));
+                if !is_path {
+                    let name = self.ident()?;
+                    return Ok(Pattern::Bind {
+                        name,
+                        mutable: false,
+                    });
+                }
+                let path = self.path(false)?;
+                let fields = if self.eat("(") {
+                    let mut ps = Vec::new();
+                    while !self.is(")") && !self.at_eof() {
+                        ps.push(self.pattern()?);
+                        if !self.eat(",") {
+                            break;
+                        }
+                    }
+                    self.expect(")")?;
+                    PatternFields::Tuple(ps)
+                } else if self.is("{") {
+                    self.bump();
+                    let mut fs = Vec::new();
+                    while !self.is("}") && !self.at_eof() {
+                        let name = self.ident()?;
+                        let p = if self.eat(":") {
+                            self.pattern()?
+                        } else {
+                            Pattern::Bind {
+                                name: name.clone(),
+                                mutable: false,
+                            }
+                        };
+                        fs.push((name, p));
+                        if !self.eat(",") {
+                            break;
+                        }
+                    }
+                    self.expect("}")?;
+                    PatternFields::Named(fs)
+                } else {
+                    PatternFields::Unit
+                };
+                Ok(Pattern::Variant {
+                    path,
+                    fields,
+                    span: start.to(self.prev_span()),
+                })
+            }
+            _ => self.error("a pattern"),
+        }
+    }
+}
