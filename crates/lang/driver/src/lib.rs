@@ -1,1 +1,297 @@
-//! placeholder
+//! Packages and builds: a package is a folder with `Tandem.toml` and `src/*.tdm`. Builds write
+//! Foundry-shaped artifacts (`out/<File>.tdm/<Contract>.json`); `--standard-json` speaks
+//! solc's standard JSON; `tandem init` scaffolds a package.
+
+pub mod cli;
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use tandem_lang_ir::{AbiItem, AbiParam, AbiTy, Module};
+use tandem_lang_sema::SourceFile;
+use tandem_lang_syntax::{SourceMap, parse_file};
+
+/// One compiled contract with everything artifacts need.
+pub struct Built {
+    pub name: String,
+    pub file: String,
+    pub init_code: Vec<u8>,
+    pub runtime_code: Vec<u8>,
+    pub contract: tandem_lang_ir::Contract,
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Compiles named sources. The error is the rendered diagnostics (rustc style).
+pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, String> {
+    let mut map = SourceMap::new();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in sources {
+        let id = map.add(name.clone(), text.clone());
+        let (ast, diags) = parse_file(id, text);
+        errors.extend(diags);
+        let stem = Path::new(name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(name)
+            .to_string();
+        let base = Path::new(name)
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or(name)
+            .to_string();
+        files.push(SourceFile {
+            module: stem,
+            name: base,
+            file_id: id,
+            ast,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(map.render_all(&errors));
+    }
+    let mut module: Module =
+        tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
+    tandem_lang_ir::opt::optimize(&mut module);
+    let out = tandem_lang_evm::generate(&module).map_err(|e| format!("error: {e}\n"))?;
+    Ok(out
+        .into_iter()
+        .zip(module.contracts)
+        .map(|(o, c)| Built {
+            name: o.name,
+            file: c.file.clone(),
+            init_code: o.init_code,
+            runtime_code: o.runtime_code,
+            contract: c,
+        })
+        .collect())
+}
+
+/// Reads a package: the manifest's name and every `src/**/*.tdm` file.
+pub fn read_package(dir: &Path) -> anyhow::Result<(String, Vec<(String, String)>)> {
+    let manifest = std::fs::read_to_string(dir.join("Tandem.toml"))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.join("Tandem.toml").display()))?;
+    let name = manifest
+        .lines()
+        .find_map(|l| {
+            l.trim().strip_prefix("name").map(|r| {
+                r.trim_start_matches([' ', '='])
+                    .trim()
+                    .trim_matches('"')
+                    .to_string()
+            })
+        })
+        .unwrap_or_else(|| "package".into());
+    let mut sources = Vec::new();
+    let mut stack = vec![dir.join("src")];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "tdm") {
+                let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+                sources.push((rel, std::fs::read_to_string(&p)?));
+            }
+        }
+    }
+    Ok((name, sources))
+}
+
+fn abi_param(p: &AbiParam, event: bool) -> Value {
+    let mut v = json!({ "name": p.name, "type": abi_type(&p.ty), "internalType": abi_type(&p.ty) });
+    if let Some(c) = components(&p.ty) {
+        v["components"] = c;
+    }
+    if event {
+        v["indexed"] = json!(p.indexed);
+    }
+    v
+}
+
+fn abi_type(t: &AbiTy) -> String {
+    match t {
+        AbiTy::Tuple(_) => "tuple".into(),
+        AbiTy::Array(e, n) => format!("{}[{n}]", abi_type(e)),
+        AbiTy::DynArray(e) => format!("{}[]", abi_type(e)),
+        other => other.sol_name(),
+    }
+}
+
+fn components(t: &AbiTy) -> Option<Value> {
+    match t {
+        AbiTy::Tuple(ts) => Some(Value::Array(
+            ts.iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    abi_param(
+                        &AbiParam {
+                            name: format!("field{i}"),
+                            ty: t.clone(),
+                            indexed: false,
+                        },
+                        false,
+                    )
+                })
+                .collect(),
+        )),
+        AbiTy::Array(e, _) | AbiTy::DynArray(e) => components(e),
+        _ => None,
+    }
+}
+
+/// The Solidity JSON ABI.
+pub fn abi_json(c: &tandem_lang_ir::Contract) -> Value {
+    Value::Array(
+        c.abi
+            .iter()
+            .map(|item| match item {
+                AbiItem::Function {
+                    name,
+                    inputs,
+                    outputs,
+                    mutability,
+                } => json!({
+                    "type": "function", "name": name,
+                    "inputs": inputs.iter().map(|p| abi_param(p, false)).collect::<Vec<_>>(),
+                    "outputs": outputs.iter().map(|p| abi_param(p, false)).collect::<Vec<_>>(),
+                    "stateMutability": mutability.as_str(),
+                }),
+                AbiItem::Constructor { inputs, payable } => json!({
+                    "type": "constructor",
+                    "inputs": inputs.iter().map(|p| abi_param(p, false)).collect::<Vec<_>>(),
+                    "stateMutability": if *payable { "payable" } else { "nonpayable" },
+                }),
+                AbiItem::Event { name, inputs } => json!({
+                    "type": "event", "name": name, "anonymous": false,
+                    "inputs": inputs.iter().map(|p| abi_param(p, true)).collect::<Vec<_>>(),
+                }),
+                AbiItem::Error { name, inputs } => json!({
+                    "type": "error", "name": name,
+                    "inputs": inputs.iter().map(|p| abi_param(p, false)).collect::<Vec<_>>(),
+                }),
+            })
+            .collect(),
+    )
+}
+
+pub fn method_identifiers(c: &tandem_lang_ir::Contract) -> Value {
+    let mut m = serde_json::Map::new();
+    for h in &c.handlers {
+        m.insert(h.signature.clone(), json!(hex(&h.selector)));
+    }
+    Value::Object(m)
+}
+
+pub fn storage_layout(c: &tandem_lang_ir::Contract) -> Value {
+    let storage: Vec<Value> = c
+        .storage
+        .iter()
+        .enumerate()
+        .map(|(i, s)| json!({ "astId": i, "contract": format!("{}:{}", c.file, c.name), "label": s.label, "offset": s.offset, "slot": s.slot.to_string(), "type": s.type_label }))
+        .collect();
+    let mut types = serde_json::Map::new();
+    for s in &c.storage {
+        types.insert(s.type_label.clone(), json!({ "encoding": s.encoding, "label": s.type_label.trim_start_matches("t_"), "numberOfBytes": s.number_of_bytes.to_string() }));
+    }
+    json!({ "storage": storage, "types": types })
+}
+
+/// A Foundry-shaped artifact.
+pub fn artifact(b: &Built) -> Value {
+    json!({
+        "abi": abi_json(&b.contract),
+        "bytecode": { "object": format!("0x{}", hex(&b.init_code)) },
+        "deployedBytecode": { "object": format!("0x{}", hex(&b.runtime_code)) },
+        "methodIdentifiers": method_identifiers(&b.contract),
+        "storageLayout": storage_layout(&b.contract),
+        "metadata": { "compiler": { "name": "tandem", "version": env!("CARGO_PKG_VERSION") }, "language": "Tandem", "sources": [b.file] },
+    })
+}
+
+/// Builds a package folder and writes `out/<File>.tdm/<Contract>.json`.
+pub fn build_package(dir: &Path) -> anyhow::Result<Vec<Built>> {
+    let (_, sources) = read_package(dir)?;
+    let built = compile_sources(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for b in &built {
+        let out = dir.join("out").join(&b.file);
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(
+            out.join(format!("{}.json", b.name)),
+            serde_json::to_string_pretty(&artifact(b))?,
+        )?;
+    }
+    Ok(built)
+}
+
+/// solc's standard JSON: `{"language":"Tandem","sources":{"F.tdm":{"content":".."}}}` in,
+/// `{"contracts":{"F.tdm":{"C":{"abi","evm":{..},"storageLayout"}}},"errors":[..]}` out.
+pub fn standard_json(input: &Value) -> Value {
+    let mut sources = Vec::new();
+    if let Some(m) = input.get("sources").and_then(Value::as_object) {
+        for (name, s) in m {
+            sources.push((
+                name.clone(),
+                s.get("content")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            ));
+        }
+    }
+    match compile_sources(&sources) {
+        Err(e) => {
+            json!({ "errors": [{ "severity": "error", "type": "CompilerError", "formattedMessage": e, "message": e }], "sources": {}, "contracts": {} })
+        }
+        Ok(built) => {
+            let mut contracts = serde_json::Map::new();
+            for b in &built {
+                let file = sources
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .find(|n| n.ends_with(&b.file))
+                    .unwrap_or(b.file.clone());
+                let entry = contracts.entry(file).or_insert_with(|| json!({}));
+                entry[&b.name] = json!({
+                    "abi": abi_json(&b.contract),
+                    "evm": {
+                        "bytecode": { "object": hex(&b.init_code) },
+                        "deployedBytecode": { "object": hex(&b.runtime_code) },
+                        "methodIdentifiers": method_identifiers(&b.contract),
+                    },
+                    "storageLayout": storage_layout(&b.contract),
+                });
+            }
+            json!({ "errors": [], "contracts": contracts })
+        }
+    }
+}
+
+pub const COIN_EXAMPLE: &str = include_str!("../../tests/fixtures/coin.tdm");
+
+/// Scaffolds a package: manifest, the Coin example, a test script and a .gitignore.
+pub fn init_package(dir: &Path, name: &str) -> anyhow::Result<()> {
+    if dir.join("Tandem.toml").exists() {
+        anyhow::bail!("{} already has a Tandem.toml", dir.display());
+    }
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::create_dir_all(dir.join("test"))?;
+    std::fs::write(
+        dir.join("Tandem.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\ntargets = [\"evm\"]\n\n[dependencies]\n"
+        ),
+    )?;
+    std::fs::write(dir.join("src/Coin.tdm"), COIN_EXAMPLE)?;
+    std::fs::write(dir.join(".gitignore"), "out/\n")?;
+    std::fs::write(
+        dir.join("test/coin.calls"),
+        "# Expectations in the call DSL (run by the tandem-lang-harness fixture runner).\n# constructor: 1000\ntotalSupply() -> 1000\ntransfer(address,uint256): 0x00000000000000000000000000000000000000b0, 10 -> true\n",
+    )?;
+    Ok(())
+}

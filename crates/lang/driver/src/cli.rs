@@ -1,0 +1,72 @@
+//! The `tandem build` and `tandem init` commands (wired into the CLI by crates/cli).
+
+use clap::Args;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// The package folder (default: the current directory).
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Print the init code of one contract as hex (for forge's `vm.ffi`) instead of writing artifacts.
+    #[arg(long)]
+    pub bin: bool,
+    /// The contract `--bin` prints (default: the first).
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// Read solc standard JSON on stdin and write standard JSON output to stdout.
+    #[arg(long)]
+    pub standard_json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// The package name (also the folder created).
+    pub name: String,
+}
+
+pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
+    if args.standard_json {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        let v: serde_json::Value = serde_json::from_str(&input)?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::standard_json(&v))?
+        );
+        return Ok(());
+    }
+    if args.bin {
+        let (_, sources) = crate::read_package(&args.path)?;
+        let built = crate::compile_sources(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let b = match &args.contract {
+            Some(n) => built
+                .iter()
+                .find(|b| &b.name == n)
+                .ok_or_else(|| anyhow::anyhow!("no contract `{n}`"))?,
+            None => built
+                .first()
+                .ok_or_else(|| anyhow::anyhow!("no contracts in the package"))?,
+        };
+        println!("0x{}", crate::hex(&b.init_code));
+        return Ok(());
+    }
+    let built = crate::build_package(&args.path)?;
+    for b in &built {
+        eprintln!(
+            "compiled {}/{} ({} bytes runtime)",
+            b.file,
+            b.name,
+            b.runtime_code.len()
+        );
+    }
+    Ok(())
+}
+
+pub fn run_init(args: &InitArgs) -> anyhow::Result<()> {
+    let dir = PathBuf::from(&args.name);
+    crate::init_package(&dir, &args.name)?;
+    eprintln!("created package `{}`", args.name);
+    Ok(())
+}
