@@ -4,7 +4,8 @@
 //! - `node.latest` → the latest block number (8 bytes, big-endian);
 //! - `node.block.<n>` → the block record (JSON: hash, header, Tandem state root, tx hashes);
 //! - `node.blockhash.<hex>` → the block number (8 bytes, big-endian);
-//! - `node.tx.<hex>` → the transaction record (JSON: raw envelope, sender, position, receipt).
+//! - `node.tx.<hex>` → the transaction record (JSON: raw envelope, sender, position, receipt);
+//! - `node.msg.<cid>` → a native message's receipt (JSON: block, exit code, return, gas).
 //!
 //! Every entry of a block is written in the same redb transaction as the state it describes
 //! (`Chain::commit_with_meta`), so after a crash blocks and state never disagree. After an
@@ -29,6 +30,10 @@ pub fn hash_key(hash: &B256) -> String {
     format!("node.blockhash.{}", hex::encode(hash))
 }
 
+pub fn msg_key(cid: &str) -> String {
+    format!("node.msg.{cid}")
+}
+
 pub fn tx_key(hash: &B256) -> String {
     format!("node.tx.{}", hex::encode(hash))
 }
@@ -41,6 +46,9 @@ pub struct BlockRecord {
     /// Tandem's state root after the block (the header's `stateRoot` is its digest).
     pub state: String,
     pub txs: Vec<B256>,
+    /// CIDs of native messages in the block (after its Ethereum transactions).
+    #[serde(default)]
+    pub messages: Vec<String>,
 }
 
 impl BlockRecord {
@@ -71,6 +79,18 @@ pub struct TxRecord {
     pub first_log_index: u64,
     /// Return or revert data.
     pub output: Bytes,
+    pub failure: Option<String>,
+}
+
+/// A mined native (Filecoin-shaped) message's receipt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MsgRecord {
+    pub block: u64,
+    pub exit_code: u32,
+    pub return_data: Bytes,
+    pub gas_used: u64,
+    /// Number of events the message emitted.
+    pub events: u64,
     pub failure: Option<String>,
 }
 
@@ -137,6 +157,18 @@ impl BlockStore {
             return Ok(None);
         }
         Ok(Some((rec, block)))
+    }
+
+    /// A mined native message, if its block is still on the chain.
+    pub fn message(&self, cid: &str, latest: u64) -> anyhow::Result<Option<MsgRecord>> {
+        let Some(bytes) = self.store.get_meta(&msg_key(cid))? else {
+            return Ok(None);
+        };
+        let rec: MsgRecord = serde_json::from_slice(&bytes).context("reading a message record")?;
+        let on_chain = self
+            .block(rec.block, latest)?
+            .is_some_and(|b| b.messages.iter().any(|m| m == cid));
+        Ok(on_chain.then_some(rec))
     }
 
     /// Every transaction record of a block, in order.

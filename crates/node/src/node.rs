@@ -29,7 +29,9 @@ use tandem_vm::runtime::Runtimes;
 use tokio::sync::broadcast;
 
 use crate::accounts::{DEV_ACCOUNTS, DevAccount, dev_accounts, genesis};
-use crate::blocks::{BlockRecord, BlockStore, LATEST_KEY, TxRecord, block_key, hash_key, tx_key};
+use crate::blocks::{
+    BlockRecord, BlockStore, LATEST_KEY, MsgRecord, TxRecord, block_key, hash_key, msg_key, tx_key,
+};
 use crate::error::{RpcError, RpcResult};
 use crate::rpc::filters::Filters;
 
@@ -63,6 +65,8 @@ struct OpenBlock {
     number: u64,
     timestamp: u64,
     txs: Vec<PendingTx>,
+    /// Native (Filecoin-shaped) messages, by CID.
+    messages: Vec<(String, MsgRecord)>,
 }
 
 struct Snapshot {
@@ -117,7 +121,6 @@ impl Node {
     /// Opens the chain in `path`, creating it (with the dev accounts) if it is absent.
     pub fn open(path: &Path, config: &NodeConfig) -> anyhow::Result<Arc<Self>> {
         let accounts = dev_accounts(DEV_ACCOUNTS)?;
-        let runtimes = tandem_chain::runtimes();
         let dir = if DataDir::exists(path) {
             let dir = DataDir::open(path)?;
             if let Some(id) = config.chain_id
@@ -140,6 +143,7 @@ impl Node {
             KeyFile::from_keys(&f1_keys).save(&dir.keys_path())?;
             dir
         };
+        let runtimes = tandem_chain::runtimes_for(path)?;
         let store = dir.store.clone();
         let chain_config = dir.config.clone();
         let blocks = BlockStore::new(store.clone());
@@ -280,6 +284,71 @@ impl Node {
         Ok(hash)
     }
 
+    /// Applies a native (Filecoin-shaped) message from an account the node trusts (a dev
+    /// account: no signature needed) or with a verified signature, and mines it in automine.
+    pub fn submit_native(
+        &self,
+        msg: &tandem_vm::message::Message,
+        signed: Option<&tandem_vm::message::SignedMessage>,
+    ) -> RpcResult<(String, MsgRecord)> {
+        let cid = tandem_vm::message::message_cid(msg)?.to_string();
+        let mut inner = self.lock();
+        let parent = self.latest();
+        self.open_block(&mut inner, &parent);
+        let ret = match signed {
+            Some(s) => inner.chain.exec.apply_signed(s)?,
+            None => inner.chain.exec.apply_message(msg)?,
+        };
+        if !ret.applied {
+            if inner
+                .open
+                .as_ref()
+                .is_some_and(|o| o.txs.is_empty() && o.messages.is_empty())
+            {
+                inner.open = None;
+            }
+            return Err(RpcError::server(format!(
+                "message rejected: {}",
+                ret.failure
+                    .unwrap_or_else(|| format!("exit code {}", ret.receipt.exit_code))
+            )));
+        }
+        let record = MsgRecord {
+            block: 0,
+            exit_code: ret.receipt.exit_code.value(),
+            return_data: Bytes::from(ret.receipt.return_data.to_vec()),
+            gas_used: ret.receipt.gas_used,
+            events: ret.events.len() as u64,
+            failure: ret.failure.clone(),
+        };
+        tracing::info!(
+            target: "tandem::node",
+            "message {cid} from {} to {} method {} exit {} gas {}",
+            msg.from,
+            msg.to,
+            msg.method_num,
+            record.exit_code,
+            record.gas_used
+        );
+        if let Some(open) = inner.open.as_mut() {
+            open.messages.push((cid.clone(), record.clone()));
+        }
+        let block = if self.block_time.is_none() {
+            self.mine_locked(&mut inner)?.record.number()
+        } else {
+            0
+        };
+        Ok((cid, MsgRecord { block, ..record }))
+    }
+
+    /// Runs `f` on the live executor (native reads need the next nonce of a sender).
+    pub fn with_executor<R>(
+        &self,
+        f: impl FnOnce(&mut tandem_vm::executor::Executor) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        f(&mut self.lock().chain.exec)
+    }
+
     /// Transactions applied but not yet mined (block-time mode), by hash.
     pub fn pending_tx(&self, hash: &B256) -> Option<(TxEnvelope, Address)> {
         let inner = self.lock();
@@ -311,6 +380,7 @@ impl Node {
             number,
             timestamp,
             txs: Vec::new(),
+            messages: Vec::new(),
         });
     }
 
@@ -406,8 +476,16 @@ impl Node {
             header,
             state: root.to_string(),
             txs: open.txs.iter().map(|p| p.hash).collect(),
+            messages: open.messages.iter().map(|(c, _)| c.clone()).collect(),
         };
         let mut meta = block_meta(&record)?;
+        for (cid, m) in &open.messages {
+            let m = MsgRecord {
+                block: record.number(),
+                ..m.clone()
+            };
+            meta.push((msg_key(cid), Some(serde_json::to_vec(&m)?)));
+        }
         for r in &records {
             let hash = keccak256(&r.raw);
             meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
@@ -563,6 +641,7 @@ fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
         header,
         state: root.to_string(),
         txs: Vec::new(),
+        messages: Vec::new(),
     };
     let mut batch = CommitBatch::new();
     for (k, v) in block_meta(&record)? {
