@@ -32,7 +32,7 @@ impl Gen<'_> {
     ) {
         let Some(base) = base else { return };
         // In an `AbiEncode` buffer the data starts after the length word.
-        let is_buffer = self.locals.get(&base).is_some() && self.buffer_mode(base);
+        let is_buffer = self.locals.contains_key(&base) && self.buffer_mode(base);
         let start: u64 = if is_buffer { 32 } else { 0 };
         let sel_len: u64 = if selector.is_some() { 4 } else { 0 };
         if let Some(sel) = selector {
@@ -370,7 +370,7 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
         g.asm.op(op::ADD);
         g.asm.push_u(0x40);
         g.asm.op(op::MSTORE);
-        let params: Vec<Param> = c.init.params.iter().cloned().collect();
+        let params: Vec<Param> = c.init.params.to_vec();
         g.height = 0;
         let shifted: Vec<Param> = params;
         g.decode_init(&shifted);

@@ -85,7 +85,6 @@ pub mod op {
     pub const CREATE2: u8 = 0xf5;
     pub const STATICCALL: u8 = 0xfa;
     pub const REVERT: u8 = 0xfd;
-    pub const INVALID: u8 = 0xfe;
 }
 
 impl Asm {
@@ -162,19 +161,5 @@ impl Asm {
             }
         }
         out
-    }
-
-    /// Offset of a label after assembly (for data labels).
-    pub fn offset_of(&self, label: Label) -> usize {
-        let mut pc = 0;
-        for it in &self.items {
-            if let Item::Label(l) | Item::Mark(l) = it {
-                if *l == label {
-                    return pc;
-                }
-            }
-            pc += Self::size(it);
-        }
-        pc
     }
 }

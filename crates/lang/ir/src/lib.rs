@@ -379,7 +379,7 @@ impl Expr {
     pub fn un(op: UnOp, a: Expr) -> Expr {
         Expr::Un(op, Box::new(a))
     }
-    pub fn add(a: Expr, b: Expr) -> Expr {
+    pub fn plus(a: Expr, b: Expr) -> Expr {
         Expr::bin(BinOp::Add, a, b)
     }
 

@@ -21,10 +21,10 @@ impl Cx<'_, '_> {
         span: Span,
         expected: Option<&Ty>,
     ) -> Typed {
-        if path.segments.len() == 2 {
-            if let Some(t) = self.variant_value(path, fields, expected) {
-                return t;
-            }
+        if path.segments.len() == 2
+            && let Some(t) = self.variant_value(path, fields, expected)
+        {
+            return t;
         }
         match self.p.lookup(self.frame.file, &path.last().name) {
             Some(ItemRef::Adt(id)) if matches!(self.p.adts[id].kind, AdtKind::Struct(_)) => {
@@ -37,7 +37,7 @@ impl Cx<'_, '_> {
                         _ => vec![Ty::Error; n],
                     }
                 };
-                if n > 0 && args.iter().any(|a| *a == Ty::Error) {
+                if n > 0 && args.contains(&Ty::Error) {
                     self.err(Diagnostic::error(
                         "E0380",
                         format!("cannot infer the type arguments of `{}`", path.text()),
@@ -440,21 +440,21 @@ impl Cx<'_, '_> {
                         })
                         .collect(),
                 };
-                if let PatternFields::Tuple(ps) = fields {
-                    if ps.len() != payload.len() {
-                        self.err(Diagnostic::error(
-                            "E0392",
-                            format!(
-                                "`{}` has {} field(s), the pattern {}",
-                                path.text(),
-                                payload.len(),
-                                ps.len()
-                            ),
-                            *span,
-                            "wrong number of fields",
-                        ));
-                        return;
-                    }
+                if let PatternFields::Tuple(ps) = fields
+                    && ps.len() != payload.len()
+                {
+                    self.err(Diagnostic::error(
+                        "E0392",
+                        format!(
+                            "`{}` has {} field(s), the pattern {}",
+                            path.text(),
+                            payload.len(),
+                            ps.len()
+                        ),
+                        *span,
+                        "wrong number of fields",
+                    ));
+                    return;
                 }
                 for (i, p) in sub {
                     let fv = self.read_mem_field(v.clone(), 1 + offs[i], &tys[i]);

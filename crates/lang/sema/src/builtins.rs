@@ -155,7 +155,7 @@ impl Cx<'_, '_> {
                 let addr = self.spill(IrExpr::Create {
                     child,
                     value: Box::new(IrExpr::c(0)),
-                    args: Box::new(IrExpr::add(buf.clone(), IrExpr::c(32))),
+                    args: Box::new(IrExpr::plus(buf.clone(), IrExpr::c(32))),
                     args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
                     salt,
                 });
@@ -269,7 +269,7 @@ impl Cx<'_, '_> {
             gas,
             addr: Box::new(addr),
             value: Box::new(value),
-            args: Box::new(IrExpr::add(buf.clone(), IrExpr::c(32))),
+            args: Box::new(IrExpr::plus(buf.clone(), IrExpr::c(32))),
             args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
         });
         let head = if ret_ty == Ty::Unit {
@@ -317,17 +317,17 @@ impl Cx<'_, '_> {
             let saved = std::mem::take(&mut self.out);
             let v = decode(self);
             self.emit(IrStmt::MStore(r.clone(), IrExpr::c(1)));
-            self.emit(IrStmt::MStore(IrExpr::add(r.clone(), IrExpr::c(32)), v));
+            self.emit(IrStmt::MStore(IrExpr::plus(r.clone(), IrExpr::c(32)), v));
             let ok_branch = std::mem::take(&mut self.out);
             let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
-            let b = self.alloc(IrExpr::add(rds.clone(), IrExpr::c(32)));
+            let b = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
             self.emit(IrStmt::MStore(b.clone(), rds.clone()));
             self.emit(IrStmt::ReturnDataCopy(
-                IrExpr::add(b.clone(), IrExpr::c(32)),
+                IrExpr::plus(b.clone(), IrExpr::c(32)),
                 IrExpr::c(0),
                 rds,
             ));
-            self.emit(IrStmt::MStore(IrExpr::add(r.clone(), IrExpr::c(32)), b));
+            self.emit(IrStmt::MStore(IrExpr::plus(r.clone(), IrExpr::c(32)), b));
             let err_branch = std::mem::replace(&mut self.out, saved);
             self.emit(IrStmt::If(
                 ok,
@@ -388,7 +388,7 @@ impl Cx<'_, '_> {
                     Ty::Bytes | Ty::String => {
                         let p = self.spill(v);
                         IrExpr::HashMem(
-                            Box::new(IrExpr::add(p.clone(), IrExpr::c(32))),
+                            Box::new(IrExpr::plus(p.clone(), IrExpr::c(32))),
                             Box::new(IrExpr::MLoad(Box::new(p))),
                         )
                     }
@@ -443,7 +443,7 @@ impl Cx<'_, '_> {
                     Ty::Bytes | Ty::String => {
                         let p = self.spill(v);
                         (
-                            IrExpr::add(p.clone(), IrExpr::c(32)),
+                            IrExpr::plus(p.clone(), IrExpr::c(32)),
                             IrExpr::MLoad(Box::new(p)),
                         )
                     }

@@ -18,13 +18,6 @@ pub fn selector_of(sig: &str) -> [u8; 4] {
 }
 
 impl Cx<'_, '_> {
-    fn args_exprs(&mut self, args: &[Arg], tys: &[Option<Ty>]) -> Vec<Typed> {
-        args.iter()
-            .enumerate()
-            .map(|(i, a)| self.expr(&a.value, tys.get(i).cloned().flatten().as_ref()))
-            .collect()
-    }
-
     fn want_args(&mut self, args: &[Arg], n: usize, span: Span, what: &str) -> bool {
         if args.len() != n {
             self.err(Diagnostic::error(
@@ -343,13 +336,12 @@ impl Cx<'_, '_> {
         span: Span,
         expected: Option<&Ty>,
     ) -> Typed {
-        if let ExprKind::Path(p) = &receiver.kind {
-            if p.segments.len() == 1
-                && p.segments[0].name == "ctx"
-                && self.lookup_local("ctx").is_none()
-            {
-                return self.ctx_call(method, args, span);
-            }
+        if let ExprKind::Path(p) = &receiver.kind
+            && p.segments.len() == 1
+            && p.segments[0].name == "ctx"
+            && self.lookup_local("ctx").is_none()
+        {
+            return self.ctx_call(method, args, span);
         }
         let r = self.expr(receiver, None);
         let name = method.name.as_str();
@@ -405,7 +397,7 @@ impl Cx<'_, '_> {
                     let v = self.spill(v);
                     let elem = self.vec_elem(&slot, n.clone(), &t, span);
                     self.assign_to(elem, v, span);
-                    self.emit(IrStmt::SStore(slot, IrExpr::add(n, IrExpr::c(1))));
+                    self.emit(IrStmt::SStore(slot, IrExpr::plus(n, IrExpr::c(1))));
                     return Typed::unit();
                 }
                 self.emit(IrStmt::Assert(n.clone(), 0x31));
@@ -433,14 +425,14 @@ impl Cx<'_, '_> {
                 let v = self.spill(v);
                 let w = self.mem_words(&t) as u64 * 32;
                 let n = self.spill(IrExpr::MLoad(Box::new(old.clone())));
-                let used = self.spill(IrExpr::add(
+                let used = self.spill(IrExpr::plus(
                     IrExpr::bin(IB::Mul, n.clone(), IrExpr::c(w)),
                     IrExpr::c(32),
                 ));
-                let new = self.alloc(IrExpr::add(used.clone(), IrExpr::c(w)));
+                let new = self.alloc(IrExpr::plus(used.clone(), IrExpr::c(w)));
                 self.emit(IrStmt::MCopy(new.clone(), old, used.clone()));
-                self.emit(IrStmt::MStore(new.clone(), IrExpr::add(n, IrExpr::c(1))));
-                let slot = IrExpr::add(new.clone(), used);
+                self.emit(IrStmt::MStore(new.clone(), IrExpr::plus(n, IrExpr::c(1))));
+                let slot = IrExpr::plus(new.clone(), used);
                 if self.is_inline(&t) {
                     self.emit(IrStmt::MCopy(slot, v, IrExpr::c(w)));
                 } else {
@@ -451,39 +443,39 @@ impl Cx<'_, '_> {
             }
             _ => {}
         }
-        if let Ty::Adt(id, targs) = r.ty.clone() {
-            if let Some(m) = self.p.adts[id].methods.get(name).copied() {
-                if m.def.self_param == SelfParam::None {
-                    self.err(
-                        Diagnostic::error(
-                            "E0374",
-                            format!("`{name}` does not take `self`"),
-                            method.span,
-                            "not a method",
-                        )
-                        .with_help(format!("call it as `{}::{name}(..)`", self.p.adts[id].name)),
-                    );
-                    return Typed::error();
-                }
-                let mut subst: HashMap<String, Ty> = m
-                    .impl_generics
-                    .iter()
-                    .map(|g| g.name.clone())
-                    .zip(targs)
-                    .collect();
-                let r = if matches!(r.val, Val::Place(_)) {
-                    self.stabilize(r)
-                } else {
-                    let (v, ty) = self.rvalue(r);
-                    let v = self.spill(v.unwrap_or(IrExpr::c(0)));
-                    Typed {
-                        val: Val::Value(v),
-                        ty,
-                        assign: Assign::NotPlace,
-                    }
-                };
-                return self.inline_fn(m.def, m.file, &mut subst, Some(r), args, span);
+        if let Ty::Adt(id, targs) = r.ty.clone()
+            && let Some(m) = self.p.adts[id].methods.get(name).copied()
+        {
+            if m.def.self_param == SelfParam::None {
+                self.err(
+                    Diagnostic::error(
+                        "E0374",
+                        format!("`{name}` does not take `self`"),
+                        method.span,
+                        "not a method",
+                    )
+                    .with_help(format!("call it as `{}::{name}(..)`", self.p.adts[id].name)),
+                );
+                return Typed::error();
             }
+            let mut subst: HashMap<String, Ty> = m
+                .impl_generics
+                .iter()
+                .map(|g| g.name.clone())
+                .zip(targs)
+                .collect();
+            let r = if matches!(r.val, Val::Place(_)) {
+                self.stabilize(r)
+            } else {
+                let (v, ty) = self.rvalue(r);
+                let v = self.spill(v.unwrap_or(IrExpr::c(0)));
+                Typed {
+                    val: Val::Value(v),
+                    ty,
+                    assign: Assign::NotPlace,
+                }
+            };
+            return self.inline_fn(m.def, m.file, &mut subst, Some(r), args, span);
         }
         let shown = self.show(&r.ty);
         let mut d = Diagnostic::error(
@@ -492,11 +484,10 @@ impl Cx<'_, '_> {
             method.span,
             "method not found",
         );
-        if let Ty::Adt(id, _) = r.ty {
-            if let Some(s) = did_you_mean(name, self.p.adts[id].methods.keys().map(String::as_str))
-            {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            }
+        if let Ty::Adt(id, _) = r.ty
+            && let Some(s) = did_you_mean(name, self.p.adts[id].methods.keys().map(String::as_str))
+        {
+            d = d.with_help(format!("did you mean `{s}`?"));
         }
         let _ = expected;
         self.err(d);
@@ -514,7 +505,7 @@ impl Cx<'_, '_> {
                 "use a wider element type",
             ));
         }
-        let s = self.spill(IrExpr::add(
+        let s = self.spill(IrExpr::plus(
             data,
             IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)),
         ));

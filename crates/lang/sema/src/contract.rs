@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use tandem_lang_ir::{
     self as ir, AbiItem, AbiParam, AbiTy, Expr as IrExpr, Mutability, Stmt as IrStmt, U256,
 };
-use tandem_lang_syntax::ast::{self, Attr, ExprKind};
+use tandem_lang_syntax::ast::{Attr, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 
 struct Blake2b;
@@ -301,18 +301,18 @@ pub fn compile_contract(
                     ty: abi_t,
                     local,
                 });
-                if let Some(binds) = &arm.bindings {
-                    if let Some((field, rename)) = binds.iter().find(|(f, _)| &f.name == n) {
-                        let bound = rename.as_ref().unwrap_or(field);
-                        cx.bind(
-                            &bound.name,
-                            Binding::Local {
-                                id: local,
-                                ty: t.clone(),
-                                mutable: false,
-                            },
-                        );
-                    }
+                if let Some(binds) = &arm.bindings
+                    && let Some((field, rename)) = binds.iter().find(|(f, _)| &f.name == n)
+                {
+                    let bound = rename.as_ref().unwrap_or(field);
+                    cx.bind(
+                        &bound.name,
+                        Binding::Local {
+                            id: local,
+                            ty: t.clone(),
+                            mutable: false,
+                        },
+                    );
                 }
             }
             if let Some(binds) = &arm.bindings {
@@ -538,5 +538,3 @@ fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<ir::StorageEn
         t => vec![entry(cx, "storage".into(), t, 0, 0)],
     }
 }
-
-pub fn unused(_: &ast::File) {}

@@ -5,7 +5,7 @@
 use crate::items::Program;
 use crate::types::{Ty, TyDisplay};
 use std::collections::HashMap;
-use tandem_lang_ir::{self as ir, Expr as IrExpr, LabelId, LocalId, Stmt as IrStmt, U256};
+use tandem_lang_ir::{self as ir, Expr as IrExpr, LabelId, LocalId, Stmt as IrStmt};
 use tandem_lang_syntax::ast::{self, Cap, Caps, Pattern};
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics, Span};
 
@@ -563,15 +563,16 @@ impl<'a, 'p> Cx<'a, 'p> {
         };
         let valued = !matches!(ty, Ty::Unit | Ty::Never | Ty::Error) && els.is_some();
         if valued {
-            if then_stmts.is_empty() && else_stmts.is_empty() {
-                if let (Some(a), Some(b)) = (&te, &ee) {
-                    if a.is_pure() && b.is_pure() {
-                        return Typed::value(
-                            IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone())),
-                            ty,
-                        );
-                    }
-                }
+            if then_stmts.is_empty()
+                && else_stmts.is_empty()
+                && let (Some(a), Some(b)) = (&te, &ee)
+                && a.is_pure()
+                && b.is_pure()
+            {
+                return Typed::value(
+                    IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone())),
+                    ty,
+                );
             }
             let r = self.local();
             self.emit(IrStmt::Let(r, IrExpr::c(0)));
@@ -587,16 +588,16 @@ impl<'a, 'p> Cx<'a, 'p> {
             return Typed::value(IrExpr::Local(r), ty);
         }
         let mut ts = then_stmts;
-        if let Some(a) = te {
-            if !a.is_pure() {
-                ts.push(IrStmt::Expr(a));
-            }
+        if let Some(a) = te
+            && !a.is_pure()
+        {
+            ts.push(IrStmt::Expr(a));
         }
         let mut es = else_stmts;
-        if let Some(b) = ee {
-            if !b.is_pure() {
-                es.push(IrStmt::Expr(b));
-            }
+        if let Some(b) = ee
+            && !b.is_pure()
+        {
+            es.push(IrStmt::Expr(b));
         }
         self.emit(IrStmt::If(c, ts, es));
         if tty == Ty::Never && ety == Ty::Never {
@@ -701,7 +702,7 @@ impl<'a, 'p> Cx<'a, 'p> {
             vec![],
         );
         // `i < end` held, so `i + 1` cannot overflow: the increment is unchecked.
-        let step = vec![IrStmt::Set(i, IrExpr::add(IrExpr::Local(i), IrExpr::c(1)))];
+        let step = vec![IrStmt::Set(i, IrExpr::plus(IrExpr::Local(i), IrExpr::c(1)))];
         self.emit(IrStmt::Loop {
             label,
             body: vec![
@@ -773,13 +774,6 @@ impl<'a, 'p> Cx<'a, 'p> {
                     .collect()
             }
             (_, abi) => vec![(e, abi)],
-        }
-    }
-
-    pub fn const_u256(&self, e: &IrExpr) -> Option<U256> {
-        match e {
-            IrExpr::Const(v) => Some(*v),
-            _ => None,
         }
     }
 }

@@ -412,7 +412,7 @@ impl Cx<'_, '_> {
             let mut w = [0u8; 32];
             w[..chunk.len()].copy_from_slice(chunk);
             self.emit(IrStmt::MStore(
-                IrExpr::add(ptr.clone(), IrExpr::c(32 + 32 * i as u64)),
+                IrExpr::plus(ptr.clone(), IrExpr::c(32 + 32 * i as u64)),
                 IrExpr::Const(U256::from_be_bytes(w)),
             ));
         }
@@ -434,7 +434,7 @@ impl Cx<'_, '_> {
             let addr = if off == 0 {
                 base.clone()
             } else {
-                IrExpr::add(base.clone(), IrExpr::c(off as u64 * 32))
+                IrExpr::plus(base.clone(), IrExpr::c(off as u64 * 32))
             };
             if self.is_inline(&t) {
                 let n = self.mem_words(&t);
@@ -641,7 +641,7 @@ impl Cx<'_, '_> {
             let (l, r) = (self.spill(l), self.spill(r));
             let h = |p: IrExpr| {
                 IrExpr::HashMem(
-                    Box::new(IrExpr::add(p.clone(), IrExpr::c(32))),
+                    Box::new(IrExpr::plus(p.clone(), IrExpr::c(32))),
                     Box::new(IrExpr::MLoad(Box::new(p))),
                 )
             };
@@ -856,12 +856,12 @@ impl Cx<'_, '_> {
                     // keccak256(key bytes ++ slot)
                     let kp = self.spill(kv);
                     let len = self.spill(IrExpr::MLoad(Box::new(kp.clone())));
-                    let end = IrExpr::add(IrExpr::add(kp.clone(), IrExpr::c(32)), len.clone());
+                    let end = IrExpr::plus(IrExpr::plus(kp.clone(), IrExpr::c(32)), len.clone());
                     let saved = self.spill(IrExpr::MLoad(Box::new(end.clone())));
                     self.emit(IrStmt::MStore(end.clone(), slot));
                     let h = self.spill(IrExpr::HashMem(
-                        Box::new(IrExpr::add(kp, IrExpr::c(32))),
-                        Box::new(IrExpr::add(len, IrExpr::c(32))),
+                        Box::new(IrExpr::plus(kp, IrExpr::c(32))),
+                        Box::new(IrExpr::plus(len, IrExpr::c(32))),
                     ));
                     self.emit(IrStmt::MStore(end, saved));
                     h
@@ -919,7 +919,7 @@ impl Cx<'_, '_> {
                         };
                         let (base, _) = self.rvalue(b);
                         let w = self.mem_words(&t) as u64;
-                        let addr = IrExpr::add(
+                        let addr = IrExpr::plus(
                             base.unwrap_or(IrExpr::c(0)),
                             IrExpr::bin(IB::Mul, i, IrExpr::c(w * 32)),
                         );
@@ -937,8 +937,8 @@ impl Cx<'_, '_> {
                     0x32,
                 ));
                 let w = self.mem_words(&t) as u64;
-                let addr = IrExpr::add(
-                    IrExpr::add(base, IrExpr::c(32)),
+                let addr = IrExpr::plus(
+                    IrExpr::plus(base, IrExpr::c(32)),
                     IrExpr::bin(IB::Mul, i, IrExpr::c(w * 32)),
                 );
                 let addr = self.spill(addr);
@@ -952,8 +952,8 @@ impl Cx<'_, '_> {
                     IrExpr::bin(IB::Lt, i.clone(), IrExpr::MLoad(Box::new(base.clone()))),
                     0x32,
                 ));
-                let word = IrExpr::MLoad(Box::new(IrExpr::add(
-                    IrExpr::add(base, IrExpr::c(32)),
+                let word = IrExpr::MLoad(Box::new(IrExpr::plus(
+                    IrExpr::plus(base, IrExpr::c(32)),
                     i.clone(),
                 )));
                 Typed::value(IrExpr::bin(IB::Byte, word, IrExpr::c(0)), Ty::Uint(8))
@@ -998,7 +998,7 @@ impl Cx<'_, '_> {
     ) -> Typed {
         let es = self.storage_size(t, span);
         let place = if es.whole_slots || es.bytes > 16 {
-            let slot = IrExpr::add(data, IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)));
+            let slot = IrExpr::plus(data, IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)));
             Place::Storage {
                 slot: self.spill(slot),
                 offset: 0,
@@ -1014,7 +1014,7 @@ impl Cx<'_, '_> {
                 }
             } else {
                 // A dynamic offset inside the slot: read and write through shifts at run time.
-                let slot = self.spill(IrExpr::add(
+                let slot = self.spill(IrExpr::plus(
                     data,
                     IrExpr::bin(IB::Div, i.clone(), IrExpr::c(per as u64)),
                 ));

@@ -260,11 +260,11 @@ impl<'a> Program<'a> {
         let segs: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
         let last = path.last();
         if segs.first() == Some(&"std") {
-            if segs.len() == 3 {
-                if let Some(n) = std_fn(segs[1], segs[2]) {
-                    self.scopes[fi].insert(last.name.clone(), ItemRef::Std(n));
-                    return;
-                }
+            if segs.len() == 3
+                && let Some(n) = std_fn(segs[1], segs[2])
+            {
+                self.scopes[fi].insert(last.name.clone(), ItemRef::Std(n));
+                return;
             }
             diags.push(Diagnostic::error("E0203", format!("`{}` is not in the standard library", path.text()), path.span, "unknown import")
                 .with_help("the standard library has `std::crypto::{keccak256, sha256, blake2b256, ecrecover}` and `std::abi::{encode, decode}`"));
@@ -518,7 +518,7 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
                 return None;
             };
             let bits: u16 = digits.parse().ok()?;
-            if bits == 0 || bits > 256 || bits % 8 != 0 || digits.starts_with('0') {
+            if bits == 0 || bits > 256 || !bits.is_multiple_of(8) || digits.starts_with('0') {
                 return None;
             }
             if signed {

@@ -1,4 +1,5 @@
 //! Memory and storage layouts of values, and reads/writes of places.
+#![allow(clippy::manual_checked_ops)]
 
 use crate::cx::{Cx, Place, Typed, Val};
 use crate::items::AdtKind;
@@ -124,7 +125,7 @@ impl Cx<'_, '_> {
         let addr = if off == 0 {
             base
         } else {
-            IrExpr::add(base, IrExpr::c(off as u64 * 32))
+            IrExpr::plus(base, IrExpr::c(off as u64 * 32))
         };
         if self.is_inline(ty) {
             addr
@@ -143,7 +144,7 @@ impl Cx<'_, '_> {
         let addr = if off == 0 {
             base
         } else {
-            IrExpr::add(base, IrExpr::c(off as u64 * 32))
+            IrExpr::plus(base, IrExpr::c(off as u64 * 32))
         };
         if self.is_inline(ty) {
             Typed {
@@ -243,7 +244,7 @@ impl Cx<'_, '_> {
         }
         match slot {
             IrExpr::Const(c) => IrExpr::Const(c.wrapping_add(U256::from(n))),
-            s => IrExpr::add(s.clone(), IrExpr::c(n as u64)),
+            s => IrExpr::plus(s.clone(), IrExpr::c(n as u64)),
         }
     }
 
@@ -325,7 +326,7 @@ impl Cx<'_, '_> {
                 },
                 t,
             );
-            let addr = IrExpr::add(base.clone(), IrExpr::c(off as u64 * 32));
+            let addr = IrExpr::plus(base.clone(), IrExpr::c(off as u64 * 32));
             if self.is_inline(t) {
                 let words = self.mem_words(t);
                 self.emit(IrStmt::MCopy(addr, v, IrExpr::c(words as u64 * 32)));

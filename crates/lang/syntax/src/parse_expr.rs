@@ -192,10 +192,10 @@ impl Parser {
         (self.no_struct, self.parens) = saved;
         self.expect("}")?;
         let mut tail = None;
-        if let Some((Stmt::Expr(_), false)) = stmts.last() {
-            if let Some((Stmt::Expr(e), _)) = stmts.pop() {
-                tail = Some(Box::new(e));
-            }
+        if let Some((Stmt::Expr(_), false)) = stmts.last()
+            && let Some((Stmt::Expr(e), _)) = stmts.pop()
+        {
+            tail = Some(Box::new(e));
         }
         Ok(Block {
             stmts: stmts.into_iter().map(|(s, _)| s).collect(),
@@ -292,16 +292,16 @@ impl Parser {
                 span,
             });
         }
-        if let Tok::Punct(p) = self.peek() {
-            if let Some(op) = compound_op(p) {
-                self.bump();
-                let rhs = self.expr()?;
-                let span = lhs.span.to(rhs.span);
-                return Ok(Expr {
-                    kind: ExprKind::CompoundAssign(op, Box::new(lhs), Box::new(rhs)),
-                    span,
-                });
-            }
+        if let Tok::Punct(p) = self.peek()
+            && let Some(op) = compound_op(p)
+        {
+            self.bump();
+            let rhs = self.expr()?;
+            let span = lhs.span.to(rhs.span);
+            return Ok(Expr {
+                kind: ExprKind::CompoundAssign(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            });
         }
         Ok(lhs)
     }
@@ -315,14 +315,10 @@ impl Parser {
 
     fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
         let mut lhs = self.unary()?;
-        loop {
-            let (op, prec) = match self.peek() {
-                Tok::Punct(p) => match bin_op(p) {
-                    Some(x) => x,
-                    None => break,
-                },
-                _ => break,
-            };
+        while let Some((op, prec)) = match self.peek() {
+            Tok::Punct(p) => bin_op(p),
+            _ => None,
+        } {
             if prec < min_prec || self.ends_line() {
                 break;
             }
