@@ -10,8 +10,10 @@
 //! - Outside a transaction the cache and the journal agree with the last flush plus the changes
 //!   of committed frames; `flush` refuses to run inside a transaction.
 //! - The HAMT is only written by `flush`. Reads fall through the cache to the HAMT.
+//! - The caches use Fx hashing (no per-process seed): keys are IDs and 32-byte words, and
+//!   every path to the state sorts before writing, so hash order never reaches a root.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use anyhow::{Context, anyhow, bail};
 use cid::Cid;
@@ -127,15 +129,15 @@ impl<BS: Blockstore> StateTree<BS> {
         Self {
             store,
             actors_root,
-            actors: HashMap::new(),
-            resolved: HashMap::new(),
-            slots: HashMap::new(),
-            transient: HashMap::new(),
-            warm_addresses: HashSet::new(),
-            warm_slots: HashSet::new(),
-            warm_actors: HashSet::new(),
+            actors: HashMap::default(),
+            resolved: HashMap::default(),
+            slots: HashMap::default(),
+            transient: HashMap::default(),
+            warm_addresses: HashSet::default(),
+            warm_slots: HashSet::default(),
+            warm_actors: HashSet::default(),
             refund: 0,
-            created: HashSet::new(),
+            created: HashSet::default(),
             destructed: Vec::new(),
             journal: Vec::new(),
             checkpoints: Vec::new(),
@@ -567,7 +569,7 @@ impl<BS: Blockstore> StateTree<BS> {
     }
 
     fn flush_slots(&mut self) -> anyhow::Result<()> {
-        let mut by_actor: HashMap<ActorID, Vec<(Word, Word)>> = HashMap::new();
+        let mut by_actor: HashMap<ActorID, Vec<(Word, Word)>> = HashMap::default();
         for ((id, key), slot) in self.slots.iter_mut() {
             if slot.current != slot.persisted {
                 by_actor.entry(*id).or_default().push((*key, slot.current));
