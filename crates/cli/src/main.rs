@@ -49,6 +49,10 @@ enum Command {
     Car(commands::car::CarCommand),
     /// Delete blocks that the head state does not reach.
     Gc(commands::gc::GcArgs),
+    /// Compile the Tandem package in a folder (writes Foundry-style artifacts to out/).
+    Build(commands::lang::BuildArgs),
+    /// Scaffold a new Tandem package with the Coin example.
+    Init(commands::lang::InitArgs),
     /// Install native WASM actor code and create actors of it.
     #[command(subcommand)]
     Actor(commands::actor::ActorCommand),
@@ -69,6 +73,8 @@ fn main() {
         json: cli.json,
     };
     let result = match cli.command {
+        Command::Build(args) => commands::lang::run_build(args),
+        Command::Init(args) => commands::lang::run_init(args),
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),

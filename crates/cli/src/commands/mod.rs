@@ -4,6 +4,7 @@ pub mod actor;
 pub mod car;
 pub mod chain;
 pub mod gc;
+pub mod lang;
 pub mod node;
 pub mod send;
 pub mod state;
