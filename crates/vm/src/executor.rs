@@ -306,6 +306,12 @@ impl Executor {
         if amount.is_zero() {
             return Ok(());
         }
+        // The usual case: the coinbase exists and is simply credited.
+        if let Some(id) = self.machine.state.lookup_id(addr)?
+            && self.machine.state.get_actor(id)?.is_some()
+        {
+            return self.credit(id, amount);
+        }
         let origin = MessageOrigin {
             origin: SYSTEM_ACTOR_ID,
             nonce: 0,
