@@ -50,18 +50,32 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(native::METHODS)
 }
 
+/// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
+/// so the async workers keep parsing and answering reads meanwhile.
+fn is_blocking(name: &str) -> bool {
+    matches!(name, "eth_sendRawTransaction" | "eth_sendTransaction")
+        || ["evm_", "anvil_", "hardhat_", "tandem_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
 pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
     let mut module = RpcModule::new(node);
     for (name, handler) in method_tables() {
         let handler = *handler;
         let name: &'static str = name;
-        module.register_method(name, move |params, node: &Arc<Node>, _| {
+        let run = move |params: jsonrpsee::types::Params<'_>, node: &Arc<Node>| {
             let result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
             if let Err(e) = &result {
                 tracing::debug!(target: "tandem::rpc", "{name} failed: {} ({})", e.message, e.code);
             }
             result.map_err(ErrorObjectOwned::from)
-        })?;
+        };
+        if is_blocking(name) {
+            module.register_blocking_method(name, move |params, node, _| run(params, &node))?;
+        } else {
+            module.register_method(name, move |params, node, _| run(params, node))?;
+        }
     }
     module.register_subscription(
         "eth_subscribe",
