@@ -118,9 +118,35 @@ impl DataDir {
             .ok_or_else(|| anyhow!("the data dir has no head state root"))
     }
 
-    /// The roots garbage collection keeps: the head (the node adds its block states).
+    /// The roots garbage collection keeps: the head, and the state of every block the dev
+    /// node recorded (`node.latest`, `node.block.<n>` with a `state` CID), so that past blocks
+    /// stay queryable.
     pub fn retained_roots(&self) -> anyhow::Result<Vec<Cid>> {
-        Ok(vec![self.head()?])
+        let mut roots = vec![self.head()?];
+        let Some(latest) = self.store.get_meta("node.latest")? else {
+            return Ok(roots);
+        };
+        let latest = u64::from_be_bytes(
+            latest
+                .as_slice()
+                .try_into()
+                .map_err(|_| anyhow!("node.latest is not 8 bytes"))?,
+        );
+        for n in 0..=latest {
+            let Some(record) = self.store.get_meta(&format!("node.block.{n}"))? else {
+                continue;
+            };
+            let record: serde_json::Value =
+                serde_json::from_slice(&record).with_context(|| format!("block record {n}"))?;
+            if let Some(state) = record.get("state").and_then(|s| s.as_str()) {
+                roots.push(
+                    Cid::try_from(state).with_context(|| format!("state root of block {n}"))?,
+                );
+            }
+        }
+        roots.sort();
+        roots.dedup();
+        Ok(roots)
     }
 
     /// Replaces the head (after a CAR import), checking that the root is present.

@@ -67,7 +67,9 @@ pub struct Ctx {
 
 fn main() {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    // The node logs one line per block and per transaction at info level.
+    let is_node = matches!(cli.command, Command::Node(_));
+    init_tracing(cli.verbose, is_node);
     let ctx = Ctx {
         data_dir: cli.data_dir,
         json: cli.json,
@@ -90,8 +92,9 @@ fn main() {
     }
 }
 
-fn init_tracing(verbose: u8) {
+fn init_tracing(verbose: u8, is_node: bool) {
     let default = match verbose {
+        0 if is_node => "warn,tandem::node=info",
         0 => "warn",
         1 => "info,tandem=debug",
         _ => "debug,tandem=trace",
