@@ -431,3 +431,51 @@ fn a_revert_at_depth_rolls_back_every_runtime() {
     assert_eq!(after.5, before.5);
     assert_eq!(w.slot(inner, 0), inner_slot0, "the inner proxy rolled back");
 }
+
+/// `STATICCALL(target = calldata[0..32], input = calldata[32..])`; returns the success flag.
+fn static_probe() -> Vec<u8> {
+    use Asm::*;
+    assemble(&[
+        Push(32),
+        Op(0x36), // CALLDATASIZE
+        Op(0x03), // SUB -> size
+        Op(0x80), // DUP1
+        Push(32),
+        Push(0),
+        Op(0x37), // CALLDATACOPY
+        Push(0),
+        Push(0),
+        Op(0x82), // DUP3 size
+        Push(0),
+        Push(0),
+        Op(0x35), // target
+        Op(0x5a), // GAS
+        Op(0xfa), // STATICCALL
+        Push(0),
+        Op(0x52), // MSTORE
+        Push(32),
+        Push(0),
+        Op(0xf3), // RETURN
+    ])
+}
+
+#[test]
+fn a_staticcall_keeps_the_native_actor_read_only() {
+    let mut w = world();
+    let (probe, _) = w.deploy_evm(&static_probe());
+    let mut data = [0u8; 12].to_vec();
+    data.extend_from_slice(&w.caller_eth);
+    data.extend(word(7));
+    // The evm-caller writes its count on InvokeEVM: refused in a static frame.
+    let ret = w.call_evm(probe, &data, 0);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    assert_eq!(ret.receipt.return_data.bytes(), word(0));
+    assert_eq!(w.count(), 0);
+    // The same probe succeeds against a pure EVM contract (the address form is not the issue).
+    let (_, adder_eth) = w.deploy_evm(&adder());
+    let mut data = [0u8; 12].to_vec();
+    data.extend_from_slice(&adder_eth);
+    data.extend(add_calldata(1, 2));
+    let ret = w.call_evm(probe, &data, 0);
+    assert_eq!(ret.receipt.return_data.bytes(), word(1));
+}
