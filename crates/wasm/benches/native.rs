@@ -55,21 +55,56 @@ fn measure(c: &mut TestChain, a: fvm_shared::address::Address, method: u64) -> (
 
 fn calibration() {
     let classes: &[(&str, &str, &str)] = &[
-        ("i64 arithmetic (4 ops)", "(global.set $acc (i64.xor (i64.mul (global.get $acc) (i64.const 3)) (i64.add (global.get $acc) (i64.const 7))))", ""),
-        ("memory load+store", "(i64.store (i32.const 64) (i64.add (i64.load (i32.const 64)) (i64.const 1)))", ""),
-        ("f64 arithmetic", "(global.set $f (f64.div (f64.mul (global.get $f) (f64.const 1.0001)) (f64.const 1.00005)))", ""),
-        ("call", "(global.set $acc (call $leaf (global.get $acc)))", ""),
-        ("syscall msg_context", "(drop (call $ctx (i32.const 2048)))", ""),
-        ("syscall blake2b 1 KiB", "(drop (call $hash (i32.const 0) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
-            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#),
-        ("syscall sha256 1 KiB", "(drop (call $hash (i32.const 1) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
-            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#),
-        ("syscall keccak256 1 KiB", "(drop (call $hash (i32.const 2) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
-            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#),
-        ("syscall block_create 256 B", "(drop (call $create (i64.const 0x55) (i32.const 0) (i32.const 256) (i32.const 2048)))",
-            r#"(import "tandem_v1" "ipld_block_create" (func $create (param i64 i32 i32 i32) (result i32)))"#),
-        ("syscall slot_get (warm)", "(drop (call $sget (i32.const 0) (i32.const 2048)))",
-            r#"(import "tandem_v1" "slot_get" (func $sget (param i32 i32) (result i32)))"#),
+        (
+            "i64 arithmetic (4 ops)",
+            "(global.set $acc (i64.xor (i64.mul (global.get $acc) (i64.const 3)) (i64.add (global.get $acc) (i64.const 7))))",
+            "",
+        ),
+        (
+            "memory load+store",
+            "(i64.store (i32.const 64) (i64.add (i64.load (i32.const 64)) (i64.const 1)))",
+            "",
+        ),
+        (
+            "f64 arithmetic",
+            "(global.set $f (f64.div (f64.mul (global.get $f) (f64.const 1.0001)) (f64.const 1.00005)))",
+            "",
+        ),
+        (
+            "call",
+            "(global.set $acc (call $leaf (global.get $acc)))",
+            "",
+        ),
+        (
+            "syscall msg_context",
+            "(drop (call $ctx (i32.const 2048)))",
+            "",
+        ),
+        (
+            "syscall blake2b 1 KiB",
+            "(drop (call $hash (i32.const 0) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
+            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#,
+        ),
+        (
+            "syscall sha256 1 KiB",
+            "(drop (call $hash (i32.const 1) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
+            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#,
+        ),
+        (
+            "syscall keccak256 1 KiB",
+            "(drop (call $hash (i32.const 2) (i32.const 0) (i32.const 1024) (i32.const 2048)))",
+            r#"(import "tandem_v1" "crypto_hash" (func $hash (param i32 i32 i32 i32) (result i32)))"#,
+        ),
+        (
+            "syscall block_create 256 B",
+            "(drop (call $create (i64.const 0x55) (i32.const 0) (i32.const 256) (i32.const 2048)))",
+            r#"(import "tandem_v1" "ipld_block_create" (func $create (param i64 i32 i32 i32) (result i32)))"#,
+        ),
+        (
+            "syscall slot_get (warm)",
+            "(drop (call $sget (i32.const 0) (i32.const 2048)))",
+            r#"(import "tandem_v1" "slot_get" (func $sget (param i32 i32) (result i32)))"#,
+        ),
     ];
     let mut c = chain();
     let empty = c.deploy(&looped("", "", 1), vec![]);
@@ -78,7 +113,11 @@ fn calibration() {
     println!("|---|---|---|---|---|");
     let mut rows = Vec::new();
     for (name, op, imports) in classes {
-        let n = if name.starts_with("syscall") { N / 10 } else { N * 10 };
+        let n = if name.starts_with("syscall") {
+            N / 10
+        } else {
+            N * 10
+        };
         let a = c.deploy(&looped(op, imports, n), vec![]);
         let (gas, ns) = measure(&mut c, a, 2);
         // Subtract the empty loop's per-iteration cost measured the same way.
@@ -90,7 +129,10 @@ fn calibration() {
         rows.push((name.to_string(), g / t));
         println!("| {name} | {n} | {g:.2} | {t:.2} | {:.2} |", g / t);
     }
-    println!("\n(empty invocation: {base_gas} gas, {:.1} µs)", base_ns / 1000.0);
+    println!(
+        "\n(empty invocation: {base_gas} gas, {:.1} µs)",
+        base_ns / 1000.0
+    );
     let mut rates: Vec<f64> = rows.iter().map(|r| r.1).collect();
     rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let median = rates[rates.len() / 2];
@@ -104,9 +146,14 @@ fn calibration() {
 
 fn token_transfer() {
     let mut c = chain();
-    let token = c.deploy(&actors::wasm("token"), fvm_ipld_encoding::to_vec(&("T", "T", TokenAmount::from_atto(1_000_000_000u64))).unwrap());
+    let token = c.deploy(
+        &actors::wasm("token"),
+        fvm_ipld_encoding::to_vec(&("T", "T", TokenAmount::from_atto(1_000_000_000u64))).unwrap(),
+    );
     let to = c.addr(1);
-    let params = fvm_ipld_encoding::to_vec(&(RawBytes::new(to.to_bytes()), TokenAmount::from_atto(1u8))).unwrap();
+    let params =
+        fvm_ipld_encoding::to_vec(&(RawBytes::new(to.to_bytes()), TokenAmount::from_atto(1u8)))
+            .unwrap();
     let transfer = method_number("Transfer").unwrap();
     c.call(token, transfer, params.clone());
     let runs = 200;
@@ -116,7 +163,9 @@ fn token_transfer() {
         gas = c.call(token, transfer, params.clone()).receipt.gas_used;
     }
     let us = t.elapsed().as_micros() as f64 / runs as f64;
-    println!("\nnative token Transfer (whole message incl. 21,000 base): {gas} gas, {us:.1} µs/message");
+    println!(
+        "\nnative token Transfer (whole message incl. 21,000 base): {gas} gas, {us:.1} µs/message"
+    );
 }
 
 fn install_times() {
@@ -132,19 +181,28 @@ fn install_times() {
     let cached = t.elapsed();
     let code = code.unwrap();
     // First call on a restarted runtime: from disk, and with no cache at all.
-    for (label, dir) in [("disk cache", Some(dir.path().to_path_buf())), ("no cache (compile)", None)] {
+    for (label, dir) in [
+        ("disk cache", Some(dir.path().to_path_buf())),
+        ("no cache (compile)", None),
+    ] {
         let rt = Arc::new(WasmRuntime::new(dir).unwrap());
         let mut c2 = chain_with(rt, vec![]);
         c2.install(&wasm);
         let _ = code;
         let rt3 = Arc::new(WasmRuntime::new(None).unwrap());
         let _ = rt3;
-        let (r, out) = c2.create(code, fvm_ipld_encoding::to_vec(&("T", "T", TokenAmount::from_atto(1u8))).unwrap());
+        let (r, out) = c2.create(
+            code,
+            fvm_ipld_encoding::to_vec(&("T", "T", TokenAmount::from_atto(1u8))).unwrap(),
+        );
         assert!(r.receipt.exit_code.is_success());
         let a = out.unwrap().id_address;
         let t = Instant::now();
         c2.call(a, method_number("TotalSupply").unwrap(), vec![]);
-        println!("first call after install ({label}): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "first call after install ({label}): {:.2} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
     }
     println!(
         "token module {} bytes: install {:.2} ms uncached (compile), {:.2} ms cached; install gas {}",
