@@ -156,9 +156,15 @@ pub fn decode_signed(raw: &[u8]) -> Result<EthTx, TxError> {
     let sender = env
         .recover_signer()
         .map_err(|e| TxError::BadSignature(e.to_string()))?;
+    Ok(from_envelope(&env, sender.into_array()))
+}
+
+/// The transaction an envelope carries, with a known sender (recovered from the signature,
+/// or given by a dev node for its own or impersonated accounts).
+pub fn from_envelope(env: &TxEnvelope, sender: [u8; 20]) -> EthTx {
     let max_fee = env.max_fee_per_gas();
-    Ok(EthTx {
-        tx_type,
+    EthTx {
+        tx_type: env.tx_type() as u8,
         chain_id: env.chain_id(),
         nonce: env.nonce(),
         gas_limit: env.gas_limit(),
@@ -185,8 +191,8 @@ pub fn decode_signed(raw: &[u8]) -> Result<EthTx, TxError> {
             .map(|h| h.iter().map(|x| x.0).collect())
             .unwrap_or_default(),
         max_fee_per_blob_gas: env.max_fee_per_blob_gas().unwrap_or(0),
-        sender: sender.into_array(),
-    })
+        sender,
+    }
 }
 
 /// Intrinsic gas (Cancun): base, calldata, create, access list, init-code words.

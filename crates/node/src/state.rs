@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use alloy_consensus::{Transaction, TxEnvelope};
+use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use cid::Cid;
@@ -149,33 +149,7 @@ pub fn tx_from_request(req: &TransactionRequest, from: Address, nonce: u64, gas:
 /// The transaction an envelope carries, with a known sender (signed by the node, or an
 /// impersonated account's).
 pub fn tx_from_envelope(env: &TxEnvelope, sender: Address) -> EthTx {
-    let max_fee = env.max_fee_per_gas();
-    EthTx {
-        tx_type: env.tx_type() as u8,
-        chain_id: env.chain_id(),
-        nonce: env.nonce(),
-        gas_limit: env.gas_limit(),
-        to: env.to().map(|a| a.into_array()),
-        value: env.value(),
-        input: env.input().clone(),
-        max_fee_per_gas: max_fee,
-        max_priority_fee_per_gas: env.max_priority_fee_per_gas().unwrap_or(max_fee),
-        access_list: env
-            .access_list()
-            .map(|l| {
-                l.iter()
-                    .map(|i| {
-                        (
-                            i.address.into_array(),
-                            i.storage_keys.iter().map(|k| k.0).collect(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        sender: sender.into_array(),
-        ..EthTx::default()
-    }
+    tandem_evm::tx::from_envelope(env, sender.into_array())
 }
 
 /// Runs a call request on a fork of `block` with the given gas limit. Without a fee in the

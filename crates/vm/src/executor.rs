@@ -126,18 +126,7 @@ impl Executor {
             nonce: msg.sequence,
             gas_price: effective_gas_price(&base_fee, &msg.gas_fee_cap, &msg.gas_premium),
         };
-        let params = (!msg.params.is_empty()).then(|| IpldBlock {
-            codec: fvm_ipld_encoding::CBOR,
-            data: msg.params.to_vec(),
-        });
-        let request = SendRequest {
-            to: msg.to,
-            method: msg.method_num,
-            params,
-            value: msg.value.clone(),
-            gas_limit: None,
-            read_only: false,
-        };
+        let request = top_level_request(msg);
         let run = self.run_call(
             Gas::new(msg.gas_limit),
             inclusion,
@@ -162,18 +151,7 @@ impl Executor {
             nonce: msg.sequence,
             gas_price: TokenAmount::default(),
         };
-        let params = (!msg.params.is_empty()).then(|| IpldBlock {
-            codec: fvm_ipld_encoding::CBOR,
-            data: msg.params.to_vec(),
-        });
-        let request = SendRequest {
-            to: msg.to,
-            method: msg.method_num,
-            params,
-            value: msg.value.clone(),
-            gas_limit: None,
-            read_only: false,
-        };
+        let request = top_level_request(msg);
         let run = self.run_call(Gas::new(msg.gas_limit), Gas::ZERO, origin, from, request)?;
         let events_root = events_root(&self.machine, &run.events)?;
         Ok(ApplyRet {
@@ -347,6 +325,23 @@ impl Executor {
     /// Flushes the state and returns the new root.
     pub fn flush(&mut self) -> anyhow::Result<Cid> {
         self.machine.flush()
+    }
+}
+
+/// The send a top-level message makes. Its params are plain CBOR: links in them come from
+/// off-chain and grant no reachability (FIP-0071).
+fn top_level_request(msg: &Message) -> SendRequest {
+    let params = (!msg.params.is_empty()).then(|| IpldBlock {
+        codec: fvm_ipld_encoding::CBOR,
+        data: msg.params.to_vec(),
+    });
+    SendRequest {
+        to: msg.to,
+        method: msg.method_num,
+        params,
+        value: msg.value.clone(),
+        gas_limit: None,
+        read_only: false,
     }
 }
 
