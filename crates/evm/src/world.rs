@@ -1,21 +1,13 @@
 //! A small in-memory world for tests, benchmarks and the state-test runner: the singleton
-//! built-ins, Ethereum accounts and contracts placed directly in the state tree, and an
-//! executor with the EVM runtime.
-//!
-//! (The full genesis, with funded f1 accounts and the built-in actors' code, lives in
-//! `tandem-actors`; this one needs nothing but the state tree.)
+//! built-ins (from `tandem-actors`' genesis), Ethereum accounts and contracts placed directly
+//! in the state tree, and an executor with the EVM runtime.
 
 use std::sync::Arc;
 
 use alloy_primitives::U256;
-use cid::Cid;
-use fvm_ipld_hamt::{BytesKey, Hamt};
-use tandem_state::state_tree::{HAMT_BIT_WIDTH, put_cbor};
-use tandem_state::{ActorID, ActorRecord, InitState, StateTree};
-use tandem_vm::builtin::{
-    BURNT_FUNDS_ACTOR_ID, BuiltinCode, EAM_ACTOR_ID, FIRST_NON_SINGLETON_ID, INIT_ACTOR_ID,
-    REWARD_ACTOR_ID, SYSTEM_ACTOR_ID,
-};
+use tandem_state::state_tree::put_cbor;
+use tandem_state::{ActorID, ActorRecord, StateTree};
+use tandem_vm::builtin::BuiltinCode;
 use tandem_vm::eth::EthAddress;
 use tandem_vm::executor::Executor;
 use tandem_vm::kernel::NetworkContext;
@@ -27,32 +19,9 @@ use crate::EvmRuntime;
 use crate::address::u256_to_tokens;
 use crate::state::store_code;
 
-/// A state holding the singleton built-ins only.
+/// A state holding the singleton built-ins only (the same genesis as every Tandem chain).
 pub fn singleton_state(store: VmStore) -> anyhow::Result<StateTree<VmStore>> {
-    let mut state = StateTree::new(store.clone())?;
-    let empty = put_cbor(&store, &Vec::<u64>::new())?;
-    let empty_map = {
-        let mut map: Hamt<&VmStore, u64, BytesKey> =
-            Hamt::new_with_bit_width(&store, HAMT_BIT_WIDTH);
-        map.flush()?
-    };
-    let init = InitState {
-        address_map: empty_map,
-        next_id: FIRST_NON_SINGLETON_ID,
-        network_name: "tandem-evm".into(),
-        installed_code: empty_map,
-    };
-    let singletons: [(ActorID, BuiltinCode, Cid); 5] = [
-        (SYSTEM_ACTOR_ID, BuiltinCode::System, empty),
-        (INIT_ACTOR_ID, BuiltinCode::Init, put_cbor(&store, &init)?),
-        (REWARD_ACTOR_ID, BuiltinCode::Reward, empty),
-        (EAM_ACTOR_ID, BuiltinCode::Eam, empty),
-        (BURNT_FUNDS_ACTOR_ID, BuiltinCode::BurntFunds, empty),
-    ];
-    for (id, code, head) in singletons {
-        state.set_actor(id, ActorRecord::new(code.cid(), head, None));
-    }
-    Ok(state)
+    tandem_actors::genesis::singleton_state(store, "tandem-evm")
 }
 
 /// Places an Ethereum account (no code) at `addr`.
