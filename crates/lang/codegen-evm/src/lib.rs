@@ -2,6 +2,7 @@
 //! no Yul). Locals live on the stack; dispatch is a linear scan over sorted selectors.
 
 mod abi;
+mod arith;
 mod asm;
 mod emit;
 

@@ -3,12 +3,9 @@
 
 use crate::cx::{Assign, Binding, Cx, Frame, Place, Ret, Typed, Val};
 use crate::items::{AdtKind, ItemRef};
-use crate::layout::clean;
 use crate::types::Ty;
 use std::collections::HashMap;
-use tandem_lang_ir::{
-    self as ir, AbiTy, BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256, UnOp as IU,
-};
+use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
 use tandem_lang_syntax::ast::{self, Arg, Cap, Expr, ExprKind, FnDef, SelfParam, TypeExpr};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
@@ -18,7 +15,7 @@ pub fn selector_of(sig: &str) -> [u8; 4] {
 }
 
 impl Cx<'_, '_> {
-    fn want_args(&mut self, args: &[Arg], n: usize, span: Span, what: &str) -> bool {
+    pub(crate) fn want_args(&mut self, args: &[Arg], n: usize, span: Span, what: &str) -> bool {
         if args.len() != n {
             self.err(Diagnostic::error(
                 "E0370",
@@ -34,7 +31,7 @@ impl Cx<'_, '_> {
         true
     }
 
-    fn value_of(&mut self, e: &Expr, ty: &Ty) -> IrExpr {
+    pub(crate) fn value_of(&mut self, e: &Expr, ty: &Ty) -> IrExpr {
         let t = self.expr(e, Some(ty));
         self.mismatch(ty, &t.ty, e.span);
         let (v, _) = self.rvalue(t);
@@ -492,291 +489,6 @@ impl Cx<'_, '_> {
         let _ = expected;
         self.err(d);
         Typed::error()
-    }
-
-    fn vec_elem(&mut self, slot: &IrExpr, i: IrExpr, t: &Ty, span: Span) -> Typed {
-        let es = self.storage_size(t, span);
-        let data = IrExpr::HashWords(vec![slot.clone()]);
-        if !(es.whole_slots || es.bytes > 16) {
-            self.err(Diagnostic::error(
-                "E0376",
-                "`StorageVec` of values smaller than 17 bytes is not supported yet",
-                span,
-                "use a wider element type",
-            ));
-        }
-        let s = self.spill(IrExpr::plus(
-            data,
-            IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)),
-        ));
-        Typed {
-            val: Val::Place(Place::Storage { slot: s, offset: 0 }),
-            ty: t.clone(),
-            assign: Assign::Ok,
-        }
-    }
-
-    fn int_method(&mut self, r: Typed, method: &ast::Ident, args: &[Arg], span: Span) -> Typed {
-        let ty = r.ty.clone();
-        let (signed, bits) = crate::expr::int_range(&ty).unwrap_or((false, 256));
-        if !self.want_args(args, 1, span, &format!("`{}`", method.name)) {
-            return Typed::error();
-        }
-        let (a, _) = self.rvalue(r);
-        let a = self.spill(a.unwrap_or(IrExpr::c(0)));
-        let b = self.value_of(&args[0].value, &ty);
-        let b = self.spill(b);
-        let raw = |op| IrExpr::bin(op, a.clone(), b.clone());
-        let max = if signed {
-            (U256::from(1) << (bits as usize - 1)) - U256::from(1)
-        } else if bits == 256 {
-            U256::MAX
-        } else {
-            (U256::from(1) << bits as usize) - U256::from(1)
-        };
-        let v = match method.name.as_str() {
-            "wrapping_add" => clean(raw(IB::Add), &ty),
-            "wrapping_sub" => clean(raw(IB::Sub), &ty),
-            "wrapping_mul" => clean(raw(IB::Mul), &ty),
-            "saturating_add" if !signed => {
-                let s = self.spill(raw(IB::Add));
-                let over = if bits == 256 {
-                    IrExpr::bin(IB::Lt, s.clone(), a.clone())
-                } else {
-                    IrExpr::bin(IB::Gt, s.clone(), IrExpr::Const(max))
-                };
-                IrExpr::Cond(Box::new(over), Box::new(IrExpr::Const(max)), Box::new(s))
-            }
-            "saturating_sub" if !signed => IrExpr::Cond(
-                Box::new(IrExpr::bin(IB::Lt, a.clone(), b.clone())),
-                Box::new(IrExpr::c(0)),
-                Box::new(raw(IB::Sub)),
-            ),
-            "min" | "max" => {
-                let lt = if signed { IB::SLt } else { IB::Lt };
-                let c = IrExpr::bin(lt, a.clone(), b.clone());
-                if method.name == "min" {
-                    IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone()))
-                } else {
-                    IrExpr::Cond(Box::new(c), Box::new(b.clone()), Box::new(a.clone()))
-                }
-            }
-            other => {
-                self.err(Diagnostic::error("E0375", format!("no method `{other}` on integers"), method.span, "method not found")
-                    .with_help("integers have `wrapping_add/sub/mul`, `saturating_add/sub` (unsigned), `min`, `max`"));
-                return Typed::error();
-            }
-        };
-        Typed::value(v, ty)
-    }
-
-    fn try_from(&mut self, target: Ty, args: &[Arg], span: Span) -> Typed {
-        if !self.want_args(args, 1, span, "`try_from`") {
-            return Typed::error();
-        }
-        let t = self.expr(&args[0].value, None);
-        let (v, from) = self.rvalue(t);
-        if !from.is_int() {
-            return Typed::error();
-        }
-        let x = self.spill(v.unwrap_or(IrExpr::c(0)));
-        let mut ok = IrExpr::bin(IB::Eq, x.clone(), clean(x.clone(), &target));
-        if matches!(from, Ty::Int(_)) && matches!(target, Ty::Uint(_)) {
-            ok = IrExpr::bin(
-                IB::And,
-                ok,
-                IrExpr::un(IU::IsZero, IrExpr::bin(IB::SLt, x.clone(), IrExpr::c(0))),
-            );
-        }
-        if matches!(from, Ty::Uint(_)) && matches!(target, Ty::Int(_)) {
-            ok = IrExpr::bin(
-                IB::And,
-                ok,
-                IrExpr::un(IU::IsZero, IrExpr::bin(IB::Shr, x.clone(), IrExpr::c(255))),
-            );
-        }
-        self.emit(IrStmt::Assert(ok, 0x11));
-        Typed::value(x, target)
-    }
-
-    fn assert_call(&mut self, args: &[Arg], span: Span) -> Typed {
-        if args.is_empty() || args.len() > 2 {
-            self.want_args(args, 1, span, "`assert`");
-            return Typed::unit();
-        }
-        let c = self.value_of(&args[0].value, &Ty::Bool);
-        if let Some(err) = args.get(1) {
-            let ExprKind::StructLit { path, fields } = &err.value.kind else {
-                if let ExprKind::Path(path) = &err.value.kind {
-                    let (sel, a) = self.error_value(path, &[], err.value.span);
-                    if let Some(selector) = sel {
-                        self.emit(IrStmt::If(
-                            IrExpr::un(IU::IsZero, c),
-                            vec![IrStmt::Revert(ir::Revert::Error { selector, args: a })],
-                            vec![],
-                        ));
-                    }
-                    return Typed::unit();
-                }
-                self.err(Diagnostic::error(
-                    "E0377",
-                    "the second argument of `assert` must be an error value",
-                    err.value.span,
-                    "expected `MyError { .. }`",
-                ));
-                return Typed::unit();
-            };
-            let saved = std::mem::take(&mut self.out);
-            let (sel, a) = self.error_value(path, fields, err.value.span);
-            let mut body = std::mem::replace(&mut self.out, saved);
-            if let Some(selector) = sel {
-                body.push(IrStmt::Revert(ir::Revert::Error { selector, args: a }));
-                self.emit(IrStmt::If(IrExpr::un(IU::IsZero, c), body, vec![]));
-            }
-        } else {
-            self.emit(IrStmt::Assert(c, 0x01));
-        }
-        Typed::unit()
-    }
-
-    /// `revert E { .. }` / `assert(c, E { .. })`: the selector and ABI-typed values.
-    pub fn error_value(
-        &mut self,
-        path: &ast::Path,
-        fields: &[(ast::Ident, Option<Expr>)],
-        span: Span,
-    ) -> (Option<[u8; 4]>, Vec<(IrExpr, AbiTy)>) {
-        let Some(ItemRef::Error(ei)) = self.p.lookup(self.frame.file, &path.last().name) else {
-            let mut d = self
-                .p
-                .unknown(self.frame.file, &path.last().name, path.span, "error");
-            d.message = format!("cannot find error `{}` in this scope", path.text());
-            self.err(d);
-            return (None, vec![]);
-        };
-        let def = self.p.errors[ei].def;
-        let file = self.p.errors[ei].file;
-        let vals = self.named_fields(&def.fields, file, fields, span, &def.name.name);
-        let mut abis = Vec::new();
-        let mut out = Vec::new();
-        for (v, t) in vals {
-            let a = self
-                .abi_ty(&t, span)
-                .unwrap_or(AbiTy::Word(ir::WordTy::Uint(256)));
-            abis.push(a.sol_name());
-            out.push((v, a));
-        }
-        (
-            Some(selector_of(&format!(
-                "{}({})",
-                def.name.name,
-                abis.join(",")
-            ))),
-            out,
-        )
-    }
-
-    /// Checks `{ a, b: x }` against declared fields; values in declaration order.
-    pub fn named_fields(
-        &mut self,
-        decl: &[ast::Field],
-        file: usize,
-        given: &[(ast::Ident, Option<Expr>)],
-        span: Span,
-        what: &str,
-    ) -> Vec<(IrExpr, Ty)> {
-        let tys: Vec<Ty> = decl
-            .iter()
-            .map(|f| {
-                self.p
-                    .resolve_ty(file, &f.ty, &self.frame.subst, self.diags)
-            })
-            .collect();
-        self.check_field_values(
-            &decl.iter().map(|f| f.name.name.clone()).collect::<Vec<_>>(),
-            &tys,
-            given,
-            span,
-            what,
-        )
-    }
-
-    pub fn check_field_values(
-        &mut self,
-        names: &[String],
-        tys: &[Ty],
-        given: &[(ast::Ident, Option<Expr>)],
-        span: Span,
-        what: &str,
-    ) -> Vec<(IrExpr, Ty)> {
-        let mut vals: Vec<Option<IrExpr>> = vec![None; names.len()];
-        for (name, value) in given {
-            let Some(i) = names.iter().position(|n| *n == name.name) else {
-                let mut d = Diagnostic::error(
-                    "E0310",
-                    format!("`{what}` has no field named `{}`", name.name),
-                    name.span,
-                    "unknown field",
-                );
-                if let Some(s) = did_you_mean(&name.name, names.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.err(d);
-                continue;
-            };
-            let t = match value {
-                Some(e) => {
-                    let t = self.expr(e, Some(&tys[i]));
-                    self.mismatch(&tys[i], &t.ty, e.span);
-                    t
-                }
-                None => {
-                    let path = ast::Path {
-                        segments: vec![name.clone()],
-                        generics: vec![],
-                        span: name.span,
-                    };
-                    let t = self.expr(
-                        &Expr {
-                            kind: ExprKind::Path(path),
-                            span: name.span,
-                        },
-                        Some(&tys[i]),
-                    );
-                    self.mismatch(&tys[i], &t.ty, name.span);
-                    t
-                }
-            };
-            let (v, _) = self.rvalue(t);
-            let v = v.unwrap_or(IrExpr::c(0));
-            // Fields are evaluated in the order written; keep each in a local.
-            vals[i] = Some(if v.is_pure() { v } else { self.spill(v) });
-        }
-        let missing: Vec<&str> = names
-            .iter()
-            .zip(&vals)
-            .filter(|(_, v)| v.is_none())
-            .map(|(n, _)| n.as_str())
-            .collect();
-        if !missing.is_empty() {
-            self.err(Diagnostic::error(
-                "E0378",
-                format!(
-                    "missing field(s) {} in `{what}`",
-                    missing
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                span,
-                "missing fields",
-            ));
-        }
-        vals.into_iter()
-            .zip(tys)
-            .map(|(v, t)| (v.unwrap_or(IrExpr::c(0)), t.clone()))
-            .collect()
     }
 }
 

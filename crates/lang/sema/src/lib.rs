@@ -2,6 +2,7 @@
 //! checking each instantiation), the capability checker, exhaustive `recv` and `match`, selector
 //! and FRC-0042 collisions. Checking and lowering to the middle IR happen in one walk.
 
+mod access;
 mod adts;
 mod builtins;
 mod calls;
@@ -9,8 +10,11 @@ mod consts;
 mod contract;
 mod cx;
 mod expr;
+mod fields;
 pub mod items;
 mod layout;
+mod methods;
+mod ops;
 pub mod types;
 
 pub use contract::frc42_method_number;

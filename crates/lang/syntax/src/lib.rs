@@ -5,6 +5,8 @@ pub mod ast;
 pub mod diag;
 pub mod lexer;
 mod parse_expr;
+mod parse_pattern;
+mod parse_type;
 pub mod parser;
 
 pub use diag::{Diagnostic, Diagnostics, Label, Severity, SourceMap, Span};

@@ -1,0 +1,236 @@
+//! Checked arithmetic (Solidity's Panic codes) and the crypto intrinsics.
+
+use crate::asm::op;
+use crate::emit::Gen;
+use tandem_lang_ir::{CheckedOp, Expr, Intrinsic, U256};
+
+impl Gen<'_> {
+    pub(crate) fn intrinsic(&mut self, i: Intrinsic, args: &[Expr]) {
+        match i {
+            Intrinsic::Sha256 | Intrinsic::Blake2b256 => {
+                if i == Intrinsic::Blake2b256 {
+                    self.fail("`blake2b256` is not available on the EVM target yet");
+                }
+                // staticcall(gas, 2, ptr, len, 0, 32); mload(0)
+                self.push_u(32);
+                self.push_u(0);
+                self.expr(&args[1]);
+                self.expr(&args[0]);
+                self.push_u(2);
+                self.op(op::GAS, 0, 1);
+                self.op(op::STATICCALL, 6, 1);
+                self.pop();
+                self.push_u(0);
+                self.op(op::MLOAD, 1, 1);
+            }
+            Intrinsic::Ecrecover => {
+                // At the free pointer: hash, v, r, s; output to 0 after clearing it.
+                self.push_u(0x40);
+                self.op(op::MLOAD, 1, 1);
+                let p = self.temp();
+                for (k, a) in args.iter().enumerate() {
+                    self.expr(a);
+                    self.dup_local(p);
+                    self.push_u(k as u64 * 32);
+                    self.op(op::ADD, 2, 1);
+                    self.op(op::MSTORE, 2, 0);
+                }
+                self.push_u(0);
+                self.op(op::DUP1, 0, 1);
+                self.op(op::MSTORE, 2, 0);
+                self.push_u(32);
+                self.push_u(0);
+                self.push_u(128);
+                self.dup_local(p);
+                self.push_u(1);
+                self.op(op::GAS, 0, 1);
+                self.op(op::STATICCALL, 6, 1);
+                self.pop();
+                self.pop();
+                self.locals.remove(&p);
+                self.push_u(0);
+                self.op(op::MLOAD, 1, 1);
+            }
+        }
+    }
+
+    pub(crate) fn checked(&mut self, o: CheckedOp, signed: bool, bits: u16, a: &Expr, b: &Expr) {
+        let max = if signed {
+            (U256::from(1) << (bits as usize - 1)) - U256::from(1)
+        } else if bits == 256 {
+            U256::MAX
+        } else {
+            (U256::from(1) << bits as usize) - U256::from(1)
+        };
+        let p11 = self.panic_label(0x11);
+        if o == CheckedOp::Neg {
+            // 0 - a, overflowing only for the minimum value.
+            self.expr(a);
+            self.op(op::DUP1, 0, 1);
+            self.push(!max);
+            self.op(op::EQ, 2, 1);
+            self.asm.jumpi(p11);
+            self.height -= 1;
+            self.push_u(0);
+            self.op(op::SUB, 2, 1);
+            return;
+        }
+        self.expr(b);
+        self.expr(a);
+        // stack: [b, a]
+        match (o, signed) {
+            (CheckedOp::Add, false) if bits == 256 => {
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::ADD, 2, 1);
+                self.op(op::SWAP1, 0, 0);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::LT, 2, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+            }
+            (CheckedOp::Sub, false) => {
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::LT, 2, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+                self.op(op::SUB, 2, 1);
+            }
+            (CheckedOp::Add | CheckedOp::Mul, false) if o == CheckedOp::Add || bits <= 128 => {
+                self.op(
+                    if o == CheckedOp::Add {
+                        op::ADD
+                    } else {
+                        op::MUL
+                    },
+                    2,
+                    1,
+                );
+                self.range_check_unsigned(max);
+            }
+            (CheckedOp::Mul, false) => {
+                // p = a*b; ok iff a == 0 || p / a == b
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::MUL, 2, 1);
+                // [b, a, p]
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::DIV, 2, 1);
+                // [b, a, p, p/a]
+                self.op(op::DUP1 + 3, 0, 1);
+                self.op(op::EQ, 2, 1);
+                self.op(op::DUP1 + 2, 0, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.op(op::OR, 2, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.asm.jumpi(p11);
+                self.height -= 1;
+                self.op(op::SWAP1 + 1, 0, 0);
+                self.pop();
+                self.pop();
+                if bits < 256 {
+                    self.range_check_unsigned(max);
+                }
+            }
+            (CheckedOp::Div | CheckedOp::Rem, _) => {
+                let p12 = self.panic_label(0x12);
+                self.op(op::DUP1 + 1, 0, 1);
+                self.op(op::ISZERO, 1, 1);
+                self.asm.jumpi(p12);
+                self.height -= 1;
+                if signed && o == CheckedOp::Div {
+                    // MIN / -1 overflows.
+                    self.op(op::DUP1, 0, 1);
+                    self.push(!max);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::DUP1 + 2, 0, 1);
+                    self.push(U256::MAX);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::AND, 2, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                }
+                let code = match (o, signed) {
+                    (CheckedOp::Div, false) => op::DIV,
+                    (CheckedOp::Div, true) => op::SDIV,
+                    (_, false) => op::MOD,
+                    _ => op::SMOD,
+                };
+                self.op(code, 2, 1);
+            }
+            (CheckedOp::Pow, _) => {
+                // Checked only against the type's range (see docs: `**` on 256-bit types wraps).
+                self.op(op::EXP, 2, 1);
+                if !signed && bits < 256 {
+                    self.range_check_unsigned(max);
+                }
+            }
+            (_, true) => {
+                let code = match o {
+                    CheckedOp::Add => op::ADD,
+                    CheckedOp::Sub => op::SUB,
+                    _ => op::MUL,
+                };
+                if bits < 256 && (o != CheckedOp::Mul || bits <= 128) {
+                    self.op(code, 2, 1);
+                    // fits iff signextend(bytes - 1, r) == r
+                    self.op(op::DUP1, 0, 1);
+                    self.op(op::DUP1, 0, 1);
+                    self.push_u(bits as u64 / 8 - 1);
+                    self.op(op::SIGNEXTEND, 2, 1);
+                    self.op(op::EQ, 2, 1);
+                    self.op(op::ISZERO, 1, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                } else if o == CheckedOp::Add || o == CheckedOp::Sub {
+                    // [b, a] -> r; overflow iff (b < 0) != (r < a) for add, (b < 0) != (r > a) for sub
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(code, 2, 1);
+                    // [b, a, r]
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(op::DUP1 + 1, 0, 1);
+                    self.op(
+                        if o == CheckedOp::Add {
+                            op::SLT
+                        } else {
+                            op::SGT
+                        },
+                        2,
+                        1,
+                    );
+                    // [b, a, r, r<a]
+                    self.push_u(0);
+                    self.op(op::DUP1 + 4, 0, 1);
+                    self.op(op::SLT, 2, 1);
+                    self.op(op::XOR, 2, 1);
+                    self.asm.jumpi(p11);
+                    self.height -= 1;
+                    self.op(op::SWAP1 + 1, 0, 0);
+                    self.pop();
+                    self.pop();
+                } else {
+                    self.fail("checked multiplication of signed integers wider than 128 bits is not supported yet");
+                    self.op(code, 2, 1);
+                }
+            }
+            _ => {
+                self.fail("internal: unsupported checked operation");
+                self.pop();
+            }
+        }
+    }
+
+    pub(crate) fn range_check_unsigned(&mut self, max: U256) {
+        if max == U256::MAX {
+            return;
+        }
+        let p11 = self.panic_label(0x11);
+        self.op(op::DUP1, 0, 1);
+        self.push(max);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(p11);
+        self.height -= 1;
+    }
+}

@@ -1,0 +1,240 @@
+//! Operators: arithmetic (checked, wrapping, saturating), comparisons and bit operations.
+
+use crate::cx::{Cx, Typed};
+use crate::expr::int_range;
+use crate::layout::clean;
+use crate::types::Ty;
+use tandem_lang_ir::{BinOp as IB, CheckedOp, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
+use tandem_lang_syntax::ast::{BinOp, Expr, ExprKind};
+use tandem_lang_syntax::diag::{Diagnostic, Span};
+
+impl Cx<'_, '_> {
+    pub(crate) fn binary(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> Typed {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            let l = self.expr(a, Some(&Ty::Bool));
+            self.mismatch(&Ty::Bool, &l.ty, a.span);
+            let (lv, _) = self.rvalue(l);
+            let saved = std::mem::take(&mut self.out);
+            let r = self.expr(b, Some(&Ty::Bool));
+            self.mismatch(&Ty::Bool, &r.ty, b.span);
+            let (rv, _) = self.rvalue(r);
+            let rstmts = std::mem::replace(&mut self.out, saved);
+            let (lv, rv) = (lv.unwrap_or(IrExpr::c(0)), rv.unwrap_or(IrExpr::c(0)));
+            if rstmts.is_empty() && rv.is_pure() {
+                let op = if op == BinOp::And { IB::And } else { IB::Or };
+                return Typed::value(IrExpr::bin(op, lv, rv), Ty::Bool);
+            }
+            // Short-circuit: the right side runs only when needed.
+            let t = self.local();
+            self.emit(IrStmt::Let(t, lv));
+            let mut body = rstmts;
+            body.push(IrStmt::Set(t, rv));
+            let cond = if op == BinOp::And {
+                IrExpr::Local(t)
+            } else {
+                IrExpr::un(IU::IsZero, IrExpr::Local(t))
+            };
+            self.emit(IrStmt::If(cond, body, vec![]));
+            return Typed::value(IrExpr::Local(t), Ty::Bool);
+        }
+        let cmp = matches!(
+            op,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        );
+        let hint = if cmp || matches!(op, BinOp::Shl | BinOp::Shr | BinOp::Pow) {
+            None
+        } else {
+            expected
+        };
+        // A literal operand takes the other operand's type.
+        let (l, r) = if matches!(a.kind, ExprKind::Int(..)) && !matches!(b.kind, ExprKind::Int(..))
+        {
+            let r = self.expr(b, hint);
+            let r = self.stabilize_value(r);
+            let l = self.expr(a, Some(&r.ty));
+            (l, r)
+        } else {
+            let l = self.expr(a, hint);
+            let l = self.stabilize_value(l);
+            let rhint = if matches!(op, BinOp::Shl | BinOp::Shr | BinOp::Pow) {
+                None
+            } else {
+                Some(l.ty.clone())
+            };
+            let r = self.expr(b, rhint.as_ref());
+            (l, r)
+        };
+        let (lv, lt) = self.rvalue(l);
+        let (rv, rt) = self.rvalue(r);
+        let (lv, rv) = (lv.unwrap_or(IrExpr::c(0)), rv.unwrap_or(IrExpr::c(0)));
+        if cmp {
+            return self.compare(op, lv, &lt, rv, &rt, span);
+        }
+        let (v, t) = self.arith(op, lv, &lt, rv, &rt, span);
+        Typed::value(v, t)
+    }
+
+    /// Evaluates a value now if later operands could change what it reads.
+    pub(crate) fn stabilize_value(&mut self, t: Typed) -> Typed {
+        t
+    }
+
+    pub(crate) fn compare(
+        &mut self,
+        op: BinOp,
+        l: IrExpr,
+        lt: &Ty,
+        r: IrExpr,
+        rt: &Ty,
+        span: Span,
+    ) -> Typed {
+        if !lt.compatible(rt) {
+            self.mismatch(lt, rt, span);
+            return Typed::error();
+        }
+        let ty = if *lt == Ty::Error { rt } else { lt };
+        let eq_only = matches!(ty, Ty::Bool | Ty::Address)
+            || matches!(ty, Ty::Adt(id, _) if self.p.adt_is_word(*id));
+        if matches!(ty, Ty::Bytes | Ty::String) && matches!(op, BinOp::Eq | BinOp::Ne) {
+            let (l, r) = (self.spill(l), self.spill(r));
+            let h = |p: IrExpr| {
+                IrExpr::HashMem(
+                    Box::new(IrExpr::plus(p.clone(), IrExpr::c(32))),
+                    Box::new(IrExpr::MLoad(Box::new(p))),
+                )
+            };
+            let eq = IrExpr::bin(IB::Eq, h(l), h(r));
+            return Typed::value(
+                if op == BinOp::Eq {
+                    eq
+                } else {
+                    IrExpr::un(IU::IsZero, eq)
+                },
+                Ty::Bool,
+            );
+        }
+        if !(ty.is_int() || eq_only || *ty == Ty::Error)
+            || (eq_only && !matches!(op, BinOp::Eq | BinOp::Ne))
+        {
+            let shown = self.show(ty);
+            self.err(Diagnostic::error(
+                "E0350",
+                format!("cannot compare `{shown}` with `{}`", op.text()),
+                span,
+                "unsupported comparison",
+            ));
+            return Typed::error();
+        }
+        let signed = matches!(ty, Ty::Int(_));
+        let (lt_op, gt_op) = if signed {
+            (IB::SLt, IB::SGt)
+        } else {
+            (IB::Lt, IB::Gt)
+        };
+        let v = match op {
+            BinOp::Eq => IrExpr::bin(IB::Eq, l, r),
+            BinOp::Ne => IrExpr::un(IU::IsZero, IrExpr::bin(IB::Eq, l, r)),
+            BinOp::Lt => IrExpr::bin(lt_op, l, r),
+            BinOp::Gt => IrExpr::bin(gt_op, l, r),
+            BinOp::Le => IrExpr::un(IU::IsZero, IrExpr::bin(gt_op, l, r)),
+            _ => IrExpr::un(IU::IsZero, IrExpr::bin(lt_op, l, r)),
+        };
+        Typed::value(v, Ty::Bool)
+    }
+
+    /// Arithmetic and bitwise operators; arithmetic is checked.
+    pub fn arith(
+        &mut self,
+        op: BinOp,
+        l: IrExpr,
+        lt: &Ty,
+        r: IrExpr,
+        rt: &Ty,
+        span: Span,
+    ) -> (IrExpr, Ty) {
+        let ty = if *lt == Ty::Error {
+            rt.clone()
+        } else {
+            lt.clone()
+        };
+        let Some((signed, bits)) = int_range(&ty) else {
+            if ty == Ty::Bool
+                && matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor)
+                && rt.compatible(&Ty::Bool)
+            {
+                let o = match op {
+                    BinOp::BitAnd => IB::And,
+                    BinOp::BitOr => IB::Or,
+                    _ => IB::Xor,
+                };
+                return (IrExpr::bin(o, l, r), Ty::Bool);
+            }
+            if ty != Ty::Error {
+                let shown = self.show(&ty);
+                self.err(Diagnostic::error(
+                    "E0351",
+                    format!("cannot apply `{}` to `{shown}`", op.text()),
+                    span,
+                    "expects integers",
+                ));
+            }
+            return (IrExpr::c(0), Ty::Error);
+        };
+        if matches!(op, BinOp::Shl | BinOp::Shr) {
+            if !matches!(rt, Ty::Uint(_) | Ty::Error) {
+                let shown = self.show(rt);
+                self.err(Diagnostic::error(
+                    "E0352",
+                    format!("shift amount must be unsigned, found `{shown}`"),
+                    span,
+                    "signed shift amount",
+                ));
+            }
+            let v = match op {
+                BinOp::Shl => clean(IrExpr::bin(IB::Shl, l, r), &ty),
+                _ if signed => IrExpr::bin(IB::Sar, l, r),
+                _ => IrExpr::bin(IB::Shr, l, r),
+            };
+            return (v, ty);
+        }
+        if op == BinOp::Pow {
+            if !matches!(rt, Ty::Uint(_) | Ty::Error) {
+                self.err(Diagnostic::error(
+                    "E0353",
+                    "exponent must be unsigned",
+                    span,
+                    "signed exponent",
+                ));
+            }
+        } else {
+            self.mismatch(&ty, rt, span);
+        }
+        let checked = |op| IrExpr::Checked {
+            op,
+            signed,
+            bits,
+            a: Box::new(l.clone()),
+            b: Box::new(r.clone()),
+        };
+        let v = match op {
+            BinOp::Add => checked(CheckedOp::Add),
+            BinOp::Sub => checked(CheckedOp::Sub),
+            BinOp::Mul => checked(CheckedOp::Mul),
+            BinOp::Div => checked(CheckedOp::Div),
+            BinOp::Rem => checked(CheckedOp::Rem),
+            BinOp::Pow => checked(CheckedOp::Pow),
+            BinOp::BitAnd => IrExpr::bin(IB::And, l, r),
+            BinOp::BitOr => IrExpr::bin(IB::Or, l, r),
+            BinOp::BitXor => IrExpr::bin(IB::Xor, l, r),
+            _ => IrExpr::c(0),
+        };
+        (v, ty)
+    }
+}
