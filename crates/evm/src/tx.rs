@@ -124,6 +124,35 @@ pub struct EthLog {
     pub data: Bytes,
 }
 
+/// The Ethereum logs among `events` (EVM-shaped events: topics `t1`..`t4`, data `d`), each
+/// from its emitter's Ethereum address (f410 if it has one, else the masked ID). Native
+/// messages use this too, so an EVM contract's logs look the same however it was reached.
+pub fn eth_logs(
+    state: &mut tandem_state::StateTree<impl fvm_ipld_blockstore::Blockstore>,
+    events: &[fvm_shared::event::StampedEvent],
+) -> anyhow::Result<Vec<EthLog>> {
+    let mut logs = Vec::new();
+    for ev in events {
+        let Some((topics, data)) = event_to_log(&ev.event) else {
+            continue;
+        };
+        let address = state
+            .get_actor(ev.emitter)?
+            .and_then(|r| {
+                r.delegated_address
+                    .as_ref()
+                    .and_then(EthAddress::from_delegated)
+            })
+            .unwrap_or_else(|| EthAddress::from_id(ev.emitter));
+        logs.push(EthLog {
+            address: address.0,
+            topics,
+            data,
+        });
+    }
+    Ok(logs)
+}
+
 /// What an applied transaction did.
 #[derive(Debug, Clone)]
 pub struct EthReceipt {
@@ -550,27 +579,11 @@ fn run_top_level(
         ),
     };
     let success = outcome.is_success();
-    let mut logs = Vec::new();
-    if success {
-        for ev in &events {
-            let Some((topics, data)) = event_to_log(&ev.event) else {
-                continue;
-            };
-            let address = match cm.machine.state.get_actor(ev.emitter)? {
-                Some(r) => r
-                    .delegated_address
-                    .as_ref()
-                    .and_then(EthAddress::from_delegated)
-                    .unwrap_or_else(|| EthAddress::from_id(ev.emitter)),
-                None => EthAddress::from_id(ev.emitter),
-            };
-            logs.push(EthLog {
-                address: address.0,
-                topics,
-                data,
-            });
-        }
-    }
+    let logs = if success {
+        eth_logs(&mut cm.machine.state, &events)?
+    } else {
+        Vec::new()
+    };
     drop(cm);
     let refund_counter = executor.machine.state.refund();
     executor.machine.state.end_message()?;

@@ -92,6 +92,25 @@ pub struct MsgRecord {
     /// Number of events the message emitted.
     pub events: u64,
     pub failure: Option<String>,
+    /// Position in the block, after its Ethereum transactions (the `transactionIndex` of
+    /// its logs).
+    #[serde(default)]
+    pub index: u64,
+    /// The Ethereum logs among its events (an EVM contract reached from a native message
+    /// logs as it would from a transaction); served by `eth_getLogs` and filters.
+    #[serde(default)]
+    pub logs: Vec<Log>,
+    #[serde(default)]
+    pub first_log_index: u64,
+}
+
+/// The Ethereum transaction hash under which a native message's logs are served: the
+/// digest of its CID (blake2b-256), as Lotus does for Filecoin messages.
+pub fn message_tx_hash(cid: &str) -> B256 {
+    Cid::try_from(cid)
+        .ok()
+        .and_then(|c| B256::try_from(c.hash().digest()).ok())
+        .unwrap_or_else(|| alloy_primitives::keccak256(cid.as_bytes()))
 }
 
 /// Reads the records back.
@@ -169,6 +188,23 @@ impl BlockStore {
             .block(rec.block, latest)?
             .is_some_and(|b| b.messages.iter().any(|m| m == cid));
         Ok(on_chain.then_some(rec))
+    }
+
+    /// Every native message record of a block, in order, with its CID.
+    pub fn block_messages(&self, block: &BlockRecord) -> anyhow::Result<Vec<(String, MsgRecord)>> {
+        block
+            .messages
+            .iter()
+            .map(|cid| {
+                let bytes = self.store.get_meta(&msg_key(cid))?.with_context(|| {
+                    format!("message {cid} of block {} is missing", block.number())
+                })?;
+                Ok((
+                    cid.clone(),
+                    serde_json::from_slice(&bytes).context("reading a message record")?,
+                ))
+            })
+            .collect()
     }
 
     /// Every transaction record of a block, in order.

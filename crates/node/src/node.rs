@@ -59,6 +59,7 @@ pub struct PendingTx {
 pub struct MinedBlock {
     pub record: BlockRecord,
     pub txs: Vec<TxRecord>,
+    pub messages: Vec<(String, MsgRecord)>,
 }
 
 struct OpenBlock {
@@ -320,6 +321,15 @@ impl Node {
             gas_used: ret.receipt.gas_used,
             events: ret.events.len() as u64,
             failure: ret.failure.clone(),
+            index: 0,
+            logs: tandem_evm::tx::eth_logs(&mut inner.chain.exec.machine.state, &ret.events)?
+                .into_iter()
+                .map(|l| Log {
+                    address: Address::from(l.address),
+                    data: LogData::new_unchecked(l.topics, l.data),
+                })
+                .collect(),
+            first_log_index: 0,
         };
         tracing::info!(
             target: "tandem::node",
@@ -446,6 +456,23 @@ impl Node {
             });
             log_index += p.receipt.logs.len() as u64;
         }
+        // Native messages follow the transactions; their logs continue the numbering.
+        let mut messages = Vec::with_capacity(open.messages.len());
+        for (i, (cid, m)) in open.messages.iter().enumerate() {
+            for log in &m.logs {
+                bloom.accrue_log(log);
+            }
+            messages.push((
+                cid.clone(),
+                MsgRecord {
+                    block: open.number,
+                    index: (open.txs.len() + i) as u64,
+                    first_log_index: log_index,
+                    ..m.clone()
+                },
+            ));
+            log_index += m.logs.len() as u64;
+        }
         let envelopes: Vec<&TxEnvelope> = open.txs.iter().map(|p| &p.envelope).collect();
         let base_fee = tokens_to_u256(&inner.chain.exec.machine.network.base_fee);
         let header = Header {
@@ -479,12 +506,8 @@ impl Node {
             messages: open.messages.iter().map(|(c, _)| c.clone()).collect(),
         };
         let mut meta = block_meta(&record)?;
-        for (cid, m) in &open.messages {
-            let m = MsgRecord {
-                block: record.number(),
-                ..m.clone()
-            };
-            meta.push((msg_key(cid), Some(serde_json::to_vec(&m)?)));
+        for (cid, m) in &messages {
+            meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
         }
         for r in &records {
             let hash = keccak256(&r.raw);
@@ -503,6 +526,7 @@ impl Node {
         let mined = Arc::new(MinedBlock {
             record,
             txs: records,
+            messages,
         });
         // No subscribers is not an error.
         let _ = self.events.send(mined.clone());

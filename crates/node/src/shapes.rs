@@ -10,7 +10,7 @@ use alloy_eips::eip4895::Withdrawals;
 use alloy_primitives::{B256, U256, keccak256};
 use alloy_rpc_types_eth::{Block, BlockTransactions, Header, Log, Transaction, TransactionReceipt};
 
-use crate::blocks::{BlockRecord, TxRecord};
+use crate::blocks::{BlockRecord, MsgRecord, TxRecord, message_tx_hash};
 
 pub fn header(record: &BlockRecord) -> Header {
     let size = alloy_rlp::Encodable::length(&record.header);
@@ -72,9 +72,34 @@ pub fn block(
 }
 
 pub fn logs(rec: &TxRecord, block: &BlockRecord) -> Vec<Log> {
-    let tx_hash = keccak256(&rec.raw);
-    rec.logs
-        .iter()
+    rpc_logs(
+        &rec.logs,
+        keccak256(&rec.raw),
+        rec.index,
+        rec.first_log_index,
+        block,
+    )
+}
+
+/// The logs of a native message, under its [`message_tx_hash`].
+pub fn message_logs(cid: &str, rec: &MsgRecord, block: &BlockRecord) -> Vec<Log> {
+    rpc_logs(
+        &rec.logs,
+        message_tx_hash(cid),
+        rec.index,
+        rec.first_log_index,
+        block,
+    )
+}
+
+fn rpc_logs(
+    logs: &[alloy_primitives::Log],
+    tx_hash: B256,
+    tx_index: u64,
+    first_log_index: u64,
+    block: &BlockRecord,
+) -> Vec<Log> {
+    logs.iter()
         .enumerate()
         .map(|(i, l)| Log {
             inner: l.clone(),
@@ -82,8 +107,8 @@ pub fn logs(rec: &TxRecord, block: &BlockRecord) -> Vec<Log> {
             block_number: Some(block.number()),
             block_timestamp: Some(block.header.timestamp),
             transaction_hash: Some(tx_hash),
-            transaction_index: Some(rec.index),
-            log_index: Some(rec.first_log_index + i as u64),
+            transaction_index: Some(tx_index),
+            log_index: Some(first_log_index + i as u64),
             removed: false,
         })
         .collect()

@@ -3,6 +3,8 @@
 //! into a cache under `target/tmp/node-clients`, so repeated runs are fast. A test skips,
 //! saying why, when node/npm/python or the contract fixtures are missing.
 
+#[path = "../../wasm/tests/common/actors.rs"]
+mod actors;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -133,6 +135,10 @@ fn python_dir() -> Option<PathBuf> {
 }
 
 fn run_node_script(name: &str) {
+    run_node_script_with(name, &[]);
+}
+
+fn run_node_script_with(name: &str, env: &[(&str, PathBuf)]) {
     let Some(artifacts) = artifacts() else {
         eprintln!("skipped: the evm-artifacts fixtures are missing (set TANDEM_ARTIFACTS)");
         return;
@@ -150,7 +156,8 @@ fn run_node_script(name: &str) {
             .arg(name)
             .current_dir(&npm)
             .env("TANDEM_RPC", node.url())
-            .env("TANDEM_ARTIFACTS", &artifacts),
+            .env("TANDEM_ARTIFACTS", &artifacts)
+            .envs(env.iter().map(|(k, v)| (k, v))),
         SCRIPT_TIMEOUT,
     );
     println!("{out}");
@@ -161,6 +168,19 @@ fn run_node_script(name: &str) {
 #[test]
 fn viem() {
     run_node_script("viem.mjs");
+}
+
+/// A native actor (examples/actors/evm-caller) installed, created and messaged over
+/// `tandem_*` RPC calls an ERC20 that viem deployed; viem sees the effects and the logs.
+#[test]
+fn native_actor_calls_viem_contract() {
+    if artifacts().is_none() || npm_dir().is_none() {
+        eprintln!("skipped: needs node/npm and the evm-artifacts fixtures");
+        return;
+    }
+    let wasm = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("evm_caller_actor.wasm");
+    std::fs::write(&wasm, actors::wasm("evm-caller")).unwrap();
+    run_node_script_with("native_actor.mjs", &[("TANDEM_ACTOR_WASM", wasm)]);
 }
 
 #[test]

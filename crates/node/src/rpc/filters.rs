@@ -17,7 +17,7 @@ use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::Value;
 
 use super::{Handler, Params, block_number, to_value};
-use crate::blocks::{BlockRecord, TxRecord};
+use crate::blocks::BlockRecord;
 use crate::error::{RpcError, RpcResult};
 use crate::node::{MinedBlock, Node};
 use crate::shapes;
@@ -87,17 +87,22 @@ fn block_logs(
     filter: &Filter,
     out: &mut Vec<Log>,
 ) -> RpcResult<()> {
-    if block.txs.is_empty() || !filter.matches_bloom(block.header.logs_bloom) {
+    if (block.txs.is_empty() && block.messages.is_empty())
+        || !filter.matches_bloom(block.header.logs_bloom)
+    {
         return Ok(());
     }
     for tx in node.blocks.block_txs(block)? {
-        push_matching(&tx, block, filter, out);
+        push_matching(shapes::logs(&tx, block), filter, out);
+    }
+    for (cid, m) in node.blocks.block_messages(block)? {
+        push_matching(shapes::message_logs(&cid, &m, block), filter, out);
     }
     Ok(())
 }
 
-fn push_matching(tx: &TxRecord, block: &BlockRecord, filter: &Filter, out: &mut Vec<Log>) {
-    for log in shapes::logs(tx, block) {
+fn push_matching(logs: Vec<Log>, filter: &Filter, out: &mut Vec<Log>) {
+    for log in logs {
         if filter.matches_address(log.address()) && filter.matches_topics(log.topics()) {
             out.push(log);
         }
@@ -258,7 +263,11 @@ fn notifications(sub: &Subscription, block: &MinedBlock) -> Vec<Value> {
             let mut out = Vec::new();
             if filter.matches_bloom(block.record.header.logs_bloom) {
                 for tx in &block.txs {
-                    push_matching(tx, &block.record, filter, &mut out);
+                    push_matching(shapes::logs(tx, &block.record), filter, &mut out);
+                }
+                for (cid, m) in &block.messages {
+                    let logs = shapes::message_logs(cid, m, &block.record);
+                    push_matching(logs, filter, &mut out);
                 }
             }
             out.iter()
