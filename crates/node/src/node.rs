@@ -22,7 +22,7 @@ use cid::Cid;
 use tandem_chain::keys::{KeyFile, dev_key};
 use tandem_chain::{Chain, ChainConfig, DataDir};
 use tandem_evm::address::tokens_to_u256;
-use tandem_evm::tx::{EthReceipt, EthTx};
+use tandem_evm::tx::{EthReceipt, EthTx, TxError};
 use tandem_state::blockstore::{CommitBatch, CommitStore, RedbStore};
 use tandem_vm::eth::EthAddress;
 use tandem_vm::runtime::Runtimes;
@@ -56,6 +56,13 @@ pub struct PendingTx {
 }
 
 /// What a subscriber learns of a new block.
+/// Why a transaction was not applied: the transaction error (with the transaction back, so
+/// a future nonce can wait in the queue) or a node failure.
+enum Rejected {
+    Tx(TxError, Box<TxEnvelope>, Box<EthTx>),
+    Other(RpcError),
+}
+
 pub struct MinedBlock {
     pub record: BlockRecord,
     pub txs: Vec<TxRecord>,
@@ -83,7 +90,15 @@ struct Inner {
     snapshots: BTreeMap<u64, Snapshot>,
     next_snapshot: u64,
     impersonated: HashSet<Address>,
+    /// Transactions whose nonce is ahead of their sender's, held until the gap fills (as
+    /// anvil and geth's txpool do), keyed by sender and nonce.
+    queued: BTreeMap<(Address, u64), (TxEnvelope, EthTx)>,
 }
+
+/// At most this many future-nonce transactions wait in the queue, in all.
+const MAX_QUEUED: usize = 4096;
+/// A transaction may run at most this far ahead of its sender's nonce.
+const MAX_NONCE_GAP: u64 = 1024;
 
 pub struct Node {
     pub path: PathBuf,
@@ -176,6 +191,7 @@ impl Node {
                 snapshots: BTreeMap::new(),
                 next_snapshot: 1,
                 impersonated: HashSet::new(),
+                queued: BTreeMap::new(),
             }),
             latest_number: AtomicU64::new(latest_n),
             latest: RwLock::new(Arc::new(latest.clone())),
@@ -242,13 +258,55 @@ impl Node {
     }
 
     /// Applies a transaction to the open block (opening one if needed) and, in automine,
-    /// mines it. A rejected transaction changes nothing.
+    /// mines it. A rejected transaction changes nothing. A transaction whose nonce is ahead
+    /// of its sender's waits in the queue; each applied transaction releases the sender's
+    /// next queued one.
     pub fn submit(&self, envelope: TxEnvelope, tx: EthTx) -> RpcResult<B256> {
+        let mut inner = self.lock();
         let hash = *envelope.tx_hash();
         let from = Address::from(tx.sender);
-        let mut inner = self.lock();
+        let nonce = tx.nonce;
+        match self.apply_one(&mut inner, envelope, tx) {
+            Ok(()) => {}
+            Err(Rejected::Tx(TxError::NonceMismatch { expected, got }, envelope, tx))
+                if got > expected
+                    && got - expected <= MAX_NONCE_GAP
+                    && (inner.queued.len() < MAX_QUEUED
+                        || inner.queued.contains_key(&(from, got))) =>
+            {
+                tracing::info!(target: "tandem::node", "tx {hash} from {from} queued: nonce {got}, next {expected}");
+                inner.queued.insert((from, got), (*envelope, *tx));
+                return Ok(hash);
+            }
+            Err(Rejected::Tx(e, ..)) => return Err(RpcError::from_tx(&e, &from)),
+            Err(Rejected::Other(e)) => return Err(e),
+        }
+        // Release what the gap held back, in nonce order.
+        let mut next = nonce + 1;
+        while let Some((envelope, tx)) = inner.queued.remove(&(from, next)) {
+            let queued_hash = *envelope.tx_hash();
+            match self.apply_one(&mut inner, envelope, tx) {
+                Ok(()) => next += 1,
+                Err(Rejected::Tx(e, ..)) => {
+                    tracing::info!(target: "tandem::node", "queued tx {queued_hash} from {from} dropped: {e}");
+                    break;
+                }
+                Err(Rejected::Other(e)) => return Err(e),
+            }
+        }
+        Ok(hash)
+    }
+
+    fn apply_one(
+        &self,
+        inner: &mut Inner,
+        envelope: TxEnvelope,
+        tx: EthTx,
+    ) -> Result<(), Rejected> {
+        let hash = *envelope.tx_hash();
+        let from = Address::from(tx.sender);
         let parent = self.latest();
-        self.open_block(&mut inner, &parent);
+        self.open_block(inner, &parent);
         let receipt = match tandem_evm::tx::apply_tx(&mut inner.chain.exec, &tx) {
             Ok(r) => r,
             Err(e) => {
@@ -256,7 +314,7 @@ impl Node {
                     inner.open = None;
                 }
                 tracing::debug!(target: "tandem::node", "tx {hash} from {from} rejected: {e}");
-                return Err(RpcError::from_tx(&e, &from));
+                return Err(Rejected::Tx(e, Box::new(envelope), Box::new(tx)));
             }
         };
         tracing::info!(
@@ -280,9 +338,10 @@ impl Node {
             });
         }
         if self.block_time.is_none() {
-            self.mine_locked(&mut inner)?;
+            self.mine_locked(inner)
+                .map_err(|e| Rejected::Other(e.into()))?;
         }
-        Ok(hash)
+        Ok(())
     }
 
     /// Applies a native (Filecoin-shaped) message from an account the node trusts (a dev
@@ -362,11 +421,18 @@ impl Node {
     /// Transactions applied but not yet mined (block-time mode), by hash.
     pub fn pending_tx(&self, hash: &B256) -> Option<(TxEnvelope, Address)> {
         let inner = self.lock();
-        let open = inner.open.as_ref()?;
-        open.txs
+        let open = inner
+            .open
             .iter()
-            .find(|t| t.hash == *hash)
-            .map(|t| (t.envelope.clone(), t.from))
+            .flat_map(|o| &o.txs)
+            .map(|t| (&t.envelope, t.from));
+        let queued = inner
+            .queued
+            .iter()
+            .map(|((from, _), (env, _))| (env, *from));
+        open.chain(queued)
+            .find(|(env, _)| env.tx_hash() == hash)
+            .map(|(env, from)| (env.clone(), from))
     }
 
     fn open_block(&self, inner: &mut Inner, parent: &BlockRecord) {
@@ -623,6 +689,7 @@ impl Node {
         };
         inner.chain = Chain::load_with(dir, self.runtimes.clone())?;
         inner.open = None;
+        inner.queued.clear();
         inner.next_timestamp = None;
         inner.time_offset = snap.time_offset;
         self.set_latest(record);

@@ -223,3 +223,55 @@ fn deploy_call_receipt_logs_and_errors() {
     assert_eq!(batch.as_array().unwrap().len(), 2);
     assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x3"));
 }
+
+/// A transaction ahead of its sender's nonce waits (served as pending) and is mined once
+/// the gap fills; one too far ahead is refused with geth's wording.
+#[test]
+fn future_nonces_wait_for_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let acct = &dev_accounts(2).unwrap()[0];
+    let bob = dev_accounts(2).unwrap()[1].address;
+    let to = TxKind::Call(bob);
+
+    let later = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 2, to, vec![], 2)]),
+    );
+    let next = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 1, to, vec![], 1)]),
+    );
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x0"));
+    assert_eq!(
+        c.call("eth_getTransactionReceipt", json!([later])),
+        Value::Null
+    );
+    let pending = c.call("eth_getTransactionByHash", json!([later]));
+    assert_eq!(pending["nonce"], json!("0x2"), "{pending}");
+    assert_eq!(pending["blockNumber"], Value::Null);
+    let count = c.call("eth_getTransactionCount", json!([acct.address, "latest"]));
+    assert_eq!(count, json!("0x0"));
+
+    // Nonce 0 fills the gap: all three are mined in nonce order, one block each.
+    let first = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 0, to, vec![], 0)]),
+    );
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x3"));
+    for (hash, block) in [(&first, "0x1"), (&next, "0x2"), (&later, "0x3")] {
+        let r = c.call("eth_getTransactionReceipt", json!([hash]));
+        assert_eq!(r["status"], json!("0x1"), "{r}");
+        assert_eq!(r["blockNumber"], json!(block));
+    }
+    let count = c.call("eth_getTransactionCount", json!([acct.address, "latest"]));
+    assert_eq!(count, json!("0x3"));
+
+    let far = c.request(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 3 + 5000, to, vec![], 0)]),
+    );
+    let msg = far["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("nonce too high"), "{far}");
+}
