@@ -275,3 +275,32 @@ fn future_nonces_wait_for_the_gap() {
     let msg = far["error"]["message"].as_str().unwrap_or_default();
     assert!(msg.starts_with("nonce too high"), "{far}");
 }
+
+/// Browser dapps on another origin: the CORS preflight is answered and responses carry
+/// `Access-Control-Allow-Origin`.
+#[test]
+fn cors_for_browser_dapps() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let (head, _) = c.raw(&format!(
+        "OPTIONS / HTTP/1.1\r\nHost: {}\r\nOrigin: http://localhost:5173\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n",
+        c.addr
+    ));
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+    assert!(head.contains("access-control-allow-methods"), "{head}");
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#;
+    let (head, body) = c.raw(&format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nOrigin: http://localhost:5173\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        c.addr,
+        body.len()
+    ));
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("access-control-allow-origin: *"),
+        "{head}"
+    );
+    assert!(body.contains("0x7a69"), "{body}");
+}

@@ -95,7 +95,17 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
         .max_request_body_size(64 * 1024 * 1024)
         .max_response_body_size(256 * 1024 * 1024)
         .build();
-    let server = Server::builder().set_config(config).build(addr).await?;
+    // Browser dapps (a page on another origin) may call the node, as anvil allows: any
+    // origin, the methods and headers; preflights are answered here.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers(tower_http::cors::Any);
+    let server = Server::builder()
+        .set_config(config)
+        .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .build(addr)
+        .await?;
     let addr = server.local_addr()?;
     let handle = server.start(module(node)?);
     Ok(ServerHandle { addr, handle })

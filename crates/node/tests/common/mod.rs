@@ -94,6 +94,23 @@ impl Client {
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad JSON {body:?}: {e}"))
     }
 
+    /// Sends a raw HTTP request; returns the response head and body as text.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn raw(&self, request: &str) -> (String, String) {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut resp = Vec::new();
+        stream.read_to_end(&mut resp).unwrap();
+        let text = String::from_utf8_lossy(&resp).to_string();
+        match text.split_once("\r\n\r\n") {
+            Some((h, b)) => (h.to_string(), b.to_string()),
+            None => (text, String::new()),
+        }
+    }
+
     /// Calls a method; returns the whole response object.
     pub fn request(&self, method: &str, params: Value) -> Value {
         self.post(
