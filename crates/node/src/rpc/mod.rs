@@ -8,6 +8,7 @@ pub mod eth;
 pub mod filters;
 pub mod native;
 pub mod server;
+pub mod sign;
 
 use std::sync::Arc;
 

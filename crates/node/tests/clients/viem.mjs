@@ -1,12 +1,13 @@
 // viem against a Tandem node: deploy an OpenZeppelin ERC20, transfer, wait for receipts,
 // read, query logs, watch events (HTTP filters and WebSocket subscriptions), decode a
-// revert, and send through a JSON-RPC account (eth_sendTransaction).
+// revert, send through a JSON-RPC account (eth_sendTransaction), and sign with one
+// (personal_sign, eth_signTypedData_v4), checked against viem's own verification.
 // Env: TANDEM_RPC (http URL), TANDEM_ARTIFACTS (the evm-artifacts folder).
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import {
   createPublicClient, createWalletClient, defineChain, http, webSocket, parseEther,
-  BaseError, ContractFunctionRevertedError,
+  BaseError, ContractFunctionRevertedError, verifyMessage, verifyTypedData,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
@@ -106,6 +107,22 @@ assert.equal(await pub.readContract({ address: token, abi, functionName: 'balanc
 
 const block = await pub.getBlock({ blockTag: 'latest', includeTransactions: true });
 assert.equal(block.transactions[0].hash, back);
+// The node signs for its dev accounts: EIP-191 messages and EIP-712 typed data.
+const signed = await rpcWallet.signMessage({ message: 'hello Tandem' });
+assert.ok(await verifyMessage({ address: bob, message: 'hello Tandem', signature: signed }));
+assert.equal(signed, await privateKeyToAccount(
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+).signMessage({ message: 'hello Tandem' }), 'the same signature as the key itself gives');
+const typed = {
+  domain: { name: 'Tandem', version: '1', chainId: 31337, verifyingContract: token },
+  types: { Permit: [{ name: 'owner', type: 'address' }, { name: 'value', type: 'uint256' },
+    { name: 'note', type: 'string' }] },
+  primaryType: 'Permit',
+  message: { owner: bob, value: 5n, note: 'typed' },
+};
+const typedSig = await rpcWallet.signTypedData(typed);
+assert.ok(await verifyTypedData({ address: bob, signature: typedSig, ...typed }));
+
 await wsClient.transport.getRpcClient?.().then((c) => c.close()).catch(() => {});
 console.log('viem: ok');
 process.exit(0);
