@@ -19,6 +19,14 @@ pub use tandem_lang_evm::Output as Compiled;
 pub fn compile(
     sources: &[(&str, &str)],
 ) -> Result<(Vec<Compiled>, tandem_lang_ir::Module), String> {
+    compile_with(sources, true)
+}
+
+/// `compile`, with the IR optimiser on or off (the returned module is what the backend saw).
+pub fn compile_with(
+    sources: &[(&str, &str)],
+    optimize: bool,
+) -> Result<(Vec<Compiled>, tandem_lang_ir::Module), String> {
     let mut map = SourceMap::new();
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -44,7 +52,9 @@ pub fn compile(
     }
     let module = tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
     let mut optimized = module.clone();
-    tandem_lang_ir::opt::optimize(&mut optimized);
+    if optimize {
+        tandem_lang_ir::opt::optimize(&mut optimized);
+    }
     let out = tandem_lang_evm::generate(&optimized)?;
     Ok((out, optimized))
 }

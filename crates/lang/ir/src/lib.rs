@@ -7,6 +7,7 @@
 //! encoding of its fields (one word per leaf), a dynamic one as a length word and its data.
 
 pub mod opt;
+pub mod print;
 
 pub use alloy_primitives::U256;
 

@@ -1,1 +1,0 @@
-pub fn optimize(_m: &mut crate::Module) {}

@@ -1,0 +1,131 @@
+//! The middle IR's optimiser. Each handler body and the init body are optimised on their own,
+//! running the passes below in turn until nothing changes (or a bounded number of rounds):
+//!
+//! - [`fold`]: constant folding and algebraic simplification, checked arithmetic with
+//!   constant operands, canonical conditions;
+//! - [`copyprop`]: propagation of locals assigned once from a constant, another such local or
+//!   an environment value that cannot change during a message;
+//! - [`dce`]: dead code (after terminators, constant `If`s and `Assert`s, unused pure `Let`s,
+//!   blocks nobody exits, `Seq`s in statement position);
+//! - [`range`]: checked arithmetic that cannot overflow given guards on the path and known
+//!   ranges becomes plain arithmetic;
+//! - [`storage`]: repeated `SLoad`s of a slot reuse a local, `SLoad` after `SStore` reuses the
+//!   stored value, stores overwritten before any read are dropped, repeated mapping-slot hashes
+//!   are computed once.
+//!
+//! Every pass only transforms what it can prove equivalent (including the revert behaviour and
+//! the exact width semantics of `Checked`); when unsure it leaves the code alone. No pass
+//! panics on malformed IR, and output never depends on hash-map order.
+
+pub mod copyprop;
+pub mod dce;
+pub mod fold;
+pub mod range;
+pub mod storage;
+pub mod util;
+
+use crate::{LabelId, LocalId, Module, Param, Stmt};
+
+/// Rounds of all passes per body, at most.
+const MAX_ROUNDS: usize = 8;
+
+/// Per-body state shared by the passes: fresh ids and the parameters.
+pub struct Ctx<'a> {
+    pub params: &'a [Param],
+    next_local: LocalId,
+    next_label: LabelId,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(body: &[Stmt], params: &'a [Param]) -> Ctx<'a> {
+        let (l, b) = util::max_ids(body, params);
+        Ctx {
+            params,
+            next_local: l.saturating_add(1),
+            next_label: b.saturating_add(1),
+        }
+    }
+
+    /// A local id not used anywhere in the body.
+    pub fn fresh_local(&mut self) -> LocalId {
+        let l = self.next_local;
+        self.next_local = self.next_local.saturating_add(1);
+        l
+    }
+
+    pub fn fresh_label(&mut self) -> LabelId {
+        let l = self.next_label;
+        self.next_label = self.next_label.saturating_add(1);
+        l
+    }
+
+    /// Appends statements that ran in their own scope to `out`: directly when that cannot
+    /// lengthen a local's life (no top-level `Let`, or nothing follows in a scope), else
+    /// inside a fresh block.
+    pub fn splice(&mut self, out: &mut Vec<Stmt>, ss: Vec<Stmt>, last: bool) {
+        if last || !ss.iter().any(|s| matches!(s, Stmt::Let(..))) {
+            out.extend(ss);
+        } else if !ss.is_empty() {
+            let l = self.fresh_label();
+            out.push(Stmt::Block(l, ss));
+        }
+    }
+}
+
+/// The passes, for running one alone (tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Fold,
+    CopyProp,
+    Dce,
+    Range,
+    Storage,
+}
+
+pub const ALL_PASSES: [Pass; 5] = [
+    Pass::Fold,
+    Pass::CopyProp,
+    Pass::Dce,
+    Pass::Range,
+    Pass::Storage,
+];
+
+/// Optimises every init and handler body of the module.
+pub fn optimize(m: &mut Module) {
+    for c in &mut m.contracts {
+        optimize_body(&mut c.init.body, &c.init.params);
+        for h in &mut c.handlers {
+            optimize_body(&mut h.body, &h.params);
+        }
+    }
+}
+
+/// Runs all passes on one body until a fixpoint (bounded).
+pub fn optimize_body(body: &mut Vec<Stmt>, params: &[Param]) {
+    optimize_with(body, params, &ALL_PASSES);
+}
+
+/// Runs the given passes, in order, until a fixpoint (bounded).
+pub fn optimize_with(body: &mut Vec<Stmt>, params: &[Param], passes: &[Pass]) {
+    let mut cx = Ctx::new(body, params);
+    for _ in 0..MAX_ROUNDS {
+        let before = body.clone();
+        for p in passes {
+            run_pass(*p, body, &mut cx);
+        }
+        if *body == before {
+            break;
+        }
+    }
+}
+
+/// Runs one pass once.
+pub fn run_pass(p: Pass, body: &mut Vec<Stmt>, cx: &mut Ctx) {
+    match p {
+        Pass::Fold => fold::run(body, cx),
+        Pass::CopyProp => copyprop::run(body, cx),
+        Pass::Dce => dce::run(body, cx),
+        Pass::Range => range::run(body, cx),
+        Pass::Storage => storage::run(body, cx),
+    }
+}

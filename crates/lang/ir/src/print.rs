@@ -1,0 +1,389 @@
+//! A readable text form of the IR, for snapshots of the optimiser's input and output.
+//!
+//! Locals print as `%N`, labels as `@N`; expressions print as calls (`add(a, b)`,
+//! `checked.sub.u256(a, b)`), statements one per line with nested blocks indented.
+
+use crate::{
+    AbiTy, BinOp, CallKind, CheckedOp, Contract, Env, Expr, Handler, Init, Intrinsic, Module,
+    Revert, Stmt, UnOp, WordTy,
+};
+use std::fmt::{self, Display, Formatter, Write};
+
+fn word_ty(t: WordTy) -> String {
+    match t {
+        WordTy::Uint(b) => format!("u{b}"),
+        WordTy::Int(b) => format!("i{b}"),
+        WordTy::Bool => "bool".into(),
+        WordTy::Address => "address".into(),
+    }
+}
+
+impl Display for AbiTy {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            AbiTy::Word(w) => f.write_str(&word_ty(*w)),
+            AbiTy::Bytes => f.write_str("bytes"),
+            AbiTy::String => f.write_str("string"),
+            AbiTy::Array(t, n) => write!(f, "[{t}; {n}]"),
+            AbiTy::DynArray(t) => write!(f, "vec<{t}>"),
+            AbiTy::Tuple(ts) => {
+                f.write_str("(")?;
+                for (i, t) in ts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+fn bin_name(o: BinOp) -> &'static str {
+    match o {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::Div => "div",
+        BinOp::SDiv => "sdiv",
+        BinOp::Mod => "mod",
+        BinOp::SMod => "smod",
+        BinOp::Exp => "exp",
+        BinOp::And => "and",
+        BinOp::Or => "or",
+        BinOp::Xor => "xor",
+        BinOp::Shl => "shl",
+        BinOp::Shr => "shr",
+        BinOp::Sar => "sar",
+        BinOp::Lt => "lt",
+        BinOp::Gt => "gt",
+        BinOp::SLt => "slt",
+        BinOp::SGt => "sgt",
+        BinOp::Eq => "eq",
+        BinOp::SignExtend => "signextend",
+        BinOp::Byte => "byte",
+    }
+}
+
+fn checked_name(o: CheckedOp) -> &'static str {
+    match o {
+        CheckedOp::Add => "add",
+        CheckedOp::Sub => "sub",
+        CheckedOp::Mul => "mul",
+        CheckedOp::Div => "div",
+        CheckedOp::Rem => "rem",
+        CheckedOp::Pow => "pow",
+        CheckedOp::Neg => "neg",
+    }
+}
+
+fn env_name(e: Env) -> &'static str {
+    match e {
+        Env::Caller => "caller",
+        Env::Origin => "origin",
+        Env::CallValue => "callvalue",
+        Env::Address => "address",
+        Env::Number => "number",
+        Env::Timestamp => "timestamp",
+        Env::ChainId => "chainid",
+        Env::GasLeft => "gas",
+        Env::SelfBalance => "selfbalance",
+        Env::CallDataSize => "calldatasize",
+        Env::ReturnDataSize => "returndatasize",
+        Env::CodeSize => "codesize",
+        Env::FreeMemory => "freememory",
+    }
+}
+
+fn list<T: Display>(f: &mut Formatter<'_>, xs: &[T]) -> fmt::Result {
+    for (i, x) in xs.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{x}")?;
+    }
+    Ok(())
+}
+
+struct Typed<'a>(&'a [(Expr, AbiTy)]);
+
+impl Display for Typed<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for (i, (e, t)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{e}: {t}")?;
+        }
+        Ok(())
+    }
+}
+
+fn hex4(s: &[u8; 4]) -> String {
+    s.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Const(v) => {
+                if *v < crate::U256::from(1u64 << 32) {
+                    write!(f, "{v}")
+                } else {
+                    write!(f, "{v:#x}")
+                }
+            }
+            Expr::Local(l) => write!(f, "%{l}"),
+            Expr::Bin(o, a, b) => write!(f, "{}({a}, {b})", bin_name(*o)),
+            Expr::Un(UnOp::IsZero, a) => write!(f, "iszero({a})"),
+            Expr::Un(UnOp::Not, a) => write!(f, "not({a})"),
+            Expr::Checked {
+                op,
+                signed,
+                bits,
+                a,
+                b,
+            } => {
+                let s = if *signed { 'i' } else { 'u' };
+                if *op == CheckedOp::Neg {
+                    write!(f, "checked.neg.{s}{bits}({a})")
+                } else {
+                    write!(f, "checked.{}.{s}{bits}({a}, {b})", checked_name(*op))
+                }
+            }
+            Expr::Env(e) => write!(f, "{}()", env_name(*e)),
+            Expr::Balance(a) => write!(f, "balance({a})"),
+            Expr::SLoad(a) => write!(f, "sload({a})"),
+            Expr::MLoad(a) => write!(f, "mload({a})"),
+            Expr::CallDataLoad(a) => write!(f, "calldataload({a})"),
+            Expr::HashWords(ws) => {
+                f.write_str("hash(")?;
+                list(f, ws)?;
+                f.write_str(")")
+            }
+            Expr::HashMem(p, l) => write!(f, "hashmem({p}, {l})"),
+            Expr::Alloc(n) => write!(f, "alloc({n})"),
+            Expr::Seq(ss, v) => {
+                f.write_str("seq {")?;
+                for s in ss {
+                    let mut line = String::new();
+                    write_stmt(&mut line, s, 0)?;
+                    write!(f, " {};", line.trim_end().replace('\n', " "))?;
+                }
+                write!(f, " {v} }}")
+            }
+            Expr::Cond(c, a, b) => write!(f, "cond({c}, {a}, {b})"),
+            Expr::Call {
+                kind,
+                gas,
+                addr,
+                value,
+                args,
+                args_len,
+            } => {
+                let k = match kind {
+                    CallKind::Call => "call",
+                    CallKind::StaticCall => "staticcall",
+                };
+                write!(f, "{k}(")?;
+                if let Some(g) = gas {
+                    write!(f, "gas: {g}, ")?;
+                }
+                write!(f, "{addr}, value: {value}, {args}, {args_len})")
+            }
+            Expr::Create {
+                child,
+                value,
+                args,
+                args_len,
+                salt,
+            } => {
+                write!(f, "create(#{child}, value: {value}, {args}, {args_len}")?;
+                if let Some(s) = salt {
+                    write!(f, ", salt: {s}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::Intrinsic(i, args) => {
+                let n = match i {
+                    Intrinsic::Sha256 => "sha256",
+                    Intrinsic::Blake2b256 => "blake2b256",
+                    Intrinsic::Ecrecover => "ecrecover",
+                };
+                write!(f, "{n}(")?;
+                list(f, args)?;
+                f.write_str(")")
+            }
+            Expr::AbiEncode { selector, args } => {
+                f.write_str("abi_encode(")?;
+                if let Some(s) = selector {
+                    write!(f, "0x{}; ", hex4(s))?;
+                }
+                write!(f, "{})", Typed(args))
+            }
+        }
+    }
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push_str("  ");
+    }
+}
+
+fn write_block(out: &mut String, ss: &[Stmt], depth: usize) -> fmt::Result {
+    for s in ss {
+        write_stmt(out, s, depth)?;
+    }
+    Ok(())
+}
+
+/// Writes one statement (and its nested blocks), each line ending with a newline.
+fn write_stmt(out: &mut String, s: &Stmt, d: usize) -> fmt::Result {
+    indent(out, d);
+    match s {
+        Stmt::Let(l, e) => writeln!(out, "let %{l} = {e}"),
+        Stmt::Set(l, e) => writeln!(out, "%{l} = {e}"),
+        Stmt::SStore(p, v) => writeln!(out, "sstore({p}, {v})"),
+        Stmt::MStore(p, v) => writeln!(out, "mstore({p}, {v})"),
+        Stmt::MStore8(p, v) => writeln!(out, "mstore8({p}, {v})"),
+        Stmt::CallDataCopy(a, b, c) => writeln!(out, "calldatacopy({a}, {b}, {c})"),
+        Stmt::ReturnDataCopy(a, b, c) => writeln!(out, "returndatacopy({a}, {b}, {c})"),
+        Stmt::MCopy(a, b, c) => writeln!(out, "mcopy({a}, {b}, {c})"),
+        Stmt::Expr(e) => writeln!(out, "{e}"),
+        Stmt::If(c, a, b) => {
+            writeln!(out, "if {c} {{")?;
+            write_block(out, a, d + 1)?;
+            if !b.is_empty() {
+                indent(out, d);
+                writeln!(out, "}} else {{")?;
+                write_block(out, b, d + 1)?;
+            }
+            indent(out, d);
+            writeln!(out, "}}")
+        }
+        Stmt::Block(l, body) => {
+            writeln!(out, "block @{l} {{")?;
+            write_block(out, body, d + 1)?;
+            indent(out, d);
+            writeln!(out, "}}")
+        }
+        Stmt::Exit(l) => writeln!(out, "exit @{l}"),
+        Stmt::Loop { label, body, step } => {
+            writeln!(out, "loop @{label} {{")?;
+            write_block(out, body, d + 1)?;
+            if !step.is_empty() {
+                indent(out, d);
+                writeln!(out, "}} step {{")?;
+                write_block(out, step, d + 1)?;
+            }
+            indent(out, d);
+            writeln!(out, "}}")
+        }
+        Stmt::Break(l) => writeln!(out, "break @{l}"),
+        Stmt::Continue(l) => writeln!(out, "continue @{l}"),
+        Stmt::Return(vals) => writeln!(out, "return({})", Typed(vals)),
+        Stmt::Revert(Revert::Error { selector, args }) => {
+            writeln!(out, "revert error 0x{}({})", hex4(selector), Typed(args))
+        }
+        Stmt::Revert(Revert::Panic(c)) => writeln!(out, "revert panic({c:#04x})"),
+        Stmt::Revert(Revert::Empty) => writeln!(out, "revert"),
+        Stmt::Revert(Revert::Bubble) => writeln!(out, "revert bubble"),
+        Stmt::Log { topics, data } => {
+            out.push_str("log [");
+            for (i, t) in topics.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write!(out, "{t}")?;
+            }
+            writeln!(out, "] ({})", Typed(data))
+        }
+        Stmt::Assert(c, code) => writeln!(out, "assert {c} else panic({code:#04x})"),
+    }
+}
+
+/// A statement list printed as indented lines.
+pub struct Body<'a>(pub &'a [Stmt]);
+
+impl Display for Body<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        write_block(&mut out, self.0, 0)?;
+        f.write_str(&out)
+    }
+}
+
+impl Display for Stmt {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        write_stmt(&mut out, self, 0)?;
+        f.write_str(out.trim_end())
+    }
+}
+
+fn params(f: &mut Formatter<'_>, ps: &[crate::Param]) -> fmt::Result {
+    for (i, p) in ps.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{} %{}: {}", p.name, p.local, p.ty)?;
+    }
+    Ok(())
+}
+
+fn body_indented(f: &mut Formatter<'_>, ss: &[Stmt]) -> fmt::Result {
+    let mut out = String::new();
+    write_block(&mut out, ss, 1)?;
+    f.write_str(&out)
+}
+
+impl Display for Handler {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "handler {} 0x{} (", self.signature, hex4(&self.selector))?;
+        params(f, &self.params)?;
+        f.write_str(")")?;
+        if !self.returns.is_empty() {
+            f.write_str(" -> (")?;
+            list(f, &self.returns)?;
+            f.write_str(")")?;
+        }
+        writeln!(f, " {} {{", self.mutability.as_str())?;
+        body_indented(f, &self.body)?;
+        writeln!(f, "}}")
+    }
+}
+
+impl Display for Init {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("init(")?;
+        params(f, &self.params)?;
+        writeln!(f, "){} {{", if self.payable { " payable" } else { "" })?;
+        body_indented(f, &self.body)?;
+        writeln!(f, "}}")
+    }
+}
+
+impl Display for Contract {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "contract {} ({})", self.name, self.file)?;
+        write!(f, "{}", self.init)?;
+        for h in &self.handlers {
+            write!(f, "{h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Module {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.contracts.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
