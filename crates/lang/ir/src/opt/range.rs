@@ -113,6 +113,10 @@ fn facts_of(c: &Expr, truth: bool, out: &mut Vec<Fact>) {
         }
         _ => {}
     }
+    // A non-zero value: 0 < e.
+    if truth && fact_expr(c) && !matches!(c, Expr::Un(..) | Expr::Const(_)) {
+        out.push(Fact::Lt(Expr::Const(U256::ZERO), c.clone()));
+    }
     match (c, truth) {
         (Expr::Bin(BinOp::And, a, b), true) | (Expr::Bin(BinOp::Or, a, b), false) => {
             facts_of(a, truth, out);
