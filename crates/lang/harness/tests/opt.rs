@@ -152,3 +152,49 @@ fn optimised_ir_prints() {
     let text = m.to_string();
     assert!(text.contains("handler bump(uint8)"), "{text}");
 }
+
+/// Every example of the language reference that compiles without the optimiser also compiles
+/// with it (the optimiser must not, say, push a body past the reachable stack depth), and its
+/// handlers' IR only gets smaller or stays.
+#[test]
+fn reference_examples_still_compile_when_optimised() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../docs/language.md");
+    let Ok(doc) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let mut blocks = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in doc.lines() {
+        match (&mut cur, line.trim_start()) {
+            (None, l) if l.starts_with("```tandem") => cur = Some(String::new()),
+            (Some(b), "```") => {
+                blocks.push(std::mem::take(b));
+                cur = None;
+            }
+            (Some(b), _) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            _ => {}
+        }
+    }
+    let mut checked = 0;
+    for b in &blocks {
+        let Ok((plain, _)) = compile_with(&[("Example.tdm", b)], false) else {
+            continue;
+        };
+        let (opt, _) = compile_with(&[("Example.tdm", b)], true)
+            .unwrap_or_else(|e| panic!("optimised build fails:\n{e}\n{b}"));
+        for (p, o) in plain.iter().zip(&opt) {
+            assert!(
+                o.runtime_code.len() <= p.runtime_code.len() + 8,
+                "{}: {} -> {} bytes",
+                p.name,
+                p.runtime_code.len(),
+                o.runtime_code.len()
+            );
+        }
+        checked += 1;
+    }
+    println!("{checked} reference examples compile with and without the optimiser");
+}
