@@ -146,6 +146,18 @@ fn word_hi(t: &AbiTy) -> Option<U256> {
     }
 }
 
+/// Locals assigned by statements nested in an expression (its `Seq`s): facts read from the
+/// expression's comparisons may not hold for them afterwards.
+fn seq_assigned(e: &Expr) -> BTreeSet<LocalId> {
+    let mut out = BTreeSet::new();
+    visit_expr(e, &mut |x| {
+        if let Expr::Seq(ss, _) = x {
+            out.extend(assigned_locals(ss));
+        }
+    });
+    out
+}
+
 struct Walk {
     exits: BTreeMap<LabelId, Vec<State>>,
     conts: BTreeMap<LabelId, Vec<State>>,
@@ -364,6 +376,9 @@ impl Walk {
                 let (mut fa, mut fb) = (vec![], vec![]);
                 facts_of(c, true, &mut fa);
                 facts_of(c, false, &mut fb);
+                let moved = seq_assigned(c);
+                fa.retain(|f| !moved.iter().any(|l| f.mentions(*l)));
+                fb.retain(|f| !moved.iter().any(|l| f.mentions(*l)));
                 ta.add(fa);
                 tb.add(fb);
                 let ra = self.list(a, ta);
@@ -374,6 +389,8 @@ impl Walk {
                 self.exprs(vec![c], &mut st);
                 let mut fs = vec![];
                 facts_of(c, true, &mut fs);
+                let moved = seq_assigned(c);
+                fs.retain(|f| !moved.iter().any(|l| f.mentions(*l)));
                 st.add(fs);
                 Some(st)
             }
