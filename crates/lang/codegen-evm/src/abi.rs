@@ -6,8 +6,53 @@ use crate::emit::Gen;
 use tandem_lang_ir::{AbiTy, Contract, Expr, LocalId, Param, U256, WordTy};
 
 impl Gen<'_> {
+    /// Evaluates, into temps, the values whose evaluation may allocate memory (a `Seq` that
+    /// builds a vector, a nested encoding, a call). The encoder writes at the free pointer
+    /// without bumping it, so such a value must be computed before the destination is
+    /// chosen or its memory would overlap the output. Returns the values to encode and the
+    /// number of temps pushed.
+    pub fn pre_evaluate(&mut self, vals: &[(Expr, AbiTy)]) -> (Vec<(Expr, AbiTy)>, usize) {
+        let mut pushed = 0;
+        let out = vals
+            .iter()
+            .map(|(e, t)| {
+                if may_allocate(e) {
+                    self.expr(e);
+                    pushed += 1;
+                    (Expr::Local(self.temp()), t.clone())
+                } else {
+                    (e.clone(), t.clone())
+                }
+            })
+            .collect();
+        (out, pushed)
+    }
+
+    /// Drops the `n` pre-evaluated temps that sit beneath the `keep` top stack items.
+    pub fn drop_beneath(&mut self, vals: &[(Expr, AbiTy)], keep: usize) {
+        for (e, _) in vals.iter().rev() {
+            let Expr::Local(l) = e else { continue };
+            if !self.is_temp(*l) {
+                continue;
+            }
+            // [.., temp, k1..keep] -> [.., k1..keep]
+            self.op(op::SWAP1 + keep as u8 - 1, 0, 0);
+            self.pop();
+            if keep == 2 {
+                self.op(op::SWAP1, 0, 0);
+            }
+            self.locals.remove(l);
+        }
+    }
+
     /// Encodes values; leaves `[size, dst]` (dst on top) for RETURN/REVERT/LOG.
     pub fn encode(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
+        let (vals, _) = self.pre_evaluate(vals);
+        self.encode_dst(selector, &vals);
+        self.drop_beneath(&vals, 2);
+    }
+
+    fn encode_dst(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
         if !self.uses_heap {
             self.push_u(0);
         } else {
@@ -58,7 +103,7 @@ impl Gen<'_> {
                     self.expr(v);
                     self.store_at(base, data + off);
                 }
-                AbiTy::Bytes | AbiTy::String => {
+                AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_) if byte_like(t) => {
                     let tail = tail.unwrap_or(0);
                     self.expr(v);
                     let p = self.temp();
@@ -68,6 +113,11 @@ impl Gen<'_> {
                     // copy length word and data to base + data + tail
                     self.dup_local(p);
                     self.op(op::MLOAD, 1, 1);
+                    if let AbiTy::DynArray(elem) = t {
+                        // `len` counts bytes below; a vector's length word counts elements.
+                        self.push_u(elem.head_size() as u64);
+                        self.op(op::MUL, 2, 1);
+                    }
                     let len = self.temp();
                     // zero the last word first so padding is clean
                     self.push_u(0);
@@ -171,7 +221,9 @@ impl Gen<'_> {
                     self.op(load, 1, 1);
                     self.validate(*w);
                 }
-                AbiTy::Bytes | AbiTy::String if !from_code => {
+                t @ (AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_))
+                    if !from_code && decodes_unchecked(t) =>
+                {
                     // offset, length, then copy into fresh memory
                     self.push_u(base + off);
                     self.op(op::CALLDATALOAD, 1, 1);
@@ -180,6 +232,11 @@ impl Gen<'_> {
                     let at = self.temp();
                     self.dup_local(at);
                     self.op(op::CALLDATALOAD, 1, 1);
+                    if let AbiTy::DynArray(_) = t {
+                        // 32-byte elements: the byte length of the data.
+                        self.push_u(32);
+                        self.op(op::MUL, 2, 1);
+                    }
                     let len = self.temp();
                     self.dup_local(len);
                     self.push_u(63);
@@ -413,5 +470,51 @@ impl Gen<'_> {
             self.locals.insert(p.local, self.height - 1);
             off += p.ty.head_size() as u64;
         }
+    }
+}
+
+/// Types whose memory form (a length word, then the data) is their ABI tail, so encoding
+/// is one copy: `Bytes`, `String`, and vectors of static elements.
+fn byte_like(t: &AbiTy) -> bool {
+    match t {
+        AbiTy::Bytes | AbiTy::String => true,
+        AbiTy::DynArray(elem) => !elem.is_dynamic(),
+        _ => false,
+    }
+}
+
+/// Types decoded by copying calldata as it is: every value is valid (no word to clean), so
+/// `Bytes`, `String` and vectors of 256-bit integers.
+fn decodes_unchecked(t: &AbiTy) -> bool {
+    match t {
+        AbiTy::Bytes | AbiTy::String => true,
+        AbiTy::DynArray(elem) => matches!(
+            **elem,
+            AbiTy::Word(tandem_lang_ir::WordTy::Uint(256) | tandem_lang_ir::WordTy::Int(256))
+        ),
+        _ => false,
+    }
+}
+
+/// Whether evaluating `e` may allocate memory (so it must happen before an encoding picks
+/// its destination at the free pointer).
+fn may_allocate(e: &Expr) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => false,
+        Expr::Bin(_, a, b) | Expr::HashMem(a, b) => may_allocate(a) || may_allocate(b),
+        Expr::Checked { a, b, .. } => may_allocate(a) || may_allocate(b),
+        Expr::Un(_, a)
+        | Expr::Balance(a)
+        | Expr::SLoad(a)
+        | Expr::MLoad(a)
+        | Expr::CallDataLoad(a) => may_allocate(a),
+        Expr::HashWords(ws) => ws.iter().any(may_allocate),
+        Expr::Cond(c, a, b) => may_allocate(c) || may_allocate(a) || may_allocate(b),
+        Expr::Alloc(_)
+        | Expr::Seq(..)
+        | Expr::Call { .. }
+        | Expr::Create { .. }
+        | Expr::Intrinsic(..)
+        | Expr::AbiEncode { .. } => true,
     }
 }

@@ -5,6 +5,9 @@ use crate::asm::{Asm, Label, op};
 use std::collections::HashMap;
 use tandem_lang_ir::{BinOp, CallKind, Env, Expr, LabelId, LocalId, Revert, Stmt, U256, UnOp};
 
+/// Temps of the generator are numbered from here, above every IR local.
+const TEMP_BASE: LocalId = u32::MAX / 2;
+
 pub struct Gen<'a> {
     pub asm: Asm,
     pub height: usize,
@@ -35,7 +38,7 @@ impl<'a> Gen<'a> {
             children,
             child_labels: HashMap::new(),
             error: None,
-            next_temp: u32::MAX / 2,
+            next_temp: TEMP_BASE,
             buffers: Vec::new(),
         }
     }
@@ -56,6 +59,11 @@ impl<'a> Gen<'a> {
     }
 
     /// A temporary that can be read with `dup_local` like a local.
+    /// Whether `l` is a temp of the generator (not a local of the IR).
+    pub fn is_temp(&self, l: LocalId) -> bool {
+        l >= TEMP_BASE && self.locals.contains_key(&l)
+    }
+
     pub fn temp(&mut self) -> LocalId {
         self.next_temp += 1;
         self.locals.insert(self.next_temp, self.height - 1);
@@ -579,11 +587,12 @@ impl Gen<'_> {
             Expr::Intrinsic(i, args) => self.intrinsic(*i, args),
             Expr::AbiEncode { selector, args } => {
                 // Encode at the free pointer behind a length word, then bump the pointer.
+                let (args, _) = self.pre_evaluate(args);
                 self.push_u(0x40);
                 self.op(op::MLOAD, 1, 1);
                 let base = self.temp();
                 self.buffers.push(base);
-                self.encode_at(*selector, args, Some(base));
+                self.encode_at(*selector, &args, Some(base));
                 // [base, size, dst]
                 self.pop();
                 // [base, size]: mstore(base, size); mstore(0x40, base + 32 + roundup(size))
@@ -601,6 +610,7 @@ impl Gen<'_> {
                 self.push_u(0x40);
                 self.op(op::MSTORE, 2, 0);
                 self.locals.remove(&base);
+                self.drop_beneath(&args, 1);
             }
         }
     }
