@@ -108,6 +108,8 @@ pub struct Node {
     pub accounts: Vec<DevAccount>,
     pub runtimes: Runtimes,
     pub block_time: Option<Duration>,
+    /// Mine a block per transaction (on unless `--block-time`; `evm_setAutomine` toggles).
+    automine: std::sync::atomic::AtomicBool,
     pub filters: Filters,
     pub events: broadcast::Sender<Arc<MinedBlock>>,
     inner: Mutex<Inner>,
@@ -181,6 +183,7 @@ impl Node {
             accounts,
             runtimes,
             block_time: config.block_time,
+            automine: std::sync::atomic::AtomicBool::new(config.block_time.is_none()),
             filters: Filters::default(),
             events,
             inner: Mutex::new(Inner {
@@ -212,6 +215,21 @@ impl Node {
         let lock = self.lock();
         let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
         fee.try_into().unwrap_or(u128::MAX)
+    }
+
+    /// Whether each transaction and message is mined in a block of its own at once.
+    pub fn automine(&self) -> bool {
+        self.automine.load(Ordering::Acquire)
+    }
+
+    /// Turns automine on or off; turning it on mines what is pending.
+    pub fn set_automine(&self, on: bool) -> anyhow::Result<()> {
+        let mut inner = self.lock();
+        self.automine.store(on, Ordering::Release);
+        if on && inner.open.is_some() {
+            self.mine_locked(&mut inner)?;
+        }
+        Ok(())
     }
 
     pub fn latest_number(&self) -> u64 {
@@ -337,7 +355,7 @@ impl Node {
                 receipt,
             });
         }
-        if self.block_time.is_none() {
+        if self.automine() {
             self.mine_locked(inner)
                 .map_err(|e| Rejected::Other(e.into()))?;
         }
@@ -402,7 +420,7 @@ impl Node {
         if let Some(open) = inner.open.as_mut() {
             open.messages.push((cid.clone(), record.clone()));
         }
-        let block = if self.block_time.is_none() {
+        let block = if self.automine() {
             self.mine_locked(&mut inner)?.record.number()
         } else {
             0

@@ -304,3 +304,50 @@ fn cors_for_browser_dapps() {
     );
     assert!(body.contains("0x7a69"), "{body}");
 }
+
+/// `evm_setAutomine(false)`: transactions wait in the open block until `evm_mine`; turning
+/// automine back on mines what is pending.
+#[test]
+fn automine_off_batches_transactions_into_one_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let acct = &dev_accounts(2).unwrap()[0];
+    let to = TxKind::Call(dev_accounts(2).unwrap()[1].address);
+
+    assert_eq!(c.call("anvil_getAutomine", json!([])), json!(true));
+    c.call("evm_setAutomine", json!([false]));
+    assert_eq!(c.call("hardhat_getAutomine", json!([])), json!(false));
+    let a = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 0, to, vec![], 1)]),
+    );
+    let b = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 1, to, vec![], 1)]),
+    );
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x0"));
+    assert_eq!(c.call("eth_getTransactionReceipt", json!([a])), Value::Null);
+    let pending = c.call("eth_getTransactionCount", json!([acct.address, "pending"]));
+    assert_eq!(pending, json!("0x2"));
+
+    c.call("evm_mine", json!([]));
+    assert_eq!(c.call("eth_blockNumber", json!([])), json!("0x1"));
+    let block = c.call("eth_getBlockByNumber", json!(["0x1", false]));
+    assert_eq!(block["transactions"], json!([a, b]));
+
+    let d = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 2, to, vec![], 1)]),
+    );
+    assert_eq!(c.call("eth_getTransactionReceipt", json!([d])), Value::Null);
+    c.call("anvil_setAutomine", json!([true]));
+    let r = c.call("eth_getTransactionReceipt", json!([d]));
+    assert_eq!(r["blockNumber"], json!("0x2"), "{r}");
+    let e = c.call(
+        "eth_sendRawTransaction",
+        json!([sign(acct, 3, to, vec![], 1)]),
+    );
+    let r = c.call("eth_getTransactionReceipt", json!([e]));
+    assert_eq!(r["blockNumber"], json!("0x3"), "{r}");
+}

@@ -19,6 +19,14 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("evm_mine", evm_mine),
     ("anvil_mine", mine_many),
     ("hardhat_mine", mine_many),
+    ("evm_setAutomine", set_automine),
+    ("anvil_setAutomine", set_automine),
+    ("anvil_getAutomine", |node, _| {
+        Ok(Value::Bool(node.automine()))
+    }),
+    ("hardhat_getAutomine", |node, _| {
+        Ok(Value::Bool(node.automine()))
+    }),
     ("evm_increaseTime", increase_time),
     ("evm_setNextBlockTimestamp", set_next_timestamp),
     ("anvil_setBalance", set_balance),
@@ -42,6 +50,13 @@ pub const METHODS: &[(&str, Handler)] = &[
         impersonate(node, p, false)
     }),
 ];
+
+/// `evm_setAutomine(bool)`: off, transactions wait in the open block for `evm_mine` (or the
+/// block timer); on again, the open block is mined.
+fn set_automine(node: &Node, p: &Params) -> RpcResult<Value> {
+    node.set_automine(p.get(0)?)?;
+    Ok(Value::Bool(true))
+}
 
 fn revert(node: &Node, p: &Params) -> RpcResult<Value> {
     let id: alloy_primitives::U64 = p.get(0)?;
