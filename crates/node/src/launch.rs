@@ -74,7 +74,7 @@ pub fn run_blocking(
                 ticks.tick().await;
                 loop {
                     ticks.tick().await;
-                    if let Err(e) = miner.mine() {
+                    if let Err(e) = miner.mine().and_then(|_| miner.sync()) {
                         tracing::error!(target: "tandem::node", "mining failed: {e:#}");
                     }
                 }
@@ -89,6 +89,7 @@ pub fn run_blocking(
         tracing::info!(target: "tandem::node", "shutting down");
         server.stop();
         server.stopped().await;
+        node.sync()?;
         Ok(())
     })
 }

@@ -168,6 +168,9 @@ impl Node {
         if blocks.latest_number()?.is_none() {
             write_genesis_block(&store, &dir.head()?)?;
         }
+        // Group commit: blocks are committed without waiting for the disk, and the RPC layer
+        // syncs (one fsync shared by every writer waiting) before it acknowledges a write.
+        store.defer_durability(true);
         let latest_n = blocks.latest_number()?.context("no latest block")?;
         let latest = blocks
             .block(latest_n, latest_n)?
@@ -215,6 +218,12 @@ impl Node {
         let lock = self.lock();
         let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
         fee.try_into().unwrap_or(u128::MAX)
+    }
+
+    /// Makes every block and record committed so far durable. Call before acknowledging a
+    /// write; concurrent callers share one fsync.
+    pub fn sync(&self) -> anyhow::Result<()> {
+        self.store.sync()
     }
 
     /// Whether each transaction and message is mined in a block of its own at once.

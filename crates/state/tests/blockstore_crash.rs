@@ -77,3 +77,63 @@ fn kill_9_mid_commit_keeps_the_last_head() {
     }
     assert!(reached > 300, "no commit landed in any run");
 }
+
+const GROUP_ENV: &str = "TANDEM_GROUP_TEST_STORE";
+
+/// The child for the group-commit test: 20 deferred commits, a sync, 20 more deferred
+/// commits without a sync, then it waits to be killed.
+#[test]
+#[ignore = "run only as the child of group_commit_is_durable_after_sync_only"]
+fn group_commit_writer() {
+    let Ok(path) = std::env::var(GROUP_ENV) else {
+        return;
+    };
+    let store = RedbStore::open(&path).unwrap();
+    store.defer_durability(true);
+    let put = |i: u32| {
+        let mut b = tandem_state::blockstore::CommitBatch::new();
+        b.set_meta("test.counter", i.to_be_bytes().to_vec());
+        store.commit(&b).unwrap();
+    };
+    (1..=20).for_each(put);
+    store.sync().unwrap();
+    (21..=40).for_each(put);
+    // Visible to this process at once, durable or not.
+    assert_eq!(
+        store.get_meta("test.counter").unwrap(),
+        Some(40u32.to_be_bytes().to_vec())
+    );
+    println!("ready");
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Deferred commits survive SIGKILL once synced; the ones after the last sync are gone, as a
+/// group-committing server expects (it acknowledges only synced work).
+#[test]
+fn group_commit_is_durable_after_sync_only() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("group.redb");
+    drop(RedbStore::create(&path).unwrap());
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["group_commit_writer", "--exact", "--ignored", "--nocapture"])
+        .env(GROUP_ENV, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let ready = std::io::BufReader::new(out)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("ready"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ready, "the writer did not get to its unsynced commits");
+    let store = RedbStore::open(&path).unwrap();
+    assert_eq!(
+        store.get_meta("test.counter").unwrap(),
+        Some(20u32.to_be_bytes().to_vec()),
+        "exactly the synced commits are there"
+    );
+}

@@ -66,7 +66,14 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
         let handler = *handler;
         let name: &'static str = name;
         let run = move |params: jsonrpsee::types::Params<'_>, node: &Arc<Node>| {
-            let result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
+            let mut result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
+            // A write is acknowledged only once it is durable (group commit; see Node::sync).
+            if result.is_ok()
+                && is_blocking(name)
+                && let Err(e) = node.sync()
+            {
+                result = Err(e.into());
+            }
             if let Err(e) = &result {
                 tracing::debug!(target: "tandem::rpc", "{name} failed: {} ({})", e.message, e.code);
             }

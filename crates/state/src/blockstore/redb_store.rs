@@ -7,18 +7,25 @@
 //! Every write is a redb write transaction with immediate durability: once `commit` returns the
 //! data survives a crash, and a crash (or a full disk) in the middle of a commit leaves the last
 //! committed state as it was.
+//!
+//! A server that answers many writers may defer durability instead
+//! ([`RedbStore::defer_durability`], group commit): each `commit` is then atomic and visible at
+//! once but not yet durable, and [`RedbStore::sync`] makes every earlier commit durable with
+//! one fsync. Concurrent callers of `sync` share it, so N writers waiting at once cost one
+//! fsync, not N. A writer acknowledges its work only after `sync` returns.
 
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use redb::{
-    Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable,
+    Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition, TableError,
 };
 
@@ -45,6 +52,17 @@ const CACHE_BYTES: usize = 256 << 20;
 pub struct RedbStore {
     db: Arc<Database>,
     path: PathBuf,
+    group: Arc<GroupCommit>,
+}
+
+/// Deferred durability, shared by clones of a store.
+#[derive(Default)]
+struct GroupCommit {
+    deferred: AtomicBool,
+    /// Commits made so far (deferred ones included).
+    committed: AtomicU64,
+    /// How many of them are known durable; held while syncing, so syncs queue and share.
+    durable: Mutex<u64>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -117,6 +135,7 @@ impl RedbStore {
         Ok(Self {
             db: Arc::new(db),
             path: path.to_path_buf(),
+            group: Arc::default(),
         })
     }
 
@@ -128,6 +147,7 @@ impl RedbStore {
         let store = Self {
             db: Arc::new(db),
             path: path.to_path_buf(),
+            group: Arc::default(),
         };
         store.check_format()?;
         Ok(store)
@@ -271,10 +291,39 @@ impl Blockstore for RedbStore {
     }
 }
 
+impl RedbStore {
+    /// Group commit: from now on `commit` does not wait for the disk; [`Self::sync`] does.
+    /// Turning it off makes the next commits durable again (and earlier ones with them).
+    pub fn defer_durability(&self, on: bool) {
+        self.group.deferred.store(on, Ordering::Release);
+    }
+
+    /// Makes every commit made before this call durable. Callers that arrive while another
+    /// sync runs wait for it and usually find their commits covered.
+    pub fn sync(&self) -> Result<()> {
+        let wanted = self.group.committed.load(Ordering::Acquire);
+        let mut durable = self.group.durable.lock().unwrap_or_else(|e| e.into_inner());
+        if *durable >= wanted {
+            return Ok(());
+        }
+        // Everything committed before this point is covered by the durable commit below.
+        let covered = self.group.committed.load(Ordering::Acquire);
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.commit()
+            .with_context(|| format!("syncing the Tandem store {}", self.path.display()))?;
+        *durable = covered;
+        Ok(())
+    }
+}
+
 impl CommitStore for RedbStore {
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         batch.check_meta_keys()?;
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        if self.group.deferred.load(Ordering::Acquire) {
+            txn.set_durability(Durability::None)?;
+        }
         Self::write_blocks(&txn, batch.blocks.iter().map(|(c, b)| (c, b.as_slice())))?;
         {
             let mut meta = txn.open_table(META)?;
@@ -289,6 +338,7 @@ impl CommitStore for RedbStore {
         txn.commit().with_context(|| {
             format!("commit to the Tandem store {} failed", self.path.display())
         })?;
+        self.group.committed.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
