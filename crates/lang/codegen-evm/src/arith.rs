@@ -51,6 +51,10 @@ impl Gen<'_> {
                 self.push_u(0);
                 self.op(op::MLOAD, 1, 1);
             }
+            Intrinsic::ExtCodeSize => {
+                self.expr(&args[0]);
+                self.op(op::EXTCODESIZE, 1, 1);
+            }
         }
     }
 

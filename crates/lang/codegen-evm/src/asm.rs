@@ -58,6 +58,7 @@ pub mod op {
     pub const CALLDATACOPY: u8 = 0x37;
     pub const CODESIZE: u8 = 0x38;
     pub const CODECOPY: u8 = 0x39;
+    pub const EXTCODESIZE: u8 = 0x3b;
     pub const RETURNDATASIZE: u8 = 0x3d;
     pub const RETURNDATACOPY: u8 = 0x3e;
     pub const TIMESTAMP: u8 = 0x42;

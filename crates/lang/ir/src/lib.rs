@@ -154,6 +154,8 @@ pub enum Intrinsic {
     Blake2b256,
     /// `Ecrecover(hash, v, r, s) -> address`
     Ecrecover,
+    /// `ExtCodeSize(address) -> word`: the size of an account's code.
+    ExtCodeSize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

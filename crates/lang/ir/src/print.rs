@@ -210,6 +210,7 @@ impl Display for Expr {
                     Intrinsic::Sha256 => "sha256",
                     Intrinsic::Blake2b256 => "blake2b256",
                     Intrinsic::Ecrecover => "ecrecover",
+                    Intrinsic::ExtCodeSize => "extcodesize",
                 };
                 write!(f, "{n}(")?;
                 list(f, args)?;

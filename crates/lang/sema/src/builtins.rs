@@ -16,6 +16,7 @@ const CTX_METHODS: &[&str] = &[
     "value",
     "self_address",
     "balance_of",
+    "code_size",
     "block_number",
     "timestamp",
     "chain_id",
@@ -56,6 +57,14 @@ impl Cx<'_, '_> {
                 }
                 let a = self.value_of_pub(&args[0].value, &Ty::Address);
                 Typed::value(IrExpr::Balance(Box::new(a)), Ty::U256)
+            }
+            "code_size" => {
+                self.require(Cap::Ctx, method.span, "`ctx.code_size()`");
+                if args.len() != 1 {
+                    return self.arity(span, 1);
+                }
+                let a = self.value_of_pub(&args[0].value, &Ty::Address);
+                Typed::value(IrExpr::Intrinsic(Intrinsic::ExtCodeSize, vec![a]), Ty::U256)
             }
             "emit" => {
                 self.require(Cap::MutCtx, method.span, "`ctx.emit()`");

@@ -516,19 +516,25 @@ impl Cx<'_, '_> {
                 return t;
             }
         }
+        // A `const` declared in the contract being compiled (seed 003's `const OWNER`).
+        let contract_const = self.contract.and_then(|ci| {
+            let c = &self.p.contracts[ci];
+            (path.segments.len() == 1 && c.file == self.frame.file)
+                .then(|| {
+                    c.def
+                        .consts
+                        .iter()
+                        .find(|k| k.name.name == path.last().name)
+                })
+                .flatten()
+                .map(|k| (k, c.file))
+        });
+        if let Some((def, file)) = contract_const {
+            return self.const_expr(def, file);
+        }
         match self.p.lookup(self.frame.file, &path.last().name) {
             Some(ItemRef::Const(c)) if path.segments.len() == 1 => {
-                let def = self.p.consts[c].def;
-                let file = self.p.consts[c].file;
-                let ty = self
-                    .p
-                    .resolve_ty(file, &def.ty, &Default::default(), self.diags);
-                let saved = std::mem::replace(&mut self.frame.file, file);
-                let t = self.expr(&def.value, Some(&ty));
-                self.frame.file = saved;
-                self.mismatch(&ty, &t.ty, def.value.span);
-                let (v, _) = self.rvalue(t);
-                Typed::value(v.unwrap_or(IrExpr::c(0)), ty)
+                self.const_expr(self.p.consts[c].def, self.p.consts[c].file)
             }
             Some(ItemRef::Contract(c)) => Typed::value(IrExpr::c(0), Ty::ContractRef(c)),
             _ => {
@@ -548,5 +554,20 @@ impl Cx<'_, '_> {
                 Typed::error()
             }
         }
+    }
+}
+
+impl<'a> Cx<'a, '_> {
+    /// The value of a named constant, checked against its declared type.
+    fn const_expr(&mut self, def: &'a ast::ConstDef, file: usize) -> Typed {
+        let ty = self
+            .p
+            .resolve_ty(file, &def.ty, &Default::default(), self.diags);
+        let saved = std::mem::replace(&mut self.frame.file, file);
+        let t = self.expr(&def.value, Some(&ty));
+        self.frame.file = saved;
+        self.mismatch(&ty, &t.ty, def.value.span);
+        let (v, _) = self.rvalue(t);
+        Typed::value(v.unwrap_or(IrExpr::c(0)), ty)
     }
 }
