@@ -379,6 +379,7 @@ impl Cx<'_, '_> {
             self.err(d);
             return;
         };
+        self.used_events.insert(ei);
         let def = self.p.events[ei].def;
         let file = self.p.events[ei].file;
         let anonymous = self.p.events[ei]

@@ -428,8 +428,15 @@ pub fn compile_contract(
             );
         }
     }
-    // Events and errors of the package appear in the ABI, as solc lists the ones a contract uses.
-    for e in &p.events {
+    // The events a contract emits and the errors it reverts with appear in its ABI, as solc
+    // lists the ones a contract uses.
+    let (used_events, used_errors) = (cx.used_events.clone(), cx.used_errors.clone());
+    for (_, e) in p
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| used_events.contains(i))
+    {
         let fields: Vec<(String, Ty)> = e
             .def
             .fields
@@ -452,7 +459,12 @@ pub fn compile_contract(
             inputs: abi_params(&mut cx, &fields, &indexed),
         });
     }
-    for e in &p.errors {
+    for (_, e) in p
+        .errors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| used_errors.contains(i))
+    {
         let fields: Vec<(String, Ty)> = e
             .def
             .fields

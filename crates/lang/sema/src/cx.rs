@@ -162,6 +162,10 @@ pub struct Cx<'a, 'p> {
     pub children: Vec<usize>,
     /// The slot where the contract's storage type starts (0, or `#[slot = ..]`).
     pub storage_root: IrExpr,
+    /// The events the contract emits and the errors it reverts with (indices into the
+    /// program's lists): the ABI lists these, as solc does.
+    pub used_events: std::collections::BTreeSet<usize>,
+    pub used_errors: std::collections::BTreeSet<usize>,
 }
 
 impl<'a, 'p> Cx<'a, 'p> {
@@ -193,6 +197,8 @@ impl<'a, 'p> Cx<'a, 'p> {
             contract: None,
             children: Vec::new(),
             storage_root: IrExpr::c(0),
+            used_events: Default::default(),
+            used_errors: Default::default(),
         }
     }
 
@@ -645,13 +651,28 @@ impl<'a, 'p> Cx<'a, 'p> {
         end: &ast::Expr,
         body: &ast::Block,
     ) -> Typed {
-        let s = self.expr(start, None);
-        let ty = if s.ty.is_int() {
-            s.ty.clone()
+        // A literal bound takes the other bound's type (a literal has no effects, so the
+        // end may be evaluated first).
+        let (s, e, ty) = if matches!(start.kind, ast::ExprKind::Int(..))
+            && !matches!(end.kind, ast::ExprKind::Int(..))
+        {
+            let e = self.expr(end, None);
+            let ty = if e.ty.is_int() {
+                e.ty.clone()
+            } else {
+                Ty::U256
+            };
+            (self.expr(start, Some(&ty)), e, ty)
         } else {
-            Ty::U256
+            let s = self.expr(start, None);
+            let ty = if s.ty.is_int() {
+                s.ty.clone()
+            } else {
+                Ty::U256
+            };
+            let e = self.expr(end, Some(&ty));
+            (s, e, ty)
         };
-        let e = self.expr(end, Some(&ty));
         self.mismatch(&ty, &e.ty, end.span);
         if !s.ty.is_int() && s.ty != Ty::Error {
             let shown = self.show(&s.ty);

@@ -24,6 +24,7 @@ impl Cx<'_, '_> {
             self.err(d);
             return (None, vec![]);
         };
+        self.used_errors.insert(ei);
         let def = self.p.errors[ei].def;
         let file = self.p.errors[ei].file;
         let vals = self.named_fields(&def.fields, file, fields, span, &def.name.name);
