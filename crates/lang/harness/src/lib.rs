@@ -15,6 +15,9 @@ use tandem_lang_syntax::{SourceMap, parse_file};
 
 pub use tandem_lang_evm::Output as Compiled;
 
+pub mod fixture;
+pub mod tandem;
+
 /// Compiles sources (name, text) to bytecode; on failure returns the rendered diagnostics.
 pub fn compile(
     sources: &[(&str, &str)],
@@ -119,6 +122,13 @@ impl Chain {
         }
     }
 
+    /// Sets the block number, timestamp and chain id the next transactions see.
+    pub fn set_block(&mut self, number: u64, timestamp: u64, chain_id: u64) {
+        self.evm.ctx.block.number = U256::from(number);
+        self.evm.ctx.block.timestamp = U256::from(timestamp);
+        self.evm.ctx.cfg.chain_id = chain_id;
+    }
+
     pub fn fund(&mut self, who: Address, amount: U256) {
         let db = &mut self.evm.ctx.journaled_state.database;
         let mut info = revm::Database::basic(db, who)
@@ -152,6 +162,7 @@ impl Chain {
             .gas_limit(16_000_000)
             .gas_price(0)
             .nonce(nonce)
+            .chain_id(Some(self.evm.ctx.cfg.chain_id))
             .build_fill();
         let r = match self.evm.transact_commit(tx) {
             Ok(r) => r,
@@ -203,6 +214,19 @@ impl Chain {
         let mut data = init_code.to_vec();
         data.extend_from_slice(ctor_args);
         self.send(from, TxKind::Create, data, U256::ZERO)
+    }
+
+    /// Deploys with value sent to the constructor.
+    pub fn deploy_value(
+        &mut self,
+        from: Address,
+        init_code: &[u8],
+        ctor_args: &[u8],
+        value: U256,
+    ) -> Outcome {
+        let mut data = init_code.to_vec();
+        data.extend_from_slice(ctor_args);
+        self.send(from, TxKind::Create, data, value)
     }
 
     pub fn call(&mut self, from: Address, to: Address, calldata: Vec<u8>) -> Outcome {
