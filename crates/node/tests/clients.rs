@@ -183,6 +183,22 @@ fn native_actor_calls_viem_contract() {
     run_node_script_with("native_actor.mjs", &[("TANDEM_ACTOR_WASM", wasm)]);
 }
 
+/// A new user's path: `tandem init` + `tandem build` (the library the CLI calls), then viem
+/// deploys the artifact on the node and calls it.
+#[test]
+fn tandem_language_coin_through_viem() {
+    if npm_dir().is_none() {
+        eprintln!("skipped: node and npm are not installed");
+        return;
+    }
+    let pkg = tempfile::tempdir().unwrap();
+    let dir = pkg.path().join("coin");
+    tandem_lang_driver::init_package(&dir, "coin").unwrap();
+    tandem_lang_driver::build_package(&dir).unwrap();
+    let artifact = dir.join("out/Coin.tdm/Coin.json");
+    run_node_script_with("lang_coin.mjs", &[("TANDEM_COIN_ARTIFACT", artifact)]);
+}
+
 #[test]
 fn ethers_v6() {
     run_node_script("ethers.mjs");
