@@ -433,17 +433,20 @@ impl Gen<'_> {
             }
             Expr::HashWords(ws) => {
                 // Scratch space: memory 0..64 (free memory when more words are hashed).
+                // Every word is computed before any is stored: a word may itself hash
+                // (a nested mapping's slot) and would overwrite the scratch space.
+                for w in ws.iter().rev() {
+                    self.expr(w);
+                }
                 if ws.len() <= 2 || !self.uses_heap {
-                    for (i, w) in ws.iter().enumerate() {
-                        self.expr(w);
+                    for i in 0..ws.len() {
                         self.push_u(i as u64 * 32);
                         self.op(op::MSTORE, 2, 0);
                     }
                     self.push_u(ws.len() as u64 * 32);
                     self.push_u(0);
                 } else {
-                    for (i, w) in ws.iter().enumerate() {
-                        self.expr(w);
+                    for i in 0..ws.len() {
                         self.push_u(0x40);
                         self.op(op::MLOAD, 1, 1);
                         self.push_u(i as u64 * 32);

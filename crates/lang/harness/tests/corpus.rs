@@ -196,11 +196,11 @@ fn deploy_token(chain: &mut Chain, owner: Address) -> Address {
 }
 
 fn balance(chain: &mut Chain, token: Address, who: Address) -> U256 {
-    ok(chain, who, token, balanceOfCall { owner: who })
+    ok(chain, addr(1), token, balanceOfCall { owner: who })
 }
 
 fn allowance(chain: &mut Chain, token: Address, owner: Address, spender: Address) -> U256 {
-    ok(chain, owner, token, allowanceCall { owner, spender })
+    ok(chain, addr(1), token, allowanceCall { owner, spender })
 }
 
 #[test]
@@ -530,6 +530,67 @@ fn erc20_approve_and_transfer_from() {
     );
     let e: ERC20InvalidSpender = fails(&r);
     assert_eq!(e.spender, Address::ZERO);
+}
+
+#[test]
+fn erc20_allowances_are_per_owner_and_spender() {
+    let mut chain = Chain::new();
+    let (alice, bob, carol) = (addr(0xa11ce), addr(0xb0b), addr(0xca401));
+    let token = deploy_token(&mut chain, alice);
+    assert!(ok(
+        &mut chain,
+        bob,
+        token,
+        transferCall {
+            to: bob,
+            value: U256::ZERO
+        }
+    ));
+    for (owner, spender, v) in [
+        (alice, bob, 1),
+        (alice, carol, 2),
+        (bob, alice, 3),
+        (bob, carol, 4),
+    ] {
+        assert!(ok(
+            &mut chain,
+            owner,
+            token,
+            approveCall {
+                spender,
+                value: U256::from(v)
+            }
+        ));
+    }
+    for (owner, spender, v) in [
+        (alice, bob, 1),
+        (alice, carol, 2),
+        (bob, alice, 3),
+        (bob, carol, 4),
+        (carol, alice, 0),
+        (carol, bob, 0),
+        (alice, alice, 0),
+    ] {
+        assert_eq!(
+            allowance(&mut chain, token, owner, spender),
+            U256::from(v),
+            "{owner} {spender}"
+        );
+    }
+    // Spending one allowance leaves the others.
+    assert!(ok(
+        &mut chain,
+        carol,
+        token,
+        transferFromCall {
+            from: alice,
+            to: carol,
+            value: U256::from(2)
+        }
+    ));
+    assert_eq!(allowance(&mut chain, token, alice, carol), U256::ZERO);
+    assert_eq!(allowance(&mut chain, token, alice, bob), U256::from(1));
+    assert_eq!(allowance(&mut chain, token, bob, carol), U256::from(4));
 }
 
 #[test]
@@ -1248,4 +1309,459 @@ fn erc721_supports_interface() {
         .iter()
         .fold([0u8; 4], |acc, s| std::array::from_fn(|i| acc[i] ^ s[i]));
     assert_eq!(x, [0x80, 0xac, 0x58, 0xcd]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Multisig, calling the ERC-20
+
+sol! {
+    interface IMultisig {
+        function deposit() external payable;
+        function submitPayment(address to, uint256 value) external returns (uint256);
+        function submitTokenTransfer(address token, address to, uint256 amount, uint256 value) external returns (uint256);
+        function confirm(uint256 id) external;
+        function revoke(uint256 id) external;
+        function execute(uint256 id) external;
+        function isOwner(address who) external view returns (bool);
+        function threshold() external view returns (uint256);
+        function transactionCount() external view returns (uint256);
+        function confirmations(uint256 id) external view returns (uint256);
+        function isConfirmed(uint256 id, address owner) external view returns (bool);
+        function getTransaction(uint256 id) external view returns (address, uint256, address, uint256, bool);
+        event Submitted(uint256 indexed id, address indexed owner, address target, uint256 value);
+        event Confirmed(uint256 indexed id, address indexed owner);
+        event Revoked(uint256 indexed id, address indexed owner);
+        event Executed(uint256 indexed id);
+        event Deposited(address indexed from, uint256 value);
+        error NotOwner(address caller);
+        error BadThreshold(uint256 threshold, uint256 owners);
+        error DuplicateOwner(address owner);
+        error UnknownTransaction(uint256 id);
+        error AlreadyExecuted(uint256 id);
+        error AlreadyConfirmed(uint256 id, address owner);
+        error NotConfirmed(uint256 id, address owner);
+        error NotEnoughConfirmations(uint256 id, uint256 have, uint256 need);
+        error TransferRefused(uint256 id);
+    }
+}
+
+use IMultisig as ms;
+
+struct Setup {
+    chain: Chain,
+    token: Address,
+    wallet: Address,
+    owners: [Address; 3],
+}
+
+fn deploy_multisig(chain: &mut Chain, owners: [Address; 3], threshold: u64) -> Outcome {
+    let (out, _) = build("multisig");
+    let c = out.iter().find(|o| o.name == "Wallet").expect("Wallet");
+    let args = (owners[0], owners[1], owners[2], U256::from(threshold)).abi_encode_params();
+    chain.deploy(addr(0xdeb), &c.init_code, &args)
+}
+
+fn setup() -> Setup {
+    let mut chain = Chain::new();
+    let owners = [addr(0xa1), addr(0xa2), addr(0xa3)];
+    let token = deploy_token(&mut chain, addr(0xa11ce));
+    let d = deploy_multisig(&mut chain, owners, 2);
+    assert!(d.success, "{d:?}");
+    let wallet = d.created.unwrap();
+    assert!(ok(
+        &mut chain,
+        addr(0xa11ce),
+        token,
+        transferCall {
+            to: wallet,
+            value: U256::from(1_000)
+        }
+    ));
+    Setup {
+        chain,
+        token,
+        wallet,
+        owners,
+    }
+}
+
+fn submit_token(s: &mut Setup, by: Address, to: Address, amount: u64, value: u64) -> U256 {
+    let call = ms::submitTokenTransferCall {
+        token: s.token,
+        to,
+        amount: U256::from(amount),
+        value: U256::from(value),
+    };
+    let r = s.chain.typed(by, s.wallet, call);
+    let id = r.decode::<ms::submitTokenTransferCall>();
+    let ev: ms::Submitted = event(&r, s.wallet);
+    assert_eq!(
+        (ev.id, ev.owner, ev.target, ev.value),
+        (id, by, s.token, U256::from(value))
+    );
+    id
+}
+
+fn confirm(s: &mut Setup, by: Address, id: U256) {
+    let r = s.chain.typed(by, s.wallet, ms::confirmCall { id });
+    assert!(r.success, "confirm: {r:?}");
+    let ev: ms::Confirmed = event(&r, s.wallet);
+    assert_eq!((ev.id, ev.owner), (id, by));
+}
+
+#[test]
+fn multisig_construction() {
+    let mut chain = Chain::new();
+    let (a, b, c) = (addr(0xa1), addr(0xa2), addr(0xa3));
+    for t in [0, 4] {
+        let r = deploy_multisig(&mut chain, [a, b, c], t);
+        let e: ms::BadThreshold = fails(&r);
+        assert_eq!((e.threshold, e.owners), (U256::from(t), U256::from(3)));
+    }
+    let r = deploy_multisig(&mut chain, [a, b, a], 2);
+    assert_eq!(fails::<ms::DuplicateOwner>(&r).owner, a);
+    let r = deploy_multisig(&mut chain, [a, Address::ZERO, c], 2);
+    assert_eq!(fails::<ms::DuplicateOwner>(&r).owner, Address::ZERO);
+    let w = deploy_multisig(&mut chain, [a, b, c], 3)
+        .created
+        .expect("deployed");
+    assert_eq!(ok(&mut chain, a, w, ms::thresholdCall {}), U256::from(3));
+    for o in [a, b, c] {
+        assert!(ok(&mut chain, a, w, ms::isOwnerCall { who: o }));
+    }
+    assert!(!ok(&mut chain, a, w, ms::isOwnerCall { who: addr(0xdeb) }));
+    assert_eq!(
+        ok(&mut chain, a, w, ms::transactionCountCall {}),
+        U256::ZERO
+    );
+    // The ABI: the wallet's messages, its events and errors, and nothing of the token.
+    let (_, m) = build("multisig");
+    let abi = abi_of(&m, "Wallet");
+    assert_eq!(abi.functions, sels(ms::IMultisigCalls::SELECTORS));
+    assert_eq!(json_abi_selectors(&m, "Wallet"), abi.functions);
+    assert_eq!(abi.events, topics(ms::IMultisigEvents::SELECTORS));
+    assert_eq!(abi.errors, sels(ms::IMultisigErrors::SELECTORS));
+}
+
+#[test]
+fn multisig_threshold_executes_a_token_transfer() {
+    let mut s = setup();
+    let [a, b, c] = s.owners;
+    let (dave, stranger) = (addr(0xda7e), addr(0x5757));
+
+    // Only owners submit and confirm.
+    let r = s.chain.typed(
+        stranger,
+        s.wallet,
+        ms::submitTokenTransferCall {
+            token: s.token,
+            to: dave,
+            amount: U256::from(1),
+            value: U256::ZERO,
+        },
+    );
+    assert_eq!(fails::<ms::NotOwner>(&r).caller, stranger);
+    let id = submit_token(&mut s, a, dave, 300, 0);
+    assert_eq!(id, U256::ZERO);
+    assert_eq!(
+        ok(&mut s.chain, a, s.wallet, ms::transactionCountCall {}),
+        U256::from(1)
+    );
+    let r = s.chain.typed(stranger, s.wallet, ms::confirmCall { id });
+    let _: ms::NotOwner = fails(&r);
+    let r = s
+        .chain
+        .typed(a, s.wallet, ms::confirmCall { id: U256::from(1) });
+    assert_eq!(fails::<ms::UnknownTransaction>(&r).id, U256::from(1));
+
+    // Below the threshold nothing happens.
+    let r = s.chain.typed(stranger, s.wallet, ms::executeCall { id });
+    let e: ms::NotEnoughConfirmations = fails(&r);
+    assert_eq!((e.have, e.need), (U256::ZERO, U256::from(2)));
+    confirm(&mut s, a, id);
+    let r = s.chain.typed(a, s.wallet, ms::confirmCall { id });
+    let e: ms::AlreadyConfirmed = fails(&r);
+    assert_eq!((e.id, e.owner), (id, a));
+    let r = s.chain.typed(a, s.wallet, ms::executeCall { id });
+    assert_eq!(fails::<ms::NotEnoughConfirmations>(&r).have, U256::from(1));
+
+    // A second confirmation, revoked, then given by the third owner.
+    confirm(&mut s, b, id);
+    assert_eq!(
+        ok(&mut s.chain, a, s.wallet, ms::confirmationsCall { id }),
+        U256::from(2)
+    );
+    let r = s.chain.typed(b, s.wallet, ms::revokeCall { id });
+    let ev: ms::Revoked = event(&r, s.wallet);
+    assert_eq!((ev.id, ev.owner), (id, b));
+    assert!(!ok(
+        &mut s.chain,
+        a,
+        s.wallet,
+        ms::isConfirmedCall { id, owner: b }
+    ));
+    assert_eq!(
+        ok(&mut s.chain, a, s.wallet, ms::confirmationsCall { id }),
+        U256::from(1)
+    );
+    let r = s.chain.typed(b, s.wallet, ms::revokeCall { id });
+    let e: ms::NotConfirmed = fails(&r);
+    assert_eq!((e.id, e.owner), (id, b));
+    let r = s.chain.typed(a, s.wallet, ms::executeCall { id });
+    let _: ms::NotEnoughConfirmations = fails(&r);
+    confirm(&mut s, c, id);
+    assert!(ok(
+        &mut s.chain,
+        a,
+        s.wallet,
+        ms::isConfirmedCall { id, owner: c }
+    ));
+
+    // Anyone executes: the wallet calls `transfer` on the token.
+    let r = s.chain.typed(stranger, s.wallet, ms::executeCall { id });
+    assert!(r.success, "{r:?}");
+    assert_eq!(event::<ms::Executed>(&r, s.wallet).id, id);
+    let ev: Transfer = event(&r, s.token);
+    assert_eq!(
+        (ev.from, ev.to, ev.value),
+        (s.wallet, dave, U256::from(300))
+    );
+    assert_eq!(balance(&mut s.chain, s.token, dave), U256::from(300));
+    assert_eq!(balance(&mut s.chain, s.token, s.wallet), U256::from(700));
+    let t = ok(&mut s.chain, a, s.wallet, ms::getTransactionCall { id });
+    assert_eq!(
+        (t._0, t._1, t._2, t._3, t._4),
+        (s.token, U256::ZERO, dave, U256::from(300), true)
+    );
+
+    // Executed transactions are final.
+    for r in [
+        s.chain.typed(a, s.wallet, ms::executeCall { id }),
+        s.chain.typed(b, s.wallet, ms::confirmCall { id }),
+        s.chain.typed(a, s.wallet, ms::revokeCall { id }),
+    ] {
+        assert_eq!(fails::<ms::AlreadyExecuted>(&r).id, id);
+    }
+    let r = s
+        .chain
+        .typed(a, s.wallet, ms::getTransactionCall { id: U256::from(5) });
+    let _: ms::UnknownTransaction = fails(&r);
+}
+
+#[test]
+fn multisig_failing_calls_revert_and_stay_pending() {
+    let mut s = setup();
+    let [a, b, _] = s.owners;
+    let dave = addr(0xda7e);
+
+    // More tokens than the wallet holds: the token's error bubbles up.
+    let id = submit_token(&mut s, a, dave, 5_000, 0);
+    confirm(&mut s, a, id);
+    confirm(&mut s, b, id);
+    let r = s.chain.typed(a, s.wallet, ms::executeCall { id });
+    let e: ERC20InsufficientBalance = fails(&r);
+    assert_eq!(
+        (e.sender, e.balance, e.needed),
+        (s.wallet, U256::from(1_000), U256::from(5_000))
+    );
+    assert!(!ok(&mut s.chain, a, s.wallet, ms::getTransactionCall { id })._4);
+
+    // Value with the call: the token's `transfer` is not payable, so the call fails.
+    s.chain.fund(a, U256::from(10_000));
+    let r = s.chain.call_value(
+        a,
+        s.wallet,
+        ms::depositCall {}.abi_encode(),
+        U256::from(1_000),
+    );
+    assert!(r.success, "{r:?}");
+    let ev: ms::Deposited = event(&r, s.wallet);
+    assert_eq!((ev.from, ev.value), (a, U256::from(1_000)));
+    let id = submit_token(&mut s, a, dave, 10, 5);
+    confirm(&mut s, a, id);
+    confirm(&mut s, b, id);
+    let r = s.chain.typed(b, s.wallet, ms::executeCall { id });
+    assert!(!r.success);
+    assert_eq!(s.chain.balance(s.wallet), U256::from(1_000));
+    assert_eq!(balance(&mut s.chain, s.token, dave), U256::ZERO);
+
+    // A payment of ether, then one the wallet cannot afford.
+    let r = s.chain.typed(
+        b,
+        s.wallet,
+        ms::submitPaymentCall {
+            to: dave,
+            value: U256::from(400),
+        },
+    );
+    let pay = r.decode::<ms::submitPaymentCall>();
+    assert_eq!(pay, U256::from(2));
+    confirm(&mut s, a, pay);
+    confirm(&mut s, b, pay);
+    assert!(
+        s.chain
+            .typed(a, s.wallet, ms::executeCall { id: pay })
+            .success
+    );
+    assert_eq!(s.chain.balance(dave), U256::from(400));
+    assert_eq!(s.chain.balance(s.wallet), U256::from(600));
+    let big = s
+        .chain
+        .typed(
+            b,
+            s.wallet,
+            ms::submitPaymentCall {
+                to: dave,
+                value: U256::from(601),
+            },
+        )
+        .decode::<ms::submitPaymentCall>();
+    confirm(&mut s, a, big);
+    confirm(&mut s, b, big);
+    assert!(
+        !s.chain
+            .typed(a, s.wallet, ms::executeCall { id: big })
+            .success
+    );
+    assert!(
+        !ok(
+            &mut s.chain,
+            a,
+            s.wallet,
+            ms::getTransactionCall { id: big }
+        )
+        ._4
+    );
+    assert_eq!(s.chain.balance(s.wallet), U256::from(600));
+}
+
+// ---------------------------------------------------------------------------------------
+// Seed 003's Wallet<S>, instantiated twice
+
+sol! {
+    interface IWallet {
+        function deposit() external payable;
+        function transfer(address to, uint256 value) external;
+        function limit() external view returns (uint256);
+        event TransferEvent(address indexed from, address indexed to, uint256 value, bool sent);
+        error NotOwner(address caller);
+        error ZeroAddress();
+        error OverLimit(uint256 limit, uint256 value);
+    }
+}
+
+fn deploy_wallet(chain: &mut Chain, name: &str) -> Address {
+    let (out, _) = build("wallet");
+    let w = deploy(chain, addr(0xa11ce), &out, name, &[]);
+    chain.fund(addr(0xa11ce), U256::from(1_000_000));
+    let r = chain.call_value(
+        addr(0xa11ce),
+        w,
+        IWallet::depositCall {}.abi_encode(),
+        U256::from(10_000),
+    );
+    assert!(r.success, "{r:?}");
+    w
+}
+
+fn wallet_transfer(chain: &mut Chain, w: Address, to: Address, value: u64) -> Outcome {
+    chain.typed(
+        addr(0xa11ce),
+        w,
+        IWallet::transferCall {
+            to,
+            value: U256::from(value),
+        },
+    )
+}
+
+#[test]
+fn generic_wallet_is_monomorphised_per_storage() {
+    let (out, m) = build("wallet");
+    let names: Vec<&str> = out.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["FriendsWallet", "CappedWallet"]);
+    assert_ne!(out[0].runtime_code, out[1].runtime_code);
+    for n in names {
+        let abi = abi_of(&m, n);
+        assert_eq!(abi.functions, sels(IWallet::IWalletCalls::SELECTORS));
+        assert_eq!(abi.events, topics(IWallet::IWalletEvents::SELECTORS));
+        assert_eq!(abi.errors, sels(IWallet::IWalletErrors::SELECTORS));
+    }
+    // The storage layouts differ: each instance lays out its own strategy.
+    let layout = |n: &str| {
+        let c = m.contracts.iter().find(|c| c.name == n).unwrap();
+        format!("{:?}", c.storage)
+    };
+    assert_ne!(layout("FriendsWallet"), layout("CappedWallet"));
+}
+
+#[test]
+fn generic_wallet_shared_checks() {
+    let mut chain = Chain::new();
+    for name in ["FriendsWallet", "CappedWallet"] {
+        let w = deploy_wallet(&mut chain, name);
+        let r = chain.typed(
+            addr(0xb0b),
+            w,
+            IWallet::transferCall {
+                to: addr(0xf00d),
+                value: U256::from(1),
+            },
+        );
+        assert_eq!(fails::<IWallet::NotOwner>(&r).caller, addr(0xb0b));
+        let r = wallet_transfer(&mut chain, w, Address::ZERO, 1);
+        let _: IWallet::ZeroAddress = fails(&r);
+        let limit = ok(&mut chain, addr(1), w, IWallet::limitCall {});
+        let r = wallet_transfer(&mut chain, w, addr(0xf00d), limit.to::<u64>() + 1);
+        let e: IWallet::OverLimit = fails(&r);
+        assert_eq!((e.limit, e.value), (limit, limit + U256::from(1)));
+    }
+}
+
+#[test]
+fn generic_wallet_friends_strategy() {
+    let mut chain = Chain::new();
+    let w = deploy_wallet(&mut chain, "FriendsWallet");
+    assert_eq!(
+        ok(&mut chain, addr(1), w, IWallet::limitCall {}),
+        U256::from(100_000)
+    );
+    let (friend, stranger) = (addr(0xf00d), addr(0x5757));
+    let r = wallet_transfer(&mut chain, w, friend, 700);
+    let ev: IWallet::TransferEvent = event(&r, w);
+    assert_eq!(
+        (ev.from, ev.to, ev.value, ev.sent),
+        (addr(0xa11ce), friend, U256::from(700), true)
+    );
+    assert_eq!(chain.balance(friend), U256::from(700));
+    let r = wallet_transfer(&mut chain, w, stranger, 700);
+    assert!(!event::<IWallet::TransferEvent>(&r, w).sent);
+    assert_eq!(chain.balance(stranger), U256::ZERO);
+    assert!(wallet_transfer(&mut chain, w, addr(0xbeef), 300).success);
+    assert_eq!(chain.balance(addr(0xbeef)), U256::from(300));
+    assert_eq!(chain.balance(w), U256::from(9_000));
+    // The wallet cannot send more than it holds: the value transfer fails, the call reverts.
+    assert!(!wallet_transfer(&mut chain, w, friend, 9_001).success);
+}
+
+#[test]
+fn generic_wallet_capped_strategy() {
+    let mut chain = Chain::new();
+    let w = deploy_wallet(&mut chain, "CappedWallet");
+    assert_eq!(
+        ok(&mut chain, addr(1), w, IWallet::limitCall {}),
+        U256::from(1_000)
+    );
+    let to = addr(0x5757);
+    for (v, sent) in [
+        (1_000, true),
+        (1_000, true),
+        (500, true),
+        (1, false),
+        (0, true),
+    ] {
+        let r = wallet_transfer(&mut chain, w, to, v);
+        assert_eq!(event::<IWallet::TransferEvent>(&r, w).sent, sent, "{v}");
+    }
+    assert_eq!(chain.balance(to), U256::from(2_500));
 }

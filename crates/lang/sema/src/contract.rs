@@ -364,7 +364,9 @@ pub fn compile_contract(
                 cx.emit(IrStmt::Return(vals));
             }
             let body = std::mem::take(&mut cx.out);
-            let payable = attr(&arm.attrs, "payable").is_some();
+            // `#[payable]` on the handler, or on the variant (the interface says it takes value).
+            let payable =
+                attr(&arm.attrs, "payable").is_some() || attr(&var.attrs, "payable").is_some();
             let caps = cx.frame.caps;
             let returns = match (&ret_ty, &ret_abi) {
                 (Ty::Unit, _) => vec![],
