@@ -208,6 +208,11 @@ impl Cx<'_, '_> {
             let t = self.expr(&arg.value, hint.as_ref());
             infer(&param.ty, &t.ty, subst, &def.generics);
             let (v, ty) = self.rvalue(t);
+            // A `mut` parameter is the callee's own copy.
+            let v = match v {
+                Some(v) if param.mutable => Some(self.copy_if_aliased(&arg.value, v, &ty)),
+                v => v,
+            };
             vals.push((v.unwrap_or(IrExpr::c(0)), ty, arg.value.span));
         }
         let ret_ty = match &def.ret {

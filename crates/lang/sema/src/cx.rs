@@ -437,6 +437,7 @@ impl<'a, 'p> Cx<'a, 'p> {
                 }
                 let never = t.ty == Ty::Never;
                 let (e, _) = self.rvalue(t);
+                let e = e.map(|e| self.copy_if_aliased(init, e, &ty));
                 self.bind_pattern(pattern, e, &ty);
                 never
             }

@@ -235,6 +235,11 @@ impl Cx<'_, '_> {
                 let r = self.expr(rhs, Some(&l.ty));
                 self.mismatch(&l.ty, &r.ty, rhs.span);
                 let (rv, _) = self.rvalue(r);
+                // A local takes a copy; other places copy the value into themselves.
+                let rv = match l.val {
+                    Val::Place(Place::Local(_)) => rv.map(|v| self.copy_if_aliased(rhs, v, &l.ty)),
+                    _ => rv,
+                };
                 self.assign_to(l, rv.unwrap_or(IrExpr::c(0)), lhs.span);
                 Typed::unit()
             }

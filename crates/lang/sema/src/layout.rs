@@ -5,7 +5,7 @@ use crate::cx::{Cx, Place, Typed, Val};
 use crate::items::AdtKind;
 use crate::types::{StorageSize, Ty, pack_fields};
 use tandem_lang_ir::{AbiTy, BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, WordTy};
-use tandem_lang_syntax::ast::VariantFields;
+use tandem_lang_syntax::ast::{self, VariantFields};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 impl Cx<'_, '_> {
@@ -159,6 +159,45 @@ impl Cx<'_, '_> {
                 assign,
             }
         }
+    }
+
+    /// Values have copy semantics: a memory aggregate read from an existing name, field or
+    /// element is copied when bound, so writes through the new name leave the old one alone.
+    pub fn copy_if_aliased(&mut self, init: &ast::Expr, e: IrExpr, ty: &Ty) -> IrExpr {
+        if !matches!(
+            init.kind,
+            ast::ExprKind::Path(_)
+                | ast::ExprKind::Field(..)
+                | ast::ExprKind::TupleField(..)
+                | ast::ExprKind::Index(..)
+        ) {
+            return e;
+        }
+        if self.is_inline(ty) {
+            let bytes = IrExpr::c(self.mem_words(ty) as u64 * 32);
+            let src = self.spill(e);
+            let dst = self.alloc(bytes.clone());
+            self.emit(IrStmt::MCopy(dst.clone(), src, bytes));
+            return dst;
+        }
+        if let Ty::Vec(t) = ty
+            && (self.is_word(t) || self.is_inline(t))
+        {
+            let per = self.mem_words(t) as u64 * 32;
+            let src = self.spill(e);
+            let bytes = self.spill(IrExpr::plus(
+                IrExpr::bin(
+                    BinOp::Mul,
+                    IrExpr::MLoad(Box::new(src.clone())),
+                    IrExpr::c(per),
+                ),
+                IrExpr::c(32),
+            ));
+            let dst = self.alloc(bytes.clone());
+            self.emit(IrStmt::MCopy(dst.clone(), src, bytes));
+            return dst;
+        }
+        e
     }
 
     pub fn alloc(&mut self, bytes: IrExpr) -> IrExpr {
