@@ -53,6 +53,8 @@ enum Command {
     Build(commands::lang::BuildArgs),
     /// Scaffold a new Tandem package with the Coin example.
     Init(commands::lang::InitArgs),
+    /// Run the package's call-DSL tests (test/<Name>.calls) on revm and on the Tandem VM.
+    Test(commands::test::TestArgs),
     /// Install native WASM actor code and create actors of it.
     #[command(subcommand)]
     Actor(commands::actor::ActorCommand),
@@ -77,6 +79,7 @@ fn main() {
     let result = match cli.command {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
+        Command::Test(args) => commands::test::run(args),
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),

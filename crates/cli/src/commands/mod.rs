@@ -9,3 +9,4 @@ pub mod node;
 pub mod send;
 pub mod state;
 pub mod statetest;
+pub mod test;

@@ -274,6 +274,20 @@ pub fn standard_json(input: &Value) -> Value {
 
 pub const COIN_EXAMPLE: &str = include_str!("../../tests/fixtures/coin.tdm");
 
+/// The scaffold's test: call expectations for `src/Coin.tdm`, run by `tandem test` (the
+/// grammar is `tandem_lang_harness::fixture`'s).
+pub const COIN_TEST: &str = "\
+# Call expectations for src/Coin.tdm, run by `tandem test` on revm and the Tandem VM.
+# `alice` deploys and sends by default; `bob` and `carol` are other funded accounts.
+constructor(uint256): 1000 ->
+totalSupply() -> 1000
+balanceOf(address): alice -> 1000
+transfer(address,uint256): bob, 250 -> true
+~ emit Transferred(address,address,uint256): #alice, #bob, 250
+balanceOf(address): bob -> 250
+transfer(address,uint256): carol, 1 from: carol -> FAILURE InsufficientBalance(uint256,uint256): 0, 1
+";
+
 /// Scaffolds a package: manifest, the Coin example, a test script and a .gitignore.
 pub fn init_package(dir: &Path, name: &str) -> anyhow::Result<()> {
     if dir.join("Tandem.toml").exists() {
@@ -289,9 +303,6 @@ pub fn init_package(dir: &Path, name: &str) -> anyhow::Result<()> {
     )?;
     std::fs::write(dir.join("src/Coin.tdm"), COIN_EXAMPLE)?;
     std::fs::write(dir.join(".gitignore"), "out/\n")?;
-    std::fs::write(
-        dir.join("test/coin.calls"),
-        "# Expectations in the call DSL (run by the tandem-lang-harness fixture runner).\n# constructor: 1000\ntotalSupply() -> 1000\ntransfer(address,uint256): 0x00000000000000000000000000000000000000b0, 10 -> true\n",
-    )?;
+    std::fs::write(dir.join("test/Coin.calls"), COIN_TEST)?;
     Ok(())
 }
