@@ -67,19 +67,6 @@ pub fn run_blocking(
         let server = serve(node.clone(), addr)
             .await
             .with_context(|| format!("listening on {addr}"))?;
-        if let Some(every) = opts.block_time {
-            let miner = node.clone();
-            tokio::spawn(async move {
-                let mut ticks = tokio::time::interval(every);
-                ticks.tick().await;
-                loop {
-                    ticks.tick().await;
-                    if let Err(e) = miner.mine().and_then(|_| miner.sync()) {
-                        tracing::error!(target: "tandem::node", "mining failed: {e:#}");
-                    }
-                }
-            });
-        }
         on_ready(&Startup {
             node: &node,
             endpoint: server.addr,

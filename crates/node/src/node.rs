@@ -108,6 +108,10 @@ pub struct Node {
     pub accounts: Vec<DevAccount>,
     pub runtimes: Runtimes,
     pub block_time: Option<Duration>,
+    /// Interval mining, in milliseconds (0: off); see [`spawn_interval_miner`].
+    interval_ms: AtomicU64,
+    /// Identifies this run of the node (`hardhat_metadata`).
+    pub instance_id: B256,
     /// Mine a block per transaction (on unless `--block-time`; `evm_setAutomine` toggles).
     automine: std::sync::atomic::AtomicBool,
     pub filters: Filters,
@@ -115,6 +119,48 @@ pub struct Node {
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
+}
+
+/// The timer miner: a thread that mines (and syncs) a block every interval while interval
+/// mining is on, and ends when the node is dropped.
+fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
+    const IDLE_POLL: Duration = Duration::from_millis(50);
+    let weak = Arc::downgrade(node);
+    std::thread::Builder::new()
+        .name("tandem-interval-miner".into())
+        .spawn(move || {
+            let mut last = std::time::Instant::now();
+            loop {
+                let interval = weak.upgrade().map_or(0, |n| n.mining_interval_ms());
+                let nap = match interval {
+                    0 => IDLE_POLL,
+                    ms => Duration::from_millis(ms).clamp(Duration::from_millis(1), IDLE_POLL),
+                };
+                std::thread::sleep(nap);
+                let Some(node) = weak.upgrade() else { return };
+                let ms = node.mining_interval_ms();
+                if ms == 0 {
+                    last = std::time::Instant::now();
+                    continue;
+                }
+                if last.elapsed() < Duration::from_millis(ms) {
+                    continue;
+                }
+                last = std::time::Instant::now();
+                if let Err(e) = node.mine().and_then(|_| node.sync()) {
+                    tracing::error!(target: "tandem::node", "interval mining failed: {e:#}");
+                }
+            }
+        })
+        .context("starting the interval miner")?;
+    Ok(())
+}
+
+fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 fn unix_now() -> u64 {
@@ -186,6 +232,20 @@ impl Node {
             accounts,
             runtimes,
             block_time: config.block_time,
+            interval_ms: AtomicU64::new(
+                config
+                    .block_time
+                    .map(|d| (d.as_millis() as u64).max(1))
+                    .unwrap_or(0),
+            ),
+            instance_id: keccak256(
+                [
+                    std::process::id().to_be_bytes().as_slice(),
+                    &unix_nanos().to_be_bytes(),
+                    path.as_os_str().as_encoded_bytes(),
+                ]
+                .concat(),
+            ),
             automine: std::sync::atomic::AtomicBool::new(config.block_time.is_none()),
             filters: Filters::default(),
             events,
@@ -207,7 +267,18 @@ impl Node {
         if latest.state_cid()? != head {
             node.mine()?;
         }
+        spawn_interval_miner(&node)?;
         Ok(node)
+    }
+
+    /// Milliseconds between timer-mined blocks; 0 when interval mining is off.
+    pub fn mining_interval_ms(&self) -> u64 {
+        self.interval_ms.load(Ordering::Acquire)
+    }
+
+    /// `evm_setIntervalMining`: mine every `ms` milliseconds (0 turns the timer off).
+    pub fn set_mining_interval_ms(&self, ms: u64) {
+        self.interval_ms.store(ms, Ordering::Release);
     }
 
     pub fn chain_id(&self) -> u64 {

@@ -351,3 +351,52 @@ fn automine_off_batches_transactions_into_one_block() {
     let r = c.call("eth_getTransactionReceipt", json!([e]));
     assert_eq!(r["blockNumber"], json!("0x3"), "{r}");
 }
+
+/// `evm_setIntervalMining`, `hardhat_metadata` and EIP-7966's `eth_sendRawTransactionSync`.
+#[test]
+fn interval_mining_metadata_and_sync_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let acct = &dev_accounts(2).unwrap()[0];
+    let to = TxKind::Call(dev_accounts(2).unwrap()[1].address);
+
+    let meta = c.call("hardhat_metadata", json!([]));
+    assert_eq!(meta["chainId"], json!(31337));
+    assert_eq!(meta["latestBlockNumber"], json!(0));
+    assert!(meta["instanceId"].as_str().unwrap().len() == 66, "{meta}");
+
+    // The receipt comes back with the send.
+    let r = c.call(
+        "eth_sendRawTransactionSync",
+        json!([sign(acct, 0, to, vec![], 5)]),
+    );
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+    assert_eq!(r["blockNumber"], json!("0x1"));
+    // Not mined in time (automine off, no timer): error 4 with the hash.
+    c.call("evm_setAutomine", json!([false]));
+    let late = c.request(
+        "eth_sendRawTransactionSync",
+        json!([sign(acct, 1, to, vec![], 5), "0x64"]),
+    );
+    assert_eq!(late["error"]["code"], json!(4), "{late}");
+    assert!(late["error"]["data"].as_str().unwrap().starts_with("0x"));
+
+    // A 100 ms timer mines the pending transaction, then empty blocks.
+    c.call("evm_setIntervalMining", json!([100]));
+    let start = std::time::Instant::now();
+    while hex_u64(&c.call("eth_blockNumber", json!([]))) < 4 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "no timer blocks"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let block2 = c.call("eth_getBlockByNumber", json!(["0x2", false]));
+    assert_eq!(block2["transactions"].as_array().unwrap().len(), 1);
+    c.call("evm_setIntervalMining", json!([0]));
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let n = c.call("eth_blockNumber", json!([]));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(c.call("eth_blockNumber", json!([])), n, "the timer is off");
+}

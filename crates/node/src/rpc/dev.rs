@@ -19,7 +19,22 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("evm_mine", evm_mine),
     ("anvil_mine", mine_many),
     ("hardhat_mine", mine_many),
+    ("hardhat_metadata", metadata),
+    ("anvil_metadata", metadata),
     ("evm_setAutomine", set_automine),
+    ("evm_setIntervalMining", |node, p| {
+        // A plain number (Hardhat) or a hex quantity.
+        let ms = match p.get::<Value>(0)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s
+                .strip_prefix("0x")
+                .and_then(|h| u64::from_str_radix(h, 16).ok()),
+            _ => None,
+        }
+        .ok_or_else(|| RpcError::invalid_params("interval: milliseconds as a number"))?;
+        node.set_mining_interval_ms(ms);
+        Ok(Value::Bool(true))
+    }),
     ("anvil_setAutomine", set_automine),
     ("anvil_getAutomine", |node, _| {
         Ok(Value::Bool(node.automine()))
@@ -50,6 +65,19 @@ pub const METHODS: &[(&str, Handler)] = &[
         impersonate(node, p, false)
     }),
 ];
+
+/// `hardhat_metadata`: what hardhat-network-helpers read to recognise a dev node; the
+/// instance id changes on every start (so cached snapshots are known stale).
+fn metadata(node: &Node, _: &Params) -> RpcResult<Value> {
+    let latest = node.latest();
+    Ok(serde_json::json!({
+        "clientVersion": format!("tandem/v{}", env!("CARGO_PKG_VERSION")),
+        "chainId": node.chain_id(),
+        "instanceId": node.instance_id,
+        "latestBlockNumber": latest.number(),
+        "latestBlockHash": latest.hash,
+    }))
+}
 
 /// `evm_setAutomine(bool)`: off, transactions wait in the open block for `evm_mine` (or the
 /// block timer); on again, the open block is mined.

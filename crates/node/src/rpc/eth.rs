@@ -68,6 +68,7 @@ pub const METHODS: &[(&str, Handler)] = &[
         tx_by_hash_and_index,
     ),
     ("eth_getTransactionReceipt", transaction_receipt),
+    ("eth_sendRawTransactionSync", send_raw_transaction_sync),
 ];
 
 fn chain_id(node: &Node, _: &Params) -> RpcResult<Value> {
@@ -356,6 +357,36 @@ fn tx_by_number_and_index(node: &Node, p: &Params) -> RpcResult<Value> {
 fn tx_by_hash_and_index(node: &Node, p: &Params) -> RpcResult<Value> {
     tx_at(node, BlockId::from(p.get::<B256>(0)?), p.get(1)?)
 }
+
+/// EIP-7966 `eth_sendRawTransactionSync(raw, timeoutMs?)`: sends and answers with the
+/// receipt once mined (at once in automine), or error 4 with the hash after the timeout.
+fn send_raw_transaction_sync(node: &Node, p: &Params) -> RpcResult<Value> {
+    let hash: B256 =
+        serde_json::from_value(send_raw_transaction(node, p)?).map_err(RpcError::internal)?;
+    let timeout_ms = p
+        .opt::<alloy_primitives::U64>(1)?
+        .map(|t| t.to::<u64>())
+        .unwrap_or(SYNC_SEND_TIMEOUT_MS)
+        .min(MAX_SYNC_SEND_TIMEOUT_MS);
+    let start = std::time::Instant::now();
+    loop {
+        if let Some((rec, block)) = node.blocks.tx(&hash, node.latest_number())? {
+            return to_value(shapes::receipt(&rec, &block)?);
+        }
+        if start.elapsed().as_millis() as u64 >= timeout_ms {
+            return Err(RpcError {
+                code: 4,
+                message: format!("the transaction was added but not mined within {timeout_ms} ms"),
+                data: Some(Value::String(hash.to_string())),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Default and longest waits of `eth_sendRawTransactionSync`.
+const SYNC_SEND_TIMEOUT_MS: u64 = 2_000;
+const MAX_SYNC_SEND_TIMEOUT_MS: u64 = 60_000;
 
 fn transaction_receipt(node: &Node, p: &Params) -> RpcResult<Value> {
     let hash: B256 = p.get(0)?;

@@ -54,10 +54,12 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
 /// so the async workers keep parsing and answering reads meanwhile.
 fn is_blocking(name: &str) -> bool {
-    matches!(name, "eth_sendRawTransaction" | "eth_sendTransaction")
-        || ["evm_", "anvil_", "hardhat_", "tandem_"]
-            .iter()
-            .any(|p| name.starts_with(p))
+    matches!(
+        name,
+        "eth_sendRawTransaction" | "eth_sendRawTransactionSync" | "eth_sendTransaction"
+    ) || ["evm_", "anvil_", "hardhat_", "tandem_"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
