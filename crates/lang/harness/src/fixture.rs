@@ -20,7 +20,11 @@
 //! ~ emit NAME(TYPES)[: EVENT-ARGS]                     a log of the preceding call
 //! gas: [<=|>=|<|>|==] N                                gas of the preceding call (revm)
 //! balance: ADDR -> N                                   an account's balance, in wei
-//! storage: SLOT -> VALUE                               a raw storage word of the current contract
+//! storage: SLOT -> VALUE                               a raw storage word of the current contract;
+//!                                                      SLOT may be `mapslot(KEY, SLOT)` (a
+//!                                                      mapping entry, keccak256(key . slot)) or
+//!                                                      `vecslot(SLOT, INDEX)` (keccak256(slot) + i)
+//!                                                      or `keccak("text")`
 //! layout: LABEL -> SLOT, OFFSET                        an entry of the storageLayout
 //!
 //! OPTS    := (value: N | from: ADDR | to: ADDR)*       value in wei, sender, callee
@@ -921,6 +925,33 @@ impl Run<'_> {
     }
 
     fn word(&self, s: &str) -> Result<U256, String> {
+        let s = s.trim();
+        if let Some(inner) = s.strip_prefix("mapslot(").and_then(|r| r.strip_suffix(')')) {
+            let parts = split_top(inner);
+            let [key, slot] = &parts[..] else {
+                return Err("expected `mapslot(KEY, SLOT)`".into());
+            };
+            let key = match self.address_value(key) {
+                Ok(a) => a.into_word().into(),
+                Err(_) => self.word(key)?,
+            };
+            let mut buf = key.to_be_bytes::<32>().to_vec();
+            buf.extend(self.word(slot)?.to_be_bytes::<32>());
+            return Ok(keccak256(&buf).into());
+        }
+        if let Some(inner) = s.strip_prefix("keccak(").and_then(|r| r.strip_suffix(')')) {
+            let text = unquote(inner.trim())
+                .ok_or_else(|| format!("expected `keccak(\"text\")`, found `{s}`"))?;
+            return Ok(keccak256(text.as_bytes()).into());
+        }
+        if let Some(inner) = s.strip_prefix("vecslot(").and_then(|r| r.strip_suffix(')')) {
+            let parts = split_top(inner);
+            let [slot, index] = &parts[..] else {
+                return Err("expected `vecslot(SLOT, INDEX)`".into());
+            };
+            let base: U256 = keccak256(self.word(slot)?.to_be_bytes::<32>()).into();
+            return Ok(base.wrapping_add(self.word(index)?));
+        }
         match self.value(&DynSolType::Uint(256), s)? {
             DynSolValue::Uint(u, _) => Ok(u),
             _ => Err(format!("bad word `{s}`")),

@@ -483,7 +483,10 @@ pub fn compile_contract(
             inputs: abi_params(&mut cx, &fields, &[]),
         });
     }
-    let uses_heap = cx.uses_heap;
+    // Parameters other than words are decoded into fresh memory.
+    let in_memory = |ps: &[ir::Param]| ps.iter().any(|p| !matches!(p.ty, ir::AbiTy::Word(_)));
+    let uses_heap =
+        cx.uses_heap || in_memory(&init.params) || handlers.iter().any(|h| in_memory(&h.params));
     let children = cx.children.clone();
     let contract = ir::Contract {
         name: name.to_string(),
