@@ -45,6 +45,57 @@ impl Gen<'_> {
         }
     }
 
+    /// Encodes values for a RETURN or REVERT (`max_words: None`, the call ends so any memory
+    /// may be overwritten) or a LOG (`Some(2)`: data that fits the scratch space at 0..64).
+    /// Word values are computed onto the stack first (one may hash through the scratch
+    /// space), then stored from memory 0, the selector in the low bytes of word 0; other
+    /// encodings, or when the values would not fit the reachable stack, take `encode`.
+    /// Leaves `[size, offset]`.
+    pub fn encode_scratch(
+        &mut self,
+        selector: Option<[u8; 4]>,
+        vals: &[(Expr, AbiTy)],
+        max_words: Option<usize>,
+    ) {
+        let words = vals.iter().all(|(_, t)| matches!(t, AbiTy::Word(_)));
+        let fits = max_words.is_none_or(|m| vals.len() <= m && selector.is_none());
+        if !words || !fits || vals.len() > 8 {
+            return self.encode(selector, vals);
+        }
+        let saved = (
+            self.asm.items.len(),
+            self.height,
+            self.locals.clone(),
+            self.error.clone(),
+        );
+        for (v, _) in vals.iter().rev() {
+            self.expr(v);
+        }
+        if self.error.is_some() && saved.3.is_none() {
+            // Too deep with every value on the stack: encode one value at a time instead.
+            self.asm.items.truncate(saved.0);
+            self.height = saved.1;
+            self.locals = saved.2;
+            self.error = saved.3;
+            return self.encode(selector, vals);
+        }
+        let data: u64 = if selector.is_some() { 32 } else { 0 };
+        for k in 0..vals.len() as u64 {
+            self.push_u(data + 32 * k);
+            self.op(op::MSTORE, 2, 0);
+        }
+        if let Some(sel) = selector {
+            self.push_u(u32::from_be_bytes(sel) as u64);
+            self.push_u(0);
+            self.op(op::MSTORE, 2, 0);
+            self.push_u(4 + 32 * vals.len() as u64);
+            self.push_u(28);
+        } else {
+            self.push_u(32 * vals.len() as u64);
+            self.push_u(0);
+        }
+    }
+
     /// Encodes values; leaves `[size, dst]` (dst on top) for RETURN/REVERT/LOG.
     pub fn encode(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
         let (vals, _) = self.pre_evaluate(vals);

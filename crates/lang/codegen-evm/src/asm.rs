@@ -86,6 +86,7 @@ pub mod op {
     pub const CREATE2: u8 = 0xf5;
     pub const STATICCALL: u8 = 0xfa;
     pub const REVERT: u8 = 0xfd;
+    pub const INVALID: u8 = 0xfe;
 }
 
 impl Asm {
@@ -129,18 +130,19 @@ impl Asm {
         }
     }
 
-    /// Resolves labels and emits bytes.
+    /// Resolves labels and emits bytes (after the peephole pass).
     pub fn assemble(&self) -> Vec<u8> {
+        let items = peephole(&self.items);
         let mut offsets = vec![0usize; self.next as usize];
         let mut pc = 0;
-        for it in &self.items {
+        for it in &items {
             if let Item::Label(l) | Item::Mark(l) = it {
                 offsets[*l as usize] = pc;
             }
             pc += Self::size(it);
         }
         let mut out = Vec::with_capacity(pc);
-        for it in &self.items {
+        for it in &items {
             match it {
                 Item::Op(o) => out.push(*o),
                 Item::Push(v) if v.is_zero() => out.push(op::PUSH0),
@@ -163,4 +165,58 @@ impl Asm {
         }
         out
     }
+}
+
+/// Local rewrites of the instruction stream that keep its meaning: pairs that cancel
+/// (`DUPn POP`, `PUSH POP`, `SWAPn SWAPn`, `PUSH0 ADD`), a doubled `ISZERO` before `JUMPI`,
+/// and code after `RETURN`/`REVERT`/`STOP`/`JUMP`/`INVALID` that no label makes reachable.
+/// Labels are never moved or removed, so every jump target stays where the code jumps.
+pub fn peephole(items: &[Item]) -> Vec<Item> {
+    let is_op = |it: &Item, f: &dyn Fn(u8) -> bool| matches!(it, Item::Op(o) if f(*o));
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    let mut dead = false;
+    for it in items {
+        match it {
+            Item::Label(_) | Item::Mark(_) | Item::Data(_) => dead = false,
+            _ if dead => continue,
+            _ => {}
+        }
+        out.push(it.clone());
+        loop {
+            let n = out.len();
+            let last = |k: usize| &out[n - k];
+            if n >= 2
+                && is_op(last(1), &|o| o == op::POP)
+                && (is_op(last(2), &|o| (op::DUP1..op::DUP1 + 16).contains(&o))
+                    || matches!(last(2), Item::Push(_)))
+            {
+                out.truncate(n - 2);
+            } else if n >= 2
+                && matches!((last(2), last(1)), (Item::Op(a), Item::Op(b))
+                    if a == b && (op::SWAP1..op::SWAP1 + 16).contains(a))
+            {
+                out.truncate(n - 2);
+            } else if n >= 2
+                && is_op(last(1), &|o| o == op::ADD)
+                && matches!(last(2), Item::Push(v) if v.is_zero())
+            {
+                out.truncate(n - 2);
+            } else if n >= 4
+                && is_op(last(1), &|o| o == op::JUMPI)
+                && matches!(last(2), Item::PushLabel(_))
+                && is_op(last(3), &|o| o == op::ISZERO)
+                && is_op(last(4), &|o| o == op::ISZERO)
+            {
+                out.remove(n - 4);
+                out.remove(n - 4);
+            } else {
+                break;
+            }
+        }
+        if matches!(out.last(), Some(Item::Op(o)) if matches!(*o, op::RETURN | op::REVERT | op::STOP | op::JUMP | op::INVALID))
+        {
+            dead = true;
+        }
+    }
+    out
 }

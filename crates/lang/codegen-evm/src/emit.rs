@@ -279,7 +279,7 @@ impl<'a> Gen<'a> {
             }
             Stmt::Return(vals) => {
                 let h = self.height;
-                self.encode(None, vals);
+                self.encode_scratch(None, vals, None);
                 // [size, dst]
                 self.op(op::RETURN, 2, 0);
                 self.height = h;
@@ -288,7 +288,7 @@ impl<'a> Gen<'a> {
                 let h = self.height;
                 match r {
                     Revert::Error { selector, args } => {
-                        self.encode(Some(*selector), args);
+                        self.encode_scratch(Some(*selector), args, None);
                         self.op(op::REVERT, 2, 0);
                     }
                     Revert::Panic(code) => {
@@ -316,7 +316,7 @@ impl<'a> Gen<'a> {
                 for t in topics.iter().rev() {
                     self.expr(t);
                 }
-                self.encode(None, data);
+                self.encode_scratch(None, data, Some(2));
                 self.op(op::LOG0 + topics.len().min(4) as u8, 2 + topics.len(), 0);
                 self.end_scope(h);
             }
