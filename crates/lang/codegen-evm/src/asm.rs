@@ -185,21 +185,17 @@ pub fn peephole(items: &[Item]) -> Vec<Item> {
         loop {
             let n = out.len();
             let last = |k: usize| &out[n - k];
-            if n >= 2
-                && is_op(last(1), &|o| o == op::POP)
-                && (is_op(last(2), &|o| (op::DUP1..op::DUP1 + 16).contains(&o))
-                    || matches!(last(2), Item::Push(_)))
-            {
-                out.truncate(n - 2);
-            } else if n >= 2
-                && matches!((last(2), last(1)), (Item::Op(a), Item::Op(b))
-                    if a == b && (op::SWAP1..op::SWAP1 + 16).contains(a))
-            {
-                out.truncate(n - 2);
-            } else if n >= 2
-                && is_op(last(1), &|o| o == op::ADD)
-                && matches!(last(2), Item::Push(v) if v.is_zero())
-            {
+            let cancel = |a: &Item, b: &Item| match (a, b) {
+                // DUPn POP, PUSH POP
+                (Item::Op(d), Item::Op(op::POP)) => (op::DUP1..op::DUP1 + 16).contains(d),
+                (Item::Push(_), Item::Op(op::POP)) => true,
+                // SWAPn SWAPn
+                (Item::Op(x), Item::Op(y)) => x == y && (op::SWAP1..op::SWAP1 + 16).contains(x),
+                // PUSH0 ADD
+                (Item::Push(v), Item::Op(op::ADD)) => v.is_zero(),
+                _ => false,
+            };
+            if n >= 2 && cancel(last(2), last(1)) {
                 out.truncate(n - 2);
             } else if n >= 4
                 && is_op(last(1), &|o| o == op::JUMPI)
