@@ -523,7 +523,8 @@ fn run_top_level(
                 Err(ExecutionError::Syscall(ErrorNumber::Forbidden, msg)) => {
                     let rest = cm.gas.available();
                     let _ = cm.gas.charge(rest);
-                    Ok(failed(ExitCode::USR_FORBIDDEN, &msg))
+                    tracing::debug!(target: "tandem::evm", "create failed: {msg}");
+                    Ok(failed(ExitCode::USR_FORBIDDEN))
                 }
                 other => other,
             }
@@ -569,12 +570,11 @@ fn run_top_level(
             (o, failure)
         }
         Err(ExecutionError::Fatal(e)) => return Err(e),
-        Err(ExecutionError::OutOfGas) => (
-            failed(ExitCode::SYS_OUT_OF_GAS, "out of gas"),
-            Some("out of gas".into()),
-        ),
+        Err(ExecutionError::OutOfGas) => {
+            (failed(ExitCode::SYS_OUT_OF_GAS), Some("out of gas".into()))
+        }
         Err(ExecutionError::Syscall(n, msg)) => (
-            failed(tandem_vm::call_manager::syscall_exit_code(n), &msg),
+            failed(tandem_vm::call_manager::syscall_exit_code(n)),
             Some(msg),
         ),
     };
@@ -600,13 +600,12 @@ fn run_top_level(
     })
 }
 
-fn failed(exit_code: ExitCode, msg: &str) -> CallOutcome {
+/// A top-level failure that is not a revert: like Ethereum, it returns no data (the reason
+/// goes to the receipt's `failure`, not to its output).
+fn failed(exit_code: ExitCode) -> CallOutcome {
     CallOutcome {
         exit_code,
-        return_data: (!msg.is_empty()).then(|| IpldBlock {
-            codec: IPLD_RAW,
-            data: msg.as_bytes().to_vec(),
-        }),
+        return_data: None,
         gas_used: Gas::ZERO,
         created: None,
     }
@@ -630,7 +629,7 @@ fn top_level_precompile(
             Gas::new(out.gas_used)
         };
         let _ = cm.gas.charge(rest);
-        return Ok(failed(ExitCode::SYS_OUT_OF_GAS, "precompile failed"));
+        return Ok(failed(ExitCode::SYS_OUT_OF_GAS));
     }
     cm.gas.charge(Gas::new(out.gas_used))?;
     let to = EthAddress(tx.to.unwrap_or_default()).to_filecoin();
