@@ -367,6 +367,15 @@ impl Gen<'_> {
                 self.asm.jumpi(rev);
                 self.height -= 1;
             }
+            WordTy::FixedBytes(32) => {}
+            WordTy::FixedBytes(n) => {
+                // The bytes past the first n must be zero.
+                self.op(op::DUP1, 0, 1);
+                self.push_u(n as u64 * 8);
+                self.op(op::SHL, 2, 1);
+                self.asm.jumpi(rev);
+                self.height -= 1;
+            }
             WordTy::Uint(_) => {}
         }
     }

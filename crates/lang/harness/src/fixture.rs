@@ -647,6 +647,7 @@ pub fn dyn_type(t: &AbiTy) -> DynSolType {
         AbiTy::Word(WordTy::Int(b)) => DynSolType::Int(*b as usize),
         AbiTy::Word(WordTy::Bool) => DynSolType::Bool,
         AbiTy::Word(WordTy::Address) => DynSolType::Address,
+        AbiTy::Word(WordTy::FixedBytes(n)) => DynSolType::FixedBytes(*n as usize),
         AbiTy::Bytes => DynSolType::Bytes,
         AbiTy::String => DynSolType::String,
         AbiTy::Array(e, n) => DynSolType::FixedArray(Box::new(dyn_type(e)), *n as usize),

@@ -21,6 +21,8 @@ pub enum WordTy {
     Int(u16),
     Bool,
     Address,
+    /// `bytesN` (1 ≤ N ≤ 32): left-aligned in the word, as Solidity keeps it.
+    FixedBytes(u8),
 }
 
 /// The ABI shape of a value handed to `Return`, `Revert`, `Log` or an external call.
@@ -65,6 +67,7 @@ impl AbiTy {
             AbiTy::Word(WordTy::Int(b)) => format!("int{b}"),
             AbiTy::Word(WordTy::Bool) => "bool".into(),
             AbiTy::Word(WordTy::Address) => "address".into(),
+            AbiTy::Word(WordTy::FixedBytes(n)) => format!("bytes{n}"),
             AbiTy::Bytes => "bytes".into(),
             AbiTy::String => "string".into(),
             AbiTy::Array(t, n) => format!("{}[{n}]", t.sol_name()),

@@ -15,6 +15,7 @@ fn word_ty(t: WordTy) -> String {
         WordTy::Int(b) => format!("i{b}"),
         WordTy::Bool => "bool".into(),
         WordTy::Address => "address".into(),
+        WordTy::FixedBytes(n) => format!("bytes{n}"),
     }
 }
 

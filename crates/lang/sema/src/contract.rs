@@ -510,6 +510,7 @@ fn type_label(cx: &Cx, t: &Ty) -> String {
         Ty::Int(b) => format!("t_int{b}"),
         Ty::Bool => "t_bool".into(),
         Ty::Address => "t_address".into(),
+        Ty::FixedBytes(n) => format!("t_bytes{n}"),
         Ty::Map(k, v) => format!("t_mapping({},{})", type_label(cx, k), type_label(cx, v)),
         Ty::StorageVec(e) => format!("t_array({})dyn_storage", type_label(cx, e)),
         Ty::Array(e, n) => format!("t_array({}){n}_storage", type_label(cx, e)),

@@ -18,6 +18,26 @@ pub fn int_range(ty: &Ty) -> Option<(bool, u16)> {
     }
 }
 
+/// Moves a value between the right-aligned forms (integers, Address) and the left-aligned
+/// `bytesN`, as Solidity's conversions do: `bytes4 as u32` is the four bytes as a number,
+/// `u32 as bytes4` its four low bytes, `bytes32 as bytes4` the first four bytes.
+fn realign(v: IrExpr, from: &Ty, to: &Ty) -> IrExpr {
+    let shift = |t: &Ty| match t {
+        Ty::FixedBytes(n) => 256 - *n as u64 * 8,
+        _ => 0,
+    };
+    match (from, to) {
+        (Ty::FixedBytes(_), Ty::FixedBytes(_)) => v,
+        (Ty::FixedBytes(_), _) if shift(from) > 0 => {
+            IrExpr::bin(ir::BinOp::Shr, v, IrExpr::c(shift(from)))
+        }
+        (_, Ty::FixedBytes(_)) if shift(to) > 0 => {
+            IrExpr::bin(ir::BinOp::Shl, v, IrExpr::c(shift(to)))
+        }
+        _ => v,
+    }
+}
+
 pub fn fits(v: U256, negative: bool, ty: &Ty) -> bool {
     match ty {
         Ty::Uint(b) => !negative && (*b == 256 || v < (U256::from(1) << *b as usize)),
@@ -211,7 +231,8 @@ impl Cx<'_, '_> {
                 let t = self.expr(inner, None);
                 let (v, from) = self.rvalue(t);
                 let v = v.unwrap_or(IrExpr::c(0));
-                let ok = matches!((&from, &target), (a, b) if (a.is_int() || *a == Ty::Address || *a == Ty::Bool) && (b.is_int() || *b == Ty::Address))
+                let scalar = |t: &Ty| t.is_int() || matches!(t, Ty::Address | Ty::FixedBytes(_));
+                let ok = (scalar(&from) || from == Ty::Bool) && scalar(&target)
                     || from == Ty::Error
                     || target == Ty::Error
                     || matches!((&from, &target), (Ty::Adt(id, _), b) if self.p.adt_is_word(*id) && b.is_int());
@@ -224,11 +245,11 @@ impl Cx<'_, '_> {
                             e.span,
                             "invalid cast",
                         )
-                        .with_help("`as` converts between integers and Address"),
+                        .with_help("`as` converts between integers, bytesN and Address"),
                     );
                     return Typed::error();
                 }
-                Typed::value(clean(v, &target), target)
+                Typed::value(clean(realign(v, &from, &target), &target), target)
             }
             ExprKind::Assign(lhs, rhs) => {
                 let l = self.expr(lhs, None);
@@ -385,6 +406,25 @@ impl Cx<'_, '_> {
             ));
             return Typed::error();
         };
+        if let Some(Ty::FixedBytes(n)) = expected {
+            // A `bytesN` literal: at most n bytes, written as a number (`0x01ffc9a7`).
+            let n = *n;
+            if negative || (n < 32 && v >> (n as usize * 8) != U256::ZERO) {
+                self.err(Diagnostic::error(
+                    "E0331",
+                    format!("literal out of range for `bytes{n}`"),
+                    span,
+                    format!("a bytes{n} literal has at most {n} bytes"),
+                ));
+                return Typed::error();
+            }
+            let word = if n < 32 {
+                v << (256 - n as usize * 8)
+            } else {
+                v
+            };
+            return Typed::value(IrExpr::Const(word), Ty::FixedBytes(n));
+        }
         let ty = match expected {
             Some(t @ (Ty::Uint(_) | Ty::Int(_))) => t.clone(),
             _ => Ty::U256,

@@ -509,6 +509,13 @@ pub fn builtin_scalar(name: &str) -> Option<Ty> {
         "Address" => Ty::Address,
         "Bytes" => Ty::Bytes,
         "String" => Ty::String,
+        _ if name.starts_with("bytes") => {
+            let n: u8 = name["bytes".len()..].parse().ok()?;
+            if !(1..=32).contains(&n) || name["bytes".len()..].starts_with('0') {
+                return None;
+            }
+            Ty::FixedBytes(n)
+        }
         _ => {
             let (signed, digits) = if let Some(d) = name.strip_prefix('u') {
                 (false, d)

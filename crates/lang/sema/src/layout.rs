@@ -216,6 +216,7 @@ impl Cx<'_, '_> {
             Ty::Bool => v(1),
             Ty::Uint(b) | Ty::Int(b) => v(*b as u32 / 8),
             Ty::Address => v(20),
+            Ty::FixedBytes(n) => v(*n as u32),
             Ty::Adt(id, _) if self.p.adt_is_word(*id) => v(1),
             Ty::Map(..) | Ty::StorageVec(_) | Ty::Bytes | Ty::String | Ty::Vec(_) => StorageSize {
                 bytes: 32,
@@ -384,6 +385,10 @@ impl Cx<'_, '_> {
             Place::Storage { slot, offset } => {
                 if self.is_word(ty) {
                     let bytes = self.storage_size(ty, Span::default()).bytes;
+                    let v = match fixed_bytes_shift(ty) {
+                        Some(s) => IrExpr::bin(BinOp::Shr, v, IrExpr::c(s)),
+                        None => v,
+                    };
                     if *offset == 0 && bytes == 32 {
                         self.emit(IrStmt::SStore(slot.clone(), v));
                     } else {
@@ -450,7 +455,9 @@ impl Cx<'_, '_> {
     pub fn abi_ty(&mut self, ty: &Ty, span: Span) -> Option<AbiTy> {
         Some(match ty {
             Ty::Unit => AbiTy::Tuple(vec![]),
-            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address => AbiTy::Word(ty.word_ty()?),
+            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_) => {
+                AbiTy::Word(ty.word_ty()?)
+            }
             Ty::Adt(id, _) if self.p.adt_is_word(*id) => AbiTy::Word(WordTy::Uint(8)),
             Ty::Bytes => AbiTy::Bytes,
             Ty::String => AbiTy::String,
@@ -496,6 +503,8 @@ pub fn extract(word: IrExpr, offset: u32, bytes: u32, ty: &Ty) -> IrExpr {
     };
     match ty {
         Ty::Int(_) => IrExpr::bin(BinOp::SignExtend, shifted, IrExpr::c(bytes as u64 - 1)),
+        // Back to left-aligned; the shift drops the neighbours' bytes.
+        Ty::FixedBytes(n) => IrExpr::bin(BinOp::Shl, shifted, IrExpr::c(256 - *n as u64 * 8)),
         _ => {
             let mask = (U256::from(1) << (bytes * 8) as usize) - U256::from(1);
             IrExpr::bin(BinOp::And, shifted, IrExpr::Const(mask))
@@ -518,6 +527,26 @@ pub fn clean(e: IrExpr, ty: &Ty) -> IrExpr {
             IrExpr::Const((U256::from(1) << 160) - U256::from(1)),
         ),
         Ty::Bool => IrExpr::un(UnOp::IsZero, IrExpr::un(UnOp::IsZero, e)),
+        Ty::FixedBytes(n) if *n < 32 => {
+            IrExpr::bin(BinOp::And, e, IrExpr::Const(fixed_bytes_mask(*n)))
+        }
         _ => e,
+    }
+}
+
+/// The bits a `bytesN` value may occupy: its first n bytes.
+pub fn fixed_bytes_mask(n: u8) -> U256 {
+    if n >= 32 {
+        return U256::MAX;
+    }
+    !(U256::MAX >> (n as usize * 8))
+}
+
+/// A `bytesN` sits right-aligned in storage (as Solidity packs it) and left-aligned in
+/// words: the shift between the two.
+pub fn fixed_bytes_shift(ty: &Ty) -> Option<u64> {
+    match ty {
+        Ty::FixedBytes(n) if *n < 32 => Some(256 - *n as u64 * 8),
+        _ => None,
     }
 }

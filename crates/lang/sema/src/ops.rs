@@ -120,7 +120,7 @@ impl Cx<'_, '_> {
                 Ty::Bool,
             );
         }
-        if !(ty.is_int() || eq_only || *ty == Ty::Error)
+        if !(ty.is_int() || matches!(ty, Ty::FixedBytes(_)) || eq_only || *ty == Ty::Error)
             || (eq_only && !matches!(op, BinOp::Eq | BinOp::Ne))
         {
             let shown = self.show(ty);
@@ -165,16 +165,16 @@ impl Cx<'_, '_> {
             lt.clone()
         };
         let Some((signed, bits)) = int_range(&ty) else {
-            if ty == Ty::Bool
+            if matches!(ty, Ty::Bool | Ty::FixedBytes(_))
                 && matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor)
-                && rt.compatible(&Ty::Bool)
+                && rt.compatible(&ty)
             {
                 let o = match op {
                     BinOp::BitAnd => IB::And,
                     BinOp::BitOr => IB::Or,
                     _ => IB::Xor,
                 };
-                return (IrExpr::bin(o, l, r), Ty::Bool);
+                return (IrExpr::bin(o, l, r), ty);
             }
             if ty != Ty::Error {
                 let shown = self.show(&ty);

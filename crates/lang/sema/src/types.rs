@@ -12,6 +12,8 @@ pub enum Ty {
     Uint(u16),
     Int(u16),
     Address,
+    /// `bytes1`..`bytes32`: left-aligned in its word, as in Solidity.
+    FixedBytes(u8),
     Bytes,
     String,
     Array(Box<Ty>, u32),
@@ -43,7 +45,9 @@ impl Ty {
     /// Whether the value is a single word (held on the stack), not a memory pointer.
     pub fn is_word(&self, adt_is_word: impl Fn(AdtId) -> bool) -> bool {
         match self {
-            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::Unit => true,
+            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_) | Ty::Unit => {
+                true
+            }
             Ty::Adt(id, _) => adt_is_word(*id),
             _ => false,
         }
@@ -55,6 +59,7 @@ impl Ty {
             Ty::Uint(b) => WordTy::Uint(*b),
             Ty::Int(b) => WordTy::Int(*b),
             Ty::Address => WordTy::Address,
+            Ty::FixedBytes(n) => WordTy::FixedBytes(*n),
             _ => return None,
         })
     }
@@ -93,6 +98,7 @@ impl fmt::Display for TyDisplay<'_> {
             Ty::Uint(b) => write!(f, "u{b}"),
             Ty::Int(b) => write!(f, "i{b}"),
             Ty::Address => write!(f, "Address"),
+            Ty::FixedBytes(n) => write!(f, "bytes{n}"),
             Ty::Bytes => write!(f, "Bytes"),
             Ty::String => write!(f, "String"),
             Ty::Array(t, n) => write!(f, "[{}; {n}]", sub(t)),
