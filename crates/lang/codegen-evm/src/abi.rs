@@ -382,7 +382,13 @@ impl Gen<'_> {
 }
 
 /// The contract's runtime code: dispatcher, handlers, stubs and embedded child init code.
-pub fn runtime(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+/// The heap starts at `heap_start` (after the spill words). On failure, also returns the
+/// local whose spilling may help.
+pub fn runtime(
+    c: &Contract,
+    children: &[Vec<u8>],
+    heap_start: u64,
+) -> Result<Vec<u8>, (String, Option<(usize, LocalId)>)> {
     let mut g = Gen::new(c.uses_heap, children);
     let rev = g.revert_label();
     let all_nonpayable = c
@@ -425,6 +431,7 @@ pub fn runtime(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         g.height = 0;
         g.locals.clear();
         g.labels.clear();
+        g.handler = Some(*i);
         if !all_nonpayable && h.mutability != tandem_lang_ir::Mutability::Payable {
             g.asm.op(op::CALLVALUE);
             g.asm.jumpi(rev);
@@ -437,7 +444,7 @@ pub fn runtime(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
             g.asm.jumpi(rev);
         }
         if c.uses_heap {
-            g.asm.push_u(0x80);
+            g.asm.push_u(heap_start);
             g.asm.push_u(0x40);
             g.asm.op(op::MSTORE);
         }
@@ -447,7 +454,7 @@ pub fn runtime(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     }
     g.stubs();
     match g.error {
-        Some(e) => Err(e),
+        Some(e) => Err((e, g.too_deep)),
         None => Ok(g.asm.assemble()),
     }
 }

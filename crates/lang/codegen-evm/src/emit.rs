@@ -23,6 +23,10 @@ pub struct Gen<'a> {
     next_temp: LocalId,
     /// Temps that hold `AbiEncode` buffers (data starts after their length word).
     pub buffers: Vec<LocalId>,
+    /// The handler being generated (an index into `Contract::handlers`), if any.
+    pub handler: Option<usize>,
+    /// On "stack too deep": the handler and the IR local to move to memory (see `spill`).
+    pub too_deep: Option<(usize, LocalId)>,
 }
 
 impl<'a> Gen<'a> {
@@ -40,6 +44,8 @@ impl<'a> Gen<'a> {
             error: None,
             next_temp: TEMP_BASE,
             buffers: Vec::new(),
+            handler: None,
+            too_deep: None,
         }
     }
 
@@ -78,11 +84,31 @@ impl<'a> Gen<'a> {
         };
         let depth = self.height - pos;
         if !(1..=16).contains(&depth) {
-            self.fail("stack too deep: too many live variables (at most 16 can be reached)");
+            self.stack_too_deep(l);
             self.push_u(0);
             return;
         }
         self.op(op::DUP1 + depth as u8 - 1, 0, 1);
+    }
+
+    /// Records which local to spill (the unreachable one, or else the deepest IR local),
+    /// and fails.
+    fn stack_too_deep(&mut self, l: LocalId) {
+        if self.error.is_none()
+            && let Some(h) = self.handler
+        {
+            let victim = if l < TEMP_BASE {
+                Some(l)
+            } else {
+                self.locals
+                    .iter()
+                    .filter(|(x, _)| **x < TEMP_BASE)
+                    .min_by_key(|(x, pos)| (**pos, **x))
+                    .map(|(x, _)| *x)
+            };
+            self.too_deep = victim.map(|v| (h, v));
+        }
+        self.fail("stack too deep: too many live variables (at most 16 can be reached)");
     }
 
     pub fn fail(&mut self, msg: &str) {
@@ -182,9 +208,7 @@ impl<'a> Gen<'a> {
                 };
                 let depth = self.height - 1 - pos;
                 if !(1..=16).contains(&depth) {
-                    return self.fail(
-                        "stack too deep: too many live variables (at most 16 can be reached)",
-                    );
+                    return self.stack_too_deep(*l);
                 }
                 self.op(op::SWAP1 + depth as u8 - 1, 0, 0);
                 self.pop();

@@ -5,6 +5,7 @@ mod abi;
 mod arith;
 mod asm;
 mod emit;
+mod spill;
 
 use tandem_lang_ir::Module;
 
@@ -43,8 +44,8 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
                         .unwrap_or_default()
                 })
                 .collect();
-            let c = &m.contracts[i];
-            let runtime = abi::runtime(c, &child_code).map_err(|e| format!("{}: {e}", c.name))?;
+            let (c, runtime) = runtime_spilling(&m.contracts[i], &child_code)?;
+            let c = &c;
             let init =
                 abi::init_code(c, &runtime, &child_code).map_err(|e| format!("{}: {e}", c.name))?;
             done[i] = Some(Output {
@@ -69,4 +70,33 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
             })
         })
         .collect()
+}
+
+/// The runtime code, moving locals to memory while a handler needs more than the stack can
+/// reach (see [`spill`]). Returns the contract as generated (with its spills).
+fn runtime_spilling(
+    contract: &tandem_lang_ir::Contract,
+    children: &[Vec<u8>],
+) -> Result<(tandem_lang_ir::Contract, Vec<u8>), String> {
+    let mut c = contract.clone();
+    let mut spilled: Vec<(usize, tandem_lang_ir::LocalId)> = Vec::new();
+    loop {
+        let heap_start = spill::SPILL_BASE + 32 * spilled.len() as u64;
+        match abi::runtime(&c, children, heap_start) {
+            Ok(code) => return Ok((c, code)),
+            Err((_, Some(victim)))
+                if spilled.len() < spill::MAX_SPILLS && !spilled.contains(&victim) =>
+            {
+                let (h, l) = victim;
+                let Some(handler) = c.handlers.get_mut(h) else {
+                    return Err(format!("{}: internal: no handler {h}", c.name));
+                };
+                spill::spill(handler, l, heap_start);
+                // Spill words sit below the heap, so encodings must use the heap too.
+                c.uses_heap = true;
+                spilled.push(victim);
+            }
+            Err((e, _)) => return Err(format!("{}: {e}", c.name)),
+        }
+    }
 }
