@@ -381,6 +381,10 @@ impl Gen<'_> {
     }
 }
 
+/// Why runtime code could not be generated, and (for "stack too deep") the handler index and
+/// local to move to memory.
+pub type RuntimeFailure = (String, Option<(usize, LocalId)>);
+
 /// The contract's runtime code: dispatcher, handlers, stubs and embedded child init code.
 /// The heap starts at `heap_start` (after the spill words). On failure, also returns the
 /// local whose spilling may help.
@@ -388,7 +392,7 @@ pub fn runtime(
     c: &Contract,
     children: &[Vec<u8>],
     heap_start: u64,
-) -> Result<Vec<u8>, (String, Option<(usize, LocalId)>)> {
+) -> Result<Vec<u8>, RuntimeFailure> {
     let mut g = Gen::new(c.uses_heap, children);
     let rev = g.revert_label();
     let all_nonpayable = c
