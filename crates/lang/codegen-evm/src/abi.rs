@@ -523,6 +523,61 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
 }
 
 impl Gen<'_> {
+    /// A `Bytes`, `String` or `Vec<u256>` constructor argument: the arguments were copied to
+    /// 0x80.. (the free pointer is just past them), and the ABI tail there — a length word,
+    /// then the data — is already the value's memory form, so the value is a pointer into
+    /// it, once the offset and length are checked against the arguments' size.
+    fn constructor_tail(&mut self, head_at: u64, t: &AbiTy) {
+        let rev = self.revert_label();
+        // size = mload(0x40) - 0x80
+        let size = |g: &mut Self| {
+            g.push_u(0x80);
+            g.push_u(0x40);
+            g.op(op::MLOAD, 1, 1);
+            g.op(op::SUB, 2, 1);
+        };
+        self.push_u(head_at);
+        self.op(op::MLOAD, 1, 1);
+        // [o]: revert if size < o, then unless o + 32 <= size (no wrap-around)
+        self.op(op::DUP1, 0, 1);
+        size(self);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(rev);
+        self.height -= 1;
+        self.op(op::DUP1, 0, 1);
+        self.push_u(32);
+        self.op(op::ADD, 2, 1);
+        size(self);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(rev);
+        self.height -= 1;
+        // [o] -> [p] with p = 0x80 + o, then the byte length of the data
+        self.push_u(0x80);
+        self.op(op::ADD, 2, 1);
+        self.op(op::DUP1, 0, 1);
+        self.op(op::MLOAD, 1, 1);
+        // [p, len]: revert if len > size (keeps the sums below from wrapping)
+        self.op(op::DUP1, 0, 1);
+        size(self);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(rev);
+        self.height -= 1;
+        if let AbiTy::DynArray(_) = t {
+            self.push_u(32);
+            self.op(op::MUL, 2, 1);
+        }
+        // [p, bytes]: revert if p + 32 + bytes > mload(0x40)
+        self.op(op::DUP1 + 1, 0, 1);
+        self.op(op::ADD, 2, 1);
+        self.push_u(32);
+        self.op(op::ADD, 2, 1);
+        self.push_u(0x40);
+        self.op(op::MLOAD, 1, 1);
+        self.op(op::LT, 2, 1);
+        self.asm.jumpi(rev);
+        self.height -= 1;
+    }
+
     fn decode_init(&mut self, params: &[Param]) {
         let mut off = 0x80u64;
         for p in params {
@@ -533,8 +588,9 @@ impl Gen<'_> {
                     self.validate(*w);
                 }
                 t if !t.is_dynamic() => self.push_u(off),
+                t if decodes_unchecked(t) => self.constructor_tail(off, t),
                 _ => {
-                    self.fail("dynamic constructor parameters are not supported yet");
+                    self.fail("this constructor parameter type cannot be decoded yet (nested dynamic types)");
                     self.push_u(0);
                 }
             }

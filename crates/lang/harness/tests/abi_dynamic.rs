@@ -96,3 +96,56 @@ fn vectors_bytes_and_strings_cross_the_abi() {
         "hello"
     );
 }
+
+const CTOR: &str = r#"
+struct Label { len: u256 }
+message Get { Len -> u256 }
+contract Labelled {
+    storage: Label
+    init(name: String) with mut storage { storage.len = name.len() }
+    recv Get { Len => with storage { storage.len } }
+}
+"#;
+
+/// A dynamic constructor argument is checked against the arguments' size: an offset or a
+/// length that points past them fails the deployment instead of reading other memory.
+#[test]
+fn dynamic_constructor_arguments_are_bounds_checked() {
+    let (out, _) = compile(&[("Labelled.tdm", CTOR)]).unwrap_or_else(|e| panic!("{e}"));
+    let init = &out[0].init_code;
+    let word = |v: u64| U256::from(v).to_be_bytes::<32>().to_vec();
+    let args = |parts: &[Vec<u8>]| parts.concat();
+    let mut chain = Chain::new();
+    let me = addr(1);
+
+    // offset 32, length 3, "abc": fine.
+    let mut abc = b"abc".to_vec();
+    abc.resize(32, 0);
+    let good = chain.deploy(me, init, &args(&[word(32), word(3), abc.clone()]));
+    assert!(good.success, "{good:?}");
+    let len = chain.call(me, good.created.unwrap(), vec![0x56, 0xd8, 0x8e, 0x27]);
+    assert_eq!(len.word(), U256::from(3));
+
+    for (what, bad) in [
+        (
+            "offset past the end",
+            args(&[word(4096), word(3), abc.clone()]),
+        ),
+        (
+            "length past the end",
+            args(&[word(32), word(1000), abc.clone()]),
+        ),
+        (
+            "huge offset",
+            args(&[U256::MAX.to_be_bytes::<32>().to_vec(), word(3)]),
+        ),
+        (
+            "huge length",
+            args(&[word(32), U256::MAX.to_be_bytes::<32>().to_vec()]),
+        ),
+        ("no tail", word(32)),
+    ] {
+        let r = chain.deploy(me, init, &bad);
+        assert!(!r.success, "{what}: deployed");
+    }
+}
