@@ -343,7 +343,8 @@ impl Cx<'_, '_> {
                 let pos = self.storage_positions(ty, Span::default());
                 (f, pos)
             }
-            Ty::Bytes | Ty::String | Ty::Vec(_) => {
+            Ty::Bytes | Ty::String => return self.read_storage_bytes(slot),
+            Ty::Vec(_) => {
                 let shown = self.show(ty);
                 self.err(Diagnostic::error(
                     "E0501",
@@ -408,6 +409,8 @@ impl Cx<'_, '_> {
                             IrExpr::bin(BinOp::Or, old, newv),
                         ));
                     }
+                } else if matches!(ty, Ty::Bytes | Ty::String) {
+                    self.write_storage_bytes(slot.clone(), v);
                 } else {
                     let src = self.spill(v);
                     let comps: Vec<Ty> = match ty {

@@ -15,6 +15,7 @@ pub mod items;
 mod layout;
 mod methods;
 mod ops;
+mod storage_bytes;
 pub mod types;
 
 pub use contract::frc42_method_number;
