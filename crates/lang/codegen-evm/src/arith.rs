@@ -7,10 +7,8 @@ use tandem_lang_ir::{CheckedOp, Expr, Intrinsic, U256};
 impl Gen<'_> {
     pub(crate) fn intrinsic(&mut self, i: Intrinsic, args: &[Expr]) {
         match i {
-            Intrinsic::Sha256 | Intrinsic::Blake2b256 => {
-                if i == Intrinsic::Blake2b256 {
-                    self.fail("`blake2b256` is not available on the EVM target yet");
-                }
+            Intrinsic::Blake2b256 => self.blake2b256(&args[0], &args[1]),
+            Intrinsic::Sha256 => {
                 // staticcall(gas, 2, ptr, len, 0, 32); mload(0)
                 self.push_u(32);
                 self.push_u(0);

@@ -21,6 +21,8 @@ pub struct Gen<'a> {
     pub child_labels: HashMap<u32, Label>,
     pub error: Option<String>,
     next_temp: LocalId,
+    /// Labels of generator-built IR, above every IR label.
+    next_label: LabelId,
     /// Temps that hold `AbiEncode` buffers (data starts after their length word).
     pub buffers: Vec<LocalId>,
     /// The handler being generated (an index into `Contract::handlers`), if any.
@@ -43,6 +45,7 @@ impl<'a> Gen<'a> {
             child_labels: HashMap::new(),
             error: None,
             next_temp: TEMP_BASE,
+            next_label: u32::MAX / 2,
             buffers: Vec::new(),
             handler: None,
             too_deep: None,
@@ -68,6 +71,18 @@ impl<'a> Gen<'a> {
     /// Whether `l` is a temp of the generator (not a local of the IR).
     pub fn is_temp(&self, l: LocalId) -> bool {
         l >= TEMP_BASE && self.locals.contains_key(&l)
+    }
+
+    /// A local id for IR the generator builds itself (not registered until a `Let`).
+    pub fn fresh_local(&mut self) -> LocalId {
+        self.next_temp += 1;
+        self.next_temp
+    }
+
+    /// A label id for IR the generator builds itself.
+    pub fn fresh_label(&mut self) -> LabelId {
+        self.next_label += 1;
+        self.next_label
     }
 
     pub fn temp(&mut self) -> LocalId {

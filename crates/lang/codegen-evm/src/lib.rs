@@ -4,6 +4,7 @@
 mod abi;
 mod arith;
 mod asm;
+mod blake2b;
 mod emit;
 mod spill;
 
