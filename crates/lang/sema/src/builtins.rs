@@ -288,17 +288,30 @@ impl Cx<'_, '_> {
                 .map(|a| a.head_size())
                 .unwrap_or(32)
         };
-        if ret_ty != Ty::Unit && self.abi_ty(&ret_ty, span).is_some_and(|a| a.is_dynamic()) {
+        // A single String, Bytes or Vec<u256>/Vec<i256> reply is decoded in place (every
+        // value of those is valid); other dynamic replies are not yet.
+        let tail_unit: Option<u64> = match &ret_ty {
+            Ty::Bytes | Ty::String => Some(1),
+            Ty::Vec(t) if matches!(**t, Ty::Uint(256) | Ty::Int(256)) => Some(32),
+            _ => None,
+        };
+        if tail_unit.is_none()
+            && ret_ty != Ty::Unit
+            && self.abi_ty(&ret_ty, span).is_some_and(|a| a.is_dynamic())
+        {
             self.err(Diagnostic::error(
                 "E0603",
-                "decoding dynamic replies is not supported yet",
+                "decoding this dynamic reply is not supported yet",
                 span,
-                "reply type is dynamic",
+                "replies may be String, Bytes, Vec<u256>, Vec<i256> or static types",
             ));
         }
         let decode = |cx: &mut Self| -> IrExpr {
             if ret_ty == Ty::Unit {
                 return IrExpr::c(0);
+            }
+            if let Some(unit) = tail_unit {
+                return cx.dynamic_reply(unit);
             }
             let p = cx.alloc(IrExpr::c(head as u64));
             cx.emit(IrStmt::If(
@@ -359,6 +372,40 @@ impl Cx<'_, '_> {
         } else {
             Typed::value(v, ret_ty)
         }
+    }
+
+    /// Copies the return data to fresh memory and yields a pointer to its one dynamic
+    /// value (a length word, then `len × unit` bytes), reverting if the offset or the length
+    /// points past the data.
+    fn dynamic_reply(&mut self, unit: u64) -> IrExpr {
+        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
+        let bad = |cx: &mut Self, cond: IrExpr| {
+            cx.emit(IrStmt::If(
+                cond,
+                vec![IrStmt::Revert(ir::Revert::Empty)],
+                vec![],
+            ));
+        };
+        bad(self, IrExpr::bin(IB::Lt, rds.clone(), IrExpr::c(64)));
+        let p = self.alloc(rds.clone());
+        self.emit(IrStmt::ReturnDataCopy(p.clone(), IrExpr::c(0), rds.clone()));
+        let off = self.spill(IrExpr::MLoad(Box::new(p.clone())));
+        // off + 32 <= rds, written so that nothing wraps (rds >= 64).
+        bad(
+            self,
+            IrExpr::bin(
+                IB::Lt,
+                IrExpr::bin(IB::Sub, rds.clone(), IrExpr::c(32)),
+                off.clone(),
+            ),
+        );
+        let v = self.spill(IrExpr::plus(p, off.clone()));
+        let len = self.spill(IrExpr::MLoad(Box::new(v.clone())));
+        bad(self, IrExpr::bin(IB::Lt, rds.clone(), len.clone()));
+        let bytes = IrExpr::bin(IB::Mul, len, IrExpr::c(unit));
+        let end = IrExpr::plus(IrExpr::plus(off, IrExpr::c(32)), bytes);
+        bad(self, IrExpr::bin(IB::Lt, rds, end));
+        v
     }
 
     fn emit_event(&mut self, e: &ast::Expr) {
