@@ -528,51 +528,45 @@ impl Gen<'_> {
     /// then the data — is already the value's memory form, so the value is a pointer into
     /// it, once the offset and length are checked against the arguments' size.
     fn constructor_tail(&mut self, head_at: u64, t: &AbiTy) {
-        let rev = self.revert_label();
-        // size = mload(0x40) - 0x80
-        let size = |g: &mut Self| {
-            g.push_u(0x80);
-            g.push_u(0x40);
-            g.op(op::MLOAD, 1, 1);
-            g.op(op::SUB, 2, 1);
-        };
         self.push_u(head_at);
         self.op(op::MLOAD, 1, 1);
-        // [o]: revert if size < o, then unless o + 32 <= size (no wrap-around)
+        // [o]: o <= size, then o + 32 <= size (checked apart, so nothing wraps)
         self.op(op::DUP1, 0, 1);
-        size(self);
-        self.op(op::LT, 2, 1);
-        self.asm.jumpi(rev);
-        self.height -= 1;
+        self.revert_if_past_arguments();
         self.op(op::DUP1, 0, 1);
         self.push_u(32);
         self.op(op::ADD, 2, 1);
-        size(self);
-        self.op(op::LT, 2, 1);
-        self.asm.jumpi(rev);
-        self.height -= 1;
-        // [o] -> [p] with p = 0x80 + o, then the byte length of the data
+        self.revert_if_past_arguments();
+        // [o] -> [p] with p = 0x80 + o; its length word: len <= size
         self.push_u(0x80);
         self.op(op::ADD, 2, 1);
         self.op(op::DUP1, 0, 1);
         self.op(op::MLOAD, 1, 1);
-        // [p, len]: revert if len > size (keeps the sums below from wrapping)
         self.op(op::DUP1, 0, 1);
-        size(self);
-        self.op(op::LT, 2, 1);
-        self.asm.jumpi(rev);
-        self.height -= 1;
+        self.revert_if_past_arguments();
         if let AbiTy::DynArray(_) = t {
             self.push_u(32);
             self.op(op::MUL, 2, 1);
         }
-        // [p, bytes]: revert if p + 32 + bytes > mload(0x40)
+        // [p, bytes]: p + 32 + bytes - 0x80 <= size
         self.op(op::DUP1 + 1, 0, 1);
         self.op(op::ADD, 2, 1);
         self.push_u(32);
         self.op(op::ADD, 2, 1);
+        self.push_u(0x80);
+        self.op(op::SWAP1, 0, 0);
+        self.op(op::SUB, 2, 1);
+        self.revert_if_past_arguments();
+    }
+
+    /// Pops `x` and reverts if it exceeds the size of the constructor arguments (copied to
+    /// 0x80, the free pointer just past them).
+    fn revert_if_past_arguments(&mut self) {
+        let rev = self.revert_label();
+        self.push_u(0x80);
         self.push_u(0x40);
         self.op(op::MLOAD, 1, 1);
+        self.op(op::SUB, 2, 1);
         self.op(op::LT, 2, 1);
         self.asm.jumpi(rev);
         self.height -= 1;

@@ -54,7 +54,7 @@
 //! after their stems) exactly one of which holds the expectations.
 
 use crate::tandem::{BLOCK_NUMBER, CHAIN_ID, TIMESTAMP, TandemChain};
-use crate::{Chain, Outcome, hex};
+use crate::{Backend, Chain, Outcome, hex};
 use alloy_dyn_abi::{DynSolType, DynSolValue};
 use alloy_primitives::{Address, B256, I256, U256, keccak256};
 use std::collections::HashMap;

@@ -152,7 +152,7 @@ impl Chain {
             .unwrap_or_default()
     }
 
-    fn send(&mut self, from: Address, kind: TxKind, data: Vec<u8>, value: U256) -> Outcome {
+    fn send_kind(&mut self, from: Address, kind: TxKind, data: Vec<u8>, value: U256) -> Outcome {
         let nonce = *self.nonces.get(&from).unwrap_or(&0);
         let tx = TxEnv::builder()
             .caller(from)
@@ -208,16 +208,28 @@ impl Chain {
             },
         }
     }
+}
+
+/// A chain the harness runs transactions on: plain revm ([`Chain`]) or Tandem's own VM
+/// ([`tandem::TandemChain`]). Each provides `transact`; deploying and calling come with it.
+pub trait Backend {
+    /// Sends a transaction from `from`: to `to` with calldata, or (no `to`) deploying `data`
+    /// as init code. Nonces are tracked per sender; gas is free.
+    fn transact(
+        &mut self,
+        from: Address,
+        to: Option<Address>,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Outcome;
 
     /// Deploys init code with ABI-encoded constructor arguments appended.
-    pub fn deploy(&mut self, from: Address, init_code: &[u8], ctor_args: &[u8]) -> Outcome {
-        let mut data = init_code.to_vec();
-        data.extend_from_slice(ctor_args);
-        self.send(from, TxKind::Create, data, U256::ZERO)
+    fn deploy(&mut self, from: Address, init_code: &[u8], ctor_args: &[u8]) -> Outcome {
+        self.deploy_value(from, init_code, ctor_args, U256::ZERO)
     }
 
     /// Deploys with value sent to the constructor.
-    pub fn deploy_value(
+    fn deploy_value(
         &mut self,
         from: Address,
         init_code: &[u8],
@@ -226,26 +238,42 @@ impl Chain {
     ) -> Outcome {
         let mut data = init_code.to_vec();
         data.extend_from_slice(ctor_args);
-        self.send(from, TxKind::Create, data, value)
+        self.transact(from, None, data, value)
     }
 
-    pub fn call(&mut self, from: Address, to: Address, calldata: Vec<u8>) -> Outcome {
-        self.send(from, TxKind::Call(to), calldata, U256::ZERO)
+    fn call(&mut self, from: Address, to: Address, calldata: Vec<u8>) -> Outcome {
+        self.call_value(from, to, calldata, U256::ZERO)
     }
 
-    pub fn call_value(
+    fn call_value(
         &mut self,
         from: Address,
         to: Address,
         calldata: Vec<u8>,
         value: U256,
     ) -> Outcome {
-        self.send(from, TxKind::Call(to), calldata, value)
+        self.transact(from, Some(to), calldata, value)
     }
 
     /// A typed call: `chain.typed(from, to, balanceOfCall { owner })`.
-    pub fn typed<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Outcome {
+    fn typed<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Outcome
+    where
+        Self: Sized,
+    {
         self.call(from, to, call.abi_encode())
+    }
+}
+
+impl Backend for Chain {
+    fn transact(
+        &mut self,
+        from: Address,
+        to: Option<Address>,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Outcome {
+        let kind = to.map_or(TxKind::Create, TxKind::Call);
+        self.send_kind(from, kind, data, value)
     }
 }
 

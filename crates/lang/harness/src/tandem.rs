@@ -17,7 +17,7 @@ use tandem_vm::executor::Executor;
 use tandem_vm::kernel::NetworkContext;
 use tandem_vm::store::VmStore;
 
-use crate::Outcome;
+use crate::{Backend, Outcome};
 
 /// Block context shared by both backends so `ctx` reads agree.
 pub const CHAIN_ID: u64 = 31337;
@@ -146,31 +146,16 @@ impl TandemChain {
             }
         }
     }
+}
 
-    /// Deploys init code with ABI-encoded constructor arguments appended.
-    pub fn deploy(&mut self, from: Address, init_code: &[u8], ctor_args: &[u8]) -> Outcome {
-        self.deploy_value(from, init_code, ctor_args, U256::ZERO)
-    }
-
-    pub fn deploy_value(
+impl Backend for TandemChain {
+    fn transact(
         &mut self,
         from: Address,
-        init_code: &[u8],
-        ctor_args: &[u8],
+        to: Option<Address>,
+        data: Vec<u8>,
         value: U256,
     ) -> Outcome {
-        let mut data = init_code.to_vec();
-        data.extend_from_slice(ctor_args);
-        self.send(from, None, data, value)
-    }
-
-    pub fn call_value(
-        &mut self,
-        from: Address,
-        to: Address,
-        calldata: Vec<u8>,
-        value: U256,
-    ) -> Outcome {
-        self.send(from, Some(to), calldata, value)
+        self.send(from, to, data, value)
     }
 }

@@ -3,7 +3,7 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::sol;
-use tandem_lang_harness::{Chain, addr, compile};
+use tandem_lang_harness::{Backend, Chain, addr, compile};
 
 const SOURCE: &str = r#"
 message Buffers {

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, sol};
-use tandem_lang_harness::{Chain, addr, compile};
+use tandem_lang_harness::{Backend, Chain, addr, compile};
 
 pub const COIN: &str = include_str!("../../tests/fixtures/coin.tdm");
 

@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue, sol};
 use std::collections::BTreeSet;
-use tandem_lang_harness::{Chain, Compiled, Outcome, addr, compile};
+use tandem_lang_harness::{Backend, Chain, Compiled, Outcome, addr, compile};
 use tandem_lang_ir::{AbiItem, Module};
 
 /// The sources of a corpus package (`fixtures/corpus/<name>/src/*.tdm`), sorted by path.

@@ -3,7 +3,7 @@
 
 use alloy_primitives::U256;
 use alloy_sol_types::{SolCall, sol};
-use tandem_lang_harness::{Chain, addr, compile};
+use tandem_lang_harness::{Backend, Chain, addr, compile};
 
 sol! {
     function transfer(address to, uint256 value) returns (bool);

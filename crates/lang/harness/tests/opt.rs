@@ -3,7 +3,7 @@
 
 use alloy_primitives::U256;
 use alloy_sol_types::{SolCall, sol};
-use tandem_lang_harness::{Chain, Outcome, addr, compile_with, panic_data};
+use tandem_lang_harness::{Backend, Chain, Outcome, addr, compile_with, panic_data};
 
 const SRC: &str = r#"
 message CounterMsg {
