@@ -193,6 +193,18 @@ impl Cx<'_, '_> {
                 )));
                 Typed::value(IrExpr::bin(IB::Byte, word, IrExpr::c(0)), Ty::Uint(8))
             }
+            Ty::FixedBytes(n) => {
+                // `b[i]`: byte i of a bytesN (Panic(0x32) past the end), as a u8.
+                let (v, _) = self.rvalue(b);
+                let v = self.spill(v.unwrap_or(IrExpr::c(0)));
+                let i = self.index_value(idx);
+                let i = self.spill(i);
+                self.emit(IrStmt::Assert(
+                    IrExpr::bin(IB::Lt, i.clone(), IrExpr::c(n as u64)),
+                    0x32,
+                ));
+                Typed::value(IrExpr::bin(IB::Byte, v, i), Ty::Uint(8))
+            }
             Ty::Error => Typed::error(),
             other => {
                 let shown = self.show(&other);

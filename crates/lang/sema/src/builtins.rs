@@ -25,6 +25,7 @@ const CTX_METHODS: &[&str] = &[
     "call",
     "try_call",
     "call_with",
+    "try_call_with",
     "send_value",
     "create",
     "create2",
@@ -96,7 +97,9 @@ impl Cx<'_, '_> {
                 ));
                 Typed::unit()
             }
-            "call" | "try_call" | "call_with" => self.ctx_message_call(name, method, args, span),
+            "call" | "try_call" | "call_with" | "try_call_with" => {
+                self.ctx_message_call(name, method, args, span)
+            }
             "create" | "create2" => {
                 self.require(Cap::MutCtx, method.span, &format!("`ctx.{name}()`"));
                 let salted = name == "create2";
@@ -247,15 +250,14 @@ impl Cx<'_, '_> {
             }
             None => Ty::Unit,
         };
+        // `call_with`/`try_call_with` take `value:` and `gas:`; `try_*` gives a Result.
+        let with = name.ends_with("_with");
+        let tries = name.starts_with("try_");
         let (mut value, mut gas) = (IrExpr::c(0), None);
         for a in &args[2..] {
             match a.name.as_ref().map(|n| n.name.as_str()) {
-                Some("value") if name == "call_with" => {
-                    value = self.value_of_pub(&a.value, &Ty::U256)
-                }
-                Some("gas") if name == "call_with" => {
-                    gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256)))
-                }
+                Some("value") if with => value = self.value_of_pub(&a.value, &Ty::U256),
+                Some("gas") if with => gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256))),
                 _ => {
                     self.err(Diagnostic::error(
                         "E0602",
@@ -268,7 +270,7 @@ impl Cx<'_, '_> {
         }
         let (buf, _) = self.rvalue(m);
         let buf = self.spill(buf.unwrap_or(IrExpr::c(0)));
-        let kind = if is_view && name != "call_with" {
+        let kind = if is_view && !with {
             CallKind::StaticCall
         } else {
             CallKind::Call
@@ -334,7 +336,7 @@ impl Cx<'_, '_> {
                 p
             }
         };
-        if name == "try_call" {
+        if tries {
             let r = self.alloc(IrExpr::c(64));
             let saved = std::mem::take(&mut self.out);
             let v = decode(self);

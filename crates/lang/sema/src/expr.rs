@@ -406,6 +406,19 @@ impl Cx<'_, '_> {
             ));
             return Typed::error();
         };
+        if let Some(Ty::Address) = expected {
+            // An address written as a number: at most 20 bytes.
+            if negative || v >> 160 != U256::ZERO {
+                self.err(Diagnostic::error(
+                    "E0331",
+                    "literal out of range for `Address`",
+                    span,
+                    "an address has 20 bytes",
+                ));
+                return Typed::error();
+            }
+            return Typed::value(IrExpr::Const(v), Ty::Address);
+        }
         if let Some(Ty::FixedBytes(n)) = expected {
             // A `bytesN` literal: at most n bytes, written as a number (`0x01ffc9a7`).
             let n = *n;
