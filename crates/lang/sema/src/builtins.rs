@@ -26,6 +26,8 @@ const CTX_METHODS: &[&str] = &[
     "try_call",
     "call_with",
     "try_call_with",
+    "call_raw",
+    "try_call_raw",
     "send_value",
     "create",
     "create2",
@@ -100,6 +102,7 @@ impl Cx<'_, '_> {
             "call" | "try_call" | "call_with" | "try_call_with" => {
                 self.ctx_message_call(name, method, args, span)
             }
+            "call_raw" | "try_call_raw" => self.ctx_raw_call(name, method, args, span),
             "create" | "create2" => {
                 self.require(Cap::MutCtx, method.span, &format!("`ctx.{name}()`"));
                 let salted = name == "create2";
@@ -194,7 +197,7 @@ impl Cx<'_, '_> {
         }
     }
 
-    fn arity(&mut self, span: Span, n: usize) -> Typed {
+    pub(crate) fn arity(&mut self, span: Span, n: usize) -> Typed {
         self.err(Diagnostic::error(
             "E0370",
             format!("expected {n} argument(s)"),
@@ -351,6 +354,8 @@ impl Cx<'_, '_> {
                 IrExpr::c(0),
                 rds,
             ));
+            // The tag is written on both paths: fresh memory need not be zero.
+            self.emit(IrStmt::MStore(r.clone(), IrExpr::c(0)));
             self.emit(IrStmt::MStore(IrExpr::plus(r.clone(), IrExpr::c(32)), b));
             let err_branch = std::mem::replace(&mut self.out, saved);
             self.emit(IrStmt::If(

@@ -15,6 +15,7 @@ pub mod items;
 mod layout;
 mod methods;
 mod ops;
+mod raw_call;
 mod storage_bytes;
 pub mod types;
 

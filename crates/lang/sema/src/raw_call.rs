@@ -1,0 +1,77 @@
+//! `ctx.call_raw(a, data)` and `ctx.try_call_raw(a, data)`, with optional `value:` and
+//! `gas:`: a CALL whose calldata is a `Bytes` value (built with `std::abi::encode`, or kept in
+//! storage, as a multisig keeps the calls it will execute). The reply is the whole return
+//! data as `Bytes`; `call_raw` bubbles the callee's revert, `try_call_raw` gives a `Result`.
+
+use crate::cx::{Cx, Typed};
+use crate::types::Ty;
+use tandem_lang_ir::{self as ir, CallKind, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
+use tandem_lang_syntax::ast::{self, Arg, Cap};
+use tandem_lang_syntax::diag::{Diagnostic, Span};
+
+impl Cx<'_, '_> {
+    pub(crate) fn ctx_raw_call(
+        &mut self,
+        name: &str,
+        method: &ast::Ident,
+        args: &[Arg],
+        span: Span,
+    ) -> Typed {
+        self.require(Cap::MutCtx, method.span, &format!("`ctx.{name}()`"));
+        if args.len() < 2 {
+            return self.arity(span, 2);
+        }
+        let addr = self.value_of_pub(&args[0].value, &Ty::Address);
+        let addr = self.spill(addr);
+        let data = self.value_of_pub(&args[1].value, &Ty::Bytes);
+        let data = self.spill(data);
+        let (mut value, mut gas) = (IrExpr::c(0), None);
+        for a in &args[2..] {
+            match a.name.as_ref().map(|n| n.name.as_str()) {
+                Some("value") => value = self.value_of_pub(&a.value, &Ty::U256),
+                Some("gas") => gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256))),
+                _ => self.err(Diagnostic::error(
+                    "E0602",
+                    "unexpected argument",
+                    a.value.span,
+                    format!("`{name}` takes an address, the calldata, and `value:` or `gas:`"),
+                )),
+            }
+        }
+        let ok = self.spill(IrExpr::Call {
+            kind: CallKind::Call,
+            gas,
+            addr: Box::new(addr),
+            value: Box::new(value),
+            args: Box::new(IrExpr::plus(data.clone(), IrExpr::c(32))),
+            args_len: Box::new(IrExpr::MLoad(Box::new(data))),
+        });
+        if name == "call_raw" {
+            self.emit(IrStmt::If(
+                IrExpr::un(IU::IsZero, ok.clone()),
+                vec![IrStmt::Revert(ir::Revert::Bubble)],
+                vec![],
+            ));
+        }
+        // The return (or revert) data, as Bytes.
+        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
+        let reply = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
+        self.emit(IrStmt::MStore(reply.clone(), rds.clone()));
+        self.emit(IrStmt::ReturnDataCopy(
+            IrExpr::plus(reply.clone(), IrExpr::c(32)),
+            IrExpr::c(0),
+            rds,
+        ));
+        if name == "call_raw" {
+            return Typed::value(reply, Ty::Bytes);
+        }
+        // Result: the tag (1 = Ok) and the data, on both paths.
+        let r = self.alloc(IrExpr::c(64));
+        self.emit(IrStmt::MStore(r.clone(), ok));
+        self.emit(IrStmt::MStore(
+            IrExpr::plus(r.clone(), IrExpr::c(32)),
+            reply,
+        ));
+        Typed::value(r, Ty::Result(Box::new(Ty::Bytes)))
+    }
+}
