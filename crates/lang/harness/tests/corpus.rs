@@ -1318,6 +1318,8 @@ sol! {
         function deposit() external payable;
         function submitPayment(address to, uint256 value) external returns (uint256);
         function submitTokenTransfer(address token, address to, uint256 amount, uint256 value) external returns (uint256);
+        function submitCall(address target, uint256 value, bytes data) external returns (uint256);
+        function callData(uint256 id) external view returns (bytes);
         function confirm(uint256 id) external;
         function revoke(uint256 id) external;
         function execute(uint256 id) external;
@@ -1878,4 +1880,60 @@ fn gas_table() {
             }
         }
     }
+}
+
+/// Any call: the calldata is kept in storage (`Bytes`) and sent with `ctx.call_raw` once the
+/// threshold confirms; a reverting call bubbles its error and stays pending.
+#[test]
+fn multisig_executes_stored_raw_calldata() {
+    let mut s = setup();
+    let [a, b, _] = s.owners;
+    let dave = addr(0xda7e);
+    let transfer = transferCall {
+        to: dave,
+        value: U256::from(77),
+    }
+    .abi_encode();
+    let r = s.chain.typed(
+        a,
+        s.wallet,
+        ms::submitCallCall {
+            target: s.token,
+            value: U256::ZERO,
+            data: transfer.clone().into(),
+        },
+    );
+    assert!(r.success, "{r:?}");
+    let id = r.decode::<ms::submitCallCall>();
+    assert_eq!(
+        ok(&mut s.chain, a, s.wallet, ms::callDataCall { id }),
+        alloy_primitives::Bytes::from(transfer)
+    );
+    confirm(&mut s, a, id);
+    confirm(&mut s, b, id);
+    let r = s.chain.typed(b, s.wallet, ms::executeCall { id });
+    assert!(r.success, "{r:?}");
+    assert_eq!(balance(&mut s.chain, s.token, dave), U256::from(77));
+
+    // Too many tokens: the token's error comes back and the transaction stays pending.
+    let greedy = transferCall {
+        to: dave,
+        value: U256::from(10).pow(U256::from(30)),
+    }
+    .abi_encode();
+    let r = s.chain.typed(
+        a,
+        s.wallet,
+        ms::submitCallCall {
+            target: s.token,
+            value: U256::ZERO,
+            data: greedy.into(),
+        },
+    );
+    let id = r.decode::<ms::submitCallCall>();
+    confirm(&mut s, a, id);
+    confirm(&mut s, b, id);
+    let r = s.chain.typed(a, s.wallet, ms::executeCall { id });
+    let _: ERC20InsufficientBalance = fails(&r);
+    assert_eq!(balance(&mut s.chain, s.token, dave), U256::from(77));
 }
