@@ -273,7 +273,7 @@ impl Gen<'_> {
                     self.validate(*w);
                 }
                 t @ (AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_))
-                    if !from_code && decodes_unchecked(t) =>
+                    if !from_code && decodes_in_place(t) =>
                 {
                     // offset, length, then copy into fresh memory
                     self.push_u(base + off);
@@ -312,6 +312,11 @@ impl Gen<'_> {
                     self.pop();
                     self.locals.remove(&at);
                     self.locals.remove(&len);
+                    if let AbiTy::DynArray(e) = t
+                        && let AbiTy::Word(w) = **e
+                    {
+                        self.validate_elements(w);
+                    }
                 }
                 t if !t.is_dynamic() && !from_code => {
                     let size = t.head_size() as u64;
@@ -582,7 +587,14 @@ impl Gen<'_> {
                     self.validate(*w);
                 }
                 t if !t.is_dynamic() => self.push_u(off),
-                t if decodes_unchecked(t) => self.constructor_tail(off, t),
+                t if decodes_in_place(t) => {
+                    self.constructor_tail(off, t);
+                    if let AbiTy::DynArray(e) = t
+                        && let AbiTy::Word(w) = **e
+                    {
+                        self.validate_elements(w);
+                    }
+                }
                 _ => {
                     self.fail("this constructor parameter type cannot be decoded yet (nested dynamic types)");
                     self.push_u(0);
@@ -604,15 +616,12 @@ fn byte_like(t: &AbiTy) -> bool {
     }
 }
 
-/// Types decoded by copying calldata as it is: every value is valid (no word to clean), so
-/// `Bytes`, `String` and vectors of 256-bit integers.
-fn decodes_unchecked(t: &AbiTy) -> bool {
+/// Types decoded by copying the ABI tail as it is (then, for vectors of narrow words, checking
+/// each element): `Bytes`, `String` and vectors of words.
+fn decodes_in_place(t: &AbiTy) -> bool {
     match t {
         AbiTy::Bytes | AbiTy::String => true,
-        AbiTy::DynArray(elem) => matches!(
-            **elem,
-            AbiTy::Word(tandem_lang_ir::WordTy::Uint(256) | tandem_lang_ir::WordTy::Int(256))
-        ),
+        AbiTy::DynArray(elem) => matches!(**elem, AbiTy::Word(_)),
         _ => false,
     }
 }

@@ -7,6 +7,7 @@ mod asm;
 mod blake2b;
 mod emit;
 mod spill;
+mod validate;
 
 use tandem_lang_ir::Module;
 

@@ -149,3 +149,30 @@ fn dynamic_constructor_arguments_are_bounds_checked() {
         assert!(!r.success, "{what}: deployed");
     }
 }
+
+/// Constructor vectors of narrow words are checked element by element.
+#[test]
+fn constructor_vector_elements_are_checked() {
+    let src = r#"
+struct Owners { count: u256 }
+message Get { Count -> u256 }
+contract Team {
+    storage: Owners
+    init(owners: Vec<Address>) with mut storage { storage.count = owners.len() }
+    recv Get { Count => with storage { storage.count } }
+}
+"#;
+    let (out, _) = compile(&[("Team.tdm", src)]).unwrap_or_else(|e| panic!("{e}"));
+    let init = &out[0].init_code;
+    let word = |v: U256| v.to_be_bytes::<32>().to_vec();
+    let u = |v: u64| word(U256::from(v));
+    let mut chain = Chain::new();
+    let me = addr(1);
+    let clean = [u(32), u(2), u(0xa), u(0xb)].concat();
+    assert!(chain.deploy(me, init, &clean).success);
+    let dirty = [u(32), u(2), u(0xa), word(U256::from(1) << 160)].concat();
+    assert!(
+        !chain.deploy(me, init, &dirty).success,
+        "a dirty address deployed"
+    );
+}
