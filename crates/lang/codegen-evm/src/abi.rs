@@ -325,6 +325,17 @@ impl Gen<'_> {
                     self.push_u(base + off);
                     self.op(op::DUP1 + 2, 0, 1);
                     self.op(op::CALLDATACOPY, 3, 0);
+                    // Each narrow word of the aggregate must be clean, as at the top level.
+                    let mut words = Vec::new();
+                    static_leaves(t, 0, &mut words);
+                    for (at, w) in words {
+                        self.op(op::DUP1, 0, 1);
+                        self.push_u(at);
+                        self.op(op::ADD, 2, 1);
+                        self.op(op::MLOAD, 1, 1);
+                        self.validate(w);
+                        self.pop();
+                    }
                 }
                 _ => {
                     self.fail("this parameter type cannot be decoded yet (constructor aggregates or nested dynamic types)");
@@ -613,6 +624,28 @@ fn byte_like(t: &AbiTy) -> bool {
         AbiTy::Bytes | AbiTy::String => true,
         AbiTy::DynArray(elem) => !elem.is_dynamic(),
         _ => false,
+    }
+}
+
+/// The words of a static aggregate that need a cleanliness check, with their byte offsets.
+fn static_leaves(t: &AbiTy, at: u64, out: &mut Vec<(u64, WordTy)>) {
+    match t {
+        AbiTy::Word(WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32)) => {}
+        AbiTy::Word(w) => out.push((at, *w)),
+        AbiTy::Array(e, n) => {
+            let step = e.head_size() as u64;
+            for k in 0..*n as u64 {
+                static_leaves(e, at + k * step, out);
+            }
+        }
+        AbiTy::Tuple(ts) => {
+            let mut off = at;
+            for e in ts {
+                static_leaves(e, off, out);
+                off += e.head_size() as u64;
+            }
+        }
+        _ => {}
     }
 }
 
