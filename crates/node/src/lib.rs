@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod blocks;
+mod dev_controls;
 pub mod error;
 pub mod launch;
 pub mod node;

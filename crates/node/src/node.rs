@@ -69,7 +69,7 @@ pub struct MinedBlock {
     pub messages: Vec<(String, MsgRecord)>,
 }
 
-struct OpenBlock {
+pub(crate) struct OpenBlock {
     number: u64,
     timestamp: u64,
     txs: Vec<PendingTx>,
@@ -77,22 +77,22 @@ struct OpenBlock {
     messages: Vec<(String, MsgRecord)>,
 }
 
-struct Snapshot {
-    block: u64,
-    time_offset: i64,
+pub(crate) struct Snapshot {
+    pub(crate) block: u64,
+    pub(crate) time_offset: i64,
 }
 
-struct Inner {
-    chain: Chain,
-    open: Option<OpenBlock>,
-    time_offset: i64,
-    next_timestamp: Option<u64>,
-    snapshots: BTreeMap<u64, Snapshot>,
-    next_snapshot: u64,
-    impersonated: HashSet<Address>,
+pub(crate) struct Inner {
+    pub(crate) chain: Chain,
+    pub(crate) open: Option<OpenBlock>,
+    pub(crate) time_offset: i64,
+    pub(crate) next_timestamp: Option<u64>,
+    pub(crate) snapshots: BTreeMap<u64, Snapshot>,
+    pub(crate) next_snapshot: u64,
+    pub(crate) impersonated: HashSet<Address>,
     /// Transactions whose nonce is ahead of their sender's, held until the gap fills (as
     /// anvil and geth's txpool do), keyed by sender and nonce.
-    queued: BTreeMap<(Address, u64), (TxEnvelope, EthTx)>,
+    pub(crate) queued: BTreeMap<(Address, u64), (TxEnvelope, EthTx)>,
 }
 
 /// At most this many future-nonce transactions wait in the queue, in all.
@@ -109,51 +109,16 @@ pub struct Node {
     pub runtimes: Runtimes,
     pub block_time: Option<Duration>,
     /// Interval mining, in milliseconds (0: off); see [`spawn_interval_miner`].
-    interval_ms: AtomicU64,
+    pub(crate) interval_ms: AtomicU64,
     /// Identifies this run of the node (`hardhat_metadata`).
     pub instance_id: B256,
     /// Mine a block per transaction (on unless `--block-time`; `evm_setAutomine` toggles).
-    automine: std::sync::atomic::AtomicBool,
+    pub(crate) automine: std::sync::atomic::AtomicBool,
     pub filters: Filters,
     pub events: broadcast::Sender<Arc<MinedBlock>>,
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
-}
-
-/// The timer miner: a thread that mines (and syncs) a block every interval while interval
-/// mining is on, and ends when the node is dropped.
-fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
-    const IDLE_POLL: Duration = Duration::from_millis(50);
-    let weak = Arc::downgrade(node);
-    std::thread::Builder::new()
-        .name("tandem-interval-miner".into())
-        .spawn(move || {
-            let mut last = std::time::Instant::now();
-            loop {
-                let interval = weak.upgrade().map_or(0, |n| n.mining_interval_ms());
-                let nap = match interval {
-                    0 => IDLE_POLL,
-                    ms => Duration::from_millis(ms).clamp(Duration::from_millis(1), IDLE_POLL),
-                };
-                std::thread::sleep(nap);
-                let Some(node) = weak.upgrade() else { return };
-                let ms = node.mining_interval_ms();
-                if ms == 0 {
-                    last = std::time::Instant::now();
-                    continue;
-                }
-                if last.elapsed() < Duration::from_millis(ms) {
-                    continue;
-                }
-                last = std::time::Instant::now();
-                if let Err(e) = node.mine().and_then(|_| node.sync()) {
-                    tracing::error!(target: "tandem::node", "interval mining failed: {e:#}");
-                }
-            }
-        })
-        .context("starting the interval miner")?;
-    Ok(())
 }
 
 fn unix_nanos() -> u128 {
@@ -163,7 +128,7 @@ fn unix_nanos() -> u128 {
         .unwrap_or(0)
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -267,18 +232,8 @@ impl Node {
         if latest.state_cid()? != head {
             node.mine()?;
         }
-        spawn_interval_miner(&node)?;
+        crate::dev_controls::spawn_interval_miner(&node)?;
         Ok(node)
-    }
-
-    /// Milliseconds between timer-mined blocks; 0 when interval mining is off.
-    pub fn mining_interval_ms(&self) -> u64 {
-        self.interval_ms.load(Ordering::Acquire)
-    }
-
-    /// `evm_setIntervalMining`: mine every `ms` milliseconds (0 turns the timer off).
-    pub fn set_mining_interval_ms(&self, ms: u64) {
-        self.interval_ms.store(ms, Ordering::Release);
     }
 
     pub fn chain_id(&self) -> u64 {
@@ -297,21 +252,6 @@ impl Node {
         self.store.sync()
     }
 
-    /// Whether each transaction and message is mined in a block of its own at once.
-    pub fn automine(&self) -> bool {
-        self.automine.load(Ordering::Acquire)
-    }
-
-    /// Turns automine on or off; turning it on mines what is pending.
-    pub fn set_automine(&self, on: bool) -> anyhow::Result<()> {
-        let mut inner = self.lock();
-        self.automine.store(on, Ordering::Release);
-        if on && inner.open.is_some() {
-            self.mine_locked(&mut inner)?;
-        }
-        Ok(())
-    }
-
     pub fn latest_number(&self) -> u64 {
         self.latest_number.load(Ordering::Acquire)
     }
@@ -323,7 +263,7 @@ impl Node {
             .clone()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -564,7 +504,7 @@ impl Node {
         self.mine_locked(&mut inner)
     }
 
-    fn mine_locked(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
+    pub(crate) fn mine_locked(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
         let parent = self.latest();
         self.open_block(inner, &parent);
         let open = inner.open.take().context("no open block")?;
@@ -697,7 +637,7 @@ impl Node {
         Ok(mined)
     }
 
-    fn set_latest(&self, record: BlockRecord) {
+    pub(crate) fn set_latest(&self, record: BlockRecord) {
         let n = record.number();
         *self.latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(record);
         self.latest_number.store(n, Ordering::Release);
@@ -726,72 +666,6 @@ impl Node {
         inner.chain.commit_with_meta(meta)?;
         self.set_latest(record);
         Ok(out)
-    }
-
-    /// Shifts the clock; returns the total offset in seconds.
-    pub fn increase_time(&self, secs: i64) -> i64 {
-        let mut inner = self.lock();
-        inner.time_offset = inner.time_offset.saturating_add(secs);
-        inner.time_offset
-    }
-
-    /// Sets the next block's timestamp; later blocks go on from there.
-    pub fn set_next_timestamp(&self, ts: u64) -> anyhow::Result<()> {
-        let latest = self.latest();
-        if ts < latest.header.timestamp {
-            bail!(
-                "timestamp {ts} is lower than the previous block's timestamp {}",
-                latest.header.timestamp
-            );
-        }
-        let mut inner = self.lock();
-        inner.next_timestamp = Some(ts);
-        inner.time_offset = ts as i64 - unix_now() as i64;
-        Ok(())
-    }
-
-    pub fn snapshot(&self) -> u64 {
-        let mut inner = self.lock();
-        let id = inner.next_snapshot;
-        inner.next_snapshot += 1;
-        let snap = Snapshot {
-            block: self.latest_number(),
-            time_offset: inner.time_offset,
-        };
-        inner.snapshots.insert(id, snap);
-        id
-    }
-
-    /// Rewinds to a snapshot (dropping it and every later one). Pending transactions and
-    /// state changes made since are lost.
-    pub fn revert(&self, id: u64) -> anyhow::Result<bool> {
-        let mut inner = self.lock();
-        let Some(snap) = inner.snapshots.remove(&id) else {
-            return Ok(false);
-        };
-        inner.snapshots.retain(|k, _| *k < id);
-        let latest = self.latest_number();
-        let record = self
-            .blocks
-            .block(snap.block, latest)?
-            .with_context(|| format!("block {} is missing", snap.block))?;
-        let root = record.state_cid()?;
-        let mut batch = CommitBatch::new();
-        batch.set_head(&root);
-        batch.set_meta(LATEST_KEY, snap.block.to_be_bytes().to_vec());
-        self.store.commit(&batch)?;
-        let dir = DataDir {
-            path: self.path.clone(),
-            store: self.store.clone(),
-            config: self.chain_config.clone(),
-        };
-        inner.chain = Chain::load_with(dir, self.runtimes.clone())?;
-        inner.open = None;
-        inner.queued.clear();
-        inner.next_timestamp = None;
-        inner.time_offset = snap.time_offset;
-        self.set_latest(record);
-        Ok(true)
     }
 }
 

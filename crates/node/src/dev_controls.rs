@@ -1,0 +1,141 @@
+//! The dev controls of the node: automine, interval mining (a timer thread), the clock and
+//! snapshots — what `evm_*`, `anvil_*` and `hardhat_*` methods drive.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tandem_chain::{Chain, DataDir};
+use tandem_state::blockstore::{CommitBatch, CommitStore};
+
+use crate::blocks::LATEST_KEY;
+use crate::node::{Node, Snapshot, unix_now};
+
+/// The timer miner: a thread that mines (and syncs) a block every interval while interval
+/// mining is on, and ends when the node is dropped.
+pub(crate) fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
+    const IDLE_POLL: Duration = Duration::from_millis(50);
+    let weak = Arc::downgrade(node);
+    std::thread::Builder::new()
+        .name("tandem-interval-miner".into())
+        .spawn(move || {
+            let mut last = std::time::Instant::now();
+            loop {
+                let interval = weak.upgrade().map_or(0, |n| n.mining_interval_ms());
+                let nap = match interval {
+                    0 => IDLE_POLL,
+                    ms => Duration::from_millis(ms).clamp(Duration::from_millis(1), IDLE_POLL),
+                };
+                std::thread::sleep(nap);
+                let Some(node) = weak.upgrade() else { return };
+                let ms = node.mining_interval_ms();
+                if ms == 0 {
+                    last = std::time::Instant::now();
+                    continue;
+                }
+                if last.elapsed() < Duration::from_millis(ms) {
+                    continue;
+                }
+                last = std::time::Instant::now();
+                if let Err(e) = node.mine().and_then(|_| node.sync()) {
+                    tracing::error!(target: "tandem::node", "interval mining failed: {e:#}");
+                }
+            }
+        })
+        .context("starting the interval miner")?;
+    Ok(())
+}
+
+impl Node {
+    /// Milliseconds between timer-mined blocks; 0 when interval mining is off.
+    pub fn mining_interval_ms(&self) -> u64 {
+        self.interval_ms.load(Ordering::Acquire)
+    }
+
+    /// `evm_setIntervalMining`: mine every `ms` milliseconds (0 turns the timer off).
+    pub fn set_mining_interval_ms(&self, ms: u64) {
+        self.interval_ms.store(ms, Ordering::Release);
+    }
+
+    /// Whether each transaction and message is mined in a block of its own at once.
+    pub fn automine(&self) -> bool {
+        self.automine.load(Ordering::Acquire)
+    }
+
+    /// Turns automine on or off; turning it on mines what is pending.
+    pub fn set_automine(&self, on: bool) -> anyhow::Result<()> {
+        let mut inner = self.lock();
+        self.automine.store(on, Ordering::Release);
+        if on && inner.open.is_some() {
+            self.mine_locked(&mut inner)?;
+        }
+        Ok(())
+    }
+
+    /// Shifts the clock; returns the total offset in seconds.
+    pub fn increase_time(&self, secs: i64) -> i64 {
+        let mut inner = self.lock();
+        inner.time_offset = inner.time_offset.saturating_add(secs);
+        inner.time_offset
+    }
+
+    /// Sets the next block's timestamp; later blocks go on from there.
+    pub fn set_next_timestamp(&self, ts: u64) -> anyhow::Result<()> {
+        let latest = self.latest();
+        if ts < latest.header.timestamp {
+            bail!(
+                "timestamp {ts} is lower than the previous block's timestamp {}",
+                latest.header.timestamp
+            );
+        }
+        let mut inner = self.lock();
+        inner.next_timestamp = Some(ts);
+        inner.time_offset = ts as i64 - unix_now() as i64;
+        Ok(())
+    }
+
+    pub fn snapshot(&self) -> u64 {
+        let mut inner = self.lock();
+        let id = inner.next_snapshot;
+        inner.next_snapshot += 1;
+        let snap = Snapshot {
+            block: self.latest_number(),
+            time_offset: inner.time_offset,
+        };
+        inner.snapshots.insert(id, snap);
+        id
+    }
+
+    /// Rewinds to a snapshot (dropping it and every later one). Pending transactions and
+    /// state changes made since are lost.
+    pub fn revert(&self, id: u64) -> anyhow::Result<bool> {
+        let mut inner = self.lock();
+        let Some(snap) = inner.snapshots.remove(&id) else {
+            return Ok(false);
+        };
+        inner.snapshots.retain(|k, _| *k < id);
+        let latest = self.latest_number();
+        let record = self
+            .blocks
+            .block(snap.block, latest)?
+            .with_context(|| format!("block {} is missing", snap.block))?;
+        let root = record.state_cid()?;
+        let mut batch = CommitBatch::new();
+        batch.set_head(&root);
+        batch.set_meta(LATEST_KEY, snap.block.to_be_bytes().to_vec());
+        self.store.commit(&batch)?;
+        let dir = DataDir {
+            path: self.path.clone(),
+            store: self.store.clone(),
+            config: self.chain_config.clone(),
+        };
+        inner.chain = Chain::load_with(dir, self.runtimes.clone())?;
+        inner.open = None;
+        inner.queued.clear();
+        inner.next_timestamp = None;
+        inner.time_offset = snap.time_offset;
+        self.set_latest(record);
+        Ok(true)
+    }
+}
