@@ -47,19 +47,40 @@ impl Conn {
         }
     }
 
+    /// Posts on the kept-alive connection; a server that closed it while idle (Node's
+    /// http server does after its keep-alive timeout) gets one fresh connection.
     fn post(&mut self, body: &str) -> Value {
+        match self.try_post(body) {
+            Some(v) => v,
+            None => {
+                *self = Conn::open(self.addr);
+                self.try_post(body)
+                    .expect("the server closed a fresh connection")
+            }
+        }
+    }
+
+    /// None if the connection was closed before a response head arrived.
+    fn try_post(&mut self, body: &str) -> Option<Value> {
         let req = format!(
             "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
             body.len()
         );
-        self.writer.write_all(req.as_bytes()).unwrap();
+        if self.writer.write_all(req.as_bytes()).is_err() {
+            return None;
+        }
         let mut len = None;
         let mut chunked = false;
         let mut line = String::new();
+        let mut first = true;
         loop {
             line.clear();
-            self.reader.read_line(&mut line).unwrap();
+            let n = self.reader.read_line(&mut line).unwrap_or(0);
+            if first && n == 0 {
+                return None;
+            }
+            first = false;
             let l = line.trim_end();
             if l.is_empty() {
                 break;
@@ -90,7 +111,7 @@ impl Conn {
             buf.resize(len.expect("a Content-Length or chunked response"), 0);
             self.reader.read_exact(&mut buf).unwrap();
         }
-        serde_json::from_slice(&buf).unwrap()
+        Some(serde_json::from_slice(&buf).unwrap())
     }
 
     fn call(&mut self, method: &str, params: Value) -> Value {
