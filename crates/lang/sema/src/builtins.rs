@@ -293,11 +293,17 @@ impl Cx<'_, '_> {
                 .map(|a| a.head_size())
                 .unwrap_or(32)
         };
-        // A single String, Bytes or Vec<u256>/Vec<i256> reply is decoded in place (every
-        // value of those is valid); other dynamic replies are not yet.
+        // A single String, Bytes or Vec of words is decoded in place (a vector's narrow
+        // elements are then checked clean); other dynamic replies are not yet.
+        let word_vec = |t: &Ty| {
+            matches!(
+                t,
+                Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_)
+            )
+        };
         let tail_unit: Option<u64> = match &ret_ty {
             Ty::Bytes | Ty::String => Some(1),
-            Ty::Vec(t) if matches!(**t, Ty::Uint(256) | Ty::Int(256)) => Some(32),
+            Ty::Vec(t) if word_vec(t) => Some(32),
             _ => None,
         };
         if tail_unit.is_none()
@@ -308,7 +314,7 @@ impl Cx<'_, '_> {
                 "E0603",
                 "decoding this dynamic reply is not supported yet",
                 span,
-                "replies may be String, Bytes, Vec<u256>, Vec<i256> or static types",
+                "replies may be String, Bytes, a Vec of words or static types",
             ));
         }
         let decode = |cx: &mut Self| -> IrExpr {
@@ -316,7 +322,11 @@ impl Cx<'_, '_> {
                 return IrExpr::c(0);
             }
             if let Some(unit) = tail_unit {
-                return cx.dynamic_reply(unit);
+                let v = cx.dynamic_reply(unit);
+                if let Ty::Vec(t) = &ret_ty {
+                    cx.check_clean_elements(v.clone(), t);
+                }
+                return v;
             }
             let p = cx.alloc(IrExpr::c(head as u64));
             cx.emit(IrStmt::If(
@@ -413,6 +423,29 @@ impl Cx<'_, '_> {
         let end = IrExpr::plus(IrExpr::plus(off, IrExpr::c(32)), bytes);
         bad(self, IrExpr::bin(IB::Lt, rds, end));
         v
+    }
+
+    /// Reverts unless every element of the vector at `v` is a clean `t` (nothing to check
+    /// for 256-bit integers).
+    fn check_clean_elements(&mut self, v: IrExpr, t: &Ty) {
+        if matches!(t, Ty::Uint(256) | Ty::Int(256) | Ty::FixedBytes(32)) {
+            return;
+        }
+        let n = self.spill(IrExpr::MLoad(Box::new(v.clone())));
+        let t = t.clone();
+        self.word_loop(IrExpr::c(0), n, |i| {
+            let at = IrExpr::plus(
+                IrExpr::plus(v, IrExpr::c(32)),
+                IrExpr::bin(IB::Shl, i, IrExpr::c(5)),
+            );
+            let x = IrExpr::MLoad(Box::new(at));
+            let clean = crate::layout::clean(x.clone(), &t);
+            vec![IrStmt::If(
+                IrExpr::un(IU::IsZero, IrExpr::bin(IB::Eq, clean, x)),
+                vec![IrStmt::Revert(ir::Revert::Empty)],
+                vec![],
+            )]
+        });
     }
 
     fn emit_event(&mut self, e: &ast::Expr) {

@@ -28,7 +28,12 @@ fn first_bytes(w: IrExpr, n: IrExpr) -> IrExpr {
 
 impl Cx<'_, '_> {
     /// `for i in from..to { body(i) }` over IR words, with a fresh counter.
-    fn word_loop(&mut self, from: IrExpr, to: IrExpr, body: impl FnOnce(IrExpr) -> Vec<IrStmt>) {
+    pub(crate) fn word_loop(
+        &mut self,
+        from: IrExpr,
+        to: IrExpr,
+        body: impl FnOnce(IrExpr) -> Vec<IrStmt>,
+    ) {
         let i = self.local();
         let label = self.label();
         self.emit(IrStmt::Let(i, from));
