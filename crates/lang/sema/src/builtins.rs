@@ -356,14 +356,7 @@ impl Cx<'_, '_> {
             self.emit(IrStmt::MStore(r.clone(), IrExpr::c(1)));
             self.emit(IrStmt::MStore(IrExpr::plus(r.clone(), IrExpr::c(32)), v));
             let ok_branch = std::mem::take(&mut self.out);
-            let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
-            let b = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
-            self.emit(IrStmt::MStore(b.clone(), rds.clone()));
-            self.emit(IrStmt::ReturnDataCopy(
-                IrExpr::plus(b.clone(), IrExpr::c(32)),
-                IrExpr::c(0),
-                rds,
-            ));
+            let b = self.return_data_bytes();
             // The tag is written on both paths: fresh memory need not be zero.
             self.emit(IrStmt::MStore(r.clone(), IrExpr::c(0)));
             self.emit(IrStmt::MStore(IrExpr::plus(r.clone(), IrExpr::c(32)), b));

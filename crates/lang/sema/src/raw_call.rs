@@ -53,15 +53,7 @@ impl Cx<'_, '_> {
                 vec![],
             ));
         }
-        // The return (or revert) data, as Bytes.
-        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
-        let reply = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
-        self.emit(IrStmt::MStore(reply.clone(), rds.clone()));
-        self.emit(IrStmt::ReturnDataCopy(
-            IrExpr::plus(reply.clone(), IrExpr::c(32)),
-            IrExpr::c(0),
-            rds,
-        ));
+        let reply = self.return_data_bytes();
         if name == "call_raw" {
             return Typed::value(reply, Ty::Bytes);
         }
@@ -73,5 +65,18 @@ impl Cx<'_, '_> {
             reply,
         ));
         Typed::value(r, Ty::Result(Box::new(Ty::Bytes)))
+    }
+
+    /// The return (or revert) data of the last call, copied into fresh memory as `Bytes`.
+    pub(crate) fn return_data_bytes(&mut self) -> IrExpr {
+        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
+        let b = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
+        self.emit(IrStmt::MStore(b.clone(), rds.clone()));
+        self.emit(IrStmt::ReturnDataCopy(
+            IrExpr::plus(b.clone(), IrExpr::c(32)),
+            IrExpr::c(0),
+            rds,
+        ));
+        b
     }
 }
