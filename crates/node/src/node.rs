@@ -107,7 +107,6 @@ pub struct Node {
     pub chain_config: ChainConfig,
     pub accounts: Vec<DevAccount>,
     pub runtimes: Runtimes,
-    pub block_time: Option<Duration>,
     /// Interval mining, in milliseconds (0: off); see [`spawn_interval_miner`].
     pub(crate) interval_ms: AtomicU64,
     /// Identifies this run of the node (`hardhat_metadata`).
@@ -196,7 +195,6 @@ impl Node {
             chain_config,
             accounts,
             runtimes,
-            block_time: config.block_time,
             interval_ms: AtomicU64::new(
                 config
                     .block_time

@@ -62,9 +62,9 @@ fn banner(s: &Startup<'_>) {
         if s.resumed { "resumed" } else { "new chain" },
         node.latest_number()
     );
-    match node.block_time {
-        Some(t) => println!("Mining:   every {}s", t.as_secs_f64()),
-        None => println!("Mining:   automine (one block per transaction)"),
+    match node.mining_interval_ms() {
+        0 => println!("Mining:   automine (one block per transaction)"),
+        ms => println!("Mining:   every {}s", ms as f64 / 1000.0),
     }
     println!();
     println!("Listening on http://{0} and ws://{0}", s.endpoint);

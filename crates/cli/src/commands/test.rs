@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use tandem_lang_harness::fixture;
+use tandem_lang_harness::fixture::{self, MARKER};
 
 #[derive(Args, Debug, Clone)]
 pub struct TestArgs {
@@ -15,9 +15,6 @@ pub struct TestArgs {
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
 }
-
-/// The comment that starts a fixture's expectations (the runner's marker).
-const MARKER: &str = "// ---- expect";
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let (_, sources) = tandem_lang_driver::read_package(&args.path)?;

@@ -347,53 +347,17 @@ impl Gen<'_> {
         }
     }
 
-    /// Reverts unless a word is clean for its type (Solidity's ABI decoder does the same).
+    /// Reverts unless the word on top of the stack (left there) is clean for its type, as
+    /// Solidity's ABI decoder requires.
     fn validate(&mut self, w: WordTy) {
-        let rev = self.revert_label();
-        match w {
-            WordTy::Uint(256) | WordTy::Int(256) => {}
-            WordTy::Uint(b) | WordTy::Int(b) if matches!(w, WordTy::Uint(_)) => {
-                self.op(op::DUP1, 0, 1);
-                self.push_u(b as u64);
-                self.op(op::SHR, 2, 1);
-                self.asm.jumpi(rev);
-                self.height -= 1;
-            }
-            WordTy::Int(b) => {
-                self.op(op::DUP1, 0, 1);
-                self.op(op::DUP1, 0, 1);
-                self.push_u(b as u64 / 8 - 1);
-                self.op(op::SIGNEXTEND, 2, 1);
-                self.op(op::EQ, 2, 1);
-                self.op(op::ISZERO, 1, 1);
-                self.asm.jumpi(rev);
-                self.height -= 1;
-            }
-            WordTy::Address => {
-                self.op(op::DUP1, 0, 1);
-                self.push_u(160);
-                self.op(op::SHR, 2, 1);
-                self.asm.jumpi(rev);
-                self.height -= 1;
-            }
-            WordTy::Bool => {
-                self.op(op::DUP1, 0, 1);
-                self.push_u(1);
-                self.op(op::LT, 2, 1);
-                self.asm.jumpi(rev);
-                self.height -= 1;
-            }
-            WordTy::FixedBytes(32) => {}
-            WordTy::FixedBytes(n) => {
-                // The bytes past the first n must be zero.
-                self.op(op::DUP1, 0, 1);
-                self.push_u(n as u64 * 8);
-                self.op(op::SHL, 2, 1);
-                self.asm.jumpi(rev);
-                self.height -= 1;
-            }
-            WordTy::Uint(_) => {}
+        let t = self.temp();
+        if let Some(bad) = crate::validate::dirty(Expr::Local(t), w) {
+            let rev = self.revert_label();
+            self.expr(&bad);
+            self.asm.jumpi(rev);
+            self.height -= 1;
         }
+        self.locals.remove(&t);
     }
 }
 

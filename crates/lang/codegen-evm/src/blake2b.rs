@@ -63,7 +63,8 @@ fn le64(v: Expr) -> Expr {
 impl Gen<'_> {
     /// Pushes `blake2b256(memory[ptr .. ptr + len])`.
     pub(crate) fn blake2b256(&mut self, ptr: &Expr, len: &Expr) {
-        let (p, n, b, off, rem) = (
+        let (p, n, b, off, rem, take) = (
+            self.fresh_local(),
             self.fresh_local(),
             self.fresh_local(),
             self.fresh_local(),
@@ -91,23 +92,18 @@ impl Gen<'_> {
         };
         let block = vec![
             Stmt::Let(rem, Expr::bin(BinOp::Sub, l(n), l(off))),
+            // This block's bytes: the rest, at most 128.
+            Stmt::Let(
+                take,
+                Expr::Cond(Box::new(last.clone()), Box::new(l(rem)), Box::new(c(128))),
+            ),
             // m: the next (at most) 128 bytes, zero-padded.
             Stmt::MStore(at(68), c(0)),
             Stmt::MStore(at(100), c(0)),
             Stmt::MStore(at(132), c(0)),
             Stmt::MStore(at(164), c(0)),
-            Stmt::MCopy(
-                at(68),
-                add(l(p), l(off)),
-                Expr::Cond(Box::new(last.clone()), Box::new(l(rem)), Box::new(c(128))),
-            ),
-            Stmt::Set(
-                off,
-                add(
-                    l(off),
-                    Expr::Cond(Box::new(last.clone()), Box::new(l(rem)), Box::new(c(128))),
-                ),
-            ),
+            Stmt::MCopy(at(68), add(l(p), l(off)), l(take)),
+            Stmt::Set(off, add(l(off), l(take))),
             // t: the bytes fed so far; f: whether this is the last block.
             Stmt::MStore(at(196), le64(l(off))),
             Stmt::MStore8(at(212), last.clone()),

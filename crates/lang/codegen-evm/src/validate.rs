@@ -6,7 +6,7 @@ use crate::emit::Gen;
 use tandem_lang_ir::{BinOp, Expr, Revert, Stmt, UnOp, WordTy};
 
 /// Whether `v` is not a clean value of `w` (nonzero means dirty); None if every word is.
-fn dirty(v: Expr, w: WordTy) -> Option<Expr> {
+pub(crate) fn dirty(v: Expr, w: WordTy) -> Option<Expr> {
     Some(match w {
         WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32) => return None,
         WordTy::Uint(b) => Expr::bin(BinOp::Shr, v, Expr::c(b as u64)),
@@ -28,9 +28,9 @@ impl Gen<'_> {
     /// With a vector's pointer on top of the stack (left there), reverts unless each of its
     /// elements is a clean `w`.
     pub(crate) fn validate_elements(&mut self, w: WordTy) {
-        let Some(_) = dirty(Expr::c(0), w) else {
+        if dirty(Expr::c(0), w).is_none() {
             return;
-        };
+        }
         let p = self.temp();
         let (i, v) = (self.fresh_local(), self.fresh_local());
         let (block, lp) = (self.fresh_label(), self.fresh_label());

@@ -256,20 +256,14 @@ impl Cx<'_, '_> {
         // `call_with`/`try_call_with` take `value:` and `gas:`; `try_*` gives a Result.
         let with = name.ends_with("_with");
         let tries = name.starts_with("try_");
-        let (mut value, mut gas) = (IrExpr::c(0), None);
-        for a in &args[2..] {
-            match a.name.as_ref().map(|n| n.name.as_str()) {
-                Some("value") if with => value = self.value_of_pub(&a.value, &Ty::U256),
-                Some("gas") if with => gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256))),
-                _ => {
-                    self.err(Diagnostic::error(
-                        "E0602",
-                        "unexpected argument",
-                        a.value.span,
-                        "`call_with` takes `value:` and `gas:`",
-                    ));
-                }
-            }
+        let (value, gas) = self.call_options(name, if with { &args[2..] } else { &[] });
+        if !with && let Some(a) = args.get(2) {
+            self.err(Diagnostic::error(
+                "E0602",
+                "unexpected argument",
+                a.value.span,
+                format!("`{name}` takes an address and a message; `call_with` also takes `value:` and `gas:`"),
+            ));
         }
         let (buf, _) = self.rvalue(m);
         let buf = self.spill(buf.unwrap_or(IrExpr::c(0)));

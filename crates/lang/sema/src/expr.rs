@@ -4,7 +4,7 @@
 use crate::consts::parse_int;
 use crate::cx::{Assign, Binding, Cx, Place, Typed, Val};
 use crate::items::ItemRef;
-use crate::layout::clean;
+use crate::layout::{clean, fixed_bytes_shift};
 use crate::types::Ty;
 use tandem_lang_ir::{self as ir, CheckedOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp as IU};
 use tandem_lang_syntax::ast::{self, Cap, Expr, ExprKind, UnOp};
@@ -22,18 +22,10 @@ pub fn int_range(ty: &Ty) -> Option<(bool, u16)> {
 /// `bytesN`, as Solidity's conversions do: `bytes4 as u32` is the four bytes as a number,
 /// `u32 as bytes4` its four low bytes, `bytes32 as bytes4` the first four bytes.
 fn realign(v: IrExpr, from: &Ty, to: &Ty) -> IrExpr {
-    let shift = |t: &Ty| match t {
-        Ty::FixedBytes(n) => 256 - *n as u64 * 8,
-        _ => 0,
-    };
-    match (from, to) {
-        (Ty::FixedBytes(_), Ty::FixedBytes(_)) => v,
-        (Ty::FixedBytes(_), _) if shift(from) > 0 => {
-            IrExpr::bin(ir::BinOp::Shr, v, IrExpr::c(shift(from)))
-        }
-        (_, Ty::FixedBytes(_)) if shift(to) > 0 => {
-            IrExpr::bin(ir::BinOp::Shl, v, IrExpr::c(shift(to)))
-        }
+    match (fixed_bytes_shift(from), fixed_bytes_shift(to)) {
+        _ if matches!((from, to), (Ty::FixedBytes(_), Ty::FixedBytes(_))) => v,
+        (Some(s), _) => IrExpr::bin(ir::BinOp::Shr, v, IrExpr::c(s)),
+        (_, Some(s)) => IrExpr::bin(ir::BinOp::Shl, v, IrExpr::c(s)),
         _ => v,
     }
 }

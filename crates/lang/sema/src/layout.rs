@@ -507,7 +507,10 @@ pub fn extract(word: IrExpr, offset: u32, bytes: u32, ty: &Ty) -> IrExpr {
     match ty {
         Ty::Int(_) => IrExpr::bin(BinOp::SignExtend, shifted, IrExpr::c(bytes as u64 - 1)),
         // Back to left-aligned; the shift drops the neighbours' bytes.
-        Ty::FixedBytes(n) => IrExpr::bin(BinOp::Shl, shifted, IrExpr::c(256 - *n as u64 * 8)),
+        Ty::FixedBytes(_) => match fixed_bytes_shift(ty) {
+            Some(s) => IrExpr::bin(BinOp::Shl, shifted, IrExpr::c(s)),
+            None => shifted,
+        },
         _ => {
             let mask = (U256::from(1) << (bytes * 8) as usize) - U256::from(1);
             IrExpr::bin(BinOp::And, shifted, IrExpr::Const(mask))

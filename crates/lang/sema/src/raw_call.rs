@@ -25,19 +25,7 @@ impl Cx<'_, '_> {
         let addr = self.spill(addr);
         let data = self.value_of_pub(&args[1].value, &Ty::Bytes);
         let data = self.spill(data);
-        let (mut value, mut gas) = (IrExpr::c(0), None);
-        for a in &args[2..] {
-            match a.name.as_ref().map(|n| n.name.as_str()) {
-                Some("value") => value = self.value_of_pub(&a.value, &Ty::U256),
-                Some("gas") => gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256))),
-                _ => self.err(Diagnostic::error(
-                    "E0602",
-                    "unexpected argument",
-                    a.value.span,
-                    format!("`{name}` takes an address, the calldata, and `value:` or `gas:`"),
-                )),
-            }
-        }
+        let (value, gas) = self.call_options(name, &args[2..]);
         let ok = self.spill(IrExpr::Call {
             kind: CallKind::Call,
             gas,
@@ -78,5 +66,27 @@ impl Cx<'_, '_> {
             rds,
         ));
         b
+    }
+
+    /// The `value:` and `gas:` options of a call (value 0 and all gas when absent).
+    pub(crate) fn call_options(
+        &mut self,
+        name: &str,
+        options: &[Arg],
+    ) -> (IrExpr, Option<Box<IrExpr>>) {
+        let (mut value, mut gas) = (IrExpr::c(0), None);
+        for a in options {
+            match a.name.as_ref().map(|n| n.name.as_str()) {
+                Some("value") => value = self.value_of_pub(&a.value, &Ty::U256),
+                Some("gas") => gas = Some(Box::new(self.value_of_pub(&a.value, &Ty::U256))),
+                _ => self.err(Diagnostic::error(
+                    "E0602",
+                    "unexpected argument",
+                    a.value.span,
+                    format!("`{name}` takes `value:` and `gas:` after its arguments"),
+                )),
+            }
+        }
+        (value, gas)
     }
 }
