@@ -22,25 +22,25 @@ pub(crate) fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
         .spawn(move || {
             let mut last = std::time::Instant::now();
             loop {
-                let interval = weak.upgrade().map_or(0, |n| n.mining_interval_ms());
-                let nap = match interval {
-                    0 => IDLE_POLL,
-                    ms => Duration::from_millis(ms).clamp(Duration::from_millis(1), IDLE_POLL),
+                let Some(node) = weak.upgrade() else { return };
+                let every = Duration::from_millis(node.mining_interval_ms());
+                if every.is_zero() {
+                    last = std::time::Instant::now();
+                } else if last.elapsed() >= every {
+                    last = std::time::Instant::now();
+                    if let Err(e) = node.mine().and_then(|_| node.sync()) {
+                        tracing::error!(target: "tandem::node", "interval mining failed: {e:#}");
+                    }
+                }
+                // Not holding the node while asleep, so dropping it ends the thread.
+                drop(node);
+                let nap = if every.is_zero() {
+                    IDLE_POLL
+                } else {
+                    let left = every.saturating_sub(last.elapsed());
+                    left.clamp(Duration::from_millis(1), IDLE_POLL)
                 };
                 std::thread::sleep(nap);
-                let Some(node) = weak.upgrade() else { return };
-                let ms = node.mining_interval_ms();
-                if ms == 0 {
-                    last = std::time::Instant::now();
-                    continue;
-                }
-                if last.elapsed() < Duration::from_millis(ms) {
-                    continue;
-                }
-                last = std::time::Instant::now();
-                if let Err(e) = node.mine().and_then(|_| node.sync()) {
-                    tracing::error!(target: "tandem::node", "interval mining failed: {e:#}");
-                }
             }
         })
         .context("starting the interval miner")?;
