@@ -139,12 +139,7 @@ impl BlockStore {
 
     /// The block at `n`, ignoring whether it is still on the chain.
     fn raw_block(&self, n: u64) -> anyhow::Result<Option<BlockRecord>> {
-        match self.store.get_meta(&block_key(n))? {
-            Some(bytes) => Ok(Some(
-                serde_json::from_slice(&bytes).context("reading a block record")?,
-            )),
-            None => Ok(None),
-        }
+        self.record(&block_key(n))
     }
 
     /// The block at `n` if `n` is at or below `latest`.
@@ -163,12 +158,19 @@ impl BlockStore {
         Ok(self.block(n, latest)?.filter(|b| b.hash == *hash))
     }
 
+    /// A JSON record kept in the store's metadata under `key`.
+    fn record<T: serde::de::DeserializeOwned>(&self, key: &str) -> anyhow::Result<Option<T>> {
+        self.store
+            .get_meta(key)?
+            .map(|bytes| serde_json::from_slice(&bytes).with_context(|| format!("reading {key}")))
+            .transpose()
+    }
+
     /// A mined transaction, if its block is still on the chain.
     pub fn tx(&self, hash: &B256, latest: u64) -> anyhow::Result<Option<(TxRecord, BlockRecord)>> {
-        let Some(bytes) = self.store.get_meta(&tx_key(hash))? else {
+        let Some(rec) = self.record::<TxRecord>(&tx_key(hash))? else {
             return Ok(None);
         };
-        let rec: TxRecord = serde_json::from_slice(&bytes).context("reading a tx record")?;
         let Some(block) = self.block(rec.block, latest)? else {
             return Ok(None);
         };
@@ -180,10 +182,9 @@ impl BlockStore {
 
     /// A mined native message, if its block is still on the chain.
     pub fn message(&self, cid: &str, latest: u64) -> anyhow::Result<Option<MsgRecord>> {
-        let Some(bytes) = self.store.get_meta(&msg_key(cid))? else {
+        let Some(rec) = self.record::<MsgRecord>(&msg_key(cid))? else {
             return Ok(None);
         };
-        let rec: MsgRecord = serde_json::from_slice(&bytes).context("reading a message record")?;
         let on_chain = self
             .block(rec.block, latest)?
             .is_some_and(|b| b.messages.iter().any(|m| m == cid));
@@ -196,13 +197,10 @@ impl BlockStore {
             .messages
             .iter()
             .map(|cid| {
-                let bytes = self.store.get_meta(&msg_key(cid))?.with_context(|| {
+                let rec = self.record(&msg_key(cid))?.with_context(|| {
                     format!("message {cid} of block {} is missing", block.number())
                 })?;
-                Ok((
-                    cid.clone(),
-                    serde_json::from_slice(&bytes).context("reading a message record")?,
-                ))
+                Ok((cid.clone(), rec))
             })
             .collect()
     }
@@ -213,10 +211,9 @@ impl BlockStore {
             .txs
             .iter()
             .map(|h| {
-                let bytes = self.store.get_meta(&tx_key(h))?.with_context(|| {
+                self.record(&tx_key(h))?.with_context(|| {
                     format!("transaction {h} of block {} is missing", block.number())
-                })?;
-                serde_json::from_slice(&bytes).context("reading a tx record")
+                })
             })
             .collect()
     }
