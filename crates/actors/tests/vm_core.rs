@@ -312,6 +312,8 @@ fn successful_nested_calls_commit() {
 #[test]
 fn call_depth_is_limited_to_1024() {
     let mut c = chain_on(VmStore::memory());
+    // 1025 frames need more gas than the default block allows.
+    c.exec.machine.network.block_gas_limit = 100_000_000;
     let recursor = c.deploy_recursor();
     // 1024 nested sends reach depth 1024: allowed.
     let params = fvm_ipld_encoding::to_vec(&(1024u64, false, 0u64, false)).unwrap();

@@ -373,7 +373,34 @@ pub fn apply_tx(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxErr
         }
     }
 
-    // Applied from here on.
+    // Applied from here on, as one unit: a fatal error undoes all of it.
+    let applied = executor
+        .atomically(|executor| apply_checked(executor, tx, sender_id, record, intrinsic, base_fee));
+    applied.map_err(|e| {
+        tracing::error!(
+            target: "tandem::fatal",
+            sender = %EthAddr::from(tx.sender),
+            nonce = tx.nonce,
+            input = %hex::encode(&tx.input[..tx.input.len().min(64 * 1024)]),
+            "fatal VM error; the transaction was rolled back and not included: {e:#}"
+        );
+        TxError::Fatal(e)
+    })
+}
+
+/// Applies a transaction that passed every check (inside [`Executor::atomically`]).
+fn apply_checked(
+    executor: &mut Executor,
+    tx: &EthTx,
+    sender_id: Option<ActorID>,
+    record: Option<ActorRecord>,
+    intrinsic: u64,
+    base_fee: U256,
+) -> anyhow::Result<EthReceipt> {
+    let network = executor.machine.network.clone();
+    let sender_addr = f410(&tx.sender);
+    let blob_gas = GAS_PER_BLOB * tx.blob_hashes.len() as u64;
+    let blob_price = tokens_to_u256(&network.blob_base_fee);
     let price = if tx.tx_type >= 2 {
         U256::from(tx.max_fee_per_gas).min(base_fee + U256::from(tx.max_priority_fee_per_gas))
     } else {
@@ -586,7 +613,7 @@ fn run_top_level(
     };
     drop(cm);
     let refund_counter = executor.machine.state.refund();
-    executor.machine.state.end_message()?;
+    executor.machine.state.delete_destructed();
     Ok(TopLevel {
         run: CallRun {
             outcome,
@@ -603,12 +630,7 @@ fn run_top_level(
 /// A top-level failure that is not a revert: like Ethereum, it returns no data (the reason
 /// goes to the receipt's `failure`, not to its output).
 fn failed(exit_code: ExitCode) -> CallOutcome {
-    CallOutcome {
-        exit_code,
-        return_data: None,
-        gas_used: Gas::ZERO,
-        created: None,
-    }
+    CallOutcome::refused(exit_code, "")
 }
 
 fn top_level_precompile(

@@ -256,12 +256,24 @@ impl<BS: Blockstore> StateTree<BS> {
             .ok_or_else(|| anyhow!("the Init actor is missing"))?;
         let mut init: InitState = self.read_cbor(&init_record.state)?;
         let id = existing.unwrap_or(init.next_id);
+        let key = BytesKey(addr.to_bytes());
+        let previous = Hamt::<&BS, u64, BytesKey>::load_with_bit_width(
+            &init.address_map,
+            &self.store,
+            HAMT_BIT_WIDTH,
+        )?
+        .get(&key)?
+        .copied();
+        if let Some(old) = previous {
+            // An address whose actor was deleted (a self-destructed contract) may be taken by
+            // a new actor, as on Ethereum; a live actor's address never moves.
+            if existing.is_some() || self.get_actor(old)?.is_some() {
+                bail!("address {addr} is already registered");
+            }
+        }
         let mut map: Hamt<&BS, u64, BytesKey> =
             Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
-        if map.get(&BytesKey(addr.to_bytes()))?.is_some() {
-            bail!("address {addr} is already registered");
-        }
-        map.set(BytesKey(addr.to_bytes()), id)?;
+        map.set(key, id)?;
         init.address_map = map.flush()?;
         if existing.is_none() {
             init.next_id += 1;
@@ -496,10 +508,26 @@ impl<BS: Blockstore> StateTree<BS> {
         if self.in_transaction() {
             bail!("end_message inside a transaction");
         }
-        let destructed = std::mem::take(&mut self.destructed);
+        let destructed = self.delete_destructed();
+        self.reset_message_scope();
+        Ok(destructed)
+    }
+
+    /// Deletes the actors self-destructed in this message (journaled, so a transaction around
+    /// the whole message can still undo it). Returns their IDs.
+    pub fn delete_destructed(&mut self) -> Vec<ActorID> {
+        let destructed = self.destructed.clone();
         for id in &destructed {
             self.delete_actor(*id);
         }
+        destructed
+    }
+
+    /// Forgets everything that only lives for one message. Outside any transaction only:
+    /// the journal is cleared.
+    pub fn reset_message_scope(&mut self) {
+        debug_assert!(!self.in_transaction());
+        self.destructed.clear();
         self.journal.clear();
         self.transient.clear();
         self.warm_addresses.clear();
@@ -510,7 +538,6 @@ impl<BS: Blockstore> StateTree<BS> {
         for slot in self.slots.values_mut() {
             slot.original = slot.current;
         }
-        Ok(destructed)
     }
 
     // ---- flush --------------------------------------------------------------------------

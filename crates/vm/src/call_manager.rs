@@ -20,13 +20,13 @@ use fvm_shared::event::StampedEvent;
 use tandem_state::ActorRecord;
 
 use crate::ActorID;
-use crate::builtin::{BuiltinCode, METHOD_CONSTRUCTOR, METHOD_SEND};
+use crate::builtin::{BuiltinCode, INIT_ACTOR_ID, METHOD_CONSTRUCTOR, METHOD_SEND};
 use crate::gas::{Gas, GasTracker};
 use crate::kernel::{
     CallOutcome, CreateRequest, DelegateRequest, ExecutionError, InvocationContext, KResult,
     SendRequest, syscall_error,
 };
-use crate::kernel_impl::DefaultKernel;
+use crate::kernel_impl::{DefaultKernel, MAX_BLOCK_SIZE};
 use crate::machine::Machine;
 
 /// The deepest a frame may run (the top-level frame is depth 0).
@@ -47,14 +47,22 @@ pub struct CallManager<'m> {
     pub events: Vec<StampedEvent>,
     /// Depth of the frame running now; `None` before the top-level frame starts.
     depth: Option<u32>,
+    /// Bytes of params and return blocks held by the frames on the stack.
+    held_block_bytes: usize,
 }
 
 /// One frame to run.
 struct Frame {
     ctx: InvocationContext,
     params: Option<IpldBlock>,
+    /// Links in `params` that the sender could reach: the callee may open them.
+    granted: Vec<Cid>,
     gas_limit: Option<Gas>,
 }
+
+/// Bytes of parameters and return data that the frames on the stack may hold at once.
+/// Every frame keeps its own copy, so this bounds what nesting can pin in memory.
+pub const MAX_HELD_BLOCK_BYTES: usize = 64 << 20;
 
 impl<'m> CallManager<'m> {
     pub fn new(machine: &'m mut Machine, gas_limit: Gas, origin: MessageOrigin) -> Self {
@@ -64,6 +72,7 @@ impl<'m> CallManager<'m> {
             origin,
             events: Vec::new(),
             depth: None,
+            held_block_bytes: 0,
         }
     }
 
@@ -80,12 +89,26 @@ impl<'m> CallManager<'m> {
     }
 
     /// Sends a message from `from` (the top-level sender, or the current frame's receiver).
+    /// Links in the params grant nothing: use [`Self::send_granting`] from a frame.
     pub fn send(
         &mut self,
         from: ActorID,
         req: SendRequest,
         caller_read_only: bool,
     ) -> KResult<CallOutcome> {
+        self.send_granting(from, req, caller_read_only, Vec::new())
+    }
+
+    /// Sends a message whose params link `granted` blocks, which the sender could reach and
+    /// the callee may therefore open.
+    pub fn send_granting(
+        &mut self,
+        from: ActorID,
+        req: SendRequest,
+        caller_read_only: bool,
+        granted: Vec<Cid>,
+    ) -> KResult<CallOutcome> {
+        check_block_size("params", req.params.as_ref())?;
         let read_only = req.read_only || caller_read_only;
         if read_only && !req.value.is_zero() {
             return syscall_error(
@@ -100,6 +123,15 @@ impl<'m> CallManager<'m> {
                 // Nothing lives there and nothing was sent: as on Ethereum, a no-op success.
                 None => return Ok(None),
             };
+            if req.method == METHOD_CONSTRUCTOR
+                && !(from == INIT_ACTOR_ID && cm.machine.state.created_in_message(to))
+            {
+                // Enforced here for every runtime, so no actor has to guard its constructor.
+                return Ok(Some(CallOutcome::refused(
+                    ExitCode::USR_FORBIDDEN,
+                    "the constructor (method 1) runs once, when Init creates the actor",
+                )));
+            }
             cm.transfer(from, to, &req.value)?;
             if req.method == METHOD_SEND {
                 return Ok(None);
@@ -119,6 +151,7 @@ impl<'m> CallManager<'m> {
                     depth,
                 },
                 params: req.params,
+                granted,
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
@@ -132,6 +165,7 @@ impl<'m> CallManager<'m> {
         req: DelegateRequest,
         caller_read_only: bool,
     ) -> KResult<CallOutcome> {
+        check_block_size("params", req.params.as_ref())?;
         let depth = self.next_depth()?;
         self.with_transaction(req.gas_limit, |cm| {
             let frame = Frame {
@@ -148,6 +182,7 @@ impl<'m> CallManager<'m> {
                     depth,
                 },
                 params: req.params,
+                granted: Vec::new(),
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
@@ -167,6 +202,7 @@ impl<'m> CallManager<'m> {
                 "cannot create an actor in a read-only frame",
             );
         }
+        check_block_size("params", req.params.as_ref())?;
         let depth = self.next_depth()?;
         let mut created = None;
         let mut outcome = self.with_transaction(req.gas_limit, |cm| {
@@ -187,6 +223,7 @@ impl<'m> CallManager<'m> {
                     depth,
                 },
                 params: req.params,
+                granted: Vec::new(),
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
@@ -213,24 +250,10 @@ impl<'m> CallManager<'m> {
         let result = f(self);
         let (revert, result) = match result {
             Ok(Some(outcome)) => (!outcome.is_success(), Ok(outcome)),
-            Ok(None) => (
-                false,
-                Ok(CallOutcome {
-                    exit_code: ExitCode::OK,
-                    return_data: None,
-                    gas_used: Gas::ZERO,
-                    created: None,
-                }),
-            ),
-            Err(ExecutionError::OutOfGas) => (
-                true,
-                Ok(CallOutcome {
-                    exit_code: ExitCode::SYS_OUT_OF_GAS,
-                    return_data: None,
-                    gas_used: Gas::ZERO,
-                    created: None,
-                }),
-            ),
+            Ok(None) => (false, Ok(CallOutcome::refused(ExitCode::OK, ""))),
+            Err(ExecutionError::OutOfGas) => {
+                (true, Ok(CallOutcome::refused(ExitCode::SYS_OUT_OF_GAS, "")))
+            }
             Err(e) => (true, Err(e)),
         };
         if revert {
@@ -258,6 +281,8 @@ impl<'m> CallManager<'m> {
                 format!("no runtime runs code {}", frame.ctx.code),
             )
         })?;
+        let params_bytes = frame.params.as_ref().map_or(0, |p| p.data.len());
+        self.hold_block_bytes(params_bytes)?;
         if let Some(limit) = frame.gas_limit {
             self.gas.push_limit(limit);
         }
@@ -265,15 +290,24 @@ impl<'m> CallManager<'m> {
         let receiver = frame.ctx.receiver;
         self.machine.state.warm_actor(receiver);
         let result = {
-            let mut kernel = DefaultKernel::new(self, frame.ctx, frame.params, runtime.trusted());
-            runtime.invoke(&mut kernel)
+            let mut kernel = DefaultKernel::new(
+                self,
+                frame.ctx,
+                frame.params,
+                frame.granted,
+                runtime.trusted(),
+            );
+            runtime
+                .invoke(&mut kernel)
+                .map(|ret| kernel.vet_return(ret))
         };
         self.depth = saved_depth;
         if frame.gas_limit.is_some() {
             self.gas.pop_limit();
         }
-        let ret = match result {
-            Ok(ret) => ret,
+        self.held_block_bytes -= params_bytes;
+        let (ret, return_links) = match result {
+            Ok(vetted) => vetted,
             Err(ExecutionError::Syscall(number, msg)) => {
                 tracing::debug!(
                     receiver,
@@ -281,16 +315,35 @@ impl<'m> CallManager<'m> {
                     msg,
                     "actor aborted on an unhandled syscall error"
                 );
-                crate::runtime::InvokeReturn::exit(syscall_exit_code(number), None)
+                (
+                    crate::runtime::InvokeReturn::exit(syscall_exit_code(number), None),
+                    Vec::new(),
+                )
             }
             Err(e) => return Err(e),
         };
         Ok(CallOutcome {
             exit_code: ret.exit_code,
             return_data: ret.data,
+            return_links,
             gas_used: Gas::ZERO,
             created: None,
         })
+    }
+
+    /// Counts bytes a frame keeps for as long as it runs, refusing past the stack's bound.
+    fn hold_block_bytes(&mut self, bytes: usize) -> KResult<()> {
+        let held = self.held_block_bytes.saturating_add(bytes);
+        if held > MAX_HELD_BLOCK_BYTES {
+            return syscall_error(
+                ErrorNumber::LimitExceeded,
+                format!(
+                    "the call stack would hold {held} bytes of params; the limit is {MAX_HELD_BLOCK_BYTES}"
+                ),
+            );
+        }
+        self.held_block_bytes = held;
+        Ok(())
     }
 
     // ---- state helpers ------------------------------------------------------------------
@@ -436,6 +489,20 @@ impl<'m> CallManager<'m> {
 #[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
 pub struct AccountStateRef {
     pub address: Address,
+}
+
+/// Params and return blocks obey the same size limit as stored blocks.
+fn check_block_size(what: &str, block: Option<&IpldBlock>) -> KResult<()> {
+    match block {
+        Some(b) if b.data.len() > MAX_BLOCK_SIZE => syscall_error(
+            ErrorNumber::LimitExceeded,
+            format!(
+                "{what} block of {} bytes is over the limit of {MAX_BLOCK_SIZE}",
+                b.data.len()
+            ),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// The exit code of a frame that stopped on a syscall error it did not handle.

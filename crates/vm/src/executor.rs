@@ -4,7 +4,6 @@
 //! Invariant: a message either is rejected before execution and changes nothing, or it is
 //! applied, which always bumps the sender's nonce and charges gas, whatever the call did.
 
-use anyhow::Context;
 use cid::Cid;
 use fvm_ipld_amt::Amt;
 use fvm_ipld_encoding::RawBytes;
@@ -56,6 +55,16 @@ impl Executor {
 
     /// Applies a message whose signature was checked (or that needs none).
     pub fn apply_message(&mut self, msg: &Message) -> anyhow::Result<ApplyRet> {
+        let block_gas_limit = self.machine.network.block_gas_limit;
+        if msg.gas_limit > block_gas_limit {
+            return Ok(rejected(
+                ExitCode::SYS_SENDER_INVALID,
+                format!(
+                    "gas limit {} is above the block gas limit {block_gas_limit}",
+                    msg.gas_limit
+                ),
+            ));
+        }
         let inclusion = PRICE_LIST.message_inclusion(msg.params.len());
         if Gas::new(msg.gas_limit) < inclusion {
             return Ok(rejected(
@@ -77,27 +86,58 @@ impl Executor {
                 ),
             ));
         }
+        let checked = self.atomically(|ex| ex.apply_checked(msg, inclusion, &base_fee));
+        match checked {
+            Ok(ret) => Ok(ret),
+            Err(MessageFailure::Rejected(ret)) => Ok(*ret),
+            Err(MessageFailure::Fatal(e)) => Ok(fatal_rejection(msg, e)),
+        }
+    }
+
+    /// Runs `f` as one indivisible message: inside a state transaction that a failure of `f`
+    /// undoes completely (nonce, prepayment, every frame, warm and transient state), then
+    /// clears the message-scoped state either way.
+    pub fn atomically<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<anyhow::Error>,
+    {
+        self.machine.state.begin_transaction();
+        let result = f(self);
+        let ended = self.machine.state.end_transaction(result.is_err());
+        self.machine.state.reset_message_scope();
+        ended?;
+        result
+    }
+
+    /// The part of [`Self::apply_message`] after the stateless checks, run atomically.
+    fn apply_checked(
+        &mut self,
+        msg: &Message,
+        inclusion: Gas,
+        base_fee: &TokenAmount,
+    ) -> Result<ApplyRet, MessageFailure> {
+        let rejected = |code, reason| MessageFailure::Rejected(Box::new(rejected(code, reason)));
         let state = &mut self.machine.state;
         let Some(sender_id) = state.lookup_id(&msg.from)? else {
-            return Ok(rejected(
+            return Err(rejected(
                 ExitCode::SYS_SENDER_INVALID,
                 format!("sender {} not found", msg.from),
             ));
         };
         let Some(mut sender) = state.get_actor(sender_id)? else {
-            return Ok(rejected(
+            return Err(rejected(
                 ExitCode::SYS_SENDER_INVALID,
                 format!("sender {} not found", msg.from),
             ));
         };
         if !BuiltinCode::from_cid(&sender.code).is_some_and(BuiltinCode::is_account) {
-            return Ok(rejected(
+            return Err(rejected(
                 ExitCode::SYS_SENDER_INVALID,
                 format!("sender {} is not an account", msg.from),
             ));
         }
         if sender.sequence != msg.sequence {
-            return Ok(rejected(
+            return Err(rejected(
                 ExitCode::SYS_SENDER_STATE_INVALID,
                 format!(
                     "nonce {} does not match the expected {}",
@@ -107,7 +147,7 @@ impl Executor {
         }
         let prepaid = &msg.gas_fee_cap * msg.gas_limit;
         if sender.balance < prepaid {
-            return Ok(rejected(
+            return Err(rejected(
                 ExitCode::SYS_SENDER_STATE_INVALID,
                 format!(
                     "balance {} cannot pay for gas {}",
@@ -124,7 +164,7 @@ impl Executor {
         let origin = MessageOrigin {
             origin: sender_id,
             nonce: msg.sequence,
-            gas_price: effective_gas_price(&base_fee, &msg.gas_fee_cap, &msg.gas_premium),
+            gas_price: effective_gas_price(base_fee, &msg.gas_fee_cap, &msg.gas_premium),
         };
         let request = top_level_request(msg);
         let run = self.run_call(
@@ -134,8 +174,8 @@ impl Executor {
             sender_id,
             request,
         )?;
-        let premium = effective_premium(&base_fee, &msg.gas_fee_cap, &msg.gas_premium);
-        self.settle(sender_id, prepaid, &base_fee, &premium, msg.gas_limit, run)
+        let premium = effective_premium(base_fee, &msg.gas_fee_cap, &msg.gas_premium);
+        Ok(self.settle(sender_id, prepaid, base_fee, &premium, msg.gas_limit, run)?)
     }
 
     /// Applies a system message (cron-like, protocol): no signature, nonce or fees, and its own
@@ -152,7 +192,9 @@ impl Executor {
             gas_price: TokenAmount::default(),
         };
         let request = top_level_request(msg);
-        let run = self.run_call(Gas::new(msg.gas_limit), Gas::ZERO, origin, from, request)?;
+        let run = self.atomically(|ex| {
+            ex.run_call(Gas::new(msg.gas_limit), Gas::ZERO, origin, from, request)
+        })?;
         let events_root = events_root(&self.machine, &run.events)?;
         Ok(ApplyRet {
             receipt: Receipt {
@@ -172,7 +214,9 @@ impl Executor {
         })
     }
 
-    /// Runs one top-level call under a fresh gas tracker and ends the message.
+    /// Runs one top-level call under a fresh gas tracker and deletes what it self-destructed.
+    /// Call it inside [`Self::atomically`]: a fatal error comes back as `Err` for the caller
+    /// to roll the whole message back.
     pub fn run_call(
         &mut self,
         gas_limit: Gas,
@@ -195,17 +239,13 @@ impl Executor {
                     (!outcome.is_success()).then(|| format!("exit code {}", outcome.exit_code));
                 (outcome, failure)
             }
+            Err(ExecutionError::Fatal(e)) => return Err(e),
             Err(e) => {
                 let (exit_code, reason) = top_level_exit(&e);
-                if matches!(e, ExecutionError::Fatal(_)) {
-                    tracing::error!("message aborted: {e}");
-                }
                 (
                     CallOutcome {
-                        exit_code,
-                        return_data: None,
                         gas_used,
-                        created: None,
+                        ..CallOutcome::refused(exit_code, "")
                     },
                     Some(reason),
                 )
@@ -213,7 +253,7 @@ impl Executor {
         };
         let success = outcome.is_success();
         let refund_counter = self.machine.state.refund();
-        self.machine.state.end_message()?;
+        self.machine.state.delete_destructed();
         Ok(CallRun {
             outcome,
             events: if success { events } else { Vec::new() },
@@ -315,10 +355,6 @@ impl Executor {
             "paying {addr} failed with {}",
             out.exit_code
         );
-        self.machine
-            .state
-            .end_message()
-            .context("ending the fee payment")?;
         Ok(())
     }
 
@@ -343,6 +379,39 @@ fn top_level_request(msg: &Message) -> SendRequest {
         gas_limit: None,
         read_only: false,
     }
+}
+
+/// Why an atomically applied message did not go through.
+pub enum MessageFailure {
+    /// Refused by a check before anything changed.
+    Rejected(Box<ApplyRet>),
+    /// A fatal error: a bug in Tandem, never the sender's fault. The message is undone.
+    Fatal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for MessageFailure {
+    fn from(e: anyhow::Error) -> Self {
+        MessageFailure::Fatal(e)
+    }
+}
+
+/// Logs a message that hit a fatal error with what it takes to replay it, and turns it into
+/// a rejection: the message is not included and its sender is told why.
+fn fatal_rejection(msg: &Message, error: anyhow::Error) -> ApplyRet {
+    let encoded = fvm_ipld_encoding::to_vec(msg).unwrap_or_default();
+    let cid = crate::message::message_cid(msg)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    tracing::error!(
+        target: "tandem::fatal",
+        message = %cid,
+        cbor = %hex::encode(&encoded[..encoded.len().min(64 * 1024)]),
+        "fatal VM error; the message was rolled back and not included: {error:#}"
+    );
+    rejected(
+        ExitCode::SYS_ASSERTION_FAILED,
+        format!("fatal VM error, message rolled back and not included: {error:#}"),
+    )
 }
 
 fn rejected(exit_code: ExitCode, reason: String) -> ApplyRet {

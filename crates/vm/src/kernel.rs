@@ -169,6 +169,8 @@ pub struct CreateRequest {
 pub struct CallOutcome {
     pub exit_code: ExitCode,
     pub return_data: Option<IpldBlock>,
+    /// Links in `return_data` that the callee could reach: the caller may open them.
+    pub return_links: Vec<Cid>,
     pub gas_used: Gas,
     /// The created actor (creates only, on success).
     pub created: Option<ActorID>,
@@ -177,6 +179,21 @@ pub struct CallOutcome {
 impl CallOutcome {
     pub fn is_success(&self) -> bool {
         self.exit_code.is_success()
+    }
+
+    /// An outcome with no code run: `exit_code`, and `reason` as CBOR return data if any.
+    pub fn refused(exit_code: ExitCode, reason: &str) -> Self {
+        Self {
+            exit_code,
+            return_data: if reason.is_empty() {
+                None
+            } else {
+                IpldBlock::serialize_cbor(&reason).ok().flatten()
+            },
+            return_links: Vec::new(),
+            gas_used: Gas::ZERO,
+            created: None,
+        }
     }
 }
 
@@ -195,6 +212,9 @@ pub trait MessageOps {
     fn network(&self) -> &NetworkContext;
     /// The parameters this invocation received.
     fn params(&self) -> Option<&IpldBlock>;
+    /// Takes the parameters out of the kernel, so a runtime that keeps its own copy does not
+    /// hold two (later calls to `params` see `None`).
+    fn take_params(&mut self) -> Option<IpldBlock>;
 }
 
 /// Gas accounting.
@@ -222,6 +242,9 @@ pub trait IpldOps {
     fn block_get(&mut self, cid: &Cid) -> KResult<Vec<u8>>;
     /// Stores a block; every link in it must be reachable. Returns its CID (blake2b-256).
     fn block_put(&mut self, codec: u64, data: &[u8]) -> KResult<Cid>;
+    /// Checks a block this frame is creating in memory: an allowed codec, within the size
+    /// limit, well formed, and every link reachable by this frame (refused otherwise).
+    fn check_block(&mut self, codec: u64, data: &[u8]) -> KResult<()>;
     /// The raw store, for trusted Rust runtimes only (built-ins, the EVM). No reachability
     /// checks and no gas.
     fn store(&self) -> &VmStore;

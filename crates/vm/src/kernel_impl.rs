@@ -9,7 +9,7 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::{CBOR, DAG_CBOR, IPLD_RAW};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::error::ErrorNumber;
+use fvm_shared::error::{ErrorNumber, ExitCode};
 use fvm_shared::event::{ActorEvent, StampedEvent};
 use multihash_codetable::{Code, MultihashDigest};
 use tandem_state::{SlotWrite, Word};
@@ -19,6 +19,7 @@ use crate::builtin::{BURNT_FUNDS_ACTOR_ID, BuiltinCode, INIT_ACTOR_ID};
 use crate::call_manager::CallManager;
 use crate::gas::Gas;
 use crate::kernel::*;
+use crate::runtime::InvokeReturn;
 use crate::store::VmStore;
 
 /// Blocks larger than this are refused (as in ref-fvm).
@@ -34,24 +35,20 @@ pub struct DefaultKernel<'a, 'm> {
 }
 
 impl<'a, 'm> DefaultKernel<'a, 'm> {
+    /// `granted` are the links in `params` that the sender could reach; links the sender
+    /// could not reach grant nothing (top-level params grant nothing at all).
     pub(crate) fn new(
         cm: &'a mut CallManager<'m>,
         ctx: InvocationContext,
         params: Option<IpldBlock>,
+        granted: Vec<Cid>,
         trusted: bool,
     ) -> Self {
-        let mut reachable = HashSet::new();
-        if let Some(p) = &params {
-            // Links in the parameters are reachable; malformed params simply add none.
-            let _ = tandem_state::links::scan_links(p.codec, &p.data, |c| {
-                reachable.insert(c);
-            });
-        }
         Self {
             cm,
             ctx,
             params,
-            reachable,
+            reachable: granted.into_iter().collect(),
             trusted,
         }
     }
@@ -77,6 +74,45 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
         })
         .map_err(|e| ExecutionError::Syscall(ErrorNumber::Serialization, format!("{e:#}")))
     }
+
+    /// The links of a block that this frame can reach, and whether any it cannot.
+    fn reachable_links(&self, codec: u64, data: &[u8]) -> KResult<(Vec<Cid>, Option<Cid>)> {
+        let mut links = Vec::new();
+        let mut unreachable = None;
+        tandem_state::links::scan_links(codec, data, |c| {
+            if self.reachable.contains(&c) {
+                links.push(c);
+            } else if unreachable.is_none() {
+                unreachable = Some(c);
+            }
+        })
+        .map_err(|e| ExecutionError::Syscall(ErrorNumber::Serialization, format!("{e:#}")))?;
+        Ok((links, unreachable))
+    }
+
+    /// Vets what the frame returns before its transaction ends, so a bad return fails the
+    /// callee (and rolls it back) rather than the caller: the block must be within the size
+    /// limit and well formed. Returns the links in it the callee could reach, which the
+    /// caller may open.
+    pub(crate) fn vet_return(&mut self, ret: InvokeReturn) -> (InvokeReturn, Vec<Cid>) {
+        let Some(block) = &ret.data else {
+            return (ret, Vec::new());
+        };
+        if block.data.len() > MAX_BLOCK_SIZE {
+            return (bad_return("return block over the size limit"), Vec::new());
+        }
+        match self.reachable_links(block.codec, &block.data) {
+            Ok((links, _)) => (ret, links),
+            Err(_) => (bad_return("malformed return block"), Vec::new()),
+        }
+    }
+}
+
+fn bad_return(reason: &str) -> InvokeReturn {
+    InvokeReturn::exit(
+        ExitCode::SYS_MISSING_RETURN,
+        IpldBlock::serialize_cbor(&reason).ok().flatten(),
+    )
 }
 
 impl MessageOps for DefaultKernel<'_, '_> {
@@ -90,6 +126,10 @@ impl MessageOps for DefaultKernel<'_, '_> {
 
     fn params(&self) -> Option<&IpldBlock> {
         self.params.as_ref()
+    }
+
+    fn take_params(&mut self) -> Option<IpldBlock> {
+        self.params.take()
     }
 }
 
@@ -210,6 +250,14 @@ impl IpldOps for DefaultKernel<'_, '_> {
     }
 
     fn block_put(&mut self, codec: u64, data: &[u8]) -> KResult<Cid> {
+        self.check_block(codec, data)?;
+        let cid = Cid::new_v1(codec, Code::Blake2b256.digest(data));
+        self.cm.machine.store().put_keyed(&cid, data)?;
+        self.reachable.insert(cid);
+        Ok(cid)
+    }
+
+    fn check_block(&mut self, codec: u64, data: &[u8]) -> KResult<()> {
         if !matches!(codec, DAG_CBOR | CBOR | IPLD_RAW) {
             return syscall_error(
                 ErrorNumber::IllegalCodec,
@@ -219,23 +267,13 @@ impl IpldOps for DefaultKernel<'_, '_> {
         if data.len() > MAX_BLOCK_SIZE {
             return syscall_error(ErrorNumber::LimitExceeded, "block too large");
         }
-        let mut missing = None;
-        tandem_state::links::scan_links(codec, data, |c| {
-            if missing.is_none() && !self.reachable.contains(&c) {
-                missing = Some(c);
-            }
-        })
-        .map_err(|e| ExecutionError::Syscall(ErrorNumber::Serialization, format!("{e:#}")))?;
-        if let Some(c) = missing {
+        if let (_, Some(c)) = self.reachable_links(codec, data)? {
             return syscall_error(
                 ErrorNumber::NotFound,
-                format!("block links to unreachable {c}"),
+                format!("block links to {c}, which this actor cannot reach"),
             );
         }
-        let cid = Cid::new_v1(codec, Code::Blake2b256.digest(data));
-        self.cm.machine.store().put_keyed(&cid, data)?;
-        self.reachable.insert(cid);
-        Ok(cid)
+        Ok(())
     }
 
     fn store(&self) -> &VmStore {
@@ -338,10 +376,13 @@ impl SendOps for DefaultKernel<'_, '_> {
     fn send(&mut self, req: SendRequest) -> KResult<CallOutcome> {
         let from = self.ctx.receiver;
         let read_only = self.ctx.read_only;
-        let out = self.cm.send(from, req, read_only)?;
-        if let Some(ret) = &out.return_data {
-            self.mark_links_reachable(ret.codec, &ret.data)?;
-        }
+        // The callee may open only what the sender could: other links pass as plain data.
+        let granted = match &req.params {
+            Some(p) => self.reachable_links(p.codec, &p.data)?.0,
+            None => Vec::new(),
+        };
+        let out = self.cm.send_granting(from, req, read_only, granted)?;
+        self.reachable.extend(out.return_links.iter().copied());
         Ok(out)
     }
 

@@ -53,7 +53,7 @@ pub struct Host {
     pub memory: Option<Memory>,
     /// Fuel in the store after the last sync with the kernel's gas.
     pub fuel_at_sync: u64,
-    /// Bytes of linear memory this instance holds.
+    /// Bytes of linear memory and registered blocks this instance holds.
     memory_bytes: u64,
     /// Set when a memory/table charge ran out of gas inside the limiter.
     pub out_of_gas: bool,
@@ -89,11 +89,19 @@ impl Host {
         unsafe { &mut *self.kernel.0 }
     }
 
-    /// Registers a block and returns its handle (handles start at 1; 0 means none).
+    /// Registers a block and returns its handle (handles start at 1; 0 means none). Its
+    /// bytes count toward the memory all WASM frames on the stack may hold.
     pub fn add_block(&mut self, block: Block) -> Result<u32, ErrorNumber> {
         if self.blocks.len() >= u32::MAX as usize - 1 {
             return Err(ErrorNumber::LimitExceeded);
         }
+        let size = block.data.len() as u64;
+        let stack = STACK_MEMORY.get();
+        if stack.saturating_add(size) > config::MAX_STACK_MEMORY {
+            return Err(ErrorNumber::LimitExceeded);
+        }
+        STACK_MEMORY.set(stack + size);
+        self.memory_bytes += size;
         self.blocks.push(block);
         Ok(self.blocks.len() as u32)
     }
@@ -102,6 +110,19 @@ impl Host {
         id.checked_sub(1)
             .and_then(|i| self.blocks.get(i as usize))
             .ok_or(ErrorNumber::InvalidHandle)
+    }
+
+    /// Moves a block's bytes out of the registry (the handle stays valid and empty), so
+    /// handing a block back to the VM never copies it.
+    pub fn take_block(&mut self, id: u32) -> Result<Block, ErrorNumber> {
+        let block = id
+            .checked_sub(1)
+            .and_then(|i| self.blocks.get_mut(i as usize))
+            .ok_or(ErrorNumber::InvalidHandle)?;
+        Ok(Block {
+            codec: block.codec,
+            data: std::mem::take(&mut block.data),
+        })
     }
 
     fn charge(&mut self, name: &'static str, gas: Gas) -> bool {

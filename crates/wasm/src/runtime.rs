@@ -112,7 +112,7 @@ impl WasmRuntime {
         kernel.charge_gas("instantiate", prices::INSTANTIATE_BASE)?;
         let code = kernel.context().code;
         let pre = self.module(kernel, &code)?;
-        let params = kernel.params().cloned();
+        let params = kernel.take_params();
         // SAFETY: the store below is dropped before this function returns, and `kernel` is
         // only used through it until then.
         let host = unsafe { Host::new(kernel)? };
@@ -149,10 +149,10 @@ impl WasmRuntime {
                 if id == 0 {
                     return Ok(InvokeReturn::ok(None));
                 }
-                return Ok(match host.block(id) {
+                return Ok(match host.take_block(id) {
                     Ok(b) => InvokeReturn::ok(Some(IpldBlock {
                         codec: b.codec,
-                        data: b.data.clone(),
+                        data: b.data,
                     })),
                     Err(_) => exit_with(ExitCode::SYS_MISSING_RETURN, "invalid return block"),
                 });

@@ -66,7 +66,7 @@ fn memory_is_bounded_per_instance() {
       (drop (call $abort (i32.const 42) (i32.const 0) (i32.const 0) (i32.const 0)))
       (i32.const 0)"#;
     let a = c.deploy(&module(body, ""), vec![]);
-    let ret = c.send_as(0, a, 2, vec![], 100_000_000);
+    let ret = c.send_as(0, a, 2, vec![], GAS_LIMIT);
     assert_eq!(
         ret.receipt.exit_code,
         ExitCode::new(42),

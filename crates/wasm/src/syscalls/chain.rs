@@ -7,9 +7,14 @@ use fvm_shared::event::ActorEvent;
 use tandem_vm::gas::PRICE_LIST;
 use wasmtime::{Caller, Linker};
 
-use super::{SysErr, charge, read, syscall, token_to_bytes, write, write_buf};
+use super::{
+    MAX_ADDRESS_BYTES, SysErr, charge, read, read_short, syscall, token_to_bytes, write, write_buf,
+};
 use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Host, Stop, charge_fuel};
+
+/// The longest `debug_log` line kept; the rest is dropped.
+const MAX_DEBUG_LOG_BYTES: u32 = 4096;
 
 /// Hash kinds of `crypto_hash`.
 pub const HASH_BLAKE2B_256: u32 = 0;
@@ -65,9 +70,9 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
         "actor_resolve",
         |mut c: Caller<'_, Host>, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
-                let addr = Address::from_bytes(&read(c, off, len)?)
-                    .map_err(|_| ErrorNumber::IllegalArgument)?;
                 charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
+                let addr = Address::from_bytes(&read_short(c, off, len, MAX_ADDRESS_BYTES)?)
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
                 let id = c
                     .data_mut()
                     .kernel()
@@ -150,15 +155,16 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
     )?;
     l.func_wrap(M, "event_emit", |mut c: Caller<'_, Host>, id: u32| {
         syscall(&mut c, |c| {
-            let block = c.data().block(id)?;
+            // Paid for its whole size before it is parsed; the entries are paid after.
+            let size = c.data().block(id)?.data.len();
+            charge(c, "event", PRICE_LIST.event(0, size))?;
             let event: ActorEvent =
-                from_slice(&block.data).map_err(|_| ErrorNumber::Serialization)?;
-            let bytes: usize = event
-                .entries
-                .iter()
-                .map(|e| e.key.len() + e.value.len())
-                .sum();
-            charge(c, "event", PRICE_LIST.event(event.entries.len(), bytes))?;
+                from_slice(&c.data().block(id)?.data).map_err(|_| ErrorNumber::Serialization)?;
+            charge(
+                c,
+                "event",
+                PRICE_LIST.event(event.entries.len(), 0) - PRICE_LIST.event(0, 0),
+            )?;
             Ok(c.data_mut().kernel().emit_event(event)?)
         })
     })?;
@@ -194,7 +200,8 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
                 if !c.data_mut().kernel().debug_enabled() {
                     return Ok(());
                 }
-                let msg = read(c, off, len)?;
+                // Logs are for people: long ones are cut, not copied.
+                let msg = read(c, off, len.min(MAX_DEBUG_LOG_BYTES))?;
                 let msg = String::from_utf8_lossy(&msg).into_owned();
                 c.data_mut().kernel().debug_log(&msg);
                 Ok(())
@@ -217,7 +224,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             let data = if data_id == 0 {
                 None
             } else {
-                c.data().block(data_id).ok().cloned()
+                c.data_mut().take_block(data_id).ok()
             };
             // Codes below 16 belong to the system; an actor may not claim them.
             let code = if code >= ExitCode::FIRST_USER_EXIT_CODE {

@@ -5,12 +5,12 @@ use fvm_shared::error::ErrorNumber;
 use tandem_vm::gas::PRICE_LIST;
 use wasmtime::{Caller, Linker};
 
-use super::{charge, read, syscall, token_to_bytes, write, write_buf};
+use super::{MAX_CID_BYTES, charge, read, read_short, syscall, token_to_bytes, write, write_buf};
 use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Block, Host};
 
 fn read_cid(caller: &Caller<'_, Host>, off: u32, len: u32) -> super::SysResult<Cid> {
-    let bytes = read(caller, off, len)?;
+    let bytes = read_short(caller, off, len, MAX_CID_BYTES)?;
     Cid::try_from(bytes.as_slice()).map_err(|_| ErrorNumber::IllegalCid.into())
 }
 
@@ -55,6 +55,9 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             syscall(&mut c, |c| {
                 charge(c, "block_create", PRICE_LIST.block_create(len as usize))?;
                 let data = read(c, off, len)?;
+                // Links are checked when the block is made, as ref-fvm does: a block can only
+                // name blocks its creator can reach, wherever it goes next.
+                c.data_mut().kernel().check_block(codec, &data)?;
                 let id = c.data_mut().add_block(Block { codec, data })?;
                 write(c, out, &id.to_le_bytes())
             })
@@ -65,13 +68,13 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
         "ipld_block_read",
         |mut c: Caller<'_, Host>, id: u32, offset: u32, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
-                let block = c.data().block(id)?;
-                let start = (offset as usize).min(block.data.len());
-                let end = start.saturating_add(cap as usize).min(block.data.len());
-                let chunk = block.data[start..end].to_vec();
-                charge(c, "block_read", PRICE_LIST.block_read(chunk.len()))?;
+                let size = c.data().block(id)?.data.len();
+                let start = (offset as usize).min(size);
+                let end = start.saturating_add(cap as usize).min(size);
+                charge(c, "block_read", PRICE_LIST.block_read(end - start))?;
+                let chunk = c.data().block(id)?.data[start..end].to_vec();
                 write(c, buf, &chunk)?;
-                write(c, out, &(chunk.len() as u32).to_le_bytes())
+                write(c, out, &((end - start) as u32).to_le_bytes())
             })
         },
     )?;
@@ -93,13 +96,14 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
         "ipld_block_link",
         |mut c: Caller<'_, Host>, id: u32, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
-                let block = c.data().block(id)?.clone();
-                charge(c, "block_link", PRICE_LIST.block_link(block.data.len()))?;
+                let size = c.data().block(id)?.data.len();
+                charge(c, "block_link", PRICE_LIST.block_link(size))?;
                 charge(
                     c,
                     "block_link",
-                    PRICE_LIST.hash(PRICE_LIST.blake2b_byte, block.data.len()),
+                    PRICE_LIST.hash(PRICE_LIST.blake2b_byte, size),
                 )?;
+                let block = c.data().block(id)?.clone();
                 let cid = c.data_mut().kernel().block_put(block.codec, &block.data)?;
                 write_buf(c, buf, cap, out, &cid.to_bytes())
             })

@@ -104,6 +104,27 @@ fn memory(caller: &Caller<'_, Host>) -> SysResult<wasmtime::Memory> {
         .ok_or(SysErr::Number(ErrorNumber::IllegalOperation))
 }
 
+/// The longest address (an f4 address with the longest subaddress fits well within it).
+pub(crate) const MAX_ADDRESS_BYTES: u32 = 128;
+/// The longest CID accepted from an actor (a v1 CID with a 64-byte digest fits).
+pub(crate) const MAX_CID_BYTES: u32 = 128;
+
+/// Reads a short input whose size is known to be bounded, refusing longer ones before
+/// copying anything (so no syscall copies more than it has charged for).
+pub(crate) fn read_short(
+    caller: &Caller<'_, Host>,
+    off: u32,
+    len: u32,
+    max: u32,
+) -> SysResult<Vec<u8>> {
+    if len > max {
+        return Err(ErrorNumber::IllegalArgument.into());
+    }
+    read(caller, off, len)
+}
+
+/// Copies `len` bytes out of the instance's memory. Callers charge for `len` first, or
+/// bound it with [`read_short`].
 pub(crate) fn read(caller: &Caller<'_, Host>, off: u32, len: u32) -> SysResult<Vec<u8>> {
     let mem = memory(caller)?;
     let data = mem.data(caller);

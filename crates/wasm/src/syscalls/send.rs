@@ -10,17 +10,23 @@ use tandem_vm::gas::{Gas, PRICE_LIST};
 use tandem_vm::kernel::{CallOutcome, SendRequest};
 use wasmtime::{Caller, Linker};
 
-use super::{SysResult, charge, read, syscall, token_from_parts, write};
+use super::{
+    MAX_ADDRESS_BYTES, MAX_CID_BYTES, SysResult, charge, read_short, syscall, token_from_parts,
+    write,
+};
 use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Block, Host};
 
 /// `send` flag: the callee may not change state.
 pub const SEND_READ_ONLY: u64 = 1;
 
-fn params_block(c: &Caller<'_, Host>, id: u32) -> SysResult<Option<IpldBlock>> {
+/// The params of a send: a copy of a registered block, charged per byte before it is made.
+fn params_block(c: &mut Caller<'_, Host>, id: u32) -> SysResult<Option<IpldBlock>> {
     if id == 0 {
         return Ok(None);
     }
+    let size = c.data().block(id)?.data.len();
+    charge(c, "send_params", PRICE_LIST.block_create(size))?;
     let b = c.data().block(id)?;
     Ok(Some(IpldBlock {
         codec: b.codec,
@@ -32,12 +38,16 @@ fn do_send(c: &mut Caller<'_, Host>, req: SendRequest) -> SysResult<(CallOutcome
     if !req.value.is_zero() {
         charge(c, "value_transfer", PRICE_LIST.value_transfer)?;
     }
-    let out = c.data_mut().kernel().send(req)?;
-    let ret_id = match &out.return_data {
-        Some(b) => c.data_mut().add_block(Block {
-            codec: b.codec,
-            data: b.data.clone(),
-        })?,
+    let mut out = c.data_mut().kernel().send(req)?;
+    let ret_id = match out.return_data.take() {
+        Some(b) => {
+            // The caller keeps the return block: paid per byte, like a block it created.
+            charge(c, "send_return", PRICE_LIST.block_create(b.data.len()))?;
+            c.data_mut().add_block(Block {
+                codec: b.codec,
+                data: b.data,
+            })?
+        }
         None => 0,
     };
     Ok((out, ret_id))
@@ -58,7 +68,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
          flags: u64,
          out: u32| {
             syscall(&mut c, |c| {
-                let to = Address::from_bytes(&read(c, to_off, to_len)?)
+                let to = Address::from_bytes(&read_short(c, to_off, to_len, MAX_ADDRESS_BYTES)?)
                     .map_err(|_| ErrorNumber::IllegalArgument)?;
                 let req = SendRequest {
                     to,
@@ -87,8 +97,9 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
          value_hi: u64,
          out: u32| {
             syscall(&mut c, |c| {
-                let code = Cid::try_from(read(c, cid_off, cid_len)?.as_slice())
-                    .map_err(|_| ErrorNumber::IllegalCid)?;
+                let code =
+                    Cid::try_from(read_short(c, cid_off, cid_len, MAX_CID_BYTES)?.as_slice())
+                        .map_err(|_| ErrorNumber::IllegalCid)?;
                 let ctor = params_block(c, params_id)?
                     .map(|b| b.data)
                     .unwrap_or_default();

@@ -115,7 +115,7 @@ impl TestChain {
 
     /// Installs a module; the receipt and the code CID on success.
     pub fn install(&mut self, wasm: &[u8]) -> (ApplyRet, Option<Cid>) {
-        self.install_with_gas(wasm, 200_000_000)
+        self.install_with_gas(wasm, GAS_LIMIT)
     }
 
     pub fn install_with_gas(&mut self, wasm: &[u8], gas: u64) -> (ApplyRet, Option<Cid>) {
