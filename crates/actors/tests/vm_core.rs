@@ -108,7 +108,8 @@ fn chain_on(store: VmStore) -> Chain {
     let state = StateTree::load(store, &root).unwrap();
     let runtimes = Runtimes::new()
         .with(Arc::new(BuiltinRuntime))
-        .with(Arc::new(Recursor));
+        .with(Arc::new(Recursor))
+        .with(Arc::new(Misbehaving));
     let machine = Machine::new(state, NetworkContext::default(), runtimes).unwrap();
     Chain {
         exec: Executor::new(machine),
@@ -165,13 +166,22 @@ impl Chain {
     }
 
     fn deploy_recursor(&mut self) -> Address {
+        self.deploy_test_actor(b"recursor", recursor_code())
+    }
+
+    fn deploy_test_actor(&mut self, seed: &[u8], code: Cid) -> Address {
         let state = &mut self.exec.machine.state;
-        let addr = Address::new_actor(b"recursor");
+        let addr = Address::new_actor(seed);
         let id = state.register_new_address(&addr).unwrap();
         let empty = self.exec.machine.empty_object;
-        state.set_actor(id, ActorRecord::new(recursor_code(), empty, None));
+        state.set_actor(id, ActorRecord::new(code, empty, None));
         self.exec.flush().unwrap();
         Address::new_id(id)
+    }
+
+    fn record(&mut self, addr: &Address) -> ActorRecord {
+        let id = self.exec.machine.state.lookup_id(addr).unwrap().unwrap();
+        self.exec.machine.state.get_actor(id).unwrap().unwrap()
     }
 }
 
@@ -467,4 +477,146 @@ fn actors_only_open_blocks_reachable_from_their_state_or_params() {
     let msg = c.message(0, Address::new_id(id), 0, 2, params);
     let ret = c.send(0, msg);
     assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+}
+
+/// A test actor that misbehaves in the ways issue 11 lists, by method: 2 changes its state
+/// and returns a malformed DAG-CBOR block; 3 changes state (nonce, slot, transient) and then
+/// hits a fatal error; 4 sends its own constructor again.
+struct Misbehaving;
+
+fn misbehaving_code() -> Cid {
+    Cid::new_v1(
+        0x55,
+        multihash_codetable::Multihash::wrap(0, b"test/misbehaving").unwrap(),
+    )
+}
+
+impl Runtime for Misbehaving {
+    fn name(&self) -> &'static str {
+        "misbehaving"
+    }
+    fn runs(&self, code: &Cid) -> bool {
+        *code == misbehaving_code()
+    }
+    fn invoke(&self, k: &mut dyn Kernel) -> KResult<InvokeReturn> {
+        k.charge_gas("step", Gas::new(1_000))?;
+        match k.context().method {
+            2 => {
+                k.bump_nonce()?;
+                k.slot_set(&[1; 32], &[2; 32])?;
+                Ok(InvokeReturn::ok(Some(IpldBlock {
+                    codec: fvm_ipld_encoding::DAG_CBOR,
+                    data: vec![0x82, 0xd8, 0x2a, 0xff],
+                })))
+            }
+            3 => {
+                k.bump_nonce()?;
+                k.slot_set(&[1; 32], &[3; 32])?;
+                k.transient_set(&[4; 32], &[5; 32])?;
+                Err(tandem_vm::kernel::ExecutionError::Fatal(anyhow::anyhow!(
+                    "a bug, on purpose"
+                )))
+            }
+            4 => {
+                let me = Address::new_id(k.context().receiver);
+                let out = k.send(SendRequest {
+                    to: me,
+                    method: 1,
+                    params: None,
+                    value: TokenAmount::default(),
+                    gas_limit: None,
+                    read_only: false,
+                })?;
+                Ok(InvokeReturn::exit(out.exit_code, out.return_data))
+            }
+            _ => {
+                k.bump_nonce()?;
+                Ok(InvokeReturn::ok(None))
+            }
+        }
+    }
+}
+
+#[test]
+fn a_callee_whose_return_is_malformed_fails_and_leaves_nothing_behind() {
+    let mut c = chain_on(VmStore::memory());
+    let actor = c.deploy_test_actor(b"misbehaving", misbehaving_code());
+    let before = c.record(&actor);
+    let msg = c.message(0, actor, 7, 2, vec![]);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::SYS_MISSING_RETURN);
+    let after = c.record(&actor);
+    assert_eq!(after.sequence, before.sequence, "the callee's write stayed");
+    assert_eq!(
+        after.balance, before.balance,
+        "the value it received stayed"
+    );
+    let id = c.exec.machine.state.lookup_id(&actor).unwrap().unwrap();
+    let (slot, _) = c.exec.machine.state.slot_get(id, &[1; 32]).unwrap();
+    assert_eq!(slot, [0; 32]);
+}
+
+#[test]
+fn a_fatal_error_rolls_the_whole_message_back_and_the_chain_goes_on() {
+    let mut c = chain_on(VmStore::memory());
+    let actor = c.deploy_test_actor(b"misbehaving", misbehaving_code());
+    let root_before = c.exec.flush().unwrap();
+    let sender = c.addr(0);
+    let (nonce, balance) = {
+        let r = c.record(&sender);
+        (r.sequence, r.balance)
+    };
+    let msg = c.message(0, actor, 5, 3, vec![]);
+    let ret = c.send(0, msg);
+    assert!(!ret.applied, "a fatal message is not included");
+    assert_eq!(ret.receipt.exit_code, ExitCode::SYS_ASSERTION_FAILED);
+    assert!(
+        ret.failure
+            .as_deref()
+            .unwrap_or("")
+            .contains("a bug, on purpose")
+    );
+    let r = c.record(&sender);
+    assert_eq!(
+        (r.sequence, r.balance),
+        (nonce, balance),
+        "nonce or payment stuck"
+    );
+    let id = c.exec.machine.state.lookup_id(&actor).unwrap().unwrap();
+    assert_eq!(c.exec.machine.state.transient_get(id, &[4; 32]), [0; 32]);
+    assert_eq!(c.exec.flush().unwrap(), root_before, "state changed");
+    // The next message from the same sender, with the same nonce, goes through.
+    let msg = c.message(0, actor, 0, 5, vec![]);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+}
+
+#[test]
+fn the_constructor_runs_only_once_when_init_creates_the_actor() {
+    let mut c = chain_on(VmStore::memory());
+    let actor = c.deploy_test_actor(b"misbehaving", misbehaving_code());
+    let before = c.record(&actor);
+    // From outside.
+    let msg = c.message(0, actor, 0, 1, vec![]);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
+    let reason: String = ret.receipt.return_data.deserialize().unwrap();
+    assert!(reason.contains("constructor"), "{reason}");
+    // From the actor itself.
+    let msg = c.message(0, actor, 0, 4, vec![]);
+    let ret = c.send(0, msg);
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
+    assert_eq!(c.record(&actor).sequence, before.sequence);
+}
+
+#[test]
+fn native_gas_limits_are_capped_by_the_block_gas_limit() {
+    let mut c = chain_on(VmStore::memory());
+    let to = c.addr(1);
+    let mut msg = c.message(0, to, 1, 0, vec![]);
+    msg.gas_limit = c.exec.machine.network.block_gas_limit + 1;
+    let ret = c.send(0, msg);
+    assert!(!ret.applied);
+    assert_eq!(ret.receipt.exit_code, ExitCode::SYS_SENDER_INVALID);
+    assert!(ret.failure.unwrap().contains("block gas limit"));
 }
