@@ -202,3 +202,32 @@ fn call_depth_stops_at_1024() {
     // Frames at depths 0..=1024 each counted once; the call from depth 1024 failed.
     assert_eq!(chain.storage(addr, U256::ZERO), U256::from(1025));
 }
+
+#[test]
+fn a_self_destructed_address_can_be_funded_and_created_again() {
+    // Used to be a fatal error: the dead contract's address stayed in Init's map.
+    let mut chain = Chain::new(1);
+    // Init code CALLER SELFDESTRUCT: created and destroyed in one transaction (EIP-6780).
+    let raw = chain.sign(0, None, vec![0x33, 0xff], U256::ZERO, 200_000);
+    let r = chain.send_raw(&raw).expect("applied");
+    assert!(r.success, "{:?}", r.failure);
+    let dead = alloy_primitives::Address::from(r.contract_address.expect("created"));
+    let r = chain.send(0, dead, vec![], U256::from(7));
+    assert!(r.success, "funding the dead address: {:?}", r.failure);
+
+    // A factory that CREATE2s the same self-destructing child (salt 0) and returns its address.
+    let factory = [
+        0x61, 0x33, 0xff, 0x60, 0x00, 0x52, // memory[30..32] = CALLER SELFDESTRUCT
+        0x60, 0x00, 0x60, 0x02, 0x60, 0x1e, 0x60, 0x00, 0xf5, // CREATE2(0, 30, 2, salt 0)
+        0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3, // return the address
+    ];
+    let factory = chain.deploy(0, &deployer(&factory), &[]);
+    let first = chain.call_ok(0, factory, vec![]);
+    let second = chain.call_ok(0, factory, vec![]);
+    assert_ne!(
+        U256::from_be_slice(&first),
+        U256::ZERO,
+        "the first CREATE2 failed"
+    );
+    assert_eq!(first, second, "the second CREATE2 failed");
+}
