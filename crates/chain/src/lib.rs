@@ -86,6 +86,18 @@ impl Chain {
         self.dir.head()
     }
 
+    /// Drops everything since the last commit: the state goes back to the committed head and
+    /// the buffered blocks are discarded. After a failed commit this keeps one bad block from
+    /// poisoning every later one.
+    pub fn discard_uncommitted(&mut self) -> anyhow::Result<()> {
+        let head = self.dir.head()?;
+        self.buffer.discard();
+        let store = VmStore::new(self.buffer.clone());
+        self.exec.machine.state =
+            StateTree::load(store, &head).context("reloading the head state")?;
+        Ok(())
+    }
+
     pub fn epoch(&self) -> i64 {
         self.epoch
     }

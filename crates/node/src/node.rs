@@ -502,7 +502,20 @@ impl Node {
         self.mine_locked(&mut inner)
     }
 
+    /// Mines the open block. If that fails (a bug: nothing a user sends should make a block
+    /// uncommittable), the block is dropped and the chain goes back to its last committed
+    /// head, so the node keeps mining.
     pub(crate) fn mine_locked(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
+        let mined = self.mine_open_block(inner);
+        if let Err(e) = &mined {
+            tracing::error!(target: "tandem::fatal", "block could not be mined and was dropped: {e:#}");
+            inner.open = None;
+            inner.chain.discard_uncommitted()?;
+        }
+        mined
+    }
+
+    fn mine_open_block(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
         let parent = self.latest();
         self.open_block(inner, &parent);
         let open = inner.open.take().context("no open block")?;
