@@ -220,3 +220,80 @@ fn nested_frames_cannot_pin_unbounded_params() {
     assert_eq!(again.receipt.exit_code, ret.receipt.exit_code);
     assert_eq!(again.receipt.gas_used, ret.receipt.gas_used);
 }
+
+#[test]
+fn evm_contracts_cannot_smuggle_links_through_the_call_actor_precompile() {
+    use alloy_sol_types::SolCall;
+    use fvm_ipld_encoding::BytesSer;
+    use std::sync::Arc;
+    use tandem_evm::actor_precompile::{CALL_ACTOR, callActorCall};
+
+    let mut c = chain_with(
+        Arc::new(tandem_wasm::WasmRuntime::new(None).unwrap()),
+        vec![Arc::new(tandem_evm::EvmRuntime::new())],
+    );
+    // The victim: any actor with a state block of its own (the Init actor will do).
+    let victim_state = c.state_of(&fvm_shared::address::Address::new_id(1));
+    // The target opens the CID at offset 6 of its DAG-CBOR params `[link]` and aborts with
+    // 100 + the error number.
+    let body = format!(
+        r#"(drop (call $read (local.get $p) (i32.const 0) (i32.const 0) (i32.const 200) (i32.const 4000)))
+        {}"#,
+        abort_with(
+            "(i32.add (i32.const 100) (call $open (i32.const 6) (i32.sub (i32.load8_u (i32.const 4)) (i32.const 1)) (i32.const 4100)))"
+        )
+    );
+    let target = c.deploy(&module(&body, &[], 1), vec![]);
+    // A contract that forwards its calldata to the precompile and returns its answer.
+    let mut runtime = vec![
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00,
+        0x73,
+    ];
+    runtime.extend_from_slice(&CALL_ACTOR);
+    runtime.extend_from_slice(&[
+        0x5a, 0xf1, 0x50, 0x3d, 0x60, 0x00, 0x60, 0x00, 0x3e, 0x3d, 0x60, 0x00, 0xf3,
+    ]);
+    let mut initcode = vec![
+        0x60,
+        runtime.len() as u8,
+        0x80,
+        0x60,
+        11,
+        0x60,
+        0x00,
+        0x39,
+        0x60,
+        0x00,
+        0xf3,
+    ];
+    initcode.extend(runtime);
+    let create_external = 4;
+    let ret = c.call(
+        fvm_shared::address::Address::new_id(tandem_vm::builtin::EAM_ACTOR_ID),
+        create_external,
+        fvm_ipld_encoding::to_vec(&fvm_ipld_encoding::RawBytes::new(initcode)).unwrap(),
+    );
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    let created: tandem_actors::eam::CreateReturn = ret.receipt.return_data.deserialize().unwrap();
+    let forwarder = fvm_shared::address::Address::new_id(created.actor_id);
+
+    let cid = victim_state.to_bytes();
+    let mut params = vec![0x81, 0xd8, 0x2a, 0x58, cid.len() as u8 + 1, 0x00];
+    params.extend_from_slice(&cid);
+    let call = callActorCall {
+        actorId: target.id().unwrap(),
+        method: 2,
+        value: Default::default(),
+        flags: 0,
+        codec: DAG_CBOR,
+        params: params.into(),
+    };
+    let calldata = fvm_ipld_encoding::to_vec(&BytesSer(&call.abi_encode())).unwrap();
+    let ret = c.call(forwarder, tandem_vm::frc42::INVOKE_EVM, calldata);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    // The EVM's return data, raw: (int256 exitCode, uint64 codec, bytes data).
+    let out = ret.receipt.return_data.bytes();
+    let exit = u64::from_be_bytes(out[24..32].try_into().unwrap());
+    assert_eq!(exit, 100 + u64::from(errno(ErrorNumber::NotFound)));
+    assert_alive(&mut c);
+}
