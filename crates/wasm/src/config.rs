@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use tandem_vm::gas::Gas;
 use wasmtime::wasmparser::WasmFeatures;
-use wasmtime::{Config, Engine, OptLevel, Strategy};
+use wasmtime::{Config, Engine, OperatorCost, OptLevel, Strategy};
 
 /// The syscall ABI version; the import module is `tandem_v1`.
 pub const SYSCALL_MODULE: &str = "tandem_v1";
@@ -22,6 +22,12 @@ pub const MAX_FUNCTIONS: u32 = 10_000;
 /// A function body larger than this is refused (compile time grows with body size).
 pub const MAX_FUNCTION_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_LOCALS_PER_FUNCTION: u32 = 4_096;
+/// Cranelift's time and memory on one function grow with (locals + params) × control-flow
+/// operators (every merge point carries the live locals; see docs/gas.md, compile bombs).
+/// A function above this product is refused; below it the product is priced
+/// (`prices::INSTALL_LOCAL_BRANCH`). 1,000,000 ≈ 0.33 s and 40 MB of Cranelift on the
+/// reference machine, and costs more than a block's gas anyway.
+pub const MAX_LOCALS_X_BRANCHES: u64 = 1_000_000;
 /// Deepest block/loop/if nesting in a function.
 pub const MAX_NESTING_DEPTH: u32 = 512;
 pub const MAX_GLOBALS: u32 = 1_000;
@@ -31,8 +37,14 @@ pub const MAX_EXPORTS: u32 = 1_000;
 /// Table elements, declared or grown.
 pub const MAX_TABLE_ELEMENTS: u64 = 20_000;
 pub const MAX_TABLES: u32 = 1;
-/// Linear memory per instance (128 MiB) and across all WASM frames on the stack (512 MiB).
-pub const MAX_INSTANCE_MEMORY: u64 = 128 << 20;
+/// Linear memory per instance (2 MiB) and across all WASM frames on the stack (512 MiB).
+///
+/// Per instance it is small on purpose: a chain of dependent loads at random addresses costs
+/// ~5.6 ns per load over 1 MiB, ~10 ns over 2 MiB, ~37 ns over 4 MiB and ~120 ns over 16 MiB
+/// or more on the reference machine (L2 and TLB reach; docs/gas.md). A load's fuel price
+/// (`prices::LOAD_FUEL`) covers the 2 MiB case; a larger memory would need a price per load
+/// that would over-charge every honest load many times over.
+pub const MAX_INSTANCE_MEMORY: u64 = 2 << 20;
 pub const MAX_STACK_MEMORY: u64 = 512 << 20;
 /// Native stack for one instance's WASM code (bounds recursion inside a frame).
 pub const MAX_WASM_STACK: usize = 512 * 1024;
@@ -45,19 +57,47 @@ pub const WASM_PAGE: u64 = 64 * 1024;
 pub mod prices {
     use super::Gas;
 
-    /// One unit of wasmtime fuel: one executed instruction (`nop`, `drop`, `block`, `loop`
-    /// and `end` are free).
-    pub const MILLIGAS_PER_FUEL: i64 = 250;
-    /// Growing linear memory, per byte (zeroing and keeping the page).
-    pub const MEMORY_BYTE: Gas = Gas::from_milligas(100);
+    /// One unit of wasmtime fuel: 1/8 gas. A simple instruction costs one unit (`nop`,
+    /// `drop`, `block`, `loop`, `end`, `else`, `return`, `unreachable` are free); slower
+    /// classes cost more units ([`operator_cost`](super::operator_cost)).
+    pub const MILLIGAS_PER_FUEL: i64 = 125;
+    /// Fuel per load (any width): a dependent chain of loads at random addresses in a
+    /// `MAX_INSTANCE_MEMORY` memory takes ~10 ns per load on the reference machine.
+    pub const LOAD_FUEL: u8 = 48;
+    /// Integer and float multiplication, float add/sub/min/max/rounding/conversions: 3–4
+    /// cycles of latency in a dependent chain.
+    pub const SLOW_ALU_FUEL: u8 = 4;
+    /// Division and remainder, and square roots (measured in dependent chains: i64 div/rem
+    /// ~4 ns, f64.div ~4.5 ns, f32.sqrt ~5.4 ns, f64.sqrt ~6.7 ns).
+    pub const I32_DIV_FUEL: u8 = 24;
+    pub const I64_DIV_FUEL: u8 = 32;
+    pub const F32_DIV_FUEL: u8 = 24;
+    pub const F64_DIV_FUEL: u8 = 32;
+    pub const F32_SQRT_FUEL: u8 = 40;
+    pub const F64_SQRT_FUEL: u8 = 48;
+    /// Calls (frame set-up, stack check, fuel spill).
+    pub const CALL_FUEL: u8 = 4;
+    /// `memory.grow` and `table.grow` leave compiled code for the host (plus the per-byte or
+    /// per-element growth price charged by the limiter).
+    pub const GROW_FUEL: u8 = 255;
+    /// Growing linear memory, per byte, initial memory included. The cost is in the first
+    /// touch of each 4 KiB page (a fault and a zeroed page: ~2.2 µs on the reference
+    /// machine's VM), which the runtime cannot observe, so every byte is priced as touched.
+    pub const MEMORY_BYTE: Gas = Gas::from_milligas(300);
     /// Growing a table, per element.
     pub const TABLE_ELEMENT: Gas = Gas::from_milligas(2_000);
     /// Install: parsing and validation, per byte.
     pub const INSTALL_BASE: Gas = Gas::new(50_000);
     pub const INSTALL_BYTE: Gas = Gas::new(20);
-    /// Install: compilation, per function and per operator (paid before compiling).
-    pub const INSTALL_FUNCTION: Gas = Gas::new(2_000);
-    pub const INSTALL_OPERATOR: Gas = Gas::new(3);
+    /// Install: compilation, paid before compiling: per function, per operator, and per
+    /// (local × control-flow operator) of each function, the term that makes Cranelift
+    /// super-linear. Calibrated on generated worst cases to ≈ 10 ns of compile per gas on
+    /// the reference machine (docs/gas.md): compilation runs once per node per module (the
+    /// result is cached on disk), and at 1 gas/ns a 28 KB honest module would cost more than
+    /// a block.
+    pub const INSTALL_FUNCTION: Gas = Gas::new(5_000);
+    pub const INSTALL_OPERATOR: Gas = Gas::new(400);
+    pub const INSTALL_LOCAL_BRANCH: Gas = Gas::new(35);
     /// Instantiation: per imported function and per data byte copied in.
     pub const INSTANTIATE_BASE: Gas = Gas::new(2_000);
     pub const INSTANTIATE_DATA_BYTE: Gas = Gas::from_milligas(100);
@@ -84,6 +124,98 @@ pub fn allowed_features() -> WasmFeatures {
         | WasmFeatures::FLOATS
 }
 
+/// Fuel per WASM operator (see `prices`): the wasmtime defaults (1 per operator, control
+/// flow free) with the slow classes priced apart.
+pub fn operator_cost() -> OperatorCost {
+    use prices::*;
+    let mut c = OperatorCost::new();
+    for load in [
+        &mut c.I32Load,
+        &mut c.I64Load,
+        &mut c.F32Load,
+        &mut c.F64Load,
+        &mut c.I32Load8S,
+        &mut c.I32Load8U,
+        &mut c.I32Load16S,
+        &mut c.I32Load16U,
+        &mut c.I64Load8S,
+        &mut c.I64Load8U,
+        &mut c.I64Load16S,
+        &mut c.I64Load16U,
+        &mut c.I64Load32S,
+        &mut c.I64Load32U,
+    ] {
+        *load = LOAD_FUEL;
+    }
+    for slow in [
+        &mut c.I32Mul,
+        &mut c.I64Mul,
+        &mut c.F32Add,
+        &mut c.F32Sub,
+        &mut c.F32Mul,
+        &mut c.F32Min,
+        &mut c.F32Max,
+        &mut c.F32Ceil,
+        &mut c.F32Floor,
+        &mut c.F32Trunc,
+        &mut c.F32Nearest,
+        &mut c.F64Add,
+        &mut c.F64Sub,
+        &mut c.F64Mul,
+        &mut c.F64Min,
+        &mut c.F64Max,
+        &mut c.F64Ceil,
+        &mut c.F64Floor,
+        &mut c.F64Trunc,
+        &mut c.F64Nearest,
+        &mut c.I32TruncF32S,
+        &mut c.I32TruncF32U,
+        &mut c.I32TruncF64S,
+        &mut c.I32TruncF64U,
+        &mut c.I64TruncF32S,
+        &mut c.I64TruncF32U,
+        &mut c.I64TruncF64S,
+        &mut c.I64TruncF64U,
+        &mut c.I32TruncSatF32S,
+        &mut c.I32TruncSatF32U,
+        &mut c.I32TruncSatF64S,
+        &mut c.I32TruncSatF64U,
+        &mut c.I64TruncSatF32S,
+        &mut c.I64TruncSatF32U,
+        &mut c.I64TruncSatF64S,
+        &mut c.I64TruncSatF64U,
+        &mut c.F32ConvertI32S,
+        &mut c.F32ConvertI32U,
+        &mut c.F32ConvertI64S,
+        &mut c.F32ConvertI64U,
+        &mut c.F64ConvertI32S,
+        &mut c.F64ConvertI32U,
+        &mut c.F64ConvertI64S,
+        &mut c.F64ConvertI64U,
+        &mut c.F32DemoteF64,
+        &mut c.F64PromoteF32,
+    ] {
+        *slow = SLOW_ALU_FUEL;
+    }
+    c.I32DivS = I32_DIV_FUEL;
+    c.I32DivU = I32_DIV_FUEL;
+    c.I32RemS = I32_DIV_FUEL;
+    c.I32RemU = I32_DIV_FUEL;
+    c.I64DivS = I64_DIV_FUEL;
+    c.I64DivU = I64_DIV_FUEL;
+    c.I64RemS = I64_DIV_FUEL;
+    c.I64RemU = I64_DIV_FUEL;
+    c.F32Div = F32_DIV_FUEL;
+    c.F64Div = F64_DIV_FUEL;
+    c.F32Sqrt = F32_SQRT_FUEL;
+    c.F64Sqrt = F64_SQRT_FUEL;
+    c.Call = CALL_FUEL;
+    c.CallIndirect = CALL_FUEL;
+    c.MemoryGrow = GROW_FUEL;
+    c.TableGrow = GROW_FUEL;
+    c
+}
+
 /// The deterministic wasmtime configuration.
 pub fn wasmtime_config() -> Config {
     let mut c = Config::new();
@@ -91,6 +223,7 @@ pub fn wasmtime_config() -> Config {
         .cranelift_opt_level(OptLevel::Speed)
         .cranelift_nan_canonicalization(true)
         .consume_fuel(true)
+        .operator_cost(operator_cost())
         .wasm_backtrace_max_frames(None)
         .max_wasm_stack(MAX_WASM_STACK)
         // Threads are compiled out (no `threads` cargo feature).
@@ -123,7 +256,8 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     #[allow(deprecated)]
     let mut h = std::hash::SipHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    "tandem-wasm/1".hash(&mut h);
+    "tandem-wasm/2".hash(&mut h);
     (MAX_WASM_STACK, prices::MILLIGAS_PER_FUEL).hash(&mut h);
+    format!("{:?}", operator_cost()).hash(&mut h);
     format!("{:016x}", h.finish())
 }

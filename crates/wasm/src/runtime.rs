@@ -1,6 +1,8 @@
 //! `WasmRuntime`: installs, caches and runs native WASM actors behind the VM's `Runtime`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
@@ -33,6 +35,9 @@ pub struct WasmRuntime {
     linker: Linker<Host>,
     cache: ModuleCache,
     config_hash: String,
+    /// Per code CID, what an instantiation costs beyond the base (data segments), computed
+    /// from the module's bytes (never from the module cache, so gas does not depend on it).
+    instantiate_prices: Mutex<HashMap<Cid, tandem_vm::gas::Gas>>,
 }
 
 impl WasmRuntime {
@@ -47,6 +52,7 @@ impl WasmRuntime {
             linker,
             cache,
             config_hash,
+            instantiate_prices: Mutex::new(HashMap::new()),
         })
     }
 
@@ -107,11 +113,35 @@ impl WasmRuntime {
             .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("installed code {code}: {e}")))
     }
 
+    /// The instantiation price of `code` beyond the base (see `validate::instantiate_cost`).
+    fn instantiate_price(&self, kernel: &dyn Kernel, code: &Cid) -> KResult<tandem_vm::gas::Gas> {
+        if let Some(p) = self
+            .instantiate_prices
+            .lock()
+            .ok()
+            .and_then(|m| m.get(code).copied())
+        {
+            return Ok(p);
+        }
+        let wasm = kernel.store().get(code)?.ok_or_else(|| {
+            ExecutionError::Fatal(anyhow::anyhow!("code {code} is not in the store"))
+        })?;
+        let info = validate::validate(&wasm)
+            .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("installed code {code}: {e}")))?;
+        let price = validate::instantiate_cost(&info);
+        if let Ok(mut m) = self.instantiate_prices.lock() {
+            m.insert(*code, price);
+        }
+        Ok(price)
+    }
+
     fn invoke_frame(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
         kernel.charge_gas("invoke", PRICE_LIST.method_invocation)?;
         kernel.charge_gas("instantiate", prices::INSTANTIATE_BASE)?;
         let code = kernel.context().code;
         let pre = self.module(kernel, &code)?;
+        let data = self.instantiate_price(kernel, &code)?;
+        kernel.charge_gas("instantiate", data)?;
         let params = kernel.take_params();
         // SAFETY: the store below is dropped before this function returns, and `kernel` is
         // only used through it until then.

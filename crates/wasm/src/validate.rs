@@ -13,10 +13,17 @@ pub struct ModuleInfo {
     pub bytes: usize,
     pub functions: u32,
     pub operators: u64,
+    /// Σ over functions of (params + locals) × control-flow operators.
+    pub locals_x_branches: u64,
     pub max_nesting: u32,
     pub data_bytes: u64,
     pub has_memory_export: bool,
     pub has_entry_point: bool,
+    /// Parameter counts of the type section's function types, and each defined function's
+    /// type index (parsing state for the per-function product).
+    type_params: Vec<u32>,
+    func_types: Vec<u32>,
+    code_seen: usize,
 }
 
 /// Paid before the module is even parsed, so a huge module pays for its parsing.
@@ -24,11 +31,19 @@ pub fn upfront_cost(len: usize) -> Gas {
     prices::INSTALL_BASE + prices::INSTALL_BYTE.saturating_mul(len as u64)
 }
 
-/// Paid after validation and before compilation: compile time grows with functions and
-/// operators, so compile bombs pay for themselves (and the limits cap them).
+/// Paid after validation and before compilation: compile time grows with functions,
+/// operators and, per function, with (locals × control-flow operators), so compile bombs pay
+/// for themselves (and the limits cap them). See docs/gas.md for the measurements.
 pub fn compile_cost(info: &ModuleInfo) -> Gas {
     prices::INSTALL_FUNCTION.saturating_mul(info.functions as u64)
         + prices::INSTALL_OPERATOR.saturating_mul(info.operators)
+        + prices::INSTALL_LOCAL_BRANCH.saturating_mul(info.locals_x_branches)
+}
+
+/// Paid at every instantiation, beyond `INSTANTIATE_BASE`: the active data segments copied
+/// into memory. (Initial memory and table elements are charged by the limiter as growth.)
+pub fn instantiate_cost(info: &ModuleInfo) -> Gas {
+    prices::INSTANTIATE_DATA_BYTE.saturating_mul(info.data_bytes)
 }
 
 /// Validates a module against the feature set and the limits.
@@ -94,6 +109,12 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                 }
             }
         }
+        Payload::TypeSection(reader) => {
+            for ty in reader.into_iter_err_on_gc_types() {
+                let ty = ty.map_err(bad)?;
+                info.type_params.push(ty.params().len() as u32);
+            }
+        }
         Payload::FunctionSection(reader) => {
             limit(
                 "functions",
@@ -101,6 +122,9 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                 config::MAX_FUNCTIONS as u64,
             )?;
             info.functions = reader.count();
+            for ty in reader {
+                info.func_types.push(ty.map_err(bad)?);
+            }
         }
         Payload::TableSection(reader) => {
             limit("tables", reader.count() as u64, config::MAX_TABLES as u64)?;
@@ -155,6 +179,13 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                 body.range().len() as u64,
                 config::MAX_FUNCTION_BODY_BYTES as u64,
             )?;
+            let params = info
+                .func_types
+                .get(info.code_seen)
+                .and_then(|t| info.type_params.get(*t as usize))
+                .copied()
+                .unwrap_or(0) as u64;
+            info.code_seen += 1;
             let mut locals = 0u64;
             for local in body.get_locals_reader().map_err(bad)? {
                 let (n, _) = local.map_err(bad)?;
@@ -167,11 +198,18 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
             )?;
             let mut ops = body.get_operators_reader().map_err(bad)?;
             let mut depth = 0u32;
+            let mut branches = 0u64;
             while !ops.eof() {
                 let op = ops.read().map_err(bad)?;
                 info.operators += 1;
+                match &op {
+                    Operator::Else | Operator::Br { .. } | Operator::BrIf { .. } => branches += 1,
+                    Operator::BrTable { targets } => branches += 1 + targets.len() as u64,
+                    _ => {}
+                }
                 match op {
                     Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                        branches += 1;
                         depth += 1;
                         if depth > config::MAX_NESTING_DEPTH {
                             return Err(format!(
@@ -185,6 +223,13 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                     _ => {}
                 }
             }
+            let product = (params + locals).saturating_mul(branches);
+            limit(
+                "(locals + params) × control-flow operators in a function",
+                product,
+                config::MAX_LOCALS_X_BRANCHES,
+            )?;
+            info.locals_x_branches += product;
         }
         _ => {}
     }
