@@ -133,16 +133,10 @@ where
     TxEnvelope::from(tx.into_signed(signature)).encoded_2718()
 }
 
-/// The fixtures folder, or `None` (the test then skips).
+/// The shared fixtures' compiled contracts, or `None`: the test then skips with a message
+/// (and fails under `CI=true`, see tandem-testkit).
 pub fn artifacts() -> Option<PathBuf> {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/evm-artifacts");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/fixtures/evm-artifacts is not present");
-        None
-    }
+    tandem_testkit::fixture("evm-artifacts")
 }
 
 /// The creation bytecode of a compiled contract (Hardhat or Waffle artifact).
