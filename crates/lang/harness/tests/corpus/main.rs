@@ -153,6 +153,5 @@ fn topics(xs: &[[u8; 32]]) -> BTreeSet<B256> {
 
 mod erc20;
 mod erc721;
-mod gas;
 mod multisig;
 mod wallet;

@@ -129,7 +129,3 @@ fn generic_wallet_capped_strategy() {
     }
     assert_eq!(chain.balance(to), U256::from(2_500));
 }
-
-// ---------------------------------------------------------------------------------------
-// Gas: the Coin and the ERC-20 against their Solidity twins (bench/lang/run.sh sets SOL_OUT
-// to solc's via-IR output; without it only Tandem's numbers are printed).
