@@ -1,5 +1,6 @@
 //! The data dir: `tandem.redb` (blocks, head, chain config) and `keys.json` (dev keys).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use serde::{Deserialize, Serialize};
 use tandem_actors::genesis::{self, Genesis};
+use tandem_state::StateTree;
 use tandem_state::blockstore::{BufferedStore, CommitBatch, CommitStore, RedbStore};
+use tandem_state::car::{LoadedCar, read_car};
 use tandem_vm::store::VmStore;
 
 pub const STORE_FILE: &str = "tandem.redb";
@@ -28,6 +31,16 @@ impl Default for ChainConfig {
             network_name: "tandem-dev".into(),
         }
     }
+}
+
+/// What a CAR import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CarImport {
+    /// The CAR's first root, now the head.
+    pub head: Cid,
+    /// Blocks the head reaches that the store did not have, and their bytes.
+    pub blocks: u64,
+    pub bytes: u64,
 }
 
 pub struct DataDir {
@@ -78,6 +91,69 @@ impl DataDir {
             },
             root,
         ))
+    }
+
+    /// Whether `path` can receive a new chain: nothing is there, or an empty folder.
+    pub fn is_vacant(path: &Path) -> bool {
+        if Self::exists(path) {
+            return false;
+        }
+        match std::fs::read_dir(path) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        }
+    }
+
+    /// Creates a data dir from a CAR snapshot (as `tandem car export` writes), with the CAR's
+    /// first root as the head, like starting a node from a snapshot. `path` must be vacant
+    /// (see [`Self::is_vacant`]).
+    ///
+    /// The CAR carries the state only: the chain config (`config`), the epoch (it starts at 0),
+    /// the node's block records and the dev keys are not in it. The store is written under a
+    /// temporary name and renamed into place once complete, so a failed or interrupted import
+    /// leaves no chain behind.
+    pub fn init_from_car(
+        path: &Path,
+        config: ChainConfig,
+        reader: impl Read,
+    ) -> anyhow::Result<(Self, CarImport)> {
+        if !Self::is_vacant(path) {
+            bail!(
+                "{} is not empty: a snapshot creates a chain only in a new or empty folder",
+                path.display()
+            );
+        }
+        // Read and verify the whole file before creating anything.
+        let car = read_car(reader)?;
+        std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+        let partial = path.join(format!("{STORE_FILE}.partial"));
+        let written = (|| -> anyhow::Result<CarImport> {
+            let store = Arc::new(RedbStore::create(&partial)?);
+            commit_car(
+                &store,
+                car,
+                vec![(CONFIG_KEY, serde_json::to_vec(&config)?)],
+            )
+        })();
+        let import = match written {
+            Ok(import) => import,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        std::fs::rename(&partial, Self::store_path(path))
+            .with_context(|| format!("moving the new store into {}", path.display()))?;
+        if let Ok(d) = std::fs::File::open(path) {
+            let _ = d.sync_all();
+        }
+        Ok((Self::open(path)?, import))
+    }
+
+    /// Imports a CAR snapshot into this chain and makes its first root the head. The head
+    /// moves only once every block is verified and the root loads as a state tree.
+    pub fn import_car(&self, reader: impl Read) -> anyhow::Result<CarImport> {
+        commit_car(&self.store, read_car(reader)?, Vec::new())
     }
 
     /// Opens an existing data dir.
@@ -158,4 +234,43 @@ impl DataDir {
         batch.set_head(root);
         self.store.commit(&batch)
     }
+}
+
+/// Writes the blocks of `car` its first root reaches (those `store` lacks), with that root as
+/// the head and `meta`, in one commit, after checking that the root is a Tandem state.
+fn commit_car(
+    store: &Arc<RedbStore>,
+    car: LoadedCar,
+    meta: Vec<(&str, Vec<u8>)>,
+) -> anyhow::Result<CarImport> {
+    let head = *car
+        .roots()
+        .first()
+        .ok_or_else(|| anyhow!("the CAR file has no roots"))?;
+    let mut blocks = car.into_batch(store.as_ref())?.blocks;
+    // Stage the blocks the store lacks over it, and load the root as a state tree from there.
+    let mut present = Vec::with_capacity(blocks.len());
+    for (cid, _) in &blocks {
+        present.push(store.has(cid)?);
+    }
+    let mut present = present.into_iter();
+    blocks.retain(|_| present.next() == Some(false));
+    let staged = Arc::new(BufferedStore::new(store.clone()));
+    staged.put_many_keyed(blocks)?;
+    StateTree::load(VmStore::new(staged.clone()), &head)
+        .with_context(|| format!("the CAR's root {head} is not a Tandem state"))?;
+    let mut batch = staged.take_reachable(&head)?;
+    let import = CarImport {
+        head,
+        blocks: batch.blocks.len() as u64,
+        bytes: batch.block_bytes(),
+    };
+    batch.set_head(&head);
+    for (key, value) in meta {
+        batch.set_meta(key, value);
+    }
+    store
+        .commit(&batch)
+        .context("writing the imported blocks")?;
+    Ok(import)
 }

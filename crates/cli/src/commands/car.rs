@@ -1,4 +1,10 @@
 //! `tandem car export FILE` / `tandem car import FILE`.
+//!
+//! Import into a data dir that holds a chain replaces its head. Import into a missing or empty
+//! data dir creates the chain from the snapshot, as `lotus daemon --import-snapshot` does: the
+//! CAR carries the state only, so the chain id comes from `--chain-id` (default 31337), the
+//! epoch starts at 0, and dev keys come from `--keys FILE` (a `keys.json` of another data dir),
+//! or are absent.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -7,11 +13,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde_json::json;
-use tandem_chain::DataDir;
-use tandem_state::StateTree;
-use tandem_state::blockstore::HEAD_KEY;
-use tandem_state::car::{export_car, import_car_with_meta};
-use tandem_vm::store::VmStore;
+use tandem_chain::datadir::CarImport;
+use tandem_chain::keys::KeyFile;
+use tandem_chain::{ChainConfig, DataDir};
+use tandem_state::car::export_car;
 
 use crate::Ctx;
 use crate::output::print_json;
@@ -25,14 +30,25 @@ pub enum CarCommand {
         #[arg(long)]
         root: Option<String>,
     },
-    /// Read a CAR file, verify every block, and make its first root the head.
-    Import { file: PathBuf },
+    /// Read a CAR file, verify every block, and make its first root the head. Into a missing
+    /// or empty data dir, create the chain from the snapshot (the CAR holds the state only:
+    /// give the chain id and dev keys here).
+    Import {
+        file: PathBuf,
+        /// Chain id of a chain created by this import (the CAR does not carry it).
+        #[arg(long)]
+        chain_id: Option<u64>,
+        /// A `keys.json` (e.g. of the data dir the CAR came from) to copy into a chain created
+        /// by this import, so that `tandem send --from` can sign for those accounts.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: CarCommand) -> anyhow::Result<()> {
-    let dir = DataDir::open(&ctx.data_dir)?;
     match cmd {
         CarCommand::Export { file, root } => {
+            let dir = DataDir::open(&ctx.data_dir)?;
             let root = match root {
                 Some(r) => r.parse().context("--root is not a CID")?,
                 None => dir.head()?,
@@ -58,28 +74,80 @@ pub fn run(ctx: &Ctx, cmd: CarCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        CarCommand::Import { file } => {
-            let reader = BufReader::new(
-                File::open(&file).with_context(|| format!("opening {}", file.display()))?,
-            );
-            let roots =
-                import_car_with_meta(dir.store.as_ref(), reader, |roots| match roots.first() {
-                    Some(root) => vec![(HEAD_KEY.to_string(), Some(root.to_bytes()))],
-                    None => Vec::new(),
-                })
-                .with_context(|| format!("importing {}", file.display()))?;
-            let Some(root) = roots.first() else {
-                bail!("{} has no roots", file.display());
-            };
-            // The new head must be a state tree.
-            StateTree::load(VmStore::new(dir.store.clone()), root)
-                .context("the imported root is not a Tandem state")?;
-            if ctx.json {
-                print_json(&json!({ "head": root.to_string() }));
-            } else {
-                println!("Imported {}; head is now {root}", file.display());
-            }
+        CarCommand::Import {
+            file,
+            chain_id,
+            keys,
+        } => import(ctx, file, chain_id, keys)?,
+    }
+    Ok(())
+}
+
+fn import(
+    ctx: &Ctx,
+    file: PathBuf,
+    chain_id: Option<u64>,
+    keys: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let reader =
+        BufReader::new(File::open(&file).with_context(|| format!("opening {}", file.display()))?);
+    let creates = DataDir::is_vacant(&ctx.data_dir);
+    let (dir, import) = if creates {
+        // Check the key file before creating anything.
+        let key_file = match &keys {
+            Some(path) if !path.is_file() => bail!("no key file at {}", path.display()),
+            Some(path) => Some(KeyFile::load(path)?),
+            None => None,
+        };
+        let config = ChainConfig {
+            chain_id: chain_id.unwrap_or(ChainConfig::default().chain_id),
+            ..ChainConfig::default()
+        };
+        let (dir, import) = DataDir::init_from_car(&ctx.data_dir, config, reader)
+            .with_context(|| format!("importing {}", file.display()))?;
+        if let Some(k) = key_file {
+            k.save(&dir.keys_path())?;
         }
+        (dir, import)
+    } else {
+        let dir = DataDir::open(&ctx.data_dir)?;
+        if chain_id.is_some() || keys.is_some() {
+            bail!(
+                "{} already holds a chain: --chain-id and --keys apply only when the import \
+                 creates one (in a new or empty data dir)",
+                ctx.data_dir.display()
+            );
+        }
+        let import = dir
+            .import_car(reader)
+            .with_context(|| format!("importing {}", file.display()))?;
+        (dir, import)
+    };
+    let CarImport {
+        head,
+        blocks,
+        bytes,
+    } = import;
+    if ctx.json {
+        print_json(&json!({
+            "head": head.to_string(),
+            "blocks": blocks,
+            "bytes": bytes,
+            "created": creates,
+            "chain_id": dir.config.chain_id,
+        }));
+    } else if creates {
+        println!(
+            "Created a chain in {} (chain id {}) from {}: {blocks} blocks, {bytes} bytes; head is {head}",
+            dir.path.display(),
+            dir.config.chain_id,
+            file.display()
+        );
+    } else {
+        println!(
+            "Imported {} ({blocks} new blocks, {bytes} bytes); head is now {head}",
+            file.display()
+        );
     }
     Ok(())
 }
