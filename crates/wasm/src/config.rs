@@ -62,8 +62,9 @@ pub mod prices {
     /// classes cost more units ([`operator_cost`](super::operator_cost)).
     pub const MILLIGAS_PER_FUEL: i64 = 125;
     /// Fuel per load (any width): a dependent chain of loads at random addresses in a
-    /// `MAX_INSTANCE_MEMORY` memory takes ~10 ns per load on the reference machine.
-    pub const LOAD_FUEL: u8 = 48;
+    /// `MAX_INSTANCE_MEMORY` memory takes ~10 ns per load on the reference machine (8 gas
+    /// leaves a margin for the noise of a shared L3).
+    pub const LOAD_FUEL: u8 = 64;
     /// Integer and float multiplication, float add/sub/min/max/rounding/conversions: 3–4
     /// cycles of latency in a dependent chain.
     pub const SLOW_ALU_FUEL: u8 = 4;
