@@ -91,7 +91,7 @@ impl Node {
         }
         let mut inner = self.lock();
         inner.next_timestamp = Some(ts);
-        inner.time_offset = ts as i64 - unix_now() as i64;
+        inner.time_offset = (ts.min(i64::MAX as u64) as i64).saturating_sub(unix_now() as i64);
         Ok(())
     }
 

@@ -478,7 +478,7 @@ impl Node {
         let timestamp = match inner.next_timestamp.take() {
             Some(t) => t,
             None => {
-                let now = unix_now() as i64 + inner.time_offset;
+                let now = (unix_now() as i64).saturating_add(inner.time_offset);
                 (now.max(0) as u64).max(parent.header.timestamp)
             }
         };

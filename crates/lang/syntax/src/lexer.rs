@@ -55,7 +55,7 @@ pub fn lex(file: u32, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         if src[i..].starts_with("/*") {
             let start = i;
             i += 2;
-            while i < bytes.len() && !src[i..].starts_with("*/") {
+            while i < bytes.len() && !bytes[i..].starts_with(b"*/") {
                 i += 1;
             }
             if i >= bytes.len() {

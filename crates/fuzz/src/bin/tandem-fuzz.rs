@@ -1,0 +1,59 @@
+//! Long local fuzz runs: `tandem-fuzz <target> [--seconds N | --iterations N] [--seed S]
+//! [--start I]`. Targets: evm, wasm, syscalls, rpc, lang. Prints a summary at the end; a
+//! failing iteration prints the command that reproduces it and exits non-zero.
+
+use tandem_fuzz::targets::{evm, lang, rpc, syscalls, wasm};
+use tandem_fuzz::{Budget, Summary, run};
+
+const USAGE: &str = "usage: tandem-fuzz <evm|wasm|syscalls|rpc|lang> [--seconds N | --iterations N] [--seed S] [--start I]";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(target) = args.next() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    let mut budget = Budget::Seconds(60);
+    let mut seed = 1u64;
+    let mut start = 0u64;
+    while let Some(flag) = args.next() {
+        let value: u64 = match args.next().and_then(|v| v.parse().ok()) {
+            Some(v) => v,
+            None => {
+                eprintln!("{flag} needs a number\n{USAGE}");
+                std::process::exit(2);
+            }
+        };
+        match flag.as_str() {
+            "--seconds" => budget = Budget::Seconds(value),
+            "--iterations" => budget = Budget::Iterations(value),
+            "--seed" => seed = value,
+            "--start" => start = value,
+            _ => {
+                eprintln!("unknown flag {flag}\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    if target == "evm-minimize" {
+        // Shrinks the failing case of iteration `start` of `seed` and prints it.
+        let t = evm::EvmTarget::default();
+        let case = evm::generate(&mut tandem_fuzz::iteration_rng(seed, start));
+        let small = evm::minimize(&t.evm, case);
+        println!("{}", evm::describe(&small));
+        evm::check(&t.evm, &small, &mut Default::default());
+        return;
+    }
+    let summary: Summary = match target.as_str() {
+        "evm" => run(&mut evm::EvmTarget::default(), seed, start, budget),
+        "wasm" => run(&mut wasm::WasmTarget::new(), seed, start, budget),
+        "syscalls" => run(&mut syscalls::SyscallTarget::new(), seed, start, budget),
+        "rpc" => run(&mut rpc::RpcTarget::start(), seed, start, budget),
+        "lang" => run(&mut lang::LangTarget::new(), seed, start, budget),
+        _ => {
+            eprintln!("unknown target {target}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    print!("{summary}");
+}

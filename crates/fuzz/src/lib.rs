@@ -1,0 +1,148 @@
+//! Stable-Rust fuzzing of Tandem's surfaces.
+//!
+//! Every target is a module under [`targets`] with one entry point, `iteration(ctx, rng)`,
+//! that generates one random case from a seeded RNG, runs it and asserts the target's
+//! invariants (by panicking). The driver ([`run`]) derives each iteration's RNG from the run's
+//! seed and the iteration number, so any failure is reproduced by `--seed S --start I
+//! --iterations 1`. No nightly, no cargo-fuzz: `arbitrary` and `wasm-smith` read bytes from
+//! the seeded RNG where a structured generator is needed.
+//!
+//! - `evm`: random bytecode and transactions on Tandem and on plain revm (Cancun), compared.
+//! - `wasm`: random valid modules (wasm-smith) installed and invoked twice from one genesis.
+//! - `syscalls`: random arguments and DAG-CBOR blocks to every `tandem_v1` syscall.
+//! - `rpc`: random and malformed JSON-RPC against an in-process node.
+//! - `lang`: random token streams and mutated fixtures through the language front end.
+
+pub mod targets;
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// The iteration's RNG: a function of the run's seed and the iteration number only.
+pub fn iteration_rng(seed: u64, iteration: u64) -> StdRng {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    s[8..16].copy_from_slice(&iteration.to_le_bytes());
+    s[16..24].copy_from_slice(b"tandemfz");
+    StdRng::from_seed(s)
+}
+
+/// `n` random bytes (for `arbitrary::Unstructured`).
+pub fn bytes(rng: &mut impl Rng, n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    rng.fill(&mut v[..]);
+    v
+}
+
+/// One of `items`.
+pub fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+/// Counters a target reports beside the iteration count (for the long run's summary).
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Named counters, e.g. "install refused", "known divergence: masked ID".
+    pub counters: std::collections::BTreeMap<String, u64>,
+    /// Gas charged and wall time spent running messages (the WASM target's ns-per-gas).
+    pub gas: u64,
+    pub exec_time: Duration,
+}
+
+impl Stats {
+    pub fn count(&mut self, name: &str) {
+        *self.counters.entry(name.to_string()).or_default() += 1;
+    }
+}
+
+/// A fuzz target: its shared context is built once per run.
+pub trait Target {
+    const NAME: &'static str;
+    fn iteration(&mut self, rng: &mut StdRng, stats: &mut Stats);
+}
+
+/// How long a run goes on.
+#[derive(Debug, Clone, Copy)]
+pub enum Budget {
+    Iterations(u64),
+    Seconds(u64),
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Summary {
+    pub target: &'static str,
+    pub seed: u64,
+    pub iterations: u64,
+    pub wall: Duration,
+    pub stats: Stats,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "target {}: {} iterations in {:.1} s (seed {}), no crash",
+            self.target,
+            self.iterations,
+            self.wall.as_secs_f64(),
+            self.seed
+        )?;
+        for (k, v) in &self.stats.counters {
+            writeln!(f, "  {k}: {v}")?;
+        }
+        if self.stats.gas > 0 {
+            writeln!(
+                f,
+                "  executed {} gas in {:.2} s: {:.2} ns/gas",
+                self.stats.gas,
+                self.stats.exec_time.as_secs_f64(),
+                self.stats.exec_time.as_nanos() as f64 / self.stats.gas as f64
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `target` from iteration `start` within `budget`. A failing iteration panics again
+/// with the seed and the iteration number that reproduce it.
+pub fn run<T: Target>(target: &mut T, seed: u64, start: u64, budget: Budget) -> Summary {
+    let began = Instant::now();
+    let mut stats = Stats::default();
+    let mut i = start;
+    loop {
+        match budget {
+            Budget::Iterations(n) if i - start >= n => break,
+            Budget::Seconds(s) if began.elapsed() >= Duration::from_secs(s) => break,
+            _ => {}
+        }
+        let mut rng = iteration_rng(seed, i);
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| target.iteration(&mut rng, &mut stats))) {
+            eprintln!(
+                "{}: iteration {i} of seed {seed} failed; reproduce with `tandem-fuzz {} --seed {seed} --start {i} --iterations 1`",
+                T::NAME,
+                T::NAME
+            );
+            resume_unwind(e);
+        }
+        i += 1;
+    }
+    Summary {
+        target: T::NAME,
+        seed,
+        iterations: i - start,
+        wall: began.elapsed(),
+        stats,
+    }
+}
+
+/// The iteration count of a CI run: `default`, or `TANDEM_FUZZ_ITERS` when set.
+pub fn ci_iterations(default: u64) -> u64 {
+    std::env::var("TANDEM_FUZZ_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,0 +1,8 @@
+//! One module per fuzz target.
+
+pub mod evm;
+pub mod lang;
+pub mod native;
+pub mod rpc;
+pub mod syscalls;
+pub mod wasm;

@@ -1,0 +1,61 @@
+//! A short seeded run of every fuzz target (fixed seeds, so a failure reproduces with the
+//! command the run prints). `TANDEM_FUZZ_ITERS=N` overrides the iteration counts; long runs
+//! use the `tandem-fuzz` binary (see ARCHITECTURE.md, "Fuzzing").
+
+use tandem_fuzz::targets::{evm, lang, rpc, syscalls, wasm};
+use tandem_fuzz::{Budget, ci_iterations, run};
+
+#[test]
+fn evm_differential() {
+    let s = run(
+        &mut evm::EvmTarget::default(),
+        11,
+        0,
+        Budget::Iterations(ci_iterations(300)),
+    );
+    eprint!("{s}");
+}
+
+#[test]
+fn wasm_modules() {
+    let s = run(
+        &mut wasm::WasmTarget::new(),
+        12,
+        0,
+        Budget::Iterations(ci_iterations(40)),
+    );
+    eprint!("{s}");
+}
+
+#[test]
+fn syscalls() {
+    let s = run(
+        &mut syscalls::SyscallTarget::new(),
+        13,
+        0,
+        Budget::Iterations(ci_iterations(40)),
+    );
+    eprint!("{s}");
+}
+
+#[test]
+fn json_rpc() {
+    let s = run(
+        &mut rpc::RpcTarget::start(),
+        14,
+        0,
+        Budget::Iterations(ci_iterations(60)),
+    );
+    eprint!("{s}");
+}
+
+#[test]
+fn language_front_end() {
+    let s = run(
+        &mut lang::LangTarget::new(),
+        15,
+        0,
+        Budget::Iterations(ci_iterations(400)),
+    );
+    eprint!("{s}");
+}
