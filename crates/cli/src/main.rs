@@ -60,6 +60,8 @@ enum Command {
     Actor(commands::actor::ActorCommand),
     /// Run Ethereum GeneralStateTests through Tandem's executor and state.
     Statetest(commands::statetest::StatetestArgs),
+    /// Time fixed workloads on an in-memory chain against their peers (plain revm, the EVM).
+    Bench(commands::bench::BenchArgs),
 }
 
 pub struct Ctx {
@@ -88,6 +90,7 @@ fn main() {
         Command::Car(cmd) => commands::car::run(&ctx, cmd),
         Command::Gc(args) => commands::gc::run(&ctx, args),
         Command::Statetest(args) => commands::statetest::run(args),
+        Command::Bench(args) => commands::bench::run(ctx.json, args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,6 +1,7 @@
 //! One module per `tandem` subcommand.
 
 pub mod actor;
+pub mod bench;
 pub mod car;
 pub mod chain;
 pub mod gc;

@@ -1,0 +1,160 @@
+//! `tandem bench`: a fixed set of workloads on an in-memory chain, each timed as the median
+//! nanoseconds per operation and compared with its peer in the same run (plain revm for the
+//! EVM rows, the EVM for the native rows), as `revme bench` does for revm.
+//!
+//! Workloads:
+//! - `value-transfer`: a native message moving value between two accounts (no signature
+//!   check: that is the mempool's job, and it would dominate the row);
+//! - `evm-erc20-transfer` / `revm-erc20-transfer`: the Tandem language's ERC-20 (compiled by
+//!   this workspace's compiler) `transfer` to rotating holders, on Tandem and on plain revm,
+//!   same bytecode, same spec (Cancun), same transactions;
+//! - `evm-storage-loop` / `revm-storage-loop`: one call that increments 50 storage slots;
+//! - `evm-empty-call` and `native-empty-call`: a call to code that does nothing;
+//! - `native-token-transfer`: the example FRC-46-style token actor's `Transfer`.
+//!
+//! Every row also reports the gas of one operation; the EVM rows must use exactly the gas of
+//! their revm twins (the run fails otherwise, since that would be a consensus bug).
+
+mod chain;
+mod evm;
+mod native;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+pub use chain::BenchChain;
+
+/// One measured workload.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub name: &'static str,
+    /// Median wall time of one operation, in nanoseconds.
+    pub ns_per_op: f64,
+    /// Gas of one operation (the last one measured).
+    pub gas_per_op: u64,
+    /// Operations timed.
+    pub ops: u64,
+    /// The row this one is compared with, and `ns_per_op / peer's ns_per_op`.
+    pub peer: Option<&'static str>,
+    pub ratio: Option<f64>,
+    /// The target ratio, when the project has one.
+    pub target: Option<f64>,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Run only workloads whose name contains this.
+    pub filter: Option<String>,
+    /// Wall time spent measuring each workload (warm-up excluded).
+    pub time_per_workload: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            filter: None,
+            time_per_workload: Duration::from_millis(2_500),
+        }
+    }
+}
+
+/// A workload: a name and an operation that returns the gas it used.
+pub(crate) struct Workload {
+    pub name: &'static str,
+    pub op: Box<dyn FnMut() -> anyhow::Result<u64>>,
+}
+
+/// (row, peer, target ratio)
+const PEERS: &[(&str, &str, Option<f64>)] = &[
+    ("evm-erc20-transfer", "revm-erc20-transfer", Some(1.3)),
+    ("evm-storage-loop", "revm-storage-loop", None),
+    ("native-empty-call", "evm-empty-call", Some(1.5)),
+    ("native-token-transfer", "evm-erc20-transfer", Some(0.5)),
+];
+
+/// Runs every workload (or the filtered ones) and returns the rows with their ratios.
+pub fn run(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    let mut workloads = Vec::new();
+    workloads.extend(native::workloads()?);
+    workloads.extend(evm::workloads()?);
+    let mut rows = Vec::new();
+    for mut w in workloads {
+        if opts.filter.as_deref().is_some_and(|f| !w.name.contains(f)) {
+            continue;
+        }
+        let (ns_per_op, gas_per_op, ops) = measure(&mut w.op, opts.time_per_workload)?;
+        rows.push(Row {
+            name: w.name,
+            ns_per_op,
+            gas_per_op,
+            ops,
+            peer: None,
+            ratio: None,
+            target: None,
+        });
+    }
+    for (name, peer, target) in PEERS {
+        let peer_ns = rows.iter().find(|r| r.name == *peer).map(|r| r.ns_per_op);
+        if let (Some(row), Some(peer_ns)) = (rows.iter_mut().find(|r| r.name == *name), peer_ns) {
+            row.peer = Some(peer);
+            row.ratio = Some(row.ns_per_op / peer_ns);
+            row.target = *target;
+        }
+    }
+    Ok(rows)
+}
+
+/// Times `op`: a warm-up, then nine samples; the median sample's time per operation.
+fn measure(
+    op: &mut dyn FnMut() -> anyhow::Result<u64>,
+    budget: Duration,
+) -> anyhow::Result<(f64, u64, u64)> {
+    let mut gas = 0;
+    let warm = Instant::now();
+    let mut warm_ops = 0u64;
+    while warm_ops < 20 || warm.elapsed() < budget / 10 {
+        gas = op()?;
+        warm_ops += 1;
+    }
+    let per_op = warm.elapsed().as_secs_f64() / warm_ops as f64;
+    const SAMPLES: u32 = 9;
+    let per_sample = ((budget.as_secs_f64() / SAMPLES as f64) / per_op).max(1.0) as u64;
+    let mut samples = Vec::with_capacity(SAMPLES as usize);
+    for _ in 0..SAMPLES {
+        let start = Instant::now();
+        for _ in 0..per_sample {
+            gas = op()?;
+        }
+        samples.push(start.elapsed().as_nanos() as f64 / per_sample as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok((samples[samples.len() / 2], gas, per_sample * SAMPLES as u64))
+}
+
+/// The rows as a table for people.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<24} {:>12} {:>10} {:>9}  {}\n",
+        "workload", "ns/op", "gas/op", "ops", "ratio"
+    );
+    for r in rows {
+        let ratio = match (r.peer, r.ratio) {
+            (Some(peer), Some(ratio)) => {
+                let target = match r.target {
+                    Some(t) if ratio <= t => format!(" (target ≤ {t}: met)"),
+                    Some(t) => format!(" (target ≤ {t}: NOT met)"),
+                    None => String::new(),
+                };
+                format!("{ratio:.2}× {peer}{target}")
+            }
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<24} {:>12.0} {:>10} {:>9}  {}\n",
+            r.name, r.ns_per_op, r.gas_per_op, r.ops, ratio
+        ));
+    }
+    out
+}

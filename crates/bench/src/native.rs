@@ -1,0 +1,63 @@
+//! The native workloads: value transfers, an empty native call and the example token.
+
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::econ::TokenAmount;
+use tandem_vm::frc42::method_number;
+
+use crate::Workload;
+use crate::chain::{BenchChain, RECEIVERS};
+
+/// The example FRC-46-style token actor, built to WASM by build.rs.
+const TOKEN_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/token.wasm"));
+
+/// A native actor that does nothing: `invoke` returns no block.
+const EMPTY_ACTOR: &str = r#"(module
+  (memory (export "memory") 1)
+  (func (export "invoke") (param i32) (result i32) (i32.const 0)))"#;
+
+pub(crate) fn workloads() -> anyhow::Result<Vec<Workload>> {
+    let mut out = Vec::new();
+
+    let mut chain = BenchChain::new()?;
+    let mut i = 0usize;
+    out.push(Workload {
+        name: "value-transfer",
+        op: Box::new(move || {
+            i += 1;
+            let to = chain.receivers[i % RECEIVERS];
+            let ret = chain.send(to, 0, Vec::new(), TokenAmount::from_atto(1))?;
+            Ok(ret.receipt.gas_used)
+        }),
+    });
+
+    let mut chain = BenchChain::new()?;
+    let empty = chain.deploy_native(&wat::parse_str(EMPTY_ACTOR)?, Vec::new())?;
+    out.push(Workload {
+        name: "native-empty-call",
+        op: Box::new(move || {
+            let ret = chain.send(empty, 2, Vec::new(), TokenAmount::default())?;
+            Ok(ret.receipt.gas_used)
+        }),
+    });
+
+    let mut chain = BenchChain::new()?;
+    let supply = TokenAmount::from_whole(1_000_000_000);
+    let ctor = fvm_ipld_encoding::to_vec(&("Bench", "BNC", supply))?;
+    let token = chain.deploy_native(TOKEN_WASM, ctor)?;
+    let transfer = method_number("Transfer")?;
+    let mut i = 0usize;
+    out.push(Workload {
+        name: "native-token-transfer",
+        op: Box::new(move || {
+            i += 1;
+            let to = chain.receivers[i % RECEIVERS];
+            let params = fvm_ipld_encoding::to_vec(&(
+                RawBytes::new(to.to_bytes()),
+                TokenAmount::from_atto(1),
+            ))?;
+            let ret = chain.send(token, transfer, params, TokenAmount::default())?;
+            Ok(ret.receipt.gas_used)
+        }),
+    });
+    Ok(out)
+}
