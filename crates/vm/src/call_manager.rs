@@ -26,7 +26,7 @@ use crate::kernel::{
     CallOutcome, CreateRequest, DelegateRequest, ExecutionError, InvocationContext, KResult,
     SendRequest, syscall_error,
 };
-use crate::kernel_impl::{DefaultKernel, MAX_BLOCK_SIZE};
+use crate::kernel_impl::DefaultKernel;
 use crate::machine::Machine;
 
 /// The deepest a frame may run (the top-level frame is depth 0).
@@ -47,8 +47,6 @@ pub struct CallManager<'m> {
     pub events: Vec<StampedEvent>,
     /// Depth of the frame running now; `None` before the top-level frame starts.
     depth: Option<u32>,
-    /// Bytes of params and return blocks held by the frames on the stack.
-    held_block_bytes: usize,
 }
 
 /// One frame to run.
@@ -60,10 +58,6 @@ struct Frame {
     gas_limit: Option<Gas>,
 }
 
-/// Bytes of parameters and return data that the frames on the stack may hold at once.
-/// Every frame keeps its own copy, so this bounds what nesting can pin in memory.
-pub const MAX_HELD_BLOCK_BYTES: usize = 64 << 20;
-
 impl<'m> CallManager<'m> {
     pub fn new(machine: &'m mut Machine, gas_limit: Gas, origin: MessageOrigin) -> Self {
         Self {
@@ -72,7 +66,6 @@ impl<'m> CallManager<'m> {
             origin,
             events: Vec::new(),
             depth: None,
-            held_block_bytes: 0,
         }
     }
 
@@ -108,7 +101,6 @@ impl<'m> CallManager<'m> {
         caller_read_only: bool,
         granted: Vec<Cid>,
     ) -> KResult<CallOutcome> {
-        check_block_size("params", req.params.as_ref())?;
         let read_only = req.read_only || caller_read_only;
         if read_only && !req.value.is_zero() {
             return syscall_error(
@@ -165,7 +157,6 @@ impl<'m> CallManager<'m> {
         req: DelegateRequest,
         caller_read_only: bool,
     ) -> KResult<CallOutcome> {
-        check_block_size("params", req.params.as_ref())?;
         let depth = self.next_depth()?;
         self.with_transaction(req.gas_limit, |cm| {
             let frame = Frame {
@@ -202,7 +193,6 @@ impl<'m> CallManager<'m> {
                 "cannot create an actor in a read-only frame",
             );
         }
-        check_block_size("params", req.params.as_ref())?;
         let depth = self.next_depth()?;
         let mut created = None;
         let mut outcome = self.with_transaction(req.gas_limit, |cm| {
@@ -281,8 +271,6 @@ impl<'m> CallManager<'m> {
                 format!("no runtime runs code {}", frame.ctx.code),
             )
         })?;
-        let params_bytes = frame.params.as_ref().map_or(0, |p| p.data.len());
-        self.hold_block_bytes(params_bytes)?;
         if let Some(limit) = frame.gas_limit {
             self.gas.push_limit(limit);
         }
@@ -305,7 +293,6 @@ impl<'m> CallManager<'m> {
         if frame.gas_limit.is_some() {
             self.gas.pop_limit();
         }
-        self.held_block_bytes -= params_bytes;
         let (ret, return_links) = match result {
             Ok(vetted) => vetted,
             Err(ExecutionError::Syscall(number, msg)) => {
@@ -329,21 +316,6 @@ impl<'m> CallManager<'m> {
             gas_used: Gas::ZERO,
             created: None,
         })
-    }
-
-    /// Counts bytes a frame keeps for as long as it runs, refusing past the stack's bound.
-    fn hold_block_bytes(&mut self, bytes: usize) -> KResult<()> {
-        let held = self.held_block_bytes.saturating_add(bytes);
-        if held > MAX_HELD_BLOCK_BYTES {
-            return syscall_error(
-                ErrorNumber::LimitExceeded,
-                format!(
-                    "the call stack would hold {held} bytes of params; the limit is {MAX_HELD_BLOCK_BYTES}"
-                ),
-            );
-        }
-        self.held_block_bytes = held;
-        Ok(())
     }
 
     // ---- state helpers ------------------------------------------------------------------
@@ -489,20 +461,6 @@ impl<'m> CallManager<'m> {
 #[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
 pub struct AccountStateRef {
     pub address: Address,
-}
-
-/// Params and return blocks obey the same size limit as stored blocks.
-fn check_block_size(what: &str, block: Option<&IpldBlock>) -> KResult<()> {
-    match block {
-        Some(b) if b.data.len() > MAX_BLOCK_SIZE => syscall_error(
-            ErrorNumber::LimitExceeded,
-            format!(
-                "{what} block of {} bytes is over the limit of {MAX_BLOCK_SIZE}",
-                b.data.len()
-            ),
-        ),
-        _ => Ok(()),
-    }
 }
 
 /// The exit code of a frame that stopped on a syscall error it did not handle.

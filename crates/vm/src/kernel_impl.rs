@@ -91,16 +91,14 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
     }
 
     /// Vets what the frame returns before its transaction ends, so a bad return fails the
-    /// callee (and rolls it back) rather than the caller: the block must be within the size
-    /// limit and well formed. Returns the links in it the callee could reach, which the
-    /// caller may open.
+    /// callee (and rolls it back) rather than the caller: the block must be well formed.
+    /// Returns the links in it the callee could reach, which the caller may open. (No size
+    /// limit here: native actors' blocks are bounded when made, and EVM return data is
+    /// priced by Ethereum's memory schedule and may be larger, as on Ethereum.)
     pub(crate) fn vet_return(&mut self, ret: InvokeReturn) -> (InvokeReturn, Vec<Cid>) {
         let Some(block) = &ret.data else {
             return (ret, Vec::new());
         };
-        if block.data.len() > MAX_BLOCK_SIZE {
-            return (bad_return("return block over the size limit"), Vec::new());
-        }
         match self.reachable_links(block.codec, &block.data) {
             Ok((links, _)) => (ret, links),
             Err(_) => (bad_return("malformed return block"), Vec::new()),
