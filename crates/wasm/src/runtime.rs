@@ -108,9 +108,16 @@ impl WasmRuntime {
         let wasm = kernel.store().get(code)?.ok_or_else(|| {
             ExecutionError::Fatal(anyhow::anyhow!("code {code} is not in the store"))
         })?;
+        // Code installed under older limits may fail today's: that is the same on every node,
+        // so it is the actor's failure (the frame aborts), not the chain's.
         validate::validate(&wasm)
             .and_then(|_| self.compile_and_link(*code, &wasm))
-            .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("installed code {code}: {e}")))
+            .map_err(|e| {
+                ExecutionError::Syscall(
+                    ErrorNumber::IllegalOperation,
+                    format!("installed code {code} no longer loads: {e}"),
+                )
+            })
     }
 
     /// The instantiation price of `code` beyond the base (see `validate::instantiate_cost`).
