@@ -113,11 +113,17 @@ pub fn run<T: Target>(target: &mut T, seed: u64, start: u64, budget: Budget) -> 
     let began = Instant::now();
     let mut stats = Stats::default();
     let mut i = start;
+    // A stack overflow aborts the process before any message; with TANDEM_FUZZ_TRACE set,
+    // each iteration is announced first, so the last line names the culprit.
+    let trace = std::env::var_os("TANDEM_FUZZ_TRACE").is_some();
     loop {
         match budget {
             Budget::Iterations(n) if i - start >= n => break,
             Budget::Seconds(s) if began.elapsed() >= Duration::from_secs(s) => break,
             _ => {}
+        }
+        if trace {
+            eprintln!("{}: iteration {i} of seed {seed}", T::NAME);
         }
         let mut rng = iteration_rng(seed, i);
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| target.iteration(&mut rng, &mut stats))) {

@@ -35,6 +35,14 @@ fn main() {
             }
         }
     }
+    if target == "lang-show" {
+        // Prints the package of iteration `start` of `seed` (to rerun it by hand).
+        let t = lang::LangTarget::new();
+        for (name, text) in t.generate(&mut tandem_fuzz::iteration_rng(seed, start)) {
+            println!("==== {name}\n{text}");
+        }
+        return;
+    }
     if target == "evm-minimize" {
         // Shrinks the failing case of iteration `start` of `seed` and prints it.
         let t = evm::EvmTarget::default();

@@ -610,11 +610,24 @@ impl Cx<'_, '_> {
 impl<'a> Cx<'a, '_> {
     /// The value of a named constant, checked against its declared type.
     fn const_expr(&mut self, def: &'a ast::ConstDef, file: usize) -> Typed {
+        // A constant defined through itself (directly or by a cycle) would expand forever.
+        let key = format!("const {}@{}:{}", def.name.name, file, def.name.span.lo);
+        if self.inline_stack.contains(&key) || self.inline_stack.len() > 64 {
+            self.err(Diagnostic::error(
+                "E0379",
+                format!("constant `{}` is defined in terms of itself", def.name.name),
+                def.value.span,
+                "this refers back to the constant",
+            ));
+            return Typed::error();
+        }
         let ty = self
             .p
             .resolve_ty(file, &def.ty, &Default::default(), self.diags);
         let saved = std::mem::replace(&mut self.frame.file, file);
+        self.inline_stack.push(key);
         let t = self.expr(&def.value, Some(&ty));
+        self.inline_stack.pop();
         self.frame.file = saved;
         self.mismatch(&ty, &t.ty, def.value.span);
         let (v, _) = self.rvalue(t);
