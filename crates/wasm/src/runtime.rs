@@ -196,6 +196,16 @@ impl WasmRuntime {
             }
             Err(e) => e,
         };
+        if ret
+            .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+            .is_some()
+        {
+            // This node ran out of instance slots: its own resource limit, not the actor's
+            // failure, so the message must not be decided by it (the executor rolls it back).
+            return Err(ExecutionError::Fatal(anyhow::anyhow!(
+                "the WASM instance pool is exhausted: {ret}"
+            )));
+        }
         if host.out_of_gas || charged.is_err() {
             return Err(ExecutionError::OutOfGas);
         }
