@@ -8,7 +8,7 @@ use std::process::Command;
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let root = manifest.join("../..");
-    for watched in ["examples/actors/token", "crates/sdk"] {
+    for watched in ["examples/actors/token", "crates/sdk", ".cargo/config.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target = root.join("target/wasm-actors");
