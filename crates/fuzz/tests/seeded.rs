@@ -11,7 +11,7 @@ fn evm_differential() {
         &mut evm::EvmTarget::default(),
         11,
         0,
-        Budget::Iterations(ci_iterations(300)),
+        Budget::Iterations(ci_iterations(3000)),
     );
     eprint!("{s}");
 }
@@ -22,7 +22,7 @@ fn wasm_modules() {
         &mut wasm::WasmTarget::new(),
         12,
         0,
-        Budget::Iterations(ci_iterations(40)),
+        Budget::Iterations(ci_iterations(300)),
     );
     eprint!("{s}");
 }
@@ -33,7 +33,7 @@ fn syscalls() {
         &mut syscalls::SyscallTarget::new(),
         13,
         0,
-        Budget::Iterations(ci_iterations(40)),
+        Budget::Iterations(ci_iterations(1500)),
     );
     eprint!("{s}");
 }
@@ -44,7 +44,7 @@ fn json_rpc() {
         &mut rpc::RpcTarget::start(),
         14,
         0,
-        Budget::Iterations(ci_iterations(60)),
+        Budget::Iterations(ci_iterations(200)),
     );
     eprint!("{s}");
 }
@@ -55,7 +55,7 @@ fn language_front_end() {
         &mut lang::LangTarget::new(),
         15,
         0,
-        Budget::Iterations(ci_iterations(400)),
+        Budget::Iterations(ci_iterations(5000)),
     );
     eprint!("{s}");
 }
