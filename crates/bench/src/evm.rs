@@ -10,6 +10,8 @@ use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 
+use tandem_evm::initcode::deploying;
+
 use crate::Workload;
 use crate::chain::{BenchChain, ETH_SENDER};
 
@@ -48,27 +50,6 @@ fn transfer_data(i: u64) -> Bytes {
     data.extend_from_slice(&to);
     data.extend_from_slice(&U256::from(1).to_be_bytes::<32>());
     Bytes::from(data)
-}
-
-/// Init code that deploys `runtime` as it is.
-fn deployer(runtime: &[u8]) -> Vec<u8> {
-    let n = runtime.len();
-    let mut code = vec![
-        0x61,
-        (n >> 8) as u8,
-        n as u8,
-        0x80,
-        0x60,
-        12,
-        0x60,
-        0x00,
-        0x39,
-        0x60,
-        0x00,
-        0xf3,
-    ];
-    code.extend_from_slice(runtime);
-    code
 }
 
 type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>;
@@ -175,12 +156,15 @@ pub(crate) fn workloads() -> anyhow::Result<Vec<Workload>> {
     out.extend(twins(
         "evm-storage-loop",
         "revm-storage-loop",
-        deployer(STORAGE_LOOP),
+        deploying(STORAGE_LOOP),
         |_| Bytes::new(),
     )?);
-    let mut empty = twins("evm-empty-call", "revm-empty-call", deployer(EMPTY), |_| {
-        Bytes::new()
-    })?;
+    let mut empty = twins(
+        "evm-empty-call",
+        "revm-empty-call",
+        deploying(EMPTY),
+        |_| Bytes::new(),
+    )?;
     empty.truncate(1);
     out.extend(empty);
     Ok(out)

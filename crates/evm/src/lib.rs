@@ -14,6 +14,7 @@ pub mod address;
 pub mod calls;
 pub mod exit;
 pub mod host;
+pub mod initcode;
 pub mod root;
 pub mod runtime;
 pub mod state;

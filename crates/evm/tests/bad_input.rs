@@ -8,28 +8,7 @@ use alloy_primitives::{Bytes, TxKind, U256};
 use common::{CHAIN_ID, Chain, sign_tx};
 use tandem_evm::tx::TxError;
 
-/// Init code that deploys `runtime`.
-fn deployer(runtime: &[u8]) -> Vec<u8> {
-    let n = runtime.len();
-    assert!(n < 0xffff);
-    // PUSH2 n, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN (12 bytes, then the code)
-    let mut code = vec![
-        0x61,
-        (n >> 8) as u8,
-        n as u8,
-        0x80,
-        0x60,
-        12,
-        0x60,
-        0x00,
-        0x39,
-        0x60,
-        0x00,
-        0xf3,
-    ];
-    code.extend_from_slice(runtime);
-    code
-}
+use tandem_evm::initcode::deploying as deployer;
 
 fn tx(
     nonce: u64,
