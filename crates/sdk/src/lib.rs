@@ -23,6 +23,8 @@ pub use runtime::*;
 
 pub use cbor::{Cbor, CborError, Raw};
 pub use frc42_macros::method_hash;
+/// The syscall ABI: names, out-structs and constants shared with the VM.
+pub use tandem_abi as abi;
 
 /// Multicodecs of blocks.
 pub const DAG_CBOR: u64 = 0x71;

@@ -7,6 +7,9 @@ use core::cell::UnsafeCell;
 
 use crate::cbor::{self, Cbor};
 use crate::{ActorError, sys};
+use tandem_abi::{
+    BlockStat, CreateOut, HASH_BLAKE2B_256, HASH_KECCAK_256, HASH_SHA2_256, SEND_READ_ONLY, SendOut,
+};
 
 /// A refused syscall: fvm_shared's `ErrorNumber` (e.g. 6 = not found, 13 = read only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,12 +23,6 @@ fn check(code: u32) -> SysResult<()> {
     } else {
         Err(SyscallError(code))
     }
-}
-
-fn le_u64(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(a)
 }
 
 fn le_u128(b: &[u8]) -> u128 {
@@ -79,11 +76,10 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 
 /// Opens a block by CID bytes (it must be reachable); returns its codec and data.
 pub fn block_get(cid: &[u8]) -> SysResult<(u64, Vec<u8>)> {
-    let mut out = [0u8; 16];
+    let mut out = [0u8; BlockStat::SIZE];
     check(unsafe { sys::ipld_block_open(cid.as_ptr(), cid.len() as u32, out.as_mut_ptr()) })?;
-    let id = u32::from_le_bytes([out[0], out[1], out[2], out[3]]);
-    let size = u32::from_le_bytes([out[4], out[5], out[6], out[7]]);
-    Ok((le_u64(&out[8..]), block_read(id, size)?))
+    let stat = BlockStat::decode(&out);
+    Ok((stat.codec, block_read(stat.id, stat.size)?))
 }
 
 fn block_read(id: u32, size: u32) -> SysResult<Vec<u8>> {
@@ -177,33 +173,12 @@ pub fn balance() -> u128 {
 
 // ---- context -----------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-pub struct MessageContext {
-    pub caller: u64,
-    pub origin: u64,
-    pub receiver: u64,
-    pub method: u64,
-    pub nonce: u64,
-    pub gas_left: u64,
-    pub value: u128,
-    pub read_only: bool,
-    pub depth: u32,
-}
+pub use tandem_abi::MessageContext;
 
 pub fn message() -> MessageContext {
-    let mut o = [0u8; 72];
+    let mut o = [0u8; MessageContext::SIZE];
     let _ = unsafe { sys::msg_context(o.as_mut_ptr()) };
-    MessageContext {
-        caller: le_u64(&o[0..]),
-        origin: le_u64(&o[8..]),
-        receiver: le_u64(&o[16..]),
-        method: le_u64(&o[24..]),
-        nonce: le_u64(&o[32..]),
-        gas_left: le_u64(&o[40..]),
-        value: le_u128(&o[48..]),
-        read_only: o[64] != 0,
-        depth: u32::from_le_bytes([o[68], o[69], o[70], o[71]]),
-    }
+    MessageContext::decode(&o)
 }
 
 pub fn gas_available() -> u64 {
@@ -212,23 +187,12 @@ pub fn gas_available() -> u64 {
     g
 }
 
-#[derive(Debug, Clone)]
-pub struct NetworkContext {
-    pub chain_id: u64,
-    pub epoch: i64,
-    pub timestamp: u64,
-    pub base_fee: u128,
-}
+pub use tandem_abi::NetworkContext;
 
 pub fn network() -> NetworkContext {
-    let mut o = [0u8; 40];
+    let mut o = [0u8; NetworkContext::SIZE];
     let _ = unsafe { sys::network_context(o.as_mut_ptr()) };
-    NetworkContext {
-        chain_id: le_u64(&o[0..]),
-        epoch: le_u64(&o[8..]) as i64,
-        timestamp: le_u64(&o[16..]),
-        base_fee: le_u128(&o[24..]),
-    }
+    NetworkContext::decode(&o)
 }
 
 // ---- actors ------------------------------------------------------------------------------
@@ -274,10 +238,10 @@ fn ret_block(id: u32) -> SysResult<Option<(u64, Vec<u8>)>> {
     if id == 0 {
         return Ok(None);
     }
-    let mut o = [0u8; 16];
+    let mut o = [0u8; BlockStat::SIZE];
     check(unsafe { sys::ipld_block_stat(id, o.as_mut_ptr()) })?;
-    let size = u32::from_le_bytes([o[4], o[5], o[6], o[7]]);
-    Ok(Some((le_u64(&o[8..]), block_read(id, size)?)))
+    let stat = BlockStat::decode(&o);
+    Ok(Some((stat.codec, block_read(id, stat.size)?)))
 }
 
 fn params_id(params: Option<(u64, &[u8])>) -> SysResult<u32> {
@@ -290,7 +254,7 @@ fn params_id(params: Option<(u64, &[u8])>) -> SysResult<u32> {
 /// Creates an actor of installed code through the Init actor, running its constructor.
 pub fn create_actor(code: &[u8], params: Option<&[u8]>, value: u128) -> SysResult<CallResult> {
     let pid = params_id(params.map(|p| (crate::CBOR, p)))?;
-    let mut o = [0u8; 16];
+    let mut o = [0u8; CreateOut::SIZE];
     check(unsafe {
         sys::actor_create(
             code.as_ptr(),
@@ -301,10 +265,11 @@ pub fn create_actor(code: &[u8], params: Option<&[u8]>, value: u128) -> SysResul
             o.as_mut_ptr(),
         )
     })?;
+    let out = CreateOut::decode(&o);
     Ok(CallResult {
-        exit_code: u32::from_le_bytes([o[0], o[1], o[2], o[3]]),
-        ret: ret_block(u32::from_le_bytes([o[4], o[5], o[6], o[7]]))?,
-        actor_id: le_u64(&o[8..]),
+        exit_code: out.exit_code,
+        ret: ret_block(out.ret_id)?,
+        actor_id: out.actor_id,
     })
 }
 
@@ -318,7 +283,7 @@ pub fn send(
     read_only: bool,
 ) -> SysResult<CallResult> {
     let pid = params_id(params)?;
-    let mut o = [0u8; 8];
+    let mut o = [0u8; SendOut::SIZE];
     check(unsafe {
         sys::send(
             to.as_ptr(),
@@ -328,13 +293,14 @@ pub fn send(
             value as u64,
             (value >> 64) as u64,
             gas_limit,
-            read_only as u64,
+            if read_only { SEND_READ_ONLY } else { 0 },
             o.as_mut_ptr(),
         )
     })?;
+    let out = SendOut::decode(&o);
     Ok(CallResult {
-        exit_code: u32::from_le_bytes([o[0], o[1], o[2], o[3]]),
-        ret: ret_block(u32::from_le_bytes([o[4], o[5], o[6], o[7]]))?,
+        exit_code: out.exit_code,
+        ret: ret_block(out.ret_id)?,
         actor_id: 0,
     })
 }
@@ -360,15 +326,15 @@ fn hash(kind: u32, data: &[u8]) -> [u8; 32] {
 }
 
 pub fn blake2b256(data: &[u8]) -> [u8; 32] {
-    hash(0, data)
+    hash(HASH_BLAKE2B_256, data)
 }
 
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    hash(1, data)
+    hash(HASH_SHA2_256, data)
 }
 
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
-    hash(2, data)
+    hash(HASH_KECCAK_256, data)
 }
 
 /// Recovers the 65-byte uncompressed public key from a hash and a 65-byte signature.

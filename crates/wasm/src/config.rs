@@ -12,8 +12,8 @@ use wasmtime::{
     Strategy,
 };
 
-/// The syscall ABI version; the import module is `tandem_v1`.
-pub const SYSCALL_MODULE: &str = "tandem_v1";
+/// The syscall ABI version; the import module is `tandem_v1` (defined by `tandem-abi`).
+pub use tandem_abi::SYSCALL_MODULE;
 /// The one entry point: `invoke(params_block_id: u32) -> return_block_id: u32` (0 = none).
 pub const ENTRY_POINT: &str = "invoke";
 /// The exported linear memory.

@@ -5,21 +5,18 @@ use fvm_shared::address::Address;
 use fvm_shared::error::{ErrorNumber, ExitCode};
 use fvm_shared::event::ActorEvent;
 use tandem_vm::gas::PRICE_LIST;
-use wasmtime::{Caller, Linker};
+use wasmtime::Caller;
 
 use super::{
     MAX_ADDRESS_BYTES, SysErr, charge, read, read_short, syscall, token_to_bytes, write, write_buf,
 };
-use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Host, Stop, charge_fuel};
 
 /// The longest `debug_log` line kept; the rest is dropped.
 const MAX_DEBUG_LOG_BYTES: u32 = 4096;
 
 /// Hash kinds of `crypto_hash`.
-pub const HASH_BLAKE2B_256: u32 = 0;
-pub const HASH_SHA2_256: u32 = 1;
-pub const HASH_KECCAK_256: u32 = 2;
+pub use tandem_abi::{HASH_BLAKE2B_256, HASH_KECCAK_256, HASH_SHA2_256};
 
 fn actor_info(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult<tandem_vm::kernel::ActorInfo> {
     charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
@@ -29,44 +26,44 @@ fn actor_info(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult<tandem_vm::
         .ok_or(SysErr::Number(ErrorNumber::NotFound))
 }
 
-pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
-    l.func_wrap(M, "msg_context", |mut c: Caller<'_, Host>, out: u32| {
+pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
+    l.def("msg_context", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let k = c.data_mut().kernel();
             let ctx = k.context().clone();
-            let gas = k.gas_available().round_down();
-            let mut o = [0u8; 72];
-            o[0..8].copy_from_slice(&ctx.caller.to_le_bytes());
-            o[8..16].copy_from_slice(&ctx.origin.to_le_bytes());
-            o[16..24].copy_from_slice(&ctx.receiver.to_le_bytes());
-            o[24..32].copy_from_slice(&ctx.method.to_le_bytes());
-            o[32..40].copy_from_slice(&ctx.nonce.to_le_bytes());
-            o[40..48].copy_from_slice(&gas.to_le_bytes());
-            o[48..64].copy_from_slice(&token_to_bytes(&ctx.value_received)?);
-            o[64..68].copy_from_slice(&(ctx.read_only as u32).to_le_bytes());
-            o[68..72].copy_from_slice(&ctx.depth.to_le_bytes());
-            write(c, out, &o)
+            let o = tandem_abi::MessageContext {
+                caller: ctx.caller,
+                origin: ctx.origin,
+                receiver: ctx.receiver,
+                method: ctx.method,
+                nonce: ctx.nonce,
+                gas_left: k.gas_available().round_down(),
+                value: u128::from_le_bytes(token_to_bytes(&ctx.value_received)?),
+                read_only: ctx.read_only,
+                depth: ctx.depth,
+            };
+            write(c, out, &o.encode())
         })
     })?;
-    l.func_wrap(M, "gas_available", |mut c: Caller<'_, Host>, out: u32| {
+    l.def("gas_available", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let gas = c.data_mut().kernel().gas_available().round_down();
             write(c, out, &gas.to_le_bytes())
         })
     })?;
-    l.func_wrap(M, "network_context", |mut c: Caller<'_, Host>, out: u32| {
+    l.def("network_context", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let n = c.data_mut().kernel().network().clone();
-            let mut o = [0u8; 40];
-            o[0..8].copy_from_slice(&n.chain_id.to_le_bytes());
-            o[8..16].copy_from_slice(&n.epoch.to_le_bytes());
-            o[16..24].copy_from_slice(&n.timestamp.to_le_bytes());
-            o[24..40].copy_from_slice(&token_to_bytes(&n.base_fee)?);
-            write(c, out, &o)
+            let o = tandem_abi::NetworkContext {
+                chain_id: n.chain_id,
+                epoch: n.epoch,
+                timestamp: n.timestamp,
+                base_fee: u128::from_le_bytes(token_to_bytes(&n.base_fee)?),
+            };
+            write(c, out, &o.encode())
         })
     })?;
-    l.func_wrap(
-        M,
+    l.def(
         "actor_resolve",
         |mut c: Caller<'_, Host>, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -82,8 +79,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "actor_lookup_delegated",
         |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -93,8 +89,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "actor_code",
         |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -103,8 +98,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "actor_balance",
         |mut c: Caller<'_, Host>, id: u64, out: u32| {
             syscall(&mut c, |c| {
@@ -113,8 +107,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "crypto_hash",
         |mut c: Caller<'_, Host>, kind: u32, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -136,8 +129,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "crypto_recover_secp256k1",
         |mut c: Caller<'_, Host>, hash: u32, sig: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -153,7 +145,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(M, "event_emit", |mut c: Caller<'_, Host>, id: u32| {
+    l.def("event_emit", |mut c: Caller<'_, Host>, id: u32| {
         syscall(&mut c, |c| {
             // Paid for its whole size before it is parsed; the entries are paid after.
             let size = c.data().block(id)?.data.len();
@@ -168,8 +160,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             Ok(c.data_mut().kernel().emit_event(event)?)
         })
     })?;
-    l.func_wrap(
-        M,
+    l.def(
         "rand_get",
         |mut c: Caller<'_, Host>, tag: i64, epoch: i64, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -185,15 +176,13 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "debug_enabled",
         |mut c: Caller<'_, Host>| -> wasmtime::Result<u32> {
             Ok(c.data_mut().kernel().debug_enabled() as u32)
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "debug_log",
         |mut c: Caller<'_, Host>, off: u32, len: u32| {
             syscall(&mut c, |c| {
@@ -208,8 +197,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "vm_abort",
         |mut c: Caller<'_, Host>,
          code: u32,

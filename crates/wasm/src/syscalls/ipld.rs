@@ -3,10 +3,9 @@
 use cid::Cid;
 use fvm_shared::error::ErrorNumber;
 use tandem_vm::gas::PRICE_LIST;
-use wasmtime::{Caller, Linker};
+use wasmtime::Caller;
 
 use super::{MAX_CID_BYTES, charge, read, read_short, syscall, token_to_bytes, write, write_buf};
-use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Block, Host};
 
 fn read_cid(caller: &Caller<'_, Host>, off: u32, len: u32) -> super::SysResult<Cid> {
@@ -21,9 +20,8 @@ fn read_word(caller: &Caller<'_, Host>, off: u32) -> super::SysResult<[u8; 32]> 
     Ok(w)
 }
 
-pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
-    l.func_wrap(
-        M,
+pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
+    l.def(
         "ipld_block_open",
         |mut c: Caller<'_, Host>, cid_off: u32, cid_len: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -40,16 +38,16 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
                     codec: cid.codec(),
                     data,
                 })?;
-                let mut o = [0u8; 16];
-                o[..4].copy_from_slice(&id.to_le_bytes());
-                o[4..8].copy_from_slice(&size.to_le_bytes());
-                o[8..].copy_from_slice(&cid.codec().to_le_bytes());
-                write(c, out, &o)
+                let stat = tandem_abi::BlockStat {
+                    id,
+                    size,
+                    codec: cid.codec(),
+                };
+                write(c, out, &stat.encode())
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "ipld_block_create",
         |mut c: Caller<'_, Host>, codec: u64, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -63,8 +61,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "ipld_block_read",
         |mut c: Caller<'_, Host>, id: u32, offset: u32, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -78,21 +75,21 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "ipld_block_stat",
         |mut c: Caller<'_, Host>, id: u32, out: u32| {
             syscall(&mut c, |c| {
                 let block = c.data().block(id)?;
-                let mut o = [0u8; 16];
-                o[4..8].copy_from_slice(&(block.data.len() as u32).to_le_bytes());
-                o[8..].copy_from_slice(&block.codec.to_le_bytes());
-                write(c, out, &o)
+                let stat = tandem_abi::BlockStat {
+                    id: 0,
+                    size: block.data.len() as u32,
+                    codec: block.codec,
+                };
+                write(c, out, &stat.encode())
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "ipld_block_link",
         |mut c: Caller<'_, Host>, id: u32, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -109,8 +106,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "self_root",
         |mut c: Caller<'_, Host>, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
@@ -120,8 +116,7 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "self_set_root",
         |mut c: Caller<'_, Host>, off: u32, len: u32| {
             syscall(&mut c, |c| {
@@ -131,54 +126,46 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
             })
         },
     )?;
-    l.func_wrap(M, "self_balance", |mut c: Caller<'_, Host>, out: u32| {
+    l.def("self_balance", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let balance = c.data_mut().kernel().current_balance()?;
             write(c, out, &token_to_bytes(&balance)?)
         })
     })?;
-    l.func_wrap(
-        M,
-        "slot_get",
-        |mut c: Caller<'_, Host>, key: u32, out: u32| {
-            syscall(&mut c, |c| {
-                let key = read_word(c, key)?;
-                let (value, cold) = c.data_mut().kernel().slot_get(&key)?;
-                let price = if cold {
-                    PRICE_LIST.slot_read_cold
+    l.def("slot_get", |mut c: Caller<'_, Host>, key: u32, out: u32| {
+        syscall(&mut c, |c| {
+            let key = read_word(c, key)?;
+            let (value, cold) = c.data_mut().kernel().slot_get(&key)?;
+            let price = if cold {
+                PRICE_LIST.slot_read_cold
+            } else {
+                PRICE_LIST.slot_read_warm
+            };
+            charge(c, "slot_get", price)?;
+            write(c, out, &value)
+        })
+    })?;
+    l.def("slot_set", |mut c: Caller<'_, Host>, key: u32, val: u32| {
+        syscall(&mut c, |c| {
+            let key = read_word(c, key)?;
+            let val = read_word(c, val)?;
+            // Charge the dearest case first so a write never runs on credit.
+            let avail = c.data_mut().kernel().gas_available();
+            if avail < PRICE_LIST.slot_write_new {
+                charge(c, "slot_set", PRICE_LIST.slot_write_new)?;
+            }
+            let w = c.data_mut().kernel().slot_set(&key, &val)?;
+            let mut price =
+                if w.original == w.present && w.present != val && w.original == [0u8; 32] {
+                    PRICE_LIST.slot_write_new
                 } else {
-                    PRICE_LIST.slot_read_warm
+                    PRICE_LIST.slot_write_update
                 };
-                charge(c, "slot_get", price)?;
-                write(c, out, &value)
-            })
-        },
-    )?;
-    l.func_wrap(
-        M,
-        "slot_set",
-        |mut c: Caller<'_, Host>, key: u32, val: u32| {
-            syscall(&mut c, |c| {
-                let key = read_word(c, key)?;
-                let val = read_word(c, val)?;
-                // Charge the dearest case first so a write never runs on credit.
-                let avail = c.data_mut().kernel().gas_available();
-                if avail < PRICE_LIST.slot_write_new {
-                    charge(c, "slot_set", PRICE_LIST.slot_write_new)?;
-                }
-                let w = c.data_mut().kernel().slot_set(&key, &val)?;
-                let mut price =
-                    if w.original == w.present && w.present != val && w.original == [0u8; 32] {
-                        PRICE_LIST.slot_write_new
-                    } else {
-                        PRICE_LIST.slot_write_update
-                    };
-                if w.was_cold {
-                    price += PRICE_LIST.slot_read_cold;
-                }
-                charge(c, "slot_set", price)
-            })
-        },
-    )?;
+            if w.was_cold {
+                price += PRICE_LIST.slot_read_cold;
+            }
+            charge(c, "slot_set", price)
+        })
+    })?;
     Ok(())
 }

@@ -18,35 +18,9 @@ use wasmtime::{Caller, Engine, Linker};
 
 use crate::host::{Host, Stop, charge_fuel, refuel};
 
-/// Every syscall name in `tandem_v1`; install refuses imports of anything else.
-pub const SYSCALL_NAMES: &[&str] = &[
-    "ipld_block_open",
-    "ipld_block_create",
-    "ipld_block_read",
-    "ipld_block_stat",
-    "ipld_block_link",
-    "self_root",
-    "self_set_root",
-    "self_balance",
-    "slot_get",
-    "slot_set",
-    "msg_context",
-    "gas_available",
-    "network_context",
-    "actor_resolve",
-    "actor_lookup_delegated",
-    "actor_code",
-    "actor_balance",
-    "actor_create",
-    "send",
-    "crypto_hash",
-    "crypto_recover_secp256k1",
-    "event_emit",
-    "rand_get",
-    "debug_enabled",
-    "debug_log",
-    "vm_abort",
-];
+/// Every syscall name in `tandem_v1` (the ABI crate's list); install refuses imports of
+/// anything else, and a test checks the linker defines exactly these.
+pub use tandem_abi::SYSCALL_NAMES;
 
 /// How a syscall body fails: an error number for the actor, or a stop of the frame.
 pub enum SysErr {
@@ -175,11 +149,54 @@ pub(crate) fn token_from_parts(lo: u64, hi: u64) -> TokenAmount {
     TokenAmount::from_atto(((hi as u128) << 64) | lo as u128)
 }
 
+/// The one table of syscalls: each is defined once, by name, into the linker; the names it
+/// defined are kept so a test can hold them to [`SYSCALL_NAMES`].
+pub struct SyscallTable<'a> {
+    linker: &'a mut Linker<Host>,
+    defined: Vec<&'static str>,
+}
+
+impl SyscallTable<'_> {
+    pub(crate) fn def<Params, Args>(
+        &mut self,
+        name: &'static str,
+        f: impl wasmtime::IntoFunc<Host, Params, Args>,
+    ) -> wasmtime::Result<()> {
+        self.linker
+            .func_wrap(crate::config::SYSCALL_MODULE, name, f)?;
+        self.defined.push(name);
+        Ok(())
+    }
+}
+
+/// The linker with every syscall of `tandem_v1`, and the names it defines.
+pub fn linker_with_names(engine: &Engine) -> anyhow::Result<(Linker<Host>, Vec<&'static str>)> {
+    let mut linker = Linker::new(engine);
+    let mut table = SyscallTable {
+        linker: &mut linker,
+        defined: Vec::new(),
+    };
+    ipld::link(&mut table).map_err(|e| anyhow::anyhow!("{e}"))?;
+    chain::link(&mut table).map_err(|e| anyhow::anyhow!("{e}"))?;
+    send::link(&mut table).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let names = table.defined;
+    Ok((linker, names))
+}
+
 /// The linker with every syscall of `tandem_v1`.
 pub fn linker(engine: &Engine) -> anyhow::Result<Linker<Host>> {
-    let mut linker = Linker::new(engine);
-    ipld::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
-    chain::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
-    send::link(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(linker)
+    linker_with_names(engine).map(|(linker, _)| linker)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_linker_defines_exactly_the_abi_s_syscalls() {
+        let engine = crate::config::engine().unwrap();
+        let (_, mut defined) = super::linker_with_names(&engine).unwrap();
+        let mut names = super::SYSCALL_NAMES.to_vec();
+        defined.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(defined, names);
+    }
 }

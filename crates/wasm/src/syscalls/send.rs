@@ -8,17 +8,16 @@ use fvm_shared::error::ErrorNumber;
 use tandem_vm::builtin::{INIT_ACTOR_ID, init_methods};
 use tandem_vm::gas::{Gas, PRICE_LIST};
 use tandem_vm::kernel::{CallOutcome, SendRequest};
-use wasmtime::{Caller, Linker};
+use wasmtime::Caller;
 
 use super::{
     MAX_ADDRESS_BYTES, MAX_CID_BYTES, SysResult, charge, read_short, syscall, token_from_parts,
     write,
 };
-use crate::config::SYSCALL_MODULE as M;
 use crate::host::{Block, Host};
 
 /// `send` flag: the callee may not change state.
-pub const SEND_READ_ONLY: u64 = 1;
+pub use tandem_abi::SEND_READ_ONLY;
 
 /// The params of a send: a copy of a registered block, charged per byte before it is made.
 fn params_block(c: &mut Caller<'_, Host>, id: u32) -> SysResult<Option<IpldBlock>> {
@@ -53,9 +52,8 @@ fn do_send(c: &mut Caller<'_, Host>, req: SendRequest) -> SysResult<(CallOutcome
     Ok((out, ret_id))
 }
 
-pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
-    l.func_wrap(
-        M,
+pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
+    l.def(
         "send",
         |mut c: Caller<'_, Host>,
          to_off: u32,
@@ -79,15 +77,15 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
                     read_only: flags & SEND_READ_ONLY != 0,
                 };
                 let (outcome, ret_id) = do_send(c, req)?;
-                let mut o = [0u8; 8];
-                o[..4].copy_from_slice(&outcome.exit_code.value().to_le_bytes());
-                o[4..].copy_from_slice(&ret_id.to_le_bytes());
-                write(c, out, &o)
+                let o = tandem_abi::SendOut {
+                    exit_code: outcome.exit_code.value(),
+                    ret_id,
+                };
+                write(c, out, &o.encode())
             })
         },
     )?;
-    l.func_wrap(
-        M,
+    l.def(
         "actor_create",
         |mut c: Caller<'_, Host>,
          cid_off: u32,
@@ -125,11 +123,12 @@ pub fn link(l: &mut Linker<Host>) -> wasmtime::Result<()> {
                 {
                     id = id_addr.id().unwrap_or(0);
                 }
-                let mut o = [0u8; 16];
-                o[..4].copy_from_slice(&outcome.exit_code.value().to_le_bytes());
-                o[4..8].copy_from_slice(&ret_id.to_le_bytes());
-                o[8..].copy_from_slice(&id.to_le_bytes());
-                write(c, out, &o)
+                let o = tandem_abi::CreateOut {
+                    exit_code: outcome.exit_code.value(),
+                    ret_id,
+                    actor_id: id,
+                };
+                write(c, out, &o.encode())
             })
         },
     )?;
