@@ -27,17 +27,38 @@ pub struct CacheSnapshot {
     pub memory_hits: u64,
 }
 
+/// Compiled modules kept in memory at most. Each holds executable mappings, and a process
+/// has a bounded number of those: an unbounded cache made a long-running node refuse installs
+/// that a fresh one accepts (found by the fuzzer). Evicted modules reload from disk or are
+/// recompiled; gas never depends on the cache.
+pub const MAX_CACHED_MODULES: usize = 1024;
+
+/// A cached module and when it was last used (a counter, for least-recently-used eviction).
+struct Cached {
+    pre: InstancePre<Host>,
+    used: u64,
+}
+
 pub struct ModuleCache {
     dir: Option<PathBuf>,
-    modules: Mutex<HashMap<Cid, InstancePre<Host>>>,
+    modules: Mutex<HashMap<Cid, Cached>>,
+    capacity: usize,
+    clock: AtomicU64,
     pub stats: CacheStats,
 }
 
 impl ModuleCache {
     pub fn new(dir: Option<PathBuf>, config_hash: &str) -> Self {
+        Self::with_capacity(dir, config_hash, MAX_CACHED_MODULES)
+    }
+
+    /// A cache holding at most `capacity` modules in memory.
+    pub fn with_capacity(dir: Option<PathBuf>, config_hash: &str, capacity: usize) -> Self {
         Self {
             dir: dir.map(|d| d.join(config_hash)),
             modules: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            clock: AtomicU64::new(0),
             stats: CacheStats::default(),
         }
     }
@@ -55,11 +76,21 @@ impl ModuleCache {
     }
 
     pub fn get(&self, code: &Cid) -> Option<InstancePre<Host>> {
-        let hit = self.modules.lock().ok()?.get(code).cloned();
-        if hit.is_some() {
-            self.stats.memory_hits.fetch_add(1, Ordering::Relaxed);
-        }
-        hit
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut modules = self.modules.lock().ok()?;
+        let cached = modules.get_mut(code)?;
+        cached.used = now;
+        self.stats.memory_hits.fetch_add(1, Ordering::Relaxed);
+        Some(cached.pre.clone())
+    }
+
+    /// Modules held in memory now.
+    pub fn len(&self) -> usize {
+        self.modules.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The module from the disk cache, if there is a usable one.
@@ -108,7 +139,20 @@ impl ModuleCache {
             }
         }
         if let Ok(mut m) = self.modules.lock() {
-            m.insert(code, pre.clone());
+            if m.len() >= self.capacity && !m.contains_key(&code) {
+                // Installs are rare next to calls: a scan for the oldest is cheap enough.
+                if let Some(oldest) = m.iter().min_by_key(|(_, c)| c.used).map(|(k, _)| *k) {
+                    m.remove(&oldest);
+                }
+            }
+            let used = self.clock.fetch_add(1, Ordering::Relaxed);
+            m.insert(
+                code,
+                Cached {
+                    pre: pre.clone(),
+                    used,
+                },
+            );
         }
         Ok(pre)
     }
@@ -123,4 +167,37 @@ fn write_atomically(path: &std::path::Path, module: &Module) -> anyhow::Result<(
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_cache_is_bounded_and_evicts_the_least_recently_used() {
+        let engine = crate::config::engine().unwrap();
+        let linker = crate::syscalls::linker(&engine).unwrap();
+        let cache = ModuleCache::with_capacity(None, "test", 3);
+        let code = |i: u32| {
+            let wasm = wat::parse_str(format!(
+                r#"(module (memory (export "memory") 1)
+                     (func (export "invoke") (param i32) (result i32) (i32.const {i})))"#
+            ))
+            .unwrap();
+            (crate::runtime::code_cid(&wasm), wasm)
+        };
+        let mut cids = Vec::new();
+        for i in 0..5 {
+            let (cid, wasm) = code(i);
+            let module = cache.compile(&engine, &wasm).unwrap();
+            cache.insert(&linker, cid, module, false).unwrap();
+            cids.push(cid);
+            // Keep the first module in use: it must survive every eviction.
+            assert!(cache.get(&cids[0]).is_some());
+        }
+        assert_eq!(cache.len(), 3);
+        assert!(cache.get(&cids[0]).is_some());
+        assert!(cache.get(&cids[4]).is_some());
+        assert!(cache.get(&cids[1]).is_none());
+    }
 }

@@ -69,12 +69,23 @@ impl WasmRuntime {
         &self.config_hash
     }
 
-    /// Compiles, checks the entry point and links a validated module.
-    fn compile_and_link(&self, code: Cid, wasm: &[u8]) -> Result<InstancePre<Host>, String> {
-        let module = self
-            .cache
-            .compile(&self.engine, wasm)
-            .map_err(|e| format!("compilation failed: {e:#}"))?;
+    /// Compiles, checks the entry point and links a validated module. A compiler failure is
+    /// this node's (a validated module compiles; running out of memory or mappings is the
+    /// process's limit), so it is fatal; a bad entry point or import signature is the
+    /// module's.
+    fn compile_and_link(&self, code: Cid, wasm: &[u8]) -> KResult<InstancePre<Host>> {
+        let module = self.cache.compile(&self.engine, wasm).map_err(|e| {
+            ExecutionError::Fatal(anyhow::anyhow!("compiling validated code {code}: {e:#}"))
+        })?;
+        self.check_and_link(code, module)
+            .map_err(|msg| ExecutionError::Syscall(ErrorNumber::IllegalArgument, msg))
+    }
+
+    fn check_and_link(
+        &self,
+        code: Cid,
+        module: wasmtime::Module,
+    ) -> Result<InstancePre<Host>, String> {
         match module
             .get_export(config::ENTRY_POINT)
             .and_then(|e| e.func().cloned())
@@ -110,14 +121,13 @@ impl WasmRuntime {
         })?;
         // Code installed under older limits may fail today's: that is the same on every node,
         // so it is the actor's failure (the frame aborts), not the chain's.
-        validate::validate(&wasm)
-            .and_then(|_| self.compile_and_link(*code, &wasm))
-            .map_err(|e| {
-                ExecutionError::Syscall(
-                    ErrorNumber::IllegalOperation,
-                    format!("installed code {code} no longer loads: {e}"),
-                )
-            })
+        validate::validate(&wasm).map_err(|e| {
+            ExecutionError::Syscall(
+                ErrorNumber::IllegalOperation,
+                format!("installed code {code} no longer loads: {e}"),
+            )
+        })?;
+        self.compile_and_link(*code, &wasm)
     }
 
     /// The instantiation price of `code` beyond the base (see `validate::instantiate_cost`).
@@ -261,8 +271,8 @@ impl WasmRuntime {
                 .load_from_disk(&self.engine, &code)
                 .and_then(|m| self.cache.insert(&self.linker, code, m, false).ok())
                 .is_some();
-        if !cached && let Err(msg) = self.compile_and_link(code, wasm) {
-            return syscall_error(ErrorNumber::IllegalArgument, msg);
+        if !cached {
+            self.compile_and_link(code, wasm)?;
         }
         let stored = kernel.block_put(IPLD_RAW, wasm)?;
         debug_assert_eq!(stored, code);
