@@ -16,6 +16,7 @@ mod layout;
 mod methods;
 mod ops;
 mod raw_call;
+mod recursion;
 mod storage_bytes;
 pub mod types;
 
@@ -32,6 +33,10 @@ use tandem_lang_syntax::diag::{Diagnostic, Diagnostics};
 pub fn compile(files: &[SourceFile]) -> Result<Module, Diagnostics> {
     let mut diags = Diagnostics::default();
     let p = Program::collect(files, &mut diags);
+    if recursion::check(&p, &mut diags) {
+        // Layout and lowering would recurse into such a type forever.
+        return Err(diags);
+    }
     let mut module = Module::default();
     // (contract index, artifact name, generic arguments)
     let mut roots: Vec<(usize, String, HashMap<String, types::Ty>)> = Vec::new();
