@@ -237,3 +237,33 @@ mod lang_types {
         assert!(!tandem_fuzz::targets::lang::holds_itself(&p));
     }
 }
+
+mod evm_harness {
+    use alloy_primitives::U256;
+    use tandem_fuzz::targets::evm::{Case, EvmTarget, Tx, check_with};
+
+    /// Found by `tandem-fuzz evm --seed 3001` (iteration 523713): a pre-deployed contract
+    /// whose code starts with 0xef01 made the harness panic in revm's `Bytecode::new_raw`
+    /// (read as a malformed EIP-7702 designator). A harness bug, fixed there: both sides
+    /// get the code as legacy bytecode (running 0xef halts on both).
+    #[test]
+    fn code_starting_with_ef01() {
+        let target = EvmTarget::default();
+        let case = Case {
+            base_fee: 0,
+            contracts: vec![([0xa1; 20], vec![0xef, 0x01, 0x00], U256::ZERO, vec![])],
+            txs: vec![Tx {
+                tx_type: 2,
+                from: [0x11; 20],
+                nonce: 0,
+                to: Some([0xa1; 20]),
+                value: U256::ZERO,
+                input: vec![],
+                gas_limit: 100_000,
+                max_fee: 0,
+                priority: 0,
+            }],
+        };
+        check_with(&target.evm, &case, &mut Default::default(), false);
+    }
+}

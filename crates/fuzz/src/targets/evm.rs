@@ -584,6 +584,8 @@ type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>
 /// revm's outcomes, its state root, and the first known divergence it touched.
 fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
     let mut db = CacheDB::new(EmptyDB::default());
+    // Pre-state code is placed as legacy bytecode on both sides, whatever its first bytes
+    // (`new_raw` would read a leading 0xef01 as an EIP-7702 designator and panic).
     for s in SENDERS {
         let info = AccountInfo {
             balance: U256::from(SENDER_BALANCE),
@@ -593,7 +595,7 @@ fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
     }
     for (a, code, balance, storage) in &case.contracts {
         let mut info =
-            AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from(code.clone())));
+            AccountInfo::default().with_code(Bytecode::new_legacy(Bytes::from(code.clone())));
         info.balance = *balance;
         info.nonce = 1;
         db.insert_account_info(Address::from(*a), info);
