@@ -466,13 +466,162 @@ pub fn effective_premium(
 }
 
 /// The AMT root of a message's events, or `None` when there are none.
+///
+/// A message with at most one leaf's worth of events (2^bit width, the usual case) has an AMT
+/// of height 0: one block holding the root and its single leaf. That block is encoded directly
+/// here, byte for byte what `fvm_ipld_amt` writes (checked by the tests below against the
+/// library), so the CID is the same without building the tree. Longer lists use the library.
 pub fn events_root(machine: &Machine, events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
     if events.is_empty() {
         return Ok(None);
+    }
+    if let Some(bytes) = single_node_events_amt(events) {
+        let block = fvm_ipld_blockstore::Block {
+            codec: fvm_ipld_encoding::DAG_CBOR,
+            data: &bytes,
+        };
+        let cid = fvm_ipld_blockstore::Blockstore::put(
+            machine.store(),
+            multihash_codetable::Code::Blake2b256,
+            &block,
+        )?;
+        return Ok(Some(cid));
     }
     let mut amt = Amt::new_with_bit_width(machine.store(), EVENTS_AMT_BITWIDTH);
     for (i, event) in events.iter().enumerate() {
         amt.set(i as u64, event.clone())?;
     }
     Ok(Some(amt.flush()?))
+}
+
+/// DAG-CBOR of a height-0 events AMT (v3 root `[bit width, height, count, leaf]`, the leaf
+/// `[bitmap bytes, [], values]`), or `None` when the events do not fit in one leaf.
+fn single_node_events_amt(events: &[StampedEvent]) -> Option<Vec<u8>> {
+    let width = 1usize << EVENTS_AMT_BITWIDTH;
+    if events.is_empty() || events.len() > width {
+        return None;
+    }
+    let mut size = 16 + width / 8;
+    for e in events {
+        size += 12;
+        for entry in &e.event.entries {
+            size += 24 + entry.key.len() + entry.value.len();
+        }
+    }
+    let mut out = Vec::with_capacity(size);
+    cbor_head(&mut out, 4, 4);
+    cbor_head(&mut out, 0, EVENTS_AMT_BITWIDTH as u64);
+    cbor_head(&mut out, 0, 0); // height
+    cbor_head(&mut out, 0, events.len() as u64);
+    cbor_head(&mut out, 4, 3);
+    // The leaf's bitmap: one bit per occupied index, little-endian bit order within bytes.
+    let mut bitmap = vec![0u8; width / 8];
+    for i in 0..events.len() {
+        bitmap[i / 8] |= 1 << (i % 8);
+    }
+    cbor_head(&mut out, 2, bitmap.len() as u64);
+    out.extend_from_slice(&bitmap);
+    cbor_head(&mut out, 4, 0); // no links
+    cbor_head(&mut out, 4, events.len() as u64);
+    for e in events {
+        // StampedEvent [emitter, entries]; ActorEvent is transparent over its entries.
+        cbor_head(&mut out, 4, 2);
+        cbor_head(&mut out, 0, e.emitter);
+        cbor_head(&mut out, 4, e.event.entries.len() as u64);
+        for entry in &e.event.entries {
+            // Entry [flags, key, codec, value]
+            cbor_head(&mut out, 4, 4);
+            cbor_head(&mut out, 0, entry.flags.bits());
+            cbor_head(&mut out, 3, entry.key.len() as u64);
+            out.extend_from_slice(entry.key.as_bytes());
+            cbor_head(&mut out, 0, entry.codec);
+            cbor_head(&mut out, 2, entry.value.len() as u64);
+            out.extend_from_slice(&entry.value);
+        }
+    }
+    Some(out)
+}
+
+/// A CBOR item head in its shortest form (as DAG-CBOR requires).
+fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
+    let m = major << 5;
+    if n < 24 {
+        out.push(m | n as u8);
+    } else if n <= u8::MAX as u64 {
+        out.extend_from_slice(&[m | 24, n as u8]);
+    } else if n <= u16::MAX as u64 {
+        out.push(m | 25);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else if n <= u32::MAX as u64 {
+        out.push(m | 26);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod events_root_tests {
+    use super::*;
+    use fvm_ipld_blockstore::{Blockstore, MemoryBlockstore};
+    use fvm_shared::event::{ActorEvent, Entry, Flags};
+
+    fn event(emitter: ActorID, entries: usize, seed: usize) -> StampedEvent {
+        let entries = (0..entries)
+            .map(|j| Entry {
+                flags: Flags::from_bits_retain(((seed + j) % 4) as u64),
+                key: "k".repeat((seed * 7 + j * 13) % 40),
+                codec: [0x55, 0x71, 0, 1 << 20, u64::MAX][(seed + j) % 5],
+                value: vec![(seed + j) as u8; (seed * 31 + j * 101) % 300],
+            })
+            .collect::<Vec<_>>();
+        StampedEvent {
+            emitter,
+            event: ActorEvent::from(entries),
+        }
+    }
+
+    fn library_root(events: &[StampedEvent]) -> (Cid, Vec<u8>) {
+        let store = MemoryBlockstore::new();
+        let mut amt = Amt::new_with_bit_width(&store, EVENTS_AMT_BITWIDTH);
+        for (i, e) in events.iter().enumerate() {
+            amt.set(i as u64, e.clone()).unwrap();
+        }
+        let cid = amt.flush().unwrap();
+        let bytes = store.get(&cid).unwrap().unwrap();
+        (cid, bytes)
+    }
+
+    #[test]
+    fn direct_encoding_matches_the_amt_library() {
+        let emitters = [
+            0u64,
+            1,
+            23,
+            24,
+            255,
+            256,
+            65_535,
+            65_536,
+            u32::MAX as u64 + 1,
+        ];
+        for n in 1..=32usize {
+            for entries in [0usize, 1, 4, 30] {
+                let events: Vec<_> = (0..n)
+                    .map(|i| event(emitters[(i + n) % emitters.len()], entries, i * 3 + n))
+                    .collect();
+                let (cid, bytes) = library_root(&events);
+                let direct = single_node_events_amt(&events).expect("fits one node");
+                assert_eq!(direct, bytes, "{n} events of {entries} entries");
+                let block = fvm_ipld_blockstore::Block {
+                    codec: fvm_ipld_encoding::DAG_CBOR,
+                    data: &direct,
+                };
+                assert_eq!(block.cid(multihash_codetable::Code::Blake2b256), cid);
+            }
+        }
+        let many: Vec<_> = (0..33).map(|i| event(i, 2, i as usize)).collect();
+        assert!(single_node_events_amt(&many).is_none());
+    }
 }
