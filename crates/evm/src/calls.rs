@@ -38,6 +38,16 @@ pub fn precompiles() -> &'static Precompiles {
     Precompiles::new(PrecompileSpecId::CANCUN)
 }
 
+/// The addresses of [`precompiles`], warm in every Ethereum transaction (EIP-2929).
+pub fn precompile_addresses() -> &'static [[u8; 20]] {
+    static ADDRESSES: std::sync::OnceLock<Vec<[u8; 20]>> = std::sync::OnceLock::new();
+    ADDRESSES.get_or_init(|| {
+        let mut all: Vec<[u8; 20]> = precompiles().addresses().map(|a| a.into_array()).collect();
+        all.sort();
+        all
+    })
+}
+
 /// Charges (or, if negative, gives back) milligas.
 pub(crate) fn charge_milligas(kernel: &mut dyn Kernel, milligas: i64) -> KResult<()> {
     if milligas == 0 {

@@ -61,8 +61,26 @@ pub fn read_state<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<Opt
 }
 
 /// Whether a contract has code, without loading or analysing it.
+///
+/// Remembered by state CID (a content hash, so an answer never goes stale): every Ethereum
+/// transaction to a contract asks this before its frame runs.
 pub fn has_code<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<bool> {
-    Ok(read_state(store, state)?.is_some_and(|s| B256::from(s.bytecode_hash) != KECCAK_EMPTY))
+    static KNOWN: RwLock<Option<HashMap<Cid, bool>>> = RwLock::new(None);
+    if let Ok(known) = KNOWN.read()
+        && let Some(&hit) = known.as_ref().and_then(|m| m.get(state))
+    {
+        return Ok(hit);
+    }
+    let has =
+        read_state(store, state)?.is_some_and(|s| B256::from(s.bytecode_hash) != KECCAK_EMPTY);
+    if let Ok(mut known) = KNOWN.write() {
+        let map = known.get_or_insert_with(HashMap::new);
+        if map.len() >= MAX_CACHED {
+            map.clear();
+        }
+        map.insert(*state, has);
+    }
+    Ok(has)
 }
 
 /// Caches analysed code by state CID.

@@ -30,7 +30,7 @@ use tandem_vm::kernel::{CallOutcome, CreateRequest, ExecutionError, SendRequest}
 use tandem_vm::message::ApplyRet;
 
 use crate::address::{create_address, tokens_to_u256, u256_to_tokens};
-use crate::calls::precompiles;
+use crate::calls::{precompile_addresses, precompiles};
 use crate::host::{MAX_INITCODE_SIZE, event_to_log};
 use crate::state::has_code;
 
@@ -450,9 +450,7 @@ fn apply_checked(
     if let Some(coinbase) = EthAddress::from_delegated(&network.coinbase) {
         state.warm_address(coinbase.0);
     }
-    for p in precompiles().addresses() {
-        state.warm_address(p.into_array());
-    }
+    state.warm_addresses_for_message(precompile_addresses());
     for (addr, keys) in &tx.access_list {
         state.warm_address(*addr);
         if keys.is_empty() {

@@ -73,6 +73,7 @@ enum Undo {
     Slot((ActorID, Word), Option<CachedSlot>),
     Transient((ActorID, Word), Option<Word>),
     WarmAddress([u8; 20]),
+    AlwaysWarm(&'static [[u8; 20]]),
     WarmSlot((ActorID, Word)),
     WarmActor(ActorID),
     Refund(i64),
@@ -93,8 +94,14 @@ pub struct StateTree<BS> {
     actors: HashMap<ActorID, CachedActor>,
     resolved: HashMap<Address, ActorID>,
     slots: HashMap<(ActorID, Word), CachedSlot>,
+    /// Slots written in this message (with repeats, not journaled): the only ones whose
+    /// `original` can differ from `current` when the message ends.
+    written_slots: Vec<(ActorID, Word)>,
     transient: HashMap<(ActorID, Word), Word>,
     warm_addresses: HashSet<[u8; 20]>,
+    /// Addresses warm for the whole message without being in `warm_addresses` (an Ethereum
+    /// transaction's precompiles): checked by `warm_address` instead of inserted per message.
+    always_warm: &'static [[u8; 20]],
     warm_slots: HashSet<(ActorID, Word)>,
     warm_actors: HashSet<ActorID>,
     refund: i64,
@@ -132,8 +139,10 @@ impl<BS: Blockstore> StateTree<BS> {
             actors: HashMap::default(),
             resolved: HashMap::default(),
             slots: HashMap::default(),
+            written_slots: Vec::new(),
             transient: HashMap::default(),
             warm_addresses: HashSet::default(),
+            always_warm: &[],
             warm_slots: HashSet::default(),
             warm_actors: HashSet::default(),
             refund: 0,
@@ -335,6 +344,7 @@ impl<BS: Blockstore> StateTree<BS> {
         };
         entry.current = *value;
         self.journal.push(Undo::Slot((id, *key), Some(prev)));
+        self.written_slots.push((id, *key));
         let was_cold = self.warm_slot(id, key);
         Ok(SlotWrite { was_cold, ..write })
     }
@@ -374,6 +384,9 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// Marks a 20-byte Ethereum address warm (EIP-2929). Returns true if it was cold.
     pub fn warm_address(&mut self, addr: [u8; 20]) -> bool {
+        if self.always_warm.contains(&addr) {
+            return false;
+        }
         let was_cold = self.warm_addresses.insert(addr);
         if was_cold {
             self.journal.push(Undo::WarmAddress(addr));
@@ -382,7 +395,14 @@ impl<BS: Blockstore> StateTree<BS> {
     }
 
     pub fn is_address_warm(&self, addr: &[u8; 20]) -> bool {
-        self.warm_addresses.contains(addr)
+        self.always_warm.contains(addr) || self.warm_addresses.contains(addr)
+    }
+
+    /// Makes every address of `addrs` warm for the rest of the message, as if each were
+    /// passed to [`Self::warm_address`] (journaled; forgotten when the message ends).
+    pub fn warm_addresses_for_message(&mut self, addrs: &'static [[u8; 20]]) {
+        self.journal.push(Undo::AlwaysWarm(self.always_warm));
+        self.always_warm = addrs;
     }
 
     /// Marks an actor as accessed in this message. Returns true on the first access, which is
@@ -486,6 +506,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 Undo::WarmAddress(addr) => {
                     self.warm_addresses.remove(&addr);
                 }
+                Undo::AlwaysWarm(prev) => self.always_warm = prev,
                 Undo::WarmSlot(key) => {
                     self.warm_slots.remove(&key);
                 }
@@ -531,12 +552,18 @@ impl<BS: Blockstore> StateTree<BS> {
         self.journal.clear();
         self.transient.clear();
         self.warm_addresses.clear();
+        self.always_warm = &[];
         self.warm_slots.clear();
         self.warm_actors.clear();
         self.refund = 0;
         self.created.clear();
-        for slot in self.slots.values_mut() {
-            slot.original = slot.current;
+        // A slot never written in this message still has `original == current`; a written
+        // one is in `written_slots` (a reverted write restored both fields, so resetting it
+        // again is harmless; a slot dropped with its actor is simply gone).
+        for key in self.written_slots.drain(..) {
+            if let Some(slot) = self.slots.get_mut(&key) {
+                slot.original = slot.current;
+            }
         }
     }
 
