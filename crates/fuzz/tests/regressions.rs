@@ -59,7 +59,6 @@ mod evm {
     /// Tandem fails the transaction with USR_NOT_FOUND (17), because the deleted actor's
     /// address still resolves to its old ID in Init's map.
     #[test]
-    #[ignore = "crash found by fuzzing: value to a self-destructed address fails with USR_NOT_FOUND (state/vm, issue 11 item 4)"]
     fn value_to_a_self_destructed_address() {
         let target = EvmTarget::default();
         // 0x8f7a…61ea = create_address(0x11…11, 0).
@@ -77,7 +76,7 @@ mod evm {
                 tx(1, Some(A2), 9596, ""),
             ],
         };
-        check_with(&target.evm, &case, &mut Default::default(), false);
+        check_with(&target.evm, &case, &mut Default::default());
     }
 
     /// Found by `tandem-fuzz evm --seed 1002` (iteration 337), minimized; the same cause as
@@ -86,7 +85,6 @@ mod evm {
     /// to that address again. Ethereum charges 25,000 for funding a new account there;
     /// Tandem resolves the address to the deleted actor and charges 34,810 gas less.
     #[test]
-    #[ignore = "crash found by fuzzing: a self-destructed address still resolves (gas differs; state/vm, issue 11 item 4)"]
     fn self_destruct_to_a_self_destructed_address() {
         let target = EvmTarget::default();
         let code =
@@ -100,7 +98,7 @@ mod evm {
             contracts: vec![(A2, hex::decode(code).unwrap(), U256::from(1000), vec![])],
             txs: vec![t0, t1],
         };
-        check_with(&target.evm, &case, &mut Default::default(), false);
+        check_with(&target.evm, &case, &mut Default::default());
     }
 }
 
@@ -247,6 +245,6 @@ mod evm_harness {
                 priority: 0,
             }],
         };
-        check_with(&target.evm, &case, &mut Default::default(), false);
+        check_with(&target.evm, &case, &mut Default::default());
     }
 }

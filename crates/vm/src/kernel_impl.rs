@@ -190,12 +190,14 @@ impl SelfOps for DefaultKernel<'_, '_> {
         let me = self.ctx.receiver;
         let balance = self.cm.actor(me)?.balance;
         let deleted = self.cm.machine.state.created_in_message(me);
-        let target = self.cm.machine.state.lookup_id(beneficiary)?;
+        // An address whose actor was deleted (self-destructed earlier) is as good as empty:
+        // paying it goes through a send, which puts a placeholder there, as on Ethereum.
+        let target = match self.cm.machine.state.lookup_id(beneficiary)? {
+            Some(id) if self.cm.machine.state.get_actor(id)?.is_some() => Some(id),
+            _ => None,
+        };
         match target {
             Some(to) if to != me => {
-                if self.cm.machine.state.get_actor(to)?.is_none() {
-                    return syscall_error(ErrorNumber::NotFound, "beneficiary not found");
-                }
                 self.cm.transfer(me, to, &balance)?;
             }
             Some(_) => {

@@ -490,7 +490,7 @@ impl Default for EvmTarget {
     }
 }
 
-fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<String>, Vec<bool>) {
+fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<String>) {
     let mut state = world::singleton_state(VmStore::memory()).unwrap();
     for s in SENDERS {
         world::add_eth_account(&mut state, s, U256::from(SENDER_BALANCE), 0).unwrap();
@@ -512,10 +512,7 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
     let mut exec = world::executor(state, network, evm.clone(), &[]).unwrap();
     let mut outcomes = Vec::new();
     let mut notes = Vec::new();
-    let pool = address_pool();
-    let mut zombies = Vec::new();
     for tx in &case.txs {
-        zombies.push(has_zombie(&mut exec.machine.state, &pool));
         let etx = EthTx {
             tx_type: tx.tx_type,
             chain_id: Some(CHAIN_ID),
@@ -564,19 +561,7 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
     }
     exec.flush().unwrap();
     let root = tandem_evm::root::eth_state_root(&exec.machine.state).unwrap();
-    zombies.push(has_zombie(&mut exec.machine.state, &pool));
-    (outcomes, root, notes, zombies)
-}
-
-/// Whether an address of the pool resolves to an actor ID that has no actor any more (a
-/// contract that self-destructed: its address stays in Init's map).
-fn has_zombie(state: &mut tandem_state::StateTree<VmStore>, pool: &[[u8; 20]]) -> bool {
-    pool.iter().any(|a| {
-        matches!(
-            state.lookup_id(&EthAddress(*a).to_filecoin()),
-            Ok(Some(id)) if matches!(state.get_actor(id), Ok(None))
-        )
-    })
+    (outcomes, root, notes)
 }
 
 type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>;
@@ -765,28 +750,18 @@ pub fn describe(case: &Case) -> String {
 
 /// Runs a case on both and compares; panics on a difference outside the known ones.
 pub fn check(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
-    check_with(evm, case, stats, true)
+    check_with(evm, case, stats)
 }
 
-/// [`check`]; with `allow_open_bugs` false, the open bugs below fail too.
-pub fn check_with(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats, allow_open_bugs: bool) {
+/// [`check`] (kept under this name for the regression tests).
+pub fn check_with(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
     let (revm_out, revm_root, divergence) = run_revm(case);
-    let (tandem_out, tandem_root, notes, zombies) = run_tandem(evm, case);
+    let (tandem_out, tandem_root, notes) = run_tandem(evm, case);
     if let Some(d) = divergence {
         stats.count(d);
         return;
     }
     for (i, (t, r)) in tandem_out.iter().zip(&revm_out).enumerate() {
-        if allow_open_bugs && t != r && zombies[i] {
-            // Open bug, not a divergence: a contract that self-destructed in an earlier
-            // transaction keeps its address in Init's map, so a later transfer to that
-            // address (SELFDESTRUCT's beneficiary, a CALL with value) finds an ID without an
-            // actor: USR_NOT_FOUND, or no new-account charge, where Ethereum funds a new
-            // account. Pinned by the ignored tests `regressions::evm::*self_destructed*`;
-            // counted here so long runs go on finding other bugs.
-            stats.count("open bug: transfer to a self-destructed address");
-            return;
-        }
         assert_eq!(
             t,
             r,
