@@ -253,20 +253,7 @@ fn evm_contracts_cannot_smuggle_links_through_the_call_actor_precompile() {
     runtime.extend_from_slice(&[
         0x5a, 0xf1, 0x50, 0x3d, 0x60, 0x00, 0x60, 0x00, 0x3e, 0x3d, 0x60, 0x00, 0xf3,
     ]);
-    let mut initcode = vec![
-        0x60,
-        runtime.len() as u8,
-        0x80,
-        0x60,
-        11,
-        0x60,
-        0x00,
-        0x39,
-        0x60,
-        0x00,
-        0xf3,
-    ];
-    initcode.extend(runtime);
+    let initcode = tandem_evm::initcode::deploying(&runtime);
     let create_external = 4;
     let ret = c.call(
         fvm_shared::address::Address::new_id(tandem_vm::builtin::EAM_ACTOR_ID),

@@ -25,6 +25,7 @@ use revm::state::AccountInfo;
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use tandem_evm::EvmRuntime;
 use tandem_evm::address::create_address;
+use tandem_evm::initcode::deploying;
 use tandem_evm::tx::{EthTx, TxError, apply_tx};
 use tandem_evm::world;
 use tandem_vm::eth::EthAddress;
@@ -249,7 +250,7 @@ impl Gen<'_> {
                 13 if depth < 2 => {
                     let child = self.code(depth + 1);
                     let init = if self.rng.random_bool(0.8) {
-                        deployer(&child)
+                        deploying(&child)
                     } else {
                         child
                     };
@@ -326,27 +327,6 @@ impl Gen<'_> {
     }
 }
 
-/// Init code that returns `runtime`.
-fn deployer(runtime: &[u8]) -> Vec<u8> {
-    let n = runtime.len();
-    let mut code = vec![
-        0x61,
-        (n >> 8) as u8,
-        n as u8,
-        0x80,
-        0x60,
-        12,
-        0x60,
-        0x00,
-        0x39,
-        0x60,
-        0x00,
-        0xf3,
-    ];
-    code.extend_from_slice(runtime);
-    code
-}
-
 /// One generated transaction.
 #[derive(Debug, Clone)]
 pub struct Tx {
@@ -409,7 +389,7 @@ pub fn generate(rng: &mut StdRng) -> Case {
             6 | 7 => {
                 let child = g.code(0);
                 let init = if g.rng.random_bool(0.8) {
-                    deployer(&child)
+                    deploying(&child)
                 } else {
                     child
                 };
