@@ -1,31 +1,10 @@
 //! `tandem car import` into a missing or empty data dir creates the chain from the snapshot:
 //! the real binary exports one chain, imports it into a fresh folder, and the two agree.
 
+mod common;
+
+use common::{json, tandem};
 use std::path::Path;
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_tandem");
-
-fn tandem(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("running tandem")
-}
-
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let out = tandem(dir, &full);
-    assert!(
-        out.status.success(),
-        "tandem {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 fn fails(dir: &Path, args: &[&str]) -> String {
     let out = tandem(dir, args);

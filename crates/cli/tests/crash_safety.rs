@@ -1,33 +1,14 @@
 //! Crash safety of the real binary: a `kill -9` in the middle of many commits, and a disk
 //! that fills up, both leave the last committed state readable and consistent.
 
+mod common;
+
+use common::{BIN, json, tandem};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tandem");
 const VALUE: u128 = 7;
-
-fn tandem(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("running tandem")
-}
-
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let out = tandem(dir, &full);
-    assert!(
-        out.status.success(),
-        "tandem {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 fn init(dir: &Path) -> (String, String, u128) {
     let genesis = json(dir, &["chain", "init", "--accounts", "2"]);

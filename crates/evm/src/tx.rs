@@ -628,7 +628,7 @@ fn run_top_level(
 /// A top-level failure that is not a revert: like Ethereum, it returns no data (the reason
 /// goes to the receipt's `failure`, not to its output).
 fn failed(exit_code: ExitCode) -> CallOutcome {
-    CallOutcome::refused(exit_code, "")
+    CallOutcome::exit(exit_code)
 }
 
 fn top_level_precompile(

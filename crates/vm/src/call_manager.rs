@@ -240,9 +240,9 @@ impl<'m> CallManager<'m> {
         let result = f(self);
         let (revert, result) = match result {
             Ok(Some(outcome)) => (!outcome.is_success(), Ok(outcome)),
-            Ok(None) => (false, Ok(CallOutcome::refused(ExitCode::OK, ""))),
+            Ok(None) => (false, Ok(CallOutcome::exit(ExitCode::OK))),
             Err(ExecutionError::OutOfGas) => {
-                (true, Ok(CallOutcome::refused(ExitCode::SYS_OUT_OF_GAS, "")))
+                (true, Ok(CallOutcome::exit(ExitCode::SYS_OUT_OF_GAS)))
             }
             Err(e) => (true, Err(e)),
         };

@@ -245,7 +245,7 @@ impl Executor {
                 (
                     CallOutcome {
                         gas_used,
-                        ..CallOutcome::refused(exit_code, "")
+                        ..CallOutcome::exit(exit_code)
                     },
                     Some(reason),
                 )

@@ -181,18 +181,22 @@ impl CallOutcome {
         self.exit_code.is_success()
     }
 
-    /// An outcome with no code run: `exit_code`, and `reason` as CBOR return data if any.
-    pub fn refused(exit_code: ExitCode, reason: &str) -> Self {
+    /// An outcome with `exit_code` and nothing else: no return data, no gas counted yet.
+    pub fn exit(exit_code: ExitCode) -> Self {
         Self {
             exit_code,
-            return_data: if reason.is_empty() {
-                None
-            } else {
-                IpldBlock::serialize_cbor(&reason).ok().flatten()
-            },
+            return_data: None,
             return_links: Vec::new(),
             gas_used: Gas::ZERO,
             created: None,
+        }
+    }
+
+    /// A send refused before any code ran: `exit_code`, with `reason` as CBOR return data.
+    pub fn refused(exit_code: ExitCode, reason: &str) -> Self {
+        Self {
+            return_data: IpldBlock::serialize_cbor(&reason).ok().flatten(),
+            ..Self::exit(exit_code)
         }
     }
 }
