@@ -142,13 +142,27 @@ pub fn slot_set(key: &[u8; 32], value: &[u8; 32]) -> SysResult<()> {
     check(unsafe { sys::slot_set(key.as_ptr(), value.as_ptr()) })
 }
 
-/// A map from byte keys to u128 on slot storage (key = blake2b(prefix ‖ key)).
+/// A map from byte keys to u128 on slot storage.
+///
+/// The slot of `key` is `prefix ‖ key` laid out directly when both fit (at most 30 bytes
+/// together): `[prefix.len(), prefix…, key…, 0…, key.len()]`, which is injective and costs no
+/// hash syscall. Longer keys use `blake2b(prefix ‖ key)`; a hash output equals a direct
+/// layout with negligible probability.
 pub struct SlotMap<'a>(pub &'a [u8]);
 
 impl SlotMap<'_> {
     fn slot(&self, key: &[u8]) -> [u8; 32] {
-        let mut input = Vec::with_capacity(self.0.len() + key.len());
-        input.extend_from_slice(self.0);
+        let (prefix, total) = (self.0, self.0.len() + key.len());
+        if total <= 30 {
+            let mut slot = [0u8; 32];
+            slot[0] = prefix.len() as u8;
+            slot[1..1 + prefix.len()].copy_from_slice(prefix);
+            slot[1 + prefix.len()..1 + total].copy_from_slice(key);
+            slot[31] = key.len() as u8;
+            return slot;
+        }
+        let mut input = Vec::with_capacity(total);
+        input.extend_from_slice(prefix);
         input.extend_from_slice(key);
         blake2b256(&input)
     }
