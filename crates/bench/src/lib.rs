@@ -15,6 +15,7 @@
 //! Every row also reports the gas of one operation; the EVM rows must use exactly the gas of
 //! their revm twins (the run fails otherwise, since that would be a consensus bug).
 
+pub mod calibrate;
 mod chain;
 mod evm;
 mod native;

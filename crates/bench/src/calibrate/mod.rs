@@ -1,0 +1,203 @@
+//! `tandem bench --calibrate`: the native price list against the clock.
+//!
+//! Each row is one instruction class, syscall or instantiation cost. It runs two versions of
+//! one module on an in-memory chain, the same code with a different repeat count (or, for
+//! instantiation rows, without and with the priced thing), interleaved message by message.
+//! Dividing the difference in median wall time by the difference in gas gives the row's
+//! nanoseconds per gas, with the message's own overhead cancelled out. The common rate is the
+//! median over the compute rows; a row is calibrated when its rate is within 2× of it.
+//!
+//! Rows of kind `state` are priced for what they leave behind (a stored byte costs every
+//! node forever, docs/gas.md), not for the time they take, so they are shown but not held to
+//! the common rate.
+
+mod rows;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use serde::Serialize;
+
+use crate::chain::BenchChain;
+
+/// What a row's price stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Priced by the clock: must be within 2× of the common rate.
+    Compute,
+    /// Priced by the state it leaves behind (see the module docs).
+    State,
+}
+
+/// A measured row of the calibration table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationRow {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// What one "unit" of the row is (an operation, a byte, a page…).
+    pub unit: &'static str,
+    pub gas_per_unit: f64,
+    pub ns_per_unit: f64,
+    pub ns_per_gas: f64,
+    /// `ns_per_gas` over the common rate (compute rows only).
+    pub ratio: Option<f64>,
+}
+
+/// The calibration: the rows and the common rate they are held to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    pub common_ns_per_gas: f64,
+    pub rows: Vec<CalibrationRow>,
+}
+
+impl Calibration {
+    /// Compute rows outside 2× of the common rate.
+    pub fn outliers(&self) -> Vec<&CalibrationRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.ratio.is_some_and(|x| !(0.5..=2.0).contains(&x)))
+            .collect()
+    }
+}
+
+/// One row to measure: two modules whose difference is `units` of the priced thing.
+pub(crate) struct Probe {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub unit: &'static str,
+    pub base: Vec<u8>,
+    pub loaded: Vec<u8>,
+    pub units: f64,
+    /// The method both modules are sent (the attack modules loop only for method 3).
+    pub method: u64,
+}
+
+/// Measures every probe (or those whose name contains `filter`), `budget` each.
+pub fn run(filter: Option<&str>, budget: Duration) -> anyhow::Result<Calibration> {
+    let mut chain = BenchChain::new()?;
+    let fixtures = rows::Fixtures::deploy(&mut chain)?;
+    let mut rows = Vec::new();
+    for probe in rows::probes(&fixtures)? {
+        if filter.is_some_and(|f| !probe.name.contains(f)) {
+            continue;
+        }
+        rows.push(
+            measure(&mut chain, &probe, budget)
+                .with_context(|| format!("calibration row {:?}", probe.name))?,
+        );
+    }
+    let mut compute: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.kind == Kind::Compute)
+        .map(|r| r.ns_per_gas)
+        .collect();
+    compute.sort_by(f64::total_cmp);
+    let common = compute.get(compute.len() / 2).copied().unwrap_or(f64::NAN);
+    for r in &mut rows {
+        if r.kind == Kind::Compute {
+            r.ratio = Some(r.ns_per_gas / common);
+        }
+    }
+    Ok(Calibration {
+        common_ns_per_gas: common,
+        rows,
+    })
+}
+
+fn measure(
+    chain: &mut BenchChain,
+    probe: &Probe,
+    budget: Duration,
+) -> anyhow::Result<CalibrationRow> {
+    let base = chain.deploy_native(&probe.base, Vec::new())?;
+    let loaded = chain.deploy_native(&probe.loaded, Vec::new())?;
+    let mut send = |to: Address| -> anyhow::Result<(f64, u64)> {
+        let start = Instant::now();
+        let ret = chain.send(to, probe.method, Vec::new(), TokenAmount::default())?;
+        // A block of one message: persisting what the message wrote is part of its cost.
+        chain.exec.flush()?;
+        Ok((start.elapsed().as_nanos() as f64, ret.receipt.gas_used))
+    };
+    // Warm-up: module caches, pool slots, first-touch page faults.
+    for _ in 0..3 {
+        send(base)?;
+        send(loaded)?;
+    }
+    let (mut base_ns, mut loaded_ns) = (Vec::new(), Vec::new());
+    let (mut base_gas, mut loaded_gas) = (0, 0);
+    let start = Instant::now();
+    while base_ns.len() < 5 || start.elapsed() < budget {
+        let (ns, gas) = send(base)?;
+        base_ns.push(ns);
+        base_gas = gas;
+        let (ns, gas) = send(loaded)?;
+        loaded_ns.push(ns);
+        loaded_gas = gas;
+    }
+    let extra_ns = (median(&mut loaded_ns) - median(&mut base_ns)).max(0.0);
+    let extra_gas = loaded_gas.saturating_sub(base_gas) as f64;
+    Ok(CalibrationRow {
+        name: probe.name,
+        kind: probe.kind,
+        unit: probe.unit,
+        gas_per_unit: extra_gas / probe.units,
+        ns_per_unit: extra_ns / probe.units,
+        ns_per_gas: if extra_gas > 0.0 {
+            extra_ns / extra_gas
+        } else {
+            f64::INFINITY
+        },
+        ratio: None,
+    })
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The calibration as a Markdown table (what docs/gas.md holds).
+pub fn markdown(c: &Calibration) -> String {
+    let mut out = format!(
+        "Common rate (median of the compute rows): **{:.3} ns per gas**.\n\n\
+         | row | kind | unit | gas/unit | ns/unit | ns/gas | × common |\n\
+         |---|---|---|---|---|---|---|\n",
+        c.common_ns_per_gas
+    );
+    for r in &c.rows {
+        let ratio = match r.ratio {
+            Some(x) if (0.5..=2.0).contains(&x) => format!("{x:.2}"),
+            Some(x) => format!("**{x:.2}** (outside 2×)"),
+            None => "—".into(),
+        };
+        let kind = match r.kind {
+            Kind::Compute => "compute",
+            Kind::State => "state",
+        };
+        out.push_str(&format!(
+            "| {} | {kind} | {} | {} | {} | {:.3} | {ratio} |\n",
+            r.name,
+            r.unit,
+            figure(r.gas_per_unit),
+            figure(r.ns_per_unit),
+            r.ns_per_gas,
+        ));
+    }
+    out
+}
+
+/// Three significant figures, without exponent notation.
+fn figure(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else if x >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
