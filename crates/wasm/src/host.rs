@@ -155,7 +155,10 @@ impl ResourceLimiter for Host {
         {
             return Ok(false);
         }
-        if !self.charge("wasm_memory_grow", prices::MEMORY_BYTE.saturating_mul(grow)) {
+        if !self.charge(
+            "wasm_memory_grow",
+            config::memory_growth_price(current as u64, desired as u64),
+        ) {
             // Trap: the frame is out of gas.
             return Err(wasmtime::Error::new(Stop::Kernel(ExecutionError::OutOfGas)));
         }

@@ -126,18 +126,19 @@ fn measure(
         send(base)?;
         send(loaded)?;
     }
-    let (mut base_ns, mut loaded_ns) = (Vec::new(), Vec::new());
+    // Interleaved pairs: the median of the per-pair differences cancels the slow drifts of a
+    // shared machine better than a difference of two medians.
+    let mut extra = Vec::new();
     let (mut base_gas, mut loaded_gas) = (0, 0);
     let start = Instant::now();
-    while base_ns.len() < 5 || start.elapsed() < budget {
-        let (ns, gas) = send(base)?;
-        base_ns.push(ns);
+    while extra.len() < 9 || start.elapsed() < budget {
+        let (base_ns, gas) = send(base)?;
         base_gas = gas;
-        let (ns, gas) = send(loaded)?;
-        loaded_ns.push(ns);
+        let (loaded_ns, gas) = send(loaded)?;
         loaded_gas = gas;
+        extra.push(loaded_ns - base_ns);
     }
-    let extra_ns = (median(&mut loaded_ns) - median(&mut base_ns)).max(0.0);
+    let extra_ns = median(&mut extra).max(0.0);
     let extra_gas = loaded_gas.saturating_sub(base_gas) as f64;
     Ok(CalibrationRow {
         name: probe.name,
