@@ -10,7 +10,9 @@
 //!   same bytecode, same spec (Cancun), same transactions;
 //! - `evm-storage-loop` / `revm-storage-loop`: one call that increments 50 storage slots;
 //! - `evm-empty-call` and `native-empty-call`: a call to code that does nothing;
-//! - `native-token-transfer`: the example FRC-46-style token actor's `Transfer`.
+//! - `native-token-transfer`: the example FRC-46-style token actor's `Transfer`;
+//! - `wasmtime-empty-call`: the empty module on plain wasmtime with Tandem's engine
+//!   configuration, a fresh store per call: the floor under `native-empty-call`.
 //!
 //! Every row also reports the gas of one operation; the EVM rows must use exactly the gas of
 //! their revm twins (the run fails otherwise, since that would be a consensus bug).

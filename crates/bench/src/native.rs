@@ -40,6 +40,34 @@ pub(crate) fn workloads() -> anyhow::Result<Vec<Workload>> {
         }),
     });
 
+    // The floor: the same module on plain wasmtime with Tandem's engine configuration (pooled
+    // slots, fuel, no signals), instantiated and called once per operation in a fresh store.
+    let engine = tandem_wasm::config::engine()?;
+    let module = wasmtime::Module::new(&engine, wat::parse_str(EMPTY_ACTOR)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pre = wasmtime::Linker::<()>::new(&engine)
+        .instantiate_pre(&module)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    out.push(Workload {
+        name: "wasmtime-empty-call",
+        op: Box::new(move || {
+            let mut store = wasmtime::Store::new(&engine, ());
+            store
+                .set_fuel(1_000_000)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let instance = pre
+                .instantiate(&mut store)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let invoke = instance
+                .get_typed_func::<u32, u32>(&mut store, "invoke")
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            invoke
+                .call(&mut store, 0)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(0)
+        }),
+    });
+
     let mut chain = BenchChain::new()?;
     let supply = TokenAmount::from_whole(1_000_000_000);
     let ctor = fvm_ipld_encoding::to_vec(&("Bench", "BNC", supply))?;

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cid::Cid;
-use wasmtime::{Engine, InstancePre, Linker, Module};
+use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, ModuleExport, ValType};
 
+use crate::config::{ENTRY_POINT, MEMORY_EXPORT};
 use crate::host::Host;
 
 /// Counters the tests and benchmarks read.
@@ -33,9 +34,39 @@ pub struct CacheSnapshot {
 /// recompiled; gas never depends on the cache.
 pub const MAX_CACHED_MODULES: usize = 1024;
 
+/// A linked module and its two exports, looked up once instead of by name on every call.
+#[derive(Clone)]
+pub struct Linked {
+    pub pre: InstancePre<Host>,
+    /// `invoke`, present only when its type is `(i32) -> i32`, so a caller may build its
+    /// typed function without checking the type again.
+    pub entry: Option<ModuleExport>,
+    pub memory: Option<ModuleExport>,
+}
+
+impl Linked {
+    fn new(pre: InstancePre<Host>) -> Self {
+        let module = pre.module();
+        let entry_ok = matches!(
+            module.get_export(ENTRY_POINT),
+            Some(ExternType::Func(f)) if is_i32(f.params()) && is_i32(f.results())
+        );
+        let entry = entry_ok
+            .then(|| module.get_export_index(ENTRY_POINT))
+            .flatten();
+        let memory = module.get_export_index(MEMORY_EXPORT);
+        Self { pre, entry, memory }
+    }
+}
+
+/// Whether a list of value types is exactly one `i32`.
+fn is_i32(mut types: impl ExactSizeIterator<Item = ValType>) -> bool {
+    types.len() == 1 && types.next().is_some_and(|t| matches!(t, ValType::I32))
+}
+
 /// A cached module and when it was last used (a counter, for least-recently-used eviction).
 struct Cached {
-    pre: InstancePre<Host>,
+    linked: Linked,
     used: u64,
 }
 
@@ -75,13 +106,13 @@ impl ModuleCache {
         self.dir.as_ref().map(|d| d.join(format!("{code}.cwasm")))
     }
 
-    pub fn get(&self, code: &Cid) -> Option<InstancePre<Host>> {
+    pub fn get(&self, code: &Cid) -> Option<Linked> {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut modules = self.modules.lock().ok()?;
         let cached = modules.get_mut(code)?;
         cached.used = now;
         self.stats.memory_hits.fetch_add(1, Ordering::Relaxed);
-        Some(cached.pre.clone())
+        Some(cached.linked.clone())
     }
 
     /// Modules held in memory now.
@@ -128,10 +159,12 @@ impl ModuleCache {
         code: Cid,
         module: Module,
         write_disk: bool,
-    ) -> anyhow::Result<InstancePre<Host>> {
-        let pre = linker
-            .instantiate_pre(&module)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    ) -> anyhow::Result<Linked> {
+        let linked = Linked::new(
+            linker
+                .instantiate_pre(&module)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
         if write_disk && let Some(path) = self.path(&code) {
             // Best effort: a read-only or full disk only costs a recompile later.
             if let Err(e) = write_atomically(&path, &module) {
@@ -149,12 +182,12 @@ impl ModuleCache {
             m.insert(
                 code,
                 Cached {
-                    pre: pre.clone(),
+                    linked: linked.clone(),
                     used,
                 },
             );
         }
-        Ok(pre)
+        Ok(linked)
     }
 }
 

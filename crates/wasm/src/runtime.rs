@@ -13,9 +13,9 @@ use multihash_codetable::{Code, MultihashDigest};
 use tandem_vm::gas::PRICE_LIST;
 use tandem_vm::kernel::{ExecutionError, KResult, Kernel, syscall_error};
 use tandem_vm::runtime::{InvokeReturn, Runtime};
-use wasmtime::{Engine, InstancePre, Linker, Store, Trap, ValType};
+use wasmtime::{Engine, Extern, Linker, Store, Trap, TypedFunc, ValType};
 
-use crate::cache::{CacheSnapshot, ModuleCache};
+use crate::cache::{CacheSnapshot, Linked, ModuleCache};
 use crate::config::{self, prices};
 use crate::host::{Block, Host, Stop, fuel_for};
 use crate::validate;
@@ -73,7 +73,7 @@ impl WasmRuntime {
     /// this node's (a validated module compiles; running out of memory or mappings is the
     /// process's limit), so it is fatal; a bad entry point or import signature is the
     /// module's.
-    fn compile_and_link(&self, code: Cid, wasm: &[u8]) -> KResult<InstancePre<Host>> {
+    fn compile_and_link(&self, code: Cid, wasm: &[u8]) -> KResult<Linked> {
         let module = self.cache.compile(&self.engine, wasm).map_err(|e| {
             ExecutionError::Fatal(anyhow::anyhow!("compiling validated code {code}: {e:#}"))
         })?;
@@ -81,11 +81,7 @@ impl WasmRuntime {
             .map_err(|msg| ExecutionError::Syscall(ErrorNumber::IllegalArgument, msg))
     }
 
-    fn check_and_link(
-        &self,
-        code: Cid,
-        module: wasmtime::Module,
-    ) -> Result<InstancePre<Host>, String> {
+    fn check_and_link(&self, code: Cid, module: wasmtime::Module) -> Result<Linked, String> {
         match module
             .get_export(config::ENTRY_POINT)
             .and_then(|e| e.func().cloned())
@@ -106,9 +102,9 @@ impl WasmRuntime {
     }
 
     /// The linked module for `code`: from memory, from disk, or compiled from the store.
-    fn module(&self, kernel: &dyn Kernel, code: &Cid) -> KResult<InstancePre<Host>> {
-        if let Some(pre) = self.cache.get(code) {
-            return Ok(pre);
+    fn module(&self, kernel: &dyn Kernel, code: &Cid) -> KResult<Linked> {
+        if let Some(linked) = self.cache.get(code) {
+            return Ok(linked);
         }
         if let Some(module) = self.cache.load_from_disk(&self.engine, code) {
             return self
@@ -156,7 +152,7 @@ impl WasmRuntime {
         kernel.charge_gas("invoke", PRICE_LIST.method_invocation)?;
         kernel.charge_gas("instantiate", prices::INSTANTIATE_BASE)?;
         let code = kernel.context().code;
-        let pre = self.module(kernel, &code)?;
+        let linked = self.module(kernel, &code)?;
         let data = self.instantiate_price(kernel, &code)?;
         kernel.charge_gas("instantiate", data)?;
         let params = kernel.take_params();
@@ -177,9 +173,26 @@ impl WasmRuntime {
         };
         let fuel = fuel_for(store.data_mut().kernel().gas_available());
         set_fuel(&mut store, fuel)?;
-        let result = pre.instantiate(&mut store).and_then(|instance| {
-            store.data_mut().memory = instance.get_memory(&mut store, config::MEMORY_EXPORT);
-            let entry = instance.get_typed_func::<u32, u32>(&mut store, config::ENTRY_POINT)?;
+        let result = linked.pre.instantiate(&mut store).and_then(|instance| {
+            store.data_mut().memory = match &linked.memory {
+                Some(export) => instance
+                    .get_module_export(&mut store, export)
+                    .and_then(Extern::into_memory),
+                None => None,
+            };
+            let entry = match &linked.entry {
+                Some(export) => match instance
+                    .get_module_export(&mut store, export)
+                    .and_then(Extern::into_func)
+                {
+                    // SAFETY: `Linked` keeps `entry` only when the export's type is
+                    // `(i32) -> i32`, which is `TypedFunc<u32, u32>`.
+                    Some(f) => unsafe { TypedFunc::<u32, u32>::new_unchecked(&store, f) },
+                    None => instance.get_typed_func(&mut store, config::ENTRY_POINT)?,
+                },
+                // A mistyped entry point: the same error as always, from wasmtime.
+                None => instance.get_typed_func(&mut store, config::ENTRY_POINT)?,
+            };
             entry.call(&mut store, params_id)
         });
         // Charge the instructions run since the last syscall.
