@@ -3,7 +3,7 @@
 
 use crate::asm::op;
 use crate::emit::Gen;
-use tandem_lang_ir::{AbiTy, Contract, Expr, LocalId, Param, U256, WordTy};
+use tandem_lang_ir::{Contract, Expr, HashAlg, LExpr, LocalId, Param, U256, ValTy, WordTy};
 
 impl Gen<'_> {
     /// Evaluates, into temps, the values whose evaluation may allocate memory (a `Seq` that
@@ -11,7 +11,7 @@ impl Gen<'_> {
     /// without bumping it, so such a value must be computed before the destination is
     /// chosen or its memory would overlap the output. Returns the values to encode and the
     /// number of temps pushed.
-    pub fn pre_evaluate(&mut self, vals: &[(Expr, AbiTy)]) -> (Vec<(Expr, AbiTy)>, usize) {
+    pub fn pre_evaluate(&mut self, vals: &[(Expr, ValTy)]) -> (Vec<(Expr, ValTy)>, usize) {
         let mut pushed = 0;
         let out = vals
             .iter()
@@ -29,7 +29,7 @@ impl Gen<'_> {
     }
 
     /// Drops the `n` pre-evaluated temps that sit beneath the `keep` top stack items.
-    pub fn drop_beneath(&mut self, vals: &[(Expr, AbiTy)], keep: usize) {
+    pub fn drop_beneath(&mut self, vals: &[(Expr, ValTy)], keep: usize) {
         for (e, _) in vals.iter().rev() {
             let Expr::Local(l) = e else { continue };
             if !self.is_temp(*l) {
@@ -54,10 +54,10 @@ impl Gen<'_> {
     pub fn encode_scratch(
         &mut self,
         selector: Option<[u8; 4]>,
-        vals: &[(Expr, AbiTy)],
+        vals: &[(Expr, ValTy)],
         max_words: Option<usize>,
     ) {
-        let words = vals.iter().all(|(_, t)| matches!(t, AbiTy::Word(_)));
+        let words = vals.iter().all(|(_, t)| matches!(t, ValTy::Word(_)));
         let fits = max_words.is_none_or(|m| vals.len() <= m && selector.is_none());
         if !words || !fits || vals.len() > 8 {
             return self.encode(selector, vals);
@@ -97,13 +97,13 @@ impl Gen<'_> {
     }
 
     /// Encodes values; leaves `[size, dst]` (dst on top) for RETURN/REVERT/LOG.
-    pub fn encode(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
+    pub fn encode(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, ValTy)]) {
         let (vals, _) = self.pre_evaluate(vals);
         self.encode_dst(selector, &vals);
         self.drop_beneath(&vals, 2);
     }
 
-    fn encode_dst(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, AbiTy)]) {
+    fn encode_dst(&mut self, selector: Option<[u8; 4]>, vals: &[(Expr, ValTy)]) {
         if !self.uses_heap {
             self.push_u(0);
         } else {
@@ -123,7 +123,7 @@ impl Gen<'_> {
     pub fn encode_at(
         &mut self,
         selector: Option<[u8; 4]>,
-        vals: &[(Expr, AbiTy)],
+        vals: &[(Expr, ValTy)],
         base: Option<LocalId>,
     ) {
         let Some(base) = base else { return };
@@ -150,11 +150,11 @@ impl Gen<'_> {
         let mut off = 0u64;
         for (v, t) in vals {
             match t {
-                AbiTy::Word(_) => {
+                ValTy::Word(_) => {
                     self.expr(v);
                     self.store_at(base, data + off);
                 }
-                AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_) if byte_like(t) => {
+                ValTy::Bytes | ValTy::String | ValTy::DynArray(_) if byte_like(t) => {
                     let tail = tail.unwrap_or(0);
                     self.expr(v);
                     let p = self.temp();
@@ -164,7 +164,7 @@ impl Gen<'_> {
                     // copy length word and data to base + data + tail
                     self.dup_local(p);
                     self.op(op::MLOAD, 1, 1);
-                    if let AbiTy::DynArray(elem) = t {
+                    if let ValTy::DynArray(elem) = t {
                         // `len` counts bytes below; a vector's length word counts elements.
                         self.push_u(elem.head_size() as u64);
                         self.op(op::MUL, 2, 1);
@@ -267,12 +267,12 @@ impl Gen<'_> {
         };
         for p in params {
             match &p.ty {
-                AbiTy::Word(w) => {
+                ValTy::Word(w) => {
                     self.push_u(base + off);
                     self.op(load, 1, 1);
                     self.validate(*w);
                 }
-                t @ (AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_))
+                t @ (ValTy::Bytes | ValTy::String | ValTy::DynArray(_))
                     if !from_code && decodes_in_place(t) =>
                 {
                     // offset, length, then copy into fresh memory
@@ -283,7 +283,7 @@ impl Gen<'_> {
                     let at = self.temp();
                     self.dup_local(at);
                     self.op(op::CALLDATALOAD, 1, 1);
-                    if let AbiTy::DynArray(_) = t {
+                    if let ValTy::DynArray(_) = t {
                         // 32-byte elements: the byte length of the data.
                         self.push_u(32);
                         self.op(op::MUL, 2, 1);
@@ -312,8 +312,8 @@ impl Gen<'_> {
                     self.pop();
                     self.locals.remove(&at);
                     self.locals.remove(&len);
-                    if let AbiTy::DynArray(e) = t
-                        && let AbiTy::Word(w) = **e
+                    if let ValTy::DynArray(e) = t
+                        && let ValTy::Word(w) = **e
                     {
                         self.validate_elements(w);
                     }
@@ -394,14 +394,20 @@ pub fn runtime(
         g.asm.op(op::SHR);
     }
     let mut order: Vec<usize> = (0..c.handlers.len()).collect();
-    order.sort_by_key(|i| c.handlers[*i].selector);
+    let selector = |i: usize| {
+        c.meta
+            .handlers
+            .get(i)
+            .map(|m| m.selector)
+            .unwrap_or_default()
+    };
+    order.sort_by_key(|i| selector(*i));
     let labels: Vec<_> = order.iter().map(|_| g.asm.label()).collect();
     for (k, i) in order.iter().enumerate() {
-        let h = &c.handlers[*i];
         if k + 1 < order.len() {
             g.asm.op(op::DUP1);
         }
-        g.asm.push_u(u32::from_be_bytes(h.selector) as u64);
+        g.asm.push_u(u32::from_be_bytes(selector(*i)) as u64);
         g.asm.op(op::EQ);
         g.asm.jumpi(labels[k]);
     }
@@ -507,7 +513,7 @@ impl Gen<'_> {
     /// 0x80.. (the free pointer is just past them), and the ABI tail there — a length word,
     /// then the data — is already the value's memory form, so the value is a pointer into
     /// it, once the offset and length are checked against the arguments' size.
-    fn constructor_tail(&mut self, head_at: u64, t: &AbiTy) {
+    fn constructor_tail(&mut self, head_at: u64, t: &ValTy) {
         self.push_u(head_at);
         self.op(op::MLOAD, 1, 1);
         // [o]: o <= size, then o + 32 <= size (checked apart, so nothing wraps)
@@ -524,7 +530,7 @@ impl Gen<'_> {
         self.op(op::MLOAD, 1, 1);
         self.op(op::DUP1, 0, 1);
         self.revert_if_past_arguments();
-        if let AbiTy::DynArray(_) = t {
+        if let ValTy::DynArray(_) = t {
             self.push_u(32);
             self.op(op::MUL, 2, 1);
         }
@@ -556,7 +562,7 @@ impl Gen<'_> {
         let mut off = 0x80u64;
         for p in params {
             match &p.ty {
-                AbiTy::Word(w) => {
+                ValTy::Word(w) => {
                     self.push_u(off);
                     self.op(op::MLOAD, 1, 1);
                     self.validate(*w);
@@ -564,8 +570,8 @@ impl Gen<'_> {
                 t if !t.is_dynamic() => self.push_u(off),
                 t if decodes_in_place(t) => {
                     self.constructor_tail(off, t);
-                    if let AbiTy::DynArray(e) = t
-                        && let AbiTy::Word(w) = **e
+                    if let ValTy::DynArray(e) = t
+                        && let ValTy::Word(w) = **e
                     {
                         self.validate_elements(w);
                     }
@@ -583,26 +589,26 @@ impl Gen<'_> {
 
 /// Types whose memory form (a length word, then the data) is their ABI tail, so encoding
 /// is one copy: `Bytes`, `String`, and vectors of static elements.
-fn byte_like(t: &AbiTy) -> bool {
+fn byte_like(t: &ValTy) -> bool {
     match t {
-        AbiTy::Bytes | AbiTy::String => true,
-        AbiTy::DynArray(elem) => !elem.is_dynamic(),
+        ValTy::Bytes | ValTy::String => true,
+        ValTy::DynArray(elem) => !elem.is_dynamic(),
         _ => false,
     }
 }
 
 /// The words of a static aggregate that need a cleanliness check, with their byte offsets.
-fn static_leaves(t: &AbiTy, at: u64, out: &mut Vec<(u64, WordTy)>) {
+fn static_leaves(t: &ValTy, at: u64, out: &mut Vec<(u64, WordTy)>) {
     match t {
-        AbiTy::Word(WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32)) => {}
-        AbiTy::Word(w) => out.push((at, *w)),
-        AbiTy::Array(e, n) => {
+        ValTy::Word(WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32)) => {}
+        ValTy::Word(w) => out.push((at, *w)),
+        ValTy::Array(e, n) => {
             let step = e.head_size() as u64;
             for k in 0..*n as u64 {
                 static_leaves(e, at + k * step, out);
             }
         }
-        AbiTy::Tuple(ts) => {
+        ValTy::Tuple(ts) => {
             let mut off = at;
             for e in ts {
                 static_leaves(e, off, out);
@@ -615,10 +621,10 @@ fn static_leaves(t: &AbiTy, at: u64, out: &mut Vec<(u64, WordTy)>) {
 
 /// Types decoded by copying the ABI tail as it is (then, for vectors of narrow words, checking
 /// each element): `Bytes`, `String` and vectors of words.
-fn decodes_in_place(t: &AbiTy) -> bool {
+fn decodes_in_place(t: &ValTy) -> bool {
     match t {
-        AbiTy::Bytes | AbiTy::String => true,
-        AbiTy::DynArray(elem) => matches!(**elem, AbiTy::Word(_)),
+        ValTy::Bytes | ValTy::String => true,
+        ValTy::DynArray(elem) => matches!(**elem, ValTy::Word(_)),
         _ => false,
     }
 }
@@ -628,20 +634,14 @@ fn decodes_in_place(t: &AbiTy) -> bool {
 fn may_allocate(e: &Expr) -> bool {
     match e {
         Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => false,
-        Expr::Bin(_, a, b) | Expr::HashMem(a, b) => may_allocate(a) || may_allocate(b),
+        Expr::Bin(_, a, b) | Expr::Hash(HashAlg::Keccak256, a, b) => {
+            may_allocate(a) || may_allocate(b)
+        }
         Expr::Checked { a, b, .. } => may_allocate(a) || may_allocate(b),
-        Expr::Un(_, a)
-        | Expr::Balance(a)
-        | Expr::SLoad(a)
-        | Expr::MLoad(a)
-        | Expr::CallDataLoad(a) => may_allocate(a),
-        Expr::HashWords(ws) => ws.iter().any(may_allocate),
+        Expr::Un(_, a) | Expr::Balance(a) | Expr::SLoad(a) | Expr::MLoad(a) => may_allocate(a),
+        Expr::HashWords(_, ws) => ws.iter().any(may_allocate),
         Expr::Cond(c, a, b) => may_allocate(c) || may_allocate(a) || may_allocate(b),
-        Expr::Alloc(_)
-        | Expr::Seq(..)
-        | Expr::Call { .. }
-        | Expr::Create { .. }
-        | Expr::Intrinsic(..)
-        | Expr::AbiEncode { .. } => true,
+        Expr::Lowered(LExpr::ReturnDataSize) => false,
+        _ => true,
     }
 }

@@ -2,25 +2,11 @@
 
 use crate::asm::op;
 use crate::emit::Gen;
-use tandem_lang_ir::{CheckedOp, Expr, Intrinsic, U256};
+use tandem_lang_ir::{CheckedOp, Expr, HashAlg, Intrinsic, U256};
 
 impl Gen<'_> {
     pub(crate) fn intrinsic(&mut self, i: Intrinsic, args: &[Expr]) {
         match i {
-            Intrinsic::Blake2b256 => self.blake2b256(&args[0], &args[1]),
-            Intrinsic::Sha256 => {
-                // staticcall(gas, 2, ptr, len, 0, 32); mload(0)
-                self.push_u(32);
-                self.push_u(0);
-                self.expr(&args[1]);
-                self.expr(&args[0]);
-                self.push_u(2);
-                self.op(op::GAS, 0, 1);
-                self.op(op::STATICCALL, 6, 1);
-                self.pop();
-                self.push_u(0);
-                self.op(op::MLOAD, 1, 1);
-            }
             Intrinsic::Ecrecover => {
                 // At the free pointer: hash, v, r, s; output to 0 after clearing it.
                 self.push_u(0x40);
@@ -49,9 +35,35 @@ impl Gen<'_> {
                 self.push_u(0);
                 self.op(op::MLOAD, 1, 1);
             }
-            Intrinsic::ExtCodeSize => {
+            Intrinsic::CodeSize => {
                 self.expr(&args[0]);
                 self.op(op::EXTCODESIZE, 1, 1);
+            }
+        }
+    }
+
+    /// A hash of `len` bytes at `ptr`: KECCAK256, the SHA-256 precompile, or BLAKE2b-256
+    /// through the BLAKE2 F precompile.
+    pub(crate) fn hash(&mut self, alg: HashAlg, ptr: &Expr, len: &Expr) {
+        match alg {
+            HashAlg::Keccak256 => {
+                self.expr(len);
+                self.expr(ptr);
+                self.op(op::KECCAK256, 2, 1);
+            }
+            HashAlg::Blake2b256 => self.blake2b256(ptr, len),
+            HashAlg::Sha256 => {
+                // staticcall(gas, 2, ptr, len, 0, 32); mload(0)
+                self.push_u(32);
+                self.push_u(0);
+                self.expr(len);
+                self.expr(ptr);
+                self.push_u(2);
+                self.op(op::GAS, 0, 1);
+                self.op(op::STATICCALL, 6, 1);
+                self.pop();
+                self.push_u(0);
+                self.op(op::MLOAD, 1, 1);
             }
         }
     }

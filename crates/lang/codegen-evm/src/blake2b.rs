@@ -9,7 +9,7 @@
 //! locals and labels, so it follows the same stack discipline as user code.
 
 use crate::emit::Gen;
-use tandem_lang_ir::{BinOp, CallKind, Expr, Revert, Stmt, U256, UnOp};
+use tandem_lang_ir::{BinOp, CallKind, Expr, LExpr, LStmt, Revert, Stmt, U256, UnOp};
 
 /// BLAKE2b's initialisation vector (the SHA-512 IV), RFC 7693 §2.6.
 const IV: [u64; 8] = [
@@ -82,14 +82,14 @@ impl Gen<'_> {
         };
         let (h_a, h_b) = initial_state();
         let last = Expr::bin(BinOp::Lt, l(rem), c(129));
-        let call = Expr::Call {
+        let call = Expr::Lowered(LExpr::Call {
             kind: CallKind::StaticCall,
             gas: None,
             addr: Box::new(c(9)),
             value: Box::new(c(0)),
             args: Box::new(l(b)),
             args_len: Box::new(c(213)),
-        };
+        });
         let block = vec![
             Stmt::Let(rem, Expr::bin(BinOp::Sub, l(n), l(off))),
             // This block's bytes: the rest, at most 128.
@@ -106,13 +106,13 @@ impl Gen<'_> {
             Stmt::Set(off, add(l(off), l(take))),
             // t: the bytes fed so far; f: whether this is the last block.
             Stmt::MStore(at(196), le64(l(off))),
-            Stmt::MStore8(at(212), last.clone()),
+            Stmt::Lowered(LStmt::MStore8(at(212), last.clone())),
             Stmt::If(
                 Expr::un(UnOp::IsZero, call),
                 vec![Stmt::Revert(Revert::Empty)],
                 vec![],
             ),
-            Stmt::ReturnDataCopy(at(4), c(0), c(64)),
+            Stmt::Lowered(LStmt::ReturnDataCopy(at(4), c(0), c(64))),
             Stmt::If(last, vec![Stmt::Break(label)], vec![]),
         ];
         let stmts = vec![

@@ -3,7 +3,9 @@
 
 use crate::asm::{Asm, Label, op};
 use std::collections::HashMap;
-use tandem_lang_ir::{BinOp, CallKind, Env, Expr, LabelId, LocalId, Revert, Stmt, U256, UnOp};
+use tandem_lang_ir::{
+    BinOp, CallKind, Env, Expr, HashAlg, LExpr, LStmt, LabelId, LocalId, Revert, Stmt, U256, UnOp,
+};
 
 /// Temps of the generator are numbered from here, above every IR local.
 const TEMP_BASE: LocalId = u32::MAX / 2;
@@ -238,18 +240,15 @@ impl<'a> Gen<'a> {
                 self.expr(p);
                 self.op(op::MSTORE, 2, 0);
             }
-            Stmt::MStore8(p, v) => {
+            Stmt::Lowered(LStmt::MStore8(p, v)) => {
                 self.expr(v);
                 self.expr(p);
                 self.op(op::MSTORE8, 2, 0);
             }
-            Stmt::CallDataCopy(d, src, l)
-            | Stmt::ReturnDataCopy(d, src, l)
-            | Stmt::MCopy(d, src, l) => {
+            Stmt::Lowered(LStmt::ReturnDataCopy(d, src, l)) | Stmt::MCopy(d, src, l) => {
                 let code = match s {
-                    Stmt::CallDataCopy(..) => op::CALLDATACOPY,
-                    Stmt::ReturnDataCopy(..) => op::RETURNDATACOPY,
-                    _ => op::MCOPY,
+                    Stmt::MCopy(..) => op::MCOPY,
+                    _ => op::RETURNDATACOPY,
                 };
                 self.expr(l);
                 self.expr(src);
@@ -326,10 +325,7 @@ impl<'a> Gen<'a> {
             Stmt::Revert(r) => {
                 let h = self.height;
                 match r {
-                    Revert::Error { selector, args } => {
-                        self.encode_scratch(Some(*selector), args, None);
-                        self.op(op::REVERT, 2, 0);
-                    }
+                    Revert::Error { .. } => self.fail("internal: a typed error was not lowered"),
                     Revert::Panic(code) => {
                         let l = self.panic_label(*code);
                         self.asm.jump(l);
@@ -350,7 +346,14 @@ impl<'a> Gen<'a> {
                 }
                 self.height = h;
             }
-            Stmt::Log { topics, data } => {
+            Stmt::Lowered(LStmt::RevertError { selector, args }) => {
+                let h = self.height;
+                self.encode_scratch(Some(*selector), args, None);
+                self.op(op::REVERT, 2, 0);
+                self.height = h;
+            }
+            Stmt::Emit { .. } => self.fail("internal: an event was not lowered"),
+            Stmt::Lowered(LStmt::Log { topics, data }) => {
                 let h = self.height;
                 for t in topics.iter().rev() {
                     self.expr(t);
@@ -443,14 +446,6 @@ impl Gen<'_> {
                     Env::ChainId => (op::CHAINID, 0),
                     Env::GasLeft => (op::GAS, 0),
                     Env::SelfBalance => (op::SELFBALANCE, 0),
-                    Env::CallDataSize => (op::CALLDATASIZE, 0),
-                    Env::ReturnDataSize => (op::RETURNDATASIZE, 0),
-                    Env::CodeSize => (op::CODESIZE, 0),
-                    Env::FreeMemory => {
-                        self.push_u(0x40);
-                        self.op(op::MLOAD, 1, 1);
-                        return;
-                    }
                 };
                 self.op(code, 0, 1);
             }
@@ -466,11 +461,12 @@ impl Gen<'_> {
                 self.expr(a);
                 self.op(op::MLOAD, 1, 1);
             }
-            Expr::CallDataLoad(a) => {
-                self.expr(a);
-                self.op(op::CALLDATALOAD, 1, 1);
+            Expr::Lowered(LExpr::ReturnDataSize) => self.op(op::RETURNDATASIZE, 0, 1),
+            Expr::HashWords(alg, _) if *alg != HashAlg::Keccak256 => {
+                self.fail("internal: only keccak256 hashes words");
+                self.push_u(0);
             }
-            Expr::HashWords(ws) => {
+            Expr::HashWords(_, ws) => {
                 // Scratch space: memory 0..64 (free memory when more words are hashed).
                 // Every word is computed before any is stored: a word may itself hash
                 // (a nested mapping's slot) and would overwrite the scratch space.
@@ -498,10 +494,17 @@ impl Gen<'_> {
                 }
                 self.op(op::KECCAK256, 2, 1);
             }
-            Expr::HashMem(p, len) => {
-                self.expr(len);
-                self.expr(p);
-                self.op(op::KECCAK256, 2, 1);
+            Expr::Hash(alg, p, len) => self.hash(*alg, p, len),
+            Expr::Message { .. }
+            | Expr::Send { .. }
+            | Expr::Reply(_)
+            | Expr::ReplyBytes
+            | Expr::Create { .. }
+            | Expr::MapSlot { .. }
+            | Expr::DataSlot(_)
+            | Expr::AbiEncode(_) => {
+                self.fail("internal: a typed operation was not lowered");
+                self.push_u(0);
             }
             Expr::Alloc(size) => {
                 self.expr(size);
@@ -542,14 +545,14 @@ impl Gen<'_> {
                 self.expr(a);
                 self.asm.place(end);
             }
-            Expr::Call {
+            Expr::Lowered(LExpr::Call {
                 kind,
                 gas,
                 addr,
                 value,
                 args,
                 args_len,
-            } => {
+            }) => {
                 self.push_u(0);
                 self.push_u(0);
                 self.expr(args_len);
@@ -568,13 +571,13 @@ impl Gen<'_> {
                     self.op(op::STATICCALL, 6, 1);
                 }
             }
-            Expr::Create {
+            Expr::Lowered(LExpr::Create {
                 child,
                 value,
                 args,
                 args_len,
                 salt,
-            } => {
+            }) => {
                 let code_len = self
                     .children
                     .get(*child as usize)
@@ -627,7 +630,7 @@ impl Gen<'_> {
                 self.locals.remove(&n);
             }
             Expr::Intrinsic(i, args) => self.intrinsic(*i, args),
-            Expr::AbiEncode { selector, args } => {
+            Expr::Lowered(LExpr::AbiEncode { selector, args }) => {
                 // Encode at the free pointer behind a length word, then bump the pointer.
                 let (args, _) = self.pre_evaluate(args);
                 self.push_u(0x40);

@@ -1,15 +1,42 @@
 //! The EVM backend: turns the middle IR into init code and runtime code directly (no solc,
 //! no Yul). Locals live on the stack; dispatch is a linear scan over sorted selectors.
+//!
+//! The pipeline: [`prepare`] verifies `sema`'s target-neutral IR (debug builds), lowers its
+//! typed operations to the Solidity ABI and EVM-shaped forms ([`lower`]), runs the shared
+//! optimiser and verifies the result; [`emit`] generates the bytecode.
 
 mod abi;
 mod arith;
 mod asm;
 mod blake2b;
 mod emit;
+pub mod lower;
 mod spill;
 mod validate;
 
-use tandem_lang_ir::Module;
+use tandem_lang_ir::{Module, Stage};
+
+/// Target-neutral IR to bytecode, with or without the IR optimiser.
+pub fn generate(m: &Module, optimize: bool) -> Result<Vec<Output>, String> {
+    emit(&prepare(m, optimize)?)
+}
+
+/// The module as the emitter sees it: verified, ABI-lowered, optimised (when asked) and
+/// verified again. The checks run in debug builds (and so in every test).
+pub fn prepare(m: &Module, optimize: bool) -> Result<Module, String> {
+    if cfg!(debug_assertions) {
+        tandem_lang_ir::verify(m, Stage::Neutral).map_err(|e| e.to_string())?;
+    }
+    let mut lowered = lower::lower(m);
+    if optimize {
+        tandem_lang_ir::opt::optimize(&mut lowered);
+    }
+    if cfg!(debug_assertions) {
+        tandem_lang_ir::verify(&lowered, Stage::Lowered)
+            .map_err(|e| format!("after the ABI lowering: {e}"))?;
+    }
+    Ok(lowered)
+}
 
 /// Bytecode of one contract.
 #[derive(Clone, Debug)]
@@ -19,9 +46,9 @@ pub struct Output {
     pub runtime_code: Vec<u8>,
 }
 
-/// Generates code for every contract of the module. Contracts that create others embed the
-/// children's init code, so children are generated first.
-pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
+/// Generates code for every contract of a lowered module (see [`prepare`]). Contracts that
+/// create others embed the children's init code, so children are generated first.
+pub fn emit(m: &Module) -> Result<Vec<Output>, String> {
     let n = m.contracts.len();
     let mut done: Vec<Option<Output>> = vec![None; n];
     for _round in 0..=n {

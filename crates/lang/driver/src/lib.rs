@@ -6,7 +6,8 @@ pub mod cli;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use tandem_lang_ir::{AbiItem, AbiParam, AbiTy, Module};
+use tandem_lang_ir::meta::{AbiItem, AbiParam};
+use tandem_lang_ir::{Module, ValTy};
 use tandem_lang_sema::SourceFile;
 use tandem_lang_syntax::{SourceMap, parse_file};
 
@@ -52,10 +53,8 @@ pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, Strin
     if !errors.is_empty() {
         return Err(map.render_all(&errors));
     }
-    let mut module: Module =
-        tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
-    tandem_lang_ir::opt::optimize(&mut module);
-    let out = tandem_lang_evm::generate(&module).map_err(|e| format!("error: {e}\n"))?;
+    let module: Module = tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
+    let out = tandem_lang_evm::generate(&module, true).map_err(|e| format!("error: {e}\n"))?;
     Ok(out
         .into_iter()
         .zip(module.contracts)
@@ -114,18 +113,18 @@ fn abi_param(p: &AbiParam, event: bool) -> Value {
     v
 }
 
-fn abi_type(t: &AbiTy) -> String {
+fn abi_type(t: &ValTy) -> String {
     match t {
-        AbiTy::Tuple(_) => "tuple".into(),
-        AbiTy::Array(e, n) => format!("{}[{n}]", abi_type(e)),
-        AbiTy::DynArray(e) => format!("{}[]", abi_type(e)),
+        ValTy::Tuple(_) => "tuple".into(),
+        ValTy::Array(e, n) => format!("{}[{n}]", abi_type(e)),
+        ValTy::DynArray(e) => format!("{}[]", abi_type(e)),
         other => other.sol_name(),
     }
 }
 
-fn components(t: &AbiTy) -> Option<Value> {
+fn components(t: &ValTy) -> Option<Value> {
     match t {
-        AbiTy::Tuple(ts) => Some(Value::Array(
+        ValTy::Tuple(ts) => Some(Value::Array(
             ts.iter()
                 .enumerate()
                 .map(|(i, t)| {
@@ -140,7 +139,7 @@ fn components(t: &AbiTy) -> Option<Value> {
                 })
                 .collect(),
         )),
-        AbiTy::Array(e, _) | AbiTy::DynArray(e) => components(e),
+        ValTy::Array(e, _) | ValTy::DynArray(e) => components(e),
         _ => None,
     }
 }
@@ -148,7 +147,8 @@ fn components(t: &AbiTy) -> Option<Value> {
 /// The Solidity JSON ABI.
 pub fn abi_json(c: &tandem_lang_ir::Contract) -> Value {
     Value::Array(
-        c.abi
+        c.meta
+            .abi
             .iter()
             .map(|item| match item {
                 AbiItem::Function {
@@ -182,7 +182,7 @@ pub fn abi_json(c: &tandem_lang_ir::Contract) -> Value {
 
 pub fn method_identifiers(c: &tandem_lang_ir::Contract) -> Value {
     let mut m = serde_json::Map::new();
-    for h in &c.handlers {
+    for h in &c.meta.handlers {
         m.insert(h.signature.clone(), json!(hex(&h.selector)));
     }
     Value::Object(m)
@@ -190,13 +190,14 @@ pub fn method_identifiers(c: &tandem_lang_ir::Contract) -> Value {
 
 pub fn storage_layout(c: &tandem_lang_ir::Contract) -> Value {
     let storage: Vec<Value> = c
+        .meta
         .storage
         .iter()
         .enumerate()
         .map(|(i, s)| json!({ "astId": i, "contract": format!("{}:{}", c.file, c.name), "label": s.label, "offset": s.offset, "slot": s.slot.to_string(), "type": s.type_label }))
         .collect();
     let mut types = serde_json::Map::new();
-    for s in &c.storage {
+    for s in &c.meta.storage {
         types.insert(s.type_label.clone(), json!({ "encoding": s.encoding, "label": s.type_label.trim_start_matches("t_"), "numberOfBytes": s.number_of_bytes.to_string() }));
     }
     json!({ "storage": storage, "types": types })

@@ -25,7 +25,8 @@ pub fn compile(
     compile_with(sources, true)
 }
 
-/// `compile`, with the IR optimiser on or off (the returned module is what the backend saw).
+/// `compile`, with the IR optimiser on or off (the returned module is what the EVM emitter
+/// saw: ABI-lowered, then optimised).
 pub fn compile_with(
     sources: &[(&str, &str)],
     optimize: bool,
@@ -54,12 +55,9 @@ pub fn compile_with(
         return Err(map.render_all(&errors));
     }
     let module = tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
-    let mut optimized = module.clone();
-    if optimize {
-        tandem_lang_ir::opt::optimize(&mut optimized);
-    }
-    let out = tandem_lang_evm::generate(&optimized)?;
-    Ok((out, optimized))
+    let lowered = tandem_lang_evm::prepare(&module, optimize)?;
+    let out = tandem_lang_evm::emit(&lowered)?;
+    Ok((out, lowered))
 }
 
 /// Diagnostics of a program that should not compile (rendered), or None if it compiles.

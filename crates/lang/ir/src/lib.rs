@@ -1,85 +1,91 @@
 //! The middle IR: structured control flow over 256-bit words, with storage, memory, hashing,
-//! calls and ABI-level returns/reverts/logs as primitive operations. It knows nothing of EVM
-//! opcodes or stack layout, so a WASM backend can consume the same IR.
+//! message sends, replies, events and errors as typed primitive operations.
+//!
+//! # The target-neutral seam
+//!
+//! What `sema` produces ([`Stage::Neutral`], checked by [`verify`]) holds no EVM or Solidity
+//! ABI concept: no calldata, return-data buffers, selectors, topics or ABI encodings. A
+//! message send is `(target, message, typed arguments)` ([`Expr::Message`], [`Expr::Send`]), a
+//! reply is a typed value read after a send ([`Expr::Reply`]), handler parameters are typed
+//! and bound by position ([`Param`]), events and errors are typed values ([`Stmt::Emit`],
+//! [`Revert::Error`]), hashing names its algorithm ([`HashAlg`]) and storage is addressed by
+//! logical place (slots from the layout, [`Expr::MapSlot`], [`Expr::DataSlot`]). How a backend
+//! encodes messages, replies, events and errors, dispatches, and derives mapping slots is its
+//! own business. The Solidity interface (signatures, selectors, the JSON ABI) and the storage
+//! layout report live beside the code in [`meta::ContractMeta`], for artifacts.
+//!
+//! Each backend lowers the typed operations itself. The EVM backend's ABI lowering turns them
+//! into the EVM-shaped forms of [`lowered`] ([`Stage::Lowered`]), which only a backend may
+//! produce; the optimiser ([`opt`]) understands both stages. `docs/ir.md` lists what a backend
+//! must implement.
 //!
 //! Values are words. Aggregates (structs, tuples, arrays, enums, `Bytes`, `Vec`) live in
-//! memory and are passed around as pointer words. A static aggregate is laid out as the ABI
-//! encoding of its fields (one word per leaf), a dynamic one as a length word and its data.
+//! memory and are passed around as pointer words. A static aggregate is laid out as one word
+//! per leaf, in order; a dynamic one as a length word and its data.
 
+pub mod lowered;
+pub mod meta;
 pub mod opt;
 pub mod print;
+pub mod verify;
 
 pub use alloy_primitives::U256;
+pub use lowered::{LExpr, LStmt};
+pub use verify::{Stage, VerifyError, verify};
 
 pub type LocalId = u32;
 pub type LabelId = u32;
 
-/// How a word is interpreted: used to clean values and to ABI-encode them.
+/// How a word is interpreted: used to clean values and to encode them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WordTy {
     Uint(u16),
     Int(u16),
     Bool,
     Address,
-    /// `bytesN` (1 ≤ N ≤ 32): left-aligned in the word, as Solidity keeps it.
+    /// `bytesN` (1 ≤ N ≤ 32): left-aligned in the word.
     FixedBytes(u8),
 }
 
-/// The ABI shape of a value handed to `Return`, `Revert`, `Log` or an external call.
+/// The shape of a value that crosses the actor's boundary: a parameter, a reply, a message
+/// argument, an event field or an error field. Backends choose the wire encoding.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AbiTy {
+pub enum ValTy {
     Word(WordTy),
     Bytes,
     String,
     /// `[T; N]`: a pointer to N elements.
-    Array(Box<AbiTy>, u32),
+    Array(Box<ValTy>, u32),
     /// `Vec<T>`: a pointer to a length word followed by the elements.
-    DynArray(Box<AbiTy>),
-    Tuple(Vec<AbiTy>),
+    DynArray(Box<ValTy>),
+    Tuple(Vec<ValTy>),
 }
 
-impl AbiTy {
+impl ValTy {
+    /// Whether the value has a length only known at run time (then it is a pointer to a
+    /// length word and the data).
     pub fn is_dynamic(&self) -> bool {
         match self {
-            AbiTy::Word(_) => false,
-            AbiTy::Bytes | AbiTy::String | AbiTy::DynArray(_) => true,
-            AbiTy::Array(t, _) => t.is_dynamic(),
-            AbiTy::Tuple(ts) => ts.iter().any(AbiTy::is_dynamic),
+            ValTy::Word(_) => false,
+            ValTy::Bytes | ValTy::String | ValTy::DynArray(_) => true,
+            ValTy::Array(t, _) => t.is_dynamic(),
+            ValTy::Tuple(ts) => ts.iter().any(ValTy::is_dynamic),
         }
     }
 
-    /// Size of the head (static part) in bytes.
+    /// Bytes of the fixed part: a static value's words laid side by side, or one word (the
+    /// pointer) for a dynamic value.
     pub fn head_size(&self) -> u32 {
         if self.is_dynamic() {
             return 32;
         }
         match self {
-            AbiTy::Array(t, n) => t.head_size().saturating_mul(*n),
-            AbiTy::Tuple(ts) => ts.iter().map(AbiTy::head_size).sum(),
+            ValTy::Array(t, n) => t.head_size().saturating_mul(*n),
+            ValTy::Tuple(ts) => ts.iter().map(ValTy::head_size).sum(),
             _ => 32,
         }
     }
-
-    /// The canonical Solidity type name.
-    pub fn sol_name(&self) -> String {
-        match self {
-            AbiTy::Word(WordTy::Uint(b)) => format!("uint{b}"),
-            AbiTy::Word(WordTy::Int(b)) => format!("int{b}"),
-            AbiTy::Word(WordTy::Bool) => "bool".into(),
-            AbiTy::Word(WordTy::Address) => "address".into(),
-            AbiTy::Word(WordTy::FixedBytes(n)) => format!("bytes{n}"),
-            AbiTy::Bytes => "bytes".into(),
-            AbiTy::String => "string".into(),
-            AbiTy::Array(t, n) => format!("{}[{n}]", t.sol_name()),
-            AbiTy::DynArray(t) => format!("{}[]", t.sol_name()),
-            AbiTy::Tuple(ts) => format!(
-                "({})",
-                ts.iter().map(AbiTy::sol_name).collect::<Vec<_>>().join(",")
-            ),
-        }
-    }
 }
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,
@@ -126,6 +132,8 @@ pub enum CheckedOp {
     Neg,
 }
 
+/// Values of the running message and block. None changes during a message except
+/// `GasLeft` and `SelfBalance`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Env {
     Caller,
@@ -137,28 +145,61 @@ pub enum Env {
     ChainId,
     GasLeft,
     SelfBalance,
-    CallDataSize,
-    ReturnDataSize,
-    CodeSize,
-    FreeMemory,
 }
 
+/// Whether a send may change state (`Call`) or must not (`View`: the callee runs read-only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CallKind {
     Call,
     StaticCall,
 }
 
+/// A hash function, named: backends implement each as they can (a syscall, a precompile,
+/// inline code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HashAlg {
+    Keccak256,
+    Sha256,
+    Blake2b256,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Intrinsic {
-    /// `Sha256(ptr, len) -> word`
-    Sha256,
-    /// `Blake2b256(ptr, len) -> word`
-    Blake2b256,
     /// `Ecrecover(hash, v, r, s) -> address`
     Ecrecover,
-    /// `ExtCodeSize(address) -> word`: the size of an account's code.
-    ExtCodeSize,
+    /// `CodeSize(address) -> word`: the size of an account's code (`ctx.code_size`).
+    CodeSize,
+}
+
+/// A message variant as its senders name it: the interface's names for every target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MsgRef {
+    /// `Message::Variant`.
+    pub name: String,
+    /// The canonical Solidity signature (`transfer(address,uint256)`, or the `#[abi]`
+    /// override): what an EVM target hashes into a selector.
+    pub signature: String,
+    /// The FRC-0042 method number (or the `#[method = N]` override).
+    pub method_number: u64,
+}
+
+/// What a send carries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Payload {
+    /// Nothing: a plain value transfer.
+    None,
+    /// A message value built by [`Expr::Message`].
+    Message(Box<Expr>),
+    /// Raw `Bytes` handed to the target as they are (`ctx.call_raw`).
+    Bytes(Box<Expr>),
+}
+
+/// One field of an event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventField {
+    pub value: Expr,
+    pub ty: ValTy,
+    pub indexed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -179,54 +220,79 @@ pub enum Expr {
     Balance(Box<Expr>),
     SLoad(Box<Expr>),
     MLoad(Box<Expr>),
-    CallDataLoad(Box<Expr>),
-    /// keccak256 of the words laid side by side (a mapping slot: key then base slot).
-    HashWords(Vec<Expr>),
-    /// keccak256 of `len` bytes of memory at `ptr`.
-    HashMem(Box<Expr>, Box<Expr>),
+    /// The hash of the 32-byte big-endian words laid side by side.
+    HashWords(HashAlg, Vec<Expr>),
+    /// The hash of `len` bytes of memory at `ptr`: `Hash(alg, ptr, len)`.
+    Hash(HashAlg, Box<Expr>, Box<Expr>),
+    /// The storage slot of a mapping's entry: `base` is the mapping's slot, `key` a word, or
+    /// a pointer to `Bytes`/`String` when `bytes_key`.
+    MapSlot {
+        base: Box<Expr>,
+        key: Box<Expr>,
+        bytes_key: bool,
+    },
+    /// The first slot of the data of the dynamic storage value (`StorageVec`, long `Bytes`)
+    /// whose length sits at the given slot.
+    DataSlot(Box<Expr>),
     /// Reserves `size` bytes of memory and yields their address.
     Alloc(Box<Expr>),
     /// Runs statements, then yields the expression.
     Seq(Vec<Stmt>, Box<Expr>),
     /// A value-producing conditional.
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
-    /// An external call; yields the success flag.
-    Call {
+    /// A message value: the variant and its typed arguments. Yields a pointer word to an
+    /// encoding of the backend's choosing, only to be sent ([`Payload::Message`]).
+    Message {
+        msg: MsgRef,
+        args: Vec<(Expr, ValTy)>,
+    },
+    /// Sends to `target` with `value` attached (and at most `gas`); yields 1 on success and 0
+    /// on failure. The reply is read with [`Expr::Reply`] or [`Expr::ReplyBytes`] before the
+    /// next send.
+    Send {
         kind: CallKind,
         gas: Option<Box<Expr>>,
-        addr: Box<Expr>,
+        target: Box<Expr>,
         value: Box<Expr>,
-        args: Box<Expr>,
-        args_len: Box<Expr>,
+        payload: Payload,
     },
-    /// CREATE or CREATE2 of the contract `child` (an index into `Module::contracts`), with
-    /// ABI-encoded constructor arguments in memory; yields the new address (0 on failure).
+    /// The reply of the last successful send, decoded as the type (a word, or a pointer to
+    /// fresh memory); reverts with no data if the reply does not decode. Only as the value of
+    /// a `Let`, right where the reply is current.
+    Reply(ValTy),
+    /// The whole reply (or failure data) of the last send, as fresh `Bytes`. Only as the
+    /// value of a `Let`.
+    ReplyBytes,
+    /// Creates an instance of the contract `child` (an index into this contract's
+    /// `Module::children`) with the constructor's typed arguments, and `salt` for a
+    /// deterministic address; yields the new address (0 on failure).
     Create {
         child: u32,
         value: Box<Expr>,
-        args: Box<Expr>,
-        args_len: Box<Expr>,
+        args: Vec<(Expr, ValTy)>,
         salt: Option<Box<Expr>>,
     },
     Intrinsic(Intrinsic, Vec<Expr>),
-    /// ABI-encodes the values (after an optional selector) into fresh memory laid out like
-    /// `Bytes`: a length word, then the encoding. Yields the pointer.
-    AbiEncode {
-        selector: Option<[u8; 4]>,
-        args: Vec<(Expr, AbiTy)>,
-    },
+    /// `std::abi::encode(..)`: the Solidity ABI encoding of the values, as fresh `Bytes`.
+    /// The language defines this one encoding, so every backend implements it.
+    AbiEncode(Vec<(Expr, ValTy)>),
+    /// A backend-lowered form ([`Stage::Lowered`] only).
+    Lowered(LExpr),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Revert {
-    /// A custom error: selector and ABI-encoded fields.
+    /// A custom error: its name and typed fields in declaration order.
     Error {
-        selector: [u8; 4],
-        args: Vec<(Expr, AbiTy)>,
+        name: String,
+        args: Vec<(Expr, ValTy)>,
     },
+    /// A panic with one of the language's codes (0x01 assert, 0x11 overflow, 0x12 division by
+    /// zero, 0x32 index out of bounds, ...).
     Panic(u8),
+    /// Failure with no data.
     Empty,
-    /// Re-throws the return data of the last call.
+    /// Re-raises the failure of the last send, with its data.
     Bubble,
 }
 
@@ -236,10 +302,7 @@ pub enum Stmt {
     Set(LocalId, Expr),
     SStore(Expr, Expr),
     MStore(Expr, Expr),
-    MStore8(Expr, Expr),
     /// `dst, src, len`
-    CallDataCopy(Expr, Expr, Expr),
-    ReturnDataCopy(Expr, Expr, Expr),
     MCopy(Expr, Expr, Expr),
     Expr(Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
@@ -254,16 +317,20 @@ pub enum Stmt {
     },
     Break(LabelId),
     Continue(LabelId),
-    /// Ends the message successfully, ABI-encoding the values.
-    Return(Vec<(Expr, AbiTy)>),
+    /// Ends the message successfully with the handler's typed reply values.
+    Return(Vec<(Expr, ValTy)>),
     Revert(Revert),
-    /// Emits a log with the given topics and ABI-encoded data.
-    Log {
-        topics: Vec<Expr>,
-        data: Vec<(Expr, AbiTy)>,
+    /// Emits an event: its name, whether it is anonymous, and its typed fields in
+    /// declaration order.
+    Emit {
+        name: String,
+        anonymous: bool,
+        fields: Vec<EventField>,
     },
     /// Reverts with `Panic(code)` unless the condition holds.
     Assert(Expr, u8),
+    /// A backend-lowered form ([`Stage::Lowered`] only).
+    Lowered(LStmt),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,25 +352,22 @@ impl Mutability {
     }
 }
 
+/// A handler or constructor parameter: the message's field at this position, decoded by the
+/// backend into `local` before the body runs.
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
-    pub ty: AbiTy,
+    pub ty: ValTy,
     pub local: LocalId,
 }
 
-/// One external entry point: a message variant.
+/// One external entry point: a message variant. How it is reached (a selector, a method
+/// number) is the backend's; the names are in `ContractMeta::handlers` at the same index.
 #[derive(Clone, Debug)]
 pub struct Handler {
     pub variant: String,
-    /// The Solidity function name and canonical signature.
-    pub sol_name: String,
-    pub signature: String,
-    pub selector: [u8; 4],
-    /// The FRC-42 method number (native target).
-    pub method_number: u64,
     pub params: Vec<Param>,
-    pub returns: Vec<AbiTy>,
+    pub returns: Vec<ValTy>,
     pub mutability: Mutability,
     pub body: Vec<Stmt>,
 }
@@ -315,46 +379,6 @@ pub struct Init {
     pub body: Vec<Stmt>,
 }
 
-/// One storage variable, as Solidity's `storageLayout` reports it.
-#[derive(Clone, Debug)]
-pub struct StorageEntry {
-    pub label: String,
-    pub slot: U256,
-    pub offset: u32,
-    pub type_label: String,
-    pub number_of_bytes: u32,
-    pub encoding: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct AbiParam {
-    pub name: String,
-    pub ty: AbiTy,
-    pub indexed: bool,
-}
-
-#[derive(Clone, Debug)]
-pub enum AbiItem {
-    Function {
-        name: String,
-        inputs: Vec<AbiParam>,
-        outputs: Vec<AbiParam>,
-        mutability: Mutability,
-    },
-    Constructor {
-        inputs: Vec<AbiParam>,
-        payable: bool,
-    },
-    Event {
-        name: String,
-        inputs: Vec<AbiParam>,
-    },
-    Error {
-        name: String,
-        inputs: Vec<AbiParam>,
-    },
-}
-
 #[derive(Clone, Debug)]
 pub struct Contract {
     pub name: String,
@@ -362,10 +386,10 @@ pub struct Contract {
     pub file: String,
     pub init: Init,
     pub handlers: Vec<Handler>,
-    pub abi: Vec<AbiItem>,
-    pub storage: Vec<StorageEntry>,
     /// Whether any code allocates memory (then the backend maintains a free-memory pointer).
     pub uses_heap: bool,
+    /// What artifacts report beside the code: interface names, the ABI, the storage layout.
+    pub meta: meta::ContractMeta,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -395,21 +419,30 @@ impl Expr {
         match self {
             Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => true,
             Expr::Bin(_, a, b) => a.is_pure() && b.is_pure(),
-            Expr::Un(_, a)
-            | Expr::Balance(a)
-            | Expr::SLoad(a)
-            | Expr::MLoad(a)
-            | Expr::CallDataLoad(a) => a.is_pure(),
-            Expr::HashWords(ws) => ws.iter().all(Expr::is_pure),
-            Expr::HashMem(a, b) => a.is_pure() && b.is_pure(),
+            Expr::Un(_, a) | Expr::Balance(a) | Expr::SLoad(a) | Expr::MLoad(a) => a.is_pure(),
+            Expr::DataSlot(a) => a.is_pure(),
+            Expr::HashWords(HashAlg::Keccak256, ws) => ws.iter().all(Expr::is_pure),
+            Expr::Hash(HashAlg::Keccak256, a, b) => a.is_pure() && b.is_pure(),
+            Expr::MapSlot {
+                base,
+                key,
+                bytes_key: false,
+            } => base.is_pure() && key.is_pure(),
             Expr::Cond(c, a, b) => c.is_pure() && a.is_pure() && b.is_pure(),
-            Expr::Checked { .. }
+            Expr::Lowered(l) => l.is_pure(),
+            Expr::HashWords(..)
+            | Expr::Hash(..)
+            | Expr::MapSlot { .. }
+            | Expr::Checked { .. }
             | Expr::Alloc(_)
             | Expr::Seq(..)
-            | Expr::Call { .. }
+            | Expr::Message { .. }
+            | Expr::Send { .. }
+            | Expr::Reply(_)
+            | Expr::ReplyBytes
             | Expr::Create { .. }
             | Expr::Intrinsic(..)
-            | Expr::AbiEncode { .. } => false,
+            | Expr::AbiEncode(_) => false,
         }
     }
 }

@@ -4,8 +4,8 @@
 //! `checked.sub.u256(a, b)`), statements one per line with nested blocks indented.
 
 use crate::{
-    AbiTy, BinOp, CallKind, CheckedOp, Contract, Env, Expr, Handler, Init, Intrinsic, Module,
-    Revert, Stmt, UnOp, WordTy,
+    BinOp, CallKind, CheckedOp, Contract, Env, Expr, HashAlg, Init, Intrinsic, LExpr, LStmt,
+    Module, Payload, Revert, Stmt, UnOp, ValTy, WordTy,
 };
 use std::fmt::{self, Display, Formatter, Write};
 
@@ -19,15 +19,15 @@ fn word_ty(t: WordTy) -> String {
     }
 }
 
-impl Display for AbiTy {
+impl Display for ValTy {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            AbiTy::Word(w) => f.write_str(&word_ty(*w)),
-            AbiTy::Bytes => f.write_str("bytes"),
-            AbiTy::String => f.write_str("string"),
-            AbiTy::Array(t, n) => write!(f, "[{t}; {n}]"),
-            AbiTy::DynArray(t) => write!(f, "vec<{t}>"),
-            AbiTy::Tuple(ts) => {
+            ValTy::Word(w) => f.write_str(&word_ty(*w)),
+            ValTy::Bytes => f.write_str("bytes"),
+            ValTy::String => f.write_str("string"),
+            ValTy::Array(t, n) => write!(f, "[{t}; {n}]"),
+            ValTy::DynArray(t) => write!(f, "vec<{t}>"),
+            ValTy::Tuple(ts) => {
                 f.write_str("(")?;
                 for (i, t) in ts.iter().enumerate() {
                     if i > 0 {
@@ -90,10 +90,6 @@ fn env_name(e: Env) -> &'static str {
         Env::ChainId => "chainid",
         Env::GasLeft => "gas",
         Env::SelfBalance => "selfbalance",
-        Env::CallDataSize => "calldatasize",
-        Env::ReturnDataSize => "returndatasize",
-        Env::CodeSize => "codesize",
-        Env::FreeMemory => "freememory",
     }
 }
 
@@ -107,7 +103,7 @@ fn list<T: Display>(f: &mut Formatter<'_>, xs: &[T]) -> fmt::Result {
     Ok(())
 }
 
-struct Typed<'a>(&'a [(Expr, AbiTy)]);
+struct Typed<'a>(&'a [(Expr, ValTy)]);
 
 impl Display for Typed<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -157,13 +153,24 @@ impl Display for Expr {
             Expr::Balance(a) => write!(f, "balance({a})"),
             Expr::SLoad(a) => write!(f, "sload({a})"),
             Expr::MLoad(a) => write!(f, "mload({a})"),
-            Expr::CallDataLoad(a) => write!(f, "calldataload({a})"),
-            Expr::HashWords(ws) => {
-                f.write_str("hash(")?;
+            Expr::HashWords(alg, ws) => {
+                match alg {
+                    HashAlg::Keccak256 => f.write_str("hash(")?,
+                    a => write!(f, "{}_words(", hash_name(*a))?,
+                }
                 list(f, ws)?;
                 f.write_str(")")
             }
-            Expr::HashMem(p, l) => write!(f, "hashmem({p}, {l})"),
+            Expr::Hash(alg, p, l) => write!(f, "{}({p}, {l})", hash_name(*alg)),
+            Expr::MapSlot {
+                base,
+                key,
+                bytes_key,
+            } => {
+                let k = if *bytes_key { "bytes " } else { "" };
+                write!(f, "map_slot({base}, {k}{key})")
+            }
+            Expr::DataSlot(a) => write!(f, "data_slot({a})"),
             Expr::Alloc(n) => write!(f, "alloc({n})"),
             Expr::Seq(ss, v) => {
                 f.write_str("seq {")?;
@@ -175,32 +182,34 @@ impl Display for Expr {
                 write!(f, " {v} }}")
             }
             Expr::Cond(c, a, b) => write!(f, "cond({c}, {a}, {b})"),
-            Expr::Call {
+            Expr::Message { msg, args } => write!(f, "message {}({})", msg.name, Typed(args)),
+            Expr::Send {
                 kind,
                 gas,
-                addr,
+                target,
                 value,
-                args,
-                args_len,
+                payload,
             } => {
-                let k = match kind {
-                    CallKind::Call => "call",
-                    CallKind::StaticCall => "staticcall",
-                };
-                write!(f, "{k}(")?;
+                write!(f, "{}(", kind_name(*kind))?;
                 if let Some(g) = gas {
                     write!(f, "gas: {g}, ")?;
                 }
-                write!(f, "{addr}, value: {value}, {args}, {args_len})")
+                write!(f, "{target}, value: {value}")?;
+                match payload {
+                    Payload::None => f.write_str(")"),
+                    Payload::Message(m) => write!(f, ", {m})"),
+                    Payload::Bytes(b) => write!(f, ", bytes {b})"),
+                }
             }
+            Expr::Reply(t) => write!(f, "reply: {t}"),
+            Expr::ReplyBytes => f.write_str("reply_bytes"),
             Expr::Create {
                 child,
                 value,
                 args,
-                args_len,
                 salt,
             } => {
-                write!(f, "create(#{child}, value: {value}, {args}, {args_len}")?;
+                write!(f, "create(#{child}, value: {value}, {}", Typed(args))?;
                 if let Some(s) = salt {
                     write!(f, ", salt: {s}")?;
                 }
@@ -208,22 +217,72 @@ impl Display for Expr {
             }
             Expr::Intrinsic(i, args) => {
                 let n = match i {
-                    Intrinsic::Sha256 => "sha256",
-                    Intrinsic::Blake2b256 => "blake2b256",
                     Intrinsic::Ecrecover => "ecrecover",
-                    Intrinsic::ExtCodeSize => "extcodesize",
+                    Intrinsic::CodeSize => "code_size",
                 };
                 write!(f, "{n}(")?;
                 list(f, args)?;
                 f.write_str(")")
             }
-            Expr::AbiEncode { selector, args } => {
-                f.write_str("abi_encode(")?;
+            Expr::AbiEncode(args) => write!(f, "abi_encode({})", Typed(args)),
+            Expr::Lowered(l) => write!(f, "{l}"),
+        }
+    }
+}
+
+fn kind_name(k: CallKind) -> &'static str {
+    match k {
+        CallKind::Call => "call",
+        CallKind::StaticCall => "staticcall",
+    }
+}
+
+fn hash_name(a: HashAlg) -> &'static str {
+    match a {
+        HashAlg::Keccak256 => "keccak256",
+        HashAlg::Sha256 => "sha256",
+        HashAlg::Blake2b256 => "blake2b256",
+    }
+}
+
+impl Display for LExpr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            LExpr::Call {
+                kind,
+                gas,
+                addr,
+                value,
+                args,
+                args_len,
+            } => {
+                write!(f, "evm.{}(", kind_name(*kind))?;
+                if let Some(g) = gas {
+                    write!(f, "gas: {g}, ")?;
+                }
+                write!(f, "{addr}, value: {value}, {args}, {args_len})")
+            }
+            LExpr::Create {
+                child,
+                value,
+                args,
+                args_len,
+                salt,
+            } => {
+                write!(f, "evm.create(#{child}, value: {value}, {args}, {args_len}")?;
+                if let Some(s) = salt {
+                    write!(f, ", salt: {s}")?;
+                }
+                f.write_str(")")
+            }
+            LExpr::AbiEncode { selector, args } => {
+                f.write_str("evm.abi_encode(")?;
                 if let Some(s) = selector {
                     write!(f, "0x{}; ", hex4(s))?;
                 }
                 write!(f, "{})", Typed(args))
             }
+            LExpr::ReturnDataSize => f.write_str("evm.returndatasize()"),
         }
     }
 }
@@ -249,9 +308,6 @@ fn write_stmt(out: &mut String, s: &Stmt, d: usize) -> fmt::Result {
         Stmt::Set(l, e) => writeln!(out, "%{l} = {e}"),
         Stmt::SStore(p, v) => writeln!(out, "sstore({p}, {v})"),
         Stmt::MStore(p, v) => writeln!(out, "mstore({p}, {v})"),
-        Stmt::MStore8(p, v) => writeln!(out, "mstore8({p}, {v})"),
-        Stmt::CallDataCopy(a, b, c) => writeln!(out, "calldatacopy({a}, {b}, {c})"),
-        Stmt::ReturnDataCopy(a, b, c) => writeln!(out, "returndatacopy({a}, {b}, {c})"),
         Stmt::MCopy(a, b, c) => writeln!(out, "mcopy({a}, {b}, {c})"),
         Stmt::Expr(e) => writeln!(out, "{e}"),
         Stmt::If(c, a, b) => {
@@ -286,14 +342,37 @@ fn write_stmt(out: &mut String, s: &Stmt, d: usize) -> fmt::Result {
         Stmt::Break(l) => writeln!(out, "break @{l}"),
         Stmt::Continue(l) => writeln!(out, "continue @{l}"),
         Stmt::Return(vals) => writeln!(out, "return({})", Typed(vals)),
-        Stmt::Revert(Revert::Error { selector, args }) => {
-            writeln!(out, "revert error 0x{}({})", hex4(selector), Typed(args))
+        Stmt::Revert(Revert::Error { name, args }) => {
+            writeln!(out, "revert error {name}({})", Typed(args))
         }
         Stmt::Revert(Revert::Panic(c)) => writeln!(out, "revert panic({c:#04x})"),
         Stmt::Revert(Revert::Empty) => writeln!(out, "revert"),
         Stmt::Revert(Revert::Bubble) => writeln!(out, "revert bubble"),
-        Stmt::Log { topics, data } => {
-            out.push_str("log [");
+        Stmt::Emit {
+            name,
+            anonymous,
+            fields,
+        } => {
+            let anon = if *anonymous { "anonymous " } else { "" };
+            write!(out, "emit {anon}{name}(")?;
+            for (i, fl) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let ix = if fl.indexed { "indexed " } else { "" };
+                write!(out, "{ix}{}: {}", fl.value, fl.ty)?;
+            }
+            writeln!(out, ")")
+        }
+        Stmt::Lowered(LStmt::ReturnDataCopy(a, b, c)) => {
+            writeln!(out, "evm.returndatacopy({a}, {b}, {c})")
+        }
+        Stmt::Lowered(LStmt::MStore8(p, v)) => writeln!(out, "evm.mstore8({p}, {v})"),
+        Stmt::Lowered(LStmt::RevertError { selector, args }) => {
+            writeln!(out, "evm.revert 0x{}({})", hex4(selector), Typed(args))
+        }
+        Stmt::Lowered(LStmt::Log { topics, data }) => {
+            out.push_str("evm.log [");
             for (i, t) in topics.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
@@ -341,20 +420,22 @@ fn body_indented(f: &mut Formatter<'_>, ss: &[Stmt]) -> fmt::Result {
     f.write_str(&out)
 }
 
-impl Display for Handler {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "handler {} 0x{} (", self.signature, hex4(&self.selector))?;
-        params(f, &self.params)?;
-        f.write_str(")")?;
-        if !self.returns.is_empty() {
-            f.write_str(" -> (")?;
-            list(f, &self.returns)?;
-            f.write_str(")")?;
-        }
-        writeln!(f, " {} {{", self.mutability.as_str())?;
-        body_indented(f, &self.body)?;
-        writeln!(f, "}}")
+fn handler(f: &mut Formatter<'_>, c: &Contract, i: usize) -> fmt::Result {
+    let h = &c.handlers[i];
+    match c.meta.handlers.get(i) {
+        Some(m) => write!(f, "handler {} 0x{} (", m.signature, hex4(&m.selector))?,
+        None => write!(f, "handler {} (", h.variant)?,
     }
+    params(f, &h.params)?;
+    f.write_str(")")?;
+    if !h.returns.is_empty() {
+        f.write_str(" -> (")?;
+        list(f, &h.returns)?;
+        f.write_str(")")?;
+    }
+    writeln!(f, " {} {{", h.mutability.as_str())?;
+    body_indented(f, &h.body)?;
+    writeln!(f, "}}")
 }
 
 impl Display for Init {
@@ -371,8 +452,8 @@ impl Display for Contract {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "contract {} ({})", self.name, self.file)?;
         write!(f, "{}", self.init)?;
-        for h in &self.handlers {
-            write!(f, "{h}")?;
+        for i in 0..self.handlers.len() {
+            handler(f, self, i)?;
         }
         Ok(())
     }

@@ -5,7 +5,8 @@ use tandem_lang_ir::opt::fold::{eval_bin, eval_checked};
 use tandem_lang_ir::opt::{Pass, optimize_body, optimize_with};
 use tandem_lang_ir::print::Body;
 use tandem_lang_ir::{
-    AbiTy, BinOp, CallKind, CheckedOp, Expr, Param, Revert, Stmt, U256, UnOp, WordTy,
+    BinOp, CallKind, CheckedOp, Expr, HashAlg, Param, Payload, Revert, Stmt, U256, UnOp, ValTy,
+    WordTy,
 };
 
 fn l(n: u32) -> Expr {
@@ -39,12 +40,12 @@ fn sload(e: Expr) -> Expr {
     Expr::SLoad(Box::new(e))
 }
 fn ret(e: Expr) -> Stmt {
-    Stmt::Return(vec![(e, AbiTy::Word(WordTy::Uint(256)))])
+    Stmt::Return(vec![(e, ValTy::Word(WordTy::Uint(256)))])
 }
 fn param(local: u32, ty: WordTy) -> Param {
     Param {
         name: format!("p{local}"),
-        ty: AbiTy::Word(ty),
+        ty: ValTy::Word(ty),
         local,
     }
 }
@@ -52,13 +53,12 @@ fn u256p(local: u32) -> Param {
     param(local, WordTy::Uint(256))
 }
 fn call() -> Expr {
-    Expr::Call {
+    Expr::Send {
         kind: CallKind::Call,
         gas: None,
-        addr: Box::new(l(0)),
+        target: Box::new(l(0)),
         value: Box::new(c(0)),
-        args: Box::new(c(0)),
-        args_len: Box::new(c(0)),
+        payload: Payload::None,
     }
 }
 fn revert() -> Stmt {
@@ -98,7 +98,10 @@ fn folds_constants_and_identities() {
         Stmt::Let(3, bin(BinOp::Mul, l(0), c(8))),
         Stmt::Let(4, bin(BinOp::Lt, c(3), c(5))),
         Stmt::Let(5, bin(BinOp::Eq, l(0), c(0))),
-        ret(Expr::HashWords(vec![l(1), l(2), l(3), l(4), l(5)])),
+        ret(Expr::HashWords(
+            HashAlg::Keccak256,
+            vec![l(1), l(2), l(3), l(4), l(5)],
+        )),
     ];
     assert_ir(
         only(&[Pass::Fold], body, &p),
@@ -123,7 +126,10 @@ fn folds_checked_only_when_it_cannot_panic() {
         Stmt::Let(7, chk(CheckedOp::Div, false, 256, l(0), c(0))),
         Stmt::Let(8, chk(CheckedOp::Div, true, 256, l(0), neg(1))),
         Stmt::Let(9, chk(CheckedOp::Rem, true, 256, l(0), c(7))),
-        ret(Expr::HashWords((1..=9).map(l).collect())),
+        ret(Expr::HashWords(
+            HashAlg::Keccak256,
+            (1..=9).map(l).collect(),
+        )),
     ];
     let got = only(&[Pass::Fold], body, &[u256p(0)]);
     assert_ir(
@@ -262,7 +268,10 @@ fn propagates_single_assignment_copies_and_constants() {
         Stmt::Let(4, Expr::Env(tandem_lang_ir::Env::Caller)),
         Stmt::Let(5, c(7)),
         Stmt::Set(5, c(8)),
-        ret(Expr::HashWords(vec![l(2), l(3), l(4), l(5)])),
+        ret(Expr::HashWords(
+            HashAlg::Keccak256,
+            vec![l(2), l(3), l(4), l(5)],
+        )),
     ];
     assert_ir(
         only(&[Pass::CopyProp], body, &p),
@@ -316,7 +325,7 @@ fn removes_dead_code() {
     ];
     assert_ir(
         only(&[Pass::Dce], body, &p),
-        "call(%0, value: 0, 0, 0)
+        "call(%0, value: 0)
          block @7 {
            sstore(1, %0)
            if %0 {
@@ -375,7 +384,7 @@ fn storage_knowledge_dies_at_calls_and_aliasing_stores() {
         Stmt::Let(1, sload(c(0))),
         Stmt::Expr(call()),
         Stmt::Let(2, sload(c(0))),
-        Stmt::SStore(Expr::HashWords(vec![l(0), c(5)]), l(2)),
+        Stmt::SStore(Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(5)]), l(2)),
         Stmt::SStore(l(0), l(1)),
         ret(bin(BinOp::Add, sload(c(0)), bin(BinOp::Add, l(1), l(2)))),
     ];
@@ -383,7 +392,7 @@ fn storage_knowledge_dies_at_calls_and_aliasing_stores() {
     assert_ir(
         only(&[Pass::Storage], body, &p),
         "let %1 = sload(0)
-         call(%0, value: 0, 0, 0)
+         call(%0, value: 0)
          let %2 = sload(0)
          sstore(hash(%0, 5), %2)
          sstore(%0, %1)
@@ -395,12 +404,15 @@ fn storage_knowledge_dies_at_calls_and_aliasing_stores() {
 fn mapping_slots_with_different_bases_do_not_alias() {
     let p = [u256p(0)];
     let body = vec![
-        Stmt::Let(1, sload(Expr::HashWords(vec![l(0), c(1)]))),
+        Stmt::Let(
+            1,
+            sload(Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(1)])),
+        ),
         Stmt::Let(2, sload(c(0))),
-        Stmt::SStore(Expr::HashWords(vec![l(0), c(2)]), c(7)),
+        Stmt::SStore(Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(2)]), c(7)),
         ret(bin(
             BinOp::Add,
-            sload(Expr::HashWords(vec![l(0), c(1)])),
+            sload(Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(1)])),
             sload(c(0)),
         )),
     ];
@@ -434,7 +446,7 @@ fn drops_overwritten_stores() {
 #[test]
 fn computes_a_repeated_mapping_slot_once() {
     let p = [param(0, WordTy::Address), u256p(1)];
-    let slot = || Expr::HashWords(vec![l(0), c(1)]);
+    let slot = || Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(1)]);
     let body = vec![
         Stmt::Let(2, sload(slot())),
         Stmt::SStore(slot(), sub(l(2), l(1))),
@@ -497,7 +509,10 @@ fn additions_within_known_ranges_are_unchecked() {
             6,
             chk(CheckedOp::Div, false, 256, l(2), add(256, l(0), c(1))),
         ),
-        ret(Expr::HashWords(vec![l(3), l(4), l(5), l(6)])),
+        ret(Expr::HashWords(
+            HashAlg::Keccak256,
+            vec![l(3), l(4), l(5), l(6)],
+        )),
     ];
     assert_ir(
         only(&[Pass::Range], body, &p),

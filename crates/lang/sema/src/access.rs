@@ -87,23 +87,15 @@ impl Cx<'_, '_> {
                 self.mismatch(&k, &key.ty, idx.span);
                 let (kv, _) = self.rvalue(key);
                 let kv = kv.unwrap_or(IrExpr::c(0));
-                let slot_e = if matches!(*k, Ty::Bytes | Ty::String) {
-                    // keccak256(key bytes ++ slot)
-                    let kp = self.spill(kv);
-                    let len = self.spill(IrExpr::MLoad(Box::new(kp.clone())));
-                    let end = IrExpr::plus(IrExpr::plus(kp.clone(), IrExpr::c(32)), len.clone());
-                    let saved = self.spill(IrExpr::MLoad(Box::new(end.clone())));
-                    self.emit(IrStmt::MStore(end.clone(), slot));
-                    let h = self.spill(IrExpr::HashMem(
-                        Box::new(IrExpr::plus(kp, IrExpr::c(32))),
-                        Box::new(IrExpr::plus(len, IrExpr::c(32))),
-                    ));
-                    self.emit(IrStmt::MStore(end, saved));
-                    h
-                } else {
-                    let kv = self.spill(kv);
-                    IrExpr::HashWords(vec![kv, slot])
+                let bytes_key = matches!(*k, Ty::Bytes | Ty::String);
+                let kv = self.spill(kv);
+                let place = IrExpr::MapSlot {
+                    base: Box::new(slot),
+                    key: Box::new(kv),
+                    bytes_key,
                 };
+                // A `Bytes` key's slot is computed once, where the key is evaluated.
+                let slot_e = if bytes_key { self.spill(place) } else { place };
                 Typed {
                     val: Val::Place(Place::Storage {
                         slot: slot_e,
@@ -122,7 +114,7 @@ impl Cx<'_, '_> {
                     IrExpr::bin(IB::Lt, i.clone(), IrExpr::SLoad(Box::new(slot.clone()))),
                     0x32,
                 ));
-                let data = IrExpr::HashWords(vec![slot]);
+                let data = IrExpr::DataSlot(Box::new(slot));
                 self.storage_element(data, i, &t, b.assign, span)
             }
             Ty::Array(t, n) => {

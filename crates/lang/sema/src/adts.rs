@@ -3,7 +3,7 @@
 use crate::cx::{Binding, Cx, Typed};
 use crate::items::{AdtKind, ItemRef};
 use crate::types::Ty;
-use tandem_lang_ir::{AbiTy, BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256};
+use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256, ValTy};
 use tandem_lang_syntax::ast::{self, Arg, Expr, MatchArm, Pattern, PatternFields, VariantFields};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
@@ -105,14 +105,16 @@ impl Cx<'_, '_> {
                 let vals = self.named_fields(&var.fields, file, fields, path.span, &path.text());
                 let mut args = Vec::new();
                 for (v, t) in vals {
-                    let a = self.abi_ty(&t, path.span).unwrap_or(AbiTy::Tuple(vec![]));
+                    let a = self.val_ty(&t, path.span).unwrap_or(ValTy::Tuple(vec![]));
                     args.push((v, a));
                 }
-                let (selector, _, _) = crate::contract::variant_signature(self, mi, vi);
-                let ptr = self.spill(IrExpr::AbiEncode {
-                    selector: Some(selector),
-                    args,
-                });
+                let (_, signature, _) = crate::contract::variant_signature(self, mi, vi);
+                let msg = tandem_lang_ir::MsgRef {
+                    name: format!("{}::{}", def.name.name, var.name.name),
+                    signature,
+                    method_number: crate::contract::variant_method_number(self.p, mi, vi),
+                };
+                let ptr = self.spill(IrExpr::Message { msg, args });
                 self.uses_heap = true;
                 Some(Typed::value(ptr, Ty::Message(mi, vi)))
             }

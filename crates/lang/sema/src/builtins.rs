@@ -4,8 +4,8 @@ use crate::cx::{Cx, Typed};
 use crate::items::ItemRef;
 use crate::types::Ty;
 use tandem_lang_ir::{
-    self as ir, AbiTy, BinOp as IB, CallKind, Env, Expr as IrExpr, Intrinsic, Stmt as IrStmt,
-    UnOp as IU,
+    self as ir, CallKind, Env, EventField, Expr as IrExpr, HashAlg, Intrinsic, Payload,
+    Stmt as IrStmt, UnOp as IU, ValTy,
 };
 use tandem_lang_syntax::ast::{self, Arg, Cap, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
@@ -67,7 +67,7 @@ impl Cx<'_, '_> {
                     return self.arity(span, 1);
                 }
                 let a = self.value_of_pub(&args[0].value, &Ty::Address);
-                Typed::value(IrExpr::Intrinsic(Intrinsic::ExtCodeSize, vec![a]), Ty::U256)
+                Typed::value(IrExpr::Intrinsic(Intrinsic::CodeSize, vec![a]), Ty::U256)
             }
             "emit" => {
                 self.require(Cap::MutCtx, method.span, "`ctx.emit()`");
@@ -84,13 +84,12 @@ impl Cx<'_, '_> {
                 }
                 let to = self.value_of_pub(&args[0].value, &Ty::Address);
                 let amount = self.value_of_pub(&args[1].value, &Ty::U256);
-                let ok = IrExpr::Call {
+                let ok = IrExpr::Send {
                     kind: CallKind::Call,
                     gas: None,
-                    addr: Box::new(to),
+                    target: Box::new(to),
                     value: Box::new(amount),
-                    args: Box::new(IrExpr::c(0)),
-                    args_len: Box::new(IrExpr::c(0)),
+                    payload: Payload::None,
                 };
                 self.emit(IrStmt::If(
                     IrExpr::un(IU::IsZero, ok),
@@ -155,13 +154,9 @@ impl Cx<'_, '_> {
                 let mut enc = Vec::new();
                 for (a, t) in rest.iter().zip(&params) {
                     let v = self.value_of_pub(&a.value, t);
-                    let abi = self.abi_ty(t, a.value.span).unwrap_or(AbiTy::Tuple(vec![]));
+                    let abi = self.val_ty(t, a.value.span).unwrap_or(ValTy::Tuple(vec![]));
                     enc.push((self.spill(v), abi));
                 }
-                let buf = self.spill(IrExpr::AbiEncode {
-                    selector: None,
-                    args: enc,
-                });
                 self.uses_heap = true;
                 if !self.children.contains(&ci) {
                     self.children.push(ci);
@@ -170,8 +165,7 @@ impl Cx<'_, '_> {
                 let addr = self.spill(IrExpr::Create {
                     child,
                     value: Box::new(IrExpr::c(0)),
-                    args: Box::new(IrExpr::plus(buf.clone(), IrExpr::c(32))),
-                    args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
+                    args: enc,
                     salt,
                 });
                 self.emit(IrStmt::If(
@@ -272,37 +266,25 @@ impl Cx<'_, '_> {
         } else {
             CallKind::Call
         };
-        let ok = self.spill(IrExpr::Call {
+        let ok = self.spill(IrExpr::Send {
             kind,
             gas,
-            addr: Box::new(addr),
+            target: Box::new(addr),
             value: Box::new(value),
-            args: Box::new(IrExpr::plus(buf.clone(), IrExpr::c(32))),
-            args_len: Box::new(IrExpr::MLoad(Box::new(buf))),
+            payload: Payload::Message(Box::new(buf)),
         });
-        let head = if ret_ty == Ty::Unit {
-            0
+        let reply = if ret_ty == Ty::Unit {
+            None
         } else {
-            self.abi_ty(&ret_ty, span)
-                .map(|a| a.head_size())
-                .unwrap_or(32)
+            Some(self.val_ty(&ret_ty, span).unwrap_or(ValTy::Tuple(vec![])))
         };
-        // A single String, Bytes or Vec of words is decoded in place (a vector's narrow
-        // elements are then checked clean); other dynamic replies are not yet.
-        let word_vec = |t: &Ty| {
-            matches!(
-                t,
-                Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_)
-            )
-        };
-        let tail_unit: Option<u64> = match &ret_ty {
-            Ty::Bytes | Ty::String => Some(1),
-            Ty::Vec(t) if word_vec(t) => Some(32),
-            _ => None,
-        };
-        if tail_unit.is_none()
-            && ret_ty != Ty::Unit
-            && self.abi_ty(&ret_ty, span).is_some_and(|a| a.is_dynamic())
+        // A single String, Bytes or Vec of words is decoded in place; other dynamic replies
+        // are not yet.
+        let word = |t: &ValTy| matches!(t, ValTy::Word(_));
+        if let Some(t) = &reply
+            && t.is_dynamic()
+            && !matches!(t, ValTy::Bytes | ValTy::String)
+            && !matches!(t, ValTy::DynArray(e) if word(e))
         {
             self.err(Diagnostic::error(
                 "E0603",
@@ -312,35 +294,14 @@ impl Cx<'_, '_> {
             ));
         }
         let decode = |cx: &mut Self| -> IrExpr {
-            if ret_ty == Ty::Unit {
-                return IrExpr::c(0);
-            }
-            if let Some(unit) = tail_unit {
-                let v = cx.dynamic_reply(unit);
-                if let Ty::Vec(t) = &ret_ty {
-                    cx.check_clean_elements(v.clone(), t);
+            match &reply {
+                None => IrExpr::c(0),
+                Some(t) => {
+                    cx.uses_heap = true;
+                    let l = cx.local();
+                    cx.emit(IrStmt::Let(l, IrExpr::Reply(t.clone())));
+                    IrExpr::Local(l)
                 }
-                return v;
-            }
-            let p = cx.alloc(IrExpr::c(head as u64));
-            cx.emit(IrStmt::If(
-                IrExpr::bin(
-                    IB::Lt,
-                    IrExpr::Env(ir::Env::ReturnDataSize),
-                    IrExpr::c(head as u64),
-                ),
-                vec![IrStmt::Revert(ir::Revert::Empty)],
-                vec![],
-            ));
-            cx.emit(IrStmt::ReturnDataCopy(
-                p.clone(),
-                IrExpr::c(0),
-                IrExpr::c(head as u64),
-            ));
-            if cx.is_word(&ret_ty) {
-                crate::layout::clean(IrExpr::MLoad(Box::new(p)), &ret_ty)
-            } else {
-                p
             }
         };
         if tries {
@@ -378,63 +339,6 @@ impl Cx<'_, '_> {
         }
     }
 
-    /// Copies the return data to fresh memory and yields a pointer to its one dynamic
-    /// value (a length word, then `len × unit` bytes), reverting if the offset or the length
-    /// points past the data.
-    fn dynamic_reply(&mut self, unit: u64) -> IrExpr {
-        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
-        let bad = |cx: &mut Self, cond: IrExpr| {
-            cx.emit(IrStmt::If(
-                cond,
-                vec![IrStmt::Revert(ir::Revert::Empty)],
-                vec![],
-            ));
-        };
-        bad(self, IrExpr::bin(IB::Lt, rds.clone(), IrExpr::c(64)));
-        let p = self.alloc(rds.clone());
-        self.emit(IrStmt::ReturnDataCopy(p.clone(), IrExpr::c(0), rds.clone()));
-        let off = self.spill(IrExpr::MLoad(Box::new(p.clone())));
-        // off + 32 <= rds, written so that nothing wraps (rds >= 64).
-        bad(
-            self,
-            IrExpr::bin(
-                IB::Lt,
-                IrExpr::bin(IB::Sub, rds.clone(), IrExpr::c(32)),
-                off.clone(),
-            ),
-        );
-        let v = self.spill(IrExpr::plus(p, off.clone()));
-        let len = self.spill(IrExpr::MLoad(Box::new(v.clone())));
-        bad(self, IrExpr::bin(IB::Lt, rds.clone(), len.clone()));
-        let bytes = IrExpr::bin(IB::Mul, len, IrExpr::c(unit));
-        let end = IrExpr::plus(IrExpr::plus(off, IrExpr::c(32)), bytes);
-        bad(self, IrExpr::bin(IB::Lt, rds, end));
-        v
-    }
-
-    /// Reverts unless every element of the vector at `v` is a clean `t` (nothing to check
-    /// for 256-bit integers).
-    fn check_clean_elements(&mut self, v: IrExpr, t: &Ty) {
-        if matches!(t, Ty::Uint(256) | Ty::Int(256) | Ty::FixedBytes(32)) {
-            return;
-        }
-        let n = self.spill(IrExpr::MLoad(Box::new(v.clone())));
-        let t = t.clone();
-        self.word_loop(IrExpr::c(0), n, |i| {
-            let at = IrExpr::plus(
-                IrExpr::plus(v, IrExpr::c(32)),
-                IrExpr::bin(IB::Shl, i, IrExpr::c(5)),
-            );
-            let x = IrExpr::MLoad(Box::new(at));
-            let clean = crate::layout::clean(x.clone(), &t);
-            vec![IrStmt::If(
-                IrExpr::un(IU::IsZero, IrExpr::bin(IB::Eq, clean, x)),
-                vec![IrStmt::Revert(ir::Revert::Empty)],
-                vec![],
-            )]
-        });
-    }
-
     fn emit_event(&mut self, e: &ast::Expr) {
         let ExprKind::StructLit { path, fields } = &e.kind else {
             self.err(Diagnostic::error(
@@ -461,52 +365,41 @@ impl Cx<'_, '_> {
             .iter()
             .any(|a| a.name.name == "anonymous");
         let vals = self.named_fields(&def.fields, file, fields, e.span, &def.name.name);
-        let mut sig = Vec::new();
-        let mut topics = Vec::new();
-        let mut data = Vec::new();
+        let mut out = Vec::new();
         for (f, (v, t)) in def.fields.iter().zip(vals) {
-            let abi = self.abi_ty(&t, f.name.span).unwrap_or(AbiTy::Tuple(vec![]));
-            sig.push(abi.sol_name());
-            if f.attrs.iter().any(|a| a.name.name == "indexed") {
-                let topic = match &t {
-                    Ty::Bytes | Ty::String => {
-                        let p = self.spill(v);
-                        IrExpr::HashMem(
-                            Box::new(IrExpr::plus(p.clone(), IrExpr::c(32))),
-                            Box::new(IrExpr::MLoad(Box::new(p))),
-                        )
-                    }
-                    t if self.is_word(t) => v,
-                    _ => {
-                        self.err(Diagnostic::error(
-                            "E0605",
-                            "only value types, Bytes and String can be indexed",
-                            f.name.span,
-                            "cannot index this field",
-                        ));
-                        v
-                    }
-                };
-                topics.push(topic);
-            } else {
-                data.push((v, abi));
+            let ty = self.val_ty(&t, f.name.span).unwrap_or(ValTy::Tuple(vec![]));
+            let indexed = f.attrs.iter().any(|a| a.name.name == "indexed");
+            if indexed && !matches!(t, Ty::Bytes | Ty::String) && !self.is_word(&t) {
+                self.err(Diagnostic::error(
+                    "E0605",
+                    "only value types, Bytes and String can be indexed",
+                    f.name.span,
+                    "cannot index this field",
+                ));
             }
+            // An indexed `Bytes` value is evaluated where the field is.
+            let value = if indexed && matches!(t, Ty::Bytes | Ty::String) {
+                self.spill(v)
+            } else {
+                v
+            };
+            out.push(EventField { value, ty, indexed });
         }
-        if topics.len() > if anonymous { 4 } else { 3 } {
+        let topics = out.iter().filter(|f| f.indexed).count();
+        if topics > if anonymous { 4 } else { 3 } {
             self.err(Diagnostic::error(
                 "E0606",
                 "an event can have at most 3 indexed fields",
                 def.name.span,
                 "too many indexed fields",
             ));
+            return;
         }
-        if !anonymous {
-            let h = alloy_primitives::keccak256(
-                format!("{}({})", def.name.name, sig.join(",")).as_bytes(),
-            );
-            topics.insert(0, IrExpr::Const(h.into()));
-        }
-        self.emit(IrStmt::Log { topics, data });
+        self.emit(IrStmt::Emit {
+            name: def.name.name.clone(),
+            anonymous,
+            fields: out,
+        });
     }
 
     pub fn std_call(&mut self, f: &str, args: &[Arg], span: Span) -> Typed {
@@ -532,7 +425,10 @@ impl Cx<'_, '_> {
                         )
                     }
                     t if self.is_word(t) && f == "keccak256" => {
-                        return Typed::value(IrExpr::HashWords(vec![v]), Ty::U256);
+                        return Typed::value(
+                            IrExpr::HashWords(HashAlg::Keccak256, vec![v]),
+                            Ty::U256,
+                        );
                     }
                     Ty::Error => return Typed::error(),
                     other => {
@@ -546,11 +442,12 @@ impl Cx<'_, '_> {
                         return Typed::error();
                     }
                 };
-                let e = match f {
-                    "keccak256" => IrExpr::HashMem(Box::new(ptr), Box::new(len)),
-                    "sha256" => IrExpr::Intrinsic(Intrinsic::Sha256, vec![ptr, len]),
-                    _ => IrExpr::Intrinsic(Intrinsic::Blake2b256, vec![ptr, len]),
+                let alg = match f {
+                    "keccak256" => HashAlg::Keccak256,
+                    "sha256" => HashAlg::Sha256,
+                    _ => HashAlg::Blake2b256,
                 };
+                let e = IrExpr::Hash(alg, Box::new(ptr), Box::new(len));
                 self.uses_heap = true;
                 Typed::value(e, Ty::U256)
             }
@@ -571,19 +468,13 @@ impl Cx<'_, '_> {
                     let t = self.expr(&a.value, None);
                     let (v, ty) = self.rvalue(t);
                     let abi = self
-                        .abi_ty(&ty, a.value.span)
-                        .unwrap_or(AbiTy::Tuple(vec![]));
+                        .val_ty(&ty, a.value.span)
+                        .unwrap_or(ValTy::Tuple(vec![]));
                     let v = self.spill(v.unwrap_or(IrExpr::c(0)));
                     enc.push((v, abi));
                 }
                 self.uses_heap = true;
-                Typed::value(
-                    IrExpr::AbiEncode {
-                        selector: None,
-                        args: enc,
-                    },
-                    Ty::Bytes,
-                )
+                Typed::value(IrExpr::AbiEncode(enc), Ty::Bytes)
             }
             _ => {
                 self.err(Diagnostic::error(

@@ -6,9 +6,8 @@ use crate::cx::{Binding, CapSet, Cx, Ret};
 use crate::items::{AdtKind, Program};
 use crate::types::Ty;
 use std::collections::HashMap;
-use tandem_lang_ir::{
-    self as ir, AbiItem, AbiParam, AbiTy, Expr as IrExpr, Mutability, Stmt as IrStmt, U256,
-};
+use tandem_lang_ir::meta::{AbiItem, AbiParam, HandlerMeta, StorageEntry};
+use tandem_lang_ir::{self as ir, Expr as IrExpr, Mutability, Stmt as IrStmt, U256, ValTy};
 use tandem_lang_syntax::ast::{Attr, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 
@@ -64,13 +63,26 @@ pub fn variant_signature(cx: &mut Cx, mi: usize, vi: usize) -> ([u8; 4], String,
     for f in &var.fields {
         let t = cx.p.resolve_ty(file, &f.ty, &Default::default(), cx.diags);
         types.push(
-            cx.abi_ty(&t, f.name.span)
+            cx.val_ty(&t, f.name.span)
                 .map(|a| a.sol_name())
                 .unwrap_or_default(),
         );
     }
     let sig = format!("{name}({})", types.join(","));
     (selector_of(&sig), sig, name)
+}
+
+/// The FRC-0042 method number of a message variant (or its `#[method = N]`).
+pub fn variant_method_number(p: &Program, mi: usize, vi: usize) -> u64 {
+    let m = &p.messages[mi];
+    let var = &m.def.variants[vi];
+    match attr(&var.attrs, "method")
+        .and_then(|a| a.value.as_ref())
+        .and_then(|v| crate::consts::const_value(p, m.file, v, 0))
+    {
+        Some(n) => n.saturating_to::<u64>(),
+        None => frc42_method_number(&var.name.name).unwrap_or(0),
+    }
 }
 
 fn mutability(caps: &CapSet, payable: bool) -> Mutability {
@@ -92,8 +104,8 @@ fn abi_params(cx: &mut Cx, fields: &[(String, Ty)], indexed: &[bool]) -> Vec<Abi
         .map(|(i, (n, t))| AbiParam {
             name: n.clone(),
             ty: cx
-                .abi_ty(t, Span::default())
-                .unwrap_or(AbiTy::Tuple(vec![])),
+                .val_ty(t, Span::default())
+                .unwrap_or(ValTy::Tuple(vec![])),
             indexed: indexed.get(i).copied().unwrap_or(false),
         })
         .collect()
@@ -159,7 +171,7 @@ pub fn compile_contract(
             for prm in &init.params {
                 let t = cx.resolve_ty(&prm.ty);
                 let local = cx.local();
-                let abi_t = cx.abi_ty(&t, prm.name.span).unwrap_or(AbiTy::Tuple(vec![]));
+                let abi_t = cx.val_ty(&t, prm.name.span).unwrap_or(ValTy::Tuple(vec![]));
                 params.push(ir::Param {
                     name: prm.name.name.clone(),
                     ty: abi_t,
@@ -204,6 +216,7 @@ pub fn compile_contract(
     };
 
     let mut handlers: Vec<ir::Handler> = Vec::new();
+    let mut handler_meta: Vec<HandlerMeta> = Vec::new();
     let mut seen_selectors: HashMap<[u8; 4], (String, Span)> = HashMap::new();
     let mut seen_numbers: HashMap<u64, (String, Span)> = HashMap::new();
     for recv in &def.recvs {
@@ -246,13 +259,7 @@ pub fn compile_contract(
             }
             let var = &mdef.variants[vi];
             let (selector, signature, sol_name) = variant_signature(&mut cx, mi, vi);
-            let method_number = match attr(&var.attrs, "method")
-                .and_then(|a| a.value.as_ref())
-                .and_then(|v| crate::consts::const_value(p, mfile, v, 0))
-            {
-                Some(n) => n.saturating_to::<u64>(),
-                None => frc42_method_number(&var.name.name).unwrap_or(0),
-            };
+            let method_number = variant_method_number(p, mi, vi);
             if let Some((other, span)) =
                 seen_selectors.insert(selector, (var.name.name.clone(), var.name.span))
             {
@@ -295,7 +302,7 @@ pub fn compile_contract(
             let mut params = Vec::new();
             for (n, t) in &field_tys {
                 let local = cx.local();
-                let abi_t = cx.abi_ty(t, var.name.span).unwrap_or(AbiTy::Tuple(vec![]));
+                let abi_t = cx.val_ty(t, var.name.span).unwrap_or(ValTy::Tuple(vec![]));
                 params.push(ir::Param {
                     name: n.clone(),
                     ty: abi_t,
@@ -338,8 +345,8 @@ pub fn compile_contract(
                 None => Ty::Unit,
             };
             let ret_abi = cx
-                .abi_ty(&ret_ty, var.name.span)
-                .unwrap_or(AbiTy::Tuple(vec![]));
+                .val_ty(&ret_ty, var.name.span)
+                .unwrap_or(ValTy::Tuple(vec![]));
             cx.frame.ret = Ret::Handler(ret_ty.clone());
             let t = cx.block(&arm.body, Some(&ret_ty));
             if t.ty != Ty::Never {
@@ -370,7 +377,7 @@ pub fn compile_contract(
             let caps = cx.frame.caps;
             let returns = match (&ret_ty, &ret_abi) {
                 (Ty::Unit, _) => vec![],
-                (Ty::Tuple(_), AbiTy::Tuple(ts)) => ts.clone(),
+                (Ty::Tuple(_), ValTy::Tuple(ts)) => ts.clone(),
                 (_, a) => vec![a.clone()],
             };
             let outs: Vec<AbiParam> = returns
@@ -388,12 +395,14 @@ pub fn compile_contract(
                 outputs: outs,
                 mutability: mutability(&caps, payable),
             });
-            handlers.push(ir::Handler {
-                variant: var.name.name.clone(),
+            handler_meta.push(HandlerMeta {
                 sol_name,
                 signature,
                 selector,
                 method_number,
+            });
+            handlers.push(ir::Handler {
+                variant: var.name.name.clone(),
                 params,
                 returns,
                 mutability: mutability(&caps, payable),
@@ -484,7 +493,7 @@ pub fn compile_contract(
         });
     }
     // Parameters other than words are decoded into fresh memory.
-    let in_memory = |ps: &[ir::Param]| ps.iter().any(|p| !matches!(p.ty, ir::AbiTy::Word(_)));
+    let in_memory = |ps: &[ir::Param]| ps.iter().any(|p| !matches!(p.ty, ir::ValTy::Word(_)));
     let uses_heap =
         cx.uses_heap || in_memory(&init.params) || handlers.iter().any(|h| in_memory(&h.params));
     let children = cx.children.clone();
@@ -493,9 +502,12 @@ pub fn compile_contract(
         file: p.files[file].name.clone(),
         init,
         handlers,
-        abi,
-        storage,
         uses_heap,
+        meta: ir::meta::ContractMeta {
+            handlers: handler_meta,
+            abi,
+            storage,
+        },
     };
     (contract, children)
 }
@@ -520,7 +532,7 @@ fn type_label(cx: &Cx, t: &Ty) -> String {
     }
 }
 
-fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<ir::StorageEntry> {
+fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<StorageEntry> {
     let Some(ty) = ty else { return Vec::new() };
     let root = match &cx.storage_root {
         IrExpr::Const(c) => *c,
@@ -534,7 +546,7 @@ fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<ir::StorageEn
             Ty::Bytes | Ty::String => "bytes",
             _ => "inplace",
         };
-        ir::StorageEntry {
+        StorageEntry {
             label,
             slot: root + U256::from(slot),
             offset,

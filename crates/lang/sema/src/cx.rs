@@ -762,7 +762,7 @@ impl<'a, 'p> Cx<'a, 'p> {
         };
         match ret {
             Ret::Handler(ty) => {
-                let vals = match (v, self.abi_ty(&ty, span)) {
+                let vals = match (v, self.val_ty(&ty, span)) {
                     (Some(e), Some(abi)) if ty != Ty::Unit => self.return_values(e, &ty, abi),
                     _ => vec![],
                 };
@@ -783,10 +783,10 @@ impl<'a, 'p> Cx<'a, 'p> {
         &mut self,
         e: IrExpr,
         ty: &Ty,
-        abi: ir::AbiTy,
-    ) -> Vec<(IrExpr, ir::AbiTy)> {
+        abi: ir::ValTy,
+    ) -> Vec<(IrExpr, ir::ValTy)> {
         match (ty, abi) {
-            (Ty::Tuple(ts), ir::AbiTy::Tuple(abis)) => {
+            (Ty::Tuple(ts), ir::ValTy::Tuple(abis)) => {
                 let base = self.spill(e);
                 let offs = self.tuple_offsets(ts);
                 ts.iter()

@@ -302,9 +302,9 @@ impl Cx<'_, '_> {
             }
             ExprKind::Return(v) => self.ret(v.as_deref(), e.span),
             ExprKind::Revert(path, fields) => {
-                let (selector, args) = self.error_value(path, fields, e.span);
-                if let Some(selector) = selector {
-                    self.emit(IrStmt::Revert(ir::Revert::Error { selector, args }));
+                let (name, args) = self.error_value(path, fields, e.span);
+                if let Some(name) = name {
+                    self.emit(IrStmt::Revert(ir::Revert::Error { name, args }));
                 }
                 Typed::never()
             }

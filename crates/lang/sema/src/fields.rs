@@ -1,21 +1,20 @@
 //! Named fields: literals of structs, events and errors, and the values of custom errors.
 
-use crate::calls::selector_of;
 use crate::cx::Cx;
 use crate::items::ItemRef;
 use crate::types::Ty;
-use tandem_lang_ir::{self as ir, AbiTy, Expr as IrExpr};
+use tandem_lang_ir::{self as ir, Expr as IrExpr, ValTy};
 use tandem_lang_syntax::ast::{self, Expr, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
 impl Cx<'_, '_> {
-    /// `revert E { .. }` / `assert(c, E { .. })`: the selector and ABI-typed values.
+    /// `revert E { .. }` / `assert(c, E { .. })`: the error's name and typed values.
     pub fn error_value(
         &mut self,
         path: &ast::Path,
         fields: &[(ast::Ident, Option<Expr>)],
         span: Span,
-    ) -> (Option<[u8; 4]>, Vec<(IrExpr, AbiTy)>) {
+    ) -> (Option<String>, Vec<(IrExpr, ValTy)>) {
         let Some(ItemRef::Error(ei)) = self.p.lookup(self.frame.file, &path.last().name) else {
             let mut d = self
                 .p
@@ -28,23 +27,14 @@ impl Cx<'_, '_> {
         let def = self.p.errors[ei].def;
         let file = self.p.errors[ei].file;
         let vals = self.named_fields(&def.fields, file, fields, span, &def.name.name);
-        let mut abis = Vec::new();
         let mut out = Vec::new();
         for (v, t) in vals {
             let a = self
-                .abi_ty(&t, span)
-                .unwrap_or(AbiTy::Word(ir::WordTy::Uint(256)));
-            abis.push(a.sol_name());
+                .val_ty(&t, span)
+                .unwrap_or(ValTy::Word(ir::WordTy::Uint(256)));
             out.push((v, a));
         }
-        (
-            Some(selector_of(&format!(
-                "{}({})",
-                def.name.name,
-                abis.join(",")
-            ))),
-            out,
-        )
+        (Some(def.name.name.clone()), out)
     }
 
     /// Checks `{ a, b: x }` against declared fields; values in declaration order.

@@ -4,7 +4,7 @@
 use crate::cx::{Cx, Place, Typed, Val};
 use crate::items::AdtKind;
 use crate::types::{StorageSize, Ty, pack_fields};
-use tandem_lang_ir::{AbiTy, BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, WordTy};
+use tandem_lang_ir::{BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, ValTy, WordTy};
 use tandem_lang_syntax::ast::{self, VariantFields};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
@@ -455,31 +455,31 @@ impl Cx<'_, '_> {
     }
 
     /// The ABI shape of a type, or an error if it cannot cross the ABI.
-    pub fn abi_ty(&mut self, ty: &Ty, span: Span) -> Option<AbiTy> {
+    pub fn val_ty(&mut self, ty: &Ty, span: Span) -> Option<ValTy> {
         Some(match ty {
-            Ty::Unit => AbiTy::Tuple(vec![]),
+            Ty::Unit => ValTy::Tuple(vec![]),
             Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_) => {
-                AbiTy::Word(ty.word_ty()?)
+                ValTy::Word(ty.word_ty()?)
             }
-            Ty::Adt(id, _) if self.p.adt_is_word(*id) => AbiTy::Word(WordTy::Uint(8)),
-            Ty::Bytes => AbiTy::Bytes,
-            Ty::String => AbiTy::String,
-            Ty::Array(t, n) => AbiTy::Array(Box::new(self.abi_ty(t, span)?), *n),
-            Ty::Vec(t) => AbiTy::DynArray(Box::new(self.abi_ty(t, span)?)),
-            Ty::Tuple(ts) => AbiTy::Tuple(
+            Ty::Adt(id, _) if self.p.adt_is_word(*id) => ValTy::Word(WordTy::Uint(8)),
+            Ty::Bytes => ValTy::Bytes,
+            Ty::String => ValTy::String,
+            Ty::Array(t, n) => ValTy::Array(Box::new(self.val_ty(t, span)?), *n),
+            Ty::Vec(t) => ValTy::DynArray(Box::new(self.val_ty(t, span)?)),
+            Ty::Tuple(ts) => ValTy::Tuple(
                 ts.iter()
-                    .map(|t| self.abi_ty(t, span))
+                    .map(|t| self.val_ty(t, span))
                     .collect::<Option<_>>()?,
             ),
             Ty::Adt(id, args) if matches!(self.p.adts[*id].kind, AdtKind::Struct(_)) => {
                 let fs = self.struct_fields(*id, args);
-                AbiTy::Tuple(
+                ValTy::Tuple(
                     fs.iter()
-                        .map(|(_, t)| self.abi_ty(t, span))
+                        .map(|(_, t)| self.val_ty(t, span))
                         .collect::<Option<_>>()?,
                 )
             }
-            Ty::Error | Ty::Never => AbiTy::Word(WordTy::Uint(256)),
+            Ty::Error | Ty::Never => ValTy::Word(WordTy::Uint(256)),
             other => {
                 let shown = self.show(other);
                 self.err(Diagnostic::error(

@@ -10,7 +10,7 @@ use tandem_lang_syntax::diag::{Diagnostic, Span};
 impl Cx<'_, '_> {
     pub(crate) fn vec_elem(&mut self, slot: &IrExpr, i: IrExpr, t: &Ty, span: Span) -> Typed {
         let es = self.storage_size(t, span);
-        let data = IrExpr::HashWords(vec![slot.clone()]);
+        let data = IrExpr::DataSlot(Box::new(slot.clone()));
         if !(es.whole_slots || es.bytes > 16) {
             self.err(Diagnostic::error(
                 "E0376",
@@ -128,11 +128,11 @@ impl Cx<'_, '_> {
         if let Some(err) = args.get(1) {
             let ExprKind::StructLit { path, fields } = &err.value.kind else {
                 if let ExprKind::Path(path) = &err.value.kind {
-                    let (sel, a) = self.error_value(path, &[], err.value.span);
-                    if let Some(selector) = sel {
+                    let (name, a) = self.error_value(path, &[], err.value.span);
+                    if let Some(name) = name {
                         self.emit(IrStmt::If(
                             IrExpr::un(IU::IsZero, c),
-                            vec![IrStmt::Revert(ir::Revert::Error { selector, args: a })],
+                            vec![IrStmt::Revert(ir::Revert::Error { name, args: a })],
                             vec![],
                         ));
                     }
@@ -147,10 +147,10 @@ impl Cx<'_, '_> {
                 return Typed::unit();
             };
             let saved = std::mem::take(&mut self.out);
-            let (sel, a) = self.error_value(path, fields, err.value.span);
+            let (name, a) = self.error_value(path, fields, err.value.span);
             let mut body = std::mem::replace(&mut self.out, saved);
-            if let Some(selector) = sel {
-                body.push(IrStmt::Revert(ir::Revert::Error { selector, args: a }));
+            if let Some(name) = name {
+                body.push(IrStmt::Revert(ir::Revert::Error { name, args: a }));
                 self.emit(IrStmt::If(IrExpr::un(IU::IsZero, c), body, vec![]));
             }
         } else {

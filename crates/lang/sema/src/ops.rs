@@ -105,7 +105,8 @@ impl Cx<'_, '_> {
         if matches!(ty, Ty::Bytes | Ty::String) && matches!(op, BinOp::Eq | BinOp::Ne) {
             let (l, r) = (self.spill(l), self.spill(r));
             let h = |p: IrExpr| {
-                IrExpr::HashMem(
+                IrExpr::Hash(
+                    tandem_lang_ir::HashAlg::Keccak256,
                     Box::new(IrExpr::plus(p.clone(), IrExpr::c(32))),
                     Box::new(IrExpr::MLoad(Box::new(p))),
                 )

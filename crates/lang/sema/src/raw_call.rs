@@ -26,13 +26,12 @@ impl Cx<'_, '_> {
         let data = self.value_of_pub(&args[1].value, &Ty::Bytes);
         let data = self.spill(data);
         let (value, gas) = self.call_options(name, &args[2..]);
-        let ok = self.spill(IrExpr::Call {
+        let ok = self.spill(IrExpr::Send {
             kind: CallKind::Call,
             gas,
-            addr: Box::new(addr),
+            target: Box::new(addr),
             value: Box::new(value),
-            args: Box::new(IrExpr::plus(data.clone(), IrExpr::c(32))),
-            args_len: Box::new(IrExpr::MLoad(Box::new(data))),
+            payload: ir::Payload::Bytes(Box::new(data)),
         });
         if name == "call_raw" {
             self.emit(IrStmt::If(
@@ -55,17 +54,12 @@ impl Cx<'_, '_> {
         Typed::value(r, Ty::Result(Box::new(Ty::Bytes)))
     }
 
-    /// The return (or revert) data of the last call, copied into fresh memory as `Bytes`.
+    /// The reply (or failure data) of the last send, in fresh memory as `Bytes`.
     pub(crate) fn return_data_bytes(&mut self) -> IrExpr {
-        let rds = self.spill(IrExpr::Env(ir::Env::ReturnDataSize));
-        let b = self.alloc(IrExpr::plus(rds.clone(), IrExpr::c(32)));
-        self.emit(IrStmt::MStore(b.clone(), rds.clone()));
-        self.emit(IrStmt::ReturnDataCopy(
-            IrExpr::plus(b.clone(), IrExpr::c(32)),
-            IrExpr::c(0),
-            rds,
-        ));
-        b
+        self.uses_heap = true;
+        let b = self.local();
+        self.emit(IrStmt::Let(b, IrExpr::ReplyBytes));
+        IrExpr::Local(b)
     }
 
     /// The `value:` and `gas:` options of a call (value 0 and all gas when absent).

@@ -67,7 +67,7 @@ impl Cx<'_, '_> {
         let p = self.alloc(size);
         self.emit(IrStmt::MStore(p.clone(), len));
         let saved = std::mem::take(&mut self.out);
-        let base = self.spill(IrExpr::HashWords(vec![slot]));
+        let base = self.spill(IrExpr::DataSlot(Box::new(slot)));
         let pp = p.clone();
         self.word_loop(c(0), n, |i| {
             vec![IrStmt::MStore(
@@ -95,7 +95,7 @@ impl Cx<'_, '_> {
         let len = self.spill(IrExpr::MLoad(Box::new(p.clone())));
         let old = self.spill(IrExpr::SLoad(Box::new(slot.clone())));
         let short = bin(IB::Lt, len.clone(), c(32));
-        let base = self.spill(IrExpr::HashWords(vec![slot.clone()]));
+        let base = self.spill(IrExpr::DataSlot(Box::new(slot.clone())));
 
         // Delete the old data words past the new data (all of them if the new one is short).
         let saved = std::mem::take(&mut self.out);

@@ -1,7 +1,7 @@
 //! Semantic types, their memory and storage layouts, and their ABI shapes.
 
 use std::fmt;
-use tandem_lang_ir::{AbiTy, WordTy};
+use tandem_lang_ir::{ValTy, WordTy};
 
 pub type AdtId = usize;
 
@@ -171,8 +171,8 @@ pub fn pack_fields(sizes: &[StorageSize]) -> (Vec<(u32, u32)>, u32) {
     (out, slot)
 }
 
-pub fn abi_word(ty: &Ty) -> Option<AbiTy> {
-    ty.word_ty().map(AbiTy::Word)
+pub fn abi_word(ty: &Ty) -> Option<ValTy> {
+    ty.word_ty().map(ValTy::Word)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue, sol};
 use std::collections::BTreeSet;
 use tandem_lang_harness::{Backend, Chain, Compiled, Outcome, addr, compile};
-use tandem_lang_ir::{AbiItem, Module};
+use tandem_lang_ir::Module;
+use tandem_lang_ir::meta::{AbiItem, AbiParam};
 
 /// The sources of a corpus package (`fixtures/corpus/<name>/src/*.tdm`), sorted by path.
 fn package(name: &str) -> Vec<(String, String)> {
@@ -83,7 +84,7 @@ fn event<E: SolEvent>(r: &Outcome, at: Address) -> E {
     E::decode_log_data(&logs[0].data).expect("event decodes")
 }
 
-fn sol_sig(name: &str, inputs: &[tandem_lang_ir::AbiParam]) -> String {
+fn sol_sig(name: &str, inputs: &[AbiParam]) -> String {
     let tys: Vec<String> = inputs.iter().map(|p| p.ty.sol_name()).collect();
     format!("{name}({})", tys.join(","))
 }
@@ -102,11 +103,11 @@ fn abi_of(m: &Module, name: &str) -> Abi {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no contract {name}"));
     let mut abi = Abi {
-        functions: c.handlers.iter().map(|h| h.selector).collect(),
+        functions: c.meta.handlers.iter().map(|h| h.selector).collect(),
         events: BTreeSet::new(),
         errors: BTreeSet::new(),
     };
-    for item in &c.abi {
+    for item in &c.meta.abi {
         match item {
             AbiItem::Event { name, inputs } => {
                 abi.events.insert(keccak256(sol_sig(name, inputs)));
@@ -129,7 +130,8 @@ fn json_abi_selectors(m: &Module, name: &str) -> BTreeSet<[u8; 4]> {
         .iter()
         .find(|c| c.name == name)
         .expect("contract");
-    c.abi
+    c.meta
+        .abi
         .iter()
         .filter_map(|item| match item {
             AbiItem::Function { name, inputs, .. } => {

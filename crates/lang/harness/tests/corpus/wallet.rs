@@ -54,7 +54,7 @@ fn generic_wallet_is_monomorphised_per_storage() {
     // The storage layouts differ: each instance lays out its own strategy.
     let layout = |n: &str| {
         let c = m.contracts.iter().find(|c| c.name == n).unwrap();
-        format!("{:?}", c.storage)
+        format!("{:?}", c.meta.storage)
     };
     assert_ne!(layout("FriendsWallet"), layout("CappedWallet"));
 }

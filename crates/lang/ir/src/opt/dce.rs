@@ -14,7 +14,7 @@
 
 use super::Ctx;
 use super::util::{LocalInfo, stmt_exprs_mut, terminates};
-use crate::{AbiTy, Expr, LabelId, Stmt, U256};
+use crate::{Expr, LStmt, LabelId, Stmt, U256, ValTy};
 
 fn take(e: &mut Expr) -> Expr {
     std::mem::replace(e, Expr::Const(U256::ZERO))
@@ -71,12 +71,12 @@ fn first_evaluated(s: &mut Stmt) -> Option<&mut Expr> {
         Stmt::Let(_, e) | Stmt::Set(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _) => Some(e),
         Stmt::If(c, _, _) => Some(c),
         // The value is evaluated before the address.
-        Stmt::SStore(_, v) | Stmt::MStore(_, v) | Stmt::MStore8(_, v) => Some(v),
+        Stmt::SStore(_, v) | Stmt::MStore(_, v) | Stmt::Lowered(LStmt::MStore8(_, v)) => Some(v),
         // Encoding writes each word after evaluating it; hoisting the first value's statements
         // is safe when the other values are pure (they cannot observe the order).
         Stmt::Return(vals)
             if !vals.is_empty()
-                && matches!(vals[0].1, AbiTy::Word(_))
+                && matches!(vals[0].1, ValTy::Word(_))
                 && vals[1..].iter().all(|(e, _)| e.is_pure()) =>
         {
             Some(&mut vals[0].0)

@@ -16,7 +16,7 @@
 use super::Ctx;
 use super::fold::checked_max;
 use super::util::{LocalInfo, assigned_locals, children_mut, invariant_env, locals_in, visit_expr};
-use crate::{AbiTy, BinOp, CheckedOp, Env, Expr, LabelId, LocalId, Stmt, U256, UnOp, WordTy};
+use crate::{BinOp, CheckedOp, Env, Expr, LabelId, LocalId, Stmt, U256, UnOp, ValTy, WordTy};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,13 +135,13 @@ fn bit_mask(v: U256) -> U256 {
     }
 }
 
-fn word_hi(t: &AbiTy) -> Option<U256> {
+fn word_hi(t: &ValTy) -> Option<U256> {
     match t {
-        AbiTy::Word(WordTy::Uint(b)) if *b > 0 && *b < 256 => {
+        ValTy::Word(WordTy::Uint(b)) if *b > 0 && *b < 256 => {
             Some((U256::from(1) << *b as usize) - U256::from(1))
         }
-        AbiTy::Word(WordTy::Bool) => Some(U256::from(1)),
-        AbiTy::Word(WordTy::Address) => Some((U256::from(1) << 160) - U256::from(1)),
+        ValTy::Word(WordTy::Bool) => Some(U256::from(1)),
+        ValTy::Word(WordTy::Address) => Some((U256::from(1) << 160) - U256::from(1)),
         _ => None,
     }
 }
@@ -425,7 +425,7 @@ impl Walk {
                 let exits = self.exits.remove(&label).unwrap_or_default();
                 exits.into_iter().fold(None, |acc, x| join(acc, Some(x)))
             }
-            Stmt::Return(_) | Stmt::Revert(_) => {
+            s if matches!(s, Stmt::Return(_)) || super::util::is_revert(s) => {
                 self.exprs(super::util::stmt_exprs_mut(s), &mut st);
                 None
             }

@@ -28,7 +28,7 @@ use super::util::{
     LocalInfo, assigned_locals, children, children_mut, is_stable, locals_in, stmt_exprs,
     stmt_exprs_mut, stmts_any,
 };
-use crate::{BinOp, Expr, LocalId, Stmt, U256};
+use crate::{BinOp, Expr, HashAlg, LStmt, LocalId, Stmt, U256};
 use std::collections::BTreeMap;
 
 /// Locals live at a point above which no new local is introduced.
@@ -45,9 +45,10 @@ enum Slot<'a> {
 fn classify(e: &Expr) -> Slot<'_> {
     match e {
         Expr::Const(v) if *v < (U256::from(1) << 64) => Slot::Small(*v),
-        Expr::HashWords(ws) if !ws.is_empty() => Slot::Hash(ws, U256::ZERO),
+        Expr::HashWords(HashAlg::Keccak256, ws) if !ws.is_empty() => Slot::Hash(ws, U256::ZERO),
         Expr::Bin(BinOp::Add, a, b) => match (&**a, &**b) {
-            (Expr::HashWords(ws), Expr::Const(k)) | (Expr::Const(k), Expr::HashWords(ws))
+            (Expr::HashWords(HashAlg::Keccak256, ws), Expr::Const(k))
+            | (Expr::Const(k), Expr::HashWords(HashAlg::Keccak256, ws))
                 if !ws.is_empty() && *k < (U256::from(1) << 64) =>
             {
                 Slot::Hash(ws, *k)
@@ -103,7 +104,7 @@ pub fn may_alias(a: &Expr, b: &Expr, defs: &Defs) -> bool {
 /// Calls, creations and nested statements: anything that may write storage or re-enter.
 fn storage_effects(e: &Expr) -> bool {
     super::util::expr_any(e, &mut |x| {
-        matches!(x, Expr::Seq(..) | Expr::Call { .. } | Expr::Create { .. })
+        matches!(x, Expr::Seq(..)) || super::util::calls_out(x)
     })
 }
 
@@ -117,9 +118,7 @@ fn kill(avail: &mut Avail, slot: &Expr, defs: &Defs) {
 
 /// Knowledge that survives running `ss` (a summary: stores kill aliases, calls kill all).
 fn survive(mut avail: Avail, ss: &[Stmt], defs: &Defs) -> Avail {
-    let clear = stmts_any(ss, &mut |_| false, &mut |e| {
-        matches!(e, Expr::Call { .. } | Expr::Create { .. })
-    });
+    let clear = stmts_any(ss, &mut |_| false, &mut super::util::calls_out);
     if clear {
         return vec![];
     }
@@ -178,17 +177,16 @@ fn dead_store(slot: &Expr, rest: &[Stmt], defs: &Defs) -> bool {
         }
         match t {
             Stmt::SStore(s2, _) if s2 == slot => return true,
-            Stmt::Revert(_) => return true,
+            s if super::util::is_revert(s) => return true,
             Stmt::Let(..)
             | Stmt::Set(..)
             | Stmt::SStore(..)
             | Stmt::MStore(..)
-            | Stmt::MStore8(..)
-            | Stmt::CallDataCopy(..)
+            | Stmt::Lowered(LStmt::MStore8(..) | LStmt::Log { .. })
             | Stmt::MCopy(..)
             | Stmt::Expr(_)
             | Stmt::Assert(..)
-            | Stmt::Log { .. } => {}
+            | Stmt::Emit { .. } => {}
             _ => return false,
         }
     }
@@ -266,7 +264,10 @@ impl Walk<'_, '_> {
                 for e in stmt_exprs(&s) {
                     unconditional(
                         e,
-                        &|x| matches!(x, Expr::HashWords(_)) && is_stable(x, &self.info),
+                        &|x| {
+                            matches!(x, Expr::HashWords(HashAlg::Keccak256, _))
+                                && is_stable(x, &self.info)
+                        },
                         &mut hs,
                     );
                 }

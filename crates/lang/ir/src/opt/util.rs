@@ -1,98 +1,98 @@
 //! Shared walkers and facts about locals, used by every pass.
 
-use crate::{Env, Expr, LabelId, LocalId, Param, Stmt};
+use crate::{Env, Expr, LabelId, LocalId, Param, Payload, Stmt};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The direct sub-expressions of an expression, in no particular order (statements nested in
 /// a `Seq` are not included: see `for_each_expr_mut`).
 pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
     match e {
-        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => vec![],
-        Expr::Bin(_, a, b) | Expr::HashMem(a, b) => vec![a, b],
+        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) | Expr::Reply(_) | Expr::ReplyBytes => {
+            vec![]
+        }
+        Expr::Bin(_, a, b) | Expr::Hash(_, a, b) => vec![a, b],
+        Expr::MapSlot { base, key, .. } => vec![base, key],
         Expr::Checked { a, b, .. } => vec![a, b],
         Expr::Un(_, a)
         | Expr::Balance(a)
         | Expr::SLoad(a)
         | Expr::MLoad(a)
-        | Expr::CallDataLoad(a)
+        | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
-        Expr::HashWords(ws) | Expr::Intrinsic(_, ws) => ws.iter_mut().collect(),
+        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter_mut().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
-        Expr::Call {
+        Expr::Message { args, .. } | Expr::AbiEncode(args) => {
+            args.iter_mut().map(|(e, _)| e).collect()
+        }
+        Expr::Send {
             gas,
-            addr,
+            target,
             value,
-            args,
-            args_len,
+            payload,
             ..
         } => {
-            let mut v: Vec<&mut Expr> = vec![addr, value, args, args_len];
-            if let Some(g) = gas {
-                v.push(g);
+            let mut v: Vec<&mut Expr> = vec![target, value];
+            if let Payload::Message(p) | Payload::Bytes(p) = payload {
+                v.push(p);
             }
+            v.extend(gas.as_deref_mut());
             v
         }
         Expr::Create {
-            value,
-            args,
-            args_len,
-            salt,
-            ..
+            value, args, salt, ..
         } => {
-            let mut v: Vec<&mut Expr> = vec![value, args, args_len];
-            if let Some(s) = salt {
-                v.push(s);
-            }
+            let mut v: Vec<&mut Expr> = vec![value];
+            v.extend(args.iter_mut().map(|(e, _)| e));
+            v.extend(salt.as_deref_mut());
             v
         }
-        Expr::AbiEncode { args, .. } => args.iter_mut().map(|(e, _)| e).collect(),
+        Expr::Lowered(l) => l.children_mut(),
     }
 }
 
 /// The direct sub-expressions of an expression (read-only).
 pub fn children(e: &Expr) -> Vec<&Expr> {
     match e {
-        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => vec![],
-        Expr::Bin(_, a, b) | Expr::HashMem(a, b) => vec![a, b],
+        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) | Expr::Reply(_) | Expr::ReplyBytes => {
+            vec![]
+        }
+        Expr::Bin(_, a, b) | Expr::Hash(_, a, b) => vec![a, b],
+        Expr::MapSlot { base, key, .. } => vec![base, key],
         Expr::Checked { a, b, .. } => vec![a, b],
         Expr::Un(_, a)
         | Expr::Balance(a)
         | Expr::SLoad(a)
         | Expr::MLoad(a)
-        | Expr::CallDataLoad(a)
+        | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
-        Expr::HashWords(ws) | Expr::Intrinsic(_, ws) => ws.iter().collect(),
+        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
-        Expr::Call {
+        Expr::Message { args, .. } | Expr::AbiEncode(args) => args.iter().map(|(e, _)| e).collect(),
+        Expr::Send {
             gas,
-            addr,
+            target,
             value,
-            args,
-            args_len,
+            payload,
             ..
         } => {
-            let mut v: Vec<&Expr> = vec![addr, value, args, args_len];
-            if let Some(g) = gas {
-                v.push(g);
+            let mut v: Vec<&Expr> = vec![target, value];
+            if let Payload::Message(p) | Payload::Bytes(p) = payload {
+                v.push(p);
             }
+            v.extend(gas.as_deref());
             v
         }
         Expr::Create {
-            value,
-            args,
-            args_len,
-            salt,
-            ..
+            value, args, salt, ..
         } => {
-            let mut v: Vec<&Expr> = vec![value, args, args_len];
-            if let Some(s) = salt {
-                v.push(s);
-            }
+            let mut v: Vec<&Expr> = vec![value];
+            v.extend(args.iter().map(|(e, _)| e));
+            v.extend(salt.as_deref());
             v
         }
-        Expr::AbiEncode { args, .. } => args.iter().map(|(e, _)| e).collect(),
+        Expr::Lowered(l) => l.children(),
     }
 }
 
@@ -101,18 +101,13 @@ pub fn stmt_exprs_mut(s: &mut Stmt) -> Vec<&mut Expr> {
     match s {
         Stmt::Let(_, e) | Stmt::Set(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _) => vec![e],
         Stmt::If(c, _, _) => vec![c],
-        Stmt::SStore(a, b) | Stmt::MStore(a, b) | Stmt::MStore8(a, b) => vec![a, b],
-        Stmt::CallDataCopy(a, b, c) | Stmt::ReturnDataCopy(a, b, c) | Stmt::MCopy(a, b, c) => {
-            vec![a, b, c]
+        Stmt::SStore(a, b) | Stmt::MStore(a, b) => vec![a, b],
+        Stmt::MCopy(a, b, c) => vec![a, b, c],
+        Stmt::Return(vals) | Stmt::Revert(crate::Revert::Error { args: vals, .. }) => {
+            vals.iter_mut().map(|(e, _)| e).collect()
         }
-        Stmt::Return(vals) => vals.iter_mut().map(|(e, _)| e).collect(),
-        Stmt::Revert(crate::Revert::Error { args, .. }) => {
-            args.iter_mut().map(|(e, _)| e).collect()
-        }
-        Stmt::Log { topics, data } => topics
-            .iter_mut()
-            .chain(data.iter_mut().map(|(e, _)| e))
-            .collect(),
+        Stmt::Emit { fields, .. } => fields.iter_mut().map(|f| &mut f.value).collect(),
+        Stmt::Lowered(l) => l.exprs_mut(),
         Stmt::Block(..)
         | Stmt::Exit(_)
         | Stmt::Loop { .. }
@@ -127,15 +122,33 @@ pub fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
     match s {
         Stmt::Let(_, e) | Stmt::Set(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _) => vec![e],
         Stmt::If(c, _, _) => vec![c],
-        Stmt::SStore(a, b) | Stmt::MStore(a, b) | Stmt::MStore8(a, b) => vec![a, b],
-        Stmt::CallDataCopy(a, b, c) | Stmt::ReturnDataCopy(a, b, c) | Stmt::MCopy(a, b, c) => {
-            vec![a, b, c]
+        Stmt::SStore(a, b) | Stmt::MStore(a, b) => vec![a, b],
+        Stmt::MCopy(a, b, c) => vec![a, b, c],
+        Stmt::Return(vals) | Stmt::Revert(crate::Revert::Error { args: vals, .. }) => {
+            vals.iter().map(|(e, _)| e).collect()
         }
-        Stmt::Return(vals) => vals.iter().map(|(e, _)| e).collect(),
-        Stmt::Revert(crate::Revert::Error { args, .. }) => args.iter().map(|(e, _)| e).collect(),
-        Stmt::Log { topics, data } => topics.iter().chain(data.iter().map(|(e, _)| e)).collect(),
+        Stmt::Emit { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+        Stmt::Lowered(l) => l.exprs(),
         _ => vec![],
     }
+}
+
+/// Whether the statement ends the message with a failure.
+pub fn is_revert(s: &Stmt) -> bool {
+    matches!(
+        s,
+        Stmt::Revert(_) | Stmt::Lowered(crate::LStmt::RevertError { .. })
+    )
+}
+
+/// Whether the expression itself calls out or creates (may re-enter, write any storage).
+pub fn calls_out(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Send { .. }
+            | Expr::Create { .. }
+            | Expr::Lowered(crate::LExpr::Call { .. } | crate::LExpr::Create { .. })
+    )
 }
 
 /// The statement lists nested directly in a statement.
@@ -327,8 +340,6 @@ pub fn invariant_env(e: Env) -> bool {
             | Env::Number
             | Env::Timestamp
             | Env::ChainId
-            | Env::CallDataSize
-            | Env::CodeSize
     )
 }
 
@@ -342,7 +353,7 @@ pub fn is_stable(e: &Expr, info: &LocalInfo) -> bool {
         Expr::Env(v) => invariant_env(*v),
         Expr::Bin(_, a, b) => is_stable(a, info) && is_stable(b, info),
         Expr::Un(_, a) => is_stable(a, info),
-        Expr::HashWords(ws) => ws.iter().all(|w| is_stable(w, info)),
+        Expr::HashWords(crate::HashAlg::Keccak256, ws) => ws.iter().all(|w| is_stable(w, info)),
         _ => false,
     }
 }
@@ -351,10 +362,24 @@ pub fn is_stable(e: &Expr, info: &LocalInfo) -> bool {
 /// or assign locals: anything beyond reading.
 pub fn has_effects(e: &Expr) -> bool {
     expr_any(e, &mut |x| {
-        matches!(
-            x,
-            Expr::Seq(..) | Expr::Call { .. } | Expr::Create { .. } | Expr::Alloc(_)
-        ) || matches!(x, Expr::AbiEncode { .. } | Expr::Intrinsic(..))
+        calls_out(x)
+            || matches!(
+                x,
+                Expr::Seq(..)
+                    | Expr::Alloc(_)
+                    | Expr::Message { .. }
+                    | Expr::Reply(_)
+                    | Expr::ReplyBytes
+                    | Expr::AbiEncode(_)
+                    | Expr::Intrinsic(..)
+                    | Expr::Hash(crate::HashAlg::Sha256 | crate::HashAlg::Blake2b256, ..)
+                    | Expr::HashWords(crate::HashAlg::Sha256 | crate::HashAlg::Blake2b256, _)
+                    | Expr::Lowered(crate::LExpr::AbiEncode { .. })
+                    | Expr::MapSlot {
+                        bytes_key: true,
+                        ..
+                    }
+            )
     })
 }
 
@@ -387,9 +412,8 @@ pub fn locals_in(e: &Expr) -> BTreeSet<LocalId> {
 /// Whether control can never continue past the statement.
 pub fn terminates(s: &Stmt) -> bool {
     match s {
-        Stmt::Return(_) | Stmt::Revert(_) | Stmt::Exit(_) | Stmt::Break(_) | Stmt::Continue(_) => {
-            true
-        }
+        Stmt::Return(_) | Stmt::Exit(_) | Stmt::Break(_) | Stmt::Continue(_) => true,
+        s if is_revert(s) => true,
         Stmt::Assert(Expr::Const(v), _) => v.is_zero(),
         Stmt::If(Expr::Const(v), a, b) => {
             if v.is_zero() {
