@@ -129,3 +129,50 @@ fn runtime_spilling(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tandem_lang_ir::meta::{ContractMeta, HandlerMeta};
+    use tandem_lang_ir::{Contract, Expr, Handler, Init, Module, Mutability, Stmt};
+
+    /// The backend refuses malformed IR before generating anything (in debug builds).
+    #[test]
+    fn malformed_ir_is_refused_before_code_generation() {
+        let handler = Handler {
+            variant: "Get".into(),
+            params: vec![],
+            returns: vec![],
+            mutability: Mutability::View,
+            body: vec![Stmt::Expr(Expr::Local(3))],
+        };
+        let meta = HandlerMeta {
+            sol_name: "get".into(),
+            signature: "get()".into(),
+            selector: [0x6d, 0x4c, 0xe6, 0x3c],
+            method_number: 1,
+        };
+        let m = Module {
+            contracts: vec![Contract {
+                name: "C".into(),
+                file: "C.tdm".into(),
+                init: Init {
+                    params: vec![],
+                    payable: false,
+                    body: vec![],
+                },
+                handlers: vec![handler],
+                uses_heap: false,
+                meta: ContractMeta {
+                    handlers: vec![meta],
+                    ..Default::default()
+                },
+            }],
+            children: vec![vec![]],
+        };
+        let e = super::generate(&m, true).unwrap_err();
+        assert!(
+            e.contains("reads local %3, which is not declared here"),
+            "{e}"
+        );
+    }
+}

@@ -253,6 +253,7 @@ impl<'a> Checker<'a> {
             Stmt::Continue(l) => self.label(*l, true, "continue"),
             Stmt::Return(vals) => {
                 let tys: Vec<&ValTy> = vals.iter().map(|(_, t)| t).collect();
+                tys.iter().try_for_each(|t| ty(t))?;
                 if tys.len() != self.returns.len()
                     || tys.iter().zip(self.returns).any(|(a, b)| *a != b)
                 {
