@@ -30,7 +30,8 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], CborError> {
+    /// The next `n` raw bytes (e.g. the content after a head).
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], CborError> {
         let end = self.pos.checked_add(n).ok_or(CborError::Overflow)?;
         let s = self.data.get(self.pos..end).ok_or(CborError::Eof)?;
         self.pos = end;
@@ -64,6 +65,12 @@ impl<'a> Reader<'a> {
     pub fn bytes(&mut self) -> Result<&'a [u8], CborError> {
         let n = self.expect(2)?;
         self.take(usize::try_from(n).map_err(|_| CborError::Overflow)?)
+    }
+
+    pub fn text(&mut self) -> Result<&'a str, CborError> {
+        let n = self.expect(3)?;
+        let b = self.take(usize::try_from(n).map_err(|_| CborError::Overflow)?)?;
+        core::str::from_utf8(b).map_err(|_| CborError::Utf8)
     }
 
     pub fn array(&mut self) -> Result<usize, CborError> {
@@ -216,9 +223,7 @@ impl Cbor for String {
         out.extend_from_slice(self.as_bytes());
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, CborError> {
-        let n = r.expect(3)?;
-        let b = r.take(usize::try_from(n).map_err(|_| CborError::Overflow)?)?;
-        String::from_utf8(b.to_vec()).map_err(|_| CborError::Utf8)
+        Ok(String::from(r.text()?))
     }
 }
 

@@ -4,15 +4,26 @@
 //! - [`dispatch!`]: maps FRC-0042 method names to numbers at compile time and decodes and
 //!   encodes params and returns; method 1 is `"Constructor"`.
 //! - typed wrappers for every `tandem_v1` syscall (docs/syscalls.md), on wasm32 only.
-//! - a bump allocator: an instance lives for one invocation, so nothing needs freeing.
+//! - a bump allocator: an instance lives for one invocation, so nothing needs freeing
+//!   (feature `system-alloc`: std's freeing allocator instead).
+//! - [`ipld`] (feature `ipld`): HAMT and AMT state from fvm_ipld_hamt / fvm_ipld_amt over the
+//!   IPLD syscalls, as typed [`ipld::StateMap`] and [`ipld::StateArray`].
 //!
 //! On other targets only the codec and the method-number macro are available, so a
-//! workspace build on the host compiles actor crates as empty libraries.
+//! workspace build on the host compiles actor crates as empty libraries (with `ipld`, the
+//! helpers also work on the host over any blockstore, for tests).
+//!
+//! Features: `std` links std (panics still abort with their message, through a hook);
+//! `system-alloc` (implies `std`); `ipld` (implies `std`). See docs/sdk.md.
 #![no_std]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod cbor;
+#[cfg(feature = "ipld")]
+pub mod ipld;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 #[cfg(target_arch = "wasm32")]

@@ -3,6 +3,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use core::alloc::{GlobalAlloc, Layout};
+#[cfg(not(feature = "system-alloc"))]
 use core::cell::UnsafeCell;
 
 use crate::cbor::{self, Cbor};
@@ -33,12 +34,17 @@ fn le_u128(b: &[u8]) -> u128 {
 
 // ---- allocator and panics ----------------------------------------------------------------
 
-/// Bump allocator: an instance serves one invocation, so memory is never reused.
+/// Bump allocator: an instance serves one invocation, so memory is never reused. Cheapest per
+/// allocation and smallest in code, but everything a call ever allocated stays until it
+/// returns (the `system-alloc` feature frees instead).
+#[cfg(not(feature = "system-alloc"))]
 struct Bump(UnsafeCell<usize>);
 
 // SAFETY: WASM actors are single-threaded.
+#[cfg(not(feature = "system-alloc"))]
 unsafe impl Sync for Bump {}
 
+#[cfg(not(feature = "system-alloc"))]
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let next = unsafe { &mut *self.0.get() };
@@ -48,13 +54,13 @@ unsafe impl GlobalAlloc for Bump {
         let start = (*next + layout.align() - 1) & !(layout.align() - 1);
         let end = match start.checked_add(layout.size()) {
             Some(e) => e,
-            None => return core::ptr::null_mut(),
+            None => out_of_memory(),
         };
         let have = core::arch::wasm32::memory_size(0) * 65536;
         if end > have {
             let pages = (end - have).div_ceil(65536);
             if core::arch::wasm32::memory_grow(0, pages) == usize::MAX {
-                return core::ptr::null_mut();
+                out_of_memory()
             }
         }
         *next = end;
@@ -63,13 +69,73 @@ unsafe impl GlobalAlloc for Bump {
     unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
 }
 
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOC: Bump = Bump(UnsafeCell::new(0));
 
+/// std's allocator (dlmalloc on wasm32), which reuses freed memory. A failed allocation
+/// aborts with a user exit code instead of std's trap.
+#[cfg(feature = "system-alloc")]
+struct Freeing;
+
+#[cfg(feature = "system-alloc")]
+unsafe impl GlobalAlloc for Freeing {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+    /// dlmalloc knows memory fresh from `memory.grow` is zero and skips the fill.
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if p.is_null() {
+            out_of_memory()
+        }
+        p
+    }
+}
+
+#[cfg(feature = "system-alloc")]
+#[global_allocator]
+static ALLOC: Freeing = Freeing;
+
+/// The instance's memory is at its cap (docs/syscalls.md, Limits): abort with a message
+/// rather than trap. Allocates nothing.
+fn out_of_memory() -> ! {
+    abort(
+        crate::USR_ASSERTION_FAILED,
+        "out of memory (linear memory is capped per instance)",
+    )
+}
+
+#[cfg(not(feature = "std"))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let msg = alloc::format!("panic: {}", info.message());
     abort(crate::USR_ASSERTION_FAILED, &msg)
+}
+
+/// With std linked, std owns the panic handler; this hook makes a panic end the way the
+/// no_std handler does (an abort with the message) instead of in a trap. `run_method`
+/// installs it at the start of every invocation.
+#[cfg(feature = "std")]
+fn install_panic_hook() {
+    std::panic::set_hook(alloc::boxed::Box::new(|info| {
+        let msg = alloc::format!("panic: {}", info.payload_as_str().unwrap_or("(no message)"));
+        abort(crate::USR_ASSERTION_FAILED, &msg)
+    }));
 }
 
 // ---- blocks ------------------------------------------------------------------------------
@@ -423,6 +489,8 @@ impl From<SyscallError> for ActorError {
 
 /// Runs a handler for the `dispatch!` macro: decodes params, encodes the return.
 pub fn run_method<P: Cbor, R: Cbor>(params: u32, f: fn(P) -> Result<R, ActorError>) -> u32 {
+    #[cfg(feature = "std")]
+    install_panic_hook();
     let data = if params == 0 {
         None
     } else {
