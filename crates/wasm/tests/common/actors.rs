@@ -1,12 +1,14 @@
 //! Builds the example actors to WASM once per test run (a process-wide `OnceLock` plus a
 //! file lock across test binaries), into `target/wasm-actors`, a target dir of its own so
-//! the nested cargo never waits on the outer one's lock.
+//! the nested cargo never waits on the outer one's lock. Each actor is its own cargo build,
+//! so one actor's SDK features (e.g. the ledger's `ipld`, which links std) never reach
+//! another's module through feature unification.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub const ACTORS: &[&str] = &["counter", "token", "evm-caller"];
+pub const ACTORS: &[&str] = &["counter", "token", "evm-caller", "ledger"];
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -18,27 +20,27 @@ fn build() -> PathBuf {
     std::fs::create_dir_all(&target).unwrap();
     let lock = std::fs::File::create(target.join(".build-lock")).unwrap();
     lock.lock().unwrap();
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--target-dir",
-        ])
-        .arg(&target)
-        // Small modules: no debug info, stripped, size-optimised (install gas is per byte).
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
-        .env_remove("RUSTFLAGS");
     for a in ACTORS {
-        cmd.args(["-p", &format!("{a}-actor")]);
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(&root)
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .args(["-p", &format!("{a}-actor")])
+            // Small modules: no debug info, stripped, size-optimised (install gas is per byte).
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+            .env("CARGO_PROFILE_RELEASE_LTO", "true")
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+            .env_remove("RUSTFLAGS");
+        let status = cmd.status().expect("running cargo");
+        assert!(status.success(), "building the example actor {a} failed");
     }
-    let status = cmd.status().expect("running cargo");
-    assert!(status.success(), "building the example actors failed");
     target.join("wasm32-unknown-unknown/release")
 }
 

@@ -1,0 +1,127 @@
+//! A ledger: a map of many entries in a HAMT and a log of the batches that wrote them in an
+//! AMT, with tandem-sdk's `ipld` helpers (`StateMap`, `StateArray`).
+//!
+//! State, one DAG-CBOR block `[entries, log, count]`: `entries` is the root of a HAMT from
+//! u64 keys (varint bytes) to u128 amounts (big-integer bytes, like a `TokenAmount`), `log`
+//! the root of an AMT of `[start, count]` (one per `PutMany`), `count` the number of keys.
+//!
+//! Methods (params and returns DAG-CBOR):
+//! - `Constructor()`: an empty map and log.
+//! - `PutMany([start, count]) -> keys`: sets every key `k` in `start..start + count` to
+//!   `amount(k) = (k + 1) * 10^18`, logs the batch; returns the number of keys.
+//! - `Put([key, amount]) -> keys`: sets one key.
+//! - `Get([key]) -> amount`: `USR_NOT_FOUND` (17) for a key that was never set.
+//! - `Count() -> keys` (from the state object; nothing walks the map).
+//! - `Sum() -> [entries, total]`: walks the whole map.
+//! - `LogLength() -> batches`, `LogEntry([i]) -> [start, count]` (`USR_NOT_FOUND` past the end).
+//!
+//! A root that does not lead to a HAMT (or AMT) exits with `USR_ILLEGAL_STATE` (20) and a
+//! message naming the structure, never a trap.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+#[cfg(target_arch = "wasm32")]
+mod actor {
+    extern crate alloc;
+
+    use alloc::format;
+    use tandem_sdk::ipld::cid::Cid;
+    use tandem_sdk::ipld::{StateArray, StateMap};
+    use tandem_sdk::*;
+
+    type State = (Cid, Cid, u64);
+    type Entries = StateMap<u64, u128>;
+    type Log = StateArray<(u64, u64)>;
+
+    fn amount(k: u64) -> u128 {
+        (u128::from(k) + 1) * 1_000_000_000_000_000_000
+    }
+
+    fn not_found(what: &str) -> ActorError {
+        ActorError::new(USR_NOT_FOUND, what)
+    }
+
+    fn constructor(_: ()) -> Result<(), ActorError> {
+        let entries = Entries::new().flush()?;
+        let log = Log::new().flush()?;
+        save_state(&(entries, log, 0u64))
+    }
+
+    /// Sets each pair, logs `[start, count]` and saves the new roots; the number of keys.
+    fn write(
+        pairs: impl Iterator<Item = (u64, u128)>,
+        start: u64,
+        n: u64,
+    ) -> Result<u64, ActorError> {
+        let (entries, log, mut count): State = load_state()?;
+        let mut map = Entries::load(&entries)?;
+        for (k, v) in pairs {
+            if map.set(&k, v)?.is_none() {
+                count += 1;
+            }
+        }
+        let mut log = Log::load(&log)?;
+        // Nothing is ever deleted from the log, so its count is the next index.
+        log.set(log.count(), (start, n))?;
+        save_state(&(map.flush()?, log.flush()?, count))?;
+        Ok(count)
+    }
+
+    fn put_many(p: (u64, u64)) -> Result<u64, ActorError> {
+        let (start, n) = p;
+        let end = start
+            .checked_add(n)
+            .ok_or_else(|| ActorError::new(USR_ILLEGAL_ARGUMENT, "start + count overflows"))?;
+        write((start..end).map(|k| (k, amount(k))), start, n)
+    }
+
+    fn put(p: (u64, u128)) -> Result<u64, ActorError> {
+        write(core::iter::once(p), p.0, 1)
+    }
+
+    fn get(p: (u64,)) -> Result<u128, ActorError> {
+        let (entries, _, _): State = load_state()?;
+        let map = Entries::load(&entries)?;
+        map.get(&p.0)?
+            .copied()
+            .ok_or_else(|| not_found(&format!("no entry for key {}", p.0)))
+    }
+
+    fn count(_: ()) -> Result<u64, ActorError> {
+        Ok(load_state::<State>()?.2)
+    }
+
+    fn sum(_: ()) -> Result<(u64, u128), ActorError> {
+        let (entries, _, _): State = load_state()?;
+        let (mut n, mut total) = (0u64, 0u128);
+        Entries::load(&entries)?.for_each(|_, v| {
+            n += 1;
+            total = total.saturating_add(*v);
+            Ok(())
+        })?;
+        Ok((n, total))
+    }
+
+    fn log_length(_: ()) -> Result<u64, ActorError> {
+        let (_, log, _): State = load_state()?;
+        Ok(Log::load(&log)?.count())
+    }
+
+    fn log_entry(p: (u64,)) -> Result<(u64, u64), ActorError> {
+        let (_, log, _): State = load_state()?;
+        Log::load(&log)?
+            .get(p.0)?
+            .copied()
+            .ok_or_else(|| not_found(&format!("no log entry {}", p.0)))
+    }
+
+    tandem_sdk::dispatch! {
+        "Constructor" => constructor,
+        "PutMany" => put_many,
+        "Put" => put,
+        "Get" => get,
+        "Count" => count,
+        "Sum" => sum,
+        "LogLength" => log_length,
+        "LogEntry" => log_entry,
+    }
+}
