@@ -42,15 +42,19 @@ pub fn u256_to_tokens(value: U256) -> TokenAmount {
 
 /// An attoFIL amount as wei; negative amounts read as zero and amounts past 2^256 saturate.
 pub fn tokens_to_u256(amount: &TokenAmount) -> U256 {
-    let (sign, bytes) = amount.atto().to_bytes_be();
-    if sign == Sign::Minus || bytes.len() > 32 {
-        return if sign == Sign::Minus {
-            U256::ZERO
-        } else {
-            U256::MAX
-        };
+    let atto = amount.atto();
+    if atto.sign() == Sign::Minus {
+        return U256::ZERO;
     }
-    U256::from_be_slice(&bytes)
+    // Limb by limb (little-endian u64 digits): no allocation on this per-frame path.
+    let mut limbs = [0u64; 4];
+    for (i, digit) in atto.magnitude().iter_u64_digits().enumerate() {
+        match limbs.get_mut(i) {
+            Some(limb) => *limb = digit,
+            None => return U256::MAX,
+        }
+    }
+    U256::from_limbs(limbs)
 }
 
 pub fn to_eth(addr: Address) -> EthAddress {

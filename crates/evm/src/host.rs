@@ -126,9 +126,7 @@ impl<'a> TandemHost<'a> {
 
 /// The Ethereum address of an actor: its f410 address, or its masked ID.
 pub fn eth_address_of(kernel: &mut dyn Kernel, id: ActorID) -> KResult<EthAddress> {
-    let delegated = kernel
-        .actor_info(id)?
-        .and_then(|info| info.delegated_address);
+    let delegated = kernel.delegated_address(id)?;
     Ok(delegated
         .as_ref()
         .and_then(EthAddress::from_delegated)

@@ -17,7 +17,7 @@ use fvm_ipld_encoding::tuple::*;
 use fvm_ipld_encoding::{CBOR, DAG_CBOR, IPLD_RAW, RawBytes, strict_bytes};
 use fvm_shared::error::ExitCode;
 use revm::bytecode::Bytecode;
-use revm::interpreter::instructions::gas_table_spec;
+use revm::interpreter::instructions::{GasTable, InstructionTable, gas_table_spec};
 use revm::interpreter::interpreter::{EthInterpreter, ExtBytecode};
 use revm::interpreter::{
     CallInput, FrameInput, InputsImpl, InstructionResult, Interpreter, InterpreterAction,
@@ -188,10 +188,11 @@ impl EvmRuntime {
 
 /// The calldata or init code in the parameters: IPLD_RAW bytes, or a CBOR byte string (how
 /// native actors send it); none is empty.
-fn raw_params(kernel: &dyn Kernel) -> Option<Bytes> {
+fn raw_params(kernel: &mut dyn Kernel) -> Option<Bytes> {
     match kernel.params() {
         None => Some(Bytes::new()),
-        Some(p) if p.codec == IPLD_RAW => Some(Bytes::copy_from_slice(&p.data)),
+        // Moved, not copied: nothing reads the params after this.
+        Some(p) if p.codec == IPLD_RAW => kernel.take_params().map(|p| Bytes::from(p.data)),
         Some(p) if p.codec == CBOR || p.codec == DAG_CBOR => {
             let bytes: RawBytes = fvm_ipld_encoding::from_slice(&p.data).ok()?;
             Some(Bytes::from(bytes.to_vec()))
@@ -226,12 +227,13 @@ impl EvmRuntime {
             budget,
         );
         let mut host = TandemHost::new(kernel, self)?;
-        let table = instruction_table::<EthInterpreter, TandemHost<'_>>();
-        let gas_table = gas_table_spec(SPEC);
+        // Both tables are constants: referenced in place, not built (4 KiB) per frame.
+        let table = &Tables::INSTRUCTIONS;
+        let gas_table = &GAS_TABLE;
         // Milligas of this frame's spending already charged to the kernel.
         let mut synced: i64 = 0;
         let mut result = loop {
-            let action = interp.run_plain(&table, &gas_table, &mut host);
+            let action = interp.run_plain(table, gas_table, &mut host);
             if let Some(e) = host.error.take() {
                 return Err(e);
             }
@@ -276,6 +278,15 @@ impl EvmRuntime {
         Ok(InvokeReturn::exit(exit::for_halt(result.result), None))
     }
 }
+
+/// The interpreter's instruction table for a host borrowing a kernel for `'k`.
+struct Tables<'k>(std::marker::PhantomData<&'k ()>);
+
+impl<'k> Tables<'k> {
+    const INSTRUCTIONS: InstructionTable<EthInterpreter, TandemHost<'k>> = instruction_table();
+}
+
+const GAS_TABLE: GasTable = gas_table_spec(SPEC);
 
 /// EIP-170, EIP-3541 and the code-deposit charge (EIP-2: failing it fails the create).
 fn check_deposit(result: &mut InterpreterResult) {

@@ -178,6 +178,14 @@ impl<BS: Blockstore> StateTree<BS> {
         Ok(record)
     }
 
+    /// An actor's delegated (f4) address, without copying the rest of its record.
+    pub fn delegated_address(&mut self, id: ActorID) -> anyhow::Result<Option<Address>> {
+        if let Some(cached) = self.actors.get(&id) {
+            return Ok(cached.record.as_ref().and_then(|r| r.delegated_address));
+        }
+        Ok(self.get_actor(id)?.and_then(|r| r.delegated_address))
+    }
+
     /// Creates or replaces an actor record.
     pub fn set_actor(&mut self, id: ActorID, record: ActorRecord) {
         let prev = self.actors.insert(

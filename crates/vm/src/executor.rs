@@ -476,16 +476,14 @@ pub fn events_root(machine: &Machine, events: &[StampedEvent]) -> anyhow::Result
         return Ok(None);
     }
     if let Some(bytes) = single_node_events_amt(events) {
-        let block = fvm_ipld_blockstore::Block {
-            codec: fvm_ipld_encoding::DAG_CBOR,
-            data: &bytes,
-        };
-        let cid = fvm_ipld_blockstore::Blockstore::put(
-            machine.store(),
-            multihash_codetable::Code::Blake2b256,
-            &block,
-        )?;
-        return Ok(Some(cid));
+        // Only the CID is needed: nothing reads a receipt's events back through it (the node
+        // indexes the events themselves), and the block is not reachable from the state, so
+        // the next flush would drop it anyway.
+        let digest = multihash_codetable::MultihashDigest::digest(
+            &multihash_codetable::Code::Blake2b256,
+            &bytes,
+        );
+        return Ok(Some(Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, digest)));
     }
     let mut amt = Amt::new_with_bit_width(machine.store(), EVENTS_AMT_BITWIDTH);
     for (i, event) in events.iter().enumerate() {

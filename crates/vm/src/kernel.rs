@@ -271,6 +271,9 @@ pub trait SlotOps {
 pub trait ActorOps {
     fn resolve_address(&mut self, addr: &Address) -> KResult<Option<ActorID>>;
     fn actor_info(&mut self, id: ActorID) -> KResult<Option<ActorInfo>>;
+    /// An actor's delegated (f4) address (`None` when it has none or does not exist); a
+    /// cheaper `actor_info(id)?.delegated_address` for the EVM's per-frame address lookups.
+    fn delegated_address(&mut self, id: ActorID) -> KResult<Option<Address>>;
     /// Creates an actor record (Init actor only). Registers `robust` and `delegated` if given.
     fn create_actor(
         &mut self,

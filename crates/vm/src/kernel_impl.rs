@@ -333,6 +333,10 @@ impl ActorOps for DefaultKernel<'_, '_> {
         }))
     }
 
+    fn delegated_address(&mut self, id: ActorID) -> KResult<Option<Address>> {
+        Ok(self.state().delegated_address(id)?)
+    }
+
     fn create_actor(
         &mut self,
         code: Cid,
