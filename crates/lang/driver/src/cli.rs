@@ -18,6 +18,10 @@ pub struct BuildArgs {
     /// Read solc standard JSON on stdin and write standard JSON output to stdout.
     #[arg(long)]
     pub standard_json: bool,
+    /// The backends: `evm` (EVM bytecode), `wasm` (native actors, `<Contract>.wasm` beside
+    /// the JSON) or `all`.
+    #[arg(long, value_enum, default_value_t = crate::Target::Evm)]
+    pub target: crate::Target,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -52,14 +56,17 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
         println!("0x{}", crate::hex(&b.init_code));
         return Ok(());
     }
-    let built = crate::build_package(&args.path)?;
-    for b in &built {
+    let out = crate::build_package_for(&args.path, args.target)?;
+    for b in &out.evm {
         eprintln!(
             "compiled {}/{} ({} bytes runtime)",
             b.file,
             b.name,
             b.runtime_code.len()
         );
+    }
+    for w in &out.wasm {
+        eprintln!("compiled {}.wasm ({} bytes)", w.name, w.wasm.len());
     }
     Ok(())
 }

@@ -24,8 +24,9 @@ pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Compiles named sources. The error is the rendered diagnostics (rustc style).
-pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, String> {
+/// Compiles named sources to the target-neutral IR (sema's output). The error is the
+/// rendered diagnostics (rustc style).
+pub fn compile_module(sources: &[(String, String)]) -> Result<Module, String> {
     let mut map = SourceMap::new();
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -53,7 +54,16 @@ pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, Strin
     if !errors.is_empty() {
         return Err(map.render_all(&errors));
     }
-    let module: Module = tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
+    tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))
+}
+
+/// Compiles named sources to EVM bytecode. The error is the rendered diagnostics.
+pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, String> {
+    let module = compile_module(sources)?;
+    evm_build(module)
+}
+
+fn evm_build(module: Module) -> Result<Vec<Built>, String> {
     let out = tandem_lang_evm::generate(&module, true).map_err(|e| format!("error: {e}\n"))?;
     Ok(out
         .into_iter()
@@ -66,6 +76,12 @@ pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, Strin
             contract: c,
         })
         .collect())
+}
+
+/// Compiles named sources to native WASM actors (one per contract, in module order).
+pub fn compile_wasm(sources: &[(String, String)]) -> Result<Vec<tandem_lang_wasm::Output>, String> {
+    let module = compile_module(sources)?;
+    tandem_lang_wasm::generate(&module).map_err(|e| format!("error: {e}\n"))
 }
 
 /// Reads a package: the manifest's name and every `src/**/*.tdm` file.
@@ -215,19 +231,82 @@ pub fn artifact(b: &Built) -> Value {
     })
 }
 
-/// Builds a package folder and writes `out/<File>.tdm/<Contract>.json`.
+/// Which backends `tandem build` runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// EVM bytecode (the default).
+    #[default]
+    Evm,
+    /// Native WASM actors (`tandem_v1`).
+    Wasm,
+    /// Both.
+    All,
+}
+
+/// Builds a package folder and writes `out/<File>.tdm/<Contract>.json` (EVM target).
 pub fn build_package(dir: &Path) -> anyhow::Result<Vec<Built>> {
+    Ok(build_package_for(dir, Target::Evm)?.evm)
+}
+
+/// What a build produced.
+#[derive(Default)]
+pub struct BuildOutput {
+    pub evm: Vec<Built>,
+    pub wasm: Vec<tandem_lang_wasm::Output>,
+}
+
+/// The `wasm` section of an artifact: the module's file, its size and the FRC-0042 method
+/// table (the constructor is method 1).
+pub fn wasm_artifact(w: &tandem_lang_wasm::Output) -> Value {
+    let methods: Vec<Value> = w
+        .methods
+        .iter()
+        .map(|m| json!({ "variant": m.variant, "function": m.sol_name, "method": m.number }))
+        .collect();
+    json!({
+        "file": format!("{}.wasm", w.name),
+        "size": w.wasm.len(),
+        "constructor": 1,
+        "methods": methods,
+    })
+}
+
+/// Builds a package folder for `target`: `out/<File>.tdm/<Contract>.json`, plus
+/// `<Contract>.wasm` beside it for the WASM target (the JSON then has a `wasm` section).
+pub fn build_package_for(dir: &Path, target: Target) -> anyhow::Result<BuildOutput> {
     let (_, sources) = read_package(dir)?;
-    let built = compile_sources(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
-    for b in &built {
-        let out = dir.join("out").join(&b.file);
-        std::fs::create_dir_all(&out)?;
+    let module = compile_module(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = BuildOutput::default();
+    if target != Target::Evm {
+        out.wasm =
+            tandem_lang_wasm::generate(&module).map_err(|e| anyhow::anyhow!("error: {e}"))?;
+    }
+    let contracts = module.contracts.clone();
+    if target != Target::Wasm {
+        out.evm = evm_build(module).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    for (i, c) in contracts.iter().enumerate() {
+        let folder = dir.join("out").join(&c.file);
+        std::fs::create_dir_all(&folder)?;
+        let mut json = match out.evm.get(i) {
+            Some(b) => artifact(b),
+            None => json!({
+                "abi": abi_json(c),
+                "methodIdentifiers": method_identifiers(c),
+                "storageLayout": storage_layout(c),
+                "metadata": { "compiler": { "name": "tandem", "version": env!("CARGO_PKG_VERSION") }, "language": "Tandem", "sources": [c.file] },
+            }),
+        };
+        if let Some(w) = out.wasm.get(i) {
+            std::fs::write(folder.join(format!("{}.wasm", w.name)), &w.wasm)?;
+            json["wasm"] = wasm_artifact(w);
+        }
         std::fs::write(
-            out.join(format!("{}.json", b.name)),
-            serde_json::to_string_pretty(&artifact(b))?,
+            folder.join(format!("{}.json", c.name)),
+            serde_json::to_string_pretty(&json)?,
         )?;
     }
-    Ok(built)
+    Ok(out)
 }
 
 /// solc's standard JSON: `{"language":"Tandem","sources":{"F.tdm":{"content":".."}}}` in,

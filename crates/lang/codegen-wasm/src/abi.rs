@@ -1,0 +1,363 @@
+//! What crosses the actor's boundary: parameters decoded from DAG-CBOR, replies encoded as
+//! DAG-CBOR, events as actor events in the EVM's shape (`t1`..`t4` topics, `d` the Solidity
+//! ABI data) and reverts with the Solidity ABI revert data. `docs/wasm-target.md` has the
+//! mapping.
+
+use crate::func::FnGen;
+use crate::layout::{DAG_CBOR, exit, global, mem, sys};
+use crate::rt::Rt;
+use tandem_lang_ir::meta::{selector, signature};
+use tandem_lang_ir::{EventField, Expr, LocalId, Param, Revert, ValTy, WordTy};
+use wasm_encoder::BlockType;
+
+impl FnGen<'_> {
+    /// Refuses value unless payable, then decodes the params array into the locals.
+    pub fn prologue(&mut self, params: &[Param], payable: bool) {
+        if !payable {
+            let mut s = self.s();
+            s.i32_const(mem::MSGCTX as i32)
+                .i64_load(crate::rt::m(48, 0));
+            s.i32_const(mem::MSGCTX as i32)
+                .i64_load(crate::rt::m(56, 0));
+            s.i64_or().i64_const(0).i64_ne().if_(BlockType::Empty);
+            s.i32_const(0)
+                .i32_const(0)
+                .call(Rt::RevertRaw.index())
+                .end();
+        }
+        if params.is_empty() {
+            let mut s = self.s();
+            s.global_get(global::RD).global_get(global::RD_END).i32_ne();
+            s.if_(BlockType::Empty)
+                .i32_const(0)
+                .call(Rt::RdArray.index())
+                .end();
+        } else {
+            self.s().i32_const(params.len() as i32);
+            self.call(Rt::RdArray);
+            for p in params {
+                self.decode(&p.ty);
+                self.set_local(p.local);
+            }
+        }
+        let mut s = self.s();
+        s.global_get(global::RD).global_get(global::RD_END).i32_ne();
+        s.if_(BlockType::Empty)
+            .i32_const(exit::BAD_PARAMS)
+            .call(Rt::Abort.index())
+            .end();
+    }
+
+    fn decode(&mut self, ty: &ValTy) {
+        match ty {
+            ValTy::Word(WordTy::Uint(b)) => self.int_op(false, *b, Rt::RdInt),
+            ValTy::Word(WordTy::Int(b)) => self.int_op(true, *b, Rt::RdInt),
+            ValTy::Word(WordTy::Bool) => self.call(Rt::RdBool),
+            ValTy::Word(WordTy::Address) => self.call(Rt::RdAddress),
+            ValTy::Word(WordTy::FixedBytes(n)) => {
+                self.s().i32_const(*n as i32);
+                self.call(Rt::RdFixed);
+            }
+            ValTy::Bytes | ValTy::String => {
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::RdBytes);
+                self.i32_to_word();
+            }
+            other => {
+                self.unsupported(&format!("a parameter of type `{}`", other.sol_name()));
+                self.push_const(Default::default());
+            }
+        }
+    }
+
+    fn int_op(&mut self, signed: bool, bits: u16, rt: Rt) {
+        self.s().i32_const(signed as i32).i32_const(bits as i32);
+        self.call(rt);
+    }
+
+    /// Values computed into fresh locals before an encoding starts writing at the free
+    /// pointer (a value may allocate).
+    fn pre_evaluate<'e>(
+        &mut self,
+        vals: impl Iterator<Item = (&'e Expr, &'e ValTy)>,
+    ) -> Vec<(LocalId, ValTy)> {
+        vals.map(|(e, t)| {
+            self.expr(e);
+            let l = self.temp_word();
+            self.set_local(l);
+            (l, t.clone())
+        })
+        .collect()
+    }
+
+    /// Leaves the return block's id: none (0) for no values, the value itself for one, an
+    /// array for several.
+    pub fn reply(&mut self, vals: &[(Expr, ValTy)]) {
+        if vals.is_empty() {
+            self.s().i32_const(0);
+            return;
+        }
+        let temps = self.pre_evaluate(vals.iter().map(|(e, t)| (e, t)));
+        let start = self.temp32();
+        self.s()
+            .global_get(global::HEAP)
+            .local_tee(start)
+            .global_set(global::WR);
+        if temps.len() > 1 {
+            self.s().i32_const(4).i64_const(temps.len() as i64);
+            self.call(Rt::WrHead);
+        }
+        for (l, ty) in &temps {
+            self.encode(*l, ty);
+        }
+        self.s().local_get(start).i64_const(DAG_CBOR);
+        self.call(Rt::Finish);
+        self.release(1);
+    }
+
+    fn encode(&mut self, l: LocalId, ty: &ValTy) {
+        match ty {
+            ValTy::Word(WordTy::Uint(b)) | ValTy::Word(WordTy::Int(b)) => {
+                let signed = matches!(ty, ValTy::Word(WordTy::Int(_)));
+                self.s().i32_const(signed as i32).i32_const(*b as i32);
+                self.get_local(l);
+                self.call(Rt::WrInt);
+            }
+            ValTy::Word(WordTy::Bool) => {
+                self.get_local(l);
+                self.call(Rt::WrBool);
+            }
+            ValTy::Word(WordTy::Address) => {
+                self.get_local(l);
+                self.call(Rt::WrAddress);
+            }
+            ValTy::Word(WordTy::FixedBytes(n)) => {
+                self.s().i32_const(*n as i32);
+                self.get_local(l);
+                self.call(Rt::WrFixed);
+            }
+            ValTy::Bytes | ValTy::String => {
+                self.local_ptr(l);
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::WrBytes);
+            }
+            other => self.unsupported(&format!("a reply of type `{}`", other.sol_name())),
+        }
+    }
+
+    fn local_ptr(&mut self, l: LocalId) {
+        self.get_local(l);
+        self.call(Rt::ToI32);
+    }
+
+    /// Solidity ABI encoding (head and tail) of the values at the address in i32 temp
+    /// `dst`; leaves the length in a fresh i32 temp, returned.
+    fn abi_encode(&mut self, dst: u32, vals: &[(LocalId, ValTy)]) -> u32 {
+        let tail = self.temp32();
+        let head = 32 * vals.len() as i32;
+        self.s().local_get(dst).i32_const(head).i32_add();
+        self.call(Rt::GrowTo);
+        self.s().i32_const(head).local_set(tail);
+        for (i, (l, ty)) in vals.iter().enumerate() {
+            self.s().local_get(dst).i32_const(32 * i as i32).i32_add();
+            match ty {
+                ValTy::Word(_) => {
+                    self.get_local(*l);
+                    self.call(Rt::MStore);
+                }
+                ValTy::Bytes | ValTy::String => {
+                    self.s().local_get(tail);
+                    self.i32_to_word();
+                    self.call(Rt::MStore);
+                    self.abi_tail(dst, tail, *l);
+                }
+                other => {
+                    self.unsupported(&format!("ABI data of type `{}`", other.sol_name()));
+                    self.s().drop();
+                }
+            }
+        }
+        tail
+    }
+
+    /// Appends `Bytes` at `dst + tail`: the length word, the data, zero padding.
+    fn abi_tail(&mut self, dst: u32, tail: u32, l: LocalId) {
+        let (len, at) = (self.temp32(), self.temp32());
+        self.local_ptr(l);
+        self.call(Rt::MLoad);
+        self.call(Rt::ToI32);
+        self.s().local_set(len);
+        self.s()
+            .local_get(dst)
+            .local_get(tail)
+            .i32_add()
+            .local_tee(at);
+        self.s()
+            .local_get(len)
+            .i32_const(63)
+            .i32_add()
+            .i32_const(-32)
+            .i32_and()
+            .i32_add();
+        self.call(Rt::GrowTo);
+        self.s().local_get(at).local_get(len).i64_extend_i32_u();
+        self.s().i64_const(0).i64_const(0).i64_const(0);
+        self.call(Rt::MStore);
+        self.s().local_get(at).i32_const(32).i32_add();
+        self.local_ptr(l);
+        let mut s = self.s();
+        s.i32_const(32).i32_add().local_get(len).memory_copy(0, 0);
+        // zero padding up to the next word
+        s.local_get(at)
+            .i32_const(32)
+            .i32_add()
+            .local_get(len)
+            .i32_add()
+            .i32_const(0);
+        s.i32_const(0)
+            .local_get(len)
+            .i32_sub()
+            .i32_const(31)
+            .i32_and()
+            .memory_fill(0);
+        s.local_get(tail).i32_const(32).i32_add();
+        s.local_get(len)
+            .i32_const(31)
+            .i32_add()
+            .i32_const(-32)
+            .i32_and()
+            .i32_add();
+        s.local_set(tail);
+        self.release(2);
+    }
+
+    pub fn revert(&mut self, r: &Revert) {
+        match r {
+            Revert::Empty => {
+                self.s().i32_const(0).i32_const(0);
+                self.call(Rt::RevertRaw);
+            }
+            Revert::Panic(code) => {
+                self.s().i32_const(*code as i32);
+                self.call(Rt::Panic);
+            }
+            Revert::Error { name, args } => {
+                let sig = signature(name, args.iter().map(|(_, t)| t));
+                let sel = selector(&sig);
+                let temps = self.pre_evaluate(args.iter().map(|(e, t)| (e, t)));
+                let (p, data) = (self.temp32(), self.temp32());
+                self.s()
+                    .global_get(global::HEAP)
+                    .local_tee(p)
+                    .i32_const(4)
+                    .i32_add()
+                    .local_set(data);
+                self.s().local_get(data);
+                self.call(Rt::GrowTo);
+                self.s().local_get(p).i32_const(i32::from_le_bytes(sel));
+                self.s().i32_store(crate::rt::m(0, 0));
+                let len = self.abi_encode(data, &temps);
+                self.s().local_get(p).local_get(len).i32_const(4).i32_add();
+                self.call(Rt::RevertRaw);
+                self.release(3);
+            }
+            Revert::Bubble => self.unsupported("re-raising a call's failure"),
+        }
+        self.s().unreachable();
+    }
+
+    /// An actor event shaped as the EVM runtime emits logs, so the node serves it as an
+    /// Ethereum log: `t1` the signature's keccak256 (unless anonymous), `t2`.. the indexed
+    /// fields (`Bytes`/`String` hashed), `d` the ABI encoding of the others (if any).
+    pub fn emit_event(&mut self, name: &str, anonymous: bool, fields: &[EventField]) {
+        let temps = self.pre_evaluate(fields.iter().map(|f| (&f.value, &f.ty)));
+        let mut topics: Vec<LocalId> = Vec::new();
+        if !anonymous {
+            let sig = signature(name, fields.iter().map(|f| &f.ty));
+            let h = alloy_primitives::keccak256(sig.as_bytes());
+            let t = self.temp_word();
+            self.push_const(h.into());
+            self.set_local(t);
+            topics.push(t);
+        }
+        let mut data = Vec::new();
+        for (f, (l, ty)) in fields.iter().zip(&temps) {
+            if !f.indexed {
+                data.push((*l, ty.clone()));
+                continue;
+            }
+            match ty {
+                ValTy::Bytes | ValTy::String => {
+                    let t = self.temp_word();
+                    self.s().i32_const(2);
+                    self.local_ptr(*l);
+                    self.s().i32_const(32).i32_add();
+                    self.local_ptr(*l);
+                    self.call(Rt::MLoad);
+                    self.call(Rt::ToI32);
+                    self.call(Rt::Hash);
+                    self.set_local(t);
+                    topics.push(t);
+                }
+                _ => topics.push(*l),
+            }
+        }
+        let p = self.temp32();
+        self.s().global_get(global::HEAP).local_set(p);
+        let len = if data.is_empty() {
+            let len = self.temp32();
+            self.s().i32_const(0).local_set(len);
+            len
+        } else {
+            self.abi_encode(p, &data)
+        };
+        let start = self.temp32();
+        self.s()
+            .local_get(p)
+            .local_get(len)
+            .i32_add()
+            .local_tee(start)
+            .global_set(global::WR);
+        let entries = topics.len() + usize::from(!data.is_empty());
+        self.s().i32_const(4).i64_const(entries as i64);
+        self.call(Rt::WrHead);
+        for (k, t) in topics.iter().enumerate() {
+            self.s().i32_const(b'1' as i32 + k as i32);
+            self.get_local(*t);
+            self.call(Rt::WrTopic);
+        }
+        if !data.is_empty() {
+            self.data_entry(p, len);
+        }
+        self.s().local_get(start).i64_const(DAG_CBOR);
+        self.call(Rt::Finish);
+        self.s().call(sys::EVENT_EMIT);
+        self.call(Rt::Chk);
+        self.release(3);
+    }
+
+    /// `[3, "d", IPLD_RAW, bytes]` of the `len` bytes at `p`.
+    fn data_entry(&mut self, p: u32, len: u32) {
+        for (major, arg) in [(4, 4), (0, 3), (3, 1)] {
+            self.s().i32_const(major).i64_const(arg);
+            self.call(Rt::WrHead);
+        }
+        self.s().i32_const(b'd' as i32);
+        self.call(Rt::WrByte);
+        self.s().i32_const(0).i64_const(0x55);
+        self.call(Rt::WrHead);
+        self.s().i32_const(2).local_get(len).i64_extend_i32_u();
+        self.call(Rt::WrHead);
+        self.s().local_get(len);
+        self.call(Rt::WrReserve);
+        let mut s = self.s();
+        s.global_get(global::WR)
+            .local_get(p)
+            .local_get(len)
+            .memory_copy(0, 0);
+        s.global_get(global::WR)
+            .local_get(len)
+            .i32_add()
+            .global_set(global::WR);
+    }
+}

@@ -1,0 +1,176 @@
+//! Assembles a contract's module: the `tandem_v1` imports, the runtime helpers, `invoke`
+//! (context, params block, dispatch by method number) and one function per entry point.
+
+use crate::func::FnGen;
+use crate::layout::{I32, I64, IMPORTS, N_IMPORTS, exit, global, mem, sys};
+use crate::rt::{self, Rt, m};
+use tandem_lang_ir::Contract;
+use wasm_encoder::{
+    BlockType, CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, Function,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection, MemoryType, Module,
+    TypeSection, ValType,
+};
+
+/// `[] -> [i64; 4]`: the block type of a word-valued conditional.
+pub const TY_WORD_BLOCK: u32 = 0;
+const TY_ENTRY: u32 = 1;
+const TY_INVOKE: u32 = 2;
+
+/// Locals above every id sema hands out, for the backend's own temporaries.
+const FIRST_BACKEND_LOCAL: u32 = 0x4000_0000;
+
+#[derive(Default)]
+struct Types(Vec<(Vec<ValType>, Vec<ValType>)>);
+
+impl Types {
+    fn intern(&mut self, p: &[ValType], r: &[ValType]) -> u32 {
+        if let Some(i) = self.0.iter().position(|(a, b)| a == p && b == r) {
+            return i as u32;
+        }
+        self.0.push((p.to_vec(), r.to_vec()));
+        (self.0.len() - 1) as u32
+    }
+}
+
+/// The module of one contract, and the method number of each handler (same order).
+pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
+    let mut types = Types::default();
+    types.intern(&[], &[I64; 4]);
+    types.intern(&[], &[I32]);
+    types.intern(&[I32], &[I32]);
+    let mut imports = ImportSection::new();
+    for (name, p, r) in IMPORTS {
+        let t = types.intern(p, r);
+        imports.import("tandem_v1", name, EntityType::Function(t));
+    }
+    let mut funcs = FunctionSection::new();
+    let mut code = CodeSection::new();
+    for h in rt::ALL {
+        let (p, r) = h.sig();
+        funcs.function(types.intern(&p, &r));
+        code.function(&h.body());
+    }
+    let invoke_index = N_IMPORTS + rt::ALL.len() as u32;
+    funcs.function(TY_INVOKE);
+    code.function(&invoke(c, invoke_index + 1));
+    // the constructor, then the handlers
+    let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+    g.prologue(&c.init.params, c.init.payable);
+    g.stmts(&c.init.body);
+    funcs.function(TY_ENTRY);
+    code.function(&g.finish()?);
+    for h in &c.handlers {
+        let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+        let payable = h.mutability == tandem_lang_ir::Mutability::Payable;
+        g.prologue(&h.params, payable);
+        g.stmts(&h.body);
+        funcs.function(TY_ENTRY);
+        code.function(
+            &g.finish()
+                .map_err(|e| format!("{e} (in `{}`)", h.variant))?,
+        );
+    }
+    let mut type_section = TypeSection::new();
+    for (p, r) in &types.0 {
+        type_section
+            .ty()
+            .function(p.iter().copied(), r.iter().copied());
+    }
+    let mut memory = MemorySection::new();
+    memory.memory(MemoryType {
+        minimum: 1,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    let mut globals = GlobalSection::new();
+    let g32 = |v: i32| {
+        (
+            GlobalType {
+                val_type: I32,
+                mutable: true,
+                shared: false,
+            },
+            ConstExpr::i32_const(v),
+        )
+    };
+    for (ty, init) in [g32(mem::HEAP_START as i32), g32(0), g32(0), g32(0), g32(0)] {
+        globals.global(ty, &init);
+    }
+    for _ in 0..4 {
+        let ty = GlobalType {
+            val_type: I64,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i64_const(0));
+    }
+    let mut exports = ExportSection::new();
+    exports.export("memory", ExportKind::Memory, 0);
+    exports.export("invoke", ExportKind::Func, invoke_index);
+    let mut module = Module::new();
+    module
+        .section(&type_section)
+        .section(&imports)
+        .section(&funcs)
+        .section(&memory)
+        .section(&globals)
+        .section(&exports)
+        .section(&code);
+    Ok(module.finish())
+}
+
+/// `invoke(params_id) -> return_id`: reads the message and network context, copies the
+/// params block into memory for the CBOR reader, dispatches on the method number (1 is the
+/// constructor).
+fn invoke(c: &Contract, init_index: u32) -> Function {
+    // param 0: params id; i32 size 1, p 2; i64 method 3
+    let mut f = Function::new([(2, I32), (1, I64)]);
+    let s = &mut f.instructions();
+    for (call, at) in [
+        (sys::MSG_CONTEXT, mem::MSGCTX),
+        (sys::NETWORK_CONTEXT, mem::NETCTX),
+    ] {
+        s.i32_const(at as i32).call(call).call(Rt::Chk.index());
+    }
+    s.local_get(0).if_(BlockType::Empty);
+    s.local_get(0)
+        .i32_const(mem::OUT as i32)
+        .call(sys::BLOCK_STAT)
+        .call(Rt::Chk.index());
+    s.i32_const(mem::OUT as i32)
+        .i32_load(m(4, 0))
+        .local_tee(1)
+        .call(Rt::Alloc.index());
+    s.local_set(2);
+    s.local_get(0)
+        .i32_const(0)
+        .local_get(2)
+        .local_get(1)
+        .i32_const(mem::OUT as i32);
+    s.call(sys::BLOCK_READ).call(Rt::Chk.index());
+    s.local_get(2).global_set(global::RD);
+    s.local_get(2)
+        .local_get(1)
+        .i32_add()
+        .global_set(global::RD_END);
+    s.end();
+    s.i32_const(mem::MSGCTX as i32)
+        .i64_load(m(24, 0))
+        .local_set(3);
+    s.local_get(3).i64_const(1).i64_eq().if_(BlockType::Empty);
+    s.call(init_index).return_().end();
+    for (i, h) in c.meta.handlers.iter().enumerate() {
+        s.local_get(3)
+            .i64_const(h.method_number as i64)
+            .i64_eq()
+            .if_(BlockType::Empty);
+        s.call(init_index + 1 + i as u32).return_().end();
+    }
+    s.i32_const(exit::UNHANDLED)
+        .call(Rt::Abort.index())
+        .unreachable()
+        .end();
+    f
+}

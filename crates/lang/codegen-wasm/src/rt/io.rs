@@ -1,0 +1,402 @@
+//! Memory, storage, hashing, context and abort helpers over the `tandem_v1` syscalls.
+
+use super::word::get_word;
+use super::{Rt, call, func, m};
+use crate::layout::{IPLD_RAW, exit, global, mem, sys};
+use wasm_encoder::{BlockType, Function, InstructionSink};
+
+pub fn body(rt: Rt) -> Option<Function> {
+    Some(match rt {
+        Rt::MLoad => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            for off in [24u64, 16, 8, 0] {
+                s.local_get(0).i64_load(m(off, 0));
+                call(s, Rt::Bswap);
+            }
+            s.end();
+            f
+        }
+        Rt::MStore => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            for (off, limb) in [(0u64, 4u32), (8, 3), (16, 2), (24, 1)] {
+                s.local_get(0).local_get(limb);
+                call(s, Rt::Bswap);
+                s.i64_store(m(off, 0));
+            }
+            s.end();
+            f
+        }
+        Rt::ToI32 => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.local_get(1).local_get(2).i64_or().local_get(3).i64_or();
+            s.local_get(0)
+                .i64_const(32)
+                .i64_shr_u()
+                .i64_or()
+                .i64_const(0)
+                .i64_ne();
+            s.if_(BlockType::Empty).unreachable().end();
+            s.local_get(0).i32_wrap_i64().end();
+            f
+        }
+        Rt::GrowTo => {
+            // pages 1 (i32)
+            let mut f = func(0, 1);
+            let s = &mut f.instructions();
+            s.local_get(0)
+                .memory_size(0)
+                .i32_const(16)
+                .i32_shl()
+                .i32_gt_u();
+            s.if_(BlockType::Empty);
+            s.local_get(0)
+                .memory_size(0)
+                .i32_const(16)
+                .i32_shl()
+                .i32_sub();
+            s.i32_const(0xffff).i32_add().i32_const(16).i32_shr_u();
+            s.memory_grow(0)
+                .i32_const(-1)
+                .i32_eq()
+                .if_(BlockType::Empty)
+                .unreachable()
+                .end();
+            s.end().end();
+            f
+        }
+        Rt::Alloc => {
+            // p 1, new 2
+            let mut f = func(0, 2);
+            let s = &mut f.instructions();
+            s.global_get(global::HEAP)
+                .local_tee(1)
+                .local_get(0)
+                .i32_add();
+            s.i32_const(31)
+                .i32_add()
+                .i32_const(-32)
+                .i32_and()
+                .local_tee(2);
+            s.local_get(1)
+                .i32_lt_u()
+                .if_(BlockType::Empty)
+                .unreachable()
+                .end();
+            s.local_get(2);
+            call(s, Rt::GrowTo);
+            s.local_get(2).global_set(global::HEAP).local_get(1).end();
+            f
+        }
+        Rt::Chk => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.local_get(0)
+                .if_(BlockType::Empty)
+                .unreachable()
+                .end()
+                .end();
+            f
+        }
+        Rt::Abort => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.local_get(0).i32_const(0).i32_const(0).i32_const(0);
+            s.call(sys::VM_ABORT).drop().unreachable().end();
+            f
+        }
+        Rt::RevertRaw => {
+            // (ptr, len): REVERTED with the bytes as an IPLD_RAW block (none when empty)
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.local_get(1).i32_eqz().if_(BlockType::Empty);
+            s.i32_const(exit::REVERTED);
+            call(s, Rt::Abort);
+            s.end();
+            s.i64_const(IPLD_RAW)
+                .local_get(0)
+                .local_get(1)
+                .i32_const(mem::OUT as i32);
+            s.call(sys::BLOCK_CREATE);
+            call(s, Rt::Chk);
+            s.i32_const(exit::REVERTED)
+                .i32_const(mem::OUT as i32)
+                .i32_load(m(0, 0));
+            s.i32_const(0)
+                .i32_const(0)
+                .call(sys::VM_ABORT)
+                .drop()
+                .unreachable()
+                .end();
+            f
+        }
+        Rt::Panic => {
+            // Panic(uint256 code): selector 0x4e487b71 then the code word, at WBUF - 4
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            let at = mem::HBUF as i32;
+            s.i32_const(at)
+                .i32_const(i32::from_le_bytes([0x4e, 0x48, 0x7b, 0x71]));
+            s.i32_store(m(0, 0));
+            s.i32_const(at + 4).local_get(0).i64_extend_i32_u();
+            s.i64_const(0).i64_const(0).i64_const(0);
+            call(s, Rt::MStore);
+            s.i32_const(at).i32_const(36);
+            call(s, Rt::RevertRaw);
+            s.end();
+            f
+        }
+        Rt::SLoad => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.i32_const(mem::KEY as i32);
+            get_word(s, 0);
+            call(s, Rt::MStore);
+            s.i32_const(mem::KEY as i32)
+                .i32_const(mem::VAL as i32)
+                .call(sys::SLOT_GET);
+            call(s, Rt::Chk);
+            s.i32_const(mem::VAL as i32);
+            call(s, Rt::MLoad);
+            s.end();
+            f
+        }
+        Rt::SStore => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            for (at, base) in [(mem::KEY, 0), (mem::VAL, 4)] {
+                s.i32_const(at as i32);
+                get_word(s, base);
+                call(s, Rt::MStore);
+            }
+            s.i32_const(mem::KEY as i32)
+                .i32_const(mem::VAL as i32)
+                .call(sys::SLOT_SET);
+            call(s, Rt::Chk);
+            s.end();
+            f
+        }
+        Rt::Hash => {
+            // (kind, ptr, len)
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.local_get(0)
+                .local_get(1)
+                .local_get(2)
+                .i32_const(mem::OUT as i32);
+            s.call(sys::CRYPTO_HASH);
+            call(s, Rt::Chk);
+            s.i32_const(mem::OUT as i32);
+            call(s, Rt::MLoad);
+            s.end();
+            f
+        }
+        Rt::MapSlot => {
+            // keccak256(key . base): key 0..4, base 4..8
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            for (off, base) in [(0, 0), (32, 4)] {
+                s.i32_const(mem::HBUF as i32 + off);
+                get_word(s, base);
+                call(s, Rt::MStore);
+            }
+            s.i32_const(2).i32_const(mem::HBUF as i32).i32_const(64);
+            call(s, Rt::Hash);
+            s.end();
+            f
+        }
+        Rt::MapSlotBytes => map_slot_bytes(),
+        Rt::DataSlot => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.i32_const(mem::HBUF as i32);
+            get_word(s, 0);
+            call(s, Rt::MStore);
+            s.i32_const(2).i32_const(mem::HBUF as i32).i32_const(32);
+            call(s, Rt::Hash);
+            s.end();
+            f
+        }
+        Rt::WordOfId => word_of_id(),
+        Rt::IdOfWord => id_of_word(),
+        Rt::Caller => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            s.global_get(global::CALLER_SET)
+                .i32_eqz()
+                .if_(BlockType::Empty);
+            s.i32_const(mem::MSGCTX as i32).i64_load(m(0, 0));
+            call(s, Rt::WordOfId);
+            for i in (0..4).rev() {
+                s.global_set(global::CALLER + i);
+            }
+            s.i32_const(1).global_set(global::CALLER_SET);
+            s.end();
+            for i in 0..4 {
+                s.global_get(global::CALLER + i);
+            }
+            s.end();
+            f
+        }
+        Rt::Balance => {
+            // id 4 (i64), found 5 (i32)
+            let mut f = func(1, 1);
+            let s = &mut f.instructions();
+            get_word(s, 0);
+            call(s, Rt::IdOfWord);
+            s.local_set(5).local_set(4);
+            s.local_get(5).if_(BlockType::Empty);
+            s.local_get(4)
+                .i32_const(mem::OUT as i32)
+                .call(sys::ACTOR_BALANCE)
+                .i32_eqz();
+            s.if_(BlockType::Empty);
+            s.i32_const(mem::OUT as i32).i64_load(m(0, 0));
+            s.i32_const(mem::OUT as i32).i64_load(m(8, 0));
+            s.i64_const(0).i64_const(0).return_();
+            s.end().end();
+            s.i64_const(0).i64_const(0).i64_const(0).i64_const(0).end();
+            f
+        }
+        _ => return None,
+    })
+}
+
+/// keccak256(key bytes . base) for a `Bytes`/`String` key at `ptr` (param 0), base 1..5.
+fn map_slot_bytes() -> Function {
+    // len 5, at 6 (i32)
+    let mut f = func(0, 2);
+    let s = &mut f.instructions();
+    s.local_get(0);
+    call(s, Rt::MLoad);
+    call(s, Rt::ToI32);
+    s.local_set(5);
+    s.global_get(global::HEAP).local_set(6);
+    s.local_get(6)
+        .local_get(5)
+        .i32_add()
+        .i32_const(32)
+        .i32_add();
+    call(s, Rt::GrowTo);
+    s.local_get(6)
+        .local_get(0)
+        .i32_const(32)
+        .i32_add()
+        .local_get(5)
+        .memory_copy(0, 0);
+    s.local_get(6).local_get(5).i32_add();
+    get_word(s, 1);
+    call(s, Rt::MStore);
+    s.i32_const(2)
+        .local_get(6)
+        .local_get(5)
+        .i32_const(32)
+        .i32_add();
+    call(s, Rt::Hash);
+    s.end();
+    f
+}
+
+/// The address word of an actor: its Ethereum address if it has an f410 one, else the
+/// masked ID form `0xff 00.. id`.
+fn word_of_id() -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    s.local_get(0)
+        .i32_const(mem::ABUF as i32)
+        .i32_const(64)
+        .i32_const(mem::OUT as i32);
+    s.call(sys::LOOKUP_DELEGATED).i32_eqz();
+    s.i32_const(mem::OUT as i32)
+        .i32_load(m(0, 0))
+        .i32_const(22)
+        .i32_eq()
+        .i32_and();
+    s.i32_const(mem::ABUF as i32)
+        .i32_load16_u(m(0, 0))
+        .i32_const(0x0a04)
+        .i32_eq()
+        .i32_and();
+    s.if_(BlockType::Empty);
+    zero_wbuf_head(s);
+    s.i32_const(mem::WBUF as i32 + 12)
+        .i32_const(mem::ABUF as i32 + 2)
+        .i32_const(20);
+    s.memory_copy(0, 0);
+    s.i32_const(mem::WBUF as i32);
+    call(s, Rt::MLoad);
+    s.return_().end();
+    masked(s, 0);
+    s.end();
+    f
+}
+
+fn zero_wbuf_head(s: &mut InstructionSink<'_>) {
+    s.i32_const(mem::WBUF as i32)
+        .i32_const(0)
+        .i32_const(12)
+        .memory_fill(0);
+}
+
+/// Pushes the masked ID word of the id in local `id`.
+pub fn masked(s: &mut InstructionSink<'_>, id: u32) {
+    s.local_get(id)
+        .i64_const(0)
+        .i64_const(0xff00_0000)
+        .i64_const(0);
+}
+
+/// (id, found) of an address word: the masked ID form directly, an Ethereum address through
+/// its f410 address.
+fn id_of_word() -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    s.local_get(1).i64_eqz().local_get(3).i64_eqz().i32_and();
+    s.local_get(2).i64_const(0xff00_0000).i64_eq().i32_and();
+    s.if_(BlockType::Empty)
+        .local_get(0)
+        .i32_const(1)
+        .return_()
+        .end();
+    // not a 160-bit word: no such actor
+    s.local_get(3)
+        .i64_const(0)
+        .i64_ne()
+        .local_get(2)
+        .i64_const(32)
+        .i64_shr_u()
+        .i64_const(0);
+    s.i64_ne()
+        .i32_or()
+        .if_(BlockType::Empty)
+        .i64_const(0)
+        .i32_const(0)
+        .return_()
+        .end();
+    s.i32_const(mem::WBUF as i32);
+    get_word(s, 0);
+    call(s, Rt::MStore);
+    s.i32_const(mem::ABUF as i32)
+        .i32_const(0x0a04)
+        .i32_store16(m(0, 0));
+    s.i32_const(mem::ABUF as i32 + 2)
+        .i32_const(mem::WBUF as i32 + 12)
+        .i32_const(20);
+    s.memory_copy(0, 0);
+    s.i32_const(mem::ABUF as i32)
+        .i32_const(22)
+        .i32_const(mem::OUT as i32);
+    s.call(sys::ACTOR_RESOLVE)
+        .if_(BlockType::Empty)
+        .i64_const(0)
+        .i32_const(0)
+        .return_()
+        .end();
+    s.i32_const(mem::OUT as i32)
+        .i64_load(m(0, 0))
+        .i32_const(1)
+        .end();
+    f
+}
