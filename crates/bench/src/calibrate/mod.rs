@@ -8,8 +8,10 @@
 //! median over the compute rows; a row is calibrated when its rate is within 2× of it.
 //!
 //! Rows of kind `state` are priced for what they leave behind (a stored byte costs every
-//! node forever, docs/gas.md), not for the time they take, so they are shown but not held to
-//! the common rate.
+//! node forever, docs/gas.md), and rows of kind `storage` at the EVM's schedule for the same
+//! storage access (cold slot and account reads, slot updates), which covers a disk-backed
+//! node's reads and keeps one slot costing the same from both runtimes; neither is held to the
+//! common rate of this in-memory run, but both are shown.
 
 mod rows;
 
@@ -30,6 +32,8 @@ pub enum Kind {
     Compute,
     /// Priced by the state it leaves behind (see the module docs).
     State,
+    /// Priced as the EVM prices the same storage access (see the module docs).
+    Storage,
 }
 
 /// A measured row of the calibration table.
@@ -177,6 +181,7 @@ pub fn markdown(c: &Calibration) -> String {
         let kind = match r.kind {
             Kind::Compute => "compute",
             Kind::State => "state",
+            Kind::Storage => "storage",
         };
         out.push_str(&format!(
             "| {} | {kind} | {} | {} | {} | {:.3} | {ratio} |\n",

@@ -101,7 +101,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
     Ok(vec![
         looped(
             "syscall round trip (msg_context)",
-            Compute,
+            Storage,
             "call",
             syscall("", String::new(), "", "(drop (call $ctx (i32.const 0)))", 1),
             4_000,
@@ -121,7 +121,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
         ),
         looped(
             "slot_get, cold (absent)",
-            Compute,
+            Storage,
             "call",
             syscall(
                 SLOT_IMPORTS,
@@ -134,7 +134,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
         ),
         looped(
             "slot_set, warm update",
-            Compute,
+            Storage,
             "call",
             syscall(
                 SLOT_IMPORTS,
@@ -180,7 +180,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
         ),
         looped(
             "ipld_block_open, 1 KiB",
-            Compute,
+            Storage,
             "call",
             syscall(
                 BLOCK_IMPORTS,
