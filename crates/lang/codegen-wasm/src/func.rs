@@ -28,6 +28,9 @@ pub struct FnGen<'a> {
     i32_used: u32,
     ctl: Vec<Ctl>,
     next_local: LocalId,
+    /// In the constructor `ctx.caller()` is the origin: Init runs the constructor, so the
+    /// message's caller is Init, and the deploying account is the origin.
+    pub in_ctor: bool,
     pub error: Option<String>,
 }
 
@@ -41,6 +44,7 @@ impl<'a> FnGen<'a> {
             i32_used: 0,
             ctl: Vec::new(),
             next_local: first_free_local,
+            in_ctor: false,
             error: None,
         }
     }
@@ -392,7 +396,11 @@ impl<'a> FnGen<'a> {
         use crate::layout::sys;
         let m = crate::rt::m;
         match env {
-            Env::Caller => self.call(Rt::Caller),
+            Env::Caller if !self.in_ctor => self.call(Rt::Caller),
+            Env::Caller => {
+                self.s().i32_const(MSGCTX as i32).i64_load(m(8, 0));
+                self.call(Rt::WordOfId);
+            }
             Env::Origin | Env::Address => {
                 let off = if env == Env::Origin { 8 } else { 16 };
                 self.s().i32_const(MSGCTX as i32).i64_load(m(off, 0));

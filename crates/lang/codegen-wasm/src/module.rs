@@ -55,6 +55,7 @@ pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
     code.function(&invoke(c, invoke_index + 1));
     // the constructor, then the handlers
     let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+    g.in_ctor = true;
     g.prologue(&c.init.params, c.init.payable);
     g.stmts(&c.init.body);
     funcs.function(TY_ENTRY);

@@ -108,13 +108,9 @@ pub fn body(rt: Rt) -> Option<Function> {
             f
         }
         Rt::RevertRaw => {
-            // (ptr, len): REVERTED with the bytes as an IPLD_RAW block (none when empty)
+            // (ptr, len): REVERTED with the bytes as an IPLD_RAW block (empty for no data)
             let mut f = func(0, 0);
             let s = &mut f.instructions();
-            s.local_get(1).i32_eqz().if_(BlockType::Empty);
-            s.i32_const(exit::REVERTED);
-            call(s, Rt::Abort);
-            s.end();
             s.i64_const(IPLD_RAW)
                 .local_get(0)
                 .local_get(1)

@@ -1,0 +1,229 @@
+//! The feature fixtures on both targets: each fixture's calls (its `// ---- expect` lines)
+//! sent to the EVM build and to the WASM build; they must agree (see `differential.rs` for
+//! what agreeing means). Lines this runner cannot translate (raw calldata, `deploy` of other
+//! contracts, values it does not parse) are skipped and counted.
+
+mod common;
+
+use alloy_dyn_abi::{DynSolType, DynSolValue};
+use alloy_primitives::{Address, I256, U256, keccak256};
+use common::{ALICE, BOB, CAROL, Dual, Seen, addr, cbor};
+use std::path::Path;
+
+include!("common/pair.rs");
+
+/// The fixtures that run on both targets and must agree on every translated call.
+const BOTH: &[&str] = &[
+    "abi_override",
+    "assignment",
+    "blake2b",
+    "break_continue",
+    "bytes_string",
+    "casts",
+    "checked_arith",
+    "coin",
+    "consts",
+    "ctx_surface",
+    "enums",
+    "errors",
+    "events",
+    "fields",
+    "fixed_bytes",
+    "for_range",
+    "generics",
+    "if_else",
+    "let_bindings",
+    "many_locals",
+    "map_nested",
+    "match_expr",
+    "methods",
+    "payable",
+    "refuses_value",
+    "slot_attr",
+    "storage_packing",
+    "storage_strings",
+    "storage_vec",
+    "struct_literals",
+    "try_from",
+    "tuples",
+    "two_messages",
+    "type_alias",
+    "while_loop",
+    "wrapping_saturating",
+];
+
+fn split_top(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth, mut quoted) = (Vec::new(), String::new(), 0i32, false);
+    for ch in s.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '(' | '[' if !quoted => depth += 1,
+            ')' | ']' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+fn value(t: &DynSolType, s: &str, this: Option<Address>) -> Option<DynSolValue> {
+    let s = s.trim();
+    match (t, s) {
+        (DynSolType::Address, "alice") => Some(DynSolValue::Address(addr(ALICE))),
+        (DynSolType::Address, "bob") => Some(DynSolValue::Address(addr(BOB))),
+        (DynSolType::Address, "carol") => Some(DynSolValue::Address(addr(CAROL))),
+        (DynSolType::Address, "this") => this.map(DynSolValue::Address),
+        (DynSolType::Uint(b), "MAX") => Some(DynSolValue::Uint(U256::MAX >> (256 - *b), *b)),
+        (DynSolType::Int(b), "MAX" | "MIN") => {
+            let max = I256::from_raw(U256::MAX >> (257 - *b));
+            Some(DynSolValue::Int(
+                if s == "MAX" { max } else { -max - I256::ONE },
+                *b,
+            ))
+        }
+        (DynSolType::String, _) => Some(DynSolValue::String(
+            s.strip_prefix('"')?.strip_suffix('"')?.into(),
+        )),
+        (DynSolType::Bytes, _) if s.starts_with('"') => Some(DynSolValue::Bytes(
+            s.strip_prefix('"')?.strip_suffix('"')?.as_bytes().to_vec(),
+        )),
+        (DynSolType::Address, _) if s.starts_with("0x") && s.len() < 42 => {
+            t.coerce_str(&format!("0x{:0>40}", &s[2..])).ok()
+        }
+        _ => t.coerce_str(&s.replace('_', "")).ok(),
+    }
+}
+
+fn values(tys: &[DynSolType], args: &str, this: Option<Address>) -> Option<Vec<DynSolValue>> {
+    let parts = split_top(args);
+    if parts.len() != tys.len() {
+        return None;
+    }
+    tys.iter()
+        .zip(&parts)
+        .map(|(t, p)| value(t, p, this))
+        .collect()
+}
+
+/// (signature, types, arguments, value, sender).
+type ParsedCall = (String, Vec<DynSolType>, Vec<DynSolValue>, U256, Address);
+
+/// `sig[: args] [value: N] [from: X]` -> (sig, types, args, value, from); None to skip.
+fn parse_call(lhs: &str, this: Option<Address>) -> Option<ParsedCall> {
+    let close = lhs.find(')')?;
+    let sig = lhs[..=close].trim().to_string();
+    let inner = &sig[sig.find('(')? + 1..sig.len() - 1];
+    if inner.contains('(') || lhs.contains(" to:") {
+        return None;
+    }
+    let tys: Vec<DynSolType> = split_top(inner)
+        .iter()
+        .map(|t| DynSolType::parse(t).ok())
+        .collect::<Option<_>>()?;
+    let mut rest = lhs[close + 1..].trim().to_string();
+    let mut from = addr(ALICE);
+    let mut val = U256::ZERO;
+    if let Some(i) = rest.find("from:") {
+        from = match value(&DynSolType::Address, &rest[i + 5..], this)? {
+            DynSolValue::Address(a) => a,
+            _ => return None,
+        };
+        rest.truncate(i);
+    }
+    if let Some(i) = rest.find("value:") {
+        val = match value(&DynSolType::Uint(256), &rest[i + 6..], this)? {
+            DynSolValue::Uint(u, _) => u,
+            _ => return None,
+        };
+        rest.truncate(i);
+    }
+    let args = rest
+        .trim()
+        .strip_prefix(':')
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let vals = values(&tys, &args, this)?;
+    Some((sig, tys, vals, val, from))
+}
+
+/// Runs a fixture's calls on both targets: (calls compared, lines skipped).
+fn run(path: &Path) -> Result<(usize, usize), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let built = build(&[(name.clone(), text.clone())])?;
+    let main = built
+        .iter()
+        .rposition(|b| b.ir.file == name)
+        .ok_or("no contract")?;
+    let mut d = Dual::new();
+    let mut pair: Option<Pair<'_>> = None;
+    let (mut compared, mut skipped) = (0, 0);
+    let body = text.split(MARKER).nth(1).unwrap_or("");
+    for line in body.lines() {
+        let line = line.trim().trim_start_matches("//").trim();
+        let Some((lhs, _)) = line.split_once("->") else {
+            continue;
+        };
+        let lhs = lhs.trim();
+        if lhs.starts_with("raw:") || lhs.starts_with("deploy") {
+            skipped += 1;
+            continue;
+        }
+        let this = pair.as_ref().map(|p| p.evm);
+        if let Some(ctor) = lhs.strip_prefix("constructor") {
+            let Some((_, _, vals, val, from)) = parse_call(&format!("c{ctor}"), this) else {
+                skipped += 1;
+                continue;
+            };
+            pair = deploy(&mut d, &built[main], from, &vals, val)?;
+            compared += 1;
+            continue;
+        }
+        if pair.is_none() {
+            pair = deploy(&mut d, &built[main], addr(ALICE), &[], U256::ZERO)?;
+        }
+        let Some((sig, _, vals, val, from)) = parse_call(lhs, this) else {
+            skipped += 1;
+            continue;
+        };
+        let p = pair.as_ref().ok_or("the contract did not deploy")?;
+        let sel = &keccak256(sig.as_bytes())[..4];
+        if !p.c.ir.meta.handlers.iter().any(|h| h.selector[..] == *sel) {
+            // a selector the contract does not have: no method number to send
+            skipped += 1;
+            continue;
+        }
+        call(&mut d, p, from, &sig, &vals, val)?;
+        compared += 1;
+    }
+    Ok((compared, skipped))
+}
+
+const MARKER: &str = "// ---- expect";
+
+#[test]
+fn feature_fixtures_agree_on_both_targets() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
+    let mut failures = Vec::new();
+    for name in BOTH {
+        match run(&dir.join(format!("{name}.tdm"))) {
+            Ok((n, skipped)) => {
+                eprintln!("{name}: {n} calls agree ({skipped} lines skipped)");
+                if n == 0 {
+                    failures.push(format!("{name}: no call ran"));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
