@@ -67,3 +67,55 @@ fn coin_agrees_on_both_targets() {
     let evm_id = d.id_of(p.evm).unwrap();
     assert_eq!(d.slot(evm_id, U256::ZERO), d.slot(p.native, U256::ZERO));
 }
+
+/// Gas and wall time per Coin transfer on both builds (printed; run with `--nocapture`).
+/// Wall times are of the test profile, not release.
+#[test]
+fn coin_transfer_cost_on_both_targets() {
+    let mut d = Dual::new();
+    let built = coin();
+    let alice = addr(ALICE);
+    let supply = DynSolValue::Uint(U256::from(1_000_000), 256);
+    let p = deploy(&mut d, &built[0], alice, &[supply], U256::ZERO)
+        .unwrap()
+        .expect("deployed");
+    let sig = "transfer(address,uint256)";
+    let one = DynSolValue::Uint(U256::from(1), 256);
+    let mut rows = Vec::new();
+    for (label, fresh) in [("new holder", true), ("existing holder", false)] {
+        let (mut ge, mut gw, mut te, mut tw) = (0, 0, 0u128, 0u128);
+        let n = 50u64;
+        for i in 0..n {
+            let to = if fresh { addr(0x1000 + i) } else { addr(BOB) };
+            let (e, w) = call(
+                &mut d,
+                &p,
+                alice,
+                sig,
+                &[DynSolValue::Address(to), one.clone()],
+                U256::ZERO,
+            )
+            .unwrap();
+            assert!(e.success && w.success);
+            (ge, gw) = (e.gas, w.gas);
+            te += e.time.as_nanos();
+            tw += w.time.as_nanos();
+        }
+        rows.push(format!(
+            "| {label} | {ge} | {gw} | {:.1} us | {:.1} us |",
+            te as f64 / n as f64 / 1000.0,
+            tw as f64 / n as f64 / 1000.0
+        ));
+    }
+    eprintln!(
+        "| Coin transfer | EVM gas | WASM gas | EVM time | WASM time |\n|---|---|---|---|---|"
+    );
+    for r in rows {
+        eprintln!("{r}");
+    }
+    eprintln!(
+        "code size: EVM init {} B, WASM module {} B",
+        built[0].evm_init.len(),
+        built[0].wasm.len()
+    );
+}
