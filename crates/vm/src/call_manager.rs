@@ -27,6 +27,7 @@ use crate::kernel::{
     SendRequest, syscall_error,
 };
 use crate::kernel_impl::DefaultKernel;
+use crate::limiter::StackLimiter;
 use crate::machine::Machine;
 
 /// The deepest a frame may run (the top-level frame is depth 0).
@@ -47,6 +48,8 @@ pub struct CallManager<'m> {
     pub events: Vec<StampedEvent>,
     /// Depth of the frame running now; `None` before the top-level frame starts.
     depth: Option<u32>,
+    /// What runtimes' frames hold across this message's stack.
+    pub limiter: StackLimiter,
 }
 
 /// One frame to run.
@@ -66,6 +69,7 @@ impl<'m> CallManager<'m> {
             origin,
             events: Vec::new(),
             depth: None,
+            limiter: StackLimiter::default(),
         }
     }
 

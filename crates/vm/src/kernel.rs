@@ -318,6 +318,11 @@ pub trait RandomnessOps {
     fn randomness(&mut self, tag: i64, epoch: i64, entropy: &[u8]) -> KResult<[u8; 32]>;
 }
 
+/// The per-message bound on what a runtime's frames hold across the stack.
+pub trait LimiterOps {
+    fn limiter(&mut self) -> &mut crate::limiter::StackLimiter;
+}
+
 pub trait DebugOps {
     fn debug_enabled(&self) -> bool;
     fn debug_log(&mut self, msg: &str);
@@ -336,6 +341,7 @@ pub trait Kernel:
     + CryptoOps
     + RandomnessOps
     + DebugOps
+    + LimiterOps
 {
 }
 
@@ -351,5 +357,6 @@ impl<T> Kernel for T where
         + CryptoOps
         + RandomnessOps
         + DebugOps
+        + LimiterOps
 {
 }

@@ -19,6 +19,7 @@ use crate::builtin::{BURNT_FUNDS_ACTOR_ID, BuiltinCode, INIT_ACTOR_ID};
 use crate::call_manager::CallManager;
 use crate::gas::Gas;
 use crate::kernel::*;
+use crate::limiter::StackLimiter;
 use crate::runtime::InvokeReturn;
 use crate::store::VmStore;
 
@@ -128,6 +129,12 @@ impl MessageOps for DefaultKernel<'_, '_> {
 
     fn take_params(&mut self) -> Option<IpldBlock> {
         self.params.take()
+    }
+}
+
+impl LimiterOps for DefaultKernel<'_, '_> {
+    fn limiter(&mut self) -> &mut StackLimiter {
+        &mut self.cm.limiter
     }
 }
 

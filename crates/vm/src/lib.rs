@@ -15,6 +15,7 @@ pub mod frc42;
 pub mod gas;
 pub mod kernel;
 mod kernel_impl;
+pub mod limiter;
 pub mod machine;
 pub mod message;
 pub mod runtime;

@@ -1,21 +1,12 @@
 //! The per-invocation host state a WASM instance sees through its syscalls: the kernel, the
 //! block registry, the gas/fuel bridge and the memory limiter.
 
-use std::cell::Cell;
-
 use fvm_shared::error::{ErrorNumber, ExitCode};
 use tandem_vm::gas::Gas;
 use tandem_vm::kernel::{ExecutionError, Kernel};
 use wasmtime::{Caller, Memory, ResourceLimiter};
 
 use crate::config::{self, prices};
-
-thread_local! {
-    /// Linear memory held by the WASM frames live on this thread (one message's stack).
-    static STACK_MEMORY: Cell<u64> = const { Cell::new(0) };
-    /// WASM frames live on this thread.
-    static STACK_FRAMES: Cell<u32> = const { Cell::new(0) };
-}
 
 /// A block an instance has opened or created.
 #[derive(Debug, Clone)]
@@ -63,14 +54,14 @@ impl Host {
     /// # Safety
     /// `kernel` must outlive the store this host lives in.
     pub unsafe fn new(kernel: &mut dyn Kernel) -> Result<Self, ExecutionError> {
-        let frames = STACK_FRAMES.get();
-        if frames >= config::MAX_WASM_FRAMES {
+        // The message's limiter (kept by the call manager) bounds WASM frames and what they
+        // hold across the whole stack.
+        if !kernel.limiter().enter_frame(config::MAX_WASM_FRAMES) {
             return Err(ExecutionError::Syscall(
                 ErrorNumber::LimitExceeded,
                 "too many WASM frames on the stack".into(),
             ));
         }
-        STACK_FRAMES.set(frames + 1);
         let ptr: *mut (dyn Kernel + '_) = kernel;
         // SAFETY: erases the lifetime only; see the type's comment.
         let ptr: *mut (dyn Kernel + 'static) = unsafe { std::mem::transmute(ptr) };
@@ -96,11 +87,13 @@ impl Host {
             return Err(ErrorNumber::LimitExceeded);
         }
         let size = block.data.len() as u64;
-        let stack = STACK_MEMORY.get();
-        if stack.saturating_add(size) > config::MAX_STACK_MEMORY {
+        if !self
+            .kernel()
+            .limiter()
+            .reserve(size, config::MAX_STACK_MEMORY)
+        {
             return Err(ErrorNumber::LimitExceeded);
         }
-        STACK_MEMORY.set(stack + size);
         self.memory_bytes += size;
         self.blocks.push(block);
         Ok(self.blocks.len() as u32)
@@ -136,8 +129,12 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        STACK_MEMORY.set(STACK_MEMORY.get().saturating_sub(self.memory_bytes));
-        STACK_FRAMES.set(STACK_FRAMES.get().saturating_sub(1));
+        // The store (and this host) is dropped inside `WasmRuntime::invoke`, while the kernel
+        // is still borrowed for it (see `KernelPtr`).
+        let held = self.memory_bytes;
+        let limiter = self.kernel().limiter();
+        limiter.release(held);
+        limiter.exit_frame();
     }
 }
 
@@ -149,9 +146,8 @@ impl ResourceLimiter for Host {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let grow = desired.saturating_sub(current) as u64;
-        let stack = STACK_MEMORY.get();
         if desired as u64 > config::MAX_INSTANCE_MEMORY
-            || stack.saturating_add(grow) > config::MAX_STACK_MEMORY
+            || !self.kernel().limiter().fits(grow, config::MAX_STACK_MEMORY)
         {
             return Ok(false);
         }
@@ -163,7 +159,14 @@ impl ResourceLimiter for Host {
             return Err(wasmtime::Error::new(Stop::Kernel(ExecutionError::OutOfGas)));
         }
         self.memory_bytes += grow;
-        STACK_MEMORY.set(stack + grow);
+        let reserved = self
+            .kernel()
+            .limiter()
+            .reserve(grow, config::MAX_STACK_MEMORY);
+        debug_assert!(
+            reserved,
+            "checked with `fits` above; charging gas does not change it"
+        );
         Ok(true)
     }
 
