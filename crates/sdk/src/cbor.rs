@@ -77,6 +77,14 @@ impl<'a> Reader<'a> {
         usize::try_from(self.expect(4)?).map_err(|_| CborError::Overflow)
     }
 
+    /// The major type of the next item, without reading it.
+    pub fn peek_major(&self) -> Result<u8, CborError> {
+        self.data
+            .get(self.pos)
+            .map(|b| b >> 5)
+            .ok_or(CborError::Eof)
+    }
+
     pub fn is_done(&self) -> bool {
         self.pos >= self.data.len()
     }

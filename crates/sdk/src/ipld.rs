@@ -1,19 +1,21 @@
-//! HAMT and AMT state for native actors: `fvm_ipld_hamt` and `fvm_ipld_amt` over the IPLD
-//! syscalls (feature `ipld`).
+//! HAMT and AMT state for native actors (feature `ipld`), `no_std`, in the SDK's own CBOR.
 //!
-//! - [`Syscalls`]: a [`Blockstore`] whose `get` is `ipld_block_open` + `ipld_block_read` and
-//!   whose `put` is `ipld_block_create` + `ipld_block_link` (the host hashes, blake2b-256), so
-//!   any IPLD structure written against `Blockstore` runs inside a wasm32 actor.
-//! - [`StateMap`]: a typed HAMT (`fvm_ipld_hamt::Hamt`, bit width 5, SHA-256 key hashing by
-//!   the host through [`HostSha256`]; byte-for-byte the builtin actors' maps). Keys are
-//!   [`MapKey`]s, values the SDK's [`Cbor`] types (a `u128` is stored as fvm big-integer
-//!   bytes, like a `TokenAmount`).
-//! - [`StateArray`]: a typed AMT (`fvm_ipld_amt::Amt`, bit width 3 unless chosen).
-//! - `Cid` implements [`Cbor`] (tag 42), so a root sits in the state object like any field.
+//! - [`StateMap`]: a typed HAMT, byte-for-byte the format of `fvm_ipld_hamt` 0.10 (the
+//!   builtin actors' maps): bit width 5 unless chosen, SHA-256 of the key bytes (computed by
+//!   the host's `crypto_hash` on wasm32), buckets of up to 3 pairs sorted by key, the same
+//!   split and collapse rules, so the same content has the same root CID.
+//! - [`StateArray`]: a typed AMT, byte-for-byte `fvm_ipld_amt` 0.7 (v3 root
+//!   `[bit_width, height, count, node]`, node `[bitmap, links, values]`), bit width 3 unless
+//!   chosen; height grows and shrinks like the library's.
+//! - [`Blockstore`]: where nodes live. [`Syscalls`] is the actor's store (the IPLD syscalls;
+//!   the host hashes with blake2b-256); host tests give the structures an in-memory store.
+//! - [`Cid`]: a CID as its bytes (no multibase, no multihash tables), [`Cbor`] as tag 42, so a
+//!   root sits in the state object like any field.
 //!
 //! The pattern: the state object holds the roots; a method loads the structure from its
 //! root, changes it, flushes it (writes the changed nodes, returns the new root) and saves
-//! the state with the new root.
+//! the state with the new root. Nodes load lazily and stay cached for the structure's life;
+//! a flush writes only the nodes that changed.
 //!
 //! ```ignore
 //! let (root,): (Cid,) = load_state()?;
@@ -26,179 +28,91 @@
 //! structure ("state map: …", "state array: …"): a root or link the actor cannot reach, a
 //! node that does not decode or breaks the format's rules, a value that is not the type asked
 //! for. Nothing is half-written: an actor that returns the error aborts and its state rolls
-//! back. Data that makes fvm_ipld_* panic instead ends in `USR_ASSERTION_FAILED` (24) with
-//! the panic's message (the SDK's panic hook), never in a trap.
-//!
-//! Why a feature of the SDK and not a crate of its own: the blockstore is a dozen lines over
-//! the SDK's syscall wrappers and the values reuse its [`Cbor`] trait, so a second crate
-//! would only re-export one from the other; a feature keeps one dependency for actors and
-//! keeps the core SDK `no_std` (the feature pulls in std, which fvm_ipld_* need; wasm32 has
-//! it). See docs/sdk.md for the allocator to pair it with (`system-alloc`) and the gas.
+//! back. Corrupt data is never a panic.
 
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::cell::RefCell;
 use core::fmt;
 use core::marker::PhantomData;
-
-use cid::Cid;
-use fvm_ipld_blockstore::{Block, Blockstore};
-use fvm_ipld_hamt::{BytesKey, Hash, HashAlgorithm};
-use multihash_codetable::Code;
-use serde::de::{self, DeserializeSeed, Visitor};
-use serde::ser::{self, SerializeMap, SerializeSeq};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cbor::{self, Bytes, Cbor, CborError, Reader};
 use crate::{ActorError, USR_ILLEGAL_STATE};
 
-pub use cid;
-pub use fvm_ipld_amt::Amt;
-pub use fvm_ipld_blockstore;
-pub use fvm_ipld_hamt::{Config as HamtConfig, Hamt};
+mod amt;
+mod hamt;
 
-/// The HAMT bit width of [`StateMap`] (the builtin actors' `HAMT_BIT_WIDTH`).
+/// The default HAMT bit width of [`StateMap`] (the builtin actors' `HAMT_BIT_WIDTH`).
 pub const HAMT_BIT_WIDTH: u32 = 5;
 /// The default AMT bit width of [`StateArray`] (fvm_ipld_amt's default).
 pub const AMT_BIT_WIDTH: u32 = 3;
 
-// ---- the blockstore ------------------------------------------------------------------------
+/// What the structures' internals fail with (the message; the API adds the structure's name).
+pub type Error = String;
 
-/// The actor's view of the block store through the IPLD syscalls. Reads see only blocks the
-/// actor can reach (docs/syscalls.md); anything else reads as absent. Writes are hashed by
-/// the host with blake2b-256, the only hash it links with.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Syscalls;
+// ---- CIDs ----------------------------------------------------------------------------------
 
-impl Blockstore for Syscalls {
-    fn get(&self, k: &Cid) -> anyhow::Result<Option<Vec<u8>>> {
-        host::get(k)
+/// A CID, kept as its binary form (a CIDv1, or a 34-byte CIDv0), checked to be well formed.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cid(Vec<u8>);
+
+impl Cid {
+    /// The CID these bytes encode, if they are exactly one well-formed CID.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let v0 = bytes.len() == 34 && bytes[..2] == [0x12, 0x20];
+        let mut r = bytes;
+        // Version, codec, hash function, digest length, then exactly that digest.
+        let head = [(); 4].map(|_| varint(&mut r));
+        let v1 = head[0] == Some(1) && head[3] == Some(r.len() as u64) && head[2].is_some();
+        (v0 || v1).then(|| Self(bytes.to_vec()))
     }
 
-    fn put_keyed(&self, k: &Cid, block: &[u8]) -> anyhow::Result<()> {
-        let stored = host::put(k.codec(), block)?;
-        if stored != *k {
-            anyhow::bail!("block {k} was stored as {stored} (the host links with blake2b-256)");
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.clone()
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The multicodec of the block (DAG-PB for a CIDv0).
+    pub fn codec(&self) -> u64 {
+        let mut r = &self.0[..];
+        match self.0.len() == 34 && self.0[0] == 0x12 {
+            true => 0x70,
+            false => varint(&mut r).and_then(|_| varint(&mut r)).unwrap_or(0),
         }
-        Ok(())
-    }
-
-    fn has(&self, k: &Cid) -> anyhow::Result<bool> {
-        host::has(k)
-    }
-
-    fn put<D: AsRef<[u8]>>(&self, code: Code, block: &Block<D>) -> anyhow::Result<Cid> {
-        if code != Code::Blake2b256 {
-            anyhow::bail!("the host links blocks with blake2b-256 only, not {code:?}");
-        }
-        host::put(block.codec, block.data.as_ref())
     }
 }
 
-fn cid_from(bytes: &[u8]) -> Option<Cid> {
-    let mut rest = bytes;
-    let cid = Cid::read_bytes(&mut rest).ok()?;
-    rest.is_empty().then_some(cid)
+/// Hex, enough to tell CIDs apart in a message (no base32 code in the module).
+impl fmt::Debug for Cid {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("cid:")?;
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
 }
 
-#[cfg(target_arch = "wasm32")]
-mod host {
-    use super::*;
-    use crate::{SyscallError, sys};
-
-    /// ErrorNumber of a block that is absent or not reachable from the actor.
-    const NOT_FOUND: u32 = 6;
-
-    pub fn get(k: &Cid) -> anyhow::Result<Option<Vec<u8>>> {
-        match crate::block_get(&k.to_bytes()) {
-            Ok((_, data)) => Ok(Some(data)),
-            Err(SyscallError(NOT_FOUND)) => Ok(None),
-            Err(e) => anyhow::bail!("opening block {k}: syscall error {}", e.0),
+/// An unsigned LEB128 varint of at most 9 bytes (multiformats' limit).
+fn varint(r: &mut &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    for i in 0..9 {
+        let (b, rest) = r.split_first()?;
+        *r = rest;
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(v);
         }
     }
-
-    pub fn has(k: &Cid) -> anyhow::Result<bool> {
-        let cid = k.to_bytes();
-        let mut out = [0u8; tandem_abi::BlockStat::SIZE];
-        match unsafe { sys::ipld_block_open(cid.as_ptr(), cid.len() as u32, out.as_mut_ptr()) } {
-            0 => Ok(true),
-            NOT_FOUND => Ok(false),
-            e => anyhow::bail!("opening block {k}: syscall error {e}"),
-        }
-    }
-
-    pub fn put(codec: u64, data: &[u8]) -> anyhow::Result<Cid> {
-        let cid = crate::block_put(codec, data)
-            .map_err(|e| anyhow::anyhow!("writing a block: syscall error {}", e.0))?;
-        cid_from(&cid).ok_or_else(|| anyhow::anyhow!("the host returned a malformed CID"))
-    }
+    None
 }
-
-/// Off wasm32 there are no syscalls: `Syscalls` refuses everything (host tests give the
-/// structures a `MemoryBlockstore` instead).
-#[cfg(not(target_arch = "wasm32"))]
-mod host {
-    use super::*;
-
-    const NO_HOST: &str = "the IPLD syscalls exist only inside a wasm32 actor";
-
-    pub fn get(_: &Cid) -> anyhow::Result<Option<Vec<u8>>> {
-        anyhow::bail!(NO_HOST)
-    }
-
-    pub fn has(_: &Cid) -> anyhow::Result<bool> {
-        anyhow::bail!(NO_HOST)
-    }
-
-    pub fn put(_: u64, _: &[u8]) -> anyhow::Result<Cid> {
-        anyhow::bail!(NO_HOST)
-    }
-}
-
-// ---- key hashing -----------------------------------------------------------------------------
-
-/// SHA-256 of a key's bytes, like `fvm_ipld_hamt::Sha256` (the same HAMT, bit for bit), but
-/// computed by the host's `crypto_hash` on wasm32 (about as much gas as hashing a short key in
-/// WASM): the module carries no SHA-256 of its own and is ~10 KB smaller, which matters
-/// because install gas is charged per byte. Off wasm32 it is `fvm_ipld_hamt::Sha256`.
-#[derive(Debug)]
-pub enum HostSha256 {}
-
-impl HashAlgorithm for HostSha256 {
-    #[cfg(target_arch = "wasm32")]
-    fn hash<X: Hash + ?Sized>(key: &X) -> [u8; 32] {
-        /// Collects what the key writes (for a `BytesKey`, its bytes).
-        struct Collect(Vec<u8>);
-        impl core::hash::Hasher for Collect {
-            fn finish(&self) -> u64 {
-                0
-            }
-            fn write(&mut self, bytes: &[u8]) {
-                self.0.extend_from_slice(bytes);
-            }
-        }
-        let mut bytes = Collect(Vec::new());
-        key.hash(&mut bytes);
-        crate::sha256(&bytes.0)
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    fn hash<X: Hash + ?Sized>(key: &X) -> [u8; 32] {
-        fvm_ipld_hamt::Sha256::hash(key)
-    }
-}
-
-// ---- CIDs in the SDK codec -----------------------------------------------------------------
 
 /// A link: DAG-CBOR tag 42 around a byte string of 0x00 and the CID's bytes.
 impl Cbor for Cid {
     fn encode(&self, out: &mut Vec<u8>) {
-        let bytes = self.to_bytes();
         cbor::head(out, 6, 42);
-        cbor::head(out, 2, bytes.len() as u64 + 1);
+        cbor::head(out, 2, self.0.len() as u64 + 1);
         out.push(0);
-        out.extend_from_slice(&bytes);
+        out.extend_from_slice(&self.0);
     }
 
     fn decode(r: &mut Reader<'_>) -> Result<Self, CborError> {
@@ -206,195 +120,96 @@ impl Cbor for Cid {
             return Err(CborError::Type);
         }
         match r.bytes()?.split_first() {
-            Some((0, cid)) => cid_from(cid).ok_or(CborError::Type),
+            Some((0, cid)) => Cid::from_bytes(cid).ok_or(CborError::Type),
             _ => Err(CborError::Type),
         }
     }
 }
 
-// ---- SDK values as serde values ------------------------------------------------------------
+// ---- the blockstore ------------------------------------------------------------------------
 
-/// A [`Cbor`] value as a serde value, for fvm_ipld_* structures (whose values are serde).
-/// Serializing transcodes the SDK's encoding into serde calls and deserializing the other
-/// way, so the bytes in the block are exactly the SDK's encoding of the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsSerde<T>(pub T);
+/// Where the structures' nodes live: DAG-CBOR blocks by CID.
+pub trait Blockstore {
+    /// The block's bytes; `None` if it is absent (or not reachable from the actor).
+    fn get(&self, cid: &Cid) -> Result<Option<Vec<u8>>, Error>;
+    /// Stores a DAG-CBOR block; its CID (blake2b-256).
+    fn put(&self, block: &[u8]) -> Result<Cid, Error>;
+}
 
-impl<T: Cbor> Serialize for AsSerde<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let bytes = cbor::to_vec(&self.0);
-        let reader = RefCell::new(Reader::new(&bytes));
-        let out = Item(&reader).serialize(s)?;
-        if !reader.borrow().is_done() {
-            return Err(ser::Error::custom("trailing bytes after a value"));
-        }
-        Ok(out)
+impl<T: Blockstore + ?Sized> Blockstore for &T {
+    fn get(&self, cid: &Cid) -> Result<Option<Vec<u8>>, Error> {
+        (**self).get(cid)
+    }
+    fn put(&self, block: &[u8]) -> Result<Cid, Error> {
+        (**self).put(block)
     }
 }
 
-/// The next item of a reader, as serde calls. Floats (which the SDK codec has no type for)
-/// and tags other than 42 are refused.
-struct Item<'r, 'a>(&'r RefCell<Reader<'a>>);
+/// The actor's view of the block store through the IPLD syscalls: `get` is
+/// `ipld_block_open` + `ipld_block_read` (a block the actor cannot reach reads as absent),
+/// `put` is `ipld_block_create` + `ipld_block_link`. Off wasm32 it refuses everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Syscalls;
 
-impl Serialize for Item<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        fn bad<E: ser::Error>(e: CborError) -> E {
-            E::custom(format!("value encoding: {e:?}"))
+#[cfg(target_arch = "wasm32")]
+impl Blockstore for Syscalls {
+    fn get(&self, cid: &Cid) -> Result<Option<Vec<u8>>, Error> {
+        /// ErrorNumber of a block that is absent or not reachable from the actor.
+        const NOT_FOUND: u32 = 6;
+        match crate::block_get(cid.as_bytes()) {
+            Ok((_, data)) => Ok(Some(data)),
+            Err(crate::SyscallError(NOT_FOUND)) => Ok(None),
+            Err(_) => Err("a syscall error opening a block".into()),
         }
-        fn len<E: ser::Error>(n: u64) -> Result<usize, E> {
-            usize::try_from(n).map_err(|_| bad(CborError::Overflow))
-        }
-        let (major, arg) = self.0.borrow_mut().head().map_err(bad)?;
-        match (major, arg) {
-            (0, v) => s.serialize_u64(v),
-            (1, v) => s.serialize_i128(-1 - i128::from(v)),
-            (2, n) => s.serialize_bytes(self.0.borrow_mut().take(len(n)?).map_err(bad)?),
-            (3, n) => {
-                let b = self.0.borrow_mut().take(len(n)?).map_err(bad)?;
-                s.serialize_str(core::str::from_utf8(b).map_err(|_| bad(CborError::Utf8))?)
-            }
-            (4, n) => {
-                let n = len(n)?;
-                let mut seq = s.serialize_seq(Some(n))?;
-                for _ in 0..n {
-                    seq.serialize_element(&Item(self.0))?;
-                }
-                seq.end()
-            }
-            (5, n) => {
-                let n = len(n)?;
-                let mut map = s.serialize_map(Some(n))?;
-                for _ in 0..n {
-                    map.serialize_key(&Item(self.0))?;
-                    map.serialize_value(&Item(self.0))?;
-                }
-                map.end()
-            }
-            (6, 42) => {
-                let b = self.0.borrow_mut().bytes().map_err(bad)?;
-                match b.split_first() {
-                    Some((0, c)) => cid_from(c)
-                        .ok_or_else(|| bad(CborError::Type))?
-                        .serialize(s),
-                    _ => Err(bad(CborError::Type)),
-                }
-            }
-            (7, 20) => s.serialize_bool(false),
-            (7, 21) => s.serialize_bool(true),
-            (7, 22) => s.serialize_unit(),
-            _ => Err(bad(CborError::Type)),
-        }
+    }
+
+    fn put(&self, block: &[u8]) -> Result<Cid, Error> {
+        let cid = crate::block_put(crate::DAG_CBOR, block)
+            .map_err(|_| "a syscall error writing a block")?;
+        Ok(Cid::from_bytes(&cid).ok_or("the host returned a malformed CID")?)
     }
 }
 
-impl<'de, T: Cbor> Deserialize<'de> for AsSerde<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut bytes = Vec::new();
-        d.deserialize_any(Transcode(&mut bytes))?;
-        cbor::from_slice(&bytes)
-            .map(AsSerde)
-            .map_err(|e| de::Error::custom(format!("value is not of the expected type: {e:?}")))
+#[cfg(not(target_arch = "wasm32"))]
+impl Blockstore for Syscalls {
+    fn get(&self, _: &Cid) -> Result<Option<Vec<u8>>, Error> {
+        Err("the IPLD syscalls exist only inside a wasm32 actor".into())
+    }
+    fn put(&self, _: &[u8]) -> Result<Cid, Error> {
+        Err("the IPLD syscalls exist only inside a wasm32 actor".into())
     }
 }
 
-/// Writes what it visits back as DAG-CBOR.
-struct Transcode<'b>(&'b mut Vec<u8>);
-
-impl<'de> DeserializeSeed<'de> for Transcode<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+/// SHA-256 of a HAMT key (`fvm_ipld_hamt::Sha256` of a `BytesKey`): the host's `crypto_hash`
+/// on wasm32, so the module carries no SHA-256; the `sha2` crate elsewhere (host tests).
+fn key_hash(key: &[u8]) -> [u8; 32] {
+    #[cfg(target_arch = "wasm32")]
+    return crate::sha256(key);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use sha2::Digest;
+        sha2::Sha256::digest(key).into()
     }
 }
 
-impl<'de> Visitor<'de> for Transcode<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a DAG-CBOR value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.push(if v { 0xf5 } else { 0xf4 });
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        cbor::head(self.0, 0, v);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.visit_i128(v.into())
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<(), E> {
-        match (u64::try_from(v), u64::try_from(-1 - v)) {
-            (Ok(v), _) => cbor::head(self.0, 0, v),
-            (_, Ok(n)) => cbor::head(self.0, 1, n),
-            _ => return Err(E::custom("integer out of CBOR's range")),
-        }
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.0.push(0xfb);
-        self.0.extend_from_slice(&v.to_bits().to_be_bytes());
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        cbor::head(self.0, 3, v.len() as u64);
-        self.0.extend_from_slice(v.as_bytes());
-        Ok(())
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        cbor::head(self.0, 2, v.len() as u64);
-        self.0.extend_from_slice(v);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.push(0xf6);
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let (mut items, mut n) = (Vec::new(), 0u64);
-        while seq.next_element_seed(Transcode(&mut items))?.is_some() {
-            n += 1;
-        }
-        cbor::head(self.0, 4, n);
-        self.0.extend_from_slice(&items);
-        Ok(())
-    }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (mut items, mut n) = (Vec::new(), 0u64);
-        while map.next_key_seed(Transcode(&mut items))?.is_some() {
-            map.next_value_seed(Transcode(&mut items))?;
-            n += 1;
-        }
-        cbor::head(self.0, 5, n);
-        self.0.extend_from_slice(&items);
-        Ok(())
-    }
-    /// serde_ipld_dagcbor hands a CID (tag 42) over as a newtype of its bytes.
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_bytes(CidBytes(self.0))
-    }
+/// The bytes of the block under `cid` (a missing block is an error).
+fn read_block(store: &dyn Blockstore, cid: &Cid) -> Result<Vec<u8>, Error> {
+    Ok(store.get(cid)?.ok_or("a block not found")?)
 }
 
-struct CidBytes<'b>(&'b mut Vec<u8>);
+/// The end of a decoded block: nothing may follow.
+fn done(r: &Reader<'_>) -> Result<(), Error> {
+    Ok(r.is_done()
+        .then_some(())
+        .ok_or("trailing bytes after a node")?)
+}
 
-impl<'de> Visitor<'de> for CidBytes<'_> {
-    type Value = ();
+fn cbor_err(_: CborError) -> Error {
+    "a node of another shape".into()
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a CID")
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
-        let cid = cid_from(v).ok_or_else(|| E::custom("malformed CID"))?;
-        cid.encode(self.0);
-        Ok(())
-    }
+fn value_err(_: CborError) -> Error {
+    "a value that is not of the expected type".into()
 }
 
 // ---- keys ----------------------------------------------------------------------------------
@@ -466,21 +281,35 @@ impl MapKey for String {
 
 // ---- errors --------------------------------------------------------------------------------
 
-fn state_error(what: &str, e: impl fmt::Display) -> ActorError {
-    ActorError::new(USR_ILLEGAL_STATE, &format!("{what}: {e}"))
+fn state_error(what: &str, e: &str) -> ActorError {
+    let mut message = String::from(what);
+    message.push_str(": ");
+    message.push_str(e);
+    ActorError {
+        code: USR_ILLEGAL_STATE,
+        message,
+    }
 }
 
 /// The end of a walk whose visitor may have stopped it: the visitor's error as it was,
 /// else the structure's.
-fn finish<E: fmt::Display>(
+fn finish(
     what: &str,
-    res: Result<(), E>,
+    res: Result<(), Error>,
     failed: Option<ActorError>,
 ) -> Result<(), ActorError> {
     match (failed, res) {
         (Some(e), _) => Err(e),
-        (None, Err(e)) => Err(state_error(what, e)),
+        (None, Err(e)) => Err(state_error(what, &e)),
         (None, Ok(())) => Ok(()),
+    }
+}
+
+/// A bit width both structures accept (1 to 8 bits a level).
+fn check_width(what: &str, bit_width: u32) -> Result<(), ActorError> {
+    match (1..=8).contains(&bit_width) {
+        true => Ok(()),
+        false => Err(state_error(what, "a bit width not in 1..=8")),
     }
 }
 
@@ -488,7 +317,8 @@ fn finish<E: fmt::Display>(
 
 /// A map in actor state: a HAMT of `K` to `V` (see the module docs for the pattern).
 pub struct StateMap<K, V, BS = Syscalls> {
-    hamt: Hamt<BS, AsSerde<V>, BytesKey, HostSha256>,
+    hamt: hamt::Hamt<V>,
+    store: BS,
     key: PhantomData<K>,
 }
 
@@ -513,30 +343,45 @@ impl<K: MapKey, V: Cbor> Default for StateMap<K, V, Syscalls> {
 impl<K: MapKey, V: Cbor, BS: Blockstore> StateMap<K, V, BS> {
     const WHAT: &str = "state map";
 
+    /// An empty map of bit width [`HAMT_BIT_WIDTH`] in `store`.
     pub fn new_in(store: BS) -> Self {
+        Self::wrap(hamt::Hamt::new(HAMT_BIT_WIDTH), store)
+    }
+
+    pub fn load_in(root: &Cid, store: BS) -> Result<Self, ActorError> {
+        Self::load_with(root, store, HAMT_BIT_WIDTH)
+    }
+
+    /// An empty map of another bit width (1..=8; it is not stored, so load with the same).
+    pub fn new_with(store: BS, bit_width: u32) -> Result<Self, ActorError> {
+        check_width(Self::WHAT, bit_width)?;
+        Ok(Self::wrap(hamt::Hamt::new(bit_width), store))
+    }
+
+    pub fn load_with(root: &Cid, store: BS, bit_width: u32) -> Result<Self, ActorError> {
+        check_width(Self::WHAT, bit_width)?;
+        let hamt = hamt::Hamt::load(root, &store, bit_width);
+        Ok(Self::wrap(
+            hamt.map_err(|e| state_error(Self::WHAT, &e))?,
+            store,
+        ))
+    }
+
+    fn wrap(hamt: hamt::Hamt<V>, store: BS) -> Self {
         Self {
-            hamt: Hamt::new_with_bit_width(store, HAMT_BIT_WIDTH),
+            hamt,
+            store,
             key: PhantomData,
         }
     }
 
-    pub fn load_in(root: &Cid, store: BS) -> Result<Self, ActorError> {
-        let hamt = Hamt::load_with_bit_width(root, store, HAMT_BIT_WIDTH)
-            .map_err(|e| state_error(Self::WHAT, e))?;
-        Ok(Self {
-            hamt,
-            key: PhantomData,
-        })
-    }
-
     pub fn get(&self, key: &K) -> Result<Option<&V>, ActorError> {
-        let v = self.hamt.get(&BytesKey(key.to_key()));
-        Ok(v.map_err(|e| state_error(Self::WHAT, e))?.map(|v| &v.0))
+        let v = self.hamt.get(&key.to_key(), &self.store);
+        v.map_err(|e| state_error(Self::WHAT, &e))
     }
 
     pub fn contains_key(&self, key: &K) -> Result<bool, ActorError> {
-        let has = self.hamt.contains_key(&BytesKey(key.to_key()));
-        has.map_err(|e| state_error(Self::WHAT, e))
+        Ok(self.get(key)?.is_some())
     }
 
     /// Sets `key`; the value it replaced, if any. (Setting an equal value changes nothing.)
@@ -544,8 +389,8 @@ impl<K: MapKey, V: Cbor, BS: Blockstore> StateMap<K, V, BS> {
     where
         V: PartialEq,
     {
-        let old = self.hamt.set(BytesKey(key.to_key()), AsSerde(value));
-        Ok(old.map_err(|e| state_error(Self::WHAT, e))?.map(|v| v.0))
+        let old = self.hamt.set(key.to_key(), value, true, &self.store);
+        Ok(old.map_err(|e| state_error(Self::WHAT, &e))?.0)
     }
 
     /// Sets `key` only if it is absent; whether it was set.
@@ -553,51 +398,44 @@ impl<K: MapKey, V: Cbor, BS: Blockstore> StateMap<K, V, BS> {
     where
         V: PartialEq,
     {
-        let set = self
-            .hamt
-            .set_if_absent(BytesKey(key.to_key()), AsSerde(value));
-        set.map_err(|e| state_error(Self::WHAT, e))
+        let set = self.hamt.set(key.to_key(), value, false, &self.store);
+        Ok(set.map_err(|e| state_error(Self::WHAT, &e))?.1)
     }
 
     /// Removes `key`; its value, if it was present.
     pub fn delete(&mut self, key: &K) -> Result<Option<V>, ActorError> {
-        let old = self.hamt.delete(&BytesKey(key.to_key()));
-        Ok(old
-            .map_err(|e| state_error(Self::WHAT, e))?
-            .map(|(_, v)| v.0))
+        let old = self.hamt.delete(&key.to_key(), &self.store);
+        old.map_err(|e| state_error(Self::WHAT, &e))
     }
 
     pub fn is_empty(&self) -> bool {
         self.hamt.is_empty()
     }
 
-    /// Writes the changed nodes; the new root (to store in the state object).
+    /// Writes the changed nodes; the root (to store in the state object).
     pub fn flush(&mut self) -> Result<Cid, ActorError> {
-        self.hamt.flush().map_err(|e| state_error(Self::WHAT, e))
+        let root = self.hamt.flush(&self.store);
+        root.map_err(|e| state_error(Self::WHAT, &e))
     }
 
-    /// Calls `f` on every entry, in the HAMT's (hash) order, until it fails.
+    /// Calls `f` on every entry, in the HAMT's (hash) order, until it fails. Nodes that were
+    /// not loaded yet are read for the walk and not kept.
     pub fn for_each(
         &self,
         mut f: impl FnMut(K, &V) -> Result<(), ActorError>,
     ) -> Result<(), ActorError> {
         let mut failed = None;
-        let res = self.hamt.for_each(|k, v| {
+        let res = self.hamt.for_each(&self.store, &mut |k, v| {
             let res = match K::from_key(k) {
-                Some(k) => f(k, &v.0),
+                Some(k) => f(k, v),
                 None => Err(state_error(Self::WHAT, "a key of another type")),
             };
             res.map_err(|e| {
                 failed = Some(e);
-                anyhow::anyhow!("stopped")
+                String::new()
             })
         });
         finish(Self::WHAT, res, failed)
-    }
-
-    /// The HAMT itself, for what the typed methods do not cover.
-    pub fn hamt_mut(&mut self) -> &mut Hamt<BS, AsSerde<V>, BytesKey, HostSha256> {
-        &mut self.hamt
     }
 }
 
@@ -606,13 +444,17 @@ impl<K: MapKey, V: Cbor, BS: Blockstore> StateMap<K, V, BS> {
 /// An array in actor state: an AMT of `V` by `u64` index (sparse; a log appends at the
 /// next index).
 pub struct StateArray<V, BS = Syscalls> {
-    amt: Amt<AsSerde<V>, BS>,
+    amt: amt::Amt<V>,
+    store: BS,
 }
 
 impl<V: Cbor> StateArray<V, Syscalls> {
     /// An empty array of bit width [`AMT_BIT_WIDTH`]; nothing is written until flushed.
     pub fn new() -> Self {
-        Self::new_in(Syscalls, AMT_BIT_WIDTH)
+        Self {
+            amt: amt::Amt::new(AMT_BIT_WIDTH),
+            store: Syscalls,
+        }
     }
 
     pub fn load(root: &Cid) -> Result<Self, ActorError> {
@@ -629,16 +471,18 @@ impl<V: Cbor> Default for StateArray<V, Syscalls> {
 impl<V: Cbor, BS: Blockstore> StateArray<V, BS> {
     const WHAT: &str = "state array";
 
-    /// An empty array of `bit_width` (stored in its root, so loading needs no width).
-    pub fn new_in(store: BS, bit_width: u32) -> Self {
-        Self {
-            amt: Amt::new_with_bit_width(store, bit_width),
-        }
+    /// An empty array of `bit_width` (1..=8; stored in its root, so loading needs no width).
+    pub fn new_in(store: BS, bit_width: u32) -> Result<Self, ActorError> {
+        check_width(Self::WHAT, bit_width)?;
+        Ok(Self {
+            amt: amt::Amt::new(bit_width),
+            store,
+        })
     }
 
     pub fn load_in(root: &Cid, store: BS) -> Result<Self, ActorError> {
-        let amt = Amt::load(root, store).map_err(|e| state_error(Self::WHAT, e))?;
-        Ok(Self { amt })
+        let amt = amt::Amt::load(root, &store).map_err(|e| state_error(Self::WHAT, &e))?;
+        Ok(Self { amt, store })
     }
 
     /// How many entries are set (not the highest index plus one, once any was deleted).
@@ -647,22 +491,25 @@ impl<V: Cbor, BS: Blockstore> StateArray<V, BS> {
     }
 
     pub fn get(&self, i: u64) -> Result<Option<&V>, ActorError> {
-        let v = self.amt.get(i).map_err(|e| state_error(Self::WHAT, e))?;
-        Ok(v.map(|v| &v.0))
+        let v = self.amt.get(i, &self.store);
+        v.map_err(|e| state_error(Self::WHAT, &e))
     }
 
-    pub fn set(&mut self, i: u64, value: V) -> Result<(), ActorError> {
-        let set = self.amt.set(i, AsSerde(value));
-        set.map_err(|e| state_error(Self::WHAT, e))
+    /// Sets index `i`; the value it replaced, if any.
+    pub fn set(&mut self, i: u64, value: V) -> Result<Option<V>, ActorError> {
+        let old = self.amt.set(i, value, &self.store);
+        old.map_err(|e| state_error(Self::WHAT, &e))
     }
 
     pub fn delete(&mut self, i: u64) -> Result<Option<V>, ActorError> {
-        let old = self.amt.delete(i).map_err(|e| state_error(Self::WHAT, e))?;
-        Ok(old.map(|v| v.0))
+        let old = self.amt.delete(i, &self.store);
+        old.map_err(|e| state_error(Self::WHAT, &e))
     }
 
+    /// Writes the changed nodes; the root (to store in the state object).
     pub fn flush(&mut self) -> Result<Cid, ActorError> {
-        self.amt.flush().map_err(|e| state_error(Self::WHAT, e))
+        let root = self.amt.flush(&self.store);
+        root.map_err(|e| state_error(Self::WHAT, &e))
     }
 
     /// Calls `f` on every entry in index order, until it fails.
@@ -671,18 +518,13 @@ impl<V: Cbor, BS: Blockstore> StateArray<V, BS> {
         mut f: impl FnMut(u64, &V) -> Result<(), ActorError>,
     ) -> Result<(), ActorError> {
         let mut failed = None;
-        let res = self.amt.for_each(|i, v| {
-            f(i, &v.0).map_err(|e| {
+        let res = self.amt.for_each(&self.store, &mut |i, v| {
+            f(i, v).map_err(|e| {
                 failed = Some(e);
-                anyhow::anyhow!("stopped")
+                String::new()
             })
         });
         finish(Self::WHAT, res, failed)
-    }
-
-    /// The AMT itself, for what the typed methods do not cover.
-    pub fn amt_mut(&mut self) -> &mut Amt<AsSerde<V>, BS> {
-        &mut self.amt
     }
 }
 

@@ -488,27 +488,37 @@ impl From<SyscallError> for ActorError {
 }
 
 /// Runs a handler for the `dispatch!` macro: decodes params, encodes the return.
+///
+/// Only decoding, the call and encoding are generic (one copy per handler type); reading
+/// the params and returning are shared by every method, as install gas is priced per byte.
 pub fn run_method<P: Cbor, R: Cbor>(params: u32, f: fn(P) -> Result<R, ActorError>) -> u32 {
-    #[cfg(feature = "std")]
-    install_panic_hook();
-    let data = if params == 0 {
-        None
-    } else {
-        match ret_block(params) {
-            Ok(b) => b.map(|(_, d)| d),
-            Err(_) => abort(crate::USR_SERIALIZATION, "unreadable params"),
-        }
-    };
+    let data = read_params(params);
     let p = match P::from_params(data.as_deref()) {
         Ok(p) => p,
         Err(_) => abort(crate::USR_SERIALIZATION, "malformed params"),
     };
-    match f(p) {
-        Ok(r) => match r.to_block() {
-            Some((codec, bytes)) => block_create(codec, &bytes)
-                .unwrap_or_else(|_| abort(crate::USR_ILLEGAL_STATE, "cannot return")),
-            None => 0,
-        },
+    finish_method(f(p).map(|r| r.to_block()))
+}
+
+#[inline(never)]
+fn read_params(params: u32) -> Option<Vec<u8>> {
+    #[cfg(feature = "std")]
+    install_panic_hook();
+    if params == 0 {
+        return None;
+    }
+    match ret_block(params) {
+        Ok(b) => b.map(|(_, d)| d),
+        Err(_) => abort(crate::USR_SERIALIZATION, "unreadable params"),
+    }
+}
+
+#[inline(never)]
+fn finish_method(ret: Result<Option<(u64, Vec<u8>)>, ActorError>) -> u32 {
+    match ret {
+        Ok(Some((codec, bytes))) => block_create(codec, &bytes)
+            .unwrap_or_else(|_| abort(crate::USR_ILLEGAL_STATE, "cannot return")),
+        Ok(None) => 0,
         Err(e) => abort(e.code, &e.message),
     }
 }
