@@ -6,15 +6,16 @@
 //! - typed wrappers for every `tandem_v1` syscall (docs/syscalls.md), on wasm32 only.
 //! - a bump allocator: an instance lives for one invocation, so nothing needs freeing
 //!   (feature `system-alloc`: std's freeing allocator instead).
-//! - [`ipld`] (feature `ipld`): HAMT and AMT state from fvm_ipld_hamt / fvm_ipld_amt over the
-//!   IPLD syscalls, as typed [`ipld::StateMap`] and [`ipld::StateArray`].
+//! - [`ipld`] (feature `ipld`): HAMT and AMT state over the IPLD syscalls, `no_std`, in the
+//!   block format of fvm_ipld_hamt / fvm_ipld_amt, as typed [`ipld::StateMap`] and
+//!   [`ipld::StateArray`].
 //!
 //! On other targets only the codec and the method-number macro are available, so a
 //! workspace build on the host compiles actor crates as empty libraries (with `ipld`, the
 //! helpers also work on the host over any blockstore, for tests).
 //!
 //! Features: `std` links std (panics still abort with their message, through a hook);
-//! `system-alloc` (implies `std`); `ipld` (implies `std`). See docs/sdk.md.
+//! `system-alloc` (implies `std`); `ipld`. See docs/sdk.md.
 #![no_std]
 
 extern crate alloc;
