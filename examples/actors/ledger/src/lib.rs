@@ -35,8 +35,26 @@ mod actor {
         (u128::from(k) + 1) * 1_000_000_000_000_000_000
     }
 
-    fn not_found(what: &str) -> ActorError {
-        ActorError::new(USR_NOT_FOUND, what)
+    /// `USR_NOT_FOUND` with "`what` `n`".
+    #[inline(never)]
+    fn not_found(what: &str, n: u64) -> ActorError {
+        ActorError::new(USR_NOT_FOUND, &format!("{what} {n}"))
+    }
+
+    // The state and its structures, each loaded by one function (install gas is per byte).
+    #[inline(never)]
+    fn state() -> Result<State, ActorError> {
+        load_state()
+    }
+
+    #[inline(never)]
+    fn entries() -> Result<Entries, ActorError> {
+        Entries::load(&state()?.0)
+    }
+
+    #[inline(never)]
+    fn log() -> Result<Log, ActorError> {
+        Log::load(&state()?.1)
     }
 
     fn constructor(_: ()) -> Result<(), ActorError> {
@@ -75,21 +93,19 @@ mod actor {
     }
 
     fn get(p: (u64,)) -> Result<u128, ActorError> {
-        let (entries, _, _): State = load_state()?;
-        let map = Entries::load(&entries)?;
+        let map = entries()?;
         map.get(&p.0)?
             .copied()
-            .ok_or_else(|| not_found(&format!("no entry for key {}", p.0)))
+            .ok_or_else(|| not_found("no entry for key", p.0))
     }
 
     fn count(_: ()) -> Result<u64, ActorError> {
-        Ok(load_state::<State>()?.2)
+        Ok(state()?.2)
     }
 
     fn sum(_: ()) -> Result<(u64, u128), ActorError> {
-        let (entries, _, _): State = load_state()?;
         let (mut n, mut total) = (0u64, 0u128);
-        Entries::load(&entries)?.for_each(|_, v| {
+        entries()?.for_each(|_, v| {
             n += 1;
             total = total.saturating_add(*v);
             Ok(())
@@ -98,16 +114,14 @@ mod actor {
     }
 
     fn log_length(_: ()) -> Result<u64, ActorError> {
-        let (_, log, _): State = load_state()?;
-        Ok(Log::load(&log)?.count())
+        Ok(log()?.count())
     }
 
     fn log_entry(p: (u64,)) -> Result<(u64, u64), ActorError> {
-        let (_, log, _): State = load_state()?;
-        Log::load(&log)?
+        log()?
             .get(p.0)?
             .copied()
-            .ok_or_else(|| not_found(&format!("no log entry {}", p.0)))
+            .ok_or_else(|| not_found("no log entry", p.0))
     }
 
     tandem_sdk::dispatch! {
