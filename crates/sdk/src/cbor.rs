@@ -14,6 +14,7 @@ pub enum CborError {
     Trailing,
 }
 
+#[derive(Clone)]
 pub struct Reader<'a> {
     data: &'a [u8],
     pos: usize,

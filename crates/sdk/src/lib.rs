@@ -21,7 +21,13 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+// `#[derive(Cbor)]` expands to `::tandem_sdk::…` paths; this makes them resolve here too.
+extern crate self as tandem_sdk;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+pub mod address;
 pub mod cbor;
 #[cfg(feature = "ipld")]
 pub mod ipld;
@@ -29,14 +35,21 @@ pub mod ipld;
 mod runtime;
 #[cfg(target_arch = "wasm32")]
 pub mod sys;
+mod types;
 
 #[cfg(target_arch = "wasm32")]
 pub use runtime::*;
 
+#[cfg(target_arch = "wasm32")]
+pub use address::transfer;
+pub use address::{ActorId, Address, AddressError, TokenAmount};
 pub use cbor::{Cbor, CborError, Raw};
 pub use frc42_macros::method_hash;
 /// The syscall ABI: names, out-structs and constants shared with the VM.
 pub use tandem_abi as abi;
+/// `#[derive(Cbor)]`: structs as arrays of their fields, enums as `[index, fields…]`
+/// (docs/sdk.md, "Types and derives").
+pub use tandem_sdk_derive::Cbor;
 
 /// Multicodecs of blocks.
 pub const DAG_CBOR: u64 = 0x71;
@@ -110,7 +123,7 @@ macro_rules! dispatch {
                     return $crate::run_method(params, $handler);
                 }
             )*
-            $crate::abort($crate::USR_UNHANDLED_MESSAGE, "unhandled method")
+            $crate::__private::unhandled_method(method)
         }
     };
 }
