@@ -218,14 +218,7 @@ impl EvmRuntime {
             call_value: spec.value,
             depth,
         };
-        let mut interp: Interpreter<EthInterpreter> = Interpreter::new(
-            SharedMemory::new(),
-            bytecode,
-            inputs,
-            is_static,
-            SPEC,
-            budget,
-        );
+        let mut interp = PooledInterpreter::take(bytecode, inputs, is_static, budget);
         let mut host = TandemHost::new(kernel, self)?;
         // Both tables are constants: referenced in place, not built (4 KiB) per frame.
         let table = &Tables::INSTRUCTIONS;
@@ -276,6 +269,63 @@ impl EvmRuntime {
             ));
         }
         Ok(InvokeReturn::exit(exit::for_halt(result.result), None))
+    }
+}
+
+/// Interpreters kept by this thread between frames: each holds a 32 KiB operand stack that
+/// `Interpreter::new` would allocate again for every frame (revm reuses its frames' the same
+/// way). Nested frames take their own; at most `POOLED_INTERPRETERS` are kept.
+const POOLED_INTERPRETERS: usize = 16;
+
+thread_local! {
+    static INTERPRETERS: std::cell::RefCell<Vec<Interpreter<EthInterpreter>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An interpreter from the thread's pool, given back when the frame ends (however it ends).
+struct PooledInterpreter(Interpreter<EthInterpreter>);
+
+impl PooledInterpreter {
+    fn take(bytecode: ExtBytecode, inputs: InputsImpl, is_static: bool, gas: u64) -> Self {
+        let mut interp = INTERPRETERS
+            .with(|pool| pool.borrow_mut().pop())
+            .unwrap_or_else(Interpreter::invalid);
+        // `clear` keeps the stack's allocation (and makes one if it has none).
+        interp.clear(
+            SharedMemory::new(),
+            bytecode,
+            inputs,
+            is_static,
+            SPEC,
+            gas,
+            0,
+        );
+        Self(interp)
+    }
+}
+
+impl std::ops::Deref for PooledInterpreter {
+    type Target = Interpreter<EthInterpreter>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PooledInterpreter {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for PooledInterpreter {
+    fn drop(&mut self) {
+        let interp = std::mem::replace(&mut self.0, Interpreter::invalid());
+        INTERPRETERS.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_INTERPRETERS {
+                pool.push(interp);
+            }
+        });
     }
 }
 
