@@ -36,9 +36,17 @@ fn le_u128(b: &[u8]) -> u128 {
 
 /// Bump allocator: an instance serves one invocation, so memory is never reused. Cheapest per
 /// allocation and smallest in code, but everything a call ever allocated stays until it
-/// returns (the `system-alloc` feature frees instead).
+/// returns (the `system-alloc` feature frees instead). It starts at the linker's
+/// `__heap_base`, inside the initial memory after the stack and data, so a call that allocates
+/// little never grows memory (each page grown is paid per call).
 #[cfg(not(feature = "system-alloc"))]
 struct Bump(UnsafeCell<usize>);
+
+#[cfg(not(feature = "system-alloc"))]
+unsafe extern "C" {
+    /// First byte after the stack and the data segments (set by wasm-ld).
+    static __heap_base: u8;
+}
 
 // SAFETY: WASM actors are single-threaded.
 #[cfg(not(feature = "system-alloc"))]
@@ -49,7 +57,7 @@ unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let next = unsafe { &mut *self.0.get() };
         if *next == 0 {
-            *next = core::arch::wasm32::memory_size(0) * 65536;
+            *next = (&raw const __heap_base) as usize;
         }
         let start = (*next + layout.align() - 1) & !(layout.align() - 1);
         let end = match start.checked_add(layout.size()) {
