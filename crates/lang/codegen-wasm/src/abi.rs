@@ -7,7 +7,7 @@ use crate::func::FnGen;
 use crate::layout::{DAG_CBOR, exit, global, mem, sys};
 use crate::rt::Rt;
 use tandem_lang_ir::meta::{selector, signature};
-use tandem_lang_ir::{EventField, Expr, LocalId, Param, Revert, ValTy, WordTy};
+use tandem_lang_ir::{EventField, Expr, LocalId, Param, Revert, ValTy};
 use wasm_encoder::BlockType;
 
 impl FnGen<'_> {
@@ -50,29 +50,18 @@ impl FnGen<'_> {
 
     fn decode(&mut self, ty: &ValTy) {
         match ty {
-            ValTy::Word(WordTy::Uint(b)) => self.int_op(false, *b, Rt::RdInt),
-            ValTy::Word(WordTy::Int(b)) => self.int_op(true, *b, Rt::RdInt),
-            ValTy::Word(WordTy::Bool) => self.call(Rt::RdBool),
-            ValTy::Word(WordTy::Address) => self.call(Rt::RdAddress),
-            ValTy::Word(WordTy::FixedBytes(n)) => {
-                self.s().i32_const(*n as i32);
-                self.call(Rt::RdFixed);
-            }
+            ValTy::Word(w) => self.decode_word(*w),
             ValTy::Bytes | ValTy::String => {
                 self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
                 self.call(Rt::RdBytes);
                 self.i32_to_word();
             }
+            t if crate::agg::crosses(t) => self.decode_aggregate(t),
             other => {
                 self.unsupported(&format!("a parameter of type `{}`", other.sol_name()));
                 self.push_const(Default::default());
             }
         }
-    }
-
-    fn int_op(&mut self, signed: bool, bits: u16, rt: Rt) {
-        self.s().i32_const(signed as i32).i32_const(bits as i32);
-        self.call(rt);
     }
 
     /// Values computed into fresh locals before an encoding starts writing at the free
@@ -117,30 +106,13 @@ impl FnGen<'_> {
 
     fn encode(&mut self, l: LocalId, ty: &ValTy) {
         match ty {
-            ValTy::Word(WordTy::Uint(b)) | ValTy::Word(WordTy::Int(b)) => {
-                let signed = matches!(ty, ValTy::Word(WordTy::Int(_)));
-                self.s().i32_const(signed as i32).i32_const(*b as i32);
-                self.get_local(l);
-                self.call(Rt::WrInt);
-            }
-            ValTy::Word(WordTy::Bool) => {
-                self.get_local(l);
-                self.call(Rt::WrBool);
-            }
-            ValTy::Word(WordTy::Address) => {
-                self.get_local(l);
-                self.call(Rt::WrAddress);
-            }
-            ValTy::Word(WordTy::FixedBytes(n)) => {
-                self.s().i32_const(*n as i32);
-                self.get_local(l);
-                self.call(Rt::WrFixed);
-            }
+            ValTy::Word(w) => self.encode_word(*w, |g| g.get_local(l)),
             ValTy::Bytes | ValTy::String => {
                 self.local_ptr(l);
                 self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
                 self.call(Rt::WrBytes);
             }
+            t if crate::agg::crosses(t) => self.encode_aggregate(l, t),
             other => self.unsupported(&format!("a reply of type `{}`", other.sol_name())),
         }
     }

@@ -9,12 +9,13 @@
 //!   runtime's shape (`t1`..`t4`, `d`) and reverts carry the Solidity ABI revert data with
 //!   the EVM runtime's exit code 33, so both builds of a contract report the same events and
 //!   errors. Storage uses the same slots as the EVM build (keccak256 mapping slots).
-//! - What the target cannot express yet (sends, creates, `std::abi::encode`, aggregate
-//!   parameters) is a compile error naming the construct.
+//! - What the target cannot express yet (sends, creates, `std::abi::encode`,
+//!   aggregates holding dynamic values) is a compile error naming the construct.
 //!
 //! `docs/wasm-target.md` documents the mapping.
 
 mod abi;
+mod agg;
 mod checked;
 mod func;
 mod layout;

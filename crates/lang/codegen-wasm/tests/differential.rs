@@ -119,3 +119,60 @@ fn coin_transfer_cost_on_both_targets() {
         built[0].wasm.len()
     );
 }
+
+/// (fixture, method, [(params, expected exit code)]).
+type Case = (&'static str, &'static str, Vec<(Vec<u8>, u32)>);
+
+/// Aggregates that do not decode as their type (wrong length, a vector longer than the
+/// params) are bad params (16), as a wrong word is; the EVM has no such input.
+#[test]
+fn malformed_aggregates_are_bad_params() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
+    let src = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+    let cases: [Case; 2] = [
+        (
+            "arrays.tdm",
+            "sum",
+            vec![
+                (vec![0x81, 0x84, 0x40, 0x40, 0x41, 0, 0x40], 0),
+                (vec![0x81, 0x83, 0x40, 0x40, 0x40], 16),
+                (vec![0x81, 0x85, 0x40, 0x40, 0x40, 0x40, 0x40], 16),
+                (vec![0x81, 0x84, 0x40, 0x40, 0x40, 0x01], 16),
+            ],
+        ),
+        (
+            "vec.tdm",
+            "total",
+            vec![
+                (vec![0x81, 0x82, 0x41, 0, 0x40], 0),
+                (vec![0x81, 0x9a, 0, 0x10, 0, 0], 16),
+                (vec![0x81, 0x83, 0x40, 0x40], 16),
+            ],
+        ),
+    ];
+    for (file, method, inputs) in cases {
+        let built = build(&[(file.into(), src(file))]).unwrap();
+        let mut d = Dual::new();
+        let p = deploy(&mut d, &built[0], addr(ALICE), &[], U256::ZERO)
+            .unwrap()
+            .expect("deployed");
+        let meta =
+            p.c.ir
+                .meta
+                .handlers
+                .iter()
+                .find(|h| h.sol_name == method)
+                .unwrap();
+        let to = fvm_shared::address::Address::new_id(p.native);
+        for (params, want) in inputs {
+            let (exit, ..) = d.native(
+                addr(ALICE),
+                to,
+                meta.method_number,
+                params.clone(),
+                U256::ZERO,
+            );
+            assert_eq!(exit, want, "{file} {method} 0x{}", hex(&params));
+        }
+    }
+}

@@ -15,6 +15,7 @@ include!("common/pair.rs");
 /// The fixtures that run on both targets and must agree on every translated call.
 const BOTH: &[&str] = &[
     "abi_override",
+    "arrays",
     "assignment",
     "blake2b",
     "break_continue",
@@ -22,6 +23,7 @@ const BOTH: &[&str] = &[
     "casts",
     "checked_arith",
     "coin",
+    "constructor_dynamic",
     "consts",
     "ctx_surface",
     "enums",
@@ -32,22 +34,29 @@ const BOTH: &[&str] = &[
     "for_range",
     "generics",
     "if_else",
+    "indexing",
     "let_bindings",
     "many_locals",
     "map_nested",
     "match_expr",
     "methods",
+    "option",
     "payable",
     "refuses_value",
+    "return_tail",
+    "signed_ints",
     "slot_attr",
     "storage_packing",
     "storage_strings",
     "storage_vec",
     "struct_literals",
+    "structs_abi",
     "try_from",
     "tuples",
     "two_messages",
     "type_alias",
+    "vec",
+    "vec_params",
     "while_loop",
     "wrapping_saturating",
 ];
@@ -98,6 +107,26 @@ fn value(t: &DynSolType, s: &str, this: Option<Address>) -> Option<DynSolValue> 
         (DynSolType::Address, _) if s.starts_with("0x") && s.len() < 42 => {
             t.coerce_str(&format!("0x{:0>40}", &s[2..])).ok()
         }
+        // aggregates item by item, so names and MAX work inside them
+        (DynSolType::Array(e), _) => {
+            let inner = s.strip_prefix('[')?.strip_suffix(']')?;
+            let items = split_top(inner);
+            let vals = items.iter().map(|p| value(e, p, this));
+            Some(DynSolValue::Array(vals.collect::<Option<_>>()?))
+        }
+        (DynSolType::FixedArray(e, n), _) => {
+            let inner = s.strip_prefix('[')?.strip_suffix(']')?;
+            let items = split_top(inner);
+            if items.len() != *n {
+                return None;
+            }
+            let vals = items.iter().map(|p| value(e, p, this));
+            Some(DynSolValue::FixedArray(vals.collect::<Option<_>>()?))
+        }
+        (DynSolType::Tuple(ts), _) => {
+            let inner = s.strip_prefix('(')?.strip_suffix(')')?;
+            Some(DynSolValue::Tuple(values(ts, inner, this)?))
+        }
         _ => t.coerce_str(&s.replace('_', "")).ok(),
     }
 }
@@ -113,15 +142,29 @@ fn values(tys: &[DynSolType], args: &str, this: Option<Address>) -> Option<Vec<D
         .collect()
 }
 
+/// The index of the `)` closing the first `(`.
+fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 1 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// (signature, types, arguments, value, sender).
 type ParsedCall = (String, Vec<DynSolType>, Vec<DynSolValue>, U256, Address);
 
 /// `sig[: args] [value: N] [from: X]` -> (sig, types, args, value, from); None to skip.
 fn parse_call(lhs: &str, this: Option<Address>) -> Option<ParsedCall> {
-    let close = lhs.find(')')?;
+    let close = matching_paren(lhs)?;
     let sig = lhs[..=close].trim().to_string();
     let inner = &sig[sig.find('(')? + 1..sig.len() - 1];
-    if inner.contains('(') || lhs.contains(" to:") {
+    if lhs.contains(" to:") {
         return None;
     }
     let tys: Vec<DynSolType> = split_top(inner)

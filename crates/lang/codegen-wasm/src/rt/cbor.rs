@@ -42,6 +42,23 @@ pub fn body(rt: Rt) -> Option<Function> {
             s.end().end();
             f
         }
+        Rt::RdLen => {
+            // an array head of any length, at most the bytes left (each item takes one)
+            let mut f = func(1, 1);
+            let s = &mut f.instructions();
+            call(s, Rt::RdHead);
+            s.local_set(0).i32_const(4).i32_ne();
+            s.local_get(0);
+            s.global_get(global::RD_END)
+                .global_get(global::RD)
+                .i32_sub()
+                .i64_extend_i32_u();
+            s.i64_gt_u().i32_or().if_(BlockType::Empty);
+            bad(s);
+            s.end();
+            s.local_get(0).i32_wrap_i64().end();
+            f
+        }
         Rt::RdInt => rd_int(),
         Rt::RdBool => {
             let mut f = func(0, 1);

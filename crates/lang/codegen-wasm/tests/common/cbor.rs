@@ -94,6 +94,20 @@ pub fn encode(d: &Dual, out: &mut Vec<u8>, v: &DynSolValue, ty: &ValTy) -> Resul
             head(out, 3, s.len() as u64);
             out.extend(s.as_bytes());
         }
+        // arrays, vectors, structs and tuples: an array of the items
+        (DynSolValue::FixedArray(vs), ValTy::Array(t, _))
+        | (DynSolValue::Array(vs), ValTy::DynArray(t)) => {
+            head(out, 4, vs.len() as u64);
+            for v in vs {
+                encode(d, out, v, t)?;
+            }
+        }
+        (DynSolValue::Tuple(vs), ValTy::Tuple(ts)) if vs.len() == ts.len() => {
+            head(out, 4, vs.len() as u64);
+            for (v, t) in vs.iter().zip(ts) {
+                encode(d, out, v, t)?;
+            }
+        }
         _ => return Err(format!("no CBOR form for {v:?} as {ty:?}")),
     }
     Ok(())
@@ -201,8 +215,33 @@ fn decode_one(d: &Dual, r: &mut Rd<'_>, ty: &ValTy) -> Result<DynSolValue, Strin
         ValTy::String => {
             DynSolValue::String(String::from_utf8(r.bytes(3)?).map_err(|e| e.to_string())?)
         }
-        other => return Err(format!("no CBOR form for {other:?}")),
+        ValTy::Array(t, n) => DynSolValue::FixedArray(decode_items(d, r, t, Some(*n as u64))?),
+        ValTy::DynArray(t) => DynSolValue::Array(decode_items(d, r, t, None)?),
+        ValTy::Tuple(ts) => {
+            match r.head()? {
+                (4, n) if n as usize == ts.len() => {}
+                h => return Err(format!("expected an array of {}, got {h:?}", ts.len())),
+            }
+            DynSolValue::Tuple(
+                ts.iter()
+                    .map(|t| decode_one(d, r, t))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
     })
+}
+
+fn decode_items(
+    d: &Dual,
+    r: &mut Rd<'_>,
+    t: &ValTy,
+    want: Option<u64>,
+) -> Result<Vec<DynSolValue>, String> {
+    let n = match r.head()? {
+        (4, n) if want.is_none_or(|w| w == n) => n,
+        h => return Err(format!("expected an array of {want:?}, got {h:?}")),
+    };
+    (0..n).map(|_| decode_one(d, r, t)).collect()
 }
 
 /// A reply: nothing, the one value, or an array of the values; as ABI return data.
