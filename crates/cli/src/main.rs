@@ -2,6 +2,7 @@
 
 mod commands;
 mod output;
+mod values;
 
 use std::path::PathBuf;
 
@@ -39,8 +40,11 @@ enum Command {
     /// Create or inspect the chain.
     #[command(subcommand)]
     Chain(commands::chain::ChainCommand),
-    /// Sign a message with a dev key, apply it and commit.
+    /// Sign a message with a dev key, apply it and commit (exits non-zero if it fails).
     Send(commands::send::SendArgs),
+    /// Run a message read-only on the head state (no signature, fee or commit) and print
+    /// its decoded return.
+    Call(commands::call::CallArgs),
     /// Read the state.
     #[command(subcommand)]
     State(commands::state::StateCommand),
@@ -73,7 +77,12 @@ fn main() {
     let cli = Cli::parse();
     // The node logs one line per block and per transaction at info level.
     let is_node = matches!(cli.command, Command::Node(_));
-    init_tracing(cli.verbose, is_node);
+    let debug = match &cli.command {
+        Command::Send(a) => a.msg.debug,
+        Command::Call(a) => a.msg.debug,
+        _ => false,
+    };
+    init_tracing(cli.verbose, is_node, debug);
     let ctx = Ctx {
         data_dir: cli.data_dir,
         json: cli.json,
@@ -86,6 +95,7 @@ fn main() {
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),
         Command::Send(args) => commands::send::run(&ctx, args),
+        Command::Call(args) => commands::call::run(&ctx, args),
         Command::State(cmd) => commands::state::run(&ctx, cmd),
         Command::Car(cmd) => commands::car::run(&ctx, cmd),
         Command::Gc(args) => commands::gc::run(&ctx, args),
@@ -98,12 +108,18 @@ fn main() {
     }
 }
 
-fn init_tracing(verbose: u8, is_node: bool) {
+/// `debug`: actors' `debug_log` lines (target `tandem::actor`, info) are shown.
+fn init_tracing(verbose: u8, is_node: bool, debug: bool) {
     let default = match verbose {
         0 if is_node => "warn,tandem::node=info",
         0 => "warn",
         1 => "info,tandem=debug",
         _ => "debug,tandem=trace",
+    };
+    let default = if debug {
+        format!("{default},tandem::actor=info")
+    } else {
+        default.to_string()
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

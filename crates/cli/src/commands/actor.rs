@@ -34,8 +34,11 @@ pub enum ActorCommand {
     Create {
         code_cid: String,
         /// Constructor parameters (CBOR), hex.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "params_json")]
         params_hex: Option<String>,
+        /// Constructor parameters as JSON (the mapping of `tandem send --params-json`).
+        #[arg(long)]
+        params_json: Option<String>,
         #[arg(long)]
         from: Option<String>,
         /// Value sent to the new actor, attoFIL.
@@ -80,6 +83,7 @@ pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()>
         ActorCommand::Create {
             code_cid,
             params_hex,
+            params_json,
             from,
             value,
             gas_limit,
@@ -87,9 +91,10 @@ pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()>
             let code: Cid = code_cid
                 .parse()
                 .map_err(|e| anyhow!("{code_cid} is not a CID: {e}"))?;
-            let ctor = match params_hex {
-                Some(h) => crate::output::parse_hex(&h).context("--params-hex")?,
-                None => Vec::new(),
+            let ctor = match (params_hex, params_json) {
+                (Some(h), _) => crate::output::parse_hex(&h).context("--params-hex")?,
+                (None, Some(j)) => crate::values::params_from_json(&j)?,
+                (None, None) => Vec::new(),
             };
             let params = fvm_ipld_encoding::to_vec(&ExecParams {
                 code_cid: code,
@@ -174,7 +179,8 @@ fn apply(
             .ok()
             .or(ret.failure.clone())
             .unwrap_or_default();
-        bail!("failed ({}): {reason}", ret.receipt.exit_code);
+        let code = crate::values::exit_name(ret.receipt.exit_code.value());
+        bail!("failed: {code}: {reason}");
     }
     chain.commit()?;
     Ok(ret)

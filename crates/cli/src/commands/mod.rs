@@ -2,10 +2,12 @@
 
 pub mod actor;
 pub mod bench;
+pub mod call;
 pub mod car;
 pub mod chain;
 pub mod gc;
 pub mod lang;
+pub mod message;
 pub mod node;
 pub mod send;
 pub mod state;

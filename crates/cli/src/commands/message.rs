@@ -1,0 +1,180 @@
+//! What `tandem send` and `tandem call` share: the message's arguments (receiver, method,
+//! params as hex or JSON, `--debug`) and the report of its receipt, with the return and the
+//! failure decoded.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use fvm_shared::address::Address;
+use serde_json::{Value, json};
+use tandem_chain::Chain;
+use tandem_vm::message::ApplyRet;
+
+use crate::Ctx;
+use crate::output::{parse_address, parse_hex, print_json};
+use crate::values::{cbor_to_json, exit_name, params_from_json};
+
+#[derive(Args)]
+pub struct MessageArgs {
+    /// The receiver (f0…/f1…/f2…/f4… or 0x…).
+    #[arg(long)]
+    pub to: String,
+    /// Value in attoFIL.
+    #[arg(long, default_value = "0")]
+    pub value: String,
+    /// Method number (0 moves value and runs no code).
+    #[arg(long, conflicts_with = "method_name")]
+    pub method: Option<u64>,
+    /// Method name, turned into its FRC-0042 number.
+    #[arg(long)]
+    pub method_name: Option<String>,
+    /// CBOR parameters, hex.
+    #[arg(long, conflicts_with = "params_json")]
+    pub params_hex: Option<String>,
+    /// Parameters as JSON, encoded to DAG-CBOR: numbers → integers, strings → text, arrays,
+    /// objects → maps, {"bytes":"0x…"}, {"address":"f0…"}, {"bigint":"…"}, {"cid":"…"}.
+    #[arg(long)]
+    pub params_json: Option<String>,
+    /// Print the actors' `debug_log` lines (to stderr) for this message.
+    #[arg(long)]
+    pub debug: bool,
+}
+
+impl MessageArgs {
+    pub fn to(&self) -> anyhow::Result<Address> {
+        parse_address(&self.to)
+    }
+
+    pub fn method(&self) -> anyhow::Result<u64> {
+        Ok(match (&self.method, &self.method_name) {
+            (Some(m), _) => *m,
+            (None, Some(name)) => tandem_vm::frc42::method_number(name)?,
+            (None, None) => 0,
+        })
+    }
+
+    pub fn params(&self) -> anyhow::Result<Vec<u8>> {
+        match (&self.params_hex, &self.params_json) {
+            (Some(h), _) => parse_hex(h).context("--params-hex"),
+            (None, Some(j)) => params_from_json(j),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The sender's next nonce (0 for an address with no actor yet).
+pub fn nonce(chain: &mut Chain, from: &Address) -> anyhow::Result<u64> {
+    let state = &mut chain.exec.machine.state;
+    Ok(match state.lookup_id(from)? {
+        Some(id) => state.get_actor(id)?.map(|a| a.sequence).unwrap_or(0),
+        None => 0,
+    })
+}
+
+/// Why a message failed: the abort message (a CBOR string in the return data), else the
+/// VM's reason.
+fn reason(ret: &ApplyRet) -> Option<String> {
+    let data = ret.receipt.return_data.bytes();
+    if !ret.receipt.exit_code.is_success() && !data.is_empty() {
+        match cbor_to_json(data) {
+            Some(Value::String(s)) => return Some(s),
+            Some(v) => return Some(v.to_string()),
+            None => {}
+        }
+    }
+    ret.failure.clone()
+}
+
+/// Prints a receipt (`message` and `state_root` are absent for a call) and fails if the
+/// message did not succeed, with its exit code by name and its reason.
+pub fn report(
+    ctx: &Ctx,
+    message: Option<&str>,
+    ret: &ApplyRet,
+    state_root: Option<&str>,
+) -> anyhow::Result<()> {
+    let r = &ret.receipt;
+    let ok = ret.applied && r.exit_code.is_success();
+    let code = r.exit_code.value();
+    let reason = reason(ret);
+    let decoded = cbor_to_json(r.return_data.bytes());
+    if ctx.json {
+        let return_decoded = if ok { decoded.clone() } else { None };
+        let mut out = json!({
+            "applied": ret.applied,
+            "exit_code": code,
+            "exit": exit_name(code),
+            "return": hex::encode(r.return_data.bytes()),
+            "return_decoded": return_decoded,
+            "gas_used": r.gas_used,
+            "events_root": r.events_root.map(|c| c.to_string()),
+            "failure": ret.failure,
+            "reason": reason,
+        });
+        if let Some(m) = message {
+            out["message"] = json!(m);
+            out["base_fee_burn"] = json!(ret.gas.base_fee_burn.atto().to_string());
+            out["miner_tip"] = json!(ret.gas.miner_tip.atto().to_string());
+            out["refund"] = json!(ret.gas.refund.atto().to_string());
+        }
+        if let Some(root) = state_root {
+            out["state_root"] = json!(root);
+        }
+        print_json(&out);
+    } else {
+        print_text(message, ret, ok, decoded.as_ref(), state_root);
+    }
+    if ok {
+        return Ok(());
+    }
+    let what = message.map_or("call".to_string(), |m| format!("message {m}"));
+    match (ret.applied, reason) {
+        (false, reason) => bail!(
+            "{what} was not applied: {}",
+            reason.unwrap_or_else(|| exit_name(code))
+        ),
+        (true, Some(reason)) => bail!("{what} failed: {}: {reason}", exit_name(code)),
+        (true, None) => bail!("{what} failed: {}", exit_name(code)),
+    }
+}
+
+fn print_text(
+    message: Option<&str>,
+    ret: &ApplyRet,
+    ok: bool,
+    decoded: Option<&Value>,
+    state_root: Option<&str>,
+) {
+    let r = &ret.receipt;
+    let status = if ok {
+        "ok".to_string()
+    } else {
+        format!("failed: {}", exit_name(r.exit_code.value()))
+    };
+    match message {
+        Some(m) => println!("message {m}: {status}"),
+        None => println!("call: {status}"),
+    }
+    println!("  gas used   {}", r.gas_used);
+    if !r.return_data.is_empty() {
+        println!("  return     0x{}", hex::encode(r.return_data.bytes()));
+        if let Some(v) = decoded.filter(|_| ok) {
+            println!("  decoded    {v}");
+        }
+    }
+    if let Some(root) = r.events_root {
+        println!("  events     {root} ({} events)", ret.events.len());
+    }
+    if !ok && let Some(reason) = reason(ret) {
+        println!("  reason     {reason}");
+    }
+    if message.is_some() {
+        println!(
+            "  fees       burnt {} tip {} attoFIL",
+            ret.gas.base_fee_burn.atto(),
+            ret.gas.miner_tip.atto()
+        );
+    }
+    if let Some(root) = state_root {
+        println!("  state root {root}");
+    }
+}
