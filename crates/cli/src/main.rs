@@ -57,6 +57,8 @@ enum Command {
     Build(commands::lang::BuildArgs),
     /// Scaffold a new Tandem package with the Coin example.
     Init(commands::lang::InitArgs),
+    /// Scaffold a native WASM actor crate (`tandem new --actor NAME`).
+    New(commands::new::NewArgs),
     /// Run the package's call-DSL tests (test/<Name>.calls) on revm and on the Tandem VM.
     Test(commands::test::TestArgs),
     /// Install native WASM actor code and create actors of it.
@@ -90,6 +92,7 @@ fn main() {
     let result = match cli.command {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
+        Command::New(args) => commands::new::run(ctx.json, args),
         Command::Test(args) => commands::test::run(args),
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod gc;
 pub mod lang;
 pub mod message;
+pub mod new;
 pub mod node;
 pub mod send;
 pub mod state;
