@@ -36,7 +36,7 @@ impl FnGen<'_> {
             self.s().i32_const(params.len() as i32);
             self.call(Rt::RdArray);
             for p in params {
-                self.decode(&p.ty);
+                self.decode_value(&p.ty);
                 self.set_local(p.local);
             }
         }
@@ -48,7 +48,7 @@ impl FnGen<'_> {
             .end();
     }
 
-    fn decode(&mut self, ty: &ValTy) {
+    pub fn decode_value(&mut self, ty: &ValTy) {
         match ty {
             ValTy::Word(w) => self.decode_word(*w),
             ValTy::Bytes | ValTy::String => {
@@ -66,7 +66,7 @@ impl FnGen<'_> {
 
     /// Values computed into fresh locals before an encoding starts writing at the free
     /// pointer (a value may allocate).
-    fn pre_evaluate<'e>(
+    pub fn pre_evaluate<'e>(
         &mut self,
         vals: impl Iterator<Item = (&'e Expr, &'e ValTy)>,
     ) -> Vec<(LocalId, ValTy)> {
@@ -104,7 +104,7 @@ impl FnGen<'_> {
         self.release(1);
     }
 
-    fn encode(&mut self, l: LocalId, ty: &ValTy) {
+    pub fn encode(&mut self, l: LocalId, ty: &ValTy) {
         match ty {
             ValTy::Word(w) => self.encode_word(*w, |g| g.get_local(l)),
             ValTy::Bytes | ValTy::String => {
@@ -117,14 +117,14 @@ impl FnGen<'_> {
         }
     }
 
-    fn local_ptr(&mut self, l: LocalId) {
+    pub fn local_ptr(&mut self, l: LocalId) {
         self.get_local(l);
         self.call(Rt::ToI32);
     }
 
     /// Solidity ABI encoding (head and tail) of the values at the address in i32 temp
     /// `dst`; leaves the length in a fresh i32 temp, returned.
-    fn abi_encode(&mut self, dst: u32, vals: &[(LocalId, ValTy)]) -> u32 {
+    pub fn abi_encode(&mut self, dst: u32, vals: &[(LocalId, ValTy)]) -> u32 {
         let tail = self.temp32();
         let head = 32 * vals.len() as i32;
         self.s().local_get(dst).i32_const(head).i32_add();
@@ -233,7 +233,7 @@ impl FnGen<'_> {
                 self.call(Rt::RevertRaw);
                 self.release(3);
             }
-            Revert::Bubble => self.unsupported("re-raising a call's failure"),
+            Revert::Bubble => self.bubble(),
         }
         self.s().unreachable();
     }

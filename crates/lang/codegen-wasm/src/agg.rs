@@ -21,7 +21,7 @@ pub fn crosses(ty: &ValTy) -> bool {
 
 /// How many elements a loop visits: a constant or an i32 local.
 #[derive(Clone, Copy)]
-enum Count {
+pub enum Count {
     Fixed(u32),
     Local(u32),
 }
@@ -142,7 +142,7 @@ impl FnGen<'_> {
     }
 
     /// Pushes `base + off` (i32).
-    fn at(&mut self, base: u32, off: u32) {
+    pub fn at(&mut self, base: u32, off: u32) {
         let mut s = self.s();
         s.local_get(base);
         if off > 0 {
@@ -152,7 +152,7 @@ impl FnGen<'_> {
 
     /// Runs `body` with an i32 local holding the address of each of `count` elements of
     /// `elem` from `base + off`.
-    fn each(
+    pub fn each(
         &mut self,
         elem: &ValTy,
         base: u32,

@@ -32,6 +32,8 @@ pub struct FnGen<'a> {
     /// message's caller is Init, and the deploying account is the origin.
     pub in_ctor: bool,
     pub error: Option<String>,
+    /// Message values by the local they were bound to (see `send.rs`).
+    pub messages: HashMap<LocalId, crate::send::BoundMessage>,
 }
 
 impl<'a> FnGen<'a> {
@@ -46,6 +48,7 @@ impl<'a> FnGen<'a> {
             next_local: first_free_local,
             in_ctor: false,
             error: None,
+            messages: HashMap::new(),
         }
     }
 
@@ -168,7 +171,13 @@ impl<'a> FnGen<'a> {
 
     pub fn stmt(&mut self, st: &Stmt) {
         match st {
+            Stmt::Let(l, Expr::Message { msg, args }) => self.bind_message(*l, msg, args),
             Stmt::Let(l, e) | Stmt::Set(l, e) => {
+                if let Expr::Local(x) = e
+                    && let Some(m) = self.messages.get(x).cloned()
+                {
+                    self.messages.insert(*l, m);
+                }
                 self.expr(e);
                 self.set_local(*l);
             }
@@ -384,6 +393,15 @@ impl<'a> FnGen<'a> {
                 self.ctl.pop();
                 self.s().end();
             }
+            Expr::Send {
+                kind,
+                gas,
+                target,
+                value,
+                payload,
+            } => self.send(*kind, gas.as_deref(), target, value, payload),
+            Expr::Reply(ty) => self.reply_value(ty),
+            Expr::ReplyBytes => self.reply_bytes(),
             other => {
                 self.unsupported(construct_name(other));
                 self.push_const(U256::ZERO);

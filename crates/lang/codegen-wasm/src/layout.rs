@@ -23,6 +23,12 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
     ("crypto_hash", &[I32, I32, I32, I32], &[I32]),
     ("event_emit", &[I32], &[I32]),
     ("vm_abort", &[I32, I32, I32, I32], &[I32]),
+    ("actor_code", &[I64, I32, I32, I32], &[I32]),
+    (
+        "send",
+        &[I32, I32, I64, I32, I64, I64, I64, I64, I32],
+        &[I32],
+    ),
 ];
 
 pub mod sys {
@@ -41,6 +47,8 @@ pub mod sys {
     pub const CRYPTO_HASH: u32 = 12;
     pub const EVENT_EMIT: u32 = 13;
     pub const VM_ABORT: u32 = 14;
+    pub const ACTOR_CODE: u32 = 15;
+    pub const SEND: u32 = 16;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;
@@ -64,6 +72,10 @@ pub mod mem {
     pub const HBUF: u64 = 0x600;
     /// Eight little-endian limbs for the variable shifts.
     pub const SHIFT: u64 = 0x680;
+    /// The Filecoin address a send goes to (after a one-byte CBOR head).
+    pub const TO: u64 = 0x700;
+    /// A code CID (`actor_code`).
+    pub const CODE: u64 = 0x740;
     /// Where the heap (the IR's `Alloc`) starts.
     pub const HEAP_START: u64 = 0x1000;
 }
@@ -80,6 +92,14 @@ pub mod global {
     /// Whether the caller's address word is cached (i32), and the cached limbs (i64 × 4).
     pub const CALLER_SET: u32 = 4;
     pub const CALLER: u32 = 5;
+    /// The last send: its exit code (or a syscall error), its return block (0 for none),
+    /// whether it went to an EVM contract (i32 each).
+    pub const LAST_EXIT: u32 = 9;
+    pub const LAST_RET: u32 = 10;
+    pub const LAST_EVM: u32 = 11;
+    /// Set while a reply is decoded: what does not decode reverts with no data instead of
+    /// exiting with `BAD_PARAMS`.
+    pub const REPLY_MODE: u32 = 12;
 }
 
 /// Exit codes.
@@ -94,4 +114,8 @@ pub mod exit {
 }
 
 pub const DAG_CBOR: i64 = 0x71;
+/// FRC-0042 "InvokeEVM": how a native actor calls an EVM contract (docs/syscalls.md).
+pub const INVOKE_EVM: u64 = 3_844_450_837;
+/// The EVM runtime's code CID: v1, IPLD_RAW, identity multihash of `tandem/evm`.
+pub const EVM_CODE_CID: &[u8] = b"\x01\x55\x00\x0atandem/evm";
 pub const IPLD_RAW: i64 = 0x55;

@@ -9,7 +9,9 @@
 //!   runtime's shape (`t1`..`t4`, `d`) and reverts carry the Solidity ABI revert data with
 //!   the EVM runtime's exit code 33, so both builds of a contract report the same events and
 //!   errors. Storage uses the same slots as the EVM build (keccak256 mapping slots).
-//! - What the target cannot express yet (sends, creates, `std::abi::encode`,
+//! - Sends encode by the target's runtime (`send.rs`): Solidity ABI through InvokeEVM to an
+//!   EVM contract, FRC-0042 + DAG-CBOR to any other actor.
+//! - What the target cannot express yet (creates, `call_raw`, `std::abi::encode`,
 //!   aggregates holding dynamic values) is a compile error naming the construct.
 //!
 //! `docs/wasm-target.md` documents the mapping.
@@ -21,6 +23,7 @@ mod func;
 mod layout;
 mod module;
 mod rt;
+mod send;
 
 use tandem_lang_ir::{Module, Stage};
 

@@ -107,6 +107,9 @@ pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
+    for (ty, init) in [g32(0), g32(0), g32(0), g32(0)] {
+        globals.global(ty, &init);
+    }
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
     exports.export("invoke", ExportKind::Func, invoke_index);

@@ -176,3 +176,95 @@ fn malformed_aggregates_are_bad_params() {
         }
     }
 }
+
+/// The native build of a contract calling an EVM contract with the same `ctx.call`: the
+/// target runs the EVM's code, so the message goes as Solidity ABI calldata through
+/// InvokeEVM and the reply is read as ABI return data (words, static tuples); the callee's
+/// revert data bubbles up unchanged.
+#[test]
+fn native_calls_an_evm_contract() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
+    let src = std::fs::read_to_string(dir.join("calls.tdm")).unwrap();
+    let built = build(&[("calls.tdm".into(), src)]).unwrap();
+    let by_name = |n: &str| built.iter().find(|b| b.ir.name == n).unwrap();
+    let mut d = Dual::new();
+    let alice = addr(ALICE);
+    let counter = deploy(&mut d, by_name("Counter"), alice, &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let relayer = deploy(&mut d, by_name("Relayer"), alice, &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let u = |n: u64| DynSolValue::Uint(U256::from(n), 256);
+    let evm_counter = DynSolValue::Address(counter.evm);
+    // the native Relayer, given the EVM Counter's own address (not its native twin)
+    let native = |d: &mut Dual, method: &str, args: Vec<DynSolValue>| {
+        let i = relayer
+            .c
+            .ir
+            .meta
+            .handlers
+            .iter()
+            .position(|h| h.sol_name == method)
+            .unwrap();
+        let tys: Vec<_> = relayer.c.ir.handlers[i]
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .collect();
+        let twins = std::mem::take(&mut d.twins);
+        let params = cbor::params(d, &args, &tys).unwrap();
+        d.twins = twins;
+        let to = fvm_shared::address::Address::new_id(relayer.native);
+        let (exit, ret, ..) = d.native(
+            alice,
+            to,
+            relayer.c.ir.meta.handlers[i].method_number,
+            params,
+            U256::ZERO,
+        );
+        let out = match exit {
+            0 => cbor::reply_to_abi(d, &ret, &relayer.c.ir.handlers[i].returns).unwrap(),
+            _ => ret,
+        };
+        (exit, out)
+    };
+    let abi = |vs: Vec<DynSolValue>| DynSolValue::Tuple(vs).abi_encode_params();
+    assert_eq!(
+        native(&mut d, "bump", vec![evm_counter.clone(), u(7)]),
+        (0, abi(vec![u(7)]))
+    );
+    assert_eq!(
+        native(&mut d, "read", vec![evm_counter.clone()]),
+        (0, abi(vec![u(7)]))
+    );
+    let pair = abi(vec![u(7), DynSolValue::Bool(true)]);
+    assert_eq!(native(&mut d, "both", vec![evm_counter.clone()]), (0, pair));
+    let mut exploded = keccak256("Exploded(uint256)")[..4].to_vec();
+    exploded.extend(abi(vec![u(3)]));
+    assert_eq!(
+        native(&mut d, "blow", vec![evm_counter.clone(), u(3)]),
+        (33, exploded)
+    );
+    assert_eq!(
+        native(&mut d, "tryBlow", vec![evm_counter.clone(), u(3)]),
+        (0, abi(vec![u(36)]))
+    );
+    // a view variant goes read-only: the write fails, try_call gives Err
+    assert_eq!(
+        native(&mut d, "sneak", vec![evm_counter.clone()]),
+        (0, abi(vec![u(55)]))
+    );
+    // the EVM Counter holds what the native Relayer did, and the EVM Relayer sees it
+    let (seen, _) = d.eth(
+        alice,
+        Some(counter.evm),
+        keccak256("get()")[..4].to_vec(),
+        U256::ZERO,
+    );
+    assert_eq!(seen.output, Some(abi(vec![u(7)])));
+    let mut read = keccak256("read(address)")[..4].to_vec();
+    read.extend(abi(vec![evm_counter]));
+    let (seen, _) = d.eth(alice, Some(relayer.evm), read, U256::ZERO);
+    assert_eq!(seen.output, Some(abi(vec![u(7)])));
+}

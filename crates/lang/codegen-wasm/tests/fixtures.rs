@@ -1,13 +1,17 @@
 //! The feature fixtures on both targets: each fixture's calls (its `// ---- expect` lines)
 //! sent to the EVM build and to the WASM build; they must agree (see `differential.rs` for
-//! what agreeing means). Lines this runner cannot translate (raw calldata, `deploy` of other
-//! contracts, values it does not parse) are skipped and counted.
+//! what agreeing means), `deploy` lines deploy a contract of the file on both, `storage:`
+//! lines compare that storage word of both builds (slots are the same by design; a word
+//! holding a twin's masked ID is read as its EVM address). Lines this runner cannot translate
+//! (raw calldata, calls `to:` another contract, `balance:`, values it does not parse) are
+//! skipped and counted.
 
 mod common;
 
 use alloy_dyn_abi::{DynSolType, DynSolValue};
 use alloy_primitives::{Address, I256, U256, keccak256};
 use common::{ALICE, BOB, CAROL, Dual, Seen, addr, cbor};
+use std::collections::HashMap;
 use std::path::Path;
 
 include!("common/pair.rs");
@@ -20,6 +24,7 @@ const BOTH: &[&str] = &[
     "blake2b",
     "break_continue",
     "bytes_string",
+    "calls",
     "casts",
     "checked_arith",
     "coin",
@@ -83,13 +88,14 @@ fn split_top(s: &str) -> Vec<String> {
     out
 }
 
-fn value(t: &DynSolType, s: &str, this: Option<Address>) -> Option<DynSolValue> {
+fn value(t: &DynSolType, s: &str, names: &Names) -> Option<DynSolValue> {
     let s = s.trim();
     match (t, s) {
         (DynSolType::Address, "alice") => Some(DynSolValue::Address(addr(ALICE))),
         (DynSolType::Address, "bob") => Some(DynSolValue::Address(addr(BOB))),
         (DynSolType::Address, "carol") => Some(DynSolValue::Address(addr(CAROL))),
-        (DynSolType::Address, "this") => this.map(DynSolValue::Address),
+        // `this` and the contracts `deploy` lines named
+        (DynSolType::Address, n) if names.contains_key(n) => Some(DynSolValue::Address(names[n])),
         (DynSolType::Uint(b), "MAX") => Some(DynSolValue::Uint(U256::MAX >> (256 - *b), *b)),
         (DynSolType::Int(b), "MAX" | "MIN") => {
             let max = I256::from_raw(U256::MAX >> (257 - *b));
@@ -111,7 +117,7 @@ fn value(t: &DynSolType, s: &str, this: Option<Address>) -> Option<DynSolValue> 
         (DynSolType::Array(e), _) => {
             let inner = s.strip_prefix('[')?.strip_suffix(']')?;
             let items = split_top(inner);
-            let vals = items.iter().map(|p| value(e, p, this));
+            let vals = items.iter().map(|p| value(e, p, names));
             Some(DynSolValue::Array(vals.collect::<Option<_>>()?))
         }
         (DynSolType::FixedArray(e, n), _) => {
@@ -120,25 +126,25 @@ fn value(t: &DynSolType, s: &str, this: Option<Address>) -> Option<DynSolValue> 
             if items.len() != *n {
                 return None;
             }
-            let vals = items.iter().map(|p| value(e, p, this));
+            let vals = items.iter().map(|p| value(e, p, names));
             Some(DynSolValue::FixedArray(vals.collect::<Option<_>>()?))
         }
         (DynSolType::Tuple(ts), _) => {
             let inner = s.strip_prefix('(')?.strip_suffix(')')?;
-            Some(DynSolValue::Tuple(values(ts, inner, this)?))
+            Some(DynSolValue::Tuple(values(ts, inner, names)?))
         }
         _ => t.coerce_str(&s.replace('_', "")).ok(),
     }
 }
 
-fn values(tys: &[DynSolType], args: &str, this: Option<Address>) -> Option<Vec<DynSolValue>> {
+fn values(tys: &[DynSolType], args: &str, names: &Names) -> Option<Vec<DynSolValue>> {
     let parts = split_top(args);
     if parts.len() != tys.len() {
         return None;
     }
     tys.iter()
         .zip(&parts)
-        .map(|(t, p)| value(t, p, this))
+        .map(|(t, p)| value(t, p, names))
         .collect()
 }
 
@@ -156,11 +162,15 @@ fn matching_paren(s: &str) -> Option<usize> {
     None
 }
 
+/// Addresses by name: `this` and every deployed contract (their EVM builds; the native
+/// build of a call's arguments sees the twin, see `Dual::native_word`).
+type Names = HashMap<String, Address>;
+
 /// (signature, types, arguments, value, sender).
 type ParsedCall = (String, Vec<DynSolType>, Vec<DynSolValue>, U256, Address);
 
 /// `sig[: args] [value: N] [from: X]` -> (sig, types, args, value, from); None to skip.
-fn parse_call(lhs: &str, this: Option<Address>) -> Option<ParsedCall> {
+fn parse_call(lhs: &str, names: &Names) -> Option<ParsedCall> {
     let close = matching_paren(lhs)?;
     let sig = lhs[..=close].trim().to_string();
     let inner = &sig[sig.find('(')? + 1..sig.len() - 1];
@@ -175,14 +185,14 @@ fn parse_call(lhs: &str, this: Option<Address>) -> Option<ParsedCall> {
     let mut from = addr(ALICE);
     let mut val = U256::ZERO;
     if let Some(i) = rest.find("from:") {
-        from = match value(&DynSolType::Address, &rest[i + 5..], this)? {
+        from = match value(&DynSolType::Address, &rest[i + 5..], names)? {
             DynSolValue::Address(a) => a,
             _ => return None,
         };
         rest.truncate(i);
     }
     if let Some(i) = rest.find("value:") {
-        val = match value(&DynSolType::Uint(256), &rest[i + 6..], this)? {
+        val = match value(&DynSolType::Uint(256), &rest[i + 6..], names)? {
             DynSolValue::Uint(u, _) => u,
             _ => return None,
         };
@@ -194,7 +204,7 @@ fn parse_call(lhs: &str, this: Option<Address>) -> Option<ParsedCall> {
         .unwrap_or("")
         .trim()
         .to_string();
-    let vals = values(&tys, &args, this)?;
+    let vals = values(&tys, &args, names)?;
     Some((sig, tys, vals, val, from))
 }
 
@@ -209,21 +219,55 @@ fn run(path: &Path) -> Result<(usize, usize), String> {
         .ok_or("no contract")?;
     let mut d = Dual::new();
     let mut pair: Option<Pair<'_>> = None;
+    let mut names = Names::new();
     let (mut compared, mut skipped) = (0, 0);
     let body = text.split(MARKER).nth(1).unwrap_or("");
     for line in body.lines() {
         let line = line.trim().trim_start_matches("//").trim();
-        let Some((lhs, _)) = line.split_once("->") else {
+        let Some((lhs, rhs)) = line.split_once("->") else {
             continue;
         };
         let lhs = lhs.trim();
-        if lhs.starts_with("raw:") || lhs.starts_with("deploy") {
+        if let Some(p) = &pair {
+            names.insert("this".into(), p.evm);
+        }
+        if let Some(rest) = lhs.strip_prefix("deploy ") {
+            let Some(((sig, vals, val, from), c)) = deploy_line(rest, &built, &names) else {
+                skipped += 1;
+                continue;
+            };
+            let _ = sig;
+            pair = deploy(&mut d, c, from, &vals, val)?;
+            if let Some(p) = &pair {
+                names.insert(c.ir.name.clone(), p.evm);
+            }
+            compared += 1;
+            continue;
+        }
+        if let Some(slot) = lhs.strip_prefix("storage:") {
+            let p = pair.as_ref().ok_or("storage before a deploy")?;
+            let Some(slot) = slot_of(slot.trim(), &names) else {
+                skipped += 1;
+                continue;
+            };
+            let evm_id = d.id_of(p.evm).ok_or("no EVM actor")?;
+            let (a, b) = (d.slot(evm_id, slot), d.slot(p.native, slot));
+            let mut w = b.to_be_bytes::<32>();
+            d.map_words(&mut w);
+            if a != U256::from_be_bytes(w) {
+                return Err(format!(
+                    "storage {slot:#x} (`{line}`): EVM {a:#x}, WASM {b:#x}"
+                ));
+            }
+            compared += 1;
+            continue;
+        }
+        if lhs.starts_with("raw:") {
             skipped += 1;
             continue;
         }
-        let this = pair.as_ref().map(|p| p.evm);
         if let Some(ctor) = lhs.strip_prefix("constructor") {
-            let Some((_, _, vals, val, from)) = parse_call(&format!("c{ctor}"), this) else {
+            let Some((_, _, vals, val, from)) = parse_call(&format!("c{ctor}"), &names) else {
                 skipped += 1;
                 continue;
             };
@@ -233,8 +277,11 @@ fn run(path: &Path) -> Result<(usize, usize), String> {
         }
         if pair.is_none() {
             pair = deploy(&mut d, &built[main], addr(ALICE), &[], U256::ZERO)?;
+            if let Some(p) = &pair {
+                names.insert("this".into(), p.evm);
+            }
         }
-        let Some((sig, _, vals, val, from)) = parse_call(lhs, this) else {
+        let Some((sig, _, vals, val, from)) = parse_call(lhs, &names) else {
             skipped += 1;
             continue;
         };
@@ -245,10 +292,72 @@ fn run(path: &Path) -> Result<(usize, usize), String> {
             skipped += 1;
             continue;
         }
-        call(&mut d, p, from, &sig, &vals, val)?;
+        call(&mut d, p, from, &sig, &vals, val)
+            .map_err(|e| format!("`{}` (expected {}): {e}", lhs, rhs.trim()))?;
         compared += 1;
     }
     Ok((compared, skipped))
+}
+
+/// `Name[: args] [value: N] [from: X]` of a contract in the file: the parsed call (its
+/// constructor's types) and the contract.
+fn deploy_line<'b>(
+    rest: &str,
+    built: &'b [Built],
+    names: &Names,
+) -> Option<(ParsedDeploy, &'b Built)> {
+    let name = rest.split([':', ' ']).next()?.trim();
+    let c = built.iter().find(|b| b.ir.name == name)?;
+    let tys: Vec<String> = c.ir.init.params.iter().map(|p| p.ty.sol_name()).collect();
+    let sig = format!("c({})", tys.join(","));
+    let (_, _, vals, val, from) = parse_call(&format!("{sig}{}", &rest[name.len()..]), names)?;
+    Some(((sig, vals, val, from), c))
+}
+
+type ParsedDeploy = (String, Vec<DynSolValue>, U256, Address);
+
+/// A `storage:` slot: a number, `mapslot(KEY, SLOT)`, `vecslot(SLOT, I)` or `keccak("text")`.
+fn slot_of(s: &str, names: &Names) -> Option<U256> {
+    let word = |x: &str| -> Option<U256> {
+        let x = x.trim();
+        if let Some(a) = names.get(x) {
+            return Some(U256::from_be_slice(a.as_slice()));
+        }
+        match x {
+            "alice" => Some(U256::from(ALICE)),
+            "bob" => Some(U256::from(BOB)),
+            "carol" => Some(U256::from(CAROL)),
+            _ => {
+                let x = x.replace('_', "");
+                match x.strip_prefix("0x") {
+                    Some(h) => U256::from_str_radix(h, 16).ok(),
+                    None => U256::from_str_radix(&x, 10).ok(),
+                }
+            }
+        }
+    };
+    let hash2 = |a: U256, b: U256| {
+        let mut k = a.to_be_bytes::<32>().to_vec();
+        k.extend(b.to_be_bytes::<32>());
+        U256::from_be_bytes(keccak256(&k).0)
+    };
+    if let Some(inner) = s.strip_prefix("mapslot(").and_then(|x| x.strip_suffix(')')) {
+        let parts = split_top(inner);
+        return Some(hash2(word(&parts[0])?, slot_of(&parts[1], names)?));
+    }
+    if let Some(inner) = s.strip_prefix("vecslot(").and_then(|x| x.strip_suffix(')')) {
+        let parts = split_top(inner);
+        let base = slot_of(&parts[0], names)?.to_be_bytes::<32>();
+        let data = U256::from_be_bytes(keccak256(base).0);
+        return Some(data.wrapping_add(word(&parts[1])?));
+    }
+    if let Some(inner) = s
+        .strip_prefix("keccak(\"")
+        .and_then(|x| x.strip_suffix("\")"))
+    {
+        return Some(U256::from_be_bytes(keccak256(inner.as_bytes()).0));
+    }
+    word(s)
 }
 
 const MARKER: &str = "// ---- expect";

@@ -251,7 +251,13 @@ pub fn body(rt: Rt) -> Option<Function> {
     })
 }
 
+/// Params that do not decode exit with `BAD_PARAMS`; a reply that does not decode reverts
+/// with no data (as the EVM build).
 fn bad(s: &mut InstructionSink<'_>) {
+    s.global_get(global::REPLY_MODE).if_(BlockType::Empty);
+    s.i32_const(0).i32_const(0);
+    call(s, Rt::RevertRaw);
+    s.end();
     s.i32_const(exit::BAD_PARAMS);
     call(s, Rt::Abort);
 }

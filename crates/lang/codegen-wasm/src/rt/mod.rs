@@ -3,6 +3,7 @@
 //! over the `tandem_v1` syscalls (`io`, `cbor`). A word crosses a call as four i64 values,
 //! least significant limb first.
 
+mod call;
 mod cbor;
 mod io;
 mod word;
@@ -78,6 +79,9 @@ pub enum Rt {
     WrAddress,
     WrTopic,
     Finish,
+    ToAddr,
+    IsEvm,
+    ReadBlock,
 }
 
 pub const ALL: &[Rt] = &[
@@ -145,6 +149,9 @@ pub const ALL: &[Rt] = &[
     Rt::WrAddress,
     Rt::WrTopic,
     Rt::Finish,
+    Rt::ToAddr,
+    Rt::IsEvm,
+    Rt::ReadBlock,
 ];
 
 pub const W: [ValType; 4] = [I64; 4];
@@ -195,6 +202,8 @@ impl Rt {
             WrBytes => (vec![I32, I32], vec![]),
             WrTopic => (cat(&[I32], &w), vec![]),
             Finish => (vec![I32, I64], vec![I32]),
+            ToAddr | IsEvm => (w, vec![I32]),
+            ReadBlock => (vec![I32], vec![]),
         }
     }
 
@@ -202,6 +211,7 @@ impl Rt {
         word::body(self)
             .or_else(|| io::body(self))
             .or_else(|| cbor::body(self))
+            .or_else(|| call::body(self))
             .unwrap_or_else(|| unreachable!("no body for {self:?}"))
     }
 }
