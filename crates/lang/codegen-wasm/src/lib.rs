@@ -11,7 +11,7 @@
 //!   errors. Storage uses the same slots as the EVM build (keccak256 mapping slots).
 //! - Sends encode by the target's runtime (`send.rs`): Solidity ABI through InvokeEVM to an
 //!   EVM contract, FRC-0042 + DAG-CBOR to any other actor.
-//! - What the target cannot express yet (creates, `call_raw`, `std::abi::encode`,
+//! - What the target cannot express yet (creates, `std::abi::encode`,
 //!   aggregates holding dynamic values) is a compile error naming the construct.
 //!
 //! `docs/wasm-target.md` documents the mapping.

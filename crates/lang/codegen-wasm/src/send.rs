@@ -36,7 +36,7 @@ impl FnGen<'_> {
         payload: &Payload,
     ) {
         let msg = match payload {
-            Payload::None => None,
+            Payload::None | Payload::Bytes(_) => None,
             Payload::Message(e) => match &**e {
                 Expr::Local(l) if self.messages.contains_key(l) => Some(self.messages[l].clone()),
                 _ => {
@@ -44,10 +44,15 @@ impl FnGen<'_> {
                     return self.push_const(Default::default());
                 }
             },
-            Payload::Bytes(_) => {
-                self.unsupported("`ctx.call_raw`");
-                return self.push_const(Default::default());
+        };
+        let raw = match payload {
+            Payload::Bytes(e) => {
+                let r = self.temp_word();
+                self.expr(e);
+                self.set_local(r);
+                Some(r)
             }
+            _ => None,
         };
         let (t, v, g) = (self.temp_word(), self.temp_word(), self.temp_word());
         self.expr(target);
@@ -75,6 +80,12 @@ impl FnGen<'_> {
             self.cbor_params(args, params);
             self.s().i64_const(msg.method_number as i64).local_set(ml);
             self.s().end();
+        }
+        if let Some(r) = raw {
+            // raw bytes are Solidity calldata: InvokeEVM whatever the target
+            self.raw_params(r, params);
+            let ml = self.limb(method);
+            self.s().i64_const(INVOKE_EVM as i64).local_set(ml);
         }
         self.get_local(t);
         self.call(Rt::ToAddr);
@@ -168,6 +179,25 @@ impl FnGen<'_> {
             .i32_load(m(0, 0))
             .local_set(params);
         self.release(3);
+    }
+
+    /// The `Bytes` in word local `r` as an IPLD_RAW block; its id in `params`.
+    fn raw_params(&mut self, r: LocalId, params: u32) {
+        let p = self.temp32();
+        self.local_ptr(r);
+        self.s().local_set(p);
+        let mut s = self.s();
+        s.i64_const(IPLD_RAW).local_get(p).i32_const(32).i32_add();
+        s.local_get(p);
+        self.call(Rt::MLoad);
+        self.call(Rt::ToI32);
+        self.s().i32_const(mem::OUT as i32).call(sys::BLOCK_CREATE);
+        self.call(Rt::Chk);
+        self.s()
+            .i32_const(mem::OUT as i32)
+            .i32_load(m(0, 0))
+            .local_set(params);
+        self.release(1);
     }
 
     /// A DAG-CBOR array of the arguments (no block for none); its id in `params`.

@@ -24,6 +24,7 @@ const BOTH: &[&str] = &[
     "blake2b",
     "break_continue",
     "bytes_string",
+    "call_dynamic_reply",
     "calls",
     "casts",
     "checked_arith",
@@ -64,6 +65,29 @@ const BOTH: &[&str] = &[
     "vec_params",
     "while_loop",
     "wrapping_saturating",
+];
+
+/// Lines that cannot agree (yet), by fixture and the start of the line, with the reason;
+/// skipped.
+const DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "call_dynamic_reply",
+        "forward(address,bytes)",
+        "raw calldata goes as InvokeEVM, which a native Tandem actor does not answer yet",
+    ),
+    (
+        "call_dynamic_reply",
+        "tryForward(address,bytes)",
+        "raw calldata goes as InvokeEVM, which a native Tandem actor does not answer yet",
+    ),
+    (
+        "call_dynamic_reply",
+        "addresses(address,bool): Source, false",
+        "a type pun: the callee replies Vec<u256>, the caller reads Vec<Address>. In the ABI \
+         both are words; in DAG-CBOR 11 is BigInt bytes 00 0b, which read as an address is \
+         f0 ID 11, a masked ID, not the word 11 (`true`, whose element is not an address on \
+         either target, fails on both)",
+    ),
 ];
 
 fn split_top(s: &str) -> Vec<String> {
@@ -285,6 +309,14 @@ fn run(path: &Path) -> Result<(usize, usize), String> {
             skipped += 1;
             continue;
         };
+        let fixture = name.trim_end_matches(".tdm");
+        if DIFFERS
+            .iter()
+            .any(|(f, s, _)| *f == fixture && lhs.starts_with(s))
+        {
+            skipped += 1;
+            continue;
+        }
         let p = pair.as_ref().ok_or("the contract did not deploy")?;
         let sel = &keccak256(sig.as_bytes())[..4];
         if !p.c.ir.meta.handlers.iter().any(|h| h.selector[..] == *sel) {
