@@ -401,6 +401,12 @@ impl<'a> FnGen<'a> {
                 payload,
             } => self.send(*kind, gas.as_deref(), target, value, payload),
             Expr::Reply(ty) => self.reply_value(ty),
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::Ecrecover, args) if args.len() == 4 => {
+                for a in args {
+                    self.expr(a);
+                }
+                self.call(Rt::Ecrecover);
+            }
             Expr::ReplyBytes => self.reply_bytes(),
             other => {
                 self.unsupported(construct_name(other));

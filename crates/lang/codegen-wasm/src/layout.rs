@@ -29,6 +29,7 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
         &[I32, I32, I64, I32, I64, I64, I64, I64, I32],
         &[I32],
     ),
+    ("crypto_recover_secp256k1", &[I32, I32, I32], &[I32]),
 ];
 
 pub mod sys {
@@ -49,6 +50,7 @@ pub mod sys {
     pub const VM_ABORT: u32 = 14;
     pub const ACTOR_CODE: u32 = 15;
     pub const SEND: u32 = 16;
+    pub const RECOVER: u32 = 17;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;
@@ -76,6 +78,8 @@ pub mod mem {
     pub const TO: u64 = 0x700;
     /// A code CID (`actor_code`).
     pub const CODE: u64 = 0x740;
+    /// A recovered public key (65 bytes, uncompressed).
+    pub const PUBKEY: u64 = 0x780;
     /// Where the heap (the IR's `Alloc`) starts.
     pub const HEAP_START: u64 = 0x1000;
 }

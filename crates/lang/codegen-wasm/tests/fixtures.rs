@@ -31,6 +31,7 @@ const BOTH: &[&str] = &[
     "coin",
     "constructor_dynamic",
     "consts",
+    "crypto",
     "ctx_surface",
     "enums",
     "errors",

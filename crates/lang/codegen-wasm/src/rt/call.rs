@@ -94,6 +94,68 @@ pub fn body(rt: Rt) -> Option<Function> {
             s.end();
             f
         }
+        Rt::Ecrecover => ecrecover(),
         _ => return None,
     })
+}
+
+/// `(hash, v, r, s) -> address`: as the EVM's precompile, 0 unless v is 27 or 28 and the
+/// signature recovers a key (`crypto_recover_secp256k1`); else the last 20 bytes of the
+/// keccak256 of the key's 64 coordinate bytes.
+fn ecrecover() -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    let (hash, v, r, sv) = (0, 4, 8, 12);
+    let at = mem::HBUF as i32;
+    // v in {27, 28}
+    s.local_get(v + 1)
+        .local_get(v + 2)
+        .i64_or()
+        .local_get(v + 3)
+        .i64_or()
+        .i64_const(0)
+        .i64_ne();
+    s.local_get(v)
+        .i64_const(27)
+        .i64_sub()
+        .i64_const(1)
+        .i64_gt_u()
+        .i32_or();
+    s.if_(BlockType::Empty);
+    s.i64_const(0)
+        .i64_const(0)
+        .i64_const(0)
+        .i64_const(0)
+        .return_();
+    s.end();
+    for (off, w) in [(0, hash), (32, r), (64, sv)] {
+        s.i32_const(at + off);
+        get_word(s, w);
+        call(s, Rt::MStore);
+    }
+    s.i32_const(at + 96)
+        .local_get(v)
+        .i32_wrap_i64()
+        .i32_const(27)
+        .i32_sub()
+        .i32_store8(m(0, 0));
+    s.i32_const(at)
+        .i32_const(at + 32)
+        .i32_const(mem::PUBKEY as i32)
+        .call(sys::RECOVER);
+    s.if_(BlockType::Empty);
+    s.i64_const(0)
+        .i64_const(0)
+        .i64_const(0)
+        .i64_const(0)
+        .return_();
+    s.end();
+    s.i32_const(2)
+        .i32_const(mem::PUBKEY as i32 + 1)
+        .i32_const(64);
+    call(s, Rt::Hash);
+    // keep the low 160 bits: limbs 0, 1 and the low half of 2
+    s.drop().i64_const(0xffff_ffff).i64_and().i64_const(0);
+    s.end();
+    f
 }

@@ -82,6 +82,7 @@ pub enum Rt {
     ToAddr,
     IsEvm,
     ReadBlock,
+    Ecrecover,
 }
 
 pub const ALL: &[Rt] = &[
@@ -152,6 +153,7 @@ pub const ALL: &[Rt] = &[
     Rt::ToAddr,
     Rt::IsEvm,
     Rt::ReadBlock,
+    Rt::Ecrecover,
 ];
 
 pub const W: [ValType; 4] = [I64; 4];
@@ -204,6 +206,7 @@ impl Rt {
             Finish => (vec![I32, I64], vec![I32]),
             ToAddr | IsEvm => (w, vec![I32]),
             ReadBlock => (vec![I32], vec![]),
+            Ecrecover => ([I64; 16].to_vec(), w),
         }
     }
 
