@@ -14,6 +14,19 @@ pub enum CborError {
     Trailing,
 }
 
+impl CborError {
+    /// What went wrong, for abort messages.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            CborError::Eof => "ends too early (or no params were sent)",
+            CborError::Type => "a value of the wrong type",
+            CborError::Overflow => "a number out of range",
+            CborError::Utf8 => "text that is not UTF-8",
+            CborError::Trailing => "bytes left after the value",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Reader<'a> {
     data: &'a [u8],
@@ -150,8 +163,13 @@ impl Cbor for () {
             _ => Err(CborError::Type),
         }
     }
-    fn from_params(_: Option<&[u8]>) -> Result<Self, CborError> {
-        Ok(())
+    /// A method without params accepts none, an empty block, `[]` or `null`; anything else
+    /// is refused rather than silently ignored.
+    fn from_params(data: Option<&[u8]>) -> Result<Self, CborError> {
+        match data {
+            None | Some([]) | Some([0x80]) | Some([0xf6]) => Ok(()),
+            Some(_) => Err(CborError::Trailing),
+        }
     }
     fn to_block(&self) -> Option<(u64, Vec<u8>)> {
         None

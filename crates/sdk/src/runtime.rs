@@ -503,7 +503,10 @@ pub fn run_method<P: Cbor, R: Cbor>(params: u32, f: fn(P) -> Result<R, ActorErro
     let data = read_params(params);
     let p = match P::from_params(data.as_deref()) {
         Ok(p) => p,
-        Err(_) => abort(crate::USR_SERIALIZATION, "malformed params"),
+        Err(e) => abort(
+            crate::USR_SERIALIZATION,
+            &alloc::format!("malformed params: {}", e.reason()),
+        ),
     };
     finish_method(f(p).map(|r| r.to_block()))
 }

@@ -36,6 +36,13 @@ fn counter_end_to_end() {
     );
     let bad = c.call(counter, m("Increment"), cbor(&"nope"));
     assert_eq!(bad.receipt.exit_code, ExitCode::USR_SERIALIZATION);
+    let why: String = bad.receipt.return_data.deserialize().unwrap();
+    assert_eq!(why, "malformed params: a value of the wrong type");
+    // A method that takes no params refuses some instead of ignoring them.
+    let bad = c.call(counter, m("Get"), cbor(&(1u64,)));
+    assert_eq!(bad.receipt.exit_code, ExitCode::USR_SERIALIZATION);
+    let why: String = bad.receipt.return_data.deserialize().unwrap();
+    assert_eq!(why, "malformed params: bytes left after the value");
     // Overflow aborts and rolls back.
     let ret = c.call(counter, m("Increment"), cbor(&(u64::MAX,)));
     assert_eq!(ret.receipt.exit_code, ExitCode::USR_ILLEGAL_STATE);
