@@ -1,0 +1,134 @@
+//! Conventions the whole workspace keeps, checked rather than hoped for: files stay small
+//! (or say why not), every crate opts into the workspace lints, and ARCHITECTURE.md names every
+//! crate. Reads the source tree only.
+
+use std::path::{Path, PathBuf};
+
+/// Files allowed over `MAX_LINES`, each with its reason.
+const LONG_FILES: &[(&str, &str)] = &[
+    (
+        "crates/fuzz/src/targets/evm.rs",
+        "one generator of EVM programs; splitting it would scatter the opcode table",
+    ),
+    (
+        "crates/lang/sema/src/cx.rs",
+        "the checker's context: its methods are the API every sema module uses",
+    ),
+];
+const MAX_LINES: usize = 800;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name();
+        if name == "target" || name == "node_modules" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+#[test]
+fn no_rust_file_is_over_800_lines_without_a_reason() {
+    let mut files = Vec::new();
+    for dir in ["crates", "examples"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    assert!(files.len() > 100, "found only {} Rust files", files.len());
+    let mut long = Vec::new();
+    for f in &files {
+        let lines = std::fs::read_to_string(f).map_or(0, |t| t.lines().count());
+        let rel = relative(f);
+        if lines > MAX_LINES && !LONG_FILES.iter().any(|(p, _)| *p == rel) {
+            long.push(format!("{rel}: {lines} lines"));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these files, or add them to LONG_FILES with a reason:\n{}",
+        long.join("\n")
+    );
+    for (path, _) in LONG_FILES {
+        assert!(
+            root().join(path).exists(),
+            "LONG_FILES names {path}, which is gone"
+        );
+    }
+}
+
+/// Every package manifest of the workspace (crates/*, crates/lang/*, examples/actors/*).
+fn manifests() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["crates", "crates/lang", "examples/actors"] {
+        let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let m = e.path().join("Cargo.toml");
+            if std::fs::read_to_string(&m).is_ok_and(|t| t.contains("[package]")) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_crate_uses_the_workspace_lints() {
+    let manifests = manifests();
+    assert!(
+        manifests.len() > 20,
+        "found only {} crates",
+        manifests.len()
+    );
+    let missing: Vec<String> = manifests
+        .iter()
+        .filter(|m| {
+            let t = std::fs::read_to_string(m).unwrap_or_default();
+            !t.contains("[lints]\nworkspace = true")
+        })
+        .map(|m| relative(m))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add `[lints] workspace = true` to: {missing:?}"
+    );
+}
+
+#[test]
+fn architecture_md_names_every_crate() {
+    let arch = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let missing: Vec<String> = manifests()
+        .iter()
+        .filter_map(|m| m.parent().map(relative))
+        .filter(|dir| dir.starts_with("crates/"))
+        .filter(|dir| !arch.contains(dir.as_str()))
+        // The language's stages are named in its section as `syntax`, `sema`, `ir`, ….
+        .filter(|dir| match dir.strip_prefix("crates/lang/") {
+            Some(stage) => !arch.contains(&format!("`{stage}`")),
+            None => true,
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not mention: {missing:?}"
+    );
+}
