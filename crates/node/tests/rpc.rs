@@ -400,3 +400,30 @@ fn interval_mining_metadata_and_sync_send() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(c.call("eth_blockNumber", json!([])), n, "the timer is off");
 }
+
+/// A timestamp that goes back in time is the caller's mistake, through every method that
+/// takes one: Hardhat's -32000 with its wording, never an internal error; and a chain pushed
+/// to the largest timestamp keeps mining (found by the RPC fuzzer).
+#[test]
+fn timestamps_back_in_time_are_refused_as_the_callers_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    c.call("evm_mine", json!([{ "timestamp": "0xffffffffffffffff" }]));
+    for (method, params) in [
+        ("evm_setNextBlockTimestamp", json!([5])),
+        ("evm_mine", json!([5])),
+        ("evm_mine", json!([{ "timestamp": 5 }])),
+    ] {
+        let e = c.request(method, params);
+        assert_eq!(e["error"]["code"], json!(-32000), "{method}: {e}");
+        let msg = e["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("lower than the previous block's timestamp"),
+            "{msg}"
+        );
+    }
+    let before = hex_u64(&c.call("eth_blockNumber", json!([])));
+    c.call("evm_mine", json!([]));
+    assert_eq!(hex_u64(&c.call("eth_blockNumber", json!([]))), before + 1);
+}

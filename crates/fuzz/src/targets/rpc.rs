@@ -408,6 +408,16 @@ fn check_response(kind: &str, body: &[u8], status: u16, text: &str, stats: &mut 
         if let Some(e) = item.get("error") {
             let code = e["code"].as_i64().unwrap_or(0);
             stats.count(&format!("error {code}"));
+            if code == -32603 {
+                // Internal errors are the node's, not the caller's: keep what they said.
+                let msg: String = e["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .chars()
+                    .take(90)
+                    .collect();
+                stats.count(&format!("  internal: {msg}"));
+            }
         } else {
             stats.count("result");
         }
