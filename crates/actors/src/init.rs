@@ -11,12 +11,13 @@
 //! to resolve addresses.
 
 use cid::Cid;
-use fvm_ipld_encoding::RawBytes;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::tuple::*;
+use fvm_ipld_encoding::{IPLD_RAW, RawBytes};
 use fvm_ipld_hamt::{BytesKey, Hamt};
 use fvm_shared::address::Address;
 use fvm_shared::error::ExitCode;
+use multihash_codetable::{Code, MultihashDigest};
 use tandem_state::InitState;
 use tandem_vm::builtin::{BuiltinCode, METHOD_CONSTRUCTOR, init_methods};
 use tandem_vm::gas::PRICE_LIST;
@@ -166,13 +167,6 @@ pub struct InstallCodeReturn {
 }
 
 fn install_code(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<InvokeReturn> {
-    let cid = match kernel.install_code(code) {
-        Ok(cid) => cid,
-        Err(tandem_vm::kernel::ExecutionError::Syscall(_, msg)) => {
-            return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, &msg));
-        }
-        Err(e) => return Err(e),
-    };
     let fatal = |e: fvm_ipld_hamt::Error| tandem_vm::kernel::ExecutionError::Fatal(e.into());
     let mut state: InitState = load_state(kernel)?;
     let mut installed: Hamt<_, InstalledCode, BytesKey> = Hamt::load_with_bit_width(
@@ -181,6 +175,30 @@ fn install_code(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<InvokeReturn> {
         tandem_state::state_tree::HAMT_BIT_WIDTH,
     )
     .map_err(fatal)?;
+    // Code already installed costs its hash and a lookup, not a second validation and
+    // compile price: the registry only holds code a runtime accepted. (Native code is keyed
+    // by the raw blake2b-256 CID of its bytes, the only scheme a runtime installs with.)
+    kernel.charge_gas(
+        "install_lookup",
+        PRICE_LIST.hash(PRICE_LIST.blake2b_byte, code.len()),
+    )?;
+    let candidate = Cid::new_v1(IPLD_RAW, Code::Blake2b256.digest(code));
+    if installed
+        .contains_key(&BytesKey(candidate.to_bytes()))
+        .map_err(fatal)?
+    {
+        return ok(&InstallCodeReturn {
+            code_cid: candidate,
+            installed: false,
+        });
+    }
+    let cid = match kernel.install_code(code) {
+        Ok(cid) => cid,
+        Err(tandem_vm::kernel::ExecutionError::Syscall(_, msg)) => {
+            return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, &msg));
+        }
+        Err(e) => return Err(e),
+    };
     let key = BytesKey(cid.to_bytes());
     if installed.contains_key(&key).map_err(fatal)? {
         return ok(&InstallCodeReturn {

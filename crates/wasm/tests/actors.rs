@@ -172,11 +172,21 @@ fn a_second_call_does_not_recompile_and_the_disk_cache_survives_a_restart() {
 fn installed_code_survives_in_state_and_exec_refuses_unknown_code() {
     let mut c = chain();
     let wasm = actors::wasm("counter");
-    let (_, code) = c.install(&wasm);
-    // Installing again is a no-op success.
+    let (first, code) = c.install(&wasm);
+    // Installing again is a no-op success that costs the hash and a lookup, not a second
+    // validation, compile and storage price.
     let (ret, again) = c.install(&wasm);
     assert_eq!(ret.receipt.exit_code, ExitCode::OK);
     assert_eq!(code, again);
+    let r: tandem_actors::init::InstallCodeReturn = ret.receipt.return_data.deserialize().unwrap();
+    assert!(!r.installed);
+    let (fresh, again) = (first.receipt.gas_used, ret.receipt.gas_used);
+    // What remains is mostly the message's per-byte price of carrying the module.
+    let carried = 21_000 + 16 * wasm.len() as u64;
+    assert!(
+        again - carried < (fresh - carried) / 20,
+        "re-install {again} gas vs first install {fresh} (carrying the bytes: {carried})"
+    );
     // Exec of code that was never installed is refused.
     let (ret, _) = c.create(tandem_wasm::code_cid(b"\0asm nothing"), cbor(&(0u64,)));
     assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
