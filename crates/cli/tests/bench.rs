@@ -52,3 +52,51 @@ fn bench_runs_every_workload_and_compares_with_peers() {
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.len(), 1);
 }
+
+/// `tandem bench --calibrate`: every row measured, priced and classified; the compute rows
+/// carry their ratio to the common rate, the storage and state rows do not; the table prints.
+#[test]
+fn calibrate_measures_every_row_against_the_clock() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["bench", "--calibrate", "--ms", "20", "--json"])
+        .output()
+        .expect("running tandem bench --calibrate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: Value = serde_json::from_slice(&out.stdout).expect("JSON calibration");
+    assert!(c["common_ns_per_gas"].as_f64().unwrap() > 0.0, "{c}");
+    let rows = c["rows"].as_array().unwrap();
+    assert!(rows.len() >= 30, "{} rows", rows.len());
+    for r in rows {
+        assert!(r["gas_per_unit"].as_f64().unwrap() > 0.0, "{r}");
+        match r["kind"].as_str().unwrap() {
+            "compute" => assert!(r["ratio"].as_f64().is_some(), "{r}"),
+            "storage" | "state" => assert!(r["ratio"].is_null(), "{r}"),
+            other => panic!("unknown kind {other}"),
+        }
+    }
+    for name in [
+        "i64 mul/add/xor",
+        "slot_get, warm",
+        "instantiate: data segment",
+    ] {
+        assert!(rows.iter().any(|r| r["name"] == name), "no row {name}");
+    }
+    // The Markdown table, filtered.
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["bench", "--calibrate", "--ms", "10", "--filter", "keccak"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("| keccak-256, 64 KiB | compute | byte |"),
+        "{table}"
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("| keccak")).count(),
+        2
+    );
+}
