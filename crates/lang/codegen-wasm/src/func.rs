@@ -34,6 +34,8 @@ pub struct FnGen<'a> {
     pub error: Option<String>,
     /// Message values by the local they were bound to (see `send.rs`).
     pub messages: HashMap<LocalId, crate::send::BoundMessage>,
+    /// The sizes of the child modules embedded as passive data segments, in order.
+    pub children: Vec<u32>,
 }
 
 impl<'a> FnGen<'a> {
@@ -49,6 +51,7 @@ impl<'a> FnGen<'a> {
             in_ctor: false,
             error: None,
             messages: HashMap::new(),
+            children: Vec::new(),
         }
     }
 
@@ -401,6 +404,12 @@ impl<'a> FnGen<'a> {
                 payload,
             } => self.send(*kind, gas.as_deref(), target, value, payload),
             Expr::Reply(ty) => self.reply_value(ty),
+            Expr::Create {
+                child,
+                value,
+                args,
+                salt,
+            } => self.create(*child, value, args, salt.as_deref()),
             Expr::Intrinsic(tandem_lang_ir::Intrinsic::Ecrecover, args) if args.len() == 4 => {
                 for a in args {
                     self.expr(a);

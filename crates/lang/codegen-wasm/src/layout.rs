@@ -30,6 +30,7 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
         &[I32],
     ),
     ("crypto_recover_secp256k1", &[I32, I32, I32], &[I32]),
+    ("actor_create", &[I32, I32, I32, I64, I64, I32], &[I32]),
 ];
 
 pub mod sys {
@@ -51,6 +52,7 @@ pub mod sys {
     pub const ACTOR_CODE: u32 = 15;
     pub const SEND: u32 = 16;
     pub const RECOVER: u32 = 17;
+    pub const ACTOR_CREATE: u32 = 18;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;
@@ -120,6 +122,8 @@ pub mod exit {
 pub const DAG_CBOR: i64 = 0x71;
 /// FRC-0042 "InvokeEVM": how a native actor calls an EVM contract (docs/syscalls.md).
 pub const INVOKE_EVM: u64 = 3_844_450_837;
+/// FRC-0042 "InstallCode" of the Init actor (tests hold it to `install_code_method`).
+pub const INSTALL_CODE: u64 = 1_596_813_081;
 /// The EVM runtime's code CID: v1, IPLD_RAW, identity multihash of `tandem/evm`.
 pub const EVM_CODE_CID: &[u8] = b"\x01\x55\x00\x0atandem/evm";
 pub const IPLD_RAW: i64 = 0x55;

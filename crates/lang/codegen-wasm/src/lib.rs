@@ -11,7 +11,8 @@
 //!   errors. Storage uses the same slots as the EVM build (keccak256 mapping slots).
 //! - Sends encode by the target's runtime (`send.rs`): Solidity ABI through InvokeEVM to an
 //!   EVM contract, FRC-0042 + DAG-CBOR to any other actor.
-//! - What the target cannot express yet (creates, `std::abi::encode`,
+//! - `create` embeds the child's module and creates it through Init `Exec` (`create.rs`).
+//! - What the target cannot express yet (`create2`, `std::abi::encode`,
 //!   aggregates holding dynamic values) is a compile error naming the construct.
 //!
 //! `docs/wasm-target.md` documents the mapping.
@@ -19,6 +20,7 @@
 mod abi;
 mod agg;
 mod checked;
+mod create;
 mod func;
 mod layout;
 mod module;
@@ -49,10 +51,11 @@ pub struct Method {
 /// Target-neutral IR to one WASM module per contract. Verifies the IR first.
 pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
     tandem_lang_ir::verify(m, Stage::Neutral).map_err(|e| e.to_string())?;
-    m.contracts
-        .iter()
-        .map(|c| {
-            let wasm = module::contract(c)?;
+    let mut built: Vec<Option<Vec<u8>>> = vec![None; m.contracts.len()];
+    (0..m.contracts.len())
+        .map(|i| {
+            let c = &m.contracts[i];
+            let wasm = build(m, i, &mut built, 0)?;
             let methods = c
                 .handlers
                 .iter()
@@ -70,4 +73,30 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
             })
         })
         .collect()
+}
+
+/// The module of contract `i`, its children's modules (which it embeds) built first.
+fn build(
+    m: &Module,
+    i: usize,
+    built: &mut [Option<Vec<u8>>],
+    depth: usize,
+) -> Result<Vec<u8>, String> {
+    if let Some(w) = &built[i] {
+        return Ok(w.clone());
+    }
+    if depth > m.contracts.len() {
+        return Err(format!(
+            "{}: contracts that create each other",
+            m.contracts[i].name
+        ));
+    }
+    let children = m.children.get(i).cloned().unwrap_or_default();
+    let kids = children
+        .iter()
+        .map(|k| build(m, *k, built, depth + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let wasm = module::contract(&m.contracts[i], &kids)?;
+    built[i] = Some(wasm.clone());
+    Ok(wasm)
 }

@@ -6,9 +6,9 @@ use crate::layout::{I32, I64, IMPORTS, N_IMPORTS, exit, global, mem, sys};
 use crate::rt::{self, Rt, m};
 use tandem_lang_ir::Contract;
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, Function,
-    FunctionSection, GlobalSection, GlobalType, ImportSection, MemorySection, MemoryType, Module,
-    TypeSection, ValType,
+    BlockType, CodeSection, ConstExpr, DataCountSection, DataSection, EntityType, ExportKind,
+    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection,
+    MemorySection, MemoryType, Module, TypeSection, ValType,
 };
 
 /// `[] -> [i64; 4]`: the block type of a word-valued conditional.
@@ -33,7 +33,10 @@ impl Types {
 }
 
 /// The module of one contract, and the method number of each handler (same order).
-pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
+/// `children` are the modules of the contracts `c` creates (`Expr::Create::child`), embedded
+/// as passive data segments in that order.
+pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let kid_sizes: Vec<u32> = children.iter().map(|k| k.len() as u32).collect();
     let mut types = Types::default();
     types.intern(&[], &[I64; 4]);
     types.intern(&[], &[I32]);
@@ -55,6 +58,7 @@ pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
     code.function(&invoke(c, invoke_index + 1));
     // the constructor, then the handlers
     let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+    g.children = kid_sizes.clone();
     g.in_ctor = true;
     g.prologue(&c.init.params, c.init.payable);
     g.stmts(&c.init.body);
@@ -62,6 +66,7 @@ pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
     code.function(&g.finish()?);
     for h in &c.handlers {
         let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+        g.children = kid_sizes.clone();
         let payable = h.mutability == tandem_lang_ir::Mutability::Payable;
         g.prologue(&h.params, payable);
         g.stmts(&h.body);
@@ -120,8 +125,20 @@ pub fn contract(c: &Contract) -> Result<Vec<u8>, String> {
         .section(&funcs)
         .section(&memory)
         .section(&globals)
-        .section(&exports)
-        .section(&code);
+        .section(&exports);
+    if !children.is_empty() {
+        module.section(&DataCountSection {
+            count: children.len() as u32,
+        });
+    }
+    module.section(&code);
+    if !children.is_empty() {
+        let mut data = DataSection::new();
+        for k in children {
+            data.passive(k.iter().copied());
+        }
+        module.section(&data);
+    }
     Ok(module.finish())
 }
 

@@ -77,7 +77,7 @@ impl FnGen<'_> {
             self.evm_calldata(msg, args, params);
             self.s().i64_const(INVOKE_EVM as i64).local_set(ml);
             self.s().else_();
-            self.cbor_params(args, params);
+            self.cbor_args(args, params);
             self.s().i64_const(msg.method_number as i64).local_set(ml);
             self.s().end();
         }
@@ -201,7 +201,7 @@ impl FnGen<'_> {
     }
 
     /// A DAG-CBOR array of the arguments (no block for none); its id in `params`.
-    fn cbor_params(&mut self, args: &[(LocalId, ValTy)], params: u32) {
+    pub fn cbor_args(&mut self, args: &[(LocalId, ValTy)], params: u32) {
         if args.is_empty() {
             return;
         }
