@@ -53,9 +53,8 @@ fn setup() -> Chain {
         &[
             "actor",
             "install",
+            // The default gas limit must fit the block gas limit.
             module.to_str().unwrap(),
-            "--gas-limit",
-            "30000000",
         ],
     );
     let cid = installed["code_cid"].as_str().unwrap();

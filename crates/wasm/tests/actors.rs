@@ -191,3 +191,41 @@ fn installed_code_survives_in_state_and_exec_refuses_unknown_code() {
     let (ret, _) = c.create(tandem_wasm::code_cid(b"\0asm nothing"), cbor(&(0u64,)));
     assert_eq!(ret.receipt.exit_code, ExitCode::USR_FORBIDDEN);
 }
+
+/// `actor_create` reports the new actor's ID (it used to report 0: the return block it parsed
+/// had already been handed to the caller).
+#[test]
+fn actor_create_reports_the_new_actors_id() {
+    let mut c = chain();
+    let child = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+  (func (export "invoke") (param i32) (result i32) (i32.const 0)))"#,
+    )
+    .unwrap();
+    let (_, code) = c.install(&child);
+    let cid = code.unwrap().to_bytes();
+    let data: String = cid.iter().map(|b| format!("\\{b:02x}")).collect();
+    let factory = format!(
+        r#"(module
+  (import "tandem_v1" "msg_context" (func $ctx (param i32) (result i32)))
+  (import "tandem_v1" "actor_create" (func $create (param i32 i32 i32 i64 i64 i32) (result i32)))
+  (import "tandem_v1" "ipld_block_create" (func $block (param i64 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "{data}")
+  (func (export "invoke") (param i32) (result i32)
+    (drop (call $ctx (i32.const 0)))
+    (if (i64.ne (i64.load (i32.const 24)) (i64.const 2)) (then (return (i32.const 0))))
+    (drop (call $create (i32.const 1024) (i32.const {len}) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 512)))
+    (drop (call $block (i64.const 0x55) (i32.const 520) (i32.const 8) (i32.const 600)))
+    (i32.load (i32.const 600))))"#,
+        len = cid.len()
+    );
+    let factory = c.deploy(&wat::parse_str(factory).unwrap(), vec![]);
+    let ret = c.call(factory, 2, vec![]);
+    assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+    let raw = ret.receipt.return_data.bytes();
+    let id = u64::from_le_bytes(raw.try_into().expect("8 bytes"));
+    assert!(id > 0, "actor_create reported ID 0");
+    let state = c.state_of(&Address::new_id(id));
+    assert_ne!(state, cid::Cid::default(), "no actor {id}");
+}

@@ -27,7 +27,9 @@ pub enum ActorCommand {
         /// The sender: a dev account of this data dir (default: the first).
         #[arg(long)]
         from: Option<String>,
-        #[arg(long, default_value_t = 100_000_000)]
+        /// At most the block gas limit (30M); the default is all of it, since installs are
+        /// priced by size and compile cost.
+        #[arg(long, default_value_t = 30_000_000)]
         gas_limit: u64,
     },
     /// Create an actor of installed code; prints its ID and robust address.

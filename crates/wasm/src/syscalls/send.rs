@@ -115,14 +115,20 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     read_only: false,
                 };
                 let (outcome, ret_id) = do_send(c, req)?;
-                let mut id = 0u64;
-                if outcome.is_success()
-                    && let Some(ret) = &outcome.return_data
-                    && let Ok((id_addr, _robust)) =
-                        fvm_ipld_encoding::from_slice::<(Address, Address)>(&ret.data)
-                {
-                    id = id_addr.id().unwrap_or(0);
-                }
+                // Init's return (`[id address, robust address]`) is in the block `do_send`
+                // registered for the caller; read it there.
+                let id = if outcome.is_success() {
+                    c.data()
+                        .block(ret_id)
+                        .ok()
+                        .and_then(|b| {
+                            fvm_ipld_encoding::from_slice::<(Address, Address)>(&b.data).ok()
+                        })
+                        .and_then(|(id_addr, _)| id_addr.id().ok())
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
                 let o = tandem_abi::CreateOut {
                     exit_code: outcome.exit_code.value(),
                     ret_id,
