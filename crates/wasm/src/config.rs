@@ -121,8 +121,13 @@ pub mod prices {
     pub const INSTALL_FUNCTION: Gas = Gas::new(5_000);
     pub const INSTALL_OPERATOR: Gas = Gas::new(400);
     pub const INSTALL_LOCAL_BRANCH: Gas = Gas::new(35);
-    /// Instantiation: per imported function and per data byte copied in.
-    pub const INSTANTIATE_BASE: Gas = Gas::new(2_000);
+    /// Instantiation: the instance, and the reset of its pool slot when it ends. Without
+    /// signal-based traps a slot stays as large as the largest instance it ever held, and its
+    /// release memsets up to `RESIDENT_MEMORY` of it whatever the current instance's size:
+    /// ~1.4 µs more than a fresh 64 KiB slot on the reference machine. The base covers that
+    /// worst case (an empty call is then ~0.5× the common rate in a fresh slot, ~0.9× in a
+    /// slot a 2 MiB instance used), so making slots large cannot make others' calls cheap.
+    pub const INSTANTIATE_BASE: Gas = Gas::new(3_500);
     pub const INSTANTIATE_DATA_BYTE: Gas = Gas::from_milligas(100);
 }
 

@@ -101,7 +101,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
     Ok(vec![
         looped(
             "syscall round trip (msg_context)",
-            Storage,
+            Compute,
             "call",
             syscall("", String::new(), "", "(drop (call $ctx (i32.const 0)))", 1),
             4_000,
@@ -225,7 +225,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
         ),
         looped(
             "actor_resolve",
-            Compute,
+            Storage,
             "call",
             syscall(
                 ACTOR_IMPORTS,
