@@ -142,7 +142,8 @@ impl Cbor for Address {
     }
 }
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` as an unsigned LEB128 varint (Filecoin addresses, HAMT keys).
+pub(crate) fn varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;

@@ -320,6 +320,8 @@ macro_rules! tuple {
         }
     };
 }
+pub(crate) use tuple;
+
 tuple!(1: A 0);
 tuple!(2: A 0, B 1);
 tuple!(3: A 0, B 1, C 2);

@@ -224,16 +224,9 @@ pub trait MapKey: Sized {
 /// Unsigned LEB128 varint, as the builtin actors key their maps by ID.
 impl MapKey for u64 {
     fn to_key(&self) -> Vec<u8> {
-        let (mut v, mut out) = (*self, Vec::with_capacity(10));
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                return out;
-            }
-            out.push(byte | 0x80);
-        }
+        let mut out = Vec::with_capacity(10);
+        crate::address::varint(&mut out, *self);
+        out
     }
     fn from_key(key: &[u8]) -> Option<Self> {
         let mut v = 0u64;

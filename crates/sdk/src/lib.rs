@@ -89,16 +89,8 @@ impl ActorError {
 /// Filecoin ID-address bytes (protocol 0, then the ID as an unsigned varint).
 pub fn id_address(id: u64) -> alloc::vec::Vec<u8> {
     let mut out = alloc::vec![0u8];
-    let mut v = id;
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
+    address::varint(&mut out, id);
+    out
 }
 
 /// Maps method names to handlers and exports the `invoke` entry point.

@@ -5,7 +5,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use crate::cbor::{Cbor, CborError, Reader, head, to_vec};
+use crate::cbor::{Cbor, CborError, Reader, head, to_vec, tuple};
 
 macro_rules! unsigned {
     ($($t:ty),*) => {$(
@@ -98,22 +98,7 @@ impl<K: Cbor + Ord, V: Cbor> Cbor for BTreeMap<K, V> {
     }
 }
 
-macro_rules! tuple {
-    ($n:literal: $($t:ident $i:tt),+) => {
-        impl<$($t: Cbor),+> Cbor for ($($t,)+) {
-            fn encode(&self, out: &mut Vec<u8>) {
-                head(out, 4, $n);
-                $(self.$i.encode(out);)+
-            }
-            fn decode(r: &mut Reader<'_>) -> Result<Self, CborError> {
-                if r.array()? != $n {
-                    return Err(CborError::Type);
-                }
-                Ok(($($t::decode(r)?,)+))
-            }
-        }
-    };
-}
+// Tuples of 1 to 4 are in `cbor`, with the macro.
 tuple!(5: A 0, B 1, C 2, D 3, E 4);
 tuple!(6: A 0, B 1, C 2, D 3, E 4, F 5);
 tuple!(7: A 0, B 1, C 2, D 3, E 4, F 5, G 6);
