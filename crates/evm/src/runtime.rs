@@ -272,58 +272,71 @@ impl EvmRuntime {
     }
 }
 
-/// Interpreters kept by this thread between frames: each holds a 32 KiB operand stack that
-/// `Interpreter::new` would allocate again for every frame (revm reuses its frames' the same
-/// way). Nested frames take their own; at most `POOLED_INTERPRETERS` are kept.
+/// Interpreters kept by this thread between frames, each with its memory buffer: a frame
+/// would otherwise allocate a 32 KiB operand stack and a 4 KiB memory (revm reuses its
+/// frames' the same way). Nested frames take their own; at most `POOLED_INTERPRETERS` are
+/// kept, and a memory buffer only while it is at most `POOLED_MEMORY_BYTES`.
 const POOLED_INTERPRETERS: usize = 16;
+const POOLED_MEMORY_BYTES: usize = 64 * 1024;
+
+type MemoryBuffer = std::rc::Rc<std::cell::RefCell<Vec<u8>>>;
 
 thread_local! {
-    static INTERPRETERS: std::cell::RefCell<Vec<Interpreter<EthInterpreter>>> =
+    static INTERPRETERS: std::cell::RefCell<Vec<(Interpreter<EthInterpreter>, MemoryBuffer)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// An interpreter from the thread's pool, given back when the frame ends (however it ends).
-struct PooledInterpreter(Interpreter<EthInterpreter>);
+struct PooledInterpreter {
+    interp: Interpreter<EthInterpreter>,
+    /// The memory's buffer, shared with `interp.memory` while the frame runs.
+    buffer: MemoryBuffer,
+}
 
 impl PooledInterpreter {
     fn take(bytecode: ExtBytecode, inputs: InputsImpl, is_static: bool, gas: u64) -> Self {
-        let mut interp = INTERPRETERS
+        let (mut interp, buffer) = INTERPRETERS
             .with(|pool| pool.borrow_mut().pop())
-            .unwrap_or_else(Interpreter::invalid);
+            .unwrap_or_else(|| (Interpreter::invalid(), MemoryBuffer::default()));
+        // Emptied here; the interpreter zero-fills whatever it grows into.
+        buffer.borrow_mut().clear();
+        let memory = SharedMemory::new_with_buffer(buffer.clone());
         // `clear` keeps the stack's allocation (and makes one if it has none).
-        interp.clear(
-            SharedMemory::new(),
-            bytecode,
-            inputs,
-            is_static,
-            SPEC,
-            gas,
-            0,
-        );
-        Self(interp)
+        interp.clear(memory, bytecode, inputs, is_static, SPEC, gas, 0);
+        Self { interp, buffer }
     }
 }
 
 impl std::ops::Deref for PooledInterpreter {
     type Target = Interpreter<EthInterpreter>;
     fn deref(&self) -> &Self::Target {
-        &self.0
+        &self.interp
     }
 }
 
 impl std::ops::DerefMut for PooledInterpreter {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
+        &mut self.interp
     }
 }
 
 impl Drop for PooledInterpreter {
     fn drop(&mut self) {
-        let interp = std::mem::replace(&mut self.0, Interpreter::invalid());
+        let mut interp = std::mem::replace(&mut self.interp, Interpreter::invalid());
+        // Let go of the interpreter's handle on the buffer before deciding to keep it.
+        interp.memory = SharedMemory::invalid();
+        let buffer = std::mem::take(&mut self.buffer);
+        let reusable = std::rc::Rc::strong_count(&buffer) == 1
+            && buffer.borrow().capacity() <= POOLED_MEMORY_BYTES;
         INTERPRETERS.with(|pool| {
             let mut pool = pool.borrow_mut();
             if pool.len() < POOLED_INTERPRETERS {
-                pool.push(interp);
+                let buffer = if reusable {
+                    buffer
+                } else {
+                    MemoryBuffer::default()
+                };
+                pool.push((interp, buffer));
             }
         });
     }
