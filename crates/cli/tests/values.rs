@@ -16,8 +16,12 @@ const ECHO: &str = r#"(module
   (import "tandem_v1" "msg_context" (func $ctx (param i32) (result i32)))
   (import "tandem_v1" "debug_log" (func $log (param i32 i32) (result i32)))
   (import "tandem_v1" "vm_abort" (func $abort (param i32 i32 i32 i32) (result i32)))
+  (import "tandem_v1" "ipld_block_create" (func $block (param i64 i32 i32 i32) (result i32)))
+  (import "tandem_v1" "event_emit" (func $emit (param i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 100) "echo called")
+  ;; one event, one entry: [[3, "who", 0x71, bytes(cbor 7)]]
+  (data (i32.const 300) "\81\84\03\63who\18\71\41\07")
   (data (i32.const 200) "only the arbiter")
   (func (export "invoke") (param $p i32) (result i32)
     (local $m i64)
@@ -27,6 +31,8 @@ const ECHO: &str = r#"(module
     (if (i64.eq (local.get $m) (i64.const 2))
       (then
         (drop (call $log (i32.const 100) (i32.const 11)))
+        (drop (call $block (i64.const 0x71) (i32.const 300) (i32.const 11) (i32.const 400)))
+        (drop (call $emit (i32.load (i32.const 400))))
         (return (local.get $p))))
     (drop (call $abort (i32.const 18) (i32.const 0) (i32.const 200) (i32.const 16)))
     (i32.const 0)))"#;
@@ -100,7 +106,12 @@ fn send_encodes_json_params_and_decodes_the_return() {
     assert_eq!(sent["exit_code"], 0);
     assert_eq!(sent["exit"], "OK (0)");
     assert_eq!(sent["return_decoded"], expected_return());
-    // text output shows the decoded value too
+    // the event comes back entry by entry, its CBOR value decoded
+    let entry = &sent["events"][0]["entries"][0];
+    assert_eq!(entry["key"], "who", "{sent}");
+    assert_eq!(entry["value"], "07");
+    assert_eq!(entry["decoded"], 7);
+    // text output shows the decoded value and the event too
     let out = tandem(
         &c.dir,
         &[
@@ -118,6 +129,7 @@ fn send_encodes_json_params_and_decodes_the_return() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("decoded    [1]"), "{text}");
+    assert!(text.contains(": who=7"), "{text}");
     // bad JSON is refused before anything is sent
     let bad = tandem(
         &c.dir,

@@ -107,6 +107,7 @@ pub fn report(
             "return_decoded": return_decoded,
             "gas_used": r.gas_used,
             "events_root": r.events_root.map(|c| c.to_string()),
+            "events": events_json(ret),
             "failure": ret.failure,
             "reason": reason,
         });
@@ -137,6 +138,43 @@ pub fn report(
     }
 }
 
+/// The events a message emitted, entry by entry: each value as hex, and decoded when its
+/// codec is CBOR or DAG-CBOR.
+fn events_json(ret: &ApplyRet) -> Value {
+    ret.events
+        .iter()
+        .map(|e| {
+            let entries: Vec<Value> = e
+                .event
+                .entries
+                .iter()
+                .map(|x| {
+                    json!({
+                        "key": x.key,
+                        "flags": x.flags.bits(),
+                        "codec": x.codec,
+                        "value": hex::encode(&x.value),
+                        "decoded": is_cbor(x.codec).then(|| cbor_to_json(&x.value)).flatten(),
+                    })
+                })
+                .collect();
+            json!({ "emitter": e.emitter, "entries": entries })
+        })
+        .collect()
+}
+
+fn is_cbor(codec: u64) -> bool {
+    codec == fvm_ipld_encoding::DAG_CBOR || codec == fvm_ipld_encoding::CBOR
+}
+
+/// An entry's value for people: decoded CBOR, else hex.
+fn entry_value(codec: u64, value: &[u8]) -> String {
+    match is_cbor(codec).then(|| cbor_to_json(value)).flatten() {
+        Some(v) => v.to_string(),
+        None => format!("0x{}", hex::encode(value)),
+    }
+}
+
 fn print_text(
     message: Option<&str>,
     ret: &ApplyRet,
@@ -163,6 +201,15 @@ fn print_text(
     }
     if let Some(root) = r.events_root {
         println!("  events     {root} ({} events)", ret.events.len());
+    }
+    for event in &ret.events {
+        let entries: Vec<String> = event
+            .event
+            .entries
+            .iter()
+            .map(|e| format!("{}={}", e.key, entry_value(e.codec, &e.value)))
+            .collect();
+        println!("  event      f0{}: {}", event.emitter, entries.join(", "));
     }
     if !ok && let Some(reason) = reason(ret) {
         println!("  reason     {reason}");
