@@ -49,10 +49,6 @@ impl StackLimiter {
     pub fn memory(&self) -> u64 {
         self.memory
     }
-
-    pub fn frames(&self) -> u32 {
-        self.frames
-    }
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ fn events_json(ret: &ApplyRet) -> Value {
                         "flags": x.flags.bits(),
                         "codec": x.codec,
                         "value": hex::encode(&x.value),
-                        "decoded": is_cbor(x.codec).then(|| cbor_to_json(&x.value)).flatten(),
+                        "decoded": decoded_entry(x.codec, &x.value),
                     })
                 })
                 .collect();
@@ -163,13 +163,15 @@ fn events_json(ret: &ApplyRet) -> Value {
         .collect()
 }
 
-fn is_cbor(codec: u64) -> bool {
-    codec == fvm_ipld_encoding::DAG_CBOR || codec == fvm_ipld_encoding::CBOR
+/// An entry's value decoded, when its codec is CBOR or DAG-CBOR and it decodes.
+fn decoded_entry(codec: u64, value: &[u8]) -> Option<Value> {
+    let cbor = codec == fvm_ipld_encoding::DAG_CBOR || codec == fvm_ipld_encoding::CBOR;
+    cbor.then(|| cbor_to_json(value)).flatten()
 }
 
 /// An entry's value for people: decoded CBOR, else hex.
 fn entry_value(codec: u64, value: &[u8]) -> String {
-    match is_cbor(codec).then(|| cbor_to_json(value)).flatten() {
+    match decoded_entry(codec, value) {
         Some(v) => v.to_string(),
         None => format!("0x{}", hex::encode(value)),
     }
