@@ -13,6 +13,12 @@
 //!
 //! Decoding is strict: an array of another length, or an unknown variant index, is a
 //! `CborError::Type`. Type parameters get a `Cbor` bound.
+//!
+//! The derive also implements `tandem_sdk::schema::Schema` (the same shape, with field and
+//! variant names), so every field's type needs a schema too (the SDK's types have one).
+//!
+//! `#[derive(Event)]` implements `tandem_sdk::event::Event` for a struct with named fields:
+//! an Ethereum-log-shaped event, `#[indexed]` fields as topics (at most three).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
@@ -20,10 +26,23 @@ use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, Fields, Lit, parse_macro_input};
 
+mod event;
+mod schema;
+
 #[proc_macro_derive(Cbor)]
 pub fn derive_cbor(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    match expand(input) {
+    let schema = schema::expand(&input);
+    match expand(input).and_then(|cbor| Ok(quote!(#cbor #schema))) {
+        Ok(t) => t.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[proc_macro_derive(Event, attributes(indexed))]
+pub fn derive_event(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match event::expand(&input) {
         Ok(t) => t.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -168,7 +187,7 @@ fn enum_body(e: &syn::DataEnum) -> syn::Result<(Tokens, Tokens)> {
 }
 
 /// A variant's written discriminant: a non-negative integer literal.
-fn literal_index(expr: &Expr) -> syn::Result<u64> {
+pub(crate) fn literal_index(expr: &Expr) -> syn::Result<u64> {
     if let Expr::Lit(lit) = expr
         && let Lit::Int(i) = &lit.lit
     {

@@ -29,10 +29,12 @@ extern crate self as tandem_sdk;
 pub mod __private;
 pub mod address;
 pub mod cbor;
+pub mod event;
 #[cfg(feature = "ipld")]
 pub mod ipld;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+pub mod schema;
 #[cfg(target_arch = "wasm32")]
 pub mod sys;
 mod types;
@@ -44,12 +46,19 @@ pub use runtime::*;
 pub use address::transfer;
 pub use address::{ActorId, Address, AddressError, TokenAmount};
 pub use cbor::{Cbor, CborError, Raw};
+#[cfg(target_arch = "wasm32")]
+pub use event::emit;
+pub use event::{Event, SolType};
 pub use frc42_macros::method_hash;
+pub use schema::Schema;
 /// The syscall ABI: names, out-structs and constants shared with the VM.
 pub use tandem_abi as abi;
 /// `#[derive(Cbor)]`: structs as arrays of their fields, enums as `[index, fields…]`
 /// (docs/sdk.md, "Types and derives").
 pub use tandem_sdk_derive::Cbor;
+/// `#[derive(Event)]`: a typed event emitted as an Ethereum log (`#[indexed]` fields are
+/// topics; docs/sdk.md, "Typed events").
+pub use tandem_sdk_derive::Event;
 
 /// Multicodecs of blocks.
 pub const DAG_CBOR: u64 = 0x71;
@@ -97,15 +106,33 @@ pub fn id_address(id: u64) -> alloc::vec::Vec<u8> {
 ///
 /// ```ignore
 /// tandem_sdk::dispatch! {
+///     events { Incremented }          // optional: the actor's #[derive(Event)] types
 ///     "Constructor" => constructor,   // fn(P) -> Result<R, ActorError>
 ///     "Increment" => increment,
 /// }
 /// ```
 /// `P` is decoded from the params block (`()` for none) and `R` encoded as the return
 /// block (`()` for none; [`Raw`] for IPLD_RAW, e.g. Solidity ABI under `"InvokeEVM"`).
+///
+/// It also writes the actor's schema (every method's name, number, params and return type,
+/// and the events) as JSON into the module's `tandem:schema` custom section, at compile
+/// time (`P`, `R` and the events need [`Schema`]; `#[derive(Cbor)]` gives it). The same
+/// value is `TANDEM_SCHEMA` (a [`schema::Actor`]) for host code.
 #[macro_export]
 macro_rules! dispatch {
-    ($($name:literal => $handler:path),* $(,)?) => {
+    ($(events { $($event:ty),* $(,)? })? $($name:literal => $handler:path),* $(,)?) => {
+        /// This actor's methods and events (what the `tandem:schema` section holds).
+        pub const TANDEM_SCHEMA: $crate::schema::Actor = $crate::schema::Actor {
+            methods: &[$($crate::schema::method($name, $crate::method_hash!($name), $handler)),*],
+            events: &[$($(<$event as $crate::event::Event>::SCHEMA),*)?],
+        };
+
+        #[cfg(target_arch = "wasm32")]
+        #[used]
+        #[unsafe(link_section = "tandem:schema")]
+        static __TANDEM_SCHEMA_SECTION: [u8; $crate::schema::json_len(&TANDEM_SCHEMA)] =
+            $crate::schema::json_bytes(&TANDEM_SCHEMA);
+
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub extern "C" fn invoke(params: u32) -> u32 {

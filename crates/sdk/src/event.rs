@@ -1,0 +1,455 @@
+//! Typed events that are Ethereum logs: `#[derive(Event)]` and [`emit`].
+//!
+//! An event is emitted as the entries the EVM runtime writes for a `LOG` (and FEVM before
+//! it): `t1` = keccak-256 of the Solidity-style signature `Name(type,…)`, `t2`…`t4` = the
+//! `#[indexed]` fields as 32-byte words, `d` = the other fields ABI-encoded as a tuple
+//! (omitted when empty); every entry with flags 3 (key and value indexed) and codec
+//! IPLD_RAW. So the node serves it as an Ethereum log, and `eth_getLogs` filters by its
+//! topics. The signature hash is computed at compile time (`EventSchema::topic0`).
+//!
+//! | Rust | Solidity | word |
+//! |---|---|---|
+//! | `u8`…`u64`, `u128` | `uint8`…`uint128` | big-endian, left-padded |
+//! | `TokenAmount` | `uint256` | same |
+//! | `i8`…`i64` | `int8`…`int64` | two's complement, sign-extended |
+//! | `bool` | `bool` | 0 or 1 |
+//! | `Address` | `address` | `f410` → its 20 bytes; `f0` → the masked ID `0xff00…<id>`; others cannot be logged (emit fails) |
+//! | `[u8; N]`, N ≤ 32 | `bytesN` | right-padded |
+//! | `String`, `Bytes`, `[u8; N]` N > 32 | `string`, `bytes` | dynamic: in `d`, or keccak of the bytes as a topic |
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::address::{Address, TokenAmount};
+use crate::cbor::Bytes;
+use crate::schema::{Json, Schema, Type};
+
+/// A field of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventField {
+    pub name: &'static str,
+    pub ty: Type,
+    /// The Solidity type in the signature.
+    pub sol: &'static str,
+    pub indexed: bool,
+}
+
+/// What an event is, for the schema and the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSchema {
+    pub name: &'static str,
+    pub fields: &'static [EventField],
+}
+
+impl EventSchema {
+    /// keccak-256 of the signature, at compile time.
+    pub const fn topic0(&self) -> [u8; 32] {
+        let mut k = Keccak::new();
+        k.absorb(self.name.as_bytes());
+        k.absorb(b"(");
+        let mut i = 0;
+        while i < self.fields.len() {
+            if i > 0 {
+                k.absorb(b",");
+            }
+            k.absorb(self.fields[i].sol.as_bytes());
+            i += 1;
+        }
+        k.absorb(b")");
+        k.finish()
+    }
+}
+
+/// Writes `Name(type,…)`.
+pub(crate) const fn signature(e: &EventSchema, w: &mut Json<'_>) {
+    w.push_str(e.name);
+    w.push_str("(");
+    let mut i = 0;
+    while i < e.fields.len() {
+        if i > 0 {
+            w.push_str(",");
+        }
+        w.push_str(e.fields[i].sol);
+        i += 1;
+    }
+    w.push_str(")");
+}
+
+/// The signature `Name(type,…)` as a string (host tools and tests).
+pub fn signature_string(e: &EventSchema) -> String {
+    let mut empty = [0u8; 0];
+    let mut w = Json::new(&mut empty);
+    signature(e, &mut w);
+    let mut buf = alloc::vec![0u8; w.len];
+    let mut w = Json::new(&mut buf);
+    signature(e, &mut w);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Why an event cannot be logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    /// An address with no Ethereum form (`f1`, `f2`, `f3`, an `f4` outside the EAM): resolve
+    /// it to its ID (`Address::id`) first.
+    NoEthAddress,
+}
+
+/// A value with a Solidity ABI type, for event fields.
+pub trait SolType: Schema {
+    /// The Solidity type, as written in signatures.
+    const SOL: &'static str;
+    /// `string`, `bytes`: encoded after the heads (and hashed when indexed).
+    const DYNAMIC: bool = false;
+    /// The 32-byte word of a static value; for a dynamic one, its bytes (unpadded).
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError>;
+}
+
+fn word_of(v: u128, negative: bool) -> [u8; 32] {
+    let mut w = if negative { [0xff; 32] } else { [0; 32] };
+    w[16..].copy_from_slice(&v.to_be_bytes());
+    w
+}
+
+macro_rules! sol_uint {
+    ($($t:ty => $sol:literal),*) => {$(
+        impl SolType for $t {
+            const SOL: &'static str = $sol;
+            fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+                out.extend_from_slice(&word_of(*self as u128, false));
+                Ok(())
+            }
+        }
+    )*};
+}
+sol_uint!(u8 => "uint8", u16 => "uint16", u32 => "uint32", u64 => "uint64", u128 => "uint128");
+
+macro_rules! sol_int {
+    ($($t:ty => $sol:literal),*) => {$(
+        impl SolType for $t {
+            const SOL: &'static str = $sol;
+            fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+                out.extend_from_slice(&word_of(*self as i128 as u128, *self < 0));
+                Ok(())
+            }
+        }
+    )*};
+}
+sol_int!(i8 => "int8", i16 => "int16", i32 => "int32", i64 => "int64");
+
+impl SolType for TokenAmount {
+    const SOL: &'static str = "uint256";
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        out.extend_from_slice(&word_of(self.0, false));
+        Ok(())
+    }
+}
+
+impl SolType for bool {
+    const SOL: &'static str = "bool";
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        out.extend_from_slice(&word_of(*self as u128, false));
+        Ok(())
+    }
+}
+
+impl SolType for Address {
+    const SOL: &'static str = "address";
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        let mut w = [0u8; 32];
+        if let Some(eth) = self.as_eth() {
+            w[12..].copy_from_slice(&eth);
+        } else if let Some(id) = self.as_id() {
+            // The masked ID form (0xff, zeros, the ID big-endian), as the EVM names actors
+            // without an Ethereum address.
+            w[12] = 0xff;
+            w[24..].copy_from_slice(&id.to_be_bytes());
+        } else {
+            return Err(EventError::NoEthAddress);
+        }
+        out.extend_from_slice(&w);
+        Ok(())
+    }
+}
+
+const BYTES_N: [&str; 33] = [
+    "bytes", "bytes1", "bytes2", "bytes3", "bytes4", "bytes5", "bytes6", "bytes7", "bytes8",
+    "bytes9", "bytes10", "bytes11", "bytes12", "bytes13", "bytes14", "bytes15", "bytes16",
+    "bytes17", "bytes18", "bytes19", "bytes20", "bytes21", "bytes22", "bytes23", "bytes24",
+    "bytes25", "bytes26", "bytes27", "bytes28", "bytes29", "bytes30", "bytes31", "bytes32",
+];
+
+/// `bytesN` for N ≤ 32 (right-padded), else dynamic `bytes`.
+impl<const N: usize> SolType for [u8; N] {
+    const SOL: &'static str = if N <= 32 { BYTES_N[N] } else { "bytes" };
+    const DYNAMIC: bool = N == 0 || N > 32;
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        out.extend_from_slice(self);
+        if !Self::DYNAMIC {
+            out.resize(out.len() + 32 - N, 0);
+        }
+        Ok(())
+    }
+}
+
+impl SolType for String {
+    const SOL: &'static str = "string";
+    const DYNAMIC: bool = true;
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        out.extend_from_slice(self.as_bytes());
+        Ok(())
+    }
+}
+
+impl SolType for Bytes {
+    const SOL: &'static str = "bytes";
+    const DYNAMIC: bool = true;
+    fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+        out.extend_from_slice(&self.0);
+        Ok(())
+    }
+}
+
+/// A typed event. `#[derive(Event)]` implements it; mark topics with `#[indexed]` (at most
+/// three).
+pub trait Event {
+    const SCHEMA: EventSchema;
+    /// keccak-256 of the signature (the log's first topic).
+    const TOPIC0: [u8; 32] = Self::SCHEMA.topic0();
+    /// Appends each field's ABI encoding (see [`SolType::sol_encode`]) in declaration order.
+    fn fields(&self, out: &mut Vec<Vec<u8>>) -> Result<(), EventError>;
+}
+
+/// An event as an Ethereum log: its topics (topic0 first) and its data.
+pub fn eth_log<E: Event>(ev: &E) -> Result<(Vec<[u8; 32]>, Vec<u8>), EventError> {
+    let mut values = Vec::new();
+    ev.fields(&mut values)?;
+    let mut topics = alloc::vec![E::TOPIC0];
+    let (mut heads, mut tails) = (Vec::new(), Vec::new());
+    let data_fields = E::SCHEMA.fields.iter().filter(|f| !f.indexed).count();
+    for (f, v) in E::SCHEMA.fields.iter().zip(values) {
+        let dynamic = is_dynamic(f);
+        if f.indexed {
+            topics.push(if dynamic {
+                keccak256(&v)
+            } else {
+                v.as_slice().try_into().unwrap_or([0; 32])
+            });
+        } else if dynamic {
+            let offset = data_fields * 32 + tails.len();
+            heads.extend_from_slice(&word_of(offset as u128, false));
+            tails.extend_from_slice(&word_of(v.len() as u128, false));
+            tails.extend_from_slice(&v);
+            tails.resize(tails.len().div_ceil(32) * 32, 0);
+        } else {
+            heads.extend_from_slice(&v);
+        }
+    }
+    heads.extend_from_slice(&tails);
+    Ok((topics, heads))
+}
+
+fn is_dynamic(f: &EventField) -> bool {
+    f.sol == "string" || f.sol == "bytes"
+}
+
+/// The event entries (flags, key, codec, value) of an event: `t1`…`t4`, then `d`.
+pub fn entries<E: Event>(ev: &E) -> Result<Vec<(&'static str, Vec<u8>)>, EventError> {
+    const KEYS: [&str; 4] = ["t1", "t2", "t3", "t4"];
+    let (topics, data) = eth_log(ev)?;
+    let mut out: Vec<(&'static str, Vec<u8>)> = topics
+        .iter()
+        .zip(KEYS)
+        .map(|(t, k)| (k, t.to_vec()))
+        .collect();
+    if !data.is_empty() {
+        out.push(("d", data));
+    }
+    Ok(out)
+}
+
+/// Emits a typed event as an Ethereum log (see the module docs).
+#[cfg(target_arch = "wasm32")]
+pub fn emit<E: Event>(ev: &E) -> Result<(), crate::ActorError> {
+    let entries = entries(ev).map_err(|_| {
+        crate::ActorError::new(
+            crate::USR_ILLEGAL_ARGUMENT,
+            "event: an address with no Ethereum form",
+        )
+    })?;
+    let flags = crate::FLAG_INDEXED_KEY | crate::FLAG_INDEXED_VALUE;
+    let list: Vec<(u64, &str, u64, &[u8])> = entries
+        .iter()
+        .map(|(k, v)| (flags, *k, crate::IPLD_RAW, v.as_slice()))
+        .collect();
+    crate::emit_event(&list)?;
+    Ok(())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn keccak256(data: &[u8]) -> [u8; 32] {
+    crate::keccak256(data)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn keccak256(data: &[u8]) -> [u8; 32] {
+    let mut k = Keccak::new();
+    k.absorb(data);
+    k.finish()
+}
+
+// ---- keccak-256, usable at compile time ------------------------------------------------
+
+const RC: [u64; 24] = [
+    0x0000000000000001,
+    0x0000000000008082,
+    0x800000000000808a,
+    0x8000000080008000,
+    0x000000000000808b,
+    0x0000000080000001,
+    0x8000000080008081,
+    0x8000000000008009,
+    0x000000000000008a,
+    0x0000000000000088,
+    0x0000000080008009,
+    0x000000008000000a,
+    0x000000008000808b,
+    0x800000000000008b,
+    0x8000000000008089,
+    0x8000000000008003,
+    0x8000000000008002,
+    0x8000000000000080,
+    0x000000000000800a,
+    0x800000008000000a,
+    0x8000000080008081,
+    0x8000000000008080,
+    0x0000000080000001,
+    0x8000000080008008,
+];
+const ROT: [u32; 25] = [
+    0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+];
+const RATE: usize = 136;
+
+/// Keccak-256 (Ethereum's, padding 0x01), as a `const fn` sponge.
+pub struct Keccak {
+    state: [u64; 25],
+    pos: usize,
+}
+
+impl Default for Keccak {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keccak {
+    pub const fn new() -> Self {
+        Self {
+            state: [0; 25],
+            pos: 0,
+        }
+    }
+
+    const fn xor_byte(&mut self, i: usize, b: u8) {
+        self.state[i / 8] ^= (b as u64) << (8 * (i % 8));
+    }
+
+    pub const fn absorb(&mut self, data: &[u8]) {
+        let mut i = 0;
+        while i < data.len() {
+            self.xor_byte(self.pos, data[i]);
+            self.pos += 1;
+            if self.pos == RATE {
+                permute(&mut self.state);
+                self.pos = 0;
+            }
+            i += 1;
+        }
+    }
+
+    pub const fn finish(mut self) -> [u8; 32] {
+        self.xor_byte(self.pos, 0x01);
+        self.xor_byte(RATE - 1, 0x80);
+        permute(&mut self.state);
+        let mut out = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            out[i] = (self.state[i / 8] >> (8 * (i % 8))) as u8;
+            i += 1;
+        }
+        out
+    }
+}
+
+const fn permute(a: &mut [u64; 25]) {
+    let mut round = 0;
+    while round < 24 {
+        // θ
+        let mut c = [0u64; 5];
+        let mut x = 0;
+        while x < 5 {
+            c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+            x += 1;
+        }
+        let mut x = 0;
+        while x < 5 {
+            let d = c[(x + 4) % 5] ^ c[(x + 1) % 5].rotate_left(1);
+            let mut y = 0;
+            while y < 25 {
+                a[y + x] ^= d;
+                y += 5;
+            }
+            x += 1;
+        }
+        // ρ and π
+        let mut b = [0u64; 25];
+        let mut x = 0;
+        while x < 5 {
+            let mut y = 0;
+            while y < 5 {
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = a[x + 5 * y].rotate_left(ROT[x + 5 * y]);
+                y += 1;
+            }
+            x += 1;
+        }
+        // χ
+        let mut y = 0;
+        while y < 25 {
+            let mut x = 0;
+            while x < 5 {
+                a[y + x] = b[y + x] ^ (!b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
+                x += 1;
+            }
+            y += 5;
+        }
+        // ι
+        a[0] ^= RC[round];
+        round += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keccak_matches_known_hashes() {
+        let h = |s: &[u8]| {
+            let mut k = Keccak::new();
+            k.absorb(s);
+            k.finish()
+        };
+        assert_eq!(
+            h(b""),
+            *b"\xc5\xd2\x46\x01\x86\xf7\x23\x3c\x92\x7e\x7d\xb2\xdc\xc7\x03\xc0\xe5\x00\xb6\x53\xca\x82\x27\x3b\x7b\xfa\xd8\x04\x5d\x85\xa4\x70"
+        );
+        // ERC-20's Transfer topic.
+        assert_eq!(
+            h(b"Transfer(address,address,uint256)")[..4],
+            [0xdd, 0xf2, 0x52, 0xad]
+        );
+        // Longer than one block of the sponge.
+        let long = [b'a'; 300];
+        assert_ne!(h(&long), h(&long[..299]));
+    }
+}
