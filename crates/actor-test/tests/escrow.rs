@@ -1,0 +1,204 @@
+//! The escrow example (`examples/actors/escrow`) on the real VM through the harness: its
+//! module built once per run, its own param and state types used on the host.
+
+use escrow_actor::{Deal, State, Status};
+use tandem_actor_test::{Address, TestVm, TokenAmount, build_actor, expect_exit};
+use tandem_sdk::USR_FORBIDDEN;
+
+const DEADLINE: u64 = 1_000;
+
+struct Escrow {
+    vm: TestVm,
+    actor: Address,
+    buyer: Address,
+    seller: Address,
+    arbiter: Address,
+}
+
+fn escrow() -> anyhow::Result<Escrow> {
+    let wasm = build_actor(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/actors/escrow"))?;
+    let mut vm = TestVm::new()?;
+    let (buyer, seller, arbiter) = (vm.account(1), vm.account(2), vm.account(3));
+    let code = vm.install(&wasm)?;
+    let deal = Deal {
+        buyer: buyer.clone(),
+        seller: seller.clone(),
+        arbiter: arbiter.clone(),
+        deadline: DEADLINE,
+    };
+    let actor = vm.deploy(&code, &deal)?;
+    Ok(Escrow {
+        vm,
+        actor,
+        buyer,
+        seller,
+        arbiter,
+    })
+}
+
+fn whole(n: u64) -> TokenAmount {
+    TokenAmount::from_whole(n)
+}
+
+#[test]
+fn deposit_and_release_pay_the_seller() -> anyhow::Result<()> {
+    let Escrow {
+        mut vm,
+        actor,
+        buyer,
+        seller,
+        arbiter,
+    } = escrow()?;
+    let (buyer_before, seller_before) = (vm.balance(&buyer)?, vm.balance(&seller)?);
+
+    let out = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(5))
+        .send()?
+        .ok()?;
+    assert_eq!(out.decode::<TokenAmount>()?, whole(5));
+    let deposited = out.events_of("deposited").next().expect("a deposited event");
+    assert_eq!(deposited.decode::<TokenAmount>("amount")?, whole(5));
+    assert!(out.gas_used > 0);
+    let held: TokenAmount = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(2))
+        .returns()?;
+    assert_eq!(held, whole(7));
+    assert_eq!(vm.balance(&actor)?, whole(7));
+
+    let out = vm.call(&actor, "Release").from(&arbiter).send()?.ok()?;
+    assert_eq!(out.decode::<TokenAmount>()?, whole(7));
+    let released: Vec<_> = out.events_of("released").collect();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].decode::<TokenAmount>("amount")?, whole(7));
+
+    // Gas is free in the harness: balances move by value only.
+    assert_eq!(vm.balance(&actor)?, TokenAmount::ZERO);
+    assert_eq!(vm.balance(&seller)?, seller_before.checked_add(whole(7)).unwrap());
+    assert_eq!(vm.balance(&buyer)?, buyer_before.checked_sub(whole(7)).unwrap());
+    let state: State = vm.state(&actor)?;
+    assert_eq!(state.status, Status::Released);
+    assert_eq!(state.deal.seller, seller);
+    Ok(())
+}
+
+#[test]
+fn only_the_arbiter_releases_and_only_once() -> anyhow::Result<()> {
+    let Escrow {
+        mut vm,
+        actor,
+        buyer,
+        seller,
+        arbiter,
+    } = escrow()?;
+    vm.call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(3))
+        .send()?
+        .ok()?;
+
+    for who in [&buyer, &seller] {
+        let out = vm.call(&actor, "Release").from(who).send()?;
+        assert!(!out.is_ok());
+        let reason = expect_exit(&out, USR_FORBIDDEN)?;
+        assert_eq!(reason, "only the arbiter may release");
+        assert!(out.events.is_empty(), "a failed message keeps no events");
+        assert_eq!(
+            out.to_string(),
+            "USR_FORBIDDEN (18): only the arbiter may release"
+        );
+        let err = out.ok().unwrap_err().to_string();
+        assert!(err.contains("only the arbiter may release"), "{err}");
+    }
+    // Nothing moved.
+    assert_eq!(vm.balance(&actor)?, whole(3));
+
+    vm.call(&actor, "Release").from(&arbiter).send()?.ok()?;
+    let twice = vm.call(&actor, "Release").from(&arbiter).send()?;
+    assert_eq!(twice.exit_name(), "USR_ILLEGAL_STATE (20)");
+    assert_eq!(twice.reason.as_deref(), Some("already settled"));
+    let refund = vm.call(&actor, "Refund").from(&arbiter).send()?;
+    assert_eq!(refund.exit_code, 20);
+    // A failed call's decode says why.
+    let err = refund.decode::<TokenAmount>().unwrap_err().to_string();
+    assert!(err.contains("already settled"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn the_deadline_lets_the_buyer_take_a_refund() -> anyhow::Result<()> {
+    let Escrow {
+        mut vm,
+        actor,
+        buyer,
+        seller,
+        ..
+    } = escrow()?;
+    vm.set_timestamp(DEADLINE - 10);
+    vm.call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(4))
+        .send()?
+        .ok()?;
+    let early = vm.call(&actor, "Refund").from(&buyer).send()?;
+    assert_eq!(
+        expect_exit(&early, USR_FORBIDDEN)?,
+        "only the arbiter, before the deadline"
+    );
+
+    vm.advance_time(10);
+    assert_eq!(vm.timestamp(), DEADLINE);
+    let late = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .send()?;
+    assert_eq!(expect_exit(&late, USR_FORBIDDEN)?, "the deadline has passed");
+    // The failed deposit's value went back to the buyer with the rollback.
+    assert_eq!(vm.balance(&actor)?, whole(4));
+
+    let before = vm.balance(&buyer)?;
+    // Anyone may trigger it then; the money goes to the buyer.
+    let out = vm.call(&actor, "Refund").from(&seller).send()?.ok()?;
+    assert_eq!(out.decode::<TokenAmount>()?, whole(4));
+    assert_eq!(out.events_of("refunded").count(), 1);
+    assert_eq!(vm.balance(&buyer)?, before.checked_add(whole(4)).unwrap());
+    assert_eq!(vm.state::<State>(&actor)?.status, Status::Refunded);
+    Ok(())
+}
+
+#[test]
+fn harness_errors_are_errors_not_panics() -> anyhow::Result<()> {
+    let Escrow { mut vm, actor, .. } = escrow()?;
+    // An unknown method answers with its number; a bad method name never reaches the VM.
+    let out = vm.call(&actor, "Nope").send()?;
+    assert_eq!(out.exit_name(), "USR_UNHANDLED_MESSAGE (22)");
+    assert!(vm.call(&actor, "lowercase").send().is_err());
+    // Params a method does not take are refused, with the decoder's reason.
+    let out = vm.call(&actor, "Release").params(&7u64).send()?;
+    assert_eq!(out.exit_name(), "USR_SERIALIZATION (21)");
+    // A read-only query changes nothing, the nonce included.
+    let buyer = vm.account(1);
+    let q = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .query()?;
+    assert!(q.is_ok(), "{q}");
+    assert_eq!(vm.balance(&actor)?, TokenAmount::ZERO);
+    vm.call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .send()?
+        .ok()?;
+    // Transfers and addresses with no actor yet.
+    let fresh = Address::id(999_999);
+    assert_eq!(vm.balance(&fresh)?, TokenAmount::ZERO);
+    assert_eq!(vm.id_of(&fresh)?, None);
+    let t = vm.transfer(&vm.account(4), &vm.account(5), whole(1))?;
+    assert!(t.is_ok());
+    Ok(())
+}
