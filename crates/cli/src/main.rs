@@ -64,6 +64,10 @@ enum Command {
     /// Install native WASM actor code and create actors of it.
     #[command(subcommand)]
     Actor(commands::actor::ActorCommand),
+    /// Deploy, call and send to EVM contracts with Solidity signatures (`tandem evm call 0x…
+    /// "balanceOf(address)(uint256)" 0x…`).
+    #[command(subcommand)]
+    Evm(commands::evm::EvmCommand),
     /// Run Ethereum GeneralStateTests through Tandem's executor and state.
     Statetest(commands::statetest::StatetestArgs),
     /// Time fixed workloads on an in-memory chain against their peers (plain revm, the EVM).
@@ -82,6 +86,7 @@ fn main() {
     let debug = match &cli.command {
         Command::Send(a) => a.msg.debug,
         Command::Call(a) => a.msg.debug,
+        Command::Evm(c) => commands::evm::debug(c),
         _ => false,
     };
     init_tracing(cli.verbose, is_node, debug);
@@ -102,6 +107,7 @@ fn main() {
         Command::State(cmd) => commands::state::run(&ctx, cmd),
         Command::Car(cmd) => commands::car::run(&ctx, cmd),
         Command::Gc(args) => commands::gc::run(&ctx, args),
+        Command::Evm(cmd) => commands::evm::run(&ctx, cmd),
         Command::Statetest(args) => commands::statetest::run(args),
         Command::Bench(args) => commands::bench::run(ctx.json, args),
     };

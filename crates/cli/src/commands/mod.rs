@@ -5,6 +5,7 @@ pub mod bench;
 pub mod call;
 pub mod car;
 pub mod chain;
+pub mod evm;
 pub mod gc;
 pub mod lang;
 pub mod message;
