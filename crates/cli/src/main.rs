@@ -64,6 +64,9 @@ enum Command {
     /// Install native WASM actor code and create actors of it.
     #[command(subcommand)]
     Actor(commands::actor::ActorCommand),
+    /// Encode and decode values by an actor's schema (its module's tandem:schema section).
+    #[command(subcommand)]
+    Abi(commands::abi::AbiCommand),
     /// Deploy, call and send to EVM contracts with Solidity signatures (`tandem evm call 0x…
     /// "balanceOf(address)(uint256)" 0x…`).
     #[command(subcommand)]
@@ -102,6 +105,7 @@ fn main() {
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),
+        Command::Abi(cmd) => commands::abi::run(&ctx, cmd),
         Command::Send(args) => commands::send::run(&ctx, args),
         Command::Call(args) => commands::call::run(&ctx, args),
         Command::State(cmd) => commands::state::run(&ctx, cmd),

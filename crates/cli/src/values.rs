@@ -15,6 +15,9 @@
 //! - any other object → a map with text keys, in DAG-CBOR order; `{"map":{…}}` writes a map
 //!   whose only key would otherwise read as one of the forms above.
 //!
+//! When the target actor's module carries a schema (`tandem:schema`), `schema` encodes and
+//! decodes by it instead: named fields, enums by name, big integers as decimal strings.
+//!
 //! DAG-CBOR → JSON is the inverse (byte strings as `{"bytes":"0x…"}`, links as `{"cid":…}`,
 //! maps with other keys as `{"map":[[k, v], …]}`, other tags as `{"tag":n,"value":…}`). A big
 //! integer is a byte string on the wire, so it comes back as `{"bytes":…}`.
@@ -26,6 +29,8 @@ use cid::Cid;
 use fvm_shared::bigint::{BigInt, Sign};
 use serde_json::{Map, Value, json};
 use tandem_sdk::cbor::{Reader, head};
+
+pub mod schema;
 
 /// Encodes `--params-json`.
 pub fn params_from_json(text: &str) -> anyhow::Result<Vec<u8>> {

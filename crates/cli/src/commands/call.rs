@@ -11,7 +11,7 @@ use tandem_chain::keys::KeyFile;
 use tandem_chain::{Chain, DataDir};
 use tandem_vm::message::Message;
 
-use super::message::{MessageArgs, nonce, report};
+use super::message::{MessageArgs, Named, nonce, receiver_schema, report};
 use crate::Ctx;
 use crate::output::{parse_address, parse_atto};
 
@@ -35,21 +35,25 @@ pub fn run(ctx: &Ctx, args: CallArgs) -> anyhow::Result<()> {
     let mut chain = Chain::load(dir)?;
     chain.exec.machine.debug = args.msg.debug;
     chain.exec.machine.network.base_fee = TokenAmount::default();
+    let to = args.msg.to()?;
+    let method = args.msg.method()?;
+    let schema = receiver_schema(&mut chain, &to);
     let msg = Message {
         version: 0,
         from,
-        to: args.msg.to()?,
+        to,
         sequence: nonce(&mut chain, &from)?,
         value: parse_atto(&args.msg.value)?,
-        method_num: args.msg.method()?,
-        params: RawBytes::new(args.msg.params()?),
+        method_num: method,
+        params: RawBytes::new(args.msg.params(schema.as_ref())?),
         gas_limit: args.gas_limit,
         gas_fee_cap: TokenAmount::default(),
         gas_premium: TokenAmount::default(),
     };
     let ret = chain.exec.apply_message(&msg)?;
+    let named = Named::decode(&mut chain, method, schema.as_ref(), &ret);
     // `chain` is dropped without a commit: the buffer with everything the call wrote goes.
-    report(ctx, None, &ret, None)
+    report(ctx, None, &ret, None, &named)
 }
 
 fn first_dev_account(dir: &DataDir) -> anyhow::Result<Address> {

@@ -11,6 +11,7 @@ use tandem_vm::message::ApplyRet;
 
 use crate::Ctx;
 use crate::output::{parse_address, parse_hex, print_json};
+use crate::values::schema::{ActorSchema, decode_log, decode_value, encode_params};
 use crate::values::{cbor_to_json, exit_name, params_from_json};
 
 #[derive(Args)]
@@ -30,8 +31,10 @@ pub struct MessageArgs {
     /// CBOR parameters, hex.
     #[arg(long, conflicts_with = "params_json")]
     pub params_hex: Option<String>,
-    /// Parameters as JSON, encoded to DAG-CBOR: numbers → integers, strings → text, arrays,
-    /// objects → maps, {"bytes":"0x…"}, {"address":"f0…"}, {"bigint":"…"}, {"cid":"…"}.
+    /// Parameters as JSON. When the receiver's module has a schema: by the method's types
+    /// (structs as objects of named fields, or arrays). Else encoded to DAG-CBOR as written:
+    /// numbers → integers, strings → text, arrays, objects → maps, {"bytes":"0x…"},
+    /// {"address":"f0…"}, {"bigint":"…"}, {"cid":"…"}.
     #[arg(long)]
     pub params_json: Option<String>,
     /// Print the actors' `debug_log` lines (to stderr) for this message.
@@ -52,13 +55,100 @@ impl MessageArgs {
         })
     }
 
-    pub fn params(&self) -> anyhow::Result<Vec<u8>> {
+    /// The params, by the receiver's schema when it has one that knows the method (params
+    /// that do not fit the schema are sent as schema-less JSON, with a warning, so the actor
+    /// has the last word).
+    pub fn params(&self, schema: Option<&ActorSchema>) -> anyhow::Result<Vec<u8>> {
         match (&self.params_hex, &self.params_json) {
             (Some(h), _) => parse_hex(h).context("--params-hex"),
-            (None, Some(j)) => params_from_json(j),
+            (None, Some(j)) => {
+                let method = self.method()?;
+                let Some(m) = schema.and_then(|s| s.method_by_number(method)) else {
+                    return params_from_json(j);
+                };
+                let value: Value = serde_json::from_str(j).context("--params-json is not JSON")?;
+                match encode_params(m, &value) {
+                    Ok(p) => Ok(p),
+                    Err(typed) => match params_from_json(j) {
+                        Ok(p) => {
+                            eprintln!(
+                                "warning: --params-json does not fit the schema ({typed:#}); \
+                                 sent as schema-less JSON"
+                            );
+                            Ok(p)
+                        }
+                        Err(_) => Err(typed),
+                    },
+                }
+            }
             (None, None) => Ok(Vec::new()),
         }
     }
+}
+
+/// What the schemas of the receiver and the emitters say of a message's outcome.
+#[derive(Default)]
+pub struct Named {
+    /// The return, by the receiver's schema.
+    pub ret: Option<Value>,
+    /// Each event, by its emitter's schema (when it is an Ethereum-shaped event it knows).
+    pub events: Vec<Option<Value>>,
+    /// The Ethereum logs among the events, as the node serves them.
+    pub logs: Vec<Value>,
+}
+
+impl Named {
+    pub fn decode(
+        chain: &mut Chain,
+        method: u64,
+        schema: Option<&ActorSchema>,
+        ret: &ApplyRet,
+    ) -> Self {
+        let state = &mut chain.exec.machine.state;
+        let data = ret.receipt.return_data.bytes();
+        let named_ret = schema
+            .filter(|_| ret.receipt.exit_code.is_success())
+            .and_then(|s| s.method_by_number(method))
+            .and_then(|m| decode_value(m, true, data).ok());
+        let mut schemas: std::collections::BTreeMap<u64, Option<ActorSchema>> = Default::default();
+        let events = ret
+            .events
+            .iter()
+            .map(|e| {
+                let (topics, log_data) = tandem_evm::host::event_to_log(&e.event)?;
+                let topics: Vec<[u8; 32]> = topics.iter().map(|t| t.0).collect();
+                let schema = schemas.entry(e.emitter).or_insert_with(|| {
+                    ActorSchema::for_actor(state, &Address::new_id(e.emitter))
+                        .ok()
+                        .flatten()
+                });
+                decode_log(schema.as_ref()?, &topics, &log_data)
+            })
+            .collect();
+        let logs = tandem_evm::tx::eth_logs(state, &ret.events)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| {
+                json!({
+                    "address": format!("0x{}", hex::encode(l.address)),
+                    "topics": l.topics.iter().map(|t| format!("0x{}", hex::encode(t))).collect::<Vec<_>>(),
+                    "data": format!("0x{}", hex::encode(&l.data)),
+                })
+            })
+            .collect();
+        Self {
+            ret: named_ret,
+            events,
+            logs,
+        }
+    }
+}
+
+/// The receiver's schema, if its module carries one.
+pub fn receiver_schema(chain: &mut Chain, to: &Address) -> Option<ActorSchema> {
+    ActorSchema::for_actor(&mut chain.exec.machine.state, to)
+        .ok()
+        .flatten()
 }
 
 /// The sender's next nonce (0 for an address with no actor yet).
@@ -91,6 +181,7 @@ pub fn report(
     message: Option<&str>,
     ret: &ApplyRet,
     state_root: Option<&str>,
+    named: &Named,
 ) -> anyhow::Result<()> {
     let r = &ret.receipt;
     let ok = ret.applied && r.exit_code.is_success();
@@ -105,9 +196,11 @@ pub fn report(
             "exit": exit_name(code),
             "return": hex::encode(r.return_data.bytes()),
             "return_decoded": return_decoded,
+            "return_named": named.ret,
             "gas_used": r.gas_used,
             "events_root": r.events_root.map(|c| c.to_string()),
-            "events": events_json(ret),
+            "events": events_json(ret, named),
+            "logs": named.logs,
             "failure": ret.failure,
             "reason": reason,
         });
@@ -122,7 +215,7 @@ pub fn report(
         }
         print_json(&out);
     } else {
-        print_text(message, ret, ok, decoded.as_ref(), state_root);
+        print_text(message, ret, ok, decoded.as_ref(), state_root, named);
     }
     if ok {
         return Ok(());
@@ -140,10 +233,11 @@ pub fn report(
 
 /// The events a message emitted, entry by entry: each value as hex, and decoded when its
 /// codec is CBOR or DAG-CBOR.
-fn events_json(ret: &ApplyRet) -> Value {
+fn events_json(ret: &ApplyRet, named: &Named) -> Value {
     ret.events
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let entries: Vec<Value> = e
                 .event
                 .entries
@@ -158,7 +252,8 @@ fn events_json(ret: &ApplyRet) -> Value {
                     })
                 })
                 .collect();
-            json!({ "emitter": e.emitter, "entries": entries })
+            let named = named.events.get(i).cloned().flatten();
+            json!({ "emitter": e.emitter, "entries": entries, "named": named })
         })
         .collect()
 }
@@ -183,6 +278,7 @@ fn print_text(
     ok: bool,
     decoded: Option<&Value>,
     state_root: Option<&str>,
+    named: &Named,
 ) {
     let r = &ret.receipt;
     let status = if ok {
@@ -200,11 +296,14 @@ fn print_text(
         if let Some(v) = decoded.filter(|_| ok) {
             println!("  decoded    {v}");
         }
+        if let Some(v) = named.ret.as_ref().filter(|_| ok) {
+            println!("  named      {v}");
+        }
     }
     if let Some(root) = r.events_root {
         println!("  events     {root} ({} events)", ret.events.len());
     }
-    for event in &ret.events {
+    for (i, event) in ret.events.iter().enumerate() {
         let entries: Vec<String> = event
             .event
             .entries
@@ -212,6 +311,9 @@ fn print_text(
             .map(|e| format!("{}={}", e.key, entry_value(e.codec, &e.value)))
             .collect();
         println!("  event      f0{}: {}", event.emitter, entries.join(", "));
+        if let Some(Some(v)) = named.events.get(i) {
+            println!("             {v}");
+        }
     }
     if !ok && let Some(reason) = reason(ret) {
         println!("  reason     {reason}");

@@ -1,5 +1,6 @@
 //! One module per `tandem` subcommand.
 
+pub mod abi;
 pub mod actor;
 pub mod bench;
 pub mod call;

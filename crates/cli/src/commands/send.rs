@@ -8,7 +8,7 @@ use tandem_chain::keys::KeyFile;
 use tandem_chain::{Chain, DataDir};
 use tandem_vm::message::{Message, SignedMessage};
 
-use super::message::{MessageArgs, nonce, report};
+use super::message::{MessageArgs, Named, nonce, receiver_schema, report};
 use crate::Ctx;
 use crate::output::{parse_address, parse_atto};
 
@@ -42,10 +42,11 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
     })?;
     let to = args.msg.to()?;
     let method = args.msg.method()?;
-    let params = args.msg.params()?;
     let value = parse_atto(&args.msg.value)?;
     let mut chain = Chain::load(dir)?;
     chain.exec.machine.debug = args.msg.debug;
+    let schema = receiver_schema(&mut chain, &to);
+    let params = args.msg.params(schema.as_ref())?;
     for _ in 0..args.repeat {
         let msg = Message {
             version: 0,
@@ -63,7 +64,14 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
         let cid = signed.cid()?;
         let ret = chain.apply(&signed)?;
         let (root, _) = chain.commit()?;
-        report(ctx, Some(&cid.to_string()), &ret, Some(&root.to_string()))?;
+        let named = Named::decode(&mut chain, method, schema.as_ref(), &ret);
+        report(
+            ctx,
+            Some(&cid.to_string()),
+            &ret,
+            Some(&root.to_string()),
+            &named,
+        )?;
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! An FRC-46-style fungible token. Metadata lives in a DAG-CBOR state block; balances and
 //! allowances live in host-managed slot storage (`SlotMap`), keyed by actor ID.
 //!
-//! Methods (params and returns DAG-CBOR; addresses are Filecoin address bytes):
-//! `Constructor([name, symbol, supply])` mints `supply` to the creator (the message's origin); `Name`, `Symbol`,
-//! `TotalSupply`, `BalanceOf([addr])`, `Transfer([to, amount]) -> from's balance`,
-//! `IncreaseAllowance([spender, amount]) -> allowance`, `Allowance([owner, spender])`,
-//! `TransferFrom([from, to, amount]) -> allowance left`. Transfers emit a `transfer` event.
+//! Methods (params and returns DAG-CBOR, derived structs, so arrays of their fields):
+//! `Constructor({name, symbol, supply})` mints `supply` to the creator (the message's
+//! origin); `Name`, `Symbol`, `TotalSupply`, `BalanceOf({owner})`,
+//! `Transfer({to, amount}) -> from's balance`, `IncreaseAllowance({spender, amount}) ->
+//! allowance`, `Allowance({owner, spender})`, `TransferFrom({from, to, amount}) -> allowance
+//! left`. Transfers emit ERC-20's `Transfer(address indexed from, address indexed to,
+//! uint256 value)`, which the node serves as an Ethereum log. The module carries its schema
+//! (`tandem:schema`), so `tandem send --params-json '{"to":"f0101","amount":"5"}'` works.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 #[cfg(target_arch = "wasm32")]
@@ -14,16 +17,69 @@ mod actor {
 
     use alloc::string::String;
     use alloc::vec::Vec;
-    use tandem_sdk::cbor::{self, Bytes};
     use tandem_sdk::*;
 
-    type Meta = (String, String, u128);
+    /// The constructor's params, and the state block.
+    #[derive(Cbor)]
+    pub struct Meta {
+        pub name: String,
+        pub symbol: String,
+        pub supply: TokenAmount,
+    }
+
+    #[derive(Cbor)]
+    pub struct BalanceOfParams {
+        pub owner: Address,
+    }
+
+    #[derive(Cbor)]
+    pub struct TransferParams {
+        pub to: Address,
+        pub amount: TokenAmount,
+    }
+
+    #[derive(Cbor)]
+    pub struct IncreaseAllowanceParams {
+        pub spender: Address,
+        pub amount: TokenAmount,
+    }
+
+    #[derive(Cbor)]
+    pub struct AllowanceParams {
+        pub owner: Address,
+        pub spender: Address,
+    }
+
+    #[derive(Cbor)]
+    pub struct TransferFromParams {
+        pub from: Address,
+        pub to: Address,
+        pub amount: TokenAmount,
+    }
+
+    /// ERC-20's event: topic0 = keccak("Transfer(address,address,uint256)").
+    #[derive(Event)]
+    pub struct Transfer {
+        #[indexed]
+        pub from: Address,
+        #[indexed]
+        pub to: Address,
+        pub value: TokenAmount,
+    }
 
     const BALANCES: SlotMap<'static> = SlotMap(b"bal");
     const ALLOWANCES: SlotMap<'static> = SlotMap(b"alw");
 
-    fn id_of(addr: &Bytes) -> Result<u64, ActorError> {
-        resolve(&addr.0).ok_or_else(|| ActorError::new(USR_NOT_FOUND, "unknown address"))
+    fn id_of(addr: &Address) -> Result<u64, ActorError> {
+        resolve(addr.as_bytes()).ok_or_else(|| ActorError::new(USR_NOT_FOUND, "unknown address"))
+    }
+
+    /// The address Ethereum tools know an actor by: its f410 address if it has one, else
+    /// its ID (logged as the masked ID `0xff00…`).
+    fn eth_address(id: u64) -> Address {
+        lookup_delegated(id)
+            .and_then(|b| Address::from_bytes(&b).ok())
+            .unwrap_or_else(|| Address::id(id))
     }
 
     fn pair(a: u64, b: u64) -> Vec<u8> {
@@ -35,24 +91,24 @@ mod actor {
     fn constructor(p: Meta) -> Result<(), ActorError> {
         // The constructor is called by the Init actor: mint to the account that created us.
         let creator = message().origin;
-        BALANCES.set(&creator.to_le_bytes(), p.2)?;
+        BALANCES.set(&creator.to_le_bytes(), p.supply.0)?;
         save_state(&p)
     }
 
     fn name(_: ()) -> Result<String, ActorError> {
-        Ok(load_state::<Meta>()?.0)
+        Ok(load_state::<Meta>()?.name)
     }
 
     fn symbol(_: ()) -> Result<String, ActorError> {
-        Ok(load_state::<Meta>()?.1)
+        Ok(load_state::<Meta>()?.symbol)
     }
 
-    fn total_supply(_: ()) -> Result<u128, ActorError> {
-        Ok(load_state::<Meta>()?.2)
+    fn total_supply(_: ()) -> Result<TokenAmount, ActorError> {
+        Ok(load_state::<Meta>()?.supply)
     }
 
-    fn balance_of(p: (Bytes,)) -> Result<u128, ActorError> {
-        Ok(BALANCES.get(&id_of(&p.0)?.to_le_bytes())?)
+    fn balance_of(p: BalanceOfParams) -> Result<TokenAmount, ActorError> {
+        Ok(TokenAmount(BALANCES.get(&id_of(&p.owner)?.to_le_bytes())?))
     }
 
     fn move_tokens(from: u64, to: u64, amount: u128) -> Result<u128, ActorError> {
@@ -66,57 +122,49 @@ mod actor {
             .checked_add(amount)
             .ok_or_else(|| ActorError::new(USR_ILLEGAL_STATE, "overflow"))?;
         BALANCES.set(&to.to_le_bytes(), credited)?;
-        emit_event(&[
-            (FLAG_INDEXED_KEY, "type", IPLD_RAW, b"transfer"),
-            (
-                FLAG_INDEXED_KEY | FLAG_INDEXED_VALUE,
-                "from",
-                DAG_CBOR,
-                &cbor::to_vec(&from),
-            ),
-            (
-                FLAG_INDEXED_KEY | FLAG_INDEXED_VALUE,
-                "to",
-                DAG_CBOR,
-                &cbor::to_vec(&to),
-            ),
-            (FLAG_INDEXED_KEY, "amount", DAG_CBOR, &cbor::to_vec(&amount)),
-        ])?;
+        emit(&Transfer {
+            from: eth_address(from),
+            to: eth_address(to),
+            value: TokenAmount(amount),
+        })?;
         Ok(left)
     }
 
-    fn transfer(p: (Bytes, u128)) -> Result<u128, ActorError> {
-        let to = id_of(&p.0)?;
-        move_tokens(message().caller, to, p.1)
+    fn transfer(p: TransferParams) -> Result<TokenAmount, ActorError> {
+        let to = id_of(&p.to)?;
+        move_tokens(message().caller, to, p.amount.0).map(TokenAmount)
     }
 
-    fn increase_allowance(p: (Bytes, u128)) -> Result<u128, ActorError> {
-        let key = pair(message().caller, id_of(&p.0)?);
+    fn increase_allowance(p: IncreaseAllowanceParams) -> Result<TokenAmount, ActorError> {
+        let key = pair(message().caller, id_of(&p.spender)?);
         let new = ALLOWANCES
             .get(&key)?
-            .checked_add(p.1)
+            .checked_add(p.amount.0)
             .ok_or_else(|| ActorError::new(USR_ILLEGAL_STATE, "overflow"))?;
         ALLOWANCES.set(&key, new)?;
-        Ok(new)
+        Ok(TokenAmount(new))
     }
 
-    fn allowance(p: (Bytes, Bytes)) -> Result<u128, ActorError> {
-        Ok(ALLOWANCES.get(&pair(id_of(&p.0)?, id_of(&p.1)?))?)
+    fn allowance(p: AllowanceParams) -> Result<TokenAmount, ActorError> {
+        Ok(TokenAmount(
+            ALLOWANCES.get(&pair(id_of(&p.owner)?, id_of(&p.spender)?))?,
+        ))
     }
 
-    fn transfer_from(p: (Bytes, Bytes, u128)) -> Result<u128, ActorError> {
-        let from = id_of(&p.0)?;
+    fn transfer_from(p: TransferFromParams) -> Result<TokenAmount, ActorError> {
+        let from = id_of(&p.from)?;
         let key = pair(from, message().caller);
         let left = ALLOWANCES
             .get(&key)?
-            .checked_sub(p.2)
+            .checked_sub(p.amount.0)
             .ok_or_else(|| ActorError::new(USR_FORBIDDEN, "allowance exceeded"))?;
         ALLOWANCES.set(&key, left)?;
-        move_tokens(from, id_of(&p.1)?, p.2)?;
-        Ok(left)
+        move_tokens(from, id_of(&p.to)?, p.amount.0)?;
+        Ok(TokenAmount(left))
     }
 
     tandem_sdk::dispatch! {
+        events { Transfer }
         "Constructor" => constructor,
         "Name" => name,
         "Symbol" => symbol,
