@@ -31,6 +31,7 @@ pub const SYSCALL_NAMES: &[&str] = &[
     "actor_balance",
     "actor_create",
     "send",
+    "send_async",
     "crypto_hash",
     "crypto_recover_secp256k1",
     "event_emit",

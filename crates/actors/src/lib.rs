@@ -5,6 +5,8 @@
 //! | 0   | system       | constructor |
 //! | 1   | init         | Exec (2), Exec4 (3), InstallCode (FRC-42) |
 //! | 2   | reward       | receives the gas premium on the dev chain |
+//! | 3   | cron         | its entries run in every block's system lane (docs/async.md) |
+//! | 11  | async queue  | holds queued async messages; replies come from it |
 //! | 10  | EAM          | Create (2), Create2 (3), CreateExternal (4) |
 //! | 99  | burnt funds  | receives burnt base fees |
 //! | —   | account, Ethereum account, placeholder | receive value; methods ≥ 2^24 are no-ops |
@@ -47,9 +49,13 @@ impl Runtime for BuiltinRuntime {
             Some(BuiltinCode::EthAccount | BuiltinCode::Placeholder) => {
                 account::invoke_universal_receiver(kernel)
             }
-            Some(BuiltinCode::System | BuiltinCode::Reward | BuiltinCode::BurntFunds) => {
-                account::invoke_sink(kernel)
-            }
+            Some(
+                BuiltinCode::System
+                | BuiltinCode::Reward
+                | BuiltinCode::BurntFunds
+                | BuiltinCode::Cron
+                | BuiltinCode::AsyncQueue,
+            ) => account::invoke_sink(kernel),
             Some(BuiltinCode::Evm) | None => Ok(util::exit(
                 fvm_shared::error::ExitCode::SYS_ASSERTION_FAILED,
                 "not a built-in actor",

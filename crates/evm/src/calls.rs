@@ -190,6 +190,28 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
             used: out.used,
         });
     }
+    if inputs.bytecode_address.into_array() == crate::async_precompile::ASYNC_SEND {
+        if transfer.is_some() {
+            return Ok(Child {
+                ok: false,
+                reverted: true,
+                output: Bytes::from_static(b"sendAsync: send value in the value argument"),
+                used: 0,
+            });
+        }
+        let out = crate::async_precompile::send_async(
+            kernel,
+            &input,
+            inputs.gas_limit,
+            inputs.is_static,
+        )?;
+        return Ok(Child {
+            ok: out.ok,
+            reverted: !out.ok,
+            output: out.output,
+            used: out.used,
+        });
+    }
     if let Some(precompile) = precompiles().get(&inputs.bytecode_address) {
         return run_precompile(host, inputs, precompile, &input, transfer);
     }

@@ -11,6 +11,7 @@
 
 pub mod actor_precompile;
 pub mod address;
+pub mod async_precompile;
 pub mod calls;
 pub mod exit;
 pub mod host;

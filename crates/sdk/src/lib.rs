@@ -28,6 +28,7 @@ extern crate self as tandem_sdk;
 #[path = "private.rs"]
 pub mod __private;
 pub mod address;
+pub mod async_msg;
 pub mod cbor;
 pub mod event;
 #[cfg(feature = "ipld")]
@@ -45,6 +46,7 @@ pub use runtime::*;
 #[cfg(target_arch = "wasm32")]
 pub use address::transfer;
 pub use address::{ActorId, Address, AddressError, TokenAmount};
+pub use async_msg::{ASYNC_QUEUE_ACTOR_ID, AsyncReply};
 pub use cbor::{Cbor, CborError, Raw};
 #[cfg(target_arch = "wasm32")]
 pub use event::emit;

@@ -393,6 +393,45 @@ pub fn send(
     })
 }
 
+/// Where the reply to an async message goes: a method of this actor, and the gas it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyTo {
+    pub method: u64,
+    pub gas_limit: u64,
+}
+
+/// Queues an asynchronous message (docs/async.md) and returns its id. It is delivered in a
+/// later block's system lane, from this actor, with `gas_limit` gas; if `reply` is given,
+/// that method of this actor then receives an [`AsyncReply`] from the queue actor (ID 11,
+/// [`ASYNC_QUEUE_ACTOR_ID`]). Both gas limits (at most 5,000,000 together) are paid now.
+pub fn send_async(
+    to: &[u8],
+    method: u64,
+    params: Option<(u64, &[u8])>,
+    value: u128,
+    gas_limit: u64,
+    reply: Option<ReplyTo>,
+) -> SysResult<u64> {
+    let pid = params_id(params)?;
+    let (reply_method, reply_gas) = reply.map_or((0, 0), |r| (r.method, r.gas_limit));
+    let mut o = [0u8; 8];
+    check(unsafe {
+        sys::send_async(
+            to.as_ptr(),
+            to.len() as u32,
+            method,
+            pid,
+            value as u64,
+            (value >> 64) as u64,
+            gas_limit,
+            reply_method,
+            reply_gas,
+            o.as_mut_ptr(),
+        )
+    })?;
+    Ok(u64::from_le_bytes(o))
+}
+
 /// Calls an EVM contract with Solidity-ABI calldata; returns the ABI return data.
 pub fn call_evm(to: &[u8], calldata: &[u8], value: u128) -> SysResult<CallResult> {
     send(

@@ -39,6 +39,18 @@ unsafe extern "C" {
         flags: u64,
         out: *mut u8,
     ) -> u32;
+    pub fn send_async(
+        to: *const u8,
+        to_len: u32,
+        method: u64,
+        params: u32,
+        value_lo: u64,
+        value_hi: u64,
+        gas_limit: u64,
+        reply_method: u64,
+        reply_gas_limit: u64,
+        out: *mut u8,
+    ) -> u32;
     pub fn crypto_hash(kind: u32, data: *const u8, len: u32, out: *mut u8) -> u32;
     pub fn crypto_recover_secp256k1(hash: *const u8, sig: *const u8, out: *mut u8) -> u32;
     pub fn event_emit(id: u32) -> u32;

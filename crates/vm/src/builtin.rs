@@ -13,7 +13,11 @@ use crate::ActorID;
 pub const SYSTEM_ACTOR_ID: ActorID = 0;
 pub const INIT_ACTOR_ID: ActorID = 1;
 pub const REWARD_ACTOR_ID: ActorID = 2;
+/// Runs registered entries in every block's system lane (Filecoin's `f03`).
+pub const CRON_ACTOR_ID: ActorID = 3;
 pub const EAM_ACTOR_ID: ActorID = 10;
+/// Holds the queue of asynchronous messages and sends their replies (docs/async.md).
+pub const ASYNC_QUEUE_ACTOR_ID: ActorID = 11;
 pub const BURNT_FUNDS_ACTOR_ID: ActorID = 99;
 /// The first ID of an actor that is not a singleton.
 pub const FIRST_NON_SINGLETON_ID: ActorID = tandem_state::init_state::FIRST_NON_SINGLETON_ID;
@@ -49,12 +53,14 @@ pub enum BuiltinCode {
     Placeholder,
     Eam,
     EthAccount,
+    Cron,
+    AsyncQueue,
     /// Not a built-in actor but a runtime: every EVM contract has this code.
     Evm,
 }
 
 impl BuiltinCode {
-    pub const ALL: [BuiltinCode; 9] = [
+    pub const ALL: [BuiltinCode; 11] = [
         BuiltinCode::System,
         BuiltinCode::Init,
         BuiltinCode::Reward,
@@ -63,6 +69,8 @@ impl BuiltinCode {
         BuiltinCode::Placeholder,
         BuiltinCode::Eam,
         BuiltinCode::EthAccount,
+        BuiltinCode::Cron,
+        BuiltinCode::AsyncQueue,
         BuiltinCode::Evm,
     ];
 
@@ -76,6 +84,8 @@ impl BuiltinCode {
             BuiltinCode::Placeholder => "tandem/placeholder",
             BuiltinCode::Eam => "tandem/eam",
             BuiltinCode::EthAccount => "tandem/ethaccount",
+            BuiltinCode::Cron => "tandem/cron",
+            BuiltinCode::AsyncQueue => "tandem/async",
             BuiltinCode::Evm => "tandem/evm",
         }
     }

@@ -191,10 +191,25 @@ impl Executor {
             nonce: msg.sequence,
             gas_price: TokenAmount::default(),
         };
-        let request = top_level_request(msg);
-        let run = self.atomically(|ex| {
-            ex.run_call(Gas::new(msg.gas_limit), Gas::ZERO, origin, from, request)
-        })?;
+        self.apply_unpaid(
+            from,
+            origin,
+            top_level_request(msg),
+            Gas::new(msg.gas_limit),
+        )
+    }
+
+    /// Runs a top-level call that nobody pays for here (system messages, async deliveries
+    /// that were prepaid at the send) atomically, and builds its receipt. A fatal error comes
+    /// back as `Err` with everything undone.
+    pub fn apply_unpaid(
+        &mut self,
+        from: ActorID,
+        origin: MessageOrigin,
+        request: SendRequest,
+        gas_limit: Gas,
+    ) -> anyhow::Result<ApplyRet> {
+        let run = self.atomically(|ex| ex.run_call(gas_limit, Gas::ZERO, origin, from, request))?;
         let events_root = events_root(&self.machine, &run.events)?;
         Ok(ApplyRet {
             receipt: Receipt {
@@ -366,7 +381,7 @@ impl Executor {
 
 /// The send a top-level message makes. Its params are plain CBOR: links in them come from
 /// off-chain and grant no reachability (FIP-0071).
-fn top_level_request(msg: &Message) -> SendRequest {
+pub(crate) fn top_level_request(msg: &Message) -> SendRequest {
     let params = (!msg.params.is_empty()).then(|| IpldBlock {
         codec: fvm_ipld_encoding::CBOR,
         data: msg.params.to_vec(),
@@ -414,7 +429,7 @@ fn fatal_rejection(msg: &Message, error: anyhow::Error) -> ApplyRet {
     )
 }
 
-fn rejected(exit_code: ExitCode, reason: String) -> ApplyRet {
+pub(crate) fn rejected(exit_code: ExitCode, reason: String) -> ApplyRet {
     ApplyRet {
         receipt: Receipt {
             exit_code,

@@ -135,6 +135,19 @@ pub struct SendRequest {
     pub read_only: bool,
 }
 
+/// An asynchronous message to queue (docs/async.md).
+#[derive(Debug, Clone)]
+pub struct AsyncRequest {
+    pub to: Address,
+    pub method: MethodNum,
+    pub params: Option<IpldBlock>,
+    pub value: TokenAmount,
+    /// Gas for the delivery (its own top-level call).
+    pub gas_limit: u64,
+    /// Where the reply goes, if the sender wants one.
+    pub reply: Option<crate::async_queue::ReplyTo>,
+}
+
 /// Runs another actor's code against the current receiver's state (EVM DELEGATECALL and
 /// CALLCODE). No value moves.
 #[derive(Debug, Clone)]
@@ -299,6 +312,10 @@ pub trait SendOps {
     fn send(&mut self, req: SendRequest) -> KResult<CallOutcome>;
     fn delegate_call(&mut self, req: DelegateRequest) -> KResult<CallOutcome>;
     fn create(&mut self, req: CreateRequest) -> KResult<CallOutcome>;
+    /// Queues an asynchronous message (docs/async.md) and returns its id. Moves the value
+    /// from the current actor to the queue. Unpriced like every op: the runtime charges
+    /// `async_queue::reservation` first.
+    fn send_async(&mut self, req: AsyncRequest) -> KResult<u64>;
 }
 
 pub trait EventOps {

@@ -414,6 +414,79 @@ impl SendOps for DefaultKernel<'_, '_> {
         let read_only = self.ctx.read_only;
         self.cm.create(from, req, read_only)
     }
+
+    fn send_async(&mut self, req: AsyncRequest) -> KResult<u64> {
+        use crate::async_queue::{self, AsyncEntry, MAX_GAS, MAX_PARAMS};
+        self.require_writable()?;
+        let reply_gas = req.reply.as_ref().map_or(0, |r| r.gas_limit);
+        if req.gas_limit.saturating_add(reply_gas) > MAX_GAS {
+            return syscall_error(
+                ErrorNumber::LimitExceeded,
+                format!("an async message and its reply may reserve at most {MAX_GAS} gas"),
+            );
+        }
+        let (params_codec, params) = match req.params {
+            Some(p) => (p.codec, p.data),
+            None => (0, Vec::new()),
+        };
+        if params.len() > MAX_PARAMS {
+            return syscall_error(
+                ErrorNumber::LimitExceeded,
+                format!("async params are at most {MAX_PARAMS} bytes"),
+            );
+        }
+        if params_codec != 0 && ![CBOR, DAG_CBOR, IPLD_RAW].contains(&params_codec) {
+            return syscall_error(
+                ErrorNumber::IllegalCodec,
+                format!("async params codec {params_codec:#x} is not CBOR, DAG-CBOR or raw"),
+            );
+        }
+        if let Some(reply) = &req.reply
+            && !(reply.evm_selector.is_empty() || reply.evm_selector.len() == 4)
+        {
+            return syscall_error(ErrorNumber::IllegalArgument, "a reply selector is 4 bytes");
+        }
+        let from = self.ctx.receiver;
+        let balance = self.cm.actor(from)?.balance;
+        if balance < req.value {
+            return syscall_error(
+                ErrorNumber::InsufficientFunds,
+                format!(
+                    "balance {} cannot send {}",
+                    balance.atto(),
+                    req.value.atto()
+                ),
+            );
+        }
+        let entry = AsyncEntry {
+            id: 0,
+            from,
+            origin: self.ctx.origin,
+            to: req.to,
+            method: req.method,
+            params_codec,
+            params: params.into(),
+            value: req.value.clone(),
+            gas_limit: req.gas_limit,
+            reply: req.reply,
+            sent_epoch: self.cm.machine.network.epoch,
+        };
+        let id = match async_queue::enqueue(self.state(), entry)? {
+            Ok(id) => id,
+            Err(async_queue::QueueFull) => {
+                return syscall_error(
+                    ErrorNumber::LimitExceeded,
+                    format!(
+                        "the async queue is full ({} messages)",
+                        async_queue::MAX_PENDING
+                    ),
+                );
+            }
+        };
+        self.cm
+            .transfer(from, crate::builtin::ASYNC_QUEUE_ACTOR_ID, &req.value)?;
+        Ok(id)
+    }
 }
 
 impl EventOps for DefaultKernel<'_, '_> {

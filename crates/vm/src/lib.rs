@@ -6,6 +6,7 @@
 //! - [`runtime`] is how an actor's code runs; built-in, EVM and WASM runtimes implement it.
 //! - [`gas`] is the unit, the tracker and the price list.
 
+pub mod async_queue;
 pub mod builtin;
 pub mod call_manager;
 pub mod crypto;
@@ -20,5 +21,6 @@ pub mod machine;
 pub mod message;
 pub mod runtime;
 pub mod store;
+pub mod system_lane;
 
 pub use tandem_state::ActorID;

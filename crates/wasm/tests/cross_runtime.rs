@@ -6,21 +6,18 @@ mod common;
 
 use std::sync::Arc;
 
+use common::evm_asm::{Asm, adder, assemble};
 use common::*;
 use fvm_ipld_encoding::{BytesDe, BytesSer, RawBytes};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
-use tandem_actors::eam::CreateReturn;
 use tandem_evm::EvmRuntime;
-use tandem_vm::builtin::EAM_ACTOR_ID;
 use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::{INVOKE_EVM, method_number};
 use tandem_vm::message::{ApplyRet, Message, SignedMessage};
 use tandem_wasm::WasmRuntime;
 
-/// EAM CreateExternal.
-const CREATE_EXTERNAL: u64 = 4;
 /// The EVM's REVERT exit code.
 const EVM_REVERT: u32 = 33;
 
@@ -36,65 +33,6 @@ fn word(n: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
     w[24..].copy_from_slice(&n.to_be_bytes());
     w
-}
-
-/// A tiny assembler: opcodes, PUSH1 of a byte, and PUSH1 of a label's offset.
-enum Asm {
-    Op(u8),
-    Push(u8),
-    Label(&'static str),
-    PushLabel(&'static str),
-}
-
-fn assemble(prog: &[Asm]) -> Vec<u8> {
-    let mut labels = std::collections::HashMap::new();
-    let mut pc = 0usize;
-    for a in prog {
-        match a {
-            Asm::Op(_) => pc += 1,
-            Asm::Push(_) | Asm::PushLabel(_) => pc += 2,
-            Asm::Label(l) => {
-                labels.insert(*l, pc);
-                pc += 1;
-            }
-        }
-    }
-    let mut code = Vec::with_capacity(pc);
-    for a in prog {
-        match a {
-            Asm::Op(op) => code.push(*op),
-            Asm::Push(b) => code.extend([0x60, *b]),
-            Asm::PushLabel(l) => code.extend([0x60, u8::try_from(labels[l]).unwrap()]),
-            Asm::Label(_) => code.push(0x5b), // JUMPDEST
-        }
-    }
-    code
-}
-
-/// Init code that deploys `runtime` as it is.
-fn initcode(runtime: &[u8]) -> Vec<u8> {
-    let n = u8::try_from(runtime.len()).unwrap();
-    // PUSH1 n DUP1 PUSH1 11 PUSH1 0 CODECOPY PUSH1 0 RETURN
-    let mut code = vec![0x60, n, 0x80, 0x60, 11, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
-    code.extend_from_slice(runtime);
-    code
-}
-
-/// Returns `calldata[4..36] + calldata[36..68]` (e.g. `add(uint256,uint256)`).
-fn adder() -> Vec<u8> {
-    use Asm::*;
-    assemble(&[
-        Push(0x24),
-        Op(0x35), // CALLDATALOAD b
-        Push(0x04),
-        Op(0x35), // CALLDATALOAD a
-        Op(0x01), // ADD
-        Push(0),
-        Op(0x52), // MSTORE
-        Push(0x20),
-        Push(0),
-        Op(0xf3), // RETURN
-    ])
 }
 
 /// A proxy with storage. Calldata: `target (word) ‖ mode (word) ‖ value (word) ‖ inner`.
@@ -219,36 +157,12 @@ fn world() -> World {
 }
 
 impl World {
-    /// Deploys `runtime` through the EAM (CreateExternal from account 0).
     fn deploy_evm(&mut self, runtime: &[u8]) -> (Address, [u8; 20]) {
-        let params = cbor(&RawBytes::new(initcode(runtime)));
-        let ret = self
-            .c
-            .call(Address::new_id(EAM_ACTOR_ID), CREATE_EXTERNAL, params);
-        assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
-        let r: CreateReturn = ret.receipt.return_data.deserialize().unwrap();
-        (Address::new_id(r.actor_id), r.eth_address)
+        self.c.deploy_evm(runtime)
     }
 
     fn send_value(&mut self, to: Address, method: u64, params: Vec<u8>, value: u128) -> ApplyRet {
-        let c = &mut self.c;
-        let msg = Message {
-            version: 0,
-            from: c.addr(0),
-            to,
-            sequence: c.nonces[0],
-            value: TokenAmount::from_atto(value),
-            method_num: method,
-            params: RawBytes::new(params),
-            gas_limit: GAS_LIMIT,
-            gas_fee_cap: TokenAmount::from_atto(2_000_000_000u64),
-            gas_premium: TokenAmount::from_atto(1_000_000_000u64),
-        };
-        let signed = SignedMessage::sign_secp256k1(msg, &c.keys[0]).unwrap();
-        let ret = c.exec.apply_signed(&signed).unwrap();
-        assert!(ret.applied);
-        c.nonces[0] += 1;
-        ret
+        self.c.send_value(to, method, params, value)
     }
 
     /// Calls an EVM contract from account 0 (calldata as a CBOR byte string).

@@ -5,9 +5,10 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::{CBOR, RawBytes};
 use fvm_shared::address::Address;
 use fvm_shared::error::ErrorNumber;
+use tandem_vm::async_queue::{self, ReplyTo};
 use tandem_vm::builtin::{INIT_ACTOR_ID, init_methods};
 use tandem_vm::gas::{Gas, PRICE_LIST};
-use tandem_vm::kernel::{CallOutcome, SendRequest};
+use tandem_vm::kernel::{AsyncRequest, CallOutcome, SendRequest};
 use wasmtime::Caller;
 
 use super::{
@@ -82,6 +83,53 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     ret_id,
                 };
                 write(c, out, &o.encode())
+            })
+        },
+    )?;
+    l.def(
+        "send_async",
+        |mut c: Caller<'_, Host>,
+         to_off: u32,
+         to_len: u32,
+         method: u64,
+         params_id: u32,
+         value_lo: u64,
+         value_hi: u64,
+         gas_limit: u64,
+         reply_method: u64,
+         reply_gas_limit: u64,
+         out: u32| {
+            syscall(&mut c, |c| {
+                let to = Address::from_bytes(&read_short(c, to_off, to_len, MAX_ADDRESS_BYTES)?)
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let reply = (reply_method != 0).then(|| ReplyTo {
+                    method: reply_method,
+                    evm_selector: RawBytes::default(),
+                    gas_limit: reply_gas_limit,
+                });
+                let reply_gas = reply.as_ref().map_or(0, |r| r.gas_limit);
+                let params = params_block(c, params_id)?;
+                let params_len = params.as_ref().map_or(0, |p| p.data.len());
+                // Everything the delivery and the reply may use is paid now (docs/async.md).
+                charge(
+                    c,
+                    "send_async",
+                    async_queue::reservation(params_len, gas_limit, reply_gas),
+                )?;
+                let value = token_from_parts(value_lo, value_hi);
+                if !value.is_zero() {
+                    charge(c, "value_transfer", PRICE_LIST.value_transfer)?;
+                }
+                let req = AsyncRequest {
+                    to,
+                    method,
+                    params,
+                    value,
+                    gas_limit,
+                    reply,
+                };
+                let id = c.data_mut().kernel().send_async(req)?;
+                write(c, out, &id.to_le_bytes())
             })
         },
     )?;

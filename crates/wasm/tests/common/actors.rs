@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub const ACTORS: &[&str] = &["counter", "token", "evm-caller", "ledger"];
+pub const ACTORS: &[&str] = &["counter", "token", "evm-caller", "ledger", "async-pinger"];
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod actors;
+pub mod evm_asm;
 
 use std::sync::Arc;
 
@@ -109,6 +110,33 @@ impl TestChain {
         ret
     }
 
+    /// Sends `value` with the message from account 0; panics if it is not applied.
+    pub fn send_value(
+        &mut self,
+        to: Address,
+        method: u64,
+        params: Vec<u8>,
+        value: u128,
+    ) -> ApplyRet {
+        let msg = Message {
+            version: 0,
+            from: self.addr(0),
+            to,
+            sequence: self.nonces[0],
+            value: TokenAmount::from_atto(value),
+            method_num: method,
+            params: RawBytes::new(params),
+            gas_limit: GAS_LIMIT,
+            gas_fee_cap: TokenAmount::from_atto(2_000_000_000u64),
+            gas_premium: TokenAmount::from_atto(1_000_000_000u64),
+        };
+        let signed = SignedMessage::sign_secp256k1(msg, &self.keys[0]).unwrap();
+        let ret = self.exec.apply_signed(&signed).unwrap();
+        assert!(ret.applied);
+        self.nonces[0] += 1;
+        ret
+    }
+
     pub fn call(&mut self, to: Address, method: u64, params: Vec<u8>) -> ApplyRet {
         self.send_as(0, to, method, params, GAS_LIMIT)
     }
@@ -145,6 +173,19 @@ impl TestChain {
             .is_success()
             .then(|| ret.receipt.return_data.deserialize().unwrap());
         (ret, out)
+    }
+
+    /// Deploys EVM `runtime` code through the EAM (CreateExternal from account 0); the
+    /// contract's ID address and Ethereum address. Panics on failure.
+    pub fn deploy_evm(&mut self, runtime: &[u8]) -> (Address, [u8; 20]) {
+        const CREATE_EXTERNAL: u64 = 4;
+        let initcode = evm_asm::initcode(runtime);
+        let params = fvm_ipld_encoding::to_vec(&RawBytes::new(initcode)).unwrap();
+        let eam = Address::new_id(tandem_vm::builtin::EAM_ACTOR_ID);
+        let ret = self.call(eam, CREATE_EXTERNAL, params);
+        assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+        let r: tandem_actors::eam::CreateReturn = ret.receipt.return_data.deserialize().unwrap();
+        (Address::new_id(r.actor_id), r.eth_address)
     }
 
     /// Installs and creates in one go; panics on failure.
