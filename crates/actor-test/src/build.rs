@@ -138,7 +138,10 @@ fn module_path(messages: &str, manifest: &Path) -> anyhow::Result<PathBuf> {
             continue;
         }
         let files = msg["filenames"].as_array().into_iter().flatten();
-        if let Some(f) = files.filter_map(|f| f.as_str()).find(|f| f.ends_with(".wasm")) {
+        if let Some(f) = files
+            .filter_map(|f| f.as_str())
+            .find(|f| f.ends_with(".wasm"))
+        {
             found = Some(PathBuf::from(f));
         }
     }
@@ -206,7 +209,9 @@ pub fn build_actor(crate_dir: impl AsRef<Path>) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("no actor crate at {}", dir.display()))?;
     let cache = BUILT.get_or_init(Default::default);
     // Held during the build: concurrent tests wait for it rather than build twice.
-    let mut built = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut built = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(wasm) = built.get(&key) {
         return Ok(wasm.clone());
     }

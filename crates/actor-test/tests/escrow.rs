@@ -16,7 +16,10 @@ struct Escrow {
 }
 
 fn escrow() -> anyhow::Result<Escrow> {
-    let wasm = build_actor(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/actors/escrow"))?;
+    let wasm = build_actor(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/actors/escrow"
+    ))?;
     let mut vm = TestVm::new()?;
     let (buyer, seller, arbiter) = (vm.account(1), vm.account(2), vm.account(3));
     let code = vm.install(&wasm)?;
@@ -58,7 +61,10 @@ fn deposit_and_release_pay_the_seller() -> anyhow::Result<()> {
         .send()?
         .ok()?;
     assert_eq!(out.decode::<TokenAmount>()?, whole(5));
-    let deposited = out.events_of("deposited").next().expect("a deposited event");
+    let deposited = out
+        .events_of("deposited")
+        .next()
+        .expect("a deposited event");
     assert_eq!(deposited.decode::<TokenAmount>("amount")?, whole(5));
     assert!(out.gas_used > 0);
     let held: TokenAmount = vm
@@ -77,8 +83,14 @@ fn deposit_and_release_pay_the_seller() -> anyhow::Result<()> {
 
     // Gas is free in the harness: balances move by value only.
     assert_eq!(vm.balance(&actor)?, TokenAmount::ZERO);
-    assert_eq!(vm.balance(&seller)?, seller_before.checked_add(whole(7)).unwrap());
-    assert_eq!(vm.balance(&buyer)?, buyer_before.checked_sub(whole(7)).unwrap());
+    assert_eq!(
+        vm.balance(&seller)?,
+        seller_before.checked_add(whole(7)).unwrap()
+    );
+    assert_eq!(
+        vm.balance(&buyer)?,
+        buyer_before.checked_sub(whole(7)).unwrap()
+    );
     let state: State = vm.state(&actor)?;
     assert_eq!(state.status, Status::Released);
     assert_eq!(state.deal.seller, seller);
@@ -156,7 +168,10 @@ fn the_deadline_lets_the_buyer_take_a_refund() -> anyhow::Result<()> {
         .from(&buyer)
         .value(whole(1))
         .send()?;
-    assert_eq!(expect_exit(&late, USR_FORBIDDEN)?, "the deadline has passed");
+    assert_eq!(
+        expect_exit(&late, USR_FORBIDDEN)?,
+        "the deadline has passed"
+    );
     // The failed deposit's value went back to the buyer with the rollback.
     assert_eq!(vm.balance(&actor)?, whole(4));
 

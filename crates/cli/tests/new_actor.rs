@@ -1,29 +1,64 @@
-//! `tandem new --actor`: the scaffold builds for wasm32 as it is (one cargo build, in a
-//! target dir of its own under the workspace's `target/`), and the real binary installs,
-//! creates and drives its sample actor with JSON params and decoded returns and errors.
+//! `tandem new --actor`: `tandem actor build` builds the scaffold for wasm32 as it is, its own
+//! `cargo test` passes (unit tests and `tests/actor.rs` on the real VM through
+//! `tandem-actor-test`), and the real binary installs, creates and drives its sample actor with
+//! JSON params and decoded returns and errors.
+//!
+//! Cost: the scaffold shares the workspace's target dir (`CARGO_TARGET_DIR`) and gets a copy of
+//! the workspace's `Cargo.lock`, so its dependencies are the workspace's, mostly built already.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
-use common::{json, tandem};
+use common::{BIN, json, tandem};
 use serde_json::json;
 
-fn build(crate_dir: &std::path::Path) -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/scaffold-actors");
-    let status = Command::new(env!("CARGO"))
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The workspace's target dir (where this test binary was built from).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+/// `cargo …` in the scaffold, on the workspace's target dir, as a user would run it.
+fn cargo(crate_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
         .current_dir(crate_dir)
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-        .arg("--target-dir")
-        .arg(&target)
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
-        .status()
-        .expect("running cargo");
-    assert!(status.success(), "the scaffolded actor builds");
-    target.join("wasm32-unknown-unknown/release/hello_actor.wasm")
+        .output()
+        .expect("running cargo")
+}
+
+/// `tandem actor build` in the scaffold; the module's path from its `--json`.
+fn actor_build(crate_dir: &Path) -> PathBuf {
+    let out = Command::new(BIN)
+        .current_dir(crate_dir)
+        .args(["--json", "actor", "build"])
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("running tandem");
+    assert!(
+        out.status.success(),
+        "tandem actor build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(built["initial_pages"].as_u64().unwrap() < 17, "{built}");
+    let path = PathBuf::from(built["module"].as_str().unwrap());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        built["size"].as_u64().unwrap()
+    );
+    path
 }
 
 #[test]
@@ -62,9 +97,44 @@ fn a_scaffolded_actor_builds_installs_and_answers() {
     );
     assert!(!again.status.success());
 
-    let wasm = build(&crate_dir);
+    assert!(crate_dir.join("tests/actor.rs").is_file());
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("tandem-actor-test"), "{manifest}");
+
+    let wasm = actor_build(&crate_dir);
+    assert!(wasm.ends_with("wasm32-unknown-unknown/release/hello_actor.wasm"));
     let size = std::fs::metadata(&wasm).unwrap().len();
     assert!(size < 64 * 1024, "a small module: {size} bytes");
+    // The text form: the path, then the size.
+    let text = Command::new(BIN)
+        .current_dir(&crate_dir)
+        .args(["actor", "build"])
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("hello_actor.wasm") && text.contains(&format!("{size} bytes")),
+        "{text}"
+    );
+
+    // The scaffold's own tests pass, the harness's among them; with the workspace's lock file
+    // its dependencies are the ones already built.
+    std::fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
+    let started = Instant::now();
+    let tested = cargo(&crate_dir, &["test"]);
+    let stdout = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success(),
+        "the scaffold's cargo test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(stdout.contains("greets_and_counts ... ok"), "{stdout}");
+    assert!(
+        stdout.contains("only_the_owner_sets_the_greeting ... ok"),
+        "{stdout}"
+    );
+    eprintln!("the scaffold's cargo test took {:.1?}", started.elapsed());
 
     let genesis = json(&chain, &["chain", "init", "--accounts", "2"]);
     let alice = genesis["accounts"][0]["address"]

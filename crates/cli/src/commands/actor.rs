@@ -1,3 +1,5 @@
+//! `tandem actor build [--path DIR]`: builds an actor crate to its WASM module (wasm32, the
+//! size profile, the crate's 64 KiB stack), with `tandem-actor-test`'s builder.
 //! `tandem actor install FILE.wasm` and `tandem actor create CODE_CID [--params-hex HEX]`:
 //! deploy native WASM actors through the Init actor, signed by a dev key of the data dir.
 
@@ -21,6 +23,17 @@ use tandem_wasm::WasmRuntime;
 
 #[derive(Subcommand)]
 pub enum ActorCommand {
+    /// Build the actor crate in the current dir (or --path) to a WASM module: `cargo build
+    /// --release --target wasm32-unknown-unknown` with the size profile; prints the module's
+    /// path and size.
+    Build {
+        /// The actor crate (the folder of its Cargo.toml).
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Cargo features to enable.
+        #[arg(long)]
+        features: Option<String>,
+    },
     /// Install a WASM module; prints its code CID.
     Install {
         file: PathBuf,
@@ -53,6 +66,7 @@ pub enum ActorCommand {
 
 pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()> {
     match cmd {
+        ActorCommand::Build { path, features } => build(json, &path, features)?,
         ActorCommand::Install {
             file,
             from,
@@ -116,6 +130,36 @@ pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()>
                 println!("address {}", out.robust_address);
             }
         }
+    }
+    Ok(())
+}
+
+fn build(json: bool, path: &Path, features: Option<String>) -> anyhow::Result<()> {
+    let mut opts = tandem_actor_test::build::BuildOptions::default();
+    if let Some(f) = features {
+        opts.cargo_args = vec!["--features".to_string(), f];
+    }
+    let module = tandem_actor_test::build::build(path, &opts)?;
+    if let Some(warning) = module.stack_warning() {
+        eprintln!("warning: {warning}");
+    }
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| module.path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| module.path.clone());
+    if json {
+        crate::output::print_json(&json!({
+            "module": module.path.display().to_string(),
+            "size": module.wasm.len(),
+            "initial_pages": module.initial_pages,
+        }));
+    } else {
+        println!("{}", shown.display());
+        let pages = module
+            .initial_pages
+            .map(|p| format!(", initial memory {p} pages ({} KiB)", p * 64))
+            .unwrap_or_default();
+        println!("{} bytes{pages}", module.wasm.len());
     }
     Ok(())
 }

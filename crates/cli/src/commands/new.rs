@@ -1,6 +1,7 @@
 //! `tandem new --actor NAME`: scaffolds a native actor crate — `Cargo.toml` (cdylib, the
 //! size-optimised release profile), `.cargo/config.toml` (the 64 KiB stack), a sample actor
-//! using `#[derive(Cbor)]` with host tests, and a README of the build-install-call loop.
+//! using `#[derive(Cbor)]` with unit tests, `tests/actor.rs` running it on the real VM with
+//! `tandem-actor-test`, and a README of the build-install-call loop.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,7 @@ pub struct NewArgs {
 const CARGO_TOML: &str = include_str!("../../templates/actor/Cargo.toml.tmpl");
 const CONFIG_TOML: &str = include_str!("../../templates/actor/config.toml.tmpl");
 const LIB_RS: &str = include_str!("../../templates/actor/lib.rs.tmpl");
+const ACTOR_TEST: &str = include_str!("../../templates/actor/actor_test.rs.tmpl");
 const README: &str = include_str!("../../templates/actor/README.md.tmpl");
 
 pub fn run(json: bool, args: NewArgs) -> anyhow::Result<()> {
@@ -43,19 +45,19 @@ pub fn run(json: bool, args: NewArgs) -> anyhow::Result<()> {
         bail!("{} exists and is not empty", dir.display());
     }
     let sdk = sdk_path(args.sdk_path)?;
-    let sdk = sdk
-        .to_string_lossy()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"");
+    let actor_test = actor_test_path(&sdk)?;
+    let (sdk, actor_test) = (toml_str(&sdk), toml_str(&actor_test));
     let fill = |t: &str| {
         t.replace("{{name}}", name)
             .replace("{{crate}}", &name.replace('-', "_"))
             .replace("{{sdk}}", &sdk)
+            .replace("{{actor_test}}", &actor_test)
     };
     let files = [
         ("Cargo.toml", fill(CARGO_TOML)),
         (".cargo/config.toml", fill(CONFIG_TOML)),
         ("src/lib.rs", fill(LIB_RS)),
+        ("tests/actor.rs", fill(ACTOR_TEST)),
         ("README.md", fill(README)),
         (".gitignore", "/target\n".to_string()),
     ];
@@ -75,8 +77,8 @@ pub fn run(json: bool, args: NewArgs) -> anyhow::Result<()> {
     } else {
         println!("created {} ({} files)", dir.display(), files.len());
         println!("  cd {}", dir.display());
-        println!("  cargo test");
-        println!("  cargo build --release --target wasm32-unknown-unknown");
+        println!("  cargo test            # unit tests, and tests/actor.rs on the real VM");
+        println!("  tandem actor build    # the WASM module: {wasm}");
         println!("  tandem actor install {wasm}");
     }
     Ok(())
@@ -88,6 +90,27 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// A path as the inside of a TOML basic string.
+fn toml_str(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+}
+
+/// The test harness beside the SDK (`crates/actor-test` of the same checkout).
+fn actor_test_path(sdk: &Path) -> anyhow::Result<PathBuf> {
+    let path = sdk.join("../actor-test");
+    if !path.join("Cargo.toml").is_file() {
+        bail!(
+            "no tandem-actor-test crate at {}: the SDK path should be a Tandem checkout's \
+             crates/sdk",
+            path.display()
+        );
+    }
+    path.canonicalize()
+        .with_context(|| format!("resolving {}", path.display()))
 }
 
 /// The SDK to depend on: `--sdk-path`, else the source tree's `crates/sdk` if it is still
