@@ -4,7 +4,7 @@
 
 use tandem_sdk::{Address, Cbor};
 
-/// Constructor params: the parties and the deadline (a block timestamp, seconds).
+/// Constructor params: the parties (any address form) and the deadline (a timestamp, seconds).
 #[derive(Cbor, Debug, Clone, PartialEq)]
 pub struct Deal {
     pub buyer: Address,
@@ -32,7 +32,7 @@ mod actor {
     use tandem_sdk::*;
 
     fn only(who: &Address, why: &str) -> Result<(), ActorError> {
-        let ok = Address::id(message().caller) == *who;
+        let ok = resolve(who.as_bytes()) == Some(message().caller);
         ok.then_some(()).ok_or(ActorError::new(USR_FORBIDDEN, why))
     }
 
