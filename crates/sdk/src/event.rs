@@ -448,8 +448,82 @@ mod tests {
             h(b"Transfer(address,address,uint256)")[..4],
             [0xdd, 0xf2, 0x52, 0xad]
         );
-        // Longer than one block of the sponge.
-        let long = [b'a'; 300];
-        assert_ne!(h(&long), h(&long[..299]));
+        // Around and across the sponge's 136-byte blocks, against multihash's Keccak-256.
+        use multihash_codetable::{Code, MultihashDigest};
+        for n in [0, 1, 135, 136, 137, 271, 272, 300, 1000] {
+            let data: alloc::vec::Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
+            assert_eq!(h(&data)[..], *Code::Keccak256.digest(&data).digest(), "{n}");
+        }
+    }
+
+    /// Dynamic fields: heads then tails (offset, length, padded bytes); indexed ones hashed.
+    #[test]
+    fn dynamic_fields_are_abi_encoded() {
+        struct Note {
+            who: Address,
+            text: String,
+            tag: String,
+        }
+        impl Event for Note {
+            const SCHEMA: EventSchema = EventSchema {
+                name: "Note",
+                fields: &[
+                    EventField {
+                        name: "who",
+                        ty: Type::Address,
+                        sol: "address",
+                        indexed: false,
+                    },
+                    EventField {
+                        name: "text",
+                        ty: Type::Text,
+                        sol: "string",
+                        indexed: false,
+                    },
+                    EventField {
+                        name: "tag",
+                        ty: Type::Text,
+                        sol: "string",
+                        indexed: true,
+                    },
+                ],
+            };
+            fn fields(&self, out: &mut Vec<Vec<u8>>) -> Result<(), EventError> {
+                for f in [&self.who as &dyn SolDyn, &self.text, &self.tag] {
+                    let mut v = Vec::new();
+                    f.enc(&mut v)?;
+                    out.push(v);
+                }
+                Ok(())
+            }
+        }
+        trait SolDyn {
+            fn enc(&self, out: &mut Vec<u8>) -> Result<(), EventError>;
+        }
+        impl<T: SolType> SolDyn for T {
+            fn enc(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
+                self.sol_encode(out)
+            }
+        }
+        let ev = Note {
+            who: Address::id(5),
+            text: "hi".into(),
+            tag: "t".into(),
+        };
+        let (topics, data) = eth_log(&ev).unwrap();
+        assert_eq!(topics.len(), 2);
+        let mut k = Keccak::new();
+        k.absorb(b"t");
+        assert_eq!(topics[1], k.finish());
+        assert_eq!(data.len(), 4 * 32);
+        assert_eq!(data[12], 0xff); // the masked ID
+        assert_eq!(data[63], 64); // offset of the string
+        assert_eq!(data[95], 2); // its length
+        assert_eq!(&data[96..98], b"hi");
+        let f1 = Note {
+            who: Address::from_bytes(&[1; 21]).unwrap(),
+            ..ev
+        };
+        assert_eq!(eth_log(&f1), Err(EventError::NoEthAddress));
     }
 }
