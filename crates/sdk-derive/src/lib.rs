@@ -33,7 +33,7 @@ mod schema;
 pub fn derive_cbor(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     let schema = schema::expand(&input);
-    match expand(input).and_then(|cbor| Ok(quote!(#cbor #schema))) {
+    match expand(input).map(|cbor| quote!(#cbor #schema)) {
         Ok(t) => t.into(),
         Err(e) => e.to_compile_error().into(),
     }
