@@ -30,6 +30,7 @@ use fvm_shared::bigint::{BigInt, Sign};
 use serde_json::{Map, Value, json};
 use tandem_sdk::cbor::{Reader, head};
 
+pub mod events;
 pub mod schema;
 
 /// Encodes `--params-json`.

@@ -11,7 +11,8 @@ use tandem_vm::message::ApplyRet;
 
 use crate::Ctx;
 use crate::output::{parse_address, parse_hex, print_json};
-use crate::values::schema::{ActorSchema, decode_log, decode_value, encode_params};
+use crate::values::events::decode_log;
+use crate::values::schema::{ActorSchema, decode_value, encode_params};
 use crate::values::{cbor_to_json, exit_name, params_from_json};
 
 #[derive(Args)]

@@ -85,6 +85,28 @@ impl ActorSchema {
     }
 }
 
+/// Constructor params for `tandem actor create --params-json`: by the schema of the module
+/// installed under `code` when it has one, else schema-less (the mapping of `values`).
+/// Not wired yet: `commands/actor.rs` (owned elsewhere) calls `params_from_json`; the change
+/// is one line, `(None, Some(j)) => crate::values::schema::constructor_params(data_dir, &code, &j)?`.
+#[allow(dead_code)]
+pub fn constructor_params(
+    data_dir: &std::path::Path,
+    code: &Cid,
+    text: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let chain = tandem_chain::Chain::load(tandem_chain::DataDir::open(data_dir)?)?;
+    let schema = ActorSchema::for_code(chain.buffer(), code)?;
+    match schema.as_ref().and_then(|s| s.method_by_number(1)) {
+        Some(m) => {
+            let value: Value = serde_json::from_str(text).context("--params-json is not JSON")?;
+            encode_params(m, &value)
+                .or_else(|typed| super::params_from_json(text).map_err(|_| typed))
+        }
+        None => super::params_from_json(text),
+    }
+}
+
 /// The content of a wasm module's custom section by name, without panicking on any input.
 pub fn custom_section<'a>(module: &'a [u8], name: &str) -> Option<&'a [u8]> {
     if module.get(..4)? != b"\0asm" {
@@ -658,84 +680,6 @@ fn skip(r: &mut Reader<'_>, depth: u32) -> anyhow::Result<()> {
         _ => {}
     }
     Ok(())
-}
-
-// ---- events ------------------------------------------------------------------------------
-
-/// keccak-256 of an event's signature (its first topic).
-fn topic0(event: &Value) -> Option<[u8; 32]> {
-    let mut k = tandem_sdk::event::Keccak::new();
-    k.absorb(event["signature"].as_str()?.as_bytes());
-    Some(k.finish())
-}
-
-/// An Ethereum-shaped event (topics and data) decoded by the schema event whose signature
-/// hashes to its first topic: `{"event": name, field: value, …}`.
-pub fn decode_log(schema: &ActorSchema, topics: &[[u8; 32]], data: &[u8]) -> Option<Value> {
-    let first = topics.first()?;
-    let event = schema
-        .events()
-        .iter()
-        .find(|e| topic0(e).as_ref() == Some(first))?;
-    let mut obj = Map::new();
-    obj.insert("event".into(), event["name"].clone());
-    let mut next_topic = 1;
-    let mut head_at = 0;
-    for f in event["fields"].as_array()? {
-        let sol = f["sol"].as_str()?;
-        let dynamic = sol == "string" || sol == "bytes";
-        let value = if f["indexed"] == true {
-            let t = topics.get(next_topic)?;
-            next_topic += 1;
-            if dynamic {
-                json!(format!("0x{}", hex::encode(t)))
-            } else {
-                sol_word(sol, t)?
-            }
-        } else {
-            let word: [u8; 32] = data.get(head_at..head_at + 32)?.try_into().ok()?;
-            head_at += 32;
-            if dynamic {
-                let offset =
-                    usize::try_from(u64::from_be_bytes(word[24..].try_into().ok()?)).ok()?;
-                let len_word = data.get(offset..offset.checked_add(32)?)?;
-                let len =
-                    usize::try_from(u64::from_be_bytes(len_word[24..].try_into().ok()?)).ok()?;
-                let bytes = data.get(offset + 32..(offset + 32).checked_add(len)?)?;
-                if sol == "string" {
-                    json!(String::from_utf8_lossy(bytes))
-                } else {
-                    json!(format!("0x{}", hex::encode(bytes)))
-                }
-            } else {
-                sol_word(sol, &word)?
-            }
-        };
-        obj.insert(f["name"].as_str()?.to_string(), value);
-    }
-    Some(Value::Object(obj))
-}
-
-/// A static ABI word as JSON: small integers as numbers, larger ones as decimal strings,
-/// addresses and bytesN as hex.
-fn sol_word(sol: &str, w: &[u8; 32]) -> Option<Value> {
-    Some(match sol {
-        "bool" => json!(w[31] != 0),
-        "address" => json!(format!("0x{}", hex::encode(&w[12..]))),
-        s if s.starts_with("bytes") => {
-            let n: usize = s[5..].parse().ok()?;
-            json!(format!("0x{}", hex::encode(w.get(..n)?)))
-        }
-        s if s.starts_with("uint") => {
-            let n = BigInt::from_bytes_be(Sign::Plus, w);
-            match u64::try_from(&n) {
-                Ok(small) if s != "uint256" && s != "uint128" => json!(small),
-                _ => json!(n.to_string()),
-            }
-        }
-        s if s.starts_with("int") => json!(i64::from_be_bytes(w[24..].try_into().ok()?)),
-        _ => json!(format!("0x{}", hex::encode(w))),
-    })
 }
 
 #[cfg(test)]
