@@ -47,6 +47,8 @@ pub struct Chain {
     buffer: Arc<Buffer>,
     pub exec: Executor,
     epoch: i64,
+    /// Whether this batch's system lane ran (docs/async.md: once per block, first).
+    lane_ran: bool,
 }
 
 impl Chain {
@@ -79,6 +81,7 @@ impl Chain {
             buffer,
             exec: Executor::new(machine),
             epoch,
+            lane_ran: false,
         })
     }
 
@@ -95,6 +98,7 @@ impl Chain {
         let store = VmStore::new(self.buffer.clone());
         self.exec.machine.state =
             StateTree::load(store, &head).context("reloading the head state")?;
+        self.lane_ran = false;
         Ok(())
     }
 
@@ -107,7 +111,23 @@ impl Chain {
         &self.buffer
     }
 
+    /// Applies a message to the batch; the batch's first message is preceded by the system
+    /// lane (cron entries, async deliveries and replies), as every block of the node is.
     pub fn apply(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
+        if !self.lane_ran {
+            self.lane_ran = true;
+            for m in self.exec.run_system_lane()? {
+                tracing::info!(
+                    target: "tandem::lane",
+                    "system message {:?} from f0{} to {} method {}: exit {}",
+                    m.kind,
+                    m.from,
+                    m.to,
+                    m.method,
+                    m.ret.receipt.exit_code
+                );
+            }
+        }
         self.exec.apply_signed(msg)
     }
 
@@ -137,6 +157,7 @@ impl Chain {
         meta.extend(extra);
         let report = self.buffer.commit_reachable(&root, meta)?;
         self.exec.machine.network.epoch = self.epoch;
+        self.lane_ran = false;
         Ok((root, report))
     }
 }

@@ -3,6 +3,7 @@
 //! - [`accounts`]: the anvil/Hardhat dev accounts and the node's genesis.
 //! - [`blocks`]: block, transaction and receipt records kept in the store's meta table,
 //!   written in the same redb transaction as the state they describe.
+//! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
 //! - [`rpc`]: the JSON-RPC server (HTTP and WebSocket on one port) and its method tables
@@ -13,6 +14,7 @@ pub mod accounts;
 pub mod blocks;
 mod dev_controls;
 pub mod error;
+pub mod lane;
 pub mod launch;
 pub mod node;
 pub mod rpc;

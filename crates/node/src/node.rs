@@ -73,9 +73,19 @@ pub(crate) struct OpenBlock {
     number: u64,
     timestamp: u64,
     txs: Vec<PendingTx>,
-    /// Native (Filecoin-shaped) messages, by CID.
+    /// Native (Filecoin-shaped) messages, by CID: the system lane's first.
     messages: Vec<(String, MsgRecord)>,
+    /// Gas used by the block's user transactions and messages (at most the block gas limit).
+    user_gas: u64,
+    /// How many user transactions and messages the block holds.
+    user_count: usize,
+    /// What became of the async messages the lane delivered.
+    async_statuses: Vec<(u64, crate::lane::AsyncStatus)>,
 }
+
+/// After a block in automine mode, at most this many more blocks are mined while async
+/// messages wait, so a send's delivery and reply land without another transaction.
+const MAX_FOLLOW_UP_BLOCKS: usize = 16;
 
 pub(crate) struct Snapshot {
     pub(crate) block: u64,
@@ -341,12 +351,18 @@ impl Node {
     ) -> Result<(), Rejected> {
         let hash = *envelope.tx_hash();
         let from = Address::from(tx.sender);
+        self.make_room(inner, tx.gas_limit)
+            .map_err(|e| Rejected::Other(e.into()))?;
         let parent = self.latest();
         self.open_block(inner, &parent);
         let receipt = match tandem_evm::tx::apply_tx(&mut inner.chain.exec, &tx) {
             Ok(r) => r,
             Err(e) => {
-                if inner.open.as_ref().is_some_and(|o| o.txs.is_empty()) {
+                if inner
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| o.txs.is_empty() && o.messages.is_empty())
+                {
                     inner.open = None;
                 }
                 tracing::debug!(target: "tandem::node", "tx {hash} from {from} rejected: {e}");
@@ -366,6 +382,8 @@ impl Node {
             receipt.failure.as_deref().map(|f| format!(" ({f})")).unwrap_or_default(),
         );
         if let Some(open) = inner.open.as_mut() {
+            open.user_gas += receipt.gas_used;
+            open.user_count += 1;
             open.txs.push(PendingTx {
                 hash,
                 envelope,
@@ -375,6 +393,8 @@ impl Node {
         }
         if self.automine() {
             self.mine_locked(inner)
+                .map_err(|e| Rejected::Other(e.into()))?;
+            self.mine_follow_ups(inner)
                 .map_err(|e| Rejected::Other(e.into()))?;
         }
         Ok(())
@@ -389,6 +409,7 @@ impl Node {
     ) -> RpcResult<(String, MsgRecord)> {
         let cid = tandem_vm::message::message_cid(msg)?.to_string();
         let mut inner = self.lock();
+        self.make_room(&mut inner, msg.gas_limit)?;
         let parent = self.latest();
         self.open_block(&mut inner, &parent);
         let ret = match signed {
@@ -436,10 +457,14 @@ impl Node {
             record.gas_used
         );
         if let Some(open) = inner.open.as_mut() {
+            open.user_gas += record.gas_used;
+            open.user_count += 1;
             open.messages.push((cid.clone(), record.clone()));
         }
         let block = if self.automine() {
-            self.mine_locked(&mut inner)?.record.number()
+            let n = self.mine_locked(&mut inner)?.record.number();
+            self.mine_follow_ups(&mut inner)?;
+            n
         } else {
             0
         };
@@ -488,12 +513,43 @@ impl Node {
         network.timestamp = timestamp;
         network.block_gas_limit = BLOCK_GAS_LIMIT;
         network.prev_randao = keccak256(number.to_be_bytes()).0;
+        // The system lane runs first, on gas of its own (docs/async.md, G10).
+        let lane = crate::lane::run(&mut inner.chain.exec, number);
         inner.open = Some(OpenBlock {
             number,
             timestamp,
             txs: Vec::new(),
-            messages: Vec::new(),
+            messages: lane.messages,
+            user_gas: 0,
+            user_count: 0,
+            async_statuses: lane.statuses,
         });
+    }
+
+    /// Mines the open block first if `gas_limit` more would not fit its user lane, so no
+    /// block holds more user gas than the block gas limit.
+    fn make_room(&self, inner: &mut Inner, gas_limit: u64) -> anyhow::Result<()> {
+        let full = inner.open.as_ref().is_some_and(|o| {
+            o.user_count > 0 && o.user_gas.saturating_add(gas_limit) > BLOCK_GAS_LIMIT
+        });
+        if full {
+            self.mine_locked(inner)?;
+        }
+        Ok(())
+    }
+
+    /// In automine mode, mines more blocks while async messages wait (at most
+    /// [`MAX_FOLLOW_UP_BLOCKS`]): each block's lane delivers what the last one queued.
+    fn mine_follow_ups(&self, inner: &mut Inner) -> anyhow::Result<()> {
+        for _ in 0..MAX_FOLLOW_UP_BLOCKS {
+            let state = &mut inner.chain.exec.machine.state;
+            let waiting = tandem_vm::async_queue::load(state)?.is_some_and(|q| !q.is_empty());
+            if !waiting {
+                break;
+            }
+            self.mine_locked(inner)?;
+        }
+        Ok(())
     }
 
     /// Mines the open block (or an empty one).
@@ -627,6 +683,12 @@ impl Node {
         for r in &records {
             let hash = keccak256(&r.raw);
             meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
+        }
+        for (id, status) in &open.async_statuses {
+            meta.push((
+                crate::lane::async_key(*id),
+                Some(serde_json::to_vec(status)?),
+            ));
         }
         inner.chain.commit_with_meta(meta)?;
         tracing::info!(

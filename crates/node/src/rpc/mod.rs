@@ -6,6 +6,7 @@
 pub mod dev;
 pub mod eth;
 pub mod filters;
+pub mod lane;
 pub mod native;
 pub mod server;
 pub mod sign;

@@ -61,7 +61,7 @@ pub fn parse_address(s: &str) -> RpcResult<FilAddress> {
         .map_err(|e| RpcError::invalid_params(format!("bad address {s}: {e}")))
 }
 
-fn method(v: &Value) -> RpcResult<u64> {
+pub(crate) fn method(v: &Value) -> RpcResult<u64> {
     match v {
         Value::Number(n) => n.as_u64().ok_or_else(|| RpcError::invalid_params("method")),
         Value::String(s) if s.starts_with("0x") => u64::from_str_radix(&s[2..], 16)

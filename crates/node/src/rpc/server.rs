@@ -7,7 +7,7 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
 use jsonrpsee::types::{ErrorObjectOwned, SubscriptionId};
 
-use super::{Handler, Params, dev, eth, filters, native, sign};
+use super::{Handler, Params, dev, eth, filters, lane, native, sign};
 use crate::node::Node;
 
 /// A running server; dropping it does not stop it, [`ServerHandle::stop`] does.
@@ -48,6 +48,7 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(filters::METHODS)
         .chain(dev::METHODS)
         .chain(native::METHODS)
+        .chain(lane::METHODS)
         .chain(sign::METHODS)
 }
 

@@ -4,7 +4,8 @@
 //!   reply to `OnReply` when `reply_gas > 0`; returns its id.
 //! - `OnReply(AsyncReply)` records the reply; only the queue actor (ID 11) may call it. If
 //!   `SetFailReplies([true])` was called it records, then aborts (a failing reply).
-//! - `Echo(bytes) -> bytes` records `(caller, value, bytes)` and returns the bytes;
+//! - `Echo(bytes) -> bytes` records `(caller, value, bytes)`, logs `Echo(bytes)` (topic the
+//!   signature's keccak, data the bytes) and returns the bytes;
 //!   `Fail()` aborts with 42; `Burn()` never returns.
 //! - `Flood([to, n]) -> queued`: queues up to `n` zero-gas messages to `to`, stopping at the
 //!   first refusal; `SendReadOnly(SendAsync params) -> exit`: sends `SendAsync` to itself
@@ -117,6 +118,11 @@ mod actor {
         let mut state: State = load_state()?;
         state.received.push((ctx.caller, ctx.value, data.clone()));
         save_state(&state)?;
+        // An Ethereum-shaped event (t1 = the signature's hash, d = the bytes): a log.
+        let topic = tandem_sdk::keccak256(b"Echo(bytes)");
+        let raw = tandem_sdk::IPLD_RAW;
+        tandem_sdk::emit_event(&[(3, "t1", raw, &topic), (3, "d", raw, &data.0)])
+            .map_err(syscall)?;
         Ok(data)
     }
 
