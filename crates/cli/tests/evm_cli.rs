@@ -174,6 +174,13 @@ fn deploy_send_and_call_an_erc20() {
         vec!["evm", "call", &token, "balanceOf(address", RECEIVER],
         vec!["evm", "call", &token, "balanceOf(address)(uint256)"],
         vec!["evm", "deploy", "0xzz"],
+        vec![
+            "evm",
+            "call",
+            RECEIVER,
+            "balanceOf(address)(uint256)",
+            RECEIVER,
+        ],
     ] {
         let out = tandem(&chain, &bad);
         assert!(!out.status.success(), "{bad:?}");

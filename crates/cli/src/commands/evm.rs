@@ -284,6 +284,10 @@ fn call(ctx: &Ctx, args: CallArgs, commit: bool) -> anyhow::Result<()> {
     let (from, key) = sender(&dir, args.tx.from.as_deref())?;
     let mut chain = Chain::load(dir)?;
     chain.exec.machine.debug = args.debug;
+    // A call to an address with no actor would be an empty success (Ethereum's rule).
+    if chain.exec.machine.state.lookup_id(&to)?.is_none() {
+        bail!("no contract at {} ({to})", args.to);
+    }
     let values = coerce(&mut chain, &types, &args.args)?;
     let data = abi::calldata(&f, &values)?;
     let params = fvm_ipld_encoding::to_vec(&RawBytes::new(data))?;
