@@ -17,7 +17,8 @@ fn cbor<T: serde::Serialize>(v: &T) -> String {
 struct Setup {
     node: TestNode,
     f1: String,
-    _dir: tempfile::TempDir,
+    /// The data dir, when this setup owns it.
+    _dir: Option<tempfile::TempDir>,
 }
 
 fn setup() -> Setup {
@@ -28,7 +29,7 @@ fn setup() -> Setup {
     Setup {
         node,
         f1,
-        _dir: dir,
+        _dir: Some(dir),
     }
 }
 
@@ -74,6 +75,32 @@ impl Setup {
     }
 }
 
+/// `SendAsync` params for an `Echo(data)` to pinger `to`, with a reply.
+type SendParams = (
+    fvm_ipld_encoding::RawBytes,
+    u64,
+    u64,
+    fvm_ipld_encoding::RawBytes,
+    fvm_shared::econ::TokenAmount,
+    u64,
+    u64,
+);
+
+fn echo_send(to: &str, data: &[u8]) -> SendParams {
+    let to: fvm_shared::address::Address = to.parse().unwrap();
+    let echo = tandem_vm::frc42::method_number("Echo").unwrap();
+    let params = fvm_ipld_encoding::to_vec(&fvm_ipld_encoding::RawBytes::new(data.to_vec()));
+    (
+        fvm_ipld_encoding::RawBytes::new(to.to_bytes()),
+        echo,
+        0x71,
+        fvm_ipld_encoding::RawBytes::new(params.unwrap()),
+        fvm_shared::econ::TokenAmount::from_atto(0u8),
+        1_000_000,
+        500_000,
+    )
+}
+
 #[test]
 fn cron_runs_in_every_block_however_full_of_user_messages() {
     let s = setup();
@@ -116,21 +143,12 @@ fn cron_runs_in_every_block_however_full_of_user_messages() {
 fn an_async_message_is_delivered_and_answered_on_the_node() {
     let s = setup();
     let (a, b) = (s.pinger(), s.pinger());
-    let b_addr: fvm_shared::address::Address = b.parse().unwrap();
-    let echo = tandem_vm::frc42::method_number("Echo").unwrap();
-    let send = (
-        fvm_ipld_encoding::RawBytes::new(b_addr.to_bytes()),
-        echo,
-        0x71u64,
-        fvm_ipld_encoding::RawBytes::new(
-            fvm_ipld_encoding::to_vec(&fvm_ipld_encoding::RawBytes::new(b"over rpc".to_vec()))
-                .unwrap(),
-        ),
-        fvm_shared::econ::TokenAmount::from_atto(0u8),
-        1_000_000u64,
-        500_000u64,
+    let r = s.send(
+        &a,
+        "SendAsync",
+        cbor(&echo_send(&b, b"over rpc")),
+        30_000_000,
     );
-    let r = s.send(&a, "SendAsync", cbor(&send), 30_000_000);
     assert_eq!(r["exitCode"], json!(0), "{r}");
     let sent_in = hex_u64(&r["block"]);
     // Automine mined follow-up blocks: delivered and answered already.
@@ -163,4 +181,50 @@ fn an_async_message_is_delivered_and_answered_on_the_node() {
     assert_eq!(replies.len(), 1);
     assert_eq!((replies[0].0, replies[0].1), (0, 0));
     assert_eq!(s.call("tandem_asyncStatus", json!([5])), Value::Null);
+}
+
+#[test]
+fn a_queue_survives_a_restart_and_is_delivered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(TestNode::start(dir.path()));
+    let keys = KeyFile::load(&dir.path().join("keys.json")).unwrap();
+    let f1 = keys.keys[0].address.clone();
+    let (a, b) = {
+        let s = Setup {
+            node: TestNode::start(dir.path()),
+            f1: f1.clone(),
+            _dir: None,
+        };
+        let (a, b) = (s.pinger(), s.pinger());
+        s.call("evm_setAutomine", json!([false]));
+        let r = s.send(&a, "SendAsync", cbor(&echo_send(&b, b"kept")), 30_000_000);
+        assert!(r["cid"].is_string(), "{r}");
+        s.call("evm_mine", json!([]));
+        let queue = s.call("tandem_asyncQueue", json!([]));
+        assert_eq!(queue["length"], json!(1), "{queue}");
+        (a, b)
+    };
+    // A new node over the same data dir: the queue is in the committed state.
+    let s = Setup {
+        node: TestNode::start(dir.path()),
+        f1,
+        _dir: None,
+    };
+    assert_eq!(
+        s.call("tandem_asyncStatus", json!([0]))["status"],
+        json!("pending")
+    );
+    s.call("evm_mine", json!([]));
+    s.call("evm_mine", json!([]));
+    let status = s.call("tandem_asyncStatus", json!([0]));
+    assert_eq!(status["status"], json!("delivered"), "{status}");
+    let received: Vec<(
+        u64,
+        fvm_shared::econ::TokenAmount,
+        fvm_ipld_encoding::RawBytes,
+    )> = fvm_ipld_encoding::from_slice(&s.query(&b, "Received")).unwrap();
+    assert_eq!(received.len(), 1, "delivered once");
+    let replies: Vec<(u64, u32, fvm_ipld_encoding::RawBytes)> =
+        fvm_ipld_encoding::from_slice(&s.query(&a, "Replies")).unwrap();
+    assert_eq!(replies.len(), 1);
 }
