@@ -500,6 +500,8 @@ impl Gen<'_> {
             | Expr::Reply(_)
             | Expr::ReplyBytes
             | Expr::Create { .. }
+            | Expr::SendAsync { .. }
+            | Expr::AsyncReturn(..)
             | Expr::MapSlot { .. }
             | Expr::DataSlot(_)
             | Expr::AbiEncode(_) => {

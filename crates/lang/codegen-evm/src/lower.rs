@@ -17,6 +17,9 @@
 //! decoding and calldata guards are the emitter's (`abi.rs`), as are the encodings of
 //! returns.
 
+#[path = "lower_async.rs"]
+mod lower_async;
+
 use std::collections::HashMap;
 use tandem_lang_ir::meta::{selector, signature};
 use tandem_lang_ir::opt::util::{children_mut, max_ids, stmt_exprs_mut, visit_stmts};
@@ -241,6 +244,14 @@ impl Lower {
                     args_len: Box::new(args_len),
                 })
             }
+            Expr::SendAsync {
+                target,
+                value,
+                gas,
+                message,
+                reply,
+            } => self.send_async([*target, *value, *gas, *message], reply, out),
+            Expr::AsyncReturn(t, ret) => self.async_return(&t, *ret, out),
             Expr::Create {
                 child,
                 value,

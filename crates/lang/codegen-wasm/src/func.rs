@@ -404,6 +404,14 @@ impl<'a> FnGen<'a> {
                 payload,
             } => self.send(*kind, gas.as_deref(), target, value, payload),
             Expr::Reply(ty) => self.reply_value(ty),
+            Expr::SendAsync {
+                target,
+                value,
+                gas,
+                message,
+                reply,
+            } => self.send_async([target, value, gas, message], reply.as_ref()),
+            Expr::AsyncReturn(ty, ret) => self.async_return(ty, ret),
             Expr::Create {
                 child,
                 value,

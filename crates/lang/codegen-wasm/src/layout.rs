@@ -31,6 +31,11 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
     ),
     ("crypto_recover_secp256k1", &[I32, I32, I32], &[I32]),
     ("actor_create", &[I32, I32, I32, I64, I64, I32], &[I32]),
+    (
+        "send_async",
+        &[I32, I32, I64, I32, I64, I64, I64, I64, I64, I32],
+        &[I32],
+    ),
 ];
 
 pub mod sys {
@@ -53,6 +58,7 @@ pub mod sys {
     pub const SEND: u32 = 16;
     pub const RECOVER: u32 = 17;
     pub const ACTOR_CREATE: u32 = 18;
+    pub const SEND_ASYNC: u32 = 19;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;
@@ -106,6 +112,9 @@ pub mod global {
     /// Set while a reply is decoded: what does not decode reverts with no data instead of
     /// exiting with `BAD_PARAMS`.
     pub const REPLY_MODE: u32 = 12;
+    /// Set when a reply handler runs for a reply from an EVM callee (i32): its `ret` is ABI
+    /// return data (`async_send.rs`).
+    pub const ASYNC_EVM: u32 = 13;
 }
 
 /// Exit codes.

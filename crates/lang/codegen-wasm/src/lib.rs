@@ -19,6 +19,7 @@
 
 mod abi;
 mod agg;
+mod async_send;
 mod checked;
 mod create;
 mod func;

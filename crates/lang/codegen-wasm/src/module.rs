@@ -112,7 +112,7 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
-    for (ty, init) in [g32(0), g32(0), g32(0), g32(0)] {
+    for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0)] {
         globals.global(ty, &init);
     }
     let mut exports = ExportSection::new();
@@ -188,6 +188,22 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
             .i64_eq()
             .if_(BlockType::Empty);
         s.call(init_index + 1 + i as u32).return_().end();
+        // a reply handler decoding a value: a reply from an EVM callee (async_send.rs)
+        let decodes = c.handlers.get(i).is_some_and(|h| {
+            let mut found = false;
+            tandem_lang_ir::opt::util::visit_stmts(&h.body, &mut |_| {}, &mut |e| {
+                found |= matches!(e, tandem_lang_ir::Expr::AsyncReturn(..));
+            });
+            found
+        });
+        if decodes {
+            s.local_get(3)
+                .i64_const((h.method_number | crate::async_send::EVM_REPLY_BIT) as i64)
+                .i64_eq()
+                .if_(BlockType::Empty);
+            s.i32_const(1).global_set(global::ASYNC_EVM);
+            s.call(init_index + 1 + i as u32).return_().end();
+        }
     }
     s.i32_const(exit::UNHANDLED)
         .call(Rt::Abort.index())

@@ -152,7 +152,7 @@ impl FnGen<'_> {
     }
 
     /// Selector and ABI arguments as an IPLD_RAW block; its id in `params`.
-    fn evm_calldata(&mut self, msg: &MsgRef, args: &[(LocalId, ValTy)], params: u32) {
+    pub(crate) fn evm_calldata(&mut self, msg: &MsgRef, args: &[(LocalId, ValTy)], params: u32) {
         let (p, data) = (self.temp32(), self.temp32());
         self.s()
             .global_get(global::HEAP)
@@ -245,7 +245,7 @@ impl FnGen<'_> {
     /// ABI return data of a word or a static aggregate (its words side by side, as in
     /// memory), each word checked clean for its type; other types from an EVM contract are
     /// not decoded yet (a revert with no data).
-    fn abi_reply(&mut self, ty: &ValTy) {
+    pub(crate) fn abi_reply(&mut self, ty: &ValTy) {
         if ty.is_dynamic() {
             self.s().i32_const(0).i32_const(0);
             self.call(Rt::RevertRaw);

@@ -183,6 +183,18 @@ pub struct MsgRef {
     pub method_number: u64,
 }
 
+/// Where the reply to an async message goes: a handler of the sending contract and the
+/// reply's gas limit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AsyncReplyTo {
+    pub handler: MsgRef,
+    pub gas: Box<Expr>,
+}
+
+/// The address of the VM's async queue actor (ID 11) as a language `Address` (its masked ID
+/// form on every target): the only caller of a reply handler.
+pub const ASYNC_QUEUE_ADDRESS: u64 = 11;
+
 /// What a send carries.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Payload {
@@ -273,6 +285,22 @@ pub enum Expr {
         salt: Option<Box<Expr>>,
     },
     Intrinsic(Intrinsic, Vec<Expr>),
+    /// An asynchronous send (`ctx.send`, docs/async.md): queues `message` (a local bound to
+    /// an [`Expr::Message`]) for `target` with `value` and a delivery gas limit `gas`, and
+    /// names the reply handler (this contract's variant and the reply's gas limit) when
+    /// there is one. Yields the message's id (a `u64`); a refused send reverts (with the
+    /// VM's reason where the target gives one).
+    SendAsync {
+        target: Box<Expr>,
+        value: Box<Expr>,
+        gas: Box<Expr>,
+        message: Box<Expr>,
+        reply: Option<AsyncReplyTo>,
+    },
+    /// Decodes `ret`, the return bytes an async reply carries (a pointer to `Bytes`), as the
+    /// sent variant's reply type, in the encoding the callee answers with; reverts with no
+    /// data if it does not decode.
+    AsyncReturn(ValTy, Box<Expr>),
     /// `std::abi::encode(..)`: the Solidity ABI encoding of the values, as fresh `Bytes`.
     /// The language defines this one encoding, so every backend implements it.
     AbiEncode(Vec<(Expr, ValTy)>),
@@ -441,6 +469,8 @@ impl Expr {
             | Expr::Reply(_)
             | Expr::ReplyBytes
             | Expr::Create { .. }
+            | Expr::SendAsync { .. }
+            | Expr::AsyncReturn(..)
             | Expr::Intrinsic(..)
             | Expr::AbiEncode(_) => false,
         }

@@ -201,6 +201,23 @@ impl Display for Expr {
                     Payload::Bytes(b) => write!(f, ", bytes {b})"),
                 }
             }
+            Expr::SendAsync {
+                target,
+                value,
+                gas,
+                message,
+                reply,
+            } => {
+                write!(
+                    f,
+                    "send_async({target}, value: {value}, gas: {gas}, {message}"
+                )?;
+                if let Some(r) = reply {
+                    write!(f, ", on_reply: {}, reply_gas: {}", r.handler.name, r.gas)?;
+                }
+                f.write_str(")")
+            }
+            Expr::AsyncReturn(t, b) => write!(f, "async_return({b}): {t}"),
             Expr::Reply(t) => write!(f, "reply: {t}"),
             Expr::ReplyBytes => f.write_str("reply_bytes"),
             Expr::Create {

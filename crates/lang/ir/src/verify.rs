@@ -353,6 +353,16 @@ impl<'a> Checker<'a> {
                 }
                 args.iter().try_for_each(|(_, t)| ty(t))?;
             }
+            Expr::SendAsync { message, .. } => {
+                self.neutral_only("an async send")?;
+                if matches!(**message, Expr::Const(_)) {
+                    return Err("sends a constant as an async message".into());
+                }
+            }
+            Expr::AsyncReturn(t, _) => {
+                self.neutral_only("an async reply's value")?;
+                ty(t)?;
+            }
             Expr::MapSlot { .. } | Expr::DataSlot(_) => self.neutral_only("a storage place")?,
             Expr::AbiEncode(args) => {
                 self.neutral_only("`std::abi::encode`")?;

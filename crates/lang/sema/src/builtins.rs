@@ -29,6 +29,7 @@ const CTX_METHODS: &[&str] = &[
     "call_raw",
     "try_call_raw",
     "send_value",
+    "send",
     "create",
     "create2",
 ];
@@ -102,6 +103,7 @@ impl Cx<'_, '_> {
                 self.ctx_message_call(name, method, args, span)
             }
             "call_raw" | "try_call_raw" => self.ctx_raw_call(name, method, args, span),
+            "send" => self.ctx_send(method, args, span),
             "create" | "create2" => {
                 self.require(Cap::MutCtx, method.span, &format!("`ctx.{name}()`"));
                 let salted = name == "create2";

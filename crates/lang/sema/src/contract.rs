@@ -54,6 +54,10 @@ pub fn variant_signature(cx: &mut Cx, mi: usize, vi: usize) -> ([u8; 4], String,
     let m = &cx.p.messages[mi];
     let var = &m.def.variants[vi];
     let file = m.file;
+    if crate::async_send::is_reply(var) {
+        let sig = reply_signature(var);
+        return (selector_of(&sig), sig, lower_camel(&var.name.name));
+    }
     if let Some(sig) = sol_override(&var.attrs) {
         let name = sig.split('(').next().unwrap_or("").to_string();
         return (selector_of(&sig), sig, name);
@@ -70,6 +74,11 @@ pub fn variant_signature(cx: &mut Cx, mi: usize, vi: usize) -> ([u8; 4], String,
     }
     let sig = format!("{name}({})", types.join(","));
     (selector_of(&sig), sig, name)
+}
+
+/// The wire signature of a `#[reply]` variant: what the VM calls it with.
+pub fn reply_signature(var: &tandem_lang_syntax::ast::MessageVariant) -> String {
+    format!("{}(uint64,uint32,bytes)", lower_camel(&var.name.name))
 }
 
 /// The FRC-0042 method number of a message variant (or its `#[method = N]`).
@@ -300,7 +309,18 @@ pub fn compile_contract(
                 .unwrap_or(arm.variant.span);
             cx.frame.file = file;
             let mut params = Vec::new();
-            for (n, t) in &field_tys {
+            // A `#[reply]` handler takes the VM's wire fields and computes its own.
+            let reply = if crate::async_send::is_reply(var) {
+                let tys: Vec<Ty> = field_tys.iter().map(|(_, t)| t.clone()).collect();
+                Some(cx.reply_shape(var, &tys).unwrap_or(Ty::Unit))
+            } else {
+                None
+            };
+            let wire = match reply {
+                Some(_) => crate::async_send::reply_wire(),
+                None => field_tys.clone(),
+            };
+            for (n, t) in &wire {
                 let local = cx.local();
                 let abi_t = cx.val_ty(t, var.name.span).unwrap_or(ValTy::Tuple(vec![]));
                 params.push(ir::Param {
@@ -308,6 +328,16 @@ pub fn compile_contract(
                     ty: abi_t,
                     local,
                 });
+            }
+            let mut locals: Vec<ir::LocalId> = params.iter().map(|p| p.local).collect();
+            if let Some(v) = &reply {
+                if field_tys.len() < 2 {
+                    locals.clear();
+                } else {
+                    locals = cx.reply_prologue(&locals, v);
+                }
+            }
+            for ((n, t), local) in field_tys.iter().zip(locals) {
                 if let Some(binds) = &arm.bindings
                     && let Some((field, rename)) = binds.iter().find(|(f, _)| &f.name == n)
                 {
@@ -388,7 +418,7 @@ pub fn compile_contract(
                     indexed: false,
                 })
                 .collect();
-            let ins = abi_params(&mut cx, &field_tys, &[]);
+            let ins = abi_params(&mut cx, &wire, &[]);
             abi.push(AbiItem::Function {
                 name: sol_name.clone(),
                 inputs: ins,

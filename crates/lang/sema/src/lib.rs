@@ -4,6 +4,7 @@
 
 mod access;
 mod adts;
+mod async_send;
 mod builtins;
 mod calls;
 mod consts;

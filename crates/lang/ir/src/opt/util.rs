@@ -47,6 +47,20 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             v.extend(salt.as_deref_mut());
             v
         }
+        Expr::SendAsync {
+            target,
+            value,
+            gas,
+            message,
+            reply,
+        } => {
+            let mut v: Vec<&mut Expr> = vec![target, value, gas, message];
+            if let Some(r) = reply {
+                v.push(&mut r.gas);
+            }
+            v
+        }
+        Expr::AsyncReturn(_, b) => vec![b],
         Expr::Lowered(l) => l.children_mut(),
     }
 }
@@ -92,6 +106,20 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
             v.extend(salt.as_deref());
             v
         }
+        Expr::SendAsync {
+            target,
+            value,
+            gas,
+            message,
+            reply,
+        } => {
+            let mut v: Vec<&Expr> = vec![target, value, gas, message];
+            if let Some(r) = reply {
+                v.push(&r.gas);
+            }
+            v
+        }
+        Expr::AsyncReturn(_, b) => vec![b],
         Expr::Lowered(l) => l.children(),
     }
 }
@@ -147,6 +175,7 @@ pub fn calls_out(e: &Expr) -> bool {
         e,
         Expr::Send { .. }
             | Expr::Create { .. }
+            | Expr::SendAsync { .. }
             | Expr::Lowered(crate::LExpr::Call { .. } | crate::LExpr::Create { .. })
     )
 }

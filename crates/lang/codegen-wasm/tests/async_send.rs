@@ -1,0 +1,217 @@
+//! `ctx.send` on both builds (docs/language.md, "Asynchronous sends"; docs/async.md): the
+//! EVM build through the async precompile, the WASM build through `send_async`, one Tandem
+//! VM, the system lane run between messages. `Asker` (fixtures/async/async_send.tdm) sends
+//! to `Echo` and records the reply; both builds must agree and the reply must be right.
+
+mod common;
+
+use alloy_dyn_abi::DynSolValue;
+use alloy_primitives::{Address, U256, keccak256};
+use common::{ALICE, Dual, Seen, addr, cbor};
+
+include!("common/pair.rs");
+
+const SRC: &str = include_str!("../../harness/fixtures/async/async_send.tdm");
+
+fn built() -> Vec<Built> {
+    build(&[("AsyncSend.tdm".into(), SRC.into())]).unwrap()
+}
+
+fn u(n: u64) -> DynSolValue {
+    DynSolValue::Uint(U256::from(n), 256)
+}
+
+/// Runs the system lane (deliveries and replies of what the previous messages queued).
+fn lane(d: &mut Dual) -> usize {
+    d.exec.run_system_lane().expect("system lane").len()
+}
+
+/// Sends to both builds without requiring the replies to agree (ids differ: both builds
+/// share one queue); the EVM reply and the native exit code and return bytes.
+fn send_both(d: &mut Dual, p: &Pair<'_>, sig: &str, args: &[DynSolValue]) -> (Seen, u32, Vec<u8>) {
+    let sel = &keccak256(sig.as_bytes())[..4];
+    let i =
+        p.c.ir
+            .meta
+            .handlers
+            .iter()
+            .position(|h| h.selector[..] == *sel)
+            .expect(sig);
+    let mut data = sel.to_vec();
+    data.extend(DynSolValue::Tuple(args.to_vec()).abi_encode_params());
+    let (a, _) = d.eth(addr(ALICE), Some(p.evm), data, U256::ZERO);
+    let tys: Vec<_> = p.c.ir.handlers[i]
+        .params
+        .iter()
+        .map(|p| p.ty.clone())
+        .collect();
+    let params = cbor::params(d, args, &tys).unwrap();
+    let to = fvm_shared::address::Address::new_id(p.native);
+    let m = p.c.ir.meta.handlers[i].method_number;
+    let (exit, ret, ..) = d.native(addr(ALICE), to, m, params, U256::ZERO);
+    (a, exit, ret)
+}
+
+fn word(out: &[u8]) -> U256 {
+    U256::from_be_slice(&out[..32])
+}
+
+/// A DAG-CBOR unsigned integer's value.
+fn cbor_u64(b: &[u8]) -> u64 {
+    match b[0] {
+        x if x < 24 => x as u64,
+        24 => b[1] as u64,
+        25 => u16::from_be_bytes([b[1], b[2]]) as u64,
+        26 => u32::from_be_bytes(b[1..5].try_into().unwrap()) as u64,
+        _ => u64::from_be_bytes(b[1..9].try_into().unwrap()),
+    }
+}
+
+fn last(d: &mut Dual, p: &Pair<'_>) -> Vec<u8> {
+    let (e, _) = call(d, p, addr(ALICE), "last()", &[], U256::ZERO).unwrap();
+    assert!(e.success);
+    e.output.unwrap()
+}
+
+fn expect_last(d: &mut Dual, p: &Pair<'_>, ok: bool, value: u64, replies: u64) {
+    let want = DynSolValue::Tuple(vec![
+        DynSolValue::Bool(ok),
+        u(value),
+        DynSolValue::Uint(U256::from(replies), 64),
+    ])
+    .abi_encode_params();
+    assert_eq!(last(d, p), want, "last() = (ok, value, replies)");
+}
+
+#[test]
+fn async_send_and_reply_on_both_builds() {
+    let mut d = Dual::new();
+    let b = built();
+    let (echo, asker) = (&b[0], &b[1]);
+    let e = deploy(&mut d, echo, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let a = deploy(&mut d, asker, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let target = DynSolValue::Address(e.evm);
+
+    // a reply with the value: 21 * 2
+    let (evm, exit, ret) = send_both(&mut d, &a, "ask(address,uint256)", &[target.clone(), u(21)]);
+    assert!(evm.success, "EVM send: {:?}", evm.output);
+    assert_eq!(exit, 0, "native send: 0x{}", hex(&ret));
+    let (evm_id, native_id) = (word(evm.output.as_deref().unwrap()), cbor_u64(&ret));
+    assert_eq!(
+        U256::from(native_id),
+        evm_id + U256::from(1),
+        "one queue, ids in send order"
+    );
+    // nothing is delivered in the sending block
+    expect_last(&mut d, &a, false, 0, 0);
+    assert_eq!(lane(&mut d), 4, "two deliveries and two replies");
+    expect_last(&mut d, &a, true, 42, 1);
+    let (id, exit, ret) = send_both(&mut d, &a, "lastId()", &[]);
+    assert!(id.success && exit == 0);
+    assert_eq!(
+        word(id.output.as_deref().unwrap()),
+        evm_id,
+        "the EVM build's reply carries its id"
+    );
+    assert_eq!(
+        cbor_u64(&ret),
+        native_id,
+        "the native build's reply carries its id"
+    );
+
+    // a failing callee: ok = false, the value zero
+    let (evm, exit, _) = send_both(&mut d, &a, "askFail(address)", &[target.clone()]);
+    assert!(evm.success && exit == 0);
+    lane(&mut d);
+    expect_last(&mut d, &a, false, 0, 2);
+
+    // without a reply, and with a reply that carries no value
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &a,
+        "tell(address,uint64)",
+        &[target.clone(), DynSolValue::Uint(U256::from(7), 64)],
+    );
+    assert!(evm.success && exit == 0);
+    assert_eq!(lane(&mut d), 2, "two deliveries, no reply");
+    let evm_echo = d.id_of(e.evm).unwrap();
+    assert_eq!(d.slot(evm_echo, U256::ZERO), U256::from(7));
+    assert_eq!(d.slot(e.native, U256::ZERO), U256::from(7));
+    expect_last(&mut d, &a, false, 0, 2);
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &a,
+        "tellAck(address,uint64)",
+        &[target.clone(), DynSolValue::Uint(U256::from(9), 64)],
+    );
+    assert!(evm.success && exit == 0);
+    assert_eq!(lane(&mut d), 4);
+    expect_last(&mut d, &a, true, 0, 3);
+    assert_eq!(d.slot(e.native, U256::ZERO), U256::from(9));
+
+    // only the VM may call a reply handler: a forged reply is refused on both builds
+    let mut forged_ret = Vec::new();
+    forged_ret.extend(U256::from(1_000_000).to_be_bytes::<32>());
+    let forged = [
+        DynSolValue::Uint(U256::from(1), 64),
+        DynSolValue::Uint(U256::ZERO, 32),
+        DynSolValue::Bytes(forged_ret),
+    ];
+    let (e1, w1) = call(
+        &mut d,
+        &a,
+        addr(ALICE),
+        "got(uint64,uint32,bytes)",
+        &forged,
+        U256::ZERO,
+    )
+    .unwrap();
+    assert!(!e1.success && !w1.success, "a forged reply must fail");
+    expect_last(&mut d, &a, true, 0, 3);
+}
+
+/// The native build sending to the EVM build of the callee: `InvokeEVM` with ABI calldata,
+/// and the reply's `ret` decoded as ABI return data (the reply method + 2^32).
+#[test]
+fn native_sender_evm_callee() {
+    let mut d = Dual::new();
+    let b = built();
+    let (echo, asker) = (&b[0], &b[1]);
+    let e = deploy(&mut d, echo, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let a = deploy(&mut d, asker, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    // the EVM build's address itself, not its native twin
+    d.twins.remove(&e.evm);
+    let params = cbor::params(
+        &d,
+        &[DynSolValue::Address(e.evm), u(50)],
+        &a.c.ir.handlers[0]
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let to = fvm_shared::address::Address::new_id(a.native);
+    let m = a.c.ir.meta.handlers[0].method_number;
+    let (exit, ret, ..) = d.native(addr(ALICE), to, m, params, U256::ZERO);
+    assert_eq!(exit, 0, "0x{}", hex(&ret));
+    assert_eq!(lane(&mut d), 2);
+    let m_last = a.c.ir.meta.handlers[4].method_number;
+    let (exit, ret, ..) = d.native(addr(ALICE), to, m_last, vec![], U256::ZERO);
+    assert_eq!(exit, 0);
+    // [true, BigInt(100), 1]
+    assert_eq!(
+        ret,
+        vec![0x83, 0xf5, 0x42, 0x00, 100, 0x01],
+        "0x{}",
+        hex(&ret)
+    );
+}
