@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use common::evm_asm::{Asm, adder, assemble};
 use common::*;
-use fvm_ipld_encoding::{BytesDe, BytesSer, RawBytes};
+use fvm_ipld_encoding::{BytesDe, BytesSer};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use tandem_evm::EvmRuntime;
 use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::{INVOKE_EVM, method_number};
-use tandem_vm::message::{ApplyRet, Message, SignedMessage};
+use tandem_vm::message::ApplyRet;
 use tandem_wasm::WasmRuntime;
 
 /// The EVM's REVERT exit code.
