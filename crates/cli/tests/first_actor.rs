@@ -248,4 +248,38 @@ fn the_first_actor_guide_works_as_written() {
     );
     assert_eq!(dry["exitCode"], 20, "already settled: {dry}");
     assert!(guide.contains(r#""method":"tandem_call","params":[{"from":"'$ARBITER'","to":"'$ESCROW'","method":"Refund"}]"#));
+
+    // The guide's viem script, against the same node (node and npm: skipped without them
+    // on a developer's machine, a failure under CI=true).
+    let npm = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("node-clients/npm");
+    let Some(_) = tandem_testkit::npm_packages(&npm, &["viem@2", "ethers@6"]) else {
+        return;
+    };
+    let script = guide
+        .split("```js\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the guide's viem script");
+    // ESM imports resolve from the script's folder, beside node_modules.
+    std::fs::write(npm.join("first-actor.mjs"), script).unwrap();
+    let out = Command::new("node")
+        .arg("first-actor.mjs")
+        .current_dir(&npm)
+        .env("TANDEM_RPC", format!("http://127.0.0.1:{port}"))
+        .env("ESCROW", &escrow)
+        .env("ARBITER", &arbiter)
+        .output()
+        .expect("running node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("escrow holds 0n at 0x"), "{stdout}");
+    assert!(
+        stdout.contains("its balance over eth_getBalance: 0n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Refund would exit with 20"), "{stdout}");
 }
