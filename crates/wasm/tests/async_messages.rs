@@ -515,3 +515,22 @@ fn native_to_evm_with_raw_calldata_and_the_abi_return_in_the_reply() {
         decode_native_reply(&to_vec(&(0u64, 0u32, RawBytes::new(vec![1]))).unwrap()).unwrap();
     assert_eq!((id, exit), (0, 0));
 }
+
+#[test]
+fn g7_nothing_is_locked_between_the_send_and_the_reply() {
+    let mut c = world();
+    let (a, b) = (pinger(&mut c), pinger(&mut c));
+    ok(&send(&mut c, a, &Send::echo(&b, b"first")).0);
+    // Other messages run between the send and its delivery, and change the sender's state:
+    // the reply runs against the state at reply time (which now makes it fail).
+    ok(&c.call(a, m("SetFailReplies"), to_vec(&(true,)).unwrap()));
+    ok(&c.call(
+        b,
+        m("Echo"),
+        to_vec(&RawBytes::new(b"direct".to_vec())).unwrap(),
+    ));
+    let ran = lane(&mut c);
+    assert_eq!(ran[1].ret.receipt.exit_code.value(), 43);
+    let got: Vec<Vec<u8>> = received(&mut c, b).into_iter().map(|r| r.2).collect();
+    assert_eq!(got, vec![b"direct".to_vec(), b"first".to_vec()]);
+}
