@@ -215,3 +215,44 @@ fn native_sender_evm_callee() {
         hex(&ret)
     );
 }
+
+/// The example package `examples/lang/async-ping` (the node's integration test uses it):
+/// both builds ping their `Ponger` and record the pong.
+#[test]
+fn async_ping_example_on_both_builds() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../examples/lang/async-ping");
+    let (_, sources) = tandem_lang_driver::read_package(&dir).unwrap();
+    let b = build(&sources).unwrap();
+    let (pinger, ponger) = (&b[0], &b[1]);
+    assert_eq!(
+        (pinger.ir.name.as_str(), ponger.ir.name.as_str()),
+        ("AsyncPing", "Ponger")
+    );
+    let mut d = Dual::new();
+    let po = deploy(&mut d, ponger, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let pi = deploy(&mut d, pinger, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let n = DynSolValue::Uint(U256::from(41), 64);
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &pi,
+        "sendPing(address,uint64)",
+        &[DynSolValue::Address(po.evm), n],
+    );
+    assert!(evm.success && exit == 0, "{:?}", evm.output);
+    assert_eq!(lane(&mut d), 4);
+    let (evm, exit, ret) = send_both(&mut d, &pi, "last()", &[]);
+    assert!(evm.success && exit == 0);
+    let out = evm.output.unwrap();
+    // (id, ok, value, replies)
+    assert_eq!(word(&out[32..]), U256::from(1));
+    assert_eq!(word(&out[64..]), U256::from(42));
+    assert_eq!(word(&out[96..]), U256::from(1));
+    // [id, true, 42, 1]
+    assert_eq!(&ret[0..1], &[0x84]);
+    assert_eq!(&ret[ret.len() - 4..], &[0xf5, 0x18, 42, 0x01]);
+}
