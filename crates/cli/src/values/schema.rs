@@ -474,6 +474,9 @@ fn encode_leaf(name: &str, v: &Value, out: &mut Vec<u8>) -> anyhow::Result<()> {
                 (Some("i"), Some(Ok(b))) => (true, b),
                 _ => bail!("unknown schema type {int:?}"),
             };
+            if !(1..=64).contains(&bits) {
+                bail!("unknown schema type {int:?}");
+            }
             let n = int_of(v)?;
             let (lo, hi) = if signed {
                 (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
@@ -739,6 +742,13 @@ mod tests {
             .is_err()
         );
         assert!(encode_params(&method(json!("u8")), &json!(256)).is_err());
+        // a module's schema is input too: nothing in it panics
+        for ty in ["u200", "i0", "u", "x", "uu8"] {
+            assert!(
+                encode_params(&method(json!(ty)), &json!(1)).is_err(),
+                "{ty}"
+            );
+        }
         assert!(decode_value(&m, false, &[0xff, 0x00]).is_err());
     }
 
