@@ -59,6 +59,7 @@ const EXEC: u64 = 2;
 pub struct TestVm {
     exec: Executor,
     accounts: Vec<Address>,
+    keys: Vec<Address>,
 }
 
 impl TestVm {
@@ -71,6 +72,7 @@ impl TestVm {
     pub fn with_accounts(n: usize, balance: TokenAmount) -> anyhow::Result<Self> {
         let mut state = singleton_state(VmStore::memory(), "tandem-actor-test")?;
         let mut ids = Vec::with_capacity(n);
+        let mut keys = Vec::with_capacity(n);
         for i in 0..n {
             // A fixed, distinct (not a real) public key per account: the harness signs nothing.
             let mut key = [4u8; 65];
@@ -84,6 +86,10 @@ impl TestVm {
                 },
             )?;
             ids.push(Address::id(id));
+            keys.push(
+                Address::from_bytes(&address.to_bytes())
+                    .map_err(|e| anyhow!("account address: {e:?}"))?,
+            );
         }
         state.flush()?;
         state.end_message()?;
@@ -99,6 +105,7 @@ impl TestVm {
         Ok(Self {
             exec: Executor::new(machine),
             accounts: ids,
+            keys,
         })
     }
 
@@ -115,6 +122,16 @@ impl TestVm {
                 i + 1
             ),
         }
+    }
+
+    /// The key (`f1`) address of account `i`, as users and wallets name it; actors resolve
+    /// it to the same ID as [`Self::account`].
+    ///
+    /// # Panics
+    /// If there is no account `i`, as [`Self::account`].
+    pub fn key_address(&self, i: usize) -> Address {
+        self.account(i);
+        self.keys[i].clone()
     }
 
     /// Every funded account, in order.

@@ -217,3 +217,34 @@ fn harness_errors_are_errors_not_panics() -> anyhow::Result<()> {
     assert!(t.is_ok());
     Ok(())
 }
+
+#[test]
+fn parties_named_by_key_address_are_recognised() -> anyhow::Result<()> {
+    let wasm = build_actor(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/actors/escrow"
+    ))?;
+    let mut vm = TestVm::new()?;
+    let (buyer, seller, arbiter) = (vm.key_address(1), vm.key_address(2), vm.key_address(3));
+    assert_ne!(buyer, vm.account(1));
+    assert_eq!(vm.id_of(&buyer)?, vm.account(1).as_id());
+    let code = vm.install(&wasm)?;
+    let deal = Deal {
+        buyer: buyer.clone(),
+        seller: seller.clone(),
+        arbiter: arbiter.clone(),
+        deadline: DEADLINE,
+    };
+    let actor = vm.deploy(&code, &deal)?;
+    // Sent from the ID form of the account named by its key address in the deal.
+    let buyer_id = vm.account(1);
+    vm.call(&actor, "Deposit")
+        .from(&buyer_id)
+        .value(whole(1))
+        .send()?
+        .ok()?;
+    let before = vm.balance(&seller)?;
+    vm.call(&actor, "Release").from(&arbiter).send()?.ok()?;
+    assert_eq!(vm.balance(&seller)?, before.checked_add(whole(1)).unwrap());
+    Ok(())
+}
