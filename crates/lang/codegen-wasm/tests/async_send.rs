@@ -172,6 +172,25 @@ fn async_send_and_reply_on_both_builds() {
     .unwrap();
     assert!(!e1.success && !w1.success, "a forged reply must fail");
     expect_last(&mut d, &a, true, 0, 3);
+
+    // a send the VM refuses (delivery + reply gas over 5,000,000) reverts: the EVM build
+    // with the precompile's reason, the WASM build with no data; nothing is queued
+    let over = DynSolValue::Uint(U256::from(4_500_000), 64);
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &a,
+        "askGas(address,uint64)",
+        &[target.clone(), over],
+    );
+    assert!(!evm.success && exit == 33);
+    let reason = String::from_utf8_lossy(evm.output.as_deref().unwrap()).to_string();
+    assert!(reason.starts_with("sendAsync:"), "{reason}");
+    assert_eq!(lane(&mut d), 0);
+    let ok = DynSolValue::Uint(U256::from(4_000_000), 64);
+    let (evm, exit, _) = send_both(&mut d, &a, "askGas(address,uint64)", &[target, ok]);
+    assert!(evm.success && exit == 0);
+    assert_eq!(lane(&mut d), 4);
+    expect_last(&mut d, &a, true, 2, 4);
 }
 
 /// The native build sending to the EVM build of the callee: `InvokeEVM` with ABI calldata,
