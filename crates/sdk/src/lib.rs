@@ -33,11 +33,11 @@ pub mod cbor;
 pub mod event;
 #[cfg(feature = "ipld")]
 pub mod ipld;
-#[cfg(feature = "sol")]
-pub mod sol;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 pub mod schema;
+#[cfg(feature = "sol")]
+pub mod sol;
 #[cfg(target_arch = "wasm32")]
 pub mod sys;
 mod types;
