@@ -124,7 +124,12 @@ fn async_send_and_reply_on_both_builds() {
     );
 
     // a failing callee: ok = false, the value zero
-    let (evm, exit, _) = send_both(&mut d, &a, "askFail(address)", &[target.clone()]);
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &a,
+        "askFail(address)",
+        std::slice::from_ref(&target),
+    );
     assert!(evm.success && exit == 0);
     lane(&mut d);
     expect_last(&mut d, &a, false, 0, 2);

@@ -205,13 +205,10 @@ impl Cx<'_, '_> {
             }
         }
         let (value, gas) = (self.spill(value), self.spill(gas));
-        let reply = match reply {
-            Some(handler) => Some(AsyncReplyTo {
-                handler,
-                gas: Box::new(self.spill(reply_gas)),
-            }),
-            None => None,
-        };
+        let reply = reply.map(|handler| AsyncReplyTo {
+            handler,
+            gas: Box::new(self.spill(reply_gas)),
+        });
         self.uses_heap = true;
         let id = self.spill(IrExpr::SendAsync {
             target: Box::new(target),
