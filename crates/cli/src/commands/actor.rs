@@ -109,7 +109,7 @@ pub fn run(data_dir: &Path, json: bool, cmd: ActorCommand) -> anyhow::Result<()>
                 .map_err(|e| anyhow!("{code_cid} is not a CID: {e}"))?;
             let ctor = match (params_hex, params_json) {
                 (Some(h), _) => crate::output::parse_hex(&h).context("--params-hex")?,
-                (None, Some(j)) => crate::values::params_from_json(&j)?,
+                (None, Some(j)) => crate::values::schema::constructor_params(data_dir, &code, &j)?,
                 (None, None) => Vec::new(),
             };
             let params = fvm_ipld_encoding::to_vec(&ExecParams {

@@ -87,9 +87,6 @@ impl ActorSchema {
 
 /// Constructor params for `tandem actor create --params-json`: by the schema of the module
 /// installed under `code` when it has one, else schema-less (the mapping of `values`).
-/// Not wired yet: `commands/actor.rs` (owned elsewhere) calls `params_from_json`; the change
-/// is one line, `(None, Some(j)) => crate::values::schema::constructor_params(data_dir, &code, &j)?`.
-#[allow(dead_code)]
 pub fn constructor_params(
     data_dir: &std::path::Path,
     code: &Cid,
