@@ -4,7 +4,8 @@
 //! lines compare that storage word of both builds (slots are the same by design; a word
 //! holding a twin's masked ID is read as its EVM address). Lines this runner cannot translate
 //! (raw calldata, calls `to:` another contract, `balance:`, values it does not parse) are
-//! skipped and counted.
+//! skipped and counted. A `lane` line runs the VM's system lane (async deliveries and
+//! replies of both builds).
 
 mod common;
 
@@ -21,6 +22,7 @@ const BOTH: &[&str] = &[
     "abi_override",
     "arrays",
     "assignment",
+    "async_send",
     "blake2b",
     "break_continue",
     "bytes_string",
@@ -249,6 +251,14 @@ fn run(path: &Path) -> Result<(usize, usize), String> {
     let body = text.split(MARKER).nth(1).unwrap_or("");
     for line in body.lines() {
         let line = line.trim().trim_start_matches("//").trim();
+        if line == "lane" || line.starts_with("lane ->") {
+            // the system lane delivers both builds' async messages (not counted: both
+            // builds' messages run in one lane)
+            d.exec
+                .run_system_lane()
+                .map_err(|e| format!("lane: {e:#}"))?;
+            continue;
+        }
         let Some((lhs, rhs)) = line.split_once("->") else {
             continue;
         };

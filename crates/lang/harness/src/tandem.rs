@@ -105,6 +105,15 @@ impl TandemChain {
         value
     }
 
+    /// Runs the block's system lane (cron, then the async messages queued so far and their
+    /// replies, docs/async.md); how many system messages ran.
+    pub fn run_system_lane(&mut self) -> Result<usize, String> {
+        self.exec
+            .run_system_lane()
+            .map(|ran| ran.len())
+            .map_err(|e| format!("{e:#}"))
+    }
+
     fn send(&mut self, from: Address, to: Option<Address>, data: Vec<u8>, value: U256) -> Outcome {
         let nonce = *self.nonces.get(&from).unwrap_or(&0);
         let tx = EthTx {

@@ -84,6 +84,8 @@ fn the_runner_catches_wrong_expectations_and_bad_lines() {
         (8, "// storage: 0 -> 1\n"),
         (8, "// layout: x -> 0, 0\n"),
         (8, "// nope() -> 1\n"),
+        (9, "// get(uint256): 1 -> 2\n// lane -> 1\n"),
+        (8, "// lane -> many\n"),
     ];
     for (line, expect) in cases {
         let e = run_text(expect).expect_err(expect);
@@ -96,6 +98,9 @@ fn the_runner_catches_wrong_expectations_and_bad_lines() {
     assert!(e.is_some_and(|e| e.line == 0));
     let e = run_text("// get(uint256): 1 -> 2\n").map(|_| ());
     assert!(e.is_ok());
+    // a `lane` line: the Tandem VM only
+    let r = run_text("// get(uint256): 1 -> 2\n// lane -> 0\n// lane\n").expect("lane");
+    assert!(r.tandem_only);
     let broken = "contract {\n// ---- expect\n// f() ->\n";
     let e = fixture::parse("b.tdm", vec![("b.tdm".into(), broken.into())])
         .and_then(|f| fixture::run(&f))
