@@ -97,20 +97,60 @@ impl Lower {
         self.subst.get(&id).cloned().unwrap_or(Expr::Local(id))
     }
 
-    /// `ret` (ABI return data in `Bytes`) decoded as a word of type `t`, checked clean.
+    /// `ret` (ABI return data in `Bytes`) decoded as `t` with the checks of a call's reply:
+    /// long enough, a word clean for its type, a dynamic value's offset and length inside
+    /// the data (a `Vec`'s elements clean); else a revert with no data.
     pub(super) fn async_return(&mut self, t: &ValTy, ret: Expr, out: &mut Vec<Stmt>) -> Expr {
-        let ValTy::Word(w) = t else {
-            // refused by sema (E0632)
-            return c(0);
-        };
         let b = self.expr(ret, out);
         let b = self.spill(b, out);
-        out.push(revert_if(bin(BinOp::Lt, mload(b.clone()), c(32))));
-        let x = self.spill(mload(Expr::plus(b, c(32))), out);
-        out.push(revert_if(Expr::un(
-            UnOp::IsZero,
-            bin(BinOp::Eq, clean(x.clone(), *w), x.clone()),
-        )));
-        x
+        let size = self.spill(mload(b.clone()), out);
+        let data = Expr::plus(b, c(32));
+        match t {
+            ValTy::Word(w) => {
+                out.push(revert_if(bin(BinOp::Lt, size, c(32))));
+                let x = self.spill(mload(data), out);
+                out.push(revert_if(Expr::un(
+                    UnOp::IsZero,
+                    bin(BinOp::Eq, clean(x.clone(), *w), x.clone()),
+                )));
+                x
+            }
+            t if !t.is_dynamic() => {
+                let head = u64::from(t.head_size());
+                out.push(revert_if(bin(BinOp::Lt, size, c(head))));
+                let p = self.spill(Expr::Alloc(Box::new(c(head))), out);
+                out.push(Stmt::MCopy(p.clone(), data, c(head)));
+                p
+            }
+            ValTy::Bytes | ValTy::String | ValTy::DynArray(_) => {
+                let unit = if matches!(t, ValTy::DynArray(_)) {
+                    32
+                } else {
+                    1
+                };
+                out.push(revert_if(bin(BinOp::Lt, size.clone(), c(64))));
+                let data = self.spill(data, out);
+                let off = self.spill(mload(data.clone()), out);
+                // off + 32 <= size, written so that nothing wraps (size >= 64)
+                out.push(revert_if(bin(
+                    BinOp::Lt,
+                    bin(BinOp::Sub, size.clone(), c(32)),
+                    off.clone(),
+                )));
+                let v = self.spill(Expr::plus(data, off.clone()), out);
+                let len = self.spill(mload(v.clone()), out);
+                out.push(revert_if(bin(BinOp::Lt, size.clone(), len.clone())));
+                let end = Expr::plus(Expr::plus(off, c(32)), bin(BinOp::Mul, len, c(unit)));
+                out.push(revert_if(bin(BinOp::Lt, size, end)));
+                if let ValTy::DynArray(e) = t
+                    && let ValTy::Word(w) = **e
+                {
+                    self.check_clean_elements(v.clone(), w, out);
+                }
+                v
+            }
+            // refused by sema (E0632)
+            _ => c(0),
+        }
     }
 }

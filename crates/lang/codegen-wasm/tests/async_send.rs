@@ -192,10 +192,39 @@ fn async_send_and_reply_on_both_builds() {
     assert!(reason.starts_with("sendAsync:"), "{reason}");
     assert_eq!(lane(&mut d), 0);
     let ok = DynSolValue::Uint(U256::from(4_000_000), 64);
-    let (evm, exit, _) = send_both(&mut d, &a, "askGas(address,uint64)", &[target, ok]);
+    let (evm, exit, _) = send_both(&mut d, &a, "askGas(address,uint64)", &[target.clone(), ok]);
     assert!(evm.success && exit == 0);
     assert_eq!(lane(&mut d), 4);
     expect_last(&mut d, &a, true, 2, 4);
+
+    // aggregate and dynamic reply values; a failed reply's value is empty
+    let (evm, exit, _) = send_both(
+        &mut d,
+        &a,
+        "askPair(address,uint256)",
+        &[target.clone(), u(5)],
+    );
+    assert!(evm.success && exit == 0);
+    assert_eq!(lane(&mut d), 4);
+    let (e, _) = call(&mut d, &a, addr(ALICE), "lastPair()", &[], U256::ZERO).unwrap();
+    let want = DynSolValue::Tuple(vec![u(6), DynSolValue::Bool(true)]);
+    assert_eq!(e.output.unwrap(), want.abi_encode_params());
+    let text = |ok: bool, s: &str| {
+        DynSolValue::Tuple(vec![DynSolValue::Bool(ok), DynSolValue::String(s.into())])
+            .abi_encode_params()
+    };
+    for (n, ok, want) in [(0, true, "zero"), (99, false, ""), (3, true, "many")] {
+        let (evm, exit, _) = send_both(
+            &mut d,
+            &a,
+            "askText(address,uint256)",
+            &[target.clone(), u(n)],
+        );
+        assert!(evm.success && exit == 0);
+        assert_eq!(lane(&mut d), 4);
+        let (e, _) = call(&mut d, &a, addr(ALICE), "lastText()", &[], U256::ZERO).unwrap();
+        assert_eq!(e.output.unwrap(), text(ok, want), "askText({n})");
+    }
 }
 
 /// The native build sending to the EVM build of the callee: `InvokeEVM` with ABI calldata,

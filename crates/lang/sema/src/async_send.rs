@@ -67,13 +67,20 @@ impl Cx<'_, '_> {
             return None;
         }
         let v = tys.get(2).cloned().unwrap_or(Ty::Unit);
-        if v != Ty::Unit && !self.is_word(&v) {
+        // what `ctx.call` decodes: static values, `Bytes`, `String` and a `Vec` of words
+        let decodable = v == Ty::Unit
+            || self.val_ty(&v, var.name.span).is_some_and(|t| {
+                !t.is_dynamic()
+                    || matches!(t, ValTy::Bytes | ValTy::String)
+                    || matches!(t, ValTy::DynArray(e) if matches!(*e, ValTy::Word(_)))
+            });
+        if !decodable {
             let shown = self.show(&v);
             self.err(Diagnostic::error(
                 "E0632",
                 format!("an async reply of type `{shown}` is not supported yet"),
                 var.fields[2].name.span,
-                "async replies may be value types (integers, bool, Address, bytesN)",
+                "async replies may be static types, Bytes, String or a Vec of words",
             ));
             return None;
         }
@@ -101,13 +108,38 @@ impl Cx<'_, '_> {
                 .unwrap_or(ValTy::Word(WordTy::Uint(256)));
             let v = self.local();
             self.emit(IrStmt::Let(v, IrExpr::c(0)));
+            // without a value (`ok` false): zero, an empty `Bytes`/`Vec`, a zeroed aggregate
+            let saved = std::mem::take(&mut self.out);
+            if !matches!(t, ValTy::Word(_)) {
+                let size = if t.is_dynamic() { 32 } else { t.head_size() };
+                let p = self.alloc(IrExpr::c(u64::from(size)));
+                let (i, label) = (self.local(), self.label());
+                self.emit(IrStmt::Let(i, IrExpr::c(0)));
+                self.emit(IrStmt::Loop {
+                    label,
+                    body: vec![
+                        IrStmt::If(
+                            IrExpr::bin(IB::Lt, IrExpr::Local(i), IrExpr::c(u64::from(size))),
+                            vec![],
+                            vec![IrStmt::Break(label)],
+                        ),
+                        IrStmt::MStore(IrExpr::plus(p.clone(), IrExpr::Local(i)), IrExpr::c(0)),
+                    ],
+                    step: vec![IrStmt::Set(
+                        i,
+                        IrExpr::plus(IrExpr::Local(i), IrExpr::c(32)),
+                    )],
+                });
+                self.emit(IrStmt::Set(v, p));
+            }
+            let zero = std::mem::replace(&mut self.out, saved);
             self.emit(IrStmt::If(
                 IrExpr::Local(ok),
                 vec![IrStmt::Set(
                     v,
                     IrExpr::AsyncReturn(t, Box::new(IrExpr::Local(ret))),
                 )],
-                vec![],
+                zero,
             ));
             self.uses_heap = true;
             out.push(v);
