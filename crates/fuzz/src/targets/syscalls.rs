@@ -4,7 +4,7 @@
 //! blocks, to the caller's own blocks).
 //!
 //! One interpreter module is installed: its `invoke` reads the params block into memory and
-//! runs the syscall ops it holds, each op a syscall index and nine 64-bit arguments, so the
+//! runs the syscall ops it holds, each op a syscall index and ten 64-bit arguments, so the
 //! arguments come from the message and one compiled module serves every case. Programs can
 //! carry data (CIDs, addresses, CBOR blocks, nested programs) that ops point at, and send
 //! nested programs to the interpreter actors (themselves included).
@@ -89,6 +89,10 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
         "send",
         &[Ptr, Len, Method, Block, Value, Value, Gas, Flags, Out],
     ),
+    (
+        "send_async",
+        &[Ptr, Len, Method, Block, Value, Value, Gas, Method, Gas, Out],
+    ),
     ("crypto_hash", &[HashKind, Ptr, Len, Out]),
     ("crypto_recover_secp256k1", &[Ptr, Ptr, Out]),
     ("event_emit", &[Block]),
@@ -101,7 +105,7 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
 /// Memory: outputs in [0, PROG), the params block copied to PROG.
 const PROG: u32 = 65_536;
 const PROG_CAP: u32 = 3 * 65_536;
-const OP_BYTES: usize = 80;
+const OP_BYTES: usize = 88;
 /// Program bodies start after the 3-byte CBOR header of a byte string of 256..65535 bytes.
 const HEADER: usize = 3;
 const OPS_AT: usize = 8;
@@ -109,6 +113,13 @@ const OPS_AT: usize = 8;
 const OP_RETURN: u8 = SYSCALL_SIGNATURES.len() as u8;
 const OP_TRAP: u8 = OP_RETURN + 1;
 const N_OPS: u32 = OP_TRAP as u32 + 1;
+/// The op index of `send_async`.
+fn send_async_op() -> u8 {
+    SYSCALL_SIGNATURES
+        .iter()
+        .position(|(name, _)| *name == "send_async")
+        .unwrap_or(0) as u8
+}
 
 /// The interpreter module.
 pub fn interpreter_wat() -> String {
@@ -327,6 +338,9 @@ fn generate_program(rng: &mut StdRng, known: &Known, depth: u32) -> Program {
         let index = match rng.random_range(0..40) {
             0 => OP_RETURN,
             1 => OP_TRAP,
+            // Async sends need several valid arguments at once: try them more often, so the
+            // system lane has deliveries and replies to run.
+            2..=4 => send_async_op(),
             _ => rng.random_range(0..SYSCALL_SIGNATURES.len() as u8),
         };
         op[0] = index;
@@ -494,6 +508,9 @@ impl SyscallTarget {
             let to = *pick(&mut rng, &actors);
             let method = *pick(&mut rng, &[2u64, 2, 2, 3, tandem_vm::frc42::INVOKE_EVM]);
             let value = *pick(&mut rng, &[0u128, 0, 5]);
+            // Each message is a block: the system lane delivers what earlier programs queued
+            // with `send_async` (and their replies) first.
+            run_lane(&mut chain, &mut observed, &mut local);
             let ret = chain.send(0, to, method, program, value, 10_000_000);
             let code = ret.receipt.exit_code.value();
             local.count(&if code < 256 {
@@ -504,12 +521,30 @@ impl SyscallTarget {
             observed.push(observe(&ret));
             roots.push(chain.commit());
         }
+        // A last block delivers what the last message queued.
+        run_lane(&mut chain, &mut observed, &mut local);
+        roots.push(chain.commit());
         if let Some(stats) = stats {
             for (k, v) in local.counters {
                 *stats.counters.entry(k).or_default() += v;
             }
         }
         (observed, roots)
+    }
+}
+
+/// Runs a block's system lane: deliveries and replies of what programs queued.
+fn run_lane(chain: &mut NativeChain, observed: &mut Vec<Observed>, stats: &mut Stats) {
+    let lane = chain
+        .exec
+        .run_system_lane()
+        .expect("the system lane never fails");
+    for m in &lane {
+        stats.count(&format!(
+            "system message, exit {}",
+            m.ret.receipt.exit_code.value()
+        ));
+        observed.push(observe(&m.ret));
     }
 }
 
