@@ -7,6 +7,8 @@
 //! - `Echo(bytes) -> bytes` records `(caller, value, bytes)`, logs `Echo(bytes)` (topic the
 //!   signature's keccak, data the bytes) and returns the bytes;
 //!   `Fail()` aborts with 42; `Burn()` never returns.
+//! - `InvokeEVM(calldata)` (a Solidity call, e.g. an EVM contract's async send) records
+//!   `(caller, value, calldata)` and returns the calldata's last word plus one, ABI-encoded.
 //! - `Flood([to, n]) -> queued`: queues up to `n` zero-gas messages to `to`, stopping at the
 //!   first refusal; `SendReadOnly(SendAsync params) -> exit`: sends `SendAsync` to itself
 //!   read-only and returns the exit code.
@@ -126,6 +128,29 @@ mod actor {
         Ok(data)
     }
 
+    fn invoke_evm(calldata: tandem_sdk::Raw) -> Result<tandem_sdk::Raw, ActorError> {
+        let ctx = message();
+        let mut state: State = load_state()?;
+        let data = calldata.0;
+        state
+            .received
+            .push((ctx.caller, ctx.value, Bytes(data.clone())));
+        save_state(&state)?;
+        let mut word = [0u8; 32];
+        if data.len() >= 36 {
+            word.copy_from_slice(&data[data.len() - 32..]);
+        }
+        // word + 1, big-endian (wrapping, as the test values are small).
+        for b in word.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+        Ok(tandem_sdk::Raw(word.to_vec()))
+    }
+
     fn fail(_: ()) -> Result<(), ActorError> {
         Err(ActorError::new(42, "failing on purpose"))
     }
@@ -149,6 +174,7 @@ mod actor {
         "OnReply" => on_reply,
         "SetFailReplies" => set_fail_replies,
         "Echo" => echo,
+        "InvokeEVM" => invoke_evm,
         "Fail" => fail,
         "Burn" => burn,
         "Flood" => flood,
