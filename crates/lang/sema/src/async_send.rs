@@ -147,6 +147,22 @@ impl Cx<'_, '_> {
         out
     }
 
+    /// E0633 for a message value of a `#[reply]` variant given to a send: only the VM
+    /// calls a reply handler.
+    pub(crate) fn refuse_reply_variant(&mut self, var: &ast::MessageVariant, span: Span) {
+        if is_reply(var) {
+            self.err(Diagnostic::error(
+                "E0633",
+                format!(
+                    "`{}` is a reply handler: only the VM sends it",
+                    var.name.name
+                ),
+                span,
+                "cannot send a `#[reply]` variant",
+            ));
+        }
+    }
+
     /// `ctx.send(target, message, on_reply: .., gas: .., reply_gas: .., value: ..)`.
     pub(crate) fn ctx_send(&mut self, method: &ast::Ident, args: &[Arg], span: Span) -> Typed {
         self.require(Cap::MutCtx, method.span, "`ctx.send()`");
@@ -169,17 +185,7 @@ impl Cx<'_, '_> {
             return Typed::error();
         };
         let var = &self.p.messages[mi].def.variants[vi];
-        if is_reply(var) {
-            self.err(Diagnostic::error(
-                "E0633",
-                format!(
-                    "`{}` is a reply handler: only the VM sends it",
-                    var.name.name
-                ),
-                args[1].value.span,
-                "cannot send a `#[reply]` variant",
-            ));
-        }
+        self.refuse_reply_variant(var, args[1].value.span);
         let sent_ret = match &var.ret {
             Some(t) => {
                 self.p

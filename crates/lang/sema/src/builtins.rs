@@ -236,6 +236,7 @@ impl Cx<'_, '_> {
             return Typed::error();
         };
         let var = &self.p.messages[mi].def.variants[vi];
+        self.refuse_reply_variant(var, args[1].value.span);
         let is_view = var.attrs.iter().any(|a| a.name.name == "view");
         self.require(
             if is_view { Cap::Ctx } else { Cap::MutCtx },
