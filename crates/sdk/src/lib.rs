@@ -48,6 +48,8 @@ pub use runtime::*;
 #[cfg(target_arch = "wasm32")]
 pub use address::transfer;
 pub use address::{ActorId, Address, AddressError, TokenAmount};
+#[cfg(target_arch = "wasm32")]
+pub use async_msg::send_async_to;
 pub use async_msg::{ASYNC_QUEUE_ACTOR_ID, AsyncReply};
 pub use cbor::{Cbor, CborError, Raw};
 #[cfg(target_arch = "wasm32")]

@@ -58,8 +58,12 @@ mod actor {
 
     fn flood(p: (Bytes, u64)) -> Result<u64, ActorError> {
         let method = method_hash!("Echo");
+        let to = tandem_sdk::Address::from_bytes(&p.0.0)
+            .map_err(|_| ActorError::new(tandem_sdk::USR_ILLEGAL_ARGUMENT, "bad address"))?;
         for i in 0..p.1 {
-            if send_async(&p.0.0, method, None, 0, 0, None).is_err() {
+            // Typed: `()` as DAG-CBOR params (the deliveries have no gas and never run).
+            let sent = tandem_sdk::send_async_to(&to, method, &(), Default::default(), 0, None);
+            if sent.is_err() {
                 return Ok(i);
             }
         }
