@@ -15,7 +15,8 @@ pragma solidity ^0.8.0;
 /// full, too much gas, insufficient funds, malformed input).
 interface ITandemAsync {
     /// @param target the callee's Filecoin address in byte form (an EVM contract's f410 form
-    /// is `0x040a ‖ its 20-byte address`; an f0 ID address is `0x00 ‖ leb128(id)`).
+    /// is `0x040a ‖ its 20-byte address`; an f0 ID address is `0x00 ‖ leb128(id)`; the f410
+    /// form of a masked-ID address `0xff00…<id>` names that ID actor, as a CALL to it does).
     /// @param method FRC-42 method number; `INVOKE_EVM_METHOD` with codec 0x55 (raw) and the
     /// calldata as `params` to call an EVM contract.
     /// @param codec 0 (no params), 0x51 (CBOR), 0x71 (DAG-CBOR) or 0x55 (raw).

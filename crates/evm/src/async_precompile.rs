@@ -16,6 +16,7 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::{CBOR, DAG_CBOR, IPLD_RAW, RawBytes};
 use fvm_shared::address::Address;
 use tandem_vm::async_queue::{ReplyTo, reservation};
+use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::INVOKE_EVM;
 use tandem_vm::kernel::{AsyncRequest, ExecutionError, KResult, Kernel};
 
@@ -55,6 +56,9 @@ pub fn send_async(
     let Ok(to) = Address::from_bytes(&call.target) else {
         return Ok(revert("sendAsync: target is not a Filecoin address"));
     };
+    // The f410 form of a masked-ID address (0xff00…<id>) names that ID actor, as a CALL to
+    // the masked address does: Solidity code knows actors by their Ethereum addresses.
+    let to = EthAddress::from_delegated(&to).map_or(to, |eth| eth.to_filecoin());
     let params = match call.codec {
         0 if call.params.is_empty() => None,
         CBOR | DAG_CBOR | IPLD_RAW => Some(IpldBlock {
