@@ -159,7 +159,10 @@ impl BlockStore {
     }
 
     /// A JSON record kept in the store's metadata under `key`.
-    pub(crate) fn record<T: serde::de::DeserializeOwned>(&self, key: &str) -> anyhow::Result<Option<T>> {
+    pub(crate) fn record<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<Option<T>> {
         self.store
             .get_meta(key)?
             .map(|bytes| serde_json::from_slice(&bytes).with_context(|| format!("reading {key}")))

@@ -89,7 +89,10 @@ fn token_end_to_end() {
     assert_eq!(ret.events.len(), 1);
     // ERC-20's Transfer as an Ethereum log: topic0 (t1) is keccak("Transfer(address,address,uint256)").
     assert_eq!(ret.events[0].event.entries[0].key, "t1");
-    assert_eq!(ret.events[0].event.entries[0].value[..4], [0xdd, 0xf2, 0x52, 0xad]);
+    assert_eq!(
+        ret.events[0].event.entries[0].value[..4],
+        [0xdd, 0xf2, 0x52, 0xad]
+    );
     assert_eq!(token_balance(&mut c, token, &bob), 250);
     assert_eq!(token_balance(&mut c, token, &alice), 999_750);
 
