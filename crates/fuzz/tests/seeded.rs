@@ -2,7 +2,7 @@
 //! command the run prints). `TANDEM_FUZZ_ITERS=N` overrides the iteration counts; long runs
 //! use the `tandem-fuzz` binary (see ARCHITECTURE.md, "Fuzzing").
 
-use tandem_fuzz::targets::{evm, lang, rpc, syscalls, wasm};
+use tandem_fuzz::targets::{evm, lang, lang_diff, rpc, syscalls, wasm};
 use tandem_fuzz::{Budget, ci_iterations, run};
 
 #[test]
@@ -58,4 +58,28 @@ fn language_front_end() {
         Budget::Iterations(ci_iterations(5000)),
     );
     eprint!("{s}");
+}
+
+#[test]
+fn language_backends_agree() {
+    let s = run(
+        &mut lang_diff::LangDiffTarget::new(),
+        16,
+        0,
+        Budget::Iterations(ci_iterations(300)),
+    );
+    eprint!("{s}");
+    // Programs that do not compile are generator bugs: a few are tolerated, not a habit.
+    let refused: u64 = s
+        .stats
+        .counters
+        .iter()
+        .filter(|(k, _)| k.starts_with("generator:"))
+        .map(|(_, v)| v)
+        .sum();
+    assert!(
+        refused * 20 <= s.iterations,
+        "{refused} of {} generated programs did not compile",
+        s.iterations
+    );
 }

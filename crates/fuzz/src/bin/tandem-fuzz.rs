@@ -1,11 +1,11 @@
 //! Long local fuzz runs: `tandem-fuzz <target> [--seconds N | --iterations N] [--seed S]
-//! [--start I]`. Targets: evm, wasm, syscalls, rpc, lang. Prints a summary at the end; a
+//! [--start I]`. Targets: evm, wasm, syscalls, rpc, lang, lang-diff. Prints a summary at the end; a
 //! failing iteration prints the command that reproduces it and exits non-zero.
 
-use tandem_fuzz::targets::{evm, lang, rpc, syscalls, wasm};
+use tandem_fuzz::targets::{evm, lang, lang_diff, rpc, syscalls, wasm};
 use tandem_fuzz::{Budget, Summary, run};
 
-const USAGE: &str = "usage: tandem-fuzz <evm|wasm|syscalls|rpc|lang> [--seconds N | --iterations N] [--seed S] [--start I]";
+const USAGE: &str = "usage: tandem-fuzz <evm|wasm|syscalls|rpc|lang|lang-diff> [--seconds N | --iterations N] [--seed S] [--start I]";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -43,6 +43,13 @@ fn main() {
         }
         return;
     }
+    if target == "lang-diff-show" {
+        // Prints the program and calls of iteration `start` of `seed`.
+        let (p, calls) =
+            lang_diff::LangDiffTarget::generate(&mut tandem_fuzz::iteration_rng(seed, start));
+        print!("{}", lang_diff::show(&p, &calls));
+        return;
+    }
     if target == "evm-minimize" {
         // Shrinks the failing case of iteration `start` of `seed` and prints it.
         let t = evm::EvmTarget::default();
@@ -58,6 +65,7 @@ fn main() {
         "syscalls" => run(&mut syscalls::SyscallTarget::new(), seed, start, budget),
         "rpc" => run(&mut rpc::RpcTarget::start(), seed, start, budget),
         "lang" => run(&mut lang::LangTarget::new(), seed, start, budget),
+        "lang-diff" => run(&mut lang_diff::LangDiffTarget::new(), seed, start, budget),
         _ => {
             eprintln!("unknown target {target}\n{USAGE}");
             std::process::exit(2);

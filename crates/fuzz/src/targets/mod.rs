@@ -2,6 +2,8 @@
 
 pub mod evm;
 pub mod lang;
+pub mod lang_diff;
+pub mod lang_gen;
 pub mod native;
 pub mod rpc;
 pub mod syscalls;

@@ -1,0 +1,469 @@
+//! Language differential: a random well-typed program (`lang_gen`) compiled by both backends,
+//! the EVM build deployed by an Ethereum transaction and the WASM build created as a native
+//! actor on one Tandem VM, then the same random calls sent to both. Per call they must agree
+//! on success, the reply (the ABI word against the DAG-CBOR value), revert data and events;
+//! at the end every storage slot of the two actors must be equal (same layout by design,
+//! docs/wasm-target.md). The backends are independent, so this finds miscompiles that
+//! running one bytecode on two VMs cannot.
+//!
+//! A program that does not compile is a generator bug: counted ("generator: ..."), not a
+//! failure. A disagreement panics with the program, the calls and what each build did.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::econ::TokenAmount;
+use rand::rngs::StdRng;
+use tandem_actors::BuiltinRuntime;
+use tandem_actors::init::{ExecParams, ExecReturn, InstallCodeParams, InstallCodeReturn};
+use tandem_evm::EvmRuntime;
+use tandem_evm::tx::{EthTx, apply_tx};
+use tandem_evm::world;
+use tandem_vm::eth::EthAddress;
+use tandem_vm::executor::Executor;
+use tandem_vm::kernel::NetworkContext;
+use tandem_vm::message::Message;
+use tandem_vm::store::VmStore;
+use tandem_wasm::WasmRuntime;
+
+use super::lang_gen::{self, Call, Program, Ty};
+use crate::{Stats, Target};
+
+const ALICE: u64 = 0xa11ce;
+
+fn alice() -> Address {
+    Address::from_word(U256::from(ALICE).into())
+}
+
+/// What one call did on one build, in comparable terms.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    success: bool,
+    /// The reply value (normalised word), or the revert data.
+    reply: Option<U256>,
+    revert: Vec<u8>,
+    logs: Vec<(Vec<B256>, Vec<u8>)>,
+}
+
+pub struct LangDiffTarget {
+    wasm: Arc<WasmRuntime>,
+    evm: Arc<EvmRuntime>,
+}
+
+impl Default for LangDiffTarget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LangDiffTarget {
+    pub fn new() -> Self {
+        Self {
+            wasm: Arc::new(WasmRuntime::new(None).expect("a WASM runtime")),
+            evm: Arc::new(EvmRuntime::new()),
+        }
+    }
+
+    fn executor(&self) -> Executor {
+        let mut state = world::singleton_state(VmStore::memory()).expect("state");
+        let rich = U256::from(1_000_000u64) * U256::from(10u64).pow(U256::from(18u64));
+        world::add_eth_account(&mut state, alice().into_array(), rich, 0).expect("account");
+        state.end_message().expect("end");
+        let network = NetworkContext {
+            chain_id: 31337,
+            epoch: 7,
+            timestamp: 1_700_000_000,
+            base_fee: TokenAmount::from_atto(0u64),
+            ..NetworkContext::default()
+        };
+        let extra: Vec<Arc<dyn tandem_vm::runtime::Runtime>> =
+            vec![Arc::new(BuiltinRuntime), self.wasm.clone()];
+        world::executor(state, network, self.evm.clone(), &extra).expect("executor")
+    }
+}
+
+struct Vm {
+    exec: Executor,
+    nonce: u64,
+}
+
+impl Vm {
+    fn eth(
+        &mut self,
+        to: Option<Address>,
+        data: Vec<u8>,
+    ) -> (bool, Vec<u8>, Vec<(Vec<B256>, Vec<u8>)>, Option<Address>) {
+        let tx = EthTx {
+            tx_type: 2,
+            chain_id: Some(31337),
+            nonce: self.nonce,
+            gas_limit: 16_000_000,
+            to: to.map(Address::into_array),
+            input: Bytes::from(data),
+            sender: alice().into_array(),
+            ..EthTx::default()
+        };
+        self.nonce += 1;
+        let r = apply_tx(&mut self.exec, &tx).expect("transaction applied");
+        let logs = r
+            .logs
+            .iter()
+            .map(|l| (l.topics.clone(), l.data.to_vec()))
+            .collect();
+        (
+            r.success,
+            r.output.to_vec(),
+            logs,
+            r.contract_address.map(Address::from),
+        )
+    }
+
+    /// (exit code, return bytes, events as logs).
+    fn native(
+        &mut self,
+        to: u64,
+        method: u64,
+        params: Vec<u8>,
+    ) -> (u32, Vec<u8>, Vec<(Vec<B256>, Vec<u8>)>) {
+        let msg = Message {
+            version: 0,
+            from: EthAddress(alice().into_array()).to_filecoin(),
+            to: fvm_shared::address::Address::new_id(to),
+            sequence: self.nonce,
+            value: TokenAmount::from_atto(0u64),
+            method_num: method,
+            params: RawBytes::new(params),
+            gas_limit: 16_000_000,
+            gas_fee_cap: TokenAmount::from_atto(0u64),
+            gas_premium: TokenAmount::default(),
+        };
+        self.nonce += 1;
+        let ret = self.exec.apply_message(&msg).expect("message applied");
+        assert!(ret.applied, "message not applied: {:?}", ret.failure);
+        let events = ret
+            .events
+            .iter()
+            .filter_map(|e| tandem_evm::host::event_to_log(&e.event))
+            .map(|(t, d)| (t, d.to_vec()))
+            .collect();
+        (
+            ret.receipt.exit_code.value(),
+            ret.receipt.return_data.to_vec(),
+            events,
+        )
+    }
+
+    /// Installs the module and creates the actor (no constructor params): its ID or the exit.
+    fn deploy_native(&mut self, wasm: &[u8]) -> Result<u64, u32> {
+        let install = fvm_ipld_encoding::to_vec(&InstallCodeParams {
+            code: RawBytes::new(wasm.to_vec()),
+        })
+        .expect("cbor");
+        let m = tandem_actors::init::install_code_method();
+        let (exit, ret, _) = self.native(1, m, install);
+        if exit != 0 {
+            return Err(exit);
+        }
+        let code: InstallCodeReturn = fvm_ipld_encoding::from_slice(&ret).map_err(|_| 0u32)?;
+        let exec = fvm_ipld_encoding::to_vec(&ExecParams {
+            code_cid: code.code_cid,
+            constructor_params: RawBytes::new(vec![]),
+        })
+        .expect("cbor");
+        let (exit, ret, _) = self.native(1, 2, exec);
+        if exit != 0 {
+            return Err(exit);
+        }
+        let out: ExecReturn = fvm_ipld_encoding::from_slice(&ret).map_err(|_| 0u32)?;
+        out.id_address.id().map_err(|_| 0)
+    }
+
+    /// Every non-zero storage slot of an actor.
+    fn storage(&mut self, id: u64) -> BTreeMap<U256, U256> {
+        let state = &mut self.exec.machine.state;
+        state.flush().expect("flush");
+        let root = state.get_actor(id).ok().flatten().and_then(|a| a.kv_root);
+        let mut out = BTreeMap::new();
+        let map = tandem_state::slots::open_slot_map(state.store(), root.as_ref()).expect("slots");
+        map.for_each(|k, v| {
+            out.insert(U256::from_be_bytes(k.0), U256::from_be_bytes(v.0));
+            Ok(())
+        })
+        .expect("slot map");
+        out
+    }
+}
+
+fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    match arg {
+        0..=23 => out.push(m | arg as u8),
+        24..=0xff => out.extend([m | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend((arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(m | 26);
+            out.extend((arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 27);
+            out.extend(arg.to_be_bytes());
+        }
+    }
+}
+
+/// One argument in the documented DAG-CBOR mapping (docs/wasm-target.md).
+fn cbor_value(out: &mut Vec<u8>, ty: Ty, v: U256) {
+    let neg = matches!(ty, Ty::I(_)) && v.bit(255);
+    let mag = if neg { v.wrapping_neg() } else { v };
+    match ty {
+        Ty::Bool => out.push(if v.is_zero() { 0xf4 } else { 0xf5 }),
+        Ty::U(b) | Ty::I(b) if b <= 64 => {
+            if neg {
+                head(out, 1, (mag - U256::ONE).to::<u64>())
+            } else {
+                head(out, 0, mag.to::<u64>())
+            }
+        }
+        _ => {
+            if mag.is_zero() {
+                head(out, 2, 0);
+                return;
+            }
+            let bytes = mag.to_be_bytes::<32>();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            head(out, 2, (33 - skip) as u64);
+            out.push(neg as u8);
+            out.extend(&bytes[skip..]);
+        }
+    }
+}
+
+/// Reads one CBOR head: (major, argument, rest).
+fn read_head(b: &[u8]) -> Option<(u8, u64, &[u8])> {
+    let (&first, rest) = b.split_first()?;
+    let info = first & 31;
+    let n = match info {
+        0..=23 => return Some((first >> 5, info as u64, rest)),
+        24 => 1,
+        25 => 2,
+        26 => 4,
+        27 => 8,
+        _ => return None,
+    };
+    if rest.len() < n {
+        return None;
+    }
+    let arg = rest[..n].iter().fold(0u64, |a, x| a << 8 | *x as u64);
+    Some((first >> 5, arg, &rest[n..]))
+}
+
+/// A native reply as the normalised word of its type; None if it does not decode.
+fn cbor_reply(ty: Ty, b: &[u8]) -> Option<U256> {
+    let (major, arg, rest) = read_head(b)?;
+    let (v, rest) = match (ty, major) {
+        (Ty::Bool, 7) if arg == 20 || arg == 21 => (U256::from((arg == 21) as u8), rest),
+        (Ty::U(w) | Ty::I(w), 0) if w <= 64 => (U256::from(arg), rest),
+        (Ty::I(w), 1) if w <= 64 => (U256::from(arg).wrapping_add(U256::ONE).wrapping_neg(), rest),
+        (Ty::U(w) | Ty::I(w), 2) if w > 64 => {
+            let n = arg as usize;
+            if rest.len() < n || n > 33 {
+                return None;
+            }
+            let (raw, rest) = rest.split_at(n);
+            let v = match raw.split_first() {
+                None => U256::ZERO,
+                Some((0, m)) => U256::try_from_be_slice(m)?,
+                Some((1, m)) => U256::try_from_be_slice(m)?.wrapping_neg(),
+                _ => return None,
+            };
+            (v, rest)
+        }
+        _ => return None,
+    };
+    (rest.is_empty() && ty.norm(v) == v).then_some(v)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The result of one program: counters for the summary, or the disagreement.
+pub enum Verdict {
+    /// The generator wrote a program a backend refused (its diagnostics).
+    GeneratorFailure(&'static str, String),
+    /// Both builds deployed and agreed on every call and the storage: (calls, reverted calls).
+    Agreed(usize, usize),
+    /// Both constructors failed alike.
+    DeployFailed,
+}
+
+impl LangDiffTarget {
+    /// Compiles, deploys and runs the program on both builds; Err describes a disagreement.
+    pub fn check(&self, p: &Program, calls: &[Call]) -> Result<Verdict, String> {
+        let files = vec![("Fz.tdm".to_string(), p.source.clone())];
+        let evm = match tandem_lang_driver::compile_sources(&files) {
+            Ok(mut v) if v.len() == 1 => v.remove(0),
+            Ok(_) => {
+                return Ok(Verdict::GeneratorFailure(
+                    "EVM: not one contract",
+                    String::new(),
+                ));
+            }
+            Err(e) => return Ok(Verdict::GeneratorFailure("EVM build refused", e)),
+        };
+        let wasm = match tandem_lang_driver::compile_wasm(&files) {
+            Ok(mut v) if v.len() == 1 => v.remove(0).wasm,
+            Ok(_) => {
+                return Ok(Verdict::GeneratorFailure(
+                    "WASM: not one contract",
+                    String::new(),
+                ));
+            }
+            Err(e) => return Ok(Verdict::GeneratorFailure("WASM build refused", e)),
+        };
+        let mut vm = Vm {
+            exec: self.executor(),
+            nonce: 0,
+        };
+        let (ok, out, _, created) = vm.eth(None, evm.init_code.clone());
+        let native = vm.deploy_native(&wasm);
+        match (ok, &native, created) {
+            (false, Err(_), _) => return Ok(Verdict::DeployFailed),
+            (true, Ok(_), Some(_)) => {}
+            _ => {
+                return Err(format!(
+                    "deploy: EVM success {ok} (0x{}), WASM {native:?}",
+                    hex(&out)
+                ));
+            }
+        }
+        let (evm_addr, native_id) = (created.unwrap_or_default(), native.unwrap_or_default());
+        let mut reverted = 0;
+        for (n, c) in calls.iter().enumerate() {
+            let h = &p.handlers[c.handler];
+            let meta = evm
+                .contract
+                .meta
+                .handlers
+                .iter()
+                .find(|m| m.signature == h.signature)
+                .ok_or_else(|| format!("no handler `{}` in the metadata", h.signature))?;
+            let mut data = keccak256(h.signature.as_bytes())[..4].to_vec();
+            let mut params = Vec::new();
+            if !c.args.is_empty() {
+                head(&mut params, 4, c.args.len() as u64);
+            }
+            for (v, t) in c.args.iter().zip(&h.params) {
+                data.extend(v.to_be_bytes::<32>());
+                cbor_value(&mut params, *t, *v);
+            }
+            let (ok, out, logs, _) = vm.eth(Some(evm_addr), data);
+            let a = Outcome {
+                success: ok,
+                reply: match (ok, h.reply) {
+                    (true, Some(t)) if out.len() == 32 => Some(t.norm(U256::from_be_slice(&out))),
+                    _ => None,
+                },
+                revert: if ok { vec![] } else { out.clone() },
+                logs,
+            };
+            let (exit, ret, logs) = vm.native(native_id, meta.method_number, params);
+            let b = Outcome {
+                success: exit == 0,
+                reply: match (exit, h.reply) {
+                    (0, Some(t)) => cbor_reply(t, &ret),
+                    _ => None,
+                },
+                revert: if exit == 33 { ret.clone() } else { vec![] },
+                logs,
+            };
+            let shape_ok = match (ok, h.reply) {
+                (true, Some(_)) => a.reply.is_some() && b.reply.is_some(),
+                (true, None) => out.is_empty() && ret.is_empty(),
+                (false, _) => exit == 33,
+            };
+            if a != b || !shape_ok {
+                return Err(format!(
+                    "call {n} `{}`: the builds differ\n  EVM:  {a:?} (output 0x{})\n  WASM: exit {exit} {b:?} (raw 0x{})",
+                    p.show_call(c),
+                    hex(&out),
+                    hex(&ret)
+                ));
+            }
+            reverted += !ok as usize;
+        }
+        let evm_id = vm
+            .exec
+            .machine
+            .state
+            .lookup_id(&EthAddress(evm_addr.into_array()).to_filecoin())
+            .ok()
+            .flatten()
+            .ok_or("the EVM contract has no ID")?;
+        let (sa, sb) = (vm.storage(evm_id), vm.storage(native_id));
+        if sa != sb {
+            let keys: std::collections::BTreeSet<_> = sa.keys().chain(sb.keys()).collect();
+            let diff: Vec<String> = keys
+                .into_iter()
+                .filter(|k| sa.get(k) != sb.get(k))
+                .map(|k| format!("  slot {k:#x}: EVM {:?}, WASM {:?}", sa.get(k), sb.get(k)))
+                .collect();
+            return Err(format!(
+                "storage differs after the calls:\n{}",
+                diff.join("\n")
+            ));
+        }
+        Ok(Verdict::Agreed(calls.len(), reverted))
+    }
+
+    /// One program and its calls from the RNG.
+    pub fn generate(rng: &mut StdRng) -> (Program, Vec<Call>) {
+        let p = lang_gen::program(rng);
+        let c = lang_gen::calls(rng, &p);
+        (p, c)
+    }
+}
+
+/// The program and calls as text (for reproducers and `lang-diff-show`).
+pub fn show(p: &Program, calls: &[Call]) -> String {
+    let mut s = p.source.clone();
+    s.push_str("\n// ---- calls\n");
+    for c in calls {
+        s.push_str(&format!("// {}\n", p.show_call(c)));
+    }
+    s
+}
+
+impl Target for LangDiffTarget {
+    const NAME: &'static str = "lang-diff";
+
+    fn iteration(&mut self, rng: &mut StdRng, stats: &mut Stats) {
+        let (p, calls) = Self::generate(rng);
+        match self.check(&p, &calls) {
+            Ok(Verdict::Agreed(n, reverted)) => {
+                stats.count("programs agreed");
+                *stats.counters.entry("calls agreed".into()).or_default() += n as u64;
+                *stats
+                    .counters
+                    .entry("calls agreed: reverted on both".into())
+                    .or_default() += reverted as u64;
+            }
+            Ok(Verdict::DeployFailed) => stats.count("constructors failed alike"),
+            Ok(Verdict::GeneratorFailure(what, diag)) => {
+                stats.count(&format!("generator: {what}"));
+                if std::env::var_os("TANDEM_FUZZ_TRACE").is_some() {
+                    eprintln!("{what}:\n{diag}\n{}", p.source);
+                }
+            }
+            Err(e) => panic!(
+                "lang-diff: the EVM and WASM builds disagree: {e}\n---- program and calls\n{}",
+                show(&p, &calls)
+            ),
+        }
+    }
+}

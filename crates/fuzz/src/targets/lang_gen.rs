@@ -1,0 +1,715 @@
+//! A generator of random well-typed Tandem programs and call sequences, for the `lang-diff`
+//! target (the EVM and WASM builds of each program must agree).
+//!
+//! Programs are built by types: every expression is generated for the type its position
+//! needs, so a program that fails to compile is a generator bug (the target counts them).
+//! A program is one contract: storage fields of several integer widths (signed and
+//! unsigned), `bool`, a `Map`; one message whose variants take typed parameters and reply
+//! a value; bodies of `let`, assignments, compound assignments, `if`, bounded `while` and
+//! `for` loops, checked, wrapping and saturating arithmetic, comparisons, shifts, bit
+//! operations, casts, `try_from`, `min`/`max`, storage and map reads and writes, events with
+//! indexed and plain fields, `revert` with a custom error and `assert`. Only constructs both
+//! backends support (docs/wasm-target.md "Not yet": no signed multiplication wider than 128
+//! bits, no aggregate event or error fields).
+
+use alloy_primitives::U256;
+use rand::Rng;
+use rand::rngs::StdRng;
+
+/// A value type of the generated programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    U(u16),
+    I(u16),
+    Bool,
+}
+
+impl Ty {
+    pub fn name(self) -> String {
+        match self {
+            Ty::U(b) => format!("u{b}"),
+            Ty::I(b) => format!("i{b}"),
+            Ty::Bool => "bool".into(),
+        }
+    }
+
+    /// The Solidity ABI type.
+    pub fn sol(self) -> String {
+        match self {
+            Ty::U(b) => format!("uint{b}"),
+            Ty::I(b) => format!("int{b}"),
+            Ty::Bool => "bool".into(),
+        }
+    }
+
+    pub fn bits(self) -> u16 {
+        match self {
+            Ty::U(b) | Ty::I(b) => b,
+            Ty::Bool => 1,
+        }
+    }
+
+    /// The value of `v` (any word) as this type holds it: masked, or sign-extended from the
+    /// type's width, in the 256-bit two's complement the ABI uses.
+    pub fn norm(self, v: U256) -> U256 {
+        match self {
+            Ty::Bool => U256::from(!v.is_zero() as u8),
+            Ty::U(256) | Ty::I(256) => v,
+            Ty::U(b) => v & ((U256::ONE << b as usize) - U256::ONE),
+            Ty::I(b) => {
+                let m = v & ((U256::ONE << b as usize) - U256::ONE);
+                if m.bit(b as usize - 1) {
+                    m | (U256::MAX << b as usize)
+                } else {
+                    m
+                }
+            }
+        }
+    }
+
+    /// Interesting values: 0, 1, max, max-1, the sign boundaries, powers of two, random.
+    pub fn value(self, rng: &mut StdRng) -> U256 {
+        let b = self.bits() as usize;
+        if self == Ty::Bool {
+            return U256::from(rng.random_bool(0.5) as u8);
+        }
+        let one = U256::ONE;
+        let raw = match rng.random_range(0..12) {
+            0 => U256::ZERO,
+            1 => one,
+            2 => U256::MAX,                    // all ones: max or -1
+            3 => (one << b) - U256::from(2u8), // max-1 or -2
+            4 => one << (b - 1),               // the sign bit: MIN or 2^(b-1)
+            5 => (one << (b - 1)) - one,       // i MAX
+            6 => (one << (b - 1)) + one,       // MIN+1
+            7 => U256::from(rng.random_range(0..10u8)),
+            8 => one << rng.random_range(0..b),
+            9 => U256::MAX - U256::from(rng.random_range(0..10u8)), // small negatives
+            _ => U256::from_limbs(rng.random()),
+        };
+        self.norm(raw)
+    }
+
+    /// A literal of this type that needs no context: its bits as a `u256` literal cast to
+    /// the type (which truncates or reinterprets).
+    pub fn typed_literal(self, v: U256) -> String {
+        match self {
+            Ty::Bool => self.literal(v),
+            Ty::U(256) => format!("{v}"),
+            _ => {
+                let bits = Ty::U(self.bits()).norm(v);
+                format!("({bits} as {})", self.name())
+            }
+        }
+    }
+
+    /// A literal of this type for the value (normalised), as source text, where the
+    /// context gives the type.
+    pub fn literal(self, v: U256) -> String {
+        match self {
+            Ty::Bool => (if v.is_zero() { "false" } else { "true" }).into(),
+            Ty::U(_) => format!("{v}"),
+            Ty::I(b) => {
+                let v = self.norm(v);
+                if v.bit(255) {
+                    let mag = v.wrapping_neg();
+                    if mag == U256::ONE << (b as usize - 1) {
+                        // MIN has no positive literal: -(MAX) - 1
+                        format!("(-{} - 1)", mag - U256::ONE)
+                    } else {
+                        format!("(-{mag})")
+                    }
+                } else {
+                    format!("{v}")
+                }
+            }
+        }
+    }
+}
+
+const WIDTHS: &[u16] = &[8, 16, 32, 64, 128, 256, 24, 40, 72, 160];
+
+fn int_ty(rng: &mut StdRng) -> Ty {
+    let b = WIDTHS[rng.random_range(0..WIDTHS.len())];
+    if rng.random_bool(0.5) {
+        Ty::U(b)
+    } else {
+        Ty::I(b)
+    }
+}
+
+fn any_ty(rng: &mut StdRng) -> Ty {
+    if rng.random_bool(0.15) {
+        Ty::Bool
+    } else {
+        int_ty(rng)
+    }
+}
+
+/// A message variant: its Solidity signature, parameter and reply types.
+#[derive(Clone, Debug)]
+pub struct Handler {
+    pub variant: String,
+    pub signature: String,
+    pub params: Vec<Ty>,
+    pub reply: Option<Ty>,
+}
+
+/// One generated program.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub source: String,
+    pub handlers: Vec<Handler>,
+}
+
+/// A call: the handler's index and its arguments (normalised words).
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub handler: usize,
+    pub args: Vec<U256>,
+}
+
+impl Program {
+    /// A call as the fixtures' DSL writes it (for reproducers).
+    pub fn show_call(&self, c: &Call) -> String {
+        let h = &self.handlers[c.handler];
+        let args: Vec<String> = c
+            .args
+            .iter()
+            .zip(&h.params)
+            .map(|(v, t)| match t {
+                Ty::I(_) if v.bit(255) => format!("-{}", v.wrapping_neg()),
+                Ty::Bool => (!v.is_zero()).to_string(),
+                _ => v.to_string(),
+            })
+            .collect();
+        format!("{}: {}", h.signature, args.join(", "))
+    }
+}
+
+struct Var {
+    name: String,
+    ty: Ty,
+    mutable: bool,
+}
+
+struct Event {
+    name: String,
+    fields: Vec<(Ty, bool)>,
+}
+
+struct Gen<'r> {
+    rng: &'r mut StdRng,
+    out: String,
+    indent: usize,
+    scopes: Vec<Vec<Var>>,
+    fields: Vec<(String, Ty)>,
+    map: (Ty, Ty),
+    events: Vec<Event>,
+    error: Vec<Ty>,
+    fresh: usize,
+    /// Statements left in this body (keeps programs and their run time small).
+    budget: usize,
+    /// Loop nesting (loops are bounded by constants; at most two deep).
+    loops: usize,
+    /// The next literal may be bare (its context gives the type).
+    raw_ok: bool,
+}
+
+impl Gen<'_> {
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    fn fresh(&mut self, p: &str) -> String {
+        self.fresh += 1;
+        format!("{p}{}", self.fresh)
+    }
+
+    fn vars(&self, ty: Ty, mutable: bool) -> Vec<String> {
+        self.scopes
+            .iter()
+            .flatten()
+            .filter(|v| v.ty == ty && (!mutable || v.mutable))
+            .map(|v| v.name.clone())
+            .collect()
+    }
+
+    fn lit(&mut self, ty: Ty) -> String {
+        let v = ty.value(self.rng);
+        if std::mem::take(&mut self.raw_ok) && self.rng.random_bool(0.6) {
+            ty.literal(v)
+        } else {
+            ty.typed_literal(v)
+        }
+    }
+
+    /// An expression where the context gives the type (a bare literal is allowed).
+    fn texpr(&mut self, ty: Ty, depth: usize) -> String {
+        self.raw_ok = true;
+        let e = self.expr(ty, depth);
+        self.raw_ok = false;
+        e
+    }
+
+    fn leaf(&mut self, ty: Ty) -> String {
+        let raw_ok = std::mem::take(&mut self.raw_ok);
+        let vars = self.vars(ty, false);
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|(_, t)| *t == ty)
+            .map(|(n, _)| format!("storage.{n}"))
+            .collect();
+        match self.rng.random_range(0..10) {
+            0..=3 if !vars.is_empty() => vars[self.rng.random_range(0..vars.len())].clone(),
+            4..=5 if !fields.is_empty() => fields[self.rng.random_range(0..fields.len())].clone(),
+            6 if self.map.1 == ty => {
+                let k = self.expr(self.map.0, 0);
+                format!("storage.m[{k}]")
+            }
+            _ => {
+                self.raw_ok = raw_ok;
+                self.lit(ty)
+            }
+        }
+    }
+
+    /// An expression of type `ty`, at most `depth` operators deep.
+    fn expr(&mut self, ty: Ty, depth: usize) -> String {
+        if depth == 0 || self.rng.random_bool(0.25) {
+            return self.leaf(ty);
+        }
+        self.raw_ok = false;
+        let d = depth - 1;
+        if ty == Ty::Bool {
+            return match self.rng.random_range(0..6) {
+                0..=2 => {
+                    let t = int_ty(self.rng);
+                    let op = ["<", "<=", ">", ">=", "==", "!="][self.rng.random_range(0..6)];
+                    let l = self.expr(t, d);
+                    let r = self.rhs(&l, t, d);
+                    format!("({l} {op} {r})")
+                }
+                3 => {
+                    let op = ["&&", "||", "==", "!="][self.rng.random_range(0..4)];
+                    format!("({} {op} {})", self.expr(ty, d), self.expr(ty, d))
+                }
+                4 => format!("!{}", self.expr(ty, d)),
+                _ => self.if_expr(ty, d),
+            };
+        }
+        let signed_wide = matches!(ty, Ty::I(b) if b > 128);
+        match self.rng.random_range(0..15) {
+            0..=3 => {
+                let ops: &[&str] = if signed_wide {
+                    &["+", "-", "/", "%"]
+                } else {
+                    &["+", "-", "*", "/", "%"]
+                };
+                let op = ops[self.rng.random_range(0..ops.len())];
+                let l = self.expr(ty, d);
+                let r = self.rhs(&l, ty, d);
+                format!("({l} {op} {r})")
+            }
+            4 => {
+                let ms: &[&str] = match ty {
+                    Ty::I(b) if b > 128 => &["wrapping_add", "wrapping_sub", "min", "max"],
+                    Ty::I(_) => &["wrapping_add", "wrapping_sub", "wrapping_mul", "min", "max"],
+                    _ => &[
+                        "wrapping_add",
+                        "wrapping_sub",
+                        "wrapping_mul",
+                        "saturating_add",
+                        "saturating_sub",
+                        "min",
+                        "max",
+                    ],
+                };
+                let m = ms[self.rng.random_range(0..ms.len())];
+                format!("{}.{m}({})", self.paren(ty, d), self.expr(ty, d))
+            }
+            5 | 6 => {
+                let op = ["&", "|", "^"][self.rng.random_range(0..3)];
+                let l = self.expr(ty, d);
+                let r = self.rhs(&l, ty, d);
+                format!("({l} {op} {r})")
+            }
+            7 => {
+                let op = ["<<", ">>"][self.rng.random_range(0..2)];
+                let s = if self.rng.random_bool(0.5) {
+                    self.rng
+                        .random_range(0..=(ty.bits() as u64 + 1).min(255))
+                        .to_string()
+                } else {
+                    self.expr(Ty::U(8), d)
+                };
+                format!("({} {op} {s})", self.expr(ty, d))
+            }
+            8 | 9 => {
+                let from = int_ty(self.rng);
+                format!("({} as {})", self.paren(from, d), ty.name())
+            }
+            10 => {
+                let from = int_ty(self.rng);
+                format!("{}::try_from({})", ty.name(), self.expr(from, d))
+            }
+            11 if matches!(ty, Ty::I(_)) => format!("(-{})", self.paren(ty, d)),
+            12 => self.if_expr(ty, d),
+            _ => self.leaf(ty),
+        }
+    }
+
+    /// The right operand of a binary operator: a bare literal only when the left operand
+    /// names the type.
+    fn rhs(&mut self, l: &str, ty: Ty, d: usize) -> String {
+        if l.starts_with(|c: char| c.is_ascii_lowercase()) && !l.contains("::") {
+            self.texpr(ty, d)
+        } else {
+            self.expr(ty, d)
+        }
+    }
+
+    /// An operand that may take a method call or a cast: a leaf or a parenthesised expression.
+    fn paren(&mut self, ty: Ty, depth: usize) -> String {
+        let e = self.expr(ty, depth);
+        if e.starts_with('(')
+            || e.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            e
+        } else {
+            format!("({e})")
+        }
+    }
+
+    fn if_expr(&mut self, ty: Ty, d: usize) -> String {
+        let c = self.expr(Ty::Bool, d);
+        format!(
+            "(if {c} {{ {} }} else {{ {} }})",
+            self.expr(ty, d),
+            self.expr(ty, d)
+        )
+    }
+
+    fn block(&mut self, n: usize) {
+        self.indent += 1;
+        self.scopes.push(Vec::new());
+        for _ in 0..n {
+            self.stmt();
+        }
+        self.scopes.pop();
+        self.indent -= 1;
+    }
+
+    fn stmt(&mut self) {
+        if self.budget == 0 {
+            return;
+        }
+        self.budget -= 1;
+        let depth = self.rng.random_range(0..4);
+        match self.rng.random_range(0..20) {
+            0..=3 => {
+                let ty = any_ty(self.rng);
+                let name = self.fresh("v");
+                let mutable = self.rng.random_bool(0.6);
+                let e = self.texpr(ty, depth);
+                let m = if mutable { "mut " } else { "" };
+                self.line(&format!("let {m}{name}: {} = {e}", ty.name()));
+                if let Some(s) = self.scopes.last_mut() {
+                    s.push(Var { name, ty, mutable })
+                }
+            }
+            4..=6 => {
+                // assignment or compound assignment to a mutable local
+                let ty = any_ty(self.rng);
+                let vars = self.vars(ty, true);
+                if vars.is_empty() {
+                    return self.stmt_store(depth);
+                }
+                let v = vars[self.rng.random_range(0..vars.len())].clone();
+                let op = self.assign_op(ty);
+                let e = self.texpr(ty, depth);
+                self.line(&format!("{v} {op} {e}"));
+            }
+            7..=9 => self.stmt_store(depth),
+            10 | 11 => {
+                let c = self.expr(Ty::Bool, depth);
+                self.line(&format!("if {c} {{"));
+                let n = self.rng.random_range(1..4);
+                self.block(n);
+                if self.rng.random_bool(0.5) {
+                    self.line("} else {");
+                    let n = self.rng.random_range(1..4);
+                    self.block(n);
+                }
+                self.line("}");
+            }
+            12 if self.loops < 2 => {
+                let i = self.fresh("i");
+                let k = self.rng.random_range(0..4);
+                self.line(&format!("for {i} in 0..{k} {{"));
+                self.loops += 1;
+                self.scopes.push(vec![Var {
+                    name: i,
+                    ty: Ty::U(256),
+                    mutable: false,
+                }]);
+                let n = self.rng.random_range(1..4);
+                self.block(n);
+                self.scopes.pop();
+                self.loops -= 1;
+                self.line("}");
+            }
+            13 if self.loops < 2 => {
+                // a while loop with a counter the body cannot touch
+                let w = self.fresh("w");
+                let k = self.rng.random_range(0..4);
+                self.line(&format!("let mut {w}: u8 = 0"));
+                self.line(&format!("while {w} < {k} {{"));
+                self.loops += 1;
+                self.scopes.push(vec![Var {
+                    name: w.clone(),
+                    ty: Ty::U(8),
+                    mutable: false,
+                }]);
+                let n = self.rng.random_range(1..4);
+                self.block(n);
+                self.indent += 1;
+                if self.rng.random_bool(0.3) {
+                    let c = self.expr(Ty::Bool, 1);
+                    self.line(&format!("if {c} {{ break }}"));
+                }
+                self.line(&format!("{w} += 1"));
+                self.indent -= 1;
+                self.scopes.pop();
+                self.loops -= 1;
+                self.line("}");
+            }
+            14 | 15 if !self.events.is_empty() => {
+                let i = self.rng.random_range(0..self.events.len());
+                let fields = self.events[i].fields.clone();
+                let name = self.events[i].name.clone();
+                let parts: Vec<String> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (t, _))| format!("f{k}: {}", self.texpr(*t, 1)))
+                    .collect();
+                self.line(&format!("ctx.emit({name} {{ {} }})", parts.join(", ")));
+            }
+            16 => {
+                let c = self.expr(Ty::Bool, depth);
+                let parts: Vec<String> = self
+                    .error
+                    .clone()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| format!("f{k}: {}", self.texpr(*t, 1)))
+                    .collect();
+                self.line(&format!(
+                    "if {c} {{ revert Oops {{ {} }} }}",
+                    parts.join(", ")
+                ));
+            }
+            17 => {
+                let c = self.expr(Ty::Bool, depth);
+                self.line(&format!("assert({c})"));
+            }
+            _ => self.stmt_store(depth),
+        }
+    }
+
+    fn assign_op(&mut self, ty: Ty) -> &'static str {
+        if ty == Ty::Bool || self.rng.random_bool(0.5) {
+            return "=";
+        }
+        let ops: &[&str] = if matches!(ty, Ty::I(b) if b > 128) {
+            &["+=", "-=", "/=", "%=", "&=", "|=", "^="]
+        } else {
+            &["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="]
+        };
+        ops[self.rng.random_range(0..ops.len())]
+    }
+
+    /// A write of a storage field or a map entry.
+    fn stmt_store(&mut self, depth: usize) {
+        if self.rng.random_bool(0.3) {
+            let k = self.expr(self.map.0, 1);
+            let e = self.texpr(self.map.1, depth);
+            self.line(&format!("storage.m[{k}] = {e}"));
+            return;
+        }
+        let (name, ty) = self.fields[self.rng.random_range(0..self.fields.len())].clone();
+        let op = self.assign_op(ty);
+        let e = self.texpr(ty, depth);
+        self.line(&format!("storage.{name} {op} {e}"));
+    }
+}
+
+/// A random program.
+pub fn program(rng: &mut StdRng) -> Program {
+    let nfields = rng.random_range(2..7);
+    let fields: Vec<(String, Ty)> = (0..nfields)
+        .map(|i| (format!("s{i}"), any_ty(rng)))
+        .collect();
+    let map = (int_ty(rng), any_ty(rng));
+    let events: Vec<Event> = (0..rng.random_range(0..3))
+        .map(|i| Event {
+            name: format!("Ev{i}"),
+            fields: (0..rng.random_range(1..4))
+                .map(|_| (any_ty(rng), rng.random_bool(0.4)))
+                .collect(),
+        })
+        .collect();
+    let error: Vec<Ty> = (0..rng.random_range(0..3)).map(|_| any_ty(rng)).collect();
+    let handlers: Vec<Handler> = (0..rng.random_range(1..5))
+        .map(|i| {
+            let params: Vec<Ty> = (0..rng.random_range(0..4)).map(|_| any_ty(rng)).collect();
+            let reply = rng.random_bool(0.8).then(|| any_ty(rng));
+            let sol: Vec<String> = params.iter().map(|t| t.sol()).collect();
+            Handler {
+                variant: format!("H{i}"),
+                signature: format!("h{i}({})", sol.join(",")),
+                params,
+                reply,
+            }
+        })
+        .collect();
+
+    let mut src = String::new();
+    for e in &events {
+        let fs: Vec<String> = e
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(k, (t, ix))| {
+                let ix = if *ix { "#[indexed] " } else { "" };
+                format!("{ix}f{k}: {}", t.name())
+            })
+            .collect();
+        src.push_str(&format!("event {} {{ {} }}\n", e.name, fs.join(", ")));
+    }
+    let es: Vec<String> = error
+        .iter()
+        .enumerate()
+        .map(|(k, t)| format!("f{k}: {}", t.name()))
+        .collect();
+    src.push_str(&format!(
+        "error Oops {{ {} }}\n\nmessage FzMsg {{\n",
+        es.join(", ")
+    ));
+    for h in &handlers {
+        let ps: Vec<String> = h
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, t)| format!("p{k}: {}", t.name()))
+            .collect();
+        let reply = h
+            .reply
+            .map(|t| format!(" -> {}", t.name()))
+            .unwrap_or_default();
+        src.push_str(&format!(
+            "    {} {{ {} }}{reply},\n",
+            h.variant,
+            ps.join(", ")
+        ));
+    }
+    src.push_str("}\n\nstruct FzStore {\n");
+    for (n, t) in &fields {
+        src.push_str(&format!("    {n}: {},\n", t.name()));
+    }
+    src.push_str(&format!(
+        "    m: Map<{}, {}>,\n}}\n\ncontract Fz {{\n    storage: FzStore\n",
+        map.0.name(),
+        map.1.name()
+    ));
+
+    let mut g = Gen {
+        rng,
+        out: String::new(),
+        indent: 1,
+        scopes: vec![],
+        fields,
+        map,
+        events,
+        error,
+        fresh: 0,
+        budget: 0,
+        loops: 0,
+        raw_ok: false,
+    };
+    // the constructor sets some fields to literals
+    g.line("init() with mut storage {");
+    for i in 0..g.fields.len() {
+        if g.rng.random_bool(0.5) {
+            let (n, t) = g.fields[i].clone();
+            g.raw_ok = true;
+            let v = g.lit(t);
+            g.line(&format!("    storage.{n} = {v}"));
+        }
+    }
+    g.line("}");
+    g.line("recv FzMsg {");
+    for h in &handlers {
+        let names: Vec<String> = (0..h.params.len()).map(|k| format!("p{k}")).collect();
+        g.indent += 1;
+        g.line(&format!(
+            "{} {{ {} }} => with (mut storage, mut ctx) {{",
+            h.variant,
+            names.join(", ")
+        ));
+        g.scopes = vec![
+            names
+                .iter()
+                .zip(&h.params)
+                .map(|(n, t)| Var {
+                    name: n.clone(),
+                    ty: *t,
+                    mutable: false,
+                })
+                .collect(),
+        ];
+        g.budget = g.rng.random_range(1..12);
+        let n = g.budget;
+        g.indent += 1;
+        for _ in 0..n {
+            g.stmt();
+        }
+        if let Some(t) = h.reply {
+            let d = g.rng.random_range(0..4);
+            let e = g.texpr(t, d);
+            g.line(&e);
+        }
+        g.indent -= 1;
+        g.line("}");
+        g.indent -= 1;
+    }
+    g.line("}");
+    let body = std::mem::take(&mut g.out);
+    src.push_str(&body);
+    src.push_str("}\n");
+    Program {
+        source: src,
+        handlers,
+    }
+}
+
+/// A random call sequence for the program.
+pub fn calls(rng: &mut StdRng, p: &Program) -> Vec<Call> {
+    (0..rng.random_range(3..12))
+        .map(|_| {
+            let handler = rng.random_range(0..p.handlers.len());
+            let args = p.handlers[handler]
+                .params
+                .iter()
+                .map(|t| t.value(rng))
+                .collect();
+            Call { handler, args }
+        })
+        .collect()
+}
