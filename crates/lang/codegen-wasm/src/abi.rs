@@ -11,7 +11,8 @@ use tandem_lang_ir::{EventField, Expr, LocalId, Param, Revert, ValTy};
 use wasm_encoder::BlockType;
 
 impl FnGen<'_> {
-    /// Refuses value unless payable, then decodes the params array into the locals.
+    /// Refuses value unless payable, then decodes the params into the locals: the DAG-CBOR
+    /// array, or (under `InvokeEVM`, not in the constructor) the Solidity ABI calldata.
     pub fn prologue(&mut self, params: &[Param], payable: bool) {
         if !payable {
             let mut s = self.s();
@@ -25,6 +26,21 @@ impl FnGen<'_> {
                 .call(Rt::RevertRaw.index())
                 .end();
         }
+        if !self.in_ctor {
+            // `InvokeEVM`: Solidity ABI calldata (abi_dispatch.rs)
+            self.abi_mode();
+            self.s().if_(BlockType::Empty);
+            self.abi_params(params);
+            self.s().else_();
+        }
+        self.cbor_params(params);
+        if !self.in_ctor {
+            self.s().end();
+        }
+    }
+
+    /// Decodes the DAG-CBOR params array into the locals.
+    fn cbor_params(&mut self, params: &[Param]) {
         if params.is_empty() {
             let mut s = self.s();
             s.global_get(global::RD).global_get(global::RD_END).i32_ne();
@@ -87,6 +103,13 @@ impl FnGen<'_> {
             return;
         }
         let temps = self.pre_evaluate(vals.iter().map(|(e, t)| (e, t)));
+        if !self.in_ctor {
+            // `InvokeEVM`: ABI return data (abi_dispatch.rs)
+            self.abi_mode();
+            self.s().if_(crate::abi_dispatch::BLOCK_ID);
+            self.abi_reply_block(&temps);
+            self.s().else_();
+        }
         let start = self.temp32();
         self.s()
             .global_get(global::HEAP)
@@ -102,6 +125,9 @@ impl FnGen<'_> {
         self.s().local_get(start).i64_const(DAG_CBOR);
         self.call(Rt::Finish);
         self.release(1);
+        if !self.in_ctor {
+            self.s().end();
+        }
     }
 
     pub fn encode(&mut self, l: LocalId, ty: &ValTy) {

@@ -115,6 +115,9 @@ pub mod global {
     /// Set when a reply handler runs for a reply from an EVM callee (i32): its `ret` is ABI
     /// return data (`async_send.rs`).
     pub const ASYNC_EVM: u32 = 13;
+    /// Set when the message is `InvokeEVM` (i32): the handler decodes Solidity ABI calldata
+    /// and answers ABI return data (`abi_dispatch.rs`).
+    pub const ABI: u32 = 14;
 }
 
 /// Exit codes.

@@ -18,6 +18,7 @@
 //! `docs/wasm-target.md` documents the mapping.
 
 mod abi;
+mod abi_dispatch;
 mod agg;
 mod async_send;
 mod checked;

@@ -112,7 +112,7 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
-    for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0)] {
+    for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0), g32(0)] {
         globals.global(ty, &init);
     }
     let mut exports = ExportSection::new();
@@ -144,10 +144,10 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
 
 /// `invoke(params_id) -> return_id`: reads the message and network context, copies the
 /// params block into memory for the CBOR reader, dispatches on the method number (1 is the
-/// constructor).
+/// constructor), then `InvokeEVM` on the calldata's selector (`abi_dispatch.rs`).
 fn invoke(c: &Contract, init_index: u32) -> Function {
-    // param 0: params id; i32 size 1, p 2; i64 method 3
-    let mut f = Function::new([(2, I32), (1, I64)]);
+    // param 0: params id; i32 size 1, p 2; i64 method 3, codec 4; i32 selector 5
+    let mut f = Function::new([(2, I32), (2, I64), (1, I32)]);
     let s = &mut f.instructions();
     for (call, at) in [
         (sys::MSG_CONTEXT, mem::MSGCTX),
@@ -160,6 +160,7 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
         .i32_const(mem::OUT as i32)
         .call(sys::BLOCK_STAT)
         .call(Rt::Chk.index());
+    s.i32_const(mem::OUT as i32).i64_load(m(8, 0)).local_set(4);
     s.i32_const(mem::OUT as i32)
         .i32_load(m(4, 0))
         .local_tee(1)
@@ -205,6 +206,7 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
             s.call(init_index + 1 + i as u32).return_().end();
         }
     }
+    crate::abi_dispatch::dispatch(s, c, init_index + 1, [0, 3, 4, 5]);
     s.i32_const(exit::UNHANDLED)
         .call(Rt::Abort.index())
         .unreachable()

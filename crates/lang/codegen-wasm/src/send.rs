@@ -165,7 +165,8 @@ impl FnGen<'_> {
         let sel = selector(&msg.signature);
         self.s().local_get(p).i32_const(i32::from_le_bytes(sel));
         self.s().i32_store(m(0, 0));
-        let len = self.abi_encode(data, args);
+        // words, static aggregates, `Bytes`, `String`, vectors (abi_dispatch.rs)
+        let len = self.abi_encode_values(data, args);
         let mut s = self.s();
         s.i64_const(IPLD_RAW)
             .local_get(p)
@@ -278,7 +279,7 @@ impl FnGen<'_> {
     }
 
     /// Reverts unless every word of the static value at `base + off` is clean.
-    fn check_leaves(&mut self, ty: &ValTy, base: u32, off: u32) {
+    pub(crate) fn check_leaves(&mut self, ty: &ValTy, base: u32, off: u32) {
         match ty {
             ValTy::Word(w) => {
                 self.at(base, off);
@@ -302,7 +303,7 @@ impl FnGen<'_> {
     }
 
     /// The word at the i32 address on the stack, reverting (no data) unless clean.
-    fn clean_word(&mut self, w: WordTy) {
+    pub(crate) fn clean_word(&mut self, w: WordTy) {
         let t = self.temp_word();
         self.call(Rt::MLoad);
         self.set_local(t);
