@@ -5,7 +5,9 @@
 //! - Values are 256-bit words with the EVM's semantics, kept as four i64 limbs; the
 //!   arithmetic is a set of runtime helpers in every module ([`rt`]).
 //! - Dispatch is by FRC-0042 method number (`ContractMeta::handlers[i].method_number`),
-//!   method 1 being the constructor. Params and replies are DAG-CBOR; events have the EVM
+//!   method 1 being the constructor, with DAG-CBOR params and replies; and `InvokeEVM` with
+//!   Solidity ABI calldata dispatches by selector to the same handlers (`abi_dispatch.rs`,
+//!   the EVM build's decoder and guards, ABI return data). Events have the EVM
 //!   runtime's shape (`t1`..`t4`, `d`) and reverts carry the Solidity ABI revert data with
 //!   the EVM runtime's exit code 33, so both builds of a contract report the same events and
 //!   errors. Storage uses the same slots as the EVM build (keccak256 mapping slots).

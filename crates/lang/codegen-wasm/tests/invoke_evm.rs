@@ -567,3 +567,102 @@ fn erc20_native_build_answers_transfer_calldata() {
     want.extend(abi(vec![DynSolValue::Address(addr(ALICE)), u(750), u(751)]));
     assert_eq!((exit, ret), (33, want));
 }
+
+/// `ctx.call_raw` between two native builds: the bytes are Solidity calldata, sent as
+/// `InvokeEVM`, which the native callee now answers with the EVM build's return data.
+#[test]
+fn call_raw_between_native_builds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
+    let src = std::fs::read_to_string(dir.join("call_dynamic_reply.tdm")).unwrap();
+    let built = build(&[("call_dynamic_reply.tdm".into(), src)]).unwrap();
+    let mut d = Dual::new();
+    let name = DynSolValue::String("source".into());
+    let source = deploy(
+        &mut d,
+        by_name(&built, "Source"),
+        addr(ALICE),
+        &[name],
+        U256::ZERO,
+    )
+    .unwrap()
+    .unwrap();
+    let client = by_name(&built, "Client");
+    let (client_id, _) = d
+        .deploy_native(addr(ALICE), &client.wasm, vec![], U256::ZERO)
+        .unwrap();
+    let forward = |d: &mut Dual, data: Vec<u8>| {
+        let i = client
+            .ir
+            .meta
+            .handlers
+            .iter()
+            .position(|h| h.sol_name == "forward")
+            .unwrap();
+        let tys: Vec<_> = client.ir.handlers[i]
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .collect();
+        let args = [
+            DynSolValue::Address(masked(source.native)),
+            DynSolValue::Bytes(data),
+        ];
+        let params = cbor::params(d, &args, &tys).unwrap();
+        let to = fvm_shared::address::Address::new_id(client_id);
+        let number = client.ir.meta.handlers[i].method_number;
+        let (exit, ret, ..) = d.native(addr(ALICE), to, number, params, U256::ZERO);
+        match exit {
+            0 => (
+                0,
+                cbor::reply_to_abi(d, &ret, &client.ir.handlers[i].returns).unwrap(),
+            ),
+            _ => (exit, ret),
+        }
+    };
+    let squares = calldata("squares(uint256)", vec![u(3)]);
+    let (evm, _) = d.eth(addr(ALICE), Some(source.evm), squares.clone(), U256::ZERO);
+    let reply = abi(vec![DynSolValue::Bytes(evm.output.unwrap())]);
+    assert_eq!(forward(&mut d, squares), (0, reply));
+    let nope = calldata("Nope(uint256)", vec![u(7)]);
+    assert_eq!(
+        forward(&mut d, keccak256("fail()")[..4].to_vec()),
+        (33, nope)
+    );
+}
+
+const POINTS: &str = "
+struct Pt { x: u256, y: u8 }
+message Pts { Sum { ps: Vec<Pt> } -> (u256, Vec<Pt>) }
+struct Nothing { }
+contract Points {
+    storage: Nothing
+    recv Pts {
+        Sum { ps } => {
+            let mut t: u256 = 0
+            for i in 0..ps.len() { t += ps[i].x }
+            (t, ps)
+        }
+    }
+}
+";
+
+/// Beyond the EVM build's decoder: a vector of static structs (each leaf checked clean).
+#[test]
+fn vectors_of_structs_through_invoke_evm() {
+    let wasm = tandem_lang_driver::compile_wasm(&[("Points.tdm".into(), POINTS.into())]).unwrap();
+    let mut d = Dual::new();
+    let (id, _) = d
+        .deploy_native(addr(ALICE), &wasm[0].wasm, vec![], U256::ZERO)
+        .unwrap();
+    let pt = |x: u64, y: u8| DynSolValue::Tuple(vec![u(x), u8v(y)]);
+    let ps = DynSolValue::Array(vec![pt(1, 2), pt(30, 4), pt(500, 255)]);
+    let data = calldata("sum((uint256,uint8)[])", vec![ps.clone()]);
+    assert_eq!(
+        invoke_evm(&mut d, id, data.clone(), U256::ZERO),
+        (0, abi(vec![u(531), ps]))
+    );
+    let mut dirty = data;
+    let n = dirty.len();
+    dirty[n - 2] = 1; // the last y: 0x01ff is not a u8
+    assert_eq!(invoke_evm(&mut d, id, dirty, U256::ZERO), (33, vec![]));
+}
