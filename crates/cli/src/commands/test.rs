@@ -1,24 +1,49 @@
 //! `tandem test`: runs a package's call-DSL tests. Each `test/<Name>.calls` holds the lines of
 //! a fixture's expectation block (see `tandem_lang_harness::fixture` for the grammar) for the
-//! contracts of `src/<Name>.tdm` (the stem matched without regard to case). Every test runs on
-//! plain revm and on Tandem's own VM, which must agree.
+//! contracts of `src/<Name>.tdm` (the stem matched without regard to case). With `--target
+//! all` (the default; `test-target` in `Tandem.toml` may change it) every test runs on the EVM
+//! target (the EVM build on plain revm and on Tandem's VM) and on the WASM target (the WASM
+//! build on Tandem's VM), which must all agree; `evm` or `wasm` runs one target.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::Args;
-use tandem_lang_harness::fixture::{self, MARKER};
+use clap::{Args, ValueEnum};
+use tandem_lang_harness::fixture::{Report, Targets, package};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestTarget {
+    /// The EVM build, on plain revm and on the Tandem VM.
+    Evm,
+    /// The WASM build (a native actor), on the Tandem VM.
+    Wasm,
+    /// Both: every outcome must agree.
+    All,
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct TestArgs {
     /// The package folder (default: the current directory).
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
+    /// Which builds run (default: all, or `test-target` in Tandem.toml).
+    #[arg(long, value_enum)]
+    pub target: Option<TestTarget>,
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let (_, sources) = tandem_lang_driver::read_package(&args.path)?;
-    let tests = calls_files(&args.path.join("test"))?;
+    let manifest = std::fs::read_to_string(args.path.join("Tandem.toml"))
+        .with_context(|| format!("reading {}", args.path.join("Tandem.toml").display()))?;
+    let targets = match args.target {
+        Some(TestTarget::Evm) => Targets::evm(),
+        Some(TestTarget::Wasm) => Targets::wasm(),
+        Some(TestTarget::All) => Targets::all(),
+        None => package::manifest_targets(&manifest)
+            .map_err(|e| anyhow::anyhow!(e))?
+            .unwrap_or_else(Targets::all),
+    };
+    let tests = package::calls_files(&args.path.join("test")).map_err(|e| anyhow::anyhow!(e))?;
     if tests.is_empty() {
         bail!(
             "no tests: write call expectations in {}",
@@ -27,12 +52,14 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     }
     let mut failed = 0;
     for test in &tests {
-        match run_one(test, &sources) {
-            Ok(report) => println!(
-                "ok   {} ({} transactions, revm and the Tandem VM agree)",
-                test.display(),
-                report.transactions
-            ),
+        match package::run_calls(test, &sources, &targets) {
+            Ok(report) => match refused(&report, &targets) {
+                None => println!("ok   {} ({})", test.display(), summary(&report, &targets)),
+                Some(why) => {
+                    failed += 1;
+                    println!("FAIL {}: {why}", test.display());
+                }
+            },
             Err(e) => {
                 failed += 1;
                 println!("FAIL {e}");
@@ -46,59 +73,32 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn calls_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "calls"))
-        .collect();
-    out.sort();
-    Ok(out)
+/// A WASM build the backend refused fails a test that asked for both targets.
+fn refused(r: &Report, targets: &Targets) -> Option<String> {
+    let e = r.wasm.refused.as_ref().filter(|_| targets.wasm)?;
+    Some(format!(
+        "the WASM target cannot build this package: {} (the EVM target passed; `--target evm` runs it alone)",
+        e.trim()
+    ))
 }
 
-/// Appends the test's lines, as an expectation block, to the source it names and runs the
-/// fixture; errors point at the `.calls` file's own lines.
-fn run_one(test: &Path, sources: &[(String, String)]) -> anyhow::Result<fixture::Report> {
-    let stem = test
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_lowercase();
-    let text = std::fs::read_to_string(test).with_context(|| format!("{}", test.display()))?;
-    let mut sources = sources.to_vec();
-    let Some(target) = sources.iter_mut().find(|(name, _)| {
-        Path::new(name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .is_some_and(|s| s.to_lowercase() == stem)
-    }) else {
-        bail!(
-            "{}: no source src/{stem}.tdm for this test (tests are named after a source file)",
-            test.display()
-        );
-    };
-    if target.1.lines().any(|l| l.trim() == MARKER) {
-        bail!("{} already holds an expectation block", target.0);
+fn summary(r: &Report, targets: &Targets) -> String {
+    let mut parts = Vec::new();
+    if targets.evm {
+        parts.push(format!(
+            "{} transactions; revm and the Tandem VM agree",
+            r.transactions
+        ));
     }
-    if !target.1.ends_with('\n') {
-        target.1.push('\n');
+    if r.wasm.ran {
+        let mut s = format!("{} sent to the WASM build", r.wasm.compared);
+        if targets.evm {
+            s.push_str(", which agrees");
+        }
+        parts.push(s);
+        for (line, why) in &r.wasm.skipped {
+            parts.push(format!("line {line} not run on WASM: {why}"));
+        }
     }
-    let offset = target.1.lines().count() + 1;
-    target.1.push_str(MARKER);
-    target.1.push('\n');
-    for line in text.lines() {
-        target.1.push_str("// ");
-        target.1.push_str(line);
-        target.1.push('\n');
-    }
-    let name = test.display().to_string();
-    let run = fixture::parse(&name, sources).and_then(|f| fixture::run(&f));
-    run.map_err(|mut e| {
-        e.file = name.clone();
-        e.line = e.line.saturating_sub(offset);
-        anyhow::anyhow!("{e}")
-    })
+    parts.join("; ")
 }

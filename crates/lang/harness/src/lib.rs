@@ -16,6 +16,7 @@ use tandem_lang_syntax::{SourceMap, parse_file};
 pub use tandem_lang_evm::Output as Compiled;
 
 pub mod fixture;
+pub mod native;
 pub mod tandem;
 
 /// Compiles sources (name, text) to bytecode; on failure returns the rendered diagnostics.
@@ -25,12 +26,37 @@ pub fn compile(
     compile_with(sources, true)
 }
 
+/// `compile`, and the target-neutral module sema produced (what the WASM backend takes).
+pub fn compile_neutral(
+    sources: &[(&str, &str)],
+) -> Result<
+    (
+        Vec<Compiled>,
+        tandem_lang_ir::Module,
+        tandem_lang_ir::Module,
+    ),
+    String,
+> {
+    let neutral = sema_module(sources)?;
+    let lowered = tandem_lang_evm::prepare(&neutral, true)?;
+    let out = tandem_lang_evm::emit(&lowered)?;
+    Ok((out, lowered, neutral))
+}
+
 /// `compile`, with the IR optimiser on or off (the returned module is what the EVM emitter
 /// saw: ABI-lowered, then optimised).
 pub fn compile_with(
     sources: &[(&str, &str)],
     optimize: bool,
 ) -> Result<(Vec<Compiled>, tandem_lang_ir::Module), String> {
+    let module = sema_module(sources)?;
+    let lowered = tandem_lang_evm::prepare(&module, optimize)?;
+    let out = tandem_lang_evm::emit(&lowered)?;
+    Ok((out, lowered))
+}
+
+/// Parses and checks sources: sema's target-neutral module, or the rendered diagnostics.
+fn sema_module(sources: &[(&str, &str)]) -> Result<tandem_lang_ir::Module, String> {
     let mut map = SourceMap::new();
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -54,10 +80,7 @@ pub fn compile_with(
     if !errors.is_empty() {
         return Err(map.render_all(&errors));
     }
-    let module = tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))?;
-    let lowered = tandem_lang_evm::prepare(&module, optimize)?;
-    let out = tandem_lang_evm::emit(&lowered)?;
-    Ok((out, lowered))
+    tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))
 }
 
 /// Diagnostics of a program that should not compile (rendered), or None if it compiles.
