@@ -95,7 +95,6 @@ impl Ty {
     pub fn typed_literal(self, v: U256) -> String {
         match self {
             Ty::Bool => self.literal(v),
-            Ty::U(256) => format!("{v}"),
             _ => {
                 let bits = Ty::U(self.bits()).norm(v);
                 format!("({bits} as {})", self.name())
@@ -214,6 +213,14 @@ struct Gen<'r> {
     loops: usize,
     /// The next literal may be bare (its context gives the type).
     raw_ok: bool,
+    /// Generating a free function: no storage, no `ctx`.
+    pure: bool,
+    /// The helper functions so far: (name, parameter types, result type).
+    helpers: Vec<(String, Vec<Ty>, Ty)>,
+    /// The reply type of the body being generated (for `return`).
+    reply: Option<Option<Ty>>,
+    /// Inside a `for` loop (where `break` and `continue` are safe).
+    in_for: bool,
 }
 
 impl Gen<'_> {
@@ -240,7 +247,12 @@ impl Gen<'_> {
     }
 
     fn lit(&mut self, ty: Ty) -> String {
-        let v = ty.value(self.rng);
+        // small constants half the time, so fewer bodies overflow on every input
+        let v = if self.rng.random_bool(0.5) {
+            ty.norm(U256::from(self.rng.random_range(0..17u8)))
+        } else {
+            ty.value(self.rng)
+        };
         if std::mem::take(&mut self.raw_ok) && self.rng.random_bool(0.6) {
             ty.literal(v)
         } else {
@@ -259,18 +271,28 @@ impl Gen<'_> {
     fn leaf(&mut self, ty: Ty) -> String {
         let raw_ok = std::mem::take(&mut self.raw_ok);
         let vars = self.vars(ty, false);
+        let pure = self.pure;
         let fields: Vec<String> = self
             .fields
             .iter()
-            .filter(|(_, t)| *t == ty)
+            .filter(|(_, t)| *t == ty && !pure)
             .map(|(n, _)| format!("storage.{n}"))
             .collect();
         match self.rng.random_range(0..10) {
             0..=3 if !vars.is_empty() => vars[self.rng.random_range(0..vars.len())].clone(),
             4..=5 if !fields.is_empty() => fields[self.rng.random_range(0..fields.len())].clone(),
-            6 if self.map.1 == ty => {
+            6 if self.map.1 == ty && !pure => {
                 let k = self.expr(self.map.0, 0);
                 format!("storage.m[{k}]")
+            }
+            7 if ty != Ty::Bool && !pure && self.rng.random_bool(0.3) => {
+                let c = [
+                    "(ctx.caller() as u160)",
+                    "ctx.block_number()",
+                    "ctx.timestamp()",
+                    "ctx.chain_id()",
+                ][self.rng.random_range(0..4)];
+                format!("({c} as {})", ty.name())
             }
             _ => {
                 self.raw_ok = raw_ok;
@@ -359,6 +381,19 @@ impl Gen<'_> {
                 format!("{}::try_from({})", ty.name(), self.expr(from, d))
             }
             11 if matches!(ty, Ty::I(_)) => format!("(-{})", self.paren(ty, d)),
+            11 => {
+                let k = self.rng.random_range(0..6);
+                format!("({} ** ({k} as {}))", self.expr(ty, d), ty.name())
+            }
+            13 => {
+                let hs: Vec<_> = self.helpers.iter().filter(|h| h.2 == ty).cloned().collect();
+                if hs.is_empty() {
+                    return self.leaf(ty);
+                }
+                let (name, params, _) = hs[self.rng.random_range(0..hs.len())].clone();
+                let args: Vec<String> = params.iter().map(|t| self.texpr(*t, d)).collect();
+                format!("{name}({})", args.join(", "))
+            }
             12 => self.if_expr(ty, d),
             _ => self.leaf(ty),
         }
@@ -429,14 +464,31 @@ impl Gen<'_> {
                 let ty = any_ty(self.rng);
                 let vars = self.vars(ty, true);
                 if vars.is_empty() {
-                    return self.stmt_store(depth);
+                    if !self.pure {
+                        self.stmt_store(depth);
+                    }
+                    return;
                 }
                 let v = vars[self.rng.random_range(0..vars.len())].clone();
                 let op = self.assign_op(ty);
-                let e = self.texpr(ty, depth);
+                let e = self.assign_rhs(op, ty, depth);
                 self.line(&format!("{v} {op} {e}"));
             }
-            7..=9 => self.stmt_store(depth),
+            7..=9 if !self.pure => self.stmt_store(depth),
+            7 => {
+                if let Some(r) = self.reply {
+                    let c = self.expr(Ty::Bool, depth);
+                    let e = r
+                        .map(|t| format!(" {}", self.texpr(t, 1)))
+                        .unwrap_or_default();
+                    self.line(&format!("if {c} {{ return{e} }}"));
+                }
+            }
+            8 if self.in_for => {
+                let c = self.expr(Ty::Bool, depth);
+                let k = ["break", "continue"][self.rng.random_range(0..2)];
+                self.line(&format!("if {c} {{ {k} }}"));
+            }
             10 | 11 => {
                 let c = self.expr(Ty::Bool, depth);
                 self.line(&format!("if {c} {{"));
@@ -460,7 +512,9 @@ impl Gen<'_> {
                     mutable: false,
                 }]);
                 let n = self.rng.random_range(1..4);
+                let outer = std::mem::replace(&mut self.in_for, true);
                 self.block(n);
+                self.in_for = outer;
                 self.scopes.pop();
                 self.loops -= 1;
                 self.line("}");
@@ -478,7 +532,9 @@ impl Gen<'_> {
                     mutable: false,
                 }]);
                 let n = self.rng.random_range(1..4);
+                let outer = std::mem::replace(&mut self.in_for, false);
                 self.block(n);
+                self.in_for = outer;
                 self.indent += 1;
                 if self.rng.random_bool(0.3) {
                     let c = self.expr(Ty::Bool, 1);
@@ -490,7 +546,7 @@ impl Gen<'_> {
                 self.loops -= 1;
                 self.line("}");
             }
-            14 | 15 if !self.events.is_empty() => {
+            14 | 15 if !self.events.is_empty() && !self.pure => {
                 let i = self.rng.random_range(0..self.events.len());
                 let fields = self.events[i].fields.clone();
                 let name = self.events[i].name.clone();
@@ -519,7 +575,8 @@ impl Gen<'_> {
                 let c = self.expr(Ty::Bool, depth);
                 self.line(&format!("assert({c})"));
             }
-            _ => self.stmt_store(depth),
+            _ if !self.pure => self.stmt_store(depth),
+            _ => {}
         }
     }
 
@@ -527,12 +584,67 @@ impl Gen<'_> {
         if ty == Ty::Bool || self.rng.random_bool(0.5) {
             return "=";
         }
+        if self.rng.random_bool(0.1) {
+            return ["<<=", ">>="][self.rng.random_range(0..2)];
+        }
         let ops: &[&str] = if matches!(ty, Ty::I(b) if b > 128) {
             &["+=", "-=", "/=", "%=", "&=", "|=", "^="]
         } else {
             &["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="]
         };
         ops[self.rng.random_range(0..ops.len())]
+    }
+
+    fn assign_rhs(&mut self, op: &str, ty: Ty, depth: usize) -> String {
+        if op == "<<=" || op == ">>=" {
+            self.expr(Ty::U(8), depth)
+        } else {
+            self.texpr(ty, depth)
+        }
+    }
+
+    /// A free function of random parameter and result types: a pure body.
+    fn helper(&mut self) {
+        let name = format!("g{}", self.helpers.len());
+        let params: Vec<Ty> = (0..self.rng.random_range(1..4))
+            .map(|_| any_ty(self.rng))
+            .collect();
+        let ret = any_ty(self.rng);
+        let ps: Vec<String> = params
+            .iter()
+            .enumerate()
+            .map(|(k, t)| format!("a{k}: {}", t.name()))
+            .collect();
+        self.line(&format!(
+            "fn {name}({}) -> {} {{",
+            ps.join(", "),
+            ret.name()
+        ));
+        self.scopes = vec![
+            params
+                .iter()
+                .enumerate()
+                .map(|(k, t)| Var {
+                    name: format!("a{k}"),
+                    ty: *t,
+                    mutable: false,
+                })
+                .collect(),
+        ];
+        self.pure = true;
+        self.reply = Some(Some(ret));
+        self.budget = self.rng.random_range(0..5);
+        self.indent += 1;
+        for _ in 0..self.budget {
+            self.stmt();
+        }
+        let d = self.rng.random_range(0..4);
+        let e = self.texpr(ret, d);
+        self.line(&e);
+        self.indent -= 1;
+        self.line("}");
+        self.pure = false;
+        self.helpers.push((name, params, ret));
     }
 
     /// A write of a storage field or a map entry.
@@ -545,7 +657,7 @@ impl Gen<'_> {
         }
         let (name, ty) = self.fields[self.rng.random_range(0..self.fields.len())].clone();
         let op = self.assign_op(ty);
-        let e = self.texpr(ty, depth);
+        let e = self.assign_rhs(op, ty, depth);
         self.line(&format!("storage.{name} {op} {e}"));
     }
 }
@@ -642,7 +754,18 @@ pub fn program(rng: &mut StdRng) -> Program {
         budget: 0,
         loops: 0,
         raw_ok: false,
+        pure: false,
+        helpers: vec![],
+        reply: None,
+        in_for: false,
     };
+    g.indent = 0;
+    for _ in 0..g.rng.random_range(0..3) {
+        g.helper();
+        g.line("");
+    }
+    let helpers = std::mem::take(&mut g.out);
+    g.indent = 1;
     // the constructor sets some fields to literals
     g.line("init() with mut storage {");
     for i in 0..g.fields.len() {
@@ -674,6 +797,7 @@ pub fn program(rng: &mut StdRng) -> Program {
                 })
                 .collect(),
         ];
+        g.reply = Some(h.reply);
         g.budget = g.rng.random_range(1..12);
         let n = g.budget;
         g.indent += 1;
@@ -692,6 +816,8 @@ pub fn program(rng: &mut StdRng) -> Program {
     g.line("}");
     let body = std::mem::take(&mut g.out);
     src.push_str(&body);
+    let at = src.find("contract Fz").unwrap_or(0);
+    src.insert_str(at, &helpers);
     src.push_str("}\n");
     Program {
         source: src,
