@@ -9,37 +9,17 @@ use tandem_lang_harness::fixture::{self, Report, Targets};
 
 /// Lines known to differ, by fixture and the start of the line, with the reason; they are
 /// not sent to the WASM build.
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "call_dynamic_reply",
-        "forward(address,bytes)",
-        "raw calldata goes as InvokeEVM, which a native Tandem actor does not answer yet",
-    ),
-    (
-        "call_dynamic_reply",
-        "tryForward(address,bytes)",
-        "raw calldata goes as InvokeEVM, which a native Tandem actor does not answer yet",
-    ),
-    (
-        "call_dynamic_reply",
-        "addresses(address,bool): Source, false",
-        "a type pun: the callee replies Vec<u256>, the caller reads Vec<Address>. In the ABI \
-         both are words; in DAG-CBOR 11 is BigInt bytes 00 0b, which read as an address is \
-         f0 ID 11, a masked ID, not the word 11",
-    ),
-];
+const KNOWN: &[(&str, &str, &str)] = &[(
+    "call_dynamic_reply",
+    "addresses(address,bool): Source, false",
+    "a type pun: the callee replies Vec<u256>, the caller reads Vec<Address>. In the ABI \
+     both are words; in DAG-CBOR 11 is BigInt bytes 00 0b, which read as an address is \
+     f0 ID 11, a masked ID, not the word 11",
+)];
 
 /// The lines each feature fixture does not send to the WASM build: (fixture, how many, the
-/// reason they share). Raw calldata goes as `InvokeEVM`, which a native Tandem actor does not
-/// answer yet; a selector that is no handler has no FRC-0042 method number to send.
-const EVM_ONLY: &[(&str, usize, &str)] = &[
-    ("abi_override", 2, "is no handler"),
-    ("call_dynamic_reply", 5, "known difference"),
-    ("calldata_guard", 8, "raw calldata"),
-    ("coin", 4, "raw calldata"),
-    ("fixed_bytes", 2, "raw calldata"),
-    ("vec_params", 5, "raw calldata"),
-];
+/// reason they share). Raw calldata and selectors that are no handler go as `InvokeEVM`.
+const EVM_ONLY: &[(&str, usize, &str)] = &[("call_dynamic_reply", 1, "known difference")];
 
 /// The feature fixtures whose WASM build the backend refuses, and the construct it names
 /// (docs/wasm-target.md "Not yet").

@@ -29,6 +29,10 @@ use crate::tandem::{BLOCK_NUMBER, CHAIN_ID, TIMESTAMP, TX_GAS_LIMIT};
 /// The exit code of a revert carrying Solidity revert data (the EVM runtime's REVERTED).
 pub const EXIT_REVERTED: u32 = 33;
 
+/// The EVM runtime's entry method: Solidity calldata in, ABI return data out. A Tandem
+/// contract's WASM build answers it too (docs/wasm-target.md).
+pub const INVOKE_EVM: u64 = 3_844_450_837;
+
 /// What a native message did.
 #[derive(Clone, Debug)]
 pub struct NativeOut {
@@ -247,6 +251,31 @@ impl NativeChain {
             .id()
             .map_err(|e| format!("Exec returned no ID address: {e}"))?;
         Ok(Ok((id, out)))
+    }
+
+    /// An `InvokeEVM` message with Solidity calldata (a CBOR byte string, as a top-level
+    /// message carries it) to actor `id`; twins' addresses in it become their masked IDs.
+    pub fn invoke_evm(
+        &mut self,
+        from: Address,
+        id: u64,
+        data: &[u8],
+        value: U256,
+    ) -> Result<NativeOut, String> {
+        let mut data = data.to_vec();
+        if let Some(args) = data.get_mut(4..) {
+            for (h, id) in &self.twins {
+                let m = masked(*id).into_word();
+                for w in args.chunks_mut(32) {
+                    if w == h.into_word().as_slice() {
+                        w.copy_from_slice(m.as_slice());
+                    }
+                }
+            }
+        }
+        let params = fvm_ipld_encoding::to_vec(&RawBytes::new(data)).map_err(|e| e.to_string())?;
+        let to = fvm_shared::address::Address::new_id(id);
+        self.send(from, to, INVOKE_EVM, params, value)
     }
 
     /// The word a native build sees for a harness address (a twin's masked ID).
