@@ -271,13 +271,53 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// Pushes `a` then `b` for `op`, evaluating them in the EVM backend's order: `b` first,
+    /// except for shifts, `SignExtend` and `Byte` (codegen-evm `emit.rs`), so that operands
+    /// with effects (a checked operation's panic, a call) happen in the same order on both
+    /// targets (found by the fuzzer's lang-diff target). Returns the operation to apply to the
+    /// pushed words: a comparison is mirrored instead of reordering its operands.
+    fn operands(&mut self, op: BinOp, a: &Expr, b: &Expr) -> BinOp {
+        let source_order = matches!(
+            op,
+            BinOp::Shl | BinOp::Shr | BinOp::Sar | BinOp::SignExtend | BinOp::Byte
+        ) || matches!(a, Expr::Const(_))
+            || matches!(b, Expr::Const(_));
+        if source_order {
+            self.expr(a);
+            self.expr(b);
+            return op;
+        }
+        self.expr(b);
+        match op {
+            BinOp::Add | BinOp::Mul | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Eq => {
+                self.expr(a);
+                op
+            }
+            BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt => {
+                self.expr(a);
+                match op {
+                    BinOp::Lt => BinOp::Gt,
+                    BinOp::Gt => BinOp::Lt,
+                    BinOp::SLt => BinOp::SGt,
+                    _ => BinOp::SLt,
+                }
+            }
+            _ => {
+                let t = self.temp_word();
+                self.set_local(t);
+                self.expr(a);
+                self.get_local(t);
+                op
+            }
+        }
+    }
+
     /// A condition as an i32 (non-zero = true), without building a word for comparisons.
     pub fn cond(&mut self, c: &Expr) {
         match c {
             Expr::Bin(op @ (BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt | BinOp::Eq), a, b) => {
-                self.expr(a);
-                self.expr(b);
-                self.call(compare(*op));
+                let op = self.operands(*op, a, b);
+                self.call(compare(op));
             }
             Expr::Un(UnOp::IsZero, a) => {
                 self.cond(a);
@@ -296,8 +336,7 @@ impl<'a> FnGen<'a> {
             Expr::Const(v) => self.push_const(*v),
             Expr::Local(l) => self.get_local(*l),
             Expr::Bin(op, a, b) => {
-                self.expr(a);
-                self.expr(b);
+                let op = &self.operands(*op, a, b);
                 match op {
                     BinOp::Lt | BinOp::Gt | BinOp::SLt | BinOp::SGt | BinOp::Eq => {
                         self.call(compare(*op));
