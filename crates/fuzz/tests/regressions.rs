@@ -248,3 +248,47 @@ mod evm_harness {
         check_with(&target.evm, &case, &mut Default::default());
     }
 }
+
+/// Miscompiles the `lang-diff` target found: programs whose EVM and WASM builds disagreed.
+mod lang_diff {
+    use alloy_primitives::U256;
+    use tandem_fuzz::targets::lang_diff::{LangDiffTarget, Verdict};
+    use tandem_fuzz::targets::lang_gen::{Call, Handler, Program, Ty};
+
+    fn agree(body: &str, reply: Ty, args: [u64; 2]) {
+        let source = format!(
+            "message M {{ H0 {{ a: u32, b: u32 }} -> {} }}\nstruct S {{ }}\n\
+             contract C {{\n    storage: S\n    recv M {{ H0 {{ a, b }} => {{ {body} }} }}\n}}\n",
+            reply.name()
+        );
+        let p = Program {
+            source,
+            handlers: vec![Handler::new(0, &[Ty::U(32), Ty::U(32)], Some(reply))],
+        };
+        let calls = [Call {
+            handler: 0,
+            args: args.map(U256::from).to_vec(),
+        }];
+        match LangDiffTarget::new().check(&p, &calls) {
+            Ok(Verdict::Agreed(1, 1)) => {}
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    /// Seed 16, iteration 97 (minimised): the EVM backend evaluates the right operand of a
+    /// comparison or a bit operation first, the WASM backend evaluated the left one first,
+    /// so `(a * a) > (1 / b)` reverted with Panic(0x12) on the EVM and Panic(0x11) natively.
+    /// Fixed in codegen-wasm (`func.rs`, `operands`): the EVM's order on both.
+    #[test]
+    fn binary_operands_evaluate_in_the_same_order() {
+        for op in [">", "<", "==", "!="] {
+            agree(&format!("(a * a) {op} (1 / b)"), Ty::Bool, [65536, 0]);
+        }
+        for op in ["&", "|", "^"] {
+            agree(&format!("(a * a) {op} (1 / b)"), Ty::U(32), [65536, 0]);
+        }
+        for m in ["wrapping_sub", "wrapping_add", "wrapping_mul", "min", "max"] {
+            agree(&format!("(a * a).{m}(1 / b)"), Ty::U(32), [65536, 0]);
+        }
+    }
+}

@@ -293,6 +293,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// The result of one program: counters for the summary, or the disagreement.
+#[derive(Debug)]
 pub enum Verdict {
     /// The generator wrote a program a backend refused (its diagnostics).
     GeneratorFailure(&'static str, String),

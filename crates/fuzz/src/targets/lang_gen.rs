@@ -154,6 +154,19 @@ pub struct Handler {
     pub reply: Option<Ty>,
 }
 
+impl Handler {
+    /// Variant `H{i}` with these parameter and reply types.
+    pub fn new(i: usize, params: &[Ty], reply: Option<Ty>) -> Handler {
+        let sol: Vec<String> = params.iter().map(|t| t.sol()).collect();
+        Handler {
+            variant: format!("H{i}"),
+            signature: format!("h{i}({})", sol.join(",")),
+            params: params.to_vec(),
+            reply,
+        }
+    }
+}
+
 /// One generated program.
 #[derive(Clone, Debug)]
 pub struct Program {
@@ -269,6 +282,23 @@ impl Gen<'_> {
     }
 
     fn leaf(&mut self, ty: Ty) -> String {
+        if ty == Ty::Bool && self.rng.random_bool(0.6) {
+            // a comparison of a local, so conditions depend on the arguments
+            let ints: Vec<(String, Ty)> = self
+                .scopes
+                .iter()
+                .flatten()
+                .filter(|v| v.ty != Ty::Bool)
+                .map(|v| (v.name.clone(), v.ty))
+                .collect();
+            if !ints.is_empty() {
+                let (v, t) = ints[self.rng.random_range(0..ints.len())].clone();
+                let op = ["<", "<=", ">", ">=", "==", "!="][self.rng.random_range(0..6)];
+                self.raw_ok = true;
+                let r = self.leaf(t);
+                return format!("({v} {op} {r})");
+            }
+        }
         let raw_ok = std::mem::take(&mut self.raw_ok);
         let vars = self.vars(ty, false);
         let pure = self.pure;
@@ -682,13 +712,7 @@ pub fn program(rng: &mut StdRng) -> Program {
         .map(|i| {
             let params: Vec<Ty> = (0..rng.random_range(0..4)).map(|_| any_ty(rng)).collect();
             let reply = rng.random_bool(0.8).then(|| any_ty(rng));
-            let sol: Vec<String> = params.iter().map(|t| t.sol()).collect();
-            Handler {
-                variant: format!("H{i}"),
-                signature: format!("h{i}({})", sol.join(",")),
-                params,
-                reply,
-            }
+            Handler::new(i, &params, reply)
         })
         .collect();
 
