@@ -270,12 +270,12 @@ mod lang_diff {
             args: args.map(U256::from).to_vec(),
         }];
         match LangDiffTarget::new().check(&p, &calls) {
-            Ok(Verdict::Agreed(1, 1)) => {}
+            Ok(Verdict::Agreed(1, r)) if r.len() == 1 => {}
             other => panic!("{body}: {other:?}"),
         }
     }
 
-    /// Seed 16, iteration 97 (minimised): the EVM backend evaluates the right operand of a
+    /// Found by the seeded CI run (seed 16), minimised: the EVM backend evaluates the right operand of a
     /// comparison or a bit operation first, the WASM backend evaluated the left one first,
     /// so `(a * a) > (1 / b)` reverted with Panic(0x12) on the EVM and Panic(0x11) natively.
     /// Fixed in codegen-wasm (`func.rs`, `operands`): the EVM's order on both.

@@ -288,6 +288,22 @@ fn cbor_reply(ty: Ty, b: &[u8]) -> Option<U256> {
     (rest.is_empty() && ty.norm(v) == v).then_some(v)
 }
 
+/// What revert data says, for the summary.
+fn revert_kind(data: &[u8]) -> String {
+    match data {
+        [] => "no data".into(),
+        [0x4e, 0x48, 0x7b, 0x71, rest @ ..] if rest.len() == 32 => {
+            format!("Panic(0x{:02x})", rest[31])
+        }
+        [a, b, c, d, ..]
+            if [*a, *b, *c, *d] == keccak256("Oops()".as_bytes())[..4] || data.len() % 32 == 4 =>
+        {
+            "a custom error".into()
+        }
+        _ => "other data".into(),
+    }
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -297,8 +313,9 @@ fn hex(b: &[u8]) -> String {
 pub enum Verdict {
     /// The generator wrote a program a backend refused (its diagnostics).
     GeneratorFailure(&'static str, String),
-    /// Both builds deployed and agreed on every call and the storage: (calls, reverted calls).
-    Agreed(usize, usize),
+    /// Both builds deployed and agreed on every call and the storage: the number of calls
+    /// and the kind of each revert (`Panic(0x11)`, `Oops`, ...).
+    Agreed(usize, Vec<String>),
     /// Both constructors failed alike.
     DeployFailed,
 }
@@ -344,7 +361,7 @@ impl LangDiffTarget {
             }
         }
         let (evm_addr, native_id) = (created.unwrap_or_default(), native.unwrap_or_default());
-        let mut reverted = 0;
+        let mut reverted = Vec::new();
         for (n, c) in calls.iter().enumerate() {
             let h = &p.handlers[c.handler];
             let meta = evm
@@ -396,7 +413,9 @@ impl LangDiffTarget {
                     hex(&ret)
                 ));
             }
-            reverted += !ok as usize;
+            if !ok {
+                reverted.push(revert_kind(&out));
+            }
         }
         let evm_id = vm
             .exec
@@ -449,10 +468,9 @@ impl Target for LangDiffTarget {
             Ok(Verdict::Agreed(n, reverted)) => {
                 stats.count("programs agreed");
                 *stats.counters.entry("calls agreed".into()).or_default() += n as u64;
-                *stats
-                    .counters
-                    .entry("calls agreed: reverted on both".into())
-                    .or_default() += reverted as u64;
+                for kind in reverted {
+                    stats.count(&format!("calls agreed: both reverted with {kind}"));
+                }
             }
             Ok(Verdict::DeployFailed) => stats.count("constructors failed alike"),
             Ok(Verdict::GeneratorFailure(what, diag)) => {

@@ -217,6 +217,8 @@ struct Gen<'r> {
     scopes: Vec<Vec<Var>>,
     fields: Vec<(String, Ty)>,
     map: (Ty, Ty),
+    /// A fixed array in storage: its element type and length.
+    arr: Option<(Ty, usize)>,
     events: Vec<Event>,
     error: Vec<Ty>,
     fresh: usize,
@@ -315,6 +317,10 @@ impl Gen<'_> {
                 let k = self.expr(self.map.0, 0);
                 format!("storage.m[{k}]")
             }
+            8 if !pure && self.arr.is_some_and(|(t, _)| t == ty) => {
+                let i = self.index(false);
+                format!("storage.a[{i}]")
+            }
             7 if ty != Ty::Bool && !pure && self.rng.random_bool(0.3) => {
                 let c = [
                     "(ctx.caller() as u160)",
@@ -357,7 +363,7 @@ impl Gen<'_> {
         }
         let signed_wide = matches!(ty, Ty::I(b) if b > 128);
         match self.rng.random_range(0..15) {
-            0..=3 => {
+            0..=2 => {
                 let ops: &[&str] = if signed_wide {
                     &["+", "-", "/", "%"]
                 } else {
@@ -677,8 +683,41 @@ impl Gen<'_> {
         self.helpers.push((name, params, ret));
     }
 
-    /// A write of a storage field or a map entry.
+    /// An index into the storage array: a constant in bounds, or (for reads, and writes of
+    /// elements a slot each) any `u256`, which may be out of bounds.
+    fn index(&mut self, write: bool) -> String {
+        let (t, n) = self.arr.unwrap_or((Ty::U(256), 1));
+        let vars: Vec<String> = self
+            .scopes
+            .iter()
+            .flatten()
+            .filter(|v| matches!(v.ty, Ty::U(_)))
+            .map(|v| v.name.clone())
+            .collect();
+        // (a constant out of bounds is a compile error, so only locals may be)
+        if (!write || t.bits() > 128) && !vars.is_empty() && self.rng.random_bool(0.4) {
+            let v = &vars[self.rng.random_range(0..vars.len())];
+            if self.rng.random_bool(0.5) {
+                format!("({v} as u256)")
+            } else {
+                format!("(({v} as u256) % {n})")
+            }
+        } else {
+            self.rng.random_range(0..n).to_string()
+        }
+    }
+
+    /// A write of a storage field, an array element or a map entry.
     fn stmt_store(&mut self, depth: usize) {
+        if let Some((t, _)) = self.arr
+            && self.rng.random_bool(0.2)
+        {
+            let i = self.index(true);
+            let op = self.assign_op(t);
+            let e = self.assign_rhs(op, t, depth);
+            self.line(&format!("storage.a[{i}] {op} {e}"));
+            return;
+        }
         if self.rng.random_bool(0.3) {
             let k = self.expr(self.map.0, 1);
             let e = self.texpr(self.map.1, depth);
@@ -699,6 +738,9 @@ pub fn program(rng: &mut StdRng) -> Program {
         .map(|i| (format!("s{i}"), any_ty(rng)))
         .collect();
     let map = (int_ty(rng), any_ty(rng));
+    let arr = rng
+        .random_bool(0.5)
+        .then(|| (int_ty(rng), rng.random_range(2..5usize)));
     let events: Vec<Event> = (0..rng.random_range(0..3))
         .map(|i| Event {
             name: format!("Ev{i}"),
@@ -759,6 +801,9 @@ pub fn program(rng: &mut StdRng) -> Program {
     for (n, t) in &fields {
         src.push_str(&format!("    {n}: {},\n", t.name()));
     }
+    if let Some((t, n)) = arr {
+        src.push_str(&format!("    a: [{}; {n}],\n", t.name()));
+    }
     src.push_str(&format!(
         "    m: Map<{}, {}>,\n}}\n\ncontract Fz {{\n    storage: FzStore\n",
         map.0.name(),
@@ -772,6 +817,7 @@ pub fn program(rng: &mut StdRng) -> Program {
         scopes: vec![],
         fields,
         map,
+        arr,
         events,
         error,
         fresh: 0,
@@ -857,7 +903,14 @@ pub fn calls(rng: &mut StdRng, p: &Program) -> Vec<Call> {
             let args = p.handlers[handler]
                 .params
                 .iter()
-                .map(|t| t.value(rng))
+                .map(|t| {
+                    // edge values, or small ones (which overflow less)
+                    if rng.random_bool(0.6) {
+                        t.value(rng)
+                    } else {
+                        t.norm(U256::from(rng.random_range(0..100u8)))
+                    }
+                })
                 .collect();
             Call { handler, args }
         })
