@@ -560,12 +560,28 @@ fn erc20_native_build_answers_transfer_calldata() {
     let (exit, ret) = invoke_evm(
         &mut d,
         id,
-        calldata("transfer(address,uint256)", vec![bob, u(751)]),
+        calldata("transfer(address,uint256)", vec![bob.clone(), u(751)]),
         U256::ZERO,
     );
     let mut want = keccak256("ERC20InsufficientBalance(address,uint256,uint256)")[..4].to_vec();
     want.extend(abi(vec![DynSolValue::Address(addr(ALICE)), u(750), u(751)]));
-    assert_eq!((exit, ret), (33, want));
+    assert_eq!((exit, ret), (33, want.clone()));
+    // what `cast send <masked id> "transfer(address,uint256)"` does: an Ethereum
+    // transaction to the actor's address, which reaches it as InvokeEVM
+    let carol = DynSolValue::Address(addr(common::CAROL));
+    let data = calldata("transfer(address,uint256)", vec![carol.clone(), u(50)]);
+    let (seen, _) = d.eth(addr(ALICE), Some(masked(id)), data, U256::ZERO);
+    assert!(seen.success);
+    assert_eq!(seen.output, Some(abi(vec![DynSolValue::Bool(true)])));
+    let transfer = keccak256("Transfer(address,address,uint256)");
+    assert_eq!(seen.logs.len(), 1);
+    assert_eq!(seen.logs[0].0[0], transfer);
+    assert_eq!(balance(&mut d, carol), (0, abi(vec![u(50)])));
+    let data = calldata("transfer(address,uint256)", vec![bob, u(701)]);
+    let (seen, _) = d.eth(addr(ALICE), Some(masked(id)), data, U256::ZERO);
+    let mut want = keccak256("ERC20InsufficientBalance(address,uint256,uint256)")[..4].to_vec();
+    want.extend(abi(vec![DynSolValue::Address(addr(ALICE)), u(700), u(701)]));
+    assert_eq!((seen.success, seen.output), (false, Some(want)));
 }
 
 /// `ctx.call_raw` between two native builds: the bytes are Solidity calldata, sent as
