@@ -37,6 +37,9 @@ fn alice() -> Address {
     Address::from_word(U256::from(ALICE).into())
 }
 
+/// Logs or events as (topics, data).
+type Logs = Vec<(Vec<B256>, Vec<u8>)>;
+
 /// What one call did on one build, in comparable terms.
 #[derive(Debug, PartialEq)]
 struct Outcome {
@@ -44,7 +47,7 @@ struct Outcome {
     /// The reply value (normalised word), or the revert data.
     reply: Option<U256>,
     revert: Vec<u8>,
-    logs: Vec<(Vec<B256>, Vec<u8>)>,
+    logs: Logs,
 }
 
 pub struct LangDiffTarget {
@@ -94,7 +97,7 @@ impl Vm {
         &mut self,
         to: Option<Address>,
         data: Vec<u8>,
-    ) -> (bool, Vec<u8>, Vec<(Vec<B256>, Vec<u8>)>, Option<Address>) {
+    ) -> (bool, Vec<u8>, Logs, Option<Address>) {
         let tx = EthTx {
             tx_type: 2,
             chain_id: Some(31337),
@@ -121,12 +124,7 @@ impl Vm {
     }
 
     /// (exit code, return bytes, events as logs).
-    fn native(
-        &mut self,
-        to: u64,
-        method: u64,
-        params: Vec<u8>,
-    ) -> (u32, Vec<u8>, Vec<(Vec<B256>, Vec<u8>)>) {
+    fn native(&mut self, to: u64, method: u64, params: Vec<u8>) -> (u32, Vec<u8>, Logs) {
         let msg = Message {
             version: 0,
             from: EthAddress(alice().into_array()).to_filecoin(),
