@@ -12,6 +12,7 @@
 //! - `syscalls`: random arguments and DAG-CBOR blocks to every `tandem_v1` syscall.
 //! - `rpc`: random and malformed JSON-RPC against an in-process node.
 //! - `lang`: random token streams and mutated fixtures through the language front end.
+//! - `lang-diff`: random well-typed programs on the EVM and WASM builds, which must agree.
 
 pub mod targets;
 
