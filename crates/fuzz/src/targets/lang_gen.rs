@@ -203,6 +203,8 @@ struct Var {
     name: String,
     ty: Ty,
     mutable: bool,
+    /// 0 for a scalar, else a local `[ty; len]`.
+    len: usize,
 }
 
 struct Event {
@@ -256,8 +258,28 @@ impl Gen<'_> {
         self.scopes
             .iter()
             .flatten()
-            .filter(|v| v.ty == ty && (!mutable || v.mutable))
+            .filter(|v| v.len == 0 && v.ty == ty && (!mutable || v.mutable))
             .map(|v| v.name.clone())
+            .collect()
+    }
+
+    /// Every local array: (name, element type, length).
+    fn arrays_any(&self) -> Vec<(String, Ty, usize)> {
+        self.scopes
+            .iter()
+            .flatten()
+            .filter(|v| v.len > 0)
+            .map(|v| (v.name.clone(), v.ty, v.len))
+            .collect()
+    }
+
+    /// Local arrays of element type `ty`: (name, length).
+    fn arrays(&self, ty: Ty, mutable: bool) -> Vec<(String, usize)> {
+        self.scopes
+            .iter()
+            .flatten()
+            .filter(|v| v.len > 0 && v.ty == ty && (!mutable || v.mutable))
+            .map(|v| (v.name.clone(), v.len))
             .collect()
     }
 
@@ -290,7 +312,7 @@ impl Gen<'_> {
                 .scopes
                 .iter()
                 .flatten()
-                .filter(|v| v.ty != Ty::Bool)
+                .filter(|v| v.len == 0 && v.ty != Ty::Bool)
                 .map(|v| (v.name.clone(), v.ty))
                 .collect();
             if !ints.is_empty() {
@@ -316,6 +338,12 @@ impl Gen<'_> {
             6 if self.map.1 == ty && !pure => {
                 let k = self.expr(self.map.0, 0);
                 format!("storage.m[{k}]")
+            }
+            9 if self.arrays(ty, false).first().is_some() => {
+                let a = self.arrays(ty, false);
+                let (name, n) = a[self.rng.random_range(0..a.len())].clone();
+                let i = self.index_of(Ty::U(256), n, false);
+                format!("{name}[{i}]")
             }
             8 if !pure && self.arr.is_some_and(|(t, _)| t == ty) => {
                 let i = self.index(false);
@@ -492,8 +520,40 @@ impl Gen<'_> {
                 let m = if mutable { "mut " } else { "" };
                 self.line(&format!("let {m}{name}: {} = {e}", ty.name()));
                 if let Some(s) = self.scopes.last_mut() {
-                    s.push(Var { name, ty, mutable })
+                    s.push(Var {
+                        name,
+                        ty,
+                        mutable,
+                        len: 0,
+                    })
                 }
+            }
+            18 => {
+                let ty = int_ty(self.rng);
+                let n = self.rng.random_range(1..4);
+                let name = self.fresh("arr");
+                let items: Vec<String> = (0..n).map(|_| self.texpr(ty, 1)).collect();
+                self.line(&format!(
+                    "let mut {name}: [{}; {n}] = [{}]",
+                    ty.name(),
+                    items.join(", ")
+                ));
+                if let Some(s) = self.scopes.last_mut() {
+                    s.push(Var {
+                        name,
+                        ty,
+                        mutable: true,
+                        len: n,
+                    })
+                }
+            }
+            6 if !self.arrays_any().is_empty() => {
+                let a = self.arrays_any();
+                let (name, ty, n) = a[self.rng.random_range(0..a.len())].clone();
+                let i = self.index_of(Ty::U(256), n, false);
+                let op = self.assign_op(ty);
+                let e = self.assign_rhs(op, ty, depth);
+                self.line(&format!("{name}[{i}] {op} {e}"));
             }
             4..=6 => {
                 // assignment or compound assignment to a mutable local
@@ -546,6 +606,7 @@ impl Gen<'_> {
                     name: i,
                     ty: Ty::U(256),
                     mutable: false,
+                    len: 0,
                 }]);
                 let n = self.rng.random_range(1..4);
                 let outer = std::mem::replace(&mut self.in_for, true);
@@ -566,6 +627,7 @@ impl Gen<'_> {
                     name: w.clone(),
                     ty: Ty::U(8),
                     mutable: false,
+                    len: 0,
                 }]);
                 let n = self.rng.random_range(1..4);
                 let outer = std::mem::replace(&mut self.in_for, false);
@@ -664,6 +726,7 @@ impl Gen<'_> {
                     name: format!("a{k}"),
                     ty: *t,
                     mutable: false,
+                    len: 0,
                 })
                 .collect(),
         ];
@@ -687,11 +750,15 @@ impl Gen<'_> {
     /// elements a slot each) any `u256`, which may be out of bounds.
     fn index(&mut self, write: bool) -> String {
         let (t, n) = self.arr.unwrap_or((Ty::U(256), 1));
+        self.index_of(t, n, write)
+    }
+
+    fn index_of(&mut self, t: Ty, n: usize, write: bool) -> String {
         let vars: Vec<String> = self
             .scopes
             .iter()
             .flatten()
-            .filter(|v| matches!(v.ty, Ty::U(_)))
+            .filter(|v| v.len == 0 && matches!(v.ty, Ty::U(_)))
             .map(|v| v.name.clone())
             .collect();
         // (a constant out of bounds is a compile error, so only locals may be)
@@ -864,6 +931,7 @@ pub fn program(rng: &mut StdRng) -> Program {
                     name: n.clone(),
                     ty: *t,
                     mutable: false,
+                    len: 0,
                 })
                 .collect(),
         ];
