@@ -682,3 +682,51 @@ fn vectors_of_structs_through_invoke_evm() {
     dirty[n - 2] = 1; // the last y: 0x01ff is not a u8
     assert_eq!(invoke_evm(&mut d, id, dirty, U256::ZERO), (33, vec![]));
 }
+
+/// The other direction's encoder, shared with the ABI entry: the native build of `Proxy`
+/// sends a struct and `Bytes` as Solidity calldata to the EVM build of `Target`.
+#[test]
+fn native_build_sends_aggregates_as_abi() {
+    let built = build(&[("Target.tdm".into(), TARGET.into())]).unwrap();
+    let mut d = Dual::new();
+    let target = deploy(
+        &mut d,
+        by_name(&built, "Target"),
+        addr(ALICE),
+        &[],
+        U256::ZERO,
+    )
+    .unwrap()
+    .unwrap();
+    let proxy = by_name(&built, "Proxy");
+    let (proxy_id, _) = d
+        .deploy_native(addr(ALICE), &proxy.wasm, vec![], U256::ZERO)
+        .unwrap();
+    let mut send = |name: &str, args: Vec<DynSolValue>| {
+        let i = proxy
+            .ir
+            .meta
+            .handlers
+            .iter()
+            .position(|h| h.sol_name == name)
+            .unwrap();
+        let tys: Vec<_> = proxy.ir.handlers[i]
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .collect();
+        let mut all = vec![DynSolValue::Address(target.evm)];
+        all.extend(args);
+        // the EVM target's own address, not its native twin's
+        let twins = std::mem::take(&mut d.twins);
+        let params = cbor::params(&d, &all, &tys).unwrap();
+        d.twins = twins;
+        let to = fvm_shared::address::Address::new_id(proxy_id);
+        let number = proxy.ir.meta.handlers[i].method_number;
+        let (exit, ret, ..) = d.native(addr(ALICE), to, number, params, U256::ZERO);
+        assert_eq!(exit, 0, "{name}: 0x{}", hex(&ret));
+        cbor::reply_to_abi(&d, &ret, &proxy.ir.handlers[i].returns).unwrap()
+    };
+    assert_eq!(send("pMirror", vec![point(5, 3)]), abi(vec![point(6, -3)]));
+    assert_eq!(send("pAdd", vec![u(2), u(3)]), abi(vec![u(5)]));
+}
