@@ -274,11 +274,11 @@ impl Gen<'_> {
     }
 
     /// Local arrays of element type `ty`: (name, length).
-    fn arrays(&self, ty: Ty, mutable: bool) -> Vec<(String, usize)> {
+    fn arrays(&self, ty: Ty) -> Vec<(String, usize)> {
         self.scopes
             .iter()
             .flatten()
-            .filter(|v| v.len > 0 && v.ty == ty && (!mutable || v.mutable))
+            .filter(|v| v.len > 0 && v.ty == ty)
             .map(|v| (v.name.clone(), v.len))
             .collect()
     }
@@ -339,8 +339,8 @@ impl Gen<'_> {
                 let k = self.expr(self.map.0, 0);
                 format!("storage.m[{k}]")
             }
-            9 if self.arrays(ty, false).first().is_some() => {
-                let a = self.arrays(ty, false);
+            9 if !self.arrays(ty).is_empty() => {
+                let a = self.arrays(ty);
                 let (name, n) = a[self.rng.random_range(0..a.len())].clone();
                 let i = self.index_of(Ty::U(256), n, false);
                 format!("{name}[{i}]")
