@@ -270,7 +270,7 @@ mod lang_diff {
             args: args.map(U256::from).to_vec(),
         }];
         match LangDiffTarget::new().check(&p, &calls) {
-            Ok(Verdict::Agreed(1, r)) if r.len() == 1 => {}
+            Ok(Verdict::Agreed(1, r, _)) if r.len() == 1 => {}
             other => panic!("{body}: {other:?}"),
         }
     }

@@ -312,8 +312,9 @@ pub enum Verdict {
     /// The generator wrote a program a backend refused (its diagnostics).
     GeneratorFailure(&'static str, String),
     /// Both builds deployed and agreed on every call and the storage: the number of calls
-    /// and the kind of each revert (`Panic(0x11)`, `Oops`, ...).
-    Agreed(usize, Vec<String>),
+    /// and the kind of each revert (`Panic(0x11)`, `Oops`, ...), and the number of
+    /// non-zero storage slots compared.
+    Agreed(usize, Vec<String>, usize),
     /// Both constructors failed alike.
     DeployFailed,
 }
@@ -436,7 +437,7 @@ impl LangDiffTarget {
                 diff.join("\n")
             ));
         }
-        Ok(Verdict::Agreed(calls.len(), reverted))
+        Ok(Verdict::Agreed(calls.len(), reverted, sa.len()))
     }
 
     /// One program and its calls from the RNG.
@@ -463,9 +464,13 @@ impl Target for LangDiffTarget {
     fn iteration(&mut self, rng: &mut StdRng, stats: &mut Stats) {
         let (p, calls) = Self::generate(rng);
         match self.check(&p, &calls) {
-            Ok(Verdict::Agreed(n, reverted)) => {
+            Ok(Verdict::Agreed(n, reverted, slots)) => {
                 stats.count("programs agreed");
                 *stats.counters.entry("calls agreed".into()).or_default() += n as u64;
+                *stats
+                    .counters
+                    .entry("storage slots agreed (non-zero)".into())
+                    .or_default() += slots as u64;
                 for kind in reverted {
                     stats.count(&format!("calls agreed: both reverted with {kind}"));
                 }
