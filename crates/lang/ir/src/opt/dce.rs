@@ -56,8 +56,15 @@ fn in_exprs(s: &mut Stmt, info: &LocalInfo, cx: &mut Ctx) {
 }
 
 fn in_expr(e: &mut Expr, info: &LocalInfo, cx: &mut Ctx) {
-    if let Expr::Seq(ss, _) = e {
+    if let Expr::Seq(ss, v) = e {
         list(ss, true, info, cx);
+        // A `Seq` that never reaches its value: the statements that defined the locals the
+        // value reads may have been dropped above, so it must not read them (found by the
+        // fuzzer's lang-diff target: a tuple reply after an `assert(false)` that followed a
+        // loop failed the verifier).
+        if ss.iter().any(terminates) {
+            **v = Expr::Const(U256::ZERO);
+        }
     }
     for c in super::util::children_mut(e) {
         in_expr(c, info, cx);
