@@ -55,6 +55,10 @@ enum Command {
     Gc(commands::gc::GcArgs),
     /// Compile the Tandem package in a folder (writes Foundry-style artifacts to out/).
     Build(commands::lang::BuildArgs),
+    /// Print the IPLD Schema of a package's messages (the WASM build's DAG-CBOR).
+    Schema(commands::schema::SchemaArgs),
+    /// Generate Rust SDK bindings (`--rust`) for calling a package's contract.
+    Bindgen(commands::schema::BindgenArgs),
     /// Scaffold a new Tandem package with the Coin example.
     Init(commands::lang::InitArgs),
     /// Scaffold a native WASM actor crate (`tandem new --actor NAME`).
@@ -100,6 +104,8 @@ fn main() {
     let result = match cli.command {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
+        Command::Schema(args) => commands::schema::run_schema(ctx.json, args),
+        Command::Bindgen(args) => commands::schema::run_bindgen(args),
         Command::New(args) => commands::new::run(ctx.json, args),
         Command::Test(args) => commands::test::run(args),
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),

@@ -12,6 +12,7 @@ pub mod lang;
 pub mod message;
 pub mod new;
 pub mod node;
+pub mod schema;
 pub mod send;
 pub mod state;
 pub mod statetest;

@@ -2,7 +2,10 @@
 //! Foundry-shaped artifacts (`out/<File>.tdm/<Contract>.json`); `--standard-json` speaks
 //! solc's standard JSON; `tandem init` scaffolds a package.
 
+pub mod bindgen;
 pub mod cli;
+pub mod ipld_schema;
+pub mod ipld_validate;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -255,8 +258,19 @@ pub struct BuildOutput {
     pub wasm: Vec<tandem_lang_wasm::Output>,
 }
 
-/// The `wasm` section of an artifact: the module's file, its size and the FRC-0042 method
-/// table (the constructor is method 1).
+/// The `wasm` section of an artifact: the module's file, its size, the FRC-0042 method
+/// table (the constructor is method 1) and, given the contract, `ipldSchema`: the IPLD
+/// Schema (DSL text) of its params and replies (`ipld_schema`).
+pub fn wasm_artifact_with_schema(
+    w: &tandem_lang_wasm::Output,
+    c: &tandem_lang_ir::Contract,
+) -> Value {
+    let mut v = wasm_artifact(w);
+    v["ipldSchema"] = json!(ipld_schema::schema(c).render());
+    v
+}
+
+/// The `wasm` section of an artifact without the schema (see [`wasm_artifact_with_schema`]).
 pub fn wasm_artifact(w: &tandem_lang_wasm::Output) -> Value {
     let methods: Vec<Value> = w
         .methods
@@ -299,7 +313,7 @@ pub fn build_package_for(dir: &Path, target: Target) -> anyhow::Result<BuildOutp
         };
         if let Some(w) = out.wasm.get(i) {
             std::fs::write(folder.join(format!("{}.wasm", w.name)), &w.wasm)?;
-            json["wasm"] = wasm_artifact(w);
+            json["wasm"] = wasm_artifact_with_schema(w, c);
         }
         std::fs::write(
             folder.join(format!("{}.json", c.name)),
