@@ -263,7 +263,7 @@ mod lang_diff {
         );
         let p = Program {
             source,
-            handlers: vec![Handler::new(0, &[Ty::U(32), Ty::U(32)], Some(reply))],
+            handlers: vec![Handler::new(0, &[Ty::U(32), Ty::U(32)], &[reply])],
         };
         let calls = [Call {
             handler: 0,
@@ -290,5 +290,51 @@ mod lang_diff {
         for m in ["wrapping_sub", "wrapping_add", "wrapping_mul", "min", "max"] {
             agree(&format!("(a * a).{m}(1 / b)"), Ty::U(32), [65536, 0]);
         }
+    }
+
+    fn agree_on(source: &str, params: &[Ty], reply: &[Ty], args: Vec<U256>) {
+        let p = Program {
+            source: source.into(),
+            handlers: vec![Handler::new(0, params, reply)],
+        };
+        let calls = [Call { handler: 0, args }];
+        match LangDiffTarget::new().check(&p, &calls) {
+            Ok(Verdict::Agreed(1, ..)) => {}
+            other => panic!("{source}: {other:?}"),
+        }
+    }
+
+    /// Seed 16, iteration 391 of the CI run, minimised: an event of three fields (more than
+    /// fit the scratch words) in a contract without a heap was encoded from memory 0 by the
+    /// EVM build, and the mapping read of the second field hashed through that scratch space,
+    /// overwriting the first field with the map key (12 instead of 0xfffffe). Fixed in
+    /// codegen-evm (`abi.rs`, `pre_evaluate`): such values are computed before the stores.
+    #[test]
+    fn event_fields_survive_a_mapping_read() {
+        agree_on(
+            "event Ev0 { f0: u24, f1: u160, f2: i64 }\nmessage M { H0 { p0: i24 } }\n\
+             struct S { m: Map<i72, i72> }\ncontract C {\n    storage: S\n    recv M {\n        \
+             H0 { p0 } => with (storage, mut ctx) {\n            \
+             ctx.emit(Ev0 { f0: p0 as u24, f1: storage.m[12] as u160, f2: 5 })\n        }\n    }\n}\n",
+            &[Ty::I(24)],
+            &[],
+            vec![Ty::I(24).norm(U256::MAX - U256::ONE)],
+        );
+    }
+
+    /// Found by the CI run once replies could be tuples: a tuple reply after `assert(false)`
+    /// that followed a loop failed the IR verifier (the optimiser's dce dropped the tuple's
+    /// `let` after the diverging statement but kept the `Seq`'s value reading it). Fixed in
+    /// ir `opt/dce.rs`.
+    #[test]
+    fn tuple_reply_after_a_diverging_statement_compiles() {
+        agree_on(
+            "message M { H0 { } -> (u8, u8) }\nstruct S { x: u8 }\ncontract C {\n    storage: S\n    \
+             recv M {\n        H0 { } => with mut storage {\n            \
+             for i in 0..2 { storage.x = 1 }\n            assert(false)\n            (1, 2)\n        }\n    }\n}\n",
+            &[],
+            &[Ty::U(8), Ty::U(8)],
+            vec![],
+        );
     }
 }

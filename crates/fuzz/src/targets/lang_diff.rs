@@ -1,7 +1,7 @@
 //! Language differential: a random well-typed program (`lang_gen`) compiled by both backends,
 //! the EVM build deployed by an Ethereum transaction and the WASM build created as a native
 //! actor on one Tandem VM, then the same random calls sent to both. Per call they must agree
-//! on success, the reply (the ABI word against the DAG-CBOR value), revert data and events;
+//! on success, the reply (the ABI words against the DAG-CBOR values), revert data and events;
 //! at the end every storage slot of the two actors must be equal (same layout by design,
 //! docs/wasm-target.md). The backends are independent, so this finds miscompiles that
 //! running one bytecode on two VMs cannot.
@@ -44,8 +44,9 @@ type Logs = Vec<(Vec<B256>, Vec<u8>)>;
 #[derive(Debug, PartialEq)]
 struct Outcome {
     success: bool,
-    /// The reply value (normalised word), or the revert data.
-    reply: Option<U256>,
+    /// The reply's values (the EVM's words as returned, the native values normalised); None
+    /// when it does not decode.
+    reply: Option<Vec<U256>>,
     revert: Vec<u8>,
     logs: Logs,
 }
@@ -260,8 +261,27 @@ fn read_head(b: &[u8]) -> Option<(u8, u64, &[u8])> {
     Some((first >> 5, arg, &rest[n..]))
 }
 
-/// A native reply as the normalised word of its type; None if it does not decode.
-fn cbor_reply(ty: Ty, b: &[u8]) -> Option<U256> {
+/// A native reply (nothing, one value, an array of several) as the words of its types.
+fn cbor_reply(tys: &[Ty], b: &[u8]) -> Option<Vec<U256>> {
+    let mut rest = b;
+    if tys.len() > 1 {
+        let (major, n, r) = read_head(rest)?;
+        if major != 4 || n != tys.len() as u64 {
+            return None;
+        }
+        rest = r;
+    }
+    let mut out = Vec::new();
+    for t in tys {
+        let (v, r) = cbor_one(*t, rest)?;
+        out.push(v);
+        rest = r;
+    }
+    rest.is_empty().then_some(out)
+}
+
+/// One value as the normalised word of its type, and the bytes after it.
+fn cbor_one(ty: Ty, b: &[u8]) -> Option<(U256, &[u8])> {
     let (major, arg, rest) = read_head(b)?;
     let (v, rest) = match (ty, major) {
         (Ty::Bool, 7) if arg == 20 || arg == 21 => (U256::from((arg == 21) as u8), rest),
@@ -283,7 +303,7 @@ fn cbor_reply(ty: Ty, b: &[u8]) -> Option<U256> {
         }
         _ => return None,
     };
-    (rest.is_empty() && ty.norm(v) == v).then_some(v)
+    (ty.norm(v) == v).then_some((v, rest))
 }
 
 /// What revert data says, for the summary.
@@ -382,27 +402,26 @@ impl LangDiffTarget {
             let (ok, out, logs, _) = vm.eth(Some(evm_addr), data);
             let a = Outcome {
                 success: ok,
-                reply: match (ok, h.reply) {
-                    (true, Some(t)) if out.len() == 32 => Some(t.norm(U256::from_be_slice(&out))),
-                    _ => None,
-                },
+                reply: (ok && out.len() == 32 * h.reply.len())
+                    .then(|| out.chunks(32).map(U256::from_be_slice).collect()),
                 revert: if ok { vec![] } else { out.clone() },
                 logs,
             };
             let (exit, ret, logs) = vm.native(native_id, meta.method_number, params);
             let b = Outcome {
                 success: exit == 0,
-                reply: match (exit, h.reply) {
-                    (0, Some(t)) => cbor_reply(t, &ret),
-                    _ => None,
+                reply: if exit == 0 {
+                    cbor_reply(&h.reply, &ret)
+                } else {
+                    None
                 },
                 revert: if exit == 33 { ret.clone() } else { vec![] },
                 logs,
             };
-            let shape_ok = match (ok, h.reply) {
-                (true, Some(_)) => a.reply.is_some() && b.reply.is_some(),
-                (true, None) => out.is_empty() && ret.is_empty(),
-                (false, _) => exit == 33,
+            let shape_ok = if ok {
+                a.reply.is_some() && b.reply.is_some()
+            } else {
+                exit == 33
             };
             if a != b || !shape_ok {
                 return Err(format!(

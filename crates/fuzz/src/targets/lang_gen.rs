@@ -151,18 +151,19 @@ pub struct Handler {
     pub variant: String,
     pub signature: String,
     pub params: Vec<Ty>,
-    pub reply: Option<Ty>,
+    /// Nothing, one value, or a tuple.
+    pub reply: Vec<Ty>,
 }
 
 impl Handler {
     /// Variant `H{i}` with these parameter and reply types.
-    pub fn new(i: usize, params: &[Ty], reply: Option<Ty>) -> Handler {
+    pub fn new(i: usize, params: &[Ty], reply: &[Ty]) -> Handler {
         let sol: Vec<String> = params.iter().map(|t| t.sol()).collect();
         Handler {
             variant: format!("H{i}"),
             signature: format!("h{i}({})", sol.join(",")),
             params: params.to_vec(),
-            reply,
+            reply: reply.to_vec(),
         }
     }
 }
@@ -235,7 +236,7 @@ struct Gen<'r> {
     /// The helper functions so far: (name, parameter types, result type).
     helpers: Vec<(String, Vec<Ty>, Ty)>,
     /// The reply type of the body being generated (for `return`).
-    reply: Option<Option<Ty>>,
+    reply: Option<Vec<Ty>>,
     /// Inside a `for` loop (where `break` and `continue` are safe).
     in_for: bool,
 }
@@ -572,11 +573,10 @@ impl Gen<'_> {
             }
             7..=9 if !self.pure => self.stmt_store(depth),
             7 => {
-                if let Some(r) = self.reply {
+                if let Some(r) = self.reply.clone() {
                     let c = self.expr(Ty::Bool, depth);
-                    let e = r
-                        .map(|t| format!(" {}", self.texpr(t, 1)))
-                        .unwrap_or_default();
+                    let e = self.reply_expr(&r, 1);
+                    let e = if e.is_empty() { e } else { format!(" {e}") };
                     self.line(&format!("if {c} {{ return{e} }}"));
                 }
             }
@@ -701,6 +701,15 @@ impl Gen<'_> {
         }
     }
 
+    /// The value of a reply: nothing, one value or a tuple.
+    fn reply_expr(&mut self, tys: &[Ty], depth: usize) -> String {
+        let es: Vec<String> = tys.iter().map(|t| self.texpr(*t, depth)).collect();
+        match es.len() {
+            0 | 1 => es.join(""),
+            _ => format!("({})", es.join(", ")),
+        }
+    }
+
     /// A free function of random parameter and result types: a pure body.
     fn helper(&mut self) {
         let name = format!("g{}", self.helpers.len());
@@ -731,7 +740,7 @@ impl Gen<'_> {
                 .collect(),
         ];
         self.pure = true;
-        self.reply = Some(Some(ret));
+        self.reply = Some(vec![ret]);
         self.budget = self.rng.random_range(0..5);
         self.indent += 1;
         for _ in 0..self.budget {
@@ -820,8 +829,13 @@ pub fn program(rng: &mut StdRng) -> Program {
     let handlers: Vec<Handler> = (0..rng.random_range(1..5))
         .map(|i| {
             let params: Vec<Ty> = (0..rng.random_range(0..4)).map(|_| any_ty(rng)).collect();
-            let reply = rng.random_bool(0.8).then(|| any_ty(rng));
-            Handler::new(i, &params, reply)
+            let n = match rng.random_range(0..10) {
+                0..=1 => 0,
+                2..=7 => 1,
+                _ => rng.random_range(2..4),
+            };
+            let reply: Vec<Ty> = (0..n).map(|_| any_ty(rng)).collect();
+            Handler::new(i, &params, &reply)
         })
         .collect();
 
@@ -854,10 +868,12 @@ pub fn program(rng: &mut StdRng) -> Program {
             .enumerate()
             .map(|(k, t)| format!("p{k}: {}", t.name()))
             .collect();
-        let reply = h
-            .reply
-            .map(|t| format!(" -> {}", t.name()))
-            .unwrap_or_default();
+        let names: Vec<String> = h.reply.iter().map(|t| t.name()).collect();
+        let reply = match names.len() {
+            0 => String::new(),
+            1 => format!(" -> {}", names[0]),
+            _ => format!(" -> ({})", names.join(", ")),
+        };
         src.push_str(&format!(
             "    {} {{ {} }}{reply},\n",
             h.variant,
@@ -935,16 +951,16 @@ pub fn program(rng: &mut StdRng) -> Program {
                 })
                 .collect(),
         ];
-        g.reply = Some(h.reply);
+        g.reply = Some(h.reply.clone());
         g.budget = g.rng.random_range(1..12);
         let n = g.budget;
         g.indent += 1;
         for _ in 0..n {
             g.stmt();
         }
-        if let Some(t) = h.reply {
+        if !h.reply.is_empty() {
             let d = g.rng.random_range(0..4);
-            let e = g.texpr(t, d);
+            let e = g.reply_expr(&h.reply, d);
             g.line(&e);
         }
         g.indent -= 1;

@@ -16,7 +16,10 @@ impl Gen<'_> {
         let out = vals
             .iter()
             .map(|(e, t)| {
-                if may_allocate(e) {
+                // Without a heap the encoding is written from memory 0, the scratch space a
+                // mapping slot's keccak uses: a value that hashes is computed first, or it
+                // would overwrite the fields already stored (found by fuzz lang-diff).
+                if may_allocate(e) || (!self.uses_heap && uses_scratch(e)) {
                     self.expr(e);
                     pushed += 1;
                     (Expr::Local(self.temp()), t.clone())
@@ -626,6 +629,20 @@ fn decodes_in_place(t: &ValTy) -> bool {
         ValTy::Bytes | ValTy::String => true,
         ValTy::DynArray(elem) => matches!(**elem, ValTy::Word(_)),
         _ => false,
+    }
+}
+
+/// Whether evaluating `e` may write the scratch space at 0..64 (a keccak of two words, as a
+/// mapping slot is, or anything this does not know).
+fn uses_scratch(e: &Expr) -> bool {
+    match e {
+        Expr::Const(_) | Expr::Local(_) | Expr::Env(_) => false,
+        Expr::Hash(..) | Expr::HashWords(..) => true,
+        Expr::Bin(_, a, b) | Expr::Checked { a, b, .. } => uses_scratch(a) || uses_scratch(b),
+        Expr::Un(_, a) | Expr::Balance(a) | Expr::SLoad(a) | Expr::MLoad(a) => uses_scratch(a),
+        Expr::Cond(c, a, b) => uses_scratch(c) || uses_scratch(a) || uses_scratch(b),
+        Expr::Lowered(LExpr::ReturnDataSize) => false,
+        _ => true,
     }
 }
 
