@@ -8,7 +8,14 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub const ACTORS: &[&str] = &["counter", "token", "evm-caller", "ledger", "async-pinger"];
+pub const ACTORS: &[&str] = &[
+    "counter",
+    "token",
+    "evm-caller",
+    "ledger",
+    "async-pinger",
+    "tandem-caller",
+];
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
