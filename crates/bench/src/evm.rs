@@ -16,7 +16,8 @@ use crate::Workload;
 use crate::chain::{BenchChain, ETH_SENDER};
 
 /// The Tandem language's ERC-20 (the corpus contract), compiled by this workspace.
-const TOKEN_SOURCE: &str = include_str!("../../lang/harness/fixtures/corpus/erc20/src/Token.tdm");
+pub(crate) const TOKEN_SOURCE: &str =
+    include_str!("../../lang/harness/fixtures/corpus/erc20/src/Token.tdm");
 
 /// 50 × (slot[i] += 1).
 const STORAGE_LOOP: &[u8] = &[
@@ -28,7 +29,7 @@ const STORAGE_LOOP: &[u8] = &[
 const EMPTY: &[u8] = &[0x00];
 
 /// Holders the transfers rotate over.
-const HOLDERS: u64 = 100;
+pub(crate) const HOLDERS: u64 = 100;
 
 fn erc20_init_code() -> anyhow::Result<Vec<u8>> {
     let built =

@@ -11,6 +11,8 @@
 //! - `evm-storage-loop` / `revm-storage-loop`: one call that increments 50 storage slots;
 //! - `evm-empty-call` and `native-empty-call`: a call to code that does nothing;
 //! - `native-token-transfer`: the example FRC-46-style token actor's `Transfer`;
+//! - `wasm-erc20-transfer`: the same ERC-20 source built as a native actor (the language's
+//!   WASM target), `Send` (FRC-0042, DAG-CBOR) to the same holders;
 //! - `wasmtime-empty-call`: the empty module on plain wasmtime with Tandem's engine
 //!   configuration, a fresh store per call: the floor under `native-empty-call`.
 //!
@@ -20,6 +22,7 @@
 pub mod calibrate;
 mod chain;
 mod evm;
+mod lang;
 mod native;
 
 use std::time::{Duration, Instant};
@@ -75,6 +78,7 @@ const PEERS: &[(&str, &str, Option<f64>)] = &[
     ("evm-storage-loop", "revm-storage-loop", None),
     ("native-empty-call", "evm-empty-call", Some(1.5)),
     ("native-token-transfer", "evm-erc20-transfer", Some(0.5)),
+    ("wasm-erc20-transfer", "evm-erc20-transfer", Some(0.5)),
 ];
 
 /// Runs every workload (or the filtered ones) and returns the rows with their ratios.
@@ -82,6 +86,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let mut workloads = Vec::new();
     workloads.extend(native::workloads()?);
     workloads.extend(evm::workloads()?);
+    workloads.extend(lang::workloads()?);
     let mut rows = Vec::new();
     for mut w in workloads {
         if opts.filter.as_deref().is_some_and(|f| !w.name.contains(f)) {

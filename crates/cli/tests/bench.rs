@@ -27,6 +27,7 @@ fn bench_runs_every_workload_and_compares_with_peers() {
         "value-transfer",
         "native-empty-call",
         "native-token-transfer",
+        "wasm-erc20-transfer",
         "evm-erc20-transfer",
         "revm-erc20-transfer",
         "evm-storage-loop",
@@ -44,6 +45,7 @@ fn bench_runs_every_workload_and_compares_with_peers() {
     assert_eq!(row("evm-erc20-transfer")["peer"], "revm-erc20-transfer");
     assert_eq!(row("native-empty-call")["peer"], "evm-empty-call");
     assert!(row("native-token-transfer")["ratio"].as_f64().unwrap() > 0.0);
+    assert_eq!(row("wasm-erc20-transfer")["peer"], "evm-erc20-transfer");
     // A filter runs only what it names.
     let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
         .args(["bench", "--ms", "10", "--json", "--filter", "value"])
