@@ -57,7 +57,11 @@ fn an_sdk_actor_calls_a_tandem_contract_through_generated_bindings() {
     let bob = c.addr(1);
     let bob_b = cbor_bytes(&bob.to_bytes());
 
-    let ret = c.call(caller, method_number("Supply"), array(std::slice::from_ref(&coin_b)));
+    let ret = c.call(
+        caller,
+        method_number("Supply"),
+        array(std::slice::from_ref(&coin_b)),
+    );
     assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{}", message(&ret));
     assert_eq!(ret.receipt.return_data.to_vec(), u128_reply(1000));
 
