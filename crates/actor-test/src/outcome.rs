@@ -182,31 +182,4 @@ fn hex(data: &[u8]) -> String {
 }
 
 /// An exit code by name: `USR_FORBIDDEN (18)`.
-pub fn exit_name(code: u32) -> String {
-    let name = match code {
-        0 => "OK",
-        1 => "SYS_SENDER_INVALID",
-        2 => "SYS_SENDER_STATE_INVALID",
-        4 => "SYS_ILLEGAL_INSTRUCTION",
-        5 => "SYS_INVALID_RECEIVER",
-        6 => "SYS_INSUFFICIENT_FUNDS",
-        7 => "SYS_OUT_OF_GAS",
-        9 => "SYS_ILLEGAL_EXIT_CODE",
-        10 => "SYS_ASSERTION_FAILED",
-        11 => "SYS_MISSING_RETURN",
-        16 => "USR_ILLEGAL_ARGUMENT",
-        17 => "USR_NOT_FOUND",
-        18 => "USR_FORBIDDEN",
-        19 => "USR_INSUFFICIENT_FUNDS",
-        20 => "USR_ILLEGAL_STATE",
-        21 => "USR_SERIALIZATION",
-        22 => "USR_UNHANDLED_MESSAGE",
-        23 => "USR_UNSPECIFIED",
-        24 => "USR_ASSERTION_FAILED",
-        25 => "USR_READ_ONLY",
-        26 => "USR_NOT_PAYABLE",
-        33 => "EVM_CONTRACT_REVERTED",
-        _ => return format!("exit code {code}"),
-    };
-    format!("{name} ({code})")
-}
+pub use tandem_vm::message::exit_name;

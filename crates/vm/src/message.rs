@@ -117,3 +117,41 @@ pub struct ApplyRet {
     /// changed, not even the nonce).
     pub applied: bool,
 }
+
+/// An exit code by name, as tools print it: `USR_FORBIDDEN (18)`; codes without a name as
+/// `exit code N`. Filecoin's names for the system and user codes, and the FEVM's for 33–40.
+pub fn exit_name(code: u32) -> String {
+    let name = match code {
+        0 => "OK",
+        1 => "SYS_SENDER_INVALID",
+        2 => "SYS_SENDER_STATE_INVALID",
+        4 => "SYS_ILLEGAL_INSTRUCTION",
+        5 => "SYS_INVALID_RECEIVER",
+        6 => "SYS_INSUFFICIENT_FUNDS",
+        7 => "SYS_OUT_OF_GAS",
+        9 => "SYS_ILLEGAL_EXIT_CODE",
+        10 => "SYS_ASSERTION_FAILED",
+        11 => "SYS_MISSING_RETURN",
+        16 => "USR_ILLEGAL_ARGUMENT",
+        17 => "USR_NOT_FOUND",
+        18 => "USR_FORBIDDEN",
+        19 => "USR_INSUFFICIENT_FUNDS",
+        20 => "USR_ILLEGAL_STATE",
+        21 => "USR_SERIALIZATION",
+        22 => "USR_UNHANDLED_MESSAGE",
+        23 => "USR_UNSPECIFIED",
+        24 => "USR_ASSERTION_FAILED",
+        25 => "USR_READ_ONLY",
+        26 => "USR_NOT_PAYABLE",
+        33 => "EVM_CONTRACT_REVERTED",
+        34 => "EVM_CONTRACT_INVALID_INSTRUCTION",
+        35 => "EVM_CONTRACT_UNDEFINED_INSTRUCTION",
+        36 => "EVM_CONTRACT_STACK_UNDERFLOW",
+        37 => "EVM_CONTRACT_STACK_OVERFLOW",
+        38 => "EVM_CONTRACT_ILLEGAL_MEMORY_ACCESS",
+        39 => "EVM_CONTRACT_BAD_JUMPDEST",
+        40 => "EVM_CONTRACT_SELFDESTRUCT_FAILED",
+        _ => return format!("exit code {code}"),
+    };
+    format!("{name} ({code})")
+}

@@ -2,6 +2,22 @@
 //! params of a native build, and its replies back.
 
 use super::{NativeChain, masked};
+
+/// How the two builds name one actor: the word the harness (the EVM side) uses and the native
+/// twin's. The harness's chain and the WASM backend's own tests each implement it.
+pub trait AddressMap {
+    fn native_word(&self, a: Address) -> Address;
+    fn harness_word(&self, a: Address) -> Address;
+}
+
+impl AddressMap for NativeChain {
+    fn native_word(&self, a: Address) -> Address {
+        NativeChain::native_word(self, a)
+    }
+    fn harness_word(&self, a: Address) -> Address {
+        NativeChain::harness_word(self, a)
+    }
+}
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, I256, U256};
 use tandem_lang_ir::{ValTy, WordTy};
@@ -58,7 +74,7 @@ pub fn fil_address(a: Address) -> Vec<u8> {
 }
 
 pub fn encode(
-    d: &NativeChain,
+    d: &dyn AddressMap,
     out: &mut Vec<u8>,
     v: &DynSolValue,
     ty: &ValTy,
@@ -120,7 +136,7 @@ pub fn encode(
 }
 
 /// The params block of a handler: an array of the arguments (empty for none).
-pub fn params(d: &NativeChain, vals: &[DynSolValue], tys: &[ValTy]) -> Result<Vec<u8>, String> {
+pub fn params(d: &dyn AddressMap, vals: &[DynSolValue], tys: &[ValTy]) -> Result<Vec<u8>, String> {
     if vals.is_empty() {
         return Ok(vec![]);
     }
@@ -167,7 +183,7 @@ impl Rd<'_> {
     }
 }
 
-fn decode_one(d: &NativeChain, r: &mut Rd<'_>, ty: &ValTy) -> Result<DynSolValue, String> {
+fn decode_one(d: &dyn AddressMap, r: &mut Rd<'_>, ty: &ValTy) -> Result<DynSolValue, String> {
     Ok(match ty {
         ValTy::Word(WordTy::Uint(b)) if *b <= 64 => match r.head()? {
             (0, v) => DynSolValue::Uint(U256::from(v), *b as usize),
@@ -243,7 +259,7 @@ fn decode_one(d: &NativeChain, r: &mut Rd<'_>, ty: &ValTy) -> Result<DynSolValue
 }
 
 fn decode_items(
-    d: &NativeChain,
+    d: &dyn AddressMap,
     r: &mut Rd<'_>,
     t: &ValTy,
     want: Option<u64>,
@@ -256,7 +272,7 @@ fn decode_items(
 }
 
 /// A reply: nothing, the one value, or an array of the values; as ABI return data.
-pub fn reply_to_abi(d: &NativeChain, data: &[u8], tys: &[ValTy]) -> Result<Vec<u8>, String> {
+pub fn reply_to_abi(d: &dyn AddressMap, data: &[u8], tys: &[ValTy]) -> Result<Vec<u8>, String> {
     if tys.is_empty() {
         return if data.is_empty() {
             Ok(vec![])
