@@ -43,7 +43,8 @@ pub struct PrecompileCall {
     pub used: i64,
 }
 
-fn revert(msg: &str) -> PrecompileCall {
+/// A Tandem precompile's refusal: the call reverts with `msg`.
+pub(crate) fn revert(msg: &str) -> PrecompileCall {
     PrecompileCall {
         ok: false,
         output: Bytes::copy_from_slice(msg.as_bytes()),

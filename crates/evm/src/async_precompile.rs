@@ -20,7 +20,7 @@ use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::INVOKE_EVM;
 use tandem_vm::kernel::{AsyncRequest, ExecutionError, KResult, Kernel};
 
-use crate::actor_precompile::PrecompileCall;
+use crate::actor_precompile::{PrecompileCall, revert};
 use crate::address::u256_to_tokens;
 
 /// The async-send precompile's address.
@@ -30,14 +30,6 @@ pub const ASYNC_SEND: [u8; 20] = [
 
 sol! {
     function sendAsync(bytes target, uint64 method, uint256 value, uint64 codec, bytes params, uint64 gasLimit, bytes4 replySelector, uint64 replyGasLimit) external returns (uint64 id);
-}
-
-fn revert(msg: &str) -> PrecompileCall {
-    PrecompileCall {
-        ok: false,
-        output: Bytes::copy_from_slice(msg.as_bytes()),
-        used: 0,
-    }
 }
 
 /// Runs the precompile with at most `gas_limit` gas.

@@ -24,6 +24,7 @@ use tandem_vm::kernel::{
     CallOutcome, CreateRequest, DelegateRequest, ExecutionError, KResult, Kernel, SendRequest,
 };
 
+use crate::actor_precompile::PrecompileCall;
 use crate::address::{
     create_address, create2_address, from_eth, to_eth, tokens_to_u256, u256_to_tokens,
 };
@@ -167,44 +168,31 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
     {
         return Ok(Child::failed(0));
     }
-    if inputs.bytecode_address.into_array() == crate::actor_precompile::CALL_ACTOR {
-        if transfer.is_some() {
-            // Value goes in the `value` argument; a CALL's own value would be stranded.
-            return Ok(Child {
-                ok: false,
-                reverted: true,
-                output: Bytes::from_static(b"callActor: send value in the value argument"),
-                used: 0,
-            });
-        }
-        let out = crate::actor_precompile::call_actor(
-            kernel,
-            &input,
-            inputs.gas_limit,
-            inputs.is_static,
-        )?;
-        return Ok(Child {
-            ok: out.ok,
-            reverted: !out.ok,
-            output: out.output,
-            used: out.used,
-        });
-    }
-    if inputs.bytecode_address.into_array() == crate::async_precompile::ASYNC_SEND {
+    // Tandem's own precompiles run on the kernel; value goes in their `value` argument (a
+    // CALL's own value would be stranded in them).
+    type TandemPrecompile = fn(&mut dyn Kernel, &[u8], u64, bool) -> KResult<PrecompileCall>;
+    let tandem: Option<(TandemPrecompile, &'static [u8])> =
+        match inputs.bytecode_address.into_array() {
+            crate::actor_precompile::CALL_ACTOR => Some((
+                crate::actor_precompile::call_actor,
+                b"callActor: send value in the value argument",
+            )),
+            crate::async_precompile::ASYNC_SEND => Some((
+                crate::async_precompile::send_async,
+                b"sendAsync: send value in the value argument",
+            )),
+            _ => None,
+        };
+    if let Some((run, refusal)) = tandem {
         if transfer.is_some() {
             return Ok(Child {
                 ok: false,
                 reverted: true,
-                output: Bytes::from_static(b"sendAsync: send value in the value argument"),
+                output: Bytes::from_static(refusal),
                 used: 0,
             });
         }
-        let out = crate::async_precompile::send_async(
-            kernel,
-            &input,
-            inputs.gas_limit,
-            inputs.is_static,
-        )?;
+        let out = run(kernel, &input, inputs.gas_limit, inputs.is_static)?;
         return Ok(Child {
             ok: out.ok,
             reverted: !out.ok,

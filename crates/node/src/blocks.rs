@@ -104,6 +104,38 @@ pub struct MsgRecord {
     pub first_log_index: u64,
 }
 
+impl MsgRecord {
+    /// The record of an applied native message (or system message) before its block is
+    /// mined: its receipt, with `logs` the Ethereum logs among its events ([`eth_logs`]).
+    pub fn unmined(ret: &tandem_vm::message::ApplyRet, logs: Vec<Log>) -> Self {
+        MsgRecord {
+            block: 0,
+            exit_code: ret.receipt.exit_code.value(),
+            return_data: Bytes::from(ret.receipt.return_data.to_vec()),
+            gas_used: ret.receipt.gas_used,
+            events: ret.events.len() as u64,
+            failure: ret.failure.clone(),
+            index: 0,
+            logs,
+            first_log_index: 0,
+        }
+    }
+}
+
+/// The Ethereum logs among a message's events, as the node serves them.
+pub fn eth_logs(
+    state: &mut tandem_state::StateTree<impl fvm_ipld_blockstore::Blockstore>,
+    events: &[fvm_shared::event::StampedEvent],
+) -> anyhow::Result<Vec<Log>> {
+    Ok(tandem_evm::tx::eth_logs(state, events)?
+        .into_iter()
+        .map(|l| Log {
+            address: Address::from(l.address),
+            data: alloy_primitives::LogData::new_unchecked(l.topics, l.data),
+        })
+        .collect())
+}
+
 /// The Ethereum transaction hash under which a native message's logs are served: the
 /// digest of its CID (blake2b-256), as Lotus does for Filecoin messages.
 pub fn message_tx_hash(cid: &str) -> B256 {

@@ -4,7 +4,6 @@
 //!
 //! Records: `node.async.<id>` → [`AsyncStatus`] (JSON), written with the block.
 
-use alloy_primitives::{Address, Bytes, Log, LogData};
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
 use serde::{Deserialize, Serialize};
@@ -105,26 +104,15 @@ fn system_cid(number: u64, index: usize, m: &SystemMessage) -> String {
     .to_string()
 }
 
+/// The record of a system message (without logs if they cannot be read: a bug, which must
+/// not stop the block).
 fn record(exec: &mut Executor, m: &SystemMessage) -> MsgRecord {
-    let logs = tandem_evm::tx::eth_logs(&mut exec.machine.state, &m.ret.events)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|l| Log {
-            address: Address::from(l.address),
-            data: LogData::new_unchecked(l.topics, l.data),
-        })
-        .collect();
-    MsgRecord {
-        block: 0,
-        exit_code: m.ret.receipt.exit_code.value(),
-        return_data: Bytes::from(m.ret.receipt.return_data.to_vec()),
-        gas_used: m.ret.receipt.gas_used,
-        events: m.ret.events.len() as u64,
-        failure: m.ret.failure.clone(),
-        index: 0,
-        logs,
-        first_log_index: 0,
-    }
+    let logs =
+        crate::blocks::eth_logs(&mut exec.machine.state, &m.ret.events).unwrap_or_else(|e| {
+            tracing::error!(target: "tandem::fatal", "the logs of a system message: {e:#}");
+            Vec::new()
+        });
+    MsgRecord::unmined(&m.ret, logs)
 }
 
 /// The status of a delivered async message whose block is still on the chain.

@@ -430,23 +430,8 @@ impl Node {
                     .unwrap_or_else(|| format!("exit code {}", ret.receipt.exit_code))
             )));
         }
-        let record = MsgRecord {
-            block: 0,
-            exit_code: ret.receipt.exit_code.value(),
-            return_data: Bytes::from(ret.receipt.return_data.to_vec()),
-            gas_used: ret.receipt.gas_used,
-            events: ret.events.len() as u64,
-            failure: ret.failure.clone(),
-            index: 0,
-            logs: tandem_evm::tx::eth_logs(&mut inner.chain.exec.machine.state, &ret.events)?
-                .into_iter()
-                .map(|l| Log {
-                    address: Address::from(l.address),
-                    data: LogData::new_unchecked(l.topics, l.data),
-                })
-                .collect(),
-            first_log_index: 0,
-        };
+        let logs = crate::blocks::eth_logs(&mut inner.chain.exec.machine.state, &ret.events)?;
+        let record = MsgRecord::unmined(&ret, logs);
         tracing::info!(
             target: "tandem::node",
             "message {cid} from {} to {} method {} exit {} gas {}",
