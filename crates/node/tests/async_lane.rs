@@ -105,6 +105,12 @@ fn echo_send(to: &str, data: &[u8]) -> SendParams {
 fn cron_runs_in_every_block_however_full_of_user_messages() {
     let s = setup();
     let p = s.pinger();
+    // No cron entry for an ID where no actor lives (found by hand with cast).
+    let refused = s
+        .node
+        .client()
+        .request("tandem_registerCron", json!(["f0999999", "Tick"]));
+    assert_eq!(refused["error"]["code"], json!(-32000), "{refused}");
     assert_eq!(
         s.call("tandem_registerCron", json!([p, "Tick"])),
         json!(true)

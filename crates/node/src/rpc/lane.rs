@@ -79,11 +79,12 @@ fn register_cron(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr = parse_address(&p.get::<String>(0)?)?;
     let method = method(&p.get::<Value>(1)?)?;
     node.modify_state(|ex| {
-        let actor = ex
-            .machine
-            .state
-            .lookup_id(&addr)?
-            .ok_or_else(|| anyhow::anyhow!("no actor at {addr}"))?;
+        let state = &mut ex.machine.state;
+        // An ID address resolves whether or not an actor lives there: check it does.
+        let actor = match state.lookup_id(&addr)? {
+            Some(id) if state.get_actor(id)?.is_some() => id,
+            _ => anyhow::bail!("no actor at {addr}"),
+        };
         system_lane::register_cron(ex, CronEntry { actor, method })
     })
     .map_err(|e| RpcError::server(format!("{e:#}")))?;
