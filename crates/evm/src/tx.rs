@@ -267,6 +267,21 @@ fn f410(addr: &[u8; 20]) -> fvm_shared::address::Address {
 
 /// Validates and applies a transaction whose sender is known.
 pub fn apply_tx(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxError> {
+    apply_tx_checking(executor, tx, true)
+}
+
+/// As [`apply_tx`], without EIP-3607's refusal of a sender that has code: for calls (geth
+/// skips the check in `eth_call` and `eth_estimateGas`) and a dev node's impersonated senders
+/// (anvil and Hardhat let them send).
+pub fn apply_tx_any_sender(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxError> {
+    apply_tx_checking(executor, tx, false)
+}
+
+fn apply_tx_checking(
+    executor: &mut Executor,
+    tx: &EthTx,
+    eoa_check: bool,
+) -> Result<EthReceipt, TxError> {
     let network = executor.machine.network.clone();
     let base_fee = tokens_to_u256(&network.base_fee);
     if let Some(id) = tx.chain_id
@@ -334,7 +349,7 @@ pub fn apply_tx(executor: &mut Executor, tx: &EthTx) -> Result<EthReceipt, TxErr
         Some(id) => state.get_actor(id)?,
         None => None,
     };
-    if let Some(r) = &record {
+    if let Some(r) = record.as_ref().filter(|_| eoa_check) {
         match BuiltinCode::from_cid(&r.code) {
             Some(BuiltinCode::EthAccount | BuiltinCode::Placeholder) => {}
             Some(BuiltinCode::Evm) => {
