@@ -2,6 +2,7 @@
 //! recursive-descent parser that recovers from errors so one run reports several of them.
 
 pub mod ast;
+pub mod cst;
 pub mod diag;
 pub mod lexer;
 mod parse_expr;
@@ -9,5 +10,6 @@ mod parse_pattern;
 mod parse_type;
 pub mod parser;
 
+pub use cst::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 pub use diag::{Diagnostic, Diagnostics, Label, Severity, SourceMap, Span};
-pub use parser::parse_file;
+pub use parser::{Parsed, parse_file, parse_lossless};

@@ -1,6 +1,7 @@
 //! Types, paths, blocks, statements, expressions and patterns.
 
 use crate::ast::*;
+use crate::cst::SyntaxKind::*;
 use crate::diag::Diagnostic;
 use crate::lexer::Tok;
 use crate::parser::{PResult, Parser};
@@ -80,6 +81,7 @@ impl Parser {
 
     fn block_inner(&mut self) -> PResult<Block> {
         let start = self.span();
+        self.start(BLOCK);
         self.expect("{")?;
         let saved = (self.no_struct, self.parens);
         self.no_struct = false;
@@ -87,9 +89,15 @@ impl Parser {
         let mut stmts: Vec<(Stmt, bool)> = Vec::new();
         while !self.is("}") && !self.at_eof() {
             let before = self.pos;
+            let open = self.open;
             match self.stmt() {
                 Ok(s) => stmts.push(s),
-                Err(()) => self.recover_stmt(),
+                Err(()) => {
+                    self.close_to(open);
+                    self.start(ERROR);
+                    self.recover_stmt();
+                    self.finish();
+                }
             }
             if self.pos == before {
                 self.bump();
@@ -97,6 +105,7 @@ impl Parser {
         }
         (self.no_struct, self.parens) = saved;
         self.expect("}")?;
+        self.finish();
         let mut tail = None;
         if let Some((Stmt::Expr(_), false)) = stmts.last()
             && let Some((Stmt::Expr(e), _)) = stmts.pop()
@@ -139,7 +148,10 @@ impl Parser {
     /// A statement and whether a `;` ended it.
     fn stmt(&mut self) -> PResult<(Stmt, bool)> {
         let start = self.span();
-        if self.eat_kw("let") {
+        let cp = self.checkpoint();
+        if self.is_kw("let") {
+            self.start(LET);
+            self.bump();
             let pattern = self.pattern()?;
             let ty = if self.eat(":") {
                 Some(self.type_expr()?)
@@ -153,6 +165,7 @@ impl Parser {
             };
             let span = start.to(self.prev_span());
             let semi = self.end_stmt(false)?;
+            self.finish();
             return Ok((
                 Stmt::Let {
                     pattern,
@@ -173,6 +186,8 @@ impl Parser {
                 | ExprKind::Block(_)
         );
         let semi = self.end_stmt(block_like)?;
+        self.start_at(cp, EXPR_STMT);
+        self.finish();
         Ok((Stmt::Expr(e), semi))
     }
 
@@ -188,10 +203,13 @@ impl Parser {
 
     /// An expression that may be an assignment.
     fn expr_stmt(&mut self) -> PResult<Expr> {
+        let cp = self.checkpoint();
         let lhs = self.expr()?;
         if self.is("=") && !self.ends_line() {
+            self.start_at(cp, ASSIGN);
             self.bump();
             let rhs = self.expr()?;
+            self.finish();
             let span = lhs.span.to(rhs.span);
             return Ok(Expr {
                 kind: ExprKind::Assign(Box::new(lhs), Box::new(rhs)),
@@ -201,8 +219,10 @@ impl Parser {
         if let Tok::Punct(p) = self.peek()
             && let Some(op) = compound_op(p)
         {
+            self.start_at(cp, ASSIGN);
             self.bump();
             let rhs = self.expr()?;
+            self.finish();
             let span = lhs.span.to(rhs.span);
             return Ok(Expr {
                 kind: ExprKind::CompoundAssign(op, Box::new(lhs), Box::new(rhs)),
@@ -220,6 +240,7 @@ impl Parser {
     }
 
     fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
+        let cp = self.checkpoint();
         let mut lhs = self.unary()?;
         while let Some((op, prec)) = match self.peek() {
             Tok::Punct(p) => bin_op(p),
@@ -228,6 +249,7 @@ impl Parser {
             if prec < min_prec || self.ends_line() {
                 break;
             }
+            self.start_at(cp, BINARY);
             self.bump();
             // `**` is right-associative; the rest associate to the left.
             let next = if op == BinOp::Pow { prec } else { prec + 1 };
@@ -235,6 +257,7 @@ impl Parser {
             let rhs = self.binary(next);
             self.depth -= 1;
             let rhs = rhs?;
+            self.finish();
             let span = lhs.span.to(rhs.span);
             lhs = Expr {
                 kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
@@ -254,21 +277,26 @@ impl Parser {
             None
         };
         if let Some(op) = op {
+            self.start(UNARY);
             self.bump();
             self.enter()?;
             let e = self.unary();
             self.depth -= 1;
             let e = e?;
+            self.finish();
             let span = start.to(e.span);
             return Ok(Expr {
                 kind: ExprKind::Unary(op, Box::new(e)),
                 span,
             });
         }
+        let cp = self.checkpoint();
         let mut e = self.postfix()?;
         while self.is_kw("as") && !self.ends_line() {
+            self.start_at(cp, CAST);
             self.bump();
             let ty = self.type_expr()?;
+            self.finish();
             let span = e.span.to(ty.span());
             e = Expr {
                 kind: ExprKind::Cast(Box::new(e), ty),
@@ -279,6 +307,7 @@ impl Parser {
     }
 
     fn args(&mut self) -> PResult<Vec<Arg>> {
+        self.start(ARG_LIST);
         self.expect("(")?;
         self.parens += 1;
         let saved = self.no_struct;
@@ -286,6 +315,7 @@ impl Parser {
         let mut args = Vec::new();
         let r = (|| {
             while !self.is(")") && !self.at_eof() {
+                self.start(ARG);
                 let name = if matches!(self.peek(), Tok::Ident(_))
                     && matches!(self.peek_at(1), Tok::Punct(":"))
                 {
@@ -296,6 +326,7 @@ impl Parser {
                     None
                 };
                 let value = self.expr()?;
+                self.finish();
                 args.push(Arg { name, value });
                 if !self.eat(",") {
                     break;
@@ -306,17 +337,21 @@ impl Parser {
         self.no_struct = saved;
         self.parens -= 1;
         r?;
+        self.finish();
         Ok(args)
     }
 
     fn postfix(&mut self) -> PResult<Expr> {
+        let cp = self.checkpoint();
         let mut e = self.primary()?;
         loop {
             if self.is(".") {
                 self.bump();
                 if let Tok::Int(n, 10) = self.peek().clone() {
                     let span = self.span();
+                    self.start_at(cp, TUPLE_FIELD);
                     self.bump();
+                    self.finish();
                     let idx = n.parse::<u32>().unwrap_or(u32::MAX);
                     let whole = e.span.to(span);
                     e = Expr {
@@ -333,7 +368,9 @@ impl Parser {
                     Vec::new()
                 };
                 if self.is("(") && !self.ends_line() {
+                    self.start_at(cp, METHOD_CALL);
                     let args = self.args()?;
+                    self.finish();
                     let span = e.span.to(self.prev_span());
                     e = Expr {
                         kind: ExprKind::MethodCall {
@@ -345,6 +382,8 @@ impl Parser {
                         span,
                     };
                 } else {
+                    self.start_at(cp, FIELD_EXPR);
+                    self.finish();
                     let span = e.span.to(name.span);
                     e = Expr {
                         kind: ExprKind::Field(Box::new(e), name),
@@ -352,13 +391,16 @@ impl Parser {
                     };
                 }
             } else if self.is("(") && !self.ends_line() {
+                self.start_at(cp, CALL);
                 let args = self.args()?;
+                self.finish();
                 let span = e.span.to(self.prev_span());
                 e = Expr {
                     kind: ExprKind::Call(Box::new(e), args),
                     span,
                 };
             } else if self.is("[") && !self.ends_line() {
+                self.start_at(cp, INDEX);
                 self.bump();
                 self.parens += 1;
                 let saved = self.no_struct;
@@ -368,6 +410,7 @@ impl Parser {
                 self.parens -= 1;
                 let idx = idx?;
                 self.expect("]")?;
+                self.finish();
                 let span = e.span.to(self.prev_span());
                 e = Expr {
                     kind: ExprKind::Index(Box::new(e), Box::new(idx)),
@@ -380,6 +423,7 @@ impl Parser {
     }
 
     fn struct_fields(&mut self) -> PResult<Vec<(Ident, Option<Expr>)>> {
+        self.start(FIELD_INITS);
         self.expect("{")?;
         let saved = (self.no_struct, self.parens);
         self.no_struct = false;
@@ -387,12 +431,14 @@ impl Parser {
         let mut fields = Vec::new();
         let r = (|| {
             while !self.is("}") && !self.at_eof() {
+                self.start(FIELD_INIT);
                 let name = self.ident()?;
                 let value = if self.eat(":") {
                     Some(self.expr()?)
                 } else {
                     None
                 };
+                self.finish();
                 fields.push((name, value));
                 if !self.eat(",") {
                     break;
@@ -402,6 +448,7 @@ impl Parser {
         })();
         (self.no_struct, self.parens) = saved;
         r?;
+        self.finish();
         Ok(fields)
     }
 
@@ -415,14 +462,19 @@ impl Parser {
 
     fn primary(&mut self) -> PResult<Expr> {
         let start = self.span();
+        let cp = self.checkpoint();
         let tok = self.peek().clone();
         let kind = match tok {
             Tok::Int(digits, radix) => {
+                self.start(LITERAL);
                 self.bump();
+                self.finish();
                 ExprKind::Int(digits, radix)
             }
             Tok::Str(s) => {
+                self.start(LITERAL);
                 self.bump();
+                self.finish();
                 ExprKind::Str(s)
             }
             Tok::Punct("(") => {
@@ -442,14 +494,20 @@ impl Parser {
                     }
                     self.expect(")")?;
                     Ok(if items.len() == 1 && !trailing {
-                        items.pop().map(|e| e.kind).unwrap_or(ExprKind::Error)
+                        (
+                            items.pop().map(|e| e.kind).unwrap_or(ExprKind::Error),
+                            PAREN,
+                        )
                     } else {
-                        ExprKind::Tuple(items)
+                        (ExprKind::Tuple(items), TUPLE)
                     })
                 })();
                 self.no_struct = saved;
                 self.parens -= 1;
-                r?
+                let (kind, node) = r?;
+                self.start_at(cp, node);
+                self.finish();
+                kind
             }
             Tok::Punct("[") => {
                 self.bump();
@@ -472,25 +530,39 @@ impl Parser {
                     Ok(ExprKind::Array(items))
                 })();
                 self.parens -= 1;
-                r?
+                let kind = r?;
+                let node = if matches!(kind, ExprKind::ArrayRepeat(..)) {
+                    ARRAY_REPEAT
+                } else {
+                    ARRAY
+                };
+                self.start_at(cp, node);
+                self.finish();
+                kind
             }
             Tok::Punct("{") => ExprKind::Block(self.block()?),
             Tok::Ident(ref kw) => match kw.as_str() {
                 "true" | "false" => {
+                    self.start(LITERAL);
                     self.bump();
+                    self.finish();
                     ExprKind::Bool(kw == "true")
                 }
                 "if" => return self.if_expr(),
                 "match" => {
+                    self.start(MATCH);
                     self.bump();
                     let scrut = self.cond()?;
+                    self.start(MATCH_BODY);
                     self.expect("{")?;
                     let mut arms = Vec::new();
                     while !self.is("}") && !self.at_eof() {
                         let pstart = self.span();
+                        self.start(MATCH_ARM);
                         let pattern = self.pattern()?;
                         self.expect("=>")?;
                         let body = self.expr_stmt()?;
+                        self.finish();
                         arms.push(MatchArm {
                             pattern,
                             body,
@@ -499,15 +571,20 @@ impl Parser {
                         self.eat(",");
                     }
                     self.expect("}")?;
+                    self.finish();
+                    self.finish();
                     ExprKind::Match(Box::new(scrut), arms)
                 }
                 "while" => {
+                    self.start(WHILE);
                     self.bump();
                     let c = self.cond()?;
                     let body = self.block()?;
+                    self.finish();
                     ExprKind::While(Box::new(c), body)
                 }
                 "for" => {
+                    self.start(FOR);
                     self.bump();
                     let var = self.ident()?;
                     if !self.eat_kw("in") {
@@ -524,6 +601,7 @@ impl Parser {
                     self.no_struct = saved;
                     let (a, b) = r?;
                     let body = self.block()?;
+                    self.finish();
                     ExprKind::For {
                         var,
                         start: Box::new(a),
@@ -532,22 +610,30 @@ impl Parser {
                     }
                 }
                 "break" => {
+                    self.start(BREAK);
                     self.bump();
+                    self.finish();
                     ExprKind::Break
                 }
                 "continue" => {
+                    self.start(CONTINUE);
                     self.bump();
+                    self.finish();
                     ExprKind::Continue
                 }
                 "return" => {
+                    self.start(RETURN);
                     self.bump();
-                    if self.is("}") || self.is(";") || self.ends_line() || self.is(",") {
+                    let kind = if self.is("}") || self.is(";") || self.ends_line() || self.is(",") {
                         ExprKind::Return(None)
                     } else {
                         ExprKind::Return(Some(Box::new(self.expr()?)))
-                    }
+                    };
+                    self.finish();
+                    kind
                 }
                 "revert" => {
+                    self.start(REVERT);
                     self.bump();
                     let path = self.path(false)?;
                     let fields = if self.is("{") {
@@ -555,14 +641,19 @@ impl Parser {
                     } else {
                         Vec::new()
                     };
+                    self.finish();
                     ExprKind::Revert(path, fields)
                 }
                 _ => {
                     let path = self.path(false)?;
                     if self.is("{") && !self.no_struct && !self.ends_line() {
+                        self.start_at(cp, STRUCT_LIT);
                         let fields = self.struct_fields()?;
+                        self.finish();
                         ExprKind::StructLit { path, fields }
                     } else {
+                        self.start_at(cp, PATH_EXPR);
+                        self.finish();
                         ExprKind::Path(path)
                     }
                 }
@@ -577,6 +668,7 @@ impl Parser {
 
     fn if_expr(&mut self) -> PResult<Expr> {
         let start = self.span();
+        self.start(IF);
         self.bump();
         let c = self.cond()?;
         let then = self.block()?;
@@ -594,6 +686,7 @@ impl Parser {
         } else {
             None
         };
+        self.finish();
         Ok(Expr {
             kind: ExprKind::If(Box::new(c), then, els),
             span: start.to(self.prev_span()),

@@ -1,6 +1,7 @@
 //! Patterns (`match` arms and `let`).
 
 use crate::ast::*;
+use crate::cst::SyntaxKind::*;
 use crate::lexer::Tok;
 use crate::parser::{PResult, Parser};
 
@@ -16,39 +17,50 @@ impl Parser {
         let start = self.span();
         match self.peek().clone() {
             Tok::Ident(s) if s == "_" => {
+                self.start(PAT_WILD);
                 self.bump();
+                self.finish();
                 Ok(Pattern::Wildcard(start))
             }
             Tok::Ident(s) if s == "mut" => {
+                self.start(PAT_BIND);
                 self.bump();
                 let name = self.ident()?;
+                self.finish();
                 Ok(Pattern::Bind {
                     name,
                     mutable: true,
                 })
             }
             Tok::Ident(s) if s == "true" || s == "false" => {
+                self.start(PAT_LIT);
                 self.bump();
+                self.finish();
                 Ok(Pattern::Literal(Expr {
                     kind: ExprKind::Bool(s == "true"),
                     span: start,
                 }))
             }
             Tok::Int(d, r) => {
+                self.start(PAT_LIT);
                 self.bump();
+                self.finish();
                 Ok(Pattern::Literal(Expr {
                     kind: ExprKind::Int(d, r),
                     span: start,
                 }))
             }
             Tok::Str(s) => {
+                self.start(PAT_LIT);
                 self.bump();
+                self.finish();
                 Ok(Pattern::Literal(Expr {
                     kind: ExprKind::Str(s),
                     span: start,
                 }))
             }
             Tok::Punct("(") => {
+                self.start(PAT_TUPLE);
                 self.bump();
                 let mut ps = Vec::new();
                 while !self.is(")") && !self.at_eof() {
@@ -58,20 +70,26 @@ impl Parser {
                     }
                 }
                 self.expect(")")?;
+                self.finish();
                 Ok(Pattern::Tuple(ps, start.to(self.prev_span())))
             }
             Tok::Ident(s) => {
                 let is_path = s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                     || matches!(self.peek_at(1), Tok::Punct("::"));
                 if !is_path {
+                    self.start(PAT_BIND);
                     let name = self.ident()?;
+                    self.finish();
                     return Ok(Pattern::Bind {
                         name,
                         mutable: false,
                     });
                 }
+                self.start(PAT_VARIANT);
                 let path = self.path(false)?;
-                let fields = if self.eat("(") {
+                let fields = if self.is("(") {
+                    self.start(PAT_TUPLE_FIELDS);
+                    self.bump();
                     let mut ps = Vec::new();
                     while !self.is(")") && !self.at_eof() {
                         ps.push(self.pattern()?);
@@ -80,11 +98,14 @@ impl Parser {
                         }
                     }
                     self.expect(")")?;
+                    self.finish();
                     PatternFields::Tuple(ps)
                 } else if self.is("{") {
+                    self.start(PAT_FIELDS);
                     self.bump();
                     let mut fs = Vec::new();
                     while !self.is("}") && !self.at_eof() {
+                        self.start(PAT_FIELD);
                         let name = self.ident()?;
                         let p = if self.eat(":") {
                             self.pattern()?
@@ -94,16 +115,19 @@ impl Parser {
                                 mutable: false,
                             }
                         };
+                        self.finish();
                         fs.push((name, p));
                         if !self.eat(",") {
                             break;
                         }
                     }
                     self.expect("}")?;
+                    self.finish();
                     PatternFields::Named(fs)
                 } else {
                     PatternFields::Unit
                 };
+                self.finish();
                 Ok(Pattern::Variant {
                     path,
                     fields,

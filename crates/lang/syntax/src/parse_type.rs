@@ -1,11 +1,13 @@
 //! Paths and types.
 
 use crate::ast::*;
+use crate::cst::SyntaxKind::*;
 use crate::lexer::Tok;
 use crate::parser::{PResult, Parser};
 
 impl Parser {
     pub fn path(&mut self, in_type: bool) -> PResult<Path> {
+        self.start(PATH);
         let first = self.ident()?;
         let start = first.span;
         let mut segments = vec![first];
@@ -31,6 +33,7 @@ impl Parser {
             }
             break;
         }
+        self.finish();
         Ok(Path {
             segments,
             generics,
@@ -39,6 +42,7 @@ impl Parser {
     }
 
     pub(crate) fn generic_args(&mut self) -> PResult<Vec<TypeExpr>> {
+        self.start(GENERIC_ARGS);
         self.expect("<")?;
         let mut args = Vec::new();
         while !self.is(">") && !self.is(">>") && !self.at_eof() {
@@ -48,12 +52,15 @@ impl Parser {
             }
         }
         self.close_angle()?;
+        self.finish();
         Ok(args)
     }
 
     /// Closes a generic list, splitting `>>` into two `>` for nested generics.
     pub(crate) fn close_angle(&mut self) -> PResult<()> {
         if self.is(">>") {
+            let lo = self.toks[self.pos].span.lo;
+            self.token_event(crate::cst::SyntaxKind::PUNCT, lo, lo + 1);
             let tok = &mut self.toks[self.pos];
             tok.tok = Tok::Punct(">");
             tok.span.lo += 1;
@@ -71,18 +78,23 @@ impl Parser {
 
     pub(crate) fn type_expr_inner(&mut self) -> PResult<TypeExpr> {
         let start = self.span();
-        if self.eat("[") {
+        if self.is("[") {
+            self.start(TYPE_ARRAY);
+            self.bump();
             let elem = self.type_expr()?;
             self.expect(";")?;
             let len = self.expr()?;
             self.expect("]")?;
+            self.finish();
             return Ok(TypeExpr::Array(
                 Box::new(elem),
                 Box::new(len),
                 start.to(self.prev_span()),
             ));
         }
-        if self.eat("(") {
+        if self.is("(") {
+            self.start(TYPE_TUPLE);
+            self.bump();
             let mut tys = Vec::new();
             while !self.is(")") && !self.at_eof() {
                 tys.push(self.type_expr()?);
@@ -91,11 +103,15 @@ impl Parser {
                 }
             }
             self.expect(")")?;
+            self.finish();
             return Ok(TypeExpr::Tuple(tys, start.to(self.prev_span())));
         }
         if !matches!(self.peek(), Tok::Ident(_)) {
             return self.error("a type");
         }
-        Ok(TypeExpr::Path(self.path(true)?))
+        self.start(TYPE_PATH);
+        let path = self.path(true)?;
+        self.finish();
+        Ok(TypeExpr::Path(path))
     }
 }

@@ -2,6 +2,11 @@
 //! next item (or statement, see `parse_expr`) so that later errors are reported too.
 
 use crate::ast::*;
+use crate::cst::{
+    Event,
+    SyntaxKind::{self, *},
+    SyntaxNode,
+};
 use crate::diag::{Diagnostic, Span};
 use crate::lexer::{Tok, Token, lex};
 
@@ -15,6 +20,10 @@ pub(crate) struct Parser {
     pub depth: u32,
     /// Inside `(..)` or `[..]`, line breaks do not end expressions.
     pub parens: u32,
+    /// The concrete syntax tree being recorded (see `cst`).
+    pub(crate) events: Vec<Event>,
+    /// Nodes started and not yet finished.
+    pub(crate) open: u32,
 }
 
 pub(crate) type PResult<T> = Result<T, ()>;
@@ -27,6 +36,27 @@ const ITEM_KEYWORDS: &[&str] = &[
 /// Parses one source file. The AST holds every item that parsed; the diagnostics list every
 /// syntax error found (the parser recovers at item and statement boundaries).
 pub fn parse_file(file: u32, src: &str) -> (File, Vec<Diagnostic>) {
+    let parsed = parse_lossless(file, src);
+    (parsed.file, parsed.diags)
+}
+
+/// One parse: the AST, the lossless syntax tree of the same text, and the diagnostics.
+pub struct Parsed {
+    pub file: File,
+    pub green: rowan::GreenNode,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// The root (`FILE`) of the concrete syntax tree; its text is the source.
+    pub fn syntax(&self) -> SyntaxNode {
+        SyntaxNode::new_root(self.green.clone())
+    }
+}
+
+/// Parses one file into both trees. The AST is what `parse_file` returns; the CST keeps every
+/// token, space and comment, built by the same rules (see `cst`).
+pub fn parse_lossless(file: u32, src: &str) -> Parsed {
     let (toks, lex_diags) = lex(file, src);
     let mut p = Parser {
         toks,
@@ -35,19 +65,43 @@ pub fn parse_file(file: u32, src: &str) -> (File, Vec<Diagnostic>) {
         no_struct: false,
         depth: 0,
         parens: 0,
+        events: Vec::new(),
+        open: 0,
     };
+    p.start(FILE);
     let mut items = Vec::new();
     while !p.at_eof() {
         let start = p.pos;
+        let open = p.open;
         match p.item() {
             Ok(item) => items.push(item),
-            Err(()) => p.recover_item(),
+            Err(()) => {
+                p.close_to(open);
+                p.start(ERROR);
+                p.recover_item();
+                p.finish();
+            }
         }
         if p.pos == start {
             p.bump();
         }
     }
-    (File { items }, p.diags)
+    p.close_to(0);
+    let green = crate::cst::build(src, &p.events);
+    Parsed {
+        file: File { items },
+        green,
+        diags: p.diags,
+    }
+}
+
+fn token_kind(tok: &Tok) -> SyntaxKind {
+    match tok {
+        Tok::Ident(_) => IDENT,
+        Tok::Int(..) => INT,
+        Tok::Str(_) => STR,
+        Tok::Punct(_) | Tok::Eof => PUNCT,
+    }
 }
 
 impl Parser {
@@ -71,6 +125,9 @@ impl Parser {
     }
     pub fn bump(&mut self) {
         if self.pos < self.toks.len() - 1 {
+            let t = &self.toks[self.pos];
+            let (kind, lo, hi) = (token_kind(&t.tok), t.span.lo, t.span.hi);
+            self.token_event(kind, lo, hi);
             self.pos += 1;
         }
     }
@@ -170,6 +227,7 @@ impl Parser {
         let mut attrs = Vec::new();
         while self.is("#") {
             let start = self.span();
+            self.start(ATTR);
             self.bump();
             self.expect("[")?;
             let name = self.ident()?;
@@ -179,6 +237,7 @@ impl Parser {
                 None
             };
             self.expect("]")?;
+            self.finish();
             attrs.push(Attr {
                 name,
                 value,
@@ -189,6 +248,7 @@ impl Parser {
     }
 
     fn item(&mut self) -> PResult<Item> {
+        let cp = self.checkpoint();
         let attrs = self.attrs()?;
         let start = self.span();
         self.eat_kw("pub");
@@ -196,6 +256,21 @@ impl Parser {
             Tok::Ident(s) => s.clone(),
             _ => return self.error("an item"),
         };
+        let node = match kw.as_str() {
+            "use" => USE,
+            "message" => MESSAGE,
+            "event" => EVENT,
+            "error" => ERROR_DEF,
+            "struct" => STRUCT,
+            "enum" => ENUM,
+            "impl" => IMPL,
+            "fn" => FN,
+            "const" => CONST,
+            "type" => TYPE_ALIAS,
+            "contract" => CONTRACT,
+            _ => return self.error("an item (`message`, `contract`, `struct`, `fn`, ...)"),
+        };
+        self.start_at(cp, node);
         let kind = match kw.as_str() {
             "use" => {
                 self.bump();
@@ -240,14 +315,19 @@ impl Parser {
                 self.bump();
                 let generics = self.generic_params()?;
                 let ty = self.type_expr()?;
+                self.start(IMPL_BODY);
                 self.expect("{")?;
                 let mut fns = Vec::new();
                 while !self.is("}") && !self.at_eof() {
+                    let cp = self.checkpoint();
                     let attrs = self.attrs()?;
                     self.eat_kw("pub");
+                    self.start_at(cp, FN);
                     fns.push(self.fn_def(attrs)?);
+                    self.finish();
                 }
                 self.expect("}")?;
+                self.finish();
                 ItemKind::Impl(ImplDef { generics, ty, fns })
             }
             "fn" => ItemKind::Fn(self.fn_def(Vec::new())?),
@@ -267,6 +347,7 @@ impl Parser {
             }
             _ => return self.error("an item (`message`, `contract`, `struct`, `fn`, ...)"),
         };
+        self.finish();
         let kind = match kind {
             ItemKind::Fn(mut f) => {
                 f.attrs = attrs.clone();
@@ -285,13 +366,17 @@ impl Parser {
         let mut prefix = vec![self.ident()?];
         let mut paths = Vec::new();
         while self.eat("::") {
-            if self.eat("{") {
+            if self.is("{") {
+                self.start(USE_GROUP);
+                self.bump();
                 while !self.is("}") {
                     let mut segs = prefix.clone();
+                    self.start(USE_PATH);
                     segs.push(self.ident()?);
                     while self.eat("::") {
                         segs.push(self.ident()?);
                     }
+                    self.finish();
                     let span = segs[0].span.to(self.prev_span());
                     paths.push(Path {
                         segments: segs,
@@ -303,6 +388,7 @@ impl Parser {
                     }
                 }
                 self.expect("}")?;
+                self.finish();
                 self.eat(";");
                 return Ok(UseDecl { paths });
             }
@@ -320,46 +406,57 @@ impl Parser {
 
     pub fn generic_params(&mut self) -> PResult<Vec<Ident>> {
         let mut out = Vec::new();
-        if self.eat("<") {
+        if self.is("<") {
+            self.start(GENERIC_PARAMS);
+            self.bump();
             while !self.is(">") {
+                self.start(GENERIC_PARAM);
                 out.push(self.ident()?);
                 if self.eat(":") {
                     // Bounds are accepted and ignored: generics are checked per instantiation.
                     self.ident()?;
                 }
+                self.finish();
                 if !self.eat(",") {
                     break;
                 }
             }
             self.expect(">")?;
+            self.finish();
         }
         Ok(out)
     }
 
     /// `{ name: Type, ... }` with commas or newlines between fields.
     fn fields(&mut self) -> PResult<Vec<Field>> {
+        self.start(FIELD_LIST);
         self.expect("{")?;
         let mut fields = Vec::new();
         while !self.is("}") && !self.at_eof() {
+            self.start(FIELD);
             let attrs = self.attrs()?;
             self.eat_kw("pub");
             let name = self.ident()?;
             self.expect(":")?;
             let ty = self.type_expr()?;
+            self.finish();
             fields.push(Field { attrs, name, ty });
             if !self.eat(",") && !self.eat(";") && !self.is("}") && !self.newline_before() {
                 return self.error("`,` or `}`");
             }
         }
         self.expect("}")?;
+        self.finish();
         Ok(fields)
     }
 
     fn message(&mut self) -> PResult<MessageDef> {
         let name = self.ident()?;
+        self.start(MSG_VARIANTS);
         self.expect("{")?;
         let mut variants = Vec::new();
         while !self.is("}") && !self.at_eof() {
+            self.start(MSG_VARIANT);
             let attrs = self.attrs()?;
             let vname = self.ident()?;
             let fields = if self.is("{") {
@@ -372,6 +469,7 @@ impl Parser {
             } else {
                 None
             };
+            self.finish();
             variants.push(MessageVariant {
                 attrs,
                 name: vname,
@@ -383,19 +481,24 @@ impl Parser {
             }
         }
         self.expect("}")?;
+        self.finish();
         Ok(MessageDef { name, variants })
     }
 
     fn enum_def(&mut self) -> PResult<EnumDef> {
         let name = self.ident()?;
         let generics = self.generic_params()?;
+        self.start(ENUM_VARIANTS);
         self.expect("{")?;
         let mut variants = Vec::new();
         while !self.is("}") && !self.at_eof() {
+            self.start(ENUM_VARIANT);
             let vname = self.ident()?;
             let fields = if self.is("{") {
                 VariantFields::Named(self.fields()?)
-            } else if self.eat("(") {
+            } else if self.is("(") {
+                self.start(TUPLE_FIELDS);
+                self.bump();
                 let mut tys = Vec::new();
                 while !self.is(")") {
                     tys.push(self.type_expr()?);
@@ -404,10 +507,12 @@ impl Parser {
                     }
                 }
                 self.expect(")")?;
+                self.finish();
                 VariantFields::Tuple(tys)
             } else {
                 VariantFields::Unit
             };
+            self.finish();
             variants.push(EnumVariant {
                 name: vname,
                 fields,
@@ -417,6 +522,7 @@ impl Parser {
             }
         }
         self.expect("}")?;
+        self.finish();
         Ok(EnumDef {
             name,
             generics,
@@ -446,12 +552,19 @@ impl Parser {
     /// `with storage` or `with (mut storage, ctx)`.
     fn caps(&mut self) -> PResult<Caps> {
         let mut caps = Caps::default();
-        if !self.eat_kw("with") {
+        if !self.is_kw("with") {
             return Ok(caps);
         }
-        let paren = self.eat("(");
+        self.start(CAPS);
+        self.bump();
+        let paren = self.is("(");
+        if paren {
+            self.start(CAP_LIST);
+            self.bump();
+        }
         loop {
             let start = self.span();
+            self.start(CAP);
             let is_mut = self.eat_kw("mut");
             let cap = match (self.peek(), is_mut) {
                 (Tok::Ident(s), false) if s == "storage" => Cap::Storage,
@@ -464,6 +577,7 @@ impl Parser {
                 }
             };
             self.bump();
+            self.finish();
             caps.caps.push((cap, start.to(self.prev_span())));
             if !paren || !self.eat(",") || self.is(")") {
                 break;
@@ -471,31 +585,39 @@ impl Parser {
         }
         if paren {
             self.expect(")")?;
+            self.finish();
         }
+        self.finish();
         Ok(caps)
     }
 
     fn params(&mut self, allow_self: bool) -> PResult<(SelfParam, Vec<Param>)> {
+        self.start(PARAM_LIST);
         self.expect("(")?;
         let mut self_param = SelfParam::None;
         let mut params = Vec::new();
         while !self.is(")") && !self.at_eof() {
+            let cp = self.checkpoint();
             let mutable = self.eat_kw("mut");
             if allow_self
                 && params.is_empty()
                 && self_param == SelfParam::None
                 && self.is_kw("self")
             {
+                self.start_at(cp, SELF_PARAM);
                 self.bump();
+                self.finish();
                 self_param = if mutable {
                     SelfParam::Mut
                 } else {
                     SelfParam::Value
                 };
             } else {
+                self.start_at(cp, PARAM);
                 let name = self.ident()?;
                 self.expect(":")?;
                 let ty = self.type_expr()?;
+                self.finish();
                 params.push(Param { mutable, name, ty });
             }
             if !self.eat(",") {
@@ -503,6 +625,7 @@ impl Parser {
             }
         }
         self.expect(")")?;
+        self.finish();
         Ok((self_param, params))
     }
 
@@ -535,6 +658,7 @@ impl Parser {
     fn contract(&mut self) -> PResult<ContractDef> {
         let name = self.ident()?;
         let generics = self.generic_params()?;
+        self.start(CONTRACT_BODY);
         self.expect("{")?;
         let mut c = ContractDef {
             name,
@@ -547,14 +671,19 @@ impl Parser {
         };
         while !self.is("}") && !self.at_eof() {
             let start_pos = self.pos;
+            let open = self.open;
             if self.contract_member(&mut c).is_err() {
+                self.close_to(open);
+                self.start(ERROR);
                 self.recover_member();
+                self.finish();
             }
             if self.pos == start_pos {
                 self.bump();
             }
         }
         self.expect("}")?;
+        self.finish();
         Ok(c)
     }
 
@@ -588,9 +717,19 @@ impl Parser {
     }
 
     fn contract_member(&mut self, c: &mut ContractDef) -> PResult<()> {
+        let cp = self.checkpoint();
         let attrs = self.attrs()?;
         let start = self.span();
         self.eat_kw("pub");
+        let node = match self.peek() {
+            Tok::Ident(s) if s == "storage" => STORAGE,
+            Tok::Ident(s) if s == "init" => INIT,
+            Tok::Ident(s) if s == "recv" => RECV,
+            Tok::Ident(s) if s == "const" => CONST,
+            Tok::Ident(s) if s == "fn" => FN,
+            _ => return self.error("`storage`, `init`, `recv`, `const` or `fn`"),
+        };
+        self.start_at(cp, node);
         if self.is_kw("storage") {
             self.bump();
             self.expect(":")?;
@@ -610,6 +749,7 @@ impl Parser {
             });
         } else if self.eat_kw("recv") {
             let msg = self.path(false)?;
+            self.start(RECV_BODY);
             self.expect("{")?;
             let mut arms = Vec::new();
             while !self.is("}") && !self.at_eof() {
@@ -617,6 +757,7 @@ impl Parser {
                 self.eat(",");
             }
             self.expect("}")?;
+            self.finish();
             c.recvs.push(RecvBlock {
                 msg,
                 arms,
@@ -629,28 +770,35 @@ impl Parser {
         } else {
             return self.error("`storage`, `init`, `recv`, `const` or `fn`");
         }
+        self.finish();
         Ok(())
     }
 
     fn recv_arm(&mut self) -> PResult<RecvArm> {
+        self.start(RECV_ARM);
         let attrs = self.attrs()?;
         let start = self.span();
         let variant = self.path(false)?;
-        let bindings = if self.eat("{") {
+        let bindings = if self.is("{") {
+            self.start(BINDINGS);
+            self.bump();
             let mut b = Vec::new();
             while !self.is("}") && !self.at_eof() {
+                self.start(BINDING);
                 let field = self.ident()?;
                 let rename = if self.eat(":") {
                     Some(self.ident()?)
                 } else {
                     None
                 };
+                self.finish();
                 b.push((field, rename));
                 if !self.eat(",") {
                     break;
                 }
             }
             self.expect("}")?;
+            self.finish();
             Some(b)
         } else {
             None
@@ -668,6 +816,7 @@ impl Parser {
                 span,
             }
         };
+        self.finish();
         Ok(RecvArm {
             attrs,
             variant,

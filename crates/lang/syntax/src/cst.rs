@@ -1,0 +1,379 @@
+//! The lossless concrete syntax tree (a rowan green tree). The parser that builds the AST also
+//! records events (`start`, `token`, `finish`) as it goes; `build` turns them and the source
+//! text into a tree holding every byte of the file: tokens, whitespace and comments. So a
+//! construct gets its CST node from the same rule that builds its AST node, and
+//! `node.text() == source` always holds.
+
+use crate::parser::Parser;
+
+/// Kinds of tokens (the first few) and nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u16)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum SyntaxKind {
+    // Trivia.
+    WHITESPACE,
+    COMMENT,
+    /// Characters the lexer refused (the file has a diagnostic for them).
+    JUNK,
+    // Tokens. Keywords are identifiers.
+    IDENT,
+    INT,
+    STR,
+    PUNCT,
+    // Nodes.
+    FILE,
+    /// Tokens skipped while recovering from a syntax error.
+    ERROR,
+    ATTR,
+    USE,
+    /// `{a, b::c}` in a `use`.
+    USE_GROUP,
+    USE_PATH,
+    MESSAGE,
+    /// The `{ .. }` of a message.
+    MSG_VARIANTS,
+    MSG_VARIANT,
+    EVENT,
+    ERROR_DEF,
+    STRUCT,
+    /// `{ name: Type, .. }` of a struct, event, error, message variant or enum variant.
+    FIELD_LIST,
+    FIELD,
+    ENUM,
+    ENUM_VARIANTS,
+    ENUM_VARIANT,
+    /// `(T, U)` of a tuple enum variant.
+    TUPLE_FIELDS,
+    IMPL,
+    IMPL_BODY,
+    FN,
+    GENERIC_PARAMS,
+    GENERIC_PARAM,
+    PARAM_LIST,
+    PARAM,
+    SELF_PARAM,
+    /// `with storage`, `with (mut storage, ctx)`.
+    CAPS,
+    CAP_LIST,
+    CAP,
+    CONST,
+    TYPE_ALIAS,
+    CONTRACT,
+    CONTRACT_BODY,
+    STORAGE,
+    INIT,
+    RECV,
+    RECV_BODY,
+    RECV_ARM,
+    /// `{ owner, to: t }` of a handler arm.
+    BINDINGS,
+    BINDING,
+    PATH,
+    GENERIC_ARGS,
+    TYPE_PATH,
+    TYPE_ARRAY,
+    TYPE_TUPLE,
+    BLOCK,
+    LET,
+    EXPR_STMT,
+    LITERAL,
+    PATH_EXPR,
+    PAREN,
+    TUPLE,
+    ARRAY,
+    ARRAY_REPEAT,
+    STRUCT_LIT,
+    /// `{ a: 1, b }` of a struct literal or `revert`.
+    FIELD_INITS,
+    FIELD_INIT,
+    FIELD_EXPR,
+    TUPLE_FIELD,
+    INDEX,
+    CALL,
+    METHOD_CALL,
+    ARG_LIST,
+    ARG,
+    UNARY,
+    BINARY,
+    CAST,
+    /// `a = b` and `a += b`.
+    ASSIGN,
+    IF,
+    MATCH,
+    MATCH_BODY,
+    MATCH_ARM,
+    WHILE,
+    FOR,
+    BREAK,
+    CONTINUE,
+    RETURN,
+    REVERT,
+    PAT_WILD,
+    PAT_BIND,
+    PAT_LIT,
+    PAT_TUPLE,
+    PAT_VARIANT,
+    PAT_TUPLE_FIELDS,
+    PAT_FIELDS,
+    PAT_FIELD,
+}
+
+use SyntaxKind::*;
+
+impl SyntaxKind {
+    const LAST: u16 = PAT_FIELD as u16;
+
+    pub fn is_trivia(self) -> bool {
+        matches!(self, WHITESPACE | COMMENT | JUNK)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TandemLang {}
+
+impl rowan::Language for TandemLang {
+    type Kind = SyntaxKind;
+    fn kind_from_raw(raw: rowan::SyntaxKind) -> SyntaxKind {
+        let n = raw.0.min(SyntaxKind::LAST);
+        // Kinds are dense from 0 to LAST.
+        ALL_KINDS[n as usize]
+    }
+    fn kind_to_raw(kind: SyntaxKind) -> rowan::SyntaxKind {
+        rowan::SyntaxKind(kind as u16)
+    }
+}
+
+const ALL_KINDS: [SyntaxKind; SyntaxKind::LAST as usize + 1] = [
+    WHITESPACE,
+    COMMENT,
+    JUNK,
+    IDENT,
+    INT,
+    STR,
+    PUNCT,
+    FILE,
+    ERROR,
+    ATTR,
+    USE,
+    USE_GROUP,
+    USE_PATH,
+    MESSAGE,
+    MSG_VARIANTS,
+    MSG_VARIANT,
+    EVENT,
+    ERROR_DEF,
+    STRUCT,
+    FIELD_LIST,
+    FIELD,
+    ENUM,
+    ENUM_VARIANTS,
+    ENUM_VARIANT,
+    TUPLE_FIELDS,
+    IMPL,
+    IMPL_BODY,
+    FN,
+    GENERIC_PARAMS,
+    GENERIC_PARAM,
+    PARAM_LIST,
+    PARAM,
+    SELF_PARAM,
+    CAPS,
+    CAP_LIST,
+    CAP,
+    CONST,
+    TYPE_ALIAS,
+    CONTRACT,
+    CONTRACT_BODY,
+    STORAGE,
+    INIT,
+    RECV,
+    RECV_BODY,
+    RECV_ARM,
+    BINDINGS,
+    BINDING,
+    PATH,
+    GENERIC_ARGS,
+    TYPE_PATH,
+    TYPE_ARRAY,
+    TYPE_TUPLE,
+    BLOCK,
+    LET,
+    EXPR_STMT,
+    LITERAL,
+    PATH_EXPR,
+    PAREN,
+    TUPLE,
+    ARRAY,
+    ARRAY_REPEAT,
+    STRUCT_LIT,
+    FIELD_INITS,
+    FIELD_INIT,
+    FIELD_EXPR,
+    TUPLE_FIELD,
+    INDEX,
+    CALL,
+    METHOD_CALL,
+    ARG_LIST,
+    ARG,
+    UNARY,
+    BINARY,
+    CAST,
+    ASSIGN,
+    IF,
+    MATCH,
+    MATCH_BODY,
+    MATCH_ARM,
+    WHILE,
+    FOR,
+    BREAK,
+    CONTINUE,
+    RETURN,
+    REVERT,
+    PAT_WILD,
+    PAT_BIND,
+    PAT_LIT,
+    PAT_TUPLE,
+    PAT_VARIANT,
+    PAT_TUPLE_FIELDS,
+    PAT_FIELDS,
+    PAT_FIELD,
+];
+
+pub type SyntaxNode = rowan::SyntaxNode<TandemLang>;
+pub type SyntaxToken = rowan::SyntaxToken<TandemLang>;
+pub type SyntaxElement = rowan::SyntaxElement<TandemLang>;
+
+/// What the parser records while it parses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    Start(SyntaxKind),
+    Finish,
+    Token { kind: SyntaxKind, lo: u32, hi: u32 },
+}
+
+/// A position in the event list, for wrapping already-parsed children in a node
+/// (`a + b`: the `BINARY` node starts before `a`, known only at `+`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checkpoint(usize);
+
+impl Parser {
+    pub(crate) fn start(&mut self, kind: SyntaxKind) {
+        self.events.push(Event::Start(kind));
+        self.open += 1;
+    }
+    pub(crate) fn finish(&mut self) {
+        self.events.push(Event::Finish);
+        self.open -= 1;
+    }
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.events.len())
+    }
+    /// Opens a node whose first child is whatever was recorded since `cp`.
+    pub(crate) fn start_at(&mut self, cp: Checkpoint, kind: SyntaxKind) {
+        self.events.insert(cp.0, Event::Start(kind));
+        self.open += 1;
+    }
+    /// Closes nodes left open by a rule that failed, down to `open` of them.
+    pub(crate) fn close_to(&mut self, open: u32) {
+        while self.open > open {
+            self.finish();
+        }
+    }
+    pub(crate) fn token_event(&mut self, kind: SyntaxKind, lo: u32, hi: u32) {
+        self.events.push(Event::Token { kind, lo, hi });
+    }
+}
+
+/// Splits the source between two tokens into whitespace, comments and junk.
+fn trivia(builder: &mut rowan::GreenNodeBuilder<'_>, src: &str, mut i: usize, end: usize) {
+    let b = src.as_bytes();
+    while i < end {
+        let start = i;
+        let kind = if b[i].is_ascii_whitespace() {
+            while i < end && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            WHITESPACE
+        } else if src[i..end].starts_with("//") {
+            while i < end && b[i] != b'\n' {
+                i += 1;
+            }
+            COMMENT
+        } else if src[i..end].starts_with("/*") {
+            i = src[i + 2..end].find("*/").map_or(end, |k| i + 2 + k + 2);
+            COMMENT
+        } else {
+            while i < end
+                && !b[i].is_ascii_whitespace()
+                && !src[i..end].starts_with("//")
+                && !src[i..end].starts_with("/*")
+            {
+                i += 1;
+            }
+            while !src.is_char_boundary(i) {
+                i += 1;
+            }
+            JUNK
+        };
+        builder.token(raw(kind), &src[start..i.min(end)]);
+        i = i.min(end);
+    }
+}
+
+fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
+    rowan::SyntaxKind(kind as u16)
+}
+
+/// Builds the tree. Trivia before a node's first token goes before the node (so a node's
+/// range starts at its first token); trivia at the end of the file goes last in `FILE`.
+pub(crate) fn build(src: &str, events: &[Event]) -> rowan::GreenNode {
+    let mut builder = rowan::GreenNodeBuilder::new();
+    // Where the next token starts, for each event.
+    let mut next_lo = vec![src.len(); events.len() + 1];
+    for i in (0..events.len()).rev() {
+        next_lo[i] = match events[i] {
+            Event::Token { lo, .. } => lo as usize,
+            _ => next_lo[i + 1],
+        };
+    }
+    let mut pos = 0usize;
+    let mut depth = 0usize;
+    for (i, ev) in events.iter().enumerate() {
+        match *ev {
+            Event::Start(kind) => {
+                // The root starts at 0 and takes leading trivia.
+                if depth > 0 {
+                    let to = next_lo[i].max(pos).min(src.len());
+                    trivia_raw(&mut builder, src, pos, to);
+                    pos = to;
+                }
+                builder.start_node(raw(kind));
+                depth += 1;
+            }
+            Event::Finish => {
+                if depth == 1 {
+                    trivia_raw(&mut builder, src, pos, src.len());
+                    pos = src.len();
+                }
+                builder.finish_node();
+                depth -= 1;
+            }
+            Event::Token { kind, lo, hi } => {
+                let (lo, hi) = (lo as usize, (hi as usize).min(src.len()));
+                if lo >= pos {
+                    trivia_raw(&mut builder, src, pos, lo);
+                    builder.token(raw(kind), &src[lo..hi]);
+                    pos = hi;
+                }
+            }
+        }
+    }
+    builder.finish()
+}
+
+fn trivia_raw(builder: &mut rowan::GreenNodeBuilder<'_>, src: &str, from: usize, to: usize) {
+    if from < to {
+        trivia(builder, src, from, to);
+    }
+}
