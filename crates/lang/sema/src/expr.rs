@@ -259,7 +259,9 @@ impl Cx<'_, '_> {
             ExprKind::CompoundAssign(op, lhs, rhs) => {
                 let l = self.expr(lhs, None);
                 let l = self.stabilize(l);
-                let r = self.expr(rhs, Some(&l.ty));
+                // As in `a << b`, a shift amount does not take the shifted value's type.
+                let shift = matches!(op, ast::BinOp::Shl | ast::BinOp::Shr);
+                let r = self.expr(rhs, if shift { None } else { Some(&l.ty) });
                 let (cur, lty) = self.rvalue(l.clone());
                 let (rv, rty) = self.rvalue(r);
                 let v = self.arith(
