@@ -29,6 +29,7 @@ pub const SYSCALL_NAMES: &[&str] = &[
     "actor_lookup_delegated",
     "actor_code",
     "actor_balance",
+    "actor_code_size",
     "actor_create",
     "send",
     "send_async",

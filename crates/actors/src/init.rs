@@ -3,6 +3,12 @@
 //! - Exec (2): creates an actor of installed code with a new f2 address and runs its
 //!   constructor.
 //! - Exec4 (3): the same with an f4 address in the caller's namespace (the EAM's is 10).
+//! - Create2 (FRC-42 "Create2"): Exec at a deterministic f410 address, CREATE2's formula
+//!   over the native "init code" (code CID bytes ‖ constructor params):
+//!   `keccak(0xff ‖ creator ‖ salt ‖ keccak(cid ‖ params))[12..]`, where the creator is the
+//!   caller's Ethereum address (its f410 address, else its masked ID). The f410 address is
+//!   the new actor's only (and robust) address; an address where an actor already lives is
+//!   refused (USR_ILLEGAL_STATE), as CREATE2 fails on a collision.
 //! - InstallCode (FRC-42 "InstallCode"): validates, prices and stores user code through the
 //!   runtime that installs code (native WASM) and records it in `installed_code`, so Exec
 //!   may create actors of it.
@@ -13,13 +19,14 @@
 use cid::Cid;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_ipld_encoding::tuple::*;
-use fvm_ipld_encoding::{IPLD_RAW, RawBytes};
+use fvm_ipld_encoding::{IPLD_RAW, RawBytes, strict_bytes};
 use fvm_ipld_hamt::{BytesKey, Hamt};
 use fvm_shared::address::Address;
 use fvm_shared::error::ExitCode;
 use multihash_codetable::{Code, MultihashDigest};
 use tandem_state::InitState;
 use tandem_vm::builtin::{BuiltinCode, METHOD_CONSTRUCTOR, init_methods};
+use tandem_vm::eth::EthAddress;
 use tandem_vm::gas::PRICE_LIST;
 use tandem_vm::kernel::{KResult, Kernel, SendRequest};
 use tandem_vm::runtime::InvokeReturn;
@@ -39,6 +46,41 @@ pub struct Exec4Params {
     pub subaddress: RawBytes,
 }
 
+/// The params of Init's Create2. The code CID travels as the bytes of a CID, not as an
+/// IPLD link: the module is not a block the creating actor can reach (a link would be
+/// refused when the params block is made).
+#[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
+pub struct Create2Params {
+    #[serde(with = "strict_bytes")]
+    pub code_cid: Vec<u8>,
+    pub constructor_params: RawBytes,
+    #[serde(with = "strict_bytes")]
+    pub salt: [u8; 32],
+}
+
+/// The FRC-42 number of Init's "Create2".
+pub fn create2_method() -> u64 {
+    tandem_vm::frc42::method_number("Create2").unwrap_or(0)
+}
+
+/// The address Init's Create2 gives: CREATE2's formula with the native init code
+/// `cid ‖ constructor params` in place of EVM init code.
+pub fn create2_address(
+    creator: &tandem_vm::eth::EthAddress,
+    salt: &[u8; 32],
+    code: &Cid,
+    ctor_params: &[u8],
+) -> tandem_vm::eth::EthAddress {
+    let mut init = code.to_bytes();
+    init.extend_from_slice(ctor_params);
+    let hash = alloy_primitives::keccak256(&init);
+    tandem_vm::eth::EthAddress(
+        alloy_primitives::Address::from(creator.0)
+            .create2(alloy_primitives::B256::from(*salt), hash)
+            .into_array(),
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize_tuple, Deserialize_tuple)]
 pub struct ExecReturn {
     pub id_address: Address,
@@ -53,7 +95,14 @@ pub fn invoke(kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
                 Ok(p) => p,
                 Err(ret) => return Ok(ret),
             };
-            exec(kernel, p.code_cid, p.constructor_params, None)
+            exec(kernel, p.code_cid, p.constructor_params, None, false)
+        }
+        m if m == create2_method() => {
+            let p: Create2Params = match params(kernel) {
+                Ok(p) => p,
+                Err(ret) => return Ok(ret),
+            };
+            create2(kernel, p)
         }
         init_methods::EXEC4 => {
             let p: Exec4Params = match params(kernel) {
@@ -64,7 +113,13 @@ pub fn invoke(kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
             let Ok(delegated) = Address::new_delegated(namespace, &p.subaddress) else {
                 return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, "invalid subaddress"));
             };
-            exec(kernel, p.code_cid, p.constructor_params, Some(delegated))
+            exec(
+                kernel,
+                p.code_cid,
+                p.constructor_params,
+                Some(delegated),
+                false,
+            )
         }
         m if m == install_code_method() => {
             let p: InstallCodeParams = match params(kernel) {
@@ -80,11 +135,51 @@ pub fn invoke(kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
     }
 }
 
+fn create2(kernel: &mut dyn Kernel, p: Create2Params) -> KResult<InvokeReturn> {
+    let Ok(code) = Cid::try_from(p.code_cid.as_slice()) else {
+        return Ok(exit(ExitCode::USR_ILLEGAL_ARGUMENT, "invalid code CID"));
+    };
+    if !may_exec(kernel, &code)? {
+        return Ok(exit(
+            ExitCode::USR_FORBIDDEN,
+            &format!("code {code} cannot be created with Exec"),
+        ));
+    }
+    let caller = kernel.context().caller;
+    let creator = kernel
+        .delegated_address(caller)?
+        .as_ref()
+        .and_then(EthAddress::from_delegated)
+        .unwrap_or_else(|| EthAddress::from_id(caller));
+    let preimage = p.code_cid.len() + p.constructor_params.len();
+    kernel.charge_gas(
+        "create2_address",
+        PRICE_LIST.hash(PRICE_LIST.keccak256_byte, preimage)
+            + PRICE_LIST.hash(PRICE_LIST.keccak256_byte, 85),
+    )?;
+    let addr = create2_address(&creator, &p.salt, &code, &p.constructor_params);
+    if addr.as_id().is_some() || addr.is_precompile_range() || addr == EthAddress::ZERO {
+        return Ok(exit(
+            ExitCode::USR_ILLEGAL_STATE,
+            "cannot create at a reserved address",
+        ));
+    }
+    let f4 = addr.to_filecoin();
+    if kernel.resolve_address(&f4)?.is_some() {
+        return Ok(exit(
+            ExitCode::USR_ILLEGAL_STATE,
+            &format!("an actor already exists at {f4}"),
+        ));
+    }
+    exec(kernel, code, p.constructor_params, Some(f4), true)
+}
+
 fn exec(
     kernel: &mut dyn Kernel,
     code: Cid,
     ctor_params: RawBytes,
     delegated: Option<Address>,
+    delegated_only: bool,
 ) -> KResult<InvokeReturn> {
     if !may_exec(kernel, &code)? {
         return Ok(exit(
@@ -92,13 +187,19 @@ fn exec(
             &format!("code {code} cannot be created with Exec"),
         ));
     }
-    let state: InitState = load_state(kernel)?;
-    // A robust address that no other actor can have: derived from the ID it is about to get.
-    let mut seed = b"tandem/exec/".to_vec();
-    seed.extend_from_slice(&state.next_id.to_be_bytes());
-    let robust = Address::new_actor(&seed);
     kernel.charge_gas("create_actor", PRICE_LIST.actor_create)?;
-    let id = kernel.create_actor(code, Some(robust), delegated)?;
+    // A robust address that no other actor can have: derived from the ID it is about to get;
+    // an f410 address (Create2) is robust itself, and the actor's only address.
+    let (id, robust) = match delegated {
+        Some(d) if delegated_only => (kernel.create_actor(code, None, Some(d))?, d),
+        _ => {
+            let state: InitState = load_state(kernel)?;
+            let mut seed = b"tandem/exec/".to_vec();
+            seed.extend_from_slice(&state.next_id.to_be_bytes());
+            let robust = Address::new_actor(&seed);
+            (kernel.create_actor(code, Some(robust), delegated)?, robust)
+        }
+    };
     let params = (!ctor_params.is_empty()).then(|| IpldBlock {
         codec: fvm_ipld_encoding::CBOR,
         data: ctor_params.to_vec(),
@@ -148,6 +249,11 @@ pub struct InstalledCode {
     pub code: Cid,
 }
 
+/// The CID a native module is installed under: v1, raw, blake2b-256 of its bytes.
+pub fn native_code_cid(code: &[u8]) -> Cid {
+    Cid::new_v1(IPLD_RAW, Code::Blake2b256.digest(code))
+}
+
 /// The FRC-42 number of "InstallCode".
 pub fn install_code_method() -> u64 {
     tandem_vm::frc42::method_number("InstallCode").unwrap_or(0)
@@ -182,7 +288,7 @@ fn install_code(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<InvokeReturn> {
         "install_lookup",
         PRICE_LIST.hash(PRICE_LIST.blake2b_byte, code.len()),
     )?;
-    let candidate = Cid::new_v1(IPLD_RAW, Code::Blake2b256.digest(code));
+    let candidate = native_code_cid(code);
     if installed
         .contains_key(&BytesKey(candidate.to_bytes()))
         .map_err(fatal)?

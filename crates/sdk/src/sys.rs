@@ -20,6 +20,8 @@ unsafe extern "C" {
     pub fn actor_lookup_delegated(id: u64, buf: *mut u8, cap: u32, out: *mut u32) -> u32;
     pub fn actor_code(id: u64, buf: *mut u8, cap: u32, out: *mut u32) -> u32;
     pub fn actor_balance(id: u64, out: *mut u8) -> u32;
+    /// The byte size of an actor's code (EVM bytecode, a native module; 0 for others).
+    pub fn actor_code_size(id: u64, out: *mut u64) -> u32;
     pub fn actor_create(
         cid: *const u8,
         cid_len: u32,

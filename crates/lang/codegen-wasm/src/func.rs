@@ -463,6 +463,10 @@ impl<'a> FnGen<'a> {
                 }
                 self.call(Rt::Ecrecover);
             }
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::CodeSize, args) if args.len() == 1 => {
+                self.expr(&args[0]);
+                self.call(Rt::CodeSize);
+            }
             Expr::ReplyBytes => self.reply_bytes(),
             other => {
                 self.unsupported(construct_name(other));

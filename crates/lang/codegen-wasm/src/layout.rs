@@ -36,6 +36,7 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
         &[I32, I32, I64, I32, I64, I64, I64, I64, I64, I32],
         &[I32],
     ),
+    ("actor_code_size", &[I64, I32], &[I32]),
 ];
 
 pub mod sys {
@@ -59,6 +60,7 @@ pub mod sys {
     pub const RECOVER: u32 = 17;
     pub const ACTOR_CREATE: u32 = 18;
     pub const SEND_ASYNC: u32 = 19;
+    pub const ACTOR_CODE_SIZE: u32 = 20;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;

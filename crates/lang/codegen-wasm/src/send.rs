@@ -244,13 +244,22 @@ impl FnGen<'_> {
     }
 
     /// ABI return data of a word or a static aggregate (its words side by side, as in
-    /// memory), each word checked clean for its type; other types from an EVM contract are
-    /// not decoded yet (a revert with no data).
+    /// memory), each word checked clean for its type, or of a `Bytes`, `String` or `Vec` of
+    /// a static type ([`Self::abi_reply_dynamic`]); what is too short or dirty reverts with
+    /// no data. Other dynamic types are refused at compile time.
     pub(crate) fn abi_reply(&mut self, ty: &ValTy) {
         if ty.is_dynamic() {
-            self.s().i32_const(0).i32_const(0);
-            self.call(Rt::RevertRaw);
-            self.s().unreachable();
+            match ty {
+                ValTy::Bytes | ValTy::String => self.abi_reply_dynamic(ty, 1),
+                ValTy::DynArray(e) if !e.is_dynamic() => self.abi_reply_dynamic(ty, e.head_size()),
+                t => {
+                    self.unsupported(&format!(
+                        "an EVM reply of type `{}` on the WASM target",
+                        t.sol_name()
+                    ));
+                    self.push_const(Default::default());
+                }
+            }
             return;
         }
         let size = ty.head_size() as i32;
@@ -276,6 +285,124 @@ impl FnGen<'_> {
         self.s().local_get(p);
         self.i32_to_word();
         self.release(1);
+    }
+
+    /// A `Bytes`, `String` or `Vec` (of static elements, `unit` bytes each) from ABI return
+    /// data at `RD..RD_END`, as strictly as Solidity decodes return data: the head word is
+    /// there; the offset it holds fits 64 bits and leaves room for the length word; the
+    /// length fits 64 bits and its data lies inside the return data; every element of a
+    /// vector is clean for its type. Anything else reverts with no data. Bytes after the
+    /// value are ignored (as Solidity does). Leaves the new value's pointer as a word.
+    fn abi_reply_dynamic(&mut self, ty: &ValTy, unit: u32) {
+        let (o, len) = (self.temp_word(), self.temp_word());
+        let (n, at, bytes, ptr) = (self.temp32(), self.temp32(), self.temp32(), self.temp32());
+        let revert = |g: &mut Self| {
+            g.s().if_(BlockType::Empty);
+            g.s().i32_const(0).i32_const(0);
+            g.call(Rt::RevertRaw);
+            g.s().end();
+        };
+        // the head word
+        self.s()
+            .global_get(global::RD_END)
+            .global_get(global::RD)
+            .i32_sub()
+            .local_tee(n)
+            .i32_const(32)
+            .i32_lt_u();
+        revert(self);
+        self.s().global_get(global::RD);
+        self.call(Rt::MLoad);
+        self.set_local(o);
+        let ol = self.word_local(o);
+        // offset < 2^64 and offset + 32 <= n
+        {
+            let mut s = self.s();
+            s.local_get(ol + 1)
+                .local_get(ol + 2)
+                .i64_or()
+                .local_get(ol + 3)
+                .i64_or()
+                .i64_const(0)
+                .i64_ne();
+            s.local_get(ol)
+                .local_get(n)
+                .i32_const(32)
+                .i32_sub()
+                .i64_extend_i32_u()
+                .i64_gt_u()
+                .i32_or();
+        }
+        revert(self);
+        self.s()
+            .global_get(global::RD)
+            .local_get(ol)
+            .i32_wrap_i64()
+            .i32_add()
+            .local_tee(at);
+        self.call(Rt::MLoad);
+        self.set_local(len);
+        let ll = self.word_local(len);
+        // length < 2^64, length <= n (so length * unit cannot wrap) and
+        // offset + 32 + length * unit <= n
+        {
+            let mut s = self.s();
+            s.local_get(ll + 1)
+                .local_get(ll + 2)
+                .i64_or()
+                .local_get(ll + 3)
+                .i64_or()
+                .i64_const(0)
+                .i64_ne();
+            s.local_get(ll)
+                .local_get(n)
+                .i64_extend_i32_u()
+                .i64_gt_u()
+                .i32_or();
+            s.local_get(ll)
+                .i64_const(i64::from(unit))
+                .i64_mul()
+                .local_get(ol)
+                .i64_add()
+                .i64_const(32)
+                .i64_add()
+                .local_get(n)
+                .i64_extend_i32_u()
+                .i64_gt_u()
+                .i32_or();
+        }
+        revert(self);
+        {
+            let mut s = self.s();
+            s.local_get(ll)
+                .i32_wrap_i64()
+                .i32_const(unit as i32)
+                .i32_mul()
+                .local_tee(bytes)
+                .i32_const(32)
+                .i32_add();
+        }
+        self.call(Rt::Alloc);
+        self.s().local_tee(ptr);
+        self.get_local(len);
+        self.call(Rt::MStore);
+        {
+            let mut s = self.s();
+            s.local_get(ptr).i32_const(32).i32_add();
+            s.local_get(at).i32_const(32).i32_add();
+            s.local_get(bytes).memory_copy(0, 0);
+        }
+        if let ValTy::DynArray(e) = ty {
+            let count = self.temp32();
+            self.s().local_get(ll).i32_wrap_i64().local_set(count);
+            self.each(e, ptr, 32, crate::agg::Count::Local(count), |g, cur| {
+                g.check_leaves(e, cur, 0)
+            });
+            self.release(1);
+        }
+        self.s().local_get(ptr);
+        self.i32_to_word();
+        self.release(4);
     }
 
     /// Reverts unless every word of the static value at `base + off` is clean.

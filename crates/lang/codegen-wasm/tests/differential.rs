@@ -321,6 +321,7 @@ contract Kid {
 }
 message Factory {
     Make { id: u256 } -> Address,
+    MakeAt { id: u256, salt: u256 } -> Address,
     MakeAndAsk { id: u256 } -> u256,
 }
 struct Nothing { }
@@ -328,6 +329,7 @@ contract Maker {
     storage: Nothing
     recv Factory {
         Make { id } => with mut ctx { ctx.create(Kid, id) }
+        MakeAt { id, salt } => with mut ctx { ctx.create2(Kid, salt, id) }
         MakeAndAsk { id } => with mut ctx {
             let k = ctx.create(Kid, id)
             ctx.call(k, Child::Id) + 1
@@ -384,4 +386,264 @@ fn create_on_both_targets() {
     );
     let parent = DynSolValue::Tuple(vec![DynSolValue::Address(addr(ALICE))]).abi_encode_params();
     assert_eq!(to_native(&mut d, &kp, "parent", vec![]), (0, parent));
+}
+
+/// `create2` on the native target (issue 13): Init's Create2 puts the child at CREATE2's
+/// formula over (the creator's address word, the salt, keccak(code CID ‖ DAG-CBOR
+/// constructor params)), an f410 address; the same salt and arguments again collide (0, a
+/// revert), another salt or other arguments give another address; the child answers there.
+#[test]
+fn create2_on_the_native_target() {
+    let built = build(&[("Factory.tdm".into(), FACTORY.into())]).unwrap();
+    let maker = built.iter().find(|b| b.ir.name == "Maker").unwrap();
+    let kid = built.iter().find(|b| b.ir.name == "Kid").unwrap();
+    let mut d = Dual::new();
+    let p = deploy(&mut d, maker, addr(ALICE), &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let u = |n: u64| DynSolValue::Uint(U256::from(n), 256);
+    let expected = |d: &Dual, id: u64, salt: u64| {
+        let mut creator = [0u8; 20];
+        creator[0] = 0xff;
+        creator[12..].copy_from_slice(&p.native.to_be_bytes());
+        let ctor = cbor::params(
+            d,
+            &[u(id)],
+            &[tandem_lang_ir::ValTy::Word(tandem_lang_ir::WordTy::Uint(
+                256,
+            ))],
+        )
+        .unwrap();
+        let cid = tandem_actors::init::native_code_cid(&kid.wasm);
+        let at = tandem_actors::init::create2_address(
+            &tandem_vm::eth::EthAddress(creator),
+            &U256::from(salt).to_be_bytes::<32>(),
+            &cid,
+            &ctor,
+        );
+        Address::from(at.0)
+    };
+    let (code, out) = to_native(&mut d, &p, "makeAt", vec![u(9), u(0x55)]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    let child = Address::from_slice(&out[12..]);
+    assert_eq!(child, expected(&d, 9, 0x55));
+    // the child lives there and answers natively
+    let f4 = tandem_vm::eth::EthAddress(child.into_array()).to_filecoin();
+    let id = d
+        .exec
+        .machine
+        .state
+        .lookup_id(&f4)
+        .unwrap()
+        .expect("the child");
+    let kp = Pair {
+        evm: Address::ZERO,
+        native: id,
+        c: kid,
+    };
+    assert_eq!(
+        to_native(&mut d, &kp, "id", vec![]),
+        (0, DynSolValue::Tuple(vec![u(9)]).abi_encode_params())
+    );
+    // a collision fails the create: the factory reverts
+    let (code, _) = to_native(&mut d, &p, "makeAt", vec![u(9), u(0x55)]);
+    assert_eq!(code, 33);
+    let (code, out) = to_native(&mut d, &p, "makeAt", vec![u(10), u(0x55)]);
+    assert_eq!(
+        (code, Address::from_slice(&out[12..])),
+        (0, expected(&d, 10, 0x55))
+    );
+    let (code, out) = to_native(&mut d, &p, "makeAt", vec![u(9), u(0x56)]);
+    assert_eq!(
+        (code, Address::from_slice(&out[12..])),
+        (0, expected(&d, 9, 0x56))
+    );
+}
+
+/// The native build decodes `String`, `Bytes` and `Vec` replies of an EVM callee (issue 13):
+/// the `call_dynamic_reply` fixture's Client, native, calling the EVM build of its Source.
+#[test]
+fn native_decodes_dynamic_replies_of_an_evm_contract() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
+    let src = std::fs::read_to_string(dir.join("call_dynamic_reply.tdm")).unwrap();
+    let built = build(&[("call_dynamic_reply.tdm".into(), src)]).unwrap();
+    let by_name = |n: &str| built.iter().find(|b| b.ir.name == n).unwrap();
+    let mut d = Dual::new();
+    let alice = addr(ALICE);
+    let name = "a source name that is longer than thirty-two bytes";
+    let source = deploy(
+        &mut d,
+        by_name("Source"),
+        alice,
+        &[DynSolValue::String(name.into())],
+        U256::ZERO,
+    )
+    .unwrap()
+    .unwrap();
+    let client = deploy(&mut d, by_name("Client"), alice, &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    let u = |n: u64| DynSolValue::Uint(U256::from(n), 256);
+    let evm_source = DynSolValue::Address(source.evm);
+    let abi = |vs: Vec<DynSolValue>| DynSolValue::Tuple(vs).abi_encode_params();
+    let mut native = |m: &str, args: Vec<DynSolValue>| to_native(&mut d, &client, m, args);
+    let s = |t: &str| DynSolValue::String(t.into());
+    let b = |t: &[u8]| DynSolValue::Bytes(t.to_vec());
+    assert_eq!(
+        native("nameOf", vec![evm_source.clone()]),
+        (0, abi(vec![s(name)]))
+    );
+    assert_eq!(
+        native("nameLen", vec![evm_source.clone()]),
+        (0, abi(vec![u(50)]))
+    );
+    assert_eq!(
+        native("blobOf", vec![evm_source.clone(), u(1)]),
+        (0, abi(vec![b(b"0123456789abcdefghijklmnopqrstuvwxyz")]))
+    );
+    assert_eq!(
+        native("blobOf", vec![evm_source.clone(), u(0)]),
+        (0, abi(vec![b(b"")]))
+    );
+    assert_eq!(
+        native("sumOf", vec![evm_source.clone(), u(4)]),
+        (0, abi(vec![u(4), u(14)]))
+    );
+    assert_eq!(
+        native("sumOf", vec![evm_source.clone(), u(0)]),
+        (0, abi(vec![u(0), u(0)]))
+    );
+    assert_eq!(
+        native("tryFail", vec![evm_source.clone()]),
+        (0, abi(vec![DynSolValue::Bool(false), s("failed")]))
+    );
+    assert_eq!(
+        native("tryWithGas", vec![evm_source.clone(), u(1_000_000)]),
+        (0, abi(vec![DynSolValue::Bool(true), u(50)]))
+    );
+    // Vec<Address> read from words: clean ones decode, a word past 160 bits reverts
+    assert_eq!(
+        native(
+            "addresses",
+            vec![evm_source.clone(), DynSolValue::Bool(false)]
+        ),
+        (
+            0,
+            abi(vec![
+                u(2),
+                DynSolValue::Address(Address::with_last_byte(11))
+            ])
+        )
+    );
+    assert_eq!(
+        native(
+            "addresses",
+            vec![evm_source.clone(), DynSolValue::Bool(true)]
+        ),
+        (33, vec![])
+    );
+    // an account returns nothing: no String to decode
+    assert_eq!(
+        native("nameOf", vec![DynSolValue::Address(alice)]),
+        (33, vec![])
+    );
+}
+
+/// Malformed dynamic return data from an EVM contract: the native build decodes it exactly
+/// as strictly as the EVM build does (offsets and lengths inside the data, clean elements).
+/// The callee is hand-written EVM code that returns its calldata after the selector, so the
+/// words of the reply are the caller's arguments.
+#[test]
+fn malformed_dynamic_replies_agree() {
+    const PROBE: &str = r#"
+message Echo {
+    AsBytes { a: u256, b: u256, c: u256 } -> Bytes,
+    AsString { a: u256, b: u256, c: u256 } -> String,
+    AsWords { a: u256, b: u256, c: u256, e: u256 } -> Vec<u256>,
+    AsBools { a: u256, b: u256, c: u256, e: u256 } -> Vec<bool>,
+}
+message Probe {
+    GetBytes { src: Address, a: u256, b: u256, c: u256 } -> Bytes,
+    GetString { src: Address, a: u256, b: u256, c: u256 } -> String,
+    GetWords { src: Address, a: u256, b: u256, c: u256, e: u256 } -> Vec<u256>,
+    GetBools { src: Address, a: u256, b: u256, c: u256, e: u256 } -> Vec<bool>,
+}
+struct Nothing { }
+contract Prober {
+    storage: Nothing
+    recv Probe {
+        GetBytes { src, a, b, c } => with mut ctx { ctx.call(src, Echo::AsBytes { a, b, c }) }
+        GetString { src, a, b, c } => with mut ctx { ctx.call(src, Echo::AsString { a, b, c }) }
+        GetWords { src, a, b, c, e } => with mut ctx { ctx.call(src, Echo::AsWords { a, b, c, e }) }
+        GetBools { src, a, b, c, e } => with mut ctx { ctx.call(src, Echo::AsBools { a, b, c, e }) }
+    }
+}
+"#;
+    let built = build(&[("Probe.tdm".into(), PROBE.into())]).unwrap();
+    let mut d = Dual::new();
+    let alice = addr(ALICE);
+    let prober = deploy(&mut d, &built[0], alice, &[], U256::ZERO)
+        .unwrap()
+        .unwrap();
+    // runtime: return calldata[4..]; init: copy the runtime out and return it
+    let runtime = [
+        0x60, 0x04, 0x36, 0x03, 0x80, 0x60, 0x04, 0x5f, 0x37, 0x5f, 0xf3,
+    ];
+    let mut init = vec![0x60, 0x0b, 0x60, 0x0a, 0x5f, 0x39, 0x60, 0x0b, 0x5f, 0xf3];
+    init.extend(runtime);
+    let (seen, echo) = d.eth(alice, None, init, U256::ZERO);
+    assert!(seen.success);
+    let echo = DynSolValue::Address(echo.expect("the echo contract"));
+    let w = |n: U256| DynSolValue::Uint(n, 256);
+    let n = |x: u64| w(U256::from(x));
+    let big = |shift: usize| w(U256::from(1) << shift);
+    let text = w(U256::from_be_slice(b"abc") << 232);
+    let cases3: Vec<([DynSolValue; 3], bool)> = vec![
+        ([n(32), n(3), text.clone()], true),
+        ([n(32), n(0), n(0)], true),
+        ([n(0), n(0), n(0)], true), // the offset points at itself: length 0
+        ([n(33), n(0), n(0)], true), // unaligned, but inside the data
+        ([n(64), n(0), n(0)], true),
+        ([n(65), n(0), n(0)], false), // the length word would end past the data
+        ([n(32), n(32), n(0)], true),
+        ([n(32), n(33), n(0)], false), // the data would end past the reply
+        ([big(64), n(0), n(0)], false),
+        ([n(32), big(64), n(0)], false),
+        ([n(32), big(255), n(0)], false),
+        ([big(255), n(0), n(0)], false),
+    ];
+    for (args, ok) in cases3 {
+        for sig in [
+            "getBytes(address,uint256,uint256,uint256)",
+            "getString(address,uint256,uint256,uint256)",
+        ] {
+            let mut all = vec![echo.clone()];
+            all.extend(args.iter().cloned());
+            let (e, _) = call(&mut d, &prober, alice, sig, &all, U256::ZERO)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(e.success, ok, "{sig} {args:?}");
+        }
+    }
+    let cases4: Vec<([DynSolValue; 4], bool, bool)> = vec![
+        // (words, decodes as Vec<u256>, decodes as Vec<bool>)
+        ([n(32), n(2), n(1), n(0)], true, true),
+        ([n(32), n(2), n(1), n(2)], true, false),
+        ([n(32), n(3), n(1), n(0)], false, false),
+        ([n(64), n(1), n(1), n(1)], true, true),
+        ([n(32), n(0), n(9), n(9)], true, true),
+        ([n(0), n(1), n(1), n(1)], true, true), // the offset points at itself: length 0
+        ([n(32), big(64), n(1), n(1)], false, false),
+    ];
+    for (args, words, bools) in cases4 {
+        for (sig, ok) in [
+            ("getWords(address,uint256,uint256,uint256,uint256)", words),
+            ("getBools(address,uint256,uint256,uint256,uint256)", bools),
+        ] {
+            let mut all = vec![echo.clone()];
+            all.extend(args.iter().cloned());
+            let (e, _) = call(&mut d, &prober, alice, sig, &all, U256::ZERO)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(e.success, ok, "{sig} {args:?}");
+        }
+    }
 }

@@ -26,6 +26,68 @@ fn actor_info(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult<tandem_vm::
         .ok_or(SysErr::Number(ErrorNumber::NotFound))
 }
 
+/// The size of an actor's code in bytes: an EVM contract's deployed bytecode (0 while its
+/// constructor runs), a native actor's WASM module (from Init's record of installed code),
+/// 0 for every other actor (accounts, placeholders, built-ins). Pays a block open before each
+/// read, and the bytecode's bytes after it (EVM code is at most 24 KiB).
+fn code_size(
+    c: &mut Caller<'_, Host>,
+    info: &tandem_vm::kernel::ActorInfo,
+) -> super::SysResult<u64> {
+    use fvm_ipld_blockstore::Blockstore;
+    use tandem_vm::builtin::{BuiltinCode, INIT_ACTOR_ID};
+    let fatal = |e: anyhow::Error| SysErr::from(tandem_vm::kernel::ExecutionError::Fatal(e));
+    match BuiltinCode::from_cid(&info.code) {
+        Some(BuiltinCode::Evm) => {
+            charge(c, "code_size", PRICE_LIST.block_open(0))?;
+            let store = c.data_mut().kernel().store().clone();
+            let raw = store
+                .get(&info.state)
+                .map_err(fatal)?
+                .ok_or_else(|| fatal(anyhow::anyhow!("EVM state {} is missing", info.state)))?;
+            if raw == [0x80] {
+                return Ok(0); // the constructor is running: no code yet
+            }
+            let (bytecode, _hash): (cid::Cid, fvm_ipld_encoding::RawBytes) =
+                from_slice(&raw).map_err(|e| fatal(e.into()))?;
+            let code = store
+                .get(&bytecode)
+                .map_err(fatal)?
+                .ok_or_else(|| fatal(anyhow::anyhow!("EVM bytecode {bytecode} is missing")))?;
+            charge(
+                c,
+                "code_size",
+                PRICE_LIST.block_open_byte.saturating_mul(code.len() as u64),
+            )?;
+            Ok(code.len() as u64)
+        }
+        Some(_) => Ok(0),
+        None => {
+            charge(c, "code_size", PRICE_LIST.block_open(0))?;
+            let k = c.data_mut().kernel();
+            let init = k
+                .actor_info(INIT_ACTOR_ID)?
+                .ok_or_else(|| fatal(anyhow::anyhow!("no Init actor")))?;
+            let store = k.store().clone();
+            let state: tandem_state::InitState =
+                fvm_ipld_encoding::CborStore::get_cbor(&store, &init.state)
+                    .map_err(fatal)?
+                    .ok_or_else(|| fatal(anyhow::anyhow!("Init state is missing")))?;
+            let installed: fvm_ipld_hamt::Hamt<_, (u64, cid::Cid), fvm_ipld_hamt::BytesKey> =
+                fvm_ipld_hamt::Hamt::load_with_bit_width(
+                    &state.installed_code,
+                    store,
+                    tandem_state::state_tree::HAMT_BIT_WIDTH,
+                )
+                .map_err(|e| fatal(e.into()))?;
+            let entry = installed
+                .get(&fvm_ipld_hamt::BytesKey(info.code.to_bytes()))
+                .map_err(|e| fatal(e.into()))?;
+            Ok(entry.map_or(0, |(size, _)| *size))
+        }
+    }
+}
+
 pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
     l.def("msg_context", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
@@ -95,6 +157,16 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
             syscall(&mut c, |c| {
                 let info = actor_info(c, id)?;
                 write_buf(c, buf, cap, out, &info.code.to_bytes())
+            })
+        },
+    )?;
+    l.def(
+        "actor_code_size",
+        |mut c: Caller<'_, Host>, id: u64, out: u32| {
+            syscall(&mut c, |c| {
+                let info = actor_info(c, id)?;
+                let size = code_size(c, &info)?;
+                write(c, out, &size.to_le_bytes())
             })
         },
     )?;

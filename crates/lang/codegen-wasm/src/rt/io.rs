@@ -256,6 +256,26 @@ pub fn body(rt: Rt) -> Option<Function> {
             s.i64_const(0).i64_const(0).i64_const(0).i64_const(0).end();
             f
         }
+        Rt::CodeSize => {
+            // (address word) -> the byte size of its code, 0 where no actor lives
+            // id 4 (i64), found 5 (i32)
+            let mut f = func(1, 1);
+            let s = &mut f.instructions();
+            get_word(s, 0);
+            call(s, Rt::IdOfWord);
+            s.local_set(5).local_set(4);
+            s.local_get(5).if_(BlockType::Empty);
+            s.local_get(4)
+                .i32_const(mem::OUT as i32)
+                .call(sys::ACTOR_CODE_SIZE)
+                .i32_eqz();
+            s.if_(BlockType::Empty);
+            s.i32_const(mem::OUT as i32).i64_load(m(0, 0));
+            s.i64_const(0).i64_const(0).i64_const(0).return_();
+            s.end().end();
+            s.i64_const(0).i64_const(0).i64_const(0).i64_const(0).end();
+            f
+        }
         _ => return None,
     })
 }

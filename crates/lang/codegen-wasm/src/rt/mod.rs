@@ -83,6 +83,7 @@ pub enum Rt {
     IsEvm,
     ReadBlock,
     Ecrecover,
+    CodeSize,
 }
 
 pub const ALL: &[Rt] = &[
@@ -154,6 +155,7 @@ pub const ALL: &[Rt] = &[
     Rt::IsEvm,
     Rt::ReadBlock,
     Rt::Ecrecover,
+    Rt::CodeSize,
 ];
 
 pub const W: [ValType; 4] = [I64; 4];
@@ -189,7 +191,7 @@ impl Rt {
             WordOfId => (vec![I64], w),
             IdOfWord => (w, vec![I64, I32]),
             Caller => (vec![], w),
-            Balance => (w.clone(), w),
+            Balance | CodeSize => (w.clone(), w),
             RdByte | RdLen => (vec![], vec![I32]),
             RdHead => (vec![], vec![I32, I64]),
             RdArray => (vec![I32], vec![]),

@@ -52,6 +52,9 @@ pub struct NativeChain {
     nonces: HashMap<Address, u64>,
     /// The harness's address of a contract -> its native actor ID.
     pub twins: HashMap<Address, u64>,
+    /// The word a native build sees for a twin with an f410 address (one its `create2`
+    /// made); other twins are seen as their masked IDs.
+    pub aliases: HashMap<u64, Address>,
 }
 
 /// `0xff 00..00 <id>`: how a contract sees an actor without an Ethereum address.
@@ -92,6 +95,7 @@ impl NativeChain {
             exec,
             nonces: HashMap::new(),
             twins: HashMap::new(),
+            aliases: HashMap::new(),
         })
     }
 
@@ -265,7 +269,7 @@ impl NativeChain {
         let mut data = data.to_vec();
         if let Some(args) = data.get_mut(4..) {
             for (h, id) in &self.twins {
-                let m = masked(*id).into_word();
+                let m = self.word_of(*id).into_word();
                 for w in args.chunks_mut(32) {
                     if w == h.into_word().as_slice() {
                         w.copy_from_slice(m.as_slice());
@@ -278,10 +282,16 @@ impl NativeChain {
         self.send(from, to, INVOKE_EVM, params, value)
     }
 
+    /// The word a native build sees for actor `id`: its f410 address if a `create2` made
+    /// it, else its masked ID.
+    pub fn word_of(&self, id: u64) -> Address {
+        self.aliases.get(&id).copied().unwrap_or_else(|| masked(id))
+    }
+
     /// The word a native build sees for a harness address (a twin's masked ID).
     pub fn native_word(&self, a: Address) -> Address {
         match self.twins.get(&a) {
-            Some(id) => masked(*id),
+            Some(id) => self.word_of(*id),
             None => a,
         }
     }
@@ -289,20 +299,38 @@ impl NativeChain {
     /// The harness address of a native word (a twin's address for its masked ID).
     pub fn harness_word(&self, a: Address) -> Address {
         for (h, id) in &self.twins {
-            if masked(*id) == a {
+            if self.word_of(*id) == a {
                 return *h;
             }
         }
         a
     }
 
-    /// Replaces every 32-byte word that is a twin's masked ID with its harness address.
+    /// The code CID of an actor, if it lives.
+    pub fn code_of(&mut self, id: u64) -> Option<Vec<u8>> {
+        let state = &mut self.exec.machine.state;
+        let code = state
+            .get_actor(id)
+            .ok()
+            .flatten()
+            .map(|r| r.code.to_bytes());
+        let _ = state.end_message();
+        code
+    }
+
+    /// Replaces every 32-byte word that is a twin's native word with its harness address:
+    /// the words of ABI data, and those after a 4-byte selector (revert data).
     pub fn map_words(&self, data: &mut [u8]) {
         for (h, id) in &self.twins {
-            let m = masked(*id).into_word();
-            for w in data.chunks_mut(32) {
-                if w == m.as_slice() {
-                    w.copy_from_slice(h.into_word().as_slice());
+            let m = self.word_of(*id).into_word();
+            for start in [0, 4] {
+                let Some(words) = data.get_mut(start..) else {
+                    continue;
+                };
+                for w in words.chunks_mut(32) {
+                    if w == m.as_slice() {
+                        w.copy_from_slice(h.into_word().as_slice());
+                    }
                 }
             }
         }
