@@ -10,7 +10,7 @@ use tandem_chain::{Chain, DataDir};
 use tandem_state::blockstore::{CommitBatch, CommitStore};
 
 use crate::blocks::LATEST_KEY;
-use crate::node::{Node, Snapshot, unix_now};
+use crate::node::{Node, Snapshot};
 
 /// The timer miner: a thread that mines (and syncs) a block every interval while interval
 /// mining is on, and ends when the node is dropped.
@@ -80,18 +80,20 @@ impl Node {
         inner.time_offset
     }
 
-    /// Sets the next block's timestamp; later blocks go on from there.
+    /// Sets the next block's timestamp; later blocks go on from there. It must be above the
+    /// previous block's (the open block's, if one is open): timestamps strictly increase.
     pub fn set_next_timestamp(&self, ts: u64) -> anyhow::Result<()> {
-        let latest = self.latest();
-        if ts < latest.header.timestamp {
+        let mut inner = self.lock();
+        let previous = match &inner.open {
+            Some(open) => open.timestamp,
+            None => self.latest().header.timestamp,
+        };
+        if ts <= previous {
             bail!(
-                "timestamp {ts} is lower than the previous block's timestamp {}",
-                latest.header.timestamp
+                "timestamp {ts} is lower than or equal to the previous block's timestamp {previous}"
             );
         }
-        let mut inner = self.lock();
         inner.next_timestamp = Some(ts);
-        inner.time_offset = (ts.min(i64::MAX as u64) as i64).saturating_sub(unix_now() as i64);
         Ok(())
     }
 

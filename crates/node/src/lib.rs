@@ -6,6 +6,7 @@
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
+//! - [`overrides`]: the state and block overrides of `eth_call` and `eth_estimateGas`.
 //! - [`rpc`]: the JSON-RPC server (HTTP and WebSocket on one port) and its method tables
 //!   (`eth`, `dev`, `filters`, `native`).
 //! - [`launch`]: running the node as a program (the `tandem node` command).
@@ -17,6 +18,7 @@ pub mod error;
 pub mod lane;
 pub mod launch;
 pub mod node;
+pub mod overrides;
 pub mod rpc;
 pub mod shapes;
 pub mod state;

@@ -70,8 +70,8 @@ pub struct MinedBlock {
 }
 
 pub(crate) struct OpenBlock {
-    number: u64,
-    timestamp: u64,
+    pub(crate) number: u64,
+    pub(crate) timestamp: u64,
     txs: Vec<PendingTx>,
     /// Native (Filecoin-shaped) messages, by CID: the system lane's first.
     messages: Vec<(String, MsgRecord)>,
@@ -355,7 +355,14 @@ impl Node {
             .map_err(|e| Rejected::Other(e.into()))?;
         let parent = self.latest();
         self.open_block(inner, &parent);
-        let receipt = match tandem_evm::tx::apply_tx(&mut inner.chain.exec, &tx) {
+        // An impersonated sender may have code (a contract acting as a test's caller), as on
+        // anvil and Hardhat; everyone else is held to EIP-3607.
+        let applied = if inner.impersonated.contains(&from) {
+            tandem_evm::tx::apply_tx_any_sender(&mut inner.chain.exec, &tx)
+        } else {
+            tandem_evm::tx::apply_tx(&mut inner.chain.exec, &tx)
+        };
+        let receipt = match applied {
             Ok(r) => r,
             Err(e) => {
                 if inner
@@ -456,6 +463,17 @@ impl Node {
         Ok((cid, MsgRecord { block, ..record }))
     }
 
+    /// The number and timestamp of the block a transaction sent now would land in: the open
+    /// block's, or those the next block would get (for calls at `pending`).
+    pub fn pending_env(&self) -> (u64, u64) {
+        let inner = self.lock();
+        if let Some(open) = &inner.open {
+            return (open.number, open.timestamp);
+        }
+        let parent = self.latest();
+        (parent.number() + 1, next_block_timestamp(&inner, &parent))
+    }
+
     /// Runs `f` on the live executor (native reads need the next nonce of a sender).
     pub fn with_executor<R>(
         &self,
@@ -485,13 +503,12 @@ impl Node {
         if inner.open.is_some() {
             return;
         }
-        let timestamp = match inner.next_timestamp.take() {
-            Some(t) => t,
-            None => {
-                let now = (unix_now() as i64).saturating_add(inner.time_offset);
-                (now.max(0) as u64).max(parent.header.timestamp)
-            }
-        };
+        let timestamp = next_block_timestamp(inner, parent);
+        if inner.next_timestamp.take().is_some() {
+            // Later blocks go on from the timestamp set (Hardhat's rule).
+            inner.time_offset =
+                (timestamp.min(i64::MAX as u64) as i64).saturating_sub(unix_now() as i64);
+        }
         let number = parent.number() + 1;
         let network = &mut inner.chain.exec.machine.network;
         network.epoch = number as i64;
@@ -724,6 +741,21 @@ impl Node {
         inner.chain.commit_with_meta(meta)?;
         self.set_latest(record);
         Ok(out)
+    }
+}
+
+/// The timestamp of the block opened next on `parent`: the one `evm_setNextBlockTimestamp`
+/// set, or the clock (with the `evm_increaseTime` offset); always at least a second after
+/// the parent's, as Ethereum requires (Hardhat and anvil add the second too). At the largest
+/// timestamp the chain keeps mining at it rather than stop.
+pub(crate) fn next_block_timestamp(inner: &Inner, parent: &BlockRecord) -> u64 {
+    let floor = parent.header.timestamp.saturating_add(1);
+    match inner.next_timestamp {
+        Some(t) => t.max(floor),
+        None => {
+            let now = (unix_now() as i64).saturating_add(inner.time_offset);
+            (now.max(0) as u64).max(floor)
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use alloy_consensus::TxEnvelope;
+use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use cid::Cid;
@@ -26,6 +27,7 @@ use tandem_vm::store::VmStore;
 use crate::blocks::BlockRecord;
 use crate::error::{RpcError, RpcResult};
 use crate::node::{BLOCK_GAS_LIMIT, Node};
+use crate::overrides::{self, BlockOverrides, StateOverrides};
 
 /// A read-only view of one committed state.
 pub struct StateView {
@@ -152,16 +154,91 @@ pub fn tx_from_envelope(env: &TxEnvelope, sender: Address) -> EthTx {
     tandem_evm::tx::from_envelope(env, sender.into_array())
 }
 
-/// Runs a call request on a fork of `block` with the given gas limit. Without a fee in the
-/// request the fork's base fee is zero, as in geth, so any account can call.
+/// Where a call runs: a state root (over a throwaway buffer, where overrides go) and the
+/// block environment the call sees.
+pub struct CallSite {
+    store: Arc<dyn Blockstore + Send + Sync>,
+    root: Cid,
+    pub network: NetworkContext,
+}
+
+impl CallSite {
+    /// A mined block's state and environment.
+    pub fn at(node: &Node, block: &BlockRecord) -> anyhow::Result<Self> {
+        Ok(Self {
+            store: Arc::new(BufferedStore::new(node.store.clone())),
+            root: block.state_cid()?,
+            network: network_at(node, block),
+        })
+    }
+
+    /// The pending block: the latest state, run as the next block would be (its number,
+    /// its timestamp, honouring `evm_setNextBlockTimestamp`, its base fee and PREVRANDAO).
+    pub fn pending(node: &Node) -> anyhow::Result<Self> {
+        let latest = node.latest();
+        let (number, timestamp) = node.pending_env();
+        let base_fee = node.base_fee();
+        let mut site = Self::at(node, &latest)?;
+        site.network.epoch = number.min(i64::MAX as u64) as i64;
+        site.network.timestamp = timestamp;
+        site.network.base_fee = TokenAmount::from_atto(base_fee);
+        site.network.prev_randao = alloy_primitives::keccak256(number.to_be_bytes()).0;
+        Ok(site)
+    }
+
+    /// The site a selector names: `pending` (or nothing, when `default_pending`) is the next
+    /// block; anything else a mined block, where an unknown one is `header not found`.
+    pub fn resolve(node: &Node, id: Option<BlockId>, default_pending: bool) -> RpcResult<Self> {
+        let pending = match id {
+            None => default_pending,
+            Some(id) => id == BlockId::Number(BlockNumberOrTag::Pending),
+        };
+        if pending {
+            return Ok(Self::pending(node)?);
+        }
+        let block = crate::rpc::state_block(node, id)?;
+        Ok(Self::at(node, &block)?)
+    }
+
+    /// Applies state overrides to this site's throwaway state and block overrides to its
+    /// environment. The chain's state is never touched: the new root lives in the buffer.
+    pub fn with_overrides(
+        mut self,
+        node: &Node,
+        state: Option<&StateOverrides>,
+        block: Option<&BlockOverrides>,
+    ) -> RpcResult<Self> {
+        if let Some(o) = block {
+            overrides::apply_block(&mut self.network, o)?;
+        }
+        if let Some(o) = state.filter(|o| !o.is_empty()) {
+            overrides::check(o)?;
+            let mut exec = self.executor(node)?;
+            overrides::apply(&mut exec, o)?;
+            self.root = exec.flush()?;
+        }
+        Ok(self)
+    }
+
+    /// A fresh executor over this site's state; what it writes stays in the buffer.
+    pub fn executor(&self, node: &Node) -> anyhow::Result<Executor> {
+        let tree = StateTree::load(VmStore::new(self.store.clone()), &self.root)?;
+        let machine = Machine::new(tree, self.network.clone(), node.runtimes.clone())?;
+        Ok(Executor::new(machine))
+    }
+}
+
+/// Runs a call request at `site` with the given gas limit; returns the receipt and the
+/// executor after it (for a creation's code). Without a fee in the request the base fee is
+/// zero, as in geth, so any account can call; a sender with code may call too.
 pub fn run_call(
     node: &Node,
     req: &TransactionRequest,
-    block: &BlockRecord,
+    site: &CallSite,
     gas: u64,
-) -> Result<EthReceipt, TxError> {
+) -> Result<(EthReceipt, Executor), TxError> {
     let from = req.from.unwrap_or_default();
-    let mut exec = fork(node, block)?;
+    let mut exec = site.executor(node)?;
     if req.gas_price.is_none() && req.max_fee_per_gas.is_none() {
         exec.machine.network.base_fee = TokenAmount::default();
     }
@@ -173,7 +250,8 @@ pub fn run_call(
         }
     };
     let tx = tx_from_request(req, from, nonce, gas);
-    tandem_evm::tx::apply_tx(&mut exec, &tx)
+    let receipt = tandem_evm::tx::apply_tx_any_sender(&mut exec, &tx)?;
+    Ok((receipt, exec))
 }
 
 /// The error a failed call reports.
@@ -190,24 +268,45 @@ pub fn call_failure(receipt: &EthReceipt) -> RpcError {
     ))
 }
 
-/// `eth_call`: the return data, or the revert as code 3 with its data.
-pub fn call(node: &Node, req: &TransactionRequest, block: &BlockRecord) -> RpcResult<Bytes> {
+/// The gas limit a call or estimate runs with: the request's, at most the block's.
+fn gas_cap(req: &TransactionRequest, site: &CallSite) -> u64 {
+    let block = site.network.block_gas_limit.min(BLOCK_GAS_LIMIT);
+    req.gas.unwrap_or(block).min(block)
+}
+
+/// `eth_call`: the return data, or the revert as code 3 with its data. A creation (no `to`)
+/// answers with the runtime code it would deploy, as Hardhat does.
+pub fn call(node: &Node, req: &TransactionRequest, site: &CallSite) -> RpcResult<Bytes> {
     let from = req.from.unwrap_or_default();
-    let gas = req.gas.unwrap_or(BLOCK_GAS_LIMIT).min(BLOCK_GAS_LIMIT);
-    let receipt = run_call(node, req, block, gas).map_err(|e| RpcError::from_tx(&e, &from))?;
-    if receipt.success {
-        Ok(receipt.output)
-    } else {
-        Err(call_failure(&receipt))
+    let (receipt, mut exec) =
+        run_call(node, req, site, gas_cap(req, site)).map_err(|e| RpcError::from_tx(&e, &from))?;
+    if !receipt.success {
+        return Err(call_failure(&receipt));
+    }
+    match receipt.contract_address {
+        Some(created) if req.to.and_then(|k| k.to().copied()).is_none() => {
+            let state = &mut exec.machine.state;
+            let Some(id) = state.lookup_id(&f4(&Address::from(created)))? else {
+                return Ok(Bytes::new());
+            };
+            match state.get_actor(id)? {
+                Some(record) => Ok(evm_code(state.store(), &record)?),
+                None => Ok(Bytes::new()),
+            }
+        }
+        _ => Ok(receipt.output),
     }
 }
 
 /// `eth_estimateGas`: the smallest gas limit that succeeds, by binary search (stopping
-/// within 1.5%, as geth does), after an optimistic first guess.
-pub fn estimate_gas(node: &Node, req: &TransactionRequest, block: &BlockRecord) -> RpcResult<u64> {
+/// within 1.5%, as geth does), after an optimistic first guess. The answer is always a limit
+/// that was run and succeeded at `site`; at `pending` (the default) that is the block the
+/// transaction would be mined in, so what depends on the block number or a moving
+/// timestamp is estimated as it will run.
+pub fn estimate_gas(node: &Node, req: &TransactionRequest, site: &CallSite) -> RpcResult<u64> {
     let from = req.from.unwrap_or_default();
-    let cap = req.gas.unwrap_or(BLOCK_GAS_LIMIT).min(BLOCK_GAS_LIMIT);
-    let first = run_call(node, req, block, cap).map_err(|e| RpcError::from_tx(&e, &from))?;
+    let cap = gas_cap(req, site);
+    let (first, _) = run_call(node, req, site, cap).map_err(|e| RpcError::from_tx(&e, &from))?;
     if !first.success {
         if first.exit_code == fvm_shared::error::ExitCode::SYS_OUT_OF_GAS {
             return Err(RpcError::server(format!(
@@ -217,16 +316,19 @@ pub fn estimate_gas(node: &Node, req: &TransactionRequest, block: &BlockRecord) 
         return Err(call_failure(&first));
     }
     let succeeds = |gas: u64| -> RpcResult<bool> {
-        match run_call(node, req, block, gas) {
-            Ok(r) => Ok(r.success),
-            Err(TxError::IntrinsicGasTooLow { .. }) => Ok(false),
+        match run_call(node, req, site, gas) {
+            Ok((r, _)) => Ok(r.success),
             Err(TxError::Fatal(e)) => Err(RpcError::internal(format!("{e:#}"))),
             Err(_) => Ok(false),
         }
     };
-    // Gas used before refunds is what the limit must cover.
-    let used = first.gas_used + first.apply.gas.gas_refunded;
-    let mut lo = used.saturating_sub(1);
+    // Gas used before refunds is what the limit must cover, so nothing below it can succeed;
+    // often it is the answer (a plain transfer's 21,000).
+    let used = (first.gas_used + first.apply.gas.gas_refunded).min(cap);
+    if succeeds(used)? {
+        return Ok(used);
+    }
+    let mut lo = used;
     let mut hi = cap;
     let optimistic = ((used + 2_300) * 64 / 63).min(cap);
     if optimistic < hi && succeeds(optimistic)? {

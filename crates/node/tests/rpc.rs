@@ -419,7 +419,7 @@ fn timestamps_back_in_time_are_refused_as_the_callers_error() {
         assert_eq!(e["error"]["code"], json!(-32000), "{method}: {e}");
         let msg = e["error"]["message"].as_str().unwrap();
         assert!(
-            msg.contains("lower than the previous block's timestamp"),
+            msg.contains("lower than or equal to the previous block's timestamp"),
             "{msg}"
         );
     }

@@ -4,14 +4,11 @@
 use alloy_primitives::{Address, B256, Bytes, U256};
 use serde_json::Value;
 use tandem_evm::address::u256_to_tokens;
-use tandem_state::ActorRecord;
-use tandem_vm::builtin::BuiltinCode;
-use tandem_vm::executor::Executor;
 
 use super::{Handler, Params, quantity, to_value};
 use crate::error::{RpcError, RpcResult};
 use crate::node::Node;
-use crate::state::f4;
+use crate::overrides::{ensure_actor, put_code};
 
 pub const METHODS: &[(&str, Handler)] = &[
     ("evm_snapshot", |node, _| Ok(quantity(node.snapshot()))),
@@ -135,7 +132,8 @@ fn mine_many(node: &Node, p: &Params) -> RpcResult<Value> {
         return Err(RpcError::invalid_params("at most 100000 blocks at once"));
     }
     for i in 0..count {
-        if let (Some(step), true) = (interval, i > 0) {
+        // Without an interval (or with 0) each block is a second after the last.
+        if let (Some(step @ 1..), true) = (interval, i > 0) {
             let ts = node.latest().header.timestamp.saturating_add(step);
             next_timestamp(node, ts)?;
         }
@@ -179,23 +177,6 @@ fn next_timestamp(node: &Node, ts: u64) -> RpcResult<()> {
         .map_err(|e| RpcError::server(e.to_string()))
 }
 
-/// The actor at `addr`, created as an Ethereum account if absent.
-fn ensure_actor(exec: &mut Executor, addr: &Address) -> anyhow::Result<(u64, ActorRecord)> {
-    let empty = exec.machine.empty_object;
-    let state = &mut exec.machine.state;
-    let f4 = f4(addr);
-    if let Some(id) = state.lookup_id(&f4)?
-        && let Some(record) = state.get_actor(id)?
-    {
-        return Ok((id, record));
-    }
-    let id = state.register_new_address(&f4)?;
-    Ok((
-        id,
-        ActorRecord::new(BuiltinCode::EthAccount.cid(), empty, Some(f4)),
-    ))
-}
-
 fn set_balance(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
     let balance: U256 = p.get(1)?;
@@ -224,16 +205,8 @@ fn set_code(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
     let code: Bytes = p.get(1)?;
     node.modify_state(|exec| {
-        let empty = exec.machine.empty_object;
         let (id, mut record) = ensure_actor(exec, &addr)?;
-        if code.is_empty() {
-            record.code = BuiltinCode::EthAccount.cid();
-            record.state = empty;
-        } else {
-            let (head, _) = tandem_evm::state::store_code(exec.machine.state.store(), &code)?;
-            record.code = BuiltinCode::Evm.cid();
-            record.state = head;
-        }
+        put_code(exec, &mut record, &code)?;
         exec.machine.state.set_actor(id, record);
         Ok(())
     })?;

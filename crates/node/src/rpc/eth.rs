@@ -12,8 +12,9 @@ use tandem_evm::tx::TxError;
 use super::{Handler, Params, find_block, quantity, state_block, to_value};
 use crate::error::{RpcError, RpcResult};
 use crate::node::{BLOCK_GAS_LIMIT, DEFAULT_PRIORITY_FEE, Node};
+use crate::overrides::{BlockOverrides, StateOverrides};
 use crate::shapes;
-use crate::state::{self, StateView};
+use crate::state::{self, CallSite, StateView};
 
 pub const METHODS: &[(&str, Handler)] = &[
     ("eth_chainId", chain_id),
@@ -214,16 +215,27 @@ fn storage_at(node: &Node, p: &Params) -> RpcResult<Value> {
     to_value(view(node, p, 2)?.storage(&addr, &B256::from(slot))?)
 }
 
-fn call(node: &Node, p: &Params) -> RpcResult<Value> {
-    let req: TransactionRequest = p.get(0)?;
-    let block = state_block(node, p.opt(1)?)?;
-    to_value(state::call(node, &req, &block)?)
+/// The site of `eth_call` / `eth_estimateGas`: the block (param 1), then geth's state
+/// overrides (param 2) and block overrides (param 3).
+fn call_site(node: &Node, p: &Params, default_pending: bool) -> RpcResult<CallSite> {
+    let site = CallSite::resolve(node, p.opt(1)?, default_pending)?;
+    let state: Option<StateOverrides> = p.opt(2)?;
+    let block: Option<BlockOverrides> = p.opt(3)?;
+    site.with_overrides(node, state.as_ref(), block.as_ref())
 }
 
+fn call(node: &Node, p: &Params) -> RpcResult<Value> {
+    let req: TransactionRequest = p.get(0)?;
+    let site = call_site(node, p, false)?;
+    to_value(state::call(node, &req, &site)?)
+}
+
+/// Estimates at `pending` unless told otherwise (as Hardhat does): the block the
+/// transaction would be mined in.
 fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
     let req: TransactionRequest = p.get(0)?;
-    let block = state_block(node, p.opt(1)?)?;
-    Ok(quantity(state::estimate_gas(node, &req, &block)?))
+    let site = call_site(node, p, true)?;
+    Ok(quantity(state::estimate_gas(node, &req, &site)?))
 }
 
 fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
@@ -264,10 +276,9 @@ fn send_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     let gas = match req.gas {
         Some(g) => g,
         None => {
-            let latest = node.latest();
-            // Estimate at the pending nonce's state: the latest block.
+            // Estimate as the next block would run it.
             req.nonce = None;
-            state::estimate_gas(node, &req, &latest)?
+            state::estimate_gas(node, &req, &CallSite::pending(node)?)?
         }
     };
     let to = req.to.unwrap_or(TxKind::Create);
