@@ -55,6 +55,8 @@ enum Command {
     Gc(commands::gc::GcArgs),
     /// Compile the Tandem package in a folder (writes Foundry-style artifacts to out/).
     Build(commands::lang::BuildArgs),
+    /// Format Tandem sources in the canonical style (`--check`: list unformatted files, fail).
+    Fmt(commands::fmt::FmtArgs),
     /// Print the IPLD Schema of a package's messages (the WASM build's DAG-CBOR).
     Schema(commands::schema::SchemaArgs),
     /// Generate Rust SDK bindings (`--rust`) for calling a package's contract.
@@ -104,6 +106,7 @@ fn main() {
     let result = match cli.command {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
+        Command::Fmt(args) => commands::fmt::run(args),
         Command::Schema(args) => commands::schema::run_schema(ctx.json, args),
         Command::Bindgen(args) => commands::schema::run_bindgen(args),
         Command::New(args) => commands::new::run(ctx.json, args),
