@@ -471,7 +471,10 @@ impl Node {
             return (open.number, open.timestamp);
         }
         let parent = self.latest();
-        (parent.number() + 1, next_block_timestamp(&inner, &parent))
+        (
+            parent.number().saturating_add(1),
+            next_block_timestamp(&inner, &parent),
+        )
     }
 
     /// Runs `f` on the live executor (native reads need the next nonce of a sender).
