@@ -268,8 +268,8 @@ fn to_native(d: &mut Dual, p: &Pair<'_>, method: &str, args: Vec<DynSolValue>) -
 }
 
 /// `ctx.call_raw` from the native build: the bytes are Solidity calldata, sent as InvokeEVM
-/// (here to the EVM build), the whole reply or revert data comes back as `Bytes`. A
-/// `Vec`/`String` reply of an EVM contract is not decoded yet: it reverts with no data.
+/// (here to the EVM build), the whole reply or revert data comes back as `Bytes`; a typed
+/// `Vec` reply of the same EVM contract decodes.
 #[test]
 fn native_raw_call_to_an_evm_contract() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../harness/fixtures/features");
@@ -300,9 +300,10 @@ fn native_raw_call_to_an_evm_contract() {
     nope.extend(DynSolValue::Tuple(vec![u(7)]).abi_encode_params());
     let args = vec![evm_source.clone(), DynSolValue::Bytes(fail)];
     assert_eq!(to_native(&mut d, &client, "forward", args), (33, nope));
-    // not yet: a Vec reply from an EVM contract
+    // a Vec reply from an EVM contract: [0, 1, 4]
     let (exit, data) = to_native(&mut d, &client, "sumOf", vec![evm_source, u(3)]);
-    assert_eq!((exit, data), (33, vec![]));
+    let want = DynSolValue::Tuple(vec![u(3), u(5)]).abi_encode_params();
+    assert_eq!((exit, data), (0, want));
 }
 
 const FACTORY: &str = "
