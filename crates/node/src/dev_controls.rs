@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use tandem_chain::{Chain, DataDir};
 use tandem_state::blockstore::{CommitBatch, CommitStore};
 
-use crate::blocks::LATEST_KEY;
-use crate::node::{Node, Snapshot};
+use crate::blocks::{BlockRecord, LATEST_KEY};
+use crate::node::{Inner, Node, Snapshot, unix_now};
 
 /// The timer miner: a thread that mines (and syncs) a block every interval while interval
 /// mining is on, and ends when the node is dropped.
@@ -71,6 +71,20 @@ impl Node {
             self.mine_locked(&mut inner)?;
         }
         Ok(())
+    }
+
+    /// The number and timestamp of the block a transaction sent now would land in: the open
+    /// block's, or those the next block would get (for calls at `pending`).
+    pub fn pending_env(&self) -> (u64, u64) {
+        let inner = self.lock();
+        if let Some(open) = &inner.open {
+            return (open.number, open.timestamp);
+        }
+        let parent = self.latest();
+        (
+            parent.number().saturating_add(1),
+            next_block_timestamp(&inner, &parent),
+        )
     }
 
     /// Shifts the clock; returns the total offset in seconds.
@@ -139,5 +153,20 @@ impl Node {
         inner.time_offset = snap.time_offset;
         self.set_latest(record);
         Ok(true)
+    }
+}
+
+/// The timestamp of the block opened next on `parent`: the one `evm_setNextBlockTimestamp`
+/// set, or the clock (with the `evm_increaseTime` offset); always at least a second after
+/// the parent's, as Ethereum requires (Hardhat and anvil add the second too). At the largest
+/// timestamp the chain keeps mining at it rather than stop.
+pub(crate) fn next_block_timestamp(inner: &Inner, parent: &BlockRecord) -> u64 {
+    let floor = parent.header.timestamp.saturating_add(1);
+    match inner.next_timestamp {
+        Some(t) => t.max(floor),
+        None => {
+            let now = (unix_now() as i64).saturating_add(inner.time_offset);
+            (now.max(0) as u64).max(floor)
+        }
     }
 }

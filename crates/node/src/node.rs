@@ -463,20 +463,6 @@ impl Node {
         Ok((cid, MsgRecord { block, ..record }))
     }
 
-    /// The number and timestamp of the block a transaction sent now would land in: the open
-    /// block's, or those the next block would get (for calls at `pending`).
-    pub fn pending_env(&self) -> (u64, u64) {
-        let inner = self.lock();
-        if let Some(open) = &inner.open {
-            return (open.number, open.timestamp);
-        }
-        let parent = self.latest();
-        (
-            parent.number().saturating_add(1),
-            next_block_timestamp(&inner, &parent),
-        )
-    }
-
     /// Runs `f` on the live executor (native reads need the next nonce of a sender).
     pub fn with_executor<R>(
         &self,
@@ -506,7 +492,7 @@ impl Node {
         if inner.open.is_some() {
             return;
         }
-        let timestamp = next_block_timestamp(inner, parent);
+        let timestamp = crate::dev_controls::next_block_timestamp(inner, parent);
         if inner.next_timestamp.take().is_some() {
             // Later blocks go on from the timestamp set (Hardhat's rule).
             inner.time_offset =
@@ -744,21 +730,6 @@ impl Node {
         inner.chain.commit_with_meta(meta)?;
         self.set_latest(record);
         Ok(out)
-    }
-}
-
-/// The timestamp of the block opened next on `parent`: the one `evm_setNextBlockTimestamp`
-/// set, or the clock (with the `evm_increaseTime` offset); always at least a second after
-/// the parent's, as Ethereum requires (Hardhat and anvil add the second too). At the largest
-/// timestamp the chain keeps mining at it rather than stop.
-pub(crate) fn next_block_timestamp(inner: &Inner, parent: &BlockRecord) -> u64 {
-    let floor = parent.header.timestamp.saturating_add(1);
-    match inner.next_timestamp {
-        Some(t) => t.max(floor),
-        None => {
-            let now = (unix_now() as i64).saturating_add(inner.time_offset);
-            (now.max(0) as u64).max(floor)
-        }
     }
 }
 
