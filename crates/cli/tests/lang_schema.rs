@@ -68,3 +68,77 @@ fn schema_bindgen_and_the_artifact() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("Tandem.toml"));
 }
+
+/// A package where the WASM target refuses one contract (an aggregate event field) and
+/// builds the other: `schema` and `bindgen` emit the one that builds, name the refused one
+/// on stderr and succeed; asked for the refused one alone, they fail naming it.
+#[test]
+fn a_refused_contract_does_not_hide_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = tmp.path().join("two");
+    std::fs::create_dir_all(pkg.join("src")).unwrap();
+    std::fs::write(
+        pkg.join("Tandem.toml"),
+        "[package]\nname = \"two\"\nversion = \"0.1.0\"\n\n[dependencies]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("src/Two.tdm"),
+        r#"
+struct Point { x: u256, y: u256 }
+event Moved { p: Point }
+message Ops { Get -> u256 }
+struct Nothing { }
+
+contract Emitter {
+    storage: Nothing
+    recv Ops {
+        Get => with mut ctx {
+            ctx.emit(Moved { p: Point { x: 1, y: 2 } })
+            1
+        }
+    }
+}
+
+contract Plain {
+    storage: Nothing
+    recv Ops { Get => { 2 } }
+}
+"#,
+    )
+    .unwrap();
+    let refused = "warning: contract `Emitter` left out: the WASM target refuses it";
+    for args in [
+        &["schema"][..],
+        &["schema", "--json"],
+        &["bindgen", "--rust"],
+    ] {
+        let o = in_dir(&pkg, args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{args:?}: {err}");
+        assert!(err.contains(refused), "{args:?}: {err}");
+        assert!(
+            err.contains("not supported by the WASM target"),
+            "{args:?}: {err}"
+        );
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(out.contains("Plain"), "{args:?}: {out}");
+        assert!(!out.contains("Emitter"), "{args:?}: {out}");
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&in_dir(&pkg, &["schema", "--json"]).stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["Plain"]);
+    for args in [
+        &["schema", "--contract", "Emitter"][..],
+        &["bindgen", "--rust", "--contract", "Emitter"],
+    ] {
+        let o = in_dir(&pkg, args);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("the WASM target refuses the contract `Emitter`"),
+            "{args:?}: {err}"
+        );
+    }
+}

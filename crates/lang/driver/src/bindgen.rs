@@ -8,7 +8,10 @@
 //! bits (the SDK's big-integer form is the same bytes), else the module's `BigInt` (the
 //! Filecoin bytes); `Address` → `tandem_sdk::Address`; `bytesN` → `[u8; N]`; `Bytes` →
 //! `tandem_sdk::cbor::Bytes`; lists → `Vec<T>` (a fixed length is not checked by the type;
-//! a list of `u8` is still a CBOR array of integers, as the SDK encodes `Vec<u8>`).
+//! a list of `u8` is still a CBOR array of integers, as the SDK encodes `Vec<u8>`); a
+//! struct of the source → a struct of its name and field names; an enum of the source →
+//! `pub type <Enum> = u8` (the variant's index) and a constant per variant
+//! (`<ENUM>_<VARIANT>`).
 
 use crate::ipld_schema::{Schema, Ty};
 use std::fmt::Write;
@@ -35,7 +38,7 @@ fn rust_ty(t: &Ty) -> String {
         Ty::Bytes(None) => "tandem_sdk::cbor::Bytes".into(),
         Ty::String => "alloc::string::String".into(),
         Ty::List(e, _) => format!("alloc::vec::Vec<{}>", rust_ty(e)),
-        Ty::Named(n) => n.clone(),
+        Ty::Named(n) | Ty::Enum(n) => n.clone(),
     }
 }
 
@@ -140,6 +143,22 @@ pub fn rust(s: &Schema) -> String {
         );
     }
     o.push_str("}\n");
+    for e in &s.enums {
+        let _ = writeln!(
+            o,
+            "\n/// The enum `{}` on the wire: the variant's index.\npub type {} = u8;",
+            e.name, e.name
+        );
+        for (i, v) in e.variants.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "pub const {}_{}: {} = {i};",
+                snake(&e.name).to_uppercase(),
+                snake(v).to_uppercase(),
+                e.name
+            );
+        }
+    }
     for st in &s.structs {
         let _ = writeln!(
             o,

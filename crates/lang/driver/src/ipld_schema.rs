@@ -12,11 +12,14 @@
 //!   structs and tuples: a struct with `representation tuple`.
 //!
 //! The AST ([`Schema`]) is what the validator (`ipld_validate`) and the Rust bindings
-//! (`bindgen`) read; [`Schema::render`] prints the DSL. The IR keeps no struct names or field
-//! names of nested aggregates, so nested structs are named after where they occur
-//! (`TransferParam1`, `GetReturnField0`) and their fields `f0`, `f1`…
+//! (`bindgen`) read; [`Schema::render`] prints the DSL. A struct of the source keeps its
+//! name and field names (from `ir::meta::WireNames`; a generic instance's name is flattened,
+//! `Pair<u8>` → `PairU8`), and an enum without data is `type <Enum> enum {..}
+//! representation int` of its variants. Tuples, and contracts whose IR carries no names,
+//! are named after where they occur (`TransferParam1`, `GetReturnField0`), fields `f0`, `f1`…
 
 use std::fmt::Write;
+use tandem_lang_ir::meta::TypeName;
 use tandem_lang_ir::{Contract, ValTy, WordTy};
 
 /// A type as a field or element sees it. The annotations the DSL has no syntax for (integer
@@ -43,6 +46,15 @@ pub enum Ty {
     List(Box<Ty>, Option<u32>),
     /// A struct defined in the schema.
     Named(String),
+    /// An enum defined in the schema (an integer: the variant's index).
+    Enum(String),
+}
+
+/// An enum without data: `representation int`, the variants' indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enum {
+    pub name: String,
+    pub variants: Vec<String>,
 }
 
 /// A struct with tuple representation.
@@ -81,6 +93,7 @@ pub struct Message {
 pub struct Schema {
     pub contract: String,
     pub structs: Vec<Struct>,
+    pub enums: Vec<Enum>,
     /// The constructor first (method 1), then the handlers in order.
     pub messages: Vec<Message>,
 }
@@ -89,6 +102,11 @@ impl Schema {
     /// The struct named `name`.
     pub fn find(&self, name: &str) -> Option<&Struct> {
         self.structs.iter().find(|s| s.name == name)
+    }
+
+    /// The enum named `name`.
+    pub fn find_enum(&self, name: &str) -> Option<&Enum> {
+        self.enums.iter().find(|e| e.name == name)
     }
 
     /// The message with FRC-0042 number `method`.
@@ -114,13 +132,47 @@ fn camel(s: &str) -> String {
     out
 }
 
+/// A source type's name as a schema (and Rust) identifier: `Pair<u8>` → `PairU8`.
+fn flat_name(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut cs = p.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 struct Builder {
     structs: Vec<Struct>,
+    enums: Vec<Enum>,
 }
 
 impl Builder {
-    /// The schema type of `t`; aggregates become structs named `name`.
-    fn ty(&mut self, t: &ValTy, name: &str) -> Ty {
+    /// The schema type of `t`; a source struct or enum (`names`) keeps its name, other
+    /// aggregates become structs named `name`.
+    fn ty(&mut self, t: &ValTy, name: &str, names: &TypeName) -> Ty {
+        match (t, names) {
+            (ValTy::Word(WordTy::Uint(8)), TypeName::Enum { name, variants }) => {
+                return self.def_enum(&flat_name(name), variants);
+            }
+            (ValTy::Tuple(ts), TypeName::Struct { name, fields }) if fields.len() == ts.len() => {
+                let fields = ts
+                    .iter()
+                    .zip(fields)
+                    .enumerate()
+                    .map(|(i, (t, (f, n)))| Field {
+                        name: f.clone(),
+                        ty: self.ty(t, &format!("{}Field{i}", flat_name(name)), n),
+                        lang: t.sol_name(),
+                    })
+                    .collect();
+                return self.def_shared(&flat_name(name), fields);
+            }
+            _ => {}
+        }
         match t {
             ValTy::Word(WordTy::Uint(b)) if *b <= 64 => Ty::Int {
                 signed: false,
@@ -143,21 +195,62 @@ impl Builder {
             ValTy::Word(WordTy::FixedBytes(n)) => Ty::Bytes(Some(u32::from(*n))),
             ValTy::Bytes => Ty::Bytes(None),
             ValTy::String => Ty::String,
-            ValTy::Array(e, n) => Ty::List(Box::new(self.ty(e, &format!("{name}Item"))), Some(*n)),
-            ValTy::DynArray(e) => Ty::List(Box::new(self.ty(e, &format!("{name}Item"))), None),
+            ValTy::Array(e, n) => Ty::List(
+                Box::new(self.ty(e, &format!("{name}Item"), names.part(0))),
+                Some(*n),
+            ),
+            ValTy::DynArray(e) => Ty::List(
+                Box::new(self.ty(e, &format!("{name}Item"), names.part(0))),
+                None,
+            ),
             ValTy::Tuple(ts) => {
                 let fields = ts
                     .iter()
                     .enumerate()
                     .map(|(i, t)| Field {
                         name: format!("f{i}"),
-                        ty: self.ty(t, &format!("{name}Field{i}")),
+                        ty: self.ty(t, &format!("{name}Field{i}"), names.part(i)),
                         lang: t.sol_name(),
                     })
                     .collect();
                 self.def(name, fields)
             }
         }
+    }
+
+    /// A source struct: defined once however often it occurs (a different struct that
+    /// flattens to the same name gets a suffix).
+    fn def_shared(&mut self, name: &str, fields: Vec<Field>) -> Ty {
+        let mut n = name.to_string();
+        let mut i = 2;
+        while let Some(s) = self.structs.iter().find(|s| s.name == n) {
+            if s.fields == fields {
+                return Ty::Named(n);
+            }
+            n = format!("{name}{i}");
+            i += 1;
+        }
+        self.def(&n, fields)
+    }
+
+    fn def_enum(&mut self, name: &str, variants: &[String]) -> Ty {
+        let mut n = name.to_string();
+        let mut i = 2;
+        loop {
+            match self.enums.iter().find(|e| e.name == n) {
+                Some(e) if e.variants == variants => return Ty::Enum(n),
+                Some(_) => {}
+                None if self.structs.iter().all(|s| s.name != n) => break,
+                None => {}
+            }
+            n = format!("{name}{i}");
+            i += 1;
+        }
+        self.enums.push(Enum {
+            name: n.clone(),
+            variants: variants.to_vec(),
+        });
+        Ty::Enum(n)
     }
 
     fn def(&mut self, name: &str, fields: Vec<Field>) -> Ty {
@@ -172,14 +265,19 @@ impl Builder {
     fn fresh(&self, name: &str) -> String {
         let mut n = name.to_string();
         let mut i = 2;
-        while self.structs.iter().any(|s| s.name == n) {
+        while self.structs.iter().any(|s| s.name == n) || self.enums.iter().any(|e| e.name == n) {
             n = format!("{name}{i}");
             i += 1;
         }
         n
     }
 
-    fn params(&mut self, base: &str, params: &[tandem_lang_ir::Param]) -> String {
+    fn params(
+        &mut self,
+        base: &str,
+        params: &[tandem_lang_ir::Param],
+        names: &[TypeName],
+    ) -> String {
         let fields = params
             .iter()
             .enumerate()
@@ -189,7 +287,7 @@ impl Builder {
                 } else {
                     p.name.clone()
                 },
-                ty: self.ty(&p.ty, &format!("{base}Param{i}")),
+                ty: self.ty(&p.ty, &format!("{base}Param{i}"), nth(names, i)),
                 lang: p.ty.sol_name(),
             })
             .collect();
@@ -199,18 +297,18 @@ impl Builder {
         }
     }
 
-    fn reply(&mut self, base: &str, returns: &[ValTy]) -> (Option<Ty>, String) {
+    fn reply(&mut self, base: &str, returns: &[ValTy], names: &[TypeName]) -> (Option<Ty>, String) {
         let name = self.fresh(&format!("{base}Return"));
         let ty = match returns {
             [] => None,
-            [one] => Some(self.ty(one, &name)),
+            [one] => Some(self.ty(one, &name, nth(names, 0))),
             many => {
                 let fields = many
                     .iter()
                     .enumerate()
                     .map(|(i, t)| Field {
                         name: format!("r{i}"),
-                        ty: self.ty(t, &format!("{name}Field{i}")),
+                        ty: self.ty(t, &format!("{name}Field{i}"), nth(names, i)),
                         lang: t.sol_name(),
                     })
                     .collect();
@@ -224,10 +322,14 @@ impl Builder {
 /// The schema of a contract's messages. `methods` are the FRC-0042 numbers of its handlers
 /// (`ContractMeta::handlers[i].method_number`).
 pub fn schema(c: &Contract) -> Schema {
-    let mut b = Builder { structs: vec![] };
+    let mut b = Builder {
+        structs: vec![],
+        enums: vec![],
+    };
     let mut messages = Vec::new();
     let ctor = format!("{}Constructor", camel(&c.name));
-    let params = b.params(&ctor, &c.init.params);
+    let names = &c.meta.names;
+    let params = b.params(&ctor, &c.init.params, &names.init);
     messages.push(Message {
         variant: "Constructor".into(),
         method: 1,
@@ -236,10 +338,11 @@ pub fn schema(c: &Contract) -> Schema {
         reply_name: format!("{ctor}Return"),
         reply_lang: vec![],
     });
-    for (h, m) in c.handlers.iter().zip(&c.meta.handlers) {
+    for (i, (h, m)) in c.handlers.iter().zip(&c.meta.handlers).enumerate() {
         let base = camel(&h.variant);
-        let params = b.params(&base, &h.params);
-        let (reply, reply_name) = b.reply(&base, &h.returns);
+        let hn = names.handlers.get(i);
+        let params = b.params(&base, &h.params, hn.map_or(&[], |n| &n.params));
+        let (reply, reply_name) = b.reply(&base, &h.returns, hn.map_or(&[], |n| &n.returns));
         messages.push(Message {
             variant: h.variant.clone(),
             method: m.method_number,
@@ -252,8 +355,14 @@ pub fn schema(c: &Contract) -> Schema {
     Schema {
         contract: c.name.clone(),
         structs: b.structs,
+        enums: b.enums,
         messages,
     }
+}
+
+/// The `i`th name of a list, `Unnamed` past its end.
+fn nth(names: &[TypeName], i: usize) -> &TypeName {
+    names.get(i).unwrap_or(&TypeName::Unnamed)
 }
 
 fn ty_text(t: &Ty) -> String {
@@ -265,7 +374,7 @@ fn ty_text(t: &Ty) -> String {
         Ty::Bytes(_) => "Bytes".into(),
         Ty::String => "String".into(),
         Ty::List(e, _) => format!("[{}]", ty_text(e)),
-        Ty::Named(n) => n.clone(),
+        Ty::Named(n) | Ty::Enum(n) => n.clone(),
     }
 }
 
@@ -368,9 +477,29 @@ impl Schema {
     fn render_nested(&self, t: &Ty, o: &mut String, done: &mut std::collections::BTreeSet<String>) {
         match t {
             Ty::Named(n) => self.render_struct(n, o, done),
+            Ty::Enum(n) => self.render_enum(n, o, done),
             Ty::List(e, _) => self.render_nested(e, o, done),
             _ => {}
         }
+    }
+
+    fn render_enum(
+        &self,
+        name: &str,
+        o: &mut String,
+        done: &mut std::collections::BTreeSet<String>,
+    ) {
+        let Some(e) = self.find_enum(name) else {
+            return;
+        };
+        if !done.insert(name.to_string()) {
+            return;
+        }
+        let _ = writeln!(o, "# enum {name}: the variant's index\ntype {name} enum {{");
+        for (i, v) in e.variants.iter().enumerate() {
+            let _ = writeln!(o, "  | {v} (\"{i}\")");
+        }
+        o.push_str("} representation int\n\n");
     }
 
     fn render_struct(
@@ -400,27 +529,84 @@ impl Schema {
     }
 }
 
+/// What `tandem schema` and `tandem bindgen` get from a package: the schemas of the
+/// contracts that build for WASM (the schema is of the WASM build's wire format), and the
+/// contracts the WASM target refuses, each with the backend's reason.
+#[derive(Clone, Debug)]
+pub struct PackageSchemas {
+    pub schemas: Vec<Schema>,
+    /// (contract, why the WASM target refuses it).
+    pub refused: Vec<(String, String)>,
+}
+
+/// Contract `i` of `m` on its own: a module of it and the contracts it creates (transitively),
+/// so the backend's refusal of one contract does not hide the others.
+fn alone(m: &tandem_lang_ir::Module, i: usize) -> tandem_lang_ir::Module {
+    let mut order = vec![i];
+    let mut k = 0;
+    while k < order.len() {
+        for &c in m.children.get(order[k]).into_iter().flatten() {
+            if !order.contains(&c) {
+                order.push(c);
+            }
+        }
+        k += 1;
+    }
+    let at = |c: usize| order.iter().position(|x| *x == c).unwrap_or(0);
+    tandem_lang_ir::Module {
+        contracts: order.iter().map(|&c| m.contracts[c].clone()).collect(),
+        children: order
+            .iter()
+            .map(|&c| {
+                m.children
+                    .get(c)
+                    .into_iter()
+                    .flatten()
+                    .map(|&x| at(x))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
 /// The schemas of a package's contracts (all, or the one named `contract`), as `tandem
-/// schema` and `tandem bindgen` read them. Only contracts that build for WASM have one (the
-/// schema is of the WASM build's wire format): a refusal of the backend is an error.
+/// schema` and `tandem bindgen` read them. Only a contract that builds for WASM has one; a
+/// contract the WASM target refuses is listed in [`PackageSchemas::refused`] and the others
+/// are still given. An error when the package does not compile, names no such contract, or
+/// no contract asked for builds for WASM.
 pub fn package_schemas(
     dir: &std::path::Path,
     contract: Option<&str>,
-) -> anyhow::Result<Vec<Schema>> {
+) -> anyhow::Result<PackageSchemas> {
     let (_, sources) = crate::read_package(dir)?;
     let module = crate::compile_module(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
-    tandem_lang_wasm::generate(&module)
-        .map_err(|e| anyhow::anyhow!("the WASM target refuses the package: {e}"))?;
-    let out: Vec<Schema> = module
-        .contracts
-        .iter()
-        .filter(|c| contract.is_none_or(|n| c.name == n))
-        .map(schema)
-        .collect();
-    if out.is_empty() {
-        match contract {
-            Some(n) => anyhow::bail!("no contract `{n}` in the package"),
-            None => anyhow::bail!("no contracts in the package"),
+    let mut out = PackageSchemas {
+        schemas: vec![],
+        refused: vec![],
+    };
+    for (i, c) in module.contracts.iter().enumerate() {
+        if contract.is_some_and(|n| c.name != n) {
+            continue;
+        }
+        match tandem_lang_wasm::generate(&alone(&module, i)) {
+            Ok(_) => out.schemas.push(schema(c)),
+            Err(e) => out.refused.push((c.name.clone(), e)),
+        }
+    }
+    if out.schemas.is_empty() {
+        match (contract, out.refused.as_slice()) {
+            (_, [(n, e)]) => {
+                anyhow::bail!("the WASM target refuses the contract `{n}`: {e}")
+            }
+            (None, []) => anyhow::bail!("no contracts in the package"),
+            (Some(n), []) => anyhow::bail!("no contract `{n}` in the package"),
+            (_, many) => anyhow::bail!(
+                "the WASM target refuses every contract of the package: {}",
+                many.iter()
+                    .map(|(n, e)| format!("`{n}`: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
         }
     }
     Ok(out)

@@ -218,6 +218,16 @@ impl Schema {
                 Ok(())
             }
             (Ty::Named(n), v) => self.check_struct(n, v),
+            (Ty::Enum(n), Value::Int(i)) => {
+                let e = self
+                    .find_enum(n)
+                    .ok_or_else(|| format!("no type {n} in the schema"))?;
+                if (0..e.variants.len() as i128).contains(i) {
+                    Ok(())
+                } else {
+                    Err(format!("{n}: no variant {i}"))
+                }
+            }
             (t, v) => Err(format!("expected {t:?}, found {v:?}")),
         }
     }

@@ -62,6 +62,58 @@ pub struct ContractMeta {
     pub handlers: Vec<HandlerMeta>,
     pub abi: Vec<AbiItem>,
     pub storage: Vec<StorageEntry>,
+    /// The language's names of the wire types (empty when the producer kept none).
+    pub names: WireNames,
+}
+
+/// The names a [`ValTy`] drops: which struct or enum of the source a wire type is, and its
+/// field and variant names. It mirrors the `ValTy` it describes; the IPLD schema and the
+/// Rust bindings read it, the code never does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TypeName {
+    /// Nothing to name (a word, `Bytes`, `String`), or names not known.
+    #[default]
+    Unnamed,
+    /// An enum without data (a `uint8` on the wire): its name and variants in index order.
+    Enum { name: String, variants: Vec<String> },
+    /// A struct (a `ValTy::Tuple` on the wire): its name (with generic arguments, as the
+    /// source writes it: `Pair<u8>`) and its fields in order.
+    Struct {
+        name: String,
+        fields: Vec<(String, TypeName)>,
+    },
+    /// A tuple: its elements.
+    Tuple(Vec<TypeName>),
+    /// An array or vector: its item.
+    Items(Box<TypeName>),
+}
+
+impl TypeName {
+    /// The name of the `i`th part of an aggregate (a struct's field, a tuple's element,
+    /// an array's item whatever `i`), `Unnamed` when not known.
+    pub fn part(&self, i: usize) -> &TypeName {
+        const NONE: &TypeName = &TypeName::Unnamed;
+        match self {
+            TypeName::Struct { fields, .. } => fields.get(i).map_or(NONE, |(_, t)| t),
+            TypeName::Tuple(ts) => ts.get(i).unwrap_or(NONE),
+            TypeName::Items(t) => t,
+            _ => NONE,
+        }
+    }
+}
+
+/// The names of a contract's wire types: the constructor's parameters and, per handler
+/// (same index as `Contract::handlers`), its parameters and reply values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireNames {
+    pub init: Vec<TypeName>,
+    pub handlers: Vec<HandlerNames>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HandlerNames {
+    pub params: Vec<TypeName>,
+    pub returns: Vec<TypeName>,
 }
 
 impl ValTy {

@@ -169,6 +169,7 @@ pub fn compile_contract(
     let mut abi = Vec::new();
 
     // Constructor.
+    let mut names = ir::meta::WireNames::default();
     let init = match &def.init {
         Some(init) => {
             cx.frame.caps = CapSet::from_caps(&init.caps);
@@ -211,6 +212,7 @@ pub fn compile_contract(
                 inputs: abi_params(&mut cx, &fields, &[]),
                 payable,
             });
+            names.init = fields.iter().map(|(_, t)| cx.type_name(t)).collect();
             ir::Init {
                 params,
                 payable,
@@ -425,6 +427,15 @@ pub fn compile_contract(
                 outputs: outs,
                 mutability: mutability(&caps, payable),
             });
+            let returned = match (&ret_ty, &ret_abi) {
+                (Ty::Unit, _) => vec![],
+                (Ty::Tuple(ts), ValTy::Tuple(_)) => ts.iter().map(|t| cx.type_name(t)).collect(),
+                (t, _) => vec![cx.type_name(t)],
+            };
+            names.handlers.push(ir::meta::HandlerNames {
+                params: wire.iter().map(|(_, t)| cx.type_name(t)).collect(),
+                returns: returned,
+            });
             handler_meta.push(HandlerMeta {
                 sol_name,
                 signature,
@@ -537,6 +548,7 @@ pub fn compile_contract(
             handlers: handler_meta,
             abi,
             storage,
+            names,
         },
     };
     (contract, children)

@@ -4,6 +4,7 @@
 use crate::cx::{Cx, Place, Typed, Val};
 use crate::items::AdtKind;
 use crate::types::{StorageSize, Ty, pack_fields};
+use tandem_lang_ir::meta::TypeName;
 use tandem_lang_ir::{BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, ValTy, WordTy};
 use tandem_lang_syntax::ast::{self, VariantFields};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
@@ -491,6 +492,35 @@ impl Cx<'_, '_> {
                 return None;
             }
         })
+    }
+}
+
+impl Cx<'_, '_> {
+    /// The names behind [`Cx::val_ty`] of `ty` (struct, enum, field and variant names), for
+    /// the artifact's metadata (`ir::meta::TypeName`).
+    pub fn type_name(&mut self, ty: &Ty) -> TypeName {
+        match ty {
+            Ty::Adt(id, args) => match self.p.adts[*id].kind {
+                AdtKind::Struct(_) => {
+                    let fields = self
+                        .struct_fields(*id, args)
+                        .into_iter()
+                        .map(|(n, t)| (n, self.type_name(&t)))
+                        .collect();
+                    TypeName::Struct {
+                        name: self.show(ty),
+                        fields,
+                    }
+                }
+                AdtKind::Enum(e) => TypeName::Enum {
+                    name: self.show(ty),
+                    variants: e.variants.iter().map(|v| v.name.name.clone()).collect(),
+                },
+            },
+            Ty::Array(t, _) | Ty::Vec(t) => TypeName::Items(Box::new(self.type_name(t))),
+            Ty::Tuple(ts) => TypeName::Tuple(ts.iter().map(|t| self.type_name(t)).collect()),
+            _ => TypeName::Unnamed,
+        }
     }
 }
 
