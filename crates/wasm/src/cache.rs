@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cid::Cid;
 use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, ModuleExport, ValType};
 
 use crate::config::{ENTRY_POINT, MEMORY_EXPORT};
 use crate::host::Host;
+use crate::rewrite::{GLOBAL_PREFIX, RESETTABLE_MARKER, TABLE_EXPORT};
 
 /// Counters the tests and benchmarks read.
 #[derive(Debug, Default)]
@@ -42,6 +43,28 @@ pub struct Linked {
     /// typed function without checking the type again.
     pub entry: Option<ModuleExport>,
     pub memory: Option<ModuleExport>,
+    /// How a finished instance is reset for reuse; `None` when the module is not resettable
+    /// (`rewrite.rs` marks those that are).
+    pub reset: Option<Arc<ResetPlan>>,
+}
+
+/// The exports through which the host resets a reused instance (`warm.rs`).
+pub struct ResetPlan {
+    pub globals: Vec<ModuleExport>,
+    pub table: Option<ModuleExport>,
+}
+
+impl ResetPlan {
+    fn of(module: &Module) -> Option<Self> {
+        module.get_export_index(RESETTABLE_MARKER)?;
+        let globals = module
+            .exports()
+            .filter(|e| e.name().starts_with(GLOBAL_PREFIX))
+            .map(|e| module.get_export_index(e.name()))
+            .collect::<Option<Vec<_>>>()?;
+        let table = module.get_export_index(TABLE_EXPORT);
+        Some(Self { globals, table })
+    }
 }
 
 impl Linked {
@@ -55,7 +78,13 @@ impl Linked {
             .then(|| module.get_export_index(ENTRY_POINT))
             .flatten();
         let memory = module.get_export_index(MEMORY_EXPORT);
-        Self { pre, entry, memory }
+        let reset = ResetPlan::of(module).map(Arc::new);
+        Self {
+            pre,
+            entry,
+            memory,
+            reset,
+        }
     }
 }
 

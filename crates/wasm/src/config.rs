@@ -305,9 +305,11 @@ pub const POOL_INSTANCES: u32 = 4 * MAX_WASM_FRAMES;
 
 fn pooling() -> PoolingAllocationConfig {
     let mut p = PoolingAllocationConfig::default();
-    p.total_core_instances(POOL_INSTANCES)
-        .total_memories(POOL_INSTANCES)
-        .total_tables(POOL_INSTANCES)
+    // Warm instances (`warm.rs`) hold slots too, on top of what frames may need.
+    let slots = POOL_INSTANCES + crate::warm::MAX_WARM as u32;
+    p.total_core_instances(slots)
+        .total_memories(slots)
+        .total_tables(slots)
         .total_component_instances(0)
         .max_memories_per_module(1)
         .max_tables_per_module(MAX_TABLES)
@@ -334,7 +336,8 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     #[allow(deprecated)]
     let mut h = std::hash::SipHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    "tandem-wasm/3".hash(&mut h);
+    // 4: modules are compiled with the host's exports (`rewrite.rs`).
+    "tandem-wasm/4".hash(&mut h);
     (MAX_WASM_STACK, prices::MILLIGAS_PER_FUEL).hash(&mut h);
     format!("{:?}", operator_cost()).hash(&mut h);
     format!("{:016x}", h.finish())

@@ -30,16 +30,17 @@ pub enum Stop {
     Kernel(ExecutionError),
 }
 
-/// The kernel of the running frame. The pointer is valid for the whole `Store` lifetime: the
-/// store is created and dropped inside `WasmRuntime::invoke`, which holds the `&mut`.
+/// The kernel of the running frame. The pointer is valid while the host is attached: a host
+/// is attached inside `WasmRuntime::invoke`, which holds the `&mut`, and detached before it
+/// returns (a reused instance's host waits detached between calls).
 struct KernelPtr(*mut (dyn Kernel + 'static));
 
-// SAFETY: the store never leaves the thread that created it; wasmtime only requires `Send`
-// of the limiter type.
+// SAFETY: a store is used by one thread at a time, and its host is attached only on the
+// thread that holds the kernel; wasmtime requires `Send` of the store's data.
 unsafe impl Send for KernelPtr {}
 
 pub struct Host {
-    kernel: KernelPtr,
+    kernel: Option<KernelPtr>,
     pub blocks: Vec<Block>,
     pub memory: Option<Memory>,
     /// Fuel in the store after the last sync with the kernel's gas.
@@ -51,9 +52,31 @@ pub struct Host {
 }
 
 impl Host {
+    /// A host attached to `kernel` for one frame.
+    ///
     /// # Safety
-    /// `kernel` must outlive the store this host lives in.
+    /// `kernel` must outlive the host's attachment (see [`Host::attach`]).
     pub unsafe fn new(kernel: &mut dyn Kernel) -> Result<Self, ExecutionError> {
+        let mut host = Self {
+            kernel: None,
+            blocks: Vec::new(),
+            memory: None,
+            fuel_at_sync: 0,
+            memory_bytes: 0,
+            out_of_gas: false,
+        };
+        // SAFETY: forwarded to the caller.
+        unsafe { host.attach(kernel)? };
+        Ok(host)
+    }
+
+    /// Starts a frame on this host: enters the message's frame limiter and clears what the
+    /// previous frame left (blocks, memory held, the out-of-gas flag).
+    ///
+    /// # Safety
+    /// `kernel` must stay valid until [`Host::detach`] (or the host's drop).
+    pub unsafe fn attach(&mut self, kernel: &mut dyn Kernel) -> Result<(), ExecutionError> {
+        self.detach();
         // The message's limiter (kept by the call manager) bounds WASM frames and what they
         // hold across the whole stack.
         if !kernel.limiter().enter_frame(config::MAX_WASM_FRAMES) {
@@ -65,19 +88,35 @@ impl Host {
         let ptr: *mut (dyn Kernel + '_) = kernel;
         // SAFETY: erases the lifetime only; see the type's comment.
         let ptr: *mut (dyn Kernel + 'static) = unsafe { std::mem::transmute(ptr) };
-        Ok(Self {
-            kernel: KernelPtr(ptr),
-            blocks: Vec::new(),
-            memory: None,
-            fuel_at_sync: 0,
-            memory_bytes: 0,
-            out_of_gas: false,
-        })
+        self.kernel = Some(KernelPtr(ptr));
+        self.blocks.clear();
+        self.fuel_at_sync = 0;
+        self.memory_bytes = 0;
+        self.out_of_gas = false;
+        Ok(())
+    }
+
+    /// Ends the frame: gives back what it held to the message's limiter and forgets the
+    /// kernel. Idempotent.
+    pub fn detach(&mut self) {
+        if self.kernel.is_some() {
+            let held = std::mem::take(&mut self.memory_bytes);
+            let limiter = self.kernel().limiter();
+            limiter.release(held);
+            limiter.exit_frame();
+            self.kernel = None;
+        }
+        self.blocks.clear();
     }
 
     pub fn kernel(&mut self) -> &mut dyn Kernel {
-        // SAFETY: see `KernelPtr`; `&mut self` makes the borrow unique.
-        unsafe { &mut *self.kernel.0 }
+        match &self.kernel {
+            // SAFETY: see `KernelPtr`; `&mut self` makes the borrow unique.
+            Some(k) => unsafe { &mut *k.0 },
+            // Syscalls and the limiter run only inside a call, and a call only on an attached
+            // host (`WasmRuntime::invoke_frame`); reaching here is a bug of the runtime.
+            None => unreachable!("a detached WASM host was asked for its kernel"),
+        }
     }
 
     /// Registers a block and returns its handle (handles start at 1; 0 means none). Its
@@ -129,12 +168,7 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        // The store (and this host) is dropped inside `WasmRuntime::invoke`, while the kernel
-        // is still borrowed for it (see `KernelPtr`).
-        let held = self.memory_bytes;
-        let limiter = self.kernel().limiter();
-        limiter.release(held);
-        limiter.exit_frame();
+        self.detach();
     }
 }
 

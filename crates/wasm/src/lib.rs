@@ -9,8 +9,10 @@
 pub mod cache;
 pub mod config;
 mod host;
+mod rewrite;
 mod runtime;
 pub mod syscalls;
 pub mod validate;
+mod warm;
 
 pub use runtime::{WasmRuntime, code_cid};

@@ -19,6 +19,15 @@ pub struct ModuleInfo {
     pub data_bytes: u64,
     pub has_memory_export: bool,
     pub has_entry_point: bool,
+    /// Whether a finished instance can be reset to its initial state and reused (see
+    /// `warm.rs`): everything a call may change is then the memory's contents and size and
+    /// the mutable globals. A start function, table mutation (`table.set`/`fill`/`copy`/
+    /// `init`/`grow`) or dropping a segment (`data.drop`, `elem.drop`) leaves state the
+    /// host cannot reset, so such a module is instantiated fresh for every call.
+    pub resettable: bool,
+    /// Mutable globals and defined tables (the host exports them to reset a reused instance).
+    pub mutable_globals: Vec<u32>,
+    pub defined_tables: u32,
     /// Parameter counts of the type section's function types, and each defined function's
     /// type index (parsing state for the per-function product).
     type_params: Vec<u32>,
@@ -60,6 +69,7 @@ pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, String> {
         .map_err(|e| format!("invalid or unsupported WASM: {e}"))?;
     let mut info = ModuleInfo {
         bytes: wasm.len(),
+        resettable: true,
         ..ModuleInfo::default()
     };
     for payload in Parser::new(0).parse_all(wasm) {
@@ -128,6 +138,7 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
         }
         Payload::TableSection(reader) => {
             limit("tables", reader.count() as u64, config::MAX_TABLES as u64)?;
+            info.defined_tables = reader.count();
             for table in reader {
                 let table = table.map_err(bad)?;
                 limit(
@@ -149,7 +160,14 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
         }
         Payload::GlobalSection(reader) => {
             limit("globals", reader.count() as u64, config::MAX_GLOBALS as u64)?;
+            // Imports are functions only, so a defined global's index is its position.
+            for (index, global) in reader.into_iter().enumerate() {
+                if global.map_err(bad)?.ty.mutable {
+                    info.mutable_globals.push(index as u32);
+                }
+            }
         }
+        Payload::StartSection { .. } => info.resettable = false,
         Payload::DataSection(reader) => {
             limit(
                 "data segments",
@@ -220,6 +238,13 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                         info.max_nesting = info.max_nesting.max(depth);
                     }
                     Operator::End => depth = depth.saturating_sub(1),
+                    Operator::TableSet { .. }
+                    | Operator::TableFill { .. }
+                    | Operator::TableCopy { .. }
+                    | Operator::TableInit { .. }
+                    | Operator::TableGrow { .. }
+                    | Operator::ElemDrop { .. }
+                    | Operator::DataDrop { .. } => info.resettable = false,
                     _ => {}
                 }
             }

@@ -1,0 +1,237 @@
+//! Warm instances: a finished instance of a resettable module, put back into the state it had
+//! before its first instruction and kept for the next call of the same code.
+//!
+//! A fresh instance per call costs a `Store`, an instance and a pool slot, and their teardown:
+//! about 1.5 µs of an empty native call on the reference machine, twice what the EVM spends on
+//! an empty call (docs/gas.md). A warm instance costs a reset instead: its memory cleared and
+//! its data written back, its mutable globals restored.
+//!
+//! **Invariant: a call on a warm instance is indistinguishable from a call on a fresh one**,
+//! in its effects, its reply and its gas. That holds because:
+//! - only resettable modules are kept (`validate.rs`: no start function, no table mutation, no
+//!   segment drops), so the only state a call can change is the memory's contents and size
+//!   and the mutable globals;
+//! - the reset restores the contents and globals from an [`Image`] captured from the instance
+//!   right after its instantiation, and refuses (the instance is dropped) when the memory or
+//!   the table has a different size than then;
+//! - the runtime charges the same gas on both paths, and replays the limiter's calls that
+//!   instantiation makes (initial memory, then initial table) in the same order
+//!   (`runtime.rs`).
+//!
+//! Which calls find a warm instance depends on this node's history; nothing else does.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use cid::Cid;
+use wasmtime::{Global, Memory, Store, Table, TypedFunc, Val};
+
+use crate::host::Host;
+
+/// Warm instances kept at most, across codes. Each holds a pool slot, so the instance pool
+/// is sized for them on top of the frames it must always have room for (`config.rs`).
+pub const MAX_WARM: usize = 64;
+/// Warm instances kept per code: nested calls of one code need one each.
+pub const MAX_WARM_PER_CODE: usize = 4;
+
+/// What a fresh instance of one module holds before its first instruction.
+pub struct Image {
+    memory_bytes: usize,
+    /// The non-zero parts of the initial memory (its data segments), by offset.
+    runs: Vec<(usize, Vec<u8>)>,
+    globals: Vec<Val>,
+    table_size: Option<u64>,
+    /// Fuel that instantiation spent.
+    instantiate_fuel: u64,
+}
+
+impl Image {
+    /// Initial memory, in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        self.memory_bytes
+    }
+
+    /// Initial table elements (`None` without a table).
+    pub fn table_size(&self) -> Option<u64> {
+        self.table_size
+    }
+
+    pub fn instantiate_fuel(&self) -> u64 {
+        self.instantiate_fuel
+    }
+}
+
+/// A finished instance and the handles the host calls it through.
+pub struct Warm {
+    pub store: Store<Host>,
+    pub entry: TypedFunc<u32, u32>,
+    pub memory: Memory,
+    globals: Vec<Global>,
+    table: Option<Table>,
+    pub image: Image,
+}
+
+impl Image {
+    /// The image of an instance that has just been instantiated, before its entry point
+    /// runs. Reading the memory once here is what lets every reset skip the scan.
+    pub fn capture(
+        store: &mut Store<Host>,
+        memory: Memory,
+        globals: &[Global],
+        table: Option<Table>,
+        instantiate_fuel: u64,
+    ) -> Self {
+        const CHUNK: usize = 64;
+        let global_values = globals.iter().map(|g| g.get(&mut *store)).collect();
+        let table_size = table.map(|t| t.size(&*store));
+        let data = memory.data(&*store);
+        let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (i, chunk) in data.chunks(CHUNK).enumerate() {
+            if chunk.iter().all(|b| *b == 0) {
+                continue;
+            }
+            let at = i * CHUNK;
+            match runs.last_mut() {
+                Some((start, bytes)) if *start + bytes.len() == at => {
+                    bytes.extend_from_slice(chunk)
+                }
+                _ => runs.push((at, chunk.to_vec())),
+            }
+        }
+        Self {
+            memory_bytes: data.len(),
+            runs,
+            globals: global_values,
+            table_size,
+            instantiate_fuel,
+        }
+    }
+}
+
+/// The handles through which a kept instance is called and reset.
+pub struct Handles {
+    pub entry: TypedFunc<u32, u32>,
+    pub memory: Memory,
+    pub globals: Vec<Global>,
+    pub table: Option<Table>,
+}
+
+impl Warm {
+    pub fn new(store: Store<Host>, handles: Handles, image: Image) -> Self {
+        Self {
+            store,
+            entry: handles.entry,
+            memory: handles.memory,
+            globals: handles.globals,
+            table: handles.table,
+            image,
+        }
+    }
+
+    /// Puts the instance back into its image. `false` when it cannot be (its memory grew, or
+    /// a size differs): the caller drops it.
+    pub fn reset(&mut self) -> bool {
+        let store = &mut self.store;
+        if self.table.map(|t| t.size(&*store)) != self.image.table_size {
+            return false;
+        }
+        let data = self.memory.data_mut(&mut *store);
+        if data.len() != self.image.memory_bytes {
+            return false;
+        }
+        data.fill(0);
+        for (at, bytes) in &self.image.runs {
+            match data.get_mut(*at..*at + bytes.len()) {
+                Some(dst) => dst.copy_from_slice(bytes),
+                None => return false,
+            }
+        }
+        for (global, value) in self.globals.iter().zip(&self.image.globals) {
+            if global.set(&mut *store, *value).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The warm instances of a runtime, by code.
+#[derive(Default)]
+pub struct WarmPool {
+    parked: Mutex<Parked>,
+}
+
+#[derive(Default)]
+struct Parked {
+    by_code: HashMap<Cid, Vec<Warm>>,
+    count: usize,
+}
+
+impl WarmPool {
+    /// A warm instance of `code`, taken out of the pool (the caller owns it for the call).
+    pub fn take(&self, code: &Cid) -> Option<Warm> {
+        let mut parked = self.parked.lock().ok()?;
+        let warm = parked.by_code.get_mut(code)?.pop()?;
+        parked.count -= 1;
+        Some(warm)
+    }
+
+    /// Whether an instance of `code` would be kept if parked now (so capturing its image is
+    /// worth it).
+    pub fn wants(&self, code: &Cid) -> bool {
+        self.parked.lock().is_ok_and(|p| {
+            p.by_code
+                .get(code)
+                .is_none_or(|v| v.len() < MAX_WARM_PER_CODE)
+        })
+    }
+
+    /// Resets a finished instance and keeps it, unless it cannot be reset or `code` has
+    /// enough warm instances already. When the pool is full, an instance of another code
+    /// makes room (which one only changes which later calls are warm).
+    pub fn park(&self, code: Cid, mut warm: Warm) {
+        if warm.reset() {
+            self.put_back(code, warm);
+        }
+    }
+
+    /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
+    pub fn put_back(&self, code: Cid, warm: Warm) {
+        let Ok(mut parked) = self.parked.lock() else {
+            return;
+        };
+        if parked
+            .by_code
+            .get(&code)
+            .is_some_and(|v| v.len() >= MAX_WARM_PER_CODE)
+        {
+            return;
+        }
+        let mut evicted = None;
+        if parked.count >= MAX_WARM {
+            let victim = parked
+                .by_code
+                .iter_mut()
+                .filter(|(c, _)| **c != code)
+                .find_map(|(_, v)| v.pop());
+            match victim {
+                Some(v) => {
+                    parked.count -= 1;
+                    evicted = Some(v);
+                }
+                None => return,
+            }
+            parked.by_code.retain(|_, v| !v.is_empty());
+        }
+        parked.by_code.entry(code).or_default().push(warm);
+        parked.count += 1;
+        drop(parked);
+        // Tearing an instance down takes a while: not under the lock.
+        drop(evicted);
+    }
+
+    /// Warm instances held now.
+    pub fn len(&self) -> usize {
+        self.parked.lock().map(|p| p.count).unwrap_or(0)
+    }
+}
