@@ -253,7 +253,7 @@ mod evm_harness {
 mod lang_diff {
     use alloy_primitives::U256;
     use tandem_fuzz::targets::lang_diff::{LangDiffTarget, Verdict};
-    use tandem_fuzz::targets::lang_gen::{Call, Handler, Program, Ty};
+    use tandem_fuzz::targets::lang_gen::{Call, Defs, Handler, Program, Ty};
 
     fn agree(body: &str, reply: Ty, args: [u64; 2]) {
         let source = format!(
@@ -261,14 +261,20 @@ mod lang_diff {
              contract C {{\n    storage: S\n    recv M {{ H0 {{ a, b }} => {{ {body} }} }}\n}}\n",
             reply.name()
         );
-        let p = Program {
-            source,
-            handlers: vec![Handler::new(0, &[Ty::U(32), Ty::U(32)], &[reply])],
-        };
-        let calls = [Call {
-            handler: 0,
-            args: args.map(U256::from).to_vec(),
-        }];
+        let p = Program::simple(
+            &source,
+            vec![Handler::new(
+                0,
+                &[Ty::U(32), Ty::U(32)],
+                &[reply],
+                &Defs::default(),
+            )],
+        );
+        let calls = [Call::words(
+            0,
+            &[Ty::U(32), Ty::U(32)],
+            &args.map(U256::from),
+        )];
         match LangDiffTarget::new().check(&p, &calls) {
             Ok(Verdict::Agreed(1, r, _)) if r.len() == 1 => {}
             other => panic!("{body}: {other:?}"),
@@ -293,11 +299,11 @@ mod lang_diff {
     }
 
     fn agree_on(source: &str, params: &[Ty], reply: &[Ty], args: Vec<U256>) {
-        let p = Program {
-            source: source.into(),
-            handlers: vec![Handler::new(0, params, reply)],
-        };
-        let calls = [Call { handler: 0, args }];
+        let p = Program::simple(
+            source,
+            vec![Handler::new(0, params, reply, &Defs::default())],
+        );
+        let calls = [Call::words(0, params, &args)];
         match LangDiffTarget::new().check(&p, &calls) {
             Ok(Verdict::Agreed(1, ..)) => {}
             other => panic!("{source}: {other:?}"),
@@ -335,6 +341,23 @@ mod lang_diff {
             &[],
             &[Ty::U(8), Ty::U(8)],
             vec![],
+        );
+    }
+
+    /// Found when lang-diff began generating `match`: `x <<= (match e { .. => (1 as u8) })`
+    /// with `x: i24` was refused (E0300, "expected `i24`") because a compound shift gave its
+    /// amount the shifted value's type as the expected type, which `a << b` does not. Fixed
+    /// in sema (`expr.rs`, `CompoundAssign`): no expected type for a shift amount.
+    #[test]
+    fn compound_shift_amount_takes_no_type_from_the_value() {
+        agree_on(
+            "enum E { A, B }\nmessage M { H0 { p0: i32 } -> i32 }\nstruct S { }\ncontract C {\n    \
+             storage: S\n    recv M {\n        H0 { p0 } => {\n            let mut x: i32 = p0\n            \
+             x <<= (match E::A { E::A => (3 as u8), _ => (1 as u8) })\n            \
+             x >>= (if p0 > 0 { (1 as u8) } else { (2 as u8) })\n            x\n        }\n    }\n}\n",
+            &[Ty::I(32)],
+            &[Ty::I(32)],
+            vec![U256::from(5u8)],
         );
     }
 }

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
@@ -28,7 +29,9 @@ use tandem_vm::message::Message;
 use tandem_vm::store::VmStore;
 use tandem_wasm::WasmRuntime;
 
-use super::lang_gen::{self, Call, Program, Ty};
+use tandem_lang_harness::native::cbor::{self, AddressMap};
+
+use super::lang_gen::{self, Call, Program};
 use crate::{Stats, Target};
 
 const ALICE: u64 = 0xa11ce;
@@ -44,9 +47,9 @@ type Logs = Vec<(Vec<B256>, Vec<u8>)>;
 #[derive(Debug, PartialEq)]
 struct Outcome {
     success: bool,
-    /// The reply's values (the EVM's words as returned, the native values normalised); None
-    /// when it does not decode.
-    reply: Option<Vec<U256>>,
+    /// The reply as ABI return data (the EVM's as returned, the native DAG-CBOR reply through
+    /// the harness's mapping); None when it does not decode.
+    reply: Option<Vec<u8>>,
     revert: Vec<u8>,
     logs: Logs,
 }
@@ -98,6 +101,7 @@ impl Vm {
         &mut self,
         to: Option<Address>,
         data: Vec<u8>,
+        value: U256,
     ) -> (bool, Vec<u8>, Logs, Option<Address>) {
         let tx = EthTx {
             tx_type: 2,
@@ -106,6 +110,7 @@ impl Vm {
             gas_limit: 16_000_000,
             to: to.map(Address::into_array),
             input: Bytes::from(data),
+            value,
             sender: alice().into_array(),
             ..EthTx::default()
         };
@@ -125,13 +130,19 @@ impl Vm {
     }
 
     /// (exit code, return bytes, events as logs).
-    fn native(&mut self, to: u64, method: u64, params: Vec<u8>) -> (u32, Vec<u8>, Logs) {
+    fn native(
+        &mut self,
+        to: u64,
+        method: u64,
+        params: Vec<u8>,
+        value: U256,
+    ) -> (u32, Vec<u8>, Logs) {
         let msg = Message {
             version: 0,
             from: EthAddress(alice().into_array()).to_filecoin(),
             to: fvm_shared::address::Address::new_id(to),
             sequence: self.nonce,
-            value: TokenAmount::from_atto(0u64),
+            value: TokenAmount::from_atto(value.to::<u128>()),
             method_num: method,
             params: RawBytes::new(params),
             gas_limit: 16_000_000,
@@ -154,24 +165,25 @@ impl Vm {
         )
     }
 
-    /// Installs the module and creates the actor (no constructor params): its ID or the exit.
-    fn deploy_native(&mut self, wasm: &[u8]) -> Result<u64, u32> {
+    /// Installs the module and creates the actor with these constructor params: its ID or
+    /// the exit.
+    fn deploy_native(&mut self, wasm: &[u8], ctor: Vec<u8>) -> Result<u64, u32> {
         let install = fvm_ipld_encoding::to_vec(&InstallCodeParams {
             code: RawBytes::new(wasm.to_vec()),
         })
         .expect("cbor");
         let m = tandem_actors::init::install_code_method();
-        let (exit, ret, _) = self.native(1, m, install);
+        let (exit, ret, _) = self.native(1, m, install, U256::ZERO);
         if exit != 0 {
             return Err(exit);
         }
         let code: InstallCodeReturn = fvm_ipld_encoding::from_slice(&ret).map_err(|_| 0u32)?;
         let exec = fvm_ipld_encoding::to_vec(&ExecParams {
             code_cid: code.code_cid,
-            constructor_params: RawBytes::new(vec![]),
+            constructor_params: RawBytes::new(ctor),
         })
         .expect("cbor");
-        let (exit, ret, _) = self.native(1, 2, exec);
+        let (exit, ret, _) = self.native(1, 2, exec, U256::ZERO);
         if exit != 0 {
             return Err(exit);
         }
@@ -195,115 +207,17 @@ impl Vm {
     }
 }
 
-fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
-    let m = major << 5;
-    match arg {
-        0..=23 => out.push(m | arg as u8),
-        24..=0xff => out.extend([m | 24, arg as u8]),
-        0x100..=0xffff => {
-            out.push(m | 25);
-            out.extend((arg as u16).to_be_bytes());
-        }
-        0x1_0000..=0xffff_ffff => {
-            out.push(m | 26);
-            out.extend((arg as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(m | 27);
-            out.extend(arg.to_be_bytes());
-        }
-    }
-}
+/// Addresses are the same words on both builds: the calls never name either contract (the
+/// two builds live at different addresses).
+struct SameWords;
 
-/// One argument in the documented DAG-CBOR mapping (docs/wasm-target.md).
-fn cbor_value(out: &mut Vec<u8>, ty: Ty, v: U256) {
-    let neg = matches!(ty, Ty::I(_)) && v.bit(255);
-    let mag = if neg { v.wrapping_neg() } else { v };
-    match ty {
-        Ty::Bool => out.push(if v.is_zero() { 0xf4 } else { 0xf5 }),
-        Ty::U(b) | Ty::I(b) if b <= 64 => {
-            if neg {
-                head(out, 1, (mag - U256::ONE).to::<u64>())
-            } else {
-                head(out, 0, mag.to::<u64>())
-            }
-        }
-        _ => {
-            if mag.is_zero() {
-                head(out, 2, 0);
-                return;
-            }
-            let bytes = mag.to_be_bytes::<32>();
-            let skip = bytes.iter().take_while(|b| **b == 0).count();
-            head(out, 2, (33 - skip) as u64);
-            out.push(neg as u8);
-            out.extend(&bytes[skip..]);
-        }
+impl AddressMap for SameWords {
+    fn native_word(&self, a: Address) -> Address {
+        a
     }
-}
-
-/// Reads one CBOR head: (major, argument, rest).
-fn read_head(b: &[u8]) -> Option<(u8, u64, &[u8])> {
-    let (&first, rest) = b.split_first()?;
-    let info = first & 31;
-    let n = match info {
-        0..=23 => return Some((first >> 5, info as u64, rest)),
-        24 => 1,
-        25 => 2,
-        26 => 4,
-        27 => 8,
-        _ => return None,
-    };
-    if rest.len() < n {
-        return None;
+    fn harness_word(&self, a: Address) -> Address {
+        a
     }
-    let arg = rest[..n].iter().fold(0u64, |a, x| a << 8 | *x as u64);
-    Some((first >> 5, arg, &rest[n..]))
-}
-
-/// A native reply (nothing, one value, an array of several) as the words of its types.
-fn cbor_reply(tys: &[Ty], b: &[u8]) -> Option<Vec<U256>> {
-    let mut rest = b;
-    if tys.len() > 1 {
-        let (major, n, r) = read_head(rest)?;
-        if major != 4 || n != tys.len() as u64 {
-            return None;
-        }
-        rest = r;
-    }
-    let mut out = Vec::new();
-    for t in tys {
-        let (v, r) = cbor_one(*t, rest)?;
-        out.push(v);
-        rest = r;
-    }
-    rest.is_empty().then_some(out)
-}
-
-/// One value as the normalised word of its type, and the bytes after it.
-fn cbor_one(ty: Ty, b: &[u8]) -> Option<(U256, &[u8])> {
-    let (major, arg, rest) = read_head(b)?;
-    let (v, rest) = match (ty, major) {
-        (Ty::Bool, 7) if arg == 20 || arg == 21 => (U256::from((arg == 21) as u8), rest),
-        (Ty::U(w) | Ty::I(w), 0) if w <= 64 => (U256::from(arg), rest),
-        (Ty::I(w), 1) if w <= 64 => (U256::from(arg).wrapping_add(U256::ONE).wrapping_neg(), rest),
-        (Ty::U(w) | Ty::I(w), 2) if w > 64 => {
-            let n = arg as usize;
-            if rest.len() < n || n > 33 {
-                return None;
-            }
-            let (raw, rest) = rest.split_at(n);
-            let v = match raw.split_first() {
-                None => U256::ZERO,
-                Some((0, m)) => U256::try_from_be_slice(m)?,
-                Some((1, m)) => U256::try_from_be_slice(m)?.wrapping_neg(),
-                _ => return None,
-            };
-            (v, rest)
-        }
-        _ => return None,
-    };
-    (ty.norm(v) == v).then_some((v, rest))
 }
 
 /// What revert data says, for the summary.
@@ -367,8 +281,13 @@ impl LangDiffTarget {
             exec: self.executor(),
             nonce: 0,
         };
-        let (ok, out, _, created) = vm.eth(None, evm.init_code.clone());
-        let native = vm.deploy_native(&wasm);
+        let ctor_tys: Vec<_> = p.ctor.iter().map(|t| t.val_ty(&p.defs)).collect();
+        let ctor_params = cbor::params(&SameWords, &p.ctor_args, &ctor_tys)
+            .map_err(|e| format!("constructor arguments: {e}"))?;
+        let mut init = evm.init_code.clone();
+        init.extend(DynSolValue::Tuple(p.ctor_args.clone()).abi_encode_params());
+        let (ok, out, _, created) = vm.eth(None, init, U256::ZERO);
+        let native = vm.deploy_native(&wasm, ctor_params);
         match (ok, &native, created) {
             (false, Err(_), _) => return Ok(Verdict::DeployFailed),
             (true, Ok(_), Some(_)) => {}
@@ -391,27 +310,23 @@ impl LangDiffTarget {
                 .find(|m| m.signature == h.signature)
                 .ok_or_else(|| format!("no handler `{}` in the metadata", h.signature))?;
             let mut data = keccak256(h.signature.as_bytes())[..4].to_vec();
-            let mut params = Vec::new();
-            if !c.args.is_empty() {
-                head(&mut params, 4, c.args.len() as u64);
-            }
-            for (v, t) in c.args.iter().zip(&h.params) {
-                data.extend(v.to_be_bytes::<32>());
-                cbor_value(&mut params, *t, *v);
-            }
-            let (ok, out, logs, _) = vm.eth(Some(evm_addr), data);
+            data.extend(DynSolValue::Tuple(c.args.clone()).abi_encode_params());
+            let tys: Vec<_> = h.params.iter().map(|t| t.val_ty(&p.defs)).collect();
+            let params = cbor::params(&SameWords, &c.args, &tys)
+                .map_err(|e| format!("call {n}: arguments: {e}"))?;
+            let reply_tys: Vec<_> = h.reply.iter().map(|t| t.val_ty(&p.defs)).collect();
+            let (ok, out, logs, _) = vm.eth(Some(evm_addr), data, c.value);
             let a = Outcome {
                 success: ok,
-                reply: (ok && out.len() == 32 * h.reply.len())
-                    .then(|| out.chunks(32).map(U256::from_be_slice).collect()),
+                reply: ok.then(|| out.clone()),
                 revert: if ok { vec![] } else { out.clone() },
                 logs,
             };
-            let (exit, ret, logs) = vm.native(native_id, meta.method_number, params);
+            let (exit, ret, logs) = vm.native(native_id, meta.method_number, params, c.value);
             let b = Outcome {
                 success: exit == 0,
                 reply: if exit == 0 {
-                    cbor_reply(&h.reply, &ret)
+                    cbor::reply_to_abi(&SameWords, &ret, &reply_tys).ok()
                 } else {
                     None
                 },
@@ -477,11 +392,32 @@ pub fn show(p: &Program, calls: &[Call]) -> String {
     s
 }
 
+/// What the summary counts programs by (a needle in the source).
+const COVERAGE: &[(&str, &str)] = &[
+    ("Address", "Address"),
+    ("bytesN", ": bytes"),
+    ("Bytes", "Bytes"),
+    ("String", "String"),
+    ("structs", "struct St"),
+    ("enums", "enum En"),
+    ("match", "(match "),
+    ("#[payable]", "#[payable]"),
+    ("constructor arguments", "init(c0"),
+];
+
 impl Target for LangDiffTarget {
     const NAME: &'static str = "lang-diff";
 
     fn iteration(&mut self, rng: &mut StdRng, stats: &mut Stats) {
         let (p, calls) = Self::generate(rng);
+        for (what, needle) in COVERAGE {
+            if p.source.contains(needle) {
+                stats.count(&format!("programs with {what}"));
+            }
+        }
+        if calls.iter().any(|c| !c.value.is_zero()) {
+            stats.count("programs with calls sending value");
+        }
         match self.check(&p, &calls) {
             Ok(Verdict::Agreed(n, reverted, slots)) => {
                 stats.count("programs agreed");

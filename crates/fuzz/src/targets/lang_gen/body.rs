@@ -5,7 +5,7 @@ use alloy_primitives::U256;
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::ty::{Ty, any_ty, int_ty};
+use super::ty::{Defs, Ty, any_ty, int_ty, short_or_long, text, value_ty, word_ty};
 
 pub(super) struct Var {
     pub(super) name: String,
@@ -26,6 +26,7 @@ pub(super) struct Gen<'r> {
     pub(super) indent: usize,
     pub(super) scopes: Vec<Vec<Var>>,
     pub(super) fields: Vec<(String, Ty)>,
+    pub(super) defs: Defs,
     pub(super) map: (Ty, Ty),
     /// A fixed array in storage: its element type and length.
     pub(super) arr: Option<(Ty, usize)>,
@@ -92,6 +93,38 @@ impl Gen<'_> {
     }
 
     pub(super) fn lit(&mut self, ty: Ty) -> String {
+        match ty {
+            Ty::Str => {
+                self.raw_ok = false;
+                return quote(&text(self.rng));
+            }
+            Ty::Byt => {
+                let n = short_or_long(self.rng);
+                let b: Vec<u8> = (0..n).map(|_| self.rng.random()).collect();
+                let q = quote_bytes(&b);
+                return if std::mem::take(&mut self.raw_ok) {
+                    q
+                } else {
+                    format!("{{ let bl: Bytes = {q}; bl }}")
+                };
+            }
+            Ty::Enum(i) => {
+                self.raw_ok = false;
+                let k = self.rng.random_range(0..self.defs.enums[i as usize]);
+                return format!("En{i}::V{k}");
+            }
+            Ty::Struct(i) => {
+                self.raw_ok = false;
+                let fs = self.defs.structs[i as usize].clone();
+                let parts: Vec<String> = fs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| format!("f{k}: {}", self.texpr(*t, 0)))
+                    .collect();
+                return format!("St{i} {{ {} }}", parts.join(", "));
+            }
+            _ => {}
+        }
         // small constants half the time, so fewer bodies overflow on every input
         let v = if self.rng.random_bool(0.5) {
             ty.norm(U256::from(self.rng.random_range(0..17u8)))
@@ -120,7 +153,7 @@ impl Gen<'_> {
                 .scopes
                 .iter()
                 .flatten()
-                .filter(|v| v.len == 0 && v.ty != Ty::Bool)
+                .filter(|v| v.len == 0 && v.ty.is_int())
                 .map(|v| (v.name.clone(), v.ty))
                 .collect();
             if !ints.is_empty() {
@@ -134,17 +167,19 @@ impl Gen<'_> {
         let raw_ok = std::mem::take(&mut self.raw_ok);
         let vars = self.vars(ty, false);
         let pure = self.pure;
-        let fields: Vec<String> = self
+        let mut fields: Vec<String> = self
             .fields
             .iter()
             .filter(|(_, t)| *t == ty && !pure)
             .map(|(n, _)| format!("storage.{n}"))
             .collect();
+        // fields of structs in locals and storage
+        fields.extend(self.struct_fields(ty, false));
         match self.rng.random_range(0..10) {
             0..=3 if !vars.is_empty() => vars[self.rng.random_range(0..vars.len())].clone(),
             4..=5 if !fields.is_empty() => fields[self.rng.random_range(0..fields.len())].clone(),
             6 if self.map.1 == ty && !pure => {
-                let k = self.expr(self.map.0, 0);
+                let k = self.texpr(self.map.0, 0);
                 format!("storage.m[{k}]")
             }
             9 if !self.arrays(ty).is_empty() => {
@@ -157,14 +192,19 @@ impl Gen<'_> {
                 let i = self.index(false);
                 format!("storage.a[{i}]")
             }
-            7 if ty != Ty::Bool && !pure && self.rng.random_bool(0.3) => {
+            7 if ty.is_int() && !pure && self.rng.random_bool(0.3) => {
                 let c = [
                     "(ctx.caller() as u160)",
                     "ctx.block_number()",
                     "ctx.timestamp()",
                     "ctx.chain_id()",
-                ][self.rng.random_range(0..4)];
+                    "ctx.value()",
+                    "ctx.balance_of(ctx.self_address())",
+                ][self.rng.random_range(0..6)];
                 format!("({c} as {})", ty.name())
+            }
+            7 if ty == Ty::Addr && !pure => {
+                ["ctx.caller()", "ctx.origin()"][self.rng.random_range(0..2)].into()
             }
             _ => {
                 self.raw_ok = raw_ok;
@@ -180,7 +220,16 @@ impl Gen<'_> {
         }
         self.raw_ok = false;
         let d = depth - 1;
+        if self.rng.random_bool(0.08) {
+            return self.match_expr(ty, d);
+        }
+        if !ty.is_int() && ty != Ty::Bool {
+            return self.expr_other(ty, d);
+        }
         if ty == Ty::Bool {
+            if self.rng.random_bool(0.25) {
+                return self.compare_other(d);
+            }
             return match self.rng.random_range(0..6) {
                 0..=2 => {
                     let t = int_ty(self.rng);
@@ -198,7 +247,7 @@ impl Gen<'_> {
             };
         }
         let signed_wide = matches!(ty, Ty::I(b) if b > 128);
-        match self.rng.random_range(0..15) {
+        match self.rng.random_range(0..16) {
             0..=2 => {
                 let ops: &[&str] = if signed_wide {
                     &["+", "-", "/", "%"]
@@ -245,9 +294,17 @@ impl Gen<'_> {
                 format!("({} {op} {s})", self.expr(ty, d))
             }
             8 | 9 => {
-                let from = int_ty(self.rng);
+                let from = if self.rng.random_bool(0.3) {
+                    word_ty(self.rng, &self.defs)
+                } else {
+                    int_ty(self.rng)
+                };
+                if from == Ty::Bool {
+                    return self.leaf(ty);
+                }
                 format!("({} as {})", self.paren(from, d), ty.name())
             }
+            14 if self.rng.random_bool(0.5) => self.int_of_other(ty, d),
             10 => {
                 let from = int_ty(self.rng);
                 format!("{}::try_from({})", ty.name(), self.expr(from, d))
@@ -321,7 +378,7 @@ impl Gen<'_> {
         let depth = self.rng.random_range(0..4);
         match self.rng.random_range(0..20) {
             0..=3 => {
-                let ty = any_ty(self.rng);
+                let ty = value_ty(self.rng, &self.defs);
                 let name = self.fresh("v");
                 let mutable = self.rng.random_bool(0.6);
                 let e = self.texpr(ty, depth);
@@ -365,7 +422,21 @@ impl Gen<'_> {
             }
             4..=6 => {
                 // assignment or compound assignment to a mutable local
-                let ty = any_ty(self.rng);
+                let ty = if self.rng.random_bool(0.3) {
+                    value_ty(self.rng, &self.defs)
+                } else {
+                    any_ty(self.rng)
+                };
+                if matches!(ty, Ty::Struct(_)) && self.rng.random_bool(0.5) {
+                    let fs = self.struct_fields_any(true);
+                    if !fs.is_empty() {
+                        let (place, t) = fs[self.rng.random_range(0..fs.len())].clone();
+                        let op = self.assign_op(t);
+                        let e = self.assign_rhs(op, t, depth);
+                        self.line(&format!("{place} {op} {e}"));
+                        return;
+                    }
+                }
                 let vars = self.vars(ty, true);
                 if vars.is_empty() {
                     if !self.pure {
@@ -486,7 +557,7 @@ impl Gen<'_> {
     }
 
     pub(super) fn assign_op(&mut self, ty: Ty) -> &'static str {
-        if ty == Ty::Bool || self.rng.random_bool(0.5) {
+        if !ty.is_int() || self.rng.random_bool(0.5) {
             return "=";
         }
         if self.rng.random_bool(0.1) {
@@ -521,9 +592,9 @@ impl Gen<'_> {
     pub(super) fn helper(&mut self) {
         let name = format!("g{}", self.helpers.len());
         let params: Vec<Ty> = (0..self.rng.random_range(1..4))
-            .map(|_| any_ty(self.rng))
+            .map(|_| value_ty(self.rng, &self.defs))
             .collect();
-        let ret = any_ty(self.rng);
+        let ret = value_ty(self.rng, &self.defs);
         let ps: Vec<String> = params
             .iter()
             .enumerate()
@@ -601,8 +672,18 @@ impl Gen<'_> {
             self.line(&format!("storage.a[{i}] {op} {e}"));
             return;
         }
+        if self.rng.random_bool(0.15) {
+            let fs = self.struct_fields_any(true);
+            if !fs.is_empty() {
+                let (place, t) = fs[self.rng.random_range(0..fs.len())].clone();
+                let op = self.assign_op(t);
+                let e = self.assign_rhs(op, t, depth);
+                self.line(&format!("{place} {op} {e}"));
+                return;
+            }
+        }
         if self.rng.random_bool(0.3) {
-            let k = self.expr(self.map.0, 1);
+            let k = self.texpr(self.map.0, 1);
             let e = self.texpr(self.map.1, depth);
             self.line(&format!("storage.m[{k}] = {e}"));
             return;
@@ -612,4 +693,207 @@ impl Gen<'_> {
         let e = self.assign_rhs(op, ty, depth);
         self.line(&format!("storage.{name} {op} {e}"));
     }
+
+    /// Field places of type `ty` in struct locals (mutable ones only if `mutable`) and
+    /// struct storage fields.
+    pub(super) fn struct_fields(&self, ty: Ty, mutable: bool) -> Vec<String> {
+        self.struct_fields_any(mutable)
+            .into_iter()
+            .filter(|(_, t)| *t == ty)
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    /// Every field place of a struct local or storage field: (place, type).
+    pub(super) fn struct_fields_any(&self, mutable: bool) -> Vec<(String, Ty)> {
+        let mut bases: Vec<(String, u8)> = self
+            .scopes
+            .iter()
+            .flatten()
+            .filter(|v| v.len == 0 && (!mutable || v.mutable))
+            .filter_map(|v| match v.ty {
+                Ty::Struct(i) => Some((v.name.clone(), i)),
+                _ => None,
+            })
+            .collect();
+        if !self.pure {
+            bases.extend(self.fields.iter().filter_map(|(n, t)| match t {
+                Ty::Struct(i) => Some((format!("storage.{n}"), *i)),
+                _ => None,
+            }));
+        }
+        let mut out = Vec::new();
+        for (b, i) in bases {
+            for (k, t) in self.defs.structs[i as usize].iter().enumerate() {
+                out.push((format!("{b}.f{k}"), *t));
+            }
+        }
+        out
+    }
+
+    /// An expression of a type that is neither an integer nor `bool`.
+    pub(super) fn expr_other(&mut self, ty: Ty, d: usize) -> String {
+        match (ty, self.rng.random_range(0..8)) {
+            (_, 0) => self.if_expr(ty, d),
+            (_, 1) => {
+                let hs: Vec<_> = self.helpers.iter().filter(|h| h.2 == ty).cloned().collect();
+                if hs.is_empty() {
+                    return self.leaf(ty);
+                }
+                let (name, params, _) = hs[self.rng.random_range(0..hs.len())].clone();
+                let args: Vec<String> = params.iter().map(|t| self.texpr(*t, d)).collect();
+                format!("{name}({})", args.join(", "))
+            }
+            (Ty::Fb(_), 2 | 3) => {
+                let op = ["&", "|", "^"][self.rng.random_range(0..3)];
+                let l = self.expr(ty, d);
+                let r = self.rhs(&l, ty, d);
+                format!("({l} {op} {r})")
+            }
+            (Ty::Fb(n), 4 | 5) => {
+                let from = match self.rng.random_range(0..4) {
+                    0 => Ty::Addr,
+                    1 => Ty::Fb([1, 4, 20, 32, 2][self.rng.random_range(0..5)]),
+                    _ => int_ty(self.rng),
+                };
+                if n == 32 && self.rng.random_bool(0.3) {
+                    let b = self.texpr(Ty::Byt, d);
+                    return format!("(keccak256({b}) as bytes32)");
+                }
+                format!("({} as {})", self.paren(from, d), ty.name())
+            }
+            (Ty::Addr, 2..=4) => {
+                let from = if self.rng.random_bool(0.3) {
+                    Ty::Fb(20)
+                } else {
+                    int_ty(self.rng)
+                };
+                format!("({} as Address)", self.paren(from, d))
+            }
+            (Ty::Struct(i), 2..=4) => {
+                let fs = self.defs.structs[i as usize].clone();
+                let parts: Vec<String> = fs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| format!("f{k}: {}", self.texpr(*t, d)))
+                    .collect();
+                format!("St{i} {{ {} }}", parts.join(", "))
+            }
+            _ => self.leaf(ty),
+        }
+    }
+
+    /// A comparison of two values of a type other than the integers.
+    pub(super) fn compare_other(&mut self, d: usize) -> String {
+        let t = match self.rng.random_range(0..5) {
+            0 => Ty::Addr,
+            1 => Ty::Str,
+            2 => Ty::Byt,
+            3 if !self.defs.enums.is_empty() => {
+                Ty::Enum(self.rng.random_range(0..self.defs.enums.len()) as u8)
+            }
+            _ => Ty::Fb([1, 4, 20, 32, 3][self.rng.random_range(0..5)]),
+        };
+        let ops: &[&str] = if matches!(t, Ty::Fb(_)) {
+            &["<", "<=", ">", ">=", "==", "!="]
+        } else {
+            &["==", "!="]
+        };
+        let op = ops[self.rng.random_range(0..ops.len())];
+        let l = self.expr(t, d);
+        let r = self.rhs(&l, t, d);
+        format!("({l} {op} {r})")
+    }
+
+    /// An integer from another type: a length, a byte of `Bytes` or a `bytesN`, a hash.
+    pub(super) fn int_of_other(&mut self, ty: Ty, d: usize) -> String {
+        match self.rng.random_range(0..4) {
+            0 => {
+                let t = [Ty::Str, Ty::Byt][self.rng.random_range(0..2)];
+                let e = self.paren(t, d);
+                format!("({e}.len() as {})", ty.name())
+            }
+            1 => {
+                let b = self.paren(Ty::Byt, d);
+                let i = self.index_of(Ty::U(256), 4, false);
+                format!("({b}[{i}] as {})", ty.name())
+            }
+            2 => {
+                let n = [1u8, 4, 20, 32, 7][self.rng.random_range(0..5)];
+                let b = self.paren(Ty::Fb(n), d);
+                let i = self.index_of(Ty::U(256), n as usize, false);
+                format!("({b}[{i}] as {})", ty.name())
+            }
+            _ => {
+                let b = self.texpr(Ty::Byt, d);
+                format!("(keccak256({b}) as {})", ty.name())
+            }
+        }
+    }
+
+    /// A `match` of a value of type `ty`: on a unit enum (some arms and `_`, or every
+    /// variant) or on an `Option` of an integer. Arms are typed: a `match` on the left of an
+    /// operator gives its arms no expected type.
+    pub(super) fn match_expr(&mut self, ty: Ty, d: usize) -> String {
+        if self.defs.enums.is_empty() || self.rng.random_bool(0.3) {
+            let t = int_ty(self.rng);
+            let c = self.expr(Ty::Bool, d);
+            let x = self.expr(t, d);
+            let o = self.fresh("o");
+            let none = self.expr(ty, d);
+            self.scopes.push(vec![Var {
+                name: o.clone(),
+                ty: t,
+                mutable: false,
+                len: 0,
+            }]);
+            let some = self.expr(ty, d);
+            self.scopes.pop();
+            return format!(
+                "(match (if {c} {{ Some({x}) }} else {{ None }}) {{ Some({o}) => {some}, None => {none} }})"
+            );
+        }
+        let i = self.rng.random_range(0..self.defs.enums.len());
+        let n = self.defs.enums[i];
+        let s = self.expr(Ty::Enum(i as u8), d);
+        let all = self.rng.random_bool(0.5);
+        let arms = if all { n } else { self.rng.random_range(0..n) };
+        let mut parts: Vec<String> = (0..arms)
+            .map(|k| format!("En{i}::V{k} => {}", self.expr(ty, d)))
+            .collect();
+        if !all {
+            parts.push(format!("_ => {}", self.expr(ty, d)));
+        }
+        format!("(match {s} {{ {} }})", parts.join(", "))
+    }
+}
+
+/// A string literal of printable ASCII.
+pub(super) fn quote(t: &str) -> String {
+    let mut out = String::from("\"");
+    for c in t.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A string literal of any bytes (`\x..` escapes outside printable ASCII).
+pub(super) fn quote_bytes(b: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for &c in b {
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            0x20..0x7f => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push('"');
+    out
 }
