@@ -66,7 +66,7 @@ fn language_backends_agree() {
         &mut lang_diff::LangDiffTarget::new(),
         16,
         0,
-        Budget::Iterations(ci_iterations(340)),
+        Budget::Iterations(ci_iterations(400)),
     );
     eprint!("{s}");
     // Programs that do not compile are generator bugs: a few are tolerated, not a habit.
