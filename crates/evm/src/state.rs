@@ -3,9 +3,13 @@
 //!
 //! The analysed bytecode (jump table) is cached by the state's CID. That CID is a content
 //! hash of the code's CID, so an entry can never go stale.
+//!
+//! Both caches hash CIDs with Fx, not SipHash: a CID is 80 bytes, looked up at least twice per
+//! transaction, and nothing iterates these maps, so no order can reach the state.
 
-use std::collections::HashMap;
 use std::sync::RwLock;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use alloy_primitives::{B256, Bytes, keccak256};
 use anyhow::{Context, anyhow};
@@ -74,7 +78,7 @@ pub fn has_code<BS: Blockstore>(store: &BS, state: &Cid) -> anyhow::Result<bool>
     let has =
         read_state(store, state)?.is_some_and(|s| B256::from(s.bytecode_hash) != KECCAK_EMPTY);
     if let Ok(mut known) = KNOWN.write() {
-        let map = known.get_or_insert_with(HashMap::new);
+        let map = known.get_or_insert_with(HashMap::default);
         if map.len() >= MAX_CACHED {
             map.clear();
         }

@@ -137,12 +137,9 @@ pub fn eth_logs(
             continue;
         };
         let address = state
-            .get_actor(ev.emitter)?
-            .and_then(|r| {
-                r.delegated_address
-                    .as_ref()
-                    .and_then(EthAddress::from_delegated)
-            })
+            .delegated_address(ev.emitter)?
+            .as_ref()
+            .and_then(EthAddress::from_delegated)
             .unwrap_or_else(|| EthAddress::from_id(ev.emitter));
         logs.push(EthLog {
             address: address.0,
@@ -167,8 +164,19 @@ pub struct EthReceipt {
     /// Return data, or revert data.
     pub output: Bytes,
     pub failure: Option<String>,
-    /// The Filecoin-shaped result (receipt, events, fee split).
+    /// The Filecoin-shaped result (receipt, events, fee split). Its receipt has no events
+    /// root (`None` even when there are events): an Ethereum receipt carries its logs, and
+    /// nothing reads the root of a transaction's events, so it is computed only on demand,
+    /// by [`EthReceipt::events_root`].
     pub apply: ApplyRet,
+}
+
+impl EthReceipt {
+    /// The root of the transaction's events as a native message's receipt would carry it
+    /// (the AMT [`tandem_vm::executor::events_root`] commits to), `None` without events.
+    pub fn events_root(&self) -> anyhow::Result<Option<cid::Cid>> {
+        tandem_vm::executor::events_root_of(&self.apply.events)
+    }
 }
 
 /// Decodes a signed transaction and recovers its sender.
@@ -282,7 +290,7 @@ fn apply_tx_checking(
     tx: &EthTx,
     eoa_check: bool,
 ) -> Result<EthReceipt, TxError> {
-    let network = executor.machine.network.clone();
+    let network = &executor.machine.network;
     let base_fee = tokens_to_u256(&network.base_fee);
     if let Some(id) = tx.chain_id
         && id != network.chain_id
@@ -412,10 +420,12 @@ fn apply_checked(
     intrinsic: u64,
     base_fee: U256,
 ) -> anyhow::Result<EthReceipt> {
-    let network = executor.machine.network.clone();
-    let sender_addr = f410(&tx.sender);
+    let network = &executor.machine.network;
+    let network_base_fee = network.base_fee.clone();
+    let coinbase = network.coinbase;
     let blob_gas = GAS_PER_BLOB * tx.blob_hashes.len() as u64;
     let blob_price = tokens_to_u256(&network.blob_base_fee);
+    let sender_addr = f410(&tx.sender);
     let price = if tx.tx_type >= 2 {
         U256::from(tx.max_fee_per_gas).min(base_fee + U256::from(tx.max_priority_fee_per_gas))
     } else {
@@ -462,7 +472,7 @@ fn apply_checked(
     if let Some(to) = tx.to {
         state.warm_address(to);
     }
-    if let Some(coinbase) = EthAddress::from_delegated(&network.coinbase) {
+    if let Some(coinbase) = EthAddress::from_delegated(&coinbase) {
         state.warm_address(coinbase.0);
     }
     state.warm_addresses_for_message(precompile_addresses());
@@ -500,10 +510,10 @@ fn apply_checked(
         .map(|b| Bytes::copy_from_slice(&b.data))
         .unwrap_or_default();
     let premium = u256_to_tokens(price.saturating_sub(base_fee));
-    let apply = executor.settle(
+    let apply = executor.settle_fees(
         sender_id,
         u256_to_tokens(prepaid),
-        &network.base_fee,
+        &network_base_fee,
         &premium,
         tx.gas_limit,
         run.run,
@@ -577,10 +587,13 @@ fn run_top_level(
                 let fil = EthAddress(to).to_filecoin();
                 let plain = match cm.machine.state.lookup_id(&fil)? {
                     None => true,
-                    Some(id) => match cm.machine.state.get_actor(id)? {
+                    Some(id) => match cm.machine.state.actor_ref(id)? {
                         None => true,
                         Some(r) => match BuiltinCode::from_cid(&r.code) {
-                            Some(BuiltinCode::Evm) => !has_code(cm.machine.store(), &r.state)?,
+                            Some(BuiltinCode::Evm) => {
+                                let state = r.state;
+                                !has_code(cm.machine.store(), &state)?
+                            }
                             Some(BuiltinCode::Init | BuiltinCode::Eam) => false,
                             Some(_) => true,
                             None => false,

@@ -161,29 +161,32 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// The actor with this ID, if it exists.
     pub fn get_actor(&mut self, id: ActorID) -> anyhow::Result<Option<ActorRecord>> {
-        if let Some(cached) = self.actors.get(&id) {
-            return Ok(cached.record.clone());
-        }
-        let hamt: Hamt<&BS, ActorRecord, BytesKey> =
-            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
-        let record = hamt.get(&id_key(id))?.cloned();
-        // Filling the cache is not a change, so it is not journaled.
-        self.actors.insert(
-            id,
-            CachedActor {
-                record: record.clone(),
-                dirty: false,
-            },
-        );
-        Ok(record)
+        Ok(self.actor_ref(id)?.cloned())
+    }
+
+    /// The actor with this ID, borrowed from the cache (filled from the HAMT on a miss), for
+    /// callers that only read a field or two: a record is a few hundred bytes and its balance
+    /// a heap integer, so a copy per look costs more than the look.
+    pub fn actor_ref(&mut self, id: ActorID) -> anyhow::Result<Option<&ActorRecord>> {
+        let cached = match self.actors.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let hamt: Hamt<&BS, ActorRecord, BytesKey> =
+                    Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
+                let record = hamt.get(&id_key(id))?.cloned();
+                // Filling the cache is not a change, so it is not journaled.
+                slot.insert(CachedActor {
+                    record,
+                    dirty: false,
+                })
+            }
+        };
+        Ok(cached.record.as_ref())
     }
 
     /// An actor's delegated (f4) address, without copying the rest of its record.
     pub fn delegated_address(&mut self, id: ActorID) -> anyhow::Result<Option<Address>> {
-        if let Some(cached) = self.actors.get(&id) {
-            return Ok(cached.record.as_ref().and_then(|r| r.delegated_address));
-        }
-        Ok(self.get_actor(id)?.and_then(|r| r.delegated_address))
+        Ok(self.actor_ref(id)?.and_then(|r| r.delegated_address))
     }
 
     /// Creates or replaces an actor record.

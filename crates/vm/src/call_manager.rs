@@ -132,7 +132,7 @@ impl<'m> CallManager<'m> {
             if req.method == METHOD_SEND {
                 return Ok(None);
             }
-            let code = cm.actor(to)?.code;
+            let code = cm.actor_code(to)?;
             let frame = Frame {
                 ctx: InvocationContext {
                     caller: from,
@@ -330,6 +330,14 @@ impl<'m> CallManager<'m> {
         })
     }
 
+    /// An existing actor's code CID, without copying its record.
+    pub fn actor_code(&mut self, id: ActorID) -> KResult<Cid> {
+        match self.machine.state.actor_ref(id)? {
+            Some(record) => Ok(record.code),
+            None => syscall_error(ErrorNumber::NotFound, format!("actor f0{id} not found")),
+        }
+    }
+
     /// Moves value between two existing actors.
     pub fn transfer(&mut self, from: ActorID, to: ActorID, value: &TokenAmount) -> KResult<()> {
         if value.is_zero() {
@@ -369,7 +377,7 @@ impl<'m> CallManager<'m> {
         read_only: bool,
     ) -> KResult<Option<ActorID>> {
         if let Some(id) = self.machine.state.lookup_id(to)? {
-            if self.machine.state.get_actor(id)?.is_some() {
+            if self.machine.state.actor_ref(id)?.is_some() {
                 return Ok(Some(id));
             }
             if matches!(to.payload(), Payload::ID(_)) {

@@ -278,8 +278,26 @@ impl Executor {
         })
     }
 
-    /// Splits the prepayment into burn, tip and refund, and builds the receipt.
+    /// Splits the prepayment into burn, tip and refund, and builds the receipt with its
+    /// events root.
     pub fn settle(
+        &mut self,
+        sender_id: ActorID,
+        prepaid: TokenAmount,
+        base_fee: &TokenAmount,
+        premium: &TokenAmount,
+        gas_limit: u64,
+        run: CallRun,
+    ) -> anyhow::Result<ApplyRet> {
+        let mut ret = self.settle_fees(sender_id, prepaid, base_fee, premium, gas_limit, run)?;
+        ret.receipt.events_root = events_root(&self.machine, &ret.events)?;
+        Ok(ret)
+    }
+
+    /// [`Self::settle`] without the receipt's events root (`events_root` is `None` whatever
+    /// the events): for Ethereum transactions, whose receipts carry their logs instead. The
+    /// root of `events` is [`events_root_of`] when someone asks for it.
+    pub fn settle_fees(
         &mut self,
         sender_id: ActorID,
         prepaid: TokenAmount,
@@ -299,7 +317,6 @@ impl Executor {
         self.credit(sender_id, &refund)?;
         self.credit(BURNT_FUNDS_ACTOR_ID, &base_fee_burn)?;
         self.credit_address(&coinbase, &miner_tip)?;
-        let events_root = events_root(&self.machine, &run.events)?;
         let return_data = run
             .outcome
             .return_data
@@ -310,7 +327,7 @@ impl Executor {
                 exit_code: run.outcome.exit_code,
                 return_data,
                 gas_used,
-                events_root,
+                events_root: None,
             },
             events: run.events,
             gas: GasOutputs {
@@ -490,21 +507,45 @@ pub fn events_root(machine: &Machine, events: &[StampedEvent]) -> anyhow::Result
     if events.is_empty() {
         return Ok(None);
     }
-    if let Some(bytes) = single_node_events_amt(events) {
-        // Only the CID is needed: nothing reads a receipt's events back through it (the node
-        // indexes the events themselves), and the block is not reachable from the state, so
-        // the next flush would drop it anyway.
-        let digest = multihash_codetable::MultihashDigest::digest(
-            &multihash_codetable::Code::Blake2b256,
-            &bytes,
-        );
-        return Ok(Some(Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, digest)));
+    if let Some(cid) = single_node_root(events) {
+        return Ok(Some(cid));
     }
     let mut amt = Amt::new_with_bit_width(machine.store(), EVENTS_AMT_BITWIDTH);
     for (i, event) in events.iter().enumerate() {
         amt.set(i as u64, event.clone())?;
     }
     Ok(Some(amt.flush()?))
+}
+
+/// The same CID as [`events_root`], computed without a machine: a list too long for one
+/// node is built in a throwaway store.
+pub fn events_root_of(events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    if let Some(cid) = single_node_root(events) {
+        return Ok(Some(cid));
+    }
+    let store = fvm_ipld_blockstore::MemoryBlockstore::new();
+    let mut amt = Amt::new_with_bit_width(&store, EVENTS_AMT_BITWIDTH);
+    for (i, event) in events.iter().enumerate() {
+        amt.set(i as u64, event.clone())?;
+    }
+    Ok(Some(amt.flush()?))
+}
+
+/// The CID of a height-0 events AMT, or `None` when the events do not fit in one node.
+///
+/// Only the CID is needed: nothing reads a receipt's events back through it (the node indexes
+/// the events themselves), and the block is not reachable from the state, so the next flush
+/// would drop it anyway.
+fn single_node_root(events: &[StampedEvent]) -> Option<Cid> {
+    let bytes = single_node_events_amt(events)?;
+    let digest = multihash_codetable::MultihashDigest::digest(
+        &multihash_codetable::Code::Blake2b256,
+        &bytes,
+    );
+    Some(Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, digest))
 }
 
 /// DAG-CBOR of a height-0 events AMT (v3 root `[bit width, height, count, leaf]`, the leaf
@@ -632,9 +673,12 @@ mod events_root_tests {
                     data: &direct,
                 };
                 assert_eq!(block.cid(multihash_codetable::Code::Blake2b256), cid);
+                assert_eq!(events_root_of(&events).unwrap(), Some(cid));
             }
         }
         let many: Vec<_> = (0..33).map(|i| event(i, 2, i as usize)).collect();
         assert!(single_node_events_amt(&many).is_none());
+        assert_eq!(events_root_of(&many).unwrap(), Some(library_root(&many).0));
+        assert_eq!(events_root_of(&[]).unwrap(), None);
     }
 }
