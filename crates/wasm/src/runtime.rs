@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
@@ -72,6 +72,12 @@ impl WasmRuntime {
     /// Finished instances kept for reuse now (`warm.rs`).
     pub fn warm_instances(&self) -> usize {
         self.warm.len()
+    }
+
+    /// Waits until finished instances are reset and ready for reuse (see `warm.rs`); for
+    /// tests and benchmarks that must see the warm path.
+    pub fn settle_warm_instances(&self) {
+        self.warm.settle()
     }
 
     pub fn config_hash(&self) -> &str {
@@ -233,15 +239,20 @@ impl WasmRuntime {
             if let (Some(plan), Some(memory)) = (keep, memory) {
                 kept = warm_handles(&mut store, &instance, plan, entry.clone(), memory).map(
                     |handles| {
-                        // Instantiation itself spends a little fuel (constant per module).
-                        let spent = fuel.saturating_sub(store.get_fuel().unwrap_or(fuel));
-                        let image = Image::capture(
-                            &mut store,
-                            memory,
-                            &handles.globals,
-                            handles.table,
-                            spent,
-                        );
+                        // One image per code: every instance of a module starts the same.
+                        let image = self.warm.image(&code).unwrap_or_else(|| {
+                            // Instantiation itself spends a little fuel (constant per module).
+                            let spent = fuel.saturating_sub(store.get_fuel().unwrap_or(fuel));
+                            let image = Arc::new(Image::capture(
+                                &mut store,
+                                memory,
+                                &handles.globals,
+                                handles.table,
+                                spent,
+                            ));
+                            self.warm.remember_image(code, image.clone());
+                            image
+                        });
                         (handles, image)
                     },
                 );

@@ -21,7 +21,9 @@
 //! Which calls find a warm instance depends on this node's history; nothing else does.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 use cid::Cid;
 use wasmtime::{Global, Memory, Store, Table, TypedFunc, Val};
@@ -68,7 +70,7 @@ pub struct Warm {
     pub memory: Memory,
     globals: Vec<Global>,
     table: Option<Table>,
-    pub image: Image,
+    pub image: Arc<Image>,
 }
 
 impl Image {
@@ -117,7 +119,7 @@ pub struct Handles {
 }
 
 impl Warm {
-    pub fn new(store: Store<Host>, handles: Handles, image: Image) -> Self {
+    pub fn new(store: Store<Host>, handles: Handles, image: Arc<Image>) -> Self {
         Self {
             store,
             entry: handles.entry,
@@ -156,10 +158,29 @@ impl Warm {
 }
 
 /// The warm instances of a runtime, by code.
+///
+/// A finished instance is reset on a background thread (the reset clears its whole memory,
+/// the largest part of a warm call's cost), so the message that used it does not wait for
+/// it; until its reset is done an instance is not handed out, and a call of its code meanwhile
+/// takes another warm instance or a fresh one. When the thread is behind or cannot be
+/// started, the frame resets the instance itself.
 #[derive(Default)]
 pub struct WarmPool {
-    parked: Mutex<Parked>,
+    shared: Arc<Shared>,
+    resetter: Mutex<Option<SyncSender<(Cid, Warm)>>>,
 }
+
+#[derive(Default)]
+struct Shared {
+    parked: Mutex<Parked>,
+    /// The image of each kept code, captured once.
+    images: Mutex<HashMap<Cid, Arc<Image>>>,
+    /// Instances queued for the background reset.
+    resetting: AtomicUsize,
+}
+
+/// Finished instances queued for the background reset at most.
+const RESET_QUEUE: usize = 16;
 
 #[derive(Default)]
 struct Parked {
@@ -170,7 +191,7 @@ struct Parked {
 impl WarmPool {
     /// A warm instance of `code`, taken out of the pool (the caller owns it for the call).
     pub fn take(&self, code: &Cid) -> Option<Warm> {
-        let mut parked = self.parked.lock().ok()?;
+        let mut parked = self.shared.parked.lock().ok()?;
         let warm = parked.by_code.get_mut(code)?.pop()?;
         parked.count -= 1;
         Some(warm)
@@ -179,24 +200,104 @@ impl WarmPool {
     /// Whether an instance of `code` would be kept if parked now (so capturing its image is
     /// worth it).
     pub fn wants(&self, code: &Cid) -> bool {
-        self.parked.lock().is_ok_and(|p| {
+        self.shared.parked.lock().is_ok_and(|p| {
             p.by_code
                 .get(code)
                 .is_none_or(|v| v.len() < MAX_WARM_PER_CODE)
         })
     }
 
-    /// Resets a finished instance and keeps it, unless it cannot be reset or `code` has
-    /// enough warm instances already. When the pool is full, an instance of another code
-    /// makes room (which one only changes which later calls are warm).
-    pub fn park(&self, code: Cid, mut warm: Warm) {
+    /// The image captured from an earlier instance of `code`.
+    pub fn image(&self, code: &Cid) -> Option<Arc<Image>> {
+        self.shared.images.lock().ok()?.get(code).cloned()
+    }
+
+    pub fn remember_image(&self, code: Cid, image: Arc<Image>) {
+        if let Ok(mut images) = self.shared.images.lock() {
+            // Bounded like the module cache; forgetting only costs a capture.
+            if images.len() >= crate::cache::MAX_CACHED_MODULES {
+                images.clear();
+            }
+            images.insert(code, image);
+        }
+    }
+
+    /// Resets a finished instance (in the background when it can) and keeps it, unless it
+    /// cannot be reset or `code` has enough warm instances already.
+    pub fn park(&self, code: Cid, warm: Warm) {
+        // Hand over only to an idle thread: when it is behind (a busy machine), resetting here
+        // keeps instances warm instead of making the next calls fresh.
+        let idle = self.shared.resetting.load(Ordering::SeqCst) == 0;
+        let warm = match self.resetter().filter(|_| idle) {
+            Some(queue) => {
+                self.shared.resetting.fetch_add(1, Ordering::SeqCst);
+                match queue.try_send((code, warm)) {
+                    Ok(()) => return,
+                    Err(TrySendError::Full((_, w)) | TrySendError::Disconnected((_, w))) => {
+                        self.shared.resetting.fetch_sub(1, Ordering::SeqCst);
+                        w
+                    }
+                }
+            }
+            None => warm,
+        };
+        self.shared.reset_and_keep(code, warm);
+    }
+
+    /// The background reset's queue, started on first use.
+    fn resetter(&self) -> Option<SyncSender<(Cid, Warm)>> {
+        let mut slot = self.resetter.lock().ok()?;
+        if slot.is_none() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Cid, Warm)>(RESET_QUEUE);
+            let shared = self.shared.clone();
+            std::thread::Builder::new()
+                .name("tandem-wasm-reset".into())
+                .spawn(move || {
+                    // Ends when the pool (the sender) is dropped.
+                    while let Ok((code, warm)) = rx.recv() {
+                        shared.reset_and_keep(code, warm);
+                        shared.resetting.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+                .ok()?;
+            *slot = Some(tx);
+        }
+        slot.clone()
+    }
+
+    /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
+    pub fn put_back(&self, code: Cid, warm: Warm) {
+        self.shared.put_back(code, warm);
+    }
+
+    /// Warm instances held now, those being reset included.
+    pub fn len(&self) -> usize {
+        let parked = self.shared.parked.lock().map(|p| p.count).unwrap_or(0);
+        parked + self.shared.resetting.load(Ordering::SeqCst)
+    }
+
+    /// Waits (up to a second) until no instance is being reset, so the next call of a kept
+    /// code finds it warm. For tests and benchmarks that must see the warm path.
+    pub fn settle(&self) {
+        let start = std::time::Instant::now();
+        while self.shared.resetting.load(Ordering::SeqCst) > 0
+            && start.elapsed() < std::time::Duration::from_secs(1)
+        {
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Shared {
+    fn reset_and_keep(&self, code: Cid, mut warm: Warm) {
         if warm.reset() {
             self.put_back(code, warm);
         }
     }
 
-    /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
-    pub fn put_back(&self, code: Cid, warm: Warm) {
+    /// When the pool is full, an instance of another code makes room (which one only changes
+    /// which later calls are warm).
+    fn put_back(&self, code: Cid, warm: Warm) {
         let Ok(mut parked) = self.parked.lock() else {
             return;
         };
@@ -228,10 +329,5 @@ impl WarmPool {
         drop(parked);
         // Tearing an instance down takes a while: not under the lock.
         drop(evicted);
-    }
-
-    /// Warm instances held now.
-    pub fn len(&self) -> usize {
-        self.parked.lock().map(|p| p.count).unwrap_or(0)
     }
 }
