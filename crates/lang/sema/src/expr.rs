@@ -43,6 +43,12 @@ pub fn fits(v: U256, negative: bool, ty: &Ty) -> bool {
 
 impl Cx<'_, '_> {
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Typed {
+        let t = self.expr_untraced(e, expected);
+        crate::probe::record(e.span, || self.show(&t.ty));
+        t
+    }
+
+    fn expr_untraced(&mut self, e: &Expr, expected: Option<&Ty>) -> Typed {
         match &e.kind {
             ExprKind::Int(d, r) => self.int_lit(d, *r, false, e.span, expected),
             ExprKind::Bool(b) => Typed::value(IrExpr::c(*b as u64), Ty::Bool),

@@ -16,6 +16,7 @@ pub mod items;
 mod layout;
 mod methods;
 mod ops;
+pub mod probe;
 mod raw_call;
 mod recursion;
 mod storage_bytes;

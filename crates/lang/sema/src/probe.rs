@@ -1,0 +1,43 @@
+//! Expression types for tools: [`compile_with_types`] runs [`crate::compile`] and also
+//! returns the type sema gave each expression it checked, by span (the language server's
+//! hover). Off unless asked for, so ordinary compiles pay nothing.
+
+use std::cell::RefCell;
+use tandem_lang_ir::Module;
+use tandem_lang_syntax::diag::{Diagnostics, Span};
+
+thread_local! {
+    static TYPES: RefCell<Option<Vec<(Span, String)>>> = const { RefCell::new(None) };
+}
+
+/// Empties the recorder when dropped, even if compilation unwinds.
+struct Recording;
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        TYPES.with(|t| t.borrow_mut().take());
+    }
+}
+
+/// Compiles like [`crate::compile`] and returns every checked expression's span and type as
+/// sema displays it. A generic body checked once per instantiation appears once per check.
+pub fn compile_with_types(
+    files: &[crate::SourceFile],
+) -> (Result<Module, Diagnostics>, Vec<(Span, String)>) {
+    let guard = Recording;
+    TYPES.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let result = crate::compile(files);
+    let types = TYPES.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    drop(guard);
+    (result, types)
+}
+
+pub(crate) fn record(span: Span, ty: impl FnOnce() -> String) {
+    TYPES.with(|t| {
+        if let Ok(mut slot) = t.try_borrow_mut()
+            && let Some(v) = slot.as_mut()
+        {
+            v.push((span, ty()));
+        }
+    });
+}
