@@ -357,7 +357,9 @@ impl Cx<'_, '_> {
             }
             _ => return IrExpr::c(0),
         };
-        let words = self.mem_words(ty);
+        // The copy's own block: its components' words. Not `mem_words(ty)`, which is the one
+        // pointer word an aggregate that is not inline takes inside another.
+        let words: u32 = comps.iter().map(|t| self.mem_words(t)).sum();
         let base = self.alloc(IrExpr::c(words as u64 * 32));
         let offs = self.tuple_offsets(&comps);
         for ((t, (s, o)), off) in comps.iter().zip(positions).zip(offs) {
