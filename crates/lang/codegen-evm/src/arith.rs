@@ -174,7 +174,8 @@ impl Gen<'_> {
                 self.op(code, 2, 1);
             }
             (CheckedOp::Pow, _) => {
-                // Checked only against the type's range (see docs: `**` on 256-bit types wraps).
+                // Not produced by sema, which lowers `**` to an exact checked loop itself
+                // (sema/src/pow.rs); this form wraps at 2^256.
                 self.op(op::EXP, 2, 1);
                 if !signed && bits < 256 {
                     self.range_check_unsigned(max);

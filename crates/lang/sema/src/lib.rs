@@ -16,6 +16,7 @@ pub mod items;
 mod layout;
 mod methods;
 mod ops;
+mod pow;
 pub mod probe;
 mod raw_call;
 mod recursion;

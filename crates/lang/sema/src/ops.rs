@@ -214,6 +214,7 @@ impl Cx<'_, '_> {
                     "signed exponent",
                 ));
             }
+            return (self.checked_pow(signed, bits, l, r), ty);
         } else {
             self.mismatch(&ty, rt, span);
         }
@@ -230,7 +231,6 @@ impl Cx<'_, '_> {
             BinOp::Mul => checked(CheckedOp::Mul),
             BinOp::Div => checked(CheckedOp::Div),
             BinOp::Rem => checked(CheckedOp::Rem),
-            BinOp::Pow => checked(CheckedOp::Pow),
             BinOp::BitAnd => IrExpr::bin(IB::And, l, r),
             BinOp::BitOr => IrExpr::bin(IB::Or, l, r),
             BinOp::BitXor => IrExpr::bin(IB::Xor, l, r),

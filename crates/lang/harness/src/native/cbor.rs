@@ -204,7 +204,7 @@ fn decode_one(d: &dyn AddressMap, r: &mut Rd<'_>, ty: &ValTy) -> Result<DynSolVa
             };
             if matches!(ty, ValTy::Word(WordTy::Int(_))) {
                 let v = I256::from_raw(mag);
-                DynSolValue::Int(if neg { -v } else { v }, *b as usize)
+                DynSolValue::Int(if neg { v.wrapping_neg() } else { v }, *b as usize)
             } else {
                 DynSolValue::Uint(mag, *b as usize)
             }
