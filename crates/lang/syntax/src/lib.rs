@@ -9,6 +9,8 @@ mod parse_expr;
 mod parse_pattern;
 mod parse_type;
 pub mod parser;
+mod parser_contract;
+mod parser_items;
 
 pub use cst::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 pub use diag::{Diagnostic, Diagnostics, Label, Severity, SourceMap, Span};
