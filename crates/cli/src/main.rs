@@ -57,6 +57,8 @@ enum Command {
     Build(commands::lang::BuildArgs),
     /// Format Tandem sources in the canonical style (`--check`: list unformatted files, fail).
     Fmt(commands::fmt::FmtArgs),
+    /// Run the Tandem language server on stdin/stdout (for editors).
+    Lsp(commands::lsp::LspArgs),
     /// Print the IPLD Schema of a package's messages (the WASM build's DAG-CBOR).
     Schema(commands::schema::SchemaArgs),
     /// Generate Rust SDK bindings (`--rust`) for calling a package's contract.
@@ -107,6 +109,7 @@ fn main() {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
         Command::Fmt(args) => commands::fmt::run(args),
+        Command::Lsp(args) => commands::lsp::run(args),
         Command::Schema(args) => commands::schema::run_schema(ctx.json, args),
         Command::Bindgen(args) => commands::schema::run_bindgen(args),
         Command::New(args) => commands::new::run(ctx.json, args),

@@ -10,6 +10,7 @@ pub mod evm;
 pub mod fmt;
 pub mod gc;
 pub mod lang;
+pub mod lsp;
 pub mod message;
 pub mod new;
 pub mod node;
