@@ -8,7 +8,7 @@ use crate::types::Ty;
 use std::collections::HashMap;
 use tandem_lang_ir::meta::{AbiItem, AbiParam, HandlerMeta, StorageEntry};
 use tandem_lang_ir::{self as ir, Expr as IrExpr, Mutability, Stmt as IrStmt, U256, ValTy};
-use tandem_lang_syntax::ast::{Attr, ExprKind};
+use tandem_lang_syntax::ast::{Attr, Cap, ExprKind, MessageVariant, RecvArm};
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 
 struct Blake2b;
@@ -28,6 +28,38 @@ pub fn frc42_method_number(name: &str) -> Option<u64> {
     frc42_dispatch::hash::MethodResolver::new(Blake2b)
         .method_number(name)
         .ok()
+}
+
+/// A `#[view]` variant is called with STATICCALL, so its handler may only read: declaring
+/// `mut storage` or `mut ctx`, or taking value, is E0402 (every such call would revert).
+fn check_view(cx: &mut Cx, var: &MessageVariant, arm: &RecvArm) {
+    let Some(view) = attr(&var.attrs, "view") else {
+        return;
+    };
+    let writes = arm
+        .caps
+        .caps
+        .iter()
+        .find(|(c, _)| matches!(c, Cap::MutStorage | Cap::MutCtx));
+    let payable = attr(&arm.attrs, "payable").or_else(|| attr(&var.attrs, "payable"));
+    let (span, what) = match (writes, payable) {
+        (Some((c, span)), _) => (*span, format!("declares `{}`", c.text())),
+        (None, Some(p)) => (p.span, "is `#[payable]`".to_string()),
+        (None, None) => return,
+    };
+    cx.err(
+        Diagnostic::error(
+            "E0402",
+            format!(
+                "the handler of `#[view]` variant `{}` {what}, but a view may only read",
+                var.name.name
+            ),
+            span,
+            "not allowed in a view",
+        )
+        .with_label(view.span, "`#[view]` here: callers use STATICCALL")
+        .with_help("declare `storage`/`ctx` only, or remove `#[view]` from the variant"),
+    );
 }
 
 fn attr<'a>(attrs: &'a [Attr], name: &str) -> Option<&'a Attr> {
@@ -310,6 +342,7 @@ pub fn compile_contract(
                 .map(|c| c.1)
                 .unwrap_or(arm.variant.span);
             cx.frame.file = file;
+            check_view(&mut cx, var, arm);
             let mut params = Vec::new();
             // A `#[reply]` handler takes the VM's wire fields and computes its own.
             let reply = if crate::async_send::is_reply(var) {
