@@ -332,8 +332,18 @@ impl<'m> CallManager<'m> {
 
     /// An existing actor's code CID, without copying its record.
     pub fn actor_code(&mut self, id: ActorID) -> KResult<Cid> {
+        self.read_actor(id, |record| record.code)
+    }
+
+    /// Reads a field of an existing actor's record in place (a record copy includes a heap
+    /// `BigInt`).
+    pub fn read_actor<R>(
+        &mut self,
+        id: ActorID,
+        read: impl FnOnce(&ActorRecord) -> R,
+    ) -> KResult<R> {
         match self.machine.state.actor_ref(id)? {
-            Some(record) => Ok(record.code),
+            Some(record) => Ok(read(record)),
             None => syscall_error(ErrorNumber::NotFound, format!("actor f0{id} not found")),
         }
     }

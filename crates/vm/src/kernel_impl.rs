@@ -154,7 +154,7 @@ impl GasOps for DefaultKernel<'_, '_> {
 
 impl SelfOps for DefaultKernel<'_, '_> {
     fn root(&mut self) -> KResult<Cid> {
-        let root = self.cm.actor(self.ctx.receiver)?.state;
+        let root = self.cm.read_actor(self.ctx.receiver, |a| a.state)?;
         self.reachable.insert(root);
         Ok(root)
     }
@@ -175,11 +175,11 @@ impl SelfOps for DefaultKernel<'_, '_> {
     }
 
     fn current_balance(&mut self) -> KResult<TokenAmount> {
-        Ok(self.cm.actor(self.ctx.receiver)?.balance)
+        self.cm.read_actor(self.ctx.receiver, |a| a.balance.clone())
     }
 
     fn nonce(&mut self) -> KResult<u64> {
-        Ok(self.cm.actor(self.ctx.receiver)?.sequence)
+        self.cm.read_actor(self.ctx.receiver, |a| a.sequence)
     }
 
     fn bump_nonce(&mut self) -> KResult<u64> {
@@ -195,7 +195,7 @@ impl SelfOps for DefaultKernel<'_, '_> {
     fn self_destruct(&mut self, beneficiary: &Address) -> KResult<SelfDestructOutcome> {
         self.require_writable()?;
         let me = self.ctx.receiver;
-        let balance = self.cm.actor(me)?.balance;
+        let balance = self.cm.read_actor(me, |a| a.balance.clone())?;
         let deleted = self.cm.machine.state.created_in_message(me);
         // An address whose actor was deleted (self-destructed earlier) is as good as empty:
         // paying it goes through a send, which puts a placeholder there, as on Ethereum.
