@@ -89,6 +89,33 @@ fn clean(e: Expr, w: WordTy) -> Expr {
     }
 }
 
+/// Whether a word of this type can be dirty (has bits its values never set).
+fn needs_check(w: WordTy) -> bool {
+    !matches!(
+        w,
+        WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32)
+    )
+}
+
+/// True when the word `x` is not a clean `w`.
+fn dirty(x: Expr, w: WordTy) -> Expr {
+    Expr::un(UnOp::IsZero, bin(BinOp::Eq, clean(x.clone(), w), x))
+}
+
+/// The byte offset and type of every word of a static ABI value's head, in order.
+fn static_words(t: &ValTy, at: u64, out: &mut Vec<(u64, WordTy)>) -> u64 {
+    match t {
+        ValTy::Word(w) => {
+            out.push((at, *w));
+            at + 32
+        }
+        ValTy::Tuple(ts) => ts.iter().fold(at, |a, t| static_words(t, a, out)),
+        ValTy::Array(e, n) => (0..*n).fold(at, |a, _| static_words(e, a, out)),
+        // Dynamic values are not in a static head (sema refuses them here).
+        _ => at + t.head_size() as u64,
+    }
+}
+
 impl Lower {
     fn run(body: &[Stmt], params: &[Param]) -> Vec<Stmt> {
         let (l, b) = max_ids(body, params);
@@ -382,12 +409,27 @@ impl Lower {
                     c(0),
                     c(head),
                 )));
+                // Solidity's decoder refuses a word that is not clean for its type (a bool of
+                // 2, a u8 of 300): the call reverts rather than taking or truncating it.
                 if let Some(w) = word {
-                    let v = clean(mload(Expr::Local(p)), w);
+                    let mut v = mload(Expr::Local(p));
+                    if needs_check(w) {
+                        v = self.spill(v, out);
+                        out.push(revert_if(dirty(v.clone(), w)));
+                    }
                     if self.uses.get(&l).copied().unwrap_or(0) <= 1 {
                         self.subst.insert(l, v);
                     } else {
                         out.push(Stmt::Let(l, v));
+                    }
+                } else {
+                    let mut words = Vec::new();
+                    static_words(t, 0, &mut words);
+                    for (off, w) in words {
+                        if needs_check(w) {
+                            let at = Expr::plus(Expr::Local(l), c(off));
+                            out.push(revert_if(dirty(mload(at), w)));
+                        }
                     }
                 }
             }
@@ -425,10 +467,7 @@ impl Lower {
 
     /// Reverts unless every element of the vector at `v` is a clean `w`.
     fn check_clean_elements(&mut self, v: Expr, w: WordTy, out: &mut Vec<Stmt>) {
-        if matches!(
-            w,
-            WordTy::Uint(256) | WordTy::Int(256) | WordTy::FixedBytes(32)
-        ) {
+        if !needs_check(w) {
             return;
         }
         let n = self.spill(mload(v.clone()), out);
@@ -436,8 +475,7 @@ impl Lower {
         let label = self.label();
         out.push(Stmt::Let(i, c(0)));
         let at = Expr::plus(Expr::plus(v, c(32)), bin(BinOp::Shl, Expr::Local(i), c(5)));
-        let x = mload(at);
-        let dirty = Expr::un(UnOp::IsZero, bin(BinOp::Eq, clean(x.clone(), w), x));
+        let dirty = dirty(mload(at), w);
         out.push(Stmt::Loop {
             label,
             body: vec![
