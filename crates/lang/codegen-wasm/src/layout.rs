@@ -120,6 +120,12 @@ pub mod global {
     /// Set when the message is `InvokeEVM` (i32): the handler decodes Solidity ABI calldata
     /// and answers ABI return data (`abi_dispatch.rs`).
     pub const ABI: u32 = 14;
+    /// The last mapping slot computed (`Rt::MapSlot`): whether set (i32), its key and base
+    /// (i64 × 8) and the hash (i64 × 4), so a slot hashed again in the same message costs
+    /// no `crypto_hash`.
+    pub const MS_SET: u32 = 15;
+    pub const MS_IN: u32 = 16;
+    pub const MS_OUT: u32 = 24;
 }
 
 /// Exit codes.

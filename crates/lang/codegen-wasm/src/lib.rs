@@ -55,6 +55,25 @@ pub struct Method {
 /// Target-neutral IR to one WASM module per contract. Verifies the IR first.
 pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
     tandem_lang_ir::verify(m, Stage::Neutral).map_err(|e| e.to_string())?;
+    // The shared optimiser, as the EVM backend runs it: storage reads reused, repeated
+    // mapping-slot hashes computed once, checked arithmetic that cannot overflow made plain.
+    // Bodies that talk to other actors are left alone: the send and reply lowering
+    // (`send.rs`, `async_send.rs`, `create.rs`) relies on the shapes sema gives them (a
+    // message bound by a `Let`, its reply read right after the send).
+    let mut optimized = m.clone();
+    for c in &mut optimized.contracts {
+        if !interacts(&c.init.body) {
+            tandem_lang_ir::opt::optimize_body(&mut c.init.body, &c.init.params);
+        }
+        for h in &mut c.handlers {
+            if !interacts(&h.body) {
+                tandem_lang_ir::opt::optimize_body(&mut h.body, &h.params);
+            }
+        }
+    }
+    tandem_lang_ir::verify(&optimized, Stage::Neutral)
+        .map_err(|e| format!("after the optimiser: {e}"))?;
+    let m = &optimized;
     let mut built: Vec<Option<Vec<u8>>> = vec![None; m.contracts.len()];
     (0..m.contracts.len())
         .map(|i| {
@@ -77,6 +96,25 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
             })
         })
         .collect()
+}
+
+/// Whether a body sends, creates or reads a reply.
+fn interacts(body: &[tandem_lang_ir::Stmt]) -> bool {
+    use tandem_lang_ir::Expr;
+    let mut found = false;
+    tandem_lang_ir::opt::util::visit_stmts(body, &mut |_| {}, &mut |e| {
+        found |= matches!(
+            e,
+            Expr::Message { .. }
+                | Expr::Send { .. }
+                | Expr::Reply(_)
+                | Expr::ReplyBytes
+                | Expr::SendAsync { .. }
+                | Expr::AsyncReturn(..)
+                | Expr::Create { .. }
+        );
+    });
+    found
 }
 
 /// The module of contract `i`, its children's modules (which it embeds) built first.

@@ -112,8 +112,17 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
-    for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0), g32(0)] {
+    for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0), g32(0), g32(0)] {
         globals.global(ty, &init);
+    }
+    // the mapping-slot memo's key, base and hash (global::MS_IN, MS_OUT)
+    for _ in 0..12 {
+        let ty = GlobalType {
+            val_type: I64,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i64_const(0));
     }
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
@@ -142,6 +151,20 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     Ok(module.finish())
 }
 
+/// Whether any entry point reads the network context (chain ID, block number, timestamp):
+/// only then does `invoke` ask for it.
+fn uses_network_context(c: &Contract) -> bool {
+    use tandem_lang_ir::{Env, Expr};
+    let mut found = false;
+    let bodies = std::iter::once(&c.init.body).chain(c.handlers.iter().map(|h| &h.body));
+    for body in bodies {
+        tandem_lang_ir::opt::util::visit_stmts(body, &mut |_| {}, &mut |e| {
+            found |= matches!(e, Expr::Env(Env::Number | Env::Timestamp | Env::ChainId));
+        });
+    }
+    found
+}
+
 /// `invoke(params_id) -> return_id`: reads the message and network context, copies the
 /// params block into memory for the CBOR reader, dispatches on the method number (1 is the
 /// constructor), then `InvokeEVM` on the calldata's selector (`abi_dispatch.rs`).
@@ -149,11 +172,13 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
     // param 0: params id; i32 size 1, p 2; i64 method 3, codec 4; i32 selector 5
     let mut f = Function::new([(2, I32), (2, I64), (1, I32)]);
     let s = &mut f.instructions();
-    for (call, at) in [
-        (sys::MSG_CONTEXT, mem::MSGCTX),
-        (sys::NETWORK_CONTEXT, mem::NETCTX),
-    ] {
-        s.i32_const(at as i32).call(call).call(Rt::Chk.index());
+    s.i32_const(mem::MSGCTX as i32)
+        .call(sys::MSG_CONTEXT)
+        .call(Rt::Chk.index());
+    if uses_network_context(c) {
+        s.i32_const(mem::NETCTX as i32)
+            .call(sys::NETWORK_CONTEXT)
+            .call(Rt::Chk.index());
     }
     s.local_get(0).if_(BlockType::Empty);
     s.local_get(0)
