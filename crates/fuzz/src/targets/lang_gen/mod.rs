@@ -19,6 +19,7 @@
 //! only inside `balance_of`, since the two builds live at different addresses).
 
 mod body;
+mod expr;
 mod ty;
 
 use alloy_dyn_abi::DynSolValue;
