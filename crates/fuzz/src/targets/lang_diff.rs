@@ -36,6 +36,20 @@ use crate::{Stats, Target};
 
 const ALICE: u64 = 0xa11ce;
 
+/// The gas limit of every transaction and message.
+const GAS_LIMIT: u64 = 16_000_000;
+
+/// What installing a module costs before it runs (docs/gas.md: the up-front price, the
+/// compile price and storing the bytes), in gas; None if it does not validate.
+fn install_price(wasm: &[u8]) -> Option<u64> {
+    use tandem_wasm::validate;
+    let info = validate::validate(wasm).ok()?;
+    let gas = validate::upfront_cost(wasm.len())
+        + validate::compile_cost(&info)
+        + tandem_vm::gas::PRICE_LIST.block_link(wasm.len());
+    Some(gas.round_up())
+}
+
 fn alice() -> Address {
     Address::from_word(U256::from(ALICE).into())
 }
@@ -107,7 +121,7 @@ impl Vm {
             tx_type: 2,
             chain_id: Some(31337),
             nonce: self.nonce,
-            gas_limit: 16_000_000,
+            gas_limit: GAS_LIMIT,
             to: to.map(Address::into_array),
             input: Bytes::from(data),
             value,
@@ -145,7 +159,7 @@ impl Vm {
             value: TokenAmount::from_atto(value.to::<u128>()),
             method_num: method,
             params: RawBytes::new(params),
-            gas_limit: 16_000_000,
+            gas_limit: GAS_LIMIT,
             gas_fee_cap: TokenAmount::from_atto(0u64),
             gas_premium: TokenAmount::default(),
         };
@@ -251,6 +265,9 @@ pub enum Verdict {
     Agreed(usize, Vec<String>, usize),
     /// Both constructors failed alike.
     DeployFailed,
+    /// The native build's install alone costs more than the gas limit (its price, in gas):
+    /// a limit of the native target, not a disagreement.
+    NativeOverGas(u64),
 }
 
 impl LangDiffTarget {
@@ -288,13 +305,28 @@ impl LangDiffTarget {
         init.extend(DynSolValue::Tuple(p.ctor_args.clone()).abi_encode_params());
         let (ok, out, _, created) = vm.eth(None, init, U256::ZERO);
         let native = vm.deploy_native(&wasm, ctor_params);
+        if std::env::var_os("TANDEM_FUZZ_TRACE").is_some() {
+            eprintln!(
+                "native module: {} bytes, install price {:?} gas; deploy {native:?}",
+                wasm.len(),
+                install_price(&wasm)
+            );
+        }
         match (ok, &native, created) {
             (false, Err(_), _) => return Ok(Verdict::DeployFailed),
             (true, Ok(_), Some(_)) => {}
+            // Out of gas (exit 7) where the install's price alone is over the limit.
+            (_, Err(7), _) if install_price(&wasm).is_some_and(|g| g > GAS_LIMIT) => {
+                return Ok(Verdict::NativeOverGas(
+                    install_price(&wasm).unwrap_or_default(),
+                ));
+            }
             _ => {
                 return Err(format!(
-                    "deploy: EVM success {ok} (0x{}), WASM {native:?}",
-                    hex(&out)
+                    "deploy: EVM success {ok} (0x{}), WASM {native:?} (module of {} bytes, install price {:?} gas, limit {GAS_LIMIT})",
+                    hex(&out),
+                    wasm.len(),
+                    install_price(&wasm)
                 ));
             }
         }
@@ -431,6 +463,8 @@ impl Target for LangDiffTarget {
                 }
             }
             Ok(Verdict::DeployFailed) => stats.count("constructors failed alike"),
+            Ok(Verdict::NativeOverGas(_)) => stats
+                .count("native code over the gas limit (install price > 16M gas; not compared)"),
             Ok(Verdict::GeneratorFailure(what, diag)) => {
                 stats.count(&format!("generator: {what}"));
                 if std::env::var_os("TANDEM_FUZZ_TRACE").is_some() {
