@@ -295,30 +295,46 @@ fn trivia(builder: &mut rowan::GreenNodeBuilder<'_>, src: &str, mut i: usize, en
                 i += 1;
             }
             WHITESPACE
-        } else if src[i..end].starts_with("//") {
+        } else if b[i..end].starts_with(b"//") {
             while i < end && b[i] != b'\n' {
                 i += 1;
             }
             COMMENT
-        } else if src[i..end].starts_with("/*") {
-            i = src[i + 2..end].find("*/").map_or(end, |k| i + 2 + k + 2);
+        } else if b[i..end].starts_with(b"/*") {
+            i = b[i + 2..end]
+                .windows(2)
+                .position(|w| w == b"*/")
+                .map_or(end, |k| i + 2 + k + 2);
             COMMENT
         } else {
+            // Byte-wise (the checks are ASCII), then on to a character boundary.
             while i < end
                 && !b[i].is_ascii_whitespace()
-                && !src[i..end].starts_with("//")
-                && !src[i..end].starts_with("/*")
+                && !b[i..end].starts_with(b"//")
+                && !b[i..end].starts_with(b"/*")
             {
-                i += 1;
-            }
-            while !src.is_char_boundary(i) {
                 i += 1;
             }
             JUNK
         };
-        builder.token(raw(kind), &src[start..i.min(end)]);
-        i = i.min(end);
+        let stop = ceil_boundary(src, i.min(end));
+        builder.token(raw(kind), src.get(start..stop).unwrap_or(""));
+        i = stop.max(start + 1);
     }
+}
+
+fn floor_boundary(src: &str, mut i: usize) -> usize {
+    while i > 0 && !src.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(src: &str, mut i: usize) -> usize {
+    while i < src.len() && !src.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
@@ -360,10 +376,13 @@ pub(crate) fn build(src: &str, events: &[Event]) -> rowan::GreenNode {
                 depth -= 1;
             }
             Event::Token { kind, lo, hi } => {
-                let (lo, hi) = (lo as usize, (hi as usize).min(src.len()));
+                // A lexer span inside a multi-byte character (malformed input) is widened to
+                // character boundaries: the tree's text stays the source, and nothing panics.
+                let lo = floor_boundary(src, (lo as usize).min(src.len()));
+                let hi = ceil_boundary(src, (hi as usize).min(src.len())).max(lo);
                 if lo >= pos {
                     trivia_raw(&mut builder, src, pos, lo);
-                    builder.token(raw(kind), &src[lo..hi]);
+                    builder.token(raw(kind), src.get(lo..hi).unwrap_or(""));
                     pos = hi;
                 }
             }

@@ -59,6 +59,13 @@ fn comments_and_broken_input_are_kept() {
         "",
         "#[",
         "fn f() -> u8 { ((((((1)))))) }",
+        // Multi-byte characters where the lexer does not expect them (found by the `lang`
+        // fuzz target: a byte-order mark inside a token panicked on a char boundary).
+        "fn f\u{feff}() { let x\u{feff}y = 1 }",
+        "\u{feff}contract C { storage: é }",
+        "fn f() { x = ü1 /* ж */ }",
+        "fn f() { \"é\u{feff}\" } é// tail ж",
+        "é/*ж*/é",
     ] {
         let parsed = parse_lossless(0, src);
         assert_eq!(parsed.syntax().text().to_string(), src);
