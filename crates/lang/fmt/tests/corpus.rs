@@ -33,7 +33,10 @@ fn comments(src: &str) -> Vec<String> {
         .collect()
 }
 
-fn bytecode(sources: &[(String, String)]) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, ()> {
+/// A contract's name, init code and runtime code.
+type Compiled = (String, Vec<u8>, Vec<u8>);
+
+fn bytecode(sources: &[(String, String)]) -> Result<Vec<Compiled>, ()> {
     tandem_lang_driver::compile_sources(sources)
         .map(|b| {
             b.into_iter()
