@@ -74,12 +74,6 @@ impl WasmRuntime {
         self.warm.len()
     }
 
-    /// Waits until finished instances are reset and ready for reuse (see `warm.rs`); for
-    /// tests and benchmarks that must see the warm path.
-    pub fn settle_warm_instances(&self) {
-        self.warm.settle()
-    }
-
     pub fn config_hash(&self) -> &str {
         &self.config_hash
     }

@@ -21,8 +21,6 @@
 //! Which calls find a warm instance depends on this node's history; nothing else does.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use cid::Cid;
@@ -159,15 +157,11 @@ impl Warm {
 
 /// The warm instances of a runtime, by code.
 ///
-/// A finished instance is reset on a background thread (the reset clears its whole memory,
-/// the largest part of a warm call's cost), so the message that used it does not wait for
-/// it; until its reset is done an instance is not handed out, and a call of its code meanwhile
-/// takes another warm instance or a fresh one. When the thread is behind or cannot be
-/// started, the frame resets the instance itself.
+/// The frame that finished with an instance resets it. (Handing the reset to a background
+/// thread was measured slower: the wake-up costs more than the memset it moves.)
 #[derive(Default)]
 pub struct WarmPool {
-    shared: Arc<Shared>,
-    resetter: Mutex<Option<SyncSender<(Cid, Warm)>>>,
+    shared: Shared,
 }
 
 #[derive(Default)]
@@ -175,12 +169,7 @@ struct Shared {
     parked: Mutex<Parked>,
     /// The image of each kept code, captured once.
     images: Mutex<HashMap<Cid, Arc<Image>>>,
-    /// Instances queued for the background reset.
-    resetting: AtomicUsize,
 }
-
-/// Finished instances queued for the background reset at most.
-const RESET_QUEUE: usize = 16;
 
 #[derive(Default)]
 struct Parked {
@@ -222,47 +211,10 @@ impl WarmPool {
         }
     }
 
-    /// Resets a finished instance (in the background when it can) and keeps it, unless it
-    /// cannot be reset or `code` has enough warm instances already.
+    /// Resets a finished instance and keeps it, unless it cannot be reset or `code` has
+    /// enough warm instances already.
     pub fn park(&self, code: Cid, warm: Warm) {
-        // Hand over only to an idle thread: when it is behind (a busy machine), resetting here
-        // keeps instances warm instead of making the next calls fresh.
-        let idle = self.shared.resetting.load(Ordering::SeqCst) == 0;
-        let warm = match self.resetter().filter(|_| idle) {
-            Some(queue) => {
-                self.shared.resetting.fetch_add(1, Ordering::SeqCst);
-                match queue.try_send((code, warm)) {
-                    Ok(()) => return,
-                    Err(TrySendError::Full((_, w)) | TrySendError::Disconnected((_, w))) => {
-                        self.shared.resetting.fetch_sub(1, Ordering::SeqCst);
-                        w
-                    }
-                }
-            }
-            None => warm,
-        };
         self.shared.reset_and_keep(code, warm);
-    }
-
-    /// The background reset's queue, started on first use.
-    fn resetter(&self) -> Option<SyncSender<(Cid, Warm)>> {
-        let mut slot = self.resetter.lock().ok()?;
-        if slot.is_none() {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(Cid, Warm)>(RESET_QUEUE);
-            let shared = self.shared.clone();
-            std::thread::Builder::new()
-                .name("tandem-wasm-reset".into())
-                .spawn(move || {
-                    // Ends when the pool (the sender) is dropped.
-                    while let Ok((code, warm)) = rx.recv() {
-                        shared.reset_and_keep(code, warm);
-                        shared.resetting.fetch_sub(1, Ordering::SeqCst);
-                    }
-                })
-                .ok()?;
-            *slot = Some(tx);
-        }
-        slot.clone()
     }
 
     /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
@@ -270,21 +222,9 @@ impl WarmPool {
         self.shared.put_back(code, warm);
     }
 
-    /// Warm instances held now, those being reset included.
+    /// Warm instances held now.
     pub fn len(&self) -> usize {
-        let parked = self.shared.parked.lock().map(|p| p.count).unwrap_or(0);
-        parked + self.shared.resetting.load(Ordering::SeqCst)
-    }
-
-    /// Waits (up to a second) until no instance is being reset, so the next call of a kept
-    /// code finds it warm. For tests and benchmarks that must see the warm path.
-    pub fn settle(&self) {
-        let start = std::time::Instant::now();
-        while self.shared.resetting.load(Ordering::SeqCst) > 0
-            && start.elapsed() < std::time::Duration::from_secs(1)
-        {
-            std::thread::yield_now();
-        }
+        self.shared.parked.lock().map(|p| p.count).unwrap_or(0)
     }
 }
 

@@ -86,8 +86,6 @@ fn a_reused_instance_behaves_and_costs_exactly_as_a_fresh_one() {
     ];
     for (i, (method, _, expected)) in calls.iter().enumerate() {
         let mut outcome = |to: Address| {
-            // The finished instance is reset in the background: wait, so the call is warm.
-            c.wasm.settle_warm_instances();
             let params = if *method == 5 { to.to_bytes() } else { vec![] };
             let ret = c.call(to, *method, params);
             (ret.receipt.exit_code.value(), ret.receipt.gas_used)
