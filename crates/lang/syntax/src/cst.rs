@@ -6,11 +6,23 @@
 
 use crate::parser::Parser;
 
-/// Kinds of tokens (the first few) and nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u16)]
-#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-pub enum SyntaxKind {
+/// Declares the kinds once: the enum and `ALL_KINDS`, in the same order (kinds are dense
+/// from 0, so a raw kind indexes `ALL_KINDS`).
+macro_rules! syntax_kinds {
+    ($($(#[$doc:meta])* $kind:ident,)*) => {
+        /// Kinds of tokens (the first few) and nodes.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u16)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        pub enum SyntaxKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        const ALL_KINDS: &[SyntaxKind] = &[$(SyntaxKind::$kind,)*];
+    };
+}
+
+syntax_kinds! {
     // Trivia.
     WHITESPACE,
     COMMENT,
@@ -122,8 +134,6 @@ pub enum SyntaxKind {
 use SyntaxKind::*;
 
 impl SyntaxKind {
-    const LAST: u16 = PAT_FIELD as u16;
-
     pub fn is_trivia(self) -> bool {
         matches!(self, WHITESPACE | COMMENT | JUNK)
     }
@@ -135,110 +145,13 @@ pub enum TandemLang {}
 impl rowan::Language for TandemLang {
     type Kind = SyntaxKind;
     fn kind_from_raw(raw: rowan::SyntaxKind) -> SyntaxKind {
-        let n = raw.0.min(SyntaxKind::LAST);
-        // Kinds are dense from 0 to LAST.
-        ALL_KINDS[n as usize]
+        // Raw kinds only come from `kind_to_raw`; anything else reads as an error node.
+        ALL_KINDS.get(raw.0 as usize).copied().unwrap_or(ERROR)
     }
     fn kind_to_raw(kind: SyntaxKind) -> rowan::SyntaxKind {
         rowan::SyntaxKind(kind as u16)
     }
 }
-
-const ALL_KINDS: [SyntaxKind; SyntaxKind::LAST as usize + 1] = [
-    WHITESPACE,
-    COMMENT,
-    JUNK,
-    IDENT,
-    INT,
-    STR,
-    PUNCT,
-    FILE,
-    ERROR,
-    ATTR,
-    USE,
-    USE_GROUP,
-    USE_PATH,
-    MESSAGE,
-    MSG_VARIANTS,
-    MSG_VARIANT,
-    EVENT,
-    ERROR_DEF,
-    STRUCT,
-    FIELD_LIST,
-    FIELD,
-    ENUM,
-    ENUM_VARIANTS,
-    ENUM_VARIANT,
-    TUPLE_FIELDS,
-    IMPL,
-    IMPL_BODY,
-    FN,
-    GENERIC_PARAMS,
-    GENERIC_PARAM,
-    PARAM_LIST,
-    PARAM,
-    SELF_PARAM,
-    CAPS,
-    CAP_LIST,
-    CAP,
-    CONST,
-    TYPE_ALIAS,
-    CONTRACT,
-    CONTRACT_BODY,
-    STORAGE,
-    INIT,
-    RECV,
-    RECV_BODY,
-    RECV_ARM,
-    BINDINGS,
-    BINDING,
-    PATH,
-    GENERIC_ARGS,
-    TYPE_PATH,
-    TYPE_ARRAY,
-    TYPE_TUPLE,
-    BLOCK,
-    LET,
-    EXPR_STMT,
-    LITERAL,
-    PATH_EXPR,
-    PAREN,
-    TUPLE,
-    ARRAY,
-    ARRAY_REPEAT,
-    STRUCT_LIT,
-    FIELD_INITS,
-    FIELD_INIT,
-    FIELD_EXPR,
-    TUPLE_FIELD,
-    INDEX,
-    CALL,
-    METHOD_CALL,
-    ARG_LIST,
-    ARG,
-    UNARY,
-    BINARY,
-    CAST,
-    ASSIGN,
-    IF,
-    MATCH,
-    MATCH_BODY,
-    MATCH_ARM,
-    WHILE,
-    FOR,
-    BREAK,
-    CONTINUE,
-    RETURN,
-    REVERT,
-    PAT_WILD,
-    PAT_BIND,
-    PAT_LIT,
-    PAT_TUPLE,
-    PAT_VARIANT,
-    PAT_TUPLE_FIELDS,
-    PAT_FIELDS,
-    PAT_FIELD,
-];
 
 pub type SyntaxNode = rowan::SyntaxNode<TandemLang>;
 pub type SyntaxToken = rowan::SyntaxToken<TandemLang>;
