@@ -84,6 +84,7 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
     ("actor_lookup_delegated", &[ActorId, Out, Cap, Out]),
     ("actor_code", &[ActorId, Out, Cap, Out]),
     ("actor_balance", &[ActorId, Out]),
+    ("actor_code_size", &[ActorId, Out]),
     ("actor_create", &[Ptr, Len, Block, Value, Value, Out]),
     (
         "send",
