@@ -161,11 +161,6 @@ impl Warm {
 /// thread was measured slower: the wake-up costs more than the memset it moves.)
 #[derive(Default)]
 pub struct WarmPool {
-    shared: Shared,
-}
-
-#[derive(Default)]
-struct Shared {
     parked: Mutex<Parked>,
     /// The image of each kept code, captured once.
     images: Mutex<HashMap<Cid, Arc<Image>>>,
@@ -180,7 +175,7 @@ struct Parked {
 impl WarmPool {
     /// A warm instance of `code`, taken out of the pool (the caller owns it for the call).
     pub fn take(&self, code: &Cid) -> Option<Warm> {
-        let mut parked = self.shared.parked.lock().ok()?;
+        let mut parked = self.parked.lock().ok()?;
         let warm = parked.by_code.get_mut(code)?.pop()?;
         parked.count -= 1;
         Some(warm)
@@ -189,7 +184,7 @@ impl WarmPool {
     /// Whether an instance of `code` would be kept if parked now (so capturing its image is
     /// worth it).
     pub fn wants(&self, code: &Cid) -> bool {
-        self.shared.parked.lock().is_ok_and(|p| {
+        self.parked.lock().is_ok_and(|p| {
             p.by_code
                 .get(code)
                 .is_none_or(|v| v.len() < MAX_WARM_PER_CODE)
@@ -198,11 +193,11 @@ impl WarmPool {
 
     /// The image captured from an earlier instance of `code`.
     pub fn image(&self, code: &Cid) -> Option<Arc<Image>> {
-        self.shared.images.lock().ok()?.get(code).cloned()
+        self.images.lock().ok()?.get(code).cloned()
     }
 
     pub fn remember_image(&self, code: Cid, image: Arc<Image>) {
-        if let Ok(mut images) = self.shared.images.lock() {
+        if let Ok(mut images) = self.images.lock() {
             // Bounded like the module cache; forgetting only costs a capture.
             if images.len() >= crate::cache::MAX_CACHED_MODULES {
                 images.clear();
@@ -213,31 +208,16 @@ impl WarmPool {
 
     /// Resets a finished instance and keeps it, unless it cannot be reset or `code` has
     /// enough warm instances already.
-    pub fn park(&self, code: Cid, warm: Warm) {
-        self.shared.reset_and_keep(code, warm);
-    }
-
-    /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
-    pub fn put_back(&self, code: Cid, warm: Warm) {
-        self.shared.put_back(code, warm);
-    }
-
-    /// Warm instances held now.
-    pub fn len(&self) -> usize {
-        self.shared.parked.lock().map(|p| p.count).unwrap_or(0)
-    }
-}
-
-impl Shared {
-    fn reset_and_keep(&self, code: Cid, mut warm: Warm) {
+    pub fn park(&self, code: Cid, mut warm: Warm) {
         if warm.reset() {
             self.put_back(code, warm);
         }
     }
 
+    /// Keeps an instance that is in its initial state already (see [`WarmPool::park`]).
     /// When the pool is full, an instance of another code makes room (which one only changes
     /// which later calls are warm).
-    fn put_back(&self, code: Cid, warm: Warm) {
+    pub fn put_back(&self, code: Cid, warm: Warm) {
         let Ok(mut parked) = self.parked.lock() else {
             return;
         };
@@ -269,5 +249,10 @@ impl Shared {
         drop(parked);
         // Tearing an instance down takes a while: not under the lock.
         drop(evicted);
+    }
+
+    /// Warm instances held now.
+    pub fn len(&self) -> usize {
+        self.parked.lock().map(|p| p.count).unwrap_or(0)
     }
 }
