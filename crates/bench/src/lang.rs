@@ -7,7 +7,8 @@
 //! - `lang-<coin|erc20>-<evm|wasm>-<new|existing>`: issue 13's table, the Coin example
 //!   (`tandem init`'s contract) and the ERC-20, each build transferring 1 unit to a holder that
 //!   has never held any (a fresh storage slot every time) or to one of [`HOLDERS`] holders
-//!   funded during set-up.
+//!   funded during set-up. With `LANG_BASELINE=<dir>`, `lang-<coin|erc20>-wasm0-*` rows run
+//!   the modules `<dir>/<coin|erc20>.wasm` (an earlier compiler's) on the same runtime.
 //! - [`issue13_table`] adds what is not a timed row (deploy gas and code size) and prints the
 //!   whole table: `cargo test --release -p tandem-bench --lib issue13_table -- --ignored
 //!   --nocapture`.
@@ -131,16 +132,28 @@ impl Deployed {
             .find(|m| m.variant == variant)
             .ok_or_else(|| anyhow::anyhow!("no {variant}"))?
             .number;
+        Self::wasm_module(&c.wasm, method)
+    }
+
+    /// A module built elsewhere (a baseline, [`baseline`]), answering the transfer at `method`.
+    fn wasm_module(wasm: &[u8], method: u64) -> anyhow::Result<Self> {
         let mut chain = BenchChain::new()?;
         // init(supply: u256): DAG-CBOR `[supply]`, a u256 in Filecoin's BigInt form.
         let ctor = fvm_ipld_encoding::to_vec(&(TokenAmount::from_atto(u128::MAX >> 8),))?;
-        let (actor, deploy_gas) = deploy_native_metered(&mut chain, &c.wasm, ctor)?;
+        let (actor, deploy_gas) = deploy_native_metered(&mut chain, wasm, ctor)?;
         Ok(Self {
             chain,
             target: Target::Wasm { actor, method },
             deploy_gas,
-            code_size: c.wasm.len(),
+            code_size: wasm.len(),
         })
+    }
+
+    fn method(&self) -> u64 {
+        match self.target {
+            Target::Wasm { method, .. } => method,
+            Target::Evm(_) => 0,
+        }
     }
 
     /// Transfers 1 unit to the Ethereum address `to`; the gas used.
@@ -197,6 +210,19 @@ fn row_name(contract: &str, target: &str, to: &str) -> &'static str {
     Box::leak(format!("lang-{contract}-{target}-{to}").into_boxed_str())
 }
 
+/// A module of `contract` built by an earlier compiler, to compare code generators on one
+/// runtime in one run: `<LANG_BASELINE>/<contract>.wasm` when the variable names a
+/// directory (rows `lang-<contract>-wasm0-*`).
+fn baseline(contract: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(dir) = std::env::var_os("LANG_BASELINE") else {
+        return Ok(None);
+    };
+    let path = std::path::Path::new(&dir).join(format!("{contract}.wasm"));
+    let wasm = std::fs::read(&path)
+        .map_err(|e| anyhow::anyhow!("LANG_BASELINE: {}: {e}", path.display()))?;
+    Ok(Some(wasm))
+}
+
 /// Every row of issue 13's table: (workload, deploy gas, code size).
 fn table_rows() -> anyhow::Result<Vec<(Workload, u64, usize)>> {
     let mut out = Vec::new();
@@ -208,11 +234,15 @@ fn table_rows() -> anyhow::Result<Vec<(Workload, u64, usize)>> {
                 Deployed::evm(source)?,
                 fresh,
             )?);
-            out.push(transfer_row(
-                row_name(contract, "wasm", to),
-                Deployed::wasm(source, variant)?,
-                fresh,
-            )?);
+            let wasm = Deployed::wasm(source, variant)?;
+            if let Some(before) = baseline(contract)? {
+                out.push(transfer_row(
+                    row_name(contract, "wasm0", to),
+                    Deployed::wasm_module(&before, wasm.method())?,
+                    fresh,
+                )?);
+            }
+            out.push(transfer_row(row_name(contract, "wasm", to), wasm, fresh)?);
         }
     }
     Ok(out)
@@ -275,7 +305,7 @@ fn issue13_table(ms: u64) -> anyhow::Result<String> {
         "| contract | build | transfer, new holder: gas | ns | transfer, existing holder: gas | ns | deploy gas | code bytes |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for (contract, _, _) in CONTRACTS {
-        for target in ["evm", "wasm"] {
+        for target in ["evm", "wasm0", "wasm"] {
             let get = |to: &str| {
                 let name = format!("lang-{contract}-{target}-{to}");
                 measured.iter().find(|m| m.0 == name).copied()

@@ -28,6 +28,7 @@ mod create;
 mod func;
 mod layout;
 mod module;
+mod prune;
 mod rt;
 mod send;
 
@@ -138,7 +139,7 @@ fn build(
         .iter()
         .map(|k| build(m, *k, built, depth + 1))
         .collect::<Result<Vec<_>, _>>()?;
-    let wasm = module::contract(&m.contracts[i], &kids)?;
+    let wasm = prune::prune(&module::contract(&m.contracts[i], &kids)?)?;
     built[i] = Some(wasm.clone());
     Ok(wasm)
 }
