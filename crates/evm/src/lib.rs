@@ -20,6 +20,7 @@ pub mod root;
 pub mod runtime;
 pub mod state;
 pub mod statetest;
+pub mod trace;
 pub mod tx;
 pub mod world;
 

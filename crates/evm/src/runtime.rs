@@ -225,8 +225,12 @@ impl EvmRuntime {
         let gas_table = &GAS_TABLE;
         // Milligas of this frame's spending already charged to the kernel.
         let mut synced: i64 = 0;
+        let steps = crate::trace::step_options(&mut host);
         let mut result = loop {
-            let action = interp.run_plain(table, gas_table, &mut host);
+            let action = match steps {
+                None => interp.run_plain(table, gas_table, &mut host),
+                Some(o) => crate::trace::run_traced(&mut interp, table, gas_table, &mut host, o),
+            };
             if let Some(e) = host.error.take() {
                 return Err(e);
             }

@@ -102,6 +102,14 @@ pub struct MsgRecord {
     pub logs: Vec<Log>,
     #[serde(default)]
     pub first_log_index: u64,
+    /// The message itself (DAG-CBOR), so a trace can replay it; user messages only (the
+    /// system lane's are replayed by running the lane).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Bytes>,
+    /// How many of the block's Ethereum transactions ran before it (messages and
+    /// transactions may interleave in a block).
+    #[serde(default)]
+    pub after_txs: u64,
 }
 
 impl MsgRecord {
@@ -118,6 +126,8 @@ impl MsgRecord {
             index: 0,
             logs,
             first_log_index: 0,
+            message: None,
+            after_txs: 0,
         }
     }
 }

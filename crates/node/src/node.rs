@@ -438,7 +438,9 @@ impl Node {
             )));
         }
         let logs = crate::blocks::eth_logs(&mut inner.chain.exec.machine.state, &ret.events)?;
-        let record = MsgRecord::unmined(&ret, logs);
+        let mut record = MsgRecord::unmined(&ret, logs);
+        record.message = fvm_ipld_encoding::to_vec(msg).ok().map(Bytes::from);
+        record.after_txs = inner.open.as_ref().map_or(0, |o| o.txs.len() as u64);
         tracing::info!(
             target: "tandem::node",
             "message {cid} from {} to {} method {} exit {} gas {}",

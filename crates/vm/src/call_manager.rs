@@ -29,6 +29,7 @@ use crate::kernel::{
 use crate::kernel_impl::DefaultKernel;
 use crate::limiter::StackLimiter;
 use crate::machine::Machine;
+use crate::trace::{FrameKind, FrameStart};
 
 /// The deepest a frame may run (the top-level frame is depth 0).
 pub const MAX_CALL_DEPTH: u32 = 1024;
@@ -113,7 +114,20 @@ impl<'m> CallManager<'m> {
             );
         }
         let depth = self.next_depth()?;
-        self.with_transaction(req.gas_limit, |cm| {
+        if self.machine.tracer.is_some() {
+            self.trace_enter(
+                FrameKind::Call,
+                from,
+                req.to,
+                req.method,
+                &req.value,
+                &req.params,
+                read_only,
+                req.gas_limit,
+                depth,
+            );
+        }
+        let result = self.with_transaction(req.gas_limit, |cm| {
             let to = match cm.resolve_or_create_receiver(&req.to, &req.value, read_only)? {
                 Some(id) => id,
                 // Nothing lives there and nothing was sent: as on Ethereum, a no-op success.
@@ -151,7 +165,9 @@ impl<'m> CallManager<'m> {
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
-        })
+        });
+        self.trace_exit(&result);
+        result
     }
 
     /// Runs other code against `receiver`'s state (EVM DELEGATECALL / CALLCODE).
@@ -162,7 +178,22 @@ impl<'m> CallManager<'m> {
         caller_read_only: bool,
     ) -> KResult<CallOutcome> {
         let depth = self.next_depth()?;
-        self.with_transaction(req.gas_limit, |cm| {
+        if self.machine.tracer.is_some() {
+            let to = Address::new_id(receiver);
+            let ro = req.read_only || caller_read_only;
+            self.trace_enter(
+                FrameKind::DelegateCall,
+                req.caller,
+                to,
+                req.method,
+                &req.apparent_value,
+                &req.params,
+                ro,
+                req.gas_limit,
+                depth,
+            );
+        }
+        let result = self.with_transaction(req.gas_limit, |cm| {
             let frame = Frame {
                 ctx: InvocationContext {
                     caller: req.caller,
@@ -181,7 +212,9 @@ impl<'m> CallManager<'m> {
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
-        })
+        });
+        self.trace_exit(&result);
+        result
     }
 
     /// Creates an actor at an f410 address and runs its constructor, in one frame.
@@ -199,7 +232,21 @@ impl<'m> CallManager<'m> {
         }
         let depth = self.next_depth()?;
         let mut created = None;
-        let mut outcome = self.with_transaction(req.gas_limit, |cm| {
+        if self.machine.tracer.is_some() {
+            let by = req.on_behalf_of.unwrap_or(from);
+            self.trace_enter(
+                FrameKind::Create,
+                by,
+                req.delegated_address,
+                METHOD_CONSTRUCTOR,
+                &req.value,
+                &req.params,
+                false,
+                req.gas_limit,
+                depth,
+            );
+        }
+        let result = self.with_transaction(req.gas_limit, |cm| {
             let id = cm.create_at_delegated(&req.delegated_address, req.code)?;
             created = Some(id);
             cm.transfer(from, id, &req.value)?;
@@ -221,11 +268,15 @@ impl<'m> CallManager<'m> {
                 gas_limit: None,
             };
             cm.run_frame(frame).map(Some)
-        })?;
-        if outcome.is_success() {
-            outcome.created = created;
-        }
-        Ok(outcome)
+        });
+        let result = result.map(|mut outcome| {
+            if outcome.is_success() {
+                outcome.created = created;
+            }
+            outcome
+        });
+        self.trace_exit(&result);
+        result
     }
 
     /// Runs `f` in a transaction under an optional gas sub-limit, turning its result into a
@@ -281,6 +332,9 @@ impl<'m> CallManager<'m> {
         let saved_depth = self.depth.replace(frame.ctx.depth);
         let receiver = frame.ctx.receiver;
         self.machine.state.warm_actor(receiver);
+        if let Some(t) = self.machine.tracer.as_mut() {
+            t.callee(receiver, frame.ctx.code, runtime.name());
+        }
         let result = {
             let mut kernel = DefaultKernel::new(
                 self,
@@ -320,6 +374,46 @@ impl<'m> CallManager<'m> {
             gas_used: Gas::ZERO,
             created: None,
         })
+    }
+
+    // ---- tracing (only when `Machine::tracer` is set) ----------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn trace_enter(
+        &mut self,
+        kind: FrameKind,
+        caller: ActorID,
+        to: Address,
+        method: u64,
+        value: &TokenAmount,
+        params: &Option<IpldBlock>,
+        read_only: bool,
+        gas_limit: Option<Gas>,
+        depth: u32,
+    ) {
+        let available = self.gas.available();
+        let gas_limit = gas_limit
+            .map_or(available, |l| l.min(available))
+            .round_down();
+        if let Some(t) = self.machine.tracer.as_mut() {
+            t.enter(FrameStart {
+                kind,
+                caller,
+                to,
+                method,
+                value: value.clone(),
+                params: params.clone(),
+                read_only,
+                gas_limit,
+                depth,
+            });
+        }
+    }
+
+    fn trace_exit(&mut self, result: &KResult<CallOutcome>) {
+        if let Some(t) = self.machine.tracer.as_mut() {
+            t.exit(result);
+        }
     }
 
     // ---- state helpers ------------------------------------------------------------------

@@ -343,6 +343,10 @@ pub trait LimiterOps {
 pub trait DebugOps {
     fn debug_enabled(&self) -> bool;
     fn debug_log(&mut self, msg: &str);
+    /// The call trace being taken, if any (the EVM records opcode steps in it).
+    fn tracer(&mut self) -> Option<&mut crate::trace::Tracer> {
+        None
+    }
 }
 
 /// Everything a runtime may ask of the VM.

@@ -492,9 +492,11 @@ impl SendOps for DefaultKernel<'_, '_> {
 impl EventOps for DefaultKernel<'_, '_> {
     fn emit_event(&mut self, event: ActorEvent) -> KResult<()> {
         self.require_writable()?;
-        self.cm
-            .events
-            .push(StampedEvent::new(self.ctx.receiver, event));
+        let stamped = StampedEvent::new(self.ctx.receiver, event);
+        if let Some(t) = self.cm.machine.tracer.as_mut() {
+            t.event(&stamped);
+        }
+        self.cm.events.push(stamped);
         Ok(())
     }
 }
@@ -548,5 +550,9 @@ impl DebugOps for DefaultKernel<'_, '_> {
         if self.cm.machine.debug {
             tracing::info!(target: "tandem::actor", actor = self.ctx.receiver, "{msg}");
         }
+    }
+
+    fn tracer(&mut self) -> Option<&mut crate::trace::Tracer> {
+        self.cm.machine.tracer.as_deref_mut()
     }
 }

@@ -22,5 +22,6 @@ pub mod message;
 pub mod runtime;
 pub mod store;
 pub mod system_lane;
+pub mod trace;
 
 pub use tandem_state::ActorID;

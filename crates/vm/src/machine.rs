@@ -18,6 +18,8 @@ pub struct Machine {
     pub debug: bool,
     /// CID of an empty CBOR array, the state of actors that keep none.
     pub empty_object: Cid,
+    /// A call trace being taken (`None` unless someone asked for one; see `trace`).
+    pub tracer: Option<Box<crate::trace::Tracer>>,
 }
 
 impl Machine {
@@ -36,6 +38,7 @@ impl Machine {
             runtimes,
             debug: false,
             empty_object,
+            tracer: None,
         })
     }
 

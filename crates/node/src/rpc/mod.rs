@@ -3,6 +3,7 @@
 //! Each table is a list of `(name, handler)`; the server registers every name, so unknown
 //! methods get jsonrpsee's -32601.
 
+pub mod debug;
 pub mod dev;
 pub mod eth;
 pub mod filters;
@@ -10,6 +11,7 @@ pub mod lane;
 pub mod native;
 pub mod server;
 pub mod sign;
+pub mod trace;
 
 use std::sync::Arc;
 

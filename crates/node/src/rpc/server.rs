@@ -50,6 +50,7 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(native::METHODS)
         .chain(lane::METHODS)
         .chain(sign::METHODS)
+        .chain(super::debug::METHODS.iter().chain(super::trace::METHODS))
 }
 
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
@@ -58,7 +59,7 @@ fn is_blocking(name: &str) -> bool {
     matches!(
         name,
         "eth_sendRawTransaction" | "eth_sendRawTransactionSync" | "eth_sendTransaction"
-    ) || ["evm_", "anvil_", "hardhat_", "tandem_"]
+    ) || ["evm_", "anvil_", "hardhat_", "tandem_", "debug_", "trace_"]
         .iter()
         .any(|p| name.starts_with(p))
 }
