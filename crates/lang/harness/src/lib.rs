@@ -173,6 +173,24 @@ impl Chain {
             .unwrap_or_default()
     }
 
+    /// Every non-zero storage word of every account, by address and slot.
+    pub fn storage_words(&self) -> Vec<(Address, U256, U256)> {
+        let db = &self.evm.ctx.journaled_state.database;
+        let mut out: Vec<_> = db
+            .cache
+            .accounts
+            .iter()
+            .flat_map(|(a, acct)| {
+                acct.storage
+                    .iter()
+                    .filter(|(_, v)| !v.is_zero())
+                    .map(|(s, v)| (*a, *s, *v))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     fn send_kind(&mut self, from: Address, kind: TxKind, data: Vec<u8>, value: U256) -> Outcome {
         let nonce = *self.nonces.get(&from).unwrap_or(&0);
         let tx = TxEnv::builder()
