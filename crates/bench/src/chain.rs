@@ -70,6 +70,8 @@ impl BenchChain {
             .with(Arc::new(WasmRuntime::new(None)?));
         let network = NetworkContext {
             base_fee: TokenAmount::default(),
+            // revm's side of the benchmark runs Cancun (`crates/bench/src/evm.rs`).
+            hardfork: tandem_vm::kernel::Hardfork::Cancun,
             ..NetworkContext::default()
         };
         let machine = Machine::new(state, network, runtimes)?;

@@ -12,6 +12,7 @@ use tandem_actors::genesis::{self, Genesis};
 use tandem_state::StateTree;
 use tandem_state::blockstore::{BufferedStore, CommitBatch, CommitStore, RedbStore};
 use tandem_state::car::{LoadedCar, read_car};
+use tandem_vm::kernel::Hardfork;
 use tandem_vm::store::VmStore;
 
 pub const STORE_FILE: &str = "tandem.redb";
@@ -22,6 +23,15 @@ const CONFIG_KEY: &str = "chain.config";
 pub struct ChainConfig {
     pub chain_id: u64,
     pub network_name: String,
+    /// The EVM's rules. A new chain gets Osaka; a config written before this field existed
+    /// ran Cancun, so it reads as Cancun (`tandem node --hardfork` moves it on).
+    #[serde(default = "recorded_before_hardforks")]
+    pub hardfork: Hardfork,
+}
+
+/// The fork of chains created before the config recorded one: Tandem ran Cancun then.
+fn recorded_before_hardforks() -> Hardfork {
+    Hardfork::Cancun
 }
 
 impl Default for ChainConfig {
@@ -29,6 +39,7 @@ impl Default for ChainConfig {
         Self {
             chain_id: 31337,
             network_name: "tandem-dev".into(),
+            hardfork: Hardfork::default(),
         }
     }
 }
@@ -223,6 +234,22 @@ impl DataDir {
         roots.sort();
         roots.dedup();
         Ok(roots)
+    }
+
+    /// Switches the chain to `fork` from its next block on, and records it in the config.
+    pub fn set_hardfork(&mut self, fork: Hardfork) -> anyhow::Result<()> {
+        if self.config.hardfork == fork {
+            return Ok(());
+        }
+        let config = ChainConfig {
+            hardfork: fork,
+            ..self.config.clone()
+        };
+        let mut batch = CommitBatch::new();
+        batch.set_meta(CONFIG_KEY, serde_json::to_vec(&config)?);
+        self.store.commit(&batch)?;
+        self.config = config;
+        Ok(())
     }
 
     /// Replaces the head (after a CAR import), checking that the root is present.

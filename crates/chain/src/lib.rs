@@ -73,6 +73,7 @@ impl Chain {
         let network = NetworkContext {
             chain_id: dir.config.chain_id,
             epoch,
+            hardfork: dir.config.hardfork,
             ..NetworkContext::default()
         };
         let machine = Machine::new(state, network, runtimes)?;

@@ -15,7 +15,7 @@ use revm::context_interface::CreateScheme;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{MemoryTr, ReturnData};
 use revm::interpreter::{CallInput, CallInputs, CallScheme, CallValue, CreateInputs, Interpreter};
-use revm::precompile::{PrecompileSpecId, PrecompileStatus, Precompiles};
+use revm::precompile::PrecompileStatus;
 use tandem_vm::builtin::{BuiltinCode, METHOD_SEND};
 use tandem_vm::call_manager::MAX_CALL_DEPTH;
 use tandem_vm::frc42::INVOKE_EVM;
@@ -33,21 +33,6 @@ use crate::host::{TandemHost, Target};
 use crate::runtime::{DelegateParams, METHOD_INVOKE_DELEGATE, gas_units};
 
 type Interp = Interpreter<EthInterpreter>;
-
-/// The Ethereum precompiles of the fork Tandem follows.
-pub fn precompiles() -> &'static Precompiles {
-    Precompiles::new(PrecompileSpecId::CANCUN)
-}
-
-/// The addresses of [`precompiles`], warm in every Ethereum transaction (EIP-2929).
-pub fn precompile_addresses() -> &'static [[u8; 20]] {
-    static ADDRESSES: std::sync::OnceLock<Vec<[u8; 20]>> = std::sync::OnceLock::new();
-    ADDRESSES.get_or_init(|| {
-        let mut all: Vec<[u8; 20]> = precompiles().addresses().map(|a| a.into_array()).collect();
-        all.sort();
-        all
-    })
-}
 
 /// Charges (or, if negative, gives back) milligas.
 pub(crate) fn charge_milligas(kernel: &mut dyn Kernel, milligas: i64) -> KResult<()> {
@@ -200,7 +185,7 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
             used: out.used,
         });
     }
-    if let Some(precompile) = precompiles().get(&inputs.bytecode_address) {
+    if let Some(precompile) = crate::spec::precompiles(host.fork).get(&inputs.bytecode_address) {
         return run_precompile(host, inputs, precompile, &input, transfer);
     }
     let target = host.target(inputs.bytecode_address)?;

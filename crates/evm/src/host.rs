@@ -6,7 +6,6 @@
 //! the parked error to the call manager.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
 use fvm_ipld_encoding::IPLD_RAW;
@@ -16,27 +15,22 @@ use revm::context_interface::cfg::GasParams;
 use revm::context_interface::context::{SStoreResult, SelfDestructResult, StateLoad};
 use revm::context_interface::host::{Host, LoadError};
 use revm::context_interface::journaled_state::AccountInfoLoad;
-use revm::primitives::hardfork::SpecId;
 use revm::primitives::{KECCAK_EMPTY, StorageKey, StorageValue};
 use revm::state::AccountInfo;
 use tandem_vm::ActorID;
 use tandem_vm::builtin::BuiltinCode;
 use tandem_vm::eth::EthAddress;
-use tandem_vm::kernel::{ActorInfo, ExecutionError, KResult, Kernel};
+use tandem_vm::kernel::{ActorInfo, ExecutionError, Hardfork, KResult, Kernel};
 
 use crate::address::{from_eth, to_eth, tokens_to_u256};
 use crate::runtime::EvmRuntime;
 use crate::state::LoadedCode;
 use crate::tx::pre_warmed;
 
-/// The fork Tandem's EVM follows.
-pub const SPEC: SpecId = SpecId::CANCUN;
 /// EIP-170.
 pub const MAX_CODE_SIZE: usize = 0x6000;
 /// EIP-3860.
 pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
-
-pub static GAS_PARAMS: LazyLock<GasParams> = LazyLock::new(|| GasParams::new_spec(SPEC));
 
 /// What lives at an Ethereum address, as the EVM sees it.
 #[derive(Debug, Clone)]
@@ -86,18 +80,24 @@ pub struct TandemHost<'a> {
     pub origin: Address,
     /// The last address looked up, reused by the call that usually follows the lookup.
     last: Option<(Address, Target)>,
+    /// The block's hardfork and its gas parameters.
+    pub fork: Hardfork,
+    gas: &'static GasParams,
 }
 
 impl<'a> TandemHost<'a> {
     pub fn new(kernel: &'a mut dyn Kernel, runtime: &'a EvmRuntime) -> KResult<Self> {
         let origin_id = kernel.context().origin;
         let origin = from_eth(eth_address_of(kernel, origin_id)?);
+        let fork = kernel.network().hardfork;
         Ok(Self {
             kernel,
             runtime,
             error: None,
             origin,
             last: None,
+            fork,
+            gas: crate::spec::gas_params(fork),
         })
     }
 
@@ -246,7 +246,7 @@ impl Host for TandemHost<'_> {
     }
 
     fn gas_params(&self) -> &GasParams {
-        &GAS_PARAMS
+        self.gas
     }
 
     fn is_amsterdam_eip8037_enabled(&self) -> bool {

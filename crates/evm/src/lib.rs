@@ -6,6 +6,8 @@
 //! - [`calls`]: outgoing CALL/CREATE families and Ethereum precompiles.
 //! - [`tx`]: signed Ethereum transactions applied through the executor.
 //! - [`root`]: the Ethereum state root and logs hash of a Tandem state.
+//! - [`spec`]: the hardfork's rules (revm spec, gas, precompiles, blob schedule, tx limits).
+//! - [`setcode`]: EIP-7702 authorizations and delegation designators.
 //! - [`statetest`]: Ethereum's GeneralStateTests runner.
 //! - [`address`]: CREATE/CREATE2 formulas and value conversions.
 
@@ -18,6 +20,8 @@ pub mod host;
 pub mod initcode;
 pub mod root;
 pub mod runtime;
+pub mod setcode;
+pub mod spec;
 pub mod state;
 pub mod statetest;
 pub mod trace;

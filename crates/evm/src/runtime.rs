@@ -23,6 +23,7 @@ use revm::interpreter::{
     CallInput, FrameInput, InputsImpl, InstructionResult, Interpreter, InterpreterAction,
     InterpreterResult, SharedMemory, instruction_table,
 };
+use revm::primitives::hardfork::SpecId;
 use tandem_vm::builtin::{BuiltinCode, METHOD_CONSTRUCTOR};
 use tandem_vm::frc42::INVOKE_EVM;
 use tandem_vm::gas::Gas;
@@ -30,8 +31,8 @@ use tandem_vm::kernel::{ExecutionError, KResult, Kernel};
 use tandem_vm::runtime::{InvokeReturn, Runtime};
 
 use crate::address::{from_eth, tokens_to_u256};
-use crate::host::{MAX_CODE_SIZE, SPEC, TandemHost, eth_address_of};
-use crate::state::{CodeCache, EvmState};
+use crate::host::{MAX_CODE_SIZE, TandemHost, Target, eth_address_of, lookup_target};
+use crate::state::{CodeCache, EvmState, LoadedCode};
 use crate::{calls, exit};
 
 /// Tandem-internal: run delegated code on the receiver's state.
@@ -78,6 +79,31 @@ impl EvmRuntime {
 
     pub fn code_cache(&self) -> &CodeCache {
         &self.code
+    }
+
+    /// EIP-7702: the code an account runs. A delegation designator runs its delegate's code
+    /// (one hop: a designator found there runs as code, and halts on its 0xEF); a delegate
+    /// without EVM code (a precompile, an account, a native actor) runs nothing.
+    fn follow_delegation(
+        &self,
+        kernel: &mut dyn Kernel,
+        loaded: LoadedCode,
+    ) -> KResult<LoadedCode> {
+        let Some(delegate) = loaded.code.eip7702_address() else {
+            return Ok(loaded);
+        };
+        Ok(match lookup_target(kernel, self, delegate)? {
+            Target::Contract(_, code) if code.code.is_eip7702() => LoadedCode {
+                code: Bytecode::new_legacy(code.code.original_bytes()),
+                ..code
+            },
+            Target::Contract(_, code) => code,
+            _ => LoadedCode {
+                code: Bytecode::default(),
+                hash: revm::primitives::KECCAK_EMPTY,
+                cid: loaded.cid,
+            },
+        })
     }
 }
 
@@ -143,6 +169,7 @@ impl EvmRuntime {
                 };
                 let state = kernel.root()?;
                 let loaded = self.code.load(kernel.store(), &state)?;
+                let loaded = self.follow_delegation(kernel, loaded)?;
                 FrameSpec {
                     code: loaded.code,
                     hash: Some(loaded.hash),
@@ -162,6 +189,7 @@ impl EvmRuntime {
                     None => return Ok(exit::bad_params("bad delegate params")),
                 };
                 let loaded = self.code.load(kernel.store(), &params.code)?;
+                let loaded = self.follow_delegation(kernel, loaded)?;
                 FrameSpec {
                     code: loaded.code,
                     hash: Some(loaded.hash),
@@ -218,7 +246,14 @@ impl EvmRuntime {
             call_value: spec.value,
             depth,
         };
-        let mut interp = PooledInterpreter::take(bytecode, inputs, is_static, budget);
+        let fork = kernel.network().hardfork;
+        let mut interp = PooledInterpreter::take(
+            bytecode,
+            inputs,
+            is_static,
+            crate::spec::spec_id(fork),
+            budget,
+        );
         let mut host = TandemHost::new(kernel, self)?;
         // Both tables are constants: referenced in place, not built (4 KiB) per frame.
         let table = &Tables::INSTRUCTIONS;
@@ -251,7 +286,7 @@ impl EvmRuntime {
         };
         let kernel = host.kernel;
         if spec.is_create && result.result.is_ok() {
-            check_deposit(&mut result);
+            check_deposit(&mut result, fork);
         }
         if result.result.is_halt() {
             result.gas.spend_all();
@@ -298,7 +333,13 @@ struct PooledInterpreter {
 }
 
 impl PooledInterpreter {
-    fn take(bytecode: ExtBytecode, inputs: InputsImpl, is_static: bool, gas: u64) -> Self {
+    fn take(
+        bytecode: ExtBytecode,
+        inputs: InputsImpl,
+        is_static: bool,
+        spec: SpecId,
+        gas: u64,
+    ) -> Self {
         let (mut interp, buffer) = INTERPRETERS
             .with(|pool| pool.borrow_mut().pop())
             .unwrap_or_else(|| (Interpreter::invalid(), MemoryBuffer::default()));
@@ -306,7 +347,7 @@ impl PooledInterpreter {
         buffer.borrow_mut().clear();
         let memory = SharedMemory::new_with_buffer(buffer.clone());
         // `clear` keeps the stack's allocation (and makes one if it has none).
-        interp.clear(memory, bytecode, inputs, is_static, SPEC, gas, 0);
+        interp.clear(memory, bytecode, inputs, is_static, spec, gas, 0);
         Self { interp, buffer }
     }
 }
@@ -353,10 +394,12 @@ impl<'k> Tables<'k> {
     const INSTRUCTIONS: InstructionTable<EthInterpreter, TandemHost<'k>> = instruction_table();
 }
 
-const GAS_TABLE: GasTable = gas_table_spec(SPEC);
+/// The static gas table: the same for Cancun, Prague and Osaka (revm changes it only at
+/// Berlin and Amsterdam; a test checks), so one constant serves every fork Tandem runs.
+const GAS_TABLE: GasTable = gas_table_spec(SpecId::OSAKA);
 
 /// EIP-170, EIP-3541 and the code-deposit charge (EIP-2: failing it fails the create).
-fn check_deposit(result: &mut InterpreterResult) {
+fn check_deposit(result: &mut InterpreterResult, fork: tandem_vm::kernel::Hardfork) {
     let code = &result.output;
     if code.len() > MAX_CODE_SIZE {
         result.result = InstructionResult::CreateContractSizeLimit;
@@ -364,7 +407,7 @@ fn check_deposit(result: &mut InterpreterResult) {
         result.result = InstructionResult::CreateContractStartingWithEF;
     } else if !result
         .gas
-        .record_regular_cost(crate::host::GAS_PARAMS.code_deposit_cost(code.len()))
+        .record_regular_cost(crate::spec::gas_params(fork).code_deposit_cost(code.len()))
     {
         result.result = InstructionResult::OutOfGas;
     }

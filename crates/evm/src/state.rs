@@ -115,7 +115,9 @@ impl CodeCache {
                     .get(&evm.bytecode)?
                     .ok_or_else(|| anyhow!("EVM bytecode {} is missing", evm.bytecode))?;
                 LoadedCode {
-                    code: Bytecode::new_legacy(Bytes::from(raw)),
+                    // A delegation designator (EIP-7702) loads as one, so that the
+                    // interpreter charges for and follows the delegation.
+                    code: crate::setcode::bytecode_of(Bytes::from(raw)),
                     hash: B256::from(evm.bytecode_hash),
                     cid: evm.bytecode,
                 }

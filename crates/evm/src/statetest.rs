@@ -2,8 +2,9 @@
 //!
 //! For each test: `pre` goes into a fresh Tandem state (singleton built-ins, then one actor per
 //! account keyed by its f410 address: contracts as EVM actors with their storage in slot
-//! storage, the rest as Ethereum accounts). For each `Cancun` post entry the signed
-//! transaction (`txbytes`) is applied through [`crate::tx`], the state is flushed, and the
+//! storage, the rest as Ethereum accounts). For each post entry of a fork Tandem runs
+//! (`Cancun`, `Prague`, `Osaka`: see [`FORKS`]) the signed transaction (`txbytes`) is applied
+//! through [`crate::tx`] under that fork's rules, the state is flushed, and the
 //! Ethereum state root and logs hash are compared with the expected ones. An entry with
 //! `expectException` must be rejected and leave the state as it was.
 
@@ -17,7 +18,7 @@ use cid::Cid;
 use serde_json::Value;
 use tandem_state::StateTree;
 use tandem_vm::eth::EthAddress;
-use tandem_vm::kernel::NetworkContext;
+use tandem_vm::kernel::{Hardfork, NetworkContext};
 use tandem_vm::runtime::Runtime;
 use tandem_vm::store::VmStore;
 
@@ -27,8 +28,13 @@ use crate::root::{eth_state_root, logs_hash};
 use crate::tx::{apply_raw, blob_base_fee};
 use crate::world;
 
-/// The fork whose post states are judged.
-pub const FORK: &str = "Cancun";
+/// The forks whose post states are judged, by their names in the fixtures. Entries for other
+/// forks are not run (a test with none of these counts as skipped).
+pub const FORKS: [(&str, Hardfork); 3] = [
+    ("Cancun", Hardfork::Cancun),
+    ("Prague", Hardfork::Prague),
+    ("Osaka", Hardfork::Osaka),
+];
 
 /// One failed case.
 #[derive(Debug, Clone)]
@@ -37,6 +43,8 @@ pub struct CaseFailure {
     pub test: String,
     /// (data, gas, value) indexes.
     pub indexes: (usize, usize, usize),
+    /// The fork whose post state failed.
+    pub fork: Hardfork,
     pub reason: String,
 }
 
@@ -59,6 +67,8 @@ pub struct Summary {
     pub failed: usize,
     pub skipped: usize,
     pub failures: Vec<CaseFailure>,
+    /// Passed and failed cases per fork.
+    pub by_fork: std::collections::BTreeMap<Hardfork, (usize, usize)>,
 }
 
 impl Summary {
@@ -67,6 +77,21 @@ impl Summary {
         self.failed += other.failed;
         self.skipped += other.skipped;
         self.failures.extend(other.failures);
+        for (fork, (p, f)) in other.by_fork {
+            let e = self.by_fork.entry(fork).or_default();
+            e.0 += p;
+            e.1 += f;
+        }
+    }
+
+    /// Adds another summary's counts and failures (for runs split across threads).
+    pub fn merge(&mut self, other: Summary) {
+        self.absorb(other)
+    }
+
+    /// Passed and failed cases of one fork.
+    pub fn of_fork(&self, fork: Hardfork) -> (usize, usize) {
+        self.by_fork.get(&fork).copied().unwrap_or_default()
     }
 
     /// Passed over judged (passed + failed).
@@ -130,6 +155,7 @@ impl Runner {
             file: path.to_path_buf(),
             test: "-".into(),
             indexes: (0, 0, 0),
+            fork: Hardfork::Cancun,
             reason,
         };
         let json: Value = match std::fs::read(path)
@@ -157,51 +183,66 @@ impl Runner {
     fn run_test(&self, path: &Path, name: &str, test: &Value) -> Summary {
         let mut summary = Summary::default();
         let posts = test.get("post").and_then(|p| p.as_object());
-        let cases = posts
-            .and_then(|p| p.get(FORK))
-            .and_then(|c| c.as_array())
-            .cloned()
-            .unwrap_or_default();
-        if cases.is_empty() {
+        let runs: Vec<(Hardfork, Vec<Value>)> = FORKS
+            .iter()
+            .filter_map(|(key, fork)| {
+                let cases = posts?.get(*key)?.as_array()?.clone();
+                (!cases.is_empty()).then_some((*fork, cases))
+            })
+            .collect();
+        if runs.is_empty() {
             summary.skipped += 1;
             return summary;
         }
         let prepared = prepare(test);
-        for case in &cases {
-            let idx = |k: &str| {
-                case.get("indexes")
-                    .and_then(|i| i.get(k))
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0) as usize
-            };
-            let indexes = (idx("data"), idx("gas"), idx("value"));
-            let result = match &prepared {
-                Ok(pre) => self.run_case(pre, case),
-                Err(e) => Err(anyhow!("bad test: {e:#}")),
-            };
-            match result {
-                Ok(()) => summary.passed += 1,
-                Err(e) => {
-                    summary.failed += 1;
-                    summary.failures.push(CaseFailure {
-                        file: path.to_path_buf(),
-                        test: name.to_string(),
-                        indexes,
-                        reason: format!("{e:#}"),
-                    });
+        for (fork, cases) in runs {
+            for case in &cases {
+                let idx = |k: &str| {
+                    case.get("indexes")
+                        .and_then(|i| i.get(k))
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0) as usize
+                };
+                let indexes = (idx("data"), idx("gas"), idx("value"));
+                let result = match &prepared {
+                    Ok(pre) => self.run_case(pre, fork, case),
+                    Err(e) => Err(anyhow!("bad test: {e:#}")),
+                };
+                let counts = summary.by_fork.entry(fork).or_default();
+                match result {
+                    Ok(()) => {
+                        summary.passed += 1;
+                        counts.0 += 1;
+                    }
+                    Err(e) => {
+                        summary.failed += 1;
+                        counts.1 += 1;
+                        summary.failures.push(CaseFailure {
+                            file: path.to_path_buf(),
+                            test: name.to_string(),
+                            indexes,
+                            fork,
+                            reason: format!("{e:#}"),
+                        });
+                    }
                 }
             }
         }
         summary
     }
 
-    fn run_case(&self, pre: &Prepared, case: &Value) -> anyhow::Result<()> {
+    fn run_case(&self, pre: &Prepared, fork: Hardfork, case: &Value) -> anyhow::Result<()> {
         let expected_root = hex_b256(case.get("hash"))?;
         let expected_logs = hex_b256(case.get("logs"))?;
         let exception = case.get("expectException").and_then(|e| e.as_str());
         let txbytes = hex_bytes(case.get("txbytes").and_then(|v| v.as_str()).unwrap_or("0x"))?;
         let state = StateTree::load(pre.store.clone(), &pre.root)?;
-        let mut exec = world::executor(state, pre.network.clone(), self.evm.clone(), &self.extra)?;
+        let network = NetworkContext {
+            hardfork: fork,
+            blob_base_fee: u256_to_tokens(U256::from(blob_base_fee(fork, pre.excess_blob_gas))),
+            ..pre.network.clone()
+        };
+        let mut exec = world::executor(state, network, self.evm.clone(), &self.extra)?;
         let applied = apply_raw(&mut exec, &txbytes);
         let logs = match (&applied, exception) {
             (Ok(receipt), None) => logs_hash(&receipt.logs),
@@ -238,6 +279,7 @@ struct Prepared {
     store: VmStore,
     root: Cid,
     network: NetworkContext,
+    excess_blob_gas: u64,
 }
 
 fn prepare(test: &Value) -> anyhow::Result<Prepared> {
@@ -298,13 +340,15 @@ fn prepare(test: &Value) -> anyhow::Result<Prepared> {
         block_gas_limit: u64_of("currentGasLimit")?,
         coinbase: EthAddress(coinbase).to_filecoin(),
         prev_randao: random.0,
-        blob_base_fee: u256_to_tokens(U256::from(blob_base_fee(excess_blob_gas))),
         blob_hashes: Vec::new(),
+        // Set per post entry, with the blob base fee (its update fraction is the fork's).
+        ..NetworkContext::default()
     };
     Ok(Prepared {
         store,
         root,
         network,
+        excess_blob_gas,
     })
 }
 

@@ -1,9 +1,9 @@
 //! Ethereum transactions applied through Tandem's executor.
 //!
-//! A signed transaction (legacy, EIP-2930, EIP-1559 or EIP-4844, RLP per EIP-2718) is decoded
-//! with alloy-consensus and its sender recovered. Validation follows Ethereum (chain id, fee
-//! caps, blob rules, intrinsic gas, nonce, funds, EIP-3607); a rejected transaction changes
-//! nothing. An applied one bumps the nonce, prepays `gas_limit × price`, runs through the call
+//! A signed transaction (legacy, EIP-2930, EIP-1559, EIP-4844 or EIP-7702, RLP per EIP-2718)
+//! is decoded with alloy-consensus and its sender recovered. Validation follows Ethereum under
+//! the block's hardfork (chain id, fee caps, blob rules, intrinsic gas and the EIP-7623 floor,
+//! the EIP-7825 gas cap, nonce, funds, EIP-3607); a rejected transaction changes nothing. An applied one bumps the nonce, prepays `gas_limit × price`, runs through the call
 //! manager (a create when `to` is null), and settles fees: base fee burnt, priority fee to the
 //! coinbase, the rest refunded, with refunds capped at a fifth of the gas used (EIP-3529).
 
@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::eip7702::SignedAuthorization;
 use alloy_primitives::{Address as EthAddr, B256, Bytes, U256};
 use fvm_ipld_encoding::IPLD_RAW;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
@@ -30,8 +31,8 @@ use tandem_vm::kernel::{CallOutcome, CreateRequest, ExecutionError, SendRequest}
 use tandem_vm::message::ApplyRet;
 
 use crate::address::{create_address, tokens_to_u256, u256_to_tokens};
-use crate::calls::{precompile_addresses, precompiles};
 use crate::host::{MAX_INITCODE_SIZE, event_to_log};
+use crate::spec::{Hardfork, precompile_addresses, precompiles};
 use crate::state::has_code;
 
 thread_local! {
@@ -58,9 +59,8 @@ impl Drop for PendingWarmGuard {
     }
 }
 
-/// EIP-4844 limits (Cancun).
+/// EIP-4844's blob gas (the per-block limits are in [`crate::spec::blob_schedule`]).
 pub const GAS_PER_BLOB: u64 = 1 << 17;
-pub const MAX_BLOBS_PER_BLOCK: usize = 6;
 
 /// A decoded transaction with its sender.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +78,8 @@ pub struct EthTx {
     pub access_list: Vec<([u8; 20], Vec<[u8; 32]>)>,
     pub blob_hashes: Vec<[u8; 32]>,
     pub max_fee_per_blob_gas: u128,
+    /// EIP-7702's authorization list (type 4).
+    pub authorization_list: Vec<SignedAuthorization>,
     pub sender: [u8; 20],
 }
 
@@ -112,6 +114,10 @@ pub enum TxError {
     SenderNotEoa,
     #[error("blob transaction: {0}")]
     Blob(String),
+    #[error("set-code transaction: {0}")]
+    SetCode(String),
+    #[error("gas limit {limit} is above the transaction gas cap {cap} (EIP-7825)")]
+    GasLimitAboveCap { limit: u64, cap: u64 },
     #[error("internal error: {0:#}")]
     Fatal(#[from] anyhow::Error),
 }
@@ -187,7 +193,7 @@ pub fn decode_signed(raw: &[u8]) -> Result<EthTx, TxError> {
         return Err(TxError::Malformed(format!("{} trailing bytes", buf.len())));
     }
     let tx_type = env.tx_type() as u8;
-    if tx_type > 3 {
+    if tx_type > 4 {
         return Err(TxError::UnsupportedType(tx_type));
     }
     let sender = env
@@ -228,11 +234,16 @@ pub fn from_envelope(env: &TxEnvelope, sender: [u8; 20]) -> EthTx {
             .map(|h| h.iter().map(|x| x.0).collect())
             .unwrap_or_default(),
         max_fee_per_blob_gas: env.max_fee_per_blob_gas().unwrap_or(0),
+        authorization_list: env
+            .authorization_list()
+            .map(|l| l.to_vec())
+            .unwrap_or_default(),
         sender,
     }
 }
 
-/// Intrinsic gas (Cancun): base, calldata, create, access list, init-code words.
+/// Intrinsic gas: base, calldata, create, access list, init-code words, EIP-7702
+/// authorizations (the EIP-7623 floor is separate: [`crate::spec::calldata_floor`]).
 pub fn intrinsic_gas(tx: &EthTx) -> u64 {
     let zeros = tx.input.iter().filter(|b| **b == 0).count() as u64;
     let nonzeros = tx.input.len() as u64 - zeros;
@@ -243,12 +254,14 @@ pub fn intrinsic_gas(tx: &EthTx) -> u64 {
     for (_, keys) in &tx.access_list {
         gas += 2_400 + 1_900 * keys.len() as u64;
     }
-    gas
+    gas + crate::spec::PER_EMPTY_ACCOUNT_COST * tx.authorization_list.len() as u64
 }
 
-/// The blob base fee for an excess blob gas (EIP-4844's fake exponential, Cancun constants).
-pub fn blob_base_fee(excess_blob_gas: u64) -> u128 {
-    fake_exponential(1, excess_blob_gas as u128, 3_338_477)
+/// The blob base fee for an excess blob gas (EIP-4844's fake exponential, with the fork's
+/// update fraction: EIP-7691 changed it in Prague).
+pub fn blob_base_fee(fork: Hardfork, excess_blob_gas: u64) -> u128 {
+    let fraction = crate::spec::blob_schedule(fork).update_fraction;
+    fake_exponential(1, excess_blob_gas as u128, fraction)
 }
 
 fn fake_exponential(factor: u128, numerator: u128, denominator: u128) -> u128 {
@@ -291,7 +304,21 @@ fn apply_tx_checking(
     eoa_check: bool,
 ) -> Result<EthReceipt, TxError> {
     let network = &executor.machine.network;
+    let fork = network.hardfork;
     let base_fee = tokens_to_u256(&network.base_fee);
+    if tx.tx_type == 4 {
+        if !crate::spec::has_set_code(fork) {
+            return Err(TxError::UnsupportedType(4));
+        }
+        if tx.authorization_list.is_empty() {
+            return Err(TxError::SetCode("empty authorization list".into()));
+        }
+        if tx.to.is_none() {
+            return Err(TxError::SetCode(
+                "a set-code transaction cannot create".into(),
+            ));
+        }
+    }
     if let Some(id) = tx.chain_id
         && id != network.chain_id
     {
@@ -320,7 +347,7 @@ fn apply_tx_checking(
         if tx.blob_hashes.is_empty() {
             return Err(TxError::Blob("no blobs".into()));
         }
-        if tx.blob_hashes.len() > MAX_BLOBS_PER_BLOCK {
+        if tx.blob_hashes.len() as u64 > crate::spec::blob_schedule(fork).max_per_tx {
             return Err(TxError::Blob("too many blobs".into()));
         }
         if tx.blob_hashes.iter().any(|h| h[0] != 0x01) {
@@ -338,14 +365,24 @@ fn apply_tx_checking(
             block: network.block_gas_limit,
         });
     }
+    if let Some(cap) = crate::spec::tx_gas_cap(fork)
+        && tx.gas_limit > cap
+    {
+        return Err(TxError::GasLimitAboveCap {
+            limit: tx.gas_limit,
+            cap,
+        });
+    }
     if tx.to.is_none() && tx.input.len() > MAX_INITCODE_SIZE {
         return Err(TxError::InitCodeTooLarge(tx.input.len()));
     }
     let intrinsic = intrinsic_gas(tx);
-    if tx.gas_limit < intrinsic {
+    // EIP-7623: the limit must also cover the calldata floor.
+    let floor = crate::spec::calldata_floor(fork, &tx.input);
+    if tx.gas_limit < intrinsic.max(floor) {
         return Err(TxError::IntrinsicGasTooLow {
             limit: tx.gas_limit,
-            intrinsic,
+            intrinsic: intrinsic.max(floor),
         });
     }
 
@@ -361,7 +398,8 @@ fn apply_tx_checking(
         match BuiltinCode::from_cid(&r.code) {
             Some(BuiltinCode::EthAccount | BuiltinCode::Placeholder) => {}
             Some(BuiltinCode::Evm) => {
-                if has_code(state.store(), &r.state)? {
+                // A delegated EOA (EIP-7702) still sends.
+                if has_code(state.store(), &r.state)? && !crate::setcode::is_delegated(state, r)? {
                     return Err(TxError::SenderNotEoa);
                 }
             }
@@ -397,8 +435,14 @@ fn apply_tx_checking(
     }
 
     // Applied from here on, as one unit: a fatal error undoes all of it.
-    let applied = executor
-        .atomically(|executor| apply_checked(executor, tx, sender_id, record, intrinsic, base_fee));
+    let checked = Checked {
+        sender_id,
+        record,
+        intrinsic,
+        floor,
+        base_fee,
+    };
+    let applied = executor.atomically(|executor| apply_checked(executor, tx, checked));
     applied.map_err(|e| {
         tracing::error!(
             target: "tandem::fatal",
@@ -411,16 +455,32 @@ fn apply_tx_checking(
     })
 }
 
+/// What validation found, for [`apply_checked`].
+struct Checked {
+    sender_id: Option<ActorID>,
+    record: Option<ActorRecord>,
+    intrinsic: u64,
+    /// EIP-7623's calldata floor (0 before Prague).
+    floor: u64,
+    base_fee: U256,
+}
+
 /// Applies a transaction that passed every check (inside [`Executor::atomically`]).
 fn apply_checked(
     executor: &mut Executor,
     tx: &EthTx,
-    sender_id: Option<ActorID>,
-    record: Option<ActorRecord>,
-    intrinsic: u64,
-    base_fee: U256,
+    checked: Checked,
 ) -> anyhow::Result<EthReceipt> {
+    let Checked {
+        sender_id,
+        record,
+        intrinsic,
+        floor,
+        base_fee,
+    } = checked;
     let network = &executor.machine.network;
+    let fork = network.hardfork;
+    let chain_id = network.chain_id;
     let network_base_fee = network.base_fee.clone();
     let coinbase = network.coinbase;
     let blob_gas = GAS_PER_BLOB * tx.blob_hashes.len() as u64;
@@ -475,7 +535,7 @@ fn apply_checked(
     if let Some(coinbase) = EthAddress::from_delegated(&coinbase) {
         state.warm_address(coinbase.0);
     }
-    state.warm_addresses_for_message(precompile_addresses());
+    state.warm_addresses_for_message(precompile_addresses(fork));
     for (addr, keys) in &tx.access_list {
         state.warm_address(*addr);
         if keys.is_empty() {
@@ -493,13 +553,28 @@ fn apply_checked(
         }
     }
     let _pending = PendingWarmGuard;
+    // EIP-7702: authorizations apply after the nonce bump and before the call, and stay
+    // whatever the call does.
+    let existing = crate::setcode::apply_authorizations(
+        state,
+        chain_id,
+        &tx.authorization_list,
+        empty_object,
+    )?;
+    // A transaction to a delegated account warms the delegate (as loading its code does).
+    if let Some(to) = tx.to {
+        crate::setcode::warm_delegate(state, to)?;
+    }
 
     let origin = MessageOrigin {
         origin: sender_id,
         nonce: tx.nonce,
         gas_price: u256_to_tokens(price),
     };
-    let run = run_top_level(executor, tx, sender_id, origin, intrinsic)?;
+    let mut run = run_top_level(executor, tx, sender_id, origin, intrinsic)?;
+    run.run.refund_counter +=
+        (existing * (crate::spec::PER_EMPTY_ACCOUNT_COST - crate::spec::PER_AUTH_BASE_COST)) as i64;
+    apply_floor(&mut run.run, tx.gas_limit, floor);
     let contract_address = run.created;
     let logs = run.logs;
     let output = run
@@ -530,6 +605,18 @@ fn apply_checked(
         failure: apply.failure.clone(),
         apply,
     })
+}
+
+/// EIP-7623: a transaction pays at least its calldata floor. `settle_fees` charges the gas
+/// used less the capped refund; when that would fall below the floor, the run is charged the
+/// floor with no refund.
+fn apply_floor(run: &mut CallRun, gas_limit: u64, floor: u64) {
+    let used = run.gas_used.round_up().min(gas_limit);
+    let refunded = (run.refund_counter.max(0) as u64).min(used / 5);
+    if used - refunded < floor {
+        run.gas_used = Gas::new(floor);
+        run.refund_counter = 0;
+    }
 }
 
 struct TopLevel {
@@ -581,7 +668,8 @@ fn run_top_level(
         }
         Some(to) => {
             let to_addr = EthAddr::from(to);
-            if let Some(p) = precompiles().get(&to_addr) {
+            let fork = cm.machine.network.hardfork;
+            if let Some(p) = precompiles(fork).get(&to_addr) {
                 top_level_precompile(&mut cm, sender_id, p, tx, value)
             } else {
                 let fil = EthAddress(to).to_filecoin();

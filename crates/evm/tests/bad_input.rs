@@ -169,6 +169,8 @@ fn oversized_code_fails_the_create() {
 fn call_depth_stops_at_1024() {
     let mut chain = Chain::new(1);
     chain.exec.machine.network.block_gas_limit = 1 << 42;
+    // 1,025 frames need far more gas than Osaka's per-transaction cap (EIP-7825) allows.
+    chain.exec.machine.network.hardfork = tandem_vm::kernel::Hardfork::Prague;
     // counter += 1; CALL(gas, self, 0, 0, 0, 0, 0); STOP
     let code = [
         0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, // sload/add/sstore

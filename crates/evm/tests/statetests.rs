@@ -9,8 +9,9 @@
 //! - `eest-state-tests` (execution-spec-tests fillings), known failures in
 //!   `eest-known-failures.txt`.
 //!
-//! Only `Cancun` post states are judged (Tandem's EVM is Cancun); entries for other forks are
-//! counted as skipped. A list holds one case id per line, `<file>::<test>::d<i>g<j>v<k>` (the
+//! `Cancun`, `Prague` and `Osaka` post states are judged, each under its fork's rules
+//! (`tandem_evm::statetest::FORKS`); a test with none of them is counted as skipped.
+//! `eest_prague_floor` also holds the Prague pass count to its measured floor. A list holds one case id per line, `<file>::<test>::d<i>g<j>v<k>` (the
 //! file relative to the suite's folder, then the test name and the data/gas/value indexes),
 //! with the reason after `#`. The test fails on any failure not in the list, and on any listed
 //! case that did not fail (it passes now, or no longer exists): delete its line.
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use tandem_evm::spec::Hardfork;
 use tandem_evm::statetest::{CaseFailure, Runner, Summary};
 
 #[test]
@@ -40,6 +42,29 @@ fn eest_state_tests() {
         return;
     };
     judge(&dir, None, "eest-known-failures.txt");
+}
+
+/// Prague cases of execution-spec-tests that passed when measured (2026-12-06), out of 1,006.
+/// The pass count may not drop below it, and the rate must stay at least 99 %.
+const PRAGUE_FLOOR: usize = 1006;
+
+#[test]
+fn eest_prague_floor() {
+    let Some(dir) = tandem_testkit::fixture("eest-state-tests/prague") else {
+        return;
+    };
+    let summary = run_parallel(&dir);
+    let (passed, failed) = summary.of_fork(Hardfork::Prague);
+    eprintln!("Prague: {passed} passed, {failed} failed");
+    assert!(
+        passed >= PRAGUE_FLOOR,
+        "Prague pass count {passed} fell below the floor {PRAGUE_FLOOR}"
+    );
+    assert!(
+        passed * 100 >= (passed + failed) * 99,
+        "Prague pass rate below 99 %: {passed} of {}",
+        passed + failed
+    );
 }
 
 /// Runs the suite under `root` (or its part `narrowed`) and compares its failures with the
@@ -60,13 +85,16 @@ fn judge(root: &Path, narrowed: Option<&Path>, list: &str) {
     let summary = run_parallel(&run_root);
     let elapsed = start.elapsed();
     eprintln!(
-        "{}: {} passed, {} failed, {} skipped (no Cancun post) in {:.1}s",
+        "{}: {} passed, {} failed, {} skipped (no Cancun, Prague or Osaka post) in {:.1}s",
         run_root.display(),
         summary.passed,
         summary.failed,
         summary.skipped,
         elapsed.as_secs_f64()
     );
+    for (fork, (p, f)) in &summary.by_fork {
+        eprintln!("  {fork}: {p} passed, {f} failed");
+    }
     assert!(summary.passed > 0, "no state test ran");
 
     let failed: BTreeMap<String, &CaseFailure> = summary
@@ -139,11 +167,7 @@ fn run_parallel(root: &Path) -> Summary {
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(file) = files.get(i) else { break };
-                            let s = runner.run_file(file);
-                            part.passed += s.passed;
-                            part.failed += s.failed;
-                            part.skipped += s.skipped;
-                            part.failures.extend(s.failures);
+                            part.merge(runner.run_file(file));
                         }
                         part
                     })
@@ -157,10 +181,7 @@ fn run_parallel(root: &Path) -> Summary {
     });
     let mut total = Summary::default();
     for p in parts {
-        total.passed += p.passed;
-        total.failed += p.failed;
-        total.skipped += p.skipped;
-        total.failures.extend(p.failures);
+        total.merge(p);
     }
     total
 }

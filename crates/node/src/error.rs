@@ -101,6 +101,10 @@ impl RpcError {
             }
             TxError::SenderNotEoa => format!("sender not an eoa: address {sender}"),
             TxError::Blob(m) => format!("invalid blob transaction: {m}"),
+            TxError::SetCode(m) => format!("invalid set-code transaction: {m}"),
+            TxError::GasLimitAboveCap { limit, cap } => {
+                format!("transaction gas limit too high (cap: {cap}, tx: {limit})")
+            }
             TxError::Fatal(e) => return Self::internal(format!("{e:#}")),
         };
         Self::server(msg)

@@ -19,6 +19,8 @@ pub struct RunOptions {
     pub chain_id: Option<u64>,
     /// Mine every interval instead of once per transaction.
     pub block_time: Option<Duration>,
+    /// The EVM's hardfork (`--hardfork`): a new chain's, or the one an existing chain moves to.
+    pub hardfork: Option<tandem_vm::kernel::Hardfork>,
 }
 
 impl Default for RunOptions {
@@ -28,6 +30,7 @@ impl Default for RunOptions {
             port: 8545,
             chain_id: None,
             block_time: None,
+            hardfork: None,
         }
     }
 }
@@ -62,6 +65,7 @@ pub fn run_blocking(
             &NodeConfig {
                 chain_id: opts.chain_id,
                 block_time: opts.block_time,
+                hardfork: opts.hardfork,
             },
         )?;
         let server = serve(node.clone(), addr)

@@ -45,6 +45,9 @@ pub struct NodeConfig {
     pub chain_id: Option<u64>,
     /// Mine on a timer instead of once per transaction.
     pub block_time: Option<Duration>,
+    /// The EVM's hardfork: a new chain's (default Osaka); an existing chain switches to it
+    /// (and records it) when given, else keeps the one it recorded.
+    pub hardfork: Option<tandem_vm::kernel::Hardfork>,
 }
 
 /// A transaction applied to the open block, waiting to be mined.
@@ -160,7 +163,10 @@ impl Node {
     pub fn open(path: &Path, config: &NodeConfig) -> anyhow::Result<Arc<Self>> {
         let accounts = dev_accounts(DEV_ACCOUNTS)?;
         let dir = if DataDir::exists(path) {
-            let dir = DataDir::open(path)?;
+            let mut dir = DataDir::open(path)?;
+            if let Some(fork) = config.hardfork {
+                dir.set_hardfork(fork)?;
+            }
             if let Some(id) = config.chain_id
                 && id != dir.config.chain_id
             {
@@ -174,6 +180,7 @@ impl Node {
         } else {
             let chain_config = ChainConfig {
                 chain_id: config.chain_id.unwrap_or(31337),
+                hardfork: config.hardfork.unwrap_or_default(),
                 ..ChainConfig::default()
             };
             let f1_keys: Vec<_> = (0..DEV_ACCOUNTS).map(dev_key).collect();
@@ -246,6 +253,11 @@ impl Node {
 
     pub fn chain_id(&self) -> u64 {
         self.chain_config.chain_id
+    }
+
+    /// The EVM's hardfork (`--hardfork`, recorded in the chain config).
+    pub fn hardfork(&self) -> tandem_vm::kernel::Hardfork {
+        self.chain_config.hardfork
     }
 
     pub fn base_fee(&self) -> u128 {

@@ -103,6 +103,7 @@ fn network_at(node: &Node, block: &BlockRecord) -> NetworkContext {
         base_fee: TokenAmount::from_atto(block.header.base_fee_per_gas.unwrap_or(0)),
         block_gas_limit: BLOCK_GAS_LIMIT,
         prev_randao: block.header.mix_hash.0,
+        hardfork: node.hardfork(),
         ..NetworkContext::default()
     }
 }
@@ -270,7 +271,10 @@ pub fn call_failure(receipt: &EthReceipt) -> RpcError {
 
 /// The gas limit a call or estimate runs with: the request's, at most the block's.
 fn gas_cap(req: &TransactionRequest, site: &CallSite) -> u64 {
-    let block = site.network.block_gas_limit.min(BLOCK_GAS_LIMIT);
+    let block = tandem_evm::spec::max_tx_gas(
+        site.network.hardfork,
+        site.network.block_gas_limit.min(BLOCK_GAS_LIMIT),
+    );
     req.gas.unwrap_or(block).min(block)
 }
 

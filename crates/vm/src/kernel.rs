@@ -79,6 +79,63 @@ pub struct InvocationContext {
     pub depth: u32,
 }
 
+/// The Ethereum hardfork whose rules EVM contracts and Ethereum transactions follow
+/// (`tandem_evm` maps it to revm's `SpecId`). Ordered: a later fork compares greater.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Hardfork {
+    Cancun,
+    Prague,
+    #[default]
+    Osaka,
+}
+
+impl Hardfork {
+    pub const ALL: [Hardfork; 3] = [Hardfork::Cancun, Hardfork::Prague, Hardfork::Osaka];
+
+    /// The lowercase name (`cancun`, `prague`, `osaka`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Hardfork::Cancun => "cancun",
+            Hardfork::Prague => "prague",
+            Hardfork::Osaka => "osaka",
+        }
+    }
+}
+
+impl std::fmt::Display for Hardfork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Hardfork {
+    type Err = String;
+    /// Case-insensitive; `fusaka` and `pectra` are accepted as the upgrades' names.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "cancun" => Ok(Hardfork::Cancun),
+            "prague" | "pectra" => Ok(Hardfork::Prague),
+            "osaka" | "fusaka" => Ok(Hardfork::Osaka),
+            _ => Err(format!(
+                "unknown hardfork {s:?} (expected cancun, prague or osaka)"
+            )),
+        }
+    }
+}
+
 /// The block and chain a message executes in.
 #[derive(Debug, Clone)]
 pub struct NetworkContext {
@@ -94,6 +151,8 @@ pub struct NetworkContext {
     pub blob_base_fee: TokenAmount,
     /// Blob versioned hashes of the current (Ethereum) transaction.
     pub blob_hashes: Vec<[u8; 32]>,
+    /// The EVM's rules (default: Osaka).
+    pub hardfork: Hardfork,
 }
 
 impl Default for NetworkContext {
@@ -108,6 +167,7 @@ impl Default for NetworkContext {
             prev_randao: [0; 32],
             blob_base_fee: TokenAmount::from_atto(1u64),
             blob_hashes: Vec::new(),
+            hardfork: Hardfork::default(),
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct NodeArgs {
     /// Mine a block every SECONDS instead of one block per transaction.
     #[arg(long, value_name = "SECONDS")]
     pub block_time: Option<f64>,
+    /// The EVM's rules: cancun, prague or osaka (a new chain's default: osaka). On an existing
+    /// chain it switches the rules from the next block on and is recorded.
+    #[arg(long, value_name = "FORK")]
+    pub hardfork: Option<tandem_vm::kernel::Hardfork>,
 }
 
 pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
@@ -35,6 +39,7 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
         port: args.port,
         chain_id: args.chain_id,
         block_time,
+        hardfork: args.hardfork,
     };
     tandem_node::run_blocking(data_dir, opts, banner)
 }

@@ -488,6 +488,8 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
         prev_randao: RANDAO,
         blob_base_fee: TokenAmount::from_atto(1u64),
         blob_hashes: Vec::new(),
+        // The same rules as plain revm's side (`CfgEnv::new_with_spec(SpecId::CANCUN)`).
+        hardfork: tandem_vm::kernel::Hardfork::Cancun,
     };
     let mut exec = world::executor(state, network, evm.clone(), &[]).unwrap();
     let mut outcomes = Vec::new();

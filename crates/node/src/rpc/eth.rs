@@ -246,7 +246,8 @@ fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     if !buf.is_empty() {
         return Err(RpcError::server("invalid transaction: trailing bytes"));
     }
-    if env.tx_type() as u8 > 3 {
+    // Type 4 (EIP-7702) goes on to the EVM, which refuses it before Prague.
+    if env.tx_type() as u8 > 4 {
         return Err(RpcError::server(format!(
             "transaction type not supported: {}",
             env.tx_type() as u8
