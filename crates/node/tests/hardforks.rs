@@ -1,0 +1,233 @@
+//! Hardforks through the node's JSON-RPC: on the default fork (Osaka) an EIP-7702 set-code
+//! transaction sent with `eth_sendRawTransaction` delegates a dev EOA to a contract, and calls
+//! to the EOA then run the contract's code in the EOA's own context; a contract using CLZ
+//! runs. A chain created with `--hardfork cancun` refuses type 4 and CLZ, and keeps its fork
+//! when reopened without the flag.
+
+mod common;
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip7702, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_eips::eip7702::Authorization;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use common::{Client, TestNode, hex_u64};
+use serde_json::{Value, json};
+use tandem_node::accounts::{DevAccount, dev_accounts};
+use tandem_node::{Node, NodeConfig};
+use tandem_vm::kernel::Hardfork;
+
+/// `sstore(0, calldataload(0)); return address()`.
+const STORE_AND_SAY_WHO: &str = "600035600055306000526020 6000f3";
+/// `return clz(calldataload(0))` (Osaka's CLZ is 0x1e).
+const CLZ: &str = "6000351e60005260206000f3";
+
+fn init_code(runtime: &str) -> Vec<u8> {
+    let runtime = hex::decode(runtime.replace(' ', "")).unwrap();
+    let n = runtime.len() as u8;
+    let mut code = vec![0x60, n, 0x60, 12, 0x60, 0, 0x39, 0x60, n, 0x60, 0, 0xf3];
+    code.extend_from_slice(&runtime);
+    code
+}
+
+fn word(n: u64) -> Vec<u8> {
+    U256::from(n).to_be_bytes::<32>().to_vec()
+}
+
+struct Dev {
+    c: Client,
+    accts: Vec<DevAccount>,
+}
+
+impl Dev {
+    fn nonce(&self, who: usize) -> u64 {
+        hex_u64(&self.c.call(
+            "eth_getTransactionCount",
+            json!([self.accts[who].address, "pending"]),
+        ))
+    }
+
+    fn send_raw(&self, env: TxEnvelope) -> Value {
+        let raw = format!("0x{}", hex::encode(env.encoded_2718()));
+        self.c.request("eth_sendRawTransaction", json!([raw]))
+    }
+
+    fn send(&self, who: usize, to: TxKind, input: Vec<u8>) -> Value {
+        let tx = TxEip1559 {
+            chain_id: 31337,
+            nonce: self.nonce(who),
+            gas_limit: 1_000_000,
+            max_fee_per_gas: 3_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to,
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: Bytes::from(input),
+        };
+        let sig = self.accts[who].sign_hash(&tx.signature_hash()).unwrap();
+        let hash = self.send_raw(tx.into_signed(sig).into());
+        let hash = hash
+            .get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("{hash}"));
+        self.c.call("eth_getTransactionReceipt", json!([hash]))
+    }
+
+    fn deploy(&self, runtime: &str) -> Address {
+        let r = self.send(0, TxKind::Create, init_code(runtime));
+        assert_eq!(r["status"], json!("0x1"), "{r}");
+        r["contractAddress"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A type-4 transaction from `sender` to `authority` carrying `authority`'s signed
+    /// authorization to delegate to `delegate`, with `input`.
+    fn set_code_tx(
+        &self,
+        sender: usize,
+        authority: usize,
+        delegate: Address,
+        input: Vec<u8>,
+    ) -> TxEnvelope {
+        let auth = Authorization {
+            chain_id: U256::from(31337),
+            address: delegate,
+            nonce: self.nonce(authority),
+        };
+        let sig = self.accts[authority]
+            .sign_hash(&auth.signature_hash())
+            .unwrap();
+        let tx = TxEip7702 {
+            chain_id: 31337,
+            nonce: self.nonce(sender),
+            gas_limit: 200_000,
+            max_fee_per_gas: 3_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to: self.accts[authority].address,
+            value: U256::ZERO,
+            access_list: Default::default(),
+            authorization_list: vec![auth.into_signed(sig)],
+            input: Bytes::from(input),
+        };
+        let sig = self.accts[sender].sign_hash(&tx.signature_hash()).unwrap();
+        tx.into_signed(sig).into()
+    }
+}
+
+fn dev(node: &TestNode) -> Dev {
+    Dev {
+        c: node.client(),
+        accts: dev_accounts(2).unwrap(),
+    }
+}
+
+#[test]
+fn set_code_transaction_delegates_a_dev_eoa_on_the_default_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    assert_eq!(node.node.hardfork(), Hardfork::Osaka);
+    let d = dev(&node);
+    let target = d.deploy(STORE_AND_SAY_WHO);
+    let eoa = d.accts[1].address;
+    let eoa_nonce = d.nonce(1);
+
+    // Account 0 sponsors account 1's delegation and calls it in the same transaction.
+    let hash = d.send_raw(d.set_code_tx(0, 1, target, word(42)));
+    let hash = hash
+        .get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{hash}"));
+    let r = d.c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+    assert_eq!(r["type"], json!("0x4"), "{r}");
+    let tx = d.c.call("eth_getTransactionByHash", json!([hash]));
+    assert_eq!(tx["type"], json!("0x4"), "{tx}");
+
+    // The EOA's code is the designator; its nonce moved; the delegate's code ran in its
+    // context (its storage, ADDRESS = the EOA).
+    let code = d.c.call("eth_getCode", json!([eoa, "latest"]));
+    assert_eq!(
+        code,
+        json!(format!("0xef0100{}", hex::encode(target.as_slice())))
+    );
+    assert_eq!(d.nonce(1), eoa_nonce + 1);
+    let slot = d.c.call("eth_getStorageAt", json!([eoa, "0x0", "latest"]));
+    assert_eq!(
+        U256::from_str_radix(slot.as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        U256::from(42)
+    );
+    let target_slot =
+        d.c.call("eth_getStorageAt", json!([target, "0x0", "latest"]));
+    assert_eq!(
+        U256::from_str_radix(target_slot.as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        U256::ZERO
+    );
+
+    // An ordinary transaction and an eth_call to the EOA run the delegate's code too.
+    let r = d.send(0, TxKind::Call(eoa), word(7));
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+    let slot = d.c.call("eth_getStorageAt", json!([eoa, "0x0", "latest"]));
+    assert_eq!(hex_u64(&slot), 7);
+    let who = d.c.call(
+        "eth_call",
+        json!([{"to": eoa, "data": format!("0x{}", hex::encode(word(9)))}, "latest"]),
+    );
+    let who: String = who.as_str().unwrap().to_string();
+    assert!(who.ends_with(&hex::encode(eoa.as_slice())), "{who}");
+
+    // The delegated EOA still sends its own transactions (EIP-3607 lets a designator send).
+    let r = d.send(1, TxKind::Call(target), word(1));
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+}
+
+#[test]
+fn a_clz_contract_runs_on_the_default_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let d = dev(&node);
+    let clz = d.deploy(CLZ);
+    let out = d.c.call(
+        "eth_call",
+        json!([{"to": clz, "data": format!("0x{}", hex::encode(word(1)))}, "latest"]),
+    );
+    assert_eq!(hex_u64(&out), 255);
+    // Estimates work under Osaka's per-transaction cap (calls default to at most 2^24 gas).
+    let gas = d.c.call(
+        "eth_estimateGas",
+        json!([{"from": d.accts[0].address, "to": clz, "data": format!("0x{}", hex::encode(word(1)))}]),
+    );
+    assert!(hex_u64(&gas) > 21_000, "{gas}");
+}
+
+#[test]
+fn a_cancun_chain_refuses_type_4_and_keeps_its_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        hardfork: Some(Hardfork::Cancun),
+        ..NodeConfig::default()
+    };
+    drop(Node::open(dir.path(), &config).unwrap());
+    // Reopened without the flag: the recorded fork stays.
+    let node = TestNode::start(dir.path());
+    assert_eq!(node.node.hardfork(), Hardfork::Cancun);
+    let d = dev(&node);
+    let target = d.deploy(STORE_AND_SAY_WHO);
+    let resp = d.send_raw(d.set_code_tx(0, 1, target, word(1)));
+    let message = resp["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("transaction type not supported: 4"),
+        "{resp}"
+    );
+    assert_eq!(
+        d.c.call("eth_getCode", json!([d.accts[1].address, "latest"])),
+        json!("0x")
+    );
+    // CLZ is an undefined instruction before Osaka.
+    let clz = d.deploy(CLZ);
+    let resp = d.c.request(
+        "eth_call",
+        json!([{"to": clz, "data": format!("0x{}", hex::encode(word(1)))}, "latest"]),
+    );
+    assert!(resp.get("error").is_some(), "{resp}");
+}
