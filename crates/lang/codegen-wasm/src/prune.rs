@@ -1,5 +1,7 @@
-//! Drops what a module never calls: the runtime helpers (`rt`) and syscall imports that no
-//! code reachable from `invoke` uses. Every module is generated with all of them at fixed
+//! Drops what a module never uses: the runtime helpers (`rt`) and syscall imports that no
+//! code reachable from `invoke` calls, and the globals that code never reads or writes.
+//! Every mutable global costs each call: a warm instance's reset restores them one by one
+//! (`tandem-wasm`'s `warm.rs`). Every module is generated with all of them at fixed
 //! indices (`Rt::index`, `layout::sys`); this pass re-encodes the finished module with the
 //! functions renumbered. A smaller module is cheaper to install (priced per function and per
 //! operator, `tandem-wasm`'s `config::prices`) and to compile, and changes nothing a call
@@ -9,12 +11,14 @@
 use wasm_encoder::reencode::{Error, Reencode, utils};
 use wasmparser::{Operator, Parser, Payload};
 
-/// The module without its unreachable functions and unused function imports.
+/// The module without its unreachable functions, unused function imports and unused globals.
 pub fn prune(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    let (map, n_imports) = reachable(wasm).map_err(|e| format!("pruning the module: {e}"))?;
+    let live = reachable(wasm).map_err(|e| format!("pruning the module: {e}"))?;
     let mut r = Renumber {
-        map,
-        n_imports,
+        map: live.funcs,
+        globals: live.globals,
+        n_imports: live.n_imports,
+        n_global_imports: live.n_global_imports,
         defined: 0,
         imported: 0,
     };
@@ -24,44 +28,76 @@ pub fn prune(wasm: &[u8]) -> Result<Vec<u8>, String> {
     Ok(module.finish())
 }
 
-/// For every function index, its new index (`None`: dropped); and the number of function
-/// imports before pruning.
-fn reachable(wasm: &[u8]) -> Result<(Vec<Option<u32>>, u32), wasmparser::BinaryReaderError> {
+/// What survives: for every function and global index its new index (`None`: dropped).
+struct Live {
+    funcs: Vec<Option<u32>>,
+    globals: Vec<Option<u32>>,
+    /// Function imports before pruning.
+    n_imports: u32,
+    n_global_imports: u32,
+}
+
+fn renumber(live: &[bool]) -> Vec<Option<u32>> {
+    let mut next = 0u32;
+    live.iter()
+        .map(|l| {
+            l.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
+}
+
+fn reachable(wasm: &[u8]) -> Result<Live, wasmparser::BinaryReaderError> {
     let mut n_imports = 0u32;
+    let mut n_global_imports = 0u32;
     let mut n_funcs = 0u32;
+    let mut n_globals = 0u32;
     let mut roots = Vec::new();
+    let mut global_roots = Vec::new();
     let mut callees: Vec<Vec<u32>> = Vec::new();
+    let mut globals_used: Vec<Vec<u32>> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::ImportSection(s) => {
                 for imp in s.into_imports() {
-                    if matches!(imp?.ty, wasmparser::TypeRef::Func(_)) {
-                        n_imports += 1;
+                    match imp?.ty {
+                        wasmparser::TypeRef::Func(_) => n_imports += 1,
+                        wasmparser::TypeRef::Global(_) => n_global_imports += 1,
+                        _ => {}
                     }
                 }
             }
             Payload::FunctionSection(s) => n_funcs = s.count(),
+            Payload::GlobalSection(s) => n_globals = s.count(),
             Payload::ExportSection(s) => {
                 for e in s {
                     let e = e?;
-                    if e.kind == wasmparser::ExternalKind::Func {
-                        roots.push(e.index);
+                    match e.kind {
+                        wasmparser::ExternalKind::Func => roots.push(e.index),
+                        wasmparser::ExternalKind::Global => global_roots.push(e.index),
+                        _ => {}
                     }
                 }
             }
             Payload::StartSection { func, .. } => roots.push(func),
             Payload::CodeSectionEntry(body) => {
                 let mut calls = Vec::new();
+                let mut globals = Vec::new();
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
                     match ops.read()? {
                         Operator::Call { function_index }
                         | Operator::ReturnCall { function_index }
                         | Operator::RefFunc { function_index } => calls.push(function_index),
+                        Operator::GlobalGet { global_index }
+                        | Operator::GlobalSet { global_index } => globals.push(global_index),
                         _ => {}
                     }
                 }
                 callees.push(calls);
+                globals_used.push(globals);
             }
             _ => {}
         }
@@ -83,23 +119,34 @@ fn reachable(wasm: &[u8]) -> Result<(Vec<Option<u32>>, u32), wasmparser::BinaryR
             work.extend(cs.iter().copied());
         }
     }
-    let mut next = 0u32;
-    let map = live
+    // imported globals stay
+    let mut live_globals = vec![false; (n_global_imports + n_globals) as usize];
+    live_globals[..n_global_imports as usize].fill(true);
+    let used = live
         .iter()
-        .map(|l| {
-            l.then(|| {
-                next += 1;
-                next - 1
-            })
-        })
-        .collect();
-    Ok((map, n_imports))
+        .enumerate()
+        .skip(n_imports as usize)
+        .filter(|(_, l)| **l)
+        .flat_map(|(f, _)| &globals_used[f - n_imports as usize]);
+    for g in used.chain(&global_roots) {
+        if let Some(l) = live_globals.get_mut(*g as usize) {
+            *l = true;
+        }
+    }
+    Ok(Live {
+        funcs: renumber(&live),
+        globals: renumber(&live_globals),
+        n_imports,
+        n_global_imports,
+    })
 }
 
 /// Re-encodes with the functions renumbered, skipping the dropped ones.
 struct Renumber {
     map: Vec<Option<u32>>,
+    globals: Vec<Option<u32>>,
     n_imports: u32,
+    n_global_imports: u32,
     /// Defined functions seen so far (function and code sections, in order).
     defined: u32,
     /// Function imports seen so far.
@@ -121,6 +168,29 @@ impl Reencode for Renumber {
             .copied()
             .flatten()
             .ok_or_else(|| Error::UserError(format!("function {func} was dropped")))
+    }
+
+    fn global_index(&mut self, global: u32) -> Result<u32, Error<String>> {
+        self.globals
+            .get(global as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::UserError(format!("global {global} was dropped")))
+    }
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut wasm_encoder::GlobalSection,
+        section: wasmparser::GlobalSectionReader<'_>,
+    ) -> Result<(), Error<String>> {
+        for (i, g) in section.into_iter().enumerate() {
+            let g = g?;
+            let index = self.n_global_imports as usize + i;
+            if self.globals.get(index).copied().flatten().is_some() {
+                self.parse_global(globals, g)?;
+            }
+        }
+        Ok(())
     }
 
     fn parse_import_section(
@@ -177,12 +247,14 @@ mod tests {
 
     #[test]
     fn unreachable_helpers_and_imports_are_dropped_and_calls_renumbered() {
-        // imports a (0), b (1); f2 exported calls f4 which calls import b; f3 is dead.
+        // imports a (0), b (1); f2 exported calls f4 which calls import b and reads g1; f3
+        // is dead and reads g0; g2 is never used.
         let wat = wasm_encoder_module();
         let pruned = prune(&wat).unwrap();
         let mut imports = Vec::new();
         let mut bodies = 0;
         let mut calls = Vec::new();
+        let mut globals = (0, Vec::new());
         for p in Parser::new(0).parse_all(&pruned) {
             match p.unwrap() {
                 Payload::ImportSection(s) => {
@@ -190,12 +262,15 @@ mod tests {
                         imports.push(i.unwrap().name.to_string());
                     }
                 }
+                Payload::GlobalSection(s) => globals.0 = s.count(),
                 Payload::CodeSectionEntry(b) => {
                     bodies += 1;
                     let mut ops = b.get_operators_reader().unwrap();
                     while !ops.eof() {
-                        if let Operator::Call { function_index } = ops.read().unwrap() {
-                            calls.push(function_index);
+                        match ops.read().unwrap() {
+                            Operator::Call { function_index } => calls.push(function_index),
+                            Operator::GlobalGet { global_index } => globals.1.push(global_index),
+                            _ => {}
                         }
                     }
                 }
@@ -206,6 +281,8 @@ mod tests {
         assert_eq!(bodies, 2);
         // f2 (now 1) calls f4 (now 2), which calls b (now 0)
         assert_eq!(calls, [2, 0]);
+        // g1, read by f4, is now g0; g0 (read by the dead f3) and g2 are gone
+        assert_eq!(globals, (1, vec![0]));
         wasmparser::Validator::new().validate_all(&pruned).unwrap();
         // an already pruned module is a fixpoint
         assert_eq!(prune(&pruned).unwrap(), pruned);
@@ -220,14 +297,24 @@ mod tests {
         imports.import("m", "b", EntityType::Function(0));
         let mut funcs = FunctionSection::new();
         let mut code = CodeSection::new();
-        for callee in [Some(4u32), Some(0), Some(1)] {
+        for (callee, global) in [(4u32, None), (0, Some(0u32)), (1, Some(1))] {
             funcs.function(0);
             let mut f = Function::new([]);
-            if let Some(c) = callee {
-                f.instructions().call(c);
+            f.instructions().call(callee);
+            if let Some(g) = global {
+                f.instructions().global_get(g).drop();
             }
             f.instructions().end();
             code.function(&f);
+        }
+        let mut globals = GlobalSection::new();
+        for _ in 0..3 {
+            let ty = GlobalType {
+                val_type: ValType::I32,
+                mutable: true,
+                shared: false,
+            };
+            globals.global(ty, &ConstExpr::i32_const(0));
         }
         let mut exports = ExportSection::new();
         exports.export("invoke", ExportKind::Func, 2);
@@ -235,6 +322,7 @@ mod tests {
         m.section(&types)
             .section(&imports)
             .section(&funcs)
+            .section(&globals)
             .section(&exports)
             .section(&code);
         m.finish()

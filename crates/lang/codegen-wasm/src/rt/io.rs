@@ -1,6 +1,6 @@
 //! Memory, storage, hashing, context and abort helpers over the `tandem_v1` syscalls.
 
-use super::word::get_word;
+use super::word::{bswap_local, get_word};
 use super::{Rt, call, func, m};
 use crate::layout::{IPLD_RAW, exit, global, mem, sys};
 use wasm_encoder::{BlockType, Function, InstructionSink};
@@ -8,11 +8,12 @@ use wasm_encoder::{BlockType, Function, InstructionSink};
 pub fn body(rt: Rt) -> Option<Function> {
     Some(match rt {
         Rt::MLoad => {
-            let mut f = func(0, 0);
+            // limb 1 (i64)
+            let mut f = func(1, 0);
             let s = &mut f.instructions();
             for off in [24u64, 16, 8, 0] {
-                s.local_get(0).i64_load(m(off, 0));
-                call(s, Rt::Bswap);
+                s.local_get(0).i64_load(m(off, 0)).local_set(1);
+                bswap_local(s, 1);
             }
             s.end();
             f
@@ -21,8 +22,8 @@ pub fn body(rt: Rt) -> Option<Function> {
             let mut f = func(0, 0);
             let s = &mut f.instructions();
             for (off, limb) in [(0u64, 4u32), (8, 3), (16, 2), (24, 1)] {
-                s.local_get(0).local_get(limb);
-                call(s, Rt::Bswap);
+                s.local_get(0);
+                bswap_local(s, limb);
                 s.i64_store(m(off, 0));
             }
             s.end();

@@ -530,21 +530,28 @@ fn byte() -> Function {
 fn bswap() -> Function {
     let mut f = func(0, 0);
     let s = &mut f.instructions();
+    bswap_local(s, 0);
+    s.end();
+    f
+}
+
+/// Pushes i64 local `t` byte-swapped (WASM has no byte swap), clobbering `t`. Inlined where
+/// words cross memory (`MLoad`, `MStore`): a call per limb cost more than the swap.
+pub fn bswap_local(s: &mut InstructionSink<'_>, t: u32) {
     let m8 = 0x00ff_00ff_00ff_00ffu64 as i64;
     let m16 = 0x0000_ffff_0000_ffffu64 as i64;
     for (mask, bits) in [(m8, 8), (m16, 16)] {
-        s.local_get(0)
+        s.local_get(t)
             .i64_const(bits)
             .i64_shr_u()
             .i64_const(mask)
             .i64_and();
-        s.local_get(0)
+        s.local_get(t)
             .i64_const(mask)
             .i64_and()
             .i64_const(bits)
             .i64_shl();
-        s.i64_or().local_set(0);
+        s.i64_or().local_set(t);
     }
-    s.local_get(0).i64_const(32).i64_rotl().end();
-    f
+    s.local_get(t).i64_const(32).i64_rotl();
 }
