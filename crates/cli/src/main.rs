@@ -148,8 +148,19 @@ fn init_tracing(verbose: u8, is_node: bool, debug: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // `anvil_setLoggingEnabled(false)` silences the node's own lines.
+    let node_logging = tracing_subscriber::filter::filter_fn(|meta| {
+        let node_target = ["tandem::node", "tandem::rpc"]
+            .iter()
+            .any(|t| meta.target().starts_with(t));
+        !node_target || tandem_node::logging_enabled()
+    });
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .finish()
+        .with(node_logging)
         .try_init();
 }

@@ -21,6 +21,10 @@ pub struct RunOptions {
     pub block_time: Option<Duration>,
     /// The EVM's hardfork (`--hardfork`): a new chain's, or the one an existing chain moves to.
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
+    /// A state dump to load at start-up (`--load-state`), replacing the chain.
+    pub load_state: Option<std::path::PathBuf>,
+    /// Where to write a state dump on exit (`--dump-state`).
+    pub dump_state: Option<std::path::PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -31,6 +35,8 @@ impl Default for RunOptions {
             chain_id: None,
             block_time: None,
             hardfork: None,
+            load_state: None,
+            dump_state: None,
         }
     }
 }
@@ -68,6 +74,11 @@ pub fn run_blocking(
                 hardfork: opts.hardfork,
             },
         )?;
+        if let Some(path) = &opts.load_state {
+            let loaded = crate::dump::load_from_file(&node, path)?;
+            node.sync()?;
+            tracing::info!(target: "tandem::node", "loaded {}: {} blocks, head {}", path.display(), loaded.blocks, loaded.block);
+        }
         let server = serve(node.clone(), addr)
             .await
             .with_context(|| format!("listening on {addr}"))?;
@@ -81,6 +92,10 @@ pub fn run_blocking(
         server.stop();
         server.stopped().await;
         node.sync()?;
+        if let Some(path) = &opts.dump_state {
+            crate::dump::dump_to_file(&node, path)?;
+            tracing::info!(target: "tandem::node", "state dumped to {}", path.display());
+        }
         Ok(())
     })
 }

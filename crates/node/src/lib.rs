@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod blocks;
 mod dev_controls;
+pub mod dump;
 pub mod error;
 pub mod frames;
 pub mod lane;
@@ -27,4 +28,5 @@ pub mod state;
 
 pub use launch::{RunOptions, Startup, run_blocking};
 pub use node::{Node, NodeConfig};
+pub use rpc::anvil_state::logging_enabled;
 pub use rpc::server::{ServerHandle, serve};

@@ -75,7 +75,7 @@ pub struct MinedBlock {
 pub(crate) struct OpenBlock {
     pub(crate) number: u64,
     pub(crate) timestamp: u64,
-    txs: Vec<PendingTx>,
+    pub(crate) txs: Vec<PendingTx>,
     /// Native (Filecoin-shaped) messages, by CID: the system lane's first.
     messages: Vec<(String, MsgRecord)>,
     /// Gas used by the block's user transactions and messages (at most the block gas limit).
@@ -752,7 +752,7 @@ fn alloy_trie_empty_root() -> B256 {
     keccak256([0x80u8])
 }
 
-fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8>>)>> {
+pub(crate) fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8>>)>> {
     let n = record.number();
     Ok(vec![
         (block_key(n), Some(serde_json::to_vec(record)?)),
@@ -763,6 +763,18 @@ fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8
 
 /// Block 0 over the genesis state.
 fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
+    let record = genesis_record(root);
+    let mut batch = CommitBatch::new();
+    for (k, v) in block_meta(&record)? {
+        if let Some(v) = v {
+            batch.set_meta(k, v);
+        }
+    }
+    store.commit(&batch)
+}
+
+/// The record of block 0 over a genesis state root.
+pub(crate) fn genesis_record(root: &Cid) -> BlockRecord {
     let header = Header {
         ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
         state_root: state_digest(root),
@@ -777,18 +789,11 @@ fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
         parent_beacon_block_root: Some(B256::ZERO),
         ..Default::default()
     };
-    let record = BlockRecord {
+    BlockRecord {
         hash: header.hash_slow(),
         header,
         state: root.to_string(),
         txs: Vec::new(),
         messages: Vec::new(),
-    };
-    let mut batch = CommitBatch::new();
-    for (k, v) in block_meta(&record)? {
-        if let Some(v) = v {
-            batch.set_meta(k, v);
-        }
     }
-    store.commit(&batch)
 }

@@ -156,3 +156,35 @@ pub fn receipt(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<Transactio
 pub fn tx_hash(rec: &TxRecord) -> B256 {
     keccak256(&rec.raw)
 }
+
+/// A receipt as the node serves it: alloy's shape, plus anvil's `revertReason` on a failed
+/// transaction that left revert data (the `Error(string)` message or a `Panic(uint256)`
+/// decoded, any other data as hex).
+pub fn receipt_json(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(receipt(rec, block)?)?;
+    if let (false, Some(reason), serde_json::Value::Object(fields)) =
+        (rec.status, revert_reason(&rec.output), &mut value)
+    {
+        fields.insert("revertReason".into(), serde_json::Value::String(reason));
+    }
+    Ok(value)
+}
+
+/// What a failed transaction's revert data says: the `Error(string)` message, `panic: 0x..`
+/// for a `Panic(uint256)`, or the data as hex; `None` when it reverted without data.
+pub fn revert_reason(output: &[u8]) -> Option<String> {
+    use alloy_sol_types::SolError;
+    if output.is_empty() {
+        return None;
+    }
+    if let Ok(r) = alloy_sol_types::Revert::abi_decode(output) {
+        return Some(r.reason);
+    }
+    if let Ok(p) = alloy_sol_types::Panic::abi_decode(output) {
+        return Some(match p.kind() {
+            Some(kind) => format!("panic: {kind} ({:#x})", p.code),
+            None => format!("panic: {:#x}", p.code),
+        });
+    }
+    Some(format!("0x{}", hex::encode(output)))
+}

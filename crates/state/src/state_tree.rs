@@ -109,6 +109,17 @@ pub struct StateTree<BS> {
     destructed: Vec<ActorID>,
     journal: Vec<Undo>,
     checkpoints: Vec<usize>,
+    /// Every address, actor and slot accessed since [`Self::record_accesses`], reverted
+    /// frames included (`eth_createAccessList`); `None` (the default) records nothing.
+    access_log: Option<Box<AccessLog>>,
+}
+
+/// What a recorded run accessed (see [`StateTree::record_accesses`]).
+#[derive(Debug, Default, Clone)]
+pub struct AccessLog {
+    pub addresses: std::collections::BTreeSet<[u8; 20]>,
+    pub actors: std::collections::BTreeSet<ActorID>,
+    pub slots: std::collections::BTreeSet<(ActorID, Word)>,
 }
 
 impl<BS: Blockstore> StateTree<BS> {
@@ -150,7 +161,19 @@ impl<BS: Blockstore> StateTree<BS> {
             destructed: Vec::new(),
             journal: Vec::new(),
             checkpoints: Vec::new(),
+            access_log: None,
         }
+    }
+
+    /// Starts recording every access (addresses, actors, slots) into an [`AccessLog`] that
+    /// outlives messages and reverts, until [`Self::take_accesses`].
+    pub fn record_accesses(&mut self) {
+        self.access_log = Some(Box::default());
+    }
+
+    /// Stops recording and returns what was accessed.
+    pub fn take_accesses(&mut self) -> Option<AccessLog> {
+        self.access_log.take().map(|b| *b)
     }
 
     pub fn store(&self) -> &BS {
@@ -366,6 +389,9 @@ impl<BS: Blockstore> StateTree<BS> {
     }
 
     fn warm_slot(&mut self, id: ActorID, key: &Word) -> bool {
+        if let Some(log) = &mut self.access_log {
+            log.slots.insert((id, *key));
+        }
         let was_cold = self.warm_slots.insert((id, *key));
         if was_cold {
             self.journal.push(Undo::WarmSlot((id, *key)));
@@ -395,6 +421,9 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// Marks a 20-byte Ethereum address warm (EIP-2929). Returns true if it was cold.
     pub fn warm_address(&mut self, addr: [u8; 20]) -> bool {
+        if let Some(log) = &mut self.access_log {
+            log.addresses.insert(addr);
+        }
         if self.always_warm.contains(&addr) {
             return false;
         }
@@ -419,6 +448,9 @@ impl<BS: Blockstore> StateTree<BS> {
     /// Marks an actor as accessed in this message. Returns true on the first access, which is
     /// when the VM charges for loading the actor.
     pub fn warm_actor(&mut self, id: ActorID) -> bool {
+        if let Some(log) = &mut self.access_log {
+            log.actors.insert(id);
+        }
         let first = self.warm_actors.insert(id);
         if first {
             self.journal.push(Undo::WarmActor(id));

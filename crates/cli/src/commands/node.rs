@@ -26,6 +26,13 @@ pub struct NodeArgs {
     /// chain it switches the rules from the next block on and is recorded.
     #[arg(long, value_name = "FORK")]
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
+    /// Load a state dump (from `--dump-state` or `anvil_dumpState`) at start-up; it replaces
+    /// the chain's blocks and state.
+    #[arg(long, value_name = "PATH")]
+    pub load_state: Option<std::path::PathBuf>,
+    /// Write a state dump (a CAR file: blocks, receipts and state) to PATH on exit.
+    #[arg(long, value_name = "PATH")]
+    pub dump_state: Option<std::path::PathBuf>,
 }
 
 pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
@@ -40,6 +47,8 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
         chain_id: args.chain_id,
         block_time,
         hardfork: args.hardfork,
+        load_state: args.load_state,
+        dump_state: args.dump_state,
     };
     tandem_node::run_blocking(data_dir, opts, banner)
 }

@@ -180,7 +180,7 @@ fn block_receipts(node: &Node, p: &Params) -> RpcResult<Value> {
         .blocks
         .block_txs(&block)?
         .iter()
-        .map(|t| shapes::receipt(t, &block))
+        .map(|t| shapes::receipt_json(t, &block))
         .collect::<anyhow::Result<Vec<_>>>()?;
     to_value(receipts)
 }
@@ -383,7 +383,7 @@ fn send_raw_transaction_sync(node: &Node, p: &Params) -> RpcResult<Value> {
     let start = std::time::Instant::now();
     loop {
         if let Some((rec, block)) = node.blocks.tx(&hash, node.latest_number())? {
-            return to_value(shapes::receipt(&rec, &block)?);
+            return Ok(shapes::receipt_json(&rec, &block)?);
         }
         if start.elapsed().as_millis() as u64 >= timeout_ms {
             return Err(RpcError {
@@ -403,7 +403,7 @@ const MAX_SYNC_SEND_TIMEOUT_MS: u64 = 60_000;
 fn transaction_receipt(node: &Node, p: &Params) -> RpcResult<Value> {
     let hash: B256 = p.get(0)?;
     match node.blocks.tx(&hash, node.latest_number())? {
-        Some((rec, block)) => to_value(shapes::receipt(&rec, &block)?),
+        Some((rec, block)) => Ok(shapes::receipt_json(&rec, &block)?),
         None => Ok(Value::Null),
     }
 }

@@ -3,12 +3,16 @@
 //! Each table is a list of `(name, handler)`; the server registers every name, so unknown
 //! methods get jsonrpsee's -32601.
 
+pub mod access_list;
+pub mod anvil_state;
 pub mod debug;
 pub mod dev;
 pub mod eth;
 pub mod filters;
 pub mod lane;
 pub mod native;
+pub mod ots;
+pub mod pool;
 pub mod server;
 pub mod sign;
 pub mod trace;

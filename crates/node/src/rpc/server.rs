@@ -7,7 +7,9 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
 use jsonrpsee::types::{ErrorObjectOwned, SubscriptionId};
 
-use super::{Handler, Params, dev, eth, filters, lane, native, sign};
+use super::{
+    Handler, Params, access_list, anvil_state, dev, eth, filters, lane, native, ots, pool, sign,
+};
 use crate::node::Node;
 
 /// A running server; dropping it does not stop it, [`ServerHandle::stop`] does.
@@ -51,6 +53,10 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(lane::METHODS)
         .chain(sign::METHODS)
         .chain(super::debug::METHODS.iter().chain(super::trace::METHODS))
+        .chain(access_list::METHODS)
+        .chain(pool::METHODS)
+        .chain(anvil_state::METHODS)
+        .chain(ots::METHODS)
 }
 
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
