@@ -493,3 +493,87 @@ fn unknown_tracers_and_transactions_are_errors() {
     assert_eq!(t["gasUsed"], "0x5208");
     assert!(t.get("calls").is_none());
 }
+
+/// cast, if installed: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary
+/// (under `CI=true` a missing cast fails the test).
+fn cast() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("TANDEM_CAST").map(std::path::PathBuf::from),
+        Some("cast".into()),
+        Some("/tmp/castdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast".into()),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    tandem_testkit::need(
+        "cast (TANDEM_CAST or npm @foundry-rs/cast-linux-amd64)",
+        found,
+    )
+}
+
+fn run_cast(cast: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(cast)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// cast against the node: `cast run` and `cast call --trace` re-execute in Foundry's own EVM
+/// over the node's state reads (so they can only show EVM frames: docs/node.md, "Traces"),
+/// and `cast rpc debug_traceTransaction` gets the node's tree, native frame included.
+#[test]
+fn cast_reads_the_traces() {
+    let Some(cast) = cast() else { return };
+    let s = setup();
+    let c = s.node.client();
+    let url = s.node.url();
+    let word = format!("{:064x}", 42);
+    let (logged, _) = send(&c, Some(&s.logger), "0x");
+    let (ok, out) = run_cast(&cast, &["run", &logged, "--rpc-url", &url]);
+    assert!(ok, "cast run: {out}");
+    assert!(
+        out.to_lowercase().contains(&s.logger.to_lowercase()[2..]),
+        "{out}"
+    );
+    assert!(out.contains(&word), "cast run shows the log: {out}");
+    let (ok, out) = run_cast(
+        &cast,
+        &[
+            "call",
+            "--trace",
+            &s.logger,
+            "--rpc-url",
+            &url,
+            "--from",
+            DEV,
+        ],
+    );
+    assert!(ok && out.contains(&word), "cast call --trace: {out}");
+
+    let (hash, _) = send(&c, Some(&s.forwarder), &cross_calldata(&s));
+    let opts = r#"{"tracer":"callTracer"}"#;
+    let (ok, out) = run_cast(
+        &cast,
+        &[
+            "rpc",
+            "debug_traceTransaction",
+            &hash,
+            opts,
+            "--rpc-url",
+            &url,
+        ],
+    );
+    assert!(ok, "cast rpc: {out}");
+    let tree: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(tree["calls"][0]["tandem"]["runtime"], "wasm", "{tree}");
+    assert_eq!(tree["calls"][0]["calls"][0]["revertReason"], "bottom");
+}
