@@ -313,7 +313,12 @@ fn node_info_and_logging() {
         c.call("eth_gasPrice", json!([]))
     );
     assert_eq!(info["forkConfig"]["forkUrl"], Value::Null);
-    assert!(info["hardFork"].is_string() && info["transactionOrder"].is_string());
+    assert_eq!(
+        info["hardFork"],
+        json!("osaka"),
+        "a new chain's default fork"
+    );
+    assert_eq!(info["transactionOrder"], json!("fifo"));
 
     assert!(tandem_node::logging_enabled());
     assert_eq!(
@@ -528,9 +533,35 @@ fn otterscan_reads() {
         format!("{me:#x}")
     );
     assert_eq!(c.call("ots_getContractCreator", json!([me])), Value::Null);
-    // Traces are not there yet: a clear error, not "method not found".
-    let t = c.request("ots_traceTransaction", json!([call_hash]));
-    assert_eq!(t["error"]["code"], json!(-32000));
+
+    // Call traces: a contract forwarding the value it gets to OTHER.
+    let fwd_runtime = format!("600060006000600034 73{} 5af15000", &OTHER[2..]).replace(' ', "");
+    let (fwd, _) = ch.deploy(&fwd_runtime);
+    let sent = ch.send(TxKind::Call(fwd), vec![0x12, 0x34], 5);
+    assert_eq!(ch.receipt(&sent)["status"], json!("0x1"));
+    let trace = c.call("ots_traceTransaction", json!([sent]));
+    let lower = |v: &Value| v.as_str().unwrap().to_lowercase();
+    assert_eq!(trace.as_array().unwrap().len(), 2, "{trace}");
+    assert_eq!(trace[0]["type"], json!("CALL"));
+    assert_eq!(trace[0]["depth"], json!(0));
+    assert_eq!(lower(&trace[0]["from"]), format!("{me:#x}"));
+    assert_eq!(lower(&trace[0]["to"]), format!("{fwd:#x}"));
+    assert_eq!(trace[0]["value"], json!("0x5"));
+    assert_eq!(trace[0]["input"], json!("0x1234"));
+    assert_eq!(trace[1]["depth"], json!(1));
+    assert_eq!(lower(&trace[1]["from"]), format!("{fwd:#x}"));
+    assert_eq!(lower(&trace[1]["to"]), OTHER);
+    assert_eq!(trace[1]["value"], json!("0x5"));
+    let ops = c.call("ots_getInternalOperations", json!([sent]));
+    assert_eq!(ops.as_array().unwrap().len(), 1, "{ops}");
+    assert_eq!(ops[0]["type"], json!(0));
+    assert_eq!(lower(&ops[0]["to"]), OTHER);
+    assert_eq!(ops[0]["value"], json!("0x5"));
+    // A plain call moves nothing internally.
+    assert_eq!(
+        c.call("ots_getInternalOperations", json!([call_hash])),
+        json!([])
+    );
 }
 
 /// cast, if installed: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary.

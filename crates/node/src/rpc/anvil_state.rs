@@ -21,9 +21,6 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("hardhat_loadState", load_state),
 ];
 
-/// The fork whose rules the node's EVM follows, as `anvil_nodeInfo` names it.
-pub const HARD_FORK: &str = "cancun";
-
 static LOGGING: AtomicBool = AtomicBool::new(true);
 
 /// Whether the node's own log lines (targets `tandem::node` and `tandem::rpc`) are wanted;
@@ -37,11 +34,12 @@ pub fn logging_enabled() -> bool {
 fn node_info(node: &Node, _: &Params) -> RpcResult<Value> {
     let latest = node.latest();
     let base_fee = node.base_fee();
+    let hard_fork = node.with_executor(|e| Ok(e.machine.network.hardfork.to_string()))?;
     Ok(json!({
         "currentBlockNumber": latest.number(),
         "currentBlockTimestamp": latest.header.timestamp,
         "currentBlockHash": latest.hash,
-        "hardFork": HARD_FORK,
+        "hardFork": hard_fork,
         "transactionOrder": "fifo",
         "environment": {
             "baseFee": base_fee,

@@ -3,8 +3,8 @@
 //!
 //! The node keeps no address index: searches scan block records (a dev chain is short), and
 //! lookups by nonce or creation bisect the per-block states. The call-trace methods
-//! (`ots_traceTransaction`, `ots_getInternalOperations`) answer a clear error until the VM
-//! tracer lands.
+//! (`ots_traceTransaction`, `ots_getInternalOperations`) replay the transaction with the VM
+//! tracer and flatten its `callTracer` tree.
 
 use alloy_consensus::Transaction as _;
 use alloy_eips::BlockNumberOrTag;
@@ -32,15 +32,83 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("ots_searchTransactionsAfter", search_after),
     ("ots_getTransactionBySenderAndNonce", tx_by_sender_and_nonce),
     ("ots_getContractCreator", contract_creator),
-    ("ots_traceTransaction", no_traces),
-    ("ots_getInternalOperations", no_traces),
+    ("ots_traceTransaction", trace_transaction),
+    ("ots_getInternalOperations", internal_operations),
 ];
 
-fn no_traces(_: &Node, _: &Params) -> RpcResult<Value> {
-    Err(RpcError::server(
-        "not supported yet: call traces (ots_traceTransaction, ots_getInternalOperations) \
-         need the VM tracer, which this node does not have yet",
-    ))
+/// The `callTracer` tree of a mined transaction (replayed with the VM tracer).
+fn call_tree(node: &Node, hash: B256) -> RpcResult<Value> {
+    let block = crate::replay::tx_block(node, &hash)?;
+    crate::replay::replay_one(
+        node,
+        &block,
+        crate::replay::Key::Tx(hash),
+        None,
+        &mut |exec, t| {
+            Ok(super::debug::call_tree(
+                &mut exec.machine.state,
+                &t,
+                false,
+                false,
+            ))
+        },
+    )
+}
+
+/// The frames of a call tree in order, each with its depth (the transaction's is 0).
+fn flatten<'a>(frame: &'a Value, depth: u64, out: &mut Vec<(u64, &'a Value)>) {
+    out.push((depth, frame));
+    for child in frame["calls"].as_array().into_iter().flatten() {
+        flatten(child, depth + 1, out);
+    }
+}
+
+/// `ots_traceTransaction(hash)`: every frame, `{type, depth, from, to, value, input,
+/// output}` (`value` null where the call carries none).
+fn trace_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
+    let hash: B256 = p.get(0)?;
+    let tree = call_tree(node, hash)?;
+    let mut frames = Vec::new();
+    flatten(&tree, 0, &mut frames);
+    let out = frames
+        .into_iter()
+        .map(|(depth, f)| {
+            json!({
+                "type": f["type"],
+                "depth": depth,
+                "from": f["from"],
+                "to": f["to"],
+                "value": f.get("value").cloned().unwrap_or(Value::Null),
+                "input": f.get("input").cloned().unwrap_or(json!("0x")),
+                "output": f.get("output").cloned().unwrap_or(json!("0x")),
+            })
+        })
+        .collect();
+    Ok(Value::Array(out))
+}
+
+/// `ots_getInternalOperations(hash)`: value moved by inner calls (type 0) and contracts
+/// created by inner frames (type 2), as Erigon reports them.
+fn internal_operations(node: &Node, p: &Params) -> RpcResult<Value> {
+    let hash: B256 = p.get(0)?;
+    let tree = call_tree(node, hash)?;
+    let mut frames = Vec::new();
+    flatten(&tree, 0, &mut frames);
+    let mut out = Vec::new();
+    for (depth, f) in frames {
+        if depth == 0 || f.get("error").is_some() {
+            continue;
+        }
+        let value = f.get("value").cloned().unwrap_or(json!("0x0"));
+        let op = match f["type"].as_str() {
+            Some("CREATE") => 2,
+            Some("CREATE2") => 3,
+            Some("CALL") if value != json!("0x0") => 0,
+            _ => continue,
+        };
+        out.push(json!({"type": op, "from": f["from"], "to": f["to"], "value": value}));
+    }
+    Ok(Value::Array(out))
 }
 
 /// A block number as Otterscan sends it: a JSON number, a hex quantity or a tag.
