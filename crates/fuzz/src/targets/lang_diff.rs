@@ -6,6 +6,11 @@
 //! docs/wasm-target.md). The backends are independent, so this finds miscompiles that
 //! running one bytecode on two VMs cannot.
 //!
+//! The reference interpreter (`tandem-lang-interp`, docs/interp.md) is the third party: it
+//! runs sema's neutral IR for the same deployment and calls and must agree with the EVM
+//! build on success, reply, revert data, events and every storage slot (a construct it does
+//! not run is counted, "interpreter: unsupported ...", and that program is not compared).
+//!
 //! A program that does not compile is a generator bug: counted ("generator: ..."), not a
 //! failure. A disagreement panics with the program, the calls and what each build did.
 
@@ -71,6 +76,8 @@ struct Outcome {
 pub struct LangDiffTarget {
     wasm: Arc<WasmRuntime>,
     evm: Arc<EvmRuntime>,
+    /// What the interpreter did with the last program (a counter's name).
+    interp_note: std::cell::RefCell<Option<String>>,
 }
 
 impl Default for LangDiffTarget {
@@ -84,6 +91,7 @@ impl LangDiffTarget {
         Self {
             wasm: Arc::new(WasmRuntime::new(None).expect("a WASM runtime")),
             evm: Arc::new(EvmRuntime::new()),
+            interp_note: std::cell::RefCell::new(None),
         }
     }
 
@@ -331,6 +339,8 @@ impl LangDiffTarget {
             }
         }
         let (evm_addr, native_id) = (created.unwrap_or_default(), native.unwrap_or_default());
+        let ctor_abi = DynSolValue::Tuple(p.ctor_args.clone()).abi_encode_params();
+        let mut interp = self.interp_deploy(&files, &ctor_abi, evm_addr)?;
         let mut reverted = Vec::new();
         for (n, c) in calls.iter().enumerate() {
             let h = &p.handlers[c.handler];
@@ -347,7 +357,7 @@ impl LangDiffTarget {
             let params = cbor::params(&SameWords, &c.args, &tys)
                 .map_err(|e| format!("call {n}: arguments: {e}"))?;
             let reply_tys: Vec<_> = h.reply.iter().map(|t| t.val_ty(&p.defs)).collect();
-            let (ok, out, logs, _) = vm.eth(Some(evm_addr), data, c.value);
+            let (ok, out, logs, _) = vm.eth(Some(evm_addr), data.clone(), c.value);
             let a = Outcome {
                 success: ok,
                 reply: ok.then(|| out.clone()),
@@ -381,6 +391,7 @@ impl LangDiffTarget {
             if !ok {
                 reverted.push(revert_kind(&out));
             }
+            self.interp_call(&mut interp, evm_addr, &data, (n, p, c), &a)?;
         }
         let evm_id = vm
             .exec
@@ -391,6 +402,18 @@ impl LangDiffTarget {
             .flatten()
             .ok_or("the EVM contract has no ID")?;
         let (sa, sb) = (vm.storage(evm_id), vm.storage(native_id));
+        if let Some(w) = &interp {
+            let si = w
+                .account(evm_addr)
+                .map(|a| a.storage.clone())
+                .unwrap_or_default();
+            if si != sa {
+                return Err(format!(
+                    "storage differs after the calls: EVM {sa:x?}, interpreter {si:x?}"
+                ));
+            }
+            self.interp_note.replace(Some("interpreter agreed".into()));
+        }
         if sa != sb {
             let keys: std::collections::BTreeSet<_> = sa.keys().chain(sb.keys()).collect();
             let diff: Vec<String> = keys
@@ -404,6 +427,74 @@ impl LangDiffTarget {
             ));
         }
         Ok(Verdict::Agreed(calls.len(), reverted, sa.len()))
+    }
+
+    /// Sends a call to the interpreter (while it runs) and compares it with the EVM build's
+    /// outcome `a`.
+    fn interp_call(
+        &self,
+        interp: &mut Option<tandem_lang_interp::World>,
+        at: Address,
+        data: &[u8],
+        (n, p, c): (usize, &Program, &Call),
+        a: &Outcome,
+    ) -> Result<(), String> {
+        let Some(w) = interp.as_mut() else {
+            return Ok(());
+        };
+        match w.call(alice(), at, data, c.value) {
+            Ok(o) => {
+                let i = Outcome {
+                    success: o.success,
+                    reply: o.success.then(|| o.output.clone()),
+                    revert: if o.success { vec![] } else { o.output },
+                    logs: o.logs.into_iter().map(|l| (l.topics, l.data)).collect(),
+                };
+                if i != *a {
+                    return Err(format!(
+                        "call {n} `{}`: the interpreter differs from the EVM build\n  EVM:         {a:?}\n  interpreter: {i:?}",
+                        p.show_call(c)
+                    ));
+                }
+            }
+            Err(e) => {
+                self.interp_note.replace(Some(format!("interpreter: {e}")));
+                *interp = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// The interpreter's world for the program, its constructor run at the EVM build's
+    /// address; None (and a note) when it does not run the program.
+    fn interp_deploy(
+        &self,
+        files: &[(String, String)],
+        ctor_abi: &[u8],
+        evm_addr: Address,
+    ) -> Result<Option<tandem_lang_interp::World>, String> {
+        self.interp_note.replace(None);
+        let module = tandem_lang_driver::compile_module(files)
+            .map_err(|e| format!("the neutral module: {e}"))?;
+        let env = tandem_lang_interp::Env {
+            number: U256::from(7),
+            timestamp: U256::from(1_700_000_000u64),
+            chain_id: U256::from(31337),
+            gas_left: U256::from(GAS_LIMIT),
+        };
+        let mut w = tandem_lang_interp::World::new(module, env).map_err(|e| e.to_string())?;
+        let rich = U256::from(1_000_000u64) * U256::from(10u64).pow(U256::from(18u64));
+        w.fund(alice(), rich);
+        match w.deploy(alice(), 0, ctor_abi, U256::ZERO) {
+            Ok(o) if o.success && o.created == Some(evm_addr) => Ok(Some(w)),
+            Ok(o) => Err(format!(
+                "deploy: the interpreter differs from the EVM build (at {evm_addr}): {o:?}"
+            )),
+            Err(e) => {
+                self.interp_note.replace(Some(format!("interpreter: {e}")));
+                Ok(None)
+            }
+        }
     }
 
     /// One program and its calls from the RNG.
@@ -450,7 +541,11 @@ impl Target for LangDiffTarget {
         if calls.iter().any(|c| !c.value.is_zero()) {
             stats.count("programs with calls sending value");
         }
-        match self.check(&p, &calls) {
+        let verdict = self.check(&p, &calls);
+        if let Some(note) = self.interp_note.take() {
+            stats.count(&note);
+        }
+        match verdict {
             Ok(Verdict::Agreed(n, reverted, slots)) => {
                 stats.count("programs agreed");
                 *stats.counters.entry("calls agreed".into()).or_default() += n as u64;
