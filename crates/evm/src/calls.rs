@@ -245,6 +245,9 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
                 gas_limit: Some(Gas::new(inputs.gas_limit)),
                 read_only: inputs.is_static,
             };
+            if let Some(t) = kernel.tracer() {
+                t.delegate_target(to_eth(inputs.bytecode_address).to_filecoin());
+            }
             let (result, used) = measured(kernel, |k| k.delegate_call(req));
             settle(result, used)
         }

@@ -60,9 +60,20 @@ pub fn is_evm(f: &TraceFrame) -> bool {
 
 /// The frame's callee as an Ethereum address.
 pub fn to_address(state: &mut StateTree<VmStore>, f: &TraceFrame) -> Address {
+    if let Some(code) = &f.code_address {
+        return eth_of_address(state, code);
+    }
     match (f.kind, f.callee) {
         (FrameKind::Create, _) | (_, None) => eth_of_address(state, &f.to),
         (_, Some(id)) => eth_of(state, id),
+    }
+}
+
+/// The actor whose state the frame ran on (for a delegate call, the delegating contract).
+pub fn receiver_address(state: &mut StateTree<VmStore>, f: &TraceFrame) -> Address {
+    match f.callee {
+        Some(id) => eth_of(state, id),
+        None => eth_of_address(state, &f.to),
     }
 }
 

@@ -462,6 +462,36 @@ fn a_native_message_traced_by_cid() {
     assert!(missing["error"].is_object(), "{missing}");
 }
 
+/// A DELEGATECALL frame runs the target's code on the caller's state: `from` is the
+/// delegating contract, `to` the code's address, and the log is the delegator's.
+#[test]
+fn delegatecall_frames_name_the_code() {
+    let s = setup();
+    let c = s.node.client();
+    // PUSH1 0 ×4, PUSH20 logger, GAS, DELEGATECALL, STOP.
+    let proxy_code = hex::decode(format!(
+        "600060006000600073{}5af400",
+        &s.logger[2..].to_lowercase()
+    ))
+    .unwrap();
+    let proxy = deploy(&c, &proxy_code).to_lowercase();
+    let (hash, receipt) = send(&c, Some(&proxy), "0x");
+    assert_eq!(receipt["status"], "0x1");
+    let tree = c.call(
+        "debug_traceTransaction",
+        json!([hash, {"tracer": "callTracer", "tracerConfig": {"withLog": true}}]),
+    );
+    let inner = &tree["calls"][0];
+    assert_eq!(inner["type"], "DELEGATECALL", "{tree:#}");
+    assert_eq!(inner["from"], json!(proxy));
+    assert_eq!(inner["to"], json!(s.logger.to_lowercase()));
+    assert!(inner.get("value").is_none());
+    assert_eq!(inner["logs"][0]["address"], json!(proxy));
+    let flat = c.call("trace_transaction", json!([hash]));
+    assert_eq!(flat[1]["action"]["callType"], "delegatecall");
+    assert_eq!(flat[1]["action"]["to"], json!(s.logger.to_lowercase()));
+}
+
 #[test]
 fn unknown_tracers_and_transactions_are_errors() {
     let dir = tempfile::tempdir().unwrap();

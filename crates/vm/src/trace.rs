@@ -81,6 +81,9 @@ pub struct TraceFrame {
     pub caller: ActorID,
     /// The address the frame was sent to (for creates, the new actor's f410 address).
     pub to: Address,
+    /// Delegate calls: the address whose code runs (EVM DELEGATECALL's target), when the
+    /// runtime told ([`Tracer::delegate_target`]).
+    pub code_address: Option<Address>,
     /// The actor that ran, once known (none when nothing ran: a value transfer to an
     /// account, a send to an empty address).
     pub callee: Option<ActorID>,
@@ -141,6 +144,7 @@ pub struct Tracer {
     /// Slots each contract read or wrote so far (the struct logger's `storage`).
     pub seen_storage: BTreeMap<ActorID, BTreeMap<[u8; 32], [u8; 32]>>,
     open: Vec<usize>,
+    pending_code_address: Option<Address>,
 }
 
 impl Tracer {
@@ -171,6 +175,10 @@ impl Tracer {
             kind: start.kind,
             caller: start.caller,
             to: start.to,
+            code_address: match start.kind {
+                FrameKind::DelegateCall => self.pending_code_address.take(),
+                _ => None,
+            },
             callee: None,
             code: None,
             runtime: None,
@@ -191,6 +199,12 @@ impl Tracer {
             first_step: self.struct_logs.len(),
         });
         self.open.push(index);
+    }
+
+    /// The address whose code the next delegate call runs (told by the runtime before it
+    /// asks the call manager, which only sees the code CID).
+    pub fn delegate_target(&mut self, addr: Address) {
+        self.pending_code_address = Some(addr);
     }
 
     /// The actor and code that run in the open frame.

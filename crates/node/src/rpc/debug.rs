@@ -298,7 +298,7 @@ fn call_frame(
     m.insert("type".into(), json!(typ));
     let from = match (f.kind, f.parent) {
         // The contract that delegated (its storage is the one the code runs on).
-        (FrameKind::DelegateCall, _) => frames::to_address(state, f),
+        (FrameKind::DelegateCall, _) => frames::receiver_address(state, f),
         _ => frames::eth_of(state, f.caller),
     };
     m.insert("from".into(), json!(from));

@@ -45,7 +45,7 @@ fn flat(state: &mut StateTree<VmStore>, t: &Traced, place: Option<&Place<'_>>) -
         let f = &t.tracer.frames[i];
         let mut action = Map::new();
         let from = match f.kind {
-            FrameKind::DelegateCall => frames::to_address(state, f),
+            FrameKind::DelegateCall => frames::receiver_address(state, f),
             _ if i == root && t.from.is_some() => t.from.unwrap_or_default(),
             _ => frames::eth_of(state, f.caller),
         };
