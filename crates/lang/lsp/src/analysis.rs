@@ -154,12 +154,7 @@ impl World {
     /// Checks the package of `path`, or returns the cached check when no file of it changed.
     pub fn check(&mut self, path: &Path) -> Arc<Package> {
         let (root, sources) = self.package_sources(path);
-        let mut h = DefaultHasher::new();
-        for (p, t) in &sources {
-            p.hash(&mut h);
-            t.hash(&mut h);
-        }
-        let key = h.finish();
+        let key = sources_key(&sources);
         let previous = self.packages.get(&root).cloned();
         if let Some(p) = &previous
             && p.key == key
@@ -168,6 +163,34 @@ impl World {
             return p.clone();
         }
         self.stats.checks += 1;
+        let pkg = Arc::new(self.build(path, root.clone(), sources, key, previous, true));
+        self.packages.insert(root, pkg.clone());
+        pkg
+    }
+
+    /// Checks the package of `path` as if `path` held `text`, leaving every cache as it was
+    /// (completion checks the text with the half-typed member access taken out).
+    pub fn check_as_if(&mut self, path: &Path, text: &str) -> Package {
+        let (root, mut sources) = self.package_sources(path);
+        for (p, t) in &mut sources {
+            if p == path {
+                *t = text.to_string();
+            }
+        }
+        let key = sources_key(&sources);
+        let previous = self.packages.get(&root).cloned();
+        self.build(path, root, sources, key, previous, false)
+    }
+
+    fn build(
+        &mut self,
+        path: &Path,
+        root: PathBuf,
+        sources: Vec<(PathBuf, String)>,
+        key: u64,
+        previous: Option<Arc<Package>>,
+        cache: bool,
+    ) -> Package {
         let mut files = Vec::new();
         let mut diags = Vec::new();
         for (id, (p, text)) in sources.into_iter().enumerate() {
@@ -186,6 +209,15 @@ impl World {
                         )
                     });
                     let tree = Arc::new(tree);
+                    if !cache {
+                        diags.extend(d);
+                        files.push(PkgFile {
+                            path: p,
+                            text: Arc::from(text),
+                            ast: tree,
+                        });
+                        continue;
+                    }
                     self.parses.insert(
                         p.clone(),
                         ParseCache {
@@ -248,8 +280,8 @@ impl World {
             }
         }
         let index = Index::build(&files);
-        let pkg = Arc::new(Package {
-            root: root.clone(),
+        Package {
+            root,
             key,
             files,
             diags,
@@ -257,10 +289,17 @@ impl World {
             module_fresh,
             types,
             index,
-        });
-        self.packages.insert(root, pkg.clone());
-        pkg
+        }
     }
+}
+
+fn sources_key(sources: &[(PathBuf, String)]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for (p, t) in sources {
+        p.hash(&mut h);
+        t.hash(&mut h);
+    }
+    h.finish()
 }
 
 fn path_id(files: &[PkgFile], path: &Path) -> u32 {

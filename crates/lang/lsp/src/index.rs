@@ -164,34 +164,56 @@ impl Index {
             .max_by_key(|l| l.span.lo)
     }
 
-    pub fn top(&self, name: &str) -> Option<&Def> {
-        self.defs
-            .iter()
-            .find(|d| d.kind.top_level() && d.name == name)
+    /// Among matching definitions, the one in `file` (each file is a module, so a name
+    /// defined there is the one meant), else the first elsewhere (imported with `use`).
+    fn pick<'a>(mut it: impl Iterator<Item = &'a Def>, file: u32) -> Option<&'a Def> {
+        let first = it.next()?;
+        if first.span.file == file {
+            return Some(first);
+        }
+        Some(it.find(|d| d.span.file == file).unwrap_or(first))
     }
 
-    pub fn member(&self, parent: &str, name: &str, kinds: &[DefKind]) -> Option<&Def> {
-        self.defs.iter().find(|d| {
-            d.name == name && d.parent.as_deref() == Some(parent) && kinds.contains(&d.kind)
-        })
+    pub fn top(&self, name: &str, file: u32) -> Option<&Def> {
+        Self::pick(
+            self.defs
+                .iter()
+                .filter(|d| d.kind.top_level() && d.name == name),
+            file,
+        )
     }
 
-    /// The only definition of `name` among `kinds` (a guess when no type is known).
-    pub fn unique(&self, name: &str, kinds: &[DefKind]) -> Option<&Def> {
-        let mut it = self
+    pub fn member(&self, parent: &str, name: &str, kinds: &[DefKind], file: u32) -> Option<&Def> {
+        Self::pick(
+            self.defs.iter().filter(|d| {
+                d.name == name && d.parent.as_deref() == Some(parent) && kinds.contains(&d.kind)
+            }),
+            file,
+        )
+    }
+
+    /// The only definition of `name` among `kinds` (a guess when no type is known), in
+    /// `file` if there is one there.
+    pub fn unique(&self, name: &str, kinds: &[DefKind], file: u32) -> Option<&Def> {
+        let all: Vec<&Def> = self
             .defs
             .iter()
-            .filter(|d| d.name == name && kinds.contains(&d.kind));
-        let first = it.next()?;
-        if it.next().is_some() {
-            None
-        } else {
-            Some(first)
+            .filter(|d| d.name == name && kinds.contains(&d.kind))
+            .collect();
+        let here: Vec<&Def> = all
+            .iter()
+            .copied()
+            .filter(|d| d.span.file == file)
+            .collect();
+        match (here.as_slice(), all.as_slice()) {
+            ([one], _) | ([], [one]) => Some(one),
+            _ => None,
         }
     }
 
     /// Resolves a use to its definition.
     pub fn resolve(&self, r: &Ref, type_of: impl Fn(Span) -> Option<String>) -> Resolved<'_> {
+        let f = r.span.file;
         match &r.kind {
             RefKind::Path { segs, idx } => {
                 let name = &segs[*idx];
@@ -199,7 +221,7 @@ impl Index {
                     if let Some(l) = self.local_for(name, r.span) {
                         return Resolved::Local(l);
                     }
-                    return self.top(name).map_or(Resolved::None, Resolved::Def);
+                    return self.top(name, f).map_or(Resolved::None, Resolved::Def);
                 }
                 if *idx > 0 {
                     let parent = &segs[*idx - 1];
@@ -207,11 +229,12 @@ impl Index {
                         parent,
                         name,
                         &[DefKind::Variant, DefKind::EnumVariant, DefKind::Method],
+                        f,
                     ) {
                         return Resolved::Def(d);
                     }
                 }
-                self.top(name).map_or(Resolved::None, Resolved::Def)
+                self.top(name, f).map_or(Resolved::None, Resolved::Def)
             }
             RefKind::Field { recv, name } | RefKind::Method { recv, name } => {
                 let kinds: &[DefKind] = if matches!(r.kind, RefKind::Field { .. }) {
@@ -220,18 +243,18 @@ impl Index {
                     &[DefKind::Method]
                 };
                 if let Some(ty) = type_of(*recv)
-                    && let Some(d) = self.member(base_type(&ty), name, kinds)
+                    && let Some(d) = self.member(base_type(&ty), name, kinds, f)
                 {
                     return Resolved::Def(d);
                 }
-                self.unique(name, kinds)
+                self.unique(name, kinds, f)
                     .map_or(Resolved::None, Resolved::Def)
             }
             RefKind::LitField { ty, name } => self
-                .member(ty, name, &[DefKind::Field])
+                .member(ty, name, &[DefKind::Field], f)
                 .map_or(Resolved::None, Resolved::Def),
             RefKind::RecvVariant { msg, variant } => self
-                .member(msg, variant, &[DefKind::Variant])
+                .member(msg, variant, &[DefKind::Variant], f)
                 .map_or(Resolved::None, Resolved::Def),
         }
     }

@@ -3,14 +3,18 @@
 //! Synchronous and single-threaded on `lsp-server`: full-text sync, diagnostics from the
 //! parser and sema (the CLI's codes and spans), document symbols, hover (a variant's Solidity
 //! signature, selector and FRC-0042 number; a storage field's slot and offset; an
-//! expression's type from sema's probe), go to definition within a package, and formatting
-//! through `tandem-lang-fmt`. Each package's check is cached by the hashes of its files'
+//! expression's type from sema's probe), go to definition, find references and rename across
+//! the files of a package, completion, semantic tokens from the lossless syntax tree, and
+//! formatting through `tandem-lang-fmt`. Each package's check is cached by the hashes of its files'
 //! texts (`analysis::World`), so an edit re-checks only the edited file's package, and a
 //! request between edits costs no check at all.
 
 pub mod analysis;
+pub mod complete;
 pub mod features;
 pub mod index;
+pub mod refs;
+pub mod tokens;
 
 use analysis::{World, position_to_offset};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -40,6 +44,25 @@ pub fn capabilities() -> lt::ServerCapabilities {
         definition_provider: Some(lt::OneOf::Left(true)),
         document_symbol_provider: Some(lt::OneOf::Left(true)),
         document_formatting_provider: Some(lt::OneOf::Left(true)),
+        references_provider: Some(lt::OneOf::Left(true)),
+        rename_provider: Some(lt::OneOf::Right(lt::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        completion_provider: Some(lt::CompletionOptions {
+            trigger_characters: Some(vec![".".into(), ":".into()]),
+            ..Default::default()
+        }),
+        semantic_tokens_provider: Some(
+            lt::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lt::SemanticTokensOptions {
+                    legend: tokens::legend(),
+                    full: Some(lt::SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: Default::default(),
+                },
+            ),
+        ),
         ..Default::default()
     }
 }
@@ -256,6 +279,82 @@ impl Server {
                     .unwrap_or_default();
                 Ok(json(serde_json::to_value(
                     lt::DocumentSymbolResponse::Nested(syms),
+                )))
+            }
+            R::References::METHOD => {
+                let p: lt::ReferenceParams = serde_json::from_value(req.params).map_err(bad)?;
+                let locs = self
+                    .locate(&p.text_document_position)
+                    .map(|(pkg, id, off)| {
+                        refs::references(&pkg, id, off, p.context.include_declaration)
+                    })
+                    .unwrap_or_default();
+                Ok(json(serde_json::to_value(locs)))
+            }
+            R::PrepareRenameRequest::METHOD => {
+                let p: lt::TextDocumentPositionParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
+                let (pkg, file, off) = self.locate(&p).ok_or_else(|| {
+                    error_response(id.clone(), ErrorCode::RequestFailed, "no such document")
+                })?;
+                match refs::prepare_rename(&pkg, file, off) {
+                    Ok(r) => Ok(json(serde_json::to_value(
+                        lt::PrepareRenameResponse::Range(r),
+                    ))),
+                    Err(e) => Err(error_response(id, ErrorCode::RequestFailed, e)),
+                }
+            }
+            R::Rename::METHOD => {
+                let p: lt::RenameParams = serde_json::from_value(req.params).map_err(bad)?;
+                let (pkg, file, off) = self.locate(&p.text_document_position).ok_or_else(|| {
+                    error_response(id.clone(), ErrorCode::RequestFailed, "no such document")
+                })?;
+                let edits = refs::rename_edits(&pkg, file, off, &p.new_name)
+                    .map_err(|e| error_response(id.clone(), ErrorCode::RequestFailed, e))?;
+                let mut changes = HashMap::new();
+                for (f, e) in edits {
+                    if let Some(uri) = pkg
+                        .files
+                        .get(f as usize)
+                        .and_then(|f| self.uri_for(&f.path))
+                    {
+                        changes.insert(uri, e);
+                    }
+                }
+                Ok(json(serde_json::to_value(lt::WorkspaceEdit::new(changes))))
+            }
+            R::Completion::METHOD => {
+                let p: lt::CompletionParams = serde_json::from_value(req.params).map_err(bad)?;
+                let path = uri_path(&p.text_document_position.text_document.uri);
+                let items = match self.locate(&p.text_document_position) {
+                    Some((pkg, file, _)) => {
+                        let text = &pkg.files[file as usize].text;
+                        let off = position_to_offset(text, p.text_document_position.position);
+                        complete::completion(&mut self.world, &path, &pkg, file, off)
+                    }
+                    None => Vec::new(),
+                };
+                Ok(json(serde_json::to_value(lt::CompletionResponse::Array(
+                    items,
+                ))))
+            }
+            R::SemanticTokensFullRequest::METHOD => {
+                let p: lt::SemanticTokensParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
+                let path = uri_path(&p.text_document.uri);
+                let text = self
+                    .world
+                    .docs
+                    .get(&path)
+                    .cloned()
+                    .or_else(|| std::fs::read_to_string(&path).ok())
+                    .unwrap_or_default();
+                let data = tokens::semantic_tokens(&text);
+                Ok(json(serde_json::to_value(
+                    lt::SemanticTokensResult::Tokens(lt::SemanticTokens {
+                        result_id: None,
+                        data,
+                    }),
                 )))
             }
             R::Formatting::METHOD => {

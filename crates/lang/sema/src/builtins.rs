@@ -10,7 +10,8 @@ use tandem_lang_ir::{
 use tandem_lang_syntax::ast::{self, Arg, Cap, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
-const CTX_METHODS: &[&str] = &[
+/// The methods of `ctx`, as sema accepts them (the language server completes them).
+pub const CTX_METHODS: &[&str] = &[
     "caller",
     "origin",
     "value",

@@ -23,6 +23,7 @@ mod recursion;
 mod storage_bytes;
 pub mod types;
 
+pub use builtins::CTX_METHODS;
 pub use contract::frc42_method_number;
 pub use items::SourceFile;
 
