@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod cst;
 pub mod diag;
+pub mod hints;
 pub mod lexer;
 mod parse_expr;
 mod parse_pattern;

@@ -163,6 +163,9 @@ impl Parser {
             } else {
                 None
             };
+            if self.is_kw("else") {
+                return self.unsupported("let else", start.to(self.span()));
+            }
             let span = start.to(self.prev_span());
             let semi = self.end_stmt(false)?;
             self.finish();
@@ -416,6 +419,14 @@ impl Parser {
                     kind: ExprKind::Index(Box::new(e), Box::new(idx)),
                     span,
                 };
+            } else if self.is("?") && !self.ends_line() {
+                return self.unsupported("?", self.span());
+            } else if self.is("!")
+                && matches!(e.kind, ExprKind::Path(_))
+                && matches!(self.peek_at(1), Tok::Punct("(" | "[" | "{"))
+                && !self.ends_line()
+            {
+                return self.unsupported("macro", e.span.to(self.span()));
             } else {
                 return Ok(e);
             }
@@ -560,6 +571,9 @@ impl Parser {
                         let pstart = self.span();
                         self.start(MATCH_ARM);
                         let pattern = self.pattern()?;
+                        if self.is_kw("if") {
+                            return self.unsupported("match guard", self.span());
+                        }
                         self.expect("=>")?;
                         let body = self.expr_stmt()?;
                         self.finish();
@@ -578,6 +592,9 @@ impl Parser {
                 "while" => {
                     self.start(WHILE);
                     self.bump();
+                    if self.is_kw("let") {
+                        return self.unsupported("while let", start.to(self.span()));
+                    }
                     let c = self.cond()?;
                     let body = self.block()?;
                     self.finish();
@@ -594,6 +611,9 @@ impl Parser {
                     self.no_struct = true;
                     let r = (|| {
                         let a = self.binary(8)?;
+                        if !self.is("..") && !self.is("..=") {
+                            return self.unsupported("for in", start.to(a.span));
+                        }
                         self.expect("..")?;
                         let b = self.binary(8)?;
                         Ok((a, b))
@@ -608,6 +628,9 @@ impl Parser {
                         end: Box::new(b),
                         body,
                     }
+                }
+                "loop" if matches!(self.peek_at(1), Tok::Punct("{")) => {
+                    return self.unsupported("loop", start);
                 }
                 "break" => {
                     self.start(BREAK);
@@ -658,6 +681,8 @@ impl Parser {
                     }
                 }
             },
+            Tok::Punct("|" | "||") => return self.unsupported("closure", start),
+            Tok::Punct("&" | "&&") => return self.unsupported("reference", start),
             _ => return self.error("an expression"),
         };
         Ok(Expr {
@@ -670,6 +695,9 @@ impl Parser {
         let start = self.span();
         self.start(IF);
         self.bump();
+        if self.is_kw("let") {
+            return self.unsupported("if let", start.to(self.span()));
+        }
         let c = self.cond()?;
         let then = self.block()?;
         let els = if self.eat_kw("else") {

@@ -106,6 +106,12 @@ impl Parser {
             self.finish();
             return Ok(TypeExpr::Tuple(tys, start.to(self.prev_span())));
         }
+        if (self.is_kw("impl") || self.is_kw("dyn")) && matches!(self.peek_at(1), Tok::Ident(_)) {
+            return self.unsupported("impl Trait", start);
+        }
+        if self.is("&") {
+            return self.unsupported("reference", start);
+        }
         if !matches!(self.peek(), Tok::Ident(_)) {
             return self.error("a type");
         }

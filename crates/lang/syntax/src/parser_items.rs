@@ -28,6 +28,7 @@ impl Parser {
             "const" => CONST,
             "type" => TYPE_ALIAS,
             "contract" => CONTRACT,
+            "trait" => return self.unsupported("trait", start),
             _ => return self.error("an item (`message`, `contract`, `struct`, `fn`, ...)"),
         };
         self.start_at(cp, node);
@@ -75,6 +76,9 @@ impl Parser {
                 self.bump();
                 let generics = self.generic_params()?;
                 let ty = self.type_expr()?;
+                if self.is_kw("for") {
+                    return self.unsupported("impl for", start.to(self.span()));
+                }
                 self.start(IMPL_BODY);
                 self.expect("{")?;
                 let mut fns = Vec::new();
