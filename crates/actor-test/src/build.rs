@@ -2,7 +2,7 @@
 //! wasm32-unknown-unknown` with the size profile, reading the module's path from cargo's own
 //! report (so the crate's name, target dir and workspace need no guessing).
 //!
-//! The 64 KiB stack comes from the crate's `.cargo/config.toml` (as `tandem new --actor`
+//! The 32 KiB stack comes from the crate's `.cargo/config.toml` (as `tandem new --actor`
 //! writes it, and as this workspace has it); `RUSTFLAGS` is cleared for the build because it
 //! would replace that setting. [`Module::initial_pages`] tells whether it took effect.
 
@@ -17,7 +17,7 @@ use wasmtime::wasmparser::{Parser, Payload};
 /// The WASM target actors are built for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
 
-/// Initial memory pages of a module built with the 64 KiB stack are few; Rust's default
+/// Initial memory pages of a module built with the 32 KiB stack are few; Rust's default
 /// 1 MiB stack alone is 16 pages, paid on every call (docs/gas.md).
 pub const LARGE_INITIAL_PAGES: u64 = 17;
 
@@ -40,7 +40,7 @@ impl Module {
                 "the module starts with {pages} pages of memory ({} KiB), paid on every call: \
                  Rust's default stack is 1 MiB; give the crate a .cargo/config.toml with \
                  [target.wasm32-unknown-unknown] rustflags = [\"-C\", \
-                 \"link-arg=-zstack-size=65536\"] (tandem new --actor writes one)",
+                 \"link-arg=-zstack-size=32768\"] (tandem new --actor writes one)",
                 pages * 64
             )
         })

@@ -37,6 +37,15 @@ pub struct BenchChain {
 
 impl BenchChain {
     pub fn new() -> anyhow::Result<Self> {
+        Self::with_wasm(WasmRuntime::new(None)?)
+    }
+
+    /// A chain whose native runtime never reuses instances (the calibration's fresh path).
+    pub fn fresh_instances_only() -> anyhow::Result<Self> {
+        Self::with_wasm(WasmRuntime::new(None)?.fresh_instances_only())
+    }
+
+    fn with_wasm(wasm: WasmRuntime) -> anyhow::Result<Self> {
         let mut state = singleton_state(VmStore::memory(), "tandem-bench")?;
         let rich = TokenAmount::from_whole(1_000_000_000);
         let native_sender = Address::new_secp256k1(&[4; 65])?;
@@ -67,7 +76,7 @@ impl BenchChain {
         let runtimes = Runtimes::new()
             .with(Arc::new(BuiltinRuntime))
             .with(Arc::new(EvmRuntime::new()))
-            .with(Arc::new(WasmRuntime::new(None)?));
+            .with(Arc::new(wasm));
         let network = NetworkContext {
             base_fee: TokenAmount::default(),
             // revm's side of the benchmark runs Cancun (`crates/bench/src/evm.rs`).

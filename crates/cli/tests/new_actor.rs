@@ -81,7 +81,7 @@ fn a_scaffolded_actor_builds_installs_and_answers() {
         "target/wasm32-unknown-unknown/release/hello_actor.wasm"
     );
     let config = std::fs::read_to_string(crate_dir.join(".cargo/config.toml")).unwrap();
-    assert!(config.contains("-zstack-size=65536"));
+    assert!(config.contains("-zstack-size=32768"));
     let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("cdylib") && manifest.contains("opt-level = \"s\""));
     // not over an existing crate

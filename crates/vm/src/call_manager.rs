@@ -64,6 +64,8 @@ struct Frame {
 
 impl<'m> CallManager<'m> {
     pub fn new(machine: &'m mut Machine, gas_limit: Gas, origin: MessageOrigin) -> Self {
+        // The message's sender is accessed before any frame runs (EIP-2929 warms tx.origin).
+        machine.state.warm_actor(origin.origin);
         Self {
             machine,
             gas: GasTracker::new(gas_limit),

@@ -5,7 +5,6 @@
 //! applied, which always bumps the sender's nonce and charges gas, whatever the call did.
 
 use cid::Cid;
-use fvm_ipld_amt::Amt;
 use fvm_ipld_encoding::RawBytes;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
@@ -20,9 +19,6 @@ use crate::gas::{Gas, PRICE_LIST};
 use crate::kernel::{CallOutcome, ExecutionError, SendRequest};
 use crate::machine::Machine;
 use crate::message::{ApplyRet, GasOutputs, Message, Receipt, SignedMessage};
-
-/// Bit width of the events AMT in receipts.
-const EVENTS_AMT_BITWIDTH: u32 = 5;
 
 pub struct Executor {
     pub machine: Machine,
@@ -497,188 +493,9 @@ pub fn effective_premium(
     }
 }
 
-/// The AMT root of a message's events, or `None` when there are none.
-///
-/// A message with at most one leaf's worth of events (2^bit width, the usual case) has an AMT
-/// of height 0: one block holding the root and its single leaf. That block is encoded directly
-/// here, byte for byte what `fvm_ipld_amt` writes (checked by the tests below against the
-/// library), so the CID is the same without building the tree. Longer lists use the library.
-pub fn events_root(machine: &Machine, events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
-    if events.is_empty() {
-        return Ok(None);
-    }
-    if let Some(cid) = single_node_root(events) {
-        return Ok(Some(cid));
-    }
-    let mut amt = Amt::new_with_bit_width(machine.store(), EVENTS_AMT_BITWIDTH);
-    for (i, event) in events.iter().enumerate() {
-        amt.set(i as u64, event.clone())?;
-    }
-    Ok(Some(amt.flush()?))
+/// The AMT root of a message's events, or `None` when there are none (see [`events_root_of`]).
+pub fn events_root(_machine: &Machine, events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
+    events_root_of(events)
 }
 
-/// The same CID as [`events_root`], computed without a machine: a list too long for one
-/// node is built in a throwaway store.
-pub fn events_root_of(events: &[StampedEvent]) -> anyhow::Result<Option<Cid>> {
-    if events.is_empty() {
-        return Ok(None);
-    }
-    if let Some(cid) = single_node_root(events) {
-        return Ok(Some(cid));
-    }
-    let store = fvm_ipld_blockstore::MemoryBlockstore::new();
-    let mut amt = Amt::new_with_bit_width(&store, EVENTS_AMT_BITWIDTH);
-    for (i, event) in events.iter().enumerate() {
-        amt.set(i as u64, event.clone())?;
-    }
-    Ok(Some(amt.flush()?))
-}
-
-/// The CID of a height-0 events AMT, or `None` when the events do not fit in one node.
-///
-/// Only the CID is needed: nothing reads a receipt's events back through it (the node indexes
-/// the events themselves), and the block is not reachable from the state, so the next flush
-/// would drop it anyway.
-fn single_node_root(events: &[StampedEvent]) -> Option<Cid> {
-    let bytes = single_node_events_amt(events)?;
-    let digest = multihash_codetable::MultihashDigest::digest(
-        &multihash_codetable::Code::Blake2b256,
-        &bytes,
-    );
-    Some(Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, digest))
-}
-
-/// DAG-CBOR of a height-0 events AMT (v3 root `[bit width, height, count, leaf]`, the leaf
-/// `[bitmap bytes, [], values]`), or `None` when the events do not fit in one leaf.
-fn single_node_events_amt(events: &[StampedEvent]) -> Option<Vec<u8>> {
-    let width = 1usize << EVENTS_AMT_BITWIDTH;
-    if events.is_empty() || events.len() > width {
-        return None;
-    }
-    let mut size = 16 + width / 8;
-    for e in events {
-        size += 12;
-        for entry in &e.event.entries {
-            size += 24 + entry.key.len() + entry.value.len();
-        }
-    }
-    let mut out = Vec::with_capacity(size);
-    cbor_head(&mut out, 4, 4);
-    cbor_head(&mut out, 0, EVENTS_AMT_BITWIDTH as u64);
-    cbor_head(&mut out, 0, 0); // height
-    cbor_head(&mut out, 0, events.len() as u64);
-    cbor_head(&mut out, 4, 3);
-    // The leaf's bitmap: one bit per occupied index, little-endian bit order within bytes.
-    let mut bitmap = vec![0u8; width / 8];
-    for i in 0..events.len() {
-        bitmap[i / 8] |= 1 << (i % 8);
-    }
-    cbor_head(&mut out, 2, bitmap.len() as u64);
-    out.extend_from_slice(&bitmap);
-    cbor_head(&mut out, 4, 0); // no links
-    cbor_head(&mut out, 4, events.len() as u64);
-    for e in events {
-        // StampedEvent [emitter, entries]; ActorEvent is transparent over its entries.
-        cbor_head(&mut out, 4, 2);
-        cbor_head(&mut out, 0, e.emitter);
-        cbor_head(&mut out, 4, e.event.entries.len() as u64);
-        for entry in &e.event.entries {
-            // Entry [flags, key, codec, value]
-            cbor_head(&mut out, 4, 4);
-            cbor_head(&mut out, 0, entry.flags.bits());
-            cbor_head(&mut out, 3, entry.key.len() as u64);
-            out.extend_from_slice(entry.key.as_bytes());
-            cbor_head(&mut out, 0, entry.codec);
-            cbor_head(&mut out, 2, entry.value.len() as u64);
-            out.extend_from_slice(&entry.value);
-        }
-    }
-    Some(out)
-}
-
-/// A CBOR item head in its shortest form (as DAG-CBOR requires).
-fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
-    let m = major << 5;
-    if n < 24 {
-        out.push(m | n as u8);
-    } else if n <= u8::MAX as u64 {
-        out.extend_from_slice(&[m | 24, n as u8]);
-    } else if n <= u16::MAX as u64 {
-        out.push(m | 25);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else if n <= u32::MAX as u64 {
-        out.push(m | 26);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&n.to_be_bytes());
-    }
-}
-
-#[cfg(test)]
-mod events_root_tests {
-    use super::*;
-    use fvm_ipld_blockstore::{Blockstore, MemoryBlockstore};
-    use fvm_shared::event::{ActorEvent, Entry, Flags};
-
-    fn event(emitter: ActorID, entries: usize, seed: usize) -> StampedEvent {
-        let entries = (0..entries)
-            .map(|j| Entry {
-                flags: Flags::from_bits_retain(((seed + j) % 4) as u64),
-                key: "k".repeat((seed * 7 + j * 13) % 40),
-                codec: [0x55, 0x71, 0, 1 << 20, u64::MAX][(seed + j) % 5],
-                value: vec![(seed + j) as u8; (seed * 31 + j * 101) % 300],
-            })
-            .collect::<Vec<_>>();
-        StampedEvent {
-            emitter,
-            event: ActorEvent::from(entries),
-        }
-    }
-
-    fn library_root(events: &[StampedEvent]) -> (Cid, Vec<u8>) {
-        let store = MemoryBlockstore::new();
-        let mut amt = Amt::new_with_bit_width(&store, EVENTS_AMT_BITWIDTH);
-        for (i, e) in events.iter().enumerate() {
-            amt.set(i as u64, e.clone()).unwrap();
-        }
-        let cid = amt.flush().unwrap();
-        let bytes = store.get(&cid).unwrap().unwrap();
-        (cid, bytes)
-    }
-
-    #[test]
-    fn direct_encoding_matches_the_amt_library() {
-        let emitters = [
-            0u64,
-            1,
-            23,
-            24,
-            255,
-            256,
-            65_535,
-            65_536,
-            u32::MAX as u64 + 1,
-        ];
-        for n in 1..=32usize {
-            for entries in [0usize, 1, 4, 30] {
-                let events: Vec<_> = (0..n)
-                    .map(|i| event(emitters[(i + n) % emitters.len()], entries, i * 3 + n))
-                    .collect();
-                let (cid, bytes) = library_root(&events);
-                let direct = single_node_events_amt(&events).expect("fits one node");
-                assert_eq!(direct, bytes, "{n} events of {entries} entries");
-                let block = fvm_ipld_blockstore::Block {
-                    codec: fvm_ipld_encoding::DAG_CBOR,
-                    data: &direct,
-                };
-                assert_eq!(block.cid(multihash_codetable::Code::Blake2b256), cid);
-                assert_eq!(events_root_of(&events).unwrap(), Some(cid));
-            }
-        }
-        let many: Vec<_> = (0..33).map(|i| event(i, 2, i as usize)).collect();
-        assert!(single_node_events_amt(&many).is_none());
-        assert_eq!(events_root_of(&many).unwrap(), Some(library_root(&many).0));
-        assert_eq!(events_root_of(&[]).unwrap(), None);
-    }
-}
+pub use crate::events_root::events_root_of;

@@ -347,6 +347,13 @@ pub trait ActorOps {
     /// An actor's delegated (f4) address (`None` when it has none or does not exist); a
     /// cheaper `actor_info(id)?.delegated_address` for the EVM's per-frame address lookups.
     fn delegated_address(&mut self, id: ActorID) -> KResult<Option<Address>>;
+    /// Marks an actor as accessed in this message and says whether this was the first access
+    /// (a cold lookup, EIP-2929's rule for accounts). Journaled: a reverted frame forgets its
+    /// accesses. Runtimes price lookups by it; the kernel itself charges nothing.
+    fn touch_actor(&mut self, id: ActorID) -> bool {
+        let _ = id;
+        true
+    }
     /// Creates an actor record (Init actor only). Registers `robust` and `delegated` if given.
     fn create_actor(
         &mut self,

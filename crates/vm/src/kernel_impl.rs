@@ -344,6 +344,10 @@ impl ActorOps for DefaultKernel<'_, '_> {
         Ok(self.state().delegated_address(id)?)
     }
 
+    fn touch_actor(&mut self, id: ActorID) -> bool {
+        self.state().warm_actor(id)
+    }
+
     fn create_actor(
         &mut self,
         code: Cid,

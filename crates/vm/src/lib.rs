@@ -11,6 +11,7 @@ pub mod builtin;
 pub mod call_manager;
 pub mod crypto;
 pub mod eth;
+mod events_root;
 pub mod executor;
 pub mod frc42;
 pub mod gas;

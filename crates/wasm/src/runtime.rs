@@ -41,6 +41,9 @@ pub struct WasmRuntime {
     instantiate_prices: Mutex<HashMap<Cid, tandem_vm::gas::Gas>>,
     /// Finished instances kept for the next call of their code (`warm.rs`).
     warm: WarmPool,
+    /// Whether instances are reused at all (off only to measure the fresh path, which is
+    /// what instantiation prices cover: `tandem bench --calibrate`).
+    reuse_instances: bool,
 }
 
 impl WasmRuntime {
@@ -57,10 +60,19 @@ impl WasmRuntime {
             config_hash,
             instantiate_prices: Mutex::new(HashMap::new()),
             warm: WarmPool::default(),
+            reuse_instances: true,
         })
     }
 
     /// A runtime caching compiled modules under `<data_dir>/wasm-cache/`.
+    /// This runtime with instance reuse off: every call instantiates afresh. Gas is the
+    /// same either way (`warm.rs`); only the time differs, so the calibration measures
+    /// instantiation prices on this path, the worst case anyone can force.
+    pub fn fresh_instances_only(mut self) -> Self {
+        self.reuse_instances = false;
+        self
+    }
+
     pub fn with_data_dir(data_dir: &Path) -> anyhow::Result<Self> {
         Self::new(Some(data_dir.join("wasm-cache")))
     }
@@ -175,7 +187,8 @@ impl WasmRuntime {
         let data = self.instantiate_price(kernel, &code)?;
         kernel.charge_gas("instantiate", data)?;
         let params = kernel.take_params();
-        if linked.reset.is_some()
+        if self.reuse_instances
+            && linked.reset.is_some()
             && let Some(warm) = self.warm.take(&code)
         {
             // A fresh instance would first take the params block, then its initial memory,
@@ -208,7 +221,10 @@ impl WasmRuntime {
         let params_id = add_params(&mut store, params)?;
         let fuel = fuel_for(store.data_mut().kernel().gas_available());
         set_fuel(&mut store, fuel)?;
-        let keep = linked.reset.as_ref().filter(|_| self.warm.wants(&code));
+        let keep = linked
+            .reset
+            .as_ref()
+            .filter(|_| self.reuse_instances && self.warm.wants(&code));
         let mut kept = None;
         let result = linked.pre.instantiate(&mut store).and_then(|instance| {
             let memory = linked

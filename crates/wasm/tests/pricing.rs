@@ -232,3 +232,57 @@ fn honest_actors_still_work_within_reasonable_gas() {
     assert!(transfer <= 1_000_000, "token Transfer: {transfer}");
     assert!(increment <= 1_000_000, "counter Increment: {increment}");
 }
+
+/// A module whose method 2 reads the balance of each actor in `ids`, in order.
+fn balance_reader(ids: &[u64]) -> Vec<u8> {
+    let reads: String = ids
+        .iter()
+        .map(|id| format!("(drop (call $balance (i64.const {id}) (i32.const 64)))\n"))
+        .collect();
+    wat(&format!(
+        r#"(module
+  (import "tandem_v1" "actor_balance" (func $balance (param i64 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "invoke") (param $p i32) (result i32)
+    {reads}
+    (i32.const 0)))"#
+    ))
+}
+
+/// Actor lookups are priced as Ethereum prices account access (EIP-2929): the first access
+/// to an actor in a message is cold, later ones are warm, and the message's sender and the
+/// running actor are warm from the start. Reverted frames forget their accesses (the set is
+/// journaled with the state).
+#[test]
+fn actor_lookups_are_cold_once_per_message() {
+    let mut c = chain();
+    let sender = c.id_of(&c.addr(0));
+    let other = c.id_of(&c.addr(1));
+    let mut gas_of = |ids: &[u64]| {
+        let a = c.deploy(&balance_reader(ids), vec![]);
+        let ret = c.call(a, 2, vec![]);
+        assert_eq!(ret.receipt.exit_code, ExitCode::OK, "{:?}", ret.failure);
+        ret.receipt.gas_used as i64
+    };
+    let none = gas_of(&[]);
+    let cold = gas_of(&[other]) - none;
+    let cold_then_warm = gas_of(&[other, other]) - none;
+    let sender_read = gas_of(&[sender]) - none;
+    let (cold_price, warm_price) = (2_600, 100);
+    // Each read also pays the syscall (30) and a few instructions.
+    assert!(
+        (cold_price..cold_price + 100).contains(&cold),
+        "first lookup: {cold}"
+    );
+    let second = cold_then_warm - cold;
+    assert!(
+        (warm_price..warm_price + 100).contains(&second),
+        "second lookup of the same actor: {second}"
+    );
+    assert!(
+        (warm_price..warm_price + 100).contains(&sender_read),
+        "the sender is warm: {sender_read}"
+    );
+    // The next message starts cold again.
+    assert_eq!(gas_of(&[other]) - none, cold);
+}

@@ -77,19 +77,34 @@ pub(crate) struct Probe {
     pub units: f64,
     /// The method both modules are sent (the attack modules loop only for method 3).
     pub method: u64,
+    /// Measured with instance reuse off: rows whose price covers a fresh instance (the
+    /// worst case a caller can force), so a warm instance's cheaper reset would say nothing
+    /// about it.
+    pub fresh: bool,
 }
 
 /// Measures every probe (or those whose name contains `filter`), `budget` each.
 pub fn run(filter: Option<&str>, budget: Duration) -> anyhow::Result<Calibration> {
     let mut chain = BenchChain::new()?;
     let fixtures = rows::Fixtures::deploy(&mut chain)?;
+    // The same genesis and the same deploys: the fixtures have the same addresses on both.
+    let mut fresh_chain = BenchChain::fresh_instances_only()?;
+    anyhow::ensure!(
+        rows::Fixtures::deploy(&mut fresh_chain)? == fixtures,
+        "the two calibration chains disagree on their fixtures"
+    );
     let mut rows = Vec::new();
     for probe in rows::probes(&fixtures)? {
         if filter.is_some_and(|f| !probe.name.contains(f)) {
             continue;
         }
+        let on = if probe.fresh {
+            &mut fresh_chain
+        } else {
+            &mut chain
+        };
         rows.push(
-            measure(&mut chain, &probe, budget)
+            measure(on, &probe, budget)
                 .with_context(|| format!("calibration row {:?}", probe.name))?,
         );
     }

@@ -13,6 +13,7 @@ mod attack_modules;
 use attack_modules::{Attack, COUNTED};
 
 /// Actors and addresses the probes refer to.
+#[derive(PartialEq, Eq)]
 pub(crate) struct Fixtures {
     /// An actor whose `invoke` returns at once: the callee of the send probe.
     empty: Address,
@@ -40,6 +41,7 @@ fn looped(name: &'static str, kind: Kind, unit: &'static str, attack: Attack, n:
         loaded: attack.wasm(1 + n),
         units: f64::from(n) * f64::from(attack.ops_per_iter),
         method: COUNTED,
+        fresh: false,
     }
 }
 
@@ -239,7 +241,7 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             ),
             2_000,
         ),
-        looped(
+        fresh(looped(
             "send to an empty actor (callee frame included)",
             Compute,
             "call",
@@ -254,8 +256,16 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
                 1,
             ),
             200,
-        ),
+        )),
     ])
+}
+
+/// The probe measured on fresh instances only (see `Probe::fresh`).
+fn fresh(probe: Probe) -> Probe {
+    Probe {
+        fresh: true,
+        ..probe
+    }
 }
 
 fn instruction_probes() -> Vec<Probe> {
@@ -388,6 +398,7 @@ fn instantiation_probes() -> Vec<Probe> {
         loaded,
         units,
         method: 2,
+        fresh: true,
     };
     vec![
         probe(

@@ -1,5 +1,5 @@
 //! `tandem actor build [--path DIR]`: builds an actor crate to its WASM module (wasm32, the
-//! size profile, the crate's 64 KiB stack), with `tandem-actor-test`'s builder.
+//! size profile, the crate's 32 KiB stack), with `tandem-actor-test`'s builder.
 //! `tandem actor install FILE.wasm` and `tandem actor create CODE_CID [--params-hex HEX]`:
 //! deploy native WASM actors through the Init actor, signed by a dev key of the data dir.
 

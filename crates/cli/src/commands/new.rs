@@ -1,5 +1,5 @@
 //! `tandem new --actor NAME`: scaffolds a native actor crate — `Cargo.toml` (cdylib, the
-//! size-optimised release profile), `.cargo/config.toml` (the 64 KiB stack), a sample actor
+//! size-optimised release profile), `.cargo/config.toml` (the 32 KiB stack), a sample actor
 //! using `#[derive(Cbor)]` with unit tests, `tests/actor.rs` running it on the real VM with
 //! `tandem-actor-test`, and a README of the build-install-call loop.
 

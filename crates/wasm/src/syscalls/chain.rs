@@ -18,8 +18,20 @@ const MAX_DEBUG_LOG_BYTES: u32 = 4096;
 /// Hash kinds of `crypto_hash`.
 pub use tandem_abi::{HASH_BLAKE2B_256, HASH_KECCAK_256, HASH_SHA2_256};
 
+/// Charges an actor lookup: cold on the message's first access to the actor, warm after
+/// (the message's sender and every frame's receiver are already accessed). A cold lookup
+/// covers loading the record and resolving one of its addresses.
+pub(crate) fn charge_lookup(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult {
+    let price = if c.data_mut().kernel().touch_actor(id) {
+        PRICE_LIST.actor_lookup_cold
+    } else {
+        PRICE_LIST.actor_lookup_warm
+    };
+    charge(c, "actor_lookup", price)
+}
+
 fn actor_info(c: &mut Caller<'_, Host>, id: u64) -> super::SysResult<tandem_vm::kernel::ActorInfo> {
-    charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
+    charge_lookup(c, id)?;
     c.data_mut()
         .kernel()
         .actor_info(id)?
@@ -129,14 +141,16 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
         "actor_resolve",
         |mut c: Caller<'_, Host>, off: u32, len: u32, out: u32| {
             syscall(&mut c, |c| {
-                charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
                 let addr = Address::from_bytes(&read_short(c, off, len, MAX_ADDRESS_BYTES)?)
                     .map_err(|_| ErrorNumber::IllegalArgument)?;
-                let id = c
-                    .data_mut()
-                    .kernel()
-                    .resolve_address(&addr)?
-                    .ok_or(ErrorNumber::NotFound)?;
+                // Resolved before it is priced, so that an actor this message already
+                // reached pays the warm price; one lookup is bounded work either way.
+                let found = c.data_mut().kernel().resolve_address(&addr)?;
+                let Some(id) = found else {
+                    charge(c, "actor_lookup", PRICE_LIST.actor_lookup_cold)?;
+                    return Err(ErrorNumber::NotFound.into());
+                };
+                charge_lookup(c, id)?;
                 write(c, out, &id.to_le_bytes())
             })
         },
