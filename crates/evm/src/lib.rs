@@ -6,6 +6,8 @@
 //! - [`calls`]: outgoing CALL/CREATE families and Ethereum precompiles.
 //! - [`tx`]: signed Ethereum transactions applied through the executor.
 //! - [`root`]: the Ethereum state root and logs hash of a Tandem state.
+//! - [`mpt`]: a persisted Merkle-Patricia trie updated in place, and its proofs.
+//! - [`eth_view`]: the Ethereum state trie of a Tandem state, kept up to date per flush.
 //! - [`spec`]: the hardfork's rules (revm spec, gas, precompiles, blob schedule, tx limits).
 //! - [`setcode`]: EIP-7702 authorizations and delegation designators.
 //! - [`statetest`]: Ethereum's GeneralStateTests runner.
@@ -15,9 +17,11 @@ pub mod actor_precompile;
 pub mod address;
 pub mod async_precompile;
 pub mod calls;
+pub mod eth_view;
 pub mod exit;
 pub mod host;
 pub mod initcode;
+pub mod mpt;
 pub mod root;
 pub mod runtime;
 pub mod setcode;

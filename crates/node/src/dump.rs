@@ -11,8 +11,10 @@
 //! **Loading** reads and verifies the whole file before anything is written: every block's
 //! hash (CAR import), the manifest's format and chain id, the block records (numbers from 0
 //! without gaps, each header hashing to its recorded hash and naming its parent's, each
-//! header's `stateRoot` the digest of its state CID, the last block's state the manifest's
-//! head) and every transaction record against its block. Then the blocks, the records and
+//! last block's state the manifest's head, and the head header's `stateRoot` the Ethereum
+//! state root of that state, recomputed in full; dumps made before the node kept an Ethereum
+//! trie carry the digest of the state CID instead, also accepted) and every transaction record
+//! against its block. Then the blocks, the records and
 //! the new head go in one atomic commit, replacing the node's chain and state.
 
 use alloy_primitives::keccak256;
@@ -76,8 +78,9 @@ impl Node {
             &genesis(&self.accounts, &f1_keys),
         )?;
         let mut batch = buffer.take_reachable(&root)?;
-        let record = genesis_record(&root);
-        for (k, v) in block_meta(&record)? {
+        let (eth_root, eth_meta) = crate::eth_trie::build(buffer.clone(), &root)?;
+        let record = genesis_record(&root, eth_root);
+        for (k, v) in block_meta(&record)?.into_iter().chain(eth_meta) {
             batch.meta.push((k, v));
         }
         batch.set_head(&root);
@@ -167,6 +170,20 @@ impl Node {
         for (k, v) in records {
             batch.meta.push((k, Some(v)));
         }
+        // The head's Ethereum state trie, recomputed from the dumped state (earlier blocks'
+        // tries are built when a proof asks for them).
+        let overlay = std::sync::Arc::new(BufferedStore::new(self.store.clone()));
+        for (cid, bytes) in &batch.blocks {
+            fvm_ipld_blockstore::Blockstore::put_keyed(&*overlay, cid, bytes)?;
+        }
+        let (eth_root, eth_meta) = crate::eth_trie::build(overlay, &manifest.state)?;
+        ensure!(
+            head.header.state_root == eth_root
+                || head.header.state_root == state_digest(&manifest.state),
+            "block {}: the header's stateRoot is not its state's",
+            head.number()
+        );
+        batch.meta.extend(eth_meta);
         batch.set_head(&manifest.state);
         let block = head.number();
         let blocks = manifest.blocks.len();
@@ -231,10 +248,6 @@ fn verify(m: &Manifest) -> anyhow::Result<(Vec<MetaEntry>, BlockRecord)> {
                 i - 1
             );
         }
-        ensure!(
-            b.header.state_root == state_digest(&b.state_cid()?),
-            "block {i}: the header's stateRoot is not its state's"
-        );
         for (k, v) in block_meta(&b)? {
             if let (Some(v), false) = (v, k == LATEST_KEY) {
                 out.push((k, v));

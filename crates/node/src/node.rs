@@ -106,6 +106,8 @@ pub(crate) struct Inner {
     /// Transactions whose nonce is ahead of their sender's, held until the gap fills (as
     /// anvil and geth's txpool do), keyed by sender and nonce.
     pub(crate) queued: BTreeMap<(Address, u64), (TxEnvelope, EthTx)>,
+    /// The Ethereum state trie behind the header's `stateRoot` (`eth_trie.rs`).
+    pub(crate) eth: crate::eth_trie::EthTrie,
 }
 
 /// At most this many future-nonce transactions wait in the queue, in all.
@@ -145,17 +147,6 @@ pub(crate) fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// The header's `stateRoot`: the digest of Tandem's state root CID (not a Merkle-Patricia
-/// root; computing one per block would cost a walk of the whole state).
-fn state_digest(root: &Cid) -> B256 {
-    let digest = root.hash().digest();
-    if digest.len() == 32 {
-        B256::from_slice(digest)
-    } else {
-        keccak256(root.to_bytes())
-    }
 }
 
 impl Node {
@@ -238,6 +229,7 @@ impl Node {
                 next_snapshot: 1,
                 impersonated: HashSet::new(),
                 queued: BTreeMap::new(),
+                eth: Default::default(),
             }),
             latest_number: AtomicU64::new(latest_n),
             latest: RwLock::new(Arc::new(latest.clone())),
@@ -571,6 +563,7 @@ impl Node {
         if let Err(e) = &mined {
             tracing::error!(target: "tandem::fatal", "block could not be mined and was dropped: {e:#}");
             inner.open = None;
+            inner.eth.invalidate();
             inner.chain.discard_uncommitted()?;
         }
         mined
@@ -580,7 +573,9 @@ impl Node {
         let parent = self.latest();
         self.open_block(inner, &parent);
         let open = inner.open.take().context("no open block")?;
+        crate::eth_trie::before_flush(inner)?;
         let root = inner.chain.exec.flush()?;
+        let (eth_root, eth_meta) = crate::eth_trie::update(&self.store, inner, &root)?;
 
         let mut records = Vec::with_capacity(open.txs.len());
         let mut receipts = Vec::with_capacity(open.txs.len());
@@ -655,7 +650,7 @@ impl Node {
             parent_hash: parent.hash,
             ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
             beneficiary: Address::from(EthAddress::from_id(tandem_vm::builtin::REWARD_ACTOR_ID).0),
-            state_root: state_digest(&root),
+            state_root: eth_root,
             transactions_root: calculate_transaction_root(&envelopes),
             receipts_root: calculate_receipt_root(&receipts),
             logs_bloom: bloom,
@@ -682,6 +677,7 @@ impl Node {
             messages: open.messages.iter().map(|(c, _)| c.clone()).collect(),
         };
         let mut meta = block_meta(&record)?;
+        meta.extend(eth_meta);
         for (cid, m) in &messages {
             meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
         }
@@ -734,14 +730,20 @@ impl Node {
         if inner.open.as_ref().is_some_and(|o| !o.txs.is_empty()) {
             return Ok(out);
         }
+        crate::eth_trie::before_flush(&mut inner)?;
         let root = inner.chain.exec.flush()?;
         let mut record = (*self.latest()).clone();
         record.state = root.to_string();
-        let meta = vec![(
+        let mut meta = vec![(
             block_key(record.number()),
             Some(serde_json::to_vec(&record)?),
         )];
-        inner.chain.commit_with_meta(meta)?;
+        // The trie follows the state; the header (and its hash) stays the block's.
+        meta.extend(crate::eth_trie::update(&self.store, &mut inner, &root)?.1);
+        if let Err(e) = inner.chain.commit_with_meta(meta) {
+            inner.eth.invalidate();
+            return Err(e);
+        }
         self.set_latest(record);
         Ok(out)
     }
@@ -762,10 +764,11 @@ pub(crate) fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Op
 }
 
 /// Block 0 over the genesis state.
-fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
-    let record = genesis_record(root);
+fn write_genesis_block(store: &Arc<RedbStore>, root: &Cid) -> anyhow::Result<()> {
+    let (eth_root, eth_meta) = crate::eth_trie::build(store.clone(), root)?;
+    let record = genesis_record(root, eth_root);
     let mut batch = CommitBatch::new();
-    for (k, v) in block_meta(&record)? {
+    for (k, v) in block_meta(&record)?.into_iter().chain(eth_meta) {
         if let Some(v) = v {
             batch.set_meta(k, v);
         }
@@ -773,11 +776,11 @@ fn write_genesis_block(store: &RedbStore, root: &Cid) -> anyhow::Result<()> {
     store.commit(&batch)
 }
 
-/// The record of block 0 over a genesis state root.
-pub(crate) fn genesis_record(root: &Cid) -> BlockRecord {
+/// The record of block 0 over a genesis state root (`eth_root`: its Ethereum state root).
+pub(crate) fn genesis_record(root: &Cid, eth_root: B256) -> BlockRecord {
     let header = Header {
         ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
-        state_root: state_digest(root),
+        state_root: eth_root,
         transactions_root: alloy_trie_empty_root(),
         receipts_root: alloy_trie_empty_root(),
         gas_limit: BLOCK_GAS_LIMIT,

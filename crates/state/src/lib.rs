@@ -17,4 +17,4 @@ pub mod state_tree;
 pub use actor::{ActorID, ActorRecord};
 pub use init_state::InitState;
 pub use slots::{Word, ZERO_WORD};
-pub use state_tree::{AccessLog, SlotWrite, StateRoot, StateTree};
+pub use state_tree::{AccessLog, ChangeLog, SlotWrite, StateRoot, StateTree};

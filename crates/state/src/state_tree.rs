@@ -112,6 +112,20 @@ pub struct StateTree<BS> {
     /// Every address, actor and slot accessed since [`Self::record_accesses`], reverted
     /// frames included (`eth_createAccessList`); `None` (the default) records nothing.
     access_log: Option<Box<AccessLog>>,
+    /// What flushes wrote since [`Self::track_changes`]; `None` (the default) records nothing.
+    changes: Option<Box<ChangeLog>>,
+}
+
+/// What flushes wrote into the HAMTs (see [`StateTree::track_changes`]): exactly the actor
+/// records and slots whose persisted value changed, whatever runtime or path changed them.
+#[derive(Debug, Default, Clone)]
+pub struct ChangeLog {
+    /// Actors whose record was written (created, changed or deleted).
+    pub actors: std::collections::BTreeSet<ActorID>,
+    /// Deleted actors, with the delegated address their flushed record had.
+    pub deleted: std::collections::BTreeMap<ActorID, Option<Address>>,
+    /// Slots written, with their new value (zero: deleted).
+    pub slots: std::collections::BTreeMap<(ActorID, Word), Word>,
 }
 
 /// What a recorded run accessed (see [`StateTree::record_accesses`]).
@@ -162,6 +176,7 @@ impl<BS: Blockstore> StateTree<BS> {
             journal: Vec::new(),
             checkpoints: Vec::new(),
             access_log: None,
+            changes: None,
         }
     }
 
@@ -174,6 +189,23 @@ impl<BS: Blockstore> StateTree<BS> {
     /// Stops recording and returns what was accessed.
     pub fn take_accesses(&mut self) -> Option<AccessLog> {
         self.access_log.take().map(|b| *b)
+    }
+
+    /// Starts logging what every flush writes into a [`ChangeLog`], until
+    /// [`Self::take_changes`] (the node's incremental Ethereum state trie uses it).
+    pub fn track_changes(&mut self) {
+        self.changes = Some(Box::default());
+    }
+
+    /// Whether flushes are being logged.
+    pub fn tracks_changes(&self) -> bool {
+        self.changes.is_some()
+    }
+
+    /// Returns what the flushes since the last call (or [`Self::track_changes`]) wrote, and
+    /// keeps logging; `None` if nothing was being logged.
+    pub fn take_changes(&mut self) -> Option<ChangeLog> {
+        self.changes.as_mut().map(|c| std::mem::take(&mut **c))
     }
 
     pub fn store(&self) -> &BS {
@@ -632,6 +664,13 @@ impl<BS: Blockstore> StateTree<BS> {
         // Sorted so that the HAMT sees the same sequence of operations on every run.
         dirty.sort_by_key(|(id, _)| *id);
         for (id, record) in dirty {
+            if let Some(log) = &mut self.changes {
+                log.actors.insert(id);
+                if record.is_none() {
+                    let old = hamt.get(&id_key(id))?.and_then(|r| r.delegated_address);
+                    log.deleted.insert(id, old);
+                }
+            }
             match record {
                 Some(record) => {
                     hamt.set(id_key(id), record)?;
@@ -680,6 +719,9 @@ impl<BS: Blockstore> StateTree<BS> {
                 continue; // deleted since the write
             };
             writes.sort();
+            if let Some(log) = &mut self.changes {
+                log.slots.extend(writes.iter().map(|(k, v)| ((id, *k), *v)));
+            }
             let mut map = open_slot_map(&self.store, record.kv_root.as_ref())?;
             for (key, value) in writes {
                 if value == ZERO_WORD {

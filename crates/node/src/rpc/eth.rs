@@ -141,7 +141,12 @@ fn block_json(node: &Node, id: BlockId, full: bool) -> RpcResult<Value> {
     } else {
         None
     };
-    to_value(shapes::block(&block, txs)?)
+    let mut value = to_value(shapes::block(&block, txs)?)?;
+    // The header's stateRoot is the Ethereum trie's; Tandem's IPLD state root beside it.
+    if let Value::Object(o) = &mut value {
+        o.insert("tandemStateRoot".into(), Value::String(block.state.clone()));
+    }
+    Ok(value)
 }
 
 fn block_by_number(node: &Node, p: &Params) -> RpcResult<Value> {

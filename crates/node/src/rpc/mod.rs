@@ -13,6 +13,7 @@ pub mod lane;
 pub mod native;
 pub mod ots;
 pub mod pool;
+pub mod proof;
 pub mod server;
 pub mod sign;
 pub mod trace;

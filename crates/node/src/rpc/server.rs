@@ -57,6 +57,7 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(pool::METHODS)
         .chain(anvil_state::METHODS)
         .chain(ots::METHODS)
+        .chain(super::proof::METHODS)
 }
 
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,

@@ -1,0 +1,227 @@
+//! The Ethereum state trie of a Tandem state (the view [`crate::root`] defines), kept up to
+//! date incrementally: [`EthView::apply`] takes the state tree's [`ChangeLog`] (exactly the
+//! actor records and slots its flushes wrote, whatever runtime or path wrote them: EVM and
+//! native slot writes through the shared slot storage, value transfers, nonce bumps,
+//! creations, deletions) and re-hashes only those accounts and storage slots.
+//! [`EthView::build`] computes the whole trie from a state (a new chain, or a state whose trie
+//! was never kept).
+
+use std::collections::{BTreeMap, HashMap};
+
+use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_rlp::Decodable;
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use tandem_state::actor::{ActorID, ActorRecord};
+use tandem_state::{ChangeLog, StateTree};
+use tandem_vm::store::VmStore;
+
+use crate::mpt::{NewNodes, NodeSource, Trie};
+use crate::root::{eth_address, trie_account};
+
+/// Storage tries kept in memory between blocks (the accounts touched most recently).
+const MAX_CACHED_STORAGE: usize = 4096;
+
+/// The account trie and the storage tries of recently touched accounts.
+pub struct EthView {
+    accounts: Trie,
+    storage: HashMap<Address, Trie>,
+}
+
+/// The trie key of an account or slot: keccak256 of the address or the slot word.
+pub fn account_key(address: &Address) -> B256 {
+    keccak256(address)
+}
+
+pub fn slot_key(slot: &B256) -> B256 {
+    keccak256(slot)
+}
+
+/// A storage value as the trie holds it: RLP of the word as an integer.
+pub fn slot_value(value: &[u8; 32]) -> Vec<u8> {
+    alloy_rlp::encode(U256::from_be_bytes(*value))
+}
+
+/// What to do to one account of the view.
+#[derive(Default)]
+struct Touched {
+    /// The live actor at this address, if any.
+    live: Option<(ActorID, ActorRecord)>,
+    /// An actor at this address was deleted: its storage starts over.
+    deleted: bool,
+}
+
+impl EthView {
+    /// The view whose state root is `root` (its nodes must be in the store).
+    pub fn at(root: B256) -> Self {
+        Self {
+            accounts: Trie::at(root),
+            storage: HashMap::new(),
+        }
+    }
+
+    /// The state root as of the last [`Self::apply`] or [`Self::build`].
+    pub fn root(&self) -> B256 {
+        self.accounts.root()
+    }
+
+    /// The whole view of a flushed state: the root and every node.
+    pub fn build(state: &StateTree<VmStore>) -> anyhow::Result<(Self, NewNodes)> {
+        let store = state.store();
+        let mut accounts = Trie::empty();
+        let mut nodes = Vec::new();
+        let none = NoNodes;
+        state.for_each_actor(|_, record| {
+            let Some(address) = eth_address(record) else {
+                return Ok(());
+            };
+            let mut storage = Trie::empty();
+            state.for_each_slot(record, |k, v| {
+                storage.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), &none)
+            })?;
+            let (storage_root, new) = storage.commit();
+            nodes.extend(new);
+            if let Some(account) = trie_account(store, record, storage_root)? {
+                let key = account_key(&address);
+                accounts.insert(key.as_slice(), alloy_rlp::encode(account), &none)?;
+            }
+            Ok(())
+        })?;
+        let (_, new) = accounts.commit();
+        nodes.extend(new);
+        Ok((
+            Self {
+                accounts,
+                storage: HashMap::new(),
+            },
+            nodes,
+        ))
+    }
+
+    /// Brings the view from the state the changes started at to `state` (flushed, with the
+    /// changes taken from it); returns the new root and the new nodes.
+    pub fn apply(
+        &mut self,
+        state: &mut StateTree<VmStore>,
+        changes: &ChangeLog,
+        src: &dyn NodeSource,
+    ) -> anyhow::Result<(B256, NewNodes)> {
+        let mut touched: BTreeMap<Address, Touched> = BTreeMap::new();
+        for address in changes.deleted.values().flatten() {
+            if let Some(a) = tandem_vm::eth::EthAddress::from_delegated(address) {
+                touched.entry(Address::from(a.0)).or_default().deleted = true;
+            }
+        }
+        let ids = changes
+            .actors
+            .iter()
+            .copied()
+            .chain(changes.slots.keys().map(|(id, _)| *id));
+        for id in ids {
+            let Some(record) = state.get_actor(id)? else {
+                continue;
+            };
+            if let Some(address) = eth_address(&record) {
+                touched.entry(address).or_default().live = Some((id, record));
+            }
+        }
+        let mut nodes = Vec::new();
+        for (address, t) in touched {
+            let key = account_key(&address);
+            let Some((id, record)) = t.live else {
+                self.accounts.remove(key.as_slice(), src)?;
+                self.storage.remove(&address);
+                continue;
+            };
+            let storage_root = self.update_storage(
+                state, changes, src, &address, id, &record, t.deleted, &mut nodes,
+            )?;
+            match trie_account(state.store(), &record, storage_root)? {
+                Some(account) => {
+                    self.accounts
+                        .insert(key.as_slice(), alloy_rlp::encode(account), src)?
+                }
+                None => {
+                    self.accounts.remove(key.as_slice(), src)?;
+                }
+            }
+        }
+        let (root, new) = self.accounts.commit();
+        nodes.extend(new);
+        if self.storage.len() > MAX_CACHED_STORAGE {
+            self.storage.clear();
+        }
+        Ok((root, nodes))
+    }
+
+    /// The account's storage root after the changes; its storage trie stays cached.
+    #[allow(clippy::too_many_arguments)]
+    fn update_storage(
+        &mut self,
+        state: &StateTree<VmStore>,
+        changes: &ChangeLog,
+        src: &dyn NodeSource,
+        address: &Address,
+        id: ActorID,
+        record: &ActorRecord,
+        deleted: bool,
+        nodes: &mut NewNodes,
+    ) -> anyhow::Result<B256> {
+        let mut storage = if record.kv_root.is_none() {
+            Trie::empty()
+        } else if deleted {
+            // The address had another actor in this interval: rebuild from the slot storage.
+            let mut t = Trie::empty();
+            state.for_each_slot(record, |k, v| {
+                t.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), src)
+            })?;
+            t
+        } else {
+            let current = match self.accounts.get(account_key(address).as_slice(), src)? {
+                Some(rlp) => {
+                    TrieAccount::decode(&mut rlp.as_slice())
+                        .map_err(|e| anyhow::anyhow!("bad account in the state trie: {e}"))?
+                        .storage_root
+                }
+                None => EMPTY_ROOT_HASH,
+            };
+            let mut t = self
+                .storage
+                .remove(address)
+                .filter(|t| t.root() == current)
+                .unwrap_or_else(|| Trie::at(current));
+            for ((_, slot), value) in changes.slots.range((id, [0u8; 32])..=(id, [0xff; 32])) {
+                let k = slot_key(&B256::from(*slot));
+                if *value == [0u8; 32] {
+                    t.remove(k.as_slice(), src)?;
+                } else {
+                    t.insert(k.as_slice(), slot_value(value), src)?;
+                }
+            }
+            t
+        };
+        let (root, new) = storage.commit();
+        nodes.extend(new);
+        if root != EMPTY_ROOT_HASH {
+            self.storage.insert(*address, storage);
+        }
+        Ok(root)
+    }
+
+    /// The RLP of the account at `address`, if present.
+    pub fn account(
+        &mut self,
+        address: &Address,
+        src: &dyn NodeSource,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
+        self.accounts.get(account_key(address).as_slice(), src)
+    }
+}
+
+/// A source for tries built from nothing: every node they need is in memory.
+struct NoNodes;
+
+impl NodeSource for NoNodes {
+    fn node(&self, hash: &B256) -> anyhow::Result<Option<Vec<u8>>> {
+        anyhow::bail!("trie node {hash} requested while building a trie from scratch")
+    }
+}

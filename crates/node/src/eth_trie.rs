@@ -1,0 +1,169 @@
+//! The Ethereum state trie behind the header's `stateRoot` and `eth_getProof`.
+//!
+//! The trie is the Ethereum view of the Tandem state (`tandem_evm::root` says which actors
+//! appear and how). It is kept up to date per block from the state tree's change log (what
+//! each flush wrote: exactly the accounts and slots the block changed) by
+//! `tandem_evm::eth_view::EthView`, and its nodes are stored content-addressed in the store's
+//! meta table, in the same redb transaction as the block:
+//!
+//! - `eth.trie.<hex keccak>` → a trie node's RLP (account and storage tries share the table);
+//! - `eth.root.<state CID>` → the Ethereum state root of that Tandem state (32 bytes).
+//!
+//! Nodes are never deleted, so the trie of every block mined with this code stays readable
+//! (proofs at any such block). A state whose root is unknown (a chain made before the trie
+//! was kept, a loaded dump, a head moved by `tandem send`) gets its trie built in full once.
+
+use std::sync::Arc;
+
+use alloy_primitives::B256;
+use anyhow::Context;
+use cid::Cid;
+use tandem_evm::eth_view::EthView;
+use tandem_evm::mpt::{NewNodes, NodeSource};
+use tandem_state::StateTree;
+use tandem_state::blockstore::{CommitStore, RedbStore};
+use tandem_vm::store::VmStore;
+
+use crate::node::Inner;
+
+/// Meta entries to write with a block.
+pub type Meta = Vec<(String, Option<Vec<u8>>)>;
+
+pub fn node_key(hash: &B256) -> String {
+    format!("eth.trie.{}", hex::encode(hash))
+}
+
+pub fn root_key(state: &Cid) -> String {
+    format!("eth.root.{state}")
+}
+
+/// Reads trie nodes from the store's meta table.
+pub struct MetaNodes<'a>(pub &'a RedbStore);
+
+impl NodeSource for MetaNodes<'_> {
+    fn node(&self, hash: &B256) -> anyhow::Result<Option<Vec<u8>>> {
+        self.0.get_meta(&node_key(hash))
+    }
+}
+
+/// The Ethereum state root recorded for a Tandem state, if its trie is kept.
+pub fn root_of(store: &RedbStore, state: &Cid) -> anyhow::Result<Option<B256>> {
+    store
+        .get_meta(&root_key(state))?
+        .map(|b| {
+            B256::try_from(b.as_slice()).context("a stored Ethereum state root is not 32 bytes")
+        })
+        .transpose()
+}
+
+/// The live trie: the view of the state the chain last flushed (`base`).
+#[derive(Default)]
+pub struct EthTrie {
+    /// The Tandem state the change log started at (`None`: unknown, build in full).
+    base: Option<Cid>,
+    /// The view, with the Tandem state it reflects.
+    view: Option<(Cid, EthView)>,
+}
+
+impl EthTrie {
+    /// Forgets the live view: the next update builds or loads it again (after a failed
+    /// commit, when nodes computed in memory never reached the store).
+    pub fn invalidate(&mut self) {
+        self.base = None;
+        self.view = None;
+    }
+}
+
+/// Call before flushing the live state: makes sure the flush is logged. A state tree that
+/// was not logging was loaded at the committed head and not flushed since, so the log starts
+/// there.
+pub(crate) fn before_flush(inner: &mut Inner) -> anyhow::Result<()> {
+    let state = &mut inner.chain.exec.machine.state;
+    if !state.tracks_changes() {
+        state.track_changes();
+        inner.eth.base = Some(inner.chain.head()?);
+    }
+    Ok(())
+}
+
+fn meta_of(state: &Cid, root: B256, nodes: NewNodes) -> Meta {
+    let mut meta: Meta = nodes
+        .into_iter()
+        .map(|(h, bytes)| (node_key(&h), Some(bytes)))
+        .collect();
+    meta.push((root_key(state), Some(root.to_vec())));
+    meta
+}
+
+/// After the live state was flushed to `new`: the Ethereum state root of `new` and the meta
+/// entries (new trie nodes and the root record) to commit with it.
+pub(crate) fn update(
+    store: &RedbStore,
+    inner: &mut Inner,
+    new: &Cid,
+) -> anyhow::Result<(B256, Meta)> {
+    let state = &mut inner.chain.exec.machine.state;
+    let changes = state.take_changes();
+    if !state.tracks_changes() {
+        state.track_changes();
+    }
+    let src = MetaNodes(store);
+    let base_view = match (&changes, inner.eth.base) {
+        (Some(_), Some(base)) => match inner.eth.view.take() {
+            Some((cid, view)) if cid == base => Some(view),
+            _ => root_of(store, &base)?.map(EthView::at),
+        },
+        _ => None,
+    };
+    let applied = match (base_view, changes) {
+        (Some(mut view), Some(changes)) => match view.apply(state, &changes, &src) {
+            Ok((root, nodes)) => Some((view, root, nodes)),
+            Err(e) => {
+                tracing::error!(target: "tandem::node", "Ethereum state trie update failed, rebuilding it: {e:#}");
+                None
+            }
+        },
+        _ => None,
+    };
+    let (view, root, nodes) = match applied {
+        Some(a) => a,
+        None => {
+            let (view, nodes) = EthView::build(state)?;
+            let root = view.root();
+            (view, root, nodes)
+        }
+    };
+    inner.eth.base = Some(*new);
+    inner.eth.view = Some((*new, view));
+    Ok((root, meta_of(new, root, nodes)))
+}
+
+/// The whole trie of a flushed state in `store` (genesis, a reset): its root and meta entries.
+pub fn build(
+    store: Arc<dyn fvm_ipld_blockstore::Blockstore + Send + Sync>,
+    state: &Cid,
+) -> anyhow::Result<(B256, Meta)> {
+    let tree = StateTree::load(VmStore::new(store), state)?;
+    let (view, nodes) = EthView::build(&tree)?;
+    let root = view.root();
+    Ok((root, meta_of(state, root, nodes)))
+}
+
+impl crate::node::Node {
+    /// The Ethereum state root of a block's state: the header's `stateRoot` for blocks mined
+    /// with the trie kept (unless dev methods edited the state since; the root follows the
+    /// state). A state whose trie is not kept gets it built and stored now.
+    pub fn eth_state_root(&self, block: &crate::blocks::BlockRecord) -> anyhow::Result<B256> {
+        let state = block.state_cid()?;
+        if let Some(root) = root_of(&self.store, &state)? {
+            return Ok(root);
+        }
+        let (root, meta) = build(self.store.clone(), &state)?;
+        let mut batch = tandem_state::blockstore::CommitBatch::new();
+        for (k, v) in meta.into_iter().filter_map(|(k, v)| Some((k, v?))) {
+            batch.set_meta(k, v);
+        }
+        self.store.commit(&batch)?;
+        Ok(root)
+    }
+}
