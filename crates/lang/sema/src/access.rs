@@ -272,6 +272,8 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// A packed element at a run-time position: a place read by shifting and masking and
+    /// written by a read-modify-write of its slot (see `write_place`).
     pub(crate) fn dynamic_packed(
         &mut self,
         slot: IrExpr,
@@ -280,18 +282,14 @@ impl Cx<'_, '_> {
         bytes: u32,
         assign: Assign,
     ) -> Typed {
-        // Modelled as a local holding the value, written back by `write_packed` (see assign_to).
-        let word = IrExpr::bin(
-            IB::Shr,
-            IrExpr::SLoad(Box::new(slot.clone())),
-            shift.clone(),
-        );
-        let mask = (U256::from(1) << (bytes * 8) as usize) - U256::from(1);
-        let v = match t {
-            Ty::Int(_) => IrExpr::bin(IB::SignExtend, word, IrExpr::c(bytes as u64 - 1)),
-            _ => IrExpr::bin(IB::And, word, IrExpr::Const(mask)),
-        };
-        let _ = assign;
-        Typed::value(v, t.clone())
+        Typed {
+            val: Val::Place(Place::StoragePacked {
+                slot: Box::new(slot),
+                shift: Box::new(shift),
+                bytes,
+            }),
+            ty: t.clone(),
+            assign,
+        }
     }
 }

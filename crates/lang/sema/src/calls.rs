@@ -80,6 +80,24 @@ impl Cx<'_, '_> {
                 let target = crate::items::builtin_scalar(ty).unwrap_or(Ty::U256);
                 return self.try_from(target, args, span);
             }
+            ["Bytes", "new"] => {
+                if !self.want_args(args, 0, span, "`Bytes::new`") {
+                    return Typed::error();
+                }
+                return self.bytes_lit(&[], Ty::Bytes);
+            }
+            ["Bytes", "from"] => {
+                if !self.want_args(args, 1, span, "`Bytes::from`") {
+                    return Typed::error();
+                }
+                return self.bytes_from(&args[0].value);
+            }
+            ["Bytes", "from_hex"] => {
+                if !self.want_args(args, 1, span, "`Bytes::from_hex`") {
+                    return Typed::error();
+                }
+                return self.bytes_from_hex(&args[0].value);
+            }
             ["Vec", "new"] => {
                 let p = self.alloc(IrExpr::c(32));
                 self.emit(IrStmt::MStore(p.clone(), IrExpr::c(0)));
@@ -411,6 +429,15 @@ impl Cx<'_, '_> {
                 self.emit(IrStmt::SStore(slot, last));
                 return Typed::value(v, t);
             }
+            (Ty::String, "into_bytes" | "as_bytes") => {
+                if !self.want_args(args, 0, span, &format!("`{name}`")) {
+                    return Typed::error();
+                }
+                // Same memory layout (length word, then the bytes); `Bytes` is immutable,
+                // so the conversion shares the buffer.
+                let (p, _) = self.rvalue(r);
+                return Typed::value(p.unwrap_or(IrExpr::c(0)), Ty::Bytes);
+            }
             (Ty::Vec(_) | Ty::Bytes | Ty::String, "len") => {
                 let (p, _) = self.rvalue(r);
                 return Typed::value(IrExpr::MLoad(Box::new(p.unwrap_or(IrExpr::c(0)))), Ty::U256);
@@ -542,4 +569,75 @@ pub fn lower_camel(s: &str) -> String {
 
 pub fn adt_kind_is_struct(k: &AdtKind) -> bool {
     matches!(k, AdtKind::Struct(_))
+}
+
+impl Cx<'_, '_> {
+    /// `Bytes::from(x)`: a `String` (or a `Bytes`) as `Bytes`, sharing the buffer.
+    fn bytes_from(&mut self, arg: &Expr) -> Typed {
+        let t = self.expr(arg, Some(&Ty::Bytes));
+        match t.ty {
+            Ty::String | Ty::Bytes => {
+                let (p, _) = self.rvalue(t);
+                Typed::value(p.unwrap_or(IrExpr::c(0)), Ty::Bytes)
+            }
+            Ty::Error => Typed::error(),
+            ref other => {
+                let shown = self.show(other);
+                self.err(Diagnostic::error(
+                    "E0300",
+                    format!("`Bytes::from` takes a `String` or `Bytes`, found `{shown}`"),
+                    arg.span,
+                    "not a String",
+                ));
+                Typed::error()
+            }
+        }
+    }
+
+    /// `Bytes::from_hex("0102ff")`: a `Bytes` literal written in hex, checked at compile time
+    /// (an even number of hex digits; `_` and spaces are separators; an optional `0x`).
+    fn bytes_from_hex(&mut self, arg: &Expr) -> Typed {
+        let ExprKind::Str(text) = &arg.kind else {
+            self.err(Diagnostic::error(
+                "E0332",
+                "`Bytes::from_hex` takes a string literal",
+                arg.span,
+                "not a literal",
+            ));
+            return Typed::error();
+        };
+        match decode_hex(text) {
+            Ok(bytes) => self.bytes_lit(&bytes, Ty::Bytes),
+            Err(why) => {
+                self.err(Diagnostic::error(
+                    "E0332",
+                    format!("invalid hex literal: {why}"),
+                    arg.span,
+                    "not hex bytes",
+                ));
+                Typed::error()
+            }
+        }
+    }
+}
+
+/// Decodes a hex byte literal's text (optional `0x`, `_`/space separators, even digit count).
+pub(crate) fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+    let body = text.strip_prefix("0x").unwrap_or(text);
+    let digits: Vec<u8> = body
+        .chars()
+        .filter(|c| *c != '_' && *c != ' ')
+        .map(|c| {
+            c.to_digit(16)
+                .map(|d| d as u8)
+                .ok_or_else(|| format!("`{c}` is not a hex digit"))
+        })
+        .collect::<Result<_, _>>()?;
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!(
+            "{} hex digits is not a whole number of bytes",
+            digits.len()
+        ));
+    }
+    Ok(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect())
 }

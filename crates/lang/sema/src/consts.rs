@@ -23,6 +23,14 @@ pub fn const_value(p: &Program, file: usize, e: &Expr, depth: u32) -> Option<U25
                 _ => None,
             }
         }
+        ExprKind::Path(path) if path.segments.len() == 2 => {
+            let ty = crate::items::builtin_scalar(&path.segments[0].name)?;
+            match (path.segments[1].name.as_str(), &ty) {
+                ("MAX", crate::types::Ty::Uint(_)) => int_bound(&ty, true),
+                ("MIN", crate::types::Ty::Uint(_)) => int_bound(&ty, false),
+                _ => None,
+            }
+        }
         ExprKind::Binary(op, a, b) => {
             let a = const_value(p, file, a, depth + 1)?;
             let b = const_value(p, file, b, depth + 1)?;
@@ -35,6 +43,28 @@ pub fn const_value(p: &Program, file: usize, e: &Expr, depth: u32) -> Option<U25
                 BinOp::Pow => a.checked_pow(b),
                 _ => None,
             }
+        }
+        _ => None,
+    }
+}
+
+/// `T::MAX` (`max`) or `T::MIN` of an integer type, as the 256-bit word the stack holds:
+/// signed values are sign-extended (two's complement over 256 bits).
+pub fn int_bound(ty: &crate::types::Ty, max: bool) -> Option<U256> {
+    use crate::types::Ty;
+    match *ty {
+        Ty::Uint(bits) => Some(if max {
+            U256::MAX >> (256 - bits as usize)
+        } else {
+            U256::ZERO
+        }),
+        Ty::Int(bits) => {
+            let half = U256::from(1) << (bits as usize - 1);
+            Some(if max {
+                half - U256::from(1)
+            } else {
+                U256::ZERO.wrapping_sub(half)
+            })
         }
         _ => None,
     }

@@ -59,6 +59,13 @@ pub enum Place {
     },
     /// A word in memory at this address.
     Memory(IrExpr),
+    /// A packed value type at a byte position known only at run time (element `i` of a packed
+    /// array or `StorageVec`): `slot` and `shift` (in bits) are pure expressions (locals).
+    StoragePacked {
+        slot: Box<IrExpr>,
+        shift: Box<IrExpr>,
+        bytes: u32,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -569,6 +569,9 @@ impl Cx<'_, '_> {
             }
         }
         if path.segments.len() == 2 {
+            if let Some(t) = self.int_bound(path) {
+                return t;
+            }
             // `Enum::Variant` without payload, or `Msg::Variant` without fields.
             if let Some(t) = self.variant_value(path, &[], expected) {
                 return t;
@@ -616,6 +619,30 @@ impl Cx<'_, '_> {
 }
 
 impl<'a> Cx<'a, '_> {
+    /// `T::MAX` / `T::MIN` for an integer type `T` (a builtin name or an alias of one): a
+    /// constant of type `T`, the word as the stack holds it (signed values sign-extended).
+    fn int_bound(&mut self, path: &ast::Path) -> Option<Typed> {
+        let (ty_name, which) = (&path.segments[0].name, path.segments[1].name.as_str());
+        if which != "MAX" && which != "MIN" {
+            return None;
+        }
+        let ty = crate::items::builtin_scalar(ty_name).or_else(|| {
+            let te = ast::TypeExpr::Path(ast::Path {
+                segments: vec![path.segments[0].clone()],
+                generics: vec![],
+                span: path.segments[0].span,
+            });
+            // Quietly: a name that is no type falls through to the other path forms.
+            let mut scratch = tandem_lang_syntax::diag::Diagnostics::default();
+            let t = self
+                .p
+                .resolve_ty(self.frame.file, &te, &self.frame.subst, &mut scratch);
+            (!scratch.has_errors()).then_some(t)
+        })?;
+        let word = crate::consts::int_bound(&ty, which == "MAX")?;
+        Some(Typed::value(IrExpr::Const(word), ty))
+    }
+
     /// The value of a named constant, checked against its declared type.
     fn const_expr(&mut self, def: &'a ast::ConstDef, file: usize) -> Typed {
         // A constant defined through itself (directly or by a cycle) would expand forever.

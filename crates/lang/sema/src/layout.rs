@@ -235,7 +235,8 @@ impl Cx<'_, '_> {
                     whole_slots: true,
                 }
             }
-            Ty::Tuple(_) | Ty::Adt(..) => {
+            // `Option<T>` is stored as `struct { is_some: bool, value: T }` (see agg_fields).
+            Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
                 let fields = self.agg_fields(ty);
                 let sizes: Vec<StorageSize> =
                     fields.iter().map(|t| self.storage_size(t, span)).collect();
@@ -263,6 +264,8 @@ impl Cx<'_, '_> {
     pub fn agg_fields(&mut self, ty: &Ty) -> Vec<Ty> {
         match ty {
             Ty::Tuple(ts) => ts.clone(),
+            // The tag (0 or 1) then the value: its memory form and its storage layout.
+            Ty::Option(t) => vec![Ty::Bool, (**t).clone()],
             Ty::Adt(id, args) if matches!(self.p.adts[*id].kind, AdtKind::Struct(_)) => self
                 .struct_fields(*id, args)
                 .into_iter()
@@ -316,6 +319,10 @@ impl Cx<'_, '_> {
                     self.copy_storage_to_memory(slot.clone(), ty)
                 }
             }
+            Place::StoragePacked { slot, shift, bytes } => {
+                let word = IrExpr::bin(BinOp::Shr, IrExpr::SLoad(slot.clone()), (**shift).clone());
+                extract(word, 0, *bytes, ty)
+            }
         }
     }
 
@@ -339,7 +346,7 @@ impl Cx<'_, '_> {
                     .collect();
                 (vec![(**t).clone(); *n as usize], pos)
             }
-            Ty::Tuple(_) | Ty::Adt(..) => {
+            Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
                 let f = self.agg_fields(ty);
                 let pos = self.storage_positions(ty, Span::default());
                 (f, pos)
@@ -386,6 +393,28 @@ impl Cx<'_, '_> {
         match p {
             Place::Local(l) => self.emit(IrStmt::Set(*l, v)),
             Place::Memory(addr) => self.emit(IrStmt::MStore(addr.clone(), v)),
+            Place::StoragePacked { slot, shift, bytes } => {
+                // old & !(mask << shift) | (v & mask) << shift
+                let v = match fixed_bytes_shift(ty) {
+                    Some(s) => IrExpr::bin(BinOp::Shr, v, IrExpr::c(s)),
+                    None => v,
+                };
+                let mask = (U256::from(1) << (*bytes * 8) as usize) - U256::from(1);
+                let hole = IrExpr::un(
+                    UnOp::Not,
+                    IrExpr::bin(BinOp::Shl, IrExpr::Const(mask), (**shift).clone()),
+                );
+                let old = IrExpr::bin(BinOp::And, IrExpr::SLoad(slot.clone()), hole);
+                let newv = IrExpr::bin(
+                    BinOp::Shl,
+                    IrExpr::bin(BinOp::And, v, IrExpr::Const(mask)),
+                    (**shift).clone(),
+                );
+                self.emit(IrStmt::SStore(
+                    (**slot).clone(),
+                    IrExpr::bin(BinOp::Or, old, newv),
+                ));
+            }
             Place::Storage { slot, offset } => {
                 if self.is_word(ty) {
                     let bytes = self.storage_size(ty, Span::default()).bytes;

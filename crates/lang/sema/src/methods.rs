@@ -1,6 +1,6 @@
 //! Built-in methods: `StorageVec` elements, integer methods, `T::try_from` and `assert`.
 
-use crate::cx::{Assign, Cx, Place, Typed, Val};
+use crate::cx::{Assign, Cx, Typed};
 use crate::layout::clean;
 use crate::types::Ty;
 use tandem_lang_ir::{self as ir, BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256, UnOp as IU};
@@ -8,26 +8,11 @@ use tandem_lang_syntax::ast::{self, Arg, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 impl Cx<'_, '_> {
+    /// Element `i` of a `StorageVec` (no bounds check): whole slots from `keccak256(slot)`, or
+    /// packed `32 / size` to a slot as Solidity packs `uint8[]` (see `storage_element`).
     pub(crate) fn vec_elem(&mut self, slot: &IrExpr, i: IrExpr, t: &Ty, span: Span) -> Typed {
-        let es = self.storage_size(t, span);
         let data = IrExpr::DataSlot(Box::new(slot.clone()));
-        if !(es.whole_slots || es.bytes > 16) {
-            self.err(Diagnostic::error(
-                "E0376",
-                "`StorageVec` of values smaller than 17 bytes is not supported yet",
-                span,
-                "use a wider element type",
-            ));
-        }
-        let s = self.spill(IrExpr::plus(
-            data,
-            IrExpr::bin(IB::Mul, i, IrExpr::c(es.slots() as u64)),
-        ));
-        Typed {
-            val: Val::Place(Place::Storage { slot: s, offset: 0 }),
-            ty: t.clone(),
-            assign: Assign::Ok,
-        }
+        self.storage_element(data, i, t, Assign::Ok, span)
     }
 
     pub(crate) fn int_method(
