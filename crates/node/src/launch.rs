@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub block_time: Option<Duration>,
     /// The EVM's hardfork (`--hardfork`): a new chain's, or the one an existing chain moves to.
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
+    /// A constant base fee in wei (`--base-fee`); otherwise EIP-1559's controller.
+    pub base_fee: Option<u64>,
     /// A state dump to load at start-up (`--load-state`), replacing the chain.
     pub load_state: Option<std::path::PathBuf>,
     /// Where to write a state dump on exit (`--dump-state`).
@@ -35,6 +37,7 @@ impl Default for RunOptions {
             chain_id: None,
             block_time: None,
             hardfork: None,
+            base_fee: None,
             load_state: None,
             dump_state: None,
         }
@@ -72,6 +75,7 @@ pub fn run_blocking(
                 chain_id: opts.chain_id,
                 block_time: opts.block_time,
                 hardfork: opts.hardfork,
+                base_fee: opts.base_fee,
             },
         )?;
         if let Some(path) = &opts.load_state {

@@ -5,6 +5,7 @@
 //!   written in the same redb transaction as the state they describe.
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
 //! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
+//! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
 //! - [`overrides`]: the state and block overrides of `eth_call` and `eth_estimateGas`.
@@ -13,6 +14,7 @@
 //! - [`launch`]: running the node as a program (the `tandem node` command).
 
 pub mod accounts;
+pub mod base_fee;
 pub mod blocks;
 mod dev_controls;
 pub mod dump;
@@ -23,6 +25,7 @@ pub mod lane;
 pub mod launch;
 pub mod node;
 pub mod overrides;
+pub mod pending;
 pub mod replay;
 pub mod rpc;
 pub mod shapes;

@@ -48,6 +48,8 @@ pub struct NodeConfig {
     /// The EVM's hardfork: a new chain's (default Osaka); an existing chain switches to it
     /// (and records it) when given, else keeps the one it recorded.
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
+    /// A constant base fee for every block (`--base-fee`); otherwise EIP-1559's controller.
+    pub base_fee: Option<u64>,
 }
 
 /// A transaction applied to the open block, waiting to be mined.
@@ -130,6 +132,8 @@ pub struct Node {
     pub(crate) automine: std::sync::atomic::AtomicBool,
     pub filters: Filters,
     pub events: broadcast::Sender<Arc<MinedBlock>>,
+    /// How each block's base fee is set.
+    pub base_fee_rule: crate::base_fee::BaseFeeRule,
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
@@ -220,6 +224,10 @@ impl Node {
             automine: std::sync::atomic::AtomicBool::new(config.block_time.is_none()),
             filters: Filters::default(),
             events,
+            base_fee_rule: match config.base_fee {
+                Some(fee) => crate::base_fee::BaseFeeRule::Pinned(fee),
+                None => crate::base_fee::BaseFeeRule::Eip1559,
+            },
             inner: Mutex::new(Inner {
                 chain,
                 open: None,
@@ -252,10 +260,27 @@ impl Node {
         self.chain_config.hardfork
     }
 
+    /// The base fee of the block a transaction sent now lands in: the open block's, or the
+    /// one the next block will have.
     pub fn base_fee(&self) -> u128 {
         let lock = self.lock();
-        let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
-        fee.try_into().unwrap_or(u128::MAX)
+        if lock.open.is_some() {
+            let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
+            return fee.try_into().unwrap_or(u128::MAX);
+        }
+        drop(lock);
+        self.next_base_fee(&self.latest()) as u128
+    }
+
+    /// The base fee of the block after `parent`.
+    pub fn next_base_fee(&self, parent: &BlockRecord) -> u64 {
+        let h = &parent.header;
+        self.base_fee_rule.next(
+            h.base_fee_per_gas
+                .unwrap_or(crate::base_fee::INITIAL_BASE_FEE),
+            h.gas_used,
+            h.gas_limit,
+        )
     }
 
     /// Makes every block and record committed so far durable. Call before acknowledging a
@@ -510,6 +535,7 @@ impl Node {
         network.timestamp = timestamp;
         network.block_gas_limit = BLOCK_GAS_LIMIT;
         network.prev_randao = keccak256(number.to_be_bytes()).0;
+        network.base_fee = fvm_shared::econ::TokenAmount::from_atto(self.next_base_fee(parent));
         // The system lane runs first, on gas of its own (docs/async.md, G10).
         let lane = crate::lane::run(&mut inner.chain.exec, number);
         inner.open = Some(OpenBlock {
@@ -664,9 +690,15 @@ impl Node {
             nonce: B64::ZERO,
             base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
             withdrawals_root: Some(alloy_trie_empty_root()),
-            blob_gas_used: Some(0),
+            blob_gas_used: Some(
+                open.txs
+                    .iter()
+                    .map(|p| crate::shapes::blob_gas(&p.envelope))
+                    .sum(),
+            ),
             excess_blob_gas: Some(0),
             parent_beacon_block_root: Some(B256::ZERO),
+            requests_hash: crate::shapes::requests_hash(self.hardfork()),
             ..Default::default()
         };
         let record = BlockRecord {

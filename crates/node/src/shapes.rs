@@ -145,8 +145,8 @@ pub fn receipt(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<Transactio
         block_number: Some(block.number()),
         gas_used: rec.gas_used,
         effective_gas_price: rec.effective_gas_price,
-        blob_gas_used: None,
-        blob_gas_price: None,
+        blob_gas_used: (env.tx_type() == TxType::Eip4844).then(|| blob_gas(&env)),
+        blob_gas_price: Some(BLOB_BASE_FEE),
         from: rec.from,
         to: alloy_consensus::Transaction::to(&env),
         contract_address: rec.contract_address,
@@ -187,4 +187,40 @@ pub fn revert_reason(output: &[u8]) -> Option<String> {
         });
     }
     Some(format!("0x{}", hex::encode(output)))
+}
+
+/// The blob base fee: 1 wei, EIP-4844's minimum, since no block carries excess blob gas.
+pub const BLOB_BASE_FEE: u128 = 1;
+
+/// The blob gas a transaction uses: 2^17 per blob (EIP-4844).
+pub fn blob_gas(env: &TxEnvelope) -> u64 {
+    alloy_consensus::Transaction::blob_versioned_hashes(env).map_or(0, |h| {
+        h.len() as u64 * alloy_eips::eip4844::DATA_GAS_PER_BLOB
+    })
+}
+
+/// The header's `requestsHash` (EIP-7685) from Prague on: the node makes no execution-layer
+/// requests, so it is the hash of an empty list, `sha256("")`.
+pub fn requests_hash(fork: tandem_vm::kernel::Hardfork) -> Option<B256> {
+    (fork >= tandem_vm::kernel::Hardfork::Prague)
+        .then_some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH)
+}
+
+/// The pending block (`eth_getBlockByNumber("pending", full)`), its transactions as hashes
+/// or in full (without a block position yet).
+pub fn pending_block(
+    pending: &crate::pending::PendingBlock,
+    full: bool,
+) -> anyhow::Result<Block<Transaction>> {
+    let mut block = block(&pending.record, None)?;
+    if full {
+        block.transactions = BlockTransactions::Full(
+            pending
+                .txs
+                .iter()
+                .map(|(env, from)| pending_transaction(env.clone(), *from))
+                .collect(),
+        );
+    }
+    Ok(block)
 }

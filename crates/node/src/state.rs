@@ -120,8 +120,18 @@ pub fn fork(node: &Node, block: &BlockRecord) -> anyhow::Result<Executor> {
 /// The transaction a call request describes, from `from` at `nonce`.
 pub fn tx_from_request(req: &TransactionRequest, from: Address, nonce: u64, gas: u64) -> EthTx {
     let max_fee = req.max_fee_per_gas.or(req.gas_price).unwrap_or(0);
+    // A request with an authorization list is a set-code transaction (as cast and viem
+    // estimate `--auth` sends): its authorizations cost gas and delegate for the call.
+    let authorizations = req.authorization_list.clone().unwrap_or_default();
     EthTx {
-        tx_type: if req.max_fee_per_gas.is_some() { 2 } else { 0 },
+        tx_type: if !authorizations.is_empty() {
+            4
+        } else if req.max_fee_per_gas.is_some() {
+            2
+        } else {
+            0
+        },
+        authorization_list: authorizations,
         chain_id: None,
         nonce,
         gas_limit: gas,

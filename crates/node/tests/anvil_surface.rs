@@ -304,7 +304,12 @@ fn node_info_and_logging() {
     );
     assert_eq!(info["environment"]["chainId"], json!(31337));
     assert_eq!(info["environment"]["gasLimit"], json!(30_000_000));
-    assert_eq!(info["environment"]["baseFee"], json!(1_000_000_000u64));
+    // The next block's base fee (EIP-1559 moves it from block to block).
+    let pending = c.call("eth_getBlockByNumber", json!(["pending", false]));
+    assert_eq!(
+        info["environment"]["baseFee"].as_u64().unwrap(),
+        hex_u64(&pending["baseFeePerGas"])
+    );
     assert_eq!(
         json!(format!(
             "0x{:x}",

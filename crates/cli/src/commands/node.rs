@@ -26,6 +26,11 @@ pub struct NodeArgs {
     /// chain it switches the rules from the next block on and is recorded.
     #[arg(long, value_name = "FORK")]
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
+    /// Pin the base fee to WEI in every block (0: no base fee). Without it the base fee
+    /// follows EIP-1559 from 1 gwei: up when blocks use more than half their gas limit,
+    /// down when they use less.
+    #[arg(long, value_name = "WEI")]
+    pub base_fee: Option<u64>,
     /// Load a state dump (from `--dump-state` or `anvil_dumpState`) at start-up; it replaces
     /// the chain's blocks and state.
     #[arg(long, value_name = "PATH")]
@@ -47,6 +52,7 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
         chain_id: args.chain_id,
         block_time,
         hardfork: args.hardfork,
+        base_fee: args.base_fee,
         load_state: args.load_state,
         dump_state: args.dump_state,
     };
@@ -79,6 +85,12 @@ fn banner(s: &Startup<'_>) {
     match node.mining_interval_ms() {
         0 => println!("Mining:   automine (one block per transaction)"),
         ms => println!("Mining:   every {}s", ms as f64 / 1000.0),
+    }
+    match node.base_fee_rule {
+        tandem_node::base_fee::BaseFeeRule::Pinned(fee) => {
+            println!("Base fee: {fee} wei, pinned")
+        }
+        tandem_node::base_fee::BaseFeeRule::Eip1559 => println!("Base fee: EIP-1559"),
     }
     println!();
     println!("Listening on http://{0} and ws://{0}", s.endpoint);

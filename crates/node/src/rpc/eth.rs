@@ -133,6 +133,10 @@ fn fee_history(node: &Node, p: &Params) -> RpcResult<Value> {
 }
 
 fn block_json(node: &Node, id: BlockId, full: bool) -> RpcResult<Value> {
+    if id == BlockId::Number(BlockNumberOrTag::Pending) {
+        let pending = node.pending_block()?;
+        return to_value(shapes::pending_block(&pending, full)?);
+    }
     let Some(block) = find_block(node, id)? else {
         return Ok(Value::Null);
     };
@@ -237,10 +241,33 @@ fn call(node: &Node, p: &Params) -> RpcResult<Value> {
 
 /// Estimates at `pending` unless told otherwise (as Hardhat does): the block the
 /// transaction would be mined in.
+///
+/// The limit found is then checked where the transaction may really land: unless
+/// `evm_setNextBlockTimestamp` fixed it, the clock can tick before the transaction is mined,
+/// so at `pending` the limit must also succeed one second later; if it does not, the
+/// estimate there is taken when larger. Either way the answer is a limit that was run and
+/// succeeded in the next block's context.
 fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
     let req: TransactionRequest = p.get(0)?;
     let site = call_site(node, p, true)?;
-    Ok(quantity(state::estimate_gas(node, &req, &site)?))
+    let gas = state::estimate_gas(node, &req, &site)?;
+    let pending = matches!(
+        p.opt::<BlockId>(1)?,
+        None | Some(BlockId::Number(BlockNumberOrTag::Pending))
+    );
+    let time_overridden = p
+        .opt::<BlockOverrides>(3)?
+        .is_some_and(|o| o.time.is_some());
+    if !pending || time_overridden || node.lock().next_timestamp.is_some() {
+        return Ok(quantity(gas));
+    }
+    let mut later = call_site(node, p, true)?;
+    later.network.timestamp = later.network.timestamp.saturating_add(1);
+    let holds = state::run_call(node, &req, &later, gas).is_ok_and(|(r, _)| r.success);
+    if holds {
+        return Ok(quantity(gas));
+    }
+    Ok(quantity(gas.max(state::estimate_gas(node, &req, &later)?)))
 }
 
 fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {

@@ -16,6 +16,7 @@ pub mod pool;
 pub mod proof;
 pub mod server;
 pub mod sign;
+pub mod simulate;
 pub mod trace;
 
 use std::sync::Arc;
@@ -110,6 +111,12 @@ pub fn find_block(node: &Node, id: BlockId) -> RpcResult<Option<Arc<BlockRecord>
 
 /// The block a state query names (default: latest); an unknown block is an error.
 pub fn state_block(node: &Node, id: Option<BlockId>) -> RpcResult<Arc<BlockRecord>> {
-    let id = id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest));
+    // The pending block's state is the latest's (its transactions are not readable yet).
+    let id = match id {
+        None | Some(BlockId::Number(BlockNumberOrTag::Pending)) => {
+            BlockId::Number(BlockNumberOrTag::Latest)
+        }
+        Some(id) => id,
+    };
     find_block(node, id)?.ok_or_else(|| RpcError::server("header not found"))
 }

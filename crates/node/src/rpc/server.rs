@@ -57,6 +57,7 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(pool::METHODS)
         .chain(anvil_state::METHODS)
         .chain(ots::METHODS)
+        .chain(super::simulate::METHODS)
         .chain(super::proof::METHODS)
 }
 
