@@ -235,7 +235,19 @@ impl Cx<'_, '_> {
                     whole_slots: true,
                 }
             }
-            // `Option<T>` is stored as `struct { is_some: bool, value: T }` (see agg_fields).
+            // `Option<T>` of a word type is stored as `struct { is_some: bool, value: T }`
+            // (see agg_fields). Other payloads are refused: `None`'s memory form has no value
+            // to copy for a string or an aggregate.
+            Ty::Option(t) if !self.is_word(t) => {
+                let shown = self.show(ty);
+                self.err(Diagnostic::error(
+                    "E0500",
+                    format!("`{shown}` cannot be kept in storage"),
+                    span,
+                    "not storable",
+                ));
+                v(32)
+            }
             Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
                 let fields = self.agg_fields(ty);
                 let sizes: Vec<StorageSize> =
