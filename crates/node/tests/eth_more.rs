@@ -11,7 +11,7 @@ use std::process::Command;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{B256, Bytes, TxKind, U256};
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::dev_accounts;
@@ -638,5 +638,4 @@ fn cast_drives_overrides_access_lists_7702_pending_blocks_and_receipts() {
     assert_eq!(r["blobGasPrice"], json!("0x1"));
     let field = run_cast(&cast, &["receipt", "--rpc-url", &url, hash, "blobGasPrice"]);
     assert_eq!(field, "1");
-    let _ = Address::ZERO;
 }
