@@ -20,6 +20,11 @@ pub enum BaseFeeRule {
 }
 
 impl BaseFeeRule {
+    /// The rule `--base-fee` asks for: pinned to a fee, or EIP-1559 without it.
+    pub fn from_pin(pin: Option<u64>) -> Self {
+        pin.map_or(BaseFeeRule::Eip1559, BaseFeeRule::Pinned)
+    }
+
     /// The base fee of the block after a parent with this base fee, gas used and limit.
     pub fn next(self, parent_base_fee: u64, parent_gas_used: u64, parent_gas_limit: u64) -> u64 {
         match self {
@@ -47,6 +52,31 @@ pub fn next_base_fee(parent_base_fee: u64, gas_used: u64, gas_limit: u64) -> u64
     } else {
         let delta = fee * (target - used) / target / CHANGE_DENOMINATOR;
         (fee - delta) as u64
+    }
+}
+
+impl crate::node::Node {
+    /// The base fee of the block a transaction sent now lands in: the open block's, or the
+    /// one the next block will have.
+    pub fn base_fee(&self) -> u128 {
+        let lock = self.lock();
+        if lock.open.is_some() {
+            let fee =
+                tandem_evm::address::tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
+            return fee.try_into().unwrap_or(u128::MAX);
+        }
+        drop(lock);
+        self.next_base_fee(&self.latest()) as u128
+    }
+
+    /// The base fee of the block after `parent`.
+    pub fn next_base_fee(&self, parent: &crate::blocks::BlockRecord) -> u64 {
+        let h = &parent.header;
+        self.base_fee_rule.next(
+            h.base_fee_per_gas.unwrap_or(INITIAL_BASE_FEE),
+            h.gas_used,
+            h.gas_limit,
+        )
     }
 }
 

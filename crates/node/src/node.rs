@@ -34,6 +34,7 @@ use crate::blocks::{
 };
 use crate::error::{RpcError, RpcResult};
 use crate::rpc::filters::Filters;
+use crate::shapes::blob_gas;
 
 pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
 /// The default priority fee the node suggests and fills in (1 gwei, as anvil).
@@ -224,10 +225,7 @@ impl Node {
             automine: std::sync::atomic::AtomicBool::new(config.block_time.is_none()),
             filters: Filters::default(),
             events,
-            base_fee_rule: match config.base_fee {
-                Some(fee) => crate::base_fee::BaseFeeRule::Pinned(fee),
-                None => crate::base_fee::BaseFeeRule::Eip1559,
-            },
+            base_fee_rule: crate::base_fee::BaseFeeRule::from_pin(config.base_fee),
             inner: Mutex::new(Inner {
                 chain,
                 open: None,
@@ -258,29 +256,6 @@ impl Node {
     /// The EVM's hardfork (`--hardfork`, recorded in the chain config).
     pub fn hardfork(&self) -> tandem_vm::kernel::Hardfork {
         self.chain_config.hardfork
-    }
-
-    /// The base fee of the block a transaction sent now lands in: the open block's, or the
-    /// one the next block will have.
-    pub fn base_fee(&self) -> u128 {
-        let lock = self.lock();
-        if lock.open.is_some() {
-            let fee = tokens_to_u256(&lock.chain.exec.machine.network.base_fee);
-            return fee.try_into().unwrap_or(u128::MAX);
-        }
-        drop(lock);
-        self.next_base_fee(&self.latest()) as u128
-    }
-
-    /// The base fee of the block after `parent`.
-    pub fn next_base_fee(&self, parent: &BlockRecord) -> u64 {
-        let h = &parent.header;
-        self.base_fee_rule.next(
-            h.base_fee_per_gas
-                .unwrap_or(crate::base_fee::INITIAL_BASE_FEE),
-            h.gas_used,
-            h.gas_limit,
-        )
     }
 
     /// Makes every block and record committed so far durable. Call before acknowledging a
@@ -690,12 +665,7 @@ impl Node {
             nonce: B64::ZERO,
             base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
             withdrawals_root: Some(alloy_trie_empty_root()),
-            blob_gas_used: Some(
-                open.txs
-                    .iter()
-                    .map(|p| crate::shapes::blob_gas(&p.envelope))
-                    .sum(),
-            ),
+            blob_gas_used: Some(open.txs.iter().map(|p| blob_gas(&p.envelope)).sum()),
             excess_blob_gas: Some(0),
             parent_beacon_block_root: Some(B256::ZERO),
             requests_hash: crate::shapes::requests_hash(self.hardfork()),
