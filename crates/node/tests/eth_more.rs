@@ -107,6 +107,42 @@ fn estimates_sent_as_they_are_always_suffice() {
 }
 
 #[test]
+fn an_estimate_holds_when_the_clock_ticks_before_mining() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let contract = deploy(&c, ODD_SECONDS);
+    // Put the chain ahead of the wall clock at an odd timestamp and the clock far behind,
+    // so the next block's timestamp is exactly the parent's + 1: even.
+    let ahead = hex_u64(&block(&c, "latest")["timestamp"]) + 10_001;
+    let ahead = ahead | 1;
+    c.call("evm_setNextBlockTimestamp", json!([ahead]));
+    c.call("evm_mine", json!([]));
+    c.call("evm_increaseTime", json!([-1_000_000]));
+    let pending = hex_u64(&block(&c, "pending")["timestamp"]);
+    assert_eq!(pending, ahead + 1);
+    // In an even second the contract writes nothing: a bare estimate would be ~21,000.
+    let req = json!({"from": DEV, "to": contract});
+    let estimate = hex_u64(&c.call("eth_estimateGas", json!([req])));
+    assert!(
+        estimate > 40_000,
+        "covers the odd second's write: {estimate}"
+    );
+    // Pinned to that even second, the estimate is the cheap one.
+    c.call("evm_setNextBlockTimestamp", json!([ahead + 1]));
+    let pinned = hex_u64(&c.call("eth_estimateGas", json!([req])));
+    assert!(pinned < 30_000, "{pinned}");
+    // The clock ticked: mined a second later, with exactly the first estimate.
+    c.call("evm_setNextBlockTimestamp", json!([ahead + 2]));
+    let mined = send(
+        &c,
+        json!({"from": DEV, "to": contract, "gas": format!("0x{estimate:x}")}),
+    );
+    assert_eq!(mined["status"], json!("0x1"), "{mined}");
+    assert_eq!(hex_u64(&block(&c, "latest")["timestamp"]) % 2, 1);
+}
+
+#[test]
 fn simulate_v1_runs_blocks_of_calls_on_a_throwaway_state() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start(dir.path());
