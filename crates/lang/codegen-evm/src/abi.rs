@@ -425,6 +425,7 @@ pub fn runtime(
         g.locals.clear();
         g.labels.clear();
         g.handler = Some(*i);
+        g.handler_names = c.handlers.iter().map(|h| h.variant.clone()).collect();
         if !all_nonpayable && h.mutability != tandem_lang_ir::Mutability::Payable {
             g.asm.op(op::CALLVALUE);
             g.asm.jumpi(rev);
@@ -506,7 +507,7 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
     g.asm.items.push(crate::asm::Item::Data(runtime.to_vec()));
     g.asm.items.push(crate::asm::Item::Mark(end_label));
     match g.error {
-        Some(e) => Err(e),
+        Some(e) => Err(format!("{e} (in `init`)")),
         None => Ok(g.asm.assemble()),
     }
 }

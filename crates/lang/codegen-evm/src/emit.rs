@@ -29,6 +29,8 @@ pub struct Gen<'a> {
     pub buffers: Vec<LocalId>,
     /// The handler being generated (an index into `Contract::handlers`), if any.
     pub handler: Option<usize>,
+    /// The handlers' variant names (errors name the handler they arose in).
+    pub handler_names: Vec<String>,
     /// On "stack too deep": the handler and the IR local to move to memory (see `spill`).
     pub too_deep: Option<(usize, LocalId)>,
 }
@@ -50,6 +52,7 @@ impl<'a> Gen<'a> {
             next_label: u32::MAX / 2,
             buffers: Vec::new(),
             handler: None,
+            handler_names: Vec::new(),
             too_deep: None,
         }
     }
@@ -128,9 +131,15 @@ impl<'a> Gen<'a> {
         self.fail("stack too deep: too many live variables (at most 16 can be reached)");
     }
 
+    /// Records the first error, naming the handler it arose in (`… (in `Variant`)`, the
+    /// form the driver turns into a span).
     pub fn fail(&mut self, msg: &str) {
         if self.error.is_none() {
-            self.error = Some(msg.to_string());
+            let name = self.handler.and_then(|h| self.handler_names.get(h));
+            self.error = Some(match name {
+                Some(v) => format!("{msg} (in `{v}`)"),
+                None => msg.to_string(),
+            });
         }
     }
 

@@ -22,6 +22,19 @@ pub struct BuildArgs {
     /// the JSON) or `all`.
     #[arg(long, value_enum, default_value_t = crate::Target::Evm)]
     pub target: crate::Target,
+    /// Fail the build on any warning (`-D warnings` says the same).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// `-D warnings`: fail on warnings (the only lint group so far).
+    #[arg(short = 'D', value_name = "LINTS", value_parser = ["warnings"])]
+    pub deny: Vec<String>,
+}
+
+impl BuildArgs {
+    /// `--deny-warnings` or `-D warnings`.
+    pub fn denies_warnings(&self) -> bool {
+        self.deny_warnings || !self.deny.is_empty()
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -43,7 +56,14 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
     }
     if args.bin {
         let (_, sources) = crate::read_package(&args.path)?;
-        let built = crate::compile_sources(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let checked = crate::check::check_sources(&sources).map_err(crate::check::Rendered)?;
+        if !checked.warnings.is_empty() {
+            if args.denies_warnings() {
+                return Err(crate::check::Rendered(checked.render_warnings()).into());
+            }
+            eprint!("{}", checked.render_warnings());
+        }
+        let built = crate::evm_build(&checked).map_err(crate::check::Rendered)?;
         let b = match &args.contract {
             Some(n) => built
                 .iter()
@@ -56,7 +76,8 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
         println!("0x{}", crate::hex(&b.init_code));
         return Ok(());
     }
-    let out = crate::build_package_for(&args.path, args.target)?;
+    let out = crate::build_package_with(&args.path, args.target, args.denies_warnings())?;
+    eprint!("{}", out.warnings);
     for b in &out.evm {
         eprintln!(
             "compiled {}/{} ({} bytes runtime)",

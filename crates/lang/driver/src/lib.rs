@@ -3,6 +3,7 @@
 //! solc's standard JSON; `tandem init` scaffolds a package.
 
 pub mod bindgen;
+pub mod check;
 pub mod cli;
 pub mod ipld_schema;
 pub mod ipld_validate;
@@ -11,8 +12,6 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use tandem_lang_ir::meta::{AbiItem, AbiParam};
 use tandem_lang_ir::{Module, ValTy};
-use tandem_lang_sema::SourceFile;
-use tandem_lang_syntax::{SourceMap, parse_file};
 
 /// One compiled contract with everything artifacts need.
 pub struct Built {
@@ -28,49 +27,24 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 /// Compiles named sources to the target-neutral IR (sema's output). The error is the
-/// rendered diagnostics (rustc style).
+/// rendered diagnostics (rustc style); warnings are dropped (see [`check::check_sources`]).
 pub fn compile_module(sources: &[(String, String)]) -> Result<Module, String> {
-    let mut map = SourceMap::new();
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for (name, text) in sources {
-        let id = map.add(name.clone(), text.clone());
-        let (ast, diags) = parse_file(id, text);
-        errors.extend(diags);
-        let stem = Path::new(name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or(name)
-            .to_string();
-        let base = Path::new(name)
-            .file_name()
-            .and_then(|s| s.to_str())
-            .unwrap_or(name)
-            .to_string();
-        files.push(SourceFile {
-            module: stem,
-            name: base,
-            file_id: id,
-            ast,
-        });
-    }
-    if !errors.is_empty() {
-        return Err(map.render_all(&errors));
-    }
-    tandem_lang_sema::compile(&files).map_err(|d| map.render_all(&d.list))
+    check::check_sources(sources).map(|c| c.module)
 }
 
 /// Compiles named sources to EVM bytecode. The error is the rendered diagnostics.
 pub fn compile_sources(sources: &[(String, String)]) -> Result<Vec<Built>, String> {
-    let module = compile_module(sources)?;
-    evm_build(module)
+    let checked = check::check_sources(sources)?;
+    evm_build(&checked)
 }
 
-fn evm_build(module: Module) -> Result<Vec<Built>, String> {
-    let out = tandem_lang_evm::generate(&module, true).map_err(|e| format!("error: {e}\n"))?;
+pub(crate) fn evm_build(checked: &check::Checked) -> Result<Vec<Built>, String> {
+    let module = &checked.module;
+    let out = tandem_lang_evm::generate(module, true)
+        .map_err(|e| checked.backend_error(check::Backend::Evm, &e))?;
     Ok(out
         .into_iter()
-        .zip(module.contracts)
+        .zip(module.contracts.iter().cloned())
         .map(|(o, c)| Built {
             name: o.name,
             file: c.file.clone(),
@@ -81,10 +55,14 @@ fn evm_build(module: Module) -> Result<Vec<Built>, String> {
         .collect())
 }
 
+fn wasm_build(checked: &check::Checked) -> Result<Vec<tandem_lang_wasm::Output>, String> {
+    tandem_lang_wasm::generate(&checked.module)
+        .map_err(|e| checked.backend_error(check::Backend::Wasm, &e))
+}
+
 /// Compiles named sources to native WASM actors (one per contract, in module order).
 pub fn compile_wasm(sources: &[(String, String)]) -> Result<Vec<tandem_lang_wasm::Output>, String> {
-    let module = compile_module(sources)?;
-    tandem_lang_wasm::generate(&module).map_err(|e| format!("error: {e}\n"))
+    wasm_build(&check::check_sources(sources)?)
 }
 
 /// Reads a package: the manifest's name and every `src/**/*.tdm` file.
@@ -194,6 +172,11 @@ pub fn abi_json(c: &tandem_lang_ir::Contract) -> Value {
                     "type": "error", "name": name,
                     "inputs": inputs.iter().map(|p| abi_param(p, false)).collect::<Vec<_>>(),
                 }),
+                AbiItem::Receive => json!({"type": "receive", "stateMutability": "payable"}),
+                AbiItem::Fallback { payable } => json!({
+                    "type": "fallback",
+                    "stateMutability": if *payable { "payable" } else { "nonpayable" },
+                }),
             })
             .collect(),
     )
@@ -256,6 +239,9 @@ pub fn build_package(dir: &Path) -> anyhow::Result<Vec<Built>> {
 pub struct BuildOutput {
     pub evm: Vec<Built>,
     pub wasm: Vec<tandem_lang_wasm::Output>,
+    /// The rendered warnings (empty when there are none) and how many there are.
+    pub warnings: String,
+    pub n_warnings: usize,
 }
 
 /// The `wasm` section of an artifact: the module's file, its size, the FRC-0042 method
@@ -288,16 +274,37 @@ pub fn wasm_artifact(w: &tandem_lang_wasm::Output) -> Value {
 /// Builds a package folder for `target`: `out/<File>.tdm/<Contract>.json`, plus
 /// `<Contract>.wasm` beside it for the WASM target (the JSON then has a `wasm` section).
 pub fn build_package_for(dir: &Path, target: Target) -> anyhow::Result<BuildOutput> {
+    build_package_with(dir, target, false)
+}
+
+/// [`build_package_for`]; with `deny_warnings`, a warning fails the build before anything is
+/// written (the error holds the rendered warnings).
+pub fn build_package_with(
+    dir: &Path,
+    target: Target,
+    deny_warnings: bool,
+) -> anyhow::Result<BuildOutput> {
     let (_, sources) = read_package(dir)?;
-    let module = compile_module(&sources).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut out = BuildOutput::default();
-    if target != Target::Evm {
-        out.wasm =
-            tandem_lang_wasm::generate(&module).map_err(|e| anyhow::anyhow!("error: {e}"))?;
+    let checked = check::check_sources(&sources).map_err(check::Rendered)?;
+    if deny_warnings && !checked.warnings.is_empty() {
+        return Err(check::Rendered(format!(
+            "{}error: {} warning(s) denied by `--deny-warnings`\n",
+            checked.render_warnings(),
+            checked.warnings.len()
+        ))
+        .into());
     }
-    let contracts = module.contracts.clone();
+    let mut out = BuildOutput {
+        warnings: checked.render_warnings(),
+        n_warnings: checked.warnings.len(),
+        ..BuildOutput::default()
+    };
+    if target != Target::Evm {
+        out.wasm = wasm_build(&checked).map_err(check::Rendered)?;
+    }
+    let contracts = checked.module.contracts.clone();
     if target != Target::Wasm {
-        out.evm = evm_build(module).map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.evm = evm_build(&checked).map_err(check::Rendered)?;
     }
     for (i, c) in contracts.iter().enumerate() {
         let folder = dir.join("out").join(&c.file);

@@ -1,6 +1,6 @@
 //! The should-fail suite: each file under tests/should_fail holds a program and `// expect:`
 //! lines that must appear in its rendered diagnostics (`// expect-count: N` for at least N
-//! errors). Rendering checks also cover file:line:col, the source line and carets.
+//! errors, `// expect-exactly: N` for exactly N: one per root cause, no cascade). Rendering checks also cover file:line:col, the source line and carets.
 
 use std::path::Path;
 
@@ -29,6 +29,14 @@ fn should_fail_fixtures_report_expected_diagnostics() {
                     out.contains(want.trim()),
                     "{name}: expected `{}` in:\n{out}",
                     want.trim()
+                );
+            }
+            if let Some(k) = line.trim().strip_prefix("// expect-exactly:") {
+                let k: usize = k.trim().parse().expect("count");
+                assert_eq!(
+                    out.matches("error[").count(),
+                    k,
+                    "{name}: expected exactly {k} errors (one per root cause) in:\n{out}"
                 );
             }
             if let Some(k) = line.trim().strip_prefix("// expect-count:") {

@@ -209,6 +209,12 @@ impl Cx<'_, '_> {
     }
 
     pub fn storage_size(&mut self, ty: &Ty, span: Span) -> StorageSize {
+        self.storage_size_at(ty, span, span)
+    }
+
+    /// [`Self::storage_size`]; a type that cannot be stored is reported at `at` (the
+    /// innermost struct field holding it) and once per root cause (see `storable.rs`).
+    pub(crate) fn storage_size_at(&mut self, ty: &Ty, at: Span, span: Span) -> StorageSize {
         let v = |b| StorageSize {
             bytes: b,
             whole_slots: false,
@@ -224,7 +230,7 @@ impl Cx<'_, '_> {
                 whole_slots: true,
             },
             Ty::Array(t, n) => {
-                let es = self.storage_size(t, span);
+                let es = self.storage_size_at(t, at, span);
                 let slots = if es.whole_slots || es.bytes > 16 {
                     es.slots().saturating_mul(*n)
                 } else {
@@ -239,19 +245,11 @@ impl Cx<'_, '_> {
             // (see agg_fields). Other payloads are refused: `None`'s memory form has no value
             // to copy for a string or an aggregate.
             Ty::Option(t) if !self.is_word(t) => {
-                let shown = self.show(ty);
-                self.err(Diagnostic::error(
-                    "E0500",
-                    format!("`{shown}` cannot be kept in storage"),
-                    span,
-                    "not storable",
-                ));
+                self.not_storable(ty, at, span);
                 v(32)
             }
             Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
-                let fields = self.agg_fields(ty);
-                let sizes: Vec<StorageSize> =
-                    fields.iter().map(|t| self.storage_size(t, span)).collect();
+                let sizes = self.field_storage_sizes(ty, at, span);
                 let (_, slots) = pack_fields(&sizes);
                 StorageSize {
                     bytes: slots.max(1).saturating_mul(32),
@@ -260,13 +258,7 @@ impl Cx<'_, '_> {
             }
             Ty::Error => v(32),
             other => {
-                let shown = self.show(other);
-                self.err(Diagnostic::error(
-                    "E0500",
-                    format!("`{shown}` cannot be kept in storage"),
-                    span,
-                    "not storable",
-                ));
+                self.not_storable(other, at, span);
                 v(32)
             }
         }
@@ -289,8 +281,7 @@ impl Cx<'_, '_> {
 
     /// (slot, byte offset) of each component of a struct or tuple in storage.
     pub fn storage_positions(&mut self, ty: &Ty, span: Span) -> Vec<(u32, u32)> {
-        let fields = self.agg_fields(ty);
-        let sizes: Vec<StorageSize> = fields.iter().map(|t| self.storage_size(t, span)).collect();
+        let sizes = self.field_storage_sizes(ty, span, span);
         pack_fields(&sizes).0
     }
 

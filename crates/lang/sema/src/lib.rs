@@ -14,12 +14,14 @@ mod expr;
 mod fields;
 pub mod items;
 mod layout;
+pub mod lints;
 mod methods;
 mod ops;
 mod pow;
 pub mod probe;
 mod raw_call;
 mod recursion;
+mod storable;
 mod storage_bytes;
 pub mod types;
 
@@ -32,9 +34,30 @@ use std::collections::HashMap;
 use tandem_lang_ir::Module;
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics};
 
+/// Checks a program and lowers every concrete contract (see [`check`]); warnings are dropped.
+pub fn compile(files: &[SourceFile]) -> Result<Module, Diagnostics> {
+    match check(files) {
+        (Some(m), _) => Ok(m),
+        (None, d) => Err(d),
+    }
+}
+
+/// Checks a program: the module (when there are no errors) and every diagnostic, errors or
+/// else the warnings of [`lints`] (`W…` codes; they never stop the build).
+pub fn check(files: &[SourceFile]) -> (Option<Module>, Diagnostics) {
+    match check_errors(files) {
+        Ok(m) => {
+            let mut d = Diagnostics::default();
+            d.extend(lints::lint(files));
+            (Some(m), d)
+        }
+        Err(d) => (None, d),
+    }
+}
+
 /// Checks a program and lowers every concrete contract. Generic contracts are compiled through
 /// `type Name = Contract<Args>` aliases. Free functions are checked even when unused.
-pub fn compile(files: &[SourceFile]) -> Result<Module, Diagnostics> {
+fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
     let mut diags = Diagnostics::default();
     let p = Program::collect(files, &mut diags);
     if recursion::check(&p, &mut diags) {

@@ -2,6 +2,7 @@
 //! recursive-descent parser that recovers from errors so one run reports several of them.
 
 pub mod ast;
+pub mod codes;
 pub mod cst;
 pub mod diag;
 pub mod hints;

@@ -572,7 +572,10 @@ impl Parser {
                         self.start(MATCH_ARM);
                         let pattern = self.pattern()?;
                         if self.is_kw("if") {
-                            return self.unsupported("match guard", self.span());
+                            // Reported, then skipped, so the rest of the `match` parses.
+                            let _: PResult<()> = self.unsupported("match guard", self.span());
+                            self.bump();
+                            self.expr()?;
                         }
                         self.expect("=>")?;
                         let body = self.expr_stmt()?;
