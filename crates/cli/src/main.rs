@@ -55,6 +55,8 @@ enum Command {
     Gc(commands::gc::GcArgs),
     /// Compile the Tandem package in a folder (writes Foundry-style artifacts to out/).
     Build(commands::lang::BuildArgs),
+    /// Explain a compiler diagnostic code (`tandem explain E0400`; `--list` for all).
+    Explain(commands::explain::ExplainArgs),
     /// Format Tandem sources in the canonical style (`--check`: list unformatted files, fail).
     Fmt(commands::fmt::FmtArgs),
     /// Run the Tandem language server on stdin/stdout (for editors).
@@ -108,6 +110,7 @@ fn main() {
     let result = match cli.command {
         Command::Build(args) => commands::lang::run_build(args),
         Command::Init(args) => commands::lang::run_init(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Lsp(args) => commands::lsp::run(args),
         Command::Schema(args) => commands::schema::run_schema(ctx.json, args),
@@ -128,7 +131,11 @@ fn main() {
         Command::Bench(args) => commands::bench::run(ctx.json, args),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        // Compiler diagnostics are already rendered (`error[E…]: …`).
+        match e.downcast_ref::<tandem_lang_driver::check::Rendered>() {
+            Some(r) => eprintln!("{r}"),
+            None => eprintln!("error: {e:#}"),
+        }
         std::process::exit(1);
     }
 }

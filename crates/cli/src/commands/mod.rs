@@ -7,6 +7,7 @@ pub mod call;
 pub mod car;
 pub mod chain;
 pub mod evm;
+pub mod explain;
 pub mod fmt;
 pub mod gc;
 pub mod lang;
