@@ -378,19 +378,30 @@ pub fn runtime(
 ) -> Result<Vec<u8>, RuntimeFailure> {
     let mut g = Gen::new(c.uses_heap, children);
     let rev = g.revert_label();
+    // Solidity's routing: empty calldata runs `receive`, else `fallback`; calldata no
+    // selector matches (or shorter than a selector) runs `fallback`; without them, revert.
+    let receive_label = c.receive.as_ref().map(|_| g.asm.label());
+    let fallback_label = c.fallback.as_ref().map(|_| g.asm.label());
+    let no_match = fallback_label.unwrap_or(rev);
     let all_nonpayable = c
         .handlers
         .iter()
-        .all(|h| h.mutability != tandem_lang_ir::Mutability::Payable);
-    if all_nonpayable && !c.handlers.is_empty() {
+        .all(|h| h.mutability != tandem_lang_ir::Mutability::Payable)
+        && c.specials().all(|s| !s.payable);
+    if all_nonpayable && (!c.handlers.is_empty() || c.fallback.is_some()) {
         g.asm.op(op::CALLVALUE);
         g.asm.jumpi(rev);
     }
-    if !c.handlers.is_empty() {
+    if let Some(l) = receive_label {
+        g.asm.op(op::CALLDATASIZE);
+        g.asm.op(op::ISZERO);
+        g.asm.jumpi(l);
+    }
+    if !c.handlers.is_empty() || c.specials().next().is_some() {
         g.asm.push_u(4);
         g.asm.op(op::CALLDATASIZE);
         g.asm.op(op::LT);
-        g.asm.jumpi(rev);
+        g.asm.jumpi(no_match);
         g.asm.push_u(0);
         g.asm.op(op::CALLDATALOAD);
         g.asm.push_u(224);
@@ -414,7 +425,11 @@ pub fn runtime(
         g.asm.op(op::EQ);
         g.asm.jumpi(labels[k]);
     }
-    g.asm.jump(rev);
+    // The last comparison consumed the selector; with no handlers it is still there.
+    if order.is_empty() && c.fallback.is_some() {
+        g.asm.op(op::POP);
+    }
+    g.asm.jump(no_match);
     for (k, i) in order.iter().enumerate() {
         let h = &c.handlers[*i];
         g.asm.place(labels[k]);
@@ -444,6 +459,27 @@ pub fn runtime(
         }
         g.decode_params(&h.params, false);
         g.stmts(&h.body);
+        g.asm.op(op::STOP);
+    }
+    for (label, s) in [(receive_label, &c.receive), (fallback_label, &c.fallback)] {
+        let (Some(label), Some(s)) = (label, s) else {
+            continue;
+        };
+        g.asm.place(label);
+        g.height = 0;
+        g.locals.clear();
+        g.labels.clear();
+        g.handler = None;
+        if !all_nonpayable && !s.payable {
+            g.asm.op(op::CALLVALUE);
+            g.asm.jumpi(rev);
+        }
+        if c.uses_heap {
+            g.asm.push_u(heap_start);
+            g.asm.push_u(0x40);
+            g.asm.op(op::MSTORE);
+        }
+        g.stmts(&s.body);
         g.asm.op(op::STOP);
     }
     g.stubs();

@@ -161,6 +161,8 @@ mod tests {
                     body: vec![],
                 },
                 handlers: vec![handler],
+                receive: None,
+                fallback: None,
                 uses_heap: false,
                 meta: ContractMeta {
                     handlers: vec![meta],

@@ -39,6 +39,9 @@ pub fn lower(m: &Module) -> Module {
 fn lower_contract(c: &Contract) -> Contract {
     let mut out = c.clone();
     out.init.body = Lower::run(&c.init.body, &c.init.params);
+    for s in out.specials_mut() {
+        s.body = Lower::run(&s.body, &s.params);
+    }
     for h in &mut out.handlers {
         h.body = Lower::run(&h.body, &h.params);
     }

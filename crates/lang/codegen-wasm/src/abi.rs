@@ -14,6 +14,12 @@ impl FnGen<'_> {
     /// Refuses value unless payable, then decodes the params into the locals: the DAG-CBOR
     /// array, or (under `InvokeEVM`, not in the constructor) the Solidity ABI calldata.
     pub fn prologue(&mut self, params: &[Param], payable: bool) {
+        self.value_check(payable);
+        self.params_prologue(params);
+    }
+
+    /// Reverts (no data) when value came with the message and `payable` is false.
+    pub fn value_check(&mut self, payable: bool) {
         if !payable {
             let mut s = self.s();
             s.i32_const(mem::MSGCTX as i32)
@@ -26,6 +32,9 @@ impl FnGen<'_> {
                 .call(Rt::RevertRaw.index())
                 .end();
         }
+    }
+
+    fn params_prologue(&mut self, params: &[Param]) {
         if !self.in_ctor {
             // `InvokeEVM`: Solidity ABI calldata (abi_dispatch.rs)
             self.abi_mode();

@@ -32,6 +32,7 @@ pub fn dispatch(
     first: u32,
     [params, method, codec, sel]: [u32; 4],
 ) {
+    let (receive, fallback) = special_indices(c, first);
     s.local_get(method)
         .i64_const(INVOKE_EVM as i64)
         .i64_eq()
@@ -73,7 +74,16 @@ pub fn dispatch(
         .i32_const(4)
         .i32_lt_u();
     s.if_(BlockType::Empty);
-    revert_empty(s);
+    // Solidity's routing: empty calldata runs `receive` (else `fallback`), other calldata no
+    // selector matches runs `fallback`.
+    if let Some(r) = receive {
+        s.global_get(global::RD_END)
+            .global_get(global::RD)
+            .i32_eq()
+            .if_(BlockType::Empty);
+        s.call(r).return_().end();
+    }
+    no_match(s, fallback);
     s.end();
     s.global_get(global::RD).i32_load(m(0, 0)).local_set(sel);
     for (i, h) in c.meta.handlers.iter().enumerate() {
@@ -83,8 +93,29 @@ pub fn dispatch(
             .if_(BlockType::Empty);
         s.call(first + i as u32).return_().end();
     }
-    revert_empty(s);
+    no_match(s, fallback);
     s.end();
+}
+
+/// The function indices of `receive` and `fallback`: after the handlers, in that order.
+pub fn special_indices(c: &Contract, first: u32) -> (Option<u32>, Option<u32>) {
+    let after = first + c.handlers.len() as u32;
+    let receive = c.receive.as_ref().map(|_| after);
+    let fallback = c
+        .fallback
+        .as_ref()
+        .map(|_| after + c.receive.is_some() as u32);
+    (receive, fallback)
+}
+
+/// Calldata no handler takes: the `fallback`, else a revert with no data.
+fn no_match(s: &mut InstructionSink<'_>, fallback: Option<u32>) {
+    match fallback {
+        Some(f) => {
+            s.call(f).return_();
+        }
+        None => revert_empty(s),
+    }
 }
 
 fn revert_empty(s: &mut InstructionSink<'_>) {

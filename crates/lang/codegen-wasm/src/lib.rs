@@ -66,6 +66,11 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
         if !interacts(&c.init.body) {
             tandem_lang_ir::opt::optimize_body(&mut c.init.body, &c.init.params);
         }
+        for s in c.specials_mut() {
+            if !interacts(&s.body) {
+                tandem_lang_ir::opt::optimize_body(&mut s.body, &s.params);
+            }
+        }
         for h in &mut c.handlers {
             if !interacts(&h.body) {
                 tandem_lang_ir::opt::optimize_body(&mut h.body, &h.params);

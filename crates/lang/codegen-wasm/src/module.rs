@@ -76,6 +76,16 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
                 .map_err(|e| format!("{e} (in `{}`)", h.variant))?,
         );
     }
+    // `receive` then `fallback` (abi_dispatch::special_indices): the value check, no params.
+    for (what, s) in [("receive", &c.receive), ("fallback", &c.fallback)] {
+        let Some(s) = s else { continue };
+        let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+        g.children = kid_sizes.clone();
+        g.value_check(s.payable);
+        g.stmts(&s.body);
+        funcs.function(TY_ENTRY);
+        code.function(&g.finish().map_err(|e| format!("{e} (in `{what}`)"))?);
+    }
     let mut type_section = TypeSection::new();
     for (p, r) in &types.0 {
         type_section
@@ -156,7 +166,9 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
 fn uses_network_context(c: &Contract) -> bool {
     use tandem_lang_ir::{Env, Expr};
     let mut found = false;
-    let bodies = std::iter::once(&c.init.body).chain(c.handlers.iter().map(|h| &h.body));
+    let bodies = std::iter::once(&c.init.body)
+        .chain(c.handlers.iter().map(|h| &h.body))
+        .chain(c.specials().map(|s| &s.body));
     for body in bodies {
         tandem_lang_ir::opt::util::visit_stmts(body, &mut |_| {}, &mut |e| {
             found |= matches!(e, Expr::Env(Env::Number | Env::Timestamp | Env::ChainId));
@@ -232,6 +244,10 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
         }
     }
     crate::abi_dispatch::dispatch(s, c, init_index + 1, [0, 3, 4, 5]);
+    // Another method number (0, a plain value send, runs no code: a VM rule): the fallback.
+    if let (_, Some(f)) = crate::abi_dispatch::special_indices(c, init_index + 1) {
+        s.call(f).return_();
+    }
     s.i32_const(exit::UNHANDLED)
         .call(Rt::Abort.index())
         .unreachable()

@@ -252,16 +252,27 @@ impl World {
     fn dispatch(&mut self, c: usize, msg: Msg, data: &[u8]) -> Result<End, Error> {
         let module = Rc::clone(&self.module);
         let contract = &module.contracts[c];
-        let Some(sel) = data.get(..4) else {
-            return Ok(End::Revert(vec![]));
+        // Solidity's routing: empty calldata runs `receive`, else `fallback`; calldata that
+        // names no handler runs `fallback`; without them the call reverts.
+        let special = if data.is_empty() {
+            contract.receive.as_ref().or(contract.fallback.as_ref())
+        } else {
+            contract.fallback.as_ref()
         };
-        let found = contract
-            .meta
-            .handlers
-            .iter()
-            .position(|h| meta::selector(&h.signature) == sel);
+        let found = data.get(..4).and_then(|sel| {
+            contract
+                .meta
+                .handlers
+                .iter()
+                .position(|h| meta::selector(&h.signature) == sel)
+        });
         let Some(h) = found.and_then(|i| contract.handlers.get(i)) else {
-            return Ok(End::Revert(vec![]));
+            return match special {
+                Some(s) if s.payable || msg.value.is_zero() => {
+                    Frame::new(self, Rc::clone(&module), msg, c).run(&[], &[], &s.body, false)
+                }
+                _ => Ok(End::Revert(vec![])),
+            };
         };
         if h.mutability != Mutability::Payable && !msg.value.is_zero() {
             return Ok(End::Revert(vec![]));

@@ -414,10 +414,28 @@ pub struct Contract {
     pub file: String,
     pub init: Init,
     pub handlers: Vec<Handler>,
+    /// Runs for a call with empty calldata (plain value transfers); always payable; no
+    /// parameters, returns nothing. How "empty calldata" maps to a target is the backend's.
+    pub receive: Option<Init>,
+    /// Runs for calldata no handler matches (and empty calldata without a `receive`); no
+    /// parameters, returns nothing; payable when `payable`.
+    pub fallback: Option<Init>,
     /// Whether any code allocates memory (then the backend maintains a free-memory pointer).
     pub uses_heap: bool,
     /// What artifacts report beside the code: interface names, the ABI, the storage layout.
     pub meta: meta::ContractMeta,
+}
+
+impl Contract {
+    /// The `receive` and `fallback` bodies that exist, mutably (for passes over every body).
+    pub fn specials_mut(&mut self) -> impl Iterator<Item = &mut Init> {
+        self.receive.iter_mut().chain(self.fallback.iter_mut())
+    }
+
+    /// The `receive` and `fallback` bodies that exist.
+    pub fn specials(&self) -> impl Iterator<Item = &Init> {
+        self.receive.iter().chain(self.fallback.iter())
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -55,6 +55,12 @@ pub enum AbiItem {
         name: String,
         inputs: Vec<AbiParam>,
     },
+    /// `receive() external payable`.
+    Receive,
+    /// `fallback() external [payable]`.
+    Fallback {
+        payable: bool,
+    },
 }
 
 #[derive(Clone, Debug, Default)]

@@ -469,6 +469,13 @@ impl Display for Contract {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "contract {} ({})", self.name, self.file)?;
         write!(f, "{}", self.init)?;
+        for (name, s) in [("receive", &self.receive), ("fallback", &self.fallback)] {
+            if let Some(s) = s {
+                writeln!(f, "{name}{} {{", if s.payable { " payable" } else { "" })?;
+                body_indented(f, &s.body)?;
+                writeln!(f, "}}")?;
+            }
+        }
         for i in 0..self.handlers.len() {
             handler(f, self, i)?;
         }

@@ -89,6 +89,16 @@ pub fn verify_contract(c: &Contract, children: usize, stage: Stage) -> Result<()
     let init = Checker::new(stage, children, &[]);
     init.body(&c.init.params, &c.init.body)
         .map_err(|m| err("init", m))?;
+    for (what, s) in [("receive", &c.receive), ("fallback", &c.fallback)] {
+        if let Some(s) = s {
+            if !s.params.is_empty() {
+                return Err(err(what, "takes no parameters".into()));
+            }
+            Checker::new(stage, children, &[])
+                .body(&s.params, &s.body)
+                .map_err(|m| err(what, m))?;
+        }
+    }
     for h in &c.handlers {
         let what = format!("handler `{}`", h.variant);
         for t in &h.returns {

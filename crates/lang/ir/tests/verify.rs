@@ -45,6 +45,8 @@ fn module(body: Vec<Stmt>, children: usize) -> Module {
             body: vec![],
         },
         handlers: vec![handler],
+        receive: None,
+        fallback: None,
         uses_heap: true,
         meta: ContractMeta {
             handlers: vec![meta.clone()],

@@ -566,6 +566,14 @@ pub fn compile_contract(
             inputs: abi_params(&mut cx, &fields, &[]),
         });
     }
+    let receive = def
+        .receive
+        .as_ref()
+        .map(|d| lower_special(&mut cx, d, file, true, &mut abi));
+    let fallback = def
+        .fallback
+        .as_ref()
+        .map(|d| lower_special(&mut cx, d, file, false, &mut abi));
     // Parameters other than words are decoded into fresh memory.
     let in_memory = |ps: &[ir::Param]| ps.iter().any(|p| !matches!(p.ty, ir::ValTy::Word(_)));
     let uses_heap =
@@ -576,6 +584,8 @@ pub fn compile_contract(
         file: p.files[file].name.clone(),
         init,
         handlers,
+        receive,
+        fallback,
         uses_heap,
         meta: ir::meta::ContractMeta {
             handlers: handler_meta,
@@ -585,6 +595,43 @@ pub fn compile_contract(
         },
     };
     (contract, children)
+}
+
+/// `receive` (always payable) or `fallback` (payable with `#[payable]`): no parameters, no
+/// reply; lowered like a handler returning `()`.
+fn lower_special(
+    cx: &mut Cx,
+    d: &tandem_lang_syntax::ast::InitDef,
+    file: usize,
+    receive: bool,
+    abi: &mut Vec<AbiItem>,
+) -> ir::Init {
+    let what = if receive { "receive" } else { "fallback" };
+    let payable = receive || attr(&d.attrs, "payable").is_some();
+    cx.frame.scopes = vec![HashMap::new()];
+    cx.frame.caps = CapSet::from_caps(&d.caps);
+    cx.frame.file = file;
+    cx.owner = what.into();
+    cx.caps_span = d.caps.caps.first().map(|c| c.1).unwrap_or(d.span);
+    cx.frame.ret = Ret::Handler(Ty::Unit);
+    let t = cx.block(&d.body, Some(&Ty::Unit));
+    if t.ty != Ty::Never {
+        cx.mismatch(&Ty::Unit, &t.ty, d.body.span);
+        if let (Some(e), _) = cx.rvalue(t) {
+            cx.discard(e);
+        }
+        cx.emit(IrStmt::Return(vec![]));
+    }
+    abi.push(if receive {
+        AbiItem::Receive
+    } else {
+        AbiItem::Fallback { payable }
+    });
+    ir::Init {
+        params: vec![],
+        payable,
+        body: std::mem::take(&mut cx.out),
+    }
 }
 
 fn hex4(b: [u8; 4]) -> String {

@@ -225,6 +225,12 @@ pub struct ContractDef {
     pub generics: Vec<Ident>,
     pub storage: Option<TypeExpr>,
     pub init: Option<InitDef>,
+    /// `receive with .. { .. }`: runs for a call with empty calldata (plain value transfers);
+    /// always payable. `params` is empty.
+    pub receive: Option<Box<InitDef>>,
+    /// `fallback with .. { .. }`: runs for calldata no handler matches (and for empty calldata
+    /// when there is no `receive`); payable with `#[payable]`. `params` is empty.
+    pub fallback: Option<Box<InitDef>>,
     pub recvs: Vec<RecvBlock>,
     pub consts: Vec<ConstDef>,
     pub fns: Vec<FnDef>,

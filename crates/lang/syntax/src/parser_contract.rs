@@ -123,6 +123,8 @@ impl Parser {
             generics,
             storage: None,
             init: None,
+            receive: None,
+            fallback: None,
             recvs: Vec::new(),
             consts: Vec::new(),
             fns: Vec::new(),
@@ -164,7 +166,10 @@ impl Parser {
                 Tok::Ident(s)
                     if depth == 0
                         && self.newline_before()
-                        && ["init", "recv", "fn", "const", "storage"].contains(&s.as_str()) =>
+                        && [
+                            "init", "recv", "receive", "fallback", "fn", "const", "storage",
+                        ]
+                        .contains(&s.as_str()) =>
                 {
                     return;
                 }
@@ -181,11 +186,14 @@ impl Parser {
         self.eat_kw("pub");
         let node = match self.peek() {
             Tok::Ident(s) if s == "storage" => STORAGE,
-            Tok::Ident(s) if s == "init" => INIT,
+            Tok::Ident(s) if s == "init" || s == "receive" || s == "fallback" => INIT,
             Tok::Ident(s) if s == "recv" => RECV,
             Tok::Ident(s) if s == "const" => CONST,
             Tok::Ident(s) if s == "fn" => FN,
-            _ => return self.error("`storage`, `init`, `recv`, `const` or `fn`"),
+            _ => {
+                return self
+                    .error("`storage`, `init`, `recv`, `receive`, `fallback`, `const` or `fn`");
+            }
         };
         self.start_at(cp, node);
         if self.is_kw("storage") {
@@ -205,6 +213,34 @@ impl Parser {
                 body,
                 span: start.to(self.prev_span()),
             });
+        } else if self.is_kw("receive") || self.is_kw("fallback") {
+            let is_receive = self.is_kw("receive");
+            let kw = self.span();
+            self.bump();
+            let caps = self.caps()?;
+            let body = self.block()?;
+            let def = InitDef {
+                attrs,
+                params: Vec::new(),
+                caps,
+                body,
+                span: start.to(self.prev_span()),
+            };
+            let slot = if is_receive {
+                &mut c.receive
+            } else {
+                &mut c.fallback
+            };
+            if slot.is_some() {
+                let what = if is_receive { "receive" } else { "fallback" };
+                self.diags.push(crate::diag::Diagnostic::error(
+                    "E0703",
+                    format!("`{what}` is declared twice"),
+                    kw,
+                    "second one",
+                ));
+            }
+            *slot = Some(Box::new(def));
         } else if self.eat_kw("recv") {
             let msg = self.path(false)?;
             self.start(RECV_BODY);

@@ -94,6 +94,9 @@ pub const ALL_PASSES: [Pass; 5] = [
 pub fn optimize(m: &mut Module) {
     for c in &mut m.contracts {
         optimize_body(&mut c.init.body, &c.init.params);
+        for s in c.specials_mut() {
+            optimize_body(&mut s.body, &s.params);
+        }
         for h in &mut c.handlers {
             optimize_body(&mut h.body, &h.params);
         }
