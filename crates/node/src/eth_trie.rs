@@ -14,6 +14,7 @@
 //! was kept, a loaded dump, a head moved by `tandem send`) gets its trie built in full once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use alloy_primitives::B256;
 use anyhow::Context;
@@ -25,6 +26,11 @@ use tandem_state::blockstore::{CommitStore, RedbStore};
 use tandem_vm::store::VmStore;
 
 use crate::node::Inner;
+
+/// Time spent in [`update`] (nanoseconds) and bytes of trie nodes it produced, since the
+/// process started: the benchmark reports them.
+pub static UPDATE_NANOS: AtomicU64 = AtomicU64::new(0);
+pub static NODE_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// Meta entries to write with a block.
 pub type Meta = Vec<(String, Option<Vec<u8>>)>;
@@ -63,6 +69,8 @@ pub struct EthTrie {
     base: Option<Cid>,
     /// The view, with the Tandem state it reflects.
     view: Option<(Cid, EthView)>,
+    /// Benchmarks only ([`crate::node::Node::set_eth_trie_for_bench`]): no trie is kept.
+    off: bool,
 }
 
 impl EthTrie {
@@ -102,10 +110,28 @@ pub(crate) fn update(
     inner: &mut Inner,
     new: &Cid,
 ) -> anyhow::Result<(B256, Meta)> {
+    let start = std::time::Instant::now();
+    let out = update_timed(store, inner, new);
+    UPDATE_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    if let Ok((_, meta)) = &out {
+        let bytes: usize = meta
+            .iter()
+            .filter_map(|(_, v)| v.as_ref().map(Vec::len))
+            .sum();
+        NODE_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+    out
+}
+
+fn update_timed(store: &RedbStore, inner: &mut Inner, new: &Cid) -> anyhow::Result<(B256, Meta)> {
     let state = &mut inner.chain.exec.machine.state;
     let changes = state.take_changes();
     if !state.tracks_changes() {
         state.track_changes();
+    }
+    if inner.eth.off {
+        inner.eth.invalidate();
+        return Ok((B256::ZERO, Vec::new()));
     }
     let src = MetaNodes(store);
     let base_view = match (&changes, inner.eth.base) {
@@ -150,6 +176,15 @@ pub fn build(
 }
 
 impl crate::node::Node {
+    /// Turns the Ethereum state trie off (or back on) to measure what it costs: with it off
+    /// blocks carry a zero `stateRoot` and no trie nodes are stored, so proofs of those
+    /// blocks' states are built from scratch when asked. For benchmarks, not for chains.
+    pub fn set_eth_trie_for_bench(&self, on: bool) {
+        let mut inner = self.lock();
+        inner.eth.off = !on;
+        inner.eth.invalidate();
+    }
+
     /// The Ethereum state root of a block's state: the header's `stateRoot` for blocks mined
     /// with the trie kept (unless dev methods edited the state since; the root follows the
     /// state). A state whose trie is not kept gets it built and stored now.
