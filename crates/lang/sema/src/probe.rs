@@ -32,6 +32,19 @@ pub fn compile_with_types(
     (result, types)
 }
 
+/// [`compile_with_types`] through [`crate::check`]: the module when there are no errors,
+/// every diagnostic (errors, or else the warnings) and the types.
+pub fn check_with_types(
+    files: &[crate::SourceFile],
+) -> (Option<Module>, Diagnostics, Vec<(Span, String)>) {
+    let guard = Recording;
+    TYPES.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let (module, diags) = crate::check(files);
+    let types = TYPES.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    drop(guard);
+    (module, diags, types)
+}
+
 pub(crate) fn record(span: Span, ty: impl FnOnce() -> String) {
     TYPES.with(|t| {
         if let Ok(mut slot) = t.try_borrow_mut()
@@ -40,4 +53,29 @@ pub(crate) fn record(span: Span, ty: impl FnOnce() -> String) {
             v.push((span, ty()));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use tandem_lang_syntax::diag::Severity;
+
+    /// Warnings and types come back together (what an editor shows on a clean file).
+    #[test]
+    fn check_with_types_returns_warnings_and_types() {
+        let src = "fn f() -> u256 {\n    let unused = 1\n    2\n}\n";
+        let (ast, diags) = tandem_lang_syntax::parse_file(0, src);
+        assert!(diags.is_empty());
+        let files = [crate::SourceFile {
+            module: "F".into(),
+            name: "F.tdm".into(),
+            file_id: 0,
+            ast,
+        }];
+        let (module, diags, types) = super::check_with_types(&files);
+        assert!(module.is_some());
+        assert_eq!(diags.list.len(), 1, "{:?}", diags.list);
+        assert_eq!(diags.list[0].severity, Severity::Warning);
+        assert_eq!(diags.list[0].code, "W0001");
+        assert!(!types.is_empty());
+    }
 }
