@@ -25,6 +25,7 @@ pub mod lane;
 pub mod launch;
 pub mod node;
 pub mod overrides;
+pub mod reads;
 pub mod pending;
 pub mod replay;
 pub mod rpc;

@@ -133,6 +133,8 @@ pub struct Node {
     pub(crate) automine: std::sync::atomic::AtomicBool,
     pub filters: Filters,
     pub events: broadcast::Sender<Arc<MinedBlock>>,
+    /// The read path: the block cache and the head's shared answers (`reads.rs`).
+    pub reads: crate::reads::Reads,
     /// How each block's base fee is set.
     pub base_fee_rule: crate::base_fee::BaseFeeRule,
     inner: Mutex<Inner>,
@@ -203,6 +205,7 @@ impl Node {
         let (events, _) = broadcast::channel(1024);
         let node = Arc::new(Self {
             path: path.to_path_buf(),
+            reads: crate::reads::Reads::new(store.clone()),
             store,
             blocks,
             chain_config,

@@ -1,7 +1,9 @@
 //! Reads of past states, and `eth_call` / `eth_estimateGas` on throwaway forks.
 //!
-//! A view opens the committed state root of a block straight from redb. A fork puts a fresh
-//! write buffer over it, runs the call, and is dropped: nothing reaches the store.
+//! A view opens the committed state root of a block through the node's read path
+//! (`reads.rs`: a shared block cache over redb; at the head, answers shared by every query at
+//! that root). A fork puts a fresh write buffer over the block cache, runs the call, and is
+//! dropped: nothing reaches the store.
 
 use std::sync::Arc;
 
@@ -28,10 +30,13 @@ use crate::blocks::BlockRecord;
 use crate::error::{RpcError, RpcResult};
 use crate::node::{BLOCK_GAS_LIMIT, Node};
 use crate::overrides::{self, BlockOverrides, StateOverrides};
+use crate::reads::Snapshot;
 
 /// A read-only view of one committed state.
 pub struct StateView {
     pub tree: StateTree<VmStore>,
+    /// The head's shared answers, when this view is of the head's state root.
+    head: Option<Arc<Snapshot>>,
 }
 
 pub fn f4(addr: &Address) -> fvm_shared::address::Address {
@@ -39,18 +44,39 @@ pub fn f4(addr: &Address) -> fvm_shared::address::Address {
 }
 
 impl StateView {
+    /// A view straight from redb, without the node's caches.
     pub fn at(store: &Arc<RedbStore>, root: &Cid) -> anyhow::Result<Self> {
         let store: Arc<dyn Blockstore + Send + Sync> = store.clone();
         Ok(Self {
             tree: StateTree::load(VmStore::new(store), root)?,
+            head: None,
+        })
+    }
+
+    /// A view of `block`'s state through the node's read path: the block cache, and the
+    /// head's snapshot when `block`'s state is the head's.
+    pub fn of(node: &Node, block: &BlockRecord) -> anyhow::Result<Self> {
+        let root = block.state_cid()?;
+        let head = (node.latest().state_cid()? == root).then(|| node.reads.snapshot(&root));
+        let store: Arc<dyn Blockstore + Send + Sync> = node.reads.blocks.clone();
+        Ok(Self {
+            tree: StateTree::load(VmStore::new(store), &root)?,
+            head,
         })
     }
 
     pub fn actor(&mut self, addr: &Address) -> anyhow::Result<Option<(u64, ActorRecord)>> {
-        let Some(id) = self.tree.lookup_id(&f4(addr))? else {
-            return Ok(None);
+        if let Some(hit) = self.head.as_ref().and_then(|h| h.account(addr)) {
+            return Ok(hit);
+        }
+        let account = match self.tree.lookup_id(&f4(addr))? {
+            Some(id) => self.tree.get_actor(id)?.map(|r| (id, r)),
+            None => None,
         };
-        Ok(self.tree.get_actor(id)?.map(|r| (id, r)))
+        if let Some(h) = &self.head {
+            h.put_account(*addr, account.clone());
+        }
+        Ok(account)
     }
 
     pub fn balance(&mut self, addr: &Address) -> anyhow::Result<U256> {
@@ -65,18 +91,31 @@ impl StateView {
     }
 
     pub fn code(&mut self, addr: &Address) -> anyhow::Result<Bytes> {
-        let Some((_, record)) = self.actor(addr)? else {
-            return Ok(Bytes::new());
+        if let Some(hit) = self.head.as_ref().and_then(|h| h.code(addr)) {
+            return Ok(hit);
+        }
+        let code = match self.actor(addr)? {
+            Some((_, record)) => evm_code(self.tree.store(), &record)?,
+            None => Bytes::new(),
         };
-        evm_code(self.tree.store(), &record)
+        if let Some(h) = &self.head {
+            h.put_code(*addr, code.clone());
+        }
+        Ok(code)
     }
 
     pub fn storage(&mut self, addr: &Address, slot: &B256) -> anyhow::Result<B256> {
-        let Some((id, _)) = self.actor(addr)? else {
-            return Ok(B256::ZERO);
+        if let Some(hit) = self.head.as_ref().and_then(|h| h.slot(addr, slot)) {
+            return Ok(hit);
+        }
+        let value = match self.actor(addr)? {
+            Some((id, _)) => B256::from(self.tree.slot_get(id, &slot.0)?.0),
+            None => B256::ZERO,
         };
-        let (value, _) = self.tree.slot_get(id, &slot.0)?;
-        Ok(B256::from(value))
+        if let Some(h) = &self.head {
+            h.put_slot(*addr, *slot, value);
+        }
+        Ok(value)
     }
 }
 
@@ -111,7 +150,7 @@ fn network_at(node: &Node, block: &BlockRecord) -> NetworkContext {
 /// An executor over a throwaway buffer on top of `block`'s state.
 pub fn fork(node: &Node, block: &BlockRecord) -> anyhow::Result<Executor> {
     let buffer: Arc<dyn Blockstore + Send + Sync> =
-        Arc::new(BufferedStore::new(node.store.clone()));
+        Arc::new(BufferedStore::new(node.reads.blocks.clone()));
     let tree = StateTree::load(VmStore::new(buffer), &block.state_cid()?)?;
     let machine = Machine::new(tree, network_at(node, block), node.runtimes.clone())?;
     Ok(Executor::new(machine))
@@ -171,15 +210,23 @@ pub struct CallSite {
     store: Arc<dyn Blockstore + Send + Sync>,
     root: Cid,
     pub network: NetworkContext,
+    /// The head's snapshot and block hash, when this site is the mined head block as it is
+    /// (no overrides, not `pending`): `eth_call` answers are then a function of the request
+    /// and are shared through the snapshot.
+    memo: Option<(Arc<Snapshot>, B256)>,
 }
 
 impl CallSite {
     /// A mined block's state and environment.
     pub fn at(node: &Node, block: &BlockRecord) -> anyhow::Result<Self> {
+        let root = block.state_cid()?;
+        let memo =
+            (node.latest().state_cid()? == root).then(|| (node.reads.snapshot(&root), block.hash));
         Ok(Self {
-            store: Arc::new(BufferedStore::new(node.store.clone())),
-            root: block.state_cid()?,
+            store: Arc::new(BufferedStore::new(node.reads.blocks.clone())),
+            root,
             network: network_at(node, block),
+            memo,
         })
     }
 
@@ -190,6 +237,7 @@ impl CallSite {
         let (number, timestamp) = node.pending_env();
         let base_fee = node.base_fee();
         let mut site = Self::at(node, &latest)?;
+        site.memo = None;
         site.network.epoch = number.min(i64::MAX as u64) as i64;
         site.network.timestamp = timestamp;
         site.network.base_fee = TokenAmount::from_atto(base_fee);
@@ -220,9 +268,11 @@ impl CallSite {
         block: Option<&BlockOverrides>,
     ) -> RpcResult<Self> {
         if let Some(o) = block {
+            self.memo = None;
             overrides::apply_block(&mut self.network, o)?;
         }
         if let Some(o) = state.filter(|o| !o.is_empty()) {
+            self.memo = None;
             overrides::check(o)?;
             let mut exec = self.executor(node)?;
             overrides::apply(&mut exec, o)?;
@@ -291,6 +341,20 @@ fn gas_cap(req: &TransactionRequest, site: &CallSite) -> u64 {
 /// `eth_call`: the return data, or the revert as code 3 with its data. A creation (no `to`)
 /// answers with the runtime code it would deploy, as Hardhat does.
 pub fn call(node: &Node, req: &TransactionRequest, site: &CallSite) -> RpcResult<Bytes> {
+    let Some((snapshot, hash)) = &site.memo else {
+        return call_uncached(node, req, site);
+    };
+    let key = serde_json::to_string(req).map_err(|e| RpcError::internal(format!("{e}")))?;
+    let key = (*hash, key);
+    if let Some(hit) = snapshot.call(&key) {
+        return Ok(hit);
+    }
+    let answer = call_uncached(node, req, site)?;
+    snapshot.put_call(key, answer.clone());
+    Ok(answer)
+}
+
+fn call_uncached(node: &Node, req: &TransactionRequest, site: &CallSite) -> RpcResult<Bytes> {
     let from = req.from.unwrap_or_default();
     let (receipt, mut exec) =
         run_call(node, req, site, gas_cap(req, site)).map_err(|e| RpcError::from_tx(&e, &from))?;

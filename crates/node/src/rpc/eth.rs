@@ -196,7 +196,7 @@ fn block_receipts(node: &Node, p: &Params) -> RpcResult<Value> {
 
 fn view(node: &Node, p: &Params, i: usize) -> RpcResult<StateView> {
     let block = state_block(node, p.opt(i)?)?;
-    Ok(StateView::at(&node.store, &block.state_cid()?)?)
+    Ok(StateView::of(node, &block)?)
 }
 
 fn balance(node: &Node, p: &Params) -> RpcResult<Value> {

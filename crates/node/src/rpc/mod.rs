@@ -5,6 +5,7 @@
 
 pub mod access_list;
 pub mod anvil_state;
+pub mod batch_sync;
 pub mod debug;
 pub mod dev;
 pub mod eth;

@@ -77,14 +77,21 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
     for (name, handler) in method_tables() {
         let handler = *handler;
         let name: &'static str = name;
-        let run = move |params: jsonrpsee::types::Params<'_>, node: &Arc<Node>| {
+        let run = move |params: jsonrpsee::types::Params<'_>,
+                        node: &Arc<Node>,
+                        ext: &jsonrpsee::Extensions| {
             let mut result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
-            // A write is acknowledged only once it is durable (group commit; see Node::sync).
-            if result.is_ok()
-                && is_blocking(name)
-                && let Err(e) = node.sync()
-            {
-                result = Err(e.into());
+            // A write is acknowledged only once it is durable (group commit; see Node::sync);
+            // in a batch, once for the whole batch before it answers (batch_sync.rs).
+            if result.is_ok() && is_blocking(name) {
+                match ext.get::<super::batch_sync::DeferredSync>() {
+                    Some(deferred) => deferred.owe(),
+                    None => {
+                        if let Err(e) = node.sync() {
+                            result = Err(e.into());
+                        }
+                    }
+                }
             }
             if let Err(e) = &result {
                 tracing::debug!(target: "tandem::rpc", "{name} failed: {} ({})", e.message, e.code);
@@ -92,9 +99,11 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
             result.map_err(ErrorObjectOwned::from)
         };
         if is_blocking(name) {
-            module.register_blocking_method(name, move |params, node, _| run(params, &node))?;
+            module.register_blocking_method(name, move |params, node, ext| {
+                run(params, &node, &ext)
+            })?;
         } else {
-            module.register_method(name, move |params, node, _| run(params, node))?;
+            module.register_method(name, move |params, node, ext| run(params, node, ext))?;
         }
     }
     module.register_subscription(
@@ -124,6 +133,15 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
     let server = Server::builder()
         .set_config(config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .set_rpc_middleware(
+            jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().layer_fn({
+                let node = node.clone();
+                move |service| super::batch_sync::BatchSync {
+                    service,
+                    node: node.clone(),
+                }
+            }),
+        )
         .build(addr)
         .await?;
     let addr = server.local_addr()?;

@@ -1,0 +1,194 @@
+//! The read path: state queries answered without rebuilding the state tree per request.
+//!
+//! Two caches, shared by every request and never waited on by the writer:
+//! - [`BlockCache`]: IPLD blocks read from redb, kept in memory. A block is named by its
+//!   hash, so a cached block can never be stale; the cache only bounds its size.
+//! - [`Snapshot`]: the answers already computed at the head's state root (accounts and
+//!   storage slots). A root names one immutable state, so answers keyed by it stay true;
+//!   when the head moves, queries at the new root start a new snapshot.
+//!
+//! Queries at older blocks, calls and traces open a state tree over the block cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use alloy_primitives::{Address, B256, Bytes};
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use tandem_state::ActorRecord;
+use tandem_state::blockstore::RedbStore;
+
+/// Shards of the block cache (lock striping for concurrent readers).
+const SHARDS: usize = 16;
+/// Bytes a shard holds before it is emptied (16 × 8 MiB = 128 MiB in all).
+const SHARD_BYTES: usize = 8 << 20;
+/// Answers a snapshot keeps per kind; beyond that, misses are computed and not kept.
+const SNAPSHOT_ENTRIES: usize = 1 << 16;
+
+#[derive(Default)]
+struct Shard {
+    blocks: HashMap<Cid, Arc<[u8]>>,
+    bytes: usize,
+}
+
+/// A read-through, size-bounded cache of redb's blocks. Read-only: writes are refused, so
+/// nothing can reach the chain's store through it (calls put a buffer on top).
+pub struct BlockCache {
+    inner: Arc<RedbStore>,
+    shards: Vec<Mutex<Shard>>,
+}
+
+impl BlockCache {
+    pub fn new(inner: Arc<RedbStore>) -> Self {
+        Self {
+            inner,
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    fn shard(&self, k: &Cid) -> std::sync::MutexGuard<'_, Shard> {
+        let digest = k.hash().digest();
+        let i = digest.last().copied().unwrap_or(0) as usize % SHARDS;
+        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Blockstore for BlockCache {
+    fn get(&self, k: &Cid) -> anyhow::Result<Option<Vec<u8>>> {
+        if let Some(b) = self.shard(k).blocks.get(k) {
+            return Ok(Some(b.to_vec()));
+        }
+        let Some(block) = self.inner.get(k)? else {
+            return Ok(None);
+        };
+        let mut shard = self.shard(k);
+        if shard.bytes + block.len() > SHARD_BYTES {
+            shard.blocks.clear();
+            shard.bytes = 0;
+        }
+        if block.len() <= SHARD_BYTES {
+            shard.bytes += block.len();
+            shard.blocks.insert(*k, Arc::from(block.as_slice()));
+        }
+        Ok(Some(block))
+    }
+
+    fn has(&self, k: &Cid) -> anyhow::Result<bool> {
+        if self.shard(k).blocks.contains_key(k) {
+            return Ok(true);
+        }
+        self.inner.has(k)
+    }
+
+    fn put_keyed(&self, k: &Cid, _block: &[u8]) -> anyhow::Result<()> {
+        anyhow::bail!("the read cache is read-only (writing block {k})")
+    }
+}
+
+/// An account as the head's state holds it: its ID and record (None: no actor).
+pub type Account = Option<(u64, ActorRecord)>;
+
+/// Answers computed at one state root, shared by every query at that root.
+pub struct Snapshot {
+    pub root: Cid,
+    accounts: RwLock<HashMap<Address, Account>>,
+    slots: RwLock<HashMap<(Address, B256), B256>>,
+    code: RwLock<HashMap<Address, Bytes>>,
+    /// `eth_call` answers at the head block (its hash and the request as JSON).
+    calls: RwLock<HashMap<(B256, String), Bytes>>,
+}
+
+fn get<K: std::hash::Hash + Eq, V: Clone>(map: &RwLock<HashMap<K, V>>, k: &K) -> Option<V> {
+    map.read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(k)
+        .cloned()
+}
+
+fn put<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, k: K, v: V) {
+    let mut map = map.write().unwrap_or_else(|e| e.into_inner());
+    if map.len() < SNAPSHOT_ENTRIES {
+        map.insert(k, v);
+    }
+}
+
+impl Snapshot {
+    fn new(root: Cid) -> Self {
+        Self {
+            root,
+            accounts: RwLock::default(),
+            slots: RwLock::default(),
+            code: RwLock::default(),
+            calls: RwLock::default(),
+        }
+    }
+
+    pub fn account(&self, addr: &Address) -> Option<Account> {
+        get(&self.accounts, addr)
+    }
+
+    pub fn put_account(&self, addr: Address, account: Account) {
+        put(&self.accounts, addr, account)
+    }
+
+    pub fn slot(&self, addr: &Address, slot: &B256) -> Option<B256> {
+        get(&self.slots, &(*addr, *slot))
+    }
+
+    pub fn put_slot(&self, addr: Address, slot: B256, value: B256) {
+        put(&self.slots, (addr, slot), value)
+    }
+
+    pub fn code(&self, addr: &Address) -> Option<Bytes> {
+        get(&self.code, addr)
+    }
+
+    pub fn put_code(&self, addr: Address, code: Bytes) {
+        put(&self.code, addr, code)
+    }
+
+    pub fn call(&self, key: &(B256, String)) -> Option<Bytes> {
+        get(&self.calls, key)
+    }
+
+    pub fn put_call(&self, key: (B256, String), answer: Bytes) {
+        put(&self.calls, key, answer)
+    }
+}
+
+/// The node's read path: the block cache and the head's snapshot.
+pub struct Reads {
+    pub blocks: Arc<BlockCache>,
+    head: RwLock<Option<Arc<Snapshot>>>,
+}
+
+impl Reads {
+    pub fn new(store: Arc<RedbStore>) -> Self {
+        Self {
+            blocks: Arc::new(BlockCache::new(store)),
+            head: RwLock::new(None),
+        }
+    }
+
+    /// The snapshot of `root`, the head's state root; a new head starts a fresh one.
+    pub fn snapshot(&self, root: &Cid) -> Arc<Snapshot> {
+        if let Some(s) = self
+            .head
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|s| s.root == *root)
+        {
+            return s.clone();
+        }
+        let mut head = self.head.write().unwrap_or_else(|e| e.into_inner());
+        match head.as_ref() {
+            Some(s) if s.root == *root => s.clone(),
+            _ => {
+                let s = Arc::new(Snapshot::new(*root));
+                *head = Some(s.clone());
+                s
+            }
+        }
+    }
+}

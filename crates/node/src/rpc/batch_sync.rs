@@ -1,0 +1,97 @@
+//! One durable sync per JSON-RPC batch.
+//!
+//! A write method syncs the store before it answers (`server.rs`), so a write is never
+//! acknowledged before it is durable. Inside a batch that would be one fsync per call, and a
+//! batch of 800 transactions would wait for 800 fsyncs in a row (its calls run one after the
+//! other). This layer marks every call of a batch with a [`DeferredSync`]: a write in the
+//! batch then only records that a sync is owed, and the layer syncs once, after the last
+//! call and before the batch's answer is sent. If that sync fails, the whole batch is
+//! answered with an error instead, so no write of it is acknowledged.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use jsonrpsee::core::middleware::{Batch, Notification, Request, RpcServiceT};
+use jsonrpsee::server::MethodResponse;
+use jsonrpsee::types::{ErrorObjectOwned, Id};
+
+use crate::node::Node;
+
+/// In a batch call's extensions: the batch syncs once after its last call.
+#[derive(Clone, Default)]
+pub struct DeferredSync(Arc<AtomicBool>);
+
+impl DeferredSync {
+    /// A write succeeded; the batch owes a sync before it answers.
+    pub fn owe(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn owed(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// The RPC middleware that gives each batch one sync.
+#[derive(Clone)]
+pub struct BatchSync<S> {
+    pub service: S,
+    pub node: Arc<Node>,
+}
+
+impl<S> RpcServiceT for BatchSync<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.service.call(req)
+    }
+
+    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let deferred = DeferredSync::default();
+        for entry in batch.iter_mut().flatten() {
+            entry.extensions_mut().insert(deferred.clone());
+        }
+        let service = self.service.clone();
+        let node = self.node.clone();
+        async move {
+            let answer = service.batch(batch).await;
+            if !deferred.owed() {
+                return answer;
+            }
+            let synced = tokio::task::spawn_blocking(move || node.sync()).await;
+            let failure = match synced {
+                Ok(Ok(())) => return answer,
+                Ok(Err(e)) => format!("{e:#}"),
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(target: "tandem::rpc", "a batch's writes could not be made durable: {failure}");
+            MethodResponse::error(
+                Id::Null,
+                ErrorObjectOwned::owned(
+                    -32603,
+                    format!("the batch's writes could not be made durable: {failure}"),
+                    None::<()>,
+                ),
+            )
+        }
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}
