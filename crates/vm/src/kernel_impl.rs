@@ -515,7 +515,8 @@ impl CryptoOps for DefaultKernel<'_, '_> {
     }
 
     fn hash_keccak256(&self, data: &[u8]) -> [u8; 32] {
-        digest32(Code::Keccak256, data)
+        // alloy's keccak (the assembly backend), as revm's KECCAK256 uses.
+        alloy_primitives::keccak256(data).0
     }
 
     fn recover_secp256k1(&self, hash: &[u8; 32], sig: &[u8; 65]) -> KResult<[u8; 65]> {
