@@ -263,3 +263,57 @@ impl BlockStore {
             .collect()
     }
 }
+
+// ---- block 0 and the meta entries of a block --------------------------------------------
+
+pub(crate) fn alloy_trie_empty_root() -> B256 {
+    // keccak256(rlp("")), the root of an empty trie.
+    alloy_primitives::keccak256([0x80u8])
+}
+
+pub(crate) fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8>>)>> {
+    let n = record.number();
+    Ok(vec![
+        (block_key(n), Some(serde_json::to_vec(record)?)),
+        (hash_key(&record.hash), Some(n.to_be_bytes().to_vec())),
+        (LATEST_KEY.to_string(), Some(n.to_be_bytes().to_vec())),
+    ])
+}
+
+/// Block 0 over the genesis state.
+pub(crate) fn write_genesis_block(store: &Arc<RedbStore>, root: &Cid) -> anyhow::Result<()> {
+    let (eth_root, eth_meta) = crate::eth_trie::build(store.clone(), root)?;
+    let record = genesis_record(root, eth_root);
+    let mut batch = tandem_state::blockstore::CommitBatch::new();
+    for (k, v) in block_meta(&record)?.into_iter().chain(eth_meta) {
+        if let Some(v) = v {
+            batch.set_meta(k, v);
+        }
+    }
+    store.commit(&batch)
+}
+
+/// The record of block 0 over a genesis state root (`eth_root`: its Ethereum state root).
+pub(crate) fn genesis_record(root: &Cid, eth_root: B256) -> BlockRecord {
+    let header = alloy_consensus::Header {
+        ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
+        state_root: eth_root,
+        transactions_root: alloy_trie_empty_root(),
+        receipts_root: alloy_trie_empty_root(),
+        gas_limit: crate::node::BLOCK_GAS_LIMIT,
+        timestamp: crate::node::unix_now(),
+        base_fee_per_gas: Some(1_000_000_000),
+        withdrawals_root: Some(alloy_trie_empty_root()),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        ..Default::default()
+    };
+    BlockRecord {
+        hash: header.hash_slow(),
+        header,
+        state: root.to_string(),
+        txs: Vec::new(),
+        messages: Vec::new(),
+    }
+}

@@ -27,8 +27,10 @@ use tandem_state::blockstore::{BufferedStore, CommitBatch, CommitStore};
 use tandem_vm::store::VmStore;
 
 use crate::accounts::genesis;
-use crate::blocks::{BlockRecord, LATEST_KEY, MsgRecord, TxRecord, msg_key, tx_key};
-use crate::node::{Inner, Node, block_meta, genesis_record};
+use crate::blocks::{
+    BlockRecord, LATEST_KEY, MsgRecord, TxRecord, block_meta, genesis_record, msg_key, tx_key,
+};
+use crate::node::{Inner, Node};
 
 /// The manifest's format name; a dump with another is refused.
 pub const DUMP_FORMAT: &str = "tandem-node-dump/1";
