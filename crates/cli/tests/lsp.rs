@@ -198,6 +198,26 @@ fn lsp_session_on_the_erc20_package() {
     );
     assert_eq!(c.diagnostics_for(&u), Vec::<Value>::new());
 
+    // A warning as you type: sema's lint, with the warning severity, on a file that builds.
+    let unused = text.replace(
+        "storage.supply = supply",
+        "let spare: u256 = 1;\n        storage.supply = supply",
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": u, "version": 6 }, "contentChanges": [{ "text": unused }] }),
+    );
+    let diags = c.diagnostics_for(&u);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["severity"], json!(2), "{diags:?}");
+    assert_eq!(diags[0]["code"], json!("W0001"), "{diags:?}");
+    // Hover still works on a package with warnings (sema's module is kept).
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": pos(&unused, "Send {", 0, 1) }),
+    );
+    assert!(hover_text(&h).contains("0xa9059cbb"), "{h}");
+
     // Bad input: malformed params and an unknown method get errors; the server carries on.
     let e = c.request("textDocument/hover", json!({ "nonsense": 1 }));
     assert_eq!(e["error"]["code"], json!(-32602), "{e}");

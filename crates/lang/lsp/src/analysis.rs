@@ -261,15 +261,15 @@ impl World {
                     ast: (*f.ast).clone(),
                 })
                 .collect();
+            // `check`, not `compile`: a clean package still reports its warnings.
             match catch_unwind(AssertUnwindSafe(|| {
-                tandem_lang_sema::probe::compile_with_types(&sf)
+                tandem_lang_sema::probe::check_with_types(&sf)
             })) {
-                Ok((Ok(m), t)) => {
-                    module = Some(Arc::new(m));
-                    module_fresh = true;
-                    types = t;
-                }
-                Ok((Err(d), t)) => {
+                Ok((m, d, t)) => {
+                    if let Some(m) = m {
+                        module = Some(Arc::new(m));
+                        module_fresh = true;
+                    }
                     diags = d.list;
                     types = t;
                 }
