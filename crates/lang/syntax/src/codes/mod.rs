@@ -32,7 +32,8 @@ impl CodeInfo {
 
     /// Whether the example is refused only by the WASM build (```` ```tandem,wasm ````).
     pub fn example_needs_wasm(&self) -> bool {
-        self.example_block().is_some_and(|(info, _)| info.contains("wasm"))
+        self.example_block()
+            .is_some_and(|(info, _)| info.contains("wasm"))
     }
 
     fn example_block(&self) -> Option<(&'static str, &'static str)> {
@@ -102,11 +103,17 @@ mod tests {
                 "{} has neither an example nor a reason for none",
                 c.code
             );
-            assert!(c.page.contains("\nFix: "), "{} says nothing about a fix", c.code);
+            assert!(
+                c.page.contains("\nFix: "),
+                "{} says nothing about a fix",
+                c.code
+            );
         }
         assert_eq!(lookup("e0400").map(|c| c.code), Some("E0400"));
         assert_eq!(lookup("0400").map(|c| c.code), Some("E0400"));
         assert!(lookup("E9999").is_none());
-        assert!(lookup("E0400").is_some_and(|c| c.render().starts_with("E0400: missing capability")));
+        assert!(
+            lookup("E0400").is_some_and(|c| c.render().starts_with("E0400: missing capability"))
+        );
     }
 }
