@@ -15,7 +15,7 @@ use tandem_state::actor::{ActorID, ActorRecord};
 use tandem_state::{ChangeLog, StateTree};
 use tandem_vm::store::VmStore;
 
-use crate::mpt::{NewNodes, NodeSource, Trie};
+use crate::mpt::{Loc, NewNodes, NodeSource, Trie};
 use crate::root::{eth_address, trie_account};
 
 /// Storage tries kept in memory between blocks (the accounts touched most recently).
@@ -51,21 +51,22 @@ struct Touched {
 }
 
 impl EthView {
-    /// The view whose state root is `root` (its nodes must be in the store).
-    pub fn at(root: B256) -> Self {
+    /// The view whose state root is `root`, stored at `loc`.
+    pub fn at(root: B256, loc: Loc) -> Self {
         Self {
-            accounts: Trie::at(root),
+            accounts: Trie::at(root, loc),
             storage: HashMap::new(),
         }
     }
 
-    /// The state root as of the last [`Self::apply`] or [`Self::build`].
-    pub fn root(&self) -> B256 {
-        self.accounts.root()
+    /// The state root as of the last [`Self::apply`] or [`Self::build`], and where its node
+    /// is stored.
+    pub fn root(&self) -> (B256, Loc) {
+        (self.accounts.root(), self.accounts.loc())
     }
 
-    /// The whole view of a flushed state: the root and every node.
-    pub fn build(state: &StateTree<VmStore>) -> anyhow::Result<(Self, NewNodes)> {
+    /// The whole view of a flushed state, every node stored at `seq`.
+    pub fn build(state: &StateTree<VmStore>, seq: Loc) -> anyhow::Result<(Self, NewNodes)> {
         let store = state.store();
         let mut accounts = Trie::empty();
         let mut nodes = Vec::new();
@@ -76,17 +77,23 @@ impl EthView {
             };
             let mut storage = Trie::empty();
             state.for_each_slot(record, |k, v| {
-                storage.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), &none)
+                storage.insert(
+                    slot_key(&B256::from(*k)).as_slice(),
+                    slot_value(v),
+                    0,
+                    &none,
+                )
             })?;
-            let (storage_root, new) = storage.commit();
+            let (storage_root, storage_loc, new) = storage.commit(seq);
             nodes.extend(new);
             if let Some(account) = trie_account(store, record, storage_root)? {
                 let key = account_key(&address);
-                accounts.insert(key.as_slice(), alloy_rlp::encode(account), &none)?;
+                let value = alloy_rlp::encode(account);
+                accounts.insert(key.as_slice(), value, storage_loc, &none)?;
             }
             Ok(())
         })?;
-        let (_, new) = accounts.commit();
+        let (_, _, new) = accounts.commit(seq);
         nodes.extend(new);
         Ok((
             Self {
@@ -98,12 +105,13 @@ impl EthView {
     }
 
     /// Brings the view from the state the changes started at to `state` (flushed, with the
-    /// changes taken from it); returns the new root and the new nodes.
+    /// changes taken from it); returns the new root and the new nodes, stored at `seq`.
     pub fn apply(
         &mut self,
         state: &mut StateTree<VmStore>,
         changes: &ChangeLog,
         src: &dyn NodeSource,
+        seq: Loc,
     ) -> anyhow::Result<(B256, NewNodes)> {
         let mut touched: BTreeMap<Address, Touched> = BTreeMap::new();
         for address in changes.deleted.values().flatten() {
@@ -132,20 +140,21 @@ impl EthView {
                 self.storage.remove(&address);
                 continue;
             };
-            let storage_root = self.update_storage(
-                state, changes, src, &address, id, &record, t.deleted, &mut nodes,
+            let (storage_root, storage_loc) = self.update_storage(
+                state, changes, src, &address, id, &record, t.deleted, seq, &mut nodes,
             )?;
             match trie_account(state.store(), &record, storage_root)? {
                 Some(account) => {
+                    let value = alloy_rlp::encode(account);
                     self.accounts
-                        .insert(key.as_slice(), alloy_rlp::encode(account), src)?
+                        .insert(key.as_slice(), value, storage_loc, src)?
                 }
                 None => {
                     self.accounts.remove(key.as_slice(), src)?;
                 }
             }
         }
-        let (root, new) = self.accounts.commit();
+        let (root, _, new) = self.accounts.commit(seq);
         nodes.extend(new);
         if self.storage.len() > MAX_CACHED_STORAGE {
             self.storage.clear();
@@ -164,56 +173,48 @@ impl EthView {
         id: ActorID,
         record: &ActorRecord,
         deleted: bool,
+        seq: Loc,
         nodes: &mut NewNodes,
-    ) -> anyhow::Result<B256> {
+    ) -> anyhow::Result<(B256, Loc)> {
         let mut storage = if record.kv_root.is_none() {
             Trie::empty()
         } else if deleted {
             // The address had another actor in this interval: rebuild from the slot storage.
             let mut t = Trie::empty();
             state.for_each_slot(record, |k, v| {
-                t.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), src)
+                t.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), 0, src)
             })?;
             t
         } else {
-            let current = match self.accounts.get(account_key(address).as_slice(), src)? {
-                Some(rlp) => {
-                    TrieAccount::decode(&mut rlp.as_slice())
-                        .map_err(|e| anyhow::anyhow!("bad account in the state trie: {e}"))?
-                        .storage_root
+            let (current, loc) = match self.accounts.get(account_key(address).as_slice(), src)? {
+                Some((rlp, loc)) => {
+                    let account = TrieAccount::decode(&mut rlp.as_slice())
+                        .map_err(|e| anyhow::anyhow!("bad account in the state trie: {e}"))?;
+                    (account.storage_root, loc)
                 }
-                None => EMPTY_ROOT_HASH,
+                None => (EMPTY_ROOT_HASH, 0),
             };
             let mut t = self
                 .storage
                 .remove(address)
                 .filter(|t| t.root() == current)
-                .unwrap_or_else(|| Trie::at(current));
+                .unwrap_or_else(|| Trie::at(current, loc));
             for ((_, slot), value) in changes.slots.range((id, [0u8; 32])..=(id, [0xff; 32])) {
                 let k = slot_key(&B256::from(*slot));
                 if *value == [0u8; 32] {
                     t.remove(k.as_slice(), src)?;
                 } else {
-                    t.insert(k.as_slice(), slot_value(value), src)?;
+                    t.insert(k.as_slice(), slot_value(value), 0, src)?;
                 }
             }
             t
         };
-        let (root, new) = storage.commit();
+        let (root, loc, new) = storage.commit(seq);
         nodes.extend(new);
         if root != EMPTY_ROOT_HASH {
             self.storage.insert(*address, storage);
         }
-        Ok(root)
-    }
-
-    /// The RLP of the account at `address`, if present.
-    pub fn account(
-        &mut self,
-        address: &Address,
-        src: &dyn NodeSource,
-    ) -> anyhow::Result<Option<Vec<u8>>> {
-        self.accounts.get(account_key(address).as_slice(), src)
+        Ok((root, loc))
     }
 }
 
@@ -221,7 +222,7 @@ impl EthView {
 struct NoNodes;
 
 impl NodeSource for NoNodes {
-    fn node(&self, hash: &B256) -> anyhow::Result<Option<Vec<u8>>> {
+    fn node(&self, hash: &B256, _: Loc) -> anyhow::Result<Option<Vec<u8>>> {
         anyhow::bail!("trie node {hash} requested while building a trie from scratch")
     }
 }

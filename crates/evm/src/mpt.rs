@@ -20,32 +20,71 @@ use alloy_trie::nodes::{BranchNodeRef, ExtensionNodeRef, LeafNodeRef, RlpNode, T
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieMask};
 use anyhow::{Context, anyhow, bail};
 
+/// Where a stored node lives besides its hash: the commit that wrote it (a sequence number
+/// the caller chooses per commit, increasing). Stores key nodes by `(loc, hash)`, so one
+/// commit's nodes are neighbours (written as an append, not as random inserts), and every
+/// stored node records the locations of the hashed children it refers to.
+pub type Loc = u64;
+
 /// Where stored nodes are read from.
 pub trait NodeSource {
-    /// The RLP of the node with this hash, if stored.
-    fn node(&self, hash: &B256) -> anyhow::Result<Option<Vec<u8>>>;
+    /// The stored form ([`stored`]) of the node with this hash written by commit `loc`.
+    fn node(&self, hash: &B256, loc: Loc) -> anyhow::Result<Option<Vec<u8>>>;
 }
 
-/// New nodes a commit produced: `(keccak256(rlp), rlp)`.
+/// New nodes a commit produced: `(keccak256(rlp), stored form)`, all at the commit's `loc`.
 pub type NewNodes = Vec<(B256, Vec<u8>)>;
+
+/// A node's stored form: its RLP, then the locations of its hashed children in order (for a
+/// leaf: its auxiliary location, e.g. an account's storage root's), 8 bytes each, then their
+/// count (one byte).
+pub fn stored(rlp: &[u8], locs: &[Loc]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rlp.len() + locs.len() * 8 + 1);
+    out.extend_from_slice(rlp);
+    for l in locs {
+        out.extend_from_slice(&l.to_be_bytes());
+    }
+    out.push(locs.len() as u8);
+    out
+}
+
+/// The RLP and child locations of a stored node.
+pub fn unstored(bytes: &[u8]) -> anyhow::Result<(&[u8], Vec<Loc>)> {
+    let (&n, rest) = bytes.split_last().context("empty stored trie node")?;
+    let n = n as usize;
+    if rest.len() < n * 8 {
+        bail!("truncated stored trie node");
+    }
+    let (rlp, locs) = rest.split_at(rest.len() - n * 8);
+    let locs = locs
+        .chunks_exact(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    Ok((rlp, locs))
+}
+
+/// How a parent refers to a clean node, and where it is stored.
+type Cache = Option<(RlpNode, Loc)>;
 
 enum Node {
     Empty,
     /// A stored node not loaded yet.
-    Hash(B256),
+    Hash(B256, Loc),
     Leaf {
         key: Nibbles,
         value: Vec<u8>,
-        rlp: Option<RlpNode>,
+        /// An auxiliary location kept with the leaf (an account's storage root's).
+        aux: Loc,
+        rlp: Cache,
     },
     Ext {
         key: Nibbles,
         child: Box<Node>,
-        rlp: Option<RlpNode>,
+        rlp: Cache,
     },
     Branch {
         children: Box<[Node; 16]>,
-        rlp: Option<RlpNode>,
+        rlp: Cache,
     },
 }
 
@@ -57,41 +96,54 @@ fn take(node: &mut Node) -> Node {
     std::mem::replace(node, Node::Empty)
 }
 
-/// A node from its RLP; `rlp` is how its parent refers to it (kept as the clean cache).
-fn decode(bytes: &[u8], rlp: RlpNode) -> anyhow::Result<Node> {
+/// A node from its RLP; `rlp` is how its parent refers to it and `loc` where it is stored
+/// (kept as the clean cache); `locs` the locations of its hashed children, in order.
+fn decode(bytes: &[u8], rlp: RlpNode, loc: Loc, locs: &[Loc]) -> anyhow::Result<Node> {
     let node = TrieNode::decode(&mut &bytes[..]).map_err(|e| anyhow!("bad trie node: {e}"))?;
+    let mut locs = locs.iter().copied();
+    let cache = Some((rlp, loc));
     Ok(match node {
         TrieNode::EmptyRoot => Node::Empty,
         TrieNode::Leaf(l) => Node::Leaf {
             key: l.key,
             value: l.value,
-            rlp: Some(rlp),
+            aux: locs.next().unwrap_or(0),
+            rlp: cache,
         },
         TrieNode::Extension(e) => Node::Ext {
             key: e.key,
-            child: Box::new(child_of(&e.child)?),
-            rlp: Some(rlp),
+            child: Box::new(child_of(&e.child, loc, &mut locs)?),
+            rlp: cache,
         },
         TrieNode::Branch(b) => {
             let mut children = empty_children();
             for (i, c) in b.as_ref().children() {
                 if let Some(c) = c {
-                    children[i as usize] = child_of(c)?;
+                    children[i as usize] = child_of(c, loc, &mut locs)?;
                 }
             }
             Node::Branch {
                 children,
-                rlp: Some(rlp),
+                rlp: cache,
             }
         }
     })
 }
 
-/// A child reference: a hash to load later, or a small node embedded in its parent.
-fn child_of(r: &RlpNode) -> anyhow::Result<Node> {
+/// A child reference: a hash to load later (at the next location the parent recorded), or a
+/// small node embedded in its parent (too small to refer to a hash itself).
+fn child_of(
+    r: &RlpNode,
+    parent: Loc,
+    locs: &mut impl Iterator<Item = Loc>,
+) -> anyhow::Result<Node> {
     match r.as_hash() {
-        Some(h) => Ok(Node::Hash(h)),
-        None => decode(r.as_slice(), r.clone()),
+        Some(h) => Ok(Node::Hash(
+            h,
+            locs.next()
+                .context("a stored trie node lacks a child's location")?,
+        )),
+        None => decode(r.as_slice(), r.clone(), parent, &[]),
     }
 }
 
@@ -100,6 +152,8 @@ pub struct Trie {
     root: Node,
     /// The root hash of the last commit (or of the stored root it was opened at).
     hash: B256,
+    /// Where the root node is stored.
+    loc: Loc,
     /// Nodes loaded from the store since the last trim.
     loaded: usize,
 }
@@ -108,21 +162,22 @@ pub struct Trie {
 const MAX_LOADED: usize = 1 << 18;
 
 impl Trie {
-    /// The trie whose root hash is `root` (its nodes must be in the store, or it is empty).
-    pub fn at(root: B256) -> Self {
+    /// The trie whose root hash is `root`, stored at `loc` (or empty).
+    pub fn at(root: B256, loc: Loc) -> Self {
         Self {
             root: if root == EMPTY_ROOT_HASH {
                 Node::Empty
             } else {
-                Node::Hash(root)
+                Node::Hash(root, loc)
             },
             hash: root,
+            loc,
             loaded: 0,
         }
     }
 
     pub fn empty() -> Self {
-        Self::at(EMPTY_ROOT_HASH)
+        Self::at(EMPTY_ROOT_HASH, 0)
     }
 
     /// The root hash as of the last commit.
@@ -130,28 +185,38 @@ impl Trie {
         self.hash
     }
 
+    /// Where the root node is stored, as of the last commit.
+    pub fn loc(&self) -> Loc {
+        self.loc
+    }
+
     fn resolve(node: &mut Node, src: &dyn NodeSource, loaded: &mut usize) -> anyhow::Result<()> {
-        if let Node::Hash(h) = node {
-            let h = *h;
-            let bytes = src
-                .node(&h)?
-                .with_context(|| format!("trie node {h} is missing from the store"))?;
-            *node = decode(&bytes, RlpNode::word_rlp(&h))?;
+        if let Node::Hash(h, loc) = node {
+            let (h, loc) = (*h, *loc);
+            let bytes = load(src, &h, loc)?;
+            let (rlp, locs) = unstored(&bytes)?;
+            *node = decode(rlp, RlpNode::word_rlp(&h), loc, &locs)?;
             *loaded += 1;
         }
         Ok(())
     }
 
-    /// The value under `key`.
-    pub fn get(&mut self, key: &[u8], src: &dyn NodeSource) -> anyhow::Result<Option<Vec<u8>>> {
+    /// The value under `key`, with the leaf's auxiliary location.
+    pub fn get(
+        &mut self,
+        key: &[u8],
+        src: &dyn NodeSource,
+    ) -> anyhow::Result<Option<(Vec<u8>, Loc)>> {
         let mut path = Nibbles::unpack(key);
         let mut node = &mut self.root;
         loop {
             Self::resolve(node, src, &mut self.loaded)?;
             match node {
-                Node::Empty | Node::Hash(_) => return Ok(None),
-                Node::Leaf { key, value, .. } => {
-                    return Ok((*key == path).then(|| value.clone()));
+                Node::Empty | Node::Hash(..) => return Ok(None),
+                Node::Leaf {
+                    key, value, aux, ..
+                } => {
+                    return Ok((*key == path).then(|| (value.clone(), *aux)));
                 }
                 Node::Ext { key, child, .. } => {
                     if !path.starts_with(key) {
@@ -176,6 +241,7 @@ impl Trie {
         &mut self,
         key: &[u8],
         value: Vec<u8>,
+        aux: Loc,
         src: &dyn NodeSource,
     ) -> anyhow::Result<()> {
         if value.is_empty() {
@@ -184,7 +250,7 @@ impl Trie {
         insert(
             &mut self.root,
             Nibbles::unpack(key),
-            value,
+            (value, aux),
             src,
             &mut self.loaded,
         )
@@ -197,35 +263,33 @@ impl Trie {
 
     /// Hashes what changed since the last commit; returns the new root and the new nodes
     /// (every node of 32 bytes or more, plus the root whatever its size).
-    pub fn commit(&mut self) -> (B256, NewNodes) {
+    /// Hashes what changed since the last commit; new nodes are stored at `seq`. Returns the
+    /// new root, where it is stored, and the new nodes (every node of 32 bytes or more, plus
+    /// the root whatever its size).
+    pub fn commit(&mut self, seq: Loc) -> (B256, Loc, NewNodes) {
         let mut out = Vec::new();
-        let hash = match &self.root {
-            Node::Empty => EMPTY_ROOT_HASH,
-            Node::Hash(h) => *h,
+        let (hash, loc) = match &self.root {
+            Node::Empty => (EMPTY_ROOT_HASH, 0),
+            Node::Hash(h, l) => (*h, *l),
             _ => {
-                let r = commit(&mut self.root, &mut out);
-                match r.as_hash() {
-                    Some(h) => h,
-                    None => {
-                        let h = keccak256(r.as_slice());
-                        out.push((h, r.as_slice().to_vec()));
-                        h
-                    }
-                }
+                let (r, loc) = commit(&mut self.root, seq, &mut out, true);
+                (r.as_hash().unwrap_or_else(|| keccak256(r.as_slice())), loc)
             }
         };
         self.hash = hash;
+        self.loc = loc;
         if self.loaded > MAX_LOADED {
-            *self = Self::at(hash);
+            *self = Self::at(hash, loc);
         }
-        (hash, out)
+        (hash, loc, out)
     }
 }
 
-fn leaf(key: Nibbles, value: Vec<u8>) -> Node {
+fn leaf(key: Nibbles, (value, aux): (Vec<u8>, Loc)) -> Node {
     Node::Leaf {
         key,
         value,
+        aux,
         rlp: None,
     }
 }
@@ -246,21 +310,22 @@ fn under(prefix: Nibbles, node: Node) -> Node {
 fn insert(
     node: &mut Node,
     path: Nibbles,
-    value: Vec<u8>,
+    value: (Vec<u8>, Loc),
     src: &dyn NodeSource,
     loaded: &mut usize,
 ) -> anyhow::Result<()> {
     Trie::resolve(node, src, loaded)?;
     match node {
         Node::Empty => *node = leaf(path, value),
-        Node::Hash(_) => unreachable!("resolved above"),
+        Node::Hash(..) => unreachable!("resolved above"),
         Node::Leaf {
             key,
             value: old,
+            aux,
             rlp,
         } => {
             if *key == path {
-                *old = value;
+                (*old, *aux) = value;
                 *rlp = None;
                 return Ok(());
             }
@@ -270,7 +335,7 @@ fn insert(
             }
             let mut children = empty_children();
             children[key.get_unchecked(common) as usize] =
-                leaf(key.slice(common + 1..), std::mem::take(old));
+                leaf(key.slice(common + 1..), (std::mem::take(old), *aux));
             children[path.get_unchecked(common) as usize] = leaf(path.slice(common + 1..), value);
             let branch = Node::Branch {
                 children,
@@ -317,7 +382,9 @@ fn insert(
 /// goes under an extension.
 fn prepend(prefix: Nibbles, node: Node) -> Node {
     match node {
-        Node::Leaf { key, value, .. } => leaf(prefix.join(&key), value),
+        Node::Leaf {
+            key, value, aux, ..
+        } => leaf(prefix.join(&key), (value, aux)),
         Node::Ext { key, child, .. } => Node::Ext {
             key: prefix.join(&key),
             child,
@@ -336,7 +403,7 @@ fn remove(
 ) -> anyhow::Result<bool> {
     Trie::resolve(node, src, loaded)?;
     match node {
-        Node::Empty | Node::Hash(_) => Ok(false),
+        Node::Empty | Node::Hash(..) => Ok(false),
         Node::Leaf { key, .. } => {
             if *key == path {
                 *node = Node::Empty;
@@ -387,25 +454,35 @@ fn remove(
     }
 }
 
-/// The reference to `node` after hashing whatever in it changed; nodes of 32 bytes or more
-/// go to `out`.
-fn commit(node: &mut Node, out: &mut NewNodes) -> RlpNode {
+/// The reference to `node` after hashing whatever in it changed, and where it is stored;
+/// new nodes of 32 bytes or more (or any size when `force`, for a root) go to `out` at `seq`.
+fn commit(node: &mut Node, seq: Loc, out: &mut NewNodes, force: bool) -> (RlpNode, Loc) {
     let mut buf = Vec::new();
+    let mut locs = Vec::new();
     let cache = match node {
-        Node::Empty => return RlpNode::from_rlp(&[EMPTY_STRING_CODE]),
-        Node::Hash(h) => return RlpNode::word_rlp(h),
-        Node::Leaf { key, value, rlp } => {
+        Node::Empty => return (RlpNode::from_rlp(&[EMPTY_STRING_CODE]), 0),
+        Node::Hash(h, l) => return (RlpNode::word_rlp(h), *l),
+        Node::Leaf {
+            key,
+            value,
+            aux,
+            rlp,
+        } => {
             if let Some(r) = rlp {
                 return r.clone();
             }
             LeafNodeRef::new(key, value).encode(&mut buf);
+            locs.push(*aux);
             rlp
         }
         Node::Ext { key, child, rlp } => {
             if let Some(r) = rlp {
                 return r.clone();
             }
-            let c = commit(child, out);
+            let (c, l) = commit(child, seq, out, false);
+            if c.is_hash() {
+                locs.push(l);
+            }
             ExtensionNodeRef::new(key, c.as_slice()).encode(&mut buf);
             rlp
         }
@@ -417,7 +494,11 @@ fn commit(node: &mut Node, out: &mut NewNodes) -> RlpNode {
             let mut mask = TrieMask::default();
             for (i, c) in children.iter_mut().enumerate() {
                 if !matches!(c, Node::Empty) {
-                    stack.push(commit(c, out));
+                    let (r, l) = commit(c, seq, out, false);
+                    if r.is_hash() {
+                        locs.push(l);
+                    }
+                    stack.push(r);
                     mask.set_bit(i as u8);
                 }
             }
@@ -425,70 +506,91 @@ fn commit(node: &mut Node, out: &mut NewNodes) -> RlpNode {
             rlp
         }
     };
-    let r = if buf.len() >= 32 {
+    let r = if buf.len() >= 32 || force {
         let h = keccak256(&buf);
-        out.push((h, buf));
+        out.push((h, stored(&buf, &locs)));
         RlpNode::word_rlp(&h)
     } else {
         RlpNode::from_rlp(&buf)
     };
-    *cache = Some(r.clone());
-    r
+    *cache = Some((r.clone(), seq));
+    (r, seq)
 }
 
-/// The proof of `key` in the stored trie with root `root`: the stored nodes from the root
-/// along the key's path (embedded nodes stay inside their parents, as Ethereum clients give
-/// them), and the value if the key is present.
-pub fn proof(
-    src: &dyn NodeSource,
-    root: B256,
-    key: &[u8],
-) -> anyhow::Result<(Vec<Bytes>, Option<Vec<u8>>)> {
+fn load(src: &dyn NodeSource, hash: &B256, loc: Loc) -> anyhow::Result<Vec<u8>> {
+    src.node(hash, loc)?
+        .with_context(|| format!("trie node {hash} (at {loc}) is missing from the store"))
+}
+
+/// A proof: the nodes along the path, and the value with its leaf's auxiliary location.
+pub type Proof = (Vec<Bytes>, Option<(Vec<u8>, Loc)>);
+
+/// The proof of `key` in the stored trie with root `root` (stored at `loc`): the stored
+/// nodes' RLP from the root along the key's path (embedded nodes stay inside their parents,
+/// as Ethereum clients give them), and the value with its leaf's auxiliary location if the
+/// key is present.
+pub fn proof(src: &dyn NodeSource, root: B256, loc: Loc, key: &[u8]) -> anyhow::Result<Proof> {
     let mut nodes = Vec::new();
     if root == EMPTY_ROOT_HASH {
         return Ok((nodes, None));
     }
-    let fetch = |h: &B256| -> anyhow::Result<Vec<u8>> {
-        src.node(h)?
-            .with_context(|| format!("trie node {h} is missing from the store"))
-    };
     let mut path = Nibbles::unpack(key);
-    let mut bytes = fetch(&root)?;
-    nodes.push(Bytes::from(bytes.clone()));
+    let mut bytes = load(src, &root, loc)?;
+    let (rlp, mut locs) = unstored(&bytes)?;
+    let mut rlp = rlp.to_vec();
+    nodes.push(Bytes::from(rlp.clone()));
     loop {
-        let node = TrieNode::decode(&mut &bytes[..]).map_err(|e| anyhow!("bad trie node: {e}"))?;
-        let next = match node {
+        let node = TrieNode::decode(&mut &rlp[..]).map_err(|e| anyhow!("bad trie node: {e}"))?;
+        // Which of the node's hashed children the path takes, counted in order.
+        let (next, index) = match node {
             TrieNode::EmptyRoot => return Ok((nodes, None)),
-            TrieNode::Leaf(l) => return Ok((nodes, (l.key == path).then_some(l.value))),
+            TrieNode::Leaf(l) => {
+                let aux = locs.first().copied().unwrap_or(0);
+                return Ok((nodes, (l.key == path).then_some((l.value, aux))));
+            }
             TrieNode::Extension(e) => {
                 if !path.starts_with(&e.key) {
                     return Ok((nodes, None));
                 }
                 path = path.slice(e.key.len()..);
-                e.child
+                (e.child, 0)
             }
             TrieNode::Branch(b) => {
                 let Some(n) = path.first() else {
                     return Ok((nodes, None));
                 };
                 path = path.slice(1..);
-                let child = b
-                    .as_ref()
-                    .children()
-                    .find(|(i, _)| *i == n)
-                    .and_then(|(_, c)| c.cloned());
-                match child {
-                    Some(c) => c,
+                let mut index = 0;
+                let mut found = None;
+                for (i, c) in b.as_ref().children() {
+                    let Some(c) = c else { continue };
+                    if i == n {
+                        found = Some(c.clone());
+                        break;
+                    }
+                    index += usize::from(c.is_hash());
+                }
+                match found {
+                    Some(c) => (c, index),
                     None => return Ok((nodes, None)),
                 }
             }
         };
         match next.as_hash() {
             Some(h) => {
-                bytes = fetch(&h)?;
-                nodes.push(Bytes::from(bytes.clone()));
+                let l = *locs
+                    .get(index)
+                    .context("a stored trie node lacks a child's location")?;
+                bytes = load(src, &h, l)?;
+                let (r, ls) = unstored(&bytes)?;
+                rlp = r.to_vec();
+                locs = ls;
+                nodes.push(Bytes::from(rlp.clone()));
             }
-            None => bytes = next.as_slice().to_vec(),
+            None => {
+                rlp = next.as_slice().to_vec();
+                locs = Vec::new();
+            }
         }
     }
 }
@@ -500,11 +602,11 @@ mod tests {
     use super::*;
 
     #[derive(Default)]
-    struct Mem(std::cell::RefCell<HashMap<B256, Vec<u8>>>);
+    struct Mem(std::cell::RefCell<HashMap<(Loc, B256), Vec<u8>>>);
 
     impl NodeSource for Mem {
-        fn node(&self, hash: &B256) -> anyhow::Result<Option<Vec<u8>>> {
-            Ok(self.0.borrow().get(hash).cloned())
+        fn node(&self, hash: &B256, loc: Loc) -> anyhow::Result<Option<Vec<u8>>> {
+            Ok(self.0.borrow().get(&(loc, *hash)).cloned())
         }
     }
 
@@ -535,37 +637,41 @@ mod tests {
         for round in 0..60 {
             for _ in 0..(1 + rng(&mut seed) % 40) {
                 let k = keys[(rng(&mut seed) % keys.len() as u64) as usize];
-                if rng(&mut seed) % 3 == 0 {
+                if rng(&mut seed).is_multiple_of(3) {
                     let had = model.remove(&k).is_some();
                     assert_eq!(trie.remove(k.as_slice(), &store).unwrap(), had);
                 } else {
                     let len = 1 + (rng(&mut seed) % 40) as usize;
                     let v = vec![(rng(&mut seed) % 255) as u8 + 1; len];
                     model.insert(k, v.clone());
-                    trie.insert(k.as_slice(), v, &store).unwrap();
+                    trie.insert(k.as_slice(), v.clone(), v.len() as Loc, &store)
+                        .unwrap();
                 }
             }
-            let (root, nodes) = trie.commit();
-            store.0.borrow_mut().extend(nodes);
+            let seq = round + 1;
+            let (root, loc, nodes) = trie.commit(seq);
+            store
+                .0
+                .borrow_mut()
+                .extend(nodes.into_iter().map(|(h, b)| ((seq, h), b)));
             assert_eq!(root, full_root(&model), "round {round}");
             // Every few rounds start over from the stored root, as after a restart.
-            if round % 7 == 0 {
-                trie = Trie::at(root);
+            if round.is_multiple_of(7) {
+                trie = Trie::at(root, loc);
             }
             for k in keys.iter().take(20) {
-                let (p, v) = proof(&store, root, k.as_slice()).unwrap();
-                assert_eq!(v.as_ref(), model.get(k));
+                let (p, v) = proof(&store, root, loc, k.as_slice()).unwrap();
+                let expected = model.get(k).map(|v| (v.clone(), v.len() as Loc));
+                assert_eq!(v, expected);
+                let v = v.map(|(v, _)| v);
                 alloy_trie::proof::verify_proof(root, Nibbles::unpack(k), v, &p).unwrap();
-                assert_eq!(
-                    trie.get(k.as_slice(), &store).unwrap().as_ref(),
-                    model.get(k)
-                );
+                assert_eq!(trie.get(k.as_slice(), &store).unwrap(), expected);
             }
         }
         // Delete everything: back to the empty root.
         for k in model.keys() {
             assert!(trie.remove(k.as_slice(), &store).unwrap());
         }
-        assert_eq!(trie.commit().0, EMPTY_ROOT_HASH);
+        assert_eq!(trie.commit(1000).0, EMPTY_ROOT_HASH);
     }
 }

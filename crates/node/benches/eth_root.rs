@@ -78,7 +78,7 @@ fn run(artifact: &Value, trie: bool, warmup: usize, blocks: usize) -> Vec<Durati
     );
     let token = tandem_evm::address::create_address(&owner.address.into_array(), 0);
     let token = Address::from(token);
-    let mut nonces = vec![0u64; SENDERS];
+    let mut nonces = [0u64; SENDERS];
     nonces[0] = 1;
     for a in accounts.iter().skip(1) {
         let data = transfer(a.address, 1 << 40);

@@ -290,7 +290,7 @@ fn incremental_root_equals_full_recomputation_after_every_block() {
                 // Slot writes, deletions (zero) and reverts.
                 let contract = &contracts[(next(&mut seed) as usize) % contracts.len()];
                 let (a, b) = (next(&mut seed) % 3, next(&mut seed) % 3);
-                let revert = next(&mut seed) % 5 == 0;
+                let revert = next(&mut seed).is_multiple_of(5);
                 let data = format!("0x{}{}{}", word(a), word(b), word(revert as u64));
                 let r = send(
                     &c,

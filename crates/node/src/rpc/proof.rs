@@ -63,24 +63,31 @@ fn get_proof(node: &Node, p: &Params) -> RpcResult<Value> {
         )));
     }
     let block = state_block(node, p.opt(2)?)?;
-    let root = node.eth_state_root(&block)?;
+    let (root, loc) = node.eth_state_root_at(&block)?;
     let src = MetaNodes(&node.store);
-    let (account_proof, value) = proof(&src, root, account_key(&address).as_slice())?;
-    let account = match value {
-        Some(rlp) => TrieAccount::decode(&mut rlp.as_slice())
-            .map_err(|e| RpcError::internal(format!("bad account in the state trie: {e}")))?,
-        None => TrieAccount {
-            nonce: 0,
-            balance: U256::ZERO,
-            storage_root: EMPTY_ROOT_HASH,
-            code_hash: alloy_primitives::KECCAK256_EMPTY,
-        },
+    let (account_proof, value) = proof(&src, root, loc, account_key(&address).as_slice())?;
+    let (account, storage_loc) = match value {
+        Some((rlp, storage_loc)) => (
+            TrieAccount::decode(&mut rlp.as_slice())
+                .map_err(|e| RpcError::internal(format!("bad account in the state trie: {e}")))?,
+            storage_loc,
+        ),
+        None => (
+            TrieAccount {
+                nonce: 0,
+                balance: U256::ZERO,
+                storage_root: EMPTY_ROOT_HASH,
+                code_hash: alloy_primitives::KECCAK256_EMPTY,
+            },
+            0,
+        ),
     };
     let mut storage = Vec::with_capacity(slots.len());
     for (text, slot) in keys.iter().zip(&slots) {
-        let (nodes, value) = proof(&src, account.storage_root, slot_key(slot).as_slice())?;
+        let key = slot_key(slot);
+        let (nodes, value) = proof(&src, account.storage_root, storage_loc, key.as_slice())?;
         let value = match value {
-            Some(rlp) => U256::decode(&mut rlp.as_slice())
+            Some((rlp, _)) => U256::decode(&mut rlp.as_slice())
                 .map_err(|e| RpcError::internal(format!("bad value in a storage trie: {e}")))?,
             None => U256::ZERO,
         };
