@@ -4,8 +4,8 @@
 //! - [`blocks`]: block, transaction and receipt records kept in the store's meta table,
 //!   written in the same redb transaction as the state they describe.
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
-//! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
+//! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
 //! - [`overrides`]: the state and block overrides of `eth_call` and `eth_estimateGas`.
@@ -18,15 +18,15 @@ pub mod base_fee;
 pub mod blocks;
 mod dev_controls;
 pub mod dump;
-pub mod eth_trie;
 pub mod error;
+pub mod eth_trie;
 pub mod frames;
 pub mod lane;
 pub mod launch;
 pub mod node;
 pub mod overrides;
-pub mod reads;
 pub mod pending;
+pub mod reads;
 pub mod replay;
 pub mod rpc;
 pub mod shapes;
