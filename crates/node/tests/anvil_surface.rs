@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
@@ -569,26 +568,9 @@ fn otterscan_reads() {
     );
 }
 
-/// cast, if installed: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary.
-fn cast() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("TANDEM_CAST").map(PathBuf::from),
-        Some(PathBuf::from("cast")),
-        Some(PathBuf::from(
-            "/tmp/castdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast",
-        )),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
 #[test]
 fn cast_reads_the_pool_and_node_info() {
-    let Some(cast) = tandem_testkit::need("cast", cast()) else {
+    let Some(cast) = tandem_testkit::cast() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
@@ -536,26 +536,6 @@ fn a_cancun_chain_has_no_requests_hash() {
     assert!(block(&c, "pending").get("requestsHash").is_none());
 }
 
-/// cast: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary (under `CI=true` a
-/// missing cast fails the test).
-fn cast() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("TANDEM_CAST").map(PathBuf::from),
-        Some("cast".into()),
-        Some("/tmp/castdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast".into()),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    tandem_testkit::need(
-        "cast (TANDEM_CAST or npm @foundry-rs/cast-linux-amd64)",
-        found,
-    )
-}
-
 fn run_cast(cast: &Path, args: &[&str]) -> String {
     let out = Command::new(cast).args(args).output().unwrap();
     assert!(
@@ -569,7 +549,9 @@ fn run_cast(cast: &Path, args: &[&str]) -> String {
 
 #[test]
 fn cast_drives_overrides_access_lists_7702_pending_blocks_and_receipts() {
-    let Some(cast) = cast() else { return };
+    let Some(cast) = tandem_testkit::cast() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start(dir.path());
     let c = node.client();

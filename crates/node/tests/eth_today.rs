@@ -346,23 +346,6 @@ fn chain_view(c: &Client, addr: &str) -> Value {
     ])
 }
 
-/// cast, if installed: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary.
-fn cast() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("TANDEM_CAST").map(PathBuf::from),
-        Some(PathBuf::from("cast")),
-        Some(PathBuf::from(
-            "/tmp/castdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast",
-        )),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
 fn run_cast(cast: &PathBuf, args: &[&str]) -> String {
     let out = Command::new(cast).args(args).output().unwrap();
     assert!(
@@ -375,10 +358,7 @@ fn run_cast(cast: &PathBuf, args: &[&str]) -> String {
 
 #[test]
 fn cast_overrides_and_pending_calls() {
-    let Some(cast) = cast() else {
-        eprintln!(
-            "skipped: cast not found (set TANDEM_CAST or install @foundry-rs/cast-linux-amd64)"
-        );
+    let Some(cast) = tandem_testkit::cast() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

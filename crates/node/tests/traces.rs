@@ -524,26 +524,6 @@ fn unknown_tracers_and_transactions_are_errors() {
     assert!(t.get("calls").is_none());
 }
 
-/// cast, if installed: `$TANDEM_CAST`, `cast` on the PATH, or the npm package's binary
-/// (under `CI=true` a missing cast fails the test).
-fn cast() -> Option<std::path::PathBuf> {
-    let candidates = [
-        std::env::var_os("TANDEM_CAST").map(std::path::PathBuf::from),
-        Some("cast".into()),
-        Some("/tmp/castdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast".into()),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        std::process::Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    tandem_testkit::need(
-        "cast (TANDEM_CAST or npm @foundry-rs/cast-linux-amd64)",
-        found,
-    )
-}
-
 fn run_cast(cast: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(cast)
         .args(args)
@@ -562,7 +542,9 @@ fn run_cast(cast: &std::path::Path, args: &[&str]) -> (bool, String) {
 /// and `cast rpc debug_traceTransaction` gets the node's tree, native frame included.
 #[test]
 fn cast_reads_the_traces() {
-    let Some(cast) = cast() else { return };
+    let Some(cast) = tandem_testkit::cast() else {
+        return;
+    };
     let s = setup();
     let c = s.node.client();
     let url = s.node.url();

@@ -213,6 +213,40 @@ fn package_name(spec: &str) -> &str {
     }
 }
 
+/// The npm package that ships cast's binary, and the version the tests pin.
+const CAST_PACKAGE: &str = "@foundry-rs/cast-linux-amd64@1.7.1";
+
+/// Foundry's `cast`, for tests that drive the node as a Foundry user does: `$TANDEM_CAST`,
+/// else `cast` on `PATH`, else the npm package's binary, installed on first use into
+/// `target/tmp/npm-cast` (as other tests install viem or solc-js). `None` outside CI when
+/// none can be had; under `CI=true` that fails the test.
+#[track_caller]
+pub fn cast() -> Option<PathBuf> {
+    let works = |p: &Path| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let preset = [
+        std::env::var_os("TANDEM_CAST").map(PathBuf::from),
+        Some(PathBuf::from("cast")),
+    ];
+    if let Some(found) = preset.into_iter().flatten().find(|p| works(p)) {
+        return Some(found);
+    }
+    let found = npm_packages(
+        &workspace_dir().join("target/tmp/npm-cast"),
+        &[CAST_PACKAGE],
+    )
+    .map(|modules| modules.join(package_name(CAST_PACKAGE)).join("bin/cast"))
+    .filter(|p| works(p));
+    need(
+        "cast (TANDEM_CAST, cast on PATH, or node and npm to install @foundry-rs/cast-linux-amd64)",
+        found,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
