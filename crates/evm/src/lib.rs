@@ -28,6 +28,7 @@ pub mod setcode;
 pub mod spec;
 pub mod state;
 pub mod statetest;
+pub mod system_call;
 pub mod trace;
 pub mod tx;
 pub mod world;

@@ -79,6 +79,7 @@ impl Node {
             VmStore::new(buffer.clone()),
             &genesis(&self.accounts, &f1_keys),
         )?;
+        let root = crate::history::predeploy_in(&buffer, &root, self.hardfork())?;
         let mut batch = buffer.take_reachable(&root)?;
         let (eth_root, eth_meta) = crate::eth_trie::build(buffer.clone(), &root)?;
         let record = genesis_record(&root, eth_root);

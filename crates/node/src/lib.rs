@@ -4,6 +4,7 @@
 //! - [`blocks`]: block, transaction and receipt records kept in the store's meta table,
 //!   written in the same redb transaction as the state they describe.
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
+//! - `history`: EIP-2935's history contract (genesis pre-deploy, the parent-hash write).
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
 //! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
@@ -21,6 +22,7 @@ pub mod dump;
 pub mod error;
 pub mod eth_trie;
 pub mod frames;
+mod history;
 pub mod lane;
 pub mod launch;
 pub mod node;

@@ -190,8 +190,13 @@ impl Node {
         let store = dir.store.clone();
         let chain_config = dir.config.clone();
         let blocks = BlockStore::new(store.clone());
+        let fork = dir.config.hardfork;
         if blocks.latest_number()?.is_none() {
-            write_genesis_block(&store, &dir.head()?)?;
+            let root = crate::history::predeploy(&store, &dir.head()?, fork)?;
+            write_genesis_block(&store, &root)?;
+        } else {
+            // A chain switched to Prague: the next block records the installation.
+            crate::history::predeploy(&store, &dir.head()?, fork)?;
         }
         // Group commit: blocks are committed without waiting for the disk, and the RPC layer
         // syncs (one fsync shared by every writer waiting) before it acknowledges a write.
@@ -514,7 +519,8 @@ impl Node {
         network.block_gas_limit = BLOCK_GAS_LIMIT;
         network.prev_randao = keccak256(number.to_be_bytes()).0;
         network.base_fee = fvm_shared::econ::TokenAmount::from_atto(self.next_base_fee(parent));
-        // The system lane runs first, on gas of its own (docs/async.md, G10).
+        // EIP-2935's system call, then the system lane, on gas of their own (docs/async.md, G10).
+        crate::history::write_parent_hash(&mut inner.chain.exec, parent.hash);
         let lane = crate::lane::run(&mut inner.chain.exec, number);
         inner.open = Some(OpenBlock {
             number,

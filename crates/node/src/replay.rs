@@ -119,6 +119,7 @@ pub fn replay_block(
     let txs = node.blocks.block_txs(block)?;
     let mut found = false;
 
+    crate::history::write_parent_hash(&mut exec, block.header.parent_hash);
     // The system lane: one tracer for all of it, one root per system message.
     let lane_wanted = msgs.iter().any(|(c, _)| want(&Key::Msg(c.clone())));
     let pre_lane = exec.flush()?;

@@ -2,7 +2,8 @@
 //! transaction sent with `eth_sendRawTransaction` delegates a dev EOA to a contract, and calls
 //! to the EOA then run the contract's code in the EOA's own context; a contract using CLZ
 //! runs. A chain created with `--hardfork cancun` refuses type 4 and CLZ, and keeps its fork
-//! when reopened without the flag.
+//! when reopened without the flag. EIP-2935: the history contract is in the genesis and every
+//! block writes its parent's hash into it; a contract reads them back with STATICCALL.
 
 mod common;
 
@@ -223,6 +224,11 @@ fn a_cancun_chain_refuses_type_4_and_keeps_its_fork() {
         d.c.call("eth_getCode", json!([d.accts[1].address, "latest"])),
         json!("0x")
     );
+    // No EIP-2935 history contract before Prague.
+    assert_eq!(
+        d.c.call("eth_getCode", json!([HISTORY, "latest"])),
+        json!("0x")
+    );
     // CLZ is an undefined instruction before Osaka.
     let clz = d.deploy(CLZ);
     let resp = d.c.request(
@@ -230,4 +236,105 @@ fn a_cancun_chain_refuses_type_4_and_keeps_its_fork() {
         json!([{"to": clz, "data": format!("0x{}", hex::encode(word(1)))}, "latest"]),
     );
     assert!(resp.get("error").is_some(), "{resp}");
+}
+
+/// EIP-2935's history contract, as the EIP deploys it.
+const HISTORY: &str = "0x0000F90827F1C53a10cb7A02335B175320002935";
+
+/// `mstore(0, calldataload(0)); ok := staticcall(gas, HISTORY, 0, 32, 0, 32);
+/// mstore(32, ok); return(0, 64)`: the hash of the block number given, and whether the
+/// history contract answered.
+fn history_reader() -> String {
+    format!(
+        "600035600052 6020600060206000 73{} 5afa 602052 60406000f3",
+        HISTORY.trim_start_matches("0x").to_lowercase()
+    )
+}
+
+/// `mstore(0, number - 1); staticcall(gas, HISTORY, 0, 32, 0, 32); sstore(number,
+/// mload(0)); return(0, 32)`: records, in a transaction, the parent hash the block sees.
+fn parent_recorder() -> String {
+    format!(
+        "6001430360005 2 6020600060206000 73{} 5afa 50 600051 4355 60206000f3",
+        HISTORY.trim_start_matches("0x").to_lowercase()
+    )
+}
+
+fn block_hash(c: &Client, n: u64) -> String {
+    let b = c.call("eth_getBlockByNumber", json!([format!("0x{n:x}"), false]));
+    b["hash"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_block_hash_history_contract_serves_parent_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let d = dev(&node);
+    // Pre-deployed in the genesis with the EIP's code.
+    let code = d.c.call("eth_getCode", json!([HISTORY, "0x0"]));
+    assert_eq!(
+        code.as_str().unwrap(),
+        format!(
+            "0x{}",
+            hex::encode(&alloy_eips::eip2935::HISTORY_STORAGE_CODE)
+        )
+    );
+    let reader = d.deploy(&history_reader());
+    let recorder = d.deploy(&parent_recorder());
+    // Blocks with and without the recorder's transactions.
+    let mut recorded = Vec::new();
+    for i in 0..4 {
+        d.c.call("evm_mine", json!([]));
+        let r = d.send(0, TxKind::Call(recorder), Vec::new());
+        assert_eq!(r["status"], json!("0x1"), "{r}");
+        recorded.push((hex_u64(&r["blockNumber"]), r["transactionHash"].clone(), i));
+    }
+    // Inside a transaction, `number - 1` is the parent's hash as the chain has it.
+    for (n, hash, _) in &recorded {
+        let slot = d.c.call(
+            "eth_getStorageAt",
+            json!([recorder, format!("0x{n:x}"), "latest"]),
+        );
+        assert_eq!(slot.as_str().unwrap(), block_hash(&d.c, n - 1), "block {n}");
+        // A replay sees the same history (the trace runs the start-of-block write too).
+        let trace = d.c.call(
+            "debug_traceTransaction",
+            json!([hash, {"tracer": "callTracer"}]),
+        );
+        assert_eq!(trace["output"].as_str().unwrap(), block_hash(&d.c, n - 1));
+    }
+    // Every earlier block's hash, through a contract's STATICCALL; the latest block's own
+    // hash is not served (the contract reverts for `n >= number`).
+    let latest = hex_u64(&d.c.call("eth_blockNumber", json!([])));
+    assert!(latest >= 10, "{latest}");
+    for n in 0..=latest {
+        let out = d.c.call(
+            "eth_call",
+            json!([{"to": reader, "data": format!("0x{}", hex::encode(word(n)))}, "latest"]),
+        );
+        let out = out.as_str().unwrap();
+        if n < latest {
+            assert_eq!(&out[..66], block_hash(&d.c, n), "block {n}");
+            assert!(out.ends_with('1'), "block {n}: {out}");
+        } else {
+            assert!(
+                out.ends_with('0'),
+                "the latest block is not in the history: {out}"
+            );
+        }
+    }
+    // The contract's storage is in the header's state: eth_getProof serves its slots.
+    let proof = d.c.call(
+        "eth_getProof",
+        json!([HISTORY, [format!("0x{:x}", latest - 1)], "latest"]),
+    );
+    assert_eq!(
+        proof["storageProof"][0]["value"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        block_hash(&d.c, latest - 1)
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+    );
 }
