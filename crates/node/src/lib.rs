@@ -3,6 +3,7 @@
 //! - [`accounts`]: the anvil/Hardhat dev accounts and the node's genesis.
 //! - [`blocks`]: block, transaction and receipt records kept in the store's meta table,
 //!   written in the same redb transaction as the state they describe.
+//! - [`block_limits`]: what a block may hold (gas, blob gas, EIP-7934's RLP size).
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
 //! - `history`: EIP-2935's history contract (genesis pre-deploy, the parent-hash write).
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
@@ -16,6 +17,7 @@
 
 pub mod accounts;
 pub mod base_fee;
+pub mod block_limits;
 pub mod blocks;
 mod dev_controls;
 pub mod dump;

@@ -80,13 +80,16 @@ pub(crate) struct OpenBlock {
     pub(crate) timestamp: u64,
     pub(crate) txs: Vec<PendingTx>,
     /// Native (Filecoin-shaped) messages, by CID: the system lane's first.
-    messages: Vec<(String, MsgRecord)>,
+    pub(crate) messages: Vec<(String, MsgRecord)>,
     /// Gas used by the block's user transactions and messages (at most the block gas limit).
-    user_gas: u64,
+    pub(crate) user_gas: u64,
     /// How many user transactions and messages the block holds.
-    user_count: usize,
+    pub(crate) user_count: usize,
+    /// Blob gas and RLP bytes of its transactions (`block_limits.rs`).
+    pub(crate) blob_gas: u64,
+    pub(crate) tx_bytes: usize,
     /// What became of the async messages the lane delivered.
-    async_statuses: Vec<(u64, crate::lane::AsyncStatus)>,
+    pub(crate) async_statuses: Vec<(u64, crate::lane::AsyncStatus)>,
 }
 
 /// After a block in automine mode, at most this many more blocks are mined while async
@@ -363,7 +366,11 @@ impl Node {
     ) -> Result<(), Rejected> {
         let hash = *envelope.tx_hash();
         let from = Address::from(tx.sender);
-        self.make_room(inner, tx.gas_limit)
+        let needs = crate::block_limits::Needs::of_tx(&envelope, tx.gas_limit);
+        if let Some(why) = crate::block_limits::too_big(&needs, self.hardfork()) {
+            return Err(Rejected::Other(RpcError::invalid_params(why)));
+        }
+        self.make_room(inner, &needs)
             .map_err(|e| Rejected::Other(e.into()))?;
         let parent = self.latest();
         self.open_block(inner, &parent);
@@ -403,6 +410,8 @@ impl Node {
         if let Some(open) = inner.open.as_mut() {
             open.user_gas += receipt.gas_used;
             open.user_count += 1;
+            open.blob_gas += needs.blob_gas;
+            open.tx_bytes += needs.bytes;
             open.txs.push(PendingTx {
                 hash,
                 envelope,
@@ -428,7 +437,10 @@ impl Node {
     ) -> RpcResult<(String, MsgRecord)> {
         let cid = tandem_vm::message::message_cid(msg)?.to_string();
         let mut inner = self.lock();
-        self.make_room(&mut inner, msg.gas_limit)?;
+        self.make_room(
+            &mut inner,
+            &crate::block_limits::Needs::of_message(msg.gas_limit),
+        )?;
         let parent = self.latest();
         self.open_block(&mut inner, &parent);
         let ret = match signed {
@@ -519,6 +531,8 @@ impl Node {
         network.block_gas_limit = BLOCK_GAS_LIMIT;
         network.prev_randao = keccak256(number.to_be_bytes()).0;
         network.base_fee = fvm_shared::econ::TokenAmount::from_atto(self.next_base_fee(parent));
+        network.blob_base_fee =
+            fvm_shared::econ::TokenAmount::from_atto(self.next_blob_base_fee(parent));
         // EIP-2935's system call, then the system lane, on gas of their own (docs/async.md, G10).
         crate::history::write_parent_hash(&mut inner.chain.exec, parent.hash);
         let lane = crate::lane::run(&mut inner.chain.exec, number);
@@ -529,20 +543,10 @@ impl Node {
             messages: lane.messages,
             user_gas: 0,
             user_count: 0,
+            blob_gas: 0,
+            tx_bytes: 0,
             async_statuses: lane.statuses,
         });
-    }
-
-    /// Mines the open block first if `gas_limit` more would not fit its user lane, so no
-    /// block holds more user gas than the block gas limit.
-    fn make_room(&self, inner: &mut Inner, gas_limit: u64) -> anyhow::Result<()> {
-        let full = inner.open.as_ref().is_some_and(|o| {
-            o.user_count > 0 && o.user_gas.saturating_add(gas_limit) > BLOCK_GAS_LIMIT
-        });
-        if full {
-            self.mine_locked(inner)?;
-        }
-        Ok(())
     }
 
     /// In automine mode, mines more blocks while async messages wait (at most
@@ -675,7 +679,7 @@ impl Node {
             base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
             withdrawals_root: Some(alloy_trie_empty_root()),
             blob_gas_used: Some(open.txs.iter().map(|p| blob_gas(&p.envelope)).sum()),
-            excess_blob_gas: Some(0),
+            excess_blob_gas: Some(self.next_excess_blob_gas(&parent)),
             parent_beacon_block_root: Some(B256::ZERO),
             requests_hash: crate::shapes::requests_hash(self.hardfork()),
             ..Default::default()

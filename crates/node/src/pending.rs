@@ -51,7 +51,7 @@ impl Node {
             base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
             withdrawals_root: latest.header.withdrawals_root,
             blob_gas_used: Some(envelopes.iter().map(|e| crate::shapes::blob_gas(e)).sum()),
-            excess_blob_gas: Some(0),
+            excess_blob_gas: Some(self.next_excess_blob_gas(&latest)),
             parent_beacon_block_root: Some(B256::ZERO),
             requests_hash: crate::shapes::requests_hash(self.hardfork()),
             ..Default::default()

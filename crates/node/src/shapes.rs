@@ -146,7 +146,7 @@ pub fn receipt(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<Transactio
         gas_used: rec.gas_used,
         effective_gas_price: rec.effective_gas_price,
         blob_gas_used: (env.tx_type() == TxType::Eip4844).then(|| blob_gas(&env)),
-        blob_gas_price: Some(BLOB_BASE_FEE),
+        blob_gas_price: Some(blob_base_fee(&block.header)),
         from: rec.from,
         to: alloy_consensus::Transaction::to(&env),
         contract_address: rec.contract_address,
@@ -189,8 +189,16 @@ pub fn revert_reason(output: &[u8]) -> Option<String> {
     Some(format!("0x{}", hex::encode(output)))
 }
 
-/// The blob base fee: 1 wei, EIP-4844's minimum, since no block carries excess blob gas.
-pub const BLOB_BASE_FEE: u128 = 1;
+/// The blob base fee of a block, from its `excessBlobGas`. The fork's update fraction is
+/// read off the header: Prague and Osaka (which share it) write `requestsHash`, Cancun not.
+pub fn blob_base_fee(header: &alloy_consensus::Header) -> u128 {
+    let fork = if header.requests_hash.is_some() {
+        tandem_vm::kernel::Hardfork::Prague
+    } else {
+        tandem_vm::kernel::Hardfork::Cancun
+    };
+    crate::base_fee::blob_base_fee(fork, header.excess_blob_gas.unwrap_or(0))
+}
 
 /// The blob gas a transaction uses: 2^17 per blob (EIP-4844).
 pub fn blob_gas(env: &TxEnvelope) -> u64 {

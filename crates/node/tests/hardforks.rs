@@ -7,10 +7,10 @@
 
 mod common;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEip7702, TxEnvelope};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEip7702, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip7702::Authorization;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::{DevAccount, dev_accounts};
@@ -337,4 +337,103 @@ fn the_block_hash_history_contract_serves_parent_hashes() {
             .trim_start_matches("0x")
             .trim_start_matches('0')
     );
+}
+
+/// A type-3 transaction from account 0 with `blobs` (version-1) blob hashes.
+fn blob_tx(d: &Dev, blobs: u8) -> TxEnvelope {
+    let tx = TxEip4844 {
+        chain_id: 31337,
+        nonce: d.nonce(0),
+        gas_limit: 100_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1,
+        to: d.accts[1].address,
+        value: U256::ZERO,
+        access_list: Default::default(),
+        blob_versioned_hashes: (1..=blobs)
+            .map(|i| {
+                let mut h = [i; 32];
+                h[0] = 1;
+                B256::from(h)
+            })
+            .collect(),
+        max_fee_per_blob_gas: 1_000,
+        input: Bytes::new(),
+    };
+    let sig = d.accts[0].sign_hash(&tx.signature_hash()).unwrap();
+    tx.into_signed(sig).into()
+}
+
+fn send_blobs(d: &Dev, blobs: u8) -> Value {
+    let hash = d.send_raw(blob_tx(d, blobs));
+    let hash = hash
+        .get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{hash}"));
+    d.c.call("eth_getTransactionReceipt", json!([hash]))
+}
+
+fn header(c: &Client, n: &str) -> Value {
+    c.call("eth_getBlockByNumber", json!([n, false]))
+}
+
+#[test]
+fn osaka_blob_excess_follows_eip_7918() {
+    const BLOB: u64 = 131_072;
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let d = dev(&node);
+    // Six blobs a block, the target: EIP-4844 alone would leave the excess at zero; with
+    // blobs far below their execution cost (2^13 gas at a base fee near 1 gwei) EIP-7918
+    // adds 6 × (9 − 6) / 9 = 2 blobs' worth a block, until the blob fee rises.
+    let mut fees = Vec::new();
+    for i in 1..=14u64 {
+        let r = send_blobs(&d, 6);
+        assert_eq!(r["status"], json!("0x1"), "{r}");
+        let pending = header(&d.c, "pending");
+        assert_eq!(
+            hex_u64(&pending["excessBlobGas"]),
+            2 * BLOB * i,
+            "{pending}"
+        );
+        let fee = hex_u64(&d.c.call("eth_blobBaseFee", json!([])));
+        // The next block's fee, as the receipts of its blob transactions will show it.
+        fees.push(fee);
+        let mined = header(&d.c, "latest");
+        assert_eq!(hex_u64(&mined["blobGasUsed"]), 6 * BLOB);
+        assert_eq!(hex_u64(&mined["excessBlobGas"]), 2 * BLOB * (i - 1));
+    }
+    assert_eq!(fees[0], 1);
+    assert_eq!(*fees.last().unwrap(), 2, "{fees:?}");
+    let r = send_blobs(&d, 1);
+    assert_eq!(hex_u64(&r["blobGasPrice"]), 2, "{r}");
+    let history = d.c.call("eth_feeHistory", json!(["0x2", "latest", []]));
+    assert_eq!(history["baseFeePerBlobGas"][1], json!("0x2"), "{history}");
+    // One blob: while blobs stay below their execution cost, EIP-7918 adds a third of it.
+    let next = header(&d.c, "pending");
+    assert_eq!(hex_u64(&next["excessBlobGas"]), 28 * BLOB + BLOB * 3 / 9);
+}
+
+#[test]
+fn prague_blob_excess_is_eip_4844s() {
+    const BLOB: u64 = 131_072;
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        hardfork: Some(Hardfork::Prague),
+        ..NodeConfig::default()
+    };
+    drop(Node::open(dir.path(), &config).unwrap());
+    let node = TestNode::start(dir.path());
+    let d = dev(&node);
+    // Prague: the history contract is there too.
+    assert_ne!(
+        d.c.call("eth_getCode", json!([HISTORY, "latest"])),
+        json!("0x")
+    );
+    let r = send_blobs(&d, 6);
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+    assert_eq!(hex_u64(&header(&d.c, "pending")["excessBlobGas"]), 0);
+    let r = send_blobs(&d, 9);
+    assert_eq!(r["status"], json!("0x1"), "{r}");
+    assert_eq!(hex_u64(&header(&d.c, "pending")["excessBlobGas"]), 3 * BLOB);
 }

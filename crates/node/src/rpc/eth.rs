@@ -41,7 +41,9 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("eth_maxPriorityFeePerGas", |_, _| {
         Ok(quantity(DEFAULT_PRIORITY_FEE))
     }),
-    ("eth_blobBaseFee", |_, _| Ok(quantity(1u8))),
+    ("eth_blobBaseFee", |node, _| {
+        Ok(quantity(node.blob_base_fee()))
+    }),
     ("eth_feeHistory", fee_history),
     ("eth_getBlockByNumber", block_by_number),
     ("eth_getBlockByHash", block_by_hash),
@@ -99,6 +101,9 @@ fn fee_history(node: &Node, p: &Params) -> RpcResult<Value> {
     let latest = node.latest_number();
     let mut base_fees = Vec::new();
     let mut ratios = Vec::new();
+    let mut blob_fees = Vec::new();
+    let mut blob_ratios = Vec::new();
+    let max_blob_gas = crate::block_limits::max_blob_gas(node.hardfork()).max(1);
     let mut rewards = Vec::new();
     for n in oldest..=newest {
         if count == 0 {
@@ -109,6 +114,8 @@ fn fee_history(node: &Node, p: &Params) -> RpcResult<Value> {
         };
         base_fees.push(b.header.base_fee_per_gas.unwrap_or(0) as u128);
         ratios.push(b.header.gas_used as f64 / b.header.gas_limit.max(1) as f64);
+        blob_fees.push(shapes::blob_base_fee(&b.header));
+        blob_ratios.push(b.header.blob_gas_used.unwrap_or(0) as f64 / max_blob_gas as f64);
         if let Some(ps) = &percentiles {
             let tip = if b.txs.is_empty() {
                 0
@@ -118,14 +125,14 @@ fn fee_history(node: &Node, p: &Params) -> RpcResult<Value> {
             rewards.push(vec![tip; ps.len()]);
         }
     }
-    // The base fee is constant, so the next block's is the same.
+    // The next block's fees.
     base_fees.push(node.base_fee());
-    let blocks = ratios.len();
+    blob_fees.push(node.blob_base_fee());
     let history = FeeHistory {
         base_fee_per_gas: base_fees,
         gas_used_ratio: ratios,
-        base_fee_per_blob_gas: vec![1; blocks + 1],
-        blob_gas_used_ratio: vec![0.0; blocks],
+        base_fee_per_blob_gas: blob_fees,
+        blob_gas_used_ratio: blob_ratios,
         oldest_block: oldest,
         reward: percentiles.map(|_| rewards),
     };
