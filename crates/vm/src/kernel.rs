@@ -414,6 +414,10 @@ pub trait DebugOps {
     fn tracer(&mut self) -> Option<&mut crate::trace::Tracer> {
         None
     }
+    /// The test runner's hooks, when it installed them (never on a chain; see `cheats.rs`).
+    fn cheats(&mut self) -> Option<crate::cheats::CheatAccess<'_>> {
+        None
+    }
 }
 
 /// Everything a runtime may ask of the VM.

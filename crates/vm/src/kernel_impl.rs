@@ -389,7 +389,12 @@ impl ActorOps for DefaultKernel<'_, '_> {
 
 impl SendOps for DefaultKernel<'_, '_> {
     fn send(&mut self, req: SendRequest) -> KResult<CallOutcome> {
-        let from = self.ctx.receiver;
+        let mut from = self.ctx.receiver;
+        let by = from;
+        if let Some(c) = self.cm.machine.cheats.as_deref_mut() {
+            from = c.sender_for(by, &req.to);
+        }
+        let to = req.to;
         let read_only = self.ctx.read_only;
         // The callee may open only what the sender could: other links pass as plain data.
         let granted = match &req.params {
@@ -397,6 +402,9 @@ impl SendOps for DefaultKernel<'_, '_> {
             None => Vec::new(),
         };
         let out = self.cm.send_granting(from, req, read_only, granted)?;
+        if let Some(c) = self.cm.machine.cheats.as_deref_mut() {
+            c.after_send(by, &to, &out);
+        }
         self.reachable.extend(out.return_links.iter().copied());
         Ok(out)
     }
@@ -559,5 +567,14 @@ impl DebugOps for DefaultKernel<'_, '_> {
 
     fn tracer(&mut self) -> Option<&mut crate::trace::Tracer> {
         self.cm.machine.tracer.as_deref_mut()
+    }
+
+    fn cheats(&mut self) -> Option<crate::cheats::CheatAccess<'_>> {
+        let m = &mut *self.cm.machine;
+        Some(crate::cheats::CheatAccess {
+            cheats: m.cheats.as_deref_mut()?,
+            network: &mut m.network,
+            state: &mut m.state,
+        })
     }
 }

@@ -9,6 +9,7 @@
 pub mod async_queue;
 pub mod builtin;
 pub mod call_manager;
+pub mod cheats;
 pub mod crypto;
 pub mod eth;
 mod events_root;

@@ -20,6 +20,8 @@ pub struct Machine {
     pub empty_object: Cid,
     /// A call trace being taken (`None` unless someone asked for one; see `trace`).
     pub tracer: Option<Box<crate::trace::Tracer>>,
+    /// Test-only hooks (`cheats.rs`): installed by the language's test runner, never by a chain.
+    pub cheats: Option<Box<crate::cheats::Cheats>>,
 }
 
 impl Machine {
@@ -39,6 +41,7 @@ impl Machine {
             debug: false,
             empty_object,
             tracer: None,
+            cheats: None,
         })
     }
 

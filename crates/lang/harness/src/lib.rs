@@ -16,6 +16,7 @@ use tandem_lang_syntax::{SourceMap, parse_file};
 pub use tandem_lang_evm::Output as Compiled;
 
 pub mod fixture;
+pub mod lang_test;
 pub mod native;
 pub mod tandem;
 

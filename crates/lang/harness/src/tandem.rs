@@ -34,6 +34,13 @@ pub struct TandemChain {
 
 impl TandemChain {
     pub fn new() -> Result<TandemChain, String> {
+        TandemChain::with_runtimes(&[])
+    }
+
+    /// A chain whose VM also runs `extra` runtimes (the test runner's cheat actor).
+    pub fn with_runtimes(
+        extra: &[Arc<dyn tandem_vm::runtime::Runtime>],
+    ) -> Result<TandemChain, String> {
         let state = world::singleton_state(VmStore::memory()).map_err(|e| format!("{e:#}"))?;
         let network = NetworkContext {
             chain_id: CHAIN_ID,
@@ -42,12 +49,29 @@ impl TandemChain {
             base_fee: TokenAmount::from_atto(0u64),
             ..NetworkContext::default()
         };
-        let exec = world::executor(state, network, Arc::new(EvmRuntime::new()), &[])
+        let exec = world::executor(state, network, Arc::new(EvmRuntime::new()), extra)
             .map_err(|e| format!("{e:#}"))?;
         Ok(TandemChain {
             exec,
             nonces: HashMap::new(),
         })
+    }
+
+    /// The executor, for what the harness sets up beside transactions (the block context,
+    /// a tracer, the test runner's cheats).
+    pub fn executor_mut(&mut self) -> &mut Executor {
+        &mut self.exec
+    }
+
+    /// Sets the block number and timestamp the next transactions see.
+    pub fn set_block(&mut self, number: u64, timestamp: u64) {
+        self.exec.machine.network.epoch = number as i64;
+        self.exec.machine.network.timestamp = timestamp;
+    }
+
+    /// The actor ID at an Ethereum address, if any.
+    pub fn actor_id(&mut self, who: Address) -> Option<u64> {
+        self.actor(who)
     }
 
     fn actor(&mut self, who: Address) -> Option<u64> {

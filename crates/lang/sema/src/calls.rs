@@ -56,7 +56,9 @@ impl Cx<'_, '_> {
         };
         let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
         match names.as_slice() {
-            ["assert"] => return self.assert_call(args, span),
+            ["assert"] | ["assert!"] => return self.assert_call(args, span),
+            ["assert_eq!"] => return self.assert_eq_call(args, span, true),
+            ["assert_ne!"] => return self.assert_eq_call(args, span, false),
             ["Some"] => {
                 if !self.want_args(args, 1, span, "`Some`") {
                     return Typed::error();

@@ -23,6 +23,7 @@ mod raw_call;
 mod recursion;
 mod storable;
 mod storage_bytes;
+mod test_asserts;
 pub mod types;
 
 pub use builtins::CTX_METHODS;

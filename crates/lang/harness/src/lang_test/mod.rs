@@ -1,0 +1,295 @@
+//! Tests written in the language (`tandem test`, docs/testing.md): a package's `test/*.tdm`
+//! hold test contracts whose handlers marked `#[test]` are tests. Each test runs on its own
+//! fresh in-memory Tandem VM: the test contract is deployed (its `init` is the set-up), then
+//! the test's handler is called from `alice`; it passes when that call succeeds and every
+//! expectation it armed held. Tests deploy and call the package's contracts with `ctx.create`
+//! and `ctx.call`/`ctx.try_call`, assert with `assert!`/`assert_eq!`/`assert_ne!`, and use the
+//! cheat actor ([`cheats::prelude`]) to move time and the block number, set the next caller, set
+//! balances and expect reverts. The VM's call tracer records every frame: the runner turns it
+//! into a gas report per handler of the package's contracts and, for `-v`, the call trace of a
+//! failing test.
+
+pub mod cheats;
+mod report;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use alloy_primitives::{Address, U256};
+use tandem_lang_ir::meta::AbiItem;
+use tandem_lang_syntax::ast::ItemKind;
+use tandem_vm::eth::EthAddress;
+use tandem_vm::trace::Tracer;
+
+use crate::fixture::{ALICE, BOB, CAROL};
+use crate::tandem::TandemChain;
+use crate::{Backend, Compiled};
+
+pub use report::{decode_revert, format_trace};
+
+/// One test's result.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    /// The test contract and the `#[test]` variant.
+    pub contract: String,
+    pub name: String,
+    pub passed: bool,
+    /// Why it failed (a decoded revert, an unmet expectation).
+    pub reason: Option<String>,
+    /// Gas of the test's call (intrinsic cost included).
+    pub gas: u64,
+    /// The call trace of the test's call, one line per frame.
+    pub trace: String,
+}
+
+/// Gas of one handler of a package contract, over every call the tests made to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GasRow {
+    pub calls: u64,
+    pub min: u64,
+    pub max: u64,
+    pub total: u64,
+}
+
+/// The tests of one file and the gas its tests spent per handler (`Contract.handler`).
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub tests: Vec<TestOutcome>,
+    pub gas: BTreeMap<String, GasRow>,
+}
+
+/// The `.tdm` test files of a folder, sorted (none when it does not exist).
+pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tdm"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// What the runner knows of the compiled program.
+struct Program {
+    contracts: Vec<Compiled>,
+    module: tandem_lang_ir::Module,
+    cheats: Arc<cheats::CheatRuntime>,
+}
+
+/// Compiles the package's sources with one test file and the `cheats` module, and runs
+/// every `#[test]` of the file. `Err` when it does not compile or holds no test.
+pub fn run_file(test: &Path, package: &[(String, String)]) -> Result<FileReport, String> {
+    let text = std::fs::read_to_string(test)
+        .map_err(|e| format!("{}: cannot read: {e}", test.display()))?;
+    let stem = test.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
+    let test_name = format!("test/{stem}.tdm");
+    run_source(&test_name, &text, package)
+}
+
+/// [`run_file`] on a test file's text (`name` is how diagnostics name it).
+pub fn run_source(
+    name: &str,
+    text: &str,
+    package: &[(String, String)],
+) -> Result<FileReport, String> {
+    if package.iter().any(|(n, _)| module_of(n) == "cheats") {
+        return Err("a package source is named `cheats`, the module tests use for cheats".into());
+    }
+    let mut sources: Vec<(&str, &str)> = package
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    sources.push((name, text));
+    let prelude = cheats::prelude();
+    sources.push(("cheats.tdm", &prelude));
+    let (contracts, module) = crate::compile(&sources)?;
+    let tests = find_tests(name, text, &module)?;
+    if tests.is_empty() {
+        return Err(format!(
+            "{name}: no tests (mark handlers of a test contract with #[test])"
+        ));
+    }
+    let errors: Vec<(String, String)> = module
+        .contracts
+        .iter()
+        .flat_map(|c| &c.meta.abi)
+        .filter_map(|item| match item {
+            AbiItem::Error { name, inputs } => Some((
+                name.clone(),
+                tandem_lang_ir::meta::signature(name, inputs.iter().map(|p| &p.ty)),
+            )),
+            _ => None,
+        })
+        .collect();
+    let program = Program {
+        contracts,
+        module,
+        cheats: cheats::CheatRuntime::new(&errors),
+    };
+    let mut report = FileReport::default();
+    for (ci, hi) in tests {
+        let outcome = run_one(&program, ci, hi, &mut report.gas)?;
+        report.tests.push(outcome);
+    }
+    Ok(report)
+}
+
+fn module_of(name: &str) -> &str {
+    name.trim_end_matches(".tdm")
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+}
+
+/// The `#[test]` handlers of the test file's contracts: (contract index, handler index).
+fn find_tests(
+    name: &str,
+    text: &str,
+    module: &tandem_lang_ir::Module,
+) -> Result<Vec<(usize, usize)>, String> {
+    let (ast, _) = tandem_lang_syntax::parse_file(0, text);
+    let mut out = Vec::new();
+    for item in &ast.items {
+        let ItemKind::Contract(c) = &item.kind else {
+            continue;
+        };
+        let Some(ci) = module
+            .contracts
+            .iter()
+            .position(|m| m.name == c.name.name && module_of(&m.file) == module_of(name))
+        else {
+            continue;
+        };
+        for arm in c.recvs.iter().flat_map(|r| &r.arms) {
+            if !arm.attrs.iter().any(|a| a.name.name == "test") {
+                continue;
+            }
+            let variant = arm.variant.segments.last().map(|s| s.name.as_str());
+            let hi = module.contracts[ci]
+                .handlers
+                .iter()
+                .position(|h| Some(h.variant.as_str()) == variant)
+                .ok_or_else(|| format!("{name}: no handler for test {variant:?}"))?;
+            if !module.contracts[ci].handlers[hi].params.is_empty() {
+                return Err(format!(
+                    "{name}: test `{}` takes parameters; a test takes none",
+                    variant.unwrap_or_default()
+                ));
+            }
+            out.push((ci, hi));
+        }
+    }
+    Ok(out)
+}
+
+const THOUSAND_ETHER: u128 = 1_000_000_000_000_000_000_000;
+
+/// A fresh VM: funded accounts, the cheat actor, its hooks and a tracer.
+fn fresh_chain(program: &Program) -> Result<TandemChain, String> {
+    let rt: Arc<dyn tandem_vm::runtime::Runtime> = program.cheats.clone();
+    let mut chain = TandemChain::with_runtimes(&[rt])?;
+    let rich = U256::from(1_000u64) * U256::from(THOUSAND_ETHER);
+    for who in [ALICE, BOB, CAROL] {
+        chain.fund(crate::addr(who), rich)?;
+    }
+    let machine = &mut chain.executor_mut().machine;
+    let f4 = EthAddress(cheats::ADDRESS.into_array()).to_filecoin();
+    let state = &mut machine.state;
+    let id = state
+        .register_new_address(&f4)
+        .map_err(|e| format!("{e:#}"))?;
+    let record = tandem_state::ActorRecord::new(cheats::code_cid(), machine.empty_object, Some(f4));
+    state.set_actor(id, record);
+    state.end_message().map_err(|e| format!("{e:#}"))?;
+    machine.cheats = Some(Box::new(tandem_vm::cheats::Cheats {
+        actor: Some(f4),
+        ..Default::default()
+    }));
+    Ok(chain)
+}
+
+fn run_one(
+    program: &Program,
+    ci: usize,
+    hi: usize,
+    gas: &mut BTreeMap<String, GasRow>,
+) -> Result<TestOutcome, String> {
+    let contract = &program.module.contracts[ci];
+    let meta = &contract.meta.handlers[hi];
+    let mut out = TestOutcome {
+        contract: contract.name.clone(),
+        name: contract.handlers[hi].variant.clone(),
+        passed: false,
+        reason: None,
+        gas: 0,
+        trace: String::new(),
+    };
+    let code = program
+        .contracts
+        .iter()
+        .find(|c| c.name == contract.name)
+        .ok_or_else(|| format!("no code for {}", contract.name))?;
+    let mut chain = fresh_chain(program)?;
+    chain.executor_mut().machine.tracer = Some(Box::new(Tracer::new(None)));
+    let alice = crate::addr(ALICE);
+    let deployed = chain.deploy(alice, &code.init_code, &[]);
+    let Some(at) = deployed.created.filter(|_| deployed.success) else {
+        out.reason = Some(format!(
+            "set-up (`init` of {}) failed: {}",
+            contract.name,
+            decode_revert(&deployed.output, &program.module)
+        ));
+        out.trace = trace_of(&mut chain, program);
+        return Ok(out);
+    };
+    chain.executor_mut().machine.tracer = Some(Box::new(Tracer::new(None)));
+    let call = chain.call(alice, at, meta.selector.to_vec());
+    out.gas = call.gas;
+    let failures = chain
+        .executor_mut()
+        .machine
+        .cheats
+        .take()
+        .map(|c| c.failures)
+        .unwrap_or_default();
+    if !call.success {
+        out.reason = Some(decode_revert(&call.output, &program.module));
+    } else if !failures.is_empty() {
+        out.reason = Some(failures.join("; "));
+    } else {
+        out.passed = true;
+    }
+    if let Some(tracer) = chain.executor_mut().machine.tracer.take() {
+        report::gas_rows(&tracer, program, at, gas);
+        out.trace = format_trace(&tracer, &names(program, at, &contract.name));
+    }
+    Ok(out)
+}
+
+fn trace_of(chain: &mut TandemChain, program: &Program) -> String {
+    match chain.executor_mut().machine.tracer.take() {
+        Some(t) => format_trace(&t, &names(program, Address::ZERO, "")),
+        None => String::new(),
+    }
+}
+
+/// How the trace names things: contracts by selector, the test contract and the cheats.
+pub struct Names<'a> {
+    pub module: &'a tandem_lang_ir::Module,
+    pub test: Address,
+    pub test_name: String,
+    pub codes: &'a [Compiled],
+}
+
+fn names<'a>(program: &'a Program, test: Address, test_name: &str) -> Names<'a> {
+    Names {
+        module: &program.module,
+        test,
+        test_name: test_name.to_string(),
+        codes: &program.contracts,
+    }
+}
