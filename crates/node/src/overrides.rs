@@ -35,8 +35,8 @@ pub struct AccountOverride {
 /// Overrides by address.
 pub type StateOverrides = BTreeMap<Address, AccountOverride>;
 
-/// What a call sees of its block instead of the block's own values (a subset of geth's
-/// `BlockOverrides`; other fields are refused as unknown).
+/// What a call sees of its block instead of the block's own values (geth's
+/// `BlockOverrides` but `difficulty` and `beaconRoot`, which are refused as unknown).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BlockOverrides {
@@ -46,7 +46,22 @@ pub struct BlockOverrides {
     pub prev_randao: Option<B256>,
     #[serde(alias = "baseFeePerGas")]
     pub base_fee: Option<U256>,
+    pub gas_limit: Option<U64>,
+    /// COINBASE, and who the priority fees go to.
+    #[serde(alias = "coinbase")]
+    pub fee_recipient: Option<Address>,
+    /// BLOBBASEFEE, and what blob gas costs.
+    pub blob_base_fee: Option<U256>,
+    /// Withdrawals credited at the end of the block: `eth_simulateV1` only (geth refuses
+    /// them for calls too).
+    pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
 }
+
+/// The largest block gas limit an override may set (ten blocks' worth; calls still run with
+/// at most the fork's per-transaction cap, and `eth_call` with at most a real block's).
+pub const MAX_GAS_LIMIT_OVERRIDE: u64 = 10 * crate::node::BLOCK_GAS_LIMIT;
+/// At most this many withdrawals in one simulated block (Ethereum's is 16).
+pub const MAX_WITHDRAWALS: usize = 1024;
 
 /// Refuses what no fork can take: both `state` and `stateDiff` for one account, or an
 /// override of a masked ID address (a built-in or native actor, which is not an EVM account).
@@ -129,8 +144,43 @@ pub fn apply(exec: &mut Executor, overrides: &StateOverrides) -> anyhow::Result<
     Ok(())
 }
 
-/// Applies block overrides to a call's network context.
+/// Applies block overrides to a call's network context. Withdrawals are refused: only a
+/// simulated block has an end to credit them at.
 pub fn apply_block(network: &mut NetworkContext, o: &BlockOverrides) -> RpcResult<()> {
+    if o.withdrawals.is_some() {
+        return Err(RpcError::invalid_params(
+            "block override 'withdrawals' is only supported by eth_simulateV1",
+        ));
+    }
+    apply_block_env(network, o)
+}
+
+/// Applies a simulated block's overrides to its network context (its withdrawals are
+/// credited after its calls, [`credit_withdrawals`]).
+pub fn apply_block_env(network: &mut NetworkContext, o: &BlockOverrides) -> RpcResult<()> {
+    if let Some(limit) = o.gas_limit {
+        let limit: u64 = limit.to();
+        if limit == 0 || limit > MAX_GAS_LIMIT_OVERRIDE {
+            return Err(RpcError::invalid_params(format!(
+                "block gas limit {limit} out of range (1 to {MAX_GAS_LIMIT_OVERRIDE})"
+            )));
+        }
+        network.block_gas_limit = limit;
+    }
+    if let Some(to) = o.fee_recipient {
+        network.coinbase = EthAddress(to.into_array()).to_filecoin();
+    }
+    if let Some(fee) = o.blob_base_fee {
+        network.blob_base_fee = u256_to_tokens(fee);
+    }
+    if o.withdrawals
+        .as_ref()
+        .is_some_and(|w| w.len() > MAX_WITHDRAWALS)
+    {
+        return Err(RpcError::invalid_params(format!(
+            "too many withdrawals (at most {MAX_WITHDRAWALS} a block)"
+        )));
+    }
     if let Some(number) = o.number {
         let n: u64 = number.to();
         network.epoch = i64::try_from(n)
@@ -145,5 +195,20 @@ pub fn apply_block(network: &mut NetworkContext, o: &BlockOverrides) -> RpcResul
     if let Some(fee) = o.base_fee {
         network.base_fee = u256_to_tokens(fee);
     }
+    Ok(())
+}
+
+/// Credits withdrawals (amounts in gwei) to their addresses, creating accounts as needed,
+/// as a block's end does (EIP-4895): no code runs.
+pub fn credit_withdrawals(
+    exec: &mut Executor,
+    withdrawals: &[alloy_eips::eip4895::Withdrawal],
+) -> anyhow::Result<()> {
+    for w in withdrawals {
+        let (id, mut record) = ensure_actor(exec, &w.address)?;
+        record.balance += u256_to_tokens(w.amount_wei());
+        exec.machine.state.set_actor(id, record);
+    }
+    exec.machine.state.end_message()?;
     Ok(())
 }

@@ -421,3 +421,120 @@ fn cast_overrides_and_pending_calls() {
     // The chain is untouched.
     assert_eq!(c.call("eth_getCode", json!([empty, "latest"])), json!("0x"));
 }
+
+/// Returns (GASLIMIT, COINBASE, BLOBBASEFEE).
+const BLOCK_ENV: &str = "45600052416020524a60405260606000f3";
+
+/// A word as 64 hex digits, without `0x`.
+fn hex64(n: u64) -> String {
+    format!("{n:064x}")
+}
+
+/// Returns the balance of `addr`.
+fn balance_of(addr: &str) -> String {
+    format!("73{}3160005260206000f3", addr.trim_start_matches("0x"))
+}
+
+#[test]
+fn simulate_block_overrides_gas_limit_fee_recipient_withdrawals_and_blob_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let env = "0x1000000000000000000000000000000000000001";
+    let recipient = "0x5000000000000000000000000000000000000005";
+    let withdrawn = "0x6000000000000000000000000000000000000006";
+    let recipient_balance = "0x1000000000000000000000000000000000000002";
+    let withdrawn_balance = "0x1000000000000000000000000000000000000003";
+    let history = "0x0000f90827f1c53a10cb7a02335b175320002935";
+    let n = hex_u64(&latest(&c)["number"]);
+    let withdrawal = json!({"index": "0x0", "validatorIndex": "0x7", "address": withdrawn,
+                            "amount": "0x3b9aca00"});
+    let payload = json!({
+        "blockStateCalls": [
+            {
+                "blockOverrides": {"gasLimit": "0x2faf080", "feeRecipient": recipient,
+                                   "blobBaseFee": "0x7", "withdrawals": [withdrawal]},
+                "stateOverrides": {
+                    env: {"code": format!("0x{BLOCK_ENV}")},
+                    recipient_balance: {"code": format!("0x{}", balance_of(recipient))},
+                    withdrawn_balance: {"code": format!("0x{}", balance_of(withdrawn))},
+                },
+                "calls": [
+                    {"from": DEV, "to": env},
+                    {"from": DEV, "to": OTHER, "maxFeePerGas": "0x77359400",
+                     "maxPriorityFeePerGas": "0x3b9aca00"},
+                    {"from": DEV, "to": withdrawn_balance},
+                ]
+            },
+            {
+                "calls": [
+                    {"from": DEV, "to": env},
+                    {"from": DEV, "to": withdrawn_balance},
+                    {"from": DEV, "to": recipient_balance},
+                    {"from": DEV, "to": history, "input": word(n + 1)},
+                ]
+            }
+        ],
+        "validation": true
+    });
+    let out = c.call("eth_simulateV1", json!([payload, "latest"]));
+    let blocks = out.as_array().unwrap();
+    let ret = |i: usize, j: usize| {
+        let call = &blocks[i]["calls"][j];
+        assert_eq!(call["status"], json!("0x1"), "{call}");
+        call["returnData"].as_str().unwrap().to_string()
+    };
+    let word_at =
+        |hex: &str, k: usize| hex.trim_start_matches("0x")[64 * k..64 * (k + 1)].to_string();
+    // Block 1 runs with the overrides, and its header shows them.
+    let env1 = ret(0, 0);
+    assert_eq!(word_at(&env1, 0), hex64(50_000_000));
+    assert_eq!(word_at(&env1, 1), format!("{:0>64}", &recipient[2..]));
+    assert_eq!(word_at(&env1, 2), hex64(7));
+    assert_eq!(hex_u64(&blocks[0]["gasLimit"]), 50_000_000);
+    assert_eq!(blocks[0]["miner"], json!(recipient));
+    let root =
+        alloy_consensus::proofs::calculate_withdrawals_root(&[
+            serde_json::from_value(withdrawal).unwrap()
+        ]);
+    assert_eq!(blocks[0]["withdrawalsRoot"], json!(root));
+    // Withdrawals are credited at the block's end: not yet seen inside it, seen after.
+    assert_eq!(ret(0, 2), word(0));
+    assert_eq!(
+        U256::from_str_radix(&ret(1, 1)[2..], 16).unwrap(),
+        U256::from(1_000_000_000u64) * U256::from(1_000_000_000u64)
+    );
+    // The fee recipient got the priority fee of the transfer: 21,000 × 1 gwei.
+    assert_eq!(
+        U256::from_str_radix(&ret(1, 2)[2..], 16).unwrap(),
+        U256::from(21_000u64 * 1_000_000_000)
+    );
+    // Block 2 is back to the chain's own environment.
+    let env2 = ret(1, 0);
+    assert_eq!(word_at(&env2, 0), hex64(30_000_000));
+    assert_ne!(word_at(&env2, 1), format!("{:0>64}", &recipient[2..]));
+    assert_eq!(hex_u64(&blocks[1]["gasLimit"]), 30_000_000);
+    // Simulated blocks write their parent's hash into the EIP-2935 history too.
+    assert_eq!(ret(1, 3), blocks[0]["hash"].as_str().unwrap());
+
+    // eth_call takes the same block overrides, but no withdrawals; limits are checked.
+    let call = c.call(
+        "eth_call",
+        json!([{"to": env}, "latest", {env: {"code": format!("0x{BLOCK_ENV}")}},
+               {"gasLimit": "0x1c9c380", "coinbase": recipient, "blobBaseFee": "0x9"}]),
+    );
+    let call = call.as_str().unwrap();
+    assert_eq!(word_at(call, 0), hex64(30_000_000));
+    assert_eq!(word_at(call, 1), format!("{:0>64}", &recipient[2..]));
+    assert_eq!(word_at(call, 2), hex64(9));
+    let refused = c.request(
+        "eth_call",
+        json!([{"to": env}, "latest", {}, {"withdrawals": []}]),
+    );
+    assert_eq!(err_code(&refused), -32602, "{refused}");
+    let too_big = c.request(
+        "eth_simulateV1",
+        json!([{"blockStateCalls": [{"blockOverrides": {"gasLimit": "0xffffffffffff"}}]}]),
+    );
+    assert_eq!(err_code(&too_big), -32602, "{too_big}");
+}

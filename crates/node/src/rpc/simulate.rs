@@ -172,18 +172,23 @@ fn run_block(
     network.base_fee = TokenAmount::from_atto(base_fee);
     network.prev_randao = keccak256(number.to_be_bytes()).0;
     network.block_gas_limit = BLOCK_GAS_LIMIT;
+    // What an earlier block's overrides set does not carry over.
+    network.coinbase = fvm_shared::address::Address::new_id(tandem_vm::builtin::REWARD_ACTOR_ID);
+    network.blob_base_fee = TokenAmount::from_atto(node.next_blob_base_fee(parent));
     if let Some(o) = o {
-        overrides::apply_block(network, o).map_err(at)?;
+        overrides::apply_block_env(network, o).map_err(at)?;
     }
     let network = network.clone();
     if let Some(s) = block.state_overrides.as_ref().filter(|s| !s.is_empty()) {
         overrides::check(s).map_err(at)?;
         overrides::apply(exec, s)?;
     }
+    crate::history::write_parent_hash(exec, parent.hash);
     let mut calls = Vec::with_capacity(block.calls.len());
     let mut used = 0u64;
     for (j, req) in block.calls.iter().enumerate() {
-        let call = run_one(node, exec, req, payload, BLOCK_GAS_LIMIT - used).map_err(|e| {
+        let left = network.block_gas_limit.saturating_sub(used);
+        let call = run_one(node, exec, req, payload, left).map_err(|e| {
             at(RpcError {
                 message: format!("call {j}: {}", e.message),
                 ..e
@@ -192,8 +197,20 @@ fn run_block(
         used += call.receipt.gas_used;
         calls.push(call);
     }
+    let withdrawals = o.and_then(|o| o.withdrawals.as_deref());
+    if let Some(w) = withdrawals {
+        overrides::credit_withdrawals(exec, w)?;
+    }
     let root = exec.flush()?;
-    let header = header(parent, &network, &calls, &root, node);
+    let mut header = header(parent, &network, &calls, &root, node);
+    // What the overrides set that the header shows.
+    header.gas_limit = network.block_gas_limit;
+    if let Some(to) = o.and_then(|o| o.fee_recipient) {
+        header.beneficiary = to;
+    }
+    if let Some(w) = withdrawals {
+        header.withdrawals_root = Some(alloy_consensus::proofs::calculate_withdrawals_root(w));
+    }
     let record = BlockRecord {
         hash: header.hash_slow(),
         header,
