@@ -19,6 +19,7 @@ pub mod server;
 pub mod sign;
 pub mod simulate;
 pub mod trace;
+pub mod trace_budget;
 
 use std::sync::Arc;
 
@@ -37,8 +38,19 @@ pub type Handler = fn(&Node, &Params) -> RpcResult<Value>;
 pub struct Params(pub Vec<Value>);
 
 impl Params {
-    /// Parses the raw parameters: absent, `null` or an array.
+    /// Parses the raw parameters: absent, `null` or an array of at most
+    /// [`MAX_PARAM_VALUES`] JSON values in all (counted before parsing: a request's values
+    /// cost far more memory parsed than as text).
     pub fn parse(raw: Option<&str>) -> RpcResult<Self> {
+        if let Some(text) = raw {
+            let values = count_values(text);
+            if values > MAX_PARAM_VALUES {
+                return Err(RpcError::invalid_params(format!(
+                    "too many values in the parameters: {values} (at most {MAX_PARAM_VALUES}, \
+                     the node's limit MAX_PARAM_VALUES)"
+                )));
+            }
+        }
         match raw {
             None => Ok(Self(Vec::new())),
             Some(text) => match serde_json::from_str::<Value>(text) {
@@ -66,6 +78,35 @@ impl Params {
             Some(_) => self.get(i).map(Some),
         }
     }
+}
+
+/// At most this many JSON values (arrays, objects, and the items in them) in one call's
+/// parameters.
+pub const MAX_PARAM_VALUES: usize = 1_000_000;
+
+/// An upper bound on the JSON values in `text`: separators and openings outside strings,
+/// plus one.
+fn count_values(text: &str) -> usize {
+    let mut n = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => n += 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 pub fn to_value<T: serde::Serialize>(v: T) -> RpcResult<Value> {

@@ -136,6 +136,21 @@ fn count_param(p: &Params, i: usize) -> RpcResult<u64> {
     .ok_or_else(|| RpcError::invalid_params(format!("parameter {i}: a count")))
 }
 
+/// At most this many transactions per page of `ots_getBlockTransactions` and
+/// `ots_searchTransactions*` (Otterscan asks for 25).
+pub const MAX_OTS_PAGE_SIZE: u64 = 1_000;
+
+/// A page size: 1 to [`MAX_OTS_PAGE_SIZE`] (0 reads as 1).
+fn page_size(p: &Params, i: usize) -> RpcResult<u64> {
+    let size = count_param(p, i)?;
+    if size > MAX_OTS_PAGE_SIZE {
+        return Err(RpcError::invalid_params(format!(
+            "page size {size} is larger than {MAX_OTS_PAGE_SIZE} (MAX_OTS_PAGE_SIZE)"
+        )));
+    }
+    Ok(size.max(1))
+}
+
 fn block_at(node: &Node, n: u64) -> RpcResult<Option<BlockRecord>> {
     Ok(node.blocks.block(n, node.latest_number())?)
 }
@@ -234,7 +249,7 @@ fn listed_receipt(rec: &TxRecord, block: &BlockRecord) -> RpcResult<Value> {
 fn block_transactions(node: &Node, p: &Params) -> RpcResult<Value> {
     let n = block_param(node, p, 0)?;
     let page = count_param(p, 1)?;
-    let size = count_param(p, 2)?.clamp(1, 1_000);
+    let size = page_size(p, 2)?;
     let Some(block) = block_at(node, n)? else {
         return Ok(Value::Null);
     };
@@ -318,7 +333,7 @@ fn newest_first(found: &mut [(TxRecord, BlockRecord)]) {
 fn search_before(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
     let from = count_param(p, 1)?;
-    let size = count_param(p, 2)?.clamp(1, 1_000) as usize;
+    let size = page_size(p, 2)? as usize;
     let latest = node.latest_number();
     let top = if from == 0 {
         latest
@@ -337,7 +352,7 @@ fn search_before(node: &Node, p: &Params) -> RpcResult<Value> {
 fn search_after(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
     let from = count_param(p, 1)?;
-    let size = count_param(p, 2)?.clamp(1, 1_000) as usize;
+    let size = page_size(p, 2)? as usize;
     let latest = node.latest_number();
     let (mut found, more) = scan(node, &addr, from.saturating_add(1)..=latest, size)?;
     newest_first(&mut found);

@@ -61,8 +61,19 @@ pub fn method_tables() -> impl Iterator<Item = &'static (&'static str, Handler)>
         .chain(super::proof::METHODS)
 }
 
+/// At most this many calls in one JSON-RPC batch (a longer batch is one error).
+pub const MAX_BATCH_REQUESTS: u32 = 1_000;
+/// At most this many bytes in one HTTP request or WebSocket message (a state dump for
+/// `anvil_loadState` is the largest legitimate one).
+pub const MAX_REQUEST_BYTES: u32 = 64 << 20;
+/// At most this many bytes in one answer.
+pub const MAX_RESPONSE_BYTES: u32 = 256 << 20;
+/// At most this many open connections.
+pub const MAX_CONNECTIONS: u32 = 1_000;
+
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
-/// so the async workers keep parsing and answering reads meanwhile.
+/// so the async workers keep parsing and answering reads meanwhile. They sync before they
+/// answer (a write is acknowledged only when durable).
 fn is_blocking(name: &str) -> bool {
     matches!(
         name,
@@ -70,6 +81,23 @@ fn is_blocking(name: &str) -> bool {
     ) || ["evm_", "anvil_", "hardhat_", "tandem_", "debug_", "trace_"]
         .iter()
         .any(|p| name.starts_with(p))
+}
+
+/// Reads that run the EVM or scan the chain (up to a block's gas per call, 256 simulated
+/// blocks, 16 access-list runs, a chain-long search) also run on the blocking pool: a few of
+/// them at once would otherwise hold every async worker, and the node would stop answering
+/// anything else until they finished.
+fn is_heavy_read(name: &str) -> bool {
+    matches!(
+        name,
+        "eth_call"
+            | "eth_estimateGas"
+            | "eth_simulateV1"
+            | "eth_createAccessList"
+            | "eth_getProof"
+            | "eth_getLogs"
+            | "eth_getFilterLogs"
+    ) || name.starts_with("ots_")
 }
 
 pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
@@ -98,7 +126,7 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
             }
             result.map_err(ErrorObjectOwned::from)
         };
-        if is_blocking(name) {
+        if is_blocking(name) || is_heavy_read(name) {
             module.register_blocking_method(name, move |params, node, ext| {
                 run(params, &node, &ext)
             })?;
@@ -119,10 +147,10 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
 pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHandle> {
     let config = ServerConfig::builder()
         .set_id_provider(HexIds::default())
-        .set_batch_request_config(BatchRequestConfig::Limit(1_000))
-        .max_connections(1_000)
-        .max_request_body_size(64 * 1024 * 1024)
-        .max_response_body_size(256 * 1024 * 1024)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS))
+        .max_connections(MAX_CONNECTIONS)
+        .max_request_body_size(MAX_REQUEST_BYTES)
+        .max_response_body_size(MAX_RESPONSE_BYTES)
         .build();
     // Browser dapps (a page on another origin) may call the node, as anvil allows: any
     // origin, the methods and headers; preflights are answered here.

@@ -45,6 +45,9 @@ pub const METHODS: &[(&str, Handler)] = &[("eth_simulateV1", simulate)];
 /// At most this many blocks (gap fillers included) and calls in one request.
 const MAX_BLOCKS: u64 = 256;
 const MAX_CALLS: usize = 1_000;
+/// At most this much gas used by all the calls of one simulation together (each block may
+/// use a block's gas; the calls stop at the first block that goes over).
+pub const MAX_SIMULATE_GAS: u64 = 10 * BLOCK_GAS_LIMIT;
 
 /// The pseudo-address of value-transfer logs (`traceTransfers`), as geth uses.
 const TRANSFER_ADDRESS: Address = Address::new([0xee; 20]);
@@ -95,6 +98,7 @@ fn simulate(node: &Node, p: &Params) -> RpcResult<Value> {
     let mut exec = CallSite::at(node, &base)?.executor(node)?;
     let mut parent = (*base).clone();
     let mut out = Vec::new();
+    let mut gas_used = 0u64;
     for (i, block) in payload.block_state_calls.iter().enumerate() {
         let o = block.block_overrides.as_ref();
         let number = match o.and_then(|o| o.number) {
@@ -124,6 +128,13 @@ fn simulate(node: &Node, p: &Params) -> RpcResult<Value> {
             parent = record;
         }
         let (record, v) = run_block(node, &mut exec, &parent, block, &payload, Some(i))?;
+        gas_used = gas_used.saturating_add(record.header.gas_used);
+        if gas_used > MAX_SIMULATE_GAS {
+            return Err(RpcError::server(format!(
+                "block {i}: the simulation used more than {MAX_SIMULATE_GAS} gas \
+                 (MAX_SIMULATE_GAS)"
+            )));
+        }
         out.push(v);
         parent = record;
     }

@@ -217,20 +217,15 @@ fn trace_message(node: &Node, p: &Params) -> RpcResult<Value> {
         .blocks
         .block(rec.block, latest)?
         .ok_or_else(|| RpcError::server(format!("block {} not found", rec.block)))?;
-    replay::replay_one(
-        node,
-        &block,
-        Key::Msg(cid),
-        opts.steps()?,
-        &mut |exec, t| {
-            let v = debug::render(exec, &t, kind)?;
-            Ok(match (kind, v) {
-                (Kind::Call { .. }, Value::Object(mut m)) => {
-                    m.insert("exitCode".into(), json!(rec.exit_code));
-                    Value::Object(m)
-                }
-                (_, v) => v,
-            })
-        },
-    )
+    let steps = debug::planned_replay(node, &block, &Key::Msg(cid.clone()), opts.steps()?)?;
+    replay::replay_one(node, &block, Key::Msg(cid), steps, &mut |exec, t| {
+        let v = debug::render(exec, &t, kind)?;
+        Ok(match (kind, v) {
+            (Kind::Call { .. }, Value::Object(mut m)) => {
+                m.insert("exitCode".into(), json!(rec.exit_code));
+                Value::Object(m)
+            }
+            (_, v) => v,
+        })
+    })
 }

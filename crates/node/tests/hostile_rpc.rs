@@ -1,0 +1,406 @@
+//! Hostile requests against a real node: each must get a clear JSON-RPC error (or HTTP
+//! status), and afterwards the node must still answer `eth_blockNumber` and mine. The limits
+//! they hit are the named constants of docs/node.md, "Limits".
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use cid::Cid;
+use common::{Client, TestNode, hex_u64};
+use multihash_codetable::{Code, MultihashDigest};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+const DEV: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+
+/// Init code that deploys `runtime`.
+fn deploy_code(runtime: &[u8]) -> String {
+    let n = u16::try_from(runtime.len()).unwrap().to_be_bytes();
+    // PUSH2 n DUP1 PUSH1 12 PUSH1 0 CODECOPY PUSH1 0 RETURN, then the runtime.
+    let mut code = vec![
+        0x61, n[0], n[1], 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
+    ];
+    code.extend_from_slice(runtime);
+    format!("0x{}", hex::encode(code))
+}
+
+fn deploy(c: &Client, runtime: &[u8]) -> String {
+    let tx = json!({"from": DEV, "data": deploy_code(runtime), "gas": "0x2dc6c0"});
+    let hash = c.call("eth_sendTransaction", json!([tx]));
+    let r = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(r["status"], "0x1", "deploy failed: {r}");
+    r["contractAddress"].as_str().unwrap().to_string()
+}
+
+/// Sends a call to `to` with `gas`; returns the transaction hash (it may fail).
+fn send(c: &Client, to: &str, gas: u64) -> String {
+    let tx = json!({"from": DEV, "to": to, "gas": format!("{gas:#x}")});
+    let hash = c.call("eth_sendTransaction", json!([tx]));
+    hash.as_str().unwrap().to_string()
+}
+
+/// Grows memory to 1 MiB (MLOAD at 0x0fffe0), then loops on JUMPDEST PUSH1 6 JUMP.
+fn memory_bomb() -> Vec<u8> {
+    hex::decode("620fffe051505b600656").unwrap()
+}
+
+/// Pushes 1000 zeros, then loops on JUMPDEST PUSH2 1000 JUMP with a 1000-deep stack.
+fn stack_bomb() -> Vec<u8> {
+    let mut code = vec![0x5f; 1000];
+    code.extend_from_slice(&[0x5b, 0x61, 0x03, 0xe8, 0x56]);
+    code
+}
+
+/// Stores the word 42 at memory 0, then stops.
+fn small() -> Vec<u8> {
+    hex::decode("602a60005200").unwrap()
+}
+
+/// Twenty times `SLOAD(GAS)`: the slots depend on the gas left, which depends on the access
+/// list, so `eth_createAccessList` never sees the same list twice in its 16 runs.
+fn access_list_wanderer() -> Vec<u8> {
+    let mut code = Vec::new();
+    for _ in 0..20 {
+        code.extend_from_slice(&[0x5a, 0x54, 0x50]);
+    }
+    code.push(0x00);
+    code
+}
+
+/// An error response whose message contains `needle`.
+fn assert_error(resp: &Value, needle: &str) {
+    let msg = resp["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with {needle:?}, got {resp}"));
+    assert!(msg.contains(needle), "expected {needle:?} in {msg:?}");
+}
+
+/// The node still answers and still mines.
+fn assert_alive(c: &Client) {
+    let before = hex_u64(&c.call("eth_blockNumber", json!([])));
+    c.call("evm_mine", json!([]));
+    let after = hex_u64(&c.call("eth_blockNumber", json!([])));
+    assert_eq!(
+        after,
+        before + 1,
+        "the node did not mine after a hostile request"
+    );
+}
+
+#[test]
+fn struct_logger_traces_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let mem = deploy(&c, &memory_bomb());
+    let stack = deploy(&c, &stack_bomb());
+    let small = deploy(&c, &small());
+    let mem_tx = send(&c, &mem, 3_000_000);
+    let mem_block = c.call("eth_getTransactionReceipt", json!([mem_tx]))["blockNumber"].clone();
+    let stack_tx = send(&c, &stack, 1_000_000);
+
+    // ~200k steps with 1 MiB of memory each: refused before anything is copied.
+    let memory = json!({"enableMemory": true});
+    let resp = c.request("debug_traceTransaction", json!([mem_tx, memory]));
+    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    let call = json!({"from": DEV, "to": mem, "gas": "0x2dc6c0"});
+    let resp = c.request("debug_traceCall", json!([call, "latest", memory]));
+    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    let resp = c.request("debug_traceBlockByNumber", json!([mem_block, memory]));
+    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    // Past `limit` the EVM still copies every step's memory: still refused.
+    let limited = json!({"enableMemory": true, "limit": 10});
+    let resp = c.request("debug_traceTransaction", json!([mem_tx, limited]));
+    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    // The call tree of the same transaction is small and fine.
+    let tree = c.call(
+        "debug_traceTransaction",
+        json!([mem_tx, {"tracer": "callTracer"}]),
+    );
+    assert_eq!(tree["error"], "out of gas", "{tree}");
+
+    // ~250k steps with a 1000-word stack: the default options (stack on) are refused...
+    let resp = c.request("debug_traceTransaction", json!([stack_tx]));
+    assert_error(&resp, "trace too large");
+    // ...without the stack and with a limit, the first steps come back.
+    let lean = json!({"disableStack": true, "disableStorage": true, "limit": 5});
+    let lean = c.call("debug_traceTransaction", json!([stack_tx, lean]));
+    assert_eq!(lean["structLogs"].as_array().unwrap().len(), 5, "{lean}");
+
+    // An ordinary trace with memory is unaffected: MSTORE 42 at 0 shows at the STOP.
+    let call = json!({"from": DEV, "to": small});
+    let t = c.call("debug_traceCall", json!([call, "latest", memory]));
+    let logs = t["structLogs"].as_array().unwrap();
+    assert_eq!(logs.len(), 4, "{t}");
+    assert_eq!(
+        logs[3]["memory"],
+        json!([format!("{:064x}", 42)]),
+        "{}",
+        logs[3]
+    );
+    assert_eq!(logs[3]["op"], "STOP");
+    assert_alive(&c);
+}
+
+#[test]
+fn heavy_reads_do_not_stall_other_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let mem = deploy(&c, &memory_bomb());
+    // Four calls that each loop until a block's gas runs out, against two async workers.
+    let addr = node.addr;
+    let heavy: Vec<_> = (0..4)
+        .map(|_| {
+            let mem = mem.clone();
+            std::thread::spawn(move || {
+                let c = Client { addr };
+                let call = json!({"from": DEV, "to": mem, "gas": "0x1c9c380"});
+                let resp = c.request("eth_call", json!([call, "latest"]));
+                assert!(resp["error"].is_object(), "{resp}");
+                Instant::now()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(50));
+    let n = c.call("eth_blockNumber", json!([]));
+    let answered = Instant::now();
+    let finished: Vec<Instant> = heavy.into_iter().map(|h| h.join().unwrap()).collect();
+    let first_heavy = finished.iter().min().unwrap();
+    assert!(
+        answered < *first_heavy,
+        "eth_blockNumber ({n}) waited for the heavy eth_calls"
+    );
+    assert_alive(&c);
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Manifest {
+    format: String,
+    chain_id: u64,
+    state: Cid,
+    history: Vec<Cid>,
+    blocks: Vec<String>,
+    txs: Vec<String>,
+    messages: Vec<(String, String)>,
+}
+
+/// The dump's blocks (the manifest left out), and its manifest.
+fn open_dump(hex_dump: &str) -> (Vec<(Cid, Vec<u8>)>, Manifest) {
+    let bytes = hex::decode(hex_dump.trim_start_matches("0x")).unwrap();
+    let car = tandem_state::car::read_car(bytes.as_slice()).unwrap();
+    let root = car.roots()[0];
+    let empty = tandem_state::blockstore::MemoryBlockstore::default();
+    let mut blocks = car.into_batch(&empty).unwrap().blocks;
+    let i = blocks.iter().position(|(c, _)| *c == root).unwrap();
+    let manifest = fvm_ipld_encoding::from_slice(&blocks.swap_remove(i).1).unwrap();
+    (blocks, manifest)
+}
+
+/// A DAG-CBOR block's CID.
+fn cid_of(data: &[u8]) -> Cid {
+    Cid::new_v1(0x71, Code::Blake2b256.digest(data))
+}
+
+/// A CAR v1 file, as hex, with `root` and `blocks` (written by hand, so it
+/// may name blocks it does not carry).
+fn car_of(root: Cid, blocks: &[(Cid, Vec<u8>)], extra: &[u8]) -> String {
+    #[derive(Serialize)]
+    struct Header {
+        roots: Vec<Cid>,
+        version: u64,
+    }
+    fn varint(mut n: usize, out: &mut Vec<u8>) {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+    let header = fvm_ipld_encoding::to_vec(&Header {
+        roots: vec![root],
+        version: 1,
+    })
+    .unwrap();
+    let mut out = Vec::new();
+    varint(header.len(), &mut out);
+    out.extend_from_slice(&header);
+    for (cid, data) in blocks {
+        let cid = cid.to_bytes();
+        varint(cid.len() + data.len(), &mut out);
+        out.extend_from_slice(&cid);
+        out.extend_from_slice(&data);
+    }
+    out.extend_from_slice(extra);
+    format!("0x{}", hex::encode(out))
+}
+
+/// A CAR of `blocks` under the root `m`, as hex.
+fn car_hex(blocks: &[(Cid, Vec<u8>)], m: &Manifest) -> String {
+    let data = fvm_ipld_encoding::to_vec(m).unwrap();
+    let mut all = vec![(cid_of(&data), data)];
+    all.extend_from_slice(blocks);
+    car_of(all[0].0, &all, &[])
+}
+
+#[test]
+fn malformed_and_lying_state_dumps_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    c.call("evm_mine", json!([]));
+    let dump = c.call("anvil_dumpState", json!([]));
+    let dump = dump.as_str().unwrap().to_string();
+    let head = c.call("eth_getBlockByNumber", json!(["latest", false]))["hash"].clone();
+
+    let mut bad: Vec<(String, &str)> = vec![
+        ("0xdeadbeef".into(), "invalid state dump"),
+        // Half a file.
+        (dump[..dump.len() / 2].to_string(), "invalid state dump"),
+        // 8 MiB of zeros.
+        (format!("0x{}", "00".repeat(8 << 20)), "invalid state dump"),
+    ];
+    // A byte flipped inside a block: its hash no longer matches.
+    let mut flipped = dump.clone().into_bytes();
+    let i = flipped.len() - 40;
+    flipped[i] = if flipped[i] == b'0' { b'1' } else { b'0' };
+    bad.push((String::from_utf8(flipped).unwrap(), "invalid state dump"));
+
+    let (store, m) = open_dump(&dump);
+    // Lies the manifest could tell: another chain, a block record missing, a history link
+    // to a block the file does not carry.
+    let mut other_chain = m.clone();
+    other_chain.chain_id += 1;
+    bad.push((car_hex(&store, &other_chain), "chain id"));
+    let mut short = m.clone();
+    short.blocks.pop();
+    bad.push((car_hex(&store, &short), "state"));
+    let mut dangling = m.clone();
+    let absent = cid_of(b"not in the file");
+    dangling.history.push(absent);
+    bad.push((car_hex(&store, &dangling), "incomplete"));
+    // A root nested 100,000 arrays deep.
+    let mut nested = vec![0x81u8; 100_000];
+    nested.push(0x00);
+    let nested = [(cid_of(&nested), nested)];
+    bad.push((car_of(nested[0].0, &nested, &[]), "invalid state dump"));
+    // A block whose length prefix claims an exabyte.
+    let lying_length = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f];
+    bad.push((
+        car_of(nested[0].0, &nested, &lying_length),
+        "invalid state dump",
+    ));
+
+    for (car, needle) in &bad {
+        let resp = c.request("anvil_loadState", json!([car]));
+        assert_error(&resp, needle);
+        let now = c.call("eth_getBlockByNumber", json!(["latest", false]))["hash"].clone();
+        assert_eq!(now, head, "a refused dump changed the chain");
+    }
+    // The honest dump still loads.
+    assert_eq!(c.call("anvil_loadState", json!([dump])), json!(true));
+    assert_alive(&c);
+}
+
+#[test]
+fn oversized_requests_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let wander = deploy(&c, &access_list_wanderer());
+
+    // eth_simulateV1: too many blocks, too many calls, too much gas.
+    let blocks: Vec<Value> = (0..300).map(|_| json!({"calls": []})).collect();
+    let resp = c.request("eth_simulateV1", json!([{"blockStateCalls": blocks}]));
+    assert_error(&resp, "too many blocks");
+    let calls: Vec<Value> = (0..1001).map(|_| json!({"from": DEV, "to": DEV})).collect();
+    let resp = c.request(
+        "eth_simulateV1",
+        json!([{"blockStateCalls": [{"calls": calls}]}]),
+    );
+    assert_error(&resp, "too many calls");
+    let mem = deploy(&c, &memory_bomb());
+    let looping: Vec<Value> = (0..24)
+        .map(|_| json!({"calls": [{"from": DEV, "to": mem}]}))
+        .collect();
+    let resp = c.request("eth_simulateV1", json!([{"blockStateCalls": looping}]));
+    assert_error(&resp, "MAX_SIMULATE_GAS");
+
+    // eth_getProof with 5,000 keys.
+    let keys: Vec<String> = (0..5000).map(|i| format!("{i:#x}")).collect();
+    let resp = c.request("eth_getProof", json!([DEV, keys, "latest"]));
+    assert_error(&resp, "storage keys");
+
+    // Otterscan pages of a billion transactions.
+    let resp = c.request("ots_getBlockTransactions", json!([1, 0, 1_000_000_000u64]));
+    assert_error(&resp, "MAX_OTS_PAGE_SIZE");
+    let resp = c.request(
+        "ots_searchTransactionsBefore",
+        json!([DEV, 0, 1_000_000_000u64]),
+    );
+    assert_error(&resp, "MAX_OTS_PAGE_SIZE");
+
+    // An access list that never settles.
+    let resp = c.request(
+        "eth_createAccessList",
+        json!([{"from": DEV, "to": wander, "gas": "0x100000"}]),
+    );
+    assert_error(&resp, "did not settle");
+
+    // Two million values in one call's parameters.
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"eth_getProof","params":["{DEV}",[{}],"latest"]}}"#,
+        vec!["0"; 2_000_000].join(",")
+    );
+    assert_error(&c.post(&body), "MAX_PARAM_VALUES");
+
+    // JSON nested 100,000 deep.
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":{}1{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let resp = c.post(&body);
+    assert!(resp["error"]["code"].is_i64(), "{resp}");
+
+    // A batch one longer than allowed is one error; the longest allowed one is answered.
+    let entry = |i: usize| json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId"});
+    let batch: Vec<Value> = (0..1001).map(entry).collect();
+    let resp = c.post(&Value::Array(batch).to_string());
+    assert!(resp["error"]["code"].is_i64(), "{resp}");
+    let batch: Vec<Value> = (0..1000).map(entry).collect();
+    let resp = c.post(&Value::Array(batch).to_string());
+    assert_eq!(resp.as_array().map(Vec::len), Some(1000));
+
+    // A body over MAX_REQUEST_BYTES: HTTP 413, the body is not read.
+    assert!(post_oversized(&c).contains("413"));
+    assert_alive(&c);
+}
+
+/// Posts a 65 MiB body; returns the response's status line.
+fn post_oversized(c: &Client) -> String {
+    let mut stream = TcpStream::connect(c.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let len = 65 << 20;
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
+        c.addr
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..65 {
+        // The server may answer and close before the body is all sent.
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut resp = Vec::new();
+    let _ = stream.read_to_end(&mut resp);
+    let text = String::from_utf8_lossy(&resp);
+    text.lines().next().unwrap_or_default().to_string()
+}
