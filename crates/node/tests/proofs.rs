@@ -317,3 +317,66 @@ fn incremental_root_equals_full_recomputation_after_every_block() {
     }
     check_every_block(&node, &edited);
 }
+
+/// `cast proof` (Foundry's client for `eth_getProof`) against the node: its answers verify
+/// against the header root for a contract's slots, an EOA and an absent account, at the
+/// latest block and an earlier one.
+#[test]
+fn cast_proof_verifies_against_the_header_root() {
+    let Some(cast) = tandem_testkit::cast() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let url = node.url();
+    let contract = deploy(&c);
+    assert_eq!(set_slots(&c, &contract, 5, 6, false)["status"], "0x1");
+    let early = hex_u64(&c.call("eth_blockNumber", json!([])));
+    assert_eq!(set_slots(&c, &contract, 9, 0, false)["status"], "0x1");
+    let cast_proof = |address: &str, slots: &[&str], block: &str| -> Value {
+        let mut args = vec!["proof", "--rpc-url", &url, "--block", block, address];
+        args.extend_from_slice(slots);
+        let out = std::process::Command::new(&cast)
+            .args(&args)
+            .output()
+            .expect("cast runs");
+        assert!(
+            out.status.success(),
+            "cast {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "cast proof output: {e}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    };
+    let slots = ["0", "1", "7"];
+    let latest = hex_u64(&c.call("eth_blockNumber", json!([])));
+    let at = |n: u64| format!("{n}");
+    let p = cast_proof(&contract, &slots, &at(latest));
+    let (acct, values) = verify(header_root(&c, &format!("{latest:#x}")), &contract, &p);
+    assert_eq!(values, [U256::from(9), U256::ZERO, U256::ZERO]);
+    assert_eq!(acct.expect("a contract").nonce, 1);
+    let p = cast_proof(&contract, &slots, &at(early));
+    let (_, values) = verify(header_root(&c, &format!("{early:#x}")), &contract, &p);
+    assert_eq!(values, [U256::from(5), U256::from(6), U256::ZERO]);
+    let p = cast_proof(DEV1, &[], &at(latest));
+    let (acct, _) = verify(header_root(&c, &format!("{latest:#x}")), DEV1, &p);
+    assert_eq!(
+        acct.expect("a funded account").balance,
+        u256(&c.call("eth_getBalance", json!([DEV1, "latest"])))
+    );
+    let stranger = "0x00000000000000000000000000000000deadbeef";
+    let p = cast_proof(stranger, &["0"], &at(latest));
+    let (acct, values) = verify(header_root(&c, &format!("{latest:#x}")), stranger, &p);
+    assert!(acct.is_none());
+    assert_eq!(values, [U256::ZERO]);
+    // A proof checked against another block's root fails: the check can tell.
+    let p = cast_proof(&contract, &slots, &at(latest));
+    let wrong = header_root(&c, &format!("{early:#x}"));
+    let caught = std::panic::catch_unwind(|| verify(wrong, &contract, &p));
+    assert!(caught.is_err(), "a proof verified against the wrong root");
+}
