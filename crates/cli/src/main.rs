@@ -103,6 +103,7 @@ fn main() {
         _ => false,
     };
     init_tracing(cli.verbose, is_node, debug);
+    let verbose = cli.verbose;
     let ctx = Ctx {
         data_dir: cli.data_dir,
         json: cli.json,
@@ -116,7 +117,10 @@ fn main() {
         Command::Schema(args) => commands::schema::run_schema(ctx.json, args),
         Command::Bindgen(args) => commands::schema::run_bindgen(args),
         Command::New(args) => commands::new::run(ctx.json, args),
-        Command::Test(args) => commands::test::run(args),
+        Command::Test(mut args) => {
+            args.verbose = verbose > 0;
+            commands::test::run(args)
+        }
         Command::Node(args) => commands::node::run(&ctx.data_dir, args),
         Command::Actor(cmd) => commands::actor::run(&ctx.data_dir, ctx.json, cmd),
         Command::Chain(cmd) => commands::chain::run(&ctx, cmd),

@@ -4,12 +4,19 @@
 //! all` (the default; `test-target` in `Tandem.toml` may change it) every test runs on the EVM
 //! target (the EVM build on plain revm and on Tandem's VM) and on the WASM target (the WASM
 //! build on Tandem's VM), which must all agree; `evm` or `wasm` runs one target.
+//!
+//! Each `test/*.tdm` holds tests written in the language (`#[test]` handlers of a test
+//! contract, docs/testing.md), run on the Tandem VM's EVM target by
+//! `tandem_lang_harness::lang_test`: one line per test, the reason of a failure (with `-v`
+//! its call trace), then the gas of every handler the tests called.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use tandem_lang_harness::fixture::{Report, Targets, package};
+use tandem_lang_harness::lang_test::{self, GasRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TestTarget {
@@ -29,6 +36,9 @@ pub struct TestArgs {
     /// Which builds run (default: all, or `test-target` in Tandem.toml).
     #[arg(long, value_enum)]
     pub target: Option<TestTarget>,
+    /// Print the call trace of each failing language test (set by the global `-v`).
+    #[arg(skip)]
+    pub verbose: bool,
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
@@ -44,17 +54,23 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             .unwrap_or_else(Targets::all),
     };
     let tests = package::calls_files(&args.path.join("test")).map_err(|e| anyhow::anyhow!(e))?;
-    if tests.is_empty() {
+    let lang = lang_test::test_files(&args.path.join("test")).map_err(|e| anyhow::anyhow!(e))?;
+    if tests.is_empty() && lang.is_empty() {
         bail!(
-            "no tests: write call expectations in {}",
-            args.path.join("test/<Contract>.calls").display()
+            "no tests: write call expectations in {} or tests in {}",
+            args.path.join("test/<Contract>.calls").display(),
+            args.path.join("test/<name>.tdm").display()
         );
     }
     let mut failed = 0;
+    let mut passed = 0;
     for test in &tests {
         match package::run_calls(test, &sources, &targets) {
             Ok(report) => match refused(&report, &targets) {
-                None => println!("ok   {} ({})", test.display(), summary(&report, &targets)),
+                None => {
+                    passed += 1;
+                    println!("ok   {} ({})", test.display(), summary(&report, &targets))
+                }
                 Some(why) => {
                     failed += 1;
                     println!("FAIL {}: {why}", test.display());
@@ -66,11 +82,87 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             }
         }
     }
-    println!("{} passed, {failed} failed", tests.len() - failed);
+    let (lp, lf) = run_lang(&lang, &sources, args.verbose);
+    passed += lp;
+    failed += lf;
+    println!("{passed} passed, {failed} failed");
     if failed > 0 {
-        bail!("{failed} test file(s) failed");
+        bail!("{failed} test(s) failed");
     }
     Ok(())
+}
+
+/// Runs the language tests of `files`; (passed, failed). Prints the gas report at the end.
+fn run_lang(files: &[PathBuf], sources: &[(String, String)], verbose: bool) -> (usize, usize) {
+    let (mut passed, mut failed) = (0, 0);
+    let mut gas: BTreeMap<String, GasRow> = BTreeMap::new();
+    for file in files {
+        let shown = format!(
+            "test/{}",
+            file.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+        );
+        let report = match lang_test::run_file(file, sources) {
+            Ok(r) => r,
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {shown}: {e}");
+                continue;
+            }
+        };
+        for t in &report.tests {
+            let name = format!("{shown}::{}", t.name);
+            if t.passed {
+                passed += 1;
+                println!("ok   {name} (gas {})", t.gas);
+                continue;
+            }
+            failed += 1;
+            let why = t.reason.as_deref().unwrap_or("failed");
+            println!("FAIL {name}: {}", why.replace('\n', "\n     "));
+            if verbose {
+                println!("     trace:");
+                for line in t.trace.lines() {
+                    println!("       {line}");
+                }
+            }
+        }
+        for (k, row) in report.gas {
+            let r = gas.entry(k).or_default();
+            r.min = if r.calls == 0 {
+                row.min
+            } else {
+                r.min.min(row.min)
+            };
+            r.max = r.max.max(row.max);
+            r.total += row.total;
+            r.calls += row.calls;
+        }
+    }
+    if !gas.is_empty() {
+        print_gas(&gas);
+    }
+    if failed > 0 && !verbose && !files.is_empty() {
+        println!("(-v prints the call trace of each failing test)");
+    }
+    (passed, failed)
+}
+
+fn print_gas(gas: &BTreeMap<String, GasRow>) {
+    let width = gas.keys().map(String::len).max().unwrap_or(0).max(7);
+    println!("gas report (gas used inside each frame; the language tests' calls):");
+    println!(
+        "  {:<width$} {:>6} {:>10} {:>10} {:>10}",
+        "handler", "calls", "min", "avg", "max"
+    );
+    for (k, r) in gas {
+        let avg = r.total / r.calls.max(1);
+        println!(
+            "  {k:<width$} {:>6} {:>10} {:>10} {:>10}",
+            r.calls, r.min, avg, r.max
+        );
+    }
 }
 
 /// A WASM build the backend refused fails a test that asked for both targets.

@@ -64,6 +64,12 @@ pub struct World {
 }
 
 impl World {
+    /// Sets the block number and timestamp later calls read (`warp:`/`roll:` lines).
+    pub fn set_block(&mut self, number: U256, timestamp: U256) {
+        self.env.number = number;
+        self.env.timestamp = timestamp;
+    }
+
     /// A world running `module` (sema's target-neutral module, verified here).
     pub fn new(module: Module, env: Env) -> Result<World, Error> {
         tandem_lang_ir::verify(&module, Stage::Neutral)
