@@ -20,7 +20,7 @@ mod redb_store;
 pub use buffered::{BufferedStore, FlushReport};
 pub use fvm_ipld_blockstore::{Block, Blockstore, MemoryBlockstore};
 pub use memory::MemoryStore;
-pub use redb_store::{FORMAT_VERSION, RedbStore};
+pub use redb_store::{FORMAT_VERSION, MAX_PENDING_BYTES, RedbStore};
 
 /// The meta key under which Tandem keeps the head state root (the bytes of its CID).
 pub const HEAD_KEY: &str = "head";

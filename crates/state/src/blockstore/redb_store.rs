@@ -13,13 +13,20 @@
 //! once but not yet durable, and [`RedbStore::sync`] makes every earlier commit durable with
 //! one fsync. Concurrent callers of `sync` share it, so N writers waiting at once cost one
 //! fsync, not N. A writer acknowledges its work only after `sync` returns.
+//!
+//! Deferred commits are not even written to redb until a sync (or until
+//! [`MAX_PENDING_BYTES`] of them wait): they wait in memory, where every read looks first, and
+//! the sync writes all of them in one redb transaction. So N blocks committed between two
+//! syncs cost one redb transaction, not N. A crash loses them exactly as it would lose
+//! unsynced redb commits; nothing was acknowledged.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result, anyhow, bail};
 use cid::Cid;
@@ -47,6 +54,10 @@ const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0
 /// Page cache limit. redb allocates it lazily; this bounds a long-running node's memory.
 const CACHE_BYTES: usize = 256 << 20;
 
+/// Deferred commits waiting for a sync are written to redb (not yet durably) once they hold
+/// this many bytes, so a writer that never syncs does not grow memory without bound.
+pub const MAX_PENDING_BYTES: usize = 64 << 20;
+
 /// A blockstore in one redb file. Clones share the open database.
 #[derive(Clone)]
 pub struct RedbStore {
@@ -63,6 +74,37 @@ struct GroupCommit {
     committed: AtomicU64,
     /// How many of them are known durable; held while syncing, so syncs queue and share.
     durable: Mutex<u64>,
+    /// Deferred commits not yet written to redb; reads look here first.
+    pending: RwLock<Pending>,
+    /// Held while pending commits are written, so they reach redb in order.
+    writing: Mutex<()>,
+}
+
+/// Commits waiting in memory, in order, and an index of what they set.
+#[derive(Default)]
+struct Pending {
+    batches: Vec<CommitBatch>,
+    blocks: HashMap<Cid, Vec<u8>>,
+    /// Meta values by key, with the number of the commit that set them.
+    meta: HashMap<String, (u64, Option<Vec<u8>>)>,
+    /// Commits added so far (numbers the meta values).
+    added: u64,
+    bytes: usize,
+}
+
+impl Pending {
+    fn push(&mut self, batch: &CommitBatch) {
+        self.added += 1;
+        for (cid, bytes) in &batch.blocks {
+            self.bytes += bytes.len();
+            self.blocks.insert(*cid, bytes.clone());
+        }
+        for (key, value) in &batch.meta {
+            self.bytes += key.len() + value.as_ref().map_or(0, Vec::len);
+            self.meta.insert(key.clone(), (self.added, value.clone()));
+        }
+        self.batches.push(batch.clone());
+    }
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -174,6 +216,7 @@ impl RedbStore {
 
     /// Compacts the file (e.g. after GC). Needs the only handle to the database.
     pub fn compact(&mut self) -> Result<bool> {
+        self.write_pending(Durability::Immediate)?;
         let db = Arc::get_mut(&mut self.db).ok_or_else(|| {
             anyhow!("cannot compact the store while other handles to it are open")
         })?;
@@ -246,6 +289,9 @@ fn check_redb_magic(path: &Path) -> Result<()> {
 
 impl Blockstore for RedbStore {
     fn get(&self, k: &Cid) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.pending().blocks.get(k) {
+            return Ok(Some(v.clone()));
+        }
         let txn = self.read_txn()?;
         let table = match txn.open_table(BLOCKS) {
             Ok(t) => t,
@@ -258,6 +304,9 @@ impl Blockstore for RedbStore {
     }
 
     fn has(&self, k: &Cid) -> Result<bool> {
+        if self.pending().blocks.contains_key(k) {
+            return Ok(true);
+        }
         let txn = self.read_txn()?;
         let table = match txn.open_table(BLOCKS) {
             Ok(t) => t,
@@ -308,24 +357,98 @@ impl RedbStore {
         }
         // Everything committed before this point is covered by the durable commit below.
         let covered = self.group.committed.load(Ordering::Acquire);
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::Immediate)?;
-        txn.commit()
+        self.write_pending(Durability::Immediate)
             .with_context(|| format!("syncing the Tandem store {}", self.path.display()))?;
         *durable = covered;
         Ok(())
     }
-}
 
-impl CommitStore for RedbStore {
-    fn commit(&self, batch: &CommitBatch) -> Result<()> {
-        batch.check_meta_keys()?;
-        let mut txn = self.db.begin_write()?;
-        if self.group.deferred.load(Ordering::Acquire) {
-            txn.set_durability(Durability::None)?;
+    fn pending(&self) -> std::sync::RwLockReadGuard<'_, Pending> {
+        self.group.pending.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes every pending commit in one redb transaction of `durability` (with none
+    /// pending, an empty one: a durable one still makes earlier redb commits durable).
+    fn write_pending(&self, durability: Durability) -> Result<()> {
+        let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let waiting = self.take_pending();
+        if waiting.is_empty() && matches!(durability, Durability::None) {
+            return Ok(());
         }
-        Self::write_blocks(&txn, batch.blocks.iter().map(|(c, b)| (c, b.as_slice())))?;
-        {
+        let all: Vec<&CommitBatch> = waiting.iter().collect();
+        match self.write_batches(&all, durability) {
+            Ok(()) => {
+                self.forget_pending(&waiting);
+                Ok(())
+            }
+            Err(e) => {
+                self.restore_pending(waiting);
+                Err(e)
+            }
+        }
+    }
+
+    /// The pending batches, left readable in the index until [`Self::forget_pending`].
+    fn take_pending(&self) -> Vec<CommitBatch> {
+        let mut pending = self
+            .group
+            .pending
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut pending.batches)
+    }
+
+    /// Puts batches that could not be written back in front of the pending ones.
+    fn restore_pending(&self, mut batches: Vec<CommitBatch>) {
+        let mut pending = self
+            .group
+            .pending
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        batches.append(&mut pending.batches);
+        pending.batches = batches;
+    }
+
+    /// Drops from the index what `written` set, now that redb has it (meta values set by a
+    /// later, still pending commit stay).
+    fn forget_pending(&self, written: &[CommitBatch]) {
+        let mut pending = self
+            .group
+            .pending
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let still = pending.batches.len() as u64;
+        let last_written = pending.added - still;
+        for batch in written {
+            for (cid, bytes) in &batch.blocks {
+                if pending.blocks.remove(cid).is_some() {
+                    pending.bytes = pending.bytes.saturating_sub(bytes.len());
+                }
+            }
+        }
+        pending.meta.retain(|_, (n, _)| *n > last_written);
+        if pending.batches.is_empty() {
+            pending.blocks.clear();
+            pending.bytes = 0;
+        } else {
+            // Blocks of still-pending commits that a written one also carried: keep them.
+            let keep: Vec<(Cid, Vec<u8>)> = pending
+                .batches
+                .iter()
+                .flat_map(|b| b.blocks.iter().cloned())
+                .collect();
+            for (cid, bytes) in keep {
+                pending.blocks.entry(cid).or_insert(bytes);
+            }
+        }
+    }
+
+    /// Writes `batches` in order in one transaction: all of them land or none.
+    fn write_batches(&self, batches: &[&CommitBatch], durability: Durability) -> Result<()> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(durability)?;
+        for batch in batches {
+            Self::write_blocks(&txn, batch.blocks.iter().map(|(c, b)| (c, b.as_slice())))?;
             let mut meta = txn.open_table(META)?;
             for (key, value) in &batch.meta {
                 match value {
@@ -338,11 +461,63 @@ impl CommitStore for RedbStore {
         txn.commit().with_context(|| {
             format!("commit to the Tandem store {} failed", self.path.display())
         })?;
-        self.group.committed.fetch_add(1, Ordering::AcqRel);
         Ok(())
+    }
+}
+
+impl Drop for RedbStore {
+    /// The last handle writes what is still pending (durably: a clean shutdown loses
+    /// nothing).
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.group) == 1
+            && let Err(e) = self.write_pending(Durability::Immediate)
+        {
+            tracing::error!("the Tandem store {}: {e:#}", self.path.display());
+        }
+    }
+}
+
+impl CommitStore for RedbStore {
+    fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        batch.check_meta_keys()?;
+        if self.group.deferred.load(Ordering::Acquire) {
+            let full = {
+                let mut pending = self
+                    .group
+                    .pending
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                pending.push(batch);
+                pending.bytes >= MAX_PENDING_BYTES
+            };
+            self.group.committed.fetch_add(1, Ordering::AcqRel);
+            if full {
+                self.write_pending(Durability::None)?;
+            }
+            return Ok(());
+        }
+        // Durable now, after whatever deferred commits still wait (they come first).
+        let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let waiting = self.take_pending();
+        let mut all: Vec<&CommitBatch> = waiting.iter().collect();
+        all.push(batch);
+        match self.write_batches(&all, Durability::Immediate) {
+            Ok(()) => {
+                self.forget_pending(&waiting);
+                self.group.committed.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                self.restore_pending(waiting);
+                Err(e)
+            }
+        }
     }
 
     fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some((_, v)) = self.pending().meta.get(key) {
+            return Ok(v.clone());
+        }
         let txn = self.read_txn()?;
         let table = match txn.open_table(META) {
             Ok(t) => t,
@@ -355,6 +530,7 @@ impl CommitStore for RedbStore {
 
 impl EnumerableStore for RedbStore {
     fn for_each_block(&self, f: &mut dyn FnMut(&Cid, usize) -> Result<()>) -> Result<()> {
+        self.write_pending(Durability::None)?;
         // One read transaction: a consistent snapshot even if others write meanwhile.
         let txn = self.read_txn()?;
         let table = txn.open_table(BLOCKS)?;
@@ -369,6 +545,7 @@ impl EnumerableStore for RedbStore {
 
     /// Deletes in one transaction.
     fn delete_many(&self, cids: &[Cid]) -> Result<()> {
+        self.write_pending(Durability::None)?;
         let txn = self.db.begin_write()?;
         {
             let mut table = txn.open_table(BLOCKS)?;
@@ -381,6 +558,7 @@ impl EnumerableStore for RedbStore {
     }
 
     fn stats(&self) -> Result<StoreStats> {
+        self.write_pending(Durability::None)?;
         let txn = self.read_txn()?;
         let table = txn.open_table(BLOCKS)?;
         let mut bytes = 0u64;
