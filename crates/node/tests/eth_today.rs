@@ -308,7 +308,9 @@ fn state_overrides_apply_to_the_call_only() {
         assert_eq!(err_code(&e), -32602, "{bad}: {e}");
     }
     for bad in [
-        json!({"gasLimit": "0x1"}),
+        json!({"beaconRoot": format!("0x{}", "00".repeat(32))}),
+        json!({"gasLimit": "0x0"}),
+        json!({"withdrawals": []}),
         json!({"time": "soon"}),
         json!([1]),
     ] {
