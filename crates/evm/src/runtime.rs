@@ -92,6 +92,11 @@ impl EvmRuntime {
         let Some(delegate) = loaded.code.eip7702_address() else {
             return Ok(loaded);
         };
+        // A transaction to a delegated account warms the delegate, as loading its code does
+        // in Ethereum. Deeper frames were warmed (and charged) by the CALL that reached them.
+        if kernel.context().depth == 0 {
+            kernel.warm_address(delegate.into_array());
+        }
         Ok(match lookup_target(kernel, self, delegate)? {
             Target::Contract(_, code) if code.code.is_eip7702() => LoadedCode {
                 code: Bytecode::new_legacy(code.code.original_bytes()),

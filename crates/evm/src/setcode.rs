@@ -169,29 +169,6 @@ pub fn apply_authorizations<BS: Blockstore>(
     Ok(existing)
 }
 
-/// Warms the delegate of `to` if `to` is a delegated account (EIP-7702).
-pub(crate) fn warm_delegate(
-    state: &mut tandem_state::StateTree<tandem_vm::store::VmStore>,
-    to: [u8; 20],
-) -> anyhow::Result<()> {
-    let Some(id) = state.lookup_id(&EthAddress(to).to_filecoin())? else {
-        return Ok(());
-    };
-    let Some(r) = state.get_actor(id)? else {
-        return Ok(());
-    };
-    if BuiltinCode::from_cid(&r.code) != Some(BuiltinCode::Evm) {
-        return Ok(());
-    }
-    if let Some(evm) = crate::state::read_state(state.store(), &r.state)?
-        && let Some(raw) = fvm_ipld_blockstore::Blockstore::get(state.store(), &evm.bytecode)?
-        && let Some(delegate) = delegate_of(&raw)
-    {
-        state.warm_address(delegate);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -561,10 +561,6 @@ fn apply_checked(
         &tx.authorization_list,
         empty_object,
     )?;
-    // A transaction to a delegated account warms the delegate (as loading its code does).
-    if let Some(to) = tx.to {
-        crate::setcode::warm_delegate(state, to)?;
-    }
 
     let origin = MessageOrigin {
         origin: sender_id,
