@@ -12,7 +12,7 @@ use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, ModuleExport, Va
 
 use crate::config::{ENTRY_POINT, MEMORY_EXPORT};
 use crate::host::Host;
-use crate::rewrite::{GLOBAL_PREFIX, RESETTABLE_MARKER, TABLE_EXPORT};
+use crate::rewrite::{GLOBAL_PREFIX, RESET_EXPORT, RESETTABLE_MARKER, TABLE_EXPORT};
 
 /// Counters the tests and benchmarks read.
 #[derive(Debug, Default)]
@@ -52,6 +52,9 @@ pub struct Linked {
 pub struct ResetPlan {
     pub globals: Vec<ModuleExport>,
     pub table: Option<ModuleExport>,
+    /// The function that restores every mutable global (`rewrite::RESET_EXPORT`), when the
+    /// module has one and it has the type `() -> ()`.
+    pub reset_fn: Option<ModuleExport>,
 }
 
 impl ResetPlan {
@@ -63,7 +66,17 @@ impl ResetPlan {
             .map(|e| module.get_export_index(e.name()))
             .collect::<Option<Vec<_>>>()?;
         let table = module.get_export_index(TABLE_EXPORT);
-        Some(Self { globals, table })
+        let reset_fn = match module.get_export(RESET_EXPORT) {
+            Some(ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {
+                module.get_export_index(RESET_EXPORT)
+            }
+            _ => None,
+        };
+        Some(Self {
+            globals,
+            table,
+            reset_fn,
+        })
     }
 }
 

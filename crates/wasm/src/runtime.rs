@@ -370,11 +370,22 @@ fn warm_handles(
         ),
         None => None,
     };
+    let reset_fn = match &plan.reset_fn {
+        Some(e) => {
+            let f = instance
+                .get_module_export(&mut *store, e)
+                .and_then(Extern::into_func)?;
+            // SAFETY: `ResetPlan` keeps `reset_fn` only when its type is `() -> ()`.
+            Some(unsafe { TypedFunc::<(), ()>::new_unchecked(&*store, f) })
+        }
+        None => None,
+    };
     Some(Handles {
         entry,
         memory,
         globals,
         table,
+        reset_fn,
     })
 }
 

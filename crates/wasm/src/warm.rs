@@ -13,7 +13,9 @@
 //!   and the mutable globals;
 //! - the reset restores the contents and globals from an [`Image`] captured from the instance
 //!   right after its instantiation, and refuses (the instance is dropped) when the memory or
-//!   the table has a different size than then;
+//!   the table has a different size than then; the globals are restored by one call of the
+//!   module's reset function (`rewrite.rs`: each global's own initialiser, which is what the
+//!   image holds), or one `Global::set` each where the module has none;
 //! - the runtime charges the same gas on both paths, and replays the limiter's calls that
 //!   instantiation makes (initial memory, then initial table) in the same order
 //!   (`runtime.rs`).
@@ -33,6 +35,9 @@ use crate::host::Host;
 pub const MAX_WARM: usize = 64;
 /// Warm instances kept per code: nested calls of one code need one each.
 pub const MAX_WARM_PER_CODE: usize = 4;
+
+/// Fuel for the reset function: two operators per global, and `config::MAX_GLOBALS` of them.
+const RESET_FUEL: u64 = 1 << 20;
 
 /// What a fresh instance of one module holds before its first instruction.
 pub struct Image {
@@ -68,6 +73,7 @@ pub struct Warm {
     pub memory: Memory,
     globals: Vec<Global>,
     table: Option<Table>,
+    reset_fn: Option<TypedFunc<(), ()>>,
     pub image: Arc<Image>,
 }
 
@@ -114,6 +120,8 @@ pub struct Handles {
     pub memory: Memory,
     pub globals: Vec<Global>,
     pub table: Option<Table>,
+    /// The module's reset function (`rewrite::RESET_EXPORT`), if it has one.
+    pub reset_fn: Option<TypedFunc<(), ()>>,
 }
 
 impl Warm {
@@ -124,6 +132,7 @@ impl Warm {
             memory: handles.memory,
             globals: handles.globals,
             table: handles.table,
+            reset_fn: handles.reset_fn,
             image,
         }
     }
@@ -145,6 +154,12 @@ impl Warm {
                 Some(dst) => dst.copy_from_slice(bytes),
                 None => return false,
             }
+        }
+        if let Some(reset) = &self.reset_fn {
+            // One call sets every mutable global to its initialiser, which is the value the
+            // image holds (no start function ran before the capture). The fuel it spends is
+            // nobody's: the next call sets the fuel afresh.
+            return store.set_fuel(RESET_FUEL).is_ok() && reset.call(&mut *store, ()).is_ok();
         }
         for (global, value) in self.globals.iter().zip(&self.image.globals) {
             if global.set(&mut *store, *value).is_err() {
