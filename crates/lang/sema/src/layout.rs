@@ -248,6 +248,12 @@ impl Cx<'_, '_> {
                 self.not_storable(ty, at, span);
                 v(32)
             }
+            // An enum with a payload has no storage layout yet (a tag plus the largest
+            // variant's words would be one): refuse it rather than keep only a word of it.
+            Ty::Adt(id, _) if matches!(self.p.adts[*id].kind, AdtKind::Enum(_)) => {
+                self.not_storable(ty, at, span);
+                v(32)
+            }
             Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
                 let sizes = self.field_storage_sizes(ty, at, span);
                 let (_, slots) = pack_fields(&sizes);
