@@ -106,8 +106,12 @@ fn a_failing_test_is_reported_with_its_reason_and_trace() {
         out.contains("RevertNeverCame: expected a revert (NotSeller), but the call succeeded"),
         "{out}"
     );
+    assert!(
+        out.contains("EmitNeverCame: expect_emit: the next call did not emit the expected event"),
+        "{out}"
+    );
     assert!(out.contains("ok   test/failing_test.tdm::Passes"), "{out}");
-    assert!(out.contains("7 passed, 3 failed"), "{out}");
+    assert!(out.contains("7 passed, 4 failed"), "{out}");
     assert!(!out.contains("trace:"), "{out}");
 
     let verbose = tandem(tmp.path(), &["test", "-v"]);

@@ -79,6 +79,13 @@ fn failing_tests_say_why() {
         "{why}"
     );
 
+    let t = by("EmitNeverCame");
+    let why = t.reason.clone().unwrap();
+    assert!(
+        why.contains("expect_emit: the next call did not emit the expected event"),
+        "{why}"
+    );
+
     assert!(by("Passes").passed, "{:?}", by("Passes").reason);
 }
 
@@ -91,4 +98,17 @@ fn a_file_without_tests_is_an_error() {
     )
     .unwrap_err();
     assert!(err.contains("no tests"), "{err}");
+}
+
+#[test]
+fn the_testing_doc_example_passes() {
+    let doc = std::fs::read_to_string(root().join("docs/testing.md")).unwrap();
+    let start = doc.find("```tandem,test\n").expect("an example") + "```tandem,test\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let report = lang_test::run_source("test/doc.tdm", &doc[start..end], &auction_sources())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.tests.len(), 2);
+    for t in &report.tests {
+        assert!(t.passed, "{}: {:?}\n{}", t.name, t.reason, t.trace);
+    }
 }

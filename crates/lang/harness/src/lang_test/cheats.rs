@@ -46,6 +46,9 @@ message Cheat {
     StopPrank,
     /// Sets the balance of `who` (creating an account there when there is none).
     Deal { who: Address, amount: u256 },
+    /// The next event the test emits itself is expected from the test's next call after it
+    /// (same topics and data, from any contract it reaches).
+    ExpectEmit,
     /// The test's next call must revert (with anything).
     ExpectRevert,
     /// The test's next call must revert with this error: a name of the package's errors
@@ -101,7 +104,8 @@ impl CheatRuntime {
 }
 
 /// The cheats' ABI signatures (the `Cheat` message's variants as Solidity names them).
-pub const SIGNATURES: [&str; 8] = [
+pub const SIGNATURES: [&str; 9] = [
+    "expectEmit()",
     "warp(uint64)",
     "roll(uint64)",
     "prank(address)",
@@ -231,6 +235,8 @@ impl CheatRuntime {
                 sender,
                 persistent: is("startPrank(address)"),
             });
+        } else if is("expectEmit()") {
+            // Checked afterwards from the call trace (`report::check_emits`).
         } else if is("stopPrank()") {
             let access = kernel.cheats().ok_or("cheats are not installed")?;
             access.cheats.prank = None;

@@ -249,13 +249,16 @@ fn run_one(
     chain.executor_mut().machine.tracer = Some(Box::new(Tracer::new(None)));
     let call = chain.call(alice, at, meta.selector.to_vec());
     out.gas = call.gas;
-    let failures = chain
+    let mut failures = chain
         .executor_mut()
         .machine
         .cheats
         .take()
         .map(|c| c.failures)
         .unwrap_or_default();
+    if let Some(t) = chain.executor_mut().machine.tracer.as_deref() {
+        failures.extend(report::check_emits(t));
+    }
     if !call.success {
         out.reason = Some(decode_revert(&call.output, &program.module));
     } else if !failures.is_empty() {

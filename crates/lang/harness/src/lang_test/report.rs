@@ -313,3 +313,66 @@ pub(super) fn gas_rows(
         row.calls += 1;
     }
 }
+
+/// Frames in the subtree of `i`, `i` first.
+fn subtree(tracer: &Tracer, i: usize, out: &mut Vec<usize>) {
+    out.push(i);
+    for &c in &tracer.frames[i].children {
+        subtree(tracer, c, out);
+    }
+}
+
+/// `ExpectEmit` expectations of the test's call (the trace's first root): after each, the
+/// next event the test emits itself must also be emitted in the next call it makes.
+pub(super) fn check_emits(tracer: &Tracer) -> Vec<String> {
+    let Some(root) = tracer.roots().next() else {
+        return Vec::new();
+    };
+    let frame = &tracer.frames[root];
+    let is_cheats = |i: usize| eth_of(&tracer.frames[i]) == Some(cheats::ADDRESS);
+    let mut failures = Vec::new();
+    for (k, &child) in frame.children.iter().enumerate() {
+        let data = tracer.frames[child]
+            .params
+            .as_ref()
+            .map(|p| p.data.as_slice());
+        let armed =
+            is_cheats(child) && data.is_some_and(|d| d.starts_with(&selector("expectEmit()")));
+        if !armed {
+            continue;
+        }
+        let Some((pos, want)) = frame.events.iter().find(|(pos, _)| *pos > k) else {
+            failures.push("expect_emit: the test emitted no event after it".to_string());
+            continue;
+        };
+        let want = tandem_evm::host::event_to_log(&want.event);
+        let next = frame.children[*pos..]
+            .iter()
+            .copied()
+            .find(|&c| !is_cheats(c));
+        let Some(next) = next else {
+            failures.push("expect_emit: the test made no call after the expected event".into());
+            continue;
+        };
+        let mut frames = Vec::new();
+        subtree(tracer, next, &mut frames);
+        let found = frames.iter().any(|&i| {
+            tracer.frames[i]
+                .events
+                .iter()
+                .any(|(_, e)| tandem_evm::host::event_to_log(&e.event) == want)
+        });
+        if !found {
+            failures.push(format!(
+                "expect_emit: the next call did not emit the expected event (topics {})",
+                want.map(|(t, _)| t
+                    .iter()
+                    .map(|w| format!("0x{}", hex(w.as_slice())))
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    failures
+}
