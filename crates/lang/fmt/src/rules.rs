@@ -570,6 +570,7 @@ fn space(parent: SyntaxKind, prev: &SyntaxElement, next: &SyntaxElement) -> Doc 
     if [".", "::", ",", ";", ")", "]", ":", ".."]
         .iter()
         .any(|s| is_tok(next, s))
+        || parent == TRY && is_tok(next, "?")
     {
         return none;
     }

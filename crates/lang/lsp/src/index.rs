@@ -596,13 +596,20 @@ impl Walker<'_> {
         for s in &b.stmts {
             match s {
                 Stmt::Let {
-                    pattern, ty, init, ..
+                    pattern,
+                    ty,
+                    init,
+                    els,
+                    ..
                 } => {
                     if let Some(t) = ty {
                         self.ty(t);
                     }
                     if let Some(e) = init {
                         self.expr(e);
+                    }
+                    if let Some(b) = els {
+                        self.block(b);
                     }
                     let written = ty.as_ref().map(|t| self.ty_text(t));
                     self.pattern(pattern, written);
@@ -770,6 +777,15 @@ impl Walker<'_> {
                 });
                 self.block(body);
             }
+            ExprKind::ForIn { pat, iter, body } => {
+                self.expr(iter);
+                let outer = self.scope;
+                self.scope = body.span;
+                self.pattern(pat, None);
+                self.scope = outer;
+                self.block(body);
+            }
+            ExprKind::Try(e) => self.expr(e),
             ExprKind::Block(b) => self.block(b),
             ExprKind::Return(v) => {
                 if let Some(v) = v {

@@ -8,9 +8,9 @@ use tandem_lang_syntax::ast::{self, Arg, Expr, MatchArm, Pattern, PatternFields,
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
 /// How one arm's pattern tests the scrutinee, and what it binds.
-struct ArmTest {
-    cond: Option<IrExpr>,
-    binds: Vec<(ast::Ident, bool, IrExpr, Ty)>,
+pub(crate) struct ArmTest {
+    pub cond: Option<IrExpr>,
+    pub binds: Vec<(ast::Ident, bool, IrExpr, Ty)>,
 }
 
 impl Cx<'_, '_> {
@@ -319,7 +319,7 @@ impl Cx<'_, '_> {
         true
     }
 
-    fn pattern_test(&mut self, p: &Pattern, v: IrExpr, ty: &Ty) -> ArmTest {
+    pub(crate) fn pattern_test(&mut self, p: &Pattern, v: IrExpr, ty: &Ty) -> ArmTest {
         let mut t = ArmTest {
             cond: None,
             binds: vec![],
@@ -371,8 +371,8 @@ impl Cx<'_, '_> {
                 let (vi, payload): (usize, Vec<(String, Ty)>) = match (ty, last) {
                     (Ty::Option(inner), "Some") => (1, vec![("0".into(), (**inner).clone())]),
                     (Ty::Option(_), "None") => (0, vec![]),
-                    (Ty::Result(inner), "Ok") => (1, vec![("0".into(), (**inner).clone())]),
-                    (Ty::Result(_), "Err") => (0, vec![("0".into(), Ty::Bytes)]),
+                    (Ty::Result(ok, _), "Ok") => (1, vec![("0".into(), (**ok).clone())]),
+                    (Ty::Result(_, err), "Err") => (0, vec![("0".into(), (**err).clone())]),
                     (Ty::Adt(id, args), _)
                         if !crate::calls::adt_kind_is_struct(&self.p.adts[*id].kind) =>
                     {
@@ -463,83 +463,6 @@ impl Cx<'_, '_> {
                     self.pattern_into(p, fv, &tys[i], t);
                 }
             }
-        }
-    }
-
-    fn irrefutable(p: &Pattern) -> bool {
-        match p {
-            Pattern::Wildcard(_) | Pattern::Bind { .. } => true,
-            Pattern::Tuple(ps, _) => ps.iter().all(Self::irrefutable),
-            _ => false,
-        }
-    }
-
-    fn check_exhaustive(&mut self, arms: &[MatchArm], ty: &Ty, span: Span) {
-        if arms.iter().any(|a| Self::irrefutable(&a.pattern)) {
-            return;
-        }
-        let all: Vec<String> = match ty {
-            Ty::Bool => vec!["true".into(), "false".into()],
-            Ty::Option(_) => vec!["None".into(), "Some(_)".into()],
-            Ty::Result(_) => vec!["Err(_)".into(), "Ok(_)".into()],
-            Ty::Adt(id, args) if !crate::calls::adt_kind_is_struct(&self.p.adts[*id].kind) => {
-                let name = self.p.adts[*id].name.clone();
-                self.enum_variants(*id, args)
-                    .into_iter()
-                    .map(|(n, _)| format!("{name}::{n}"))
-                    .collect()
-            }
-            Ty::Error => return,
-            _ => {
-                self.err(Diagnostic::error(
-                    "E0393",
-                    "non-exhaustive patterns: not every value is covered",
-                    span,
-                    "add a `_ =>` arm",
-                ));
-                return;
-            }
-        };
-        let covered = |case: &str| {
-            arms.iter().any(|a| match &a.pattern {
-                Pattern::Literal(Expr {
-                    kind: ast::ExprKind::Bool(b),
-                    ..
-                }) => case == if *b { "true" } else { "false" },
-                Pattern::Variant { path, fields, .. } => {
-                    let short = case
-                        .rsplit("::")
-                        .next()
-                        .unwrap_or(case)
-                        .trim_end_matches("(_)");
-                    path.last().name == short
-                        && match fields {
-                            PatternFields::Unit => true,
-                            PatternFields::Tuple(ps) => ps.iter().all(Self::irrefutable),
-                            PatternFields::Named(fs) => {
-                                fs.iter().all(|(_, p)| Self::irrefutable(p))
-                            }
-                        }
-                }
-                _ => false,
-            })
-        };
-        let missing: Vec<&String> = all.iter().filter(|c| !covered(c)).collect();
-        if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.err(
-                Diagnostic::error(
-                    "E0393",
-                    format!("non-exhaustive patterns: {list} not covered"),
-                    span,
-                    format!("{list} not covered"),
-                )
-                .with_help("add arms for the missing cases or a `_ =>` arm"),
-            );
         }
     }
 }

@@ -328,7 +328,7 @@ impl Cx<'_, '_> {
                     Box::new(IrExpr::c(0)),
                 ))],
             ));
-            return Typed::value(r, Ty::Result(Box::new(ret_ty)));
+            return Typed::value(r, Ty::Result(Box::new(ret_ty), Box::new(Ty::Bytes)));
         }
         self.emit(IrStmt::If(
             IrExpr::un(IU::IsZero, ok),

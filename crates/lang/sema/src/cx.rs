@@ -418,6 +418,7 @@ impl<'a, 'p> Cx<'a, 'p> {
                 pattern,
                 ty,
                 init,
+                els,
                 span,
             } => {
                 let declared = ty.as_ref().map(|t| self.resolve_ty(t));
@@ -430,6 +431,9 @@ impl<'a, 'p> Cx<'a, 'p> {
                     ));
                     return false;
                 };
+                if let Some(els) = els {
+                    return self.let_else(pattern, declared, init, els);
+                }
                 let t = self.expr(init, declared.as_ref());
                 if let Some(d) = &declared {
                     self.mismatch(d, &t.ty, init.span);
@@ -515,7 +519,8 @@ impl<'a, 'p> Cx<'a, 'p> {
                     "E0304",
                     "only names, `_` and tuples can be bound by `let`",
                     other.span(),
-                    "use `match` for this pattern",
+                    "this pattern may not match",
+                ).with_help("add what to do otherwise: `let PAT = value else { return .. }`, or use `match`",
                 ));
             }
         }

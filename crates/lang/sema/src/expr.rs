@@ -164,7 +164,14 @@ impl Cx<'_, '_> {
                 }
             }
             ExprKind::Index(base, idx) => self.index(base, idx, e.span),
-            ExprKind::Call(callee, args) => self.call(callee, args, e.span, expected),
+            ExprKind::Call(callee, args) => {
+                match self.result_ctor(callee, args, e.span, expected) {
+                    Some(t) => t,
+                    None => self.call(callee, args, e.span, expected),
+                }
+            }
+            ExprKind::Try(inner) => self.try_expr(inner, e.span),
+            ExprKind::ForIn { pat, iter, body } => self.for_in(pat, iter, body),
             ExprKind::MethodCall {
                 receiver,
                 method,

@@ -82,6 +82,7 @@ pub fn std_fn(module: &str, name: &str) -> Option<&'static str> {
         .iter()
         .find(|(m, n)| *m == module && *n == name)
         .map(|(_, n)| *n)
+        .or_else(|| crate::calls::stdlib::std_fn(module, name))
 }
 
 impl<'a> Program<'a> {
@@ -435,6 +436,13 @@ impl<'a> Program<'a> {
                                 Ty::Error
                             };
                         }
+                        "Result" => {
+                            return if want(2, diags) {
+                                Ty::Result(Box::new(args[0].clone()), Box::new(args[1].clone()))
+                            } else {
+                                Ty::Error
+                            };
+                        }
                         _ => {}
                     }
                 }
@@ -470,6 +478,10 @@ impl<'a> Program<'a> {
                         ));
                         Ty::Error
                     }
+                    // `ctx.try_call`'s error: the callee's revert data.
+                    None if name == "CallError" && path.segments.len() == 1 && args.is_empty() => {
+                        Ty::Bytes
+                    }
                     None => {
                         diags.push(self.unknown(file, name, path.span, "type"));
                         Ty::Error
@@ -501,6 +513,8 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "StorageVec",
     "Vec",
     "Option",
+    "Result",
+    "CallError",
 ];
 
 pub fn builtin_scalar(name: &str) -> Option<Ty> {

@@ -9,6 +9,8 @@ mod builtins;
 mod calls;
 mod consts;
 mod contract;
+mod control;
+mod exhaust;
 mod cx;
 mod expr;
 mod fields;

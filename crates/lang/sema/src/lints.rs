@@ -219,9 +219,14 @@ impl Walker<'_> {
         self.push();
         for s in &b.stmts {
             match s {
-                Stmt::Let { pattern, init, .. } => {
+                Stmt::Let {
+                    pattern, init, els, ..
+                } => {
                     if let Some(e) = init {
                         self.expr(e);
+                    }
+                    if let Some(b) = els {
+                        self.block(b);
                     }
                     self.pattern(pattern);
                 }
@@ -371,6 +376,14 @@ impl Walker<'_> {
                 self.block(body);
                 self.pop();
             }
+            ExprKind::ForIn { pat, iter, body } => {
+                self.expr(iter);
+                self.push();
+                self.pattern(pat);
+                self.block(body);
+                self.pop();
+            }
+            ExprKind::Try(e) => self.expr(e),
             ExprKind::Block(b) => self.block(b),
             ExprKind::Return(v) => {
                 if let Some(v) = v {

@@ -51,7 +51,7 @@ impl Cx<'_, '_> {
             IrExpr::plus(r.clone(), IrExpr::c(32)),
             reply,
         ));
-        Typed::value(r, Ty::Result(Box::new(Ty::Bytes)))
+        Typed::value(r, Ty::Result(Box::new(Ty::Bytes), Box::new(Ty::Bytes)))
     }
 
     /// The reply (or failure data) of the last send, in fresh memory as `Bytes`.

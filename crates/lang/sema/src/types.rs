@@ -21,8 +21,9 @@ pub enum Ty {
     /// A struct or enum with its generic arguments.
     Adt(AdtId, Vec<Ty>),
     Option(Box<Ty>),
-    /// The outcome of `ctx.try_call`: the reply or the callee's revert data.
-    Result(Box<Ty>),
+    /// `Result<T, E>`: `Ok(T)` (tag 1) or `Err(E)` (tag 0). `ctx.try_call` gives
+    /// `Result<Reply, CallError>`, the error being the callee's revert data (`Bytes`).
+    Result(Box<Ty>, Box<Ty>),
     Map(Box<Ty>, Box<Ty>),
     StorageVec(Box<Ty>),
     Vec(Box<Ty>),
@@ -72,6 +73,21 @@ impl Ty {
         self == other
             || matches!(self, Ty::Error | Ty::Never)
             || matches!(other, Ty::Error | Ty::Never)
+            || self.same_shape(other)
+    }
+
+    /// Equal up to `{unknown}` components (`None` and `Ok(v)` leave a part unknown when
+    /// nothing said what it is); same memory shape, so one may stand for the other.
+    fn same_shape(&self, other: &Ty) -> bool {
+        let part = |a: &Ty, b: &Ty| a == b || *a == Ty::Error || *b == Ty::Error || a.same_shape(b);
+        match (self, other) {
+            (Ty::Option(a), Ty::Option(b)) | (Ty::Vec(a), Ty::Vec(b)) => part(a, b),
+            (Ty::Result(a, e), Ty::Result(b, f)) => part(a, b) && part(e, f),
+            (Ty::Adt(i, a), Ty::Adt(j, b)) => {
+                i == j && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| part(x, y))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -111,7 +127,8 @@ impl fmt::Display for TyDisplay<'_> {
                 args.iter().map(sub).collect::<Vec<_>>().join(", ")
             ),
             Ty::Option(t) => write!(f, "Option<{}>", sub(t)),
-            Ty::Result(t) => write!(f, "Result<{}, CallError>", sub(t)),
+            Ty::Result(t, e) if **e == Ty::Bytes => write!(f, "Result<{}, CallError>", sub(t)),
+            Ty::Result(t, e) => write!(f, "Result<{}, {}>", sub(t), sub(e)),
             Ty::Map(k, v) => write!(f, "Map<{}, {}>", sub(k), sub(v)),
             Ty::StorageVec(t) => write!(f, "StorageVec<{}>", sub(t)),
             Ty::Vec(t) => write!(f, "Vec<{}>", sub(t)),

@@ -271,12 +271,18 @@ pub struct Block {
     pub span: Span,
 }
 
+/// `Let` is the larger variant; most statements are `let`s, so boxing it would cost more
+/// allocations than the size saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Stmt {
     Let {
         pattern: Pattern,
         ty: Option<TypeExpr>,
         init: Option<Expr>,
+        /// `let PAT = e else { .. }`: the block that runs (and must diverge) when a refutable
+        /// pattern does not match.
+        els: Option<Box<Block>>,
         span: Span,
     },
     Expr(Expr),
@@ -428,6 +434,15 @@ pub enum ExprKind {
         end: Box<Expr>,
         body: Block,
     },
+    /// `for PAT in xs { .. }` over an array, a `Vec` or a `StorageVec`.
+    ForIn {
+        pat: Box<Pattern>,
+        iter: Box<Expr>,
+        body: Block,
+    },
+    /// `e?`: the `Ok` value of a `Result` (or the `Some` value of an `Option`); otherwise
+    /// returns the error from a function, or reverts with it in a handler.
+    Try(Box<Expr>),
     Block(Block),
     Break,
     Continue,

@@ -129,6 +129,8 @@ syntax_kinds! {
     PAT_TUPLE_FIELDS,
     PAT_FIELDS,
     PAT_FIELD,
+    /// `e?`.
+    TRY,
 }
 
 use SyntaxKind::*;

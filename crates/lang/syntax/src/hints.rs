@@ -20,34 +20,10 @@ pub struct Hint {
 
 pub const HINTS: &[Hint] = &[
     Hint {
-        key: "?",
-        sample: "let v = f()?;",
-        message: "the `?` operator is not supported yet",
-        help: "check the value with `match` and `revert` (or `return`) in the failing arm",
-    },
-    Hint {
-        key: "if let",
-        sample: "if let Some(v) = x { }",
-        message: "`if let` is not supported yet",
-        help: "use `match`: `match x { Some(v) => { .. } None => { } }`",
-    },
-    Hint {
         key: "while let",
         sample: "while let Some(v) = x { }",
         message: "`while let` is not supported yet",
         help: "use `while` with a `match` inside that `break`s",
-    },
-    Hint {
-        key: "let else",
-        sample: "let Some(v) = x else { return };",
-        message: "`let .. else` is not supported yet",
-        help: "use `match` with `revert` or `return` in the other arm",
-    },
-    Hint {
-        key: "for in",
-        sample: "for x in xs { }",
-        message: "`for x in xs` over a collection is not supported yet",
-        help: "loop over a range of indices: `for i in 0..xs.len() { let x = xs[i]; .. }`",
     },
     Hint {
         key: "closure",

@@ -163,17 +163,20 @@ impl Parser {
             } else {
                 None
             };
-            if self.is_kw("else") {
-                return self.unsupported("let else", start.to(self.span()));
-            }
+            let els = if self.eat_kw("else") {
+                Some(Box::new(self.block()?))
+            } else {
+                None
+            };
             let span = start.to(self.prev_span());
-            let semi = self.end_stmt(false)?;
+            let semi = self.end_stmt(els.is_some())?;
             self.finish();
             return Ok((
                 Stmt::Let {
                     pattern,
                     ty,
                     init,
+                    els,
                     span,
                 },
                 semi,
@@ -186,6 +189,7 @@ impl Parser {
                 | ExprKind::Match(..)
                 | ExprKind::While(..)
                 | ExprKind::For { .. }
+                | ExprKind::ForIn { .. }
                 | ExprKind::Block(_)
         );
         let semi = self.end_stmt(block_like)?;
@@ -420,7 +424,14 @@ impl Parser {
                     span,
                 };
             } else if self.is("?") && !self.ends_line() {
-                return self.unsupported("?", self.span());
+                self.start_at(cp, TRY);
+                self.bump();
+                self.finish();
+                let span = e.span.to(self.prev_span());
+                e = Expr {
+                    kind: ExprKind::Try(Box::new(e)),
+                    span,
+                };
             } else if self.is("!")
                 && matches!(e.kind, ExprKind::Path(_))
                 && matches!(self.peek_at(1), Tok::Punct("(" | "[" | "{"))
@@ -463,7 +474,7 @@ impl Parser {
         Ok(fields)
     }
 
-    fn cond(&mut self) -> PResult<Expr> {
+    pub(crate) fn cond(&mut self) -> PResult<Expr> {
         let saved = self.no_struct;
         self.no_struct = true;
         let e = self.expr();
@@ -523,6 +534,9 @@ impl Parser {
             Tok::Punct("[") => {
                 self.bump();
                 self.parens += 1;
+                // Brackets end the ambiguity a condition has: `for p in [P { .. }] { }`.
+                let saved = self.no_struct;
+                self.no_struct = false;
                 let r = (|| {
                     let mut items = Vec::new();
                     if !self.is("]") {
@@ -540,6 +554,7 @@ impl Parser {
                     self.expect("]")?;
                     Ok(ExprKind::Array(items))
                 })();
+                self.no_struct = saved;
                 self.parens -= 1;
                 let kind = r?;
                 let node = if matches!(kind, ExprKind::ArrayRepeat(..)) {
@@ -606,7 +621,7 @@ impl Parser {
                 "for" => {
                     self.start(FOR);
                     self.bump();
-                    let var = self.ident()?;
+                    let pat = self.pattern()?;
                     if !self.eat_kw("in") {
                         return self.error("`in`");
                     }
@@ -615,21 +630,47 @@ impl Parser {
                     let r = (|| {
                         let a = self.binary(8)?;
                         if !self.is("..") && !self.is("..=") {
-                            return self.unsupported("for in", start.to(a.span));
+                            return Ok((a, None));
                         }
                         self.expect("..")?;
                         let b = self.binary(8)?;
-                        Ok((a, b))
+                        Ok((a, Some(b)))
                     })();
                     self.no_struct = saved;
                     let (a, b) = r?;
                     let body = self.block()?;
                     self.finish();
-                    ExprKind::For {
-                        var,
-                        start: Box::new(a),
-                        end: Box::new(b),
-                        body,
+                    match (b, pat) {
+                        (
+                            Some(b),
+                            Pattern::Bind {
+                                name,
+                                mutable: false,
+                            },
+                        ) => ExprKind::For {
+                            var: name,
+                            start: Box::new(a),
+                            end: Box::new(b),
+                            body,
+                        },
+                        (Some(_), p) => {
+                            let span = p.span();
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "E0103",
+                                    "a range loop binds one name",
+                                    span,
+                                    "not a plain name",
+                                )
+                                .with_help("write `for i in a..b`; patterns are for collections"),
+                            );
+                            return Err(());
+                        }
+                        (None, pat) => ExprKind::ForIn {
+                            pat: Box::new(pat),
+                            iter: Box::new(a),
+                            body,
+                        },
                     }
                 }
                 "loop" if matches!(self.peek_at(1), Tok::Punct("{")) => {
@@ -694,12 +735,12 @@ impl Parser {
         })
     }
 
-    fn if_expr(&mut self) -> PResult<Expr> {
+    pub(crate) fn if_expr(&mut self) -> PResult<Expr> {
         let start = self.span();
         self.start(IF);
         self.bump();
-        if self.is_kw("let") {
-            return self.unsupported("if let", start.to(self.span()));
+        if self.eat_kw("let") {
+            return self.if_let(start);
         }
         let c = self.cond()?;
         let then = self.block()?;

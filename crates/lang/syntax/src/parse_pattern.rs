@@ -2,10 +2,66 @@
 
 use crate::ast::*;
 use crate::cst::SyntaxKind::*;
+use crate::diag::Span;
 use crate::lexer::Tok;
 use crate::parser::{PResult, Parser};
 
 impl Parser {
+    /// `if let PAT = e { A } else { B }`, read as `match e { PAT => { A } _ => { B } }` (no
+    /// `else`: `_ => { }`); sema, the lints and the language server see the `match`.
+    pub(crate) fn if_let(&mut self, start: Span) -> PResult<Expr> {
+        let pstart = self.span();
+        let pattern = self.pattern()?;
+        self.expect("=")?;
+        let scrut = self.cond()?;
+        let then = self.block()?;
+        let then_span = then.span;
+        let arm = MatchArm {
+            pattern,
+            body: Expr {
+                kind: ExprKind::Block(then),
+                span: then_span,
+            },
+            span: pstart.to(then_span),
+        };
+        let els = if self.eat_kw("else") {
+            if self.is_kw("if") {
+                self.if_expr()?
+            } else {
+                let b = self.block()?;
+                let span = b.span;
+                Expr {
+                    kind: ExprKind::Block(b),
+                    span,
+                }
+            }
+        } else {
+            // No `else`: an empty block where the `if let` ends.
+            let end = Span {
+                lo: then_span.hi,
+                ..then_span
+            };
+            Expr {
+                kind: ExprKind::Block(Block {
+                    stmts: vec![],
+                    tail: None,
+                    span: end,
+                }),
+                span: end,
+            }
+        };
+        let rest = MatchArm {
+            pattern: Pattern::Wildcard(els.span),
+            span: els.span,
+            body: els,
+        };
+        self.finish();
+        Ok(Expr {
+            kind: ExprKind::Match(Box::new(scrut), vec![arm, rest]),
+            span: start.to(self.prev_span()),
+        })
+    }
+
     pub fn pattern(&mut self) -> PResult<Pattern> {
         self.enter()?;
         let r = self.pattern_inner();
