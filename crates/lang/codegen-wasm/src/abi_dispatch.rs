@@ -17,7 +17,7 @@ use crate::agg::Count;
 use crate::func::FnGen;
 use crate::layout::{INVOKE_EVM, IPLD_RAW, exit, global, mem, sys};
 use crate::rt::{Rt, m};
-use tandem_lang_ir::{Contract, LocalId, Param, ValTy};
+use tandem_lang_ir::{Contract, Expr, LocalId, Param, ValTy};
 use wasm_encoder::{BlockType, InstructionSink, ValType};
 
 const CBOR: i64 = 0x51;
@@ -384,6 +384,41 @@ impl FnGen<'_> {
             off = off.saturating_add(ty.head_size());
         }
         tail
+    }
+
+    /// `std::abi::encode(..)` (`Expr::AbiEncode`): fresh `Bytes` on the heap, a length word
+    /// then the encoding `abi_encode_values` writes; leaves the pointer as a word.
+    pub(crate) fn abi_encode_bytes(&mut self, args: &[(Expr, ValTy)]) {
+        // The values first: evaluating them may allocate.
+        let vals: Vec<(LocalId, ValTy)> = args
+            .iter()
+            .map(|(e, t)| {
+                self.expr(e);
+                let l = self.temp_word();
+                self.set_local(l);
+                (l, t.clone())
+            })
+            .collect();
+        let (p, data) = (self.temp32(), self.temp32());
+        self.s()
+            .global_get(global::HEAP)
+            .local_tee(p)
+            .i32_const(32)
+            .i32_add()
+            .local_tee(data);
+        self.call(Rt::GrowTo);
+        let len = self.abi_encode_values(data, &vals);
+        self.s().local_get(p);
+        self.s().local_get(len);
+        self.i32_to_word();
+        self.call(Rt::MStore);
+        // Claim the length word and the (word-padded) encoding.
+        self.s().local_get(len).i32_const(32).i32_add();
+        self.call(Rt::Alloc);
+        self.s().drop();
+        self.s().local_get(p);
+        self.i32_to_word();
+        self.release(3);
     }
 
     /// Appends a dynamic value at `dst + tail`: its length word (bytes or elements), the

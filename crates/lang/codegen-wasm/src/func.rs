@@ -468,6 +468,7 @@ impl<'a> FnGen<'a> {
                 self.call(Rt::CodeSize);
             }
             Expr::ReplyBytes => self.reply_bytes(),
+            Expr::AbiEncode(args) => self.abi_encode_bytes(args),
             other => {
                 self.unsupported(construct_name(other));
                 self.push_const(U256::ZERO);
@@ -609,7 +610,6 @@ fn construct_name(e: &Expr) -> &'static str {
         Expr::Create { .. } => "creating a contract (`create`/`create2`)",
         Expr::Intrinsic(tandem_lang_ir::Intrinsic::Ecrecover, _) => "`ecrecover`",
         Expr::Intrinsic(tandem_lang_ir::Intrinsic::CodeSize, _) => "`ctx.code_size`",
-        Expr::AbiEncode(_) => "`std::abi::encode`",
         Expr::Lowered(_) => "an EVM-lowered expression",
         _ => "this expression",
     }

@@ -9,6 +9,8 @@ use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
 use tandem_lang_syntax::ast::{self, Arg, Cap, Expr, ExprKind, FnDef, SelfParam, TypeExpr};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
+pub(crate) mod stdlib;
+
 pub fn selector_of(sig: &str) -> [u8; 4] {
     let h = alloy_primitives::keccak256(sig.as_bytes());
     [h[0], h[1], h[2], h[3]]
@@ -74,6 +76,9 @@ impl Cx<'_, '_> {
                     (v.unwrap_or(IrExpr::c(0)), ty.clone()),
                 ]);
                 return Typed::value(p, Ty::Option(Box::new(ty)));
+            }
+            ["std", m, f] if stdlib::std_fn(m, f).is_some() => {
+                return self.stdlib_call(f, args, span);
             }
             ["std", m, f] | ["std", m, f] if crate::items::std_fn(m, f).is_some() => {
                 return self.std_call(f, args, span);
@@ -160,6 +165,7 @@ impl Cx<'_, '_> {
                 }
                 self.inline_fn(def, file, &mut subst, None, args, span)
             }
+            Some(ItemRef::Std(f)) if stdlib::owns(f) => self.stdlib_call(f, args, span),
             Some(ItemRef::Std(f)) => self.std_call(f, args, span),
             _ => {
                 let mut cands: Vec<String> =
