@@ -39,9 +39,10 @@ pub const HINTS: &[Hint] = &[
     },
     Hint {
         key: "macro",
-        sample: "assert_eq!(a, b);",
+        sample: "println!(a, b);",
         message: "macros (`name!(..)`) are not supported",
-        help: "call a function instead, e.g. `assert(a == b, MyError { })`",
+        help: "call a function instead; only the test assertions `assert!`, `assert_eq!` and \
+               `assert_ne!` are written with `!`",
     },
     Hint {
         key: "loop",
