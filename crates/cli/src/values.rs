@@ -22,13 +22,12 @@
 //! maps with other keys as `{"map":[[k, v], …]}`, other tags as `{"tag":n,"value":…}`). A big
 //! integer is a byte string on the wire, so it comes back as `{"bytes":…}`.
 
-use std::collections::BTreeMap;
-
 use anyhow::{Context, anyhow, bail};
 use cid::Cid;
 use fvm_shared::bigint::{BigInt, Sign};
 use serde_json::{Map, Value, json};
-use tandem_sdk::cbor::{Reader, head};
+use tandem_node::frames::cbor_json;
+use tandem_sdk::cbor::head;
 
 pub mod events;
 pub mod schema;
@@ -144,79 +143,10 @@ fn bigint_bytes(n: &BigInt) -> Vec<u8> {
     }
 }
 
-/// Decodes one DAG-CBOR value (the whole input) as JSON; `None` if it is not CBOR.
+/// Decodes one DAG-CBOR value (the whole input) as JSON; `None` if it is not CBOR. The
+/// decoder is the node's (shared with traces), in the rendering that inverts `--params-json`.
 pub fn cbor_to_json(data: &[u8]) -> Option<Value> {
-    let mut r = Reader::new(data);
-    let v = decode(&mut r, 0).ok()?;
-    r.is_done().then_some(v)
-}
-
-fn decode(r: &mut Reader<'_>, depth: u32) -> anyhow::Result<Value> {
-    if depth > 64 {
-        bail!("nested too deeply");
-    }
-    let (major, arg) = r.head().map_err(|e| anyhow!("{e:?}"))?;
-    let len = |n: u64| usize::try_from(n).map_err(|_| anyhow!("length"));
-    Ok(match major {
-        0 => json!(arg),
-        1 => match i64::try_from(arg) {
-            Ok(i) => json!(-1 - i),
-            Err(_) => json!({ "bigint": format!("-{}", u128::from(arg) + 1) }),
-        },
-        2 => {
-            json!({ "bytes": format!("0x{}", hex::encode(r.take(len(arg)?).map_err(|e| anyhow!("{e:?}"))?)) })
-        }
-        3 => {
-            let b = r.take(len(arg)?).map_err(|e| anyhow!("{e:?}"))?;
-            Value::String(String::from_utf8(b.to_vec())?)
-        }
-        4 => {
-            let mut items = Vec::new();
-            for _ in 0..arg {
-                items.push(decode(r, depth + 1)?);
-            }
-            Value::Array(items)
-        }
-        5 => decode_map(r, arg, depth)?,
-        6 => {
-            let inner = decode(r, depth + 1)?;
-            let cid = (arg == 42)
-                .then(|| inner["bytes"].as_str())
-                .flatten()
-                .and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
-                .and_then(|b| Cid::try_from(b.get(1..)?).ok());
-            match cid {
-                Some(c) => json!({ "cid": c.to_string() }),
-                None => json!({ "tag": arg, "value": inner }),
-            }
-        }
-        7 => match arg {
-            20 => Value::Bool(false),
-            21 => Value::Bool(true),
-            22 => Value::Null,
-            // a float's bits come back in the argument (DAG-CBOR floats are 64-bit)
-            _ => json!(f64::from_bits(arg)),
-        },
-        _ => bail!("major type {major}"),
-    })
-}
-
-fn decode_map(r: &mut Reader<'_>, n: u64, depth: u32) -> anyhow::Result<Value> {
-    let mut text_keys = BTreeMap::new();
-    let mut pairs = Vec::new();
-    for _ in 0..n {
-        let k = decode(r, depth + 1)?;
-        let v = decode(r, depth + 1)?;
-        if let Value::String(s) = &k {
-            text_keys.insert(s.clone(), v.clone());
-        }
-        pairs.push(json!([k, v]));
-    }
-    if text_keys.len() == pairs.len() {
-        Ok(Value::Object(text_keys.into_iter().collect()))
-    } else {
-        Ok(json!({ "map": pairs }))
-    }
+    cbor_json::to_json(data, cbor_json::Style::Values).ok()
 }
 
 /// `USR_FORBIDDEN (18)`; codes without a name as `exit code N` (one table, in the VM).
@@ -225,6 +155,7 @@ pub use tandem_vm::message::exit_name;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tandem_sdk::cbor::Reader;
 
     fn round_trip(params: &str) -> Value {
         cbor_to_json(&params_from_json(params).unwrap()).unwrap()

@@ -23,6 +23,8 @@ use tandem_vm::trace::{FrameKind, TraceFrame, Tracer};
 
 use crate::state::evm_code;
 
+pub mod cbor_json;
+
 /// The Ethereum address of an actor: its f410 address, else its masked ID (`0xff00…`).
 pub fn eth_of(state: &mut StateTree<VmStore>, id: ActorID) -> Address {
     if let Ok(Some(r)) = state.get_actor(id)
@@ -195,109 +197,9 @@ pub fn block_json(b: Option<&IpldBlock>) -> Value {
     }
 }
 
-/// DAG-CBOR to JSON: integers as numbers (as decimal strings beyond 2^53), byte strings as
-/// `0x…` hex, links as `{"/": cid}`, maps with string keys as objects.
+/// DAG-CBOR to JSON as traces show it ([`cbor_json::Style::Trace`]).
 pub fn cbor_json(data: &[u8]) -> Result<Value, String> {
-    let mut pos = 0;
-    let v = cbor_item(data, &mut pos, 0)?;
-    if pos != data.len() {
-        return Err(format!("{} trailing bytes", data.len() - pos));
-    }
-    Ok(v)
-}
-
-const MAX_CBOR_DEPTH: usize = 64;
-
-fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], String> {
-    let end = pos
-        .checked_add(n)
-        .filter(|&e| e <= data.len())
-        .ok_or("truncated CBOR")?;
-    let s = &data[*pos..end];
-    *pos = end;
-    Ok(s)
-}
-
-fn cbor_head(data: &[u8], pos: &mut usize) -> Result<(u8, u8, u64), String> {
-    let b = take(data, pos, 1)?[0];
-    let (major, info) = (b >> 5, b & 0x1f);
-    let arg = match info {
-        0..=23 => info as u64,
-        24 => take(data, pos, 1)?[0] as u64,
-        25 => u16::from_be_bytes(take(data, pos, 2)?.try_into().unwrap_or_default()) as u64,
-        26 => u32::from_be_bytes(take(data, pos, 4)?.try_into().unwrap_or_default()) as u64,
-        27 => u64::from_be_bytes(take(data, pos, 8)?.try_into().unwrap_or_default()),
-        _ => return Err(format!("unsupported CBOR item {b:#04x}")),
-    };
-    Ok((major, info, arg))
-}
-
-fn cbor_item(data: &[u8], pos: &mut usize, depth: usize) -> Result<Value, String> {
-    if depth > MAX_CBOR_DEPTH {
-        return Err("CBOR nested too deeply".into());
-    }
-    let (major, info, arg) = cbor_head(data, pos)?;
-    let len = |arg: u64| usize::try_from(arg).map_err(|_| "CBOR length too large".to_string());
-    Ok(match major {
-        0 => int_json(arg as i128),
-        1 => int_json(-1 - arg as i128),
-        2 => json!(format!("0x{}", hex::encode(take(data, pos, len(arg)?)?))),
-        3 => json!(
-            std::str::from_utf8(take(data, pos, len(arg)?)?)
-                .map_err(|_| "invalid UTF-8 in CBOR")?
-        ),
-        4 => {
-            let n = len(arg)?;
-            if n > data.len() {
-                return Err("CBOR array longer than its input".into());
-            }
-            let mut items = Vec::with_capacity(n);
-            for _ in 0..n {
-                items.push(cbor_item(data, pos, depth + 1)?);
-            }
-            Value::Array(items)
-        }
-        5 => {
-            let n = len(arg)?;
-            if n > data.len() {
-                return Err("CBOR map longer than its input".into());
-            }
-            let mut m = Map::new();
-            for _ in 0..n {
-                let k = match cbor_item(data, pos, depth + 1)? {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                m.insert(k, cbor_item(data, pos, depth + 1)?);
-            }
-            Value::Object(m)
-        }
-        6 if arg == 42 => {
-            let (maj, _, n) = cbor_head(data, pos)?;
-            let bytes = take(data, pos, len(n)?)?;
-            if maj != 2 || bytes.first() != Some(&0) {
-                return Err("malformed CID link".into());
-            }
-            let cid = cid::Cid::try_from(&bytes[1..]).map_err(|e| e.to_string())?;
-            json!({"/": cid.to_string()})
-        }
-        6 => return Err(format!("unsupported CBOR tag {arg}")),
-        _ => match (info, arg) {
-            (20, _) => Value::Bool(false),
-            (21, _) => Value::Bool(true),
-            (22, _) => Value::Null,
-            (27, bits) => json!(f64::from_bits(bits)),
-            _ => return Err(format!("unsupported CBOR simple value {info}")),
-        },
-    })
-}
-
-fn int_json(n: i128) -> Value {
-    if n.unsigned_abs() <= (1u128 << 53) {
-        json!(n as i64)
-    } else {
-        json!(n.to_string())
-    }
+    cbor_json::to_json(data, cbor_json::Style::Trace)
 }
 
 /// A method's name, when known: built-ins' numbered methods, and FRC-0042 names of the
@@ -374,3 +276,4 @@ const KNOWN_NAMES: &[&str] = &[
 pub fn subtree(t: &Tracer, root: usize) -> Vec<(usize, Vec<usize>)> {
     t.flatten(root)
 }
+
