@@ -140,15 +140,19 @@ pub fn error(f: &TraceFrame) -> Option<String> {
     })
 }
 
-/// The reason in revert data: `Error(string)` or `Panic(uint256)`.
+/// The reason in revert data: the `Error(string)` message, or `panic: <meaning> (0x..)` for
+/// a `Panic(uint256)` (`panic: 0x..` for a code with no known meaning); `None` for any other
+/// data. Traces show it as `revertReason`; receipts too, with a hex fallback
+/// ([`crate::shapes::revert_reason`]).
 pub fn revert_reason(data: &[u8]) -> Option<String> {
     if let Ok(e) = alloy_sol_types::Revert::abi_decode(data) {
         return Some(e.reason);
     }
-    if let Ok(p) = alloy_sol_types::Panic::abi_decode(data) {
-        return Some(format!("panic: {:#x}", p.code));
-    }
-    None
+    let p = alloy_sol_types::Panic::abi_decode(data).ok()?;
+    Some(match p.kind() {
+        Some(kind) => format!("panic: {kind} ({:#x})", p.code),
+        None => format!("panic: {:#x}", p.code),
+    })
 }
 
 pub fn hex_u64(n: u64) -> Value {
@@ -277,3 +281,30 @@ pub fn subtree(t: &Tracer, root: usize) -> Vec<(usize, Vec<usize>)> {
     t.flatten(root)
 }
 
+#[cfg(test)]
+mod tests {
+    use alloy_sol_types::{Panic, Revert, SolError};
+
+    use super::revert_reason;
+    use crate::shapes;
+
+    #[test]
+    fn revert_reasons_in_traces_and_receipts() {
+        let error = Revert::from("no").abi_encode();
+        let overflow = Panic::from(0x11).abi_encode();
+        let unknown = Panic::from(0x99).abi_encode();
+        for (data, want) in [
+            (&error, "no"),
+            (&overflow, "panic: arithmetic underflow or overflow (0x11)"),
+            (&unknown, "panic: 0x99"),
+        ] {
+            assert_eq!(revert_reason(data).as_deref(), Some(want));
+            assert_eq!(shapes::revert_reason(data).as_deref(), Some(want));
+        }
+        // Other data: no reason in a trace, its hex in a receipt; nothing for no data.
+        assert_eq!(revert_reason(&[1, 2]), None);
+        assert_eq!(shapes::revert_reason(&[1, 2]).as_deref(), Some("0x0102"));
+        assert_eq!(revert_reason(&[]), None);
+        assert_eq!(shapes::revert_reason(&[]), None);
+    }
+}

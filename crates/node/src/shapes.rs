@@ -170,23 +170,16 @@ pub fn receipt_json(rec: &TxRecord, block: &BlockRecord) -> anyhow::Result<serde
     Ok(value)
 }
 
-/// What a failed transaction's revert data says: the `Error(string)` message, `panic: 0x..`
-/// for a `Panic(uint256)`, or the data as hex; `None` when it reverted without data.
+/// What a failed transaction's revert data says: [`crate::frames::revert_reason`], else the
+/// data as hex; `None` when it reverted without data.
 pub fn revert_reason(output: &[u8]) -> Option<String> {
-    use alloy_sol_types::SolError;
     if output.is_empty() {
         return None;
     }
-    if let Ok(r) = alloy_sol_types::Revert::abi_decode(output) {
-        return Some(r.reason);
-    }
-    if let Ok(p) = alloy_sol_types::Panic::abi_decode(output) {
-        return Some(match p.kind() {
-            Some(kind) => format!("panic: {kind} ({:#x})", p.code),
-            None => format!("panic: {:#x}", p.code),
-        });
-    }
-    Some(format!("0x{}", hex::encode(output)))
+    Some(
+        crate::frames::revert_reason(output)
+            .unwrap_or_else(|| format!("0x{}", hex::encode(output))),
+    )
 }
 
 /// The blob base fee of a block, from its `excessBlobGas`. The fork's update fraction is
