@@ -8,20 +8,13 @@ mod common;
 
 use std::process::Command;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
+use alloy_consensus::TxEip1559;
 use alloy_eips::eip2930::AccessList;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_primitives::{Address, TxKind, U256};
+use common::txs::{init_code, sign_1559, tx_1559};
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::{DevAccount, dev_accounts};
-
-/// `INIT(len)` + runtime: the usual copy-and-return constructor.
-fn init_code(runtime: &str) -> Vec<u8> {
-    let len = runtime.len() / 2;
-    assert!(len < 256);
-    hex::decode(format!("60{len:02x}600c60003960{len:02x}6000f3{runtime}")).unwrap()
-}
 
 /// SLOAD slot 0, SSTORE 42 into slot 1, BALANCE of 0x…beef, stop.
 fn toucher_runtime() -> String {
@@ -61,19 +54,12 @@ fn raw_tx(
     access_list: AccessList,
 ) -> String {
     let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
         gas_limit: 300_000,
-        max_fee_per_gas: 3_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
         value: U256::from(value),
         access_list,
-        input: Bytes::from(input),
+        ..tx_1559(nonce, to, input)
     };
-    let sig = acct.sign_hash(&tx.signature_hash()).unwrap();
-    let env: TxEnvelope = tx.into_signed(sig).into();
-    format!("0x{}", hex::encode(env.encoded_2718()))
+    sign_1559(acct, tx)
 }
 
 impl Chain {

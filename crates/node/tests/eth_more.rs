@@ -6,25 +6,18 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{B256, Bytes, TxKind, U256};
+use common::txs::{
+    BY_NUMBER, DEV, ENV, OTHER, SLOTS, deploy, envelope_1559, init_code, run_cast, send, tx_1559,
+};
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::dev_accounts;
 use tandem_node::base_fee::next_base_fee;
 use tandem_node::{Node, NodeConfig};
 
-const DEV: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
-const OTHER: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
-
-/// Returns `(block.number, block.timestamp)`.
-const ENV: &str = "436000524260205260406000f3";
-/// `sstore(number, sload(number) + 1)`: the slot it writes is new in every block.
-const BY_NUMBER: &str = "4354600101435500";
 /// Writes the slot `timestamp` only in odd seconds.
 const ODD_SECONDS: &str = "42600116600857005b6001425500";
 /// Counts its calls in slot 0 and returns the new count.
@@ -33,30 +26,10 @@ const COUNTER: &str = "6000546001018060005560005260206000f3";
 const REVERTS: &str = "60006000fd";
 /// Burns gas until 65,536 are left.
 const BURNER: &str = "5b620100005a11600057";
-/// Returns slots 0 and 1.
-const SLOTS: &str = "60005460005260015460205260406000f3";
 
 /// Forwards its call value to `to` (a CALL with no data).
 fn forwarder(to: &str) -> String {
     format!("60006000600060003473{}5af100", to.trim_start_matches("0x"))
-}
-
-/// Init code deploying `runtime`.
-fn init(runtime: &str) -> String {
-    let len = runtime.len() / 2;
-    assert!(len < 256);
-    format!("0x60{len:02x}600c60003960{len:02x}6000f3{runtime}")
-}
-
-fn send(c: &Client, tx: Value) -> Value {
-    let hash = c.call("eth_sendTransaction", json!([tx]));
-    c.call("eth_getTransactionReceipt", json!([hash]))
-}
-
-fn deploy(c: &Client, runtime: &str) -> String {
-    let receipt = send(c, json!({"from": DEV, "data": init(runtime)}));
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    receipt["contractAddress"].as_str().unwrap().to_string()
 }
 
 fn block(c: &Client, tag: &str) -> Value {
@@ -393,23 +366,17 @@ fn a_pinned_base_fee_stays() {
     // The pin is a run option: TestNode reopens without it, so open with it in-process.
     let node = Node::open(dir.path(), &config).unwrap();
     let accts = dev_accounts(1).unwrap();
-    let burner_init = hex::decode(&init(BURNER)[2..]).unwrap();
+    let burner_init = init_code(BURNER);
     let mut nonce = 0;
     let mut raw = |to: TxKind, input: Vec<u8>, gas: u64| {
         let tx = TxEip1559 {
-            chain_id: 31337,
-            nonce,
             gas_limit: gas,
             max_fee_per_gas: 1_000,
             max_priority_fee_per_gas: 1,
-            to,
-            value: U256::ZERO,
-            access_list: Default::default(),
-            input: Bytes::from(input),
+            ..tx_1559(nonce, to, input)
         };
         nonce += 1;
-        let sig = accts[0].sign_hash(&tx.signature_hash()).unwrap();
-        let env: TxEnvelope = tx.into_signed(sig).into();
+        let env = envelope_1559(&accts[0], tx);
         let sender = accts[0].address;
         node.submit(
             env.clone(),
@@ -534,17 +501,6 @@ fn a_cancun_chain_has_no_requests_hash() {
     c.call("evm_mine", json!([]));
     assert!(block(&c, "latest").get("requestsHash").is_none());
     assert!(block(&c, "pending").get("requestsHash").is_none());
-}
-
-fn run_cast(cast: &Path, args: &[&str]) -> String {
-    let out = Command::new(cast).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "cast {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

@@ -5,20 +5,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use alloy_primitives::{Address, U256};
+use common::txs::{BY_NUMBER, DEV, ENV, OTHER, SLOTS, deploy, init, run_cast, send};
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 
-const DEV: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
-const OTHER: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
-
-/// Returns `(block.number, block.timestamp)`.
-const ENV: &str = "436000524260205260406000f3";
-/// `sstore(number, sload(number) + 1)`: the slot it writes is new in every block.
-const BY_NUMBER: &str = "4354600101435500";
 /// Writes slots 0 and 1 only when the timestamp moved since the last write (as Uniswap v2's
 /// `_update` accumulates prices).
 const ON_NEW_TIME: &str = "6000544214601557426000556001546001016001555b00";
@@ -26,31 +17,11 @@ const ON_NEW_TIME: &str = "6000544214601557426000556001546001016001555b00";
 const SELF_BALANCE: &str = "303160005260206000f3";
 /// `CREATE` of nothing; returns the new address (which depends on this contract's nonce).
 const CREATES: &str = "600060006000f060005260206000f3";
-/// Returns slots 0 and 1.
-const SLOTS: &str = "60005460005260015460205260406000f3";
-
-/// Init code deploying `runtime`.
-fn init(runtime: &str) -> String {
-    let len = runtime.len() / 2;
-    assert!(len < 256);
-    format!("0x60{len:02x}600c60003960{len:02x}6000f3{runtime}")
-}
 
 fn err_code(resp: &Value) -> i64 {
     resp["error"]["code"]
         .as_i64()
         .unwrap_or_else(|| panic!("expected an error: {resp}"))
-}
-
-fn send(c: &Client, tx: Value) -> Value {
-    let hash = c.call("eth_sendTransaction", json!([tx]));
-    c.call("eth_getTransactionReceipt", json!([hash]))
-}
-
-fn deploy(c: &Client, runtime: &str) -> String {
-    let receipt = send(c, json!({"from": DEV, "data": init(runtime)}));
-    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
-    receipt["contractAddress"].as_str().unwrap().to_string()
 }
 
 fn latest(c: &Client) -> Value {
@@ -346,16 +317,6 @@ fn chain_view(c: &Client, addr: &str) -> Value {
         c.call("eth_getStorageAt", json!([addr, "0x0", "latest"])),
         c.call("eth_getStorageAt", json!([addr, "0x1", "latest"])),
     ])
-}
-
-fn run_cast(cast: &PathBuf, args: &[&str]) -> String {
-    let out = Command::new(cast).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "cast {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

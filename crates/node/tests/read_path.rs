@@ -7,36 +7,22 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
-use common::{Client, TestNode, hex_u64};
+use alloy_consensus::TxEip1559;
+use alloy_primitives::{Address, TxKind, U256};
+use common::devnode::Devnode;
+use common::txs::{sign_1559, tx_1559};
+use common::{TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::dev_accounts;
 
 fn transfer(nonce: u64, to: Address, value: u64) -> String {
-    let acct = &dev_accounts(1).unwrap()[0];
     let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
         gas_limit: 21_000,
         max_fee_per_gas: 20_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to: TxKind::Call(to),
         value: U256::from(value),
-        access_list: Default::default(),
-        input: Bytes::new(),
+        ..tx_1559(nonce, TxKind::Call(to), vec![])
     };
-    let sig = acct.sign_hash(&tx.signature_hash()).unwrap();
-    let env: TxEnvelope = tx.into_signed(sig).into();
-    format!("0x{}", hex::encode(env.encoded_2718()))
+    sign_1559(&dev_accounts(1).unwrap()[0], tx)
 }
 
 #[test]
@@ -104,48 +90,12 @@ fn head_reads_follow_the_head_state() {
     assert_eq!(get_balance(json!(format!("0x{before:x}"))), json!("0x0"));
 }
 
-struct Devnode {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Devnode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &Path) -> Devnode {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tandem-devnode"))
-        .args(["--data-dir", dir.to_str().unwrap(), "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("starting tandem-devnode");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the node did not start")
-        .parse()
-        .unwrap();
-    Devnode { child, addr }
-}
-
 #[test]
 fn a_batch_is_durable_before_it_is_answered() {
     const N: u64 = 40;
     let dir = tempfile::tempdir().unwrap();
-    let mut node = start(dir.path());
-    let c = Client { addr: node.addr };
+    let node = Devnode::start(dir.path());
+    let c = node.client();
     let to = Address::repeat_byte(0x55);
     let batch: Vec<Value> = (0..N)
         .map(|n| {
@@ -162,11 +112,9 @@ fn a_batch_is_durable_before_it_is_answered() {
         .collect();
 
     // Killed the moment the answer arrived: what was acknowledged must survive.
-    node.child.kill().unwrap();
-    node.child.wait().unwrap();
-    drop(node);
-    let node = start(dir.path());
-    let c = Client { addr: node.addr };
+    node.kill();
+    let node = Devnode::start(dir.path());
+    let c = node.client();
     for h in &hashes {
         let r = c.call("eth_getTransactionReceipt", json!([h]));
         assert_eq!(r["status"], json!("0x1"), "{h} lost after SIGKILL");

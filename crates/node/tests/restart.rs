@@ -4,17 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Bytes, TxKind, U256};
-use common::{Client, hex_u64};
+use alloy_primitives::TxKind;
+use common::devnode::Devnode;
+use common::hex_u64;
+use common::txs::{sign_1559, tx_1559};
 use serde_json::{Value, json};
 use tandem_node::accounts::dev_accounts;
 
@@ -22,67 +15,16 @@ const RUNTIME: &str =
     "3615601657602a600052600160206000a160206000f35b63deadbeef60e01b60005260046000fd";
 const INIT_PREFIX: &str = "6027600c60003960276000f3";
 
-struct Devnode {
-    child: Child,
-    addr: SocketAddr,
-}
-
-fn start(dir: &Path) -> Devnode {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tandem-devnode"))
-        .args(["--data-dir", dir.to_str().unwrap(), "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("starting tandem-devnode");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(a) => a.parse().unwrap(),
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the node did not start");
-        }
-    };
-    Devnode { child, addr }
-}
-
-impl Drop for Devnode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn raw_tx(key: usize, nonce: u64, to: TxKind, input: Vec<u8>) -> String {
     let acct = &dev_accounts(key as u32 + 1).unwrap()[key];
-    let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
-        gas_limit: 200_000,
-        max_fee_per_gas: 3_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
-        value: U256::ZERO,
-        access_list: Default::default(),
-        input: Bytes::from(input),
-    };
-    let sig = acct.sign_hash(&tx.signature_hash()).unwrap();
-    let env: TxEnvelope = tx.into_signed(sig).into();
-    format!("0x{}", hex::encode(env.encoded_2718()))
+    sign_1559(acct, tx_1559(nonce, to, input))
 }
 
 #[test]
 fn sigkill_and_resume() {
     let dir = tempfile::tempdir().unwrap();
-    let mut node = start(dir.path());
-    let c = Client { addr: node.addr };
+    let node = Devnode::start(dir.path());
+    let c = node.client();
     let accounts = c.call("eth_accounts", json!([]));
 
     // N transactions: a deploy, logging calls, node-signed value transfers.
@@ -124,11 +66,9 @@ fn sigkill_and_resume() {
     assert_eq!(logs.as_array().unwrap().len(), 3);
 
     // SIGKILL, then start again on the same data dir.
-    node.child.kill().unwrap();
-    node.child.wait().unwrap();
-    drop(node);
-    let node = start(dir.path());
-    let c = Client { addr: node.addr };
+    node.kill();
+    let node = Devnode::start(dir.path());
+    let c = node.client();
 
     assert_eq!(
         c.call("eth_getBlockByNumber", json!(["latest", false])),

@@ -1,5 +1,6 @@
 //! Shared by the node's integration tests: an in-process node on a free loopback port and a
-//! tiny blocking JSON-RPC client over plain HTTP/1.1.
+//! tiny blocking JSON-RPC client over plain HTTP/1.1; [`txs`]: accounts, init code, sends and
+//! signed transactions; [`devnode`]: the node binary as a child process.
 
 #![allow(dead_code)]
 
@@ -11,6 +12,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tandem_node::{Node, NodeConfig, ServerHandle};
+
+pub mod devnode;
+pub mod txs;
 
 pub struct TestNode {
     pub node: Arc<Node>,

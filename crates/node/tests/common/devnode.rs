@@ -1,0 +1,63 @@
+//! The `tandem-devnode` binary as a child process, for tests that kill the node (SIGKILL)
+//! and start it again on the same data dir.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::Client;
+
+pub struct Devnode {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Devnode {
+    /// Starts the node on `dir` and a free port; waits (a minute at most) for its
+    /// `listening on` line.
+    pub fn start(dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tandem-devnode"))
+            .args(["--data-dir", dir.to_str().unwrap(), "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting tandem-devnode");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the node did not start");
+            }
+        };
+        Self { child, addr }
+    }
+
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr }
+    }
+
+    /// SIGKILL, and waits for the process to end.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Devnode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
