@@ -39,6 +39,19 @@ impl Gen<'_> {
                 self.expr(&args[0]);
                 self.op(op::EXTCODESIZE, 1, 1);
             }
+            Intrinsic::CodeHash => {
+                self.expr(&args[0]);
+                self.op(op::EXTCODEHASH, 1, 1);
+            }
+            Intrinsic::CodeCopy => {
+                // extcodecopy(address, dst, 0, len); the expression's value is 0.
+                self.expr(&args[2]);
+                self.push_u(0);
+                self.expr(&args[1]);
+                self.expr(&args[0]);
+                self.op(op::EXTCODECOPY, 4, 0);
+                self.push_u(0);
+            }
         }
     }
 

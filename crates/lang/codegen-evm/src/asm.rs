@@ -59,8 +59,10 @@ pub mod op {
     pub const CODESIZE: u8 = 0x38;
     pub const CODECOPY: u8 = 0x39;
     pub const EXTCODESIZE: u8 = 0x3b;
+    pub const EXTCODECOPY: u8 = 0x3c;
     pub const RETURNDATASIZE: u8 = 0x3d;
     pub const RETURNDATACOPY: u8 = 0x3e;
+    pub const EXTCODEHASH: u8 = 0x3f;
     pub const TIMESTAMP: u8 = 0x42;
     pub const NUMBER: u8 = 0x43;
     pub const CHAINID: u8 = 0x46;

@@ -610,6 +610,12 @@ fn construct_name(e: &Expr) -> &'static str {
         Expr::Create { .. } => "creating a contract (`create`/`create2`)",
         Expr::Intrinsic(tandem_lang_ir::Intrinsic::Ecrecover, _) => "`ecrecover`",
         Expr::Intrinsic(tandem_lang_ir::Intrinsic::CodeSize, _) => "`ctx.code_size`",
+        Expr::Intrinsic(
+            tandem_lang_ir::Intrinsic::CodeHash | tandem_lang_ir::Intrinsic::CodeCopy,
+            _,
+        ) => {
+            "`std::code::code_at`/`code_hash` (EVM-only: the VM has no syscall for an actor's code bytes)"
+        }
         Expr::Lowered(_) => "an EVM-lowered expression",
         _ => "this expression",
     }

@@ -136,6 +136,18 @@ impl Frame<'_> {
                 match (i, &w[..]) {
                     (Intrinsic::Ecrecover, [h, v, r, s]) => Ok(ecrecover(*h, *v, *r, *s)),
                     (Intrinsic::CodeSize, [a]) => Ok(self.w.code_size(to_address(*a))?),
+                    (Intrinsic::CodeHash, [a]) => Ok(self.w.code_hash(to_address(*a))?),
+                    (Intrinsic::CodeCopy, [a, dst, len]) => {
+                        let code = self.w.code_of(to_address(*a))?.to_vec();
+                        let n = usize::try_from(*len).map_err(|_| {
+                            Halt::Err(Error::Unsupported("code_at: a length past usize".into()))
+                        })?;
+                        let mut out = vec![0u8; n];
+                        let k = n.min(code.len());
+                        out[..k].copy_from_slice(&code[..k]);
+                        self.mem.write(*dst, &out)?;
+                        Ok(U256::ZERO)
+                    }
                     _ => Err(Halt::Err(Error::Invalid(format!(
                         "{i:?} with {} arguments",
                         w.len()

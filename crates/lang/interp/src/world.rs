@@ -59,8 +59,8 @@ pub struct World {
     pub(crate) depth: usize,
     /// Per contract: its EVM init code, when known (only for CREATE2 addresses).
     init_codes: Vec<Option<Vec<u8>>>,
-    /// Per contract: its EVM runtime code size, when known (only for `ctx.code_size`).
-    code_sizes: Vec<Option<usize>>,
+    /// Per contract: its EVM runtime code, when known (`ctx.code_size`, `std::code`).
+    runtime_codes: Vec<Option<Vec<u8>>>,
 }
 
 impl World {
@@ -83,16 +83,16 @@ impl World {
             fuel: FUEL,
             depth: 0,
             init_codes: vec![None; n],
-            code_sizes: vec![None; n],
+            runtime_codes: vec![None; n],
         })
     }
 
     /// What the world cannot derive from the IR: a contract's EVM init code (for CREATE2
-    /// addresses) and runtime code size (for `ctx.code_size`).
-    pub fn set_code_facts(&mut self, contract: usize, init_code: Vec<u8>, runtime_size: usize) {
+    /// addresses) and runtime code (for `ctx.code_size` and `std::code`).
+    pub fn set_code_facts(&mut self, contract: usize, init_code: Vec<u8>, runtime_code: Vec<u8>) {
         if contract < self.init_codes.len() {
             self.init_codes[contract] = Some(init_code);
-            self.code_sizes[contract] = Some(runtime_size);
+            self.runtime_codes[contract] = Some(runtime_code);
         }
     }
 
@@ -372,14 +372,31 @@ impl World {
     /// `ctx.code_size(a)`: the runtime code size of the contract at `a` (0 for an account
     /// without code or a contract whose constructor is running).
     pub(crate) fn code_size(&self, who: Address) -> Result<U256, Error> {
+        Ok(U256::from(self.code_of(who)?.len()))
+    }
+
+    /// The runtime code at `who` (empty for an account without code or a contract whose
+    /// constructor is running).
+    pub(crate) fn code_of(&self, who: Address) -> Result<&[u8], Error> {
         match self.accounts.get(&who).and_then(|a| a.contract) {
-            None => Ok(U256::ZERO),
-            Some(c) => match self.code_sizes.get(c) {
-                Some(Some(n)) => Ok(U256::from(*n)),
+            None => Ok(&[]),
+            Some(c) => match self.runtime_codes.get(c) {
+                Some(Some(code)) => Ok(code),
                 _ => Err(Error::Unsupported(
-                    "code_size: the contract's code size was not supplied".into(),
+                    "the contract's runtime code was not supplied (World::set_code_facts)".into(),
                 )),
             },
+        }
+    }
+
+    /// `std::code::code_hash(a)` (EXTCODEHASH): 0 for an account that does not exist (no
+    /// balance, nonce or code, EIP-161), else the keccak256 of its code.
+    pub(crate) fn code_hash(&self, who: Address) -> Result<U256, Error> {
+        match self.accounts.get(&who) {
+            Some(a) if a.contract.is_some() || a.nonce > 0 || !a.balance.is_zero() => {
+                Ok(U256::from_be_bytes(keccak256(self.code_of(who)?).0))
+            }
+            _ => Ok(U256::ZERO),
         }
     }
 }

@@ -169,6 +169,12 @@ pub enum Intrinsic {
     Ecrecover,
     /// `CodeSize(address) -> word`: the size of an account's code (`ctx.code_size`).
     CodeSize,
+    /// `CodeHash(address) -> word`: the keccak256 of an account's code, 0 for an account that
+    /// does not exist (`std::code::code_hash`, EXTCODEHASH).
+    CodeHash,
+    /// `CodeCopy(address, dst, len) -> 0`: writes the first `len` bytes of an account's code
+    /// (zeros past its end) to memory at `dst` (`std::code::code_at`, EXTCODECOPY).
+    CodeCopy,
 }
 
 /// A message variant as its senders name it: the interface's names for every target.

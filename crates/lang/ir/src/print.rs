@@ -236,6 +236,8 @@ impl Display for Expr {
                 let n = match i {
                     Intrinsic::Ecrecover => "ecrecover",
                     Intrinsic::CodeSize => "code_size",
+                    Intrinsic::CodeHash => "code_hash",
+                    Intrinsic::CodeCopy => "code_copy",
                 };
                 write!(f, "{n}(")?;
                 list(f, args)?;

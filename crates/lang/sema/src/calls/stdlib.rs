@@ -1,15 +1,17 @@
 //! The standard library beyond hashing and `std::abi::encode` (issue 17, seed 001):
 //! `std::abi::{encode_packed, encode_with_selector, encode_with_signature}` and
-//! `std::math::{mul_div, mul_div_up}`. Every function lowers to target-neutral IR that sema
-//! already produces elsewhere (memory stores and copies, word arithmetic, loops), so the EVM
-//! build, the native build and the reference interpreter all run the same operations.
+//! `std::math::{mul_div, mul_div_up}`. These lower to target-neutral IR that sema already
+//! produces elsewhere (memory stores and copies, word arithmetic, loops), so the EVM build,
+//! the native build and the reference interpreter all run the same operations.
+//! `std::code::{code_at, code_hash}` lower to `Intrinsic::CodeCopy`/`CodeHash` (EXTCODECOPY,
+//! EXTCODEHASH); the native build refuses them (the VM has no syscall for code bytes).
 
 mod math;
 
 use crate::cx::{Cx, Typed};
 use crate::types::Ty;
-use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt, U256, ValTy};
-use tandem_lang_syntax::ast::{Arg, ExprKind};
+use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Intrinsic, Stmt as IrStmt, U256, ValTy};
+use tandem_lang_syntax::ast::{Arg, Cap, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 /// `(module, function)` pairs this file implements; `items::std_fn` consults it too, so they
@@ -20,6 +22,8 @@ const STD_FNS: &[(&str, &str)] = &[
     ("abi", "encode_with_signature"),
     ("math", "mul_div"),
     ("math", "mul_div_up"),
+    ("code", "code_at"),
+    ("code", "code_hash"),
 ];
 
 pub(crate) fn std_fn(module: &str, name: &str) -> Option<&'static str> {
@@ -85,6 +89,27 @@ impl Cx<'_, '_> {
                 let mut w = [0u8; 32];
                 w[..4].copy_from_slice(&h);
                 self.with_selector(IrExpr::Const(U256::from_be_bytes(w)), &args[1..])
+            }
+            "code_at" | "code_hash" => {
+                self.require(Cap::Ctx, span, &format!("`{f}`"));
+                if args.len() != 1 {
+                    return self.arity(span, 1);
+                }
+                let a = self.value_of_pub(&args[0].value, &Ty::Address);
+                let a = self.spill(a);
+                if f == "code_hash" {
+                    let h = IrExpr::Intrinsic(Intrinsic::CodeHash, vec![a]);
+                    return Typed::value(h, Ty::FixedBytes(32));
+                }
+                let n = self.spill(IrExpr::Intrinsic(Intrinsic::CodeSize, vec![a.clone()]));
+                let out = self.packed_buffer(n.clone());
+                let data = IrExpr::plus(out.clone(), IrExpr::c(32));
+                self.emit(IrStmt::Expr(IrExpr::Intrinsic(
+                    Intrinsic::CodeCopy,
+                    vec![a, data.clone(), n.clone()],
+                )));
+                self.emit(IrStmt::MStore(IrExpr::plus(data, n), IrExpr::c(0)));
+                Typed::value(out, Ty::Bytes)
             }
             "mul_div" | "mul_div_up" => {
                 if args.len() != 3 {
