@@ -99,6 +99,8 @@ impl Chain {
         let store = VmStore::new(self.buffer.clone());
         self.exec.machine.state =
             StateTree::load(store, &head).context("reloading the head state")?;
+        let fork = self.exec.machine.runtimes.fork().cloned();
+        self.exec.machine.state.set_fork(fork);
         self.lane_ran = false;
         Ok(())
     }

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub load_state: Option<std::path::PathBuf>,
     /// Where to write a state dump on exit (`--dump-state`).
     pub dump_state: Option<std::path::PathBuf>,
+    /// Fork mode (`--fork-url`, `--fork-block-number`).
+    pub fork: Option<crate::fork::ForkConfig>,
 }
 
 impl Default for RunOptions {
@@ -40,6 +42,7 @@ impl Default for RunOptions {
             base_fee: None,
             load_state: None,
             dump_state: None,
+            fork: None,
         }
     }
 }
@@ -76,6 +79,7 @@ pub fn run_blocking(
                 block_time: opts.block_time,
                 hardfork: opts.hardfork,
                 base_fee: opts.base_fee,
+                fork: opts.fork.clone(),
             },
         )?;
         if let Some(path) = &opts.load_state {

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod blockstore;
 pub mod car;
+pub mod fork;
 pub mod gc;
 pub mod init_state;
 pub mod links;
@@ -15,6 +16,7 @@ pub mod slots;
 pub mod state_tree;
 
 pub use actor::{ActorID, ActorRecord};
+pub use fork::ForkSource;
 pub use init_state::InitState;
 pub use slots::{Word, ZERO_WORD};
 pub use state_tree::{AccessLog, ChangeLog, SlotWrite, StateRoot, StateTree};

@@ -103,3 +103,36 @@ pub fn read_slot<BS: Blockstore>(
     let map = open_slot_map(store, Some(root))?;
     Ok(map.get(&SlotKey(*key))?.map(|v| v.0).unwrap_or(ZERO_WORD))
 }
+
+/// Reads one slot straight from the KAMT, telling an absent key (`None`) from a stored one (a
+/// stored zero is fork mode's record of a cleared slot, see `fork.rs`).
+pub fn read_slot_entry<BS: Blockstore>(
+    store: BS,
+    root: Option<&Cid>,
+    key: &Word,
+) -> anyhow::Result<Option<Word>> {
+    let Some(root) = root else {
+        return Ok(None);
+    };
+    let map = open_slot_map(store, Some(root))?;
+    Ok(map.get(&SlotKey(*key))?.map(|v| v.0))
+}
+
+impl<BS: Blockstore> crate::StateTree<BS> {
+    /// Visits every non-zero slot of an actor in the flushed tree (a stored zero is a fork's
+    /// cleared slot, see `fork.rs`, and is skipped).
+    pub fn for_each_slot(
+        &self,
+        record: &crate::ActorRecord,
+        mut f: impl FnMut(&Word, &Word) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let map = open_slot_map(self.store(), record.kv_root.as_ref())?;
+        map.for_each(|k, v| {
+            if v.0 == ZERO_WORD {
+                return Ok(());
+            }
+            f(&k.0, &v.0)
+        })?;
+        Ok(())
+    }
+}

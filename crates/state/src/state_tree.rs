@@ -57,8 +57,9 @@ pub struct SlotWrite {
 
 #[derive(Debug, Clone)]
 struct CachedSlot {
-    /// The value in the flushed KAMT.
-    persisted: Word,
+    /// The value in the flushed KAMT (absent reads as zero); `None` for a value read from a
+    /// fork's remote and not stored yet (the next flush stores it, see `fork.rs`).
+    persisted: Option<Word>,
     /// The value at the start of the current message.
     original: Word,
     current: Word,
@@ -114,6 +115,8 @@ pub struct StateTree<BS> {
     access_log: Option<Box<AccessLog>>,
     /// What flushes wrote since [`Self::track_changes`]; `None` (the default) records nothing.
     changes: Option<Box<ChangeLog>>,
+    /// Fork mode's source of missing accounts and slots (`fork.rs`); `None` off fork mode.
+    pub(crate) fork: Option<std::sync::Arc<dyn crate::fork::ForkSource<BS>>>,
 }
 
 /// What flushes wrote into the HAMTs (see [`StateTree::track_changes`]): exactly the actor
@@ -177,6 +180,7 @@ impl<BS: Blockstore> StateTree<BS> {
             checkpoints: Vec::new(),
             access_log: None,
             changes: None,
+            fork: None,
         }
     }
 
@@ -304,6 +308,8 @@ impl<BS: Blockstore> StateTree<BS> {
         if let Some(id) = found {
             // A read-through cache fill: the mapping is already persisted, so no undo entry.
             self.resolved.insert(*addr, id);
+        } else if self.fork.is_some() {
+            return self.fork_resolve(addr);
         }
         Ok(found)
     }
@@ -378,12 +384,17 @@ impl<BS: Blockstore> StateTree<BS> {
 
     fn load_slot(&mut self, id: ActorID, key: &Word) -> anyhow::Result<&mut CachedSlot> {
         if !self.slots.contains_key(&(id, *key)) {
-            let root = self.get_actor(id)?.and_then(|a| a.kv_root);
-            let value = read_slot(&self.store, root.as_ref(), key)?;
+            let (persisted, value) = if self.fork.is_some() {
+                self.fork_read_slot(id, key)?
+            } else {
+                let root = self.actor_ref(id)?.and_then(|a| a.kv_root);
+                let value = read_slot(&self.store, root.as_ref(), key)?;
+                (Some(value), value)
+            };
             self.slots.insert(
                 (id, *key),
                 CachedSlot {
-                    persisted: value,
+                    persisted,
                     original: value,
                     current: value,
                 },
@@ -707,9 +718,9 @@ impl<BS: Blockstore> StateTree<BS> {
     fn flush_slots(&mut self) -> anyhow::Result<()> {
         let mut by_actor: HashMap<ActorID, Vec<(Word, Word)>> = HashMap::default();
         for ((id, key), slot) in self.slots.iter_mut() {
-            if slot.current != slot.persisted {
+            if slot.persisted != Some(slot.current) {
                 by_actor.entry(*id).or_default().push((*key, slot.current));
-                slot.persisted = slot.current;
+                slot.persisted = Some(slot.current);
             }
         }
         let mut actors: Vec<_> = by_actor.into_iter().collect();
@@ -723,8 +734,10 @@ impl<BS: Blockstore> StateTree<BS> {
                 log.slots.extend(writes.iter().map(|(k, v)| ((id, *k), *v)));
             }
             let mut map = open_slot_map(&self.store, record.kv_root.as_ref())?;
+            // Fork mode keeps a cleared slot as a stored zero, so the remote's value stays hidden.
+            let keep_zeros = self.fork.is_some();
             for (key, value) in writes {
-                if value == ZERO_WORD {
+                if value == ZERO_WORD && !keep_zeros {
                     map.delete(&SlotKey(key))?;
                 } else {
                     map.set(SlotKey(key), SlotValue(value))?;
@@ -757,17 +770,6 @@ impl<BS: Blockstore> StateTree<BS> {
             let id = id_from_key(k)?;
             f(id, v)
         })?;
-        Ok(())
-    }
-
-    /// Visits every non-zero slot of an actor in the flushed tree.
-    pub fn for_each_slot(
-        &self,
-        record: &ActorRecord,
-        mut f: impl FnMut(&Word, &Word) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        let map = open_slot_map(&self.store, record.kv_root.as_ref())?;
-        map.for_each(|k, v| f(&k.0, &v.0))?;
         Ok(())
     }
 }

@@ -26,7 +26,7 @@ pub struct Machine {
 
 impl Machine {
     pub fn new(
-        state: StateTree<VmStore>,
+        mut state: StateTree<VmStore>,
         network: NetworkContext,
         runtimes: Runtimes,
     ) -> anyhow::Result<Self> {
@@ -34,6 +34,9 @@ impl Machine {
             .store()
             .put_cbor(&Vec::<u64>::new(), Code::Blake2b256)
             .context("storing the empty object")?;
+        if let Some(fork) = runtimes.fork() {
+            state.set_fork(Some(fork.clone()));
+        }
         Ok(Self {
             state,
             network,

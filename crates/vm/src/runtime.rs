@@ -64,6 +64,9 @@ pub trait Runtime: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Runtimes {
     runtimes: Vec<Arc<dyn Runtime>>,
+    /// Fork mode's source of remote accounts and slots, installed on every machine's state
+    /// tree (`tandem_state::fork`); `None` off fork mode.
+    fork: Option<Arc<dyn tandem_state::ForkSource<crate::store::VmStore>>>,
 }
 
 impl Runtimes {
@@ -82,6 +85,19 @@ impl Runtimes {
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Runtime>> {
         self.runtimes.iter()
+    }
+
+    /// Sets the fork source machines built with these runtimes install on their state.
+    pub fn with_fork(
+        mut self,
+        fork: Option<Arc<dyn tandem_state::ForkSource<crate::store::VmStore>>>,
+    ) -> Self {
+        self.fork = fork;
+        self
+    }
+
+    pub fn fork(&self) -> Option<&Arc<dyn tandem_state::ForkSource<crate::store::VmStore>>> {
+        self.fork.as_ref()
     }
 
     pub fn find(&self, code: &Cid) -> Option<Arc<dyn Runtime>> {

@@ -38,6 +38,13 @@ pub struct NodeArgs {
     /// Write a state dump (a CAR file: blocks, receipts and state) to PATH on exit.
     #[arg(long, value_name = "PATH")]
     pub dump_state: Option<std::path::PathBuf>,
+    /// Fork another node: Ethereum accounts and storage this chain does not know are read
+    /// from URL (an http:// JSON-RPC endpoint) at the fork block, on first use, and kept.
+    #[arg(long, value_name = "URL")]
+    pub fork_url: Option<String>,
+    /// The remote block to fork at [default: the remote's latest].
+    #[arg(long, value_name = "N", requires = "fork_url")]
+    pub fork_block_number: Option<u64>,
 }
 
 pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
@@ -55,6 +62,10 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
         base_fee: args.base_fee,
         load_state: args.load_state,
         dump_state: args.dump_state,
+        fork: args.fork_url.map(|url| tandem_node::fork::ForkConfig {
+            url,
+            block_number: args.fork_block_number,
+        }),
     };
     tandem_node::run_blocking(data_dir, opts, banner)
 }
@@ -91,6 +102,9 @@ fn banner(s: &Startup<'_>) {
             println!("Base fee: {fee} wei, pinned")
         }
         tandem_node::base_fee::BaseFeeRule::Eip1559 => println!("Base fee: EIP-1559"),
+    }
+    if let Some(fork) = &node.fork {
+        println!("Fork:     {} at block {}", fork.url(), fork.block());
     }
     println!();
     println!("Listening on http://{0} and ws://{0}", s.endpoint);
