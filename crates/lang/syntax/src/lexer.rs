@@ -116,13 +116,43 @@ pub fn lex(file: u32, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 }
                 if ch == '\\' && i + 1 < bytes.len() {
                     let esc = src[i + 1..].chars().next().unwrap_or('\0');
-                    s.push(match esc {
-                        'n' => '\n',
-                        't' => '\t',
-                        '0' => '\0',
-                        other => other,
-                    });
-                    i += 1 + esc.len_utf8();
+                    let mut len = 1 + esc.len_utf8();
+                    let decoded = match esc {
+                        'n' => Some('\n'),
+                        'r' => Some('\r'),
+                        't' => Some('\t'),
+                        '0' => Some('\0'),
+                        '\\' | '"' | '\'' => Some(esc),
+                        // `\x` and two hex digits, at most 7F: a string is UTF-8 text.
+                        'x' => {
+                            let byte = src
+                                .get(i + 2..i + 4)
+                                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                                .and_then(|h| u8::from_str_radix(h, 16).ok());
+                            // Two hex digits are ASCII, so the next char starts after them.
+                            if byte.is_some() {
+                                len += 2;
+                            }
+                            byte.filter(|b| b.is_ascii()).map(char::from)
+                        }
+                        _ => None,
+                    };
+                    match decoded {
+                        Some(c) => s.push(c),
+                        None => diags.push(
+                            Diagnostic::error(
+                                "E0005",
+                                "invalid escape in a string literal",
+                                Span::new(file, i, (i + len).min(bytes.len())),
+                                "not an escape",
+                            )
+                            .with_help(
+                                "escapes are `\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\\"`, `\\'` and \
+                                 `\\x00`–`\\x7f`; for other bytes use `Bytes::from_hex`",
+                            ),
+                        ),
+                    }
+                    i = (i + len).min(bytes.len());
                     continue;
                 }
                 s.push(ch);

@@ -95,3 +95,38 @@ fn nodes_follow_the_grammar() {
         .unwrap();
     assert_eq!(bin.text().to_string(), "a.b(1).c + -x as u8");
 }
+
+#[test]
+fn string_escapes_decode_or_report_e0005() {
+    use tandem_lang_syntax::lexer::{Tok, lex};
+    let strings = |src: &str| {
+        let (toks, diags) = lex(0, src);
+        let s: Vec<String> = toks
+            .into_iter()
+            .filter_map(|t| match t.tok {
+                Tok::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let codes: Vec<&'static str> = diags.iter().map(|d| d.code).collect();
+        (s, codes)
+    };
+    assert_eq!(
+        strings(r#""a\x41\x7f\n\r\t\0\\\"\'z""#),
+        (vec!["aA\u{7f}\n\r\t\0\\\"'z".to_string()], vec![])
+    );
+    // Non-ASCII bytes, unknown escapes and short or signed hex are errors, and lexing goes on
+    // (never slicing inside a multi-byte character).
+    for bad in [
+        r#""\xe9""#,
+        r#""\q""#,
+        r#""\x4""#,
+        r#""\x+f""#,
+        "\"\\x\u{e9}\u{e9}\"",
+        "\"\\\u{e9}\"",
+    ] {
+        let (s, codes) = strings(bad);
+        assert_eq!(codes, vec!["E0005"], "{bad}");
+        assert_eq!(s.len(), 1, "{bad}");
+    }
+}
