@@ -253,10 +253,15 @@ impl Host for TandemHost<'_> {
         false
     }
 
-    /// A dev chain keeps no block history: the hash of block `n` is `keccak256(decimal n)`,
-    /// the convention Ethereum's state tests use.
+    /// revm asks only for the 256 blocks before the current one. With the chain's hashes in
+    /// the network context (the node's), a block it does not hold answers zero; without them
+    /// (state tests, benches) the hash of block `n` is `keccak256(decimal n)`, the
+    /// convention Ethereum's state tests use.
     fn block_hash(&mut self, number: u64) -> Option<B256> {
-        Some(keccak256(number.to_string().as_bytes()))
+        Some(match &self.kernel.network().block_hashes {
+            Some(hashes) => hashes.get(number).map(B256::from).unwrap_or_default(),
+            None => keccak256(number.to_string().as_bytes()),
+        })
     }
 
     fn selfdestruct(

@@ -5,10 +5,10 @@
 //!   written in the same redb transaction as the state they describe.
 //! - [`block_limits`]: what a block may hold (gas, blob gas, EIP-7934's RLP size).
 //! - [`lane`]: each block's system lane (cron, async deliveries and replies) on the node.
+//! - `block_hashes`: the 256 recent block hashes BLOCKHASH answers in every block environment.
 //! - `history`: EIP-2935's history contract (genesis pre-deploy, the parent-hash write).
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
 //! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
-//! - [`fork`]: fork mode: accounts and slots read lazily from another node (`--fork-url`).
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
 //! - [`overrides`]: the state and block overrides of `eth_call` and `eth_estimateGas`.
@@ -19,12 +19,12 @@
 pub mod accounts;
 pub mod base_fee;
 pub mod block_limits;
+mod block_hashes;
 pub mod blocks;
 mod dev_controls;
 pub mod dump;
 pub mod error;
 pub mod eth_trie;
-pub mod fork;
 pub mod frames;
 mod history;
 pub mod lane;

@@ -7,7 +7,8 @@
 //!   storage slots). A root names one immutable state, so answers keyed by it stay true;
 //!   when the head moves, queries at the new root start a new snapshot.
 //!
-//! Queries at older blocks, calls and traces open a state tree over the block cache.
+//! Queries at older blocks, calls and traces open a state tree over the block cache. The
+//! recent block hashes every block environment carries are cached here too (`block_hashes.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -160,6 +161,8 @@ impl Snapshot {
 pub struct Reads {
     pub blocks: Arc<BlockCache>,
     head: RwLock<Option<Arc<Snapshot>>>,
+    /// The recent block hashes BLOCKHASH answers (`block_hashes.rs`).
+    pub(crate) hashes: crate::block_hashes::RecentHashes,
 }
 
 impl Reads {
@@ -167,6 +170,7 @@ impl Reads {
         Self {
             blocks: Arc::new(BlockCache::new(store)),
             head: RwLock::new(None),
+            hashes: Default::default(),
         }
     }
 

@@ -57,18 +57,12 @@ impl StateView {
     /// head's snapshot when `block`'s state is the head's.
     pub fn of(node: &Node, block: &BlockRecord) -> anyhow::Result<Self> {
         let root = block.state_cid()?;
-        // Fork mode keeps no shared answers: an account read from the remote gets its actor
-        // ID in this view's throwaway buffer, which another view would not share.
-        let head = (node.runtimes.fork().is_none() && node.latest().state_cid()? == root)
-            .then(|| node.reads.snapshot(&root));
-        let mut store: Arc<dyn Blockstore + Send + Sync> = node.reads.blocks.clone();
-        if node.runtimes.fork().is_some() {
-            // Fork mode writes the accounts it reads from the remote: into a throwaway buffer.
-            store = Arc::new(BufferedStore::new(node.reads.blocks.clone()));
-        }
-        let mut tree = StateTree::load(VmStore::new(store), &root)?;
-        tree.set_fork(node.runtimes.fork().cloned());
-        Ok(Self { tree, head })
+        let head = (node.latest().state_cid()? == root).then(|| node.reads.snapshot(&root));
+        let store: Arc<dyn Blockstore + Send + Sync> = node.reads.blocks.clone();
+        Ok(Self {
+            tree: StateTree::load(VmStore::new(store), &root)?,
+            head,
+        })
     }
 
     pub fn actor(&mut self, addr: &Address) -> anyhow::Result<Option<(u64, ActorRecord)>> {
@@ -140,8 +134,8 @@ pub fn evm_code(store: &VmStore, record: &ActorRecord) -> anyhow::Result<Bytes> 
 }
 
 /// The network context a call at `block` sees.
-fn network_at(node: &Node, block: &BlockRecord) -> NetworkContext {
-    NetworkContext {
+fn network_at(node: &Node, block: &BlockRecord) -> anyhow::Result<NetworkContext> {
+    Ok(NetworkContext {
         chain_id: node.chain_id(),
         epoch: block.number() as i64,
         timestamp: block.header.timestamp,
@@ -149,8 +143,9 @@ fn network_at(node: &Node, block: &BlockRecord) -> NetworkContext {
         block_gas_limit: BLOCK_GAS_LIMIT,
         prev_randao: block.header.mix_hash.0,
         hardfork: node.hardfork(),
+        block_hashes: Some(node.reads.hashes.up_to(node, block)?),
         ..NetworkContext::default()
-    }
+    })
 }
 
 /// An executor over a throwaway buffer on top of `block`'s state.
@@ -158,7 +153,7 @@ pub fn fork(node: &Node, block: &BlockRecord) -> anyhow::Result<Executor> {
     let buffer: Arc<dyn Blockstore + Send + Sync> =
         Arc::new(BufferedStore::new(node.reads.blocks.clone()));
     let tree = StateTree::load(VmStore::new(buffer), &block.state_cid()?)?;
-    let machine = Machine::new(tree, network_at(node, block), node.runtimes.clone())?;
+    let machine = Machine::new(tree, network_at(node, block)?, node.runtimes.clone())?;
     Ok(Executor::new(machine))
 }
 
@@ -231,7 +226,7 @@ impl CallSite {
         Ok(Self {
             store: Arc::new(BufferedStore::new(node.reads.blocks.clone())),
             root,
-            network: network_at(node, block),
+            network: network_at(node, block)?,
             memo,
         })
     }

@@ -9,6 +9,8 @@
 //! [`GasOps::charge_gas`]. This keeps EVM frames at exact Ethereum gas while native code pays
 //! Tandem's calibrated prices.
 
+use std::sync::Arc;
+
 use cid::Cid;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::MethodNum;
@@ -153,6 +155,80 @@ pub struct NetworkContext {
     pub blob_hashes: Vec<[u8; 32]>,
     /// The EVM's rules (default: Osaka).
     pub hardfork: Hardfork,
+    /// The hashes BLOCKHASH answers (the 256 blocks before this one). `None` (state tests,
+    /// benches, a context without a chain): the hash of block `n` is `keccak256(decimal n)`,
+    /// the convention of Ethereum's state tests.
+    pub block_hashes: Option<BlockHashes>,
+}
+
+/// How many recent blocks BLOCKHASH can see (Ethereum's 256).
+pub const BLOCK_HASH_HISTORY: u64 = 256;
+
+/// The hashes of a run of consecutive blocks, oldest first: block `first`'s hash, then the
+/// next one's, and so on. Shared, so a context per block or per call clones a pointer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockHashes {
+    first: u64,
+    hashes: Arc<[[u8; 32]]>,
+}
+
+impl BlockHashes {
+    /// The hashes of blocks `first`, `first + 1`, … in order.
+    pub fn new(first: u64, hashes: impl Into<Arc<[[u8; 32]]>>) -> Self {
+        Self {
+            first,
+            hashes: hashes.into(),
+        }
+    }
+
+    /// The number of the oldest block held.
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+
+    /// The number of the newest block held (`None` when empty).
+    pub fn last(&self) -> Option<u64> {
+        (self.hashes.len() as u64)
+            .checked_sub(1)
+            .map(|i| self.first.saturating_add(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// The hash of block `number`, if held.
+    pub fn get(&self, number: u64) -> Option<[u8; 32]> {
+        let i = usize::try_from(number.checked_sub(self.first)?).ok()?;
+        self.hashes.get(i).copied()
+    }
+
+    /// The hashes, oldest first.
+    pub fn hashes(&self) -> &[[u8; 32]] {
+        &self.hashes
+    }
+
+    /// These hashes up to block `number` exclusive, then `hash` as block `number`'s, keeping
+    /// only the [`BLOCK_HASH_HISTORY`] blocks before it: what the block after `number`
+    /// sees (a simulated chain extended by one block).
+    pub fn extended(&self, number: u64, hash: [u8; 32]) -> Self {
+        let from = number.saturating_sub(BLOCK_HASH_HISTORY).max(self.first);
+        let mut hashes: Vec<[u8; 32]> = (from..number).map_while(|n| self.get(n)).collect();
+        // Held blocks must run up to `number` without a gap; otherwise only the new block
+        // is known.
+        let first = if from <= number && hashes.len() as u64 == number - from {
+            from
+        } else {
+            hashes.clear();
+            number
+        };
+        hashes.push(hash);
+        Self::new(first, hashes)
+    }
 }
 
 impl Default for NetworkContext {
@@ -168,6 +244,7 @@ impl Default for NetworkContext {
             blob_base_fee: TokenAmount::from_atto(1u64),
             blob_hashes: Vec::new(),
             hardfork: Hardfork::default(),
+            block_hashes: None,
         }
     }
 }
@@ -451,4 +528,48 @@ impl<T> Kernel for T where
         + DebugOps
         + LimiterOps
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    #[test]
+    fn block_hashes_answer_only_what_they_hold() {
+        let b = BlockHashes::new(10, vec![h(10), h(11), h(12)]);
+        assert_eq!((b.first(), b.last(), b.len()), (10, Some(12), 3));
+        assert_eq!(b.get(9), None);
+        assert_eq!(b.get(10), Some(h(10)));
+        assert_eq!(b.get(12), Some(h(12)));
+        assert_eq!(b.get(13), None);
+        assert_eq!(b.get(u64::MAX), None);
+        assert_eq!(BlockHashes::default().last(), None);
+    }
+
+    #[test]
+    fn extending_keeps_the_256_blocks_before() {
+        let all: Vec<[u8; 32]> = (0..=255u8).map(h).collect();
+        let b = BlockHashes::new(0, all.clone());
+        // Block 256 follows block 255: all 256 before it stay.
+        let next = b.extended(256, h(0xAA));
+        assert_eq!((next.first(), next.last()), (0, Some(256)));
+        // Block 257: block 0 falls out of the window.
+        let after = next.extended(257, h(0xBB));
+        assert_eq!((after.first(), after.last()), (1, Some(257)));
+        assert_eq!(after.get(256), Some(h(0xAA)));
+        // Replacing a held block drops what came after it.
+        let replaced = after.extended(100, h(0xCC));
+        assert_eq!((replaced.first(), replaced.last()), (1, Some(100)));
+        assert_eq!(replaced.get(100), Some(h(0xCC)));
+        assert_eq!(replaced.get(99), Some(h(99)));
+        // A gap (or a block before the first) keeps only the new block.
+        let gap = b.extended(300, h(1));
+        assert_eq!((gap.first(), gap.last()), (300, Some(300)));
+        let before = BlockHashes::new(10, vec![h(10)]).extended(5, h(5));
+        assert_eq!((before.first(), before.last()), (5, Some(5)));
+    }
 }

@@ -186,6 +186,9 @@ fn run_block(
     // What an earlier block's overrides set does not carry over.
     network.coinbase = fvm_shared::address::Address::new_id(tandem_vm::builtin::REWARD_ACTOR_ID);
     network.blob_base_fee = TokenAmount::from_atto(node.next_blob_base_fee(parent));
+    // BLOCKHASH sees the simulated blocks before this one, as their headers hash.
+    let hashes = network.block_hashes.take().unwrap_or_default();
+    network.block_hashes = Some(hashes.extended(parent.number(), parent.hash.0));
     if let Some(o) = o {
         overrides::apply_block_env(network, o).map_err(at)?;
     }
