@@ -9,6 +9,7 @@
 //! - `history`: EIP-2935's history contract (genesis pre-deploy, the parent-hash write).
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
 //! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
+//! - [`fork`]: fork mode: accounts and slots read lazily from another node (`--fork-url`).
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
 //! - [`overrides`]: the state and block overrides of `eth_call` and `eth_estimateGas`.
@@ -25,6 +26,7 @@ mod dev_controls;
 pub mod dump;
 pub mod error;
 pub mod eth_trie;
+pub mod fork;
 pub mod frames;
 mod history;
 pub mod lane;

@@ -51,6 +51,8 @@ pub struct NodeConfig {
     pub hardfork: Option<tandem_vm::kernel::Hardfork>,
     /// A constant base fee for every block (`--base-fee`); otherwise EIP-1559's controller.
     pub base_fee: Option<u64>,
+    /// Fork mode (`--fork-url`): unknown Ethereum accounts are read from this remote.
+    pub fork: Option<crate::fork::ForkConfig>,
 }
 
 /// A transaction applied to the open block, waiting to be mined.
@@ -140,6 +142,8 @@ pub struct Node {
     pub reads: crate::reads::Reads,
     /// How each block's base fee is set.
     pub base_fee_rule: crate::base_fee::BaseFeeRule,
+    /// The remote this chain forks (`--fork-url`), if any.
+    pub fork: Option<Arc<crate::fork::RemoteState>>,
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
@@ -163,8 +167,10 @@ impl Node {
     /// Opens the chain in `path`, creating it (with the dev accounts) if it is absent.
     pub fn open(path: &Path, config: &NodeConfig) -> anyhow::Result<Arc<Self>> {
         let accounts = dev_accounts(DEV_ACCOUNTS)?;
+        let remote;
         let dir = if DataDir::exists(path) {
             let mut dir = DataDir::open(path)?;
+            remote = crate::fork::reopen(&dir.store, config.fork.as_ref())?;
             if let Some(fork) = config.hardfork {
                 dir.set_hardfork(fork)?;
             }
@@ -179,8 +185,10 @@ impl Node {
             }
             dir
         } else {
+            remote = config.fork.as_ref().map(crate::fork::source).transpose()?;
+            let remote_id = remote.as_ref().map(|r| r.chain_id());
             let chain_config = ChainConfig {
-                chain_id: config.chain_id.unwrap_or(31337),
+                chain_id: config.chain_id.or(remote_id).unwrap_or(31337),
                 hardfork: config.hardfork.unwrap_or_default(),
                 ..ChainConfig::default()
             };
@@ -189,7 +197,11 @@ impl Node {
             KeyFile::from_keys(&f1_keys).save(&dir.keys_path())?;
             dir
         };
-        let runtimes = tandem_chain::runtimes_for(path)?;
+        if let Some(r) = &remote {
+            crate::fork::record(&dir.store, r)?;
+        }
+        let runtimes =
+            tandem_chain::runtimes_for(path)?.with_fork(crate::fork::as_source(remote.clone()));
         let store = dir.store.clone();
         let chain_config = dir.config.clone();
         let blocks = BlockStore::new(store.clone());
@@ -237,6 +249,7 @@ impl Node {
             filters: Filters::default(),
             events,
             base_fee_rule: crate::base_fee::BaseFeeRule::from_pin(config.base_fee),
+            fork: remote,
             inner: Mutex::new(Inner {
                 chain,
                 open: None,

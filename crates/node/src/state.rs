@@ -57,12 +57,18 @@ impl StateView {
     /// head's snapshot when `block`'s state is the head's.
     pub fn of(node: &Node, block: &BlockRecord) -> anyhow::Result<Self> {
         let root = block.state_cid()?;
-        let head = (node.latest().state_cid()? == root).then(|| node.reads.snapshot(&root));
-        let store: Arc<dyn Blockstore + Send + Sync> = node.reads.blocks.clone();
-        Ok(Self {
-            tree: StateTree::load(VmStore::new(store), &root)?,
-            head,
-        })
+        // Fork mode keeps no shared answers: an account read from the remote gets its actor
+        // ID in this view's throwaway buffer, which another view would not share.
+        let head = (node.runtimes.fork().is_none() && node.latest().state_cid()? == root)
+            .then(|| node.reads.snapshot(&root));
+        let mut store: Arc<dyn Blockstore + Send + Sync> = node.reads.blocks.clone();
+        if node.runtimes.fork().is_some() {
+            // Fork mode writes the accounts it reads from the remote: into a throwaway buffer.
+            store = Arc::new(BufferedStore::new(node.reads.blocks.clone()));
+        }
+        let mut tree = StateTree::load(VmStore::new(store), &root)?;
+        tree.set_fork(node.runtimes.fork().cloned());
+        Ok(Self { tree, head })
     }
 
     pub fn actor(&mut self, addr: &Address) -> anyhow::Result<Option<(u64, ActorRecord)>> {
