@@ -9,8 +9,8 @@
 //! Hardhat is installed from npm into `target/tmp/node-clients/hardhat` on first use; without
 //! node/npm only Tandem is measured.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -23,107 +23,13 @@ use alloy_sol_types::SolValue;
 use serde_json::{Value, json};
 use tandem_node::accounts::{DevAccount, dev_accounts};
 
+/// The keep-alive JSON-RPC client, shared with the `vs_anvil` bench.
+#[path = "vs_anvil/http.rs"]
+mod http;
+use http::{Conn, body, quantity};
+
 const CONNECTIONS: usize = 8;
 const SENDERS: usize = 4;
-
-/// One keep-alive HTTP/1.1 connection speaking JSON-RPC.
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    addr: SocketAddr,
-}
-
-impl Conn {
-    fn open(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).expect("connecting");
-        stream.set_nodelay(true).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        Self {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-            addr,
-        }
-    }
-
-    /// Posts on the kept-alive connection; a server that closed it while idle (Node's
-    /// http server does after its keep-alive timeout) gets one fresh connection.
-    fn post(&mut self, body: &str) -> Value {
-        match self.try_post(body) {
-            Some(v) => v,
-            None => {
-                *self = Conn::open(self.addr);
-                self.try_post(body)
-                    .expect("the server closed a fresh connection")
-            }
-        }
-    }
-
-    /// None if the connection was closed before a response head arrived.
-    fn try_post(&mut self, body: &str) -> Option<Value> {
-        let req = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        if self.writer.write_all(req.as_bytes()).is_err() {
-            return None;
-        }
-        let mut len = None;
-        let mut chunked = false;
-        let mut line = String::new();
-        let mut first = true;
-        loop {
-            line.clear();
-            let n = self.reader.read_line(&mut line).unwrap_or(0);
-            if first && n == 0 {
-                return None;
-            }
-            first = false;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse::<usize>().ok();
-                } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                    chunked = v.trim().eq_ignore_ascii_case("chunked");
-                }
-            }
-        }
-        let mut buf = Vec::new();
-        if chunked {
-            // Hardhat's server answers in chunks.
-            loop {
-                line.clear();
-                self.reader.read_line(&mut line).unwrap();
-                let size = usize::from_str_radix(line.trim(), 16).unwrap();
-                let mut chunk = vec![0; size + 2];
-                self.reader.read_exact(&mut chunk).unwrap();
-                if size == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..size]);
-            }
-        } else {
-            buf.resize(len.expect("a Content-Length or chunked response"), 0);
-            self.reader.read_exact(&mut buf).unwrap();
-        }
-        Some(serde_json::from_slice(&buf).unwrap())
-    }
-
-    fn call(&mut self, method: &str, params: Value) -> Value {
-        let resp = self.post(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
-        );
-        match resp.get("result") {
-            Some(r) => r.clone(),
-            None => panic!("{method}: {resp}"),
-        }
-    }
-}
 
 fn sign(acct: &DevAccount, nonce: u64, to: TxKind, input: Vec<u8>, gas: u64) -> String {
     let tx = TxEip1559 {
@@ -160,7 +66,7 @@ fn hammer(addr: SocketAddr, conns: usize, total: usize, body: &str) -> f64 {
     std::thread::scope(|s| {
         for _ in 0..conns {
             s.spawn(|| {
-                let mut c = Conn::open(addr);
+                let mut c = Conn::open(addr).expect("connecting");
                 for _ in 0..total / conns {
                     let r = c.post(body);
                     assert!(r.get("result").is_some(), "{r}");
@@ -173,7 +79,7 @@ fn hammer(addr: SocketAddr, conns: usize, total: usize, body: &str) -> f64 {
 
 fn measure(addr: SocketAddr, artifact: &Value, n_reads: usize, n_txs: usize) -> Results {
     let accounts = dev_accounts(SENDERS as u32).unwrap();
-    let mut c = Conn::open(addr);
+    let mut c = Conn::open(addr).expect("connecting");
     let owner = accounts[0].address;
     let ctor = (
         "Tandem".to_string(),
@@ -191,8 +97,7 @@ fn measure(addr: SocketAddr, artifact: &Value, n_reads: usize, n_txs: usize) -> 
     .unwrap();
     init.extend(ctor);
     let nonce = |c: &mut Conn, a: Address| {
-        let n = c.call("eth_getTransactionCount", json!([a, "pending"]));
-        u64::from_str_radix(n.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+        quantity(&c.call("eth_getTransactionCount", json!([a, "pending"])))
     };
     let mut n0 = nonce(&mut c, owner);
     let hash = c.call(
@@ -225,7 +130,7 @@ fn measure(addr: SocketAddr, artifact: &Value, n_reads: usize, n_txs: usize) -> 
         addr,
         CONNECTIONS,
         n_reads,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).to_string(),
+        &body("eth_blockNumber", json!([])),
     );
     let mut balance_of = hex::decode("70a08231").unwrap();
     balance_of.extend(owner.abi_encode());
@@ -233,9 +138,10 @@ fn measure(addr: SocketAddr, artifact: &Value, n_reads: usize, n_txs: usize) -> 
         addr,
         CONNECTIONS,
         n_reads / 2,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
-            "params": [{"to": token, "data": format!("0x{}", hex::encode(&balance_of))}, "latest"]})
-        .to_string(),
+        &body(
+            "eth_call",
+            json!([{"to": token, "data": format!("0x{}", hex::encode(&balance_of))}, "latest"]),
+        ),
     );
 
     // Transfers, signed up front so that signing is not measured.
@@ -262,7 +168,7 @@ fn measure(addr: SocketAddr, artifact: &Value, n_reads: usize, n_txs: usize) -> 
     std::thread::scope(|s| {
         for batch in &batches {
             s.spawn(move || {
-                let mut c = Conn::open(addr);
+                let mut c = Conn::open(addr).expect("connecting");
                 for raw in batch {
                     c.call("eth_sendRawTransaction", json!([raw]));
                 }

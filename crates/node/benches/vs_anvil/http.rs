@@ -1,5 +1,6 @@
-//! A keep-alive HTTP/1.1 JSON-RPC client on a raw TCP stream: the load generator's only
-//! client, the same bytes for every node measured.
+//! A keep-alive HTTP/1.1 JSON-RPC client on a raw TCP stream: the node benches' one client
+//! (`vs_anvil`, and `rpc` includes this file), the same bytes for every node measured.
+//! Answers may come with a `Content-Length` or chunked (Hardhat's server chunks).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -89,9 +90,7 @@ impl Conn {
 
     /// One call; panics (this is a benchmark) on an error answer.
     pub fn call(&mut self, method: &str, params: Value) -> Value {
-        let resp = self.post(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
-        );
+        let resp = self.post(&body(method, params));
         match resp.get("result") {
             Some(r) => r.clone(),
             None => panic!("{method}: {resp}"),
