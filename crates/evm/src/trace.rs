@@ -2,7 +2,9 @@
 //! ([`tandem_vm::trace::Tracer::steps`]), a frame runs its interpreter one instruction at a
 //! time and records geth's struct log for each (pc, opcode, gas left, gas cost, depth, and on
 //! request the stack, the memory and the storage seen so far). Without a tracer the frame
-//! runs `run_plain` as always; this loop is never on the untraced path.
+//! runs `run_plain` as always; this loop is never on the untraced path. Each step's copies
+//! are sized first and made only if the tracer admits the step (its `limit` and its byte
+//! budget, `tandem_vm::trace::TraceLimit`), so a step past either copies nothing.
 
 use revm::bytecode::opcode;
 use revm::interpreter::instructions::{GasTable, InstructionTable};
@@ -19,7 +21,9 @@ pub(crate) fn step_options(host: &mut TandemHost<'_>) -> Option<StepOptions> {
     host.kernel.tracer().and_then(|t| t.steps)
 }
 
-/// `Interpreter::run_plain`, recording a struct log before every instruction.
+/// `Interpreter::run_plain`, recording a struct log before every instruction the tracer
+/// admits (within its `limit` and its byte budget: nothing is copied for a step it does not
+/// keep, and nothing at all once it overflowed).
 pub(crate) fn run_traced<'k>(
     interp: &mut Interpreter<EthInterpreter>,
     table: &InstructionTable<EthInterpreter, TandemHost<'k>>,
@@ -31,14 +35,14 @@ pub(crate) fn run_traced<'k>(
     // geth counts the top-level frame as depth 1.
     let depth = host.kernel.context().depth + 1;
     let e = loop {
-        let (log, sload_key) = before(interp, host, opts, receiver, depth);
         let gas_before = interp.gas.remaining();
-        if let Some(t) = host.kernel.tracer() {
-            t.step(log);
-        }
+        let seen = match host.kernel.tracer() {
+            Some(t) if t.overflow().is_none() => before(interp, t, opts, receiver, depth),
+            _ => Seen::default(),
+        };
         let result = interp.step(table, gas_table, host);
         let gas_after = interp.gas.remaining();
-        let loaded = match sload_key {
+        let loaded = match seen.sload_key {
             Some(key) if result.is_ok() => interp
                 .stack
                 .data()
@@ -46,14 +50,11 @@ pub(crate) fn run_traced<'k>(
                 .map(|v| (key, v.to_be_bytes::<32>())),
             _ => None,
         };
-        if let Some(t) = host.kernel.tracer() {
-            after(
-                t,
-                receiver,
-                gas_before.saturating_sub(gas_after),
-                loaded,
-                &result,
-            );
+        if let Some(t) = host.kernel.tracer()
+            && (seen.kept || loaded.is_some())
+        {
+            let cost = gas_before.saturating_sub(gas_after);
+            after(t, receiver, seen.kept, cost, loaded, &result);
         }
         if let Err(e) = result {
             break e;
@@ -65,42 +66,69 @@ pub(crate) fn run_traced<'k>(
     interp.take_next_action()
 }
 
-/// The step as it stands before the instruction runs.
+/// What `before` left for `after`: whether the step was kept, and an SLOAD's key.
+#[derive(Default)]
+struct Seen {
+    kept: bool,
+    sload_key: Option<[u8; 32]>,
+}
+
+/// Records the step as it stands before the instruction runs, if the tracer admits it; the
+/// slots seen are tracked either way (`prestateTracer` reads them).
 fn before(
     interp: &mut Interpreter<EthInterpreter>,
-    host: &mut TandemHost<'_>,
+    t: &mut tandem_vm::trace::Tracer,
     opts: StepOptions,
     receiver: ActorID,
     depth: u32,
-) -> (StructLog, Option<[u8; 32]>) {
+) -> Seen {
     let op = interp.bytecode.opcode();
     let data = interp.stack.data();
-    let stack = opts
-        .stack
-        .then(|| data.iter().map(|w| w.to_be_bytes::<32>()).collect());
-    let memory = opts.memory.then(|| interp.memory.context_memory().to_vec());
-    let mut storage = None;
     let mut sload_key = None;
-    if opts.storage && (op == opcode::SLOAD || op == opcode::SSTORE) {
+    let storage_op = opts.storage && (op == opcode::SLOAD || op == opcode::SSTORE);
+    let mut slots = 0;
+    if storage_op {
         let top = |i: usize| {
             data.len()
                 .checked_sub(i + 1)
                 .map(|k| data[k].to_be_bytes::<32>())
         };
-        if let Some(t) = host.kernel.tracer() {
-            let seen = t.seen_storage.entry(receiver).or_default();
-            if op == opcode::SSTORE
-                && let (Some(k), Some(v)) = (top(0), top(1))
-            {
-                seen.insert(k, v);
-            }
-            if op == opcode::SLOAD {
-                sload_key = top(0);
-            }
-            storage = Some(seen.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>());
+        let seen = t.seen_storage.entry(receiver).or_default();
+        if op == opcode::SSTORE
+            && let (Some(k), Some(v)) = (top(0), top(1))
+        {
+            seen.insert(k, v);
         }
+        if op == opcode::SLOAD {
+            sload_key = top(0);
+        }
+        // An SLOAD's slot may be added after it runs.
+        slots = seen.len() as u64 + u64::from(sload_key.is_some());
     }
-    let log = StructLog {
+    let mut copy = 0u64;
+    if opts.stack {
+        copy += data.len() as u64 * 32;
+    }
+    if opts.memory {
+        copy += interp.memory.context_memory().len() as u64;
+    }
+    copy += slots * 64;
+    if !t.admit_step(copy) {
+        return Seen {
+            kept: false,
+            sload_key,
+        };
+    }
+    let stack = opts
+        .stack
+        .then(|| data.iter().map(|w| w.to_be_bytes::<32>()).collect());
+    let memory = opts.memory.then(|| interp.memory.context_memory().to_vec());
+    let storage = storage_op.then(|| {
+        let seen = t.seen_storage.get(&receiver);
+        seen.map(|m| m.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>())
+            .unwrap_or_default()
+    });
+    t.record_step(StructLog {
         pc: interp.bytecode.pc() as u64,
         op,
         gas: interp.gas.remaining(),
@@ -110,29 +138,30 @@ fn before(
         memory,
         storage,
         error: None,
-    };
-    (log, sload_key)
+    });
+    Seen {
+        kept: true,
+        sload_key,
+    }
 }
 
-/// Completes the last step: its cost, an SLOAD's value, its error.
+/// Completes a kept step (its cost, an SLOAD's value, its error) and notes an SLOAD's slot.
 fn after(
     t: &mut tandem_vm::trace::Tracer,
     receiver: ActorID,
+    kept: bool,
     cost: u64,
     loaded: Option<([u8; 32], [u8; 32])>,
     result: &Result<(), InstructionResult>,
 ) {
-    let Some(log) = t.last_step_mut() else {
-        return;
-    };
-    log.gas_cost = cost;
-    if let Err(e) = result
-        && e.is_halt()
-    {
-        log.error = Some(error_text(*e));
-    }
-    if let Some((key, value)) = loaded {
-        if let Some(storage) = log.storage.as_mut() {
+    if kept && let Some(log) = t.last_step_mut() {
+        log.gas_cost = cost;
+        if let Err(e) = result
+            && e.is_halt()
+        {
+            log.error = Some(error_text(*e));
+        }
+        if let (Some((key, value)), Some(storage)) = (loaded, log.storage.as_mut()) {
             match storage.iter_mut().find(|(k, _)| *k == key) {
                 Some(entry) => entry.1 = value,
                 None => {
@@ -141,6 +170,8 @@ fn after(
                 }
             }
         }
+    }
+    if let Some((key, value)) = loaded {
         t.seen_storage
             .entry(receiver)
             .or_default()

@@ -20,6 +20,7 @@ use tandem_vm::trace::{StepOptions, Tracer};
 use crate::blocks::BlockRecord;
 use crate::error::{RpcError, RpcResult};
 use crate::node::Node;
+use crate::rpc::trace_budget::Budget;
 use crate::state::{self, CallSite, f4};
 
 /// What a trace is of.
@@ -94,7 +95,8 @@ impl Traced {
 pub type Sink<'a> = dyn FnMut(&mut Executor, Traced) -> RpcResult<()> + 'a;
 
 /// Replays `block`, tracing the items `want` selects; stops after the first one when
-/// `single`. Returns whether anything was traced.
+/// `single`. Returns whether anything was traced. The traces share one request's budget
+/// (`trace_budget`): one that goes over it is the error.
 pub fn replay_block(
     node: &Node,
     block: &BlockRecord,
@@ -118,16 +120,18 @@ pub fn replay_block(
     let msgs = node.blocks.block_messages(block)?;
     let txs = node.blocks.block_txs(block)?;
     let mut found = false;
+    let mut budget = Budget::default();
 
     crate::history::write_parent_hash(&mut exec, block.header.parent_hash);
     // The system lane: one tracer for all of it, one root per system message.
     let lane_wanted = msgs.iter().any(|(c, _)| want(&Key::Msg(c.clone())));
     let pre_lane = exec.flush()?;
     if lane_wanted {
-        exec.machine.tracer = Some(Box::new(Tracer::new(steps)));
+        exec.machine.tracer = Some(Box::new(Tracer::with_limit(steps, budget.limit())));
     }
     let ran = exec.run_system_lane().map_err(RpcError::internal)?;
     if let Some(tracer) = exec.machine.tracer.take() {
+        budget.spend(&tracer)?;
         let roots: Vec<usize> = tracer.roots().collect();
         for (i, m) in ran.iter().enumerate() {
             let Some((cid, _)) = msgs.get(i) else { break };
@@ -160,7 +164,7 @@ pub fn replay_block(
             let key = Key::Msg(cid.clone());
             let wanted = want(&key);
             let msg = decode_message(cid, rec.message.as_ref())?;
-            let (pre, ret, tracer) = run_traced(&mut exec, steps, wanted, |e| {
+            let (pre, ret, tracer) = run_traced(&mut exec, steps, &mut budget, wanted, |e| {
                 e.apply_message(&msg).map_err(RpcError::internal)
             })?;
             if let Some(tracer) = tracer {
@@ -182,7 +186,7 @@ pub fn replay_block(
         let tx = state::tx_from_envelope(&env, rec.from);
         let key = Key::Tx(hash);
         let wanted = want(&key);
-        let (pre, receipt, tracer) = run_traced(&mut exec, steps, wanted, |e| {
+        let (pre, receipt, tracer) = run_traced(&mut exec, steps, &mut budget, wanted, |e| {
             tandem_evm::tx::apply_tx_any_sender(e, &tx)
                 .map_err(|e| RpcError::internal(format!("replaying {hash}: {e}")))
         })?;
@@ -199,11 +203,12 @@ pub fn replay_block(
     Ok(found)
 }
 
-/// Runs `f` with a tracer when `wanted`; returns the state root before, the result and the
-/// tracer.
+/// Runs `f` with a tracer when `wanted`, within what is left of `budget`; returns the state
+/// root before, the result and the tracer (an overflowed tracer is the error).
 fn run_traced<R>(
     exec: &mut Executor,
     steps: Option<StepOptions>,
+    budget: &mut Budget,
     wanted: bool,
     f: impl FnOnce(&mut Executor) -> RpcResult<R>,
 ) -> RpcResult<(Cid, R, Option<Tracer>)> {
@@ -212,10 +217,14 @@ fn run_traced<R>(
         return Ok((Cid::default(), r, None));
     }
     let pre = exec.flush()?;
-    exec.machine.tracer = Some(Box::new(Tracer::new(steps)));
+    exec.machine.tracer = Some(Box::new(Tracer::with_limit(steps, budget.limit())));
     let r = f(exec);
     let tracer = exec.machine.tracer.take();
-    Ok((pre, r?, tracer.map(|t| *t)))
+    let r = r?;
+    if let Some(t) = &tracer {
+        budget.spend(t)?;
+    }
+    Ok((pre, r, tracer.map(|t| *t)))
 }
 
 fn decode_message(cid: &str, bytes: Option<&Bytes>) -> RpcResult<Message> {
@@ -256,7 +265,8 @@ pub fn trace_call(
     );
     let gas = req.gas.unwrap_or(cap).min(cap);
     let tx = state::tx_from_request(req, from, nonce, gas);
-    let (pre, receipt, tracer) = run_traced(&mut exec, steps, true, |e| {
+    let mut budget = Budget::default();
+    let (pre, receipt, tracer) = run_traced(&mut exec, steps, &mut budget, true, |e| {
         tandem_evm::tx::apply_tx_any_sender(e, &tx).map_err(|e| RpcError::from_tx(&e, &from))
     })?;
     let tracer = tracer.unwrap_or_default();

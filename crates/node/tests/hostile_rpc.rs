@@ -102,19 +102,21 @@ fn struct_logger_traces_are_bounded() {
     let mem_block = c.call("eth_getTransactionReceipt", json!([mem_tx]))["blockNumber"].clone();
     let stack_tx = send(&c, &stack, 1_000_000);
 
-    // ~200k steps with 1 MiB of memory each: refused before anything is copied.
+    // ~200k steps with 1 MiB of memory each: the tracer stops copying at its budget.
     let memory = json!({"enableMemory": true});
     let resp = c.request("debug_traceTransaction", json!([mem_tx, memory]));
-    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    assert_error(&resp, "MAX_TRACE_BYTES");
     let call = json!({"from": DEV, "to": mem, "gas": "0x2dc6c0"});
     let resp = c.request("debug_traceCall", json!([call, "latest", memory]));
-    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    assert_error(&resp, "MAX_TRACE_BYTES");
     let resp = c.request("debug_traceBlockByNumber", json!([mem_block, memory]));
-    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
-    // Past `limit` the EVM still copies every step's memory: still refused.
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    // Past `limit` nothing is copied: the first ten steps come back, with their memory.
     let limited = json!({"enableMemory": true, "limit": 10});
-    let resp = c.request("debug_traceTransaction", json!([mem_tx, limited]));
-    assert_error(&resp, "MAX_STRUCT_LOG_COPY_BYTES");
+    let t = c.call("debug_traceTransaction", json!([mem_tx, limited]));
+    let logs = t["structLogs"].as_array().unwrap();
+    assert_eq!(logs.len(), 10, "{t}");
+    assert_eq!(logs[9]["memory"].as_array().unwrap().len(), 1 << 15);
     // The call tree of the same transaction is small and fine.
     let tree = c.call(
         "debug_traceTransaction",
@@ -142,6 +144,99 @@ fn struct_logger_traces_are_bounded() {
         logs[3]
     );
     assert_eq!(logs[3]["op"], "STOP");
+    assert_alive(&c);
+}
+
+/// Without calldata: calls itself `n` times with `args` bytes of calldata; with calldata:
+/// logs 32 bytes and returns `ret` bytes (zeros).
+fn call_bomb(n: u16, args: u32, ret: u32) -> Vec<u8> {
+    let (n, a, r) = (n.to_be_bytes(), args.to_be_bytes(), ret.to_be_bytes());
+    #[rustfmt::skip]
+    let code = vec![
+        0x36, 0x60, 33, 0x57,                     // CALLDATASIZE PUSH1 33 JUMPI
+        0x61, n[0], n[1],                         // counter
+        0x5b,                                     // 7: JUMPDEST
+        0x60, 0, 0x60, 0,                         // retLen retOffset
+        0x62, a[1], a[2], a[3], 0x60, 0,          // argsLen argsOffset
+        0x60, 0, 0x30, 0x5a, 0xf1, 0x50,          // value ADDRESS GAS CALL POP
+        0x60, 1, 0x90, 0x03, 0x80, 0x60, 7, 0x57, // counter - 1, loop while nonzero
+        0x00,                                     // 32: STOP
+        0x5b, 0x60, 0x20, 0x60, 0, 0xa0,          // 33: JUMPDEST LOG0(0, 32)
+        0x62, r[1], r[2], r[3], 0x60, 0, 0xf3,    // RETURN(0, ret)
+    ];
+    code
+}
+
+/// Every call-tree trace of `tx` (and its block) is refused with the byte limit.
+fn assert_call_traces_refused(c: &Client, tx: &str, block: &Value) {
+    let call_tracer = json!({"tracer": "callTracer"});
+    let resp = c.request("debug_traceTransaction", json!([tx, call_tracer]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    let prestate = json!({"tracer": "prestateTracer"});
+    let resp = c.request("debug_traceTransaction", json!([tx, prestate]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    let resp = c.request("debug_traceBlockByNumber", json!([block, call_tracer]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    for method in [
+        "trace_transaction",
+        "ots_traceTransaction",
+        "trace_replayTransaction",
+    ] {
+        let params = if method == "trace_replayTransaction" {
+            json!([tx, ["trace"]])
+        } else {
+            json!([tx])
+        };
+        let resp = c.request(method, params);
+        assert_error(&resp, "MAX_TRACE_BYTES");
+    }
+    let resp = c.request("trace_block", json!([block]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+}
+
+#[test]
+fn call_traces_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    // 500 calls with 150 KB of calldata each (75 MB), cheap in gas.
+    let args = deploy(&c, &call_bomb(500, 150_000, 0));
+    // 2,100 calls each returning 32 KiB (69 MB).
+    let rets = deploy(&c, &call_bomb(2_100, 1, 32_768));
+    for bomb in [&args, &rets] {
+        let tx = send(&c, bomb, 16_000_000);
+        let r = c.call("eth_getTransactionReceipt", json!([tx]));
+        assert_eq!(r["status"], "0x1", "{r}");
+        assert_call_traces_refused(&c, &tx, &r["blockNumber"]);
+        let n = c.call("eth_blockNumber", json!([]));
+        assert_eq!(n, r["blockNumber"], "the node answers between bombs");
+    }
+    let call = json!({"from": DEV, "to": args, "gas": "0xf42400"});
+    let resp = c.request(
+        "debug_traceCall",
+        json!([call, "latest", {"tracer": "callTracer"}]),
+    );
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    let resp = c.request("trace_call", json!([call, ["trace"], "latest"]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+    let sim = json!({"blockStateCalls": [{"calls": [call]}], "traceTransfers": true});
+    let resp = c.request("eth_simulateV1", json!([sim, "latest"]));
+    assert_error(&resp, "MAX_TRACE_BYTES");
+
+    // The same contract with three calls traces in full.
+    let few = deploy(&c, &call_bomb(3, 150_000, 65_536));
+    let tx = send(&c, &few, 5_000_000);
+    let tree = c.call(
+        "debug_traceTransaction",
+        json!([tx, {"tracer": "callTracer", "tracerConfig": {"withLog": true}}]),
+    );
+    let calls = tree["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{}", tree["calls"]);
+    assert_eq!(calls[2]["input"].as_str().unwrap().len(), 2 + 300_000);
+    assert_eq!(calls[2]["output"].as_str().unwrap().len(), 2 + 131_072);
+    assert_eq!(calls[2]["logs"].as_array().unwrap().len(), 1);
+    let flat = c.call("trace_transaction", json!([tx]));
+    assert_eq!(flat.as_array().unwrap().len(), 4);
     assert_alive(&c);
 }
 
@@ -232,7 +327,7 @@ fn car_of(root: Cid, blocks: &[(Cid, Vec<u8>)], extra: &[u8]) -> String {
         let cid = cid.to_bytes();
         varint(cid.len() + data.len(), &mut out);
         out.extend_from_slice(&cid);
-        out.extend_from_slice(&data);
+        out.extend_from_slice(data);
     }
     out.extend_from_slice(extra);
     format!("0x{}", hex::encode(out))

@@ -398,17 +398,17 @@ impl<'m> CallManager<'m> {
             .map_or(available, |l| l.min(available))
             .round_down();
         if let Some(t) = self.machine.tracer.as_mut() {
-            t.enter(FrameStart {
+            let start = FrameStart {
                 kind,
                 caller,
                 to,
                 method,
                 value: value.clone(),
-                params: params.clone(),
                 read_only,
                 gas_limit,
                 depth,
-            });
+            };
+            t.enter(start, params);
         }
     }
 

@@ -8,6 +8,13 @@
 //! so the tree and its flat pre-order listing (parity's `traceAddress`) are both at hand.
 //! A frame's events are the ones it emitted itself (children keep theirs); a frame that
 //! failed keeps what it recorded, and the consumer decides (geth drops failed frames' logs).
+//!
+//! A tracer keeps at most [`TraceLimit`]: bytes of calldata, return data, event data and
+//! opcode-step copies (each frame, event and step also counts a fixed size), and a number of
+//! opcode steps. What would go over is not copied: the tracer stops recording and marks
+//! itself overflowed ([`Tracer::overflow`]), one comparison per frame, event or step. The
+//! traced execution is the same either way (the tracer is only ever written to); a consumer
+//! must refuse an overflowed trace, which is incomplete.
 
 use std::collections::BTreeMap;
 
@@ -126,11 +133,47 @@ pub struct FrameStart {
     pub to: Address,
     pub method: u64,
     pub value: TokenAmount,
-    pub params: Option<IpldBlock>,
     pub read_only: bool,
     pub gas_limit: u64,
     pub depth: u32,
 }
+
+/// What one tracer may keep (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceLimit {
+    /// Bytes of params, return data, events and step copies, with each record's fixed size.
+    pub bytes: u64,
+    /// Opcode steps kept (steps past [`StepOptions::limit`] are not kept and do not count).
+    pub steps: u64,
+}
+
+impl TraceLimit {
+    pub const UNLIMITED: Self = Self {
+        bytes: u64::MAX,
+        steps: u64::MAX,
+    };
+}
+
+impl Default for TraceLimit {
+    fn default() -> Self {
+        Self::UNLIMITED
+    }
+}
+
+/// Which part of the [`TraceLimit`] a trace went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    Bytes,
+    Steps,
+}
+
+/// What a frame record costs besides its params and return data.
+const FRAME_BYTES: u64 = std::mem::size_of::<TraceFrame>() as u64;
+/// What a step record costs besides its stack, memory and storage.
+const STEP_BYTES: u64 = std::mem::size_of::<StructLog>() as u64;
+/// What an event record costs besides its keys and values, and each entry's fixed size.
+const EVENT_BYTES: u64 = std::mem::size_of::<(usize, StampedEvent)>() as u64;
+const ENTRY_BYTES: u64 = 64;
 
 /// The collector.
 #[derive(Debug, Clone, Default)]
@@ -143,7 +186,13 @@ pub struct Tracer {
     pub dropped_steps: u64,
     /// Slots each contract read or wrote so far (the struct logger's `storage`).
     pub seen_storage: BTreeMap<ActorID, BTreeMap<[u8; 32], [u8; 32]>>,
+    /// What this tracer may keep (unlimited unless set).
+    pub limit: TraceLimit,
+    used_bytes: u64,
+    overflow: Option<Overflow>,
     open: Vec<usize>,
+    /// Frames entered after the overflow, open now and not recorded.
+    skipped_open: usize,
     pending_code_address: Option<Address>,
 }
 
@@ -155,6 +204,50 @@ impl Tracer {
         }
     }
 
+    /// A tracer that keeps at most `limit`.
+    pub fn with_limit(steps: Option<StepOptions>, limit: TraceLimit) -> Self {
+        Self {
+            steps,
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// The limit this trace went over, if it did (it is then incomplete).
+    pub fn overflow(&self) -> Option<Overflow> {
+        self.overflow
+    }
+
+    /// Bytes kept so far, as [`TraceLimit::bytes`] counts them.
+    pub fn used_bytes(&self) -> u64 {
+        self.used_bytes
+    }
+
+    /// Counts `bytes` against the limit; false (and overflowed) when they do not fit.
+    fn charge(&mut self, bytes: u64) -> bool {
+        if self.overflow.is_some() {
+            return false;
+        }
+        match self.used_bytes.checked_add(bytes) {
+            Some(total) if total <= self.limit.bytes => {
+                self.used_bytes = total;
+                true
+            }
+            _ => {
+                self.overflow = Some(Overflow::Bytes);
+                false
+            }
+        }
+    }
+
+    /// The frame the runtime's hooks apply to: none while an unrecorded frame runs.
+    fn recording(&self) -> Option<usize> {
+        if self.skipped_open > 0 {
+            return None;
+        }
+        self.open.last().copied()
+    }
+
     /// The top-level frames in order (one per message; the system lane may run several).
     pub fn roots(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.frames.len()).filter(|&i| self.frames[i].parent.is_none())
@@ -162,10 +255,17 @@ impl Tracer {
 
     /// The frame running now.
     pub fn current(&self) -> Option<&TraceFrame> {
-        self.open.last().map(|&i| &self.frames[i])
+        self.recording().map(|i| &self.frames[i])
     }
 
-    pub fn enter(&mut self, start: FrameStart) {
+    /// Opens a frame; its params are copied only when they fit the limit.
+    pub fn enter(&mut self, start: FrameStart, params: &Option<IpldBlock>) {
+        let size = params.as_ref().map_or(0, |p| p.data.len() as u64);
+        if self.skipped_open > 0 || !self.charge(FRAME_BYTES + size) {
+            self.skipped_open += 1;
+            self.pending_code_address = None;
+            return;
+        }
         let index = self.frames.len();
         let parent = self.open.last().copied();
         if let Some(p) = parent {
@@ -184,7 +284,7 @@ impl Tracer {
             runtime: None,
             method: start.method,
             value: start.value,
-            params: start.params,
+            params: params.clone(),
             read_only: start.read_only,
             gas_limit: start.gas_limit,
             depth: start.depth,
@@ -209,7 +309,7 @@ impl Tracer {
 
     /// The actor and code that run in the open frame.
     pub fn callee(&mut self, id: ActorID, code: Cid, runtime: &'static str) {
-        if let Some(&i) = self.open.last() {
+        if let Some(i) = self.recording() {
             let f = &mut self.frames[i];
             f.callee = Some(id);
             f.code = Some(code);
@@ -218,7 +318,14 @@ impl Tracer {
     }
 
     pub fn event(&mut self, event: &StampedEvent) {
-        if let Some(&i) = self.open.last() {
+        let Some(i) = self.recording() else {
+            return;
+        };
+        let entries = &event.event.entries;
+        let size = entries.iter().fold(EVENT_BYTES, |n, e| {
+            n.saturating_add(ENTRY_BYTES + e.key.len() as u64 + e.value.len() as u64)
+        });
+        if self.charge(size) {
             let f = &mut self.frames[i];
             f.events.push((f.children.len(), event.clone()));
         }
@@ -226,14 +333,25 @@ impl Tracer {
 
     /// Closes the open frame with what the call manager returns for it.
     pub fn exit(&mut self, result: &KResult<CallOutcome>) {
+        if self.skipped_open > 0 {
+            self.skipped_open -= 1;
+            return;
+        }
         let Some(i) = self.open.pop() else {
             return;
+        };
+        let kept = match result {
+            Ok(CallOutcome {
+                return_data: Some(r),
+                ..
+            }) => self.charge(r.data.len() as u64).then(|| r.clone()),
+            _ => None,
         };
         let f = &mut self.frames[i];
         match result {
             Ok(outcome) => {
                 f.exit_code = outcome.exit_code;
-                f.return_data = outcome.return_data.clone();
+                f.return_data = kept;
                 f.gas_used = outcome.gas_used.round_up();
                 f.created = outcome.created;
             }
@@ -252,13 +370,30 @@ impl Tracer {
         }
     }
 
-    /// Keeps a step (or counts it past the limit).
-    pub fn step(&mut self, log: StructLog) {
+    /// Whether the next opcode step is to be kept, given the bytes of stack, memory and
+    /// storage its record would copy; charges it when so. Called before anything is
+    /// copied. A step past [`StepOptions::limit`] is counted in `dropped_steps`; one over
+    /// the [`TraceLimit`] overflows the tracer. Only a kept step is [`record_step`]ed.
+    ///
+    /// [`record_step`]: Tracer::record_step
+    pub fn admit_step(&mut self, copy_bytes: u64) -> bool {
+        if self.overflow.is_some() {
+            return false;
+        }
         let limit = self.steps.map_or(0, |s| s.limit);
         if limit != 0 && self.struct_logs.len() >= limit {
             self.dropped_steps += 1;
-            return;
+            return false;
         }
+        if self.struct_logs.len() as u64 >= self.limit.steps {
+            self.overflow = Some(Overflow::Steps);
+            return false;
+        }
+        self.charge(STEP_BYTES.saturating_add(copy_bytes))
+    }
+
+    /// Keeps a step [`admit_step`](Tracer::admit_step) admitted.
+    pub fn record_step(&mut self, log: StructLog) {
         self.struct_logs.push(log);
     }
 
@@ -281,5 +416,141 @@ impl Tracer {
             out.push((i, addr));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fvm_ipld_encoding::RawBytes;
+    use fvm_shared::event::{ActorEvent, Entry, Flags};
+
+    use crate::kernel::CallOutcome;
+
+    fn start(depth: u32) -> FrameStart {
+        FrameStart {
+            kind: FrameKind::Call,
+            caller: 1,
+            to: Address::new_id(2),
+            method: 0,
+            value: TokenAmount::default(),
+            read_only: false,
+            gas_limit: 0,
+            depth,
+        }
+    }
+
+    fn params(n: usize) -> Option<IpldBlock> {
+        Some(IpldBlock {
+            codec: fvm_ipld_encoding::IPLD_RAW,
+            data: vec![7; n],
+        })
+    }
+
+    fn ok(ret: usize) -> KResult<CallOutcome> {
+        Ok(CallOutcome {
+            exit_code: ExitCode::OK,
+            return_data: params(ret),
+            return_links: Vec::new(),
+            gas_used: crate::gas::Gas::ZERO,
+            created: None,
+        })
+    }
+
+    fn event(n: usize) -> StampedEvent {
+        let entry = Entry {
+            flags: Flags::empty(),
+            key: "d".into(),
+            codec: fvm_ipld_encoding::IPLD_RAW,
+            value: RawBytes::new(vec![1; n]).to_vec(),
+        };
+        StampedEvent::new(2, ActorEvent::from(vec![entry]))
+    }
+
+    #[test]
+    fn an_overflowed_tracer_keeps_a_consistent_prefix() {
+        let limit = TraceLimit {
+            bytes: 3 * FRAME_BYTES + 2_500,
+            steps: 10,
+        };
+        let mut t = Tracer::with_limit(None, limit);
+        t.enter(start(0), &params(1_000));
+        t.enter(start(1), &params(1_000));
+        t.exit(&ok(100));
+        // Over: this frame and everything under it is not recorded...
+        t.enter(start(1), &params(1_000));
+        assert_eq!(t.overflow(), Some(Overflow::Bytes));
+        t.enter(start(2), &None);
+        t.callee(9, Cid::default(), "evm");
+        t.event(&event(10));
+        t.exit(&ok(10));
+        t.exit(&ok(10));
+        // ...and what its parent does afterwards is not attributed to the wrong frame.
+        assert_eq!(t.current().map(|f| f.depth), Some(0));
+        t.event(&event(10));
+        t.exit(&ok(1_000));
+        assert_eq!(t.frames.len(), 2);
+        assert_eq!(t.frames[0].children, vec![1]);
+        assert!(
+            t.frames
+                .iter()
+                .all(|f| f.callee.is_none() && f.events.is_empty())
+        );
+        assert_eq!(t.frames[0].return_data, None, "no room left for it");
+        assert_eq!(
+            t.frames[1].return_data.as_ref().map(|r| r.data.len()),
+            Some(100)
+        );
+        assert!(t.used_bytes() <= limit.bytes);
+        assert!(t.current().is_none());
+    }
+
+    fn log() -> StructLog {
+        StructLog {
+            pc: 0,
+            op: 0,
+            gas: 0,
+            gas_cost: 0,
+            depth: 1,
+            stack: None,
+            memory: None,
+            storage: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn steps_are_admitted_within_the_limit_and_the_count() {
+        let limit = TraceLimit {
+            bytes: u64::MAX,
+            steps: 2,
+        };
+        let mut t = Tracer::with_limit(Some(StepOptions::default()), limit);
+        for _ in 0..2 {
+            assert!(t.admit_step(64));
+            t.record_step(log());
+        }
+        assert!(!t.admit_step(0));
+        assert_eq!(t.overflow(), Some(Overflow::Steps));
+        let bytes = TraceLimit {
+            bytes: STEP_BYTES + 100,
+            steps: u64::MAX,
+        };
+        let mut t = Tracer::with_limit(Some(StepOptions::default()), bytes);
+        assert!(
+            !t.admit_step(101),
+            "a copy over the budget is refused first"
+        );
+        assert_eq!(t.overflow(), Some(Overflow::Bytes));
+        // Past the request's own `limit`, steps are counted, not kept, and do not overflow.
+        let few = StepOptions {
+            limit: 1,
+            ..StepOptions::default()
+        };
+        let mut t = Tracer::with_limit(Some(few), limit);
+        assert!(t.admit_step(0));
+        t.record_step(log());
+        assert!(!t.admit_step(0) && !t.admit_step(0));
+        assert_eq!((t.dropped_steps, t.overflow()), (2, None));
     }
 }

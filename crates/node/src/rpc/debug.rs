@@ -17,7 +17,7 @@ use tandem_vm::executor::Executor;
 use tandem_vm::store::VmStore;
 use tandem_vm::trace::{FrameKind, StepOptions, Tracer};
 
-use super::{Handler, Params, find_block, trace_budget};
+use super::{Handler, Params, find_block};
 use crate::error::{RpcError, RpcResult};
 use crate::frames::{self, hex_u64, hex_u256};
 use crate::node::Node;
@@ -135,26 +135,9 @@ fn trace_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     let opts = options(p, 1)?;
     let kind = opts.kind()?;
     let block = replay::tx_block(node, &hash)?;
-    let steps = planned_replay(node, &block, &Key::Tx(hash), opts.steps()?)?;
+    let steps = opts.steps()?;
     replay::replay_one(node, &block, Key::Tx(hash), steps, &mut |exec, t| {
         render(exec, &t, kind)
-    })
-}
-
-/// The step options to replay `key` of `block` with, once their cost is checked
-/// (`trace_budget`).
-pub fn planned_replay(
-    node: &Node,
-    block: &crate::blocks::BlockRecord,
-    key: &Key,
-    steps: Option<StepOptions>,
-) -> RpcResult<Option<StepOptions>> {
-    trace_budget::plan(steps, &mut |steps, visit| {
-        let want = |k: &Key| k == key;
-        replay::replay_block(node, block, steps, &want, true, &mut |_, t| {
-            visit(&t.tracer)
-        })?;
-        Ok(())
     })
 }
 
@@ -168,10 +151,7 @@ fn trace_call(node: &Node, p: &Params) -> RpcResult<Value> {
         opts.state_overrides.as_ref(),
         opts.block_overrides.as_ref(),
     )?;
-    let steps = trace_budget::plan(opts.steps()?, &mut |steps, visit| {
-        visit(&replay::trace_call(node, &req, &site, steps)?.1.tracer)
-    })?;
-    let (mut exec, traced) = replay::trace_call(node, &req, &site, steps)?;
+    let (mut exec, traced) = replay::trace_call(node, &req, &site, opts.steps()?)?;
     render(&mut exec, &traced, kind)
 }
 
@@ -199,12 +179,7 @@ fn trace_block(node: &Node, id: BlockId, opts: TraceOptions) -> RpcResult<Value>
         Ok(())
     };
     if block.number() > 0 {
-        let steps = trace_budget::plan(opts.steps()?, &mut |steps, visit| {
-            replay::replay_block(node, &block, steps, &want, false, &mut |_, t| {
-                visit(&t.tracer)
-            })?;
-            Ok(())
-        })?;
+        let steps = opts.steps()?;
         replay::replay_block(node, &block, steps, &want, false, &mut sink)?;
     }
     Ok(Value::Array(out))

@@ -275,7 +275,8 @@ fn run_one(
     }
     let tx = tx_from_request(&req, from, nonce, gas);
     if payload.trace_transfers {
-        exec.machine.tracer = Some(Box::new(Tracer::new(None)));
+        let limit = super::trace_budget::REQUEST_LIMIT;
+        exec.machine.tracer = Some(Box::new(Tracer::with_limit(None, limit)));
     }
     let applied = if payload.validation {
         tandem_evm::tx::apply_tx(exec, &tx)
@@ -284,6 +285,9 @@ fn run_one(
     };
     let tracer = exec.machine.tracer.take();
     let receipt = applied.map_err(|e| RpcError::from_tx(&e, &from))?;
+    if let Some(t) = &tracer {
+        super::trace_budget::check(t)?;
+    }
     let logs = match tracer {
         Some(t) => traced_logs(exec, &t)?,
         None => receipt

@@ -217,7 +217,7 @@ fn trace_message(node: &Node, p: &Params) -> RpcResult<Value> {
         .blocks
         .block(rec.block, latest)?
         .ok_or_else(|| RpcError::server(format!("block {} not found", rec.block)))?;
-    let steps = debug::planned_replay(node, &block, &Key::Msg(cid.clone()), opts.steps()?)?;
+    let steps = opts.steps()?;
     replay::replay_one(node, &block, Key::Msg(cid), steps, &mut |exec, t| {
         let v = debug::render(exec, &t, kind)?;
         Ok(match (kind, v) {
