@@ -52,6 +52,16 @@ impl Gen<'_> {
                 self.op(op::EXTCODECOPY, 4, 0);
                 self.push_u(0);
             }
+            Intrinsic::TLoad => {
+                self.expr(&args[0]);
+                self.op(op::TLOAD, 1, 1);
+            }
+            Intrinsic::TStore => {
+                self.expr(&args[1]);
+                self.expr(&args[0]);
+                self.op(op::TSTORE, 2, 0);
+                self.push_u(0);
+            }
         }
     }
 

@@ -70,6 +70,8 @@ pub mod op {
     pub const POP: u8 = 0x50;
     pub const MLOAD: u8 = 0x51;
     pub const MSTORE: u8 = 0x52;
+    pub const TLOAD: u8 = 0x5c;
+    pub const TSTORE: u8 = 0x5d;
     pub const MSTORE8: u8 = 0x53;
     pub const SLOAD: u8 = 0x54;
     pub const SSTORE: u8 = 0x55;

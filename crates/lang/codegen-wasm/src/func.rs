@@ -616,6 +616,10 @@ fn construct_name(e: &Expr) -> &'static str {
         ) => {
             "`std::code::code_at`/`code_hash` (EVM-only: the VM has no syscall for an actor's code bytes)"
         }
+        Expr::Intrinsic(
+            tandem_lang_ir::Intrinsic::TLoad | tandem_lang_ir::Intrinsic::TStore,
+            _,
+        ) => "`std::reentrancy` (EVM-only: the VM has no transient storage syscall)",
         Expr::Lowered(_) => "an EVM-lowered expression",
         _ => "this expression",
     }

@@ -148,6 +148,14 @@ impl Frame<'_> {
                         self.mem.write(*dst, &out)?;
                         Ok(U256::ZERO)
                     }
+                    (Intrinsic::TLoad, [slot]) => Ok(self.w.tload(self.msg.to, *slot)),
+                    (Intrinsic::TStore, [slot, v]) => {
+                        if self.msg.is_static {
+                            return revert(Vec::new());
+                        }
+                        self.w.tstore(self.msg.to, *slot, *v);
+                        Ok(U256::ZERO)
+                    }
                     _ => Err(Halt::Err(Error::Invalid(format!(
                         "{i:?} with {} arguments",
                         w.len()

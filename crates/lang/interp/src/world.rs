@@ -26,6 +26,8 @@ pub struct Account {
     /// The module index of the contract at this address (none while its constructor runs).
     pub contract: Option<usize>,
     pub storage: BTreeMap<U256, U256>,
+    /// Transient storage (EIP-1153): emptied when a transaction begins.
+    pub transient: BTreeMap<U256, U256>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,6 +139,9 @@ impl World {
         self.logs.clear();
         self.fuel = FUEL;
         self.depth = 0;
+        for a in self.accounts.values_mut() {
+            a.transient.clear();
+        }
         let a = self.accounts.entry(from).or_default();
         let nonce = a.nonce;
         a.nonce += 1;
@@ -386,6 +391,20 @@ impl World {
                     "the contract's runtime code was not supplied (World::set_code_facts)".into(),
                 )),
             },
+        }
+    }
+
+    pub(crate) fn tload(&self, who: Address, slot: U256) -> U256 {
+        let t = self.accounts.get(&who).and_then(|a| a.transient.get(&slot));
+        t.copied().unwrap_or(U256::ZERO)
+    }
+
+    pub(crate) fn tstore(&mut self, who: Address, slot: U256, v: U256) {
+        let t = &mut self.accounts.entry(who).or_default().transient;
+        if v.is_zero() {
+            t.remove(&slot);
+        } else {
+            t.insert(slot, v);
         }
     }
 

@@ -175,6 +175,11 @@ pub enum Intrinsic {
     /// `CodeCopy(address, dst, len) -> 0`: writes the first `len` bytes of an account's code
     /// (zeros past its end) to memory at `dst` (`std::code::code_at`, EXTCODECOPY).
     CodeCopy,
+    /// `TLoad(slot) -> word`: a transient storage word of this contract (EIP-1153; cleared
+    /// when the transaction ends, rolled back with a failing call).
+    TLoad,
+    /// `TStore(slot, value) -> 0`: writes a transient storage word.
+    TStore,
 }
 
 /// A message variant as its senders name it: the interface's names for every target.

@@ -238,6 +238,8 @@ impl Display for Expr {
                     Intrinsic::CodeSize => "code_size",
                     Intrinsic::CodeHash => "code_hash",
                     Intrinsic::CodeCopy => "code_copy",
+                    Intrinsic::TLoad => "tload",
+                    Intrinsic::TStore => "tstore",
                 };
                 write!(f, "{n}(")?;
                 list(f, args)?;

@@ -5,12 +5,14 @@
 //! the native build and the reference interpreter all run the same operations.
 //! `std::code::{code_at, code_hash}` lower to `Intrinsic::CodeCopy`/`CodeHash` (EXTCODECOPY,
 //! EXTCODEHASH); the native build refuses them (the VM has no syscall for code bytes).
+//! `std::reentrancy::{enter, exit}` hold a lock in transient storage (`Intrinsic::TLoad`/
+//! `TStore`, EIP-1153); EVM-only too (no transient storage syscall on the native target).
 
 mod math;
 
 use crate::cx::{Cx, Typed};
 use crate::types::Ty;
-use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Intrinsic, Stmt as IrStmt, U256, ValTy};
+use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Intrinsic, Revert, Stmt as IrStmt, U256, ValTy};
 use tandem_lang_syntax::ast::{Arg, Cap, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
@@ -24,7 +26,14 @@ const STD_FNS: &[(&str, &str)] = &[
     ("math", "mul_div_up"),
     ("code", "code_at"),
     ("code", "code_hash"),
+    ("reentrancy", "enter"),
+    ("reentrancy", "exit"),
 ];
+
+/// The transient storage slot of `std::reentrancy`'s lock: keccak256("tandem.std.reentrancy").
+fn lock_slot() -> U256 {
+    alloy_primitives::keccak256(b"tandem.std.reentrancy").into()
+}
 
 pub(crate) fn std_fn(module: &str, name: &str) -> Option<&'static str> {
     STD_FNS
@@ -110,6 +119,28 @@ impl Cx<'_, '_> {
                 )));
                 self.emit(IrStmt::MStore(IrExpr::plus(data, n), IrExpr::c(0)));
                 Typed::value(out, Ty::Bytes)
+            }
+            "enter" | "exit" => {
+                self.require(Cap::MutStorage, span, &format!("`std::reentrancy::{f}`"));
+                if !args.is_empty() {
+                    return self.arity(span, 0);
+                }
+                let slot = IrExpr::Const(lock_slot());
+                if f == "enter" {
+                    let held = IrExpr::Intrinsic(Intrinsic::TLoad, vec![slot.clone()]);
+                    self.emit(IrStmt::If(
+                        held,
+                        vec![IrStmt::Revert(Revert::Error {
+                            name: "ReentrancyGuardReentrantCall".into(),
+                            args: vec![],
+                        })],
+                        vec![],
+                    ));
+                }
+                let v = IrExpr::c(u64::from(f == "enter"));
+                let store = IrExpr::Intrinsic(Intrinsic::TStore, vec![slot, v]);
+                self.emit(IrStmt::Expr(store));
+                Typed::unit()
             }
             "mul_div" | "mul_div_up" => {
                 if args.len() != 3 {
