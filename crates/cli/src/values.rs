@@ -25,7 +25,7 @@
 use anyhow::{Context, anyhow, bail};
 use cid::Cid;
 use fvm_shared::bigint::{BigInt, Sign};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tandem_node::frames::cbor_json;
 use tandem_sdk::cbor::head;
 
@@ -155,6 +155,7 @@ pub use tandem_vm::message::exit_name;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use tandem_sdk::cbor::Reader;
 
     fn round_trip(params: &str) -> Value {
