@@ -3,9 +3,9 @@
 
 mod common;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Bytes, TxKind, U256};
+use alloy_consensus::TxEip1559;
+use alloy_primitives::{TxKind, U256};
+use common::txs::{sign_1559, tx_1559};
 use common::{TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::{DevAccount, dev_accounts};
@@ -18,19 +18,10 @@ const INIT_PREFIX: &str = "6027600c60003960276000f3";
 
 fn sign(acct: &DevAccount, nonce: u64, to: TxKind, input: Vec<u8>, value: u64) -> String {
     let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
-        gas_limit: 200_000,
-        max_fee_per_gas: 3_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
         value: U256::from(value),
-        access_list: Default::default(),
-        input: Bytes::from(input),
+        ..tx_1559(nonce, to, input)
     };
-    let sig = acct.sign_hash(&tx.signature_hash()).unwrap();
-    let env: TxEnvelope = tx.into_signed(sig).into();
-    format!("0x{}", hex::encode(env.encoded_2718()))
+    sign_1559(acct, tx)
 }
 
 #[test]
