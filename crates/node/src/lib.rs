@@ -19,8 +19,8 @@
 
 pub mod accounts;
 pub mod base_fee;
-pub mod block_limits;
 mod block_hashes;
+pub mod block_limits;
 pub mod blocks;
 mod dev_controls;
 pub mod dump;
