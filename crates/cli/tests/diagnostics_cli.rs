@@ -3,23 +3,9 @@
 //! `error: error[E…]`), and a backend's refusal with the handler's file, line and column.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn tandem(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running tandem")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{tandem_in as tandem, text};
 
 fn package(dir: &Path, src: &str) {
     std::fs::create_dir_all(dir.join("src")).unwrap();

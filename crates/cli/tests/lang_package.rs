@@ -1,24 +1,8 @@
 //! The real binary on a new package: `tandem init`, `tandem build`, `tandem test` passes;
 //! a wrong expectation fails with the test file's own line number.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tandem(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running tandem")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{tandem_in as tandem, text};
 
 #[test]
 fn init_build_and_test_a_package() {

@@ -2,24 +2,8 @@
 //! default) runs the WASM build too, `test-target` in Tandem.toml changes the default, and a
 //! package whose WASM build the backend refuses fails under `all` and names the construct.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tandem(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running tandem")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{tandem_in as tandem, text};
 
 #[test]
 fn test_runs_on_the_chosen_targets() {

@@ -17,6 +17,24 @@ pub fn tandem(dir: &Path, args: &[&str]) -> Output {
         .expect("running tandem")
 }
 
+/// Runs `tandem ARGS…` with `dir` as the working directory (a package's commands).
+pub fn tandem_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running tandem")
+}
+
+/// Standard output then standard error, as one text.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Runs a command with `--json`, which must succeed, and parses its output.
 pub fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let mut full = vec!["--json"];
