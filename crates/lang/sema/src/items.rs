@@ -85,6 +85,29 @@ pub fn std_fn(module: &str, name: &str) -> Option<&'static str> {
         .or_else(|| crate::calls::stdlib::std_fn(module, name))
 }
 
+/// The standard library as an unknown import's help lists it: `std::m::{a, b}` per module.
+fn std_listing() -> String {
+    let all: Vec<(&str, &str)> = STD_FNS
+        .iter()
+        .chain(crate::calls::stdlib::STD_FNS)
+        .copied()
+        .collect();
+    let mut modules: Vec<&str> = all.iter().map(|(m, _)| *m).collect();
+    modules.dedup();
+    modules
+        .iter()
+        .map(|m| {
+            let names: Vec<&str> = all
+                .iter()
+                .filter(|(n, _)| n == m)
+                .map(|(_, f)| *f)
+                .collect();
+            format!("`std::{m}::{{{}}}`", names.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl<'a> Program<'a> {
     pub fn collect(files: &'a [SourceFile], diags: &mut Diagnostics) -> Program<'a> {
         let mut p = Program {
@@ -267,8 +290,15 @@ impl<'a> Program<'a> {
                 self.scopes[fi].insert(last.name.clone(), ItemRef::Std(n));
                 return;
             }
-            diags.push(Diagnostic::error("E0203", format!("`{}` is not in the standard library", path.text()), path.span, "unknown import")
-                .with_help("the standard library has `std::crypto::{keccak256, sha256, blake2b256, ecrecover}` and `std::abi::{encode, decode}`"));
+            diags.push(
+                Diagnostic::error(
+                    "E0203",
+                    format!("`{}` is not in the standard library", path.text()),
+                    path.span,
+                    "unknown import",
+                )
+                .with_help(format!("the standard library has {}", std_listing())),
+            );
             return;
         }
         // `use module::Item` (a file of this package or of a dependency) or `use dep::module::Item`.

@@ -18,7 +18,7 @@ use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 /// `(module, function)` pairs this file implements; `items::std_fn` consults it too, so they
 /// can be imported with `use std::module::function`.
-const STD_FNS: &[(&str, &str)] = &[
+pub(crate) const STD_FNS: &[(&str, &str)] = &[
     ("abi", "encode_packed"),
     ("abi", "encode_with_selector"),
     ("abi", "encode_with_signature"),
