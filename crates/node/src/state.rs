@@ -17,7 +17,7 @@ use fvm_shared::econ::TokenAmount;
 use tandem_evm::address::tokens_to_u256;
 use tandem_evm::exit::REVERTED;
 use tandem_evm::tx::{EthReceipt, EthTx, TxError};
-use tandem_state::blockstore::{BufferedStore, RedbStore};
+use tandem_state::blockstore::BufferedStore;
 use tandem_state::{ActorRecord, StateTree};
 use tandem_vm::builtin::BuiltinCode;
 use tandem_vm::eth::EthAddress;
@@ -44,13 +44,18 @@ pub fn f4(addr: &Address) -> fvm_shared::address::Address {
 }
 
 impl StateView {
-    /// A view straight from redb, without the node's caches.
-    pub fn at(store: &Arc<RedbStore>, root: &Cid) -> anyhow::Result<Self> {
-        let store: Arc<dyn Blockstore + Send + Sync> = store.clone();
-        Ok(Self {
-            tree: StateTree::load(VmStore::new(store), root)?,
-            head: None,
-        })
+    /// A view straight from redb, without the node's caches. In fork mode the tree reads
+    /// missing accounts from the remote (as [`StateView::of`] does), materializing them in a
+    /// throwaway write buffer, so a past state shows the remote's accounts too.
+    pub fn at(node: &Node, root: &Cid) -> anyhow::Result<Self> {
+        let fork = node.runtimes.fork().cloned();
+        let store: Arc<dyn Blockstore + Send + Sync> = match fork {
+            Some(_) => Arc::new(BufferedStore::new(node.store.clone())),
+            None => node.store.clone(),
+        };
+        let mut tree = StateTree::load(VmStore::new(store), root)?;
+        tree.set_fork(fork);
+        Ok(Self { tree, head: None })
     }
 
     /// A view of `block`'s state through the node's read path: the block cache, and the

@@ -85,10 +85,16 @@ fn send(c: &Client, from: &DevAccount, to: TxKind, value: U256, input: Vec<u8>) 
     receipt
 }
 
-fn token_transfer(c: &Client, from: &DevAccount, token: Address, to: Address, amount: U256) {
+fn token_transfer(
+    c: &Client,
+    from: &DevAccount,
+    token: Address,
+    to: Address,
+    amount: U256,
+) -> Value {
     let mut data = hex::decode("a9059cbb").unwrap();
     data.extend((to, amount).abi_encode_params());
-    send(c, from, TxKind::Call(token), U256::ZERO, data);
+    send(c, from, TxKind::Call(token), U256::ZERO, data)
 }
 
 fn balance_of(c: &Client, token: Address, who: Address) -> U256 {
@@ -223,8 +229,8 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
 
     // Writes on the fork: the owner moves every token (its slot goes to zero, which must not
     // read the remote's value again), and the remote-only outsider spends its forked ether.
-    token_transfer(fc, owner, token, receiver, owner_tokens);
-    send(
+    let first = token_transfer(fc, owner, token, receiver, owner_tokens);
+    let spent = send(
         fc,
         outsider,
         TxKind::Call(receiver),
@@ -256,6 +262,14 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         "0x1"
     );
 
+    let remote_only = RemoteOnly {
+        token,
+        outsider: outsider.address,
+        owner_tokens,
+        balance: outsider_eth,
+    };
+    past_reads_and_prestate_see_the_remote(fc, &rc, &at, &remote_only, &first, &spent);
+
     // A remote that goes away: what was read stays, a new account is a clear error.
     drop(remote);
     assert_eq!(balance_of(fc, token, receiver), owner_tokens);
@@ -271,6 +285,70 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
     let reopened = Node::open(fork_dir.path(), &NodeConfig::default());
     let err = reopened.err().expect("the recorded remote is gone");
     assert!(format!("{err:#}").contains("forking from"), "{err:#}");
+}
+
+/// Accounts the fork's genesis does not hold, with what the remote had at the fork block.
+struct RemoteOnly {
+    token: Address,
+    outsider: Address,
+    /// The owner's token balance (a slot of the token).
+    owner_tokens: U256,
+    /// The outsider's ether.
+    balance: U256,
+}
+
+/// The views that open a past state of their own (`tandem_*`, `ots_*`) and the prestate
+/// tracer's pre-state see accounts the fork had not stored yet, as the remote has them.
+fn past_reads_and_prestate_see_the_remote(
+    fc: &Client,
+    rc: &Client,
+    at: &str,
+    r: &RemoteOnly,
+    first: &Value,
+    spent: &Value,
+) {
+    let remote_code = rc.call("eth_getCode", json!([r.token, at]));
+    // Block 0 of the fork: neither account is stored on it yet.
+    assert_eq!(fc.call("ots_hasCode", json!([r.token, "0x0"])), true);
+    let actor = fc.call("tandem_getActor", json!([r.outsider, "0x0"]));
+    assert_eq!(actor["kind"], "tandem/ethaccount", "{actor}");
+    assert_eq!(actor["sequence"], 1, "{actor}");
+    let balance: U256 = serde_json::from_value(actor["balance"].clone()).unwrap();
+    assert_eq!(balance, r.balance);
+    let contract = fc.call("tandem_getActor", json!([r.token, "0x0"]));
+    assert_eq!(contract["kind"], "tandem/evm", "{contract}");
+
+    // The first fork transaction to touch the token read it from the remote: its pre-state
+    // shows the remote's code and the slots it read, with their remote values.
+    let hash = &first["transactionHash"];
+    let pre = fc.call(
+        "debug_traceTransaction",
+        json!([hash, {"tracer": "prestateTracer"}]),
+    );
+    let token = &pre[format!("{:#x}", r.token)];
+    assert_eq!(token["code"], remote_code, "{pre:#}");
+    let slots = token["storage"].as_object().expect("the token's slots");
+    let holds = |v: &Value| v.as_str().unwrap().parse::<U256>().unwrap() == r.owner_tokens;
+    assert!(slots.values().any(holds), "{pre:#}");
+    let diff = fc.call(
+        "debug_traceTransaction",
+        json!([hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}]),
+    );
+    let token_pre = &diff["pre"][format!("{:#x}", r.token)]["storage"];
+    assert!(
+        token_pre.as_object().is_some_and(|m| m.values().any(holds)),
+        "{diff:#}"
+    );
+
+    // The outsider's first transaction on the fork: its pre-state is the remote's account.
+    let pre = fc.call(
+        "debug_traceTransaction",
+        json!([spent["transactionHash"], {"tracer": "prestateTracer"}]),
+    );
+    let outsider = &pre[format!("{:#x}", r.outsider)];
+    assert_eq!(outsider["nonce"], 1, "{pre:#}");
+    let before: U256 = outsider["balance"].as_str().unwrap().parse().unwrap();
+    assert_eq!(before, r.balance);
 }
 
 #[test]

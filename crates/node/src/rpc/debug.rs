@@ -453,6 +453,10 @@ fn prestate(exec: &mut Executor, t: &Traced, diff: bool) -> RpcResult<Value> {
         }
     }
     let mut pre_tree = StateTree::load(state.store().clone(), &t.pre_root)?;
+    // In fork mode an account first read from the remote by this transaction is not in the
+    // pre-state's tree: the pre-tree asks the remote too (its writes stay in the replay's
+    // buffer, which is thrown away).
+    pre_tree.set_fork(state.fork().cloned());
     let mut pre = Map::new();
     let mut post = Map::new();
     for (addr, slots) in &touched {

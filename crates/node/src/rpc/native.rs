@@ -262,7 +262,7 @@ fn actor_at(
     let addr: String = p.get(0)?;
     let addr = parse_address(&addr)?;
     let block = state_block(node, p.opt(1)?)?;
-    let mut view = StateView::at(&node.store, &block.state_cid()?)?;
+    let mut view = StateView::at(node, &block.state_cid()?)?;
     let Some(id) = view.tree.lookup_id(&addr)? else {
         return Ok(None);
     };

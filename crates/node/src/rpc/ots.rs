@@ -158,7 +158,7 @@ fn block_at(node: &Node, n: u64) -> RpcResult<Option<BlockRecord>> {
 fn has_code(node: &Node, p: &Params) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
     let block = super::state_block(node, p.opt(1)?)?;
-    let mut view = StateView::at(&node.store, &block.state_cid()?)?;
+    let mut view = StateView::at(node, &block.state_cid()?)?;
     Ok(Value::Bool(!view.code(&addr)?.is_empty()))
 }
 
@@ -383,7 +383,7 @@ fn bisect(
 
 fn view_at(node: &Node, n: u64) -> RpcResult<StateView> {
     let block = block_at(node, n)?.ok_or_else(|| RpcError::server("header not found"))?;
-    Ok(StateView::at(&node.store, &block.state_cid()?)?)
+    Ok(StateView::at(node, &block.state_cid()?)?)
 }
 
 /// `ots_getTransactionBySenderAndNonce(addr, nonce)`: the hash, or null. Bisects on the
