@@ -269,6 +269,7 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         balance: outsider_eth,
     };
     past_reads_and_prestate_see_the_remote(fc, &rc, &at, &remote_only, &first, &spent);
+    proofs_of_what_is_only_remote_are_errors(fc, &remote_only, receiver);
 
     // A remote that goes away: what was read stays, a new account is a clear error.
     drop(remote);
@@ -349,6 +350,34 @@ fn past_reads_and_prestate_see_the_remote(
     assert_eq!(outsider["nonce"], 1, "{pre:#}");
     let before: U256 = outsider["balance"].as_str().unwrap().parse().unwrap();
     assert_eq!(before, r.balance);
+}
+
+/// `eth_getProof` proves the fork's own trie: what the fork stored is proven, what it would
+/// still read from the remote is an error naming the remote, never a proof of absence.
+fn proofs_of_what_is_only_remote_are_errors(fc: &Client, r: &RemoteOnly, receiver: Address) {
+    let message = |resp: Value| resp["error"]["message"].as_str().unwrap_or("").to_string();
+    // At the fork's genesis the token is only on the remote.
+    let resp = fc.request("eth_getProof", json!([r.token, [], "0x0"]));
+    assert!(message(resp.clone()).starts_with("fork: account"), "{resp}");
+    // At latest the token is stored with the slots its transfer wrote (OpenZeppelin's
+    // `_balances` is slot 0); `_totalSupply` (slot 2) was never read by a transaction.
+    let balance_slot = alloy_primitives::keccak256((receiver, U256::ZERO).abi_encode_params());
+    let proof = fc.call("eth_getProof", json!([r.token, [balance_slot], "latest"]));
+    let value: U256 = proof["storageProof"][0]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(value, r.owner_tokens);
+    let supply_slot = format!("{:#066x}", 2);
+    let resp = fc.request("eth_getProof", json!([r.token, [supply_slot], "latest"]));
+    assert!(message(resp.clone()).starts_with("fork: slot"), "{resp}");
+    // An address neither chain has is proven absent.
+    let nobody = fc.call(
+        "eth_getProof",
+        json!([Address::repeat_byte(0x55), [], "latest"]),
+    );
+    assert_eq!(nobody["balance"], "0x0");
 }
 
 #[test]

@@ -15,7 +15,9 @@ use tandem_vm::eth::EthAddress;
 use super::{Handler, Params, quantity, state_block};
 use crate::error::{RpcError, RpcResult};
 use crate::eth_trie::MetaNodes;
+use crate::fork::RemoteState;
 use crate::node::Node;
+use crate::state::{StateView, f4};
 
 pub const METHODS: &[(&str, Handler)] = &[("eth_getProof", get_proof)];
 
@@ -66,6 +68,7 @@ fn get_proof(node: &Node, p: &Params) -> RpcResult<Value> {
     let (root, loc) = node.eth_state_root_at(&block)?;
     let src = MetaNodes(&node.store);
     let (account_proof, value) = proof(&src, root, loc, account_key(&address).as_slice())?;
+    let in_trie = value.is_some();
     let (account, storage_loc) = match value {
         Some((rlp, storage_loc)) => (
             TrieAccount::decode(&mut rlp.as_slice())
@@ -83,6 +86,7 @@ fn get_proof(node: &Node, p: &Params) -> RpcResult<Value> {
         ),
     };
     let mut storage = Vec::with_capacity(slots.len());
+    let mut proven = Vec::with_capacity(slots.len());
     for (text, slot) in keys.iter().zip(&slots) {
         let key = slot_key(slot);
         let (nodes, value) = proof(&src, account.storage_root, storage_loc, key.as_slice())?;
@@ -91,8 +95,17 @@ fn get_proof(node: &Node, p: &Params) -> RpcResult<Value> {
                 .map_err(|e| RpcError::internal(format!("bad value in a storage trie: {e}")))?,
             None => U256::ZERO,
         };
+        proven.push((*slot, value));
         storage
             .push(json!({"key": text, "value": format!("{value:#x}"), "proof": hex_list(&nodes)}));
+    }
+    if let Some(remote) = node
+        .fork
+        .as_ref()
+        .filter(|_| !in_trie || !proven.is_empty())
+    {
+        let root = block.state_cid()?;
+        not_only_remote(node, remote, &root, &address, in_trie, &proven)?;
     }
     Ok(json!({
         "address": address,
@@ -103,4 +116,42 @@ fn get_proof(node: &Node, p: &Params) -> RpcResult<Value> {
         "accountProof": hex_list(&account_proof),
         "storageProof": storage,
     }))
+}
+
+/// Fork mode: the trie holds what the fork has stored. An account, or a slot, still only on
+/// the remote would be proven absent (or zero), which is not what the fork reads: that is an
+/// error naming the remote instead of a proof that does not match the chain's reads.
+fn not_only_remote(
+    node: &Node,
+    remote: &RemoteState,
+    root: &cid::Cid,
+    address: &Address,
+    in_trie: bool,
+    slots: &[(B256, U256)],
+) -> RpcResult<()> {
+    let mut view = StateView::at(node, root)?;
+    let only_remote = |what: String| {
+        RpcError::server(format!(
+            "fork: {what} is read from {} at block {} and is not in this chain's state trie \
+             yet; ask the remote for its proof",
+            remote.url(),
+            remote.block()
+        ))
+    };
+    if !in_trie {
+        let source = view.tree.fork().cloned();
+        view.tree.set_fork(None);
+        let local = view.tree.lookup_id(&f4(address))?;
+        view.tree.set_fork(source);
+        if local.is_none() && view.actor(address)?.is_some() {
+            return Err(only_remote(format!("account {address}")));
+        }
+        return Ok(());
+    }
+    for (slot, value) in slots {
+        if U256::from_be_bytes(view.storage(address, slot)?.0) != *value {
+            return Err(only_remote(format!("slot {slot} of {address}")));
+        }
+    }
+    Ok(())
 }
