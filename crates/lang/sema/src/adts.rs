@@ -357,7 +357,7 @@ impl Cx<'_, '_> {
                             "mismatched pattern",
                         ));
                     }
-                    return;
+                    return error_binds(p, t);
                 };
                 let ts = ts.clone();
                 let offs = self.tuple_offsets(&ts);
@@ -384,7 +384,7 @@ impl Cx<'_, '_> {
                                 path.last(),
                                 variants.iter().map(|(n, _)| n.as_str()).collect(),
                             );
-                            return;
+                            return error_binds(p, t);
                         };
                         if self.p.adt_is_word(*id) {
                             Self::and(t, IrExpr::bin(IB::Eq, v, IrExpr::c(vi as u64)));
@@ -392,7 +392,7 @@ impl Cx<'_, '_> {
                         }
                         (vi, variants[vi].1.clone())
                     }
-                    (Ty::Error, _) => return,
+                    (Ty::Error, _) => return error_binds(p, t),
                     _ => {
                         let shown = self.show(ty);
                         self.err(Diagnostic::error(
@@ -404,7 +404,7 @@ impl Cx<'_, '_> {
                             *span,
                             "mismatched pattern",
                         ));
-                        return;
+                        return error_binds(p, t);
                     }
                 };
                 Self::and(
@@ -456,7 +456,7 @@ impl Cx<'_, '_> {
                         *span,
                         "wrong number of fields",
                     ));
-                    return;
+                    return error_binds(p, t);
                 }
                 for (i, p) in sub {
                     let fv = self.read_mem_field(v.clone(), 1 + offs[i], &tys[i]);
@@ -464,5 +464,23 @@ impl Cx<'_, '_> {
                 }
             }
         }
+    }
+}
+
+/// A pattern that could not be checked still binds its names, as errors, so their uses in the
+/// arm report nothing more (one error per root cause).
+fn error_binds(p: &Pattern, t: &mut ArmTest) {
+    match p {
+        Pattern::Bind { name, mutable } => {
+            t.binds
+                .push((name.clone(), *mutable, IrExpr::c(0), Ty::Error))
+        }
+        Pattern::Tuple(ps, _) => ps.iter().for_each(|p| error_binds(p, t)),
+        Pattern::Variant { fields, .. } => match fields {
+            PatternFields::Unit => {}
+            PatternFields::Tuple(ps) => ps.iter().for_each(|p| error_binds(p, t)),
+            PatternFields::Named(fs) => fs.iter().for_each(|(_, p)| error_binds(p, t)),
+        },
+        Pattern::Wildcard(_) | Pattern::Literal(_) => {}
     }
 }

@@ -20,12 +20,6 @@ pub struct Hint {
 
 pub const HINTS: &[Hint] = &[
     Hint {
-        key: "while let",
-        sample: "while let Some(v) = x { }",
-        message: "`while let` is not supported yet",
-        help: "use `while` with a `match` inside that `break`s",
-    },
-    Hint {
         key: "closure",
         sample: "let f = |a| a + 1;",
         message: "closures are not supported yet",

@@ -611,7 +611,12 @@ impl Parser {
                     self.start(WHILE);
                     self.bump();
                     if self.is_kw("let") {
-                        return self.unsupported("while let", start.to(self.span()));
+                        let kind = self.while_let(start)?;
+                        self.finish();
+                        return Ok(Expr {
+                            kind,
+                            span: start.to(self.prev_span()),
+                        });
                     }
                     let c = self.cond()?;
                     let body = self.block()?;

@@ -62,6 +62,52 @@ impl Parser {
         })
     }
 
+    /// `while let PAT = e { A }`, read as `while true { match e { PAT => { A } _ => break } }`
+    /// (after `while`, at `let`): `e` is evaluated before each iteration, `continue` goes back
+    /// to it and `break` leaves. The caller has started the `WHILE` node and finishes it.
+    pub(crate) fn while_let(&mut self, start: Span) -> PResult<ExprKind> {
+        self.bump();
+        let pstart = self.span();
+        let pattern = self.pattern()?;
+        self.expect("=")?;
+        let scrut = self.cond()?;
+        let body = self.block()?;
+        let body_span = body.span;
+        let whole = start.to(body_span);
+        let arm = MatchArm {
+            pattern,
+            body: Expr {
+                kind: ExprKind::Block(body),
+                span: body_span,
+            },
+            span: pstart.to(body_span),
+        };
+        // The `_ => break` arm has no text of its own: it stands at the `while`.
+        let at_while = start;
+        let stop = MatchArm {
+            pattern: Pattern::Wildcard(at_while),
+            body: Expr {
+                kind: ExprKind::Break,
+                span: at_while,
+            },
+            span: at_while,
+        };
+        let m = Expr {
+            kind: ExprKind::Match(Box::new(scrut), vec![arm, stop]),
+            span: whole,
+        };
+        let yes = Expr {
+            kind: ExprKind::Bool(true),
+            span: at_while,
+        };
+        let loop_body = Block {
+            stmts: vec![],
+            tail: Some(Box::new(m)),
+            span: body_span,
+        };
+        Ok(ExprKind::While(Box::new(yes), loop_body))
+    }
+
     pub fn pattern(&mut self) -> PResult<Pattern> {
         self.enter()?;
         let r = self.pattern_inner();
