@@ -5,7 +5,7 @@ use crate::cx::{Assign, Binding, Cx, Frame, Place, Ret, Typed, Val};
 use crate::items::{AdtKind, ItemRef};
 use crate::types::Ty;
 use std::collections::HashMap;
-use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
+use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Stmt as IrStmt};
 use tandem_lang_syntax::ast::{self, Arg, Cap, Expr, ExprKind, FnDef, SelfParam, TypeExpr};
 use tandem_lang_syntax::diag::{Diagnostic, Span, did_you_mean};
 
@@ -376,31 +376,8 @@ impl Cx<'_, '_> {
         match (&r.ty, name) {
             (Ty::Error, _) => return Typed::error(),
             (Ty::Uint(_) | Ty::Int(_), _) => return self.int_method(r, method, args, span),
-            (Ty::Option(inner), "is_some" | "is_none" | "unwrap" | "unwrap_or") => {
-                let inner = (**inner).clone();
-                let (p, _) = self.rvalue(r);
-                let p = self.spill(p.unwrap_or(IrExpr::c(0)));
-                let tag = IrExpr::MLoad(Box::new(p.clone()));
-                let val = self.read_mem_field(p, 1, &inner);
-                return match name {
-                    "is_some" => Typed::value(tag, Ty::Bool),
-                    "is_none" => Typed::value(IrExpr::un(IU::IsZero, tag), Ty::Bool),
-                    "unwrap" => {
-                        self.emit(IrStmt::Assert(tag, 0x01));
-                        Typed::value(val, inner)
-                    }
-                    _ => {
-                        if !self.want_args(args, 1, span, "`unwrap_or`") {
-                            return Typed::error();
-                        }
-                        let d = self.value_of(&args[0].value, &inner);
-                        let d = self.spill(d);
-                        Typed::value(
-                            IrExpr::Cond(Box::new(tag), Box::new(val), Box::new(d)),
-                            inner,
-                        )
-                    }
-                };
+            (Ty::Option(_) | Ty::Result(..), _) => {
+                return self.wrap_method(r, method, args, span, expected);
             }
             (Ty::StorageVec(t), "len" | "push" | "pop") => {
                 let t = (**t).clone();
@@ -526,7 +503,6 @@ impl Cx<'_, '_> {
         {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
-        let _ = expected;
         self.err(d);
         Typed::error()
     }

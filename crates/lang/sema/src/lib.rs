@@ -27,6 +27,7 @@ mod storable;
 mod storage_bytes;
 mod test_asserts;
 pub mod types;
+mod wrap_methods;
 
 pub use builtins::CTX_METHODS;
 pub use contract::frc42_method_number;
