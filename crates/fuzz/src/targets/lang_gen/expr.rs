@@ -16,7 +16,13 @@ impl Gen<'_> {
             }
             Ty::Byt => {
                 let n = short_or_long(self.rng);
-                let b: Vec<u8> = (0..n).map(|_| self.rng.random()).collect();
+                // Half ASCII (a string literal with escapes), half any bytes (`from_hex`).
+                let mask = if self.rng.random_bool(0.5) {
+                    0x7f
+                } else {
+                    0xff
+                };
+                let b: Vec<u8> = (0..n).map(|_| self.rng.random::<u8>() & mask).collect();
                 let q = quote_bytes(&b);
                 return if std::mem::take(&mut self.raw_ok) {
                     q
@@ -427,8 +433,13 @@ pub(super) fn quote(t: &str) -> String {
     out
 }
 
-/// A string literal of any bytes (`\x..` escapes outside printable ASCII).
+/// A `Bytes` literal of any bytes: a string literal while they are ASCII (`\x..` escapes
+/// outside printable ASCII), else `Bytes::from_hex` (a string literal is UTF-8 text).
 pub(super) fn quote_bytes(b: &[u8]) -> String {
+    if !b.is_ascii() {
+        let hex: String = b.iter().map(|c| format!("{c:02x}")).collect();
+        return format!("Bytes::from_hex(\"{hex}\")");
+    }
     let mut out = String::from("\"");
     for &c in b {
         match c {
