@@ -22,6 +22,8 @@ pub const SYSCALL_NAMES: &[&str] = &[
     "self_balance",
     "slot_get",
     "slot_set",
+    "transient_get",
+    "transient_set",
     "msg_context",
     "gas_available",
     "network_context",

@@ -216,6 +216,21 @@ pub fn slot_set(key: &[u8; 32], value: &[u8; 32]) -> SysResult<()> {
     check(unsafe { sys::slot_set(key.as_ptr(), value.as_ptr()) })
 }
 
+/// Transient storage (EIP-1153): 32-byte words of this actor that live for one message.
+/// A word set in one call frame is seen by every later frame of this actor in the same
+/// message (re-entrant calls included); a frame that fails takes its writes with it; the next
+/// message starts with every word zero. 100 gas each, like Ethereum's TLOAD/TSTORE.
+pub fn transient_get(key: &[u8; 32]) -> SysResult<[u8; 32]> {
+    let mut out = [0u8; 32];
+    check(unsafe { sys::transient_get(key.as_ptr(), out.as_mut_ptr()) })?;
+    Ok(out)
+}
+
+/// Sets a transient word (see [`transient_get`]). Refused (`ReadOnly`) in a read-only frame.
+pub fn transient_set(key: &[u8; 32], value: &[u8; 32]) -> SysResult<()> {
+    check(unsafe { sys::transient_set(key.as_ptr(), value.as_ptr()) })
+}
+
 /// A map from byte keys to u128 on slot storage.
 ///
 /// The slot of `key` is `prefix ‖ key` laid out directly when both fit (at most 30 bytes

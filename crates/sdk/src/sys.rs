@@ -13,6 +13,8 @@ unsafe extern "C" {
     pub fn self_balance(out: *mut u8) -> u32;
     pub fn slot_get(key: *const u8, out: *mut u8) -> u32;
     pub fn slot_set(key: *const u8, value: *const u8) -> u32;
+    pub fn transient_get(key: *const u8, out: *mut u8) -> u32;
+    pub fn transient_set(key: *const u8, value: *const u8) -> u32;
     pub fn msg_context(out: *mut u8) -> u32;
     pub fn gas_available(out: *mut u64) -> u32;
     pub fn network_context(out: *mut u8) -> u32;

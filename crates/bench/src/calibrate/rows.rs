@@ -66,6 +66,8 @@ fn data(offset: u32, bytes: &[u8]) -> String {
 
 const SLOT_IMPORTS: &str = r#"(import "tandem_v1" "slot_get" (func $sget (param i32 i32) (result i32)))
   (import "tandem_v1" "slot_set" (func $sset (param i32 i32) (result i32)))"#;
+const TRANSIENT_IMPORTS: &str = r#"(import "tandem_v1" "transient_get" (func $tget (param i32 i32) (result i32)))
+  (import "tandem_v1" "transient_set" (func $tset (param i32 i32) (result i32)))"#;
 const BLOCK_IMPORTS: &str = r#"(import "tandem_v1" "ipld_block_create" (func $create (param i64 i32 i32 i32) (result i32)))
   (import "tandem_v1" "ipld_block_open" (func $open (param i32 i32 i32) (result i32)))
   (import "tandem_v1" "ipld_block_read" (func $read (param i32 i32 i32 i32 i32) (result i32)))
@@ -159,6 +161,45 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
                 1,
             ),
             200,
+        ),
+        looped(
+            "transient_get",
+            Compute,
+            "call",
+            syscall(
+                TRANSIENT_IMPORTS,
+                String::new(),
+                "",
+                "(drop (call $tget (i32.const 1024) (i32.const 1100)))",
+                1,
+            ),
+            4_000,
+        ),
+        looped(
+            "transient_set, same key",
+            Compute,
+            "call",
+            syscall(
+                TRANSIENT_IMPORTS,
+                String::new(),
+                "",
+                "(i32.store (i32.const 1100) (local.get $i)) (drop (call $tset (i32.const 1024) (i32.const 1100)))",
+                1,
+            ),
+            4_000,
+        ),
+        looped(
+            "transient_set, fresh key",
+            Compute,
+            "call",
+            syscall(
+                TRANSIENT_IMPORTS,
+                String::new(),
+                "(i32.store (i32.const 1100) (i32.const 7))",
+                &format!("{FRESH_KEY} (drop (call $tset (i32.const 1024) (i32.const 1100)))"),
+                1,
+            ),
+            4_000,
         ),
         looped(
             "ipld_block_create, 1 KiB",

@@ -77,6 +77,8 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
     ("self_balance", &[Out]),
     ("slot_get", &[Ptr, Out]),
     ("slot_set", &[Ptr, Ptr]),
+    ("transient_get", &[Ptr, Out]),
+    ("transient_set", &[Ptr, Ptr]),
     ("msg_context", &[Out]),
     ("gas_available", &[Out]),
     ("network_context", &[Out]),

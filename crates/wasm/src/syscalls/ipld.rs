@@ -1,4 +1,4 @@
-//! IPLD blocks, the state root and slot storage.
+//! IPLD blocks, the state root, slot storage and transient storage.
 
 use cid::Cid;
 use fvm_shared::error::ErrorNumber;
@@ -167,5 +167,30 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
             charge(c, "slot_set", price)
         })
     })?;
+    // Transient storage (EIP-1153's TLOAD/TSTORE): the kernel's per-message words of the
+    // running actor, journaled with its frame and gone when the message ends. Flat-priced
+    // like Ethereum's: nothing reaches the state store.
+    l.def(
+        "transient_get",
+        |mut c: Caller<'_, Host>, key: u32, out: u32| {
+            syscall(&mut c, |c| {
+                let key = read_word(c, key)?;
+                charge(c, "transient_get", PRICE_LIST.transient_access)?;
+                let value = c.data_mut().kernel().transient_get(&key)?;
+                write(c, out, &value)
+            })
+        },
+    )?;
+    l.def(
+        "transient_set",
+        |mut c: Caller<'_, Host>, key: u32, val: u32| {
+            syscall(&mut c, |c| {
+                let key = read_word(c, key)?;
+                let val = read_word(c, val)?;
+                charge(c, "transient_set", PRICE_LIST.transient_access)?;
+                Ok(c.data_mut().kernel().transient_set(&key, &val)?)
+            })
+        },
+    )?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub const ACTORS: &[&str] = &[
     "ledger",
     "async-pinger",
     "tandem-caller",
+    "guard",
 ];
 
 fn workspace() -> PathBuf {
