@@ -467,6 +467,16 @@ impl<'a> FnGen<'a> {
                 self.expr(&args[0]);
                 self.call(Rt::CodeSize);
             }
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::TLoad, args) if args.len() == 1 => {
+                self.expr(&args[0]);
+                self.call(Rt::TLoad);
+            }
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::TStore, args) if args.len() == 2 => {
+                self.expr(&args[0]);
+                self.expr(&args[1]);
+                self.call(Rt::TStore);
+                self.push_const(U256::ZERO);
+            }
             Expr::ReplyBytes => self.reply_bytes(),
             Expr::AbiEncode(args) => self.abi_encode_bytes(args),
             other => {
@@ -616,10 +626,6 @@ fn construct_name(e: &Expr) -> &'static str {
         ) => {
             "`std::code::code_at`/`code_hash` (EVM-only: the VM has no syscall for an actor's code bytes)"
         }
-        Expr::Intrinsic(
-            tandem_lang_ir::Intrinsic::TLoad | tandem_lang_ir::Intrinsic::TStore,
-            _,
-        ) => "`std::reentrancy` (EVM-only: the VM has no transient storage syscall)",
         Expr::Lowered(_) => "an EVM-lowered expression",
         _ => "this expression",
     }

@@ -37,6 +37,8 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
         &[I32],
     ),
     ("actor_code_size", &[I64, I32], &[I32]),
+    ("transient_get", &[I32, I32], &[I32]),
+    ("transient_set", &[I32, I32], &[I32]),
 ];
 
 pub mod sys {
@@ -61,6 +63,8 @@ pub mod sys {
     pub const ACTOR_CREATE: u32 = 18;
     pub const SEND_ASYNC: u32 = 19;
     pub const ACTOR_CODE_SIZE: u32 = 20;
+    pub const TRANSIENT_GET: u32 = 21;
+    pub const TRANSIENT_SET: u32 = 22;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;
@@ -71,7 +75,7 @@ pub mod mem {
     pub const MSGCTX: u64 = 0x400;
     /// `network_context` output (40 bytes).
     pub const NETCTX: u64 = 0x460;
-    /// Slot key and value for `slot_get`/`slot_set`.
+    /// Slot key and value for `slot_get`/`slot_set` (and `transient_get`/`transient_set`).
     pub const KEY: u64 = 0x500;
     pub const VAL: u64 = 0x520;
     /// Small syscall outputs (ids, lengths, u128 balances, hashes).

@@ -93,10 +93,7 @@ const EVM_ONLY: &[(&str, usize, &str)] = &[
 
 /// The feature fixtures whose WASM build the backend refuses, and the construct it names
 /// (docs/wasm-target.md "Not yet").
-const REFUSED: &[(&str, &str)] = &[
-    ("code_reads", "`std::code::code_at`/`code_hash` (EVM-only"),
-    ("reentrancy_guard", "`std::reentrancy` (EVM-only"),
-];
+const REFUSED: &[(&str, &str)] = &[("code_reads", "`std::code::code_at`/`code_hash` (EVM-only")];
 
 /// Checks a run's WASM part against the lists above.
 fn check(

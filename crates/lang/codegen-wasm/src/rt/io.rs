@@ -145,36 +145,12 @@ pub fn body(rt: Rt) -> Option<Function> {
             s.end();
             f
         }
-        Rt::SLoad => {
-            let mut f = func(0, 0);
-            let s = &mut f.instructions();
-            s.i32_const(mem::KEY as i32);
-            get_word(s, 0);
-            call(s, Rt::MStore);
-            s.i32_const(mem::KEY as i32)
-                .i32_const(mem::VAL as i32)
-                .call(sys::SLOT_GET);
-            call(s, Rt::Chk);
-            s.i32_const(mem::VAL as i32);
-            call(s, Rt::MLoad);
-            s.end();
-            f
-        }
-        Rt::SStore => {
-            let mut f = func(0, 0);
-            let s = &mut f.instructions();
-            for (at, base) in [(mem::KEY, 0), (mem::VAL, 4)] {
-                s.i32_const(at as i32);
-                get_word(s, base);
-                call(s, Rt::MStore);
-            }
-            s.i32_const(mem::KEY as i32)
-                .i32_const(mem::VAL as i32)
-                .call(sys::SLOT_SET);
-            call(s, Rt::Chk);
-            s.end();
-            f
-        }
+        // Slot and transient storage alike: the key (and value) as big-endian words at KEY
+        // (and VAL), as the EVM build's SLOAD/TLOAD see them.
+        Rt::SLoad => word_get(sys::SLOT_GET),
+        Rt::TLoad => word_get(sys::TRANSIENT_GET),
+        Rt::SStore => word_set(sys::SLOT_SET),
+        Rt::TStore => word_set(sys::TRANSIENT_SET),
         Rt::Hash => {
             // (kind, ptr, len)
             let mut f = func(0, 0);
@@ -306,6 +282,40 @@ pub fn body(rt: Rt) -> Option<Function> {
 }
 
 /// keccak256(key bytes . base) for a `Bytes`/`String` key at `ptr` (param 0), base 1..5.
+/// `(key word) -> word` through a 32-byte get syscall (`slot_get`, `transient_get`).
+fn word_get(syscall: u32) -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    s.i32_const(mem::KEY as i32);
+    get_word(s, 0);
+    call(s, Rt::MStore);
+    s.i32_const(mem::KEY as i32)
+        .i32_const(mem::VAL as i32)
+        .call(syscall);
+    call(s, Rt::Chk);
+    s.i32_const(mem::VAL as i32);
+    call(s, Rt::MLoad);
+    s.end();
+    f
+}
+
+/// `(key word, value word)` through a 32-byte set syscall (`slot_set`, `transient_set`).
+fn word_set(syscall: u32) -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    for (at, base) in [(mem::KEY, 0), (mem::VAL, 4)] {
+        s.i32_const(at as i32);
+        get_word(s, base);
+        call(s, Rt::MStore);
+    }
+    s.i32_const(mem::KEY as i32)
+        .i32_const(mem::VAL as i32)
+        .call(syscall);
+    call(s, Rt::Chk);
+    s.end();
+    f
+}
+
 fn map_slot_bytes() -> Function {
     // len 5, at 6 (i32)
     let mut f = func(0, 2);
