@@ -6,7 +6,8 @@
 //! `std::code::{code_at, code_hash}` lower to `Intrinsic::CodeCopy`/`CodeHash` (EXTCODECOPY,
 //! EXTCODEHASH); the native build refuses them (the VM has no syscall for code bytes).
 //! `std::reentrancy::{enter, exit}` hold a lock in transient storage (`Intrinsic::TLoad`/
-//! `TStore`, EIP-1153); EVM-only too (no transient storage syscall on the native target).
+//! `TStore`, EIP-1153): TLOAD/TSTORE on the EVM, the `transient_get`/`transient_set`
+//! syscalls on the native target.
 
 mod math;
 
