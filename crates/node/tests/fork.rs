@@ -192,6 +192,10 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
     let at = format!("{fork_block:#x}");
     let remote_state = fork.node.fork.as_ref().expect("a forked node");
     assert_eq!(remote_state.block(), fork_block);
+    // anvil_nodeInfo names the remote and the block, as anvil does for a fork.
+    let info = fc.call("anvil_nodeInfo", json!([]));
+    assert_eq!(info["forkConfig"]["forkUrl"], json!(remote.url()));
+    assert_eq!(info["forkConfig"]["forkBlockNumber"], json!(fork_block));
     assert_eq!(
         fc.call("eth_chainId", json!([])),
         rc.call("eth_chainId", json!([]))

@@ -47,9 +47,10 @@ fn node_info(node: &Node, _: &Params) -> RpcResult<Value> {
             "gasLimit": BLOCK_GAS_LIMIT,
             "gasPrice": base_fee + DEFAULT_PRIORITY_FEE,
         },
+        // A forked node names its remote and block (`--fork-url`, `fork.rs`).
         "forkConfig": {
-            "forkUrl": null,
-            "forkBlockNumber": null,
+            "forkUrl": node.fork.as_ref().map(|r| r.url()),
+            "forkBlockNumber": node.fork.as_ref().map(|r| r.block()),
             "forkRetryBackoff": null,
         },
     }))
@@ -62,7 +63,7 @@ fn set_logging(_: &Node, p: &Params) -> RpcResult<Value> {
 }
 
 /// `anvil_reset([options])`: a fresh genesis. Forking options (`{forking: {jsonRpcUrl,
-/// blockNumber}}`) are refused: the node has no fork mode.
+/// blockNumber}}`) are refused: a node forks only when it starts (`--fork-url`).
 fn reset(node: &Node, p: &Params) -> RpcResult<Value> {
     match p.0.first() {
         None | Some(Value::Null) => {}
@@ -70,8 +71,8 @@ fn reset(node: &Node, p: &Params) -> RpcResult<Value> {
             let forking = o.get("forking").filter(|v| !v.is_null());
             if forking.is_some() {
                 return Err(RpcError::invalid_params(
-                    "fork mode is not supported: anvil_reset resets to a fresh local genesis \
-                     and takes no `forking` options",
+                    "anvil_reset resets to a fresh local genesis and takes no `forking` \
+                     options: start the node with --fork-url to fork",
                 ));
             }
             if let Some(k) = o.keys().find(|k| k.as_str() != "forking") {
