@@ -129,15 +129,7 @@ fn run_lang(files: &[PathBuf], sources: &[(String, String)], verbose: bool) -> (
             }
         }
         for (k, row) in report.gas {
-            let r = gas.entry(k).or_default();
-            r.min = if r.calls == 0 {
-                row.min
-            } else {
-                r.min.min(row.min)
-            };
-            r.max = r.max.max(row.max);
-            r.total += row.total;
-            r.calls += row.calls;
+            gas.entry(k).or_default().merge(&row);
         }
     }
     if !gas.is_empty() {

@@ -52,6 +52,33 @@ pub struct GasRow {
     pub total: u64,
 }
 
+impl GasRow {
+    /// Adds one call that spent `gas`.
+    pub fn record(&mut self, gas: u64) {
+        self.merge(&GasRow {
+            calls: 1,
+            min: gas,
+            max: gas,
+            total: gas,
+        });
+    }
+
+    /// Adds another row's calls (an empty row changes nothing).
+    pub fn merge(&mut self, other: &GasRow) {
+        if other.calls == 0 {
+            return;
+        }
+        self.min = if self.calls == 0 {
+            other.min
+        } else {
+            self.min.min(other.min)
+        };
+        self.max = self.max.max(other.max);
+        self.total += other.total;
+        self.calls += other.calls;
+    }
+}
+
 /// The tests of one file and the gas its tests spent per handler (`Contract.handler`).
 #[derive(Debug, Clone, Default)]
 pub struct FileReport {

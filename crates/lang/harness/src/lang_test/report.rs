@@ -302,15 +302,7 @@ pub(super) fn gas_rows(
         let Some(key) = key else {
             continue;
         };
-        let row = rows.entry(key).or_default();
-        row.min = if row.calls == 0 {
-            f.gas_used
-        } else {
-            row.min.min(f.gas_used)
-        };
-        row.max = row.max.max(f.gas_used);
-        row.total += f.gas_used;
-        row.calls += 1;
+        rows.entry(key).or_default().record(f.gas_used);
     }
 }
 
