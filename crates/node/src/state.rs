@@ -243,7 +243,9 @@ impl CallSite {
     }
 
     /// The pending block: the latest state, run as the next block would be (its number,
-    /// its timestamp, honouring `evm_setNextBlockTimestamp`, its base fee and PREVRANDAO).
+    /// its timestamp, honouring `evm_setNextBlockTimestamp`, its base fee, blob base fee and
+    /// PREVRANDAO), after the block's opening EIP-2935 write of the latest block's hash, as
+    /// mining will run it. (The system lane's async deliveries are not replayed here.)
     pub fn pending(node: &Node) -> anyhow::Result<Self> {
         let latest = node.latest();
         let (number, timestamp) = node.pending_env();
@@ -253,7 +255,13 @@ impl CallSite {
         site.network.epoch = number.min(i64::MAX as u64) as i64;
         site.network.timestamp = timestamp;
         site.network.base_fee = TokenAmount::from_atto(base_fee);
+        site.network.blob_base_fee = TokenAmount::from_atto(node.next_blob_base_fee(&latest));
         site.network.prev_randao = alloy_primitives::keccak256(number.to_be_bytes()).0;
+        if tandem_evm::system_call::has_history_contract(site.network.hardfork) {
+            let mut exec = site.executor(node)?;
+            crate::history::write_parent_hash(&mut exec, latest.hash);
+            site.root = exec.flush()?;
+        }
         Ok(site)
     }
 

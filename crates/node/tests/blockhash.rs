@@ -107,6 +107,25 @@ fn blockhash_answers_the_chains_hashes() {
         call_blockhash(&c, &reader, head - 256, json!("pending")),
         ZERO
     );
+    // The pending block opens with EIP-2935's write of the latest block's hash, so the
+    // history contract has it at `pending` (and not yet at `latest`).
+    let pending_history = c.call(
+        "eth_call",
+        json!([{"to": history, "data": word(head)}, "pending"]),
+    );
+    assert_eq!(
+        pending_history.as_str().unwrap(),
+        format!("{}{:064x}", hashes[head as usize], 1),
+        "history of the latest block at pending"
+    );
+    let latest_history = c.call(
+        "eth_call",
+        json!([{"to": history, "data": word(head)}, "latest"]),
+    );
+    assert!(
+        latest_history.as_str().unwrap().ends_with('0'),
+        "the latest block's own hash is not in history at latest: {latest_history}"
+    );
     // At an older block, the blocks before that one (and not the blocks after it).
     let old = head - 40;
     let at_old = json!(format!("0x{old:x}"));
