@@ -154,6 +154,11 @@ impl Cx<'_, '_> {
                 return self.inline_fn(m.def, m.file, &mut subst, None, args, span);
             }
         }
+        if names.len() == 1
+            && let Some((def, file)) = self.contract_fn(names[0])
+        {
+            return self.call_contract_fn(def, file, &path.generics, args, span);
+        }
         match self.p.lookup(self.frame.file, &path.last().name) {
             Some(ItemRef::Fn(fi)) if names.len() == 1 => {
                 let f = &self.p.fns[fi];
@@ -205,7 +210,7 @@ impl Cx<'_, '_> {
         ) {
             return Typed::error();
         }
-        let key = format!("{}@{}:{}", def.name.name, def.span.file, def.span.lo);
+        let key = crate::contract_fns::inline_key(def);
         if self.inline_stack.contains(&key) || self.inline_stack.len() > 64 {
             self.err(
                 Diagnostic::error(
@@ -279,6 +284,7 @@ impl Cx<'_, '_> {
             };
             scope.insert(param.name.name.clone(), b);
         }
+        let is_method = recv.is_some();
         if let Some(r) = recv {
             let assign = match def.self_param {
                 SelfParam::Mut => match r.assign {
@@ -305,8 +311,12 @@ impl Cx<'_, '_> {
             self.emit(IrStmt::Let(l, IrExpr::c(0)));
         }
         let mut caps = crate::cx::CapSet::from_caps(&def.caps);
-        // Storage reached through `self` was checked at the call site.
-        caps.storage |= self.frame.caps.storage;
+        // Storage reached through a method's `self` was checked at the call site; any other
+        // body is checked against its own `with` clause only.
+        if is_method {
+            caps.storage |= self.frame.caps.storage;
+        }
+        let contract_scope = self.is_contract_fn(def);
         let frame = Frame {
             scopes: vec![scope],
             file,
@@ -318,9 +328,12 @@ impl Cx<'_, '_> {
                 ty: ret_ty.clone(),
             },
             loops: Vec::new(),
+            contract_scope,
         };
         let saved_frame = std::mem::replace(&mut self.frame, frame);
         let saved_owner = std::mem::replace(&mut self.owner, format!("fn {}", def.name.name));
+        let saved_caps_span =
+            std::mem::replace(&mut self.caps_span, crate::contract_fns::fn_caps_span(def));
         self.inline_stack.push(key);
         let body_out = std::mem::take(&mut self.out);
         let t = self.block(&def.body, Some(&ret_ty));
@@ -342,6 +355,7 @@ impl Cx<'_, '_> {
         let body = std::mem::replace(&mut self.out, body_out);
         self.inline_stack.pop();
         self.owner = saved_owner;
+        self.caps_span = saved_caps_span;
         self.frame = saved_frame;
         self.emit(IrStmt::Block(label, body));
         let stmts = std::mem::replace(&mut self.out, saved_out);

@@ -171,6 +171,7 @@ pub fn compile_contract(
     let mut cx = Cx::new(p, diags, file, storage_ty.clone());
     cx.frame.subst = subst.clone();
     cx.contract = Some(ci);
+    cx.frame.contract_scope = true;
     if let Some(a) = attr(c.attrs, "slot") {
         match a
             .value
@@ -198,6 +199,7 @@ pub fn compile_contract(
         storage_ty.as_ref(),
         def.storage.as_ref().map(|t| t.span()).unwrap_or_default(),
     );
+    cx.check_contract_fns();
     let mut abi = Vec::new();
 
     // Constructor.
@@ -229,6 +231,7 @@ pub fn compile_contract(
                 );
                 fields.push((prm.name.name.clone(), t));
             }
+            cx.guards(&[&init.attrs]);
             let label = cx.label();
             cx.frame.ret = Ret::Inline {
                 label,
@@ -413,6 +416,7 @@ pub fn compile_contract(
                 .val_ty(&ret_ty, var.name.span)
                 .unwrap_or(ValTy::Tuple(vec![]));
             cx.frame.ret = Ret::Handler(ret_ty.clone());
+            cx.guards(&[&recv.attrs, &arm.attrs]);
             let t = cx.block(&arm.body, Some(&ret_ty));
             if t.ty != Ty::Never {
                 cx.mismatch(
@@ -614,6 +618,7 @@ fn lower_special(
     cx.owner = what.into();
     cx.caps_span = d.caps.caps.first().map(|c| c.1).unwrap_or(d.span);
     cx.frame.ret = Ret::Handler(Ty::Unit);
+    cx.guards(&[&d.attrs]);
     let t = cx.block(&d.body, Some(&Ty::Unit));
     if t.ty != Ty::Never {
         cx.mismatch(&Ty::Unit, &t.ty, d.body.span);

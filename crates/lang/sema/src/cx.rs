@@ -149,6 +149,9 @@ pub struct Frame {
     pub caps: CapSet,
     pub ret: Ret,
     pub loops: Vec<LabelId>,
+    /// Whether the contract's own `fn`s are in scope: in its handlers, constructor,
+    /// `receive`/`fallback` and its own `fn`s (not in free functions or methods).
+    pub contract_scope: bool,
 }
 
 pub struct Cx<'a, 'p> {
@@ -192,6 +195,7 @@ impl<'a, 'p> Cx<'a, 'p> {
                 caps: CapSet::default(),
                 ret: Ret::Handler(Ty::Unit),
                 loops: Vec::new(),
+                contract_scope: false,
             },
             storage_ty,
             out: Vec::new(),

@@ -9,6 +9,7 @@ mod builtins;
 mod calls;
 mod consts;
 mod contract;
+mod contract_fns;
 mod control;
 mod cx;
 mod exhaust;
@@ -131,9 +132,17 @@ fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
         );
         let _ = i;
     }
-    // Unused free functions are still checked once (non-generic ones).
+    // Unused free functions are still checked once (non-generic ones). One that declares
+    // `storage` reads the storage of whichever contract calls it, so, like a generic one, it
+    // is checked where it is called.
     for f in &p.fns {
-        if f.def.generics.is_empty() {
+        let on_storage = f.def.caps.caps.iter().any(|(c, _)| {
+            matches!(
+                c,
+                tandem_lang_syntax::ast::Cap::Storage | tandem_lang_syntax::ast::Cap::MutStorage
+            )
+        });
+        if f.def.generics.is_empty() && !on_storage {
             let mut cx = cx::Cx::new(&p, &mut diags, f.file, None);
             cx.frame.caps = cx::CapSet {
                 storage: true,

@@ -113,7 +113,21 @@ impl Walker<'_> {
                                     None => (field.clone(), Shorthand::Handler),
                                 })
                                 .collect();
-                            self.body(&[], &binds, &arm.body);
+                            // A `#[guard = f(field)]` uses the fields it names.
+                            let guards: Vec<&Expr> = recv
+                                .attrs
+                                .iter()
+                                .chain(&arm.attrs)
+                                .filter(|a| a.name.name == "guard")
+                                .filter_map(|a| a.value.as_ref())
+                                .collect();
+                            self.push();
+                            for (b, shorthand) in &binds {
+                                self.bind(b, *shorthand);
+                            }
+                            guards.iter().for_each(|e| self.expr(e));
+                            self.body(&[], &[], &arm.body);
+                            self.pop();
                         }
                     }
                 }

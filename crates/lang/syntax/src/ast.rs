@@ -247,6 +247,8 @@ pub struct InitDef {
 
 #[derive(Clone, Debug)]
 pub struct RecvBlock {
+    /// Attributes on the whole block (`#[guard = f]` applies to every arm).
+    pub attrs: Vec<Attr>,
     pub msg: Path,
     pub arms: Vec<RecvArm>,
     pub span: Span,

@@ -253,6 +253,7 @@ impl Parser {
             self.expect("}")?;
             self.finish();
             c.recvs.push(RecvBlock {
+                attrs,
                 msg,
                 arms,
                 span: start.to(self.prev_span()),
