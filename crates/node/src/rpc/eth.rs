@@ -2,12 +2,10 @@
 
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
-use alloy_eips::eip2718::Decodable2718;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256};
 use alloy_rpc_types_eth::{FeeHistory, TransactionRequest};
 use serde_json::Value;
-use tandem_evm::tx::TxError;
 
 use super::{Handler, Params, find_block, quantity, state_block, to_value};
 use crate::error::{RpcError, RpcResult};
@@ -279,19 +277,7 @@ fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
 
 fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     let raw: Bytes = p.get(0)?;
-    let mut buf = raw.as_ref();
-    let env = TxEnvelope::decode_2718(&mut buf)
-        .map_err(|e| RpcError::from_tx(&TxError::Malformed(e.to_string()), &Address::ZERO))?;
-    if !buf.is_empty() {
-        return Err(RpcError::server("invalid transaction: trailing bytes"));
-    }
-    // Type 4 (EIP-7702) goes on to the EVM, which refuses it before Prague.
-    if env.tx_type() as u8 > 4 {
-        return Err(RpcError::server(format!(
-            "transaction type not supported: {}",
-            env.tx_type() as u8
-        )));
-    }
+    let env = super::raw_tx::decode(&raw)?;
     let sender = env
         .recover_signer()
         .map_err(|e| RpcError::server(format!("invalid sender: {e}")))?;

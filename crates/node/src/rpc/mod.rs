@@ -15,6 +15,7 @@ pub mod native;
 pub mod ots;
 pub mod pool;
 pub mod proof;
+pub mod raw_tx;
 pub mod server;
 pub mod sign;
 pub mod simulate;
