@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use tandem_chain::{Chain, DataDir};
 use tandem_state::blockstore::{CommitBatch, CommitStore};
 
-use crate::blocks::{BlockRecord, LATEST_KEY};
+use crate::blocks::{BlockRecord, LATEST_KEY, block_key};
 use crate::node::{Inner, Node, Snapshot, unix_now};
 
 /// The timer miner: a thread that mines (and syncs) a block every interval while interval
@@ -115,8 +115,10 @@ impl Node {
         let mut inner = self.lock();
         let id = inner.next_snapshot;
         inner.next_snapshot += 1;
+        let latest = self.latest();
         let snap = Snapshot {
-            block: self.latest_number(),
+            block: latest.number(),
+            state: latest.state.clone(),
             time_offset: inner.time_offset,
         };
         inner.snapshots.insert(id, snap);
@@ -132,13 +134,16 @@ impl Node {
         };
         inner.snapshots.retain(|k, _| *k < id);
         let latest = self.latest_number();
-        let record = self
+        let mut record = self
             .blocks
             .block(snap.block, latest)?
             .with_context(|| format!("block {} is missing", snap.block))?;
+        // The state as it was when the snapshot was taken, dev edits made since undone.
+        record.state = snap.state;
         let root = record.state_cid()?;
         let mut batch = CommitBatch::new();
         batch.set_head(&root);
+        batch.set_meta(block_key(snap.block), serde_json::to_vec(&record)?);
         batch.set_meta(LATEST_KEY, snap.block.to_be_bytes().to_vec());
         self.store.commit(&batch)?;
         let dir = DataDir {

@@ -100,6 +100,9 @@ const MAX_FOLLOW_UP_BLOCKS: usize = 16;
 
 pub(crate) struct Snapshot {
     pub(crate) block: u64,
+    /// The block's Tandem state when taken: a dev edit (`anvil_setStorageAt`, …) rewrites the
+    /// latest block's `state` in place, and a revert must undo it as anvil and Hardhat do.
+    pub(crate) state: String,
     pub(crate) time_offset: i64,
 }
 
