@@ -641,6 +641,11 @@ impl Gen<'_> {
                 self.locals.remove(&n);
             }
             Expr::Intrinsic(i, args) => self.intrinsic(*i, args),
+            Expr::EvmAsm {
+                inputs,
+                code,
+                outputs,
+            } => self.evm_asm(inputs, code, *outputs),
             Expr::Lowered(LExpr::AbiEncode { selector, args }) => {
                 // Encode at the free pointer behind a length word, then bump the pointer.
                 let (args, _) = self.pre_evaluate(args);

@@ -10,6 +10,7 @@ mod arith;
 mod asm;
 mod blake2b;
 mod emit;
+mod inline_asm;
 pub mod lower;
 mod spill;
 mod validate;

@@ -479,6 +479,16 @@ impl<'a> FnGen<'a> {
             }
             Expr::ReplyBytes => self.reply_bytes(),
             Expr::AbiEncode(args) => self.abi_encode_bytes(args),
+            Expr::EvmAsm { .. } => {
+                // Not a gap to fill later: there is no EVM here (the driver reports E0802).
+                if self.error.is_none() {
+                    self.error = Some(format!(
+                        "{}: inline EVM assembly (`asm evm`) is EVM-only: the WASM target has no EVM to run it",
+                        self.contract
+                    ));
+                }
+                self.push_const(U256::ZERO);
+            }
             other => {
                 self.unsupported(construct_name(other));
                 self.push_const(U256::ZERO);

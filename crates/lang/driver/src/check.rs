@@ -113,6 +113,9 @@ impl Checked {
             },
             None => (rest.trim_end(), None),
         };
+        if matches!(backend, Backend::Wasm) && what.contains("`asm evm`") {
+            return self.asm_refused(contract, handler, what);
+        }
         let (span, label) = match contract.and_then(|c| self.locate(c, handler)) {
             Some(found) => found,
             None => (
@@ -131,6 +134,44 @@ impl Checked {
             format!("{who} cannot compile this: {what}"),
             span,
             label,
+        )
+    }
+
+    /// E0802: the WASM build of a contract with inline EVM assembly, at the `asm evm` block
+    /// (in the handler's arm when it is written there, else the first in the sources).
+    fn asm_refused(&self, contract: Option<&str>, handler: Option<&str>, what: &str) -> Diagnostic {
+        let arm = self.files.iter().find_map(|f| {
+            f.ast.items.iter().find_map(|item| match &item.kind {
+                ItemKind::Contract(c) if Some(c.name.name.as_str()) == contract => c
+                    .recvs
+                    .iter()
+                    .flat_map(|r| &r.arms)
+                    .find(|a| Some(a.variant.last().name.as_str()) == handler)
+                    .map(|a| a.span),
+                _ => None,
+            })
+        });
+        let find = |f: &SourceFile| {
+            tandem_lang_syntax::find_asm(f.file_id, self.map.source(f.file_id), arm)
+        };
+        let in_arm = arm.and_then(|a| {
+            self.files
+                .iter()
+                .filter(|f| f.file_id == a.file)
+                .find_map(find)
+                .filter(|s| a.lo <= s.lo && s.hi <= a.hi)
+        });
+        let span = in_arm
+            .or_else(|| self.files.iter().find_map(find))
+            .unwrap_or(Span::new(0, 0, 0));
+        Diagnostic::error(
+            "E0802",
+            format!("the WASM target cannot compile this: {what}"),
+            span,
+            "EVM assembly",
+        )
+        .with_help(
+            "build this contract for the EVM only (`tandem build --target evm`, `tandem test --target evm`)",
         )
     }
 

@@ -93,7 +93,10 @@ const EVM_ONLY: &[(&str, usize, &str)] = &[
 
 /// The feature fixtures whose WASM build the backend refuses, and the construct it names
 /// (docs/wasm-target.md "Not yet").
-const REFUSED: &[(&str, &str)] = &[("code_reads", "`std::code::code_at`/`code_hash` (EVM-only")];
+const REFUSED: &[(&str, &str)] = &[
+    ("code_reads", "`std::code::code_at`/`code_hash` (EVM-only"),
+    ("inline_asm", "inline EVM assembly (`asm evm`) is EVM-only"),
+];
 
 /// Checks a run's WASM part against the lists above.
 fn check(

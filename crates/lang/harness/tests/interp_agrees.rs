@@ -11,7 +11,10 @@ use tandem_lang_harness::fixture::{self, Report, Targets};
 
 /// Fixtures whose run the interpreter stops at a construct it does not run: (fixture, what
 /// its error names). Lines before it are compared.
-const UNSUPPORTED: &[(&str, &str)] = &[("async_send", "asynchronous")];
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("async_send", "asynchronous"),
+    ("inline_asm", "inline EVM assembly"),
+];
 
 /// Calls not sent to the interpreter: (fixture, start of the line, reason).
 const SKIPS: &[(&str, &str, &str)] = &[

@@ -166,6 +166,7 @@ impl Frame<'_> {
                 unsupported("ctx.send (asynchronous sends need the VM's system lane)")
             }
             Expr::AsyncReturn(..) => unsupported("an async reply's return value"),
+            Expr::EvmAsm { .. } => unsupported("inline EVM assembly (`asm evm`, EVM-only)"),
             other => Err(Halt::Err(Error::Invalid(format!(
                 "no evaluation for {other:?}"
             )))),

@@ -315,8 +315,29 @@ pub enum Expr {
     /// `std::abi::encode(..)`: the Solidity ABI encoding of the values, as fresh `Bytes`.
     /// The language defines this one encoding, so every backend implements it.
     AbiEncode(Vec<(Expr, ValTy)>),
+    /// Inline EVM assembly (`asm evm`, docs/language.md "Inline assembly"): `inputs` are
+    /// evaluated in order and pushed in order (the last ends on top), then `code` runs; it
+    /// leaves exactly `outputs` words, the first output on top. Yields no meaningful word for
+    /// 0 outputs, the word for 1, and for more a pointer to fresh memory holding the outputs
+    /// as words, the first output first. `sema` has checked the code (no jumps, stack
+    /// balance, memory only in the scratch words 0..64, no writes of state); it is the one
+    /// EVM-specific form of neutral IR, and a backend that cannot run EVM code refuses it.
+    EvmAsm {
+        inputs: Vec<Expr>,
+        code: Vec<AsmOp>,
+        outputs: u32,
+    },
     /// A backend-lowered form ([`Stage::Lowered`] only).
     Lowered(LExpr),
+}
+
+/// One instruction of an inline assembly block ([`Expr::EvmAsm`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AsmOp {
+    /// An opcode without immediate data.
+    Op(u8),
+    /// A push of a constant (the backend picks the width).
+    Push(U256),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -501,6 +522,7 @@ impl Expr {
             | Expr::SendAsync { .. }
             | Expr::AsyncReturn(..)
             | Expr::Intrinsic(..)
+            | Expr::EvmAsm { .. }
             | Expr::AbiEncode(_) => false,
         }
     }

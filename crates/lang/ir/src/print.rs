@@ -246,6 +246,22 @@ impl Display for Expr {
                 f.write_str(")")
             }
             Expr::AbiEncode(args) => write!(f, "abi_encode({})", Typed(args)),
+            Expr::EvmAsm {
+                inputs,
+                code,
+                outputs,
+            } => {
+                f.write_str("asm_evm(")?;
+                list(f, inputs)?;
+                write!(f, ") -> {outputs} {{")?;
+                for op in code {
+                    match op {
+                        crate::AsmOp::Op(b) => write!(f, " {b:#04x}")?,
+                        crate::AsmOp::Push(v) => write!(f, " push({v:#x})")?,
+                    }
+                }
+                f.write_str(" }")
+            }
             Expr::Lowered(l) => write!(f, "{l}"),
         }
     }

@@ -171,6 +171,7 @@ impl Cx<'_, '_> {
                 }
             }
             ExprKind::Try(inner) => self.try_expr(inner, e.span),
+            ExprKind::Asm(b) => self.inline_asm(b, e.span),
             ExprKind::ForIn { pat, iter, body } => self.for_in(pat, iter, body),
             ExprKind::MethodCall {
                 receiver,

@@ -398,6 +398,11 @@ impl Walker<'_> {
                 self.pop();
             }
             ExprKind::Try(e) => self.expr(e),
+            ExprKind::Asm(a) => {
+                for e in &a.inputs {
+                    self.expr(e);
+                }
+            }
             ExprKind::Block(b) => self.block(b),
             ExprKind::Return(v) => {
                 if let Some(v) = v {

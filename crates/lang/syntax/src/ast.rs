@@ -453,3 +453,24 @@ pub enum ExprKind {
     /// A placeholder left by the parser after an error.
     Error,
 }
+    /// `asm evm (inputs) -> T { OPS }`: inline EVM assembly (parse_asm.rs).
+    Asm(Box<AsmBlock>),
+
+/// `asm evm (a, b) -> u256 { ADD }`: the inputs (the first ends on top of the stack), the
+/// type of the outputs (none, a word type, or a tuple of word types, the first element on
+/// top), and the instructions by mnemonic. `sema` checks the instructions.
+#[derive(Clone, Debug)]
+pub struct AsmBlock {
+    pub inputs: Vec<Expr>,
+    pub output: Option<TypeExpr>,
+    pub ops: Vec<AsmInstr>,
+}
+
+/// One instruction: a mnemonic (`ADD`, `DUP2`, `PUSH1`) and, for a push, its literal
+/// (digits and radix, as [`ExprKind::Int`]).
+#[derive(Clone, Debug)]
+pub struct AsmInstr {
+    pub mnemonic: Ident,
+    pub literal: Option<(String, u32, Span)>,
+    pub span: Span,
+}

@@ -134,6 +134,14 @@ syntax_kinds! {
 }
 
 use SyntaxKind::*;
+    /// `asm evm (a, b) -> T { .. }`.
+    ASM,
+    /// `(a, b)` of an `asm` block.
+    ASM_INPUTS,
+    /// `{ PUSH1 1 ADD }` of an `asm` block.
+    ASM_BODY,
+    /// One instruction: a mnemonic and a push's literal.
+    ASM_OP,
 
 impl SyntaxKind {
     pub fn is_trivia(self) -> bool {

@@ -7,6 +7,7 @@ pub mod cst;
 pub mod diag;
 pub mod hints;
 pub mod lexer;
+mod parse_asm;
 mod parse_expr;
 mod parse_pattern;
 mod parse_type;
@@ -16,4 +17,5 @@ mod parser_items;
 
 pub use cst::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 pub use diag::{Diagnostic, Diagnostics, Label, Severity, SourceMap, Span};
+pub use parse_asm::find_asm;
 pub use parser::{Parsed, parse_file, parse_lossless};

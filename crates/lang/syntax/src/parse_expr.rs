@@ -678,6 +678,9 @@ impl Parser {
                         },
                     }
                 }
+                "asm" if matches!(self.peek_at(1), Tok::Ident(d) if d == "evm") => {
+                    return self.asm_block(start);
+                }
                 "loop" if matches!(self.peek_at(1), Tok::Punct("{")) => {
                     return self.unsupported("loop", start);
                 }

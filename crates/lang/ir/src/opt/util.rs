@@ -20,6 +20,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
         Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter_mut().collect(),
+        Expr::EvmAsm { inputs, .. } => inputs.iter_mut().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
         Expr::Message { args, .. } | Expr::AbiEncode(args) => {
@@ -81,6 +82,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
         Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter().collect(),
+        Expr::EvmAsm { inputs, .. } => inputs.iter().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
         Expr::Message { args, .. } | Expr::AbiEncode(args) => args.iter().map(|(e, _)| e).collect(),
@@ -170,10 +172,13 @@ pub fn is_revert(s: &Stmt) -> bool {
 }
 
 /// Whether the expression itself calls out or creates (may re-enter, write any storage).
+/// Inline assembly counts as one: it may read any storage slot (and the scratch memory), so
+/// no knowledge of storage survives it and no store before it is dropped.
 pub fn calls_out(e: &Expr) -> bool {
     matches!(
         e,
         Expr::Send { .. }
+            | Expr::EvmAsm { .. }
             | Expr::Create { .. }
             | Expr::SendAsync { .. }
             | Expr::Lowered(crate::LExpr::Call { .. } | crate::LExpr::Create { .. })

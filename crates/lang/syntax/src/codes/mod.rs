@@ -12,6 +12,7 @@ const PAGES: &[&str] = &[
     include_str!("syntax.md"),
     include_str!("names_types.md"),
     include_str!("contracts.md"),
+    include_str!("asm.md"),
     include_str!("warnings.md"),
 ];
 
