@@ -520,3 +520,57 @@ fn post_oversized(c: &Client) -> String {
     let text = String::from_utf8_lossy(&resp);
     text.lines().next().unwrap_or_default().to_string()
 }
+
+/// Idle waits cannot take the blocking pool that writes run on: of 600 `tandem_waitMessage`
+/// calls for a message that never comes, MAX_WAITERS wait and the rest are refused at once,
+/// and a transaction sent meanwhile is mined at once (it waited for them to time out before).
+#[test]
+fn waiting_requests_cannot_stall_writes() {
+    use tandem_node::rpc::waiters::MAX_WAITERS;
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tandem_waitMessage",
+        "params": ["bafy-never", 8_000]})
+    .to_string();
+    let mut streams: Vec<TcpStream> = (0..600)
+        .map(|_| {
+            let mut s = TcpStream::connect(c.addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            write!(
+                s,
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let start = Instant::now();
+    let hash = c.call(
+        "eth_sendTransaction",
+        json!([{"from": DEV, "to": DEV, "value": "0x1"}]),
+    );
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "a write waited {took:?} behind idle waits"
+    );
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], json!("0x1"));
+    let (mut refused, mut waited) = (0, 0);
+    for s in &mut streams {
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        if text.contains("MAX_WAITERS") {
+            refused += 1;
+        } else if text.contains("\"result\":null") {
+            waited += 1;
+        } else {
+            panic!("neither a wait nor a refusal: {text}");
+        }
+    }
+    assert_eq!((waited, refused), (MAX_WAITERS, 600 - MAX_WAITERS));
+    assert_alive(&c);
+}

@@ -406,6 +406,7 @@ fn send_raw_transaction_sync(node: &Node, p: &Params) -> RpcResult<Value> {
         .unwrap_or(SYNC_SEND_TIMEOUT_MS)
         .min(MAX_SYNC_SEND_TIMEOUT_MS);
     let start = std::time::Instant::now();
+    let mut waiter = None;
     loop {
         if let Some((rec, block)) = node.blocks.tx(&hash, node.latest_number())? {
             return Ok(shapes::receipt_json(&rec, &block)?);
@@ -416,6 +417,14 @@ fn send_raw_transaction_sync(node: &Node, p: &Params) -> RpcResult<Value> {
                 message: format!("the transaction was added but not mined within {timeout_ms} ms"),
                 data: Some(Value::String(hash.to_string())),
             });
+        }
+        if waiter.is_none() {
+            // The transaction is in; only the wait is refused.
+            waiter = Some(super::waiters::Waiter::enter().map_err(|e| RpcError {
+                code: 4,
+                message: format!("the transaction was added; {}", e.message),
+                data: Some(Value::String(hash.to_string())),
+            })?);
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }

@@ -21,6 +21,7 @@ pub mod sign;
 pub mod simulate;
 pub mod trace;
 pub mod trace_budget;
+pub mod waiters;
 
 use std::sync::Arc;
 

@@ -305,12 +305,16 @@ fn wait_message(node: &Node, p: &Params) -> RpcResult<Value> {
     let cid: String = p.get(0)?;
     let timeout = p.opt::<u64>(1)?.unwrap_or(30_000).min(120_000);
     let start = std::time::Instant::now();
+    let mut waiter = None;
     loop {
         if let Some(r) = node.blocks.message(&cid, node.latest_number())? {
             return Ok(receipt_json(&cid, &r));
         }
         if start.elapsed().as_millis() as u64 >= timeout {
             return Ok(Value::Null);
+        }
+        if waiter.is_none() {
+            waiter = Some(super::waiters::Waiter::enter()?);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
