@@ -346,3 +346,38 @@ fn deep_cross_runtime_recursion_ends_cleanly_and_the_node_keeps_mining() {
         assert_alive(&c);
     }
 }
+
+/// Init code that CREATEs a copy of itself: EVM constructor → EAM → Init → EVM constructor …,
+/// three frames per level, two of them built-in actors, until the gas runs out.
+#[test]
+fn self_replicating_init_code_ends_cleanly_and_the_node_keeps_mining() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    // CODECOPY(0, 0, CODESIZE); CREATE(0, 0, CODESIZE); STOP
+    let tx = json!({"from": DEV, "gas": "0x1000000", "data": "0x385f5f39385f5ff000"});
+    let hash = c.call("eth_sendTransaction", json!([tx.clone()]));
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let depth = traced_depth(&c, &hash);
+    eprintln!(
+        "self-replicating init code: {depth} contracts deep, {} gas",
+        hex_u64(&receipt["gasUsed"])
+    );
+    assert!(depth > 50, "{depth}");
+    assert_alive(&c);
+    let call = c.request("eth_call", json!([tx.clone(), "latest"]));
+    assert!(call["result"].is_string(), "{call}");
+    let estimate = c.request("eth_estimateGas", json!([tx.clone(), "latest"]));
+    assert!(hex_u64(&estimate["result"]) > 1_000_000, "{estimate}");
+    let simulated = c.call(
+        "eth_simulateV1",
+        json!([{"blockStateCalls": [{"calls": [tx]}], "traceTransfers": true}, "latest"]),
+    );
+    assert_eq!(
+        simulated[0]["calls"][0]["status"],
+        json!("0x1"),
+        "{simulated}"
+    );
+    assert_alive(&c);
+}
