@@ -12,6 +12,8 @@ use tandem_lang_syntax::cst::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken
 use crate::doc::{Doc, concat, group, indent, text};
 use SyntaxKind::*;
 
+mod asm;
+
 #[derive(Clone, Debug)]
 struct Comment {
     text: String,
@@ -260,10 +262,11 @@ impl Fmt {
                 self.list(n, Shape::Brace)
             }
             USE_GROUP | ARG_LIST | PARAM_LIST | TUPLE | TYPE_TUPLE | PAT_TUPLE | TUPLE_FIELDS
-            | PAT_TUPLE_FIELDS | GENERIC_ARGS | GENERIC_PARAMS | ARRAY | CAP_LIST => {
+            | PAT_TUPLE_FIELDS | GENERIC_ARGS | GENERIC_PARAMS | ARRAY | CAP_LIST | ASM_INPUTS => {
                 self.list(n, Shape::Paren)
             }
             BLOCK | IMPL_BODY | CONTRACT_BODY | RECV_BODY => self.list(n, Shape::Body),
+            ASM_BODY => self.asm_body(n),
             MATCH_BODY => self.list(n, Shape::Match),
             BINARY => self.hoisting(n, || self.binary(n)),
             METHOD_CALL | FIELD_EXPR | CALL | INDEX | TUPLE_FIELD => {
