@@ -8,7 +8,7 @@ use alloy_rpc_types_eth::{FeeHistory, TransactionRequest};
 use serde_json::Value;
 
 use super::{Handler, Params, find_block, quantity, state_block, to_value};
-use crate::error::{RpcError, RpcResult};
+use crate::error::{INTERNAL_ERROR, RpcError, RpcResult};
 use crate::node::{BLOCK_GAS_LIMIT, DEFAULT_PRIORITY_FEE, Node};
 use crate::overrides::{BlockOverrides, StateOverrides};
 use crate::shapes;
@@ -250,8 +250,10 @@ fn call(node: &Node, p: &Params) -> RpcResult<Value> {
 /// The limit found is then checked where the transaction may really land: unless
 /// `evm_setNextBlockTimestamp` fixed it, the clock can tick before the transaction is mined,
 /// so at `pending` the limit must also succeed one second later; if it does not, the
-/// estimate there is taken when larger. Either way the answer is a limit that was run and
-/// succeeded in the next block's context.
+/// estimate there is taken when larger. If the call fails outright a second later (a vote
+/// in the last second of a voting period), no limit helps there and the next block's answer
+/// stands, as on Hardhat. Either way the answer is a limit that was run and succeeded in the
+/// next block's context.
 fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
     let req: TransactionRequest = p.get(0)?;
     let site = call_site(node, p, true)?;
@@ -272,7 +274,11 @@ fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
     if holds {
         return Ok(quantity(gas));
     }
-    Ok(quantity(gas.max(state::estimate_gas(node, &req, &later)?)))
+    match state::estimate_gas(node, &req, &later) {
+        Ok(at_later) => Ok(quantity(gas.max(at_later))),
+        Err(e) if e.code == INTERNAL_ERROR => Err(e),
+        Err(_) => Ok(quantity(gas)),
+    }
 }
 
 fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
