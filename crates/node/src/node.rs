@@ -147,6 +147,9 @@ pub struct Node {
     pub base_fee_rule: crate::base_fee::BaseFeeRule,
     /// The remote this chain forks (`--fork-url`), if any.
     pub fork: Option<Arc<crate::fork::RemoteState>>,
+    /// Held by `eth_sendTransaction` from choosing a nonce to submitting, so concurrent sends
+    /// from one account get consecutive nonces (as on Hardhat and anvil).
+    pub(crate) send_fill: Mutex<()>,
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
@@ -253,6 +256,7 @@ impl Node {
             events,
             base_fee_rule: crate::base_fee::BaseFeeRule::from_pin(config.base_fee),
             fork: remote,
+            send_fill: Mutex::new(()),
             inner: Mutex::new(Inner {
                 chain,
                 open: None,

@@ -301,10 +301,7 @@ fn send_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     if dev.is_none() && !node.is_impersonated(&from) {
         return Err(RpcError::server(format!("unknown account {from}")));
     }
-    let nonce = match req.nonce {
-        Some(n) => n,
-        None => node.pending_nonce(&from)?,
-    };
+    let given_nonce = req.nonce;
     let gas = match req.gas {
         Some(g) => g,
         None => {
@@ -312,6 +309,13 @@ fn send_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
             req.nonce = None;
             state::estimate_gas(node, &req, &CallSite::pending(node)?)?
         }
+    };
+    // From choosing the nonce to submitting, one send at a time: concurrent sends from one
+    // account must not pick the same nonce.
+    let _fill = node.send_fill.lock().unwrap_or_else(|e| e.into_inner());
+    let nonce = match given_nonce {
+        Some(n) => n,
+        None => node.pending_nonce(&from)?,
     };
     let to = req.to.unwrap_or(TxKind::Create);
     let input = req.input.input().cloned().unwrap_or_default();
