@@ -191,9 +191,11 @@ fn feature_fixtures_on_both_targets() {
 
 /// The corpus packages and what their WASM build refuses (`None`: it builds).
 const CORPUS: &[(&str, Option<&str>)] = &[
+    ("auction", None),
     ("erc20", None),
     ("erc721", None),
     ("multisig", None),
+    ("vault", None),
     ("wallet", None),
 ];
 

@@ -124,7 +124,7 @@ fn corpus_on_the_interpreter() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
     let mut failures = Vec::new();
     let mut table = Vec::new();
-    for pkg in ["erc20", "erc721", "multisig", "wallet"] {
+    for pkg in ["auction", "erc20", "erc721", "multisig", "vault", "wallet"] {
         let dir = root.join(pkg);
         let sources = read_package(&dir);
         let tests = fixture::package::calls_files(&dir.join("test")).expect("test folder");
