@@ -211,6 +211,23 @@ pub fn document_symbols(pkg: &Package, id: u32) -> Vec<lt::DocumentSymbol> {
                 let name = format!("impl {}", slice(text, i.ty.span()));
                 symbol(text, &name, None, K::OBJECT, s, i.ty.span(), fs)
             }
+            ItemKind::Trait(t) => {
+                let fs = t
+                    .fns
+                    .iter()
+                    .map(|f| fn_symbol(text, &f.def, K::METHOD))
+                    .collect();
+                let name = &t.name.name;
+                symbol(
+                    text,
+                    name,
+                    Some("trait".into()),
+                    K::INTERFACE,
+                    s,
+                    t.name.span,
+                    fs,
+                )
+            }
             ItemKind::Fn(f) => fn_symbol(text, f, K::FUNCTION),
             ItemKind::Const(c) => {
                 let ty = slice(text, c.ty.span()).to_string();

@@ -401,6 +401,9 @@ impl Walker<'_> {
                 }
             }
             ItemKind::Impl(i) => {
+                if let Some(t) = &i.trait_ {
+                    self.path(t);
+                }
                 self.ty(&i.ty);
                 let owner = match &i.ty {
                     TypeExpr::Path(p) => p.last().name.clone(),
@@ -408,6 +411,14 @@ impl Walker<'_> {
                 };
                 for f in &i.fns {
                     self.func(f, DefKind::Method, Some(&owner));
+                }
+            }
+            ItemKind::Trait(t) => {
+                // Indexed as a type name (hover shows `trait ..`); its methods as methods.
+                let d = format!("trait {}", t.name.name);
+                self.def(&t.name, DefKind::Struct, item.span, None, d);
+                for f in &t.fns {
+                    self.func(&f.def, DefKind::Method, Some(&t.name.name));
                 }
             }
             ItemKind::Fn(f) => self.func(f, DefKind::Fn, None),

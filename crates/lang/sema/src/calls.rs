@@ -124,6 +124,9 @@ impl Cx<'_, '_> {
             if let Some(t) = self.variant_call(path, args, expected) {
                 return t;
             }
+            if let Some(t) = self.trait_path_call(names[0], path, args, span) {
+                return t;
+            }
             // `Type::function(..)`: an associated function.
             if let Some(ItemRef::Adt(id)) = self.p.lookup(self.frame.file, names[0]) {
                 let Some(m) = self.p.adts[id].methods.get(names[1]).copied() else {
@@ -151,6 +154,9 @@ impl Cx<'_, '_> {
                     .map(|g| g.name.clone())
                     .zip(targs)
                     .collect();
+                if m.impl_generics.is_empty() {
+                    subst.insert("Self".into(), Ty::Adt(id, Vec::new()));
+                }
                 return self.inline_fn(m.def, m.file, &mut subst, None, args, span);
             }
         }
@@ -246,6 +252,7 @@ impl Cx<'_, '_> {
             };
             vals.push((v.unwrap_or(IrExpr::c(0)), ty, arg.value.span));
         }
+        self.check_fn_bounds(def, file, subst, span);
         let ret_ty = match &def.ret {
             Some(t) => self.p.resolve_ty(file, t, subst, self.diags),
             None => Ty::Unit,
@@ -486,23 +493,9 @@ impl Cx<'_, '_> {
                 );
                 return Typed::error();
             }
-            let mut subst: HashMap<String, Ty> = m
-                .impl_generics
-                .iter()
-                .map(|g| g.name.clone())
-                .zip(targs)
-                .collect();
-            let r = if matches!(r.val, Val::Place(_)) {
-                self.stabilize(r)
-            } else {
-                let (v, ty) = self.rvalue(r);
-                let v = self.spill(v.unwrap_or(IrExpr::c(0)));
-                Typed {
-                    val: Val::Value(v),
-                    ty,
-                    assign: Assign::NotPlace,
-                }
-            };
+            let self_ty = r.ty.clone();
+            let mut subst = self.method_subst(&m, &targs, &self_ty, span);
+            let r = self.receiver(r);
             return self.inline_fn(m.def, m.file, &mut subst, Some(r), args, span);
         }
         let shown = self.show(&r.ty);

@@ -24,6 +24,7 @@ pub enum ItemRef {
     Fn(usize),
     Alias(usize),
     Contract(usize),
+    Trait(usize),
     /// A function of the standard library, e.g. `std::crypto::keccak256`.
     Std(&'static str),
 }
@@ -45,6 +46,8 @@ pub struct Adt<'a> {
 pub struct Method<'a> {
     pub def: &'a FnDef,
     pub impl_generics: &'a [Ident],
+    /// Bounds on the impl's generics (`impl<T: Tr> Foo<T>`), checked at each call.
+    pub impl_bounds: &'a [Bound],
     pub file: usize,
 }
 
@@ -64,6 +67,7 @@ pub struct Program<'a> {
     pub fns: Vec<Named<'a, FnDef>>,
     pub aliases: Vec<Named<'a, TypeAliasDef>>,
     pub contracts: Vec<Named<'a, ContractDef>>,
+    pub traits: Vec<crate::traits::Trait<'a>>,
     /// Per file: the names visible in it (its own items and its imports).
     pub scopes: Vec<HashMap<String, ItemRef>>,
 }
@@ -120,6 +124,7 @@ impl<'a> Program<'a> {
             fns: Vec::new(),
             aliases: Vec::new(),
             contracts: Vec::new(),
+            traits: Vec::new(),
             scopes: vec![HashMap::new(); files.len()],
         };
         let mut defined: Vec<HashMap<String, Span>> = vec![HashMap::new(); files.len()];
@@ -202,6 +207,14 @@ impl<'a> Program<'a> {
                         });
                         (&c.name, ItemRef::Contract(p.contracts.len() - 1))
                     }
+                    ItemKind::Trait(t) => {
+                        p.traits.push(crate::traits::Trait {
+                            def: t,
+                            file: fi,
+                            impls: Vec::new(),
+                        });
+                        (&t.name, ItemRef::Trait(p.traits.len() - 1))
+                    }
                     ItemKind::Use(_) | ItemKind::Impl(_) => continue,
                 };
                 if let Some(prev) = defined[fi].insert(name.name.clone(), name.span) {
@@ -236,6 +249,9 @@ impl<'a> Program<'a> {
                 let ItemKind::Impl(imp) = &item.kind else {
                     continue;
                 };
+                if imp.trait_.is_some() {
+                    continue;
+                }
                 let TypeExpr::Path(path) = &imp.ty else {
                     diags.push(Diagnostic::error(
                         "E0201",
@@ -251,6 +267,7 @@ impl<'a> Program<'a> {
                             let method = Method {
                                 def: m,
                                 impl_generics: &imp.generics,
+                                impl_bounds: &imp.bounds,
                                 file: fi,
                             };
                             if p.adts[id]
@@ -271,6 +288,8 @@ impl<'a> Program<'a> {
                 }
             }
         }
+        p.collect_trait_impls(diags);
+        crate::bound_calls::check_program(&p, diags);
         p
     }
 
@@ -479,6 +498,7 @@ impl<'a> Program<'a> {
                 match self.lookup(file, name) {
                     Some(ItemRef::Adt(id)) => {
                         if want(self.adts[id].generics.len(), diags) {
+                            self.check_adt_bounds(id, &args, path.span, diags);
                             Ty::Adt(id, args)
                         } else {
                             Ty::Error

@@ -5,6 +5,7 @@
 mod access;
 mod adts;
 mod async_send;
+mod bound_calls;
 mod builtins;
 mod calls;
 mod consts;
@@ -29,6 +30,7 @@ mod recursion;
 mod storable;
 mod storage_bytes;
 mod test_asserts;
+mod traits;
 pub mod types;
 mod wrap_methods;
 
@@ -104,6 +106,18 @@ fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
                     )
                 })
                 .collect();
+            let what = format!("contract `{}`", p.contracts[ci].def.name.name);
+            let cf = p.contracts[ci].file;
+            if !p.check_bounds(
+                cf,
+                &p.contracts[ci].def.bounds,
+                &subst,
+                &what,
+                path.span,
+                &mut diags,
+            ) {
+                continue; // compiling it would only repeat the bound's error
+            }
             roots.push((ci, a.def.name.name.clone(), subst));
         }
     }

@@ -74,6 +74,7 @@ pub enum ItemKind {
     Struct(StructDef),
     Enum(EnumDef),
     Impl(ImplDef),
+    Trait(TraitDef),
     Fn(FnDef),
     Const(ConstDef),
     TypeAlias(TypeAliasDef),
@@ -123,6 +124,7 @@ pub struct ErrorDef {
 pub struct StructDef {
     pub name: Ident,
     pub generics: Vec<Ident>,
+    pub bounds: Vec<Bound>,
     pub fields: Vec<Field>,
 }
 
@@ -143,14 +145,39 @@ pub struct EnumVariant {
 pub struct EnumDef {
     pub name: Ident,
     pub generics: Vec<Ident>,
+    pub bounds: Vec<Bound>,
     pub variants: Vec<EnumVariant>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ImplDef {
     pub generics: Vec<Ident>,
+    pub bounds: Vec<Bound>,
+    /// `impl Trait for Type`: the trait.
+    pub trait_: Option<Path>,
     pub ty: TypeExpr,
     pub fns: Vec<FnDef>,
+}
+
+/// `T: A + B` in a list of generic parameters: the parameter and its trait bounds.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    pub param: Ident,
+    pub traits: Vec<Path>,
+}
+
+/// `trait Name { fn required(self) -> T; fn provided(self) -> T { .. } }`.
+#[derive(Clone, Debug)]
+pub struct TraitDef {
+    pub name: Ident,
+    pub fns: Vec<TraitFn>,
+}
+
+/// A method of a trait: required (no body; `def.body` is empty) or with a default body.
+#[derive(Clone, Debug)]
+pub struct TraitFn {
+    pub def: FnDef,
+    pub has_default: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,6 +224,7 @@ pub struct FnDef {
     pub attrs: Vec<Attr>,
     pub name: Ident,
     pub generics: Vec<Ident>,
+    pub bounds: Vec<Bound>,
     pub self_param: SelfParam,
     pub params: Vec<Param>,
     pub ret: Option<TypeExpr>,
@@ -223,6 +251,7 @@ pub struct TypeAliasDef {
 pub struct ContractDef {
     pub name: Ident,
     pub generics: Vec<Ident>,
+    pub bounds: Vec<Bound>,
     pub storage: Option<TypeExpr>,
     pub init: Option<InitDef>,
     /// `receive with .. { .. }`: runs for a call with empty calldata (plain value transfers);
@@ -450,11 +479,11 @@ pub enum ExprKind {
     Continue,
     Return(Option<Box<Expr>>),
     Revert(Path, Vec<(Ident, Option<Expr>)>),
+    /// `asm evm (inputs) -> T { OPS }`: inline EVM assembly (parse_asm.rs).
+    Asm(Box<AsmBlock>),
     /// A placeholder left by the parser after an error.
     Error,
 }
-    /// `asm evm (inputs) -> T { OPS }`: inline EVM assembly (parse_asm.rs).
-    Asm(Box<AsmBlock>),
 
 /// `asm evm (a, b) -> u256 { ADD }`: the inputs (the first ends on top of the stack), the
 /// type of the outputs (none, a word type, or a tuple of word types, the first element on

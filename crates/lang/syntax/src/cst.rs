@@ -58,7 +58,10 @@ syntax_kinds! {
     /// `(T, U)` of a tuple enum variant.
     TUPLE_FIELDS,
     IMPL,
+    /// The `{ .. }` of an `impl` or a `trait`.
     IMPL_BODY,
+    /// `trait Name { .. }`.
+    TRAIT,
     FN,
     GENERIC_PARAMS,
     GENERIC_PARAM,
@@ -131,9 +134,6 @@ syntax_kinds! {
     PAT_FIELD,
     /// `e?`.
     TRY,
-}
-
-use SyntaxKind::*;
     /// `asm evm (a, b) -> T { .. }`.
     ASM,
     /// `(a, b)` of an `asm` block.
@@ -142,6 +142,9 @@ use SyntaxKind::*;
     ASM_BODY,
     /// One instruction: a mnemonic and a push's literal.
     ASM_OP,
+}
+
+use SyntaxKind::*;
 
 impl SyntaxKind {
     pub fn is_trivia(self) -> bool {

@@ -56,18 +56,6 @@ pub const HINTS: &[Hint] = &[
         message: "`impl Trait` and `dyn Trait` types are not supported yet",
         help: "use a concrete type or a generic parameter",
     },
-    Hint {
-        key: "trait",
-        sample: "trait Foo { }",
-        message: "traits are not supported yet",
-        help: "use generic contracts and structs with inherent `impl` blocks",
-    },
-    Hint {
-        key: "impl for",
-        sample: "impl Foo for S { }",
-        message: "`impl Trait for Type` is not supported yet",
-        help: "write inherent methods: `impl S { fn .. }`",
-    },
 ];
 
 impl Parser {
@@ -92,7 +80,7 @@ mod tests {
     #[test]
     fn every_hint_is_reachable() {
         for h in HINTS {
-            let src = if h.sample.starts_with("trait") || h.sample.starts_with("impl") {
+            let src = if h.sample.starts_with("impl") {
                 format!("struct S {{ }}\n{}\n", h.sample)
             } else if h.sample.starts_with("fn") {
                 format!("{}\n", h.sample)

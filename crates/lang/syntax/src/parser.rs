@@ -33,7 +33,7 @@ pub(crate) type PResult<T> = Result<T, ()>;
 
 const ITEM_KEYWORDS: &[&str] = &[
     "use", "message", "event", "error", "struct", "enum", "impl", "fn", "const", "type",
-    "contract", "pub",
+    "contract", "pub", "trait",
 ];
 
 /// Parses one source file. The AST holds every item that parsed; the diagnostics list every

@@ -88,10 +88,20 @@ impl Parser {
     }
 
     pub(crate) fn fn_def(&mut self, attrs: Vec<Attr>) -> PResult<FnDef> {
+        self.fn_with_body(attrs, true).map(|(f, _)| f)
+    }
+
+    /// A trait's method: a signature alone (required; an optional `;` ends it) or with a
+    /// default body. Returns whether it has a body.
+    pub(crate) fn fn_sig_or_def(&mut self, attrs: Vec<Attr>) -> PResult<(FnDef, bool)> {
+        self.fn_with_body(attrs, false)
+    }
+
+    fn fn_with_body(&mut self, attrs: Vec<Attr>, need_body: bool) -> PResult<(FnDef, bool)> {
         let start = self.span();
         self.expect_kw("fn")?;
         let name = self.ident()?;
-        let generics = self.generic_params()?;
+        let (generics, bounds) = self.generic_params()?;
         let (self_param, params) = self.params(true)?;
         let ret = if self.eat("->") {
             Some(self.type_expr()?)
@@ -99,28 +109,41 @@ impl Parser {
             None
         };
         let caps = self.caps()?;
-        let body = self.block()?;
-        Ok(FnDef {
+        let has_body = need_body || self.is("{");
+        let body = if has_body {
+            self.block()?
+        } else {
+            self.eat(";");
+            Block {
+                stmts: Vec::new(),
+                tail: None,
+                span: self.prev_span(),
+            }
+        };
+        let f = FnDef {
             attrs,
             name,
             generics,
+            bounds,
             self_param,
             params,
             ret,
             caps,
             body,
             span: start.to(self.prev_span()),
-        })
+        };
+        Ok((f, has_body))
     }
 
     pub(crate) fn contract(&mut self) -> PResult<ContractDef> {
         let name = self.ident()?;
-        let generics = self.generic_params()?;
+        let (generics, bounds) = self.generic_params()?;
         self.start(CONTRACT_BODY);
         self.expect("{")?;
         let mut c = ContractDef {
             name,
             generics,
+            bounds,
             storage: None,
             init: None,
             receive: None,

@@ -28,7 +28,7 @@ impl Parser {
             "const" => CONST,
             "type" => TYPE_ALIAS,
             "contract" => CONTRACT,
-            "trait" => return self.unsupported("trait", start),
+            "trait" => TRAIT,
             _ => return self.error("an item (`message`, `contract`, `struct`, `fn`, ...)"),
         };
         self.start_at(cp, node);
@@ -60,11 +60,12 @@ impl Parser {
             "struct" => {
                 self.bump();
                 let name = self.ident()?;
-                let generics = self.generic_params()?;
+                let (generics, bounds) = self.generic_params()?;
                 let fields = self.fields()?;
                 ItemKind::Struct(StructDef {
                     name,
                     generics,
+                    bounds,
                     fields,
                 })
             }
@@ -74,32 +75,35 @@ impl Parser {
             }
             "impl" => {
                 self.bump();
-                let generics = self.generic_params()?;
+                let (generics, bounds) = self.generic_params()?;
                 let ty = self.type_expr()?;
-                if self.is_kw("for") {
-                    return self.unsupported("impl for", start.to(self.span()));
-                }
-                self.start(IMPL_BODY);
-                self.expect("{")?;
-                let mut fns = Vec::new();
-                while !self.is("}") && !self.at_eof() {
-                    let cp = self.checkpoint();
-                    let attrs = self.attrs()?;
-                    self.eat_kw("pub");
-                    self.start_at(cp, FN);
-                    fns.push(self.fn_def(attrs)?);
-                    self.finish();
-                }
-                self.expect("}")?;
-                self.finish();
-                ItemKind::Impl(ImplDef { generics, ty, fns })
+                let (trait_, ty) = if self.eat_kw("for") {
+                    let TypeExpr::Path(t) = ty else {
+                        return self.error("a trait name before `for`");
+                    };
+                    (Some(t), self.type_expr()?)
+                } else {
+                    (None, ty)
+                };
+                let fns = self.impl_body()?;
+                ItemKind::Impl(ImplDef {
+                    generics,
+                    bounds,
+                    trait_,
+                    ty,
+                    fns,
+                })
+            }
+            "trait" => {
+                self.bump();
+                ItemKind::Trait(self.trait_def()?)
             }
             "fn" => ItemKind::Fn(self.fn_def(Vec::new())?),
             "const" => ItemKind::Const(self.const_def()?),
             "type" => {
                 self.bump();
                 let name = self.ident()?;
-                let generics = self.generic_params()?;
+                let (generics, _) = self.generic_params()?;
                 self.expect("=")?;
                 let ty = self.type_expr()?;
                 self.eat(";");
@@ -168,17 +172,23 @@ impl Parser {
         Ok(UseDecl { paths })
     }
 
-    pub fn generic_params(&mut self) -> PResult<Vec<Ident>> {
+    /// `<T, U: A + B>`: the parameters and the bounds written on them.
+    pub fn generic_params(&mut self) -> PResult<(Vec<Ident>, Vec<Bound>)> {
         let mut out = Vec::new();
+        let mut bounds = Vec::new();
         if self.is("<") {
             self.start(GENERIC_PARAMS);
             self.bump();
             while !self.is(">") {
                 self.start(GENERIC_PARAM);
-                out.push(self.ident()?);
+                let param = self.ident()?;
+                out.push(param.clone());
                 if self.eat(":") {
-                    // Bounds are accepted and ignored: generics are checked per instantiation.
-                    self.ident()?;
+                    let mut traits = vec![self.bound_path()?];
+                    while self.eat("+") {
+                        traits.push(self.bound_path()?);
+                    }
+                    bounds.push(Bound { param, traits });
                 }
                 self.finish();
                 if !self.eat(",") {
@@ -188,7 +198,60 @@ impl Parser {
             self.expect(">")?;
             self.finish();
         }
-        Ok(out)
+        Ok((out, bounds))
+    }
+
+    /// A trait named in a bound or an `impl .. for`: `Name` or `module::Name`.
+    fn bound_path(&mut self) -> PResult<Path> {
+        self.start(PATH);
+        let mut segments = vec![self.ident()?];
+        while self.eat("::") {
+            segments.push(self.ident()?);
+        }
+        self.finish();
+        let span = segments[0].span.to(self.prev_span());
+        Ok(Path {
+            segments,
+            generics: Vec::new(),
+            span,
+        })
+    }
+
+    /// `trait Name { fn m(self) -> T  fn d(self) -> T { .. } }` (after the keyword).
+    fn trait_def(&mut self) -> PResult<TraitDef> {
+        let name = self.ident()?;
+        self.start(IMPL_BODY);
+        self.expect("{")?;
+        let mut fns = Vec::new();
+        while !self.is("}") && !self.at_eof() {
+            let cp = self.checkpoint();
+            let attrs = self.attrs()?;
+            self.start_at(cp, FN);
+            let (def, has_default) = self.fn_sig_or_def(attrs)?;
+            self.finish();
+            fns.push(TraitFn { def, has_default });
+        }
+        self.expect("}")?;
+        self.finish();
+        Ok(TraitDef { name, fns })
+    }
+
+    /// The methods of an `impl` block (after `impl<..> [Trait for] Type`).
+    fn impl_body(&mut self) -> PResult<Vec<FnDef>> {
+        self.start(IMPL_BODY);
+        self.expect("{")?;
+        let mut fns = Vec::new();
+        while !self.is("}") && !self.at_eof() {
+            let cp = self.checkpoint();
+            let attrs = self.attrs()?;
+            self.eat_kw("pub");
+            self.start_at(cp, FN);
+            fns.push(self.fn_def(attrs)?);
+            self.finish();
+        }
+        self.expect("}")?;
+        self.finish();
+        Ok(fns)
     }
 
     /// `{ name: Type, ... }` with commas or newlines between fields.
@@ -251,7 +314,7 @@ impl Parser {
 
     pub(crate) fn enum_def(&mut self) -> PResult<EnumDef> {
         let name = self.ident()?;
-        let generics = self.generic_params()?;
+        let (generics, bounds) = self.generic_params()?;
         self.start(ENUM_VARIANTS);
         self.expect("{")?;
         let mut variants = Vec::new();
@@ -290,6 +353,7 @@ impl Parser {
         Ok(EnumDef {
             name,
             generics,
+            bounds,
             variants,
         })
     }
