@@ -574,3 +574,67 @@ fn waiting_requests_cannot_stall_writes() {
     assert_eq!((waited, refused), (MAX_WAITERS, 600 - MAX_WAITERS));
     assert_alive(&c);
 }
+
+/// A flood of heavy reads, more than the blocking pool has threads: they take turns
+/// (`rpc::server::max_heavy_reads` at once) without holding threads while they wait, so a
+/// transaction sent behind them is answered at once. Without the gate the write queued
+/// behind hundreds of them for the pool's threads (seconds).
+#[test]
+fn a_flood_of_heavy_reads_cannot_stall_writes() {
+    const FLOOD: usize = 700;
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let input = blake2f_input(2_000_000);
+    let mut streams: Vec<TcpStream> = (0..FLOOD)
+        .map(|i| {
+            // Each call differs (its gas), so none is answered from the head's call cache.
+            let call = json!({
+                "from": DEV,
+                "to": "0x0000000000000000000000000000000000000009",
+                "gas": format!("0x{:x}", 0x1000000 - i),
+                "input": input,
+            });
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
+                "params": [call, "latest"]})
+            .to_string();
+            let mut s = TcpStream::connect(c.addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+            write!(
+                s,
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let start = Instant::now();
+    let hash = c.call(
+        "eth_sendTransaction",
+        json!([{"from": DEV, "to": DEV, "value": "0x1"}]),
+    );
+    let took = start.elapsed();
+    let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], json!("0x1"));
+    let mut answered = 0;
+    for s in &mut streams {
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        assert!(text.contains("\"result\":\"0x"), "{text}");
+        answered += 1;
+    }
+    // The flood must outlast the write, or the check below would say nothing.
+    let flood_took = start.elapsed();
+    assert_eq!(answered, FLOOD);
+    assert!(
+        took < Duration::from_secs(3),
+        "a write waited {took:?} behind {FLOOD} heavy reads"
+    );
+    assert!(
+        flood_took > took * 2,
+        "the flood ({flood_took:?}) did not outlast the write ({took:?}): make it heavier"
+    );
+    assert_alive(&c);
+}

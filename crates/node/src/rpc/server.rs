@@ -10,6 +10,7 @@ use jsonrpsee::types::{ErrorObjectOwned, SubscriptionId};
 use super::{
     Handler, Params, access_list, anvil_state, dev, eth, filters, lane, native, ots, pool, sign,
 };
+use crate::error::RpcError;
 use crate::node::Node;
 
 /// A running server; dropping it does not stop it, [`ServerHandle::stop`] does.
@@ -100,8 +101,23 @@ fn is_heavy_read(name: &str) -> bool {
     ) || name.starts_with("ots_")
 }
 
+/// Replays (traces) are heavy reads too, though they are registered as blocking methods.
+fn is_gated(name: &str) -> bool {
+    is_heavy_read(name) || name.starts_with("debug_trace") || name.starts_with("trace_")
+}
+
+/// Heavy reads that may run at once: `max(4, cores)`. The rest wait for a place without
+/// holding a thread, so however many arrive, the blocking pool always has threads for
+/// writes, and writes share the CPU with at most this many reads. (Without the gate, a
+/// flood of heavy calls took every blocking thread, and a transaction sent behind them
+/// waited until hundreds of them had finished.)
+pub fn max_heavy_reads() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get().max(4))
+}
+
 pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
     let mut module = RpcModule::new(node);
+    let gate = Arc::new(tokio::sync::Semaphore::new(max_heavy_reads()));
     for (name, handler) in method_tables() {
         let handler = *handler;
         let name: &'static str = name;
@@ -126,7 +142,25 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
             }
             result.map_err(ErrorObjectOwned::from)
         };
-        if is_blocking(name) || is_heavy_read(name) {
+        if is_gated(name) {
+            let gate = gate.clone();
+            module.register_async_method(name, move |params, node, ext| {
+                let (gate, run) = (gate.clone(), run.clone());
+                async move {
+                    // The semaphore is never closed, so acquiring fails only if it were.
+                    let _place = gate.acquire_owned().await.map_err(|_| {
+                        ErrorObjectOwned::from(RpcError::internal("the node is shutting down"))
+                    })?;
+                    tokio::task::spawn_blocking(move || run(params, &node, &ext))
+                        .await
+                        .unwrap_or_else(|e| {
+                            Err(ErrorObjectOwned::from(RpcError::internal(format!(
+                                "{name} stopped: {e}"
+                            ))))
+                        })
+                }
+            })?;
+        } else if is_blocking(name) {
             module.register_blocking_method(name, move |params, node, ext| {
                 run(params, &node, &ext)
             })?;
