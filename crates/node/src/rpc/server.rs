@@ -145,7 +145,7 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
         if is_gated(name) {
             let gate = gate.clone();
             module.register_async_method(name, move |params, node, ext| {
-                let (gate, run) = (gate.clone(), run.clone());
+                let gate = gate.clone();
                 async move {
                     // The semaphore is never closed, so acquiring fails only if it were.
                     let _place = gate.acquire_owned().await.map_err(|_| {
