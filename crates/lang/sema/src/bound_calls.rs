@@ -214,7 +214,10 @@ impl<'e> Vars<'e> {
             let Some(param) = params.iter().next() else {
                 continue;
             };
-            let traits = &scope[param];
+            // A parameter shadowed by the function's own (unbounded) one is not checked.
+            let Some(traits) = scope.get(param) else {
+                continue;
+            };
             if traits.iter().any(|t| p.traits[*t].has_method(&method.name)) {
                 continue;
             }
