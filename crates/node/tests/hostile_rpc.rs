@@ -524,6 +524,21 @@ fn post_oversized(c: &Client) -> String {
 /// Idle waits cannot take the blocking pool that writes run on: of 600 `tandem_waitMessage`
 /// calls for a message that never comes, MAX_WAITERS wait and the rest are refused at once,
 /// and a transaction sent meanwhile is mined at once (it waited for them to time out before).
+/// Posts a JSON-RPC request on its own connection and returns the connection unread, so
+/// that many requests can be in flight at once; read it to the end for the answer.
+fn post_and_leave(c: &Client, body: &str, timeout_secs: u64) -> TcpStream {
+    let mut s = TcpStream::connect(c.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(timeout_secs)))
+        .unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    s
+}
+
 #[test]
 fn waiting_requests_cannot_stall_writes() {
     use tandem_node::rpc::waiters::MAX_WAITERS;
@@ -533,19 +548,7 @@ fn waiting_requests_cannot_stall_writes() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tandem_waitMessage",
         "params": ["bafy-never", 8_000]})
     .to_string();
-    let mut streams: Vec<TcpStream> = (0..600)
-        .map(|_| {
-            let mut s = TcpStream::connect(c.addr).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-            write!(
-                s,
-                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .unwrap();
-            s
-        })
-        .collect();
+    let mut streams: Vec<TcpStream> = (0..600).map(|_| post_and_leave(&c, &body, 60)).collect();
     std::thread::sleep(Duration::from_secs(1));
     let start = Instant::now();
     let hash = c.call(
@@ -598,15 +601,7 @@ fn a_flood_of_heavy_reads_cannot_stall_writes() {
             let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
                 "params": [call, "latest"]})
             .to_string();
-            let mut s = TcpStream::connect(c.addr).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-            write!(
-                s,
-                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .unwrap();
-            s
+            post_and_leave(&c, &body, 120)
         })
         .collect();
     std::thread::sleep(Duration::from_secs(1));
