@@ -357,6 +357,32 @@ fn hoists_seq_statements_out_of_statements() {
     );
 }
 
+#[test]
+fn hoists_a_seq_with_lets_before_a_return_of_constants() {
+    let p = [u256p(0)];
+    let seq = || {
+        Expr::Seq(
+            vec![Stmt::Let(1, sload(c(0))), Stmt::SStore(c(1), l(1))],
+            Box::new(c(0)),
+        )
+    };
+    // A unit handler's body: its statements' locals may live until the return.
+    let body = vec![Stmt::Expr(seq()), Stmt::Return(vec![])];
+    assert_ir(
+        only(&[Pass::Dce], body, &p),
+        "let %1 = sload(0)
+         sstore(1, %1)
+         return()",
+    );
+    // A return that reads a local keeps the `Seq` (hoisting would lengthen `%1`'s life).
+    let body = vec![Stmt::Expr(seq()), ret(l(0))];
+    assert_ir(
+        only(&[Pass::Dce], body, &p),
+        "seq { let %1 = sload(0); sstore(1, %1); 0 }
+         return(%0: u256)",
+    );
+}
+
 // ---- storage ----------------------------------------------------------------------------
 
 #[test]
@@ -458,6 +484,36 @@ fn computes_a_repeated_mapping_slot_once() {
          let %2 = sload(%3)
          sstore(%3, checked.sub.u256(%2, %1))
          return(1: u256)",
+    );
+}
+
+#[test]
+fn coalesces_storage_inside_a_seq() {
+    let p = [u256p(0)];
+    let slot = || Expr::HashWords(HashAlg::Keccak256, vec![l(0), c(3)]);
+    let body = vec![
+        Stmt::Let(1, sload(c(0))),
+        Stmt::Expr(Expr::Seq(
+            vec![
+                // Nothing known on entry: the statement around may have run anything first.
+                Stmt::Let(2, sload(c(0))),
+                Stmt::SStore(c(1), add(256, sload(c(0)), c(1))),
+                Stmt::Let(3, sload(c(1))),
+                Stmt::SStore(slot(), sload(slot())),
+                Stmt::Expr(call()),
+                Stmt::Let(4, sload(c(1))),
+            ],
+            Box::new(c(0)),
+        )),
+        // Nothing learnt inside survives the statement.
+        ret(bin(BinOp::Add, sload(c(0)), sload(c(1)))),
+    ];
+    assert_ir(
+        only(&[Pass::Storage], body, &p),
+        "let %1 = sload(0)
+         seq { let %2 = sload(0); let %5 = checked.add.u256(%2, 1); sstore(1, %5); let %3 = %5; \
+         let %6 = hash(%0, 3); sstore(%6, sload(%6)); call(%0, value: 0); let %4 = sload(1); 0 }
+         return(add(sload(0), sload(1)): u256)",
     );
 }
 

@@ -4,11 +4,109 @@ use crate::cx::{Cx, Typed};
 use crate::expr::int_range;
 use crate::layout::clean;
 use crate::types::Ty;
+use tandem_lang_ir::opt::util::children;
 use tandem_lang_ir::{BinOp as IB, CheckedOp, Expr as IrExpr, Stmt as IrStmt, UnOp as IU};
 use tandem_lang_syntax::ast::{BinOp, Expr, ExprKind};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
+/// Operations a right operand of `&&`/`||` may have and still be evaluated unconditionally.
+const CHEAP_NODES: u32 = 8;
+
+/// Whether the right side of `&&`/`||` is cheap enough to evaluate even when the left side
+/// decides (the branch-free `and`/`or`): pure, at most [`CHEAP_NODES`] operations, and no
+/// storage or balance read, hash or exponentiation. Anything dearer short-circuits: a cold
+/// storage read costs far more than the branch, and is what the left side usually guards.
+fn cheap(e: &IrExpr) -> bool {
+    fn walk(e: &IrExpr, budget: &mut u32) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let dear = matches!(
+            e,
+            IrExpr::SLoad(_)
+                | IrExpr::Balance(_)
+                | IrExpr::Hash(..)
+                | IrExpr::HashWords(..)
+                | IrExpr::MapSlot { .. }
+                | IrExpr::DataSlot(_)
+                | IrExpr::Bin(IB::Exp, ..)
+        );
+        !dear && children(e).into_iter().all(|c| walk(c, budget))
+    }
+    let mut budget = CHEAP_NODES;
+    e.is_pure() && walk(e, &mut budget)
+}
+
 impl Cx<'_, '_> {
+    /// One operand of `&&`/`||`: its statements (run only when it is reached) and its value.
+    fn logic_operand(&mut self, e: &Expr) -> (Vec<IrStmt>, IrExpr) {
+        let saved = std::mem::take(&mut self.out);
+        let t = self.expr(e, Some(&Ty::Bool));
+        self.mismatch(&Ty::Bool, &t.ty, e.span);
+        let (v, _) = self.rvalue(t);
+        let stmts = std::mem::replace(&mut self.out, saved);
+        (stmts, v.unwrap_or(IrExpr::c(0)))
+    }
+
+    /// `a && b` / `a || b`, with a left-nested chain of the same operator (`a || b || c`) as
+    /// one: the first operand, and each later one that has no statements and is [`cheap`],
+    /// are combined branch-free with `and`/`or` into one temporary; an operand that is not
+    /// runs (with the rest of the chain nested inside) only when the temporary has not
+    /// decided yet, so `x == owner || operators[owner][x]` reads storage only when needed.
+    fn logic(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Typed {
+        let mut operands = vec![b];
+        let mut left = a;
+        while let ExprKind::Binary(o, x, y) = &left.kind
+            && *o == op
+        {
+            operands.push(y);
+            left = x;
+        }
+        operands.push(left);
+        operands.reverse();
+        let (first, rest) = (operands[0], &operands[1..]);
+        let l = self.expr(first, Some(&Ty::Bool));
+        self.mismatch(&Ty::Bool, &l.ty, first.span);
+        let (lv, _) = self.rvalue(l);
+        let lv = lv.unwrap_or(IrExpr::c(0));
+        let parts: Vec<_> = rest.iter().map(|e| self.logic_operand(e)).collect();
+        let ib = if op == BinOp::And { IB::And } else { IB::Or };
+        let mut parts = parts.into_iter().peekable();
+        let mut value = lv;
+        while let Some((_, v)) = parts.next_if(|(ss, v)| ss.is_empty() && cheap(v)) {
+            value = IrExpr::bin(ib, value, v);
+        }
+        if parts.peek().is_none() {
+            return Typed::value(value, Ty::Bool);
+        }
+        let t = self.local();
+        self.emit(IrStmt::Let(t, value));
+        let undecided = if op == BinOp::And {
+            IrExpr::Local(t)
+        } else {
+            IrExpr::un(IU::IsZero, IrExpr::Local(t))
+        };
+        // Built from the right: each dear operand's body nests the rest of the chain.
+        let mut groups: Vec<(Vec<IrStmt>, IrExpr)> = vec![];
+        while let Some((ss, mut v)) = parts.next() {
+            while let Some((_, c)) = parts.next_if(|(ss, v)| ss.is_empty() && cheap(v)) {
+                v = IrExpr::bin(ib, v, c);
+            }
+            groups.push((ss, v));
+        }
+        let mut inner: Vec<IrStmt> = vec![];
+        for (mut ss, v) in groups.into_iter().rev() {
+            ss.push(IrStmt::Set(t, v));
+            if !inner.is_empty() {
+                ss.push(IrStmt::If(undecided.clone(), inner, vec![]));
+            }
+            inner = ss;
+        }
+        self.emit(IrStmt::If(undecided, inner, vec![]));
+        Typed::value(IrExpr::Local(t), Ty::Bool)
+    }
+
     pub(crate) fn binary(
         &mut self,
         op: BinOp,
@@ -18,31 +116,7 @@ impl Cx<'_, '_> {
         expected: Option<&Ty>,
     ) -> Typed {
         if matches!(op, BinOp::And | BinOp::Or) {
-            let l = self.expr(a, Some(&Ty::Bool));
-            self.mismatch(&Ty::Bool, &l.ty, a.span);
-            let (lv, _) = self.rvalue(l);
-            let saved = std::mem::take(&mut self.out);
-            let r = self.expr(b, Some(&Ty::Bool));
-            self.mismatch(&Ty::Bool, &r.ty, b.span);
-            let (rv, _) = self.rvalue(r);
-            let rstmts = std::mem::replace(&mut self.out, saved);
-            let (lv, rv) = (lv.unwrap_or(IrExpr::c(0)), rv.unwrap_or(IrExpr::c(0)));
-            if rstmts.is_empty() && rv.is_pure() {
-                let op = if op == BinOp::And { IB::And } else { IB::Or };
-                return Typed::value(IrExpr::bin(op, lv, rv), Ty::Bool);
-            }
-            // Short-circuit: the right side runs only when needed.
-            let t = self.local();
-            self.emit(IrStmt::Let(t, lv));
-            let mut body = rstmts;
-            body.push(IrStmt::Set(t, rv));
-            let cond = if op == BinOp::And {
-                IrExpr::Local(t)
-            } else {
-                IrExpr::un(IU::IsZero, IrExpr::Local(t))
-            };
-            self.emit(IrStmt::If(cond, body, vec![]));
-            return Typed::value(IrExpr::Local(t), Ty::Bool);
+            return self.logic(op, a, b);
         }
         let cmp = matches!(
             op,

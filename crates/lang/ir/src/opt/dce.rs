@@ -10,7 +10,9 @@
 //!   life; an `Exit` at the very end of its own block (or a `Continue` at the end of its loop's
 //!   body) goes;
 //! - a `Seq` evaluated first by a statement has its statements hoisted in front of it (saving
-//!   the stack shuffling that yields the value out of the `Seq`'s scope).
+//!   the stack shuffling that yields the value out of the `Seq`'s scope); a statement followed
+//!   only by a `Return` of constants counts as the last of its scope for this and for
+//!   flattening blocks.
 
 use super::Ctx;
 use super::util::{LocalInfo, stmt_exprs_mut, terminates};
@@ -92,11 +94,24 @@ fn first_evaluated(s: &mut Stmt) -> Option<&mut Expr> {
     }
 }
 
+/// Whether the statement ends the body without reading any local: a `Return` of constants
+/// (nothing after it can use a local whose life hoisting lengthened).
+fn plain_return(s: Option<&Stmt>) -> bool {
+    matches!(s, Some(Stmt::Return(vals)) if vals.iter().all(|(e, _)| matches!(e, Expr::Const(_))))
+}
+
 fn list(ss: &mut Vec<Stmt>, in_seq: bool, info: &LocalInfo, cx: &mut Ctx) {
     let old = std::mem::take(ss);
     let n = old.len();
+    // The last statement, when it is a `Return` reading no local, does not make the one
+    // before it any less last.
+    let tail = if !in_seq && n >= 2 && plain_return(old.last()) {
+        n - 1
+    } else {
+        n
+    };
     for (i, mut s) in old.into_iter().enumerate() {
-        let last = i + 1 == n && !in_seq;
+        let last = (i + 1 == n || i + 1 == tail) && !in_seq;
         in_exprs(&mut s, info, cx);
         // Hoist a leading `Seq`'s statements.
         let term = matches!(s, Stmt::Return(_));

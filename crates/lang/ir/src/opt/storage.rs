@@ -10,6 +10,10 @@
 //! - Knowledge dies at stores to possibly aliasing slots, at external calls and creations
 //!   (re-entrancy), at statements with nested effects (`Seq`), at loops, and at joins unless
 //!   both arms agree (an arm that never falls through does not count).
+//! - A `Seq`'s statements are a straight-line list of their own, coalesced the same way with
+//!   no knowledge on entry, and nothing learnt in them survives the statement holding the
+//!   `Seq` (they may store or call out, in an order relative to the rest of that statement
+//!   that this pass does not track).
 //! - A store is dropped when a later store in the same straight-line code writes the same slot
 //!   and nothing in between can read a possibly aliasing slot, call out, or leave the code
 //!   (a revert in between would undo both stores anyway).
@@ -288,6 +292,12 @@ impl Walk<'_, '_> {
                 for l in super::util::sub_lists_mut(&mut s) {
                     self.list(l, vec![], live);
                 }
+                // A `Seq`'s statements are straight-line code of their own: coalesce within
+                // them, knowing nothing on entry (the statement around may have run anything
+                // before) and keeping nothing after (they may write or call out).
+                for e in stmt_exprs_mut(&mut s) {
+                    self.seqs(e, live);
+                }
                 if matches!(s, Stmt::Let(..)) {
                     live += 1;
                 }
@@ -398,6 +408,19 @@ impl Walk<'_, '_> {
             ss.push(s);
         }
         avail
+    }
+}
+
+impl Walk<'_, '_> {
+    /// Runs [`Walk::list`] on the statements of every `Seq` in `e` (those nested in a `Seq`'s
+    /// statements are reached through that list; those in its value here).
+    fn seqs(&mut self, e: &mut Expr, live: usize) {
+        if let Expr::Seq(ss, _) = e {
+            self.list(ss, vec![], live);
+        }
+        for c in children_mut(e) {
+            self.seqs(c, live);
+        }
     }
 }
 
