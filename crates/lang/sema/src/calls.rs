@@ -78,7 +78,7 @@ impl Cx<'_, '_> {
                 return Typed::value(p, Ty::Option(Box::new(ty)));
             }
             ["std", m, f] if stdlib::std_fn(m, f).is_some() => {
-                return self.stdlib_call(f, args, span);
+                return self.stdlib_call(f, args, span, (&path.generics, expected));
             }
             ["std", m, f] | ["std", m, f] if crate::items::std_fn(m, f).is_some() => {
                 return self.std_call(f, args, span);
@@ -176,7 +176,9 @@ impl Cx<'_, '_> {
                 }
                 self.inline_fn(def, file, &mut subst, None, args, span)
             }
-            Some(ItemRef::Std(f)) if stdlib::owns(f) => self.stdlib_call(f, args, span),
+            Some(ItemRef::Std(f)) if stdlib::owns(f) => {
+                self.stdlib_call(f, args, span, (&path.generics, expected))
+            }
             Some(ItemRef::Std(f)) => self.std_call(f, args, span),
             _ => {
                 let mut cands: Vec<String> =

@@ -1,20 +1,22 @@
 //! The standard library beyond hashing and `std::abi::encode` (issue 17, seed 001):
-//! `std::abi::{encode_packed, encode_with_selector, encode_with_signature}` and
-//! `std::math::{mul_div, mul_div_up}`. These lower to target-neutral IR that sema already
-//! produces elsewhere (memory stores and copies, word arithmetic, loops), so the EVM build,
-//! the native build and the reference interpreter all run the same operations.
+//! `std::abi::{encode_packed, encode_with_selector, encode_with_signature}`,
+//! `std::math::{mul_div, mul_div_up}` and `std::abi::decode` (`decode.rs`). These lower to
+//! target-neutral IR that sema already produces elsewhere (memory stores and copies, word
+//! arithmetic, loops), so the EVM build, the native build and the reference interpreter all
+//! run the same operations.
 //! `std::code::{code_at, code_hash}` lower to `Intrinsic::CodeCopy`/`CodeHash` (EXTCODECOPY,
 //! EXTCODEHASH); the native build refuses them (the VM has no syscall for code bytes).
 //! `std::reentrancy::{enter, exit}` hold a lock in transient storage (`Intrinsic::TLoad`/
 //! `TStore`, EIP-1153): TLOAD/TSTORE on the EVM, the `transient_get`/`transient_set`
 //! syscalls on the native target.
 
+mod decode;
 mod math;
 
 use crate::cx::{Cx, Typed};
 use crate::types::Ty;
 use tandem_lang_ir::{BinOp as IB, Expr as IrExpr, Intrinsic, Revert, Stmt as IrStmt, U256, ValTy};
-use tandem_lang_syntax::ast::{Arg, Cap, ExprKind};
+use tandem_lang_syntax::ast::{Arg, Cap, ExprKind, TypeExpr};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 /// `(module, function)` pairs this file implements; `items::std_fn` consults it too, so they
@@ -23,6 +25,7 @@ pub(crate) const STD_FNS: &[(&str, &str)] = &[
     ("abi", "encode_packed"),
     ("abi", "encode_with_selector"),
     ("abi", "encode_with_signature"),
+    ("abi", "decode"),
     ("math", "mul_div"),
     ("math", "mul_div_up"),
     ("code", "code_at"),
@@ -70,10 +73,19 @@ fn round_up(len: IrExpr) -> IrExpr {
 }
 
 impl Cx<'_, '_> {
-    /// A call of one of [`STD_FNS`] (`f` is its name).
-    pub(crate) fn stdlib_call(&mut self, f: &str, args: &[Arg], span: Span) -> Typed {
+    /// A call of one of [`STD_FNS`] (`f` is its name), with the type arguments written on
+    /// its path and the type the context expects (`std::abi::decode` takes its type from
+    /// either).
+    pub(crate) fn stdlib_call(
+        &mut self,
+        f: &str,
+        args: &[Arg],
+        span: Span,
+        (generics, expected): (&[TypeExpr], Option<&Ty>),
+    ) -> Typed {
         match f {
             "encode_packed" => self.encode_packed(args),
+            "decode" => self.decode_call(args, span, generics, expected),
             "encode_with_selector" => {
                 if args.is_empty() {
                     return self.arity(span, 1);
@@ -166,6 +178,42 @@ impl Cx<'_, '_> {
                 Typed::error()
             }
         }
+    }
+
+    /// `std::abi::decode::<T>(data)`: checks the call, then [`Self::abi_decode`].
+    fn decode_call(
+        &mut self,
+        args: &[Arg],
+        span: Span,
+        generics: &[TypeExpr],
+        expected: Option<&Ty>,
+    ) -> Typed {
+        if args.len() != 1 {
+            return self.arity(span, 1);
+        }
+        let ty = match (generics, expected) {
+            ([g], _) => self.resolve_ty(g),
+            ([], Some(t)) if !matches!(t, Ty::Error) => t.clone(),
+            _ => {
+                self.err(Diagnostic::error(
+                    "E0622",
+                    "`decode` needs the type to decode, as `decode::<T>(data)`",
+                    span,
+                    "one type argument expected",
+                ));
+                return Typed::error();
+            }
+        };
+        if ty == Ty::Error {
+            return Typed::error();
+        }
+        let data = self.value_of_pub(&args[0].value, &Ty::Bytes);
+        let data = self.spill(data);
+        let at = generics.first().map(|g| g.span()).unwrap_or(span);
+        if self.val_ty(&ty, at).is_none() {
+            return Typed::error();
+        }
+        self.abi_decode(&ty, data)
     }
 
     /// The packed width in bytes of a value type, or `None` for anything else.
