@@ -96,7 +96,7 @@ fn lsp_references_and_rename_across_files() {
     let utext = std::fs::read_to_string(&user).expect("read");
 
     // References of the contract `Wallet` from its declaration: itself, and three uses in
-    // user.tdm (`use wallet::Wallet` and two aliases).
+    // user.tdm (`use wallet::{Wallet, ..}` and two aliases).
     let r = c.request(
         "textDocument/references",
         json!({ "textDocument": { "uri": wu }, "position": pos(&wtext, "contract Wallet", 0, 10),
@@ -112,7 +112,7 @@ fn lsp_references_and_rename_across_files() {
     assert_eq!(
         in_user,
         vec![
-            line_of(&utext, "use wallet::Wallet", 0),
+            line_of(&utext, "use wallet::{Wallet", 0),
             line_of(&utext, "= Wallet<FriendsOnly>", 0),
             line_of(&utext, "= Wallet<DailyCap>", 0)
         ]
@@ -178,7 +178,10 @@ fn lsp_references_and_rename_across_files() {
     assert_eq!(counts.get(&wu), Some(&1), "{e}");
     assert_eq!(counts.get(&uu), Some(&3), "{e}");
     let utext = std::fs::read_to_string(&user).expect("read");
-    assert!(utext.contains("use wallet::Purse") && !utext.contains("Wallet<"));
+    assert!(
+        utext.contains("use wallet::{Purse, WalletStorage}") && !utext.contains("Wallet<"),
+        "{utext}"
+    );
     builds(&pkg);
 
     // Rename the variant field `to` (a shorthand binding in the handler) and the local
