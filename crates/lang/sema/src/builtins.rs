@@ -475,10 +475,9 @@ impl Cx<'_, '_> {
                         .val_ty(&ty, a.value.span)
                         .unwrap_or(ValTy::Tuple(vec![]));
                     let v = self.spill(v.unwrap_or(IrExpr::c(0)));
-                    enc.push((v, abi));
+                    enc.push((v, abi, ty));
                 }
-                self.uses_heap = true;
-                Typed::value(IrExpr::AbiEncode(enc), Ty::Bytes)
+                Typed::value(self.abi_encode_values(enc), Ty::Bytes)
             }
             _ => {
                 self.err(Diagnostic::error(

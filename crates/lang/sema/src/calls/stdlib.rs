@@ -11,6 +11,7 @@
 //! syscalls on the native target.
 
 mod decode;
+mod encode;
 mod math;
 
 use crate::cx::{Cx, Typed};
@@ -343,10 +344,10 @@ impl Cx<'_, '_> {
                 .val_ty(&ty, a.value.span)
                 .unwrap_or(ValTy::Tuple(vec![]));
             let v = self.spill(v.unwrap_or(IrExpr::c(0)));
-            enc.push((v, abi));
+            enc.push((v, abi, ty));
         }
-        self.uses_heap = true;
-        let body = self.spill(IrExpr::AbiEncode(enc));
+        let body = self.abi_encode_values(enc);
+        let body = self.spill(body);
         let body_len = self.spill(IrExpr::MLoad(Box::new(body.clone())));
         let len = self.spill(IrExpr::plus(body_len.clone(), IrExpr::c(4)));
         let out = self.packed_buffer(len.clone());

@@ -79,11 +79,11 @@ impl Cx<'_, '_> {
     }
 
     /// Bytes the type takes in its enclosing head.
-    fn abi_head(&mut self, t: &Ty) -> u64 {
+    pub(super) fn abi_head(&mut self, t: &Ty) -> u64 {
         u64::from(self.abi_shape(t).head_size())
     }
 
-    fn abi_dynamic(&mut self, t: &Ty) -> bool {
+    pub(super) fn abi_dynamic(&mut self, t: &Ty) -> bool {
         self.abi_shape(t).is_dynamic()
     }
 
