@@ -517,6 +517,45 @@ fn coalesces_storage_inside_a_seq() {
     );
 }
 
+#[test]
+fn a_calls_operands_reuse_known_slots() {
+    let p = [u256p(0)];
+    let send = |target: Expr, value: Expr| Expr::Send {
+        kind: CallKind::Call,
+        gas: None,
+        target: Box::new(target),
+        value: Box::new(value),
+        payload: Payload::None,
+    };
+    // The call's operands run before it: slot 0 is known there.
+    let body = vec![
+        Stmt::Let(1, sload(c(0))),
+        Stmt::If(send(sload(c(0)), c(0)), vec![], vec![revert()]),
+        ret(bin(BinOp::Add, l(1), sload(c(0)))),
+    ];
+    assert_ir(
+        only(&[Pass::Storage], body, &p),
+        "let %1 = sload(0)
+         if call(%1, value: 0) {
+         } else {
+           revert
+         }
+         return(add(%1, sload(0)): u256)",
+    );
+    // Two calls in one statement: the second's operands may run after the first.
+    let body = vec![
+        Stmt::Let(1, sload(c(0))),
+        Stmt::Expr(bin(BinOp::Add, send(l(0), c(0)), send(sload(c(0)), c(0)))),
+        ret(l(1)),
+    ];
+    assert_ir(
+        only(&[Pass::Storage], body, &p),
+        "let %1 = sload(0)
+         add(call(%0, value: 0), call(sload(0), value: 0))
+         return(%1: u256)",
+    );
+}
+
 // ---- checked arithmetic by range ----------------------------------------------------------
 
 #[test]

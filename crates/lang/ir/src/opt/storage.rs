@@ -10,6 +10,8 @@
 //! - Knowledge dies at stores to possibly aliasing slots, at external calls and creations
 //!   (re-entrancy), at statements with nested effects (`Seq`), at loops, and at joins unless
 //!   both arms agree (an arm that never falls through does not count).
+//! - In a statement whose only effect is one call, the call's operands (evaluated before it)
+//!   reuse known values too.
 //! - A `Seq`'s statements are a straight-line list of their own, coalesced the same way with
 //!   no knowledge on entry, and nothing learnt in them survives the statement holding the
 //!   `Seq` (they may store or call out, in an order relative to the rest of that statement
@@ -239,6 +241,40 @@ fn replace_in_stmt(s: &mut Stmt, from: &Expr, to: LocalId) {
     }
 }
 
+/// In a statement whose one storage effect is a single call (no `Seq`, no other call), the
+/// call's own operands are evaluated before it: their loads of known slots reuse the values.
+fn reuse_before_call(s: &mut Stmt, avail: &Avail) {
+    if avail.is_empty() {
+        return;
+    }
+    let (mut calls, mut seqs) = (0, false);
+    for e in stmt_exprs(s) {
+        super::util::visit_expr(e, &mut |x| {
+            calls += usize::from(super::util::calls_out(x));
+            seqs |= matches!(x, Expr::Seq(..));
+        });
+    }
+    if calls != 1 || seqs {
+        return;
+    }
+    fn find(e: &mut Expr, avail: &Avail) {
+        if super::util::calls_out(e) {
+            for c in children_mut(e) {
+                for (slot, h) in avail {
+                    replace_in(c, &Expr::SLoad(Box::new(slot.clone())), *h);
+                }
+            }
+            return;
+        }
+        for c in children_mut(e) {
+            find(c, avail);
+        }
+    }
+    for e in stmt_exprs_mut(s) {
+        find(e, avail);
+    }
+}
+
 fn count_in(ss: &[Stmt], target: &Expr) -> usize {
     let mut n = 0;
     super::util::visit_stmts(ss, &mut |_| {}, &mut |e| {
@@ -289,6 +325,7 @@ impl Walk<'_, '_> {
                 }
             }
             if stmt_storage_effects(&s) {
+                reuse_before_call(&mut s, &avail);
                 for l in super::util::sub_lists_mut(&mut s) {
                     self.list(l, vec![], live);
                 }
