@@ -524,6 +524,18 @@ fn post_oversized(c: &Client) -> String {
 /// Idle waits cannot take the blocking pool that writes run on: of 600 `tandem_waitMessage`
 /// calls for a message that never comes, MAX_WAITERS wait and the rest are refused at once,
 /// and a transaction sent meanwhile is mined at once (it waited for them to time out before).
+/// Lets requests already sent settle for a second, then times one value transfer; returns
+/// its hash, when it was sent and how long it took to answer.
+fn write_after_a_second(c: &Client) -> (Value, Instant, Duration) {
+    std::thread::sleep(Duration::from_secs(1));
+    let start = Instant::now();
+    let hash = c.call(
+        "eth_sendTransaction",
+        json!([{"from": DEV, "to": DEV, "value": "0x1"}]),
+    );
+    (hash, start, start.elapsed())
+}
+
 /// Posts a JSON-RPC request on its own connection and returns the connection unread, so
 /// that many requests can be in flight at once; read it to the end for the answer.
 fn post_and_leave(c: &Client, body: &str, timeout_secs: u64) -> TcpStream {
@@ -549,13 +561,7 @@ fn waiting_requests_cannot_stall_writes() {
         "params": ["bafy-never", 8_000]})
     .to_string();
     let mut streams: Vec<TcpStream> = (0..600).map(|_| post_and_leave(&c, &body, 60)).collect();
-    std::thread::sleep(Duration::from_secs(1));
-    let start = Instant::now();
-    let hash = c.call(
-        "eth_sendTransaction",
-        json!([{"from": DEV, "to": DEV, "value": "0x1"}]),
-    );
-    let took = start.elapsed();
+    let (hash, _, took) = write_after_a_second(&c);
     assert!(
         took < Duration::from_secs(5),
         "a write waited {took:?} behind idle waits"
@@ -604,13 +610,7 @@ fn a_flood_of_heavy_reads_cannot_stall_writes() {
             post_and_leave(&c, &body, 120)
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(1));
-    let start = Instant::now();
-    let hash = c.call(
-        "eth_sendTransaction",
-        json!([{"from": DEV, "to": DEV, "value": "0x1"}]),
-    );
-    let took = start.elapsed();
+    let (hash, start, took) = write_after_a_second(&c);
     let receipt = c.call("eth_getTransactionReceipt", json!([hash]));
     assert_eq!(receipt["status"], json!("0x1"));
     let mut answered = 0;
