@@ -495,11 +495,7 @@ pub fn compile_contract(
             .map(|(_, v)| v.name.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::code_list(&missing);
             cx.err(
                 Diagnostic::error(
                     "E0700",

@@ -124,11 +124,7 @@ impl Cx<'_, '_> {
                 "E0378",
                 format!(
                     "missing field(s) {} in `{what}`",
-                    missing
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::code_list(&missing)
                 ),
                 span,
                 "missing fields",

@@ -180,3 +180,12 @@ fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
         Ok(module)
     }
 }
+
+/// Names as a diagnostic lists them: each in backticks, comma-separated.
+pub(crate) fn code_list<S: std::fmt::Display>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

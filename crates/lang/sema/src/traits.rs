@@ -255,11 +255,7 @@ impl<'a> Program<'a> {
             .map(|tf| tf.def.name.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::code_list(&missing);
             diags.push(
                 Diagnostic::error(
                     "E0221",

@@ -38,7 +38,6 @@ impl Cx<'_, '_> {
         };
         if !known.contains(&name) {
             let shown = self.show(&r.ty);
-            let list: Vec<String> = known.iter().map(|m| format!("`{m}`")).collect();
             self.err(
                 Diagnostic::error(
                     "E0375",
@@ -46,7 +45,7 @@ impl Cx<'_, '_> {
                     method.span,
                     "method not found",
                 )
-                .with_help(format!("it has {}; or `match` it", list.join(", "))),
+                .with_help(format!("it has {}; or `match` it", crate::code_list(known))),
             );
             return Typed::error();
         }
