@@ -85,9 +85,9 @@ fn is_blocking(name: &str) -> bool {
 }
 
 /// Reads that run the EVM or scan the chain (up to a block's gas per call, 256 simulated
-/// blocks, 16 access-list runs, a chain-long search) also run on the blocking pool: a few of
-/// them at once would otherwise hold every async worker, and the node would stop answering
-/// anything else until they finished.
+/// blocks, 16 access-list runs, a chain-long search, a block's replay for a trace) run on the
+/// blocking pool, and take turns there: a few of them at once would otherwise hold every async
+/// worker, and many of them every blocking thread. (Traces also count as blocking methods.)
 fn is_heavy_read(name: &str) -> bool {
     matches!(
         name,
@@ -98,12 +98,9 @@ fn is_heavy_read(name: &str) -> bool {
             | "eth_getProof"
             | "eth_getLogs"
             | "eth_getFilterLogs"
-    ) || name.starts_with("ots_")
-}
-
-/// Replays (traces) are heavy reads too, though they are registered as blocking methods.
-fn is_gated(name: &str) -> bool {
-    is_heavy_read(name) || name.starts_with("debug_trace") || name.starts_with("trace_")
+    ) || ["ots_", "debug_trace", "trace_"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Heavy reads that may run at once: `max(4, cores)`. The rest wait for a place without
@@ -142,7 +139,7 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
             }
             result.map_err(ErrorObjectOwned::from)
         };
-        if is_gated(name) {
+        if is_heavy_read(name) {
             let gate = gate.clone();
             module.register_async_method(name, move |params, node, ext| {
                 let gate = gate.clone();
