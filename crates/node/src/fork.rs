@@ -10,12 +10,13 @@
 //! for the life of the node, so a remote is asked once per account and slot, and every
 //! replay sees the same values: the remote's state at a fixed block never changes.
 //!
-//! The client is a small blocking HTTP/1.1 client over `std::net` (plain `http://`, one
-//! connection per request): the node has no HTTP client dependency and needs none for this.
+//! The client is `ureq`, blocking: the state tree asks for an account in the middle of a
+//! message, on whatever thread runs it. It speaks `http://` and `https://` (rustls, Mozilla's
+//! roots, or the PEM roots of `--fork-ca-cert`), keeps connections alive between requests,
+//! and caps every answer's size and every request's time.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,12 +35,17 @@ const IO_TIMEOUT: Duration = Duration::from_secs(60);
 /// A remote's answer larger than this is refused (the largest code is 24 KiB; 64 MiB is slack).
 const MAX_RESPONSE: u64 = 64 << 20;
 
-/// What `--fork-url` and `--fork-block-number` ask for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What `--fork-url`, `--fork-block-number` and `--fork-ca-cert` ask for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ForkConfig {
+    /// An `http://` or `https://` JSON-RPC endpoint.
     pub url: String,
     /// The block to fork at; the remote's latest when `None`.
     pub block_number: Option<u64>,
+    /// PEM certificates to trust for an `https://` remote instead of Mozilla's roots (a
+    /// private CA, a self-signed node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// An account as the remote holds it at the fork block.
@@ -53,8 +59,8 @@ struct RemoteAccount {
 /// The remote state at one block, with what was already fetched.
 pub struct RemoteState {
     url: String,
-    host: String,
-    path: String,
+    ca_cert: Option<PathBuf>,
+    agent: ureq::Agent,
     block: u64,
     chain_id: u64,
     accounts: Mutex<HashMap<Address, Option<RemoteAccount>>>,
@@ -65,11 +71,10 @@ impl RemoteState {
     /// Connects to `config.url`: reads its chain id and fixes the block (the remote's latest
     /// unless one is given, which must not be above it).
     pub fn connect(config: &ForkConfig) -> anyhow::Result<Self> {
-        let (host, path) = parse_http_url(&config.url)?;
         let mut remote = Self {
-            url: config.url.clone(),
-            host,
-            path,
+            url: check_url(&config.url)?.to_string(),
+            ca_cert: config.ca_cert.clone(),
+            agent: agent(config.ca_cert.as_deref())?,
             block: 0,
             chain_id: 0,
             accounts: Mutex::default(),
@@ -187,28 +192,26 @@ impl RemoteState {
         Ok(out)
     }
 
-    /// One HTTP/1.1 POST; returns the body of a 200 answer.
+    /// One POST; returns the body of a 200 answer.
     fn post(&self, body: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let addr = self
-            .host
-            .to_socket_addrs()
-            .with_context(|| format!("resolving {}", self.host))?
-            .next()
-            .ok_or_else(|| anyhow!("{} resolves to no address", self.host))?;
-        let mut stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
-        stream.set_read_timeout(Some(IO_TIMEOUT))?;
-        stream.set_write_timeout(Some(IO_TIMEOUT))?;
-        let head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.path,
-            self.host,
-            body.len()
-        );
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(body)?;
-        let mut raw = Vec::new();
-        stream.take(MAX_RESPONSE).read_to_end(&mut raw)?;
-        parse_http_response(&raw)
+        let mut answer = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .send(body)?;
+        let status = answer.status();
+        let body = answer
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE)
+            .read_to_vec()?;
+        if status != 200 {
+            bail!(
+                "HTTP status {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            );
+        }
+        Ok(body)
     }
 }
 
@@ -260,67 +263,50 @@ fn quantity(v: &Value, method: &str) -> anyhow::Result<U256> {
     serde_json::from_value(v.clone()).map_err(|e| anyhow!("fork: {method} answered {v}: {e}"))
 }
 
-/// `http://host[:port][/path]` → (`host:port`, `/path`).
-fn parse_http_url(url: &str) -> anyhow::Result<(String, String)> {
-    let Some(rest) = url.strip_prefix("http://") else {
-        bail!("fork URL {url:?} is not an http:// URL (https is not supported)");
+/// The URL if its scheme is one the client speaks.
+fn check_url(url: &str) -> anyhow::Result<&str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        bail!("fork URL {url:?} is not an http:// or https:// URL");
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || authority.contains('@') {
-        bail!("fork URL {url:?} has no usable host");
-    }
-    let host = if authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    Ok((host, path.to_string()))
-}
-
-/// The body of a `200` answer (plain or chunked), or an error naming the status.
-fn parse_http_response(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| anyhow!("the answer is not HTTP"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let body = &raw[split + 4..];
-    let status = head.split_whitespace().nth(1).unwrap_or("");
-    if status != "200" {
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
         bail!(
-            "HTTP status {status}: {}",
-            String::from_utf8_lossy(&body[..body.len().min(200)])
+            "fork URL {url:?}: the {scheme}:// scheme is not supported (use http:// or https://)"
         );
     }
-    if !head.contains("transfer-encoding: chunked") {
-        return Ok(body.to_vec());
+    if rest.is_empty() || rest.starts_with('/') {
+        bail!("fork URL {url:?} has no host");
     }
-    let mut out = Vec::new();
-    let mut rest = body;
-    loop {
-        let line_end = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or_else(|| anyhow!("a chunked answer ends early"))?;
-        let size_text = String::from_utf8_lossy(&rest[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| anyhow!("bad chunk size {size_text:?}"))?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
+    Ok(url)
+}
+
+/// The HTTP agent: timeouts, no redirects (a JSON-RPC endpoint does not move), status codes
+/// read rather than turned into errors, and the roots to trust.
+fn agent(ca_cert: Option<&std::path::Path>) -> anyhow::Result<ureq::Agent> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading the fork CA certificates {}", path.display()))?;
+        let certs = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("{} is not PEM", path.display()))?;
+        if certs.is_empty() {
+            bail!("{} holds no PEM certificate", path.display());
         }
-        if rest.len() < size + 2 {
-            bail!("a chunked answer ends early");
-        }
-        out.extend_from_slice(&rest[..size]);
-        rest = &rest[size + 2..];
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
     }
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(Some(IO_TIMEOUT))
+        .tls_config(tls.build())
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
 }
 
 /// Where a forked chain records its remote and block (JSON), so that a restart forks at the
@@ -340,7 +326,11 @@ pub(crate) fn reopen(
         .context("reading the recorded fork")?;
     let config = match (given, recorded) {
         (None, None) => return Ok(None),
-        (Some(g), Some(r)) if g.url == r.url && g.block_number.is_none() => r,
+        // Same remote, no block named: the recorded block, with the roots given now if any.
+        (Some(g), Some(r)) if g.url == r.url && g.block_number.is_none() => ForkConfig {
+            ca_cert: g.ca_cert.clone().or(r.ca_cert),
+            ..r
+        },
         (Some(g), _) => g.clone(),
         (None, Some(r)) => r,
     };
@@ -352,6 +342,7 @@ pub(crate) fn record(store: &RedbStore, remote: &RemoteState) -> anyhow::Result<
     let config = ForkConfig {
         url: remote.url.clone(),
         block_number: Some(remote.block),
+        ca_cert: remote.ca_cert.clone(),
     };
     let mut batch = CommitBatch::new();
     batch.set_meta(FORK_META_KEY, serde_json::to_vec(&config)?);
@@ -375,19 +366,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_and_answers_parse() {
-        let (h, p) = parse_http_url("http://127.0.0.1:8545").unwrap();
-        assert_eq!((h.as_str(), p.as_str()), ("127.0.0.1:8545", "/"));
-        let (h, p) = parse_http_url("http://node.local/rpc/v1").unwrap();
-        assert_eq!((h.as_str(), p.as_str()), ("node.local:80", "/rpc/v1"));
-        assert!(parse_http_url("https://x:1").is_err());
-        assert!(parse_http_url("http://").is_err());
-        let plain = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]";
-        assert_eq!(parse_http_response(plain).unwrap(), b"[]");
-        let chunked =
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n1\r\n]\r\n0\r\n\r\n";
-        assert_eq!(parse_http_response(chunked).unwrap(), b"[1]");
-        let err = parse_http_response(b"HTTP/1.1 503 Busy\r\n\r\nlater").unwrap_err();
-        assert!(err.to_string().contains("503"), "{err}");
+    fn urls_are_checked() {
+        assert!(check_url("http://127.0.0.1:8545").is_ok());
+        assert!(check_url("https://eth.example/v2/key").is_ok());
+        assert!(check_url("HTTPS://node.local").is_ok());
+        for bad in [
+            "ws://x:1",
+            "127.0.0.1:8545",
+            "http://",
+            "http:///rpc",
+            "file:///etc",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, b"not a certificate").unwrap();
+        let err = agent(Some(&empty)).unwrap_err();
+        assert!(err.to_string().contains("no PEM certificate"), "{err:#}");
+        let missing = agent(Some(&dir.path().join("absent.pem"))).unwrap_err();
+        assert!(format!("{missing:#}").contains("absent.pem"), "{missing:#}");
     }
 }

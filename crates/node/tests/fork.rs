@@ -4,10 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
-
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
@@ -16,51 +12,9 @@ use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_node::accounts::{DevAccount, dev_accounts};
 use tandem_node::fork::ForkConfig;
-use tandem_node::{Node, NodeConfig, ServerHandle};
+use tandem_node::{Node, NodeConfig};
 
 const ETH: u64 = 1_000_000_000_000_000_000;
-
-/// A node started with a config (the fork), served on a free port.
-struct Served {
-    node: Arc<Node>,
-    client: Client,
-    server: Option<ServerHandle>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Served {
-    fn start(dir: &Path, config: &NodeConfig) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let node = Node::open(dir, config).unwrap();
-        let server = runtime
-            .block_on(tandem_node::serve(
-                node.clone(),
-                "127.0.0.1:0".parse().unwrap(),
-            ))
-            .unwrap();
-        Self {
-            node,
-            client: Client { addr: server.addr },
-            server: Some(server),
-            runtime,
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            s.stop();
-            let _ = self.runtime.block_on(async {
-                tokio::time::timeout(Duration::from_secs(5), s.stopped()).await
-            });
-        }
-    }
-}
 
 fn send(c: &Client, from: &DevAccount, to: TxKind, value: U256, input: Vec<u8>) -> Value {
     let nonce = hex_u64(&c.call("eth_getTransactionCount", json!([from.address, "pending"])));
@@ -184,11 +138,12 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         fork: Some(ForkConfig {
             url: remote.url(),
             block_number: Some(fork_block),
+            ca_cert: None,
         }),
         ..NodeConfig::default()
     };
-    let fork = Served::start(fork_dir.path(), &config);
-    let fc = &fork.client;
+    let fork = TestNode::start_with(fork_dir.path(), &config);
+    let fc = &fork.client();
     let at = format!("{fork_block:#x}");
     let remote_state = fork.node.fork.as_ref().expect("a forked node");
     assert_eq!(remote_state.block(), fork_block);
@@ -395,12 +350,14 @@ fn an_unreachable_fork_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     for url in [
         format!("http://127.0.0.1:{port}"),
-        "https://example.invalid".into(),
+        // A scheme the client does not speak.
+        "ws://127.0.0.1:1".into(),
     ] {
         let config = NodeConfig {
             fork: Some(ForkConfig {
                 url: url.clone(),
                 block_number: None,
+                ca_cert: None,
             }),
             ..NodeConfig::default()
         };

@@ -39,12 +39,17 @@ pub struct NodeArgs {
     #[arg(long, value_name = "PATH")]
     pub dump_state: Option<std::path::PathBuf>,
     /// Fork another node: Ethereum accounts and storage this chain does not know are read
-    /// from URL (an http:// JSON-RPC endpoint) at the fork block, on first use, and kept.
+    /// from URL (an http:// or https:// JSON-RPC endpoint) at the fork block, on first use,
+    /// and kept.
     #[arg(long, value_name = "URL")]
     pub fork_url: Option<String>,
     /// The remote block to fork at [default: the remote's latest].
     #[arg(long, value_name = "N", requires = "fork_url")]
     pub fork_block_number: Option<u64>,
+    /// PEM certificates to trust for an https:// fork URL instead of Mozilla's roots (a
+    /// private CA or a self-signed node).
+    #[arg(long, value_name = "PATH", requires = "fork_url")]
+    pub fork_ca_cert: Option<std::path::PathBuf>,
 }
 
 pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
@@ -65,6 +70,7 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
         fork: args.fork_url.map(|url| tandem_node::fork::ForkConfig {
             url,
             block_number: args.fork_block_number,
+            ca_cert: args.fork_ca_cert,
         }),
     };
     tandem_node::run_blocking(data_dir, opts, banner)

@@ -25,12 +25,17 @@ pub struct TestNode {
 
 impl TestNode {
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &NodeConfig::default())
+    }
+
+    /// A node opened with `config` (a fork, a hardfork), served like [`TestNode::start`].
+    pub fn start_with(dir: &Path, config: &NodeConfig) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let node = Node::open(dir, &NodeConfig::default()).unwrap();
+        let node = Node::open(dir, config).unwrap();
         let server = runtime
             .block_on(tandem_node::serve(
                 node.clone(),
