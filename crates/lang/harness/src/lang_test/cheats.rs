@@ -14,11 +14,14 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::error::ExitCode;
 use multihash_codetable::Multihash;
 use tandem_evm::address::u256_to_tokens;
+use tandem_lang_ir::{ValTy, WordTy};
 use tandem_vm::cheats::{ExpectRevert, Prank};
 use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::INVOKE_EVM;
 use tandem_vm::kernel::{KResult, Kernel};
 use tandem_vm::runtime::{InvokeReturn, Runtime};
+
+use crate::native::cbor;
 
 /// Where the cheat actor lives: `0x7e57…c4ea7` ("test cheat").
 pub const ADDRESS: Address = Address::new([
@@ -126,6 +129,67 @@ pub fn describe(data: &[u8]) -> Option<String> {
     Some(format!("{name}({})", shown.join(", ")))
 }
 
+/// The `Cheat` variants' names, in [`SIGNATURES`]' order: a native build sends a variant's
+/// FRC-0042 number with a DAG-CBOR array of its fields (docs/wasm-target.md, "Sends").
+const VARIANTS: [&str; 9] = [
+    "ExpectEmit",
+    "Warp",
+    "Roll",
+    "Prank",
+    "StartPrank",
+    "StopPrank",
+    "Deal",
+    "ExpectRevert",
+    "ExpectRevertWith",
+];
+
+/// The field types of a cheat's signature, as the language types them.
+fn field_types(signature: &str) -> Vec<ValTy> {
+    let inner = signature
+        .split_once('(')
+        .map(|(_, t)| t.trim_end_matches(')'))
+        .unwrap_or_default();
+    inner
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| match t {
+            "uint64" => ValTy::Word(WordTy::Uint(64)),
+            "uint256" => ValTy::Word(WordTy::Uint(256)),
+            "address" => ValTy::Word(WordTy::Address),
+            _ => ValTy::String,
+        })
+        .collect()
+}
+
+/// A native send to the cheat actor (method number, DAG-CBOR params) as the Solidity
+/// calldata an EVM caller sends; `None` when the number is no cheat's.
+pub fn native_calldata(method: u64, params: &[u8]) -> Option<Result<Vec<u8>, String>> {
+    let i = VARIANTS
+        .iter()
+        .position(|v| tandem_vm::frc42::method_number(v).ok() == Some(method))?;
+    let signature = SIGNATURES[i];
+    let vals = match cbor::params_values(&SameWords, params, &field_types(signature)) {
+        Ok(v) => v,
+        Err(e) => return Some(Err(format!("cheats: {}: bad params: {e}", VARIANTS[i]))),
+    };
+    let mut data = sig(signature).to_vec();
+    data.extend(DynSolValue::Tuple(vals).abi_encode_params());
+    Some(Ok(data))
+}
+
+/// Addresses read as they are written (the cheat actor and the runner's traces see the
+/// words the contracts use).
+pub struct SameWords;
+
+impl cbor::AddressMap for SameWords {
+    fn native_word(&self, a: Address) -> Address {
+        a
+    }
+    fn harness_word(&self, a: Address) -> Address {
+        a
+    }
+}
+
 fn sig(s: &str) -> [u8; 4] {
     tandem_lang_ir::meta::selector(s)
 }
@@ -180,10 +244,17 @@ impl Runtime for CheatRuntime {
 
     fn invoke(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
         let ctx = kernel.context().clone();
-        if ctx.method != INVOKE_EVM {
-            return Ok(InvokeReturn::ok(None));
-        }
-        let data = kernel.params().map(|p| p.data.clone()).unwrap_or_default();
+        let params = kernel.params().map(|p| p.data.clone()).unwrap_or_default();
+        let data = match ctx.method {
+            // a plain value transfer
+            0 => return Ok(InvokeReturn::ok(None)),
+            INVOKE_EVM => params,
+            m => match native_calldata(m, &params) {
+                Some(Ok(data)) => data,
+                Some(Err(e)) => return refuse(e),
+                None => return refuse(format!("cheats: no cheat has method number {m}")),
+            },
+        };
         if data.len() < 4 {
             return refuse("cheats: calldata too short".into());
         }
@@ -206,6 +277,13 @@ impl CheatRuntime {
         let is = |s: &str| sel == sig(s);
         let find = |k: &mut dyn Kernel, who: Address| -> Result<u64, String> {
             let access = k.cheats().ok_or("cheats are not installed on this VM")?;
+            // A native actor without an Ethereum address is its masked ID.
+            if let Some(id) = crate::native::unmask(who) {
+                return match access.state.get_actor(id).map_err(|e| format!("{e:#}"))? {
+                    Some(_) => Ok(id),
+                    None => Err(format!("cheats: no actor has ID {id} ({who})")),
+                };
+            }
             let f4 = EthAddress(who.into_array()).to_filecoin();
             match access.state.lookup_id(&f4).map_err(|e| format!("{e:#}"))? {
                 Some(id) => Ok(id),

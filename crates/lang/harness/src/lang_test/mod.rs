@@ -10,6 +10,7 @@
 //! failing test.
 
 pub mod cheats;
+mod native;
 mod report;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,24 @@ use crate::tandem::TandemChain;
 use crate::{Backend, Compiled};
 
 pub use report::{decode_revert, format_trace};
+
+/// Which build of the test contract and the package's contracts a test runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The EVM build (bytecode on the VM's EVM runtime).
+    Evm,
+    /// The WASM build: every contract, the test contract included, as a native actor.
+    Wasm,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Evm => "evm",
+            Target::Wasm => "wasm",
+        }
+    }
+}
 
 /// One test's result.
 #[derive(Debug, Clone)]
@@ -102,19 +121,33 @@ pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// What the runner knows of the compiled program.
 struct Program {
+    /// The EVM builds (empty on the WASM target).
     contracts: Vec<Compiled>,
+    /// The WASM builds, one per contract of `module` in order (empty on the EVM target).
+    natives: Vec<tandem_lang_wasm::Output>,
+    /// The module the builds came from (sema's target-neutral module on the WASM target).
     module: tandem_lang_ir::Module,
     cheats: Arc<cheats::CheatRuntime>,
 }
 
 /// Compiles the package's sources with one test file and the `cheats` module, and runs
-/// every `#[test]` of the file. `Err` when it does not compile or holds no test.
+/// every `#[test]` of the file on the EVM build. `Err` when it does not compile or holds no
+/// test.
 pub fn run_file(test: &Path, package: &[(String, String)]) -> Result<FileReport, String> {
+    run_file_on(test, package, Target::Evm)
+}
+
+/// [`run_file`] on one target.
+pub fn run_file_on(
+    test: &Path,
+    package: &[(String, String)],
+    target: Target,
+) -> Result<FileReport, String> {
     let text = std::fs::read_to_string(test)
         .map_err(|e| format!("{}: cannot read: {e}", test.display()))?;
     let stem = test.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
     let test_name = format!("test/{stem}.tdm");
-    run_source(&test_name, &text, package)
+    run_source_on(&test_name, &text, package, target)
 }
 
 /// [`run_file`] on a test file's text (`name` is how diagnostics name it).
@@ -122,6 +155,17 @@ pub fn run_source(
     name: &str,
     text: &str,
     package: &[(String, String)],
+) -> Result<FileReport, String> {
+    run_source_on(name, text, package, Target::Evm)
+}
+
+/// [`run_source`] on one target. On the WASM target a construct the backend refuses is an
+/// `Err` naming it (the tests do not run), never a pass.
+pub fn run_source_on(
+    name: &str,
+    text: &str,
+    package: &[(String, String)],
+    target: Target,
 ) -> Result<FileReport, String> {
     if package.iter().any(|(n, _)| module_of(n) == "cheats") {
         return Err("a package source is named `cheats`, the module tests use for cheats".into());
@@ -133,7 +177,19 @@ pub fn run_source(
     sources.push((name, text));
     let prelude = cheats::prelude();
     sources.push(("cheats.tdm", &prelude));
-    let (contracts, module) = crate::compile(&sources)?;
+    let (contracts, natives, module) = match target {
+        Target::Evm => {
+            let (contracts, module) = crate::compile(&sources)?;
+            (contracts, Vec::new(), module)
+        }
+        Target::Wasm => {
+            let (_, _, neutral) = crate::compile_neutral(&sources)?;
+            let natives = tandem_lang_wasm::generate(&neutral).map_err(|e| {
+                format!("the WASM target cannot build the tests and the package: {e}")
+            })?;
+            (Vec::new(), natives, neutral)
+        }
+    };
     let tests = find_tests(name, text, &module)?;
     if tests.is_empty() {
         return Err(format!(
@@ -154,12 +210,16 @@ pub fn run_source(
         .collect();
     let program = Program {
         contracts,
+        natives,
         module,
         cheats: cheats::CheatRuntime::new(&errors),
     };
     let mut report = FileReport::default();
     for (ci, hi) in tests {
-        let outcome = run_one(&program, ci, hi, &mut report.gas)?;
+        let outcome = match target {
+            Target::Evm => run_one(&program, ci, hi, &mut report.gas)?,
+            Target::Wasm => native::run_one(&program, ci, hi, &mut report.gas)?,
+        };
         report.tests.push(outcome);
     }
     Ok(report)
@@ -223,7 +283,12 @@ fn fresh_chain(program: &Program) -> Result<TandemChain, String> {
     for who in [ALICE, BOB, CAROL] {
         chain.fund(crate::addr(who), rich)?;
     }
-    let machine = &mut chain.executor_mut().machine;
+    install_cheats(&mut chain.executor_mut().machine)?;
+    Ok(chain)
+}
+
+/// Creates the cheat actor at [`cheats::ADDRESS`] and installs the VM's test hooks.
+fn install_cheats(machine: &mut tandem_vm::machine::Machine) -> Result<(), String> {
     let f4 = EthAddress(cheats::ADDRESS.into_array()).to_filecoin();
     let state = &mut machine.state;
     let id = state
@@ -236,7 +301,49 @@ fn fresh_chain(program: &Program) -> Result<TandemChain, String> {
         actor: Some(f4),
         ..Default::default()
     }));
-    Ok(chain)
+    Ok(())
+}
+
+/// Judges a test's call once it ran: the call's own failure (`failed`, already decoded),
+/// then the expectations the cheats recorded and the `ExpectEmit`s checked from the trace;
+/// adds the call's frames to the gas rows and keeps the trace.
+fn conclude(
+    machine: &mut tandem_vm::machine::Machine,
+    program: &Program,
+    test: Address,
+    failed: Option<String>,
+    out: &mut TestOutcome,
+    gas: &mut BTreeMap<String, GasRow>,
+) {
+    let mut failures = machine
+        .cheats
+        .take()
+        .map(|c| c.failures)
+        .unwrap_or_default();
+    if let Some(t) = machine.tracer.as_deref() {
+        failures.extend(report::check_emits(t));
+    }
+    // The VM's hook shows other revert data as hex: decode it against the package's errors.
+    for f in &mut failures {
+        if let Some((head, hex)) = f.split_once("but it reverted with 0x")
+            && let Ok(data) = alloy_primitives::hex::decode(hex)
+        {
+            *f = format!("{head}but it {}", decode_revert(&data, &program.module));
+        }
+    }
+    if let Some(why) = failed {
+        // What the expectations found too (a failed call may also have broken one).
+        let all: Vec<String> = std::iter::once(why).chain(failures).collect();
+        out.reason = Some(all.join("; "));
+    } else if !failures.is_empty() {
+        out.reason = Some(failures.join("; "));
+    } else {
+        out.passed = true;
+    }
+    if let Some(tracer) = machine.tracer.take() {
+        report::gas_rows(&tracer, program, test, gas);
+        out.trace = format_trace(&tracer, &names(program, test, &out.contract));
+    }
 }
 
 fn run_one(
@@ -270,38 +377,26 @@ fn run_one(
             contract.name,
             decode_revert(&deployed.output, &program.module)
         ));
-        out.trace = trace_of(&mut chain, program);
+        out.trace = trace_of(&mut chain.executor_mut().machine, program);
         return Ok(out);
     };
     chain.executor_mut().machine.tracer = Some(Box::new(Tracer::new(None)));
     let call = chain.call(alice, at, meta.selector.to_vec());
     out.gas = call.gas;
-    let mut failures = chain
-        .executor_mut()
-        .machine
-        .cheats
-        .take()
-        .map(|c| c.failures)
-        .unwrap_or_default();
-    if let Some(t) = chain.executor_mut().machine.tracer.as_deref() {
-        failures.extend(report::check_emits(t));
-    }
-    if !call.success {
-        out.reason = Some(decode_revert(&call.output, &program.module));
-    } else if !failures.is_empty() {
-        out.reason = Some(failures.join("; "));
-    } else {
-        out.passed = true;
-    }
-    if let Some(tracer) = chain.executor_mut().machine.tracer.take() {
-        report::gas_rows(&tracer, program, at, gas);
-        out.trace = format_trace(&tracer, &names(program, at, &contract.name));
-    }
+    let failed = (!call.success).then(|| decode_revert(&call.output, &program.module));
+    conclude(
+        &mut chain.executor_mut().machine,
+        program,
+        at,
+        failed,
+        &mut out,
+        gas,
+    );
     Ok(out)
 }
 
-fn trace_of(chain: &mut TandemChain, program: &Program) -> String {
-    match chain.executor_mut().machine.tracer.take() {
+fn trace_of(machine: &mut tandem_vm::machine::Machine, program: &Program) -> String {
+    match machine.tracer.take() {
         Some(t) => format_trace(&t, &names(program, Address::ZERO, "")),
         None => String::new(),
     }
@@ -313,6 +408,8 @@ pub struct Names<'a> {
     pub test: Address,
     pub test_name: String,
     pub codes: &'a [Compiled],
+    /// The WASM builds' code CIDs and contract names (the WASM target).
+    pub natives: Vec<(cid::Cid, String)>,
 }
 
 fn names<'a>(program: &'a Program, test: Address, test_name: &str) -> Names<'a> {
@@ -321,5 +418,15 @@ fn names<'a>(program: &'a Program, test: Address, test_name: &str) -> Names<'a> 
         test,
         test_name: test_name.to_string(),
         codes: &program.contracts,
+        natives: program
+            .natives
+            .iter()
+            .map(|b| {
+                (
+                    tandem_actors::init::native_code_cid(&b.wasm),
+                    b.name.clone(),
+                )
+            })
+            .collect(),
     }
 }

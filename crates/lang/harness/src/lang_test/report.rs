@@ -13,7 +13,7 @@ use tandem_vm::eth::EthAddress;
 use tandem_vm::frc42::INVOKE_EVM;
 use tandem_vm::trace::{FrameKind, TraceFrame, Tracer};
 
-use super::{GasRow, Names, Program, cheats};
+use super::{GasRow, Names, Program, cheats, native};
 use crate::fixture::{dyn_type, show};
 use crate::hex;
 
@@ -127,7 +127,8 @@ fn created_name(f: &TraceFrame, names: &Names) -> Option<String> {
         .map(|c| c.name.clone())
 }
 
-/// Addresses named by the frames that created them, the test contract and the cheats.
+/// Addresses named by the frames that created them (native actors: by their code), the
+/// test contract and the cheats.
 fn address_names(tracer: &Tracer, names: &Names) -> BTreeMap<Address, String> {
     let mut out = BTreeMap::new();
     out.insert(cheats::ADDRESS, "cheats".to_string());
@@ -138,7 +139,32 @@ fn address_names(tracer: &Tracer, names: &Names) -> BTreeMap<Address, String> {
             out.insert(a, n);
         }
     }
+    native::actor_names(tracer, names, &mut out);
     out
+}
+
+/// The calldata of a frame to the cheat actor (a native caller's cheat as the EVM's).
+pub(super) fn cheat_calldata(f: &TraceFrame, data: &[u8]) -> Option<Vec<u8>> {
+    if f.method == INVOKE_EVM {
+        return Some(data.to_vec());
+    }
+    cheats::native_calldata(f.method, data)?.ok()
+}
+
+/// Why a frame failed: its refusal, its revert data decoded, or (no revert data) its exit.
+fn failure_text(f: &TraceFrame, ret: &[u8], names: &Names) -> String {
+    if let Some(e) = &f.error {
+        return e.clone();
+    }
+    let decoded = decode_revert(ret, names.module);
+    let code = f.exit_code.value();
+    if code != super::native::EXIT_REVERTED_CODE && decoded.starts_with("reverted with 0x") {
+        return native::exit_text(code, ret);
+    }
+    if code != super::native::EXIT_REVERTED_CODE && ret.is_empty() {
+        return native::exit_text(code, ret);
+    }
+    decoded
 }
 
 /// `Contract.handler` and the handler's index for a call to `to` with calldata `data`.
@@ -159,7 +185,7 @@ fn handler_of<'m>(
 }
 
 fn frame_line(f: &TraceFrame, known: &BTreeMap<Address, String>, names: &Names) -> String {
-    let to = eth_of(f);
+    let to = native::word_of(f);
     let who = to.and_then(|a| known.get(&a).cloned());
     let data = f
         .params
@@ -167,15 +193,20 @@ fn frame_line(f: &TraceFrame, known: &BTreeMap<Address, String>, names: &Names) 
         .map(|p| p.data.as_slice())
         .unwrap_or_default();
     let mut s = format!("[{}] ", f.gas_used);
-    let mut returns: Option<Vec<ValTy>> = None;
+    // The reply's types, and whether it is DAG-CBOR (a native handler's) rather than ABI.
+    let mut returns: Option<(Vec<ValTy>, bool)> = None;
+    let native_head = native::frame_head(f, who.as_deref(), names);
     if f.kind == FrameKind::Create {
         let name = created_name(f, names).unwrap_or_else(|| "contract".into());
         let at = to.map(|a| format!(" at {a}")).unwrap_or_default();
         let _ = write!(s, "create {name}{at}");
     } else if to == Some(cheats::ADDRESS)
-        && let Some(cheat) = cheats::describe(data)
+        && let Some(cheat) = cheat_calldata(f, data).and_then(|d| cheats::describe(&d))
     {
         let _ = write!(s, "cheats::{cheat}");
+    } else if let Some((head, tys)) = native_head {
+        s.push_str(&head);
+        returns = tys.map(|t| (t, true));
     } else if f.method == INVOKE_EVM
         && let Some((c, i)) = handler_of(names.module, who.as_deref(), data)
     {
@@ -189,7 +220,10 @@ fn frame_line(f: &TraceFrame, known: &BTreeMap<Address, String>, names: &Names) 
             h.variant,
             args.unwrap_or_else(|| format!("0x{}", hex(&data[4..])))
         );
-        returns = Some(h.returns.clone());
+        if f.runtime == Some("wasm") {
+            s.insert_str(s.find(']').map_or(0, |i| i + 2), "native ");
+        }
+        returns = Some((h.returns.clone(), false));
     } else {
         let target = who
             .or_else(|| to.map(|a| a.to_string()))
@@ -201,17 +235,25 @@ fn frame_line(f: &TraceFrame, known: &BTreeMap<Address, String>, names: &Names) 
     }
     let ret = tandem_vm::cheats::revert_bytes(f.return_data.as_ref());
     if f.failed() {
-        let why = f
-            .error
-            .clone()
-            .unwrap_or_else(|| decode_revert(&ret, names.module));
+        let why = failure_text(f, &ret, names);
         let _ = write!(s, " -> FAILED ({why})");
-    } else if f.kind == FrameKind::Create {
+    } else if f.kind == FrameKind::Create || native::init_call(f).is_some() {
         s.push_str(" -> ok");
     } else {
+        // A native reply is the block's DAG-CBOR itself.
+        let block = f
+            .return_data
+            .as_ref()
+            .map(|b| b.data.as_slice())
+            .unwrap_or_default();
         let shown = returns
-            .and_then(|t| decode_values(&t, &ret))
-            .map(|v| joined(&v))
+            .and_then(|(t, cbor)| {
+                if cbor {
+                    native::show_reply(block, &t)
+                } else {
+                    decode_values(&t, &ret).map(|v| joined(&v))
+                }
+            })
             .unwrap_or_else(|| {
                 if ret.is_empty() {
                     String::new()
@@ -281,12 +323,14 @@ pub(super) fn gas_rows(
     let names = super::names(program, test, "");
     let known = address_names(tracer, &names);
     for f in tracer.frames.iter().filter(|f| f.parent.is_some()) {
-        let to = eth_of(f);
+        let to = native::word_of(f);
         if to == Some(cheats::ADDRESS) || to == Some(test) {
             continue;
         }
         let key = if f.kind == FrameKind::Create {
             created_name(f, &names).map(|n| format!("{n}.(deploy)"))
+        } else if let Some(key) = native::gas_key(f, &names) {
+            Some(key)
         } else if f.method == INVOKE_EVM {
             let who = to.and_then(|a| known.get(&a).cloned());
             let data = f
@@ -324,12 +368,15 @@ pub(super) fn check_emits(tracer: &Tracer) -> Vec<String> {
     let is_cheats = |i: usize| eth_of(&tracer.frames[i]) == Some(cheats::ADDRESS);
     let mut failures = Vec::new();
     for (k, &child) in frame.children.iter().enumerate() {
-        let data = tracer.frames[child]
+        let f = &tracer.frames[child];
+        let data = f
             .params
             .as_ref()
-            .map(|p| p.data.as_slice());
-        let armed =
-            is_cheats(child) && data.is_some_and(|d| d.starts_with(&selector("expectEmit()")));
+            .map(|p| p.data.as_slice())
+            .unwrap_or_default();
+        // The EVM's calldata, or a native caller's cheat read as it.
+        let armed = is_cheats(child)
+            && cheat_calldata(f, data).is_some_and(|d| d.starts_with(&selector("expectEmit()")));
         if !armed {
             continue;
         }

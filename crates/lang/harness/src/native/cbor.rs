@@ -271,6 +271,39 @@ fn decode_items(
     (0..n).map(|_| decode_one(d, r, t)).collect()
 }
 
+/// The values of a handler's params block (an array of the arguments; empty for none).
+pub fn params_values(
+    d: &dyn AddressMap,
+    data: &[u8],
+    tys: &[ValTy],
+) -> Result<Vec<DynSolValue>, String> {
+    if tys.is_empty() {
+        return if data.is_empty() {
+            Ok(vec![])
+        } else {
+            Err("params where none were expected".into())
+        };
+    }
+    let mut r = Rd(data);
+    let vals = decode_items_of(d, &mut r, tys)?;
+    if !r.0.is_empty() {
+        return Err("trailing bytes in the params".into());
+    }
+    Ok(vals)
+}
+
+fn decode_items_of(
+    d: &dyn AddressMap,
+    r: &mut Rd<'_>,
+    tys: &[ValTy],
+) -> Result<Vec<DynSolValue>, String> {
+    match r.head()? {
+        (4, n) if n as usize == tys.len() => {}
+        h => return Err(format!("expected an array of {}, got {h:?}", tys.len())),
+    }
+    tys.iter().map(|t| decode_one(d, r, t)).collect()
+}
+
 /// A reply: nothing, the one value, or an array of the values; as ABI return data.
 pub fn reply_to_abi(d: &dyn AddressMap, data: &[u8], tys: &[ValTy]) -> Result<Vec<u8>, String> {
     if tys.is_empty() {

@@ -55,6 +55,8 @@ pub struct NativeChain {
     /// The word a native build sees for a twin with an f410 address (one its `create2`
     /// made); other twins are seen as their masked IDs.
     pub aliases: HashMap<u64, Address>,
+    /// The gas limit of every message [`NativeChain::send`] sends (at most the block's).
+    pub gas_limit: u64,
 }
 
 /// `0xff 00..00 <id>`: how a contract sees an actor without an Ethereum address.
@@ -78,6 +80,13 @@ pub fn unmask(a: Address) -> Option<u64> {
 
 impl NativeChain {
     pub fn new() -> Result<NativeChain, String> {
+        NativeChain::with_runtimes(&[])
+    }
+
+    /// A chain whose VM also runs `extra` runtimes (the test runner's cheat actor).
+    pub fn with_runtimes(
+        extra: &[Arc<dyn tandem_vm::runtime::Runtime>],
+    ) -> Result<NativeChain, String> {
         let state = world::singleton_state(VmStore::memory()).map_err(|e| format!("{e:#}"))?;
         let network = NetworkContext {
             chain_id: CHAIN_ID,
@@ -87,15 +96,17 @@ impl NativeChain {
             ..NetworkContext::default()
         };
         let wasm = WasmRuntime::new(None).map_err(|e| format!("WASM runtime: {e:#}"))?;
-        let extra: Vec<Arc<dyn tandem_vm::runtime::Runtime>> =
+        let mut all: Vec<Arc<dyn tandem_vm::runtime::Runtime>> =
             vec![Arc::new(BuiltinRuntime), Arc::new(wasm)];
-        let exec = world::executor(state, network, Arc::new(EvmRuntime::new()), &extra)
+        all.extend(extra.iter().cloned());
+        let exec = world::executor(state, network, Arc::new(EvmRuntime::new()), &all)
             .map_err(|e| format!("{e:#}"))?;
         Ok(NativeChain {
             exec,
             nonces: HashMap::new(),
             twins: HashMap::new(),
             aliases: HashMap::new(),
+            gas_limit: TX_GAS_LIMIT,
         })
     }
 
@@ -183,7 +194,7 @@ impl NativeChain {
             value: u256_to_tokens(value),
             method_num: method,
             params: RawBytes::new(params),
-            gas_limit: TX_GAS_LIMIT,
+            gas_limit: self.gas_limit,
             gas_fee_cap: TokenAmount::from_atto(0u64),
             gas_premium: TokenAmount::default(),
         };
