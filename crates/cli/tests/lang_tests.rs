@@ -117,3 +117,88 @@ fn a_failing_test_is_reported_with_its_reason_and_trace() {
         "{out}"
     );
 }
+
+/// The auction package with the docs/testing.md example as its only language test file
+/// (the example's tests hold on both builds; see docs/testing.md, "Targets").
+fn auction_with_doc_tests(to: &Path) {
+    copy_auction(to);
+    std::fs::remove_file(to.join("test/auction_test.tdm")).unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/testing.md")).unwrap();
+    let start = doc.find("```tandem,test\n").expect("an example") + "```tandem,test\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    std::fs::write(to.join("test/doc_test.tdm"), &doc[start..end]).unwrap();
+}
+
+#[test]
+fn target_all_runs_the_language_tests_on_both_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    auction_with_doc_tests(tmp.path());
+    let run = tandem(tmp.path(), &["test", "--target", "all"]);
+    let out = text(&run);
+    assert!(run.status.success(), "{out}");
+    for t in ["BidsMustRise", "NoBidAfterTheEnd"] {
+        for target in ["evm", "wasm"] {
+            assert!(
+                out.contains(&format!("ok   test/doc_test.tdm::{t} [{target}] (gas ")),
+                "{t} [{target}]: {out}"
+            );
+        }
+    }
+    // the `.calls` file and two tests on each build
+    assert!(out.contains("5 passed, 0 failed"), "{out}");
+    assert!(out.contains("calls, evm build):"), "{out}");
+    assert!(out.contains("calls, wasm build):"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("Auction.(install)")),
+        "{out}"
+    );
+
+    // Only the WASM build: one line per test, no tag.
+    let run = tandem(tmp.path(), &["test", "--target", "wasm"]);
+    let out = text(&run);
+    assert!(run.status.success(), "{out}");
+    assert!(
+        out.contains("ok   test/doc_test.tdm::BidsMustRise (gas "),
+        "{out}"
+    );
+    assert!(!out.contains("[evm]"), "{out}");
+}
+
+#[test]
+fn a_failing_test_fails_on_both_builds_with_the_native_frame_in_its_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    auction_with_doc_tests(tmp.path());
+    std::fs::copy(
+        root().join("crates/lang/harness/fixtures/lang_tests/failing_test.tdm"),
+        tmp.path().join("test/failing_test.tdm"),
+    )
+    .unwrap();
+    let run = tandem(tmp.path(), &["test", "--target", "all", "-v"]);
+    let out = text(&run);
+    assert!(!run.status.success(), "{out}");
+    for target in ["evm", "wasm"] {
+        assert!(
+            out.contains(&format!(
+                "FAIL test/failing_test.tdm::WrongHighest [{target}]: assert_eq! failed"
+            )),
+            "{target}: {out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "FAIL test/failing_test.tdm::EmitNeverCame [{target}]: expect_emit"
+            )),
+            "{target}: {out}"
+        );
+    }
+    assert!(
+        out.contains("native Auction::Bid() -> FAILED (reverted with Ended(1700003600))"),
+        "{out}"
+    );
+    assert!(
+        out.contains("native FailingTest::WrongHighest() -> FAILED (assert_eq! failed"),
+        "{out}"
+    );
+    // the `.calls` file, the doc tests and `Passes` on each build; four failures on each
+    assert!(out.contains("7 passed, 8 failed"), "{out}");
+}

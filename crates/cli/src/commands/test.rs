@@ -6,9 +6,10 @@
 //! build on Tandem's VM), which must all agree; `evm` or `wasm` runs one target.
 //!
 //! Each `test/*.tdm` holds tests written in the language (`#[test]` handlers of a test
-//! contract, docs/testing.md), run on the Tandem VM's EVM target by
-//! `tandem_lang_harness::lang_test`: one line per test, the reason of a failure (with `-v`
-//! its call trace), then the gas of every handler the tests called.
+//! contract, docs/testing.md), run by `tandem_lang_harness::lang_test` on the same targets:
+//! the EVM build, and the WASM build (the test contract and the package's contracts as native
+//! actors) on the Tandem VM: one line per test and target, the reason of a failure (with `-v`
+//! its call trace), then the gas of every handler the tests called, per target.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -82,7 +83,14 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let (lp, lf) = run_lang(&lang, &sources, args.verbose);
+    let mut lang_targets = Vec::new();
+    if targets.evm {
+        lang_targets.push(lang_test::Target::Evm);
+    }
+    if targets.wasm {
+        lang_targets.push(lang_test::Target::Wasm);
+    }
+    let (lp, lf) = run_lang(&lang, &sources, args.verbose, &lang_targets);
     passed += lp;
     failed += lf;
     println!("{passed} passed, {failed} failed");
@@ -92,48 +100,69 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the language tests of `files`; (passed, failed). Prints the gas report at the end.
-fn run_lang(files: &[PathBuf], sources: &[(String, String)], verbose: bool) -> (usize, usize) {
+/// Runs the language tests of `files` on each target; (passed, failed). With more than one
+/// target each line names its target. Prints a gas report per target at the end.
+fn run_lang(
+    files: &[PathBuf],
+    sources: &[(String, String)],
+    verbose: bool,
+    targets: &[lang_test::Target],
+) -> (usize, usize) {
     let (mut passed, mut failed) = (0, 0);
-    let mut gas: BTreeMap<String, GasRow> = BTreeMap::new();
-    for file in files {
-        let shown = format!(
-            "test/{}",
-            file.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-        );
-        let report = match lang_test::run_file(file, sources) {
-            Ok(r) => r,
-            Err(e) => {
-                failed += 1;
-                println!("FAIL {shown}: {e}");
-                continue;
-            }
+    let mut gas: BTreeMap<&str, BTreeMap<String, GasRow>> = BTreeMap::new();
+    for &target in targets {
+        let tag = if targets.len() > 1 {
+            format!(" [{}]", target.name())
+        } else {
+            String::new()
         };
-        for t in &report.tests {
-            let name = format!("{shown}::{}", t.name);
-            if t.passed {
-                passed += 1;
-                println!("ok   {name} (gas {})", t.gas);
-                continue;
-            }
-            failed += 1;
-            let why = t.reason.as_deref().unwrap_or("failed");
-            println!("FAIL {name}: {}", why.replace('\n', "\n     "));
-            if verbose {
-                println!("     trace:");
-                for line in t.trace.lines() {
-                    println!("       {line}");
+        for file in files {
+            let shown = format!(
+                "test/{}",
+                file.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+            );
+            let report = match lang_test::run_file_on(file, sources, target) {
+                Ok(r) => r,
+                Err(e) => {
+                    failed += 1;
+                    println!("FAIL {shown}{tag}: {e}");
+                    continue;
+                }
+            };
+            for t in &report.tests {
+                let name = format!("{shown}::{}{tag}", t.name);
+                if t.passed {
+                    passed += 1;
+                    println!("ok   {name} (gas {})", t.gas);
+                    continue;
+                }
+                failed += 1;
+                let why = t.reason.as_deref().unwrap_or("failed");
+                println!("FAIL {name}: {}", why.replace('\n', "\n     "));
+                if verbose {
+                    println!("     trace:");
+                    for line in t.trace.lines() {
+                        println!("       {line}");
+                    }
                 }
             }
-        }
-        for (k, row) in report.gas {
-            gas.entry(k).or_default().merge(&row);
+            let rows = gas.entry(target.name()).or_default();
+            for (k, row) in report.gas {
+                rows.entry(k).or_default().merge(&row);
+            }
         }
     }
-    if !gas.is_empty() {
-        print_gas(&gas);
+    for (target, rows) in &gas {
+        if !rows.is_empty() {
+            let which = if targets.len() > 1 {
+                format!(", {target} build")
+            } else {
+                String::new()
+            };
+            print_gas(rows, &which);
+        }
     }
     if failed > 0 && !verbose && !files.is_empty() {
         println!("(-v prints the call trace of each failing test)");
@@ -141,9 +170,9 @@ fn run_lang(files: &[PathBuf], sources: &[(String, String)], verbose: bool) -> (
     (passed, failed)
 }
 
-fn print_gas(gas: &BTreeMap<String, GasRow>) {
+fn print_gas(gas: &BTreeMap<String, GasRow>, which: &str) {
     let width = gas.keys().map(String::len).max().unwrap_or(0).max(7);
-    println!("gas report (gas used inside each frame; the language tests' calls):");
+    println!("gas report (gas used inside each frame; the language tests' calls{which}):");
     println!(
         "  {:<width$} {:>6} {:>10} {:>10} {:>10}",
         "handler", "calls", "min", "avg", "max"
