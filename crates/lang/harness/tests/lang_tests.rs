@@ -310,3 +310,54 @@ contract Refused {
             .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.tests[0].passed, "{:?}", report.tests[0].reason);
 }
+
+#[test]
+fn expect_revert_and_roll_work_on_both_builds() {
+    // `ExpectRevert` (any revert) and `Roll` are the cheats the example does not use alone.
+    let test = r#"
+use auction::{Auction, AuctionMsg}
+use cheats::{Cheat, CHEATS}
+message Tests { AnyRevert, RollThenBid, AnyRevertNeverCame }
+struct Nothing {}
+contract More {
+    storage: Nothing
+    recv Tests {
+        #[test]
+        AnyRevert => with mut ctx {
+            let a = ctx.create(Auction, 3600, 10)
+            ctx.call(CHEATS, Cheat::Warp { timestamp: 1_700_009_999 })
+            ctx.call(CHEATS, Cheat::ExpectRevert)
+            let _ = ctx.try_call(a, AuctionMsg::Bid)
+        }
+        #[test]
+        RollThenBid => with mut ctx {
+            let a = ctx.create(Auction, 3600, 10)
+            ctx.call(CHEATS, Cheat::Roll { number: 99 })
+            ctx.call(CHEATS, Cheat::Deal { who: ctx.self_address(), amount: 50 })
+            assert_eq!(ctx.call_with(a, AuctionMsg::Bid, value: 50, gas: 200000), 50)
+        }
+        #[test]
+        AnyRevertNeverCame => with mut ctx {
+            let a = ctx.create(Auction, 3600, 10)
+            ctx.call(CHEATS, Cheat::ExpectRevert)
+            let _ = ctx.try_call(a, AuctionMsg::Highest)
+        }
+    }
+}
+"#;
+    for target in [Target::Evm, Target::Wasm] {
+        let report = lang_test::run_source_on("test/more.tdm", test, &auction_sources(), target)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let by = |n: &str| report.tests.iter().find(|t| t.name == n).unwrap();
+        for n in ["AnyRevert", "RollThenBid"] {
+            let t = by(n);
+            assert!(t.passed, "{target:?} {n}: {:?}\n{}", t.reason, t.trace);
+        }
+        let t = by("AnyRevertNeverCame");
+        let why = t.reason.clone().unwrap_or_default();
+        assert!(
+            why.contains("expected a revert (any), but the call succeeded"),
+            "{target:?}: {why}"
+        );
+    }
+}
