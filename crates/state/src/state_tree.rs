@@ -10,6 +10,8 @@
 //! - Outside a transaction the cache and the journal agree with the last flush plus the changes
 //!   of committed frames; `flush` refuses to run inside a transaction.
 //! - The HAMT is only written by `flush`. Reads fall through the cache to the HAMT.
+//! - The opened actor HAMT and slot maps are kept across flushes, each used only at the root
+//!   it is at (`flush.rs`), so keeping them skips decoding and never changes a result.
 //! - The caches use Fx hashing (no per-process seed): keys are IDs and 32-byte words, and
 //!   every path to the state sorts before writing, so hash order never reaches a root.
 
@@ -26,7 +28,9 @@ use multihash_codetable::Code;
 
 use crate::actor::{ActorID, ActorRecord};
 use crate::init_state::InitState;
-use crate::slots::{SlotKey, SlotValue, Word, ZERO_WORD, open_slot_map, read_slot};
+use crate::slots::{SlotMap, Word, ZERO_WORD};
+
+mod flush;
 
 /// HAMT bit width of the actor map and of the Init actor's address map.
 pub const HAMT_BIT_WIDTH: u32 = 5;
@@ -90,8 +94,19 @@ struct CachedActor {
 
 /// The journaled world state over a blockstore.
 pub struct StateTree<BS> {
-    store: BS,
+    /// Shared with the kept maps below.
+    store: std::sync::Arc<BS>,
     actors_root: Cid,
+    /// The actor HAMT at `actors_root`, with the nodes it decoded, kept across flushes
+    /// (`flush.rs`); `None`: opened on next use.
+    actors_hamt: Option<flush::ActorsHamt<BS>>,
+    /// Slot maps kept decoded across flushes, by actor, each with the root it is at; used only
+    /// while the actor's `kv_root` is that root (`flush.rs`).
+    slot_maps: HashMap<ActorID, (Cid, SlotMap<std::sync::Arc<BS>>)>,
+    /// Actors and slots that may differ from the flushed maps (with repeats; a reverted
+    /// change stays listed and is skipped), so a flush visits these, not the whole caches.
+    dirty_actors: Vec<ActorID>,
+    dirty_slots: Vec<(ActorID, Word)>,
     actors: HashMap<ActorID, CachedActor>,
     resolved: HashMap<Address, ActorID>,
     slots: HashMap<(ActorID, Word), CachedSlot>,
@@ -162,8 +177,12 @@ impl<BS: Blockstore> StateTree<BS> {
 
     fn with_root(store: BS, actors_root: Cid) -> Self {
         Self {
-            store,
+            store: std::sync::Arc::new(store),
             actors_root,
+            actors_hamt: None,
+            slot_maps: HashMap::default(),
+            dirty_actors: Vec::new(),
+            dirty_slots: Vec::new(),
             actors: HashMap::default(),
             resolved: HashMap::default(),
             slots: HashMap::default(),
@@ -230,8 +249,8 @@ impl<BS: Blockstore> StateTree<BS> {
         let cached = match self.actors.entry(id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
-                let hamt: Hamt<&BS, ActorRecord, BytesKey> =
-                    Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
+                let hamt =
+                    flush::actors_hamt(&mut self.actors_hamt, &self.store, &self.actors_root)?;
                 let record = hamt.get(&id_key(id))?.cloned();
                 // Filling the cache is not a change, so it is not journaled.
                 slot.insert(CachedActor {
@@ -257,6 +276,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 dirty: true,
             },
         );
+        self.dirty_actors.push(id);
         self.journal.push(Undo::Actor(id, prev.map(Box::new)));
     }
 
@@ -269,6 +289,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 dirty: true,
             },
         );
+        self.dirty_actors.push(id);
         self.journal.push(Undo::Actor(id, prev.map(Box::new)));
         let keys: Vec<_> = self.slots.keys().filter(|k| k.0 == id).copied().collect();
         for key in keys {
@@ -303,7 +324,7 @@ impl<BS: Blockstore> StateTree<BS> {
         }
         let init = self.init_state()?;
         let map: Hamt<&BS, u64, BytesKey> =
-            Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
+            Hamt::load_with_bit_width(&init.address_map, &*self.store, HAMT_BIT_WIDTH)?;
         let found = map.get(&BytesKey(addr.to_bytes()))?.copied();
         if let Some(id) = found {
             // A read-through cache fill: the mapping is already persisted, so no undo entry.
@@ -353,7 +374,7 @@ impl<BS: Blockstore> StateTree<BS> {
             }
         }
         let mut map: Hamt<&BS, u64, BytesKey> =
-            Hamt::load_with_bit_width(&init.address_map, &self.store, HAMT_BIT_WIDTH)?;
+            Hamt::load_with_bit_width(&init.address_map, &*self.store, HAMT_BIT_WIDTH)?;
         map.set(key, id)?;
         init.address_map = map.flush()?;
         if existing.is_none() {
@@ -388,9 +409,13 @@ impl<BS: Blockstore> StateTree<BS> {
                 self.fork_read_slot(id, key)?
             } else {
                 let root = self.actor_ref(id)?.and_then(|a| a.kv_root);
-                let value = read_slot(&self.store, root.as_ref(), key)?;
+                let value = self.read_persisted_slot(id, root, key)?;
                 (Some(value), value)
             };
+            if persisted.is_none() {
+                // A fork's remote value, stored at the next flush.
+                self.dirty_slots.push((id, *key));
+            }
             self.slots.insert(
                 (id, *key),
                 CachedSlot {
@@ -422,6 +447,7 @@ impl<BS: Blockstore> StateTree<BS> {
         entry.current = *value;
         self.journal.push(Undo::Slot((id, *key), Some(prev)));
         self.written_slots.push((id, *key));
+        self.dirty_slots.push((id, *key));
         let was_cold = self.warm_slot(id, key);
         Ok(SlotWrite { was_cold, ..write })
     }
@@ -651,126 +677,6 @@ impl<BS: Blockstore> StateTree<BS> {
                 slot.original = slot.current;
             }
         }
-    }
-
-    // ---- flush --------------------------------------------------------------------------
-
-    /// Writes every dirty slot and actor into the HAMTs and returns the new state root.
-    pub fn flush(&mut self) -> anyhow::Result<Cid> {
-        if self.in_transaction() {
-            bail!("cannot flush the state tree inside a transaction");
-        }
-        self.flush_slots()?;
-        let mut hamt: Hamt<&BS, ActorRecord, BytesKey> =
-            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
-        let mut dirty: Vec<_> = self
-            .actors
-            .iter_mut()
-            .filter(|(_, c)| c.dirty)
-            .map(|(id, c)| {
-                c.dirty = false;
-                (*id, c.record.clone())
-            })
-            .collect();
-        // Sorted so that the HAMT sees the same sequence of operations on every run.
-        dirty.sort_by_key(|(id, _)| *id);
-        for (id, record) in dirty {
-            if let Some(log) = &mut self.changes {
-                log.actors.insert(id);
-                if record.is_none() {
-                    let old = hamt.get(&id_key(id))?.and_then(|r| r.delegated_address);
-                    log.deleted.insert(id, old);
-                }
-            }
-            match record {
-                Some(record) => {
-                    hamt.set(id_key(id), record)?;
-                }
-                None => {
-                    hamt.delete(&id_key(id))?;
-                }
-            }
-        }
-        self.actors_root = hamt.flush()?;
-        self.journal.clear();
-        self.trim_caches();
-        let root = StateRoot {
-            version: STATE_TREE_VERSION,
-            actors: self.actors_root,
-        };
-        self.store.put_cbor(&root, Code::Blake2b256)
-    }
-
-    /// Keeps a long-running chain's memory bounded: after a flush every cached entry is
-    /// persisted, so oversized caches can simply be dropped and refilled on demand.
-    fn trim_caches(&mut self) {
-        if self.slots.len() > MAX_CACHED_ENTRIES {
-            self.slots.clear();
-        }
-        if self.actors.len() > MAX_CACHED_ENTRIES {
-            self.actors.clear();
-        }
-        if self.resolved.len() > MAX_CACHED_ENTRIES {
-            self.resolved.clear();
-        }
-    }
-
-    fn flush_slots(&mut self) -> anyhow::Result<()> {
-        let mut by_actor: HashMap<ActorID, Vec<(Word, Word)>> = HashMap::default();
-        for ((id, key), slot) in self.slots.iter_mut() {
-            if slot.persisted != Some(slot.current) {
-                by_actor.entry(*id).or_default().push((*key, slot.current));
-                slot.persisted = Some(slot.current);
-            }
-        }
-        let mut actors: Vec<_> = by_actor.into_iter().collect();
-        actors.sort_by_key(|(id, _)| *id);
-        for (id, mut writes) in actors {
-            let Some(mut record) = self.get_actor(id)? else {
-                continue; // deleted since the write
-            };
-            writes.sort();
-            if let Some(log) = &mut self.changes {
-                log.slots.extend(writes.iter().map(|(k, v)| ((id, *k), *v)));
-            }
-            let mut map = open_slot_map(&self.store, record.kv_root.as_ref())?;
-            // Fork mode keeps a cleared slot as a stored zero, so the remote's value stays hidden.
-            let keep_zeros = self.fork.is_some();
-            for (key, value) in writes {
-                if value == ZERO_WORD && !keep_zeros {
-                    map.delete(&SlotKey(key))?;
-                } else {
-                    map.set(SlotKey(key), SlotValue(value))?;
-                }
-            }
-            record.kv_root = if map.is_empty() {
-                None
-            } else {
-                Some(map.flush()?)
-            };
-            self.actors.insert(
-                id,
-                CachedActor {
-                    record: Some(record),
-                    dirty: true,
-                },
-            );
-        }
-        Ok(())
-    }
-
-    /// Visits every actor in the flushed tree (call `flush` first to include pending changes).
-    pub fn for_each_actor(
-        &self,
-        mut f: impl FnMut(ActorID, &ActorRecord) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        let hamt: Hamt<&BS, ActorRecord, BytesKey> =
-            Hamt::load_with_bit_width(&self.actors_root, &self.store, HAMT_BIT_WIDTH)?;
-        hamt.for_each(|k, v| {
-            let id = id_from_key(k)?;
-            f(id, v)
-        })?;
-        Ok(())
     }
 }
 

@@ -83,13 +83,38 @@ impl<BS: Blockstore> BufferedStore<BS> {
     /// (their whole subgraph was persisted with them). A link to a block in neither place is
     /// an error, and then the buffer is left as it was.
     pub fn take_reachable(&self, root: &Cid) -> Result<CommitBatch> {
-        self.take_reachable_counted(root).map(|(batch, _)| batch)
+        self.take_reachable_counted(root, &|cids| self.base_lacks(cids))
+            .map(|(batch, _)| batch)
     }
 
-    fn take_reachable_counted(&self, root: &Cid) -> Result<(CommitBatch, u64)> {
+    /// The first of `cids` the base lacks, asked one by one.
+    fn base_lacks(&self, cids: &[Cid]) -> Result<Option<Cid>> {
+        for cid in cids {
+            if !self.base.has(cid)? {
+                return Ok(Some(*cid));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `first_missing` checks the links that leave the buffer, all at once.
+    fn take_reachable_counted(
+        &self,
+        root: &Cid,
+        first_missing: &dyn Fn(&[Cid]) -> Result<Option<Cid>>,
+    ) -> Result<(CommitBatch, u64)> {
         let mut buffer = self.write();
         let mut taken: Vec<(Cid, Vec<u8>)> = Vec::new();
-        match collect_reachable(&self.base, &mut buffer, root, &mut taken) {
+        let walked =
+            collect_reachable(&mut buffer, root, &mut taken).and_then(
+                |outside| match first_missing(&outside)? {
+                    Some(cid) => bail!(
+                        "block {cid} is reachable from {root} but is neither buffered nor stored"
+                    ),
+                    None => Ok(()),
+                },
+            );
+        match walked {
             Ok(()) => {
                 let dropped = buffer.len() as u64;
                 buffer.clear();
@@ -117,7 +142,17 @@ impl<BS: Blockstore> BufferedStore<BS> {
         target: &dyn CommitStore,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
-        let (mut batch, dropped) = self.take_reachable_counted(root)?;
+        self.flush_checked(root, target, meta, &|cids| self.base_lacks(cids))
+    }
+
+    fn flush_checked(
+        &self,
+        root: &Cid,
+        target: &dyn CommitStore,
+        meta: Vec<(String, Option<Vec<u8>>)>,
+        first_missing: &dyn Fn(&[Cid]) -> Result<Option<Cid>>,
+    ) -> Result<FlushReport> {
+        let (mut batch, dropped) = self.take_reachable_counted(root, first_missing)?;
         batch.meta = meta;
         let report = FlushReport {
             blocks_written: batch.blocks.len() as u64,
@@ -139,18 +174,22 @@ impl<BS: CommitStore> BufferedStore<BS> {
         root: &Cid,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
-        self.flush_to(root, &self.base, meta)
+        // The links leaving the buffer are checked in one read of the base.
+        self.flush_checked(root, &self.base, meta, &|cids| {
+            self.base.first_missing(cids)
+        })
     }
 }
 
-/// Moves the buffered blocks reachable from `root` into `taken`, depth first.
-fn collect_reachable<BS: Blockstore>(
-    base: &BS,
+/// Moves the buffered blocks reachable from `root` into `taken`, depth first, and returns the
+/// links that leave the buffer (each once), for the caller to check against the base.
+fn collect_reachable(
     buffer: &mut BlockMap,
     root: &Cid,
     taken: &mut Vec<(Cid, Vec<u8>)>,
-) -> Result<()> {
+) -> Result<Vec<Cid>> {
     let mut seen: HashSet<Cid> = HashSet::new();
+    let mut outside: Vec<Cid> = Vec::new();
     let mut stack: Vec<Cid> = Vec::new();
     let mut links: Vec<Cid> = Vec::new();
     if root.hash().code() == IDENTITY_HASH {
@@ -171,16 +210,10 @@ fn collect_reachable<BS: Blockstore>(
                 taken.push((cid, bytes));
                 stack.extend(links.drain(..).rev().filter(|c| !seen.contains(c)));
             }
-            None => {
-                if !base.has(&cid)? {
-                    bail!(
-                        "block {cid} is reachable from {root} but is neither buffered nor stored"
-                    );
-                }
-            }
+            None => outside.push(cid),
         }
     }
-    Ok(())
+    Ok(outside)
 }
 
 impl<BS: Blockstore> Blockstore for BufferedStore<BS> {

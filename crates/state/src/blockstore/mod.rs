@@ -92,6 +92,17 @@ pub trait CommitStore: Blockstore {
     /// Reads one meta entry; a missing key is `Ok(None)`.
     fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>>;
 
+    /// The first of `cids` the store does not hold, if any (a store may answer them all in
+    /// one read; a flush checks every link that leaves its buffer this way).
+    fn first_missing(&self, cids: &[Cid]) -> Result<Option<Cid>> {
+        for cid in cids {
+            if !self.has(cid)? {
+                return Ok(Some(*cid));
+            }
+        }
+        Ok(None)
+    }
+
     /// The head state root recorded under [`HEAD_KEY`], if any.
     fn head(&self) -> Result<Option<Cid>> {
         match self.get_meta(HEAD_KEY)? {
@@ -133,6 +144,9 @@ macro_rules! forward_store_traits {
             }
             fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
                 (**self).get_meta(key)
+            }
+            fn first_missing(&self, cids: &[Cid]) -> Result<Option<Cid>> {
+                (**self).first_missing(cids)
             }
         }
         impl<S: EnumerableStore> EnumerableStore for $ty {

@@ -526,6 +526,31 @@ impl CommitStore for RedbStore {
         };
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
     }
+
+    /// One read transaction for all of them (a block's flush checks dozens of links).
+    fn first_missing(&self, cids: &[Cid]) -> Result<Option<Cid>> {
+        let outside: Vec<&Cid> = {
+            let pending = self.pending();
+            cids.iter()
+                .filter(|c| !pending.blocks.contains_key(*c))
+                .collect()
+        };
+        let Some(first) = outside.first() else {
+            return Ok(None);
+        };
+        let txn = self.read_txn()?;
+        let table = match txn.open_table(BLOCKS) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Some(**first)),
+            Err(e) => return Err(e.into()),
+        };
+        for cid in outside {
+            if table.get(cid.to_bytes().as_slice())?.is_none() {
+                return Ok(Some(*cid));
+            }
+        }
+        Ok(None)
+    }
 }
 
 impl EnumerableStore for RedbStore {
