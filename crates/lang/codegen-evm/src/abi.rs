@@ -377,6 +377,7 @@ pub fn runtime(
     heap_start: u64,
 ) -> Result<Vec<u8>, RuntimeFailure> {
     let mut g = Gen::new(c.uses_heap, children);
+    g.funcs = &c.functions;
     let rev = g.revert_label();
     // Solidity's routing: empty calldata runs `receive`, else `fallback`; calldata no
     // selector matches (or shorter than a selector) runs `fallback`; without them, revert.
@@ -493,6 +494,7 @@ pub fn runtime(
 /// constructor and returns the runtime code.
 pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let mut g = Gen::new(true, children);
+    g.funcs = &c.functions;
     if !c.init.payable {
         let rev = g.revert_label();
         g.asm.op(op::CALLVALUE);

@@ -31,8 +31,16 @@ pub struct Gen<'a> {
     pub handler: Option<usize>,
     /// The handlers' variant names (errors name the handler they arose in).
     pub handler_names: Vec<String>,
-    /// On "stack too deep": the handler and the IR local to move to memory (see `spill`).
+    /// On "stack too deep": the handler and the IR local to move to memory (see `spill`);
+    /// an internal function's body is named `FN_BODY + index`.
     pub too_deep: Option<(usize, LocalId)>,
+    /// The contract's internal functions (`Expr::Call`), emitted after the entry points.
+    pub funcs: &'a [tandem_lang_ir::Function],
+    /// Entry labels of the functions called so far, and those still to emit.
+    pub func_labels: HashMap<tandem_lang_ir::FuncId, Label>,
+    pub func_queue: Vec<tandem_lang_ir::FuncId>,
+    /// The internal function being generated, if any.
+    pub function: Option<usize>,
 }
 
 impl<'a> Gen<'a> {
@@ -54,6 +62,10 @@ impl<'a> Gen<'a> {
             handler: None,
             handler_names: Vec::new(),
             too_deep: None,
+            funcs: &[],
+            func_labels: HashMap::new(),
+            func_queue: Vec::new(),
+            function: None,
         }
     }
 
@@ -113,16 +125,26 @@ impl<'a> Gen<'a> {
 
     /// Records which local to spill (the unreachable one, or else the deepest IR local),
     /// and fails.
-    fn stack_too_deep(&mut self, l: LocalId) {
+    pub(crate) fn stack_too_deep(&mut self, l: LocalId) {
+        let body = match self.function {
+            Some(f) => Some(crate::emit_fn::FN_BODY + f),
+            None => self.handler,
+        };
         if self.error.is_none()
-            && let Some(h) = self.handler
+            && let Some(h) = body
         {
-            let victim = if l < TEMP_BASE {
+            // A function's result is read from the stack when its body ends: never spilled.
+            // Its parameters keep their stack slots when spilled (the caller pushed them), so
+            // they are spilled only when they are the local out of reach.
+            let func = self.function.and_then(|f| self.funcs.get(f));
+            let result = func.and_then(|f| f.result);
+            let params: &[LocalId] = func.map(|f| f.params.as_slice()).unwrap_or(&[]);
+            let victim = if l < TEMP_BASE && Some(l) != result {
                 Some(l)
             } else {
                 self.locals
                     .iter()
-                    .filter(|(x, _)| **x < TEMP_BASE)
+                    .filter(|(x, _)| **x < TEMP_BASE && Some(**x) != result && !params.contains(x))
                     .min_by_key(|(x, pos)| (**pos, **x))
                     .map(|(x, _)| *x)
             };
@@ -135,6 +157,10 @@ impl<'a> Gen<'a> {
     /// form the driver turns into a span).
     pub fn fail(&mut self, msg: &str) {
         if self.error.is_none() {
+            if let Some(f) = self.function.and_then(|f| self.funcs.get(f)) {
+                self.error = Some(format!("{msg} (in function `{}`)", f.name));
+                return;
+            }
             let name = self.handler.and_then(|h| self.handler_names.get(h));
             self.error = Some(match name {
                 Some(v) => format!("{msg} (in `{v}`)"),
@@ -161,8 +187,10 @@ impl<'a> Gen<'a> {
         l
     }
 
-    /// Emits the shared revert stubs (call once, at the end of the code).
+    /// Emits the internal functions the code called, then the shared revert stubs (call
+    /// once, at the end of the code).
     pub fn stubs(&mut self) {
+        self.emit_functions();
         let mut panics: Vec<(u8, Label)> = self.panics.iter().map(|(c, l)| (*c, *l)).collect();
         panics.sort();
         for (code, l) in panics {
@@ -641,6 +669,7 @@ impl Gen<'_> {
                 self.locals.remove(&n);
             }
             Expr::Intrinsic(i, args) => self.intrinsic(*i, args),
+            Expr::Call(f, args) => self.call_fn(*f, args),
             Expr::EvmAsm {
                 inputs,
                 code,

@@ -6,10 +6,12 @@
 //! optimiser and verifies the result; [`emit`] generates the bytecode.
 
 mod abi;
+mod abi_nested;
 mod arith;
 mod asm;
 mod blake2b;
 mod emit;
+mod emit_fn;
 mod inline_asm;
 pub mod lower;
 mod spill;
@@ -118,10 +120,14 @@ fn runtime_spilling(
                 if spilled.len() < spill::MAX_SPILLS && !spilled.contains(&victim) =>
             {
                 let (h, l) = victim;
-                let Some(handler) = c.handlers.get_mut(h) else {
-                    return Err(format!("{}: internal: no handler {h}", c.name));
-                };
-                spill::spill(handler, l, heap_start);
+                if h >= emit_fn::FN_BODY {
+                    spill_function(&mut c, h - emit_fn::FN_BODY, l, heap_start)?;
+                } else {
+                    let Some(handler) = c.handlers.get_mut(h) else {
+                        return Err(format!("{}: internal: no handler {h}", c.name));
+                    };
+                    spill::spill(handler, l, heap_start);
+                }
                 // Spill words sit below the heap, so encodings must use the heap too.
                 c.uses_heap = true;
                 spilled.push(victim);
@@ -129,6 +135,70 @@ fn runtime_spilling(
             Err((e, _)) => return Err(format!("{}: {e}", c.name)),
         }
     }
+}
+
+/// Moves a local of internal function `f` to a fixed memory word: only when the function is
+/// not recursive (a fixed word holds one activation's value) and the constructor does not
+/// reach it (the constructor's arguments sit where spill words are).
+fn spill_function(
+    c: &mut tandem_lang_ir::Contract,
+    f: usize,
+    l: tandem_lang_ir::LocalId,
+    at: u64,
+) -> Result<(), String> {
+    let name = c
+        .functions
+        .get(f)
+        .map(|x| x.name.clone())
+        .unwrap_or_default();
+    let too_deep = |why: &str| {
+        format!(
+            "{}: stack too deep: function `{name}` needs more than the 16 reachable stack slots \
+             for its locals, and {why}; split it into smaller functions",
+            c.name
+        )
+    };
+    if tandem_lang_ir::opt::inline::recursive(c).get(f) == Some(&true) {
+        return Err(too_deep(
+            "it is recursive, so they cannot move to fixed memory words",
+        ));
+    }
+    if reaches(c, &c.init.body, f) {
+        return Err(too_deep(
+            "the constructor calls it, where the memory they would move to holds its arguments",
+        ));
+    }
+    let Some(func) = c.functions.get_mut(f) else {
+        return Err(format!("{}: internal: no function {f}", c.name));
+    };
+    spill::spill_body(&mut func.body, &func.params, l, at);
+    c.uses_heap = true;
+    Ok(())
+}
+
+/// Whether a body calls function `f`, directly or through other functions.
+fn reaches(c: &tandem_lang_ir::Contract, body: &[tandem_lang_ir::Stmt], f: usize) -> bool {
+    let mut seen = vec![false; c.functions.len()];
+    let mut stack = called(body);
+    while let Some(g) = stack.pop() {
+        if g == f {
+            return true;
+        }
+        if g < seen.len() && !std::mem::replace(&mut seen[g], true) {
+            stack.extend(called(&c.functions[g].body));
+        }
+    }
+    false
+}
+
+fn called(body: &[tandem_lang_ir::Stmt]) -> Vec<usize> {
+    let mut out = Vec::new();
+    tandem_lang_ir::opt::util::visit_stmts(body, &mut |_| {}, &mut |e| {
+        if let tandem_lang_ir::Expr::Call(g, _) = e {
+            out.push(*g as usize);
+        }
+    });
+    out
 }
 
 #[cfg(test)]
@@ -164,6 +234,7 @@ mod tests {
                 handlers: vec![handler],
                 receive: None,
                 fallback: None,
+                functions: vec![],
                 uses_heap: false,
                 meta: ContractMeta {
                     handlers: vec![meta],

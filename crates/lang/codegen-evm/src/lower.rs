@@ -45,6 +45,20 @@ fn lower_contract(c: &Contract) -> Contract {
     for h in &mut out.handlers {
         h.body = Lower::run(&h.body, &h.params);
     }
+    for f in &mut out.functions {
+        // Parameters and the result are declared at entry: fresh ids stay above them.
+        let declared: Vec<Param> = f
+            .params
+            .iter()
+            .chain(&f.result)
+            .map(|l| Param {
+                name: String::new(),
+                ty: ValTy::Word(WordTy::Uint(256)),
+                local: *l,
+            })
+            .collect();
+        f.body = Lower::run(&f.body, &declared);
+    }
     out
 }
 

@@ -18,15 +18,24 @@ pub const SPILL_BASE: u64 = 0x80;
 
 /// Moves local `l` of `h` to the memory word at `off`.
 pub fn spill(h: &mut Handler, l: LocalId, off: u64) {
+    let params: Vec<LocalId> = h.params.iter().map(|p| p.local).collect();
+    spill_body(&mut h.body, &params, l, off);
+}
+
+/// Moves local `l` of a body (a handler's, or a non-recursive internal function's) to the
+/// memory word at `off`; a parameter is stored there first thing. A function's result local
+/// is not spilled here: it is read when the body ends, so the emitter keeps it on the stack
+/// (it is never the victim: see `Gen::stack_too_deep`).
+pub fn spill_body(body: &mut Vec<Stmt>, params: &[LocalId], l: LocalId, off: u64) {
     let at = || Expr::Const(U256::from(off));
-    stores(&mut h.body, l, off);
-    rewrite_stmts(&mut h.body, &mut |e| {
+    stores(body, l, off);
+    rewrite_stmts(body, &mut |e| {
         if matches!(e, Expr::Local(x) if *x == l) {
             *e = Expr::MLoad(Box::new(at()));
         }
     });
-    if h.params.iter().any(|p| p.local == l) {
-        h.body.insert(0, Stmt::MStore(at(), Expr::Local(l)));
+    if params.contains(&l) {
+        body.insert(0, Stmt::MStore(at(), Expr::Local(l)));
     }
 }
 

@@ -36,6 +36,15 @@ pub struct FnGen<'a> {
     pub messages: HashMap<LocalId, crate::send::BoundMessage>,
     /// The sizes of the child modules embedded as passive data segments, in order.
     pub children: Vec<u32>,
+    /// WASM locals before the generator's own: an internal function's parameters (four
+    /// i64 per word); 0 in an entry point.
+    base: u32,
+    /// The WASM function index of internal function 0 (`Expr::Call`), and how many there
+    /// are. Every one returns a word (0 for a function without a result).
+    pub fn_base: u32,
+    pub n_functions: u32,
+    /// Whether this is an internal function's body (it runs in the constructor or a handler).
+    in_function: bool,
 }
 
 impl<'a> FnGen<'a> {
@@ -52,7 +61,52 @@ impl<'a> FnGen<'a> {
             error: None,
             messages: HashMap::new(),
             children: Vec::new(),
+            base: 0,
+            fn_base: 0,
+            n_functions: 0,
+            in_function: false,
         }
+    }
+
+    /// A generator for an internal function's body: its parameters are the WASM function's
+    /// parameters (four i64 each, in order), so they need no locals of their own.
+    pub fn for_function(contract: &'a str, first_free_local: LocalId, params: &[LocalId]) -> Self {
+        let mut g = FnGen::new(contract, first_free_local);
+        g.base = 4 * params.len() as u32;
+        g.in_function = true;
+        for (i, p) in params.iter().enumerate() {
+            g.words.insert(*p, 4 * i as u32);
+        }
+        g
+    }
+
+    /// Ends an internal function: the result word (or 0) is its return value.
+    pub fn finish_function(mut self, result: Option<LocalId>) -> Result<Function, String> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        match result {
+            Some(r) => self.get_local(r),
+            None => self.push_const(U256::ZERO),
+        }
+        self.s().end();
+        let mut f = Function::new([(I32_TEMPS, ValType::I32), (4 * self.n_words, ValType::I64)]);
+        f.raw(self.code);
+        Ok(f)
+    }
+
+    /// `Call(f, args)`: the arguments' words left to right, then a WASM `call`.
+    fn call_internal(&mut self, f: tandem_lang_ir::FuncId, args: &[Expr]) {
+        if f >= self.n_functions {
+            self.unsupported("a call to a function the contract does not have");
+            self.push_const(U256::ZERO);
+            return;
+        }
+        for a in args {
+            self.expr(a);
+        }
+        let index = self.fn_base + f;
+        self.s().call(index);
     }
 
     pub fn s(&mut self) -> InstructionSink<'_> {
@@ -87,10 +141,10 @@ impl<'a> FnGen<'a> {
         let t = self.i32_used;
         if t >= I32_TEMPS {
             self.unsupported("an expression this deeply nested");
-            return 0;
+            return self.base;
         }
         self.i32_used += 1;
-        t
+        self.base + t
     }
 
     pub fn release(&mut self, n: u32) {
@@ -102,7 +156,7 @@ impl<'a> FnGen<'a> {
         if let Some(b) = self.words.get(&l) {
             return *b;
         }
-        let b = I32_TEMPS + 4 * self.n_words;
+        let b = self.base + I32_TEMPS + 4 * self.n_words;
         self.n_words += 1;
         self.words.insert(l, b);
         b
@@ -478,6 +532,7 @@ impl<'a> FnGen<'a> {
                 self.push_const(U256::ZERO);
             }
             Expr::ReplyBytes => self.reply_bytes(),
+            Expr::Call(f, args) => self.call_internal(*f, args),
             Expr::AbiEncode(args) => self.abi_encode_bytes(args),
             Expr::EvmAsm { .. } => {
                 // Not a gap to fill later: there is no EVM here (the driver reports E0802).
@@ -501,6 +556,21 @@ impl<'a> FnGen<'a> {
         use crate::layout::sys;
         let m = crate::rt::m;
         match env {
+            // An internal function may run in the constructor or in a handler: it asks the
+            // message's method number (1: the constructor, where the caller is the origin).
+            Env::Caller if self.in_function => {
+                self.s()
+                    .i32_const(MSGCTX as i32)
+                    .i64_load(m(24, 0))
+                    .i64_const(1)
+                    .i64_eq()
+                    .if_(BlockType::FunctionType(TY_WORD_BLOCK));
+                self.s().i32_const(MSGCTX as i32).i64_load(m(8, 0));
+                self.call(Rt::WordOfId);
+                self.s().else_();
+                self.call(Rt::Caller);
+                self.s().end();
+            }
             Env::Caller if !self.in_ctor => self.call(Rt::Caller),
             Env::Caller => {
                 self.s().i32_const(MSGCTX as i32).i64_load(m(8, 0));

@@ -63,6 +63,12 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
     // message bound by a `Let`, its reply read right after the send).
     let mut optimized = m.clone();
     for c in &mut optimized.contracts {
+        tandem_lang_ir::opt::inline::run(c);
+        for f in &mut c.functions {
+            if !interacts(&f.body) {
+                tandem_lang_ir::opt::optimize_function(f);
+            }
+        }
         if !interacts(&c.init.body) {
             tandem_lang_ir::opt::optimize_body(&mut c.init.body, &c.init.params);
         }

@@ -1,5 +1,6 @@
 //! Assembles a contract's module: the `tandem_v1` imports, the runtime helpers, `invoke`
-//! (context, params block, dispatch by method number) and one function per entry point.
+//! (context, params block, dispatch by method number), one function per entry point and one
+//! per internal function (`ir::Function`).
 
 use crate::func::FnGen;
 use crate::layout::{I32, I64, IMPORTS, N_IMPORTS, exit, global, mem, sys};
@@ -56,17 +57,24 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let invoke_index = N_IMPORTS + rt::ALL.len() as u32;
     funcs.function(TY_INVOKE);
     code.function(&invoke(c, invoke_index + 1));
-    // the constructor, then the handlers
-    let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
-    g.children = kid_sizes.clone();
+    // the constructor, the handlers, `receive`/`fallback`, then the internal functions
+    let fn_base = invoke_index + 2 + c.handlers.len() as u32 + c.specials().count() as u32;
+    let n_functions = c.functions.len() as u32;
+    let new_gen = || {
+        let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
+        g.children = kid_sizes.clone();
+        g.fn_base = fn_base;
+        g.n_functions = n_functions;
+        g
+    };
+    let mut g = new_gen();
     g.in_ctor = true;
     g.prologue(&c.init.params, c.init.payable);
     g.stmts(&c.init.body);
     funcs.function(TY_ENTRY);
     code.function(&g.finish()?);
     for h in &c.handlers {
-        let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
-        g.children = kid_sizes.clone();
+        let mut g = new_gen();
         let payable = h.mutability == tandem_lang_ir::Mutability::Payable;
         g.prologue(&h.params, payable);
         g.stmts(&h.body);
@@ -79,12 +87,26 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     // `receive` then `fallback` (abi_dispatch::special_indices): the value check, no params.
     for (what, s) in [("receive", &c.receive), ("fallback", &c.fallback)] {
         let Some(s) = s else { continue };
-        let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
-        g.children = kid_sizes.clone();
+        let mut g = new_gen();
         g.value_check(s.payable);
         g.stmts(&s.body);
         funcs.function(TY_ENTRY);
         code.function(&g.finish().map_err(|e| format!("{e} (in `{what}`)"))?);
+    }
+    // Internal functions: a word per parameter (four i64) in, one word out. Recursion is
+    // bounded by the VM's stack limit: running past it traps, and the message fails.
+    for f in &c.functions {
+        let mut g = FnGen::for_function(&c.name, FIRST_BACKEND_LOCAL, &f.params);
+        g.children = kid_sizes.clone();
+        g.fn_base = fn_base;
+        g.n_functions = n_functions;
+        g.stmts(&f.body);
+        let params = vec![I64; 4 * f.params.len()];
+        funcs.function(types.intern(&params, &[I64; 4]));
+        code.function(
+            &g.finish_function(f.result)
+                .map_err(|e| format!("{e} (in function `{}`)", f.name))?,
+        );
     }
     let mut type_section = TypeSection::new();
     for (p, r) in &types.0 {
@@ -168,7 +190,8 @@ fn uses_network_context(c: &Contract) -> bool {
     let mut found = false;
     let bodies = std::iter::once(&c.init.body)
         .chain(c.handlers.iter().map(|h| &h.body))
-        .chain(c.specials().map(|s| &s.body));
+        .chain(c.specials().map(|s| &s.body))
+        .chain(c.functions.iter().map(|f| &f.body));
     for body in bodies {
         tandem_lang_ir::opt::util::visit_stmts(body, &mut |_| {}, &mut |e| {
             found |= matches!(e, Expr::Env(Env::Number | Env::Timestamp | Env::ChainId));

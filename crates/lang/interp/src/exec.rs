@@ -96,7 +96,16 @@ pub(crate) struct Frame<'w> {
     pub locals: HashMap<LocalId, U256>,
     /// The last send's reply or failure data.
     pub ret: Vec<u8>,
+    /// Internal function calls in progress (see [`MAX_CALL_DEPTH`]).
+    pub calls: usize,
 }
+
+/// Nested internal function calls before the message fails without data, as a backend's
+/// does when recursion runs out of room (the EVM's 1024-word stack, the WASM VM's stack
+/// limit). The builds' exact limits depend on each frame's size; the interpreter's is below
+/// what both reach for small frames, so a recursion that fails here fails there too
+/// unless it is between the limits.
+pub(crate) const MAX_CALL_DEPTH: usize = 200;
 
 impl<'w> Frame<'w> {
     pub fn new(w: &'w mut World, module: Rc<Module>, msg: Msg, contract: usize) -> Frame<'w> {
@@ -108,6 +117,7 @@ impl<'w> Frame<'w> {
             mem: Memory::new(),
             locals: HashMap::new(),
             ret: Vec::new(),
+            calls: 0,
         }
     }
 
@@ -407,8 +417,41 @@ impl<'w> Frame<'w> {
                 let vals = self.typed(args)?;
                 self.mem.new_bytes(&abi::encode(&vals))?
             }
+            Expr::Call(f, args) => self.call(*f, args)?,
             Expr::Lowered(_) => return unsupported("a backend-lowered expression in neutral IR"),
             _ => return self.expr_ext(e),
         })
+    }
+}
+
+impl Frame<'_> {
+    /// An internal function call: the arguments left to right, then the body with its own
+    /// locals (parameters, the result at 0); yields the result.
+    fn call(&mut self, f: tandem_lang_ir::FuncId, args: &[Expr]) -> R<U256> {
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.expr(a)?);
+        }
+        if self.calls >= MAX_CALL_DEPTH {
+            return revert(vec![]);
+        }
+        let module = self.module.clone();
+        let Some(func) = module.contracts[self.contract].functions.get(f as usize) else {
+            return Err(Halt::Err(Error::Invalid(format!("no function #{f}"))));
+        };
+        let mut locals: HashMap<LocalId, U256> = func.params.iter().copied().zip(vals).collect();
+        if let Some(r) = func.result {
+            locals.insert(r, U256::ZERO);
+        }
+        let saved = std::mem::replace(&mut self.locals, locals);
+        self.calls += 1;
+        let r = self.stmts(&func.body);
+        self.calls -= 1;
+        let locals = std::mem::replace(&mut self.locals, saved);
+        r?;
+        Ok(func
+            .result
+            .and_then(|l| locals.get(&l).copied())
+            .unwrap_or(U256::ZERO))
     }
 }

@@ -35,6 +35,8 @@ pub use verify::{Stage, VerifyError, verify};
 
 pub type LocalId = u32;
 pub type LabelId = u32;
+/// An index into [`Contract::functions`].
+pub type FuncId = u32;
 
 /// How a word is interpreted: used to clean values and to encode them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -327,6 +329,11 @@ pub enum Expr {
         code: Vec<AsmOp>,
         outputs: u32,
     },
+    /// Calls the contract's internal function (an index into [`Contract::functions`]) with
+    /// one word per parameter, evaluated left to right; yields the function's result word
+    /// (0 for a function without one). The call may do anything its body does (write
+    /// storage and memory, send, revert).
+    Call(FuncId, Vec<Expr>),
     /// A backend-lowered form ([`Stage::Lowered`] only).
     Lowered(LExpr),
 }
@@ -439,6 +446,22 @@ pub struct Init {
     pub body: Vec<Stmt>,
 }
 
+/// An internal function of a contract: a unit of code called by [`Expr::Call`] from any body
+/// of the contract (recursion included). Its parameters are locals bound to the arguments'
+/// words (aggregates are memory pointers, as everywhere); `result`, when there is one, is a
+/// local declared at entry as 0, and the call yields its value when the body ends. A return
+/// from the middle is an `Exit` of a `Block` of the body (sema wraps every body in one), so
+/// the function returns where its statement list ends. A body never contains a handler's
+/// `Return` (the message's reply).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Function {
+    /// The source name with its generic arguments (for messages and the printer).
+    pub name: String,
+    pub params: Vec<LocalId>,
+    pub result: Option<LocalId>,
+    pub body: Vec<Stmt>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Contract {
     pub name: String,
@@ -452,6 +475,8 @@ pub struct Contract {
     /// Runs for calldata no handler matches (and empty calldata without a `receive`); no
     /// parameters, returns nothing; payable when `payable`.
     pub fallback: Option<Init>,
+    /// Internal functions, called by [`Expr::Call`] from any body (and each other).
+    pub functions: Vec<Function>,
     /// Whether any code allocates memory (then the backend maintains a free-memory pointer).
     pub uses_heap: bool,
     /// What artifacts report beside the code: interface names, the ABI, the storage layout.
@@ -523,6 +548,7 @@ impl Expr {
             | Expr::AsyncReturn(..)
             | Expr::Intrinsic(..)
             | Expr::EvmAsm { .. }
+            | Expr::Call(..)
             | Expr::AbiEncode(_) => false,
         }
     }

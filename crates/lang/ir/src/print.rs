@@ -246,6 +246,11 @@ impl Display for Expr {
                 f.write_str(")")
             }
             Expr::AbiEncode(args) => write!(f, "abi_encode({})", Typed(args)),
+            Expr::Call(func, args) => {
+                write!(f, "call fn#{func}(")?;
+                list(f, args)?;
+                f.write_str(")")
+            }
             Expr::EvmAsm {
                 inputs,
                 code,
@@ -498,6 +503,17 @@ impl Display for Contract {
         }
         for i in 0..self.handlers.len() {
             handler(f, self, i)?;
+        }
+        for (i, func) in self.functions.iter().enumerate() {
+            write!(f, "fn#{i} {}(", func.name)?;
+            let ps: Vec<String> = func.params.iter().map(|l| format!("%{l}")).collect();
+            f.write_str(&ps.join(", "))?;
+            match func.result {
+                Some(r) => writeln!(f, ") -> %{r} {{")?,
+                None => writeln!(f, ") {{")?,
+            }
+            body_indented(f, &func.body)?;
+            writeln!(f, "}}")?;
         }
         Ok(())
     }

@@ -9,7 +9,10 @@
 //! that value types are well-formed (integer widths 8..=256 in steps of 8, `bytes1..32`),
 //! that replies are read only into a `Let`, that events index at most three (four when
 //! anonymous) words, `Bytes` or `String`, that `Create` names one of the contract's children,
-//! that the metadata has one entry per handler, and which [`Stage`] the operations belong to:
+//! that the metadata has one entry per handler, that every `Call` names one of the contract's
+//! internal functions with its number of arguments and that no internal function holds a
+//! handler's `Return` (a function's parameters and result local are declared at its entry),
+//! and which [`Stage`] the operations belong to:
 //! `sema`'s output is [`Stage::Neutral`] (no [`crate::lowered`] forms); after a backend's ABI
 //! lowering it is [`Stage::Lowered`] (no typed sends, replies, events or errors left).
 
@@ -86,7 +89,9 @@ pub fn verify_contract(c: &Contract, children: usize, stage: Stage) -> Result<()
             ),
         ));
     }
-    let init = Checker::new(stage, children, &[]);
+    let arity: Vec<usize> = c.functions.iter().map(|f| f.params.len()).collect();
+    let checker = |returns| Checker::new(stage, children, returns, &arity);
+    let init = checker(&[]);
     init.body(&c.init.params, &c.init.body)
         .map_err(|m| err("init", m))?;
     for (what, s) in [("receive", &c.receive), ("fallback", &c.fallback)] {
@@ -94,7 +99,7 @@ pub fn verify_contract(c: &Contract, children: usize, stage: Stage) -> Result<()
             if !s.params.is_empty() {
                 return Err(err(what, "takes no parameters".into()));
             }
-            Checker::new(stage, children, &[])
+            checker(&[])
                 .body(&s.params, &s.body)
                 .map_err(|m| err(what, m))?;
         }
@@ -104,9 +109,15 @@ pub fn verify_contract(c: &Contract, children: usize, stage: Stage) -> Result<()
         for t in &h.returns {
             ty(t).map_err(|m| err(&what, m))?;
         }
-        Checker::new(stage, children, &h.returns)
+        checker(&h.returns)
             .body(&h.params, &h.body)
             .map_err(|m| err(&what, m))?;
+    }
+    for (i, f) in c.functions.iter().enumerate() {
+        let what = format!("function #{i} `{}`", f.name);
+        let mut ch = checker(&[]);
+        ch.in_function = true;
+        ch.function(f).map_err(|m| err(&what, m))?;
     }
     Ok(())
 }
@@ -118,6 +129,10 @@ struct Checker<'a> {
     scopes: Vec<Vec<LocalId>>,
     /// Enclosing labels, innermost last, with whether each is a loop.
     labels: Vec<(LabelId, bool)>,
+    /// The parameter count of each internal function (`Expr::Call` arity).
+    arity: &'a [usize],
+    /// Whether the body is an internal function's (no handler `Return` in it).
+    in_function: bool,
 }
 
 type Res = Result<(), String>;
@@ -137,14 +152,28 @@ fn ty(t: &ValTy) -> Res {
 }
 
 impl<'a> Checker<'a> {
-    fn new(stage: Stage, children: usize, returns: &'a [ValTy]) -> Checker<'a> {
+    fn new(stage: Stage, children: usize, returns: &'a [ValTy], arity: &'a [usize]) -> Checker<'a> {
         Checker {
             stage,
             children,
             returns,
             scopes: vec![],
             labels: vec![],
+            arity,
+            in_function: false,
         }
+    }
+
+    /// An internal function: parameters, then the result local (0 at entry), then the body.
+    fn function(mut self, f: &crate::Function) -> Res {
+        self.scopes.push(vec![]);
+        for p in &f.params {
+            self.declare(*p).map_err(|m| format!("parameter: {m}"))?;
+        }
+        if let Some(r) = f.result {
+            self.declare(r).map_err(|m| format!("result: {m}"))?;
+        }
+        self.list(&f.body)
     }
 
     fn body(mut self, params: &[Param], body: &[Stmt]) -> Res {
@@ -261,6 +290,9 @@ impl<'a> Checker<'a> {
             Stmt::Exit(l) => self.label(*l, false, "exit"),
             Stmt::Break(l) => self.label(*l, true, "break"),
             Stmt::Continue(l) => self.label(*l, true, "continue"),
+            Stmt::Return(_) if self.in_function => {
+                Err("a handler's `Return` (the message's reply) inside an internal function".into())
+            }
             Stmt::Return(vals) => {
                 let tys: Vec<&ValTy> = vals.iter().map(|(_, t)| t).collect();
                 tys.iter().try_for_each(|t| ty(t))?;
@@ -378,6 +410,21 @@ impl<'a> Checker<'a> {
                 self.neutral_only("`std::abi::encode`")?;
                 args.iter().try_for_each(|(_, t)| ty(t))?;
             }
+            Expr::Call(func, args) => match self.arity.get(*func as usize) {
+                None => {
+                    return Err(format!(
+                        "calls function #{func} but the contract has {}",
+                        self.arity.len()
+                    ));
+                }
+                Some(n) if *n != args.len() => {
+                    return Err(format!(
+                        "calls function #{func} with {} argument(s); it takes {n}",
+                        args.len()
+                    ));
+                }
+                Some(_) => {}
+            },
             Expr::Lowered(_) if self.stage == Stage::Neutral => {
                 return Err("a backend-lowered expression in target-neutral IR".into());
             }

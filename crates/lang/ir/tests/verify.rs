@@ -47,6 +47,7 @@ fn module(body: Vec<Stmt>, children: usize) -> Module {
         handlers: vec![handler],
         receive: None,
         fallback: None,
+        functions: vec![],
         uses_heap: true,
         meta: ContractMeta {
             handlers: vec![meta.clone()],

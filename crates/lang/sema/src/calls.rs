@@ -219,15 +219,22 @@ impl Cx<'_, '_> {
             return Typed::error();
         }
         let key = crate::contract_fns::inline_key(def);
-        if self.inline_stack.contains(&key) || self.inline_stack.len() > 64 {
+        // A function that can be a real one (no receiver) meets itself again only while a
+        // body is checked alone: `real_call` answers with a placeholder then.
+        let may_be_real = recv.is_none() && self.fns.check_only;
+        if (self.inline_stack.contains(&key) && !may_be_real) || self.inline_stack.len() > 64 {
             self.err(
                 Diagnostic::error(
                     "E0373",
                     format!("recursive call to `{}`", def.name.name),
                     span,
-                    "recursion is not supported",
+                    "recursion through an inlined function",
                 )
-                .with_help("functions are inlined; rewrite the recursion as a loop"),
+                .with_help(
+                    "this call is inlined (a method, or a storage reference or `!` in its \
+                     signature) and inlining a recursion never ends: make it a free function \
+                     over values, or rewrite the recursion as a loop",
+                ),
             );
             return Typed::error();
         }
@@ -255,6 +262,11 @@ impl Cx<'_, '_> {
             vals.push((v.unwrap_or(IrExpr::c(0)), ty, arg.value.span));
         }
         self.check_fn_bounds(def, file, subst, span);
+        if recv.is_none()
+            && let Some(t) = self.real_call(def, file, subst, &vals, span)
+        {
+            return t;
+        }
         let ret_ty = match &def.ret {
             Some(t) => self.p.resolve_ty(file, t, subst, self.diags),
             None => Ty::Unit,

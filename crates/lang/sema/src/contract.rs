@@ -586,6 +586,7 @@ pub fn compile_contract(
         handlers,
         receive,
         fallback,
+        functions: std::mem::take(&mut cx.fns.functions),
         uses_heap,
         meta: ir::meta::ContractMeta {
             handlers: handler_meta,

@@ -159,7 +159,9 @@ impl<'a> Cx<'a, '_> {
         let saved_owner = std::mem::replace(&mut self.owner, format!("fn {}", f.name.name));
         let saved_caps_span = std::mem::replace(&mut self.caps_span, fn_caps_span(f));
         self.inline_stack.push(inline_key(f));
+        let saved_check = std::mem::replace(&mut self.fns.check_only, true);
         let t = self.block(&f.body, Some(&ret_ty));
+        self.fns.check_only = saved_check;
         if t.ty != Ty::Never {
             let span = f.body.tail.as_ref().map(|e| e.span).unwrap_or(f.body.span);
             self.mismatch(&ret_ty, &t.ty, span);

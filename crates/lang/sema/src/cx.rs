@@ -176,6 +176,8 @@ pub struct Cx<'a, 'p> {
     /// program's lists): the ABI lists these, as solc does.
     pub used_events: std::collections::BTreeSet<usize>,
     pub used_errors: std::collections::BTreeSet<usize>,
+    /// Internal functions lowered so far, and their keys (see `real_fns`).
+    pub fns: crate::real_fns::FnTable,
 }
 
 impl<'a, 'p> Cx<'a, 'p> {
@@ -210,6 +212,7 @@ impl<'a, 'p> Cx<'a, 'p> {
             storage_root: IrExpr::c(0),
             used_events: Default::default(),
             used_errors: Default::default(),
+            fns: Default::default(),
         }
     }
 

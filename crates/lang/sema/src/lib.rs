@@ -26,6 +26,7 @@ mod ops;
 mod pow;
 pub mod probe;
 mod raw_call;
+mod real_fns;
 mod recursion;
 mod storable;
 mod storage_bytes;

@@ -13,6 +13,10 @@
 //!   stored value, stores overwritten before any read are dropped, repeated mapping-slot hashes
 //!   are computed once.
 //!
+//! Before them, [`inline`] applies the inlining policy to the contract's internal functions
+//! (single-use and small ones are copied into their callers, recursive ones never); the
+//! functions that stay are optimised like any body ([`optimize_function`]).
+//!
 //! Every pass only transforms what it can prove equivalent (including the revert behaviour and
 //! the exact width semantics of `Checked`); when unsure it leaves the code alone. No pass
 //! panics on malformed IR, and output never depends on hash-map order.
@@ -20,6 +24,7 @@
 pub mod copyprop;
 pub mod dce;
 pub mod fold;
+pub mod inline;
 pub mod range;
 pub mod storage;
 pub mod util;
@@ -90,9 +95,13 @@ pub const ALL_PASSES: [Pass; 5] = [
     Pass::Storage,
 ];
 
-/// Optimises every init and handler body of the module.
+/// Applies the inlining policy, then optimises every init, handler and function body.
 pub fn optimize(m: &mut Module) {
     for c in &mut m.contracts {
+        inline::run(c);
+        for f in &mut c.functions {
+            optimize_function(f);
+        }
         optimize_body(&mut c.init.body, &c.init.params);
         for s in c.specials_mut() {
             optimize_body(&mut s.body, &s.params);
@@ -100,6 +109,36 @@ pub fn optimize(m: &mut Module) {
         for h in &mut c.handlers {
             optimize_body(&mut h.body, &h.params);
         }
+    }
+}
+
+/// Runs all passes on an internal function's body. Its parameters and result local are
+/// declared at entry (passed as parameters), and the result is read when the body ends: a
+/// trailing `Return` of it stands for that read while the passes run, so no store to it is
+/// dropped, and is taken off again.
+pub fn optimize_function(f: &mut crate::Function) {
+    let word = crate::ValTy::Word(crate::WordTy::Uint(256));
+    let params: Vec<Param> = f
+        .params
+        .iter()
+        .chain(&f.result)
+        .map(|l| Param {
+            name: String::new(),
+            ty: word.clone(),
+            local: *l,
+        })
+        .collect();
+    let tail = f
+        .result
+        .map(|r| Stmt::Return(vec![(crate::Expr::Local(r), word.clone())]));
+    if let Some(t) = &tail {
+        f.body.push(t.clone());
+    }
+    optimize_body(&mut f.body, &params);
+    if let Some(t) = &tail
+        && f.body.last() == Some(t)
+    {
+        f.body.pop();
     }
 }
 

@@ -19,7 +19,9 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         | Expr::MLoad(a)
         | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
-        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter_mut().collect(),
+        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) | Expr::Call(_, ws) => {
+            ws.iter_mut().collect()
+        }
         Expr::EvmAsm { inputs, .. } => inputs.iter_mut().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
@@ -81,7 +83,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::MLoad(a)
         | Expr::DataSlot(a)
         | Expr::Alloc(a) => vec![a],
-        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) => ws.iter().collect(),
+        Expr::HashWords(_, ws) | Expr::Intrinsic(_, ws) | Expr::Call(_, ws) => ws.iter().collect(),
         Expr::EvmAsm { inputs, .. } => inputs.iter().collect(),
         Expr::Seq(_, v) => vec![v],
         Expr::Cond(c, a, b) => vec![c, a, b],
@@ -178,6 +180,7 @@ pub fn calls_out(e: &Expr) -> bool {
     matches!(
         e,
         Expr::Send { .. }
+            | Expr::Call(..)
             | Expr::EvmAsm { .. }
             | Expr::Create { .. }
             | Expr::SendAsync { .. }

@@ -166,7 +166,15 @@ impl Cx<'_, '_> {
                 let b = self.spill(b);
                 let d = self.value_of_pub(&args[2].value, &Ty::U256);
                 let d = self.spill(d);
-                let q = self.mul_div(a, b, d, f == "mul_div_up");
+                let q = if f == "mul_div_up" {
+                    self.helper_call("math::mul_div_up", vec![a, b, d], |cx, v| {
+                        cx.mul_div(v[0].clone(), v[1].clone(), v[2].clone(), true)
+                    })
+                } else {
+                    self.helper_call("math::mul_div", vec![a, b, d], |cx, v| {
+                        cx.mul_div(v[0].clone(), v[1].clone(), v[2].clone(), false)
+                    })
+                };
                 Typed::value(q, Ty::U256)
             }
             _ => {
