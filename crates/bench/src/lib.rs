@@ -16,8 +16,9 @@
 //! - `wasmtime-empty-call`: the empty module on plain wasmtime with Tandem's engine
 //!   configuration, a fresh store per call: the floor under `native-empty-call`.
 //!
-//! Every row also reports the gas of one operation; the EVM rows must use exactly the gas of
-//! their revm twins (the run fails otherwise, since that would be a consensus bug).
+//! Every row also reports the median gas of its timed operations (an operation's gas varies a
+//! little with its receiver); the EVM rows must use exactly the gas of their revm twins (the
+//! run fails otherwise, since that would be a consensus bug).
 
 pub mod calibrate;
 mod chain;
@@ -25,6 +26,7 @@ mod evm;
 mod lang;
 mod native;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -37,7 +39,7 @@ pub struct Row {
     pub name: &'static str,
     /// Median wall time of one operation, in nanoseconds.
     pub ns_per_op: f64,
-    /// Gas of one operation (the last one measured).
+    /// Median gas of the timed operations.
     pub gas_per_op: u64,
     /// Operations timed.
     pub ops: u64,
@@ -114,31 +116,47 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Times `op`: a warm-up, then nine samples; the median sample's time per operation.
+/// Times `op`: a warm-up, then nine samples; the median sample's time per operation and the
+/// median gas of every timed operation.
 fn measure(
     op: &mut dyn FnMut() -> anyhow::Result<u64>,
     budget: Duration,
 ) -> anyhow::Result<(f64, u64, u64)> {
-    let mut gas = 0;
     let warm = Instant::now();
     let mut warm_ops = 0u64;
     while warm_ops < 20 || warm.elapsed() < budget / 10 {
-        gas = op()?;
+        op()?;
         warm_ops += 1;
     }
     let per_op = warm.elapsed().as_secs_f64() / warm_ops as f64;
     const SAMPLES: u32 = 9;
     let per_sample = ((budget.as_secs_f64() / SAMPLES as f64) / per_op).max(1.0) as u64;
     let mut samples = Vec::with_capacity(SAMPLES as usize);
+    // Gas per operation, counted by value: a workload's operations use a handful of amounts.
+    let mut gas: BTreeMap<u64, u64> = BTreeMap::new();
     for _ in 0..SAMPLES {
         let start = Instant::now();
         for _ in 0..per_sample {
-            gas = op()?;
+            *gas.entry(op()?).or_default() += 1;
         }
         samples.push(start.elapsed().as_nanos() as f64 / per_sample as f64);
     }
     samples.sort_by(f64::total_cmp);
-    Ok((samples[samples.len() / 2], gas, per_sample * SAMPLES as u64))
+    let ops = per_sample * SAMPLES as u64;
+    Ok((samples[samples.len() / 2], median_of_counts(&gas, ops), ops))
+}
+
+/// The median value of `total` observations counted by value (the lower median).
+fn median_of_counts(counts: &BTreeMap<u64, u64>, total: u64) -> u64 {
+    let middle = total.saturating_sub(1) / 2;
+    let mut seen = 0u64;
+    for (value, n) in counts {
+        seen += n;
+        if seen > middle {
+            return *value;
+        }
+    }
+    0
 }
 
 /// The rows as a table for people.
@@ -165,4 +183,34 @@ pub fn table(rows: &[Row]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_gas_is_the_middle_operation() {
+        let counts = BTreeMap::from([(100, 1), (200, 3), (900, 1)]);
+        assert_eq!(median_of_counts(&counts, 5), 200);
+        // Even counts: the lower median.
+        let counts = BTreeMap::from([(100, 2), (200, 2)]);
+        assert_eq!(median_of_counts(&counts, 4), 100);
+        let counts = BTreeMap::from([(7, 1)]);
+        assert_eq!(median_of_counts(&counts, 1), 7);
+    }
+
+    /// The measured gas is the median of the operations, not the last one.
+    #[test]
+    fn measure_reports_the_median_gas() {
+        let mut i = 0u64;
+        let mut op = move || {
+            i += 1;
+            // Four in five operations use 50; every fifth uses 1,000.
+            Ok(if i.is_multiple_of(5) { 1_000 } else { 50 })
+        };
+        let (_, gas, ops) = measure(&mut op, Duration::from_millis(20)).unwrap();
+        assert!(ops >= 9);
+        assert_eq!(gas, 50);
+    }
 }

@@ -572,10 +572,37 @@ fn read_params(params: u32) -> Option<Vec<u8>> {
     if params == 0 {
         return None;
     }
-    match ret_block(params) {
-        Ok(b) => b.map(|(_, d)| d),
+    match read_whole(params) {
+        Ok(d) => Some(d),
         Err(_) => abort(crate::USR_SERIALIZATION, "unreadable params"),
     }
+}
+
+/// A block's bytes by handle in one syscall when it is small: a read into a buffer of
+/// `FIRST` bytes, and only when that fills it a stat for the size and a read of the rest.
+/// (Params are usually small; a stat first was a second syscall on every call.)
+fn read_whole(id: u32) -> SysResult<Vec<u8>> {
+    const FIRST: u32 = 256;
+    let mut data: Vec<u8> = Vec::with_capacity(FIRST as usize);
+    let mut n = 0u32;
+    check(unsafe { sys::ipld_block_read(id, 0, data.as_mut_ptr(), FIRST, &mut n) })?;
+    // SAFETY: the host wrote `n` bytes (at most the `FIRST` asked for) at the start.
+    unsafe { data.set_len(n.min(FIRST) as usize) };
+    if n < FIRST {
+        return Ok(data);
+    }
+    let mut o = [0u8; BlockStat::SIZE];
+    check(unsafe { sys::ipld_block_stat(id, o.as_mut_ptr()) })?;
+    let size = BlockStat::decode(&o).size;
+    let rest = size.saturating_sub(FIRST);
+    data.reserve(rest as usize);
+    let mut m = 0u32;
+    // SAFETY: `rest` bytes of spare capacity were reserved just above.
+    check(unsafe {
+        sys::ipld_block_read(id, FIRST, data.as_mut_ptr().add(data.len()), rest, &mut m)
+    })?;
+    unsafe { data.set_len(data.len() + m.min(rest) as usize) };
+    Ok(data)
 }
 
 #[inline(never)]

@@ -2,12 +2,12 @@
 //! serialised modules under `<dir>/<engine-config-hash>/<cid>.cwasm`, so a restart does not
 //! recompile. A module that cannot be loaded from disk is recompiled and rewritten.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cid::Cid;
+use rustc_hash::FxHashMap;
 use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, ModuleExport, ValType};
 
 use crate::config::{ENTRY_POINT, MEMORY_EXPORT};
@@ -114,7 +114,9 @@ struct Cached {
 
 pub struct ModuleCache {
     dir: Option<PathBuf>,
-    modules: Mutex<HashMap<Cid, Cached>>,
+    /// Fx, not SipHash: looked up on every call, bounded by `capacity`, keyed by code CIDs
+    /// (hashes of installed code, each install paid for).
+    modules: Mutex<FxHashMap<Cid, Cached>>,
     capacity: usize,
     clock: AtomicU64,
     pub stats: CacheStats,
@@ -129,7 +131,7 @@ impl ModuleCache {
     pub fn with_capacity(dir: Option<PathBuf>, config_hash: &str, capacity: usize) -> Self {
         Self {
             dir: dir.map(|d| d.join(config_hash)),
-            modules: Mutex::new(HashMap::new()),
+            modules: Mutex::new(FxHashMap::default()),
             capacity: capacity.max(1),
             clock: AtomicU64::new(0),
             stats: CacheStats::default(),

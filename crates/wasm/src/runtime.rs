@@ -1,6 +1,5 @@
 //! `WasmRuntime`: installs, caches and runs native WASM actors behind the VM's `Runtime`.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +9,7 @@ use fvm_ipld_encoding::IPLD_RAW;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::error::{ErrorNumber, ExitCode};
 use multihash_codetable::{Code, MultihashDigest};
+use rustc_hash::FxHashMap;
 use tandem_vm::gas::PRICE_LIST;
 use tandem_vm::kernel::{ExecutionError, KResult, Kernel, syscall_error};
 use tandem_vm::runtime::{InvokeReturn, Runtime};
@@ -38,7 +38,7 @@ pub struct WasmRuntime {
     config_hash: String,
     /// Per code CID, what an instantiation costs beyond the base (data segments), computed
     /// from the module's bytes (never from the module cache, so gas does not depend on it).
-    instantiate_prices: Mutex<HashMap<Cid, tandem_vm::gas::Gas>>,
+    instantiate_prices: Mutex<FxHashMap<Cid, tandem_vm::gas::Gas>>,
     /// Finished instances kept for the next call of their code (`warm.rs`).
     warm: WarmPool,
     /// Whether instances are reused at all (off only to measure the fresh path, which is
@@ -58,7 +58,7 @@ impl WasmRuntime {
             linker,
             cache,
             config_hash,
-            instantiate_prices: Mutex::new(HashMap::new()),
+            instantiate_prices: Mutex::new(FxHashMap::default()),
             warm: WarmPool::default(),
             reuse_instances: true,
         })
@@ -183,14 +183,42 @@ impl WasmRuntime {
         kernel.charge_gas("invoke", PRICE_LIST.method_invocation)?;
         kernel.charge_gas("instantiate", prices::INSTANTIATE_BASE)?;
         let code = kernel.context().code;
-        let linked = self.module(kernel, &code)?;
-        let data = self.instantiate_price(kernel, &code)?;
-        kernel.charge_gas("instantiate", data)?;
+        // A warm instance of `code` exists only if its module loaded, linked and was
+        // resettable, which it still is (it is this code's module): the warm path skips the
+        // module cache's lookup (a lock and a clone of the linked module per call).
+        let warm = if self.reuse_instances {
+            self.warm.take(&code)
+        } else {
+            None
+        };
+        let linked = match warm {
+            Some(_) => {
+                // The module is in memory (the warm instance holds it): a cache hit.
+                self.cache
+                    .stats
+                    .memory_hits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+            None => Some(self.module(kernel, &code)?),
+        };
+        let data = match self.instantiate_price(kernel, &code) {
+            Ok(data) => data,
+            Err(e) => {
+                if let Some(warm) = warm {
+                    self.warm.put_back(code, warm);
+                }
+                return Err(e);
+            }
+        };
+        if let Err(e) = kernel.charge_gas("instantiate", data) {
+            if let Some(warm) = warm {
+                self.warm.put_back(code, warm);
+            }
+            return Err(e);
+        }
         let params = kernel.take_params();
-        if self.reuse_instances
-            && linked.reset.is_some()
-            && let Some(warm) = self.warm.take(&code)
-        {
+        if let Some(warm) = warm {
             // A fresh instance would first take the params block, then its initial memory,
             // from the stack's memory budget (`Host::add_block`, then the limiter): if both
             // fit, neither can fail on the warm path either, and the two paths agree.
@@ -201,6 +229,10 @@ impl WasmRuntime {
             }
             self.warm.put_back(code, warm);
         }
+        let linked = match linked {
+            Some(linked) => linked,
+            None => self.module(kernel, &code)?,
+        };
         self.run_cold(kernel, code, &linked, params)
     }
 

@@ -22,10 +22,10 @@
 //!
 //! Which calls find a warm instance depends on this node's history; nothing else does.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cid::Cid;
+use rustc_hash::FxHashMap;
 use wasmtime::{Global, Memory, Store, Table, TypedFunc, Val};
 
 use crate::host::Host;
@@ -148,13 +148,24 @@ impl Warm {
         if data.len() != self.image.memory_bytes {
             return false;
         }
-        data.fill(0);
+        // Each byte is written once: the gaps between the data runs zeroed, the runs copied.
+        let mut zero_from = 0;
         for (at, bytes) in &self.image.runs {
-            match data.get_mut(*at..*at + bytes.len()) {
-                Some(dst) => dst.copy_from_slice(bytes),
-                None => return false,
+            // Runs are captured in order and apart, so `at >= zero_from`.
+            match (
+                data.get_mut(zero_from..*at + bytes.len()),
+                at.checked_sub(zero_from),
+            ) {
+                (Some(dst), Some(gap_len)) => {
+                    let (gap, run) = dst.split_at_mut(gap_len);
+                    gap.fill(0);
+                    run.copy_from_slice(bytes);
+                }
+                _ => return false,
             }
+            zero_from = *at + bytes.len();
         }
+        data[zero_from..].fill(0);
         if let Some(reset) = &self.reset_fn {
             // One call sets every mutable global to its initialiser, which is the value the
             // image holds (no start function ran before the capture). The fuel it spends is
@@ -178,12 +189,12 @@ impl Warm {
 pub struct WarmPool {
     parked: Mutex<Parked>,
     /// The image of each kept code, captured once.
-    images: Mutex<HashMap<Cid, Arc<Image>>>,
+    images: Mutex<FxHashMap<Cid, Arc<Image>>>,
 }
 
 #[derive(Default)]
 struct Parked {
-    by_code: HashMap<Cid, Vec<Warm>>,
+    by_code: FxHashMap<Cid, Vec<Warm>>,
     count: usize,
 }
 

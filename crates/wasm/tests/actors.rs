@@ -234,3 +234,28 @@ fn actor_create_reports_the_new_actors_id() {
     let state = c.state_of(&Address::new_id(id));
     assert_ne!(state, cid::Cid::default(), "no actor {id}");
 }
+
+/// Params of every size around the SDK's first read (256 bytes: one read when smaller, a
+/// stat and a second read when not) arrive whole: the token's name goes in through the
+/// constructor's params and comes back from `Name`.
+#[test]
+fn params_of_any_size_arrive_whole() {
+    let mut c = chain();
+    let wasm = actors::wasm("token");
+    for len in [0usize, 200, 240, 245, 246, 247, 250, 255, 256, 300, 5_000] {
+        let name: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let token = c.deploy(
+            &wasm,
+            cbor(&(name.as_str(), "T", TokenAmount::from_atto(1))),
+        );
+        let ret = c.call(token, m("Name"), vec![]);
+        assert_eq!(
+            ret.receipt.exit_code,
+            ExitCode::OK,
+            "{len}: {:?}",
+            ret.failure
+        );
+        let back: String = ret.receipt.return_data.deserialize().unwrap();
+        assert_eq!(back, name, "a name of {len} bytes");
+    }
+}

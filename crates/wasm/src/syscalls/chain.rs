@@ -3,7 +3,6 @@
 use fvm_ipld_encoding::from_slice;
 use fvm_shared::address::Address;
 use fvm_shared::error::{ErrorNumber, ExitCode};
-use fvm_shared::event::ActorEvent;
 use tandem_vm::gas::PRICE_LIST;
 use wasmtime::Caller;
 
@@ -236,8 +235,8 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
             // Paid for its whole size before it is parsed; the entries are paid after.
             let size = c.data().block(id)?.data.len();
             charge(c, "event", PRICE_LIST.event(0, size))?;
-            let event: ActorEvent =
-                from_slice(&c.data().block(id)?.data).map_err(|_| ErrorNumber::Serialization)?;
+            let event = super::event_cbor::decode_event(&c.data().block(id)?.data)
+                .map_err(|_| ErrorNumber::Serialization)?;
             charge(
                 c,
                 "event",

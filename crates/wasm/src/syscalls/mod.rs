@@ -7,6 +7,7 @@
 //! price, and refuels the instance with the gas left afterwards.
 
 mod chain;
+mod event_cbor;
 mod ipld;
 mod send;
 
