@@ -223,7 +223,10 @@ impl Gen<'_> {
                     self.op(op::ADD, 2, 1);
                     self.op(op::MCOPY, 3, 0);
                 }
-                _ => self.fail("ABI encoding of nested dynamic types is not supported yet"),
+                _ => match tail {
+                    Some(tail) => self.encode_nested(t, v, base, data, off, tail),
+                    None => self.fail("internal: a dynamic value without a tail"),
+                },
             }
             off += t.head_size() as u64;
         }
@@ -340,6 +343,7 @@ impl Gen<'_> {
                         self.pop();
                     }
                 }
+                t if !from_code => self.decode_nested_param(t, off),
                 _ => {
                     self.fail("this parameter type cannot be decoded yet (constructor aggregates or nested dynamic types)");
                     self.push_u(0);
