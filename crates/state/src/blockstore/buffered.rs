@@ -4,7 +4,7 @@
 //! flush writes only the buffered blocks reachable from the new state root: intermediate
 //! HAMT nodes and other temporaries that the final state no longer links to are dropped.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, Result, bail};
@@ -14,6 +14,7 @@ use fvm_ipld_blockstore::{Blockstore, Buffered};
 use super::{CommitBatch, CommitStore};
 use crate::links::{IDENTITY_HASH, scan_links};
 
+/// Fx hashing: keys are content hashes, and no output depends on the map's order.
 type BlockMap = HashMap<Cid, Vec<u8>>;
 
 /// Buffers writes in memory over `base`. Usable through `&self` (the HAMT crates need that)
@@ -37,7 +38,7 @@ impl<BS> BufferedStore<BS> {
     pub fn new(base: BS) -> Self {
         Self {
             base,
-            buffer: RwLock::new(HashMap::new()),
+            buffer: RwLock::new(HashMap::default()),
         }
     }
 
@@ -188,7 +189,7 @@ fn collect_reachable(
     root: &Cid,
     taken: &mut Vec<(Cid, Vec<u8>)>,
 ) -> Result<Vec<Cid>> {
-    let mut seen: HashSet<Cid> = HashSet::new();
+    let mut seen: HashSet<Cid> = HashSet::default();
     let mut outside: Vec<Cid> = Vec::new();
     let mut stack: Vec<Cid> = Vec::new();
     let mut links: Vec<Cid> = Vec::new();

@@ -20,7 +20,7 @@
 //! syncs cost one redb transaction, not N. A crash loses them exactly as it would lose
 //! unsynced redb commits; nothing was acknowledged.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -447,13 +447,28 @@ impl RedbStore {
     fn write_batches(&self, batches: &[&CommitBatch], durability: Durability) -> Result<()> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(durability)?;
+        // Inserted in key order: a group of commits touches each B-tree page once in a row
+        // instead of at random. Blocks are content-addressed, so order and repeats do not
+        // matter; for meta the last commit's entry for a key is what sequential writes leave.
+        let mut blocks: Vec<(&Cid, &[u8])> = batches
+            .iter()
+            .flat_map(|b| b.blocks.iter().map(|(c, v)| (c, v.as_slice())))
+            .collect();
+        blocks.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        blocks.dedup_by(|a, b| a.0 == b.0);
+        Self::write_blocks(&txn, blocks)?;
+        let mut entries: BTreeMap<&str, Option<&[u8]>> = BTreeMap::new();
         for batch in batches {
-            Self::write_blocks(&txn, batch.blocks.iter().map(|(c, b)| (c, b.as_slice())))?;
-            let mut meta = txn.open_table(META)?;
             for (key, value) in &batch.meta {
+                entries.insert(key.as_str(), value.as_deref());
+            }
+        }
+        {
+            let mut meta = txn.open_table(META)?;
+            for (key, value) in entries {
                 match value {
-                    Some(v) => meta.insert(key.as_str(), v.as_slice())?,
-                    None => meta.remove(key.as_str())?,
+                    Some(v) => meta.insert(key, v)?,
+                    None => meta.remove(key)?,
                 };
             }
         }
