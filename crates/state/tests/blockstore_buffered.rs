@@ -88,6 +88,30 @@ fn a_dangling_link_fails_the_flush_and_keeps_the_buffer() {
     assert!(buffered.has(&root).unwrap(), "buffer left as it was");
 }
 
+/// Links to blocks a commit wrote or checked are not read again, and a dangling link beside
+/// them still fails the commit (on redb, whose check reads all links in one transaction).
+#[test]
+fn links_to_known_blocks_skip_the_check_and_dangling_ones_still_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::sync::Arc::new(RedbStore::create(dir.path().join("s.redb")).unwrap());
+    let stored = put(&*base, &"stored before the buffer existed");
+    let buffered = BufferedStore::new(base.clone());
+    let first = put(&buffered, &(stored, "first"));
+    buffered.commit_reachable(&first, vec![]).unwrap();
+    let ghost = Cid::new_v1(
+        0x71,
+        multihash_codetable::MultihashDigest::digest(&Code::Blake2b256, b"ghost"),
+    );
+    let bad = put(&buffered, &(first, stored, ghost));
+    let err = buffered.commit_reachable(&bad, vec![]).unwrap_err();
+    assert!(format!("{err:#}").contains(&ghost.to_string()), "{err:#}");
+    assert!(!base.has(&bad).unwrap());
+    buffered.discard();
+    let good = put(&buffered, &(first, stored, "second"));
+    buffered.commit_reachable(&good, vec![]).unwrap();
+    assert!(base.has(&good).unwrap());
+}
+
 #[test]
 fn discard_drops_everything() {
     let base = MemoryStore::new();

@@ -5,7 +5,7 @@
 //! HAMT nodes and other temporaries that the final state no longer links to are dropped.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, Result, bail};
 use cid::Cid;
@@ -22,7 +22,14 @@ type BlockMap = HashMap<Cid, Vec<u8>>;
 pub struct BufferedStore<BS> {
     base: BS,
     buffer: RwLock<BlockMap>,
+    /// Blocks known to be in the base: committed through [`Self::commit_reachable`] or found
+    /// there by its link check. The base never loses a block while it is open (collection
+    /// runs offline), so a link to one of these needs no read; at most [`MAX_KNOWN`] kept.
+    known: Mutex<HashSet<Cid>>,
 }
+
+/// The most CIDs [`BufferedStore`] remembers as stored (about 100 bytes each).
+const MAX_KNOWN: usize = 100_000;
 
 /// What a flush wrote and dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,6 +46,7 @@ impl<BS> BufferedStore<BS> {
         Self {
             base,
             buffer: RwLock::new(HashMap::default()),
+            known: Mutex::new(HashSet::default()),
         }
     }
 
@@ -73,6 +81,19 @@ impl<BS> BufferedStore<BS> {
     /// Forgets every buffered write.
     pub fn discard(&self) {
         self.write().clear();
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashSet<Cid>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers blocks as stored in the base (forgetting all when the set is full).
+    fn remember<'a>(&self, cids: impl ExactSizeIterator<Item = &'a Cid>) {
+        let mut known = self.known();
+        if known.len() + cids.len() > MAX_KNOWN {
+            known.clear();
+        }
+        known.extend(cids.copied());
     }
 }
 
@@ -143,7 +164,7 @@ impl<BS: Blockstore> BufferedStore<BS> {
         target: &dyn CommitStore,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
-        self.flush_checked(root, target, meta, &|cids| self.base_lacks(cids))
+        self.flush_checked(root, target, meta, &|cids| self.base_lacks(cids), false)
     }
 
     fn flush_checked(
@@ -152,6 +173,7 @@ impl<BS: Blockstore> BufferedStore<BS> {
         target: &dyn CommitStore,
         meta: Vec<(String, Option<Vec<u8>>)>,
         first_missing: &dyn Fn(&[Cid]) -> Result<Option<Cid>>,
+        remember: bool,
     ) -> Result<FlushReport> {
         let (mut batch, dropped) = self.take_reachable_counted(root, first_missing)?;
         batch.meta = meta;
@@ -164,6 +186,9 @@ impl<BS: Blockstore> BufferedStore<BS> {
             self.write().extend(batch.blocks);
             return Err(e.context(format!("flushing the state rooted at {root}")));
         }
+        if remember {
+            self.remember(batch.blocks.iter().map(|(c, _)| c));
+        }
         Ok(report)
     }
 }
@@ -175,10 +200,23 @@ impl<BS: CommitStore> BufferedStore<BS> {
         root: &Cid,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
-        // The links leaving the buffer are checked in one read of the base.
-        self.flush_checked(root, &self.base, meta, &|cids| {
-            self.base.first_missing(cids)
-        })
+        // The links leaving the buffer are checked in one read of the base, except those to
+        // blocks already known to be there.
+        let check = |cids: &[Cid]| -> Result<Option<Cid>> {
+            let unknown: Vec<Cid> = {
+                let known = self.known();
+                cids.iter()
+                    .filter(|c| !known.contains(*c))
+                    .copied()
+                    .collect()
+            };
+            let missing = self.base.first_missing(&unknown)?;
+            if missing.is_none() {
+                self.remember(unknown.iter());
+            }
+            Ok(missing)
+        };
+        self.flush_checked(root, &self.base, meta, &check, true)
     }
 }
 
