@@ -62,13 +62,11 @@ const EVM_ONLY: &[(&str, &str, bool)] = &[
 ];
 
 /// Still refused on both backends: (what, program, text the EVM error must contain).
-const CASES: &[(&str, &str, &str)] = &[
-    (
-        "a constructor parameter of type Vec<Bytes>",
-        "message M { Get -> u256 }\nstruct S { n: u256 }\ncontract C {\n    storage: S\n    init(xs: Vec<Bytes>) with mut storage { storage.n = xs.len() }\n    recv M { Get => with storage { storage.n } }\n}\n",
-        "cannot be decoded yet",
-    ),
-];
+const CASES: &[(&str, &str, &str)] = &[(
+    "a constructor parameter of type Vec<Bytes>",
+    "message M { Get -> u256 }\nstruct S { n: u256 }\ncontract C {\n    storage: S\n    init(xs: Vec<Bytes>) with mut storage { storage.n = xs.len() }\n    recv M { Get => with storage { storage.n } }\n}\n",
+    "cannot be decoded yet",
+)];
 
 /// The rendered errors of a program on one backend (sema's, or the backend's refusal).
 fn errors(src: &str, backend: Backend) -> Option<String> {

@@ -22,7 +22,11 @@ fn nested_fixture_on_the_evm_build_and_the_interpreter() {
         ..Targets::evm()
     };
     let report = fixture::run_with(&fx, &targets).unwrap_or_else(|e| panic!("{e}"));
-    assert!(report.interp.skipped.is_empty(), "{:?}", report.interp.skipped);
+    assert!(
+        report.interp.skipped.is_empty(),
+        "{:?}",
+        report.interp.skipped
+    );
     assert!(
         report.transactions >= 18,
         "{} transactions",
@@ -102,18 +106,21 @@ fn replies_are_alloys_encoding() {
         ),
         (
             gridCall {
-                g: vec![
-                    vec![U256::from(1), U256::MAX],
-                    vec![],
-                    vec![U256::from(3)],
-                ],
+                g: vec![vec![U256::from(1), U256::MAX], vec![], vec![U256::from(3)]],
             }
             .abi_encode(),
-            (vec![vec![U256::from(1), U256::MAX], vec![], vec![U256::from(3)]],)
+            (vec![
+                vec![U256::from(1), U256::MAX],
+                vec![],
+                vec![U256::from(3)],
+            ],)
                 .abi_encode_params(),
         ),
         (
-            letterCall { d: docs()[1].clone() }.abi_encode(),
+            letterCall {
+                d: docs()[1].clone(),
+            }
+            .abi_encode(),
             (docs()[1].clone(),).abi_encode_params(),
         ),
         (
@@ -146,7 +153,14 @@ fn replies_are_alloys_encoding() {
         assert_eq!(out, want, "0x{}", tandem_lang_harness::hex(&calldata));
     }
     // The event's data and the error's revert data are alloy's too.
-    let r = chain.call(me, c, fileCall { d: docs()[1].clone() }.abi_encode());
+    let r = chain.call(
+        me,
+        c,
+        fileCall {
+            d: docs()[1].clone(),
+        }
+        .abi_encode(),
+    );
     assert!(r.success);
     let log = &r.logs[0];
     assert_eq!(log.topics()[0], Filed::SIGNATURE_HASH);
@@ -154,7 +168,12 @@ fn replies_are_alloys_encoding() {
         log.data.data.to_vec(),
         (docs()[1].tags.clone(), docs()[1].clone()).abi_encode_params()
     );
-    let (ok, out) = raw(&mut chain, me, c, rejectCall { why: xs.clone() }.abi_encode());
+    let (ok, out) = raw(
+        &mut chain,
+        me,
+        c,
+        rejectCall { why: xs.clone() }.abi_encode(),
+    );
     assert!(!ok);
     let want = Rejected {
         why: xs.clone(),
@@ -185,7 +204,10 @@ fn hostile_calldata_reverts() {
             "outer offset past the end",
             with_word(good.clone(), 0, U256::from(32 * 9)),
         ),
-        ("outer offset of 2^64", with_word(good.clone(), 0, U256::from(1) << 64)),
+        (
+            "outer offset of 2^64",
+            with_word(good.clone(), 0, U256::from(1) << 64),
+        ),
         ("vector length of 2^255", with_word(good.clone(), 1, two)),
         ("element length of 2^255", with_word(good.clone(), 4, two)),
         (
@@ -200,7 +222,10 @@ fn hostile_calldata_reverts() {
             "element offset of 2^256 - 32 (wraps to the head)",
             with_word(good.clone(), 3, U256::MAX - U256::from(31)),
         ),
-        ("truncated tail (into the last element's data)", good[..good.len() - 25].to_vec()),
+        (
+            "truncated tail (into the last element's data)",
+            good[..good.len() - 25].to_vec(),
+        ),
         ("truncated to the head", good[..4 + 32].to_vec()),
     ];
     // A dirty int16 inside a Vec of structs, and a head too short for a parameter.
@@ -208,12 +233,22 @@ fn hostile_calldata_reverts() {
         ps: vec![Pt { x: 1, y: 2 }],
     }
     .abi_encode();
-    cases.push(("a dirty i16 element field", with_word(pts.clone(), 3, U256::from(0x8000))));
-    cases.push(("a dirty u8 element field", with_word(pts, 2, U256::from(256))));
+    cases.push((
+        "a dirty i16 element field",
+        with_word(pts.clone(), 3, U256::from(0x8000)),
+    ));
+    cases.push((
+        "a dirty u8 element field",
+        with_word(pts, 2, U256::from(256)),
+    ));
     cases.push(("no arguments", good[..4].to_vec()));
     for (what, data) in cases {
         let (ok, out) = raw(&mut chain, me, c, data.clone());
-        assert!(!ok && out.is_empty(), "{what}: {ok} 0x{}", tandem_lang_harness::hex(&out));
+        assert!(
+            !ok && out.is_empty(),
+            "{what}: {ok} 0x{}",
+            tandem_lang_harness::hex(&out)
+        );
         let refused = if what.contains("i16") || what.contains("u8") {
             pointsCall::abi_decode_validate(&data).is_err()
         } else {
