@@ -158,7 +158,7 @@ impl<'a> Gen<'a> {
     pub fn fail(&mut self, msg: &str) {
         if self.error.is_none() {
             if let Some(f) = self.function.and_then(|f| self.funcs.get(f)) {
-                self.error = Some(format!("{msg} (in function `{}`)", f.name));
+                self.error = Some(format!("{msg} (in `fn {}`)", f.name));
                 return;
             }
             let name = self.handler.and_then(|h| self.handler_names.get(h));

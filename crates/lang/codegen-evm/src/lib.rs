@@ -154,7 +154,7 @@ fn spill_function(
     let too_deep = |why: &str| {
         format!(
             "{}: stack too deep: function `{name}` needs more than the 16 reachable stack slots \
-             for its locals, and {why}; split it into smaller functions",
+             for its locals, and {why}; split it into smaller functions (in `fn {name}`)",
             c.name
         )
     };

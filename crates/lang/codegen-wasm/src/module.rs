@@ -105,7 +105,7 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         funcs.function(types.intern(&params, &[I64; 4]));
         code.function(
             &g.finish_function(f.result)
-                .map_err(|e| format!("{e} (in function `{}`)", f.name))?,
+                .map_err(|e| format!("{e} (in `fn {}`)", f.name))?,
         );
     }
     let mut type_section = TypeSection::new();

@@ -177,6 +177,22 @@ impl Checked {
 
     /// The span of a handler's arm (or `init`) in a contract, or of the contract's name.
     fn locate(&self, contract: &str, handler: Option<&str>) -> Option<(Span, String)> {
+        // `(in `fn name`)` or `(in `fn name<T>`)`: an internal function (issue 17).
+        if let Some(name) = handler.and_then(|h| h.strip_prefix("fn ")) {
+            let name = name.split('<').next().unwrap_or(name);
+            let mut fns = self
+                .files
+                .iter()
+                .flat_map(|f| &f.ast.items)
+                .flat_map(|item| match &item.kind {
+                    ItemKind::Fn(f) => vec![f],
+                    ItemKind::Contract(c) if c.name.name == contract => c.fns.iter().collect(),
+                    _ => vec![],
+                });
+            if let Some(f) = fns.find(|f| f.name.name == name) {
+                return Some((f.name.span, "in this function".into()));
+            }
+        }
         let mut alias_span = None;
         for f in &self.files {
             for item in &f.ast.items {
