@@ -270,19 +270,49 @@ pub fn entries<E: Event>(ev: &E) -> Result<Vec<(&'static str, Vec<u8>)>, EventEr
 /// Emits a typed event as an Ethereum log (see the module docs).
 #[cfg(target_arch = "wasm32")]
 pub fn emit<E: Event>(ev: &E) -> Result<(), crate::ActorError> {
-    let entries = entries(ev).map_err(|_| {
+    let (topics, data) = eth_log(ev).map_err(|_| {
         crate::ActorError::new(
             crate::USR_ILLEGAL_ARGUMENT,
             "event: an address with no Ethereum form",
         )
     })?;
-    let flags = crate::FLAG_INDEXED_KEY | crate::FLAG_INDEXED_VALUE;
-    let list: Vec<(u64, &str, u64, &[u8])> = entries
-        .iter()
-        .map(|(k, v)| (flags, *k, crate::IPLD_RAW, v.as_slice()))
-        .collect();
-    crate::emit_event(&list)?;
+    // The block `emit_event` would make of `entries(ev)`, written straight from the topics
+    // and the data (no entry list, no copy of each value on the way).
+    let block = log_block(&topics, &data);
+    let id = crate::block_create(crate::DAG_CBOR, &block)?;
+    crate::runtime::event_emit_block(id)?;
     Ok(())
+}
+
+/// The event block of a log: `[[flags, "t1", IPLD_RAW, topic0], …, [flags, "d", IPLD_RAW,
+/// data]]` (`d` only when there is data), flags 3, as `emit_event` encodes `entries`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn log_block(topics: &[[u8; 32]], data: &[u8]) -> Vec<u8> {
+    use crate::cbor::head;
+    const FLAGS: u64 = 3; // FLAG_INDEXED_KEY | FLAG_INDEXED_VALUE
+    const KEYS: [&[u8]; 4] = [b"t1", b"t2", b"t3", b"t4"];
+    let n = topics.len().min(4) + usize::from(!data.is_empty());
+    let mut out = Vec::with_capacity(1 + n * 41 + data.len() + 8);
+    head(&mut out, 4, n as u64);
+    for (t, k) in topics.iter().zip(KEYS) {
+        head(&mut out, 4, 4);
+        head(&mut out, 0, FLAGS);
+        head(&mut out, 3, k.len() as u64);
+        out.extend_from_slice(k);
+        head(&mut out, 0, crate::IPLD_RAW);
+        head(&mut out, 2, 32);
+        out.extend_from_slice(t);
+    }
+    if !data.is_empty() {
+        head(&mut out, 4, 4);
+        head(&mut out, 0, FLAGS);
+        head(&mut out, 3, 1);
+        out.push(b'd');
+        head(&mut out, 0, crate::IPLD_RAW);
+        head(&mut out, 2, data.len() as u64);
+        out.extend_from_slice(data);
+    }
+    out
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -453,6 +483,51 @@ mod tests {
         for n in [0, 1, 135, 136, 137, 271, 272, 300, 1000] {
             let data: alloc::vec::Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
             assert_eq!(h(&data)[..], *Code::Keccak256.digest(&data).digest(), "{n}");
+        }
+    }
+
+    /// `emit`'s block is the entries' generic encoding (`emit_event`'s): fvm's `ActorEvent`.
+    #[test]
+    fn log_block_is_the_entries_block() {
+        let generic = |topics: &[[u8; 32]], data: &[u8]| {
+            const KEYS: [&str; 4] = ["t1", "t2", "t3", "t4"];
+            let mut entries: Vec<(&str, Vec<u8>)> = topics
+                .iter()
+                .zip(KEYS)
+                .map(|(t, k)| (k, t.to_vec()))
+                .collect();
+            if !data.is_empty() {
+                entries.push(("d", data.to_vec()));
+            }
+            let mut out = Vec::new();
+            crate::cbor::head(&mut out, 4, entries.len() as u64);
+            for (k, v) in entries {
+                crate::cbor::head(&mut out, 4, 4);
+                crate::cbor::head(&mut out, 0, 3);
+                crate::cbor::head(&mut out, 3, k.len() as u64);
+                out.extend_from_slice(k.as_bytes());
+                crate::cbor::head(&mut out, 0, 0x55);
+                crate::cbor::head(&mut out, 2, v.len() as u64);
+                out.extend_from_slice(&v);
+            }
+            out
+        };
+        for (n, len) in [
+            (0, 0),
+            (1, 0),
+            (1, 32),
+            (3, 32),
+            (4, 0),
+            (4, 300),
+            (0, 70_000),
+        ] {
+            let topics: Vec<[u8; 32]> = (0..n).map(|i| [i as u8 + 1; 32]).collect();
+            let data = alloc::vec![9u8; len];
+            assert_eq!(
+                log_block(&topics, &data),
+                generic(&topics, &data),
+                "{n} {len}"
+            );
         }
     }
 

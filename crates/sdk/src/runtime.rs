@@ -505,6 +505,11 @@ pub fn emit_event(entries: &[(u64, &str, u64, &[u8])]) -> SysResult<()> {
         out.extend_from_slice(value);
     }
     let id = block_create(crate::DAG_CBOR, &out)?;
+    event_emit_block(id)
+}
+
+/// Emits the event block `id` (made with `block_create`).
+pub(crate) fn event_emit_block(id: u32) -> SysResult<()> {
     check(unsafe { sys::event_emit(id) })
 }
 
