@@ -5,9 +5,9 @@
 //! see: the return label at depth 0 of the frame, the parameters above it, the result local
 //! (0 at entry) above them, then the body's locals, all at fixed heights relative to the
 //! frame, exactly as a handler's locals sit relative to an empty stack. At the end the result
-//! is swapped down into the return label's place, the parameters are popped, and `JUMP`
-//! goes back with the result left on the caller's stack (a function without a result leaves
-//! nothing and the call site pushes 0).
+//! is swapped into the first parameter's slot, the parameters are popped, the result and the
+//! return label change places, and `JUMP` goes back with the result left on the caller's
+//! stack (a function without a result leaves nothing and the call site pushes 0).
 //!
 //! Functions are emitted after the entry points, once each and only when called. Recursion
 //! needs nothing more: every activation has its own stack frame. It ends as the EVM ends it:
@@ -96,16 +96,16 @@ impl Gen<'_> {
         self.end_scope(frame);
         let n = func.params.len();
         if func.result.is_some() {
-            // [ret, p1..pn, r] -> [r, p1..pn, ret] -> [r, ret]
-            if n + 1 > 16 {
-                self.fail("stack too deep: a function with more than 15 parameters");
-            } else {
-                self.op(op::SWAP1 + n as u8, 0, 0);
+            // [ret, p1..pn, r] -> [ret, r, p2..pn, p1] -> [ret, r] -> [r, ret]
+            if n > 16 {
+                self.fail("stack too deep: a function with more than 16 parameters");
+            } else if n > 0 {
+                self.op(op::SWAP1 + n as u8 - 1, 0, 0);
+                for _ in 0..n {
+                    self.pop();
+                }
             }
-            for _ in 0..n {
-                self.op(op::SWAP1, 0, 0);
-                self.pop();
-            }
+            self.op(op::SWAP1, 0, 0);
         } else {
             // [ret, p1..pn] -> [ret]
             for _ in 0..n {
