@@ -74,6 +74,32 @@ fn cheap(e: &Expr, depth: u32) -> bool {
 struct Ir<'g, 'a> {
     g: &'g mut Gen<'a>,
     out: Vec<Stmt>,
+    /// Where values live: on the stack (`None`), or in memory words from the address held in
+    /// this local, the count so far (for a value nested too deep for the stack).
+    frame: Option<(LocalId, u64)>,
+}
+
+/// A variable of the built IR: a stack local, or a word of the memory frame.
+#[derive(Clone)]
+enum Var {
+    Local(LocalId),
+    Slot(Expr),
+}
+
+impl Var {
+    fn get(&self) -> Expr {
+        match self {
+            Var::Local(l) => Expr::Local(*l),
+            Var::Slot(at) => mload(at.clone()),
+        }
+    }
+
+    fn set(&self, v: Expr) -> Stmt {
+        match self {
+            Var::Local(l) => Stmt::Set(*l, v),
+            Var::Slot(at) => Stmt::MStore(at.clone(), v),
+        }
+    }
 }
 
 impl Ir<'_, '_> {
@@ -87,15 +113,20 @@ impl Ir<'_, '_> {
         if cheap(&e, 3) {
             return e;
         }
-        let l = self.g.fresh_local();
-        self.emit(Stmt::Let(l, e));
-        Expr::Local(l)
+        self.acc(e).get()
     }
 
-    fn acc(&mut self, init: Expr) -> LocalId {
+    /// A variable holding `init`.
+    fn acc(&mut self, init: Expr) -> Var {
+        if let Some((fr, n)) = &mut self.frame {
+            let at = Expr::plus(Expr::Local(*fr), Expr::c(32 * *n));
+            *n += 1;
+            self.emit(Stmt::MStore(at.clone(), init));
+            return Var::Slot(at);
+        }
         let l = self.g.fresh_local();
         self.emit(Stmt::Let(l, init));
-        l
+        Var::Local(l)
     }
 
     fn need(&mut self, ok: Expr) {
@@ -115,13 +146,13 @@ impl Ir<'_, '_> {
     /// Runs `body(i)` for i in 0..n, in a loop.
     fn each(&mut self, n: Expr, body: impl FnOnce(&mut Self, Expr)) {
         let il = self.acc(Expr::c(0));
-        let i = Expr::Local(il);
+        let i = il.get();
         let label = self.g.fresh_label();
         let saved = std::mem::take(&mut self.out);
         let done = Expr::un(U::IsZero, Expr::bin(B::Lt, i.clone(), n));
         self.emit(Stmt::If(done, vec![Stmt::Break(label)], vec![]));
         body(self, i.clone());
-        self.emit(Stmt::Set(il, Expr::plus(i, Expr::c(1))));
+        self.emit(il.set(Expr::plus(i, Expr::c(1))));
         let body = std::mem::replace(&mut self.out, saved);
         self.emit(Stmt::Loop {
             label,
@@ -149,8 +180,7 @@ impl Ir<'_, '_> {
                 let off = self.spill(mload(at));
                 self.need(Expr::bin(B::Lt, off.clone(), limit()));
                 let p = self.spill(Expr::plus(base, off));
-                let v = self.dec_dynamic(t, p, end);
-                self.emit(Stmt::MStore(dst, v));
+                self.dec_dynamic(t, p, end, dst);
             }
         }
     }
@@ -167,8 +197,17 @@ impl Ir<'_, '_> {
         }
     }
 
-    /// A dynamic value encoded at `p`; yields the pointer to its fresh memory.
-    fn dec_dynamic(&mut self, t: &ValTy, p: Expr, end: Expr) -> Expr {
+    /// Fresh memory of `size` bytes whose pointer is stored at `dst`; yields the pointer, read
+    /// back from `dst` rather than held on the stack when that is cheap (each stack slot
+    /// counts: a nested value holds a few per level while its elements are decoded).
+    fn alloc_at(&mut self, size: Expr, dst: Expr) -> Expr {
+        self.emit(Stmt::MStore(dst.clone(), Expr::Alloc(Box::new(size))));
+        self.spill(mload(dst))
+    }
+
+    /// A dynamic value encoded at `p`, decoded into fresh memory whose pointer is stored at
+    /// `dst`.
+    fn dec_dynamic(&mut self, t: &ValTy, p: Expr, end: Expr, dst: Expr) {
         match t {
             ValTy::Bytes | ValTy::String => {
                 self.fits(p.clone(), Expr::c(32), end.clone());
@@ -177,12 +216,11 @@ impl Ir<'_, '_> {
                 let src = self.spill(Expr::plus(p, Expr::c(32)));
                 self.fits(src.clone(), len.clone(), end);
                 let size = Expr::plus(round_up(len.clone()), Expr::c(64));
-                let out = self.spill(Expr::Alloc(Box::new(size)));
+                let out = self.alloc_at(size, dst);
                 self.emit(Stmt::MStore(out.clone(), len.clone()));
-                let data = Expr::plus(out.clone(), Expr::c(32));
+                let data = Expr::plus(out, Expr::c(32));
                 self.emit(Stmt::MCopy(data.clone(), src, len.clone()));
                 self.emit(Stmt::MStore(Expr::plus(data, len), Expr::c(0)));
-                out
             }
             ValTy::DynArray(e) => {
                 self.fits(p.clone(), Expr::c(32), end.clone());
@@ -191,30 +229,27 @@ impl Ir<'_, '_> {
                 let q = self.spill(Expr::plus(p, Expr::c(32)));
                 self.fits(q.clone(), times(len.clone(), head(e)), end.clone());
                 let size = Expr::plus(times(len.clone(), mem_bytes(e)), Expr::c(32));
-                let arr = self.spill(Expr::Alloc(Box::new(size)));
+                let arr = self.alloc_at(size, dst);
                 self.emit(Stmt::MStore(arr.clone(), len.clone()));
-                let first = Expr::plus(arr.clone(), Expr::c(32));
+                let first = Expr::plus(arr, Expr::c(32));
                 self.dec_seq(e, len, first, q.clone(), q, end);
-                arr
             }
             ValTy::Array(e, n) => {
                 let n = *n as u64;
                 self.fits(p.clone(), Expr::c(n * head(e)), end.clone());
                 let size = Expr::c((n * mem_bytes(e)).max(32));
-                let arr = self.spill(Expr::Alloc(Box::new(size)));
-                self.dec_seq(e, Expr::c(n), arr.clone(), p.clone(), p, end);
-                arr
+                let arr = self.alloc_at(size, dst);
+                self.dec_seq(e, Expr::c(n), arr, p.clone(), p, end);
             }
             ValTy::Tuple(ts) => {
                 let hs: u64 = ts.iter().map(head).sum();
                 self.fits(p.clone(), Expr::c(hs), end.clone());
                 let size: u64 = ts.iter().map(mem_bytes).sum();
-                let obj = self.spill(Expr::Alloc(Box::new(Expr::c(size.max(32)))));
-                self.dec_fields(ts, obj.clone(), p, end);
-                obj
+                let obj = self.alloc_at(Expr::c(size.max(32)), dst);
+                self.dec_fields(ts, obj, p, end);
             }
             // A word is never dynamic.
-            ValTy::Word(_) => Expr::c(0),
+            ValTy::Word(_) => {}
         }
     }
 
@@ -231,15 +266,15 @@ impl Ir<'_, '_> {
 
     /// Encodes one value: its head at `at`, and for a dynamic value its offset from `base`
     /// and its encoding at the tail (the local `tail`, moved past it).
-    fn enc_one(&mut self, t: &ValTy, v: Expr, at: Expr, base: Expr, tail: LocalId) {
+    fn enc_one(&mut self, t: &ValTy, v: Expr, at: Expr, base: Expr, tail: &Var) {
         match t {
             ValTy::Word(_) => self.emit(Stmt::MStore(at, v)),
             t if !t.is_dynamic() => self.emit(Stmt::MCopy(at, v, Expr::c(head(t)))),
             _ => {
-                let to = Expr::Local(tail);
+                let to = tail.get();
                 self.emit(Stmt::MStore(at, Expr::bin(B::Sub, to.clone(), base)));
                 let end = self.enc_dyn(t, v, to);
-                self.emit(Stmt::Set(tail, end));
+                self.emit(tail.set(end));
             }
         }
     }
@@ -254,11 +289,11 @@ impl Ir<'_, '_> {
             let x = if inline(t) { addr } else { mload(addr) };
             let x = self.spill(x);
             let at = Expr::plus(start.clone(), Expr::c(h));
-            self.enc_one(t, x, at, start.clone(), tail);
+            self.enc_one(t, x, at, start.clone(), &tail);
             h += head(t);
             m += mem_bytes(t);
         }
-        Expr::Local(tail)
+        tail.get()
     }
 
     /// Encodes the tail of a dynamic value `v` at `at`; yields the end of it.
@@ -299,49 +334,111 @@ impl Ir<'_, '_> {
             let x = if inline(e) { addr } else { mload(addr) };
             let x = ir.spill(x);
             let at = Expr::plus(start.clone(), times(i, hs));
-            ir.enc_one(e, x, at, start, tail);
+            ir.enc_one(e, x, at, start, &tail);
         });
-        Expr::Local(tail)
+        tail.get()
     }
 }
 
 impl Gen<'_> {
     /// Pushes the value of a nested-shape handler parameter whose head is `off` bytes into
     /// the arguments: the arguments (calldata after the selector) are copied to fresh memory
-    /// and decoded from there.
+    /// and decoded from there, with the decoder's variables on the stack, or (when that runs
+    /// out of stack) in a memory frame.
     pub(crate) fn decode_nested_param(&mut self, t: &ValTy, off: u64) {
-        // len = calldatasize - 4 (the dispatcher checked the head fits)
+        let clean = self.error.is_none();
+        let saved = (
+            self.asm.items.len(),
+            self.height,
+            self.locals.clone(),
+            self.too_deep,
+        );
+        self.decode_nested(t, off, false);
+        let too_deep = |e: &Option<String>| {
+            e.as_deref()
+                .is_some_and(|e| e.starts_with("stack too deep"))
+        };
+        if clean && too_deep(&self.error) {
+            self.asm.items.truncate(saved.0);
+            self.height = saved.1;
+            self.locals = saved.2;
+            self.too_deep = saved.3;
+            self.error = None;
+            self.decode_nested(t, off, true);
+        }
+        self.hint_too_deep(clean, t, "decoding a parameter");
+    }
+
+    fn decode_nested(&mut self, t: &ValTy, off: u64, in_memory: bool) {
+        // `buf`: [the value's pointer][len][the arguments (len bytes)] with len = calldatasize
+        // - 4 (the dispatcher checked the head fits).
         self.push_u(4);
         self.op(op::CALLDATASIZE, 0, 1);
         self.op(op::SUB, 2, 1);
-        let len = self.temp();
-        self.expr(&Expr::Alloc(Box::new(Expr::Local(len))));
-        let buf = self.temp();
-        // calldatacopy(buf, 4, len)
-        self.dup_local(len);
+        self.op(op::DUP1, 0, 1);
+        self.push_u(64);
+        self.op(op::ADD, 2, 1);
+        let size = self.temp();
+        self.expr(&Expr::Alloc(Box::new(Expr::Local(size))));
+        self.locals.remove(&size);
+        // [len, size, buf] -> [len, buf]; mstore(buf + 32, len)
+        self.op(op::SWAP1, 0, 0);
+        self.pop();
+        self.op(op::DUP1 + 1, 0, 1);
+        self.op(op::DUP1 + 1, 0, 1);
+        self.push_u(32);
+        self.op(op::ADD, 2, 1);
+        self.op(op::MSTORE, 2, 0);
+        // [len, buf] -> [buf]: calldatacopy(buf + 64, 4, len)
+        self.op(op::SWAP1, 0, 0);
         self.push_u(4);
-        self.dup_local(buf);
+        self.op(op::DUP1 + 2, 0, 1);
+        self.push_u(64);
+        self.op(op::ADD, 2, 1);
         self.op(op::CALLDATACOPY, 3, 0);
+        let buf = self.temp();
+        let fr = self.fresh_local();
         let mut ir = Ir {
             g: self,
             out: Vec::new(),
+            frame: in_memory.then_some((fr, 0)),
         };
-        let start = Expr::Local(buf);
-        let end = ir.spill(Expr::plus(start.clone(), Expr::Local(len)));
-        let at = Expr::plus(start.clone(), Expr::c(off));
-        let offset = ir.spill(mload(at));
+        let b = Expr::Local(buf);
+        let start = Expr::plus(b.clone(), Expr::c(64));
+        let end = Expr::plus(start.clone(), mload(Expr::plus(b.clone(), Expr::c(32))));
+        let end = ir.spill(end);
+        let offset = mload(Expr::plus(start.clone(), Expr::c(off)));
         ir.need(Expr::bin(B::Lt, offset.clone(), limit()));
         let p = ir.spill(Expr::plus(start, offset));
-        let v = ir.dec_dynamic(t, p, end);
-        let stmts = ir.out;
-        self.expr(&Expr::Seq(stmts, Box::new(v)));
-        // [len, buf, value] -> [value]
-        for _ in 0..2 {
+        ir.dec_dynamic(t, p, end, b.clone());
+        let (stmts, frame) = (ir.out, ir.frame);
+        if let Some((_, words)) = frame {
+            self.expr(&Expr::Alloc(Box::new(Expr::c(32 * words.max(1)))));
+            self.locals.insert(fr, self.height - 1);
+        }
+        self.expr(&Expr::Seq(stmts, Box::new(mload(b))));
+        // [buf, (fr,) value] -> [value]
+        for _ in 0..1 + usize::from(frame.is_some()) {
             self.op(op::SWAP1, 0, 0);
             self.pop();
         }
-        self.locals.remove(&len);
         self.locals.remove(&buf);
+        self.locals.remove(&fr);
+    }
+
+    /// Says which nested value ran out of stack (each level of nesting holds a few words on
+    /// the stack while its elements are visited) and what to do about it.
+    fn hint_too_deep(&mut self, clean: bool, t: &ValTy, doing: &str) {
+        if let (true, Some(e)) = (clean, &self.error)
+            && e.starts_with("stack too deep")
+        {
+            self.error = Some(format!(
+                "{e} while {doing} of type `{}`: a nested ABI value this deep, with the handler's \
+                 other locals, needs more stack than the EVM reaches; pass it as `Bytes` \
+                 (`std::abi::encode` / `std::abi::decode`) or split it",
+                t.sol_name()
+            ));
+        }
     }
 
     /// Encodes a nested-shape value `v` at the running tail of an encoding whose arguments
@@ -356,21 +453,25 @@ impl Gen<'_> {
         off: u64,
         tail: LocalId,
     ) {
+        let clean = self.error.is_none();
         let block = self.fresh_label();
         let mut ir = Ir {
             g: self,
             out: Vec::new(),
+            frame: None,
         };
         let start = ir.spill(Expr::plus(Expr::Local(base), Expr::c(data)));
-        let rel = Expr::Local(tail);
+        let tail = Var::Local(tail);
+        let rel = tail.get();
         ir.emit(Stmt::MStore(
             Expr::plus(start.clone(), Expr::c(off)),
             rel.clone(),
         ));
         let at = Expr::plus(start.clone(), rel);
         let end = ir.enc_dyn(t, v.clone(), at);
-        ir.emit(Stmt::Set(tail, Expr::bin(B::Sub, end, start)));
+        ir.emit(tail.set(Expr::bin(B::Sub, end, start)));
         let stmts = ir.out;
         self.stmt(&Stmt::Block(block, stmts));
+        self.hint_too_deep(clean, t, "encoding a value");
     }
 }

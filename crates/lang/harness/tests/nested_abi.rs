@@ -48,6 +48,30 @@ alloy_sol_types::sol! {
     function letters(uint8 n, Doc[] ds, string tail) returns (uint8, Doc[], string);
     function file(Doc d) returns (uint256);
     function reject(bytes[] why) returns (uint256);
+    struct Inner { uint8 k; string s; }
+    struct Leaf { bytes b; uint8[] v; }
+    struct Deep { bytes[] xs; Inner inner; Leaf[] leaves; }
+    function deep(uint256 a, Deep x) returns (uint256, Deep);
+}
+
+fn deep_value() -> Deep {
+    Deep {
+        xs: vec![Bytes::from(vec![1u8]), Bytes::new()],
+        inner: Inner {
+            k: 7,
+            s: "s".into(),
+        },
+        leaves: vec![
+            Leaf {
+                b: Bytes::from(vec![0xabu8]),
+                v: vec![1, 255],
+            },
+            Leaf {
+                b: Bytes::new(),
+                v: vec![],
+            },
+        ],
+    }
 }
 
 fn sink() -> (Chain, Address, Address) {
@@ -147,6 +171,15 @@ fn replies_are_alloys_encoding() {
             (U256::from(3), docs(), "end".to_string()).abi_encode_params(),
         ),
     ];
+    // Deep enough that the decoder keeps its variables in memory (the fixture's `deep`).
+    let deep = deepCall {
+        a: U256::from(5),
+        x: deep_value(),
+    }
+    .abi_encode();
+    let deep_want = (U256::from(5), deep_value()).abi_encode_params();
+    let mut cases = cases;
+    cases.push((deep, deep_want));
     for (calldata, want) in cases {
         let (ok, out) = raw(&mut chain, me, c, calldata.clone());
         assert!(ok, "0x{} reverted", tandem_lang_harness::hex(&calldata));
@@ -242,6 +275,28 @@ fn hostile_calldata_reverts() {
         with_word(pts, 2, U256::from(256)),
     ));
     cases.push(("no arguments", good[..4].to_vec()));
+    // The decoder of a deeper value (its variables in memory) is as strict: the length of
+    // the leaf's bytes 0xab set to 2^255, then to one past the data.
+    let deep = deepCall {
+        a: U256::from(5),
+        x: deep_value(),
+    }
+    .abi_encode();
+    let k = (0..(deep.len() - 4) / 32 - 1)
+        .find(|k| {
+            let w = &deep[4 + 32 * k..4 + 32 * k + 64];
+            w[31] == 1 && w[..31].iter().all(|b| *b == 0) && w[32] == 0xab
+        })
+        .expect("the leaf's length word");
+    cases.push((
+        "deep: a leaf length of 2^255",
+        with_word(deep.clone(), k, two),
+    ));
+    let past = U256::from(deep.len() - 4 - 32 * k);
+    cases.push((
+        "deep: a leaf length past the data",
+        with_word(deep, k, past),
+    ));
     for (what, data) in cases {
         let (ok, out) = raw(&mut chain, me, c, data.clone());
         assert!(
@@ -251,6 +306,8 @@ fn hostile_calldata_reverts() {
         );
         let refused = if what.contains("i16") || what.contains("u8") {
             pointsCall::abi_decode_validate(&data).is_err()
+        } else if what.starts_with("deep") {
+            deepCall::abi_decode_validate(&data).is_err()
         } else {
             blobsCall::abi_decode_validate(&data).is_err()
         };
