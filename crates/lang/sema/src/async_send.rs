@@ -133,14 +133,14 @@ impl Cx<'_, '_> {
                 self.emit(IrStmt::Set(v, p));
             }
             let zero = std::mem::replace(&mut self.out, saved);
-            self.emit(IrStmt::If(
-                IrExpr::Local(ok),
-                vec![IrStmt::Set(
-                    v,
-                    IrExpr::AsyncReturn(t, Box::new(IrExpr::Local(ret))),
-                )],
-                zero,
+            let saved = std::mem::take(&mut self.out);
+            self.emit(IrStmt::Set(
+                v,
+                IrExpr::AsyncReturn(t, Box::new(IrExpr::Local(ret))),
             ));
+            self.check_enums(value, IrExpr::Local(v));
+            let got = std::mem::replace(&mut self.out, saved);
+            self.emit(IrStmt::If(IrExpr::Local(ok), got, zero));
             self.uses_heap = true;
             out.push(v);
         }

@@ -304,6 +304,7 @@ impl Cx<'_, '_> {
                     cx.uses_heap = true;
                     let l = cx.local();
                     cx.emit(IrStmt::Let(l, IrExpr::Reply(t.clone())));
+                    cx.check_enums(&ret_ty, IrExpr::Local(l));
                     IrExpr::Local(l)
                 }
             }

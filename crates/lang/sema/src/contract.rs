@@ -231,6 +231,9 @@ pub fn compile_contract(
                 );
                 fields.push((prm.name.name.clone(), t));
             }
+            for (prm, (_, t)) in params.iter().zip(&fields) {
+                cx.check_enums(t, IrExpr::Local(prm.local));
+            }
             cx.guards(&[&init.attrs]);
             let label = cx.label();
             cx.frame.ret = Ret::Inline {
@@ -368,6 +371,11 @@ pub fn compile_contract(
                 });
             }
             let mut locals: Vec<ir::LocalId> = params.iter().map(|p| p.local).collect();
+            if reply.is_none() {
+                for ((_, t), l) in wire.iter().zip(&locals) {
+                    cx.check_enums(t, IrExpr::Local(*l));
+                }
+            }
             if let Some(v) = &reply {
                 if field_tys.len() < 2 {
                     locals.clear();

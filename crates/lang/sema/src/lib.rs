@@ -13,6 +13,7 @@ mod contract;
 mod contract_fns;
 mod control;
 mod cx;
+mod enum_range;
 mod evm_opcodes;
 mod exhaust;
 mod expr;
