@@ -42,7 +42,10 @@ impl RecentHashes {
     /// or simulated on top of it) needs, since BLOCKHASH never asks for the current block.
     pub(crate) fn up_to(&self, node: &Node, tip: &BlockRecord) -> anyhow::Result<BlockHashes> {
         let t = tip.number();
-        let from = t.saturating_sub(BLOCK_HASH_HISTORY);
+        // A fork has no blocks before its genesis (the remote's block).
+        let from = t
+            .saturating_sub(BLOCK_HASH_HISTORY)
+            .max(node.first_number());
         let cached = self
             .windows
             .lock()

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use tandem_state::blockstore::{CommitStore, RedbStore};
 
 pub const LATEST_KEY: &str = "node.latest";
+/// The number of the chain's first block, its genesis: 0, or a fork's block (absent: 0).
+pub const FIRST_KEY: &str = "node.first";
 
 pub fn block_key(n: u64) -> String {
     format!("node.block.{n}")
@@ -172,6 +174,16 @@ impl BlockStore {
         Self { store }
     }
 
+    /// The number of the chain's genesis block (a fork's starts at the remote's block).
+    pub fn first_number(&self) -> anyhow::Result<u64> {
+        Ok(self
+            .store
+            .get_meta(FIRST_KEY)?
+            .map(|b| be_u64(&b))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
     pub fn latest_number(&self) -> anyhow::Result<Option<u64>> {
         self.store
             .get_meta(LATEST_KEY)?
@@ -280,12 +292,28 @@ pub(crate) fn block_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Op
     ])
 }
 
-/// Block 0 over the genesis state.
-pub(crate) fn write_genesis_block(store: &Arc<RedbStore>, root: &Cid) -> anyhow::Result<()> {
+impl crate::Node {
+    /// The genesis block's number: 0, or the block a fork started from.
+    pub fn first_number(&self) -> u64 {
+        self.first_number.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn set_first_number(&self, n: u64) {
+        self.first_number
+            .store(n, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The genesis block (number `number`: 0, or a fork's block) over the genesis state.
+pub(crate) fn write_genesis_block(
+    store: &Arc<RedbStore>,
+    root: &Cid,
+    number: u64,
+) -> anyhow::Result<()> {
     let (eth_root, eth_meta) = crate::eth_trie::build(store.clone(), root)?;
-    let record = genesis_record(root, eth_root);
+    let record = genesis_record(root, eth_root, number);
     let mut batch = tandem_state::blockstore::CommitBatch::new();
-    for (k, v) in block_meta(&record)?.into_iter().chain(eth_meta) {
+    for (k, v) in genesis_meta(&record)?.into_iter().chain(eth_meta) {
         if let Some(v) = v {
             batch.set_meta(k, v);
         }
@@ -293,9 +321,22 @@ pub(crate) fn write_genesis_block(store: &Arc<RedbStore>, root: &Cid) -> anyhow:
     store.commit(&batch)
 }
 
-/// The record of block 0 over a genesis state root (`eth_root`: its Ethereum state root).
-pub(crate) fn genesis_record(root: &Cid, eth_root: B256) -> BlockRecord {
+/// A genesis block's meta entries: its record's, and the chain's first number.
+pub(crate) fn genesis_meta(record: &BlockRecord) -> anyhow::Result<Vec<(String, Option<Vec<u8>>)>> {
+    let mut meta = block_meta(record)?;
+    meta.push((
+        FIRST_KEY.to_string(),
+        Some(record.number().to_be_bytes().to_vec()),
+    ));
+    Ok(meta)
+}
+
+/// The record of the genesis block over a genesis state root (`eth_root`: its Ethereum state
+/// root), numbered `number`: 0, or on a fork the remote's block, so that block numbers go on
+/// from the fork block as on anvil and `block.number` deltas in forked contracts hold.
+pub(crate) fn genesis_record(root: &Cid, eth_root: B256, number: u64) -> BlockRecord {
     let header = alloy_consensus::Header {
+        number,
         ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
         state_root: eth_root,
         transactions_root: alloy_trie_empty_root(),

@@ -28,7 +28,8 @@ use tandem_vm::store::VmStore;
 
 use crate::accounts::genesis;
 use crate::blocks::{
-    BlockRecord, LATEST_KEY, MsgRecord, TxRecord, block_meta, genesis_record, msg_key, tx_key,
+    BlockRecord, FIRST_KEY, LATEST_KEY, MsgRecord, TxRecord, block_meta, genesis_meta,
+    genesis_record, msg_key, tx_key,
 };
 use crate::node::{Inner, Node};
 
@@ -70,7 +71,7 @@ fn state_digest(root: &Cid) -> alloy_primitives::B256 {
 
 impl Node {
     /// `anvil_reset`: the chain starts over from a fresh genesis with the same dev accounts
-    /// (block 0 now). Snapshots, the pool, impersonations and the clock offset are dropped.
+    /// (block 0 now, or a fork's block: the remote stays). Snapshots, the pool, impersonations and the clock offset are dropped.
     pub fn reset(&self) -> anyhow::Result<()> {
         let mut inner = self.lock();
         let f1_keys: Vec<_> = (0..self.accounts.len() as u32).map(dev_key).collect();
@@ -82,8 +83,8 @@ impl Node {
         let root = crate::history::predeploy_in(&buffer, &root, self.hardfork())?;
         let mut batch = buffer.take_reachable(&root)?;
         let (eth_root, eth_meta) = crate::eth_trie::build(buffer.clone(), &root)?;
-        let record = genesis_record(&root, eth_root);
-        for (k, v) in block_meta(&record)?.into_iter().chain(eth_meta) {
+        let record = genesis_record(&root, eth_root, self.first_number());
+        for (k, v) in genesis_meta(&record)?.into_iter().chain(eth_meta) {
             batch.meta.push((k, v));
         }
         batch.set_head(&root);
@@ -101,7 +102,7 @@ impl Node {
         let mut txs = Vec::new();
         let mut messages = Vec::new();
         let mut history = Vec::new();
-        for n in 0..=latest {
+        for n in self.first_number()..=latest {
             let block = self
                 .blocks
                 .block(n, latest)?
@@ -206,7 +207,17 @@ impl Node {
         latest: BlockRecord,
     ) -> anyhow::Result<()> {
         batch.set_meta(LATEST_KEY, latest.number().to_be_bytes().to_vec());
+        // Every new chain's batch carries its genesis number (`genesis_meta`).
+        let first = batch
+            .meta
+            .iter()
+            .rev()
+            .find(|(k, _)| k == FIRST_KEY)
+            .and_then(|(_, v)| v.as_deref())
+            .and_then(|v| <[u8; 8]>::try_from(v).ok())
+            .map_or(0, u64::from_be_bytes);
         self.store.commit(&batch)?;
+        self.set_first_number(first);
         let dir = DataDir {
             path: self.path.clone(),
             store: self.store.clone(),
@@ -234,9 +245,11 @@ fn verify(m: &Manifest) -> anyhow::Result<(Vec<MetaEntry>, BlockRecord)> {
     for (i, text) in m.blocks.iter().enumerate() {
         let b: BlockRecord =
             serde_json::from_str(text).with_context(|| format!("block record {i}"))?;
+        // The first record is the genesis: 0, or a fork's block.
+        let first = blocks.first().map_or(b.number(), |g| g.number());
         ensure!(
-            b.number() == i as u64,
-            "block record {i} is block {}",
+            Some(b.number()) == first.checked_add(i as u64),
+            "block record {i} is block {}, not {first} + {i}",
             b.number()
         );
         ensure!(
@@ -251,7 +264,12 @@ fn verify(m: &Manifest) -> anyhow::Result<(Vec<MetaEntry>, BlockRecord)> {
                 i - 1
             );
         }
-        for (k, v) in block_meta(&b)? {
+        let meta = if blocks.is_empty() {
+            genesis_meta(&b)?
+        } else {
+            block_meta(&b)?
+        };
+        for (k, v) in meta {
             if let (Some(v), false) = (v, k == LATEST_KEY) {
                 out.push((k, v));
             }

@@ -153,6 +153,8 @@ pub struct Node {
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
+    /// The genesis block's number: 0, or a fork's block (`blocks::FIRST_KEY`).
+    pub(crate) first_number: AtomicU64,
 }
 
 fn unix_nanos() -> u128 {
@@ -214,7 +216,9 @@ impl Node {
         let fork = dir.config.hardfork;
         if blocks.latest_number()?.is_none() {
             let root = crate::history::predeploy(&store, &dir.head()?, fork)?;
-            write_genesis_block(&store, &root)?;
+            // A fork's blocks go on from the remote's block.
+            let first = remote.as_ref().map_or(0, |r| r.block());
+            write_genesis_block(&store, &root, first)?;
         } else {
             // A chain switched to Prague: the next block records the installation.
             crate::history::predeploy(&store, &dir.head()?, fork)?;
@@ -223,6 +227,7 @@ impl Node {
         // syncs (one fsync shared by every writer waiting) before it acknowledges a write.
         store.defer_durability(true);
         let latest_n = blocks.latest_number()?.context("no latest block")?;
+        let first_n = blocks.first_number()?;
         let latest = blocks
             .block(latest_n, latest_n)?
             .with_context(|| format!("block {latest_n} is missing"))?;
@@ -269,6 +274,7 @@ impl Node {
                 eth: Default::default(),
             }),
             latest_number: AtomicU64::new(latest_n),
+            first_number: AtomicU64::new(first_n),
             latest: RwLock::new(Arc::new(latest.clone())),
         });
         // The head moved without a block (e.g. `tandem send` while the node was down):

@@ -106,7 +106,7 @@ pub fn replay_block(
     sink: &mut Sink<'_>,
 ) -> RpcResult<bool> {
     let n = block.number();
-    if n == 0 {
+    if n == node.first_number() {
         return Err(RpcError::server("genesis is not traceable"));
     }
     let latest = node.latest_number();

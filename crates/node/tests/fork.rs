@@ -155,6 +155,15 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         fc.call("eth_chainId", json!([])),
         rc.call("eth_chainId", json!([]))
     );
+    // Block numbers go on from the fork block, as on anvil: the fork's genesis is numbered
+    // like the remote's block, and nothing before it is on the fork.
+    assert_eq!(hex_u64(&fc.call("eth_blockNumber", json!([]))), fork_block);
+    let earliest = fc.call("eth_getBlockByNumber", json!(["earliest", false]));
+    assert_eq!(hex_u64(&earliest["number"]), fork_block);
+    assert_eq!(
+        fc.call("eth_getBlockByNumber", json!(["0x0", false])),
+        Value::Null
+    );
     // Accounts, code and storage as the remote had them at the fork block.
     let outsider_eth = eth_balance(fc, outsider.address, "latest");
     assert_eq!(outsider_eth, eth_balance(&rc, outsider.address, &at));
@@ -196,7 +205,15 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         U256::from(ETH),
         vec![],
     );
-    send(fc, owner, TxKind::Call(receiver), U256::ZERO, vec![]); // one more block
+    let last = send(fc, owner, TxKind::Call(receiver), U256::ZERO, vec![]); // one more block
+    assert_eq!(hex_u64(&first["blockNumber"]), fork_block + 1);
+    assert_eq!(hex_u64(&last["blockNumber"]), fork_block + 3);
+    // eth_getLogs from block 0 starts at the fork's genesis and finds the fork's transfer.
+    let logs = fc.call(
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "toBlock": "latest", "address": token}]),
+    );
+    assert_eq!(logs.as_array().map(Vec::len), Some(1), "{logs}");
     assert_eq!(balance_of(fc, token, owner.address), U256::ZERO);
     assert_eq!(balance_of(fc, token, receiver), owner_tokens);
     assert_eq!(
@@ -228,7 +245,7 @@ fn a_fork_reads_the_remote_at_its_block_and_writes_only_itself() {
         balance: outsider_eth,
     };
     past_reads_and_prestate_see_the_remote(fc, &rc, &at, &remote_only, &first, &spent);
-    proofs_of_what_is_only_remote_are_errors(fc, &remote_only, receiver);
+    proofs_of_what_is_only_remote_are_errors(fc, &at, &remote_only, receiver);
 
     // A remote that goes away: what was read stays, a new account is a clear error.
     drop(remote);
@@ -268,14 +285,14 @@ fn past_reads_and_prestate_see_the_remote(
     spent: &Value,
 ) {
     let remote_code = rc.call("eth_getCode", json!([r.token, at]));
-    // Block 0 of the fork: neither account is stored on it yet.
-    assert_eq!(fc.call("ots_hasCode", json!([r.token, "0x0"])), true);
-    let actor = fc.call("tandem_getActor", json!([r.outsider, "0x0"]));
+    // The fork's genesis (numbered `at`): neither account is stored on it yet.
+    assert_eq!(fc.call("ots_hasCode", json!([r.token, at])), true);
+    let actor = fc.call("tandem_getActor", json!([r.outsider, at]));
     assert_eq!(actor["kind"], "tandem/ethaccount", "{actor}");
     assert_eq!(actor["sequence"], 1, "{actor}");
     let balance: U256 = serde_json::from_value(actor["balance"].clone()).unwrap();
     assert_eq!(balance, r.balance);
-    let contract = fc.call("tandem_getActor", json!([r.token, "0x0"]));
+    let contract = fc.call("tandem_getActor", json!([r.token, at]));
     assert_eq!(contract["kind"], "tandem/evm", "{contract}");
 
     // The first fork transaction to touch the token read it from the remote: its pre-state
@@ -313,10 +330,15 @@ fn past_reads_and_prestate_see_the_remote(
 
 /// `eth_getProof` proves the fork's own trie: what the fork stored is proven, what it would
 /// still read from the remote is an error naming the remote, never a proof of absence.
-fn proofs_of_what_is_only_remote_are_errors(fc: &Client, r: &RemoteOnly, receiver: Address) {
+fn proofs_of_what_is_only_remote_are_errors(
+    fc: &Client,
+    at: &str,
+    r: &RemoteOnly,
+    receiver: Address,
+) {
     let message = |resp: Value| resp["error"]["message"].as_str().unwrap_or("").to_string();
     // At the fork's genesis the token is only on the remote.
-    let resp = fc.request("eth_getProof", json!([r.token, [], "0x0"]));
+    let resp = fc.request("eth_getProof", json!([r.token, [], at]));
     assert!(message(resp.clone()).starts_with("fork: account"), "{resp}");
     // At latest the token is stored with the slots its transfer wrote (OpenZeppelin's
     // `_balances` is slot 0); `_totalSupply` (slot 2) was never read by a transaction.

@@ -95,7 +95,7 @@ fn fee_history(node: &Node, p: &Params) -> RpcResult<Value> {
     let percentiles: Option<Vec<f64>> = p.opt(2)?;
     let count = count.min(U256::from(1024)).to::<u64>();
     let newest = super::block_number(node, newest)?.unwrap_or(node.latest_number());
-    let oldest = (newest + 1).saturating_sub(count);
+    let oldest = (newest + 1).saturating_sub(count).max(node.first_number());
     let latest = node.latest_number();
     let mut base_fees = Vec::new();
     let mut ratios = Vec::new();

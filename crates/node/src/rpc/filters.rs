@@ -126,12 +126,19 @@ pub fn logs(node: &Node, filter: &Filter, floor: u64) -> RpcResult<Vec<Log>> {
             to_block,
         } => {
             let resolve = |b: Option<BlockNumberOrTag>| -> RpcResult<u64> {
-                Ok(block_number(node, b.unwrap_or(BlockNumberOrTag::Latest))?.unwrap_or(latest))
+                let tag = b.unwrap_or(BlockNumberOrTag::Latest);
+                // A fork has no blocks before its genesis: a range starting there starts at it.
+                if let BlockNumberOrTag::Number(n) = tag
+                    && n < node.first_number()
+                {
+                    return Ok(node.first_number());
+                }
+                Ok(block_number(node, tag)?.unwrap_or(latest))
             };
             (resolve(from_block)?, resolve(to_block)?)
         }
     };
-    let from = from.max(floor);
+    let from = from.max(floor).max(node.first_number());
     if from > to {
         return Ok(Vec::new());
     }

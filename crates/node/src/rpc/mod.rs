@@ -123,13 +123,15 @@ pub fn quantity(n: impl Into<u128>) -> Value {
 /// The block number a tag or number names, if the chain has it.
 pub fn block_number(node: &Node, tag: BlockNumberOrTag) -> RpcResult<Option<u64>> {
     let latest = node.latest_number();
+    let first = node.first_number();
     let n = match tag {
-        BlockNumberOrTag::Earliest => 0,
+        BlockNumberOrTag::Earliest => first,
         BlockNumberOrTag::Number(n) => n,
         // Every block is final on a dev chain; pending reads as latest.
         _ => latest,
     };
-    Ok((n <= latest).then_some(n))
+    // A fork has no blocks before the one it started from.
+    Ok((first..=latest).contains(&n).then_some(n))
 }
 
 /// The block a selector names, or `None` when the chain has no such block.

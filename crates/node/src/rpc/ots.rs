@@ -341,7 +341,7 @@ fn search_before(node: &Node, p: &Params) -> RpcResult<Value> {
         from.saturating_sub(1).min(latest)
     };
     let start_empty = from == 1;
-    let blocks = (0..=top).rev().filter(|_| !start_empty);
+    let blocks = (node.first_number()..=top).rev().filter(|_| !start_empty);
     let (mut found, more) = scan(node, &addr, blocks, size)?;
     newest_first(&mut found);
     search_page(&found, from == 0, !more)
@@ -406,7 +406,7 @@ fn tx_by_sender_and_nonce(node: &Node, p: &Params) -> RpcResult<Value> {
             }
         }
     }
-    for n in 0..=latest {
+    for n in node.first_number()..=latest {
         let Some(block) = block_at(node, n)? else {
             continue;
         };

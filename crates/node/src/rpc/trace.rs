@@ -138,7 +138,7 @@ fn trace_block(node: &Node, p: &Params) -> RpcResult<Value> {
         return Ok(Value::Null);
     };
     let mut out = Vec::new();
-    if block.number() == 0 {
+    if block.number() == node.first_number() {
         return Ok(Value::Array(out));
     }
     let want = |k: &Key| matches!(k, Key::Tx(_));
