@@ -1,6 +1,7 @@
 //! Nested dynamic ABI shapes at the handler interface (`Vec<Bytes>`, `Vec<String>`,
 //! `Vec<Vec<T>>`, `[Bytes; N]`, tuples and structs with dynamic fields, `Vec`s of structs):
-//! decoding handler parameters and encoding replies, events, errors and message arguments.
+//! decoding handler parameters and `ctx.call` replies ([`decode_reply`], used by the ABI
+//! lowering) and encoding replies, events, errors and message arguments.
 //!
 //! The generator builds neutral IR over memory (loads, bounds checks, allocations, loops) and
 //! emits it like any other, the same construction as sema's `std::abi::decode`/`encode`
@@ -14,7 +15,7 @@
 use crate::asm::op;
 use crate::emit::Gen;
 use crate::validate::dirty;
-use tandem_lang_ir::{BinOp as B, Expr, LocalId, Revert, Stmt, U256, UnOp as U, ValTy};
+use tandem_lang_ir::{BinOp as B, Expr, LabelId, LocalId, Revert, Stmt, U256, UnOp as U, ValTy};
 
 fn mload(e: Expr) -> Expr {
     Expr::MLoad(Box::new(e))
@@ -70,9 +71,25 @@ fn cheap(e: &Expr, depth: u32) -> bool {
     }
 }
 
+/// Where the decoder and encoder get fresh locals and labels: the emitter (parameters and
+/// encodings, built while bytecode is emitted) or the ABI lowering (call replies).
+pub(crate) trait Fresh {
+    fn new_local(&mut self) -> LocalId;
+    fn new_label(&mut self) -> LabelId;
+}
+
+impl Fresh for Gen<'_> {
+    fn new_local(&mut self) -> LocalId {
+        self.fresh_local()
+    }
+    fn new_label(&mut self) -> LabelId {
+        self.fresh_label()
+    }
+}
+
 /// Neutral IR under construction, with fresh locals and labels of the generator.
-struct Ir<'g, 'a> {
-    g: &'g mut Gen<'a>,
+struct Ir<'g, G: Fresh + ?Sized> {
+    g: &'g mut G,
     out: Vec<Stmt>,
     /// Where values live: on the stack (`None`), or in memory words from the address held in
     /// this local, the count so far (for a value nested too deep for the stack).
@@ -102,7 +119,7 @@ impl Var {
     }
 }
 
-impl Ir<'_, '_> {
+impl<G: Fresh + ?Sized> Ir<'_, G> {
     fn emit(&mut self, s: Stmt) {
         self.out.push(s);
     }
@@ -124,7 +141,7 @@ impl Ir<'_, '_> {
             self.emit(Stmt::MStore(at.clone(), init));
             return Var::Slot(at);
         }
-        let l = self.g.fresh_local();
+        let l = self.g.new_local();
         self.emit(Stmt::Let(l, init));
         Var::Local(l)
     }
@@ -147,7 +164,7 @@ impl Ir<'_, '_> {
     fn each(&mut self, n: Expr, body: impl FnOnce(&mut Self, Expr)) {
         let il = self.acc(Expr::c(0));
         let i = il.get();
-        let label = self.g.fresh_label();
+        let label = self.g.new_label();
         let saved = std::mem::take(&mut self.out);
         let done = Expr::un(U::IsZero, Expr::bin(B::Lt, i.clone(), n));
         self.emit(Stmt::If(done, vec![Stmt::Break(label)], vec![]));
@@ -338,6 +355,38 @@ impl Ir<'_, '_> {
         });
         tail.get()
     }
+}
+
+/// Statements decoding the return data of a call, copied to memory at `buf` (`size` bytes; both
+/// locals), as the reply shape `t`, and the expression of the decoded value (a pointer in the
+/// language's layout). A `Tuple` is the callee's list of return values, encoded side by side
+/// from the start (a handler's `-> (A, B)`); any other shape is one value, behind its offset
+/// word. As strict as a handler parameter: an offset or length at or above 2^64, anything
+/// pointing past the data or a dirty word reverts with no data.
+pub(crate) fn decode_reply(
+    g: &mut (impl Fresh + ?Sized),
+    t: &ValTy,
+    buf: LocalId,
+    size: LocalId,
+) -> (Vec<Stmt>, Expr) {
+    let mut ir = Ir {
+        g,
+        out: Vec::new(),
+        frame: None,
+    };
+    let start = Expr::Local(buf);
+    let end = ir.acc(Expr::plus(start.clone(), Expr::Local(size))).get();
+    let dst = ir.acc(Expr::Alloc(Box::new(Expr::c(32)))).get();
+    let p = if matches!(t, ValTy::Tuple(_)) {
+        start
+    } else {
+        ir.fits(start.clone(), Expr::c(32), end.clone());
+        let offset = ir.spill(mload(start.clone()));
+        ir.need(Expr::bin(B::Lt, offset.clone(), limit()));
+        ir.spill(Expr::plus(start, offset))
+    };
+    ir.dec_dynamic(t, p, end, dst.clone());
+    (ir.out, mload(dst))
 }
 
 impl Gen<'_> {

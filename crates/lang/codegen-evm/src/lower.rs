@@ -450,8 +450,22 @@ impl Lower {
                     }
                 }
             }
-            // Refused by sema (E0603).
-            _ => out.push(Stmt::Let(l, c(0))),
+            // Nested dynamic shapes (and a `Tuple`, the callee's list of return values):
+            // abi_nested.rs's strict decoder over a copy of the return data.
+            _ => {
+                let size = self.local();
+                out.push(Stmt::Let(size, rds()));
+                let buf = self.local();
+                out.push(Stmt::Let(buf, Expr::Alloc(Box::new(Expr::Local(size)))));
+                out.push(Stmt::Lowered(LStmt::ReturnDataCopy(
+                    Expr::Local(buf),
+                    c(0),
+                    Expr::Local(size),
+                )));
+                let (stmts, v) = crate::abi_nested::decode_reply(self, t, buf, size);
+                out.extend(stmts);
+                out.push(Stmt::Let(l, v));
+            }
         }
     }
 
@@ -505,5 +519,15 @@ impl Lower {
             ],
             step: vec![Stmt::Set(i, Expr::plus(Expr::Local(i), c(1)))],
         });
+    }
+}
+
+/// The nested reply decoder's fresh locals and labels are the lowering's.
+impl crate::abi_nested::Fresh for Lower {
+    fn new_local(&mut self) -> LocalId {
+        self.local()
+    }
+    fn new_label(&mut self) -> LabelId {
+        self.label()
     }
 }

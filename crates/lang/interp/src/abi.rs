@@ -85,6 +85,16 @@ pub fn decode(data: &[u8], tys: &[ValTy]) -> Option<Vec<Val>> {
     Some(out)
 }
 
+/// A call's reply of shape `t`: a `Tuple` is the callee's list of return values, side by side
+/// from the start (a handler's `-> (A, B)`); any other shape is one value. `None` when the data
+/// does not decode strictly.
+pub fn decode_reply(data: &[u8], t: &ValTy) -> Option<Val> {
+    match t {
+        ValTy::Tuple(ts) => decode(data, ts).map(Val::List),
+        t => decode(data, std::slice::from_ref(t))?.pop(),
+    }
+}
+
 fn word_at(data: &[u8], at: usize) -> Option<U256> {
     let end = at.checked_add(32)?;
     let b = data.get(at..end)?;

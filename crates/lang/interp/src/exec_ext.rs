@@ -114,8 +114,8 @@ impl Frame<'_> {
                     }
                 })
             }
-            Expr::Reply(ty) => match crate::abi::decode(&self.ret, std::slice::from_ref(ty)) {
-                Some(vals) => Ok(self.mem.put(&vals[0], ty)?),
+            Expr::Reply(ty) => match crate::abi::decode_reply(&self.ret, ty) {
+                Some(val) => Ok(self.mem.put(&val, ty)?),
                 None => revert(vec![]),
             },
             Expr::ReplyBytes => {

@@ -277,26 +277,23 @@ impl Cx<'_, '_> {
             value: Box::new(value),
             payload: Payload::Message(Box::new(buf)),
         });
+        // `Reply(Tuple(ts))` is the callee's list of return values (a handler's `-> (A, B)`),
+        // side by side; any other shape is one value. A struct whose fields are dynamic is one
+        // value behind its offset, so it is read as a list of one.
         let reply = if ret_ty == Ty::Unit {
             None
         } else {
             Some(self.val_ty(&ret_ty, span).unwrap_or(ValTy::Tuple(vec![])))
         };
-        // A single String, Bytes or Vec of words is decoded in place; other dynamic replies
-        // are not yet.
-        let word = |t: &ValTy| matches!(t, ValTy::Word(_));
-        if let Some(t) = &reply
-            && t.is_dynamic()
-            && !matches!(t, ValTy::Bytes | ValTy::String)
-            && !matches!(t, ValTy::DynArray(e) if word(e))
-        {
-            self.err(Diagnostic::error(
-                "E0603",
-                "decoding this dynamic reply is not supported yet",
-                span,
-                "replies may be String, Bytes, a Vec of words or static types",
-            ));
-        }
+        let one_of_list = !matches!(ret_ty, Ty::Tuple(_))
+            && matches!(&reply, Some(t @ ValTy::Tuple(_)) if t.is_dynamic());
+        let reply = reply.map(|t| {
+            if one_of_list {
+                ValTy::Tuple(vec![t])
+            } else {
+                t
+            }
+        });
         let decode = |cx: &mut Self| -> IrExpr {
             match &reply {
                 None => IrExpr::c(0),
@@ -304,8 +301,13 @@ impl Cx<'_, '_> {
                     cx.uses_heap = true;
                     let l = cx.local();
                     cx.emit(IrStmt::Let(l, IrExpr::Reply(t.clone())));
-                    cx.check_enums(&ret_ty, IrExpr::Local(l));
-                    IrExpr::Local(l)
+                    let v = if one_of_list {
+                        cx.spill(IrExpr::MLoad(Box::new(IrExpr::Local(l))))
+                    } else {
+                        IrExpr::Local(l)
+                    };
+                    cx.check_enums(&ret_ty, v.clone());
+                    v
                 }
             }
         };
