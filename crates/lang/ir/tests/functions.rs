@@ -239,3 +239,46 @@ fn the_optimiser_keeps_a_functions_result_alive() {
     assert!(shown.contains("%11 = 5"), "{shown}");
     verify(&m, Stage::Neutral).expect("verifies");
 }
+
+/// `fn#k(%s, %k) -> %r { %r = sload(%s + 1) + fn#k(%s, %k) }`: a recursive function whose
+/// first parameter (a base slot) is passed on unchanged.
+fn slot_rec(k: u32, s: u32) -> Function {
+    let read = Expr::SLoad(Box::new(add(l(s), c(1))));
+    Function {
+        name: format!("rec{k}"),
+        params: vec![s, s + 1],
+        result: Some(s + 2),
+        body: vec![Stmt::Set(s + 2, add(read, call(k, vec![l(s), l(s + 1)])))],
+    }
+}
+
+#[test]
+fn a_parameter_every_call_passes_the_same_constant_moves_into_the_body() {
+    use tandem_lang_ir::opt::const_args;
+    // fn#0: every call passes 3 for the slot (the recursive one passes it on): dropped.
+    // fn#1: called with 3 and with 4: kept. fn#2: passes its slot on after assigning it: kept.
+    let mut assigned = slot_rec(2, 60);
+    assigned.body.insert(0, Stmt::Set(60, c(9)));
+    let h0 = vec![ret(add(call(0, vec![c(3), l(0)]), call(1, vec![c(3), l(0)])))];
+    let h1 = vec![ret(add(call(0, vec![c(3), c(7)]), call(1, vec![c(4), l(0)])))];
+    let h2 = vec![ret(call(2, vec![c(5), l(0)]))];
+    let mut c = contract(
+        vec![h0, h1, h2],
+        vec![slot_rec(0, 40), slot_rec(1, 50), assigned],
+    );
+    const_args::run(&mut c);
+    let arity: Vec<usize> = c.functions.iter().map(|f| f.params.len()).collect();
+    assert_eq!(arity, [1, 2, 2]);
+    assert_eq!(c.functions[0].body[0], Stmt::Let(40, Expr::c(3)));
+    verify(&module(c.clone()), Stage::Neutral).expect("verifies");
+    let shown = module(c.clone()).to_string();
+    assert!(shown.contains("call fn#0(%0)"), "{shown}");
+    assert!(shown.contains("call fn#0(7)"), "{shown}");
+    assert!(shown.contains("call fn#0(%41)"), "{shown}");
+    assert!(shown.contains("call fn#1(4, %0)"), "{shown}");
+    assert!(shown.contains("call fn#2(5, %0)"), "{shown}");
+    // The optimiser then folds the slot into the body.
+    tandem_lang_ir::opt::optimize_function(&mut c.functions[0]);
+    let shown = module(c).to_string();
+    assert!(shown.contains("sload(4)"), "{shown}");
+}

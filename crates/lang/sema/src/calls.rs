@@ -1,7 +1,7 @@
 //! Calls: inlined functions and methods, struct/enum/message/error literals, `match`, and
 //! the built-ins (`ctx.*`, `std::crypto`, `assert`, integer, `Option`, `Vec` methods).
 
-use crate::cx::{Assign, Binding, Cx, Frame, Place, Ret, Typed, Val};
+use crate::cx::{Assign, Binding, CapSet, Cx, Frame, Place, Ret, Typed, Val};
 use crate::items::{AdtKind, ItemRef};
 use crate::types::Ty;
 use std::collections::HashMap;
@@ -219,9 +219,13 @@ impl Cx<'_, '_> {
             return Typed::error();
         }
         let key = crate::contract_fns::inline_key(def);
-        // A function that can be a real one (no receiver) meets itself again only while a
-        // body is checked alone: `real_call` answers with a placeholder then.
-        let may_be_real = recv.is_none() && self.fns.check_only;
+        // A function that can be a real one (no receiver, or a struct in storage) meets
+        // itself again only while a body is checked alone: `real_call` answers with a
+        // placeholder then.
+        let storage_recv = recv
+            .as_ref()
+            .is_none_or(|r| matches!(r.val, Val::Place(Place::Storage { offset: 0, .. })));
+        let may_be_real = storage_recv && self.fns.check_only;
         if (self.inline_stack.contains(&key) && !may_be_real) || self.inline_stack.len() > 64 {
             self.err(
                 Diagnostic::error(
@@ -231,9 +235,9 @@ impl Cx<'_, '_> {
                     "recursion through an inlined function",
                 )
                 .with_help(
-                    "this call is inlined (a method, or a storage reference or `!` in its \
-                     signature) and inlining a recursion never ends: make it a free function \
-                     over values, or rewrite the recursion as a loop",
+                    "this call is inlined (a method on a value in memory, or a function returning a \
+                     storage reference) and inlining a recursion never ends: make it a free \
+                     function over values, or rewrite the recursion as a loop",
                 ),
             );
             return Typed::error();
@@ -253,6 +257,16 @@ impl Cx<'_, '_> {
             let hint = if hint == Ty::Error { None } else { Some(hint) };
             let t = self.expr(&arg.value, hint.as_ref());
             infer(&param.ty, &t.ty, subst, &def.generics);
+            if t.ty.is_storage_only() {
+                // A storage reference is passed as its slot.
+                let t = self.stabilize(t);
+                let slot = match t.val {
+                    Val::Place(Place::Storage { slot, .. }) => slot,
+                    _ => IrExpr::c(0),
+                };
+                vals.push((slot, t.ty, arg.value.span));
+                continue;
+            }
             let (v, ty) = self.rvalue(t);
             // A `mut` parameter is the callee's own copy.
             let v = match v {
@@ -262,9 +276,11 @@ impl Cx<'_, '_> {
             vals.push((v.unwrap_or(IrExpr::c(0)), ty, arg.value.span));
         }
         self.check_fn_bounds(def, file, subst, span);
-        if recv.is_none()
-            && let Some(t) = self.real_call(def, file, subst, &vals, span)
-        {
+        let recv = recv.map(|r| {
+            let assign = self.self_assign(def, &r, span);
+            Typed { assign, ..r }
+        });
+        if let Some(t) = self.real_call(def, file, subst, recv.as_ref(), &vals, span) {
             return t;
         }
         let ret_ty = match &def.ret {
@@ -288,6 +304,11 @@ impl Cx<'_, '_> {
                 Assign::Immutable(param.name.name.clone())
             };
             let b = match (&v, param.mutable) {
+                _ if pty.is_storage_only() => Binding::Alias(Typed {
+                    val: Val::Place(Place::Storage { slot: v, offset: 0 }),
+                    ty: pty,
+                    assign: crate::real_fns::ref_assign(&CapSet::from_caps(&def.caps)),
+                }),
                 (IrExpr::Local(_) | IrExpr::Const(_), false) => Binding::Alias(Typed {
                     val: Val::Value(v),
                     ty: pty,
@@ -307,31 +328,12 @@ impl Cx<'_, '_> {
         }
         let is_method = recv.is_some();
         if let Some(r) = recv {
-            let assign = match def.self_param {
-                SelfParam::Mut => match r.assign {
-                    Assign::ReadOnlyStorage => {
-                        self.require(
-                            Cap::MutStorage,
-                            span,
-                            &format!("calling `{}` (which takes `mut self`)", def.name.name),
-                        );
-                        Assign::Ok
-                    }
-                    Assign::NotPlace | Assign::Immutable(_)
-                        if matches!(r.val, Val::Place(Place::Local(_))) =>
-                    {
-                        Assign::Ok
-                    }
-                    a => a,
-                },
-                _ => Assign::SelfNotMut,
-            };
-            scope.insert("self".to_string(), Binding::Alias(Typed { assign, ..r }));
+            scope.insert("self".to_string(), Binding::Alias(r));
         }
         if let Some(l) = ret_local {
             self.emit(IrStmt::Let(l, IrExpr::c(0)));
         }
-        let mut caps = crate::cx::CapSet::from_caps(&def.caps);
+        let mut caps = CapSet::from_caps(&def.caps);
         // Storage reached through a method's `self` was checked at the call site; any other
         // body is checked against its own `with` clause only.
         if is_method {
@@ -387,6 +389,30 @@ impl Cx<'_, '_> {
             Typed::unit()
         } else {
             Typed::value(e, ret_ty)
+        }
+    }
+
+    /// What a method's `self` may do with the receiver `r`: a `mut self` method needs a
+    /// writable place (on storage read by the caller, the caller's `mut storage`).
+    fn self_assign(&mut self, def: &FnDef, r: &Typed, span: Span) -> Assign {
+        match def.self_param {
+            SelfParam::Mut => match &r.assign {
+                Assign::ReadOnlyStorage => {
+                    self.require(
+                        Cap::MutStorage,
+                        span,
+                        &format!("calling `{}` (which takes `mut self`)", def.name.name),
+                    );
+                    Assign::Ok
+                }
+                Assign::NotPlace | Assign::Immutable(_)
+                    if matches!(r.val, Val::Place(Place::Local(_))) =>
+                {
+                    Assign::Ok
+                }
+                a => a.clone(),
+            },
+            _ => Assign::SelfNotMut,
         }
     }
 

@@ -7,16 +7,25 @@
 //! recursive, directly or through others. The optimiser decides later which of them to copy
 //! into their callers (`ir::opt::inline`).
 //!
+//! Storage places are passed as words too: a method whose receiver is a struct in storage
+//! (`storage.s.f(..)`, `storage.map[k].f(..)`) gets the struct's base slot as a hidden first
+//! parameter, and a parameter that is a storage reference (`Map`, `StorageVec`) gets its slot;
+//! the body addresses storage relative to it. A struct always starts a new slot, so a slot is
+//! all a receiver's place needs. The body is lowered once per (function, substitution, what
+//! `self` may do — write or only read —, whether the caller's frame reads storage): a method's
+//! `self` carries the caller's storage access, so that access is part of the instantiation.
+//! A storage-reference parameter is read-only unless the function's own `with` grants
+//! `mut storage`.
+//!
 //! Calls keep today's inlining where the body's meaning depends on the call site:
-//! - methods (`x.f(..)`, `Type::f(x, ..)` through a trait): `self` may be a storage place,
-//!   and `mut self` writes through to the caller's binding;
-//! - a parameter or result that is a storage reference (`Map`, `StorageVec`, a struct in
-//!   storage): it names a place, not a value;
-//! - a function that never returns normally (`-> !`).
+//! - methods on a value in memory or a local (`mut self` writes through to the caller's
+//!   binding);
+//! - a result that is a storage reference: it names a place, not a value;
+//! - a result of type `!` (never returns normally).
 //!
 //! Those are inlined, so recursion through them is refused (E0373).
 
-use crate::cx::{Binding, CapSet, Cx, Frame, Ret, Typed};
+use crate::cx::{Assign, Binding, CapSet, Cx, Frame, Place, Ret, Typed, Val};
 use crate::types::Ty;
 use std::collections::HashMap;
 use tandem_lang_ir::{self as ir, Expr as IrExpr, FuncId, Stmt as IrStmt};
@@ -42,18 +51,28 @@ pub struct FnTable {
 
 impl Cx<'_, '_> {
     /// The call as a real function call, when the callee qualifies (see the module docs);
-    /// `None` to inline it. `vals` are the evaluated arguments (with their types and spans).
+    /// `None` to inline it. `recv` is a method's receiver (its `assign` already says what
+    /// `self` may do); `vals` are the evaluated arguments (with their types and spans), a
+    /// storage reference's being its slot.
     pub(crate) fn real_call(
         &mut self,
         def: &FnDef,
         file: usize,
         subst: &HashMap<String, Ty>,
+        recv: Option<&Typed>,
         vals: &[(IrExpr, Ty, Span)],
         span: Span,
     ) -> Option<Typed> {
-        if def.self_param != tandem_lang_syntax::ast::SelfParam::None {
-            return None;
-        }
+        let this = match recv {
+            None if def.self_param == tandem_lang_syntax::ast::SelfParam::None => None,
+            None => return None,
+            Some(r) => match (&r.val, &r.ty) {
+                (Val::Place(Place::Storage { slot, offset: 0 }), Ty::Adt(..)) => {
+                    Some((slot.clone(), r.ty.clone(), r.assign.clone()))
+                }
+                _ => return None,
+            },
+        };
         let ret_ty = match &def.ret {
             Some(t) => self.p.resolve_ty(file, t, subst, self.diags),
             None => Ty::Unit,
@@ -64,7 +83,7 @@ impl Cx<'_, '_> {
         let mut ptys = Vec::new();
         for p in &def.params {
             let t = self.p.resolve_ty(file, &p.ty, subst, self.diags);
-            if t == Ty::Error || t.is_storage_only() {
+            if t == Ty::Error {
                 return None;
             }
             ptys.push(t);
@@ -77,7 +96,12 @@ impl Cx<'_, '_> {
             .map(|(k, v)| (k.clone(), format!("{v:?}")))
             .collect();
         shown.sort();
-        let key = format!("{}|{shown:?}", crate::contract_fns::inline_key(def));
+        let mut key = format!("{}|{shown:?}", crate::contract_fns::inline_key(def));
+        // What `self` may do and the caller's storage access shape a method's body.
+        let storage = self.frame.caps.storage;
+        if let Some((_, ty, assign)) = &this {
+            key = format!("{key}|self {ty:?} {assign:?} {storage}");
+        }
         let id = match self.fns.ids.get(&key) {
             Some(id) => *id,
             None if self.fns.check_only => {
@@ -104,10 +128,19 @@ impl Cx<'_, '_> {
                     );
                     return Some(Typed::error());
                 }
-                self.lower_function(def, file, subst, &ptys, &ret_ty, key)
+                let this_ty = this
+                    .as_ref()
+                    .map(|(_, t, a)| (t.clone(), a.clone(), storage));
+                let sig = Sig {
+                    ptys: &ptys,
+                    ret_ty: &ret_ty,
+                    this: this_ty,
+                };
+                self.lower_function(def, file, subst, sig, key)
             }
         };
-        let args: Vec<IrExpr> = vals.iter().map(|(v, _, _)| v.clone()).collect();
+        let mut args: Vec<IrExpr> = this.map(|(slot, _, _)| slot).into_iter().collect();
+        args.extend(vals.iter().map(|(v, _, _)| v.clone()));
         let call = IrExpr::Call(id, args);
         if ret_ty == Ty::Unit {
             self.emit(IrStmt::Expr(call));
@@ -125,10 +158,10 @@ impl Cx<'_, '_> {
         def: &FnDef,
         file: usize,
         subst: &HashMap<String, Ty>,
-        ptys: &[Ty],
-        ret_ty: &Ty,
+        sig: Sig<'_>,
         key: String,
     ) -> FuncId {
+        let (ptys, ret_ty) = (sig.ptys, sig.ret_ty);
         let id = self.fns.functions.len() as FuncId;
         let mut name = def.name.name.clone();
         if !def.generics.is_empty() {
@@ -148,13 +181,26 @@ impl Cx<'_, '_> {
         self.fns.ids.insert(key, id);
         let mut scope = HashMap::new();
         let mut params = Vec::new();
+        let mut caps = CapSet::from_caps(&def.caps);
+        if let Some((ty, assign, storage)) = sig.this {
+            // `self` is the struct at the slot in the hidden first parameter.
+            let l = self.local();
+            params.push(l);
+            caps.storage |= storage;
+            let b = Binding::Alias(storage_place(l, ty, assign));
+            scope.insert("self".to_string(), b);
+        }
         for (p, ty) in def.params.iter().zip(ptys) {
             let l = self.local();
             params.push(l);
-            let b = Binding::Local {
-                id: l,
-                ty: ty.clone(),
-                mutable: p.mutable,
+            let b = if ty.is_storage_only() {
+                Binding::Alias(storage_place(l, ty.clone(), ref_assign(&caps)))
+            } else {
+                Binding::Local {
+                    id: l,
+                    ty: ty.clone(),
+                    mutable: p.mutable,
+                }
             };
             scope.insert(p.name.name.clone(), b);
         }
@@ -164,7 +210,7 @@ impl Cx<'_, '_> {
             scopes: vec![scope],
             file,
             subst: subst.clone(),
-            caps: CapSet::from_caps(&def.caps),
+            caps,
             ret: Ret::Inline {
                 label,
                 local: result,
@@ -248,6 +294,37 @@ impl Cx<'_, '_> {
             }
         };
         IrExpr::Call(id, args)
+    }
+}
+
+/// What a real function's instantiation is lowered against.
+struct Sig<'t> {
+    ptys: &'t [Ty],
+    ret_ty: &'t Ty,
+    /// A method on a storage receiver: `self`'s type, what it may do, and whether the
+    /// caller's frame reads storage.
+    this: Option<(Ty, Assign, bool)>,
+}
+
+/// What a body may do through a storage-reference parameter: write only when its own `with`
+/// grants `mut storage`.
+pub(crate) fn ref_assign(caps: &CapSet) -> Assign {
+    if caps.mut_storage {
+        Assign::Ok
+    } else {
+        Assign::ReadOnlyStorage
+    }
+}
+
+/// A storage place whose slot is in a parameter local.
+fn storage_place(l: ir::LocalId, ty: Ty, assign: Assign) -> Typed {
+    Typed {
+        val: Val::Place(Place::Storage {
+            slot: IrExpr::Local(l),
+            offset: 0,
+        }),
+        ty,
+        assign,
     }
 }
 

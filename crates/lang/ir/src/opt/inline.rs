@@ -60,7 +60,7 @@ pub fn run(c: &mut Contract) {
 }
 
 /// Every statement list of the contract: init, `receive`/`fallback`, handlers, functions.
-fn bodies_mut(c: &mut Contract) -> Vec<&mut Vec<Stmt>> {
+pub(super) fn bodies_mut(c: &mut Contract) -> Vec<&mut Vec<Stmt>> {
     let mut v: Vec<&mut Vec<Stmt>> = vec![&mut c.init.body];
     v.extend(c.receive.iter_mut().map(|s| &mut s.body));
     v.extend(c.fallback.iter_mut().map(|s| &mut s.body));
@@ -69,7 +69,7 @@ fn bodies_mut(c: &mut Contract) -> Vec<&mut Vec<Stmt>> {
     v
 }
 
-fn bodies(c: &Contract) -> Vec<&Vec<Stmt>> {
+pub(super) fn bodies(c: &Contract) -> Vec<&Vec<Stmt>> {
     let mut v: Vec<&Vec<Stmt>> = vec![&c.init.body];
     v.extend(c.specials().map(|s| &s.body));
     v.extend(c.handlers.iter().map(|h| &h.body));

@@ -14,13 +14,16 @@
 //!   are computed once.
 //!
 //! Before them, [`inline`] applies the inlining policy to the contract's internal functions
-//! (single-use and small ones are copied into their callers, recursive ones never); the
-//! functions that stay are optimised like any body ([`optimize_function`]).
+//! (single-use and small ones are copied into their callers, recursive ones never) and
+//! [`const_args`] moves a parameter every call passes the same constant into the body (a
+//! storage method's base slot); the functions that stay are optimised like any body
+//! ([`optimize_function`]).
 //!
 //! Every pass only transforms what it can prove equivalent (including the revert behaviour and
 //! the exact width semantics of `Checked`); when unsure it leaves the code alone. No pass
 //! panics on malformed IR, and output never depends on hash-map order.
 
+pub mod const_args;
 pub mod copyprop;
 pub mod dce;
 pub mod fold;
@@ -99,6 +102,7 @@ pub const ALL_PASSES: [Pass; 5] = [
 pub fn optimize(m: &mut Module) {
     for c in &mut m.contracts {
         inline::run(c);
+        const_args::run(c);
         for f in &mut c.functions {
             optimize_function(f);
         }
