@@ -294,38 +294,7 @@ impl Cx<'_, '_> {
         } else {
             Some(self.local())
         };
-        let mut scope = HashMap::new();
-        for (param, (v, ty, aspan)) in def.params.iter().zip(vals) {
-            let pty = self.p.resolve_ty(file, &param.ty, subst, self.diags);
-            self.mismatch(&pty, &ty, aspan);
-            let assign = if param.mutable {
-                Assign::Ok
-            } else {
-                Assign::Immutable(param.name.name.clone())
-            };
-            let b = match (&v, param.mutable) {
-                _ if pty.is_storage_only() => Binding::Alias(Typed {
-                    val: Val::Place(Place::Storage { slot: v, offset: 0 }),
-                    ty: pty,
-                    assign: crate::real_fns::ref_assign(&CapSet::from_caps(&def.caps)),
-                }),
-                (IrExpr::Local(_) | IrExpr::Const(_), false) => Binding::Alias(Typed {
-                    val: Val::Value(v),
-                    ty: pty,
-                    assign,
-                }),
-                _ => {
-                    let id = self.local();
-                    self.emit(IrStmt::Let(id, v));
-                    Binding::Local {
-                        id,
-                        ty: pty,
-                        mutable: param.mutable,
-                    }
-                }
-            };
-            scope.insert(param.name.name.clone(), b);
-        }
+        let mut scope = self.inline_params(def, file, subst, vals);
         let is_method = recv.is_some();
         if let Some(r) = recv {
             scope.insert("self".to_string(), Binding::Alias(r));
@@ -390,6 +359,50 @@ impl Cx<'_, '_> {
         } else {
             Typed::value(e, ret_ty)
         }
+    }
+
+    /// The scope of an inlined body's parameters: simple values are aliased, others copied
+    /// into locals, a storage reference aliases the caller's place.
+    fn inline_params(
+        &mut self,
+        def: &FnDef,
+        file: usize,
+        subst: &HashMap<String, Ty>,
+        vals: Vec<(IrExpr, Ty, Span)>,
+    ) -> HashMap<String, Binding> {
+        let mut scope = HashMap::new();
+        for (param, (v, ty, aspan)) in def.params.iter().zip(vals) {
+            let pty = self.p.resolve_ty(file, &param.ty, subst, self.diags);
+            self.mismatch(&pty, &ty, aspan);
+            let assign = if param.mutable {
+                Assign::Ok
+            } else {
+                Assign::Immutable(param.name.name.clone())
+            };
+            let b = match (&v, param.mutable) {
+                _ if pty.is_storage_only() => Binding::Alias(Typed {
+                    val: Val::Place(Place::Storage { slot: v, offset: 0 }),
+                    ty: pty,
+                    assign: crate::real_fns::ref_assign(&CapSet::from_caps(&def.caps)),
+                }),
+                (IrExpr::Local(_) | IrExpr::Const(_), false) => Binding::Alias(Typed {
+                    val: Val::Value(v),
+                    ty: pty,
+                    assign,
+                }),
+                _ => {
+                    let id = self.local();
+                    self.emit(IrStmt::Let(id, v));
+                    Binding::Local {
+                        id,
+                        ty: pty,
+                        mutable: param.mutable,
+                    }
+                }
+            };
+            scope.insert(param.name.name.clone(), b);
+        }
+        scope
     }
 
     /// What a method's `self` may do with the receiver `r`: a `mut self` method needs a
