@@ -42,6 +42,7 @@ pub const SYSCALL_NAMES: &[&str] = &[
     "debug_enabled",
     "debug_log",
     "vm_abort",
+    "msg_creator",
 ];
 
 /// `crypto_hash` kinds.

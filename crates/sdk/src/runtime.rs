@@ -284,6 +284,16 @@ pub fn message() -> MessageContext {
     MessageContext::decode(&o)
 }
 
+/// In the constructor, the actor creating this one: the actor that sent Init's Exec (or
+/// Exec4, Create2), as Ethereum's `msg.sender` in a constructor. `message().caller` there
+/// is Init. `None` outside a constructor. Set by the VM from Init's own frame, never from
+/// params, so a message cannot claim it.
+pub fn creator() -> Option<crate::address::ActorId> {
+    let mut id = 0u64;
+    let _ = unsafe { sys::msg_creator(&mut id) };
+    (id != 0).then_some(id)
+}
+
 pub fn gas_available() -> u64 {
     let mut g = 0u64;
     let _ = unsafe { sys::gas_available(&mut g) };

@@ -17,6 +17,8 @@ unsafe extern "C" {
     pub fn transient_set(key: *const u8, value: *const u8) -> u32;
     pub fn msg_context(out: *mut u8) -> u32;
     pub fn gas_available(out: *mut u64) -> u32;
+    /// The creating actor's ID in a constructor Init runs; 0 elsewhere.
+    pub fn msg_creator(out: *mut u64) -> u32;
     pub fn network_context(out: *mut u8) -> u32;
     pub fn actor_resolve(addr: *const u8, len: u32, out: *mut u64) -> u32;
     pub fn actor_lookup_delegated(id: u64, buf: *mut u8, cap: u32, out: *mut u32) -> u32;

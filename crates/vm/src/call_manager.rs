@@ -96,17 +96,20 @@ impl<'m> CallManager<'m> {
         req: SendRequest,
         caller_read_only: bool,
     ) -> KResult<CallOutcome> {
-        self.send_granting(from, req, caller_read_only, Vec::new())
+        self.send_granting(from, req, caller_read_only, Vec::new(), None)
     }
 
     /// Sends a message whose params link `granted` blocks, which the sender could reach and
-    /// the callee may therefore open.
+    /// the callee may therefore open. `creator` is the callee's creator when Init sends a
+    /// constructor (the kernel passes Init's own caller); it is dropped for every other
+    /// message, so it reaches only a constructor frame that Init runs.
     pub fn send_granting(
         &mut self,
         from: ActorID,
         req: SendRequest,
         caller_read_only: bool,
         granted: Vec<Cid>,
+        creator: Option<ActorID>,
     ) -> KResult<CallOutcome> {
         let read_only = req.read_only || caller_read_only;
         if read_only && !req.value.is_zero() {
@@ -161,6 +164,8 @@ impl<'m> CallManager<'m> {
                     gas_price: cm.origin.gas_price.clone(),
                     code,
                     depth,
+                    // Past the check above, a constructor here is sent by Init.
+                    creator: creator.filter(|_| req.method == METHOD_CONSTRUCTOR),
                 },
                 params: req.params,
                 granted,
@@ -208,6 +213,7 @@ impl<'m> CallManager<'m> {
                     gas_price: cm.origin.gas_price.clone(),
                     code: req.code,
                     depth,
+                    creator: None,
                 },
                 params: req.params,
                 granted: Vec::new(),
@@ -264,6 +270,7 @@ impl<'m> CallManager<'m> {
                     gas_price: cm.origin.gas_price.clone(),
                     code: req.code,
                     depth,
+                    creator: None,
                 },
                 params: req.params,
                 granted: Vec::new(),

@@ -79,6 +79,11 @@ pub struct InvocationContext {
     pub code: Cid,
     /// 0 for the top-level frame.
     pub depth: u32,
+    /// In a constructor that Init runs during Exec (or Exec4, Create2): the actor that
+    /// called Init, i.e. the one creating this actor (Ethereum's `msg.sender` in a
+    /// constructor). `None` in every other frame. Only the VM sets it, from Init's own
+    /// frame, so no message can claim it.
+    pub creator: Option<ActorID>,
 }
 
 /// The Ethereum hardfork whose rules EVM contracts and Ethereum transactions follow

@@ -401,7 +401,13 @@ impl SendOps for DefaultKernel<'_, '_> {
             Some(p) => self.reachable_links(p.codec, &p.data)?.0,
             None => Vec::new(),
         };
-        let out = self.cm.send_granting(from, req, read_only, granted)?;
+        // Init alone sends constructors: the actor that called it is the one creating.
+        let creator = (self.ctx.receiver == crate::builtin::INIT_ACTOR_ID
+            && req.method == crate::builtin::METHOD_CONSTRUCTOR)
+            .then_some(self.ctx.caller);
+        let out = self
+            .cm
+            .send_granting(from, req, read_only, granted, creator)?;
         if let Some(c) = self.cm.machine.cheats.as_deref_mut() {
             c.after_send(by, &to, &out);
         }

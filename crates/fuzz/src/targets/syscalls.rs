@@ -103,6 +103,7 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
     ("debug_enabled", &[]),
     ("debug_log", &[Ptr, Len]),
     ("vm_abort", &[ExitCode, Block, Ptr, Len]),
+    ("msg_creator", &[Out]),
 ];
 
 /// Memory: outputs in [0, PROG), the params block copied to PROG.

@@ -124,6 +124,14 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
             write(c, out, &gas.to_le_bytes())
         })
     })?;
+    // The actor creating this one, in a constructor Init runs (0 elsewhere): kept out of
+    // `msg_context`, whose 72-byte layout deployed modules read into fixed buffers.
+    l.def("msg_creator", |mut c: Caller<'_, Host>, out: u32| {
+        syscall(&mut c, |c| {
+            let creator = c.data_mut().kernel().context().creator.unwrap_or(0);
+            write(c, out, &creator.to_le_bytes())
+        })
+    })?;
     l.def("network_context", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let n = c.data_mut().kernel().network().clone();
