@@ -13,6 +13,7 @@ use tandem_lang_harness::fixture::{self, Report, Targets};
 /// its error names). Lines before it are compared.
 const UNSUPPORTED: &[(&str, &str)] = &[
     ("async_send", "asynchronous"),
+    ("enum_async_reply", "asynchronous"),
     ("inline_asm", "inline EVM assembly"),
 ];
 
