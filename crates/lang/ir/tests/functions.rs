@@ -259,8 +259,14 @@ fn a_parameter_every_call_passes_the_same_constant_moves_into_the_body() {
     // fn#1: called with 3 and with 4: kept. fn#2: passes its slot on after assigning it: kept.
     let mut assigned = slot_rec(2, 60);
     assigned.body.insert(0, Stmt::Set(60, c(9)));
-    let h0 = vec![ret(add(call(0, vec![c(3), l(0)]), call(1, vec![c(3), l(0)])))];
-    let h1 = vec![ret(add(call(0, vec![c(3), c(7)]), call(1, vec![c(4), l(0)])))];
+    let h0 = vec![ret(add(
+        call(0, vec![c(3), l(0)]),
+        call(1, vec![c(3), l(0)]),
+    ))];
+    let h1 = vec![ret(add(
+        call(0, vec![c(3), c(7)]),
+        call(1, vec![c(4), l(0)]),
+    ))];
     let h2 = vec![ret(call(2, vec![c(5), l(0)]))];
     let mut c = contract(
         vec![h0, h1, h2],
