@@ -28,8 +28,8 @@ pub struct FnGen<'a> {
     i32_used: u32,
     ctl: Vec<Ctl>,
     next_local: LocalId,
-    /// In the constructor `ctx.caller()` is the origin: Init runs the constructor, so the
-    /// message's caller is Init, and the deploying account is the origin.
+    /// In the constructor `ctx.caller()` is the creator (`msg_creator`): Init runs the
+    /// constructor, so the message's caller is Init.
     pub in_ctor: bool,
     pub error: Option<String>,
     /// Message values by the local they were bound to (see `send.rs`).
@@ -556,8 +556,10 @@ impl<'a> FnGen<'a> {
         use crate::layout::sys;
         let m = crate::rt::m;
         match env {
-            // An internal function may run in the constructor or in a handler: it asks the
-            // message's method number (1: the constructor, where the caller is the origin).
+            // In the constructor the caller is Init, which runs it; `ctx.caller()` there is
+            // the actor that asked Init (`msg_creator`), as the EVM's CALLER in `init`. An
+            // internal function may run in the constructor or in a handler: it asks the
+            // message's method number (1: the constructor).
             Env::Caller if self.in_function => {
                 self.s()
                     .i32_const(MSGCTX as i32)
@@ -565,7 +567,9 @@ impl<'a> FnGen<'a> {
                     .i64_const(1)
                     .i64_eq()
                     .if_(BlockType::FunctionType(TY_WORD_BLOCK));
-                self.s().i32_const(MSGCTX as i32).i64_load(m(8, 0));
+                self.s().i32_const(OUT as i32).call(sys::MSG_CREATOR);
+                self.call(Rt::Chk);
+                self.s().i32_const(OUT as i32).i64_load(m(0, 0));
                 self.call(Rt::WordOfId);
                 self.s().else_();
                 self.call(Rt::Caller);
@@ -573,7 +577,9 @@ impl<'a> FnGen<'a> {
             }
             Env::Caller if !self.in_ctor => self.call(Rt::Caller),
             Env::Caller => {
-                self.s().i32_const(MSGCTX as i32).i64_load(m(8, 0));
+                self.s().i32_const(OUT as i32).call(sys::MSG_CREATOR);
+                self.call(Rt::Chk);
+                self.s().i32_const(OUT as i32).i64_load(m(0, 0));
                 self.call(Rt::WordOfId);
             }
             Env::Origin | Env::Address => {

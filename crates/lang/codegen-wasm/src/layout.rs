@@ -39,6 +39,7 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
     ("actor_code_size", &[I64, I32], &[I32]),
     ("transient_get", &[I32, I32], &[I32]),
     ("transient_set", &[I32, I32], &[I32]),
+    ("msg_creator", &[I32], &[I32]),
 ];
 
 pub mod sys {
@@ -65,6 +66,7 @@ pub mod sys {
     pub const ACTOR_CODE_SIZE: u32 = 20;
     pub const TRANSIENT_GET: u32 = 21;
     pub const TRANSIENT_SET: u32 = 22;
+    pub const MSG_CREATOR: u32 = 23;
 }
 
 pub const N_IMPORTS: u32 = IMPORTS.len() as u32;

@@ -18,12 +18,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
          f0 ID 11, a masked ID, not the word 11",
     ),
     (
-        "create",
-        "parent() to: create(Maker, 1) -> Maker",
-        "in a constructor that a native `create` runs, ctx.caller() is the message's origin \
-         (Init runs the constructor), not the creating contract",
-    ),
-    (
         "call_strict_reply",
         "flag(address,uint256): Echo, 1",
         "a type pun: the callee replies u256 words, the caller's interface reads narrower types. \
@@ -87,7 +81,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
 /// reason they share). Raw calldata and selectors that are no handler go as `InvokeEVM`.
 const EVM_ONLY: &[(&str, usize, &str)] = &[
     ("call_dynamic_reply", 1, "known difference"),
-    ("create", 1, "known difference"),
     ("call_strict_reply", 8, "type pun"),
 ];
 
