@@ -62,6 +62,20 @@ pub struct TestOutcome {
     pub trace: String,
 }
 
+impl TestOutcome {
+    /// Test `hi` of `contract`, before it runs: not passed, no reason, no gas, no trace.
+    fn not_run(contract: &tandem_lang_ir::Contract, hi: usize) -> Self {
+        Self {
+            contract: contract.name.clone(),
+            name: contract.handlers[hi].variant.clone(),
+            passed: false,
+            reason: None,
+            gas: 0,
+            trace: String::new(),
+        }
+    }
+}
+
 /// Gas of one handler of a package contract, over every call the tests made to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GasRow {
@@ -354,14 +368,7 @@ fn run_one(
 ) -> Result<TestOutcome, String> {
     let contract = &program.module.contracts[ci];
     let meta = &contract.meta.handlers[hi];
-    let mut out = TestOutcome {
-        contract: contract.name.clone(),
-        name: contract.handlers[hi].variant.clone(),
-        passed: false,
-        reason: None,
-        gas: 0,
-        trace: String::new(),
-    };
+    let mut out = TestOutcome::not_run(contract, hi);
     let code = program
         .contracts
         .iter()

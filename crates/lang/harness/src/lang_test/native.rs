@@ -71,14 +71,7 @@ pub(super) fn run_one(
 ) -> Result<TestOutcome, String> {
     let contract = &program.module.contracts[ci];
     let meta = &contract.meta.handlers[hi];
-    let mut out = TestOutcome {
-        contract: contract.name.clone(),
-        name: contract.handlers[hi].variant.clone(),
-        passed: false,
-        reason: None,
-        gas: 0,
-        trace: String::new(),
-    };
+    let mut out = TestOutcome::not_run(contract, hi);
     let build = program
         .natives
         .iter()
