@@ -499,6 +499,7 @@ pub fn runtime(
 pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let mut g = Gen::new(true, children);
     g.funcs = &c.functions;
+    g.in_init = true;
     if !c.init.payable {
         let rev = g.revert_label();
         g.asm.op(op::CALLVALUE);
@@ -542,6 +543,7 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
     g.asm.push_label(runtime_label);
     g.asm.push_u(0);
     g.asm.op(op::CODECOPY);
+    crate::immutables::patch(&mut g, c, runtime);
     g.asm.push_u(0);
     g.asm.op(op::RETURN);
     g.stubs();

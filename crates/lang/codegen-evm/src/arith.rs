@@ -62,6 +62,8 @@ impl Gen<'_> {
                 self.op(op::TSTORE, 2, 0);
                 self.push_u(0);
             }
+            Intrinsic::Immutable(k) => self.immutable(k),
+            Intrinsic::SetImmutable(k) => self.set_immutable(k, &args[0]),
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Gen<'a> {
     pub func_queue: Vec<tandem_lang_ir::FuncId>,
     /// The internal function being generated, if any.
     pub function: Option<usize>,
+    /// Whether this is the constructor's code (immutables are read from transient storage).
+    pub in_init: bool,
 }
 
 impl<'a> Gen<'a> {
@@ -66,6 +68,7 @@ impl<'a> Gen<'a> {
             func_labels: HashMap::new(),
             func_queue: Vec::new(),
             function: None,
+            in_init: false,
         }
     }
 

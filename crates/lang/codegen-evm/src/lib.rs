@@ -12,6 +12,7 @@ mod asm;
 mod blake2b;
 mod emit;
 mod emit_fn;
+mod immutables;
 mod inline_asm;
 pub mod lower;
 mod spill;
@@ -115,7 +116,10 @@ fn runtime_spilling(
     loop {
         let heap_start = spill::SPILL_BASE + 32 * spilled.len() as u64;
         match abi::runtime(&c, children, heap_start) {
-            Ok(code) => return Ok((c, code)),
+            Ok(code) => {
+                let code = immutables::name_sites(code, &c.name);
+                return Ok((c, code));
+            }
             Err((_, Some(victim)))
                 if spilled.len() < spill::MAX_SPILLS && !spilled.contains(&victim) =>
             {

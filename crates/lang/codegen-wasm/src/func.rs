@@ -525,6 +525,19 @@ impl<'a> FnGen<'a> {
                 self.expr(&args[0]);
                 self.call(Rt::TLoad);
             }
+            // Native code is shared by content hash, so immutables stay in the actor's state.
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::Immutable(k), _) => {
+                self.push_const(tandem_lang_ir::immutable_slot(*k));
+                self.call(Rt::SLoad);
+            }
+            Expr::Intrinsic(tandem_lang_ir::Intrinsic::SetImmutable(k), args)
+                if args.len() == 1 =>
+            {
+                self.push_const(tandem_lang_ir::immutable_slot(*k));
+                self.expr(&args[0]);
+                self.call(Rt::SStore);
+                self.push_const(U256::ZERO);
+            }
             Expr::Intrinsic(tandem_lang_ir::Intrinsic::TStore, args) if args.len() == 2 => {
                 self.expr(&args[0]);
                 self.expr(&args[1]);

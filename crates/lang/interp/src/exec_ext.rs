@@ -149,6 +149,12 @@ impl Frame<'_> {
                         Ok(U256::ZERO)
                     }
                     (Intrinsic::TLoad, [slot]) => Ok(self.w.tload(self.msg.to, *slot)),
+                    (Intrinsic::Immutable(k), []) => Ok(self.w.immutable(self.msg.to, *k)),
+                    // The verifier admits the write only in `init`'s body.
+                    (Intrinsic::SetImmutable(k), [v]) => {
+                        self.w.set_immutable(self.msg.to, *k, *v);
+                        Ok(U256::ZERO)
+                    }
                     (Intrinsic::TStore, [slot, v]) => {
                         if self.msg.is_static {
                             return revert(Vec::new());

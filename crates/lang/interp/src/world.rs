@@ -28,6 +28,9 @@ pub struct Account {
     pub storage: BTreeMap<U256, U256>,
     /// Transient storage (EIP-1153): emptied when a transaction begins.
     pub transient: BTreeMap<U256, U256>,
+    /// Immutables by number (`Intrinsic::Immutable`): written only while the constructor
+    /// runs, kept apart from storage as the EVM build keeps them in its code.
+    pub immutables: BTreeMap<u32, U256>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -397,6 +400,19 @@ impl World {
     pub(crate) fn tload(&self, who: Address, slot: U256) -> U256 {
         let t = self.accounts.get(&who).and_then(|a| a.transient.get(&slot));
         t.copied().unwrap_or(U256::ZERO)
+    }
+
+    pub(crate) fn immutable(&self, who: Address, k: u32) -> U256 {
+        let v = self.accounts.get(&who).and_then(|a| a.immutables.get(&k));
+        v.copied().unwrap_or(U256::ZERO)
+    }
+
+    pub(crate) fn set_immutable(&mut self, who: Address, k: u32, v: U256) {
+        self.accounts
+            .entry(who)
+            .or_default()
+            .immutables
+            .insert(k, v);
     }
 
     pub(crate) fn tstore(&mut self, who: Address, slot: U256, v: U256) {

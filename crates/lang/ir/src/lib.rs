@@ -182,6 +182,20 @@ pub enum Intrinsic {
     TLoad,
     /// `TStore(slot, value) -> 0`: writes a transient storage word.
     TStore,
+    /// `Immutable(k)() -> word`: the contract's immutable #k (a storage field marked
+    /// `#[immutable]`, numbered in declaration order): fixed once `init` ends, 0 until `init`
+    /// writes it. Each target keeps it where it is cheapest to read (docs/ir.md).
+    Immutable(u32),
+    /// `SetImmutable(k)(value) -> 0`: writes immutable #k; only in `init`'s own body.
+    SetImmutable(u32),
+}
+
+/// Where a target that cannot patch its code keeps immutable #k (the native build's actor
+/// state; the EVM build's constructor, in transient storage until it patches the runtime):
+/// `keccak256("tandem.immutable") + k`, a slot the Solidity layout does not reach.
+pub fn immutable_slot(k: u32) -> U256 {
+    U256::from_be_bytes(alloy_primitives::keccak256(b"tandem.immutable").0)
+        .wrapping_add(U256::from(k))
 }
 
 /// A message variant as its senders name it: the interface's names for every target.

@@ -240,6 +240,12 @@ impl Display for Expr {
                     Intrinsic::CodeCopy => "code_copy",
                     Intrinsic::TLoad => "tload",
                     Intrinsic::TStore => "tstore",
+                    Intrinsic::Immutable(k) => return write!(f, "immutable#{k}"),
+                    Intrinsic::SetImmutable(k) => {
+                        write!(f, "set_immutable#{k}(")?;
+                        list(f, args)?;
+                        return f.write_str(")");
+                    }
                 };
                 write!(f, "{n}(")?;
                 list(f, args)?;

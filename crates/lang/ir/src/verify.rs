@@ -91,7 +91,8 @@ pub fn verify_contract(c: &Contract, children: usize, stage: Stage) -> Result<()
     }
     let arity: Vec<usize> = c.functions.iter().map(|f| f.params.len()).collect();
     let checker = |returns| Checker::new(stage, children, returns, &arity);
-    let init = checker(&[]);
+    let mut init = checker(&[]);
+    init.in_init = true;
     init.body(&c.init.params, &c.init.body)
         .map_err(|m| err("init", m))?;
     for (what, s) in [("receive", &c.receive), ("fallback", &c.fallback)] {
@@ -133,6 +134,8 @@ struct Checker<'a> {
     arity: &'a [usize],
     /// Whether the body is an internal function's (no handler `Return` in it).
     in_function: bool,
+    /// Whether the body is `init`'s (the only one that may write an immutable).
+    in_init: bool,
 }
 
 type Res = Result<(), String>;
@@ -161,6 +164,7 @@ impl<'a> Checker<'a> {
             labels: vec![],
             arity,
             in_function: false,
+            in_init: false,
         }
     }
 
@@ -425,6 +429,17 @@ impl<'a> Checker<'a> {
                 }
                 Some(_) => {}
             },
+            Expr::Intrinsic(crate::Intrinsic::Immutable(k), args) if !args.is_empty() => {
+                return Err(format!("reads immutable #{k} with arguments"));
+            }
+            Expr::Intrinsic(crate::Intrinsic::SetImmutable(k), args) => {
+                if !self.in_init {
+                    return Err(format!("writes immutable #{k} outside `init`"));
+                }
+                if args.len() != 1 {
+                    return Err(format!("writes immutable #{k} with {} values", args.len()));
+                }
+            }
             Expr::Lowered(_) if self.stage == Stage::Neutral => {
                 return Err("a backend-lowered expression in target-neutral IR".into());
             }

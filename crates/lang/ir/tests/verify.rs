@@ -3,8 +3,8 @@
 
 use tandem_lang_ir::meta::{ContractMeta, HandlerMeta};
 use tandem_lang_ir::{
-    BinOp, CallKind, CheckedOp, Contract, EventField, Expr, Handler, Init, LExpr, LStmt, Module,
-    MsgRef, Mutability, Param, Payload, Revert, Stage, Stmt, ValTy, WordTy, verify,
+    BinOp, CallKind, CheckedOp, Contract, EventField, Expr, Handler, Init, Intrinsic, LExpr, LStmt,
+    Module, MsgRef, Mutability, Param, Payload, Revert, Stage, Stmt, ValTy, WordTy, verify,
 };
 
 const U256: ValTy = ValTy::Word(WordTy::Uint(256));
@@ -313,4 +313,32 @@ fn metadata_out_of_step_with_the_handlers() {
     m.contracts[0].meta.handlers.clear();
     let msg = error_at(m, Stage::Neutral);
     assert_has(&msg, &["metadata", "1 handler(s) but 0 metadata entries"]);
+}
+
+#[test]
+fn immutables_are_written_only_in_init() {
+    let set = |v: Expr| Stmt::Expr(Expr::Intrinsic(Intrinsic::SetImmutable(0), vec![v]));
+    let read = Expr::Intrinsic(Intrinsic::Immutable(0), vec![]);
+    // In init, with one value, then read by the handler: well formed.
+    let mut m = module(vec![ret(read.clone())], 0);
+    m.contracts[0].init.body = vec![set(c(5))];
+    verify(&m, Stage::Neutral).expect("an immutable written in init");
+    // Written in a handler.
+    let e = error(vec![set(c(5)), ret(read.clone())]);
+    assert_has(&e, &["handler `Get`", "writes immutable #0 outside `init`"]);
+    // Written with no value, and read with an argument.
+    let mut m = module(vec![ret(c(0))], 0);
+    m.contracts[0].init.body = vec![Stmt::Expr(Expr::Intrinsic(
+        Intrinsic::SetImmutable(2),
+        vec![],
+    ))];
+    assert_has(
+        &error_at(m, Stage::Neutral),
+        &["init", "writes immutable #2 with 0 values"],
+    );
+    let e = error(vec![ret(Expr::Intrinsic(
+        Intrinsic::Immutable(1),
+        vec![c(1)],
+    ))]);
+    assert_has(&e, &["reads immutable #1 with arguments"]);
 }

@@ -52,6 +52,9 @@ impl Cx<'_, '_> {
         };
         let fty = fields[idx].1.clone();
         match b.val {
+            Val::Place(Place::Storage { slot, .. }) if self.field_is_immutable(id, idx) => {
+                self.immutable_field(&b.ty, &slot, (id, idx), fty, name.span)
+            }
             Val::Place(Place::Storage { slot, .. }) => {
                 let pos = self.storage_positions(&b.ty, name.span)[idx];
                 Typed {

@@ -199,6 +199,7 @@ pub fn compile_contract(
         storage_ty.as_ref(),
         def.storage.as_ref().map(|t| t.span()).unwrap_or_default(),
     );
+    cx.check_immutables();
     cx.check_contract_fns();
     let mut abi = Vec::new();
 
@@ -691,10 +692,15 @@ fn storage_layout(cx: &mut Cx, ty: Option<&Ty>, span: Span) -> Vec<StorageEntry>
         Ty::Adt(id, args) if matches!(cx.p.adts[*id].kind, AdtKind::Struct(_)) => {
             let fields = cx.struct_fields(*id, args);
             let pos = cx.storage_positions(ty, span);
+            let imm: Vec<bool> = (0..fields.len())
+                .map(|i| cx.field_is_immutable(*id, i))
+                .collect();
             fields
                 .iter()
                 .zip(pos)
-                .map(|((n, t), (s, o))| entry(cx, n.clone(), t, s, o))
+                .zip(imm)
+                .filter(|(_, imm)| !imm)
+                .map(|(((n, t), (s, o)), _)| entry(cx, n.clone(), t, s, o))
                 .collect()
         }
         t => vec![entry(cx, "storage".into(), t, 0, 0)],

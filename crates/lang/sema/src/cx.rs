@@ -66,6 +66,8 @@ pub enum Place {
         shift: Box<IrExpr>,
         bytes: u32,
     },
+    /// Immutable #k (`#[immutable]`, see `immutables.rs`), reached at this span.
+    Immutable(u32, Span),
 }
 
 #[derive(Clone, Debug)]
@@ -178,6 +180,8 @@ pub struct Cx<'a, 'p> {
     pub used_errors: std::collections::BTreeSet<usize>,
     /// Internal functions lowered so far, and their keys (see `real_fns`).
     pub fns: crate::real_fns::FnTable,
+    /// The immutables `init` has written so far (see `immutables.rs`).
+    pub immutables_written: std::collections::BTreeSet<u32>,
 }
 
 impl<'a, 'p> Cx<'a, 'p> {
@@ -213,6 +217,7 @@ impl<'a, 'p> Cx<'a, 'p> {
             used_events: Default::default(),
             used_errors: Default::default(),
             fns: Default::default(),
+            immutables_written: Default::default(),
         }
     }
 

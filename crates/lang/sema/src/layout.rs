@@ -332,6 +332,7 @@ impl Cx<'_, '_> {
                 let word = IrExpr::bin(BinOp::Shr, IrExpr::SLoad(slot.clone()), (**shift).clone());
                 extract(word, 0, *bytes, ty)
             }
+            Place::Immutable(k, span) => self.read_immutable(*k, *span),
         }
     }
 
@@ -402,6 +403,7 @@ impl Cx<'_, '_> {
         match p {
             Place::Local(l) => self.emit(IrStmt::Set(*l, v)),
             Place::Memory(addr) => self.emit(IrStmt::MStore(addr.clone(), v)),
+            Place::Immutable(k, span) => self.write_immutable(*k, v, *span),
             Place::StoragePacked { slot, shift, bytes } => {
                 // old & !(mask << shift) | (v & mask) << shift
                 let v = match fixed_bytes_shift(ty) {

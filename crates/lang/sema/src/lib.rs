@@ -18,6 +18,7 @@ mod evm_opcodes;
 mod exhaust;
 mod expr;
 mod fields;
+mod immutables;
 mod inline_asm;
 pub mod items;
 mod layout;

@@ -29,6 +29,15 @@ impl Cx<'_, '_> {
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                // An immutable takes no storage (see `immutables.rs`).
+                if let Ty::Adt(id, _) = ty
+                    && self.field_is_immutable(*id, i)
+                {
+                    return StorageSize {
+                        bytes: 0,
+                        whole_slots: false,
+                    };
+                }
                 let field_at = spans.get(i).copied().unwrap_or(at);
                 self.storage_size_at(t, field_at, span)
             })
