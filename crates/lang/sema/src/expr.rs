@@ -394,6 +394,12 @@ impl Cx<'_, '_> {
             }
         }
         let Val::Place(p) = &l.val else { return };
+        if matches!(p, Place::Storage { .. })
+            && self.immutable_fields(&l.ty).iter().any(Option::is_some)
+        {
+            self.whole_immutables_write(span);
+            return;
+        }
         self.write_place(p, &l.ty, v);
     }
 

@@ -16,15 +16,17 @@ use crate::types::Ty;
 use tandem_lang_ir::{Expr as IrExpr, Intrinsic, Stmt as IrStmt};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
+fn has_attr(f: &tandem_lang_syntax::ast::Field) -> bool {
+    f.attrs.iter().any(|a| a.name.name == "immutable")
+}
+
 impl Cx<'_, '_> {
     /// Whether field `idx` of struct `id` is declared `#[immutable]`.
     pub(crate) fn field_is_immutable(&self, id: usize, idx: usize) -> bool {
         let Some(AdtKind::Struct(s)) = self.p.adts.get(id).map(|a| &a.kind) else {
             return false;
         };
-        s.fields
-            .get(idx)
-            .is_some_and(|f| f.attrs.iter().any(|a| a.name.name == "immutable"))
+        s.fields.get(idx).is_some_and(has_attr)
     }
 
     /// `storage.name` where `name` is immutable: its place, or E0512 when the field is not
@@ -37,8 +39,11 @@ impl Cx<'_, '_> {
         fty: Ty,
         span: Span,
     ) -> Typed {
-        let root = self.storage_ty.as_ref() == Some(base_ty) && *slot == self.storage_root;
-        if !root {
+        if self.storage_ty.as_ref() != Some(base_ty) {
+            // A struct nested in storage: reported at its declaration (`check_immutables`).
+            return Typed::error();
+        }
+        if *slot != self.storage_root {
             self.err(
                 Diagnostic::error(
                     "E0512",
@@ -65,10 +70,51 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// For each field of a struct type, its immutable number if it is `#[immutable]`.
+    pub(crate) fn immutable_fields(&self, ty: &Ty) -> Vec<Option<u32>> {
+        let Ty::Adt(id, _) = ty else {
+            return Vec::new();
+        };
+        let Some(AdtKind::Struct(s)) = self.p.adts.get(*id).map(|a| &a.kind) else {
+            return Vec::new();
+        };
+        let mut k = 0;
+        (0..s.fields.len())
+            .map(|i| {
+                self.field_is_immutable(*id, i).then(|| {
+                    k += 1;
+                    k - 1
+                })
+            })
+            .collect()
+    }
+
+    /// E0512 for an assignment of the whole storage value (its immutables are written one
+    /// by one, in `init`).
+    pub(crate) fn whole_immutables_write(&mut self, span: Span) {
+        self.err(
+            Diagnostic::error(
+                "E0512",
+                "a storage value with `#[immutable]` fields cannot be assigned whole",
+                span,
+                "has immutables",
+            )
+            .with_help("assign its fields one by one (the immutables in `init`)"),
+        );
+    }
+
     /// E0512 at each `#[immutable]` field of the contract's storage type that does not hold
-    /// a value type.
+    /// a value type, and at each one in a struct nested in that storage (only the storage
+    /// type's own fields can be immutable).
     pub(crate) fn check_immutables(&mut self) {
-        let Some(Ty::Adt(id, args)) = self.storage_ty.clone() else {
+        let Some(root) = self.storage_ty.clone() else {
+            return;
+        };
+        let mut seen = Vec::new();
+        for t in self.agg_fields(&root) {
+            self.nested_immutables(&t, &mut seen);
+        }
+        let Ty::Adt(id, args) = root else {
             return;
         };
         let Some(AdtKind::Struct(s)) = self.p.adts.get(id).map(|a| &a.kind) else {
@@ -85,6 +131,35 @@ impl Cx<'_, '_> {
                     "not a value type",
                 ));
             }
+        }
+    }
+
+    fn nested_immutables(&mut self, t: &Ty, seen: &mut Vec<Ty>) {
+        if seen.contains(t) {
+            return;
+        }
+        seen.push(t.clone());
+        match t {
+            Ty::Map(_, v) => self.nested_immutables(v, seen),
+            Ty::StorageVec(e) | Ty::Array(e, _) | Ty::Option(e) => self.nested_immutables(e, seen),
+            Ty::Tuple(_) | Ty::Adt(..) => {
+                if let Ty::Adt(id, _) = t
+                    && let Some(AdtKind::Struct(s)) = self.p.adts.get(*id).map(|a| &a.kind)
+                {
+                    for f in s.fields.iter().filter(|f| has_attr(f)) {
+                        self.err(Diagnostic::error(
+                            "E0512",
+                            "an `#[immutable]` field is reached only as `storage.name`",
+                            f.name.span,
+                            "in a struct nested in storage",
+                        ));
+                    }
+                }
+                for f in self.agg_fields(t) {
+                    self.nested_immutables(&f, seen);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -379,14 +379,16 @@ impl Cx<'_, '_> {
         let words: u32 = comps.iter().map(|t| self.mem_words(t)).sum();
         let base = self.alloc(IrExpr::c(words as u64 * 32));
         let offs = self.tuple_offsets(&comps);
-        for ((t, (s, o)), off) in comps.iter().zip(positions).zip(offs) {
-            let v = self.read_place(
-                &Place::Storage {
+        let imm = self.immutable_fields(ty);
+        for (i, ((t, (s, o)), off)) in comps.iter().zip(positions).zip(offs).enumerate() {
+            let place = match imm.get(i).copied().flatten() {
+                Some(k) => Place::Immutable(k, Span::default()),
+                None => Place::Storage {
                     slot: Self::slot_plus(&slot, s),
                     offset: o,
                 },
-                t,
-            );
+            };
+            let v = self.read_place(&place, t);
             let addr = IrExpr::plus(base.clone(), IrExpr::c(off as u64 * 32));
             if self.is_inline(t) {
                 let words = self.mem_words(t);
