@@ -247,6 +247,75 @@ pub fn cast() -> Option<PathBuf> {
     )
 }
 
+/// Compiles one Solidity `source` with solc-js `version` (installed into `cache` on first use;
+/// see [`npm_packages`]): optimizer on (200 runs), `evmVersion` cancun, via-IR when asked.
+/// Returns every contract's init code by name, or `None` when node/npm are missing outside CI.
+/// A compile error panics with solc's messages.
+#[track_caller]
+pub fn solc_js(
+    cache: &Path,
+    version: &str,
+    source: &str,
+    via_ir: bool,
+) -> Option<Vec<(String, Vec<u8>)>> {
+    let modules = npm_packages(cache, &[&format!("solc@{version}")])?;
+    let script = r#"
+const solc = require('solc');
+const input = { language: 'Solidity',
+  sources: { 'Source.sol': { content: process.env.SOLC_SOURCE } },
+  settings: { viaIR: process.env.SOLC_VIA_IR === '1', optimizer: { enabled: true, runs: 200 },
+    evmVersion: 'cancun', outputSelection: { '*': { '*': ['evm.bytecode.object'] } } } };
+const out = JSON.parse(solc.compile(JSON.stringify(input)));
+if (out.errors && out.errors.some(e => e.severity === 'error')) {
+  console.error(JSON.stringify(out.errors)); process.exit(1);
+}
+for (const [name, c] of Object.entries(out.contracts['Source.sol']))
+  console.log('BYTECODE ' + name + ' ' + c.evm.bytecode.object);
+"#;
+    let (ok, out) = run_for(
+        Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .env("NODE_PATH", &modules)
+            .env("SOLC_SOURCE", source)
+            .env("SOLC_VIA_IR", if via_ir { "1" } else { "0" }),
+        Duration::from_secs(300),
+    );
+    assert!(ok, "solc failed:\n{out}");
+    let contracts: Vec<(String, Vec<u8>)> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("BYTECODE "))
+        .map(|l| {
+            // An interface has no code: its line may end at the name.
+            let (name, code) = l.split_once(' ').unwrap_or((l, ""));
+            (name.to_string(), from_hex(code.trim()))
+        })
+        .collect();
+    assert!(
+        !contracts.is_empty(),
+        "no contract in solc's output:\n{out}"
+    );
+    Some(contracts)
+}
+
+/// The named contract's init code from [`solc_js`]'s output.
+#[track_caller]
+pub fn solc_contract<'a>(contracts: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
+    contracts
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, code)| code.as_slice())
+        .unwrap_or_else(|| panic!("solc built no contract {name}"))
+}
+
+fn from_hex(text: &str) -> Vec<u8> {
+    assert!(text.len().is_multiple_of(2), "odd hex from solc");
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("solc prints hex"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{U256, hex, keccak256};
@@ -47,33 +45,8 @@ contract Relay {
 /// Compiles `Relay` with solc-js; `None` when node/npm are missing outside CI.
 fn relay_init_code() -> Option<Vec<u8>> {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("solc-{SOLC}"));
-    let modules = tandem_testkit::npm_packages(&cache, &[&format!("solc@{SOLC}")])?;
-    let script = r#"
-const solc = require('solc');
-const input = { language: 'Solidity',
-  sources: { 'Relay.sol': { content: process.env.RELAY_SOURCE } },
-  settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun',
-    outputSelection: { '*': { '*': ['evm.bytecode.object'] } } } };
-const out = JSON.parse(solc.compile(JSON.stringify(input)));
-if (out.errors && out.errors.some(e => e.severity === 'error')) {
-  console.error(JSON.stringify(out.errors)); process.exit(1);
-}
-console.log('BYTECODE ' + out.contracts['Relay.sol'].Relay.evm.bytecode.object);
-"#;
-    let (ok, out) = tandem_testkit::run_for(
-        Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .env("NODE_PATH", &modules)
-            .env("RELAY_SOURCE", RELAY),
-        Duration::from_secs(300),
-    );
-    assert!(ok, "solc failed:\n{out}");
-    let line = out
-        .lines()
-        .find_map(|l| l.strip_prefix("BYTECODE "))
-        .unwrap_or_else(|| panic!("no bytecode in solc's output:\n{out}"));
-    Some(hex::decode(line.trim()).expect("solc prints hex"))
+    let built = tandem_testkit::solc_js(&cache, SOLC, RELAY, false)?;
+    Some(tandem_testkit::solc_contract(&built, "Relay").to_vec())
 }
 
 fn u(n: u64) -> DynSolValue {

@@ -12,8 +12,6 @@
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, U256, keccak256};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
 use tandem_lang_harness::{Backend, Chain, Outcome, addr, compile, hex};
 
 const SOLC: &str = "0.8.30";
@@ -69,47 +67,9 @@ contract Caller {
 /// The twin's init code per contract; `None` when node/npm are missing outside CI.
 fn solc_twins() -> Option<Vec<(String, Vec<u8>)>> {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("solc-{SOLC}"));
-    let modules = tandem_testkit::npm_packages(&cache, &[&format!("solc@{SOLC}")])?;
-    let script = r#"
-const solc = require('solc');
-const input = { language: 'Solidity',
-  sources: { 'Twin.sol': { content: process.env.TWIN_SOURCE } },
-  settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun',
-    outputSelection: { '*': { '*': ['evm.bytecode.object'] } } } };
-const out = JSON.parse(solc.compile(JSON.stringify(input)));
-if (out.errors && out.errors.some(e => e.severity === 'error')) {
-  console.error(JSON.stringify(out.errors)); process.exit(1);
-}
-for (const [name, c] of Object.entries(out.contracts['Twin.sol']))
-  console.log('BYTECODE ' + name + ' ' + c.evm.bytecode.object);
-"#;
-    let (ok, out) = tandem_testkit::run_for(
-        Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .env("NODE_PATH", &modules)
-            .env("TWIN_SOURCE", TWIN),
-        Duration::from_secs(300),
-    );
-    assert!(ok, "solc failed:\n{out}");
-    let twins: Vec<(String, Vec<u8>)> = out
-        .lines()
-        .filter_map(|l| l.strip_prefix("BYTECODE "))
-        .map(|l| {
-            let (name, code) = l.split_once(' ').expect("name and code");
-            let code = alloy_primitives::hex::decode(code.trim()).expect("solc prints hex");
-            (name.to_string(), code)
-        })
-        .collect();
-    assert!(twins.len() >= 3, "solc's output:\n{out}");
+    let twins = tandem_testkit::solc_js(&cache, SOLC, TWIN, false)?;
+    assert!(twins.len() >= 3, "solc built {} contracts", twins.len());
     Some(twins)
-}
-
-fn code<'a>(set: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
-    &set.iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no {name}"))
-        .1
 }
 
 fn word(n: u64) -> DynSolValue {
@@ -194,7 +154,12 @@ fn enums_out_of_range_revert_as_in_solidity() {
 
     let (a, b) = (
         deploy(&mut chain, me, &tandem("Enums"), &[]),
-        deploy(&mut chain, me, code(&twins, "Enums"), &[]),
+        deploy(
+            &mut chain,
+            me,
+            tandem_testkit::solc_contract(&twins, "Enums"),
+            &[],
+        ),
     );
     let cases = parameter_cases();
     for (data, in_range) in &cases {
@@ -206,7 +171,7 @@ fn enums_out_of_range_revert_as_in_solidity() {
     for k in [0u64, 2, 3, 200] {
         let args = DynSolValue::Tuple(vec![word(k)]).abi_encode_params();
         let x = chain.deploy(me, &tandem("Made"), &args);
-        let y = chain.deploy(me, code(&twins, "Made"), &args);
+        let y = chain.deploy(me, tandem_testkit::solc_contract(&twins, "Made"), &args);
         // (a deployment's output is its runtime code, which differs)
         let what = format!("constructor({k})");
         assert_eq!(x.success, y.success, "{what}: Tandem and solc disagree");
@@ -223,7 +188,12 @@ fn enums_out_of_range_revert_as_in_solidity() {
     let echo = deploy(&mut chain, me, &tandem("Echo"), &[]);
     let (a, b) = (
         deploy(&mut chain, me, &tandem("Caller"), &[]),
-        deploy(&mut chain, me, code(&twins, "Caller"), &[]),
+        deploy(
+            &mut chain,
+            me,
+            tandem_testkit::solc_contract(&twins, "Caller"),
+            &[],
+        ),
     );
     let mut replies = 0;
     for f in ["word", "pair", "list", "tryWord"] {

@@ -15,8 +15,6 @@
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, U256, hex, keccak256};
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
 use tandem_lang_harness::{Backend, Chain, addr, compile, panic_data};
 
 const SOLC: &str = "0.8.30";
@@ -99,33 +97,8 @@ contract Asker {
 /// The twin's init code; `None` when node/npm are missing outside CI.
 fn solc_twin() -> Option<Vec<u8>> {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("solc-{SOLC}"));
-    let modules = tandem_testkit::npm_packages(&cache, &[&format!("solc@{SOLC}")])?;
-    let script = r#"
-const solc = require('solc');
-const input = { language: 'Solidity',
-  sources: { 'Twin.sol': { content: process.env.TWIN_SOURCE } },
-  settings: { viaIR: true, optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun',
-    outputSelection: { '*': { '*': ['evm.bytecode.object'] } } } };
-const out = JSON.parse(solc.compile(JSON.stringify(input)));
-if (out.errors && out.errors.some(e => e.severity === 'error')) {
-  console.error(JSON.stringify(out.errors)); process.exit(1);
-}
-console.log('BYTECODE ' + out.contracts['Twin.sol'].Asker.evm.bytecode.object);
-"#;
-    let (ok, out) = tandem_testkit::run_for(
-        Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .env("NODE_PATH", &modules)
-            .env("TWIN_SOURCE", TWIN),
-        Duration::from_secs(300),
-    );
-    assert!(ok, "solc failed:\n{out}");
-    let line = out
-        .lines()
-        .find_map(|l| l.strip_prefix("BYTECODE "))
-        .unwrap_or_else(|| panic!("no bytecode in solc's output:\n{out}"));
-    Some(hex::decode(line.trim()).expect("solc prints hex"))
+    let twins = tandem_testkit::solc_js(&cache, SOLC, TWIN, true)?;
+    Some(tandem_testkit::solc_contract(&twins, "Asker").to_vec())
 }
 
 fn uint(n: u64, bits: usize) -> DynSolValue {
