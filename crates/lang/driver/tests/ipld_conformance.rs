@@ -19,6 +19,10 @@ fn fixtures() -> PathBuf {
 /// A value of type `t`: `k` = 0 small/first, 1 large/other.
 fn sample(t: &ValTy, k: usize, me: Address) -> DynSolValue {
     match t {
+        // A unit enum is a `u8` here: its "other" value is 0 (every enum's first variant), not
+        // 255, which no enum has and the contract rightly refuses. Wider integers cover the
+        // multi-byte encodings.
+        ValTy::Word(WordTy::Uint(8)) => DynSolValue::Uint(U256::from(1 - k.min(1)), 8),
         ValTy::Word(WordTy::Uint(b)) => {
             let v = if k == 0 {
                 U256::from(1)
