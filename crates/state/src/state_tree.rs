@@ -439,6 +439,9 @@ impl<BS: Blockstore> StateTree<BS> {
     pub fn slot_set(&mut self, id: ActorID, key: &Word, value: &Word) -> anyhow::Result<SlotWrite> {
         let entry = self.load_slot(id, key)?;
         let prev = entry.clone();
+        // A slot already differing from the flushed map was listed when it started to (here,
+        // or when a fork's remote value was read), so a loop writing one slot lists it once.
+        let was_clean = entry.persisted == Some(entry.current);
         let write = SlotWrite {
             original: entry.original,
             present: entry.current,
@@ -447,7 +450,9 @@ impl<BS: Blockstore> StateTree<BS> {
         entry.current = *value;
         self.journal.push(Undo::Slot((id, *key), Some(prev)));
         self.written_slots.push((id, *key));
-        self.dirty_slots.push((id, *key));
+        if was_clean {
+            self.dirty_slots.push((id, *key));
+        }
         let was_cold = self.warm_slot(id, key);
         Ok(SlotWrite { was_cold, ..write })
     }
