@@ -107,6 +107,9 @@ pub struct StateTree<BS> {
     /// change stays listed and is skipped), so a flush visits these, not the whole caches.
     dirty_actors: Vec<ActorID>,
     dirty_slots: Vec<(ActorID, Word)>,
+    /// The root the last flush returned, while nothing has been listed dirty since: a flush
+    /// with nothing to write returns it without re-encoding the HAMT root and state root.
+    flushed_root: Option<Cid>,
     actors: HashMap<ActorID, CachedActor>,
     resolved: HashMap<Address, ActorID>,
     slots: HashMap<(ActorID, Word), CachedSlot>,
@@ -183,6 +186,7 @@ impl<BS: Blockstore> StateTree<BS> {
             slot_maps: HashMap::default(),
             dirty_actors: Vec::new(),
             dirty_slots: Vec::new(),
+            flushed_root: None,
             actors: HashMap::default(),
             resolved: HashMap::default(),
             slots: HashMap::default(),

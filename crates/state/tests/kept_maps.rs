@@ -18,6 +18,11 @@ fn word(n: u64) -> Word {
     w
 }
 
+/// A code CID a reachability walk can scan (raw, inline).
+fn code() -> Cid {
+    Cid::new_v1(0x55, cid::multihash::Multihash::wrap(0, b"code").unwrap())
+}
+
 fn genesis(store: &MemoryStore) -> Cid {
     let mut tree = StateTree::new(store.clone()).unwrap();
     let mut map: Hamt<&MemoryStore, u64, BytesKey> =
@@ -30,9 +35,9 @@ fn genesis(store: &MemoryStore) -> Cid {
         installed_code: empty,
     };
     let head = store.put_cbor(&init, Code::Blake2b256).unwrap();
-    tree.set_actor(INIT_ACTOR_ID, ActorRecord::new(Cid::default(), head, None));
+    tree.set_actor(INIT_ACTOR_ID, ActorRecord::new(code(), head, None));
     for id in 100..140 {
-        tree.set_actor(id, ActorRecord::new(Cid::default(), head, None));
+        tree.set_actor(id, ActorRecord::new(code(), head, None));
     }
     tree.flush().unwrap()
 }
@@ -60,7 +65,7 @@ fn apply_block(tree: &mut StateTree<MemoryStore>, n: u64) {
     if n % 4 == 3 {
         tree.delete_actor(130 + n % 10);
         let state = tree.get_actor(100).unwrap().unwrap().state;
-        tree.set_actor(2000 + n, ActorRecord::new(Cid::default(), state, None));
+        tree.set_actor(2000 + n, ActorRecord::new(code(), state, None));
         tree.end_message().unwrap();
     }
 }
@@ -152,4 +157,68 @@ fn reverted_changes_leave_the_kept_maps_at_the_flushed_root() {
     let mut fresh = StateTree::load(store.clone(), &flushed).unwrap();
     apply_block(&mut fresh, 1);
     assert_eq!(fresh.flush().unwrap(), next);
+}
+
+/// A flush with nothing listed since the last one returns that root without writing (the
+/// node's commit right after the flush that gave a block its root); the next change of each
+/// kind is flushed in full, with the root a fresh tree gives.
+#[test]
+fn a_flush_with_nothing_new_returns_the_last_root_and_the_next_change_is_flushed() {
+    use std::sync::Arc;
+    use tandem_state::blockstore::BufferedStore;
+    let base = MemoryStore::new();
+    let root = genesis(&base);
+    let buffer = Arc::new(BufferedStore::new(base.clone()));
+    let mut tree = StateTree::load(buffer.clone(), &root).unwrap();
+    let mut last = root;
+    let changes: [&dyn Fn(&mut StateTree<Arc<BufferedStore<MemoryStore>>>); 5] = [
+        &|t| {
+            t.slot_set(100, &word(1), &word(5)).unwrap();
+        },
+        &|t| {
+            let mut r = t.get_actor(101).unwrap().unwrap();
+            r.balance += TokenAmount::from_atto(3);
+            t.set_actor(101, r);
+        },
+        &|t| t.delete_actor(120),
+        // Back to the value flushed two changes ago: a real change from the last flush.
+        &|t| {
+            t.slot_set(100, &word(1), &word(0)).unwrap();
+        },
+        &|t| {
+            let state = t.get_actor(100).unwrap().unwrap().state;
+            t.set_actor(3000, ActorRecord::new(code(), state, None));
+        },
+    ];
+    let mut fresh = StateTree::load(Arc::new(BufferedStore::new(base.clone())), &root).unwrap();
+    for (i, change) in changes.iter().enumerate() {
+        let flushed = tree.flush().unwrap();
+        assert_eq!(
+            flushed, last,
+            "change {i}: nothing new since the last flush"
+        );
+        buffer.commit_reachable(&flushed, Vec::new()).unwrap();
+        let blocks = base.len();
+        assert_eq!(tree.flush().unwrap(), last, "change {i}: again");
+        assert_eq!(
+            buffer.buffered_blocks(),
+            0,
+            "change {i}: nothing re-encoded"
+        );
+        buffer.commit_reachable(&last, Vec::new()).unwrap();
+        assert_eq!(base.len(), blocks);
+        change(&mut tree);
+        tree.end_message().unwrap();
+        last = tree.flush().unwrap();
+        assert_ne!(last, flushed, "change {i} is in the new root");
+        change(&mut fresh);
+        fresh.end_message().unwrap();
+        assert_eq!(
+            fresh.flush().unwrap(),
+            last,
+            "change {i}: a fresh tree agrees"
+        );
+        buffer.commit_reachable(&last, Vec::new()).unwrap();
+        assert!(StateTree::load(base.clone(), &last).is_ok());
+    }
 }

@@ -93,6 +93,16 @@ impl<BS: Blockstore> StateTree<BS> {
         if self.in_transaction() {
             anyhow::bail!("cannot flush the state tree inside a transaction");
         }
+        // Nothing listed since the last flush: its root stands (a block's commit right after
+        // the flush that computed its root). Every write lists what it changes first.
+        if let Some(root) = self.flushed_root
+            && self.dirty_actors.is_empty()
+            && self.dirty_slots.is_empty()
+        {
+            self.journal.clear();
+            return Ok(root);
+        }
+        self.flushed_root = None;
         self.flush_slots()?;
         // Taken out while it changes: an error below drops it, and the next use reopens the
         // map at `actors_root`, which only a successful flush moves.
@@ -135,7 +145,9 @@ impl<BS: Blockstore> StateTree<BS> {
             version: STATE_TREE_VERSION,
             actors: self.actors_root,
         };
-        self.store.put_cbor(&root, Code::Blake2b256)
+        let root = self.store.put_cbor(&root, Code::Blake2b256)?;
+        self.flushed_root = Some(root);
+        Ok(root)
     }
 
     /// Keeps a long-running chain's memory bounded: after a flush every cached entry is
