@@ -35,6 +35,16 @@ pub struct CacheSnapshot {
 /// recompiled; gas never depends on the cache.
 pub const MAX_CACHED_MODULES: usize = 1024;
 
+/// Inserts into a per-code side table (prices, images) that must stay bounded like the module
+/// cache: when full and `code` is new, the table is emptied first. Entries are derived from a
+/// code's bytes, so a forgotten one is recomputed; nothing observable depends on the table.
+pub fn insert_bounded<V>(table: &mut FxHashMap<Cid, V>, code: Cid, value: V) {
+    if table.len() >= MAX_CACHED_MODULES && !table.contains_key(&code) {
+        table.clear();
+    }
+    table.insert(code, value);
+}
+
 /// A linked module and its two exports, looked up once instead of by name on every call.
 #[derive(Clone)]
 pub struct Linked {
@@ -249,6 +259,22 @@ fn write_atomically(path: &std::path::Path, module: &Module) -> anyhow::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn side_tables_stay_bounded() {
+        let mut table = FxHashMap::default();
+        for i in 0..(3 * MAX_CACHED_MODULES as u32) {
+            let code = crate::runtime::code_cid(&i.to_le_bytes());
+            insert_bounded(&mut table, code, i);
+            assert!(table.len() <= MAX_CACHED_MODULES);
+            assert_eq!(table.get(&code), Some(&i));
+        }
+        // Re-inserting a present key never empties the table.
+        let present = *table.keys().next().expect("non-empty");
+        let before = table.len();
+        insert_bounded(&mut table, present, 0);
+        assert_eq!(table.len(), before);
+    }
 
     #[test]
     fn the_memory_cache_is_bounded_and_evicts_the_least_recently_used() {

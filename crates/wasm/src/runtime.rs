@@ -174,7 +174,8 @@ impl WasmRuntime {
             .map_err(|e| ExecutionError::Fatal(anyhow::anyhow!("installed code {code}: {e}")))?;
         let price = validate::instantiate_cost(&info);
         if let Ok(mut m) = self.instantiate_prices.lock() {
-            m.insert(*code, price);
+            // A node's memory must not grow with the number of codes ever called.
+            crate::cache::insert_bounded(&mut m, *code, price);
         }
         Ok(price)
     }

@@ -224,11 +224,8 @@ impl WarmPool {
 
     pub fn remember_image(&self, code: Cid, image: Arc<Image>) {
         if let Ok(mut images) = self.images.lock() {
-            // Bounded like the module cache; forgetting only costs a capture.
-            if images.len() >= crate::cache::MAX_CACHED_MODULES {
-                images.clear();
-            }
-            images.insert(code, image);
+            // Forgetting an image only costs a capture.
+            crate::cache::insert_bounded(&mut images, code, image);
         }
     }
 
