@@ -25,6 +25,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     let mut schema_fields = Vec::new();
     let mut encodes = Vec::new();
+    let mut writes = Vec::new();
     let mut indexed_count = 0;
     for f in named {
         let indexed = f.attrs.iter().any(|a| a.path().is_ident("indexed"));
@@ -56,6 +57,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             ::tandem_sdk::event::SolType::sol_encode(&self.#ident, &mut v)?;
             out.push(v);
         });
+        writes.push(quote! {
+            log.field(&self.#ident, #indexed)?;
+        });
     }
     let name = &input.ident;
     let name_str = name.to_string();
@@ -72,6 +76,13 @@ pub fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 out: &mut ::tandem_sdk::__private::Vec<::tandem_sdk::__private::Vec<u8>>,
             ) -> ::core::result::Result<(), ::tandem_sdk::event::EventError> {
                 #(#encodes)*
+                ::core::result::Result::Ok(())
+            }
+            fn write_log(
+                &self,
+                log: &mut ::tandem_sdk::event::LogWriter,
+            ) -> ::core::result::Result<(), ::tandem_sdk::event::EventError> {
+                #(#writes)*
                 ::core::result::Result::Ok(())
             }
         }

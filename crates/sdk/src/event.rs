@@ -92,6 +92,10 @@ pub enum EventError {
     /// An address with no Ethereum form (`f1`, `f2`, `f3`, an `f4` outside the EAM): resolve
     /// it to its ID (`Address::id`) first.
     NoEthAddress,
+    /// The fields written are not the event's schema: more than three indexed (a log has
+    /// at most four topics; `#[derive(Event)]` refuses them at compile time), or a
+    /// hand-written [`Event::write_log`] that writes other fields than its schema lists.
+    Shape,
 }
 
 /// A value with a Solidity ABI type, for event fields.
@@ -102,12 +106,34 @@ pub trait SolType: Schema {
     const DYNAMIC: bool = false;
     /// The 32-byte word of a static value; for a dynamic one, its bytes (unpadded).
     fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError>;
+    /// Writes a static value's word into `w` (32 zero bytes): what
+    /// [`sol_encode`](Self::sol_encode) appends, without a buffer. The static types of this
+    /// module override it; the default goes through `sol_encode`.
+    fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+        let mut v = Vec::new();
+        self.sol_encode(&mut v)?;
+        let n = v.len().min(w.len());
+        w[..n].copy_from_slice(&v[..n]);
+        Ok(())
+    }
 }
 
 fn word_of(v: u128, negative: bool) -> [u8; 32] {
-    let mut w = if negative { [0xff; 32] } else { [0; 32] };
-    w[16..].copy_from_slice(&v.to_be_bytes());
+    let mut w = [0u8; 32];
+    put_word(&mut w, v, negative);
     w
+}
+
+/// Writes `v` as a big-endian word into `w` (32 zero bytes), sign-extended when negative.
+fn put_word(w: &mut [u8], v: u128, negative: bool) {
+    if let Some((high, low)) = w.split_at_mut_checked(16) {
+        if negative {
+            high.fill(0xff);
+        }
+        if let Some(low) = low.get_mut(..16) {
+            low.copy_from_slice(&v.to_be_bytes());
+        }
+    }
 }
 
 macro_rules! sol_uint {
@@ -116,6 +142,10 @@ macro_rules! sol_uint {
             const SOL: &'static str = $sol;
             fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
                 out.extend_from_slice(&word_of(*self as u128, false));
+                Ok(())
+            }
+            fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+                put_word(w, *self as u128, false);
                 Ok(())
             }
         }
@@ -131,6 +161,10 @@ macro_rules! sol_int {
                 out.extend_from_slice(&word_of(*self as i128 as u128, *self < 0));
                 Ok(())
             }
+            fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+                put_word(w, *self as i128 as u128, *self < 0);
+                Ok(())
+            }
         }
     )*};
 }
@@ -142,6 +176,10 @@ impl SolType for TokenAmount {
         out.extend_from_slice(&word_of(self.0, false));
         Ok(())
     }
+    fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+        put_word(w, self.0, false);
+        Ok(())
+    }
 }
 
 impl SolType for bool {
@@ -150,24 +188,41 @@ impl SolType for bool {
         out.extend_from_slice(&word_of(*self as u128, false));
         Ok(())
     }
+    fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+        put_word(w, *self as u128, false);
+        Ok(())
+    }
 }
 
 impl SolType for Address {
     const SOL: &'static str = "address";
     fn sol_encode(&self, out: &mut Vec<u8>) -> Result<(), EventError> {
         let mut w = [0u8; 32];
-        if let Some(eth) = self.as_eth() {
-            w[12..].copy_from_slice(&eth);
-        } else if let Some(id) = self.as_id() {
-            // The masked ID form (0xff, zeros, the ID big-endian), as the EVM names actors
-            // without an Ethereum address.
-            w[12] = 0xff;
-            w[24..].copy_from_slice(&id.to_be_bytes());
-        } else {
-            return Err(EventError::NoEthAddress);
-        }
+        self.write_word(&mut w)?;
         out.extend_from_slice(&w);
         Ok(())
+    }
+    fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+        let Some(w) = w.get_mut(12..32) else {
+            return Err(EventError::Shape);
+        };
+        let bytes = self.as_bytes();
+        match bytes.first() {
+            // f410 (the EAM's namespace 10 is a one-byte varint): the 20 bytes.
+            Some(&Address::PROTOCOL_DELEGATED) if bytes.len() == 22 && bytes[1] == 10 => {
+                w.copy_from_slice(&bytes[2..]);
+                Ok(())
+            }
+            Some(&Address::PROTOCOL_ID) => {
+                // The masked ID form (0xff, zeros, the ID big-endian), as the EVM names
+                // actors without an Ethereum address.
+                let id = self.as_id().ok_or(EventError::NoEthAddress)?;
+                w[0] = 0xff;
+                w[12..].copy_from_slice(&id.to_be_bytes());
+                Ok(())
+            }
+            _ => Err(EventError::NoEthAddress),
+        }
     }
 }
 
@@ -187,6 +242,11 @@ impl<const N: usize> SolType for [u8; N] {
         if !Self::DYNAMIC {
             out.resize(out.len() + 32 - N, 0);
         }
+        Ok(())
+    }
+    fn write_word(&self, w: &mut [u8]) -> Result<(), EventError> {
+        let n = N.min(w.len());
+        w[..n].copy_from_slice(&self[..n]);
         Ok(())
     }
 }
@@ -217,35 +277,182 @@ pub trait Event {
     const TOPIC0: [u8; 32] = Self::SCHEMA.topic0();
     /// Appends each field's ABI encoding (see [`SolType::sol_encode`]) in declaration order.
     fn fields(&self, out: &mut Vec<Vec<u8>>) -> Result<(), EventError>;
+    /// Writes the fields into a log, in declaration order ([`LogWriter::field`] each).
+    /// `#[derive(Event)]` implements it without the per-field buffers of
+    /// [`fields`](Self::fields); the default goes through them.
+    fn write_log(&self, log: &mut LogWriter) -> Result<(), EventError> {
+        let mut values = Vec::new();
+        self.fields(&mut values)?;
+        for (f, v) in Self::SCHEMA.fields.iter().zip(values) {
+            log.encoded(f.indexed, is_dynamic(f), &v)?;
+        }
+        Ok(())
+    }
+}
+
+/// The entry flags of a log's entries: FLAG_INDEXED_KEY | FLAG_INDEXED_VALUE (a one-byte
+/// CBOR head).
+const FLAGS: u8 = 0x03;
+/// IPLD_RAW (0x55) as a CBOR unsigned: two bytes.
+const RAW: [u8; 2] = [0x18, crate::IPLD_RAW as u8];
+/// A topic entry: array(4), flags, text(2) "tN", RAW, bytes(32)'s head, then the word.
+const TOPIC_ENTRY: usize = 9 + 32;
+
+/// An event's block being written: `[[flags, "t1", IPLD_RAW, topic0], …, [flags, "d",
+/// IPLD_RAW, data]]` (`d` only when there is data), as the VM's `emit_event` encodes an
+/// event's entries. The topic entries are laid out when the writer is made (their number
+/// is the schema's) and each word is written in place; the data's heads likewise, the
+/// tails of dynamic fields appended. (A `Vec` push per byte or a word moved through a
+/// return value costs loads, which native code pays 8 gas each.)
+pub struct LogWriter {
+    /// The entries' array head and the topic entries.
+    block: Vec<u8>,
+    /// Where the next topic's word goes.
+    topic_at: usize,
+    /// One 32-byte head per non-indexed field, then the tails of the dynamic ones.
+    data: Vec<u8>,
+    /// Where the next head goes.
+    head_at: usize,
+    /// The heads' length: where the first tail starts.
+    heads: usize,
+}
+
+impl LogWriter {
+    /// The log of the event `E`, with topic0 written and no field yet.
+    pub fn new<E: Event>() -> Result<Self, EventError> {
+        let fields = E::SCHEMA.fields;
+        let indexed = fields.iter().filter(|f| f.indexed).count();
+        let heads = (fields.len() - indexed) * 32;
+        let topics = 1 + indexed;
+        if topics > 4 {
+            return Err(EventError::Shape);
+        }
+        // At most five entries: the array head is one byte.
+        let n = (topics + usize::from(heads > 0)) as u64;
+        let start = put_head(&mut [0u8; 1], 0, 4, n);
+        let mut block = alloc::vec![0u8; start + topics * TOPIC_ENTRY];
+        put_head(&mut block, 0, 4, n);
+        for (i, entry) in block[start..].chunks_exact_mut(TOPIC_ENTRY).enumerate() {
+            entry[..9].copy_from_slice(&[
+                0x84,
+                FLAGS,
+                0x62,
+                b't',
+                b'1' + i as u8,
+                RAW[0],
+                RAW[1],
+                0x58,
+                32,
+            ]);
+        }
+        if let Some(w) = block.get_mut(start + 9..start + TOPIC_ENTRY) {
+            w.copy_from_slice(&E::TOPIC0);
+        }
+        Ok(Self {
+            block,
+            topic_at: start + TOPIC_ENTRY + 9,
+            data: alloc::vec![0u8; heads],
+            head_at: 0,
+            heads,
+        })
+    }
+
+    /// The next field: a topic when `indexed` (a dynamic value's keccak-256), else data.
+    pub fn field<T: SolType + ?Sized>(&mut self, v: &T, indexed: bool) -> Result<(), EventError> {
+        if T::DYNAMIC {
+            let mut bytes = Vec::new();
+            v.sol_encode(&mut bytes)?;
+            return self.encoded(indexed, true, &bytes);
+        }
+        let w = if indexed {
+            self.next_topic()?
+        } else {
+            self.next_head()?
+        };
+        v.write_word(w)
+    }
+
+    /// The next field, already encoded (`SolType::sol_encode`'s bytes).
+    fn encoded(&mut self, indexed: bool, dynamic: bool, v: &[u8]) -> Result<(), EventError> {
+        if indexed {
+            let w = self.next_topic()?;
+            if dynamic {
+                w.copy_from_slice(&keccak256(v));
+            } else {
+                let n = v.len().min(32);
+                w[..n].copy_from_slice(&v[..n]);
+            }
+        } else if dynamic {
+            let offset = self.data.len();
+            put_word(self.next_head()?, offset as u128, false);
+            self.data
+                .extend_from_slice(&word_of(v.len() as u128, false));
+            self.data.extend_from_slice(v);
+            self.data.resize(self.data.len().div_ceil(32) * 32, 0);
+        } else {
+            let w = self.next_head()?;
+            let n = v.len().min(32);
+            w[..n].copy_from_slice(&v[..n]);
+        }
+        Ok(())
+    }
+
+    fn next_topic(&mut self) -> Result<&mut [u8], EventError> {
+        let at = self.topic_at;
+        self.topic_at += TOPIC_ENTRY;
+        self.block.get_mut(at..at + 32).ok_or(EventError::Shape)
+    }
+
+    fn next_head(&mut self) -> Result<&mut [u8], EventError> {
+        let at = self.head_at;
+        if at >= self.heads {
+            return Err(EventError::Shape);
+        }
+        self.head_at += 32;
+        self.data.get_mut(at..at + 32).ok_or(EventError::Shape)
+    }
+
+    /// The topics and the data; `Shape` unless every field of the schema was written.
+    fn finish(self) -> Result<(Vec<u8>, Vec<u8>), EventError> {
+        if self.topic_at != self.block.len() + 9 || self.head_at != self.heads {
+            return Err(EventError::Shape);
+        }
+        Ok((self.block, self.data))
+    }
+}
+
+/// The event block of a written log: the topic entries, then `d` when there is data.
+fn block_of(log: LogWriter) -> Result<Vec<u8>, EventError> {
+    let (mut block, data) = log.finish()?;
+    if !data.is_empty() {
+        let mut head = [0u8; 6 + 9];
+        head[..6].copy_from_slice(&[0x84, FLAGS, 0x61, b'd', RAW[0], RAW[1]]);
+        let end = put_head(&mut head, 6, 2, data.len() as u64);
+        block.reserve_exact(end + data.len());
+        block.extend_from_slice(&head[..end]);
+        block.extend_from_slice(&data);
+    }
+    Ok(block)
 }
 
 /// An event as an Ethereum log: its topics (topic0 first) and its data.
 pub fn eth_log<E: Event>(ev: &E) -> Result<(Vec<[u8; 32]>, Vec<u8>), EventError> {
-    let mut values = Vec::new();
-    ev.fields(&mut values)?;
-    let mut topics = alloc::vec![E::TOPIC0];
-    let (mut heads, mut tails) = (Vec::new(), Vec::new());
-    let data_fields = E::SCHEMA.fields.iter().filter(|f| !f.indexed).count();
-    for (f, v) in E::SCHEMA.fields.iter().zip(values) {
-        let dynamic = is_dynamic(f);
-        if f.indexed {
-            topics.push(if dynamic {
-                keccak256(&v)
-            } else {
-                v.as_slice().try_into().unwrap_or([0; 32])
-            });
-        } else if dynamic {
-            let offset = data_fields * 32 + tails.len();
-            heads.extend_from_slice(&word_of(offset as u128, false));
-            tails.extend_from_slice(&word_of(v.len() as u128, false));
-            tails.extend_from_slice(&v);
-            tails.resize(tails.len().div_ceil(32) * 32, 0);
-        } else {
-            heads.extend_from_slice(&v);
-        }
-    }
-    heads.extend_from_slice(&tails);
-    Ok((topics, heads))
+    let mut log = LogWriter::new::<E>()?;
+    ev.write_log(&mut log)?;
+    let (block, data) = log.finish()?;
+    // At most five entries: the array head is one byte.
+    let topics = block[1..]
+        .chunks_exact(TOPIC_ENTRY)
+        .map(|e| e[9..].try_into().unwrap_or([0; 32]))
+        .collect();
+    Ok((topics, data))
+}
+
+/// The event block of an event, as `emit` creates it.
+pub fn event_block<E: Event>(ev: &E) -> Result<Vec<u8>, EventError> {
+    let mut log = LogWriter::new::<E>()?;
+    ev.write_log(&mut log)?;
+    block_of(log)
 }
 
 fn is_dynamic(f: &EventField) -> bool {
@@ -270,49 +477,55 @@ pub fn entries<E: Event>(ev: &E) -> Result<Vec<(&'static str, Vec<u8>)>, EventEr
 /// Emits a typed event as an Ethereum log (see the module docs).
 #[cfg(target_arch = "wasm32")]
 pub fn emit<E: Event>(ev: &E) -> Result<(), crate::ActorError> {
-    let (topics, data) = eth_log(ev).map_err(|_| {
+    let block = event_block(ev).map_err(|e| {
         crate::ActorError::new(
             crate::USR_ILLEGAL_ARGUMENT,
-            "event: an address with no Ethereum form",
+            match e {
+                EventError::NoEthAddress => "event: an address with no Ethereum form",
+                EventError::Shape => "event: fields written do not match its schema",
+            },
         )
     })?;
-    // The block `emit_event` would make of `entries(ev)`, written straight from the topics
-    // and the data (no entry list, no copy of each value on the way).
-    let block = log_block(&topics, &data);
     let id = crate::block_create(crate::DAG_CBOR, &block)?;
     crate::runtime::event_emit_block(id)?;
     Ok(())
 }
 
-/// The event block of a log: `[[flags, "t1", IPLD_RAW, topic0], …, [flags, "d", IPLD_RAW,
-/// data]]` (`d` only when there is data), flags 3, as `emit_event` encodes `entries`.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn log_block(topics: &[[u8; 32]], data: &[u8]) -> Vec<u8> {
-    use crate::cbor::head;
-    const FLAGS: u64 = 3; // FLAG_INDEXED_KEY | FLAG_INDEXED_VALUE
-    const KEYS: [&[u8]; 4] = [b"t1", b"t2", b"t3", b"t4"];
-    let n = topics.len().min(4) + usize::from(!data.is_empty());
-    let mut out = Vec::with_capacity(1 + n * 41 + data.len() + 8);
-    head(&mut out, 4, n as u64);
-    for (t, k) in topics.iter().zip(KEYS) {
-        head(&mut out, 4, 4);
-        head(&mut out, 0, FLAGS);
-        head(&mut out, 3, k.len() as u64);
-        out.extend_from_slice(k);
-        head(&mut out, 0, crate::IPLD_RAW);
-        head(&mut out, 2, 32);
-        out.extend_from_slice(t);
+/// Writes a CBOR head at `out[at..]` and returns where it ends (nothing is written when
+/// `out` is too short).
+fn put_head(out: &mut [u8], at: usize, major: u8, arg: u64) -> usize {
+    let m = major << 5;
+    let n = head_len(arg);
+    if let Some(dst) = out.get_mut(at..at + n) {
+        match n {
+            1 => dst[0] = m | arg as u8,
+            2 => dst.copy_from_slice(&[m | 24, arg as u8]),
+            3 => {
+                dst[0] = m | 25;
+                dst[1..].copy_from_slice(&(arg as u16).to_be_bytes());
+            }
+            5 => {
+                dst[0] = m | 26;
+                dst[1..].copy_from_slice(&(arg as u32).to_be_bytes());
+            }
+            _ => {
+                dst[0] = m | 27;
+                dst[1..].copy_from_slice(&arg.to_be_bytes());
+            }
+        }
     }
-    if !data.is_empty() {
-        head(&mut out, 4, 4);
-        head(&mut out, 0, FLAGS);
-        head(&mut out, 3, 1);
-        out.push(b'd');
-        head(&mut out, 0, crate::IPLD_RAW);
-        head(&mut out, 2, data.len() as u64);
-        out.extend_from_slice(data);
+    at + n
+}
+
+/// The length of a CBOR head with argument `arg`.
+fn head_len(arg: u64) -> usize {
+    match arg {
+        0..=23 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
     }
-    out
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -486,10 +699,14 @@ mod tests {
         }
     }
 
-    /// `emit`'s block is the entries' generic encoding (`emit_event`'s): fvm's `ActorEvent`.
+    /// `emit`'s block is the entries' generic encoding (`emit_event`'s: fvm's `ActorEvent`)
+    /// of the log that the events' other derived method (`fields`, one buffer per field)
+    /// gives, for events of every shape: no data, no topics beyond topic0, three topics,
+    /// static and dynamic data, signed and byte-array words.
     #[test]
-    fn log_block_is_the_entries_block() {
-        let generic = |topics: &[[u8; 32]], data: &[u8]| {
+    fn event_block_is_the_entries_block() {
+        use crate::cbor::Bytes;
+        fn generic(topics: &[[u8; 32]], data: &[u8]) -> Vec<u8> {
             const KEYS: [&str; 4] = ["t1", "t2", "t3", "t4"];
             let mut entries: Vec<(&str, Vec<u8>)> = topics
                 .iter()
@@ -511,24 +728,142 @@ mod tests {
                 out.extend_from_slice(&v);
             }
             out
-        };
-        for (n, len) in [
-            (0, 0),
-            (1, 0),
-            (1, 32),
-            (3, 32),
-            (4, 0),
-            (4, 300),
-            (0, 70_000),
-        ] {
-            let topics: Vec<[u8; 32]> = (0..n).map(|i| [i as u8 + 1; 32]).collect();
-            let data = alloc::vec![9u8; len];
-            assert_eq!(
-                log_block(&topics, &data),
-                generic(&topics, &data),
-                "{n} {len}"
-            );
         }
+        /// The log from `fields`, as `eth_log` computed it before `write_log`.
+        fn by_fields<E: Event>(ev: &E) -> (Vec<[u8; 32]>, Vec<u8>) {
+            let mut values = Vec::new();
+            ev.fields(&mut values).unwrap();
+            let mut topics = alloc::vec![E::TOPIC0];
+            let (mut heads, mut tails) = (Vec::new(), Vec::new());
+            let data_fields = E::SCHEMA.fields.iter().filter(|f| !f.indexed).count();
+            for (f, v) in E::SCHEMA.fields.iter().zip(values) {
+                if f.indexed {
+                    topics.push(if is_dynamic(f) {
+                        keccak256(&v)
+                    } else {
+                        v.as_slice().try_into().unwrap()
+                    });
+                } else if is_dynamic(f) {
+                    let offset = data_fields * 32 + tails.len();
+                    heads.extend_from_slice(&word_of(offset as u128, false));
+                    tails.extend_from_slice(&word_of(v.len() as u128, false));
+                    tails.extend_from_slice(&v);
+                    tails.resize(tails.len().div_ceil(32) * 32, 0);
+                } else {
+                    heads.extend_from_slice(&v);
+                }
+            }
+            heads.extend_from_slice(&tails);
+            (topics, heads)
+        }
+        fn check<E: Event>(ev: &E) {
+            let (topics, data) = by_fields(ev);
+            assert_eq!(eth_log(ev).unwrap(), (topics.clone(), data.clone()));
+            assert_eq!(event_block(ev).unwrap(), generic(&topics, &data));
+        }
+        #[derive(crate::Event)]
+        struct Bare {}
+        #[derive(crate::Event)]
+        struct Transfer {
+            #[indexed]
+            from: Address,
+            #[indexed]
+            to: Address,
+            value: TokenAmount,
+        }
+        #[derive(crate::Event)]
+        struct Mixed {
+            a: i32,
+            #[indexed]
+            b: String,
+            c: Bytes,
+            #[indexed]
+            d: [u8; 4],
+            e: bool,
+            f: String,
+            #[indexed]
+            g: u64,
+        }
+        #[derive(crate::Event)]
+        struct OnlyTopics {
+            #[indexed]
+            x: u128,
+        }
+        check(&Bare {});
+        check(&Transfer {
+            from: Address::id(100),
+            to: Address::eth([7; 20]),
+            value: TokenAmount(u128::MAX),
+        });
+        check(&Mixed {
+            a: -5,
+            b: "topic text".into(),
+            c: Bytes(alloc::vec![3; 300]),
+            d: [1, 2, 3, 4],
+            e: true,
+            f: String::new(),
+            g: u64::MAX,
+        });
+        check(&OnlyTopics { x: 1 << 100 });
+        // An address with no Ethereum form is refused as before.
+        let bad = Transfer {
+            from: Address::from_bytes(&[1; 21]).unwrap(),
+            to: Address::id(1),
+            value: TokenAmount(0),
+        };
+        assert_eq!(event_block(&bad), Err(EventError::NoEthAddress));
+    }
+
+    /// A hand-written `write_log` that writes fewer or more fields than its schema lists,
+    /// and a schema with four indexed fields, are refused (a log has at most four topics).
+    #[test]
+    fn logs_that_do_not_match_their_schema_are_refused() {
+        const FIELD: EventField = EventField {
+            name: "x",
+            ty: Type::Uint(64),
+            sol: "uint64",
+            indexed: true,
+        };
+        struct Lying(usize);
+        impl Event for Lying {
+            const SCHEMA: EventSchema = EventSchema {
+                name: "Lying",
+                fields: &[
+                    FIELD,
+                    EventField {
+                        indexed: false,
+                        ..FIELD
+                    },
+                ],
+            };
+            fn fields(&self, _: &mut Vec<Vec<u8>>) -> Result<(), EventError> {
+                Ok(())
+            }
+            fn write_log(&self, log: &mut LogWriter) -> Result<(), EventError> {
+                for i in 0..self.0 {
+                    log.field(&1u64, i % 2 == 0)?;
+                }
+                Ok(())
+            }
+        }
+        assert!(event_block(&Lying(2)).is_ok());
+        assert_eq!(event_block(&Lying(1)), Err(EventError::Shape));
+        assert_eq!(event_block(&Lying(3)), Err(EventError::Shape));
+        struct FourTopics;
+        impl Event for FourTopics {
+            const SCHEMA: EventSchema = EventSchema {
+                name: "FourTopics",
+                fields: &[FIELD, FIELD, FIELD, FIELD],
+            };
+            fn fields(&self, out: &mut Vec<Vec<u8>>) -> Result<(), EventError> {
+                for _ in 0..4 {
+                    out.push(word_of(1, false).to_vec());
+                }
+                Ok(())
+            }
+        }
+        assert_eq!(event_block(&FourTopics), Err(EventError::Shape));
+        assert_eq!(eth_log(&FourTopics), Err(EventError::Shape));
     }
 
     /// Dynamic fields: heads then tails (offset, length, padded bytes); indexed ones hashed.

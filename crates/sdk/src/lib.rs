@@ -133,8 +133,10 @@ macro_rules! dispatch {
             events: &[$($(<$event as $crate::event::Event>::SCHEMA),*)?],
         };
 
+        // No `#[used]`: on wasm32 a `link_section` static is kept as a custom section
+        // anyway, and `#[used]` also put a copy of its bytes into the data segment, which
+        // every instantiation writes into memory (and pays for by the byte).
         #[cfg(target_arch = "wasm32")]
-        #[used]
         #[unsafe(link_section = "tandem:schema")]
         static __TANDEM_SCHEMA_SECTION: [u8; $crate::schema::json_len(&TANDEM_SCHEMA)] =
             $crate::schema::json_bytes(&TANDEM_SCHEMA);
