@@ -86,11 +86,11 @@ pub struct TandemHost<'a> {
 }
 
 impl<'a> TandemHost<'a> {
-    pub fn new(kernel: &'a mut dyn Kernel, runtime: &'a EvmRuntime) -> KResult<Self> {
-        let origin_id = kernel.context().origin;
-        let origin = from_eth(eth_address_of(kernel, origin_id)?);
+    /// A host for one frame; `origin` is the Ethereum address of the frame's origin (the
+    /// frame has looked it up already).
+    pub fn new(kernel: &'a mut dyn Kernel, runtime: &'a EvmRuntime, origin: Address) -> Self {
         let fork = kernel.network().hardfork;
-        Ok(Self {
+        Self {
             kernel,
             runtime,
             error: None,
@@ -98,7 +98,7 @@ impl<'a> TandemHost<'a> {
             last: None,
             fork,
             gas: crate::spec::gas_params(fork),
-        })
+        }
     }
 
     fn park(&mut self, e: ExecutionError) -> LoadError {
@@ -298,21 +298,23 @@ impl Host for TandemHost<'_> {
     }
 
     fn log(&mut self, log: Log) {
-        let mut entries = Vec::with_capacity(log.data.topics().len() + 1);
-        for (i, topic) in log.data.topics().iter().enumerate() {
+        let (topics, data) = log.data.split();
+        let mut entries = Vec::with_capacity(topics.len() + 1);
+        for (key, topic) in TOPIC_KEYS.iter().zip(&topics) {
             entries.push(Entry {
                 flags: Flags::FLAG_INDEXED_ALL,
-                key: TOPIC_KEYS[i].to_string(),
+                key: (*key).to_string(),
                 codec: IPLD_RAW,
                 value: topic.to_vec(),
             });
         }
-        if !log.data.data.is_empty() {
+        if !data.is_empty() {
             entries.push(Entry {
                 flags: Flags::FLAG_INDEXED_ALL,
                 key: "d".to_string(),
                 codec: IPLD_RAW,
-                value: log.data.data.to_vec(),
+                // The interpreter's copy of the memory, moved when it is the only handle.
+                value: Vec::from(data.0),
             });
         }
         if let Err(e) = self.kernel.emit_event(ActorEvent { entries }) {

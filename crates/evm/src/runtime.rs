@@ -149,9 +149,14 @@ const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 impl EvmRuntime {
     fn invoke_frame(&self, kernel: &mut dyn Kernel) -> KResult<InvokeReturn> {
-        let ctx = kernel.context().clone();
-        let target = from_eth(eth_address_of(kernel, ctx.receiver)?);
-        let spec = match ctx.method {
+        // The few context fields a frame needs, read without cloning the context (its
+        // amounts are big integers).
+        let ctx = kernel.context();
+        let (receiver, caller_id, origin_id, method) =
+            (ctx.receiver, ctx.caller, ctx.origin, ctx.method);
+        let value = tokens_to_u256(&ctx.value_received);
+        let target = from_eth(eth_address_of(kernel, receiver)?);
+        let spec = match method {
             METHOD_CONSTRUCTOR => {
                 let Some(init) = raw_params(kernel) else {
                     return Ok(exit::bad_params("constructor params must be init code"));
@@ -162,9 +167,9 @@ impl EvmRuntime {
                     code: Bytecode::new_legacy(init),
                     hash: None,
                     input: Bytes::new(),
-                    caller: from_eth(eth_address_of(kernel, ctx.caller)?),
+                    caller: from_eth(eth_address_of(kernel, caller_id)?),
                     target,
-                    value: tokens_to_u256(&ctx.value_received),
+                    value,
                     is_create: true,
                 }
             }
@@ -179,9 +184,9 @@ impl EvmRuntime {
                     code: loaded.code,
                     hash: Some(loaded.hash),
                     input,
-                    caller: from_eth(eth_address_of(kernel, ctx.caller)?),
+                    caller: from_eth(eth_address_of(kernel, caller_id)?),
                     target,
-                    value: tokens_to_u256(&ctx.value_received),
+                    value,
                     is_create: false,
                 }
             }
@@ -215,7 +220,14 @@ impl EvmRuntime {
                 ));
             }
         };
-        self.run_frame(kernel, spec)
+        // ORIGIN: the caller's address when the caller is the origin (every top-level frame),
+        // without a second lookup.
+        let origin = if origin_id == caller_id && method != METHOD_INVOKE_DELEGATE {
+            spec.caller
+        } else {
+            from_eth(eth_address_of(kernel, origin_id)?)
+        };
+        self.run_frame(kernel, spec, origin)
     }
 }
 
@@ -235,7 +247,12 @@ fn raw_params(kernel: &mut dyn Kernel) -> Option<Bytes> {
 }
 
 impl EvmRuntime {
-    fn run_frame(&self, kernel: &mut dyn Kernel, spec: FrameSpec) -> KResult<InvokeReturn> {
+    fn run_frame(
+        &self,
+        kernel: &mut dyn Kernel,
+        spec: FrameSpec,
+        origin: Address,
+    ) -> KResult<InvokeReturn> {
         let budget = kernel.gas_available().round_down();
         let depth = kernel.context().depth as usize;
         let is_static = kernel.context().read_only;
@@ -259,7 +276,7 @@ impl EvmRuntime {
             crate::spec::spec_id(fork),
             budget,
         );
-        let mut host = TandemHost::new(kernel, self)?;
+        let mut host = TandemHost::new(kernel, self, origin);
         // Both tables are constants: referenced in place, not built (4 KiB) per frame.
         let table = &Tables::INSTRUCTIONS;
         let gas_table = &GAS_TABLE;
@@ -304,13 +321,10 @@ impl EvmRuntime {
                 deploy(kernel, &result.output)?;
                 return Ok(InvokeReturn::ok(None));
             }
-            return Ok(InvokeReturn::ok(raw_block(&result.output)));
+            return Ok(InvokeReturn::ok(raw_block(result.output)));
         }
         if result.result.is_revert() {
-            return Ok(InvokeReturn::exit(
-                exit::REVERTED,
-                raw_block(&result.output),
-            ));
+            return Ok(InvokeReturn::exit(exit::REVERTED, raw_block(result.output)));
         }
         Ok(InvokeReturn::exit(exit::for_halt(result.result), None))
     }
@@ -325,14 +339,19 @@ const POOLED_MEMORY_BYTES: usize = 64 * 1024;
 
 type MemoryBuffer = std::rc::Rc<std::cell::RefCell<Vec<u8>>>;
 
+/// Boxed, so that taking one from the pool and giving it back moves a pointer, not the
+/// interpreter's few hundred bytes.
+type Pooled = (Box<Interpreter<EthInterpreter>>, MemoryBuffer);
+
 thread_local! {
-    static INTERPRETERS: std::cell::RefCell<Vec<(Interpreter<EthInterpreter>, MemoryBuffer)>> =
+    static INTERPRETERS: std::cell::RefCell<Vec<Pooled>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// An interpreter from the thread's pool, given back when the frame ends (however it ends).
 struct PooledInterpreter {
-    interp: Interpreter<EthInterpreter>,
+    /// `None` only while being given back.
+    interp: Option<Box<Interpreter<EthInterpreter>>>,
     /// The memory's buffer, shared with `interp.memory` while the frame runs.
     buffer: MemoryBuffer,
 }
@@ -347,34 +366,54 @@ impl PooledInterpreter {
     ) -> Self {
         let (mut interp, buffer) = INTERPRETERS
             .with(|pool| pool.borrow_mut().pop())
-            .unwrap_or_else(|| (Interpreter::invalid(), MemoryBuffer::default()));
+            .unwrap_or_else(|| (Box::new(Interpreter::invalid()), MemoryBuffer::default()));
         // Emptied here; the interpreter zero-fills whatever it grows into.
         buffer.borrow_mut().clear();
         let memory = SharedMemory::new_with_buffer(buffer.clone());
         // `clear` keeps the stack's allocation (and makes one if it has none).
         interp.clear(memory, bytecode, inputs, is_static, spec, gas, 0);
-        Self { interp, buffer }
+        Self {
+            interp: Some(interp),
+            buffer,
+        }
     }
 }
 
 impl std::ops::Deref for PooledInterpreter {
     type Target = Interpreter<EthInterpreter>;
     fn deref(&self) -> &Self::Target {
-        &self.interp
+        // Set from `take` until `drop`.
+        self.interp
+            .as_deref()
+            .unwrap_or_else(|| unreachable_pooled())
     }
 }
 
 impl std::ops::DerefMut for PooledInterpreter {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.interp
+        self.interp
+            .as_deref_mut()
+            .unwrap_or_else(|| unreachable_pooled())
     }
+}
+
+#[cold]
+fn unreachable_pooled() -> ! {
+    unreachable!("a pooled interpreter is only given back when it is dropped")
 }
 
 impl Drop for PooledInterpreter {
     fn drop(&mut self) {
-        let mut interp = std::mem::replace(&mut self.interp, Interpreter::invalid());
-        // Let go of the interpreter's handle on the buffer before deciding to keep it.
+        let Some(mut interp) = self.interp.take() else {
+            return;
+        };
+        // Let go of the interpreter's handle on the buffer before deciding to keep it, and of
+        // the frame's calldata and last return data (either may be large). Its code stays
+        // until the next frame replaces it: at most `POOLED_INTERPRETERS` codes of at most
+        // 48 KiB, like the memory buffers.
         interp.memory = SharedMemory::invalid();
+        interp.input.input = CallInput::Bytes(Bytes::new());
+        interp.return_data.0 = Bytes::new();
         let buffer = std::mem::take(&mut self.buffer);
         let reusable = std::rc::Rc::strong_count(&buffer) == 1
             && buffer.borrow().capacity() <= POOLED_MEMORY_BYTES;
@@ -431,10 +470,12 @@ fn deploy(kernel: &mut dyn Kernel, code: &[u8]) -> KResult<()> {
     kernel.set_root(root)
 }
 
-fn raw_block(data: &[u8]) -> Option<IpldBlock> {
+/// The frame's output as its return block: moved, not copied, when the interpreter holds the
+/// only handle on it (as it does on RETURN and REVERT).
+fn raw_block(data: Bytes) -> Option<IpldBlock> {
     (!data.is_empty()).then(|| IpldBlock {
         codec: IPLD_RAW,
-        data: data.to_vec(),
+        data: Vec::from(data.0),
     })
 }
 

@@ -173,7 +173,8 @@ pub struct EthReceipt {
     /// The Filecoin-shaped result (receipt, events, fee split). Its receipt has no events
     /// root (`None` even when there are events): an Ethereum receipt carries its logs, and
     /// nothing reads the root of a transaction's events, so it is computed only on demand,
-    /// by [`EthReceipt::events_root`].
+    /// by [`EthReceipt::events_root`]. Nor has it return data (empty): the return or revert
+    /// data is [`EthReceipt::output`], moved there rather than held twice.
     pub apply: ApplyRet,
 }
 
@@ -485,7 +486,6 @@ fn apply_checked(
     let coinbase = network.coinbase;
     let blob_gas = GAS_PER_BLOB * tx.blob_hashes.len() as u64;
     let blob_price = tokens_to_u256(&network.blob_base_fee);
-    let sender_addr = f410(&tx.sender);
     let price = if tx.tx_type >= 2 {
         U256::from(tx.max_fee_per_gas).min(base_fee + U256::from(tx.max_priority_fee_per_gas))
     } else {
@@ -507,6 +507,7 @@ fn apply_checked(
         }
         _ => {
             // Only reachable when the transaction costs nothing.
+            let sender_addr = f410(&tx.sender);
             let id = state.register_new_address(&sender_addr)?;
             let mut r = ActorRecord::new(
                 BuiltinCode::EthAccount.cid(),
@@ -573,12 +574,14 @@ fn apply_checked(
     apply_floor(&mut run.run, tx.gas_limit, floor);
     let contract_address = run.created;
     let logs = run.logs;
+    // Moved to the Ethereum receipt's output, not copied: the Filecoin-shaped receipt in
+    // `apply` keeps no return data (see `EthReceipt::apply`).
     let output = run
         .run
         .outcome
         .return_data
-        .as_ref()
-        .map(|b| Bytes::copy_from_slice(&b.data))
+        .take()
+        .map(|b| Bytes::from(b.data))
         .unwrap_or_default();
     let premium = u256_to_tokens(price.saturating_sub(base_fee));
     let apply = executor.settle_fees(

@@ -306,9 +306,7 @@ impl Executor {
         // Refunds are capped at a fifth of the gas used (EIP-3529).
         let gas_refunded = (run.refund_counter.max(0) as u64).min(used / 5);
         let gas_used = used - gas_refunded;
-        let base_fee_burn = base_fee * gas_used;
-        let miner_tip = premium * gas_used;
-        let refund = &prepaid - &base_fee_burn - &miner_tip;
+        let (base_fee_burn, miner_tip, refund) = fee_split(&prepaid, base_fee, premium, gas_used);
         let coinbase = self.machine.network.coinbase;
         self.credit(sender_id, &refund)?;
         self.credit(BURNT_FUNDS_ACTOR_ID, &base_fee_burn)?;
@@ -499,3 +497,110 @@ pub fn events_root(_machine: &Machine, events: &[StampedEvent]) -> anyhow::Resul
 }
 
 pub use crate::events_root::events_root_of;
+
+/// The fee split of a message that used `gas_used`: (base fee burnt, miner tip, refund to the
+/// sender) = (base_fee × gas, premium × gas, prepaid − both). In u128 when the amounts and
+/// products fit and the refund is not negative (every realistic price: exactly the same
+/// values, without big-integer temporaries), else in big integers.
+fn fee_split(
+    prepaid: &TokenAmount,
+    base_fee: &TokenAmount,
+    premium: &TokenAmount,
+    gas_used: u64,
+) -> (TokenAmount, TokenAmount, TokenAmount) {
+    let small = (|| {
+        let gas = u128::from(gas_used);
+        let burn = atto_u128(base_fee)?.checked_mul(gas)?;
+        let tip = atto_u128(premium)?.checked_mul(gas)?;
+        let refund = atto_u128(prepaid)?.checked_sub(burn)?.checked_sub(tip)?;
+        Some((burn, tip, refund))
+    })();
+    match small {
+        Some((burn, tip, refund)) => (
+            TokenAmount::from_atto(burn),
+            TokenAmount::from_atto(tip),
+            TokenAmount::from_atto(refund),
+        ),
+        None => {
+            let burn = base_fee * gas_used;
+            let tip = premium * gas_used;
+            let refund = prepaid - &burn - &tip;
+            (burn, tip, refund)
+        }
+    }
+}
+
+/// A non-negative amount below 2^128, as a u128 (read digit by digit, no allocation).
+fn atto_u128(amount: &TokenAmount) -> Option<u128> {
+    let atto = amount.atto();
+    if atto.sign() == fvm_shared::bigint::Sign::Minus {
+        return None;
+    }
+    let mut digits = atto.magnitude().iter_u64_digits();
+    let low = digits.next().unwrap_or(0);
+    let high = digits.next().unwrap_or(0);
+    if digits.next().is_some() {
+        return None;
+    }
+    Some((u128::from(high) << 64) | u128::from(low))
+}
+
+#[cfg(test)]
+mod fee_split_tests {
+    use super::*;
+    use fvm_shared::bigint::BigInt;
+
+    fn big(
+        prepaid: &TokenAmount,
+        base: &TokenAmount,
+        premium: &TokenAmount,
+        gas: u64,
+    ) -> [TokenAmount; 3] {
+        let burn = base * gas;
+        let tip = premium * gas;
+        let refund = prepaid - &burn - &tip;
+        [burn, tip, refund]
+    }
+
+    /// The u128 path gives exactly the big-integer values, and amounts that do not fit (or
+    /// a negative refund) take the big-integer path.
+    #[test]
+    fn same_split_as_big_integers() {
+        let atto = |v: BigInt| TokenAmount::from_atto(v);
+        let max = BigInt::from(u128::MAX);
+        let amounts = [
+            atto(BigInt::from(0)),
+            atto(BigInt::from(1)),
+            atto(BigInt::from(7_000_000_000u64)),
+            atto(BigInt::from(u64::MAX)),
+            atto(BigInt::from(u64::MAX) + 1),
+            atto(max.clone()),
+            atto(max.clone() + 1),
+            atto(BigInt::from(-5)),
+        ];
+        let mut fast = 0;
+        for prepaid in &amounts {
+            for base in &amounts {
+                for premium in &amounts {
+                    for gas in [0, 1, 21_000, 30_000_000, u64::MAX] {
+                        let (b, t, r) = fee_split(prepaid, base, premium, gas);
+                        assert_eq!([b, t, r], big(prepaid, base, premium, gas));
+                        let took_fast = (|| {
+                            let g = u128::from(gas);
+                            let burn = atto_u128(base)?.checked_mul(g)?;
+                            let tip = atto_u128(premium)?.checked_mul(g)?;
+                            atto_u128(prepaid)?.checked_sub(burn)?.checked_sub(tip)
+                        })()
+                        .is_some();
+                        fast += usize::from(took_fast);
+                    }
+                }
+            }
+        }
+        // Both paths ran.
+        assert!(fast > 100 && fast < amounts.len().pow(3) * 5, "{fast}");
+        assert_eq!(atto_u128(&atto(max.clone())), Some(u128::MAX));
+        assert_eq!(atto_u128(&atto(max + 1)), None);
+        assert_eq!(atto_u128(&atto(BigInt::from(-1))), None);
+    }
+}
