@@ -381,7 +381,17 @@ pub fn runtime(
     heap_start: u64,
 ) -> Result<Vec<u8>, RuntimeFailure> {
     let mut g = Gen::new(c.uses_heap, children);
+    // Runtime constants stay literal pushes: a computed form would be smaller but cost gas
+    // on every call.
+    g.asm.consts = crate::asm::Consts::Literal;
     g.funcs = &c.functions;
+    g.errors.plan = crate::revert_stub::plan(
+        c.handlers
+            .iter()
+            .map(|h| h.body.as_slice())
+            .chain(c.specials().map(|s| s.body.as_slice()))
+            .chain(c.functions.iter().map(|f| f.body.as_slice())),
+    );
     let rev = g.revert_label();
     // Solidity's routing: empty calldata runs `receive`, else `fallback`; calldata no
     // selector matches (or shorter than a selector) runs `fallback`; without them, revert.
@@ -396,6 +406,12 @@ pub fn runtime(
     if all_nonpayable && (!c.handlers.is_empty() || c.fallback.is_some()) {
         g.asm.op(op::CALLVALUE);
         g.asm.jumpi(rev);
+    }
+    // The free pointer is set once, before the dispatch, for every entry point.
+    if c.uses_heap {
+        g.asm.push_u(heap_start);
+        g.asm.push_u(0x40);
+        g.asm.op(op::MSTORE);
     }
     if let Some(l) = receive_label {
         g.asm.op(op::CALLDATASIZE);
@@ -438,10 +454,9 @@ pub fn runtime(
     for (k, i) in order.iter().enumerate() {
         let h = &c.handlers[*i];
         g.asm.place(labels[k]);
-        if k + 1 < order.len() {
-            g.asm.op(op::POP);
-        }
-        g.height = 0;
+        // Every comparison but the last left the selector on the stack: it stays beneath
+        // the handler's locals (the handler ends the call), which saves a POP a handler.
+        g.height = usize::from(k + 1 < order.len());
         g.locals.clear();
         g.labels.clear();
         g.handler = Some(*i);
@@ -456,11 +471,6 @@ pub fn runtime(
             g.asm.push_u(4 + head);
             g.asm.op(op::GT);
             g.asm.jumpi(rev);
-        }
-        if c.uses_heap {
-            g.asm.push_u(heap_start);
-            g.asm.push_u(0x40);
-            g.asm.op(op::MSTORE);
         }
         g.decode_params(&h.params, false);
         g.stmts(&h.body);
@@ -478,11 +488,6 @@ pub fn runtime(
         if !all_nonpayable && !s.payable {
             g.asm.op(op::CALLVALUE);
             g.asm.jumpi(rev);
-        }
-        if c.uses_heap {
-            g.asm.push_u(heap_start);
-            g.asm.push_u(0x40);
-            g.asm.op(op::MSTORE);
         }
         g.stmts(&s.body);
         g.asm.op(op::STOP);

@@ -43,6 +43,8 @@ pub struct Gen<'a> {
     pub function: Option<usize>,
     /// Whether this is the constructor's code (immutables are read from transient storage).
     pub in_init: bool,
+    /// Which custom-error reverts jump to shared encoders, and those encoders' labels.
+    pub errors: crate::revert_stub::Stubs,
 }
 
 impl<'a> Gen<'a> {
@@ -69,6 +71,7 @@ impl<'a> Gen<'a> {
             func_queue: Vec::new(),
             function: None,
             in_init: false,
+            errors: Default::default(),
         }
     }
 
@@ -194,6 +197,7 @@ impl<'a> Gen<'a> {
     /// once, at the end of the code).
     pub fn stubs(&mut self) {
         self.emit_functions();
+        self.error_stubs();
         let mut panics: Vec<(u8, Label)> = self.panics.iter().map(|(c, l)| (*c, *l)).collect();
         panics.sort();
         for (code, l) in panics {
@@ -355,6 +359,9 @@ impl<'a> Gen<'a> {
                 self.asm.jump(start);
                 self.asm.place(end);
             }
+            // Nothing to return: STOP ends the call with empty output, as RETURN(0, 0)
+            // does, in one byte and no gas.
+            Stmt::Return(vals) if vals.is_empty() => self.asm.op(op::STOP),
             Stmt::Return(vals) => {
                 let h = self.height;
                 self.encode_scratch(None, vals, None);
@@ -387,10 +394,7 @@ impl<'a> Gen<'a> {
                 self.height = h;
             }
             Stmt::Lowered(LStmt::RevertError { selector, args }) => {
-                let h = self.height;
-                self.encode_scratch(Some(*selector), args, None);
-                self.op(op::REVERT, 2, 0);
-                self.height = h;
+                self.revert_error(*selector, args)
             }
             Stmt::Emit { .. } => self.fail("internal: an event was not lowered"),
             Stmt::Lowered(LStmt::Log { topics, data }) => {
@@ -547,6 +551,10 @@ impl Gen<'_> {
             | Expr::AbiEncode(_) => {
                 self.fail("internal: a typed operation was not lowered");
                 self.push_u(0);
+            }
+            Expr::Alloc(size) if matches!(**size, Expr::Const(n) if n < U256::from(1u64 << 32)) => {
+                let Expr::Const(n) = **size else { return };
+                self.alloc_const(n.to::<u64>());
             }
             Expr::Alloc(size) => {
                 self.expr(size);
@@ -706,5 +714,25 @@ impl Gen<'_> {
                 self.drop_beneath(&args, 1);
             }
         }
+    }
+}
+
+impl Gen<'_> {
+    /// `Alloc` of a size known here: the free pointer moves by the size rounded up to a
+    /// word, one folded constant (the general form rounds `p + size` at run time: the same
+    /// pointer whenever `p` is a multiple of 32, as the heap's start and every runtime
+    /// allocation keep it, and a sound one otherwise); nothing moves for size 0. Leaves
+    /// the pointer.
+    fn alloc_const(&mut self, n: u64) {
+        self.push_u(0x40);
+        self.op(op::MLOAD, 1, 1);
+        if n == 0 {
+            return;
+        }
+        self.op(op::DUP1, 0, 1);
+        self.push_u(n.div_ceil(32) * 32);
+        self.op(op::ADD, 2, 1);
+        self.push_u(0x40);
+        self.op(op::MSTORE, 2, 0);
     }
 }

@@ -120,7 +120,10 @@ impl Gen<'_> {
             self.op(op::TLOAD, 1, 1);
         } else {
             let p = placeholder(&generic(), k);
-            self.push(U256::from_be_slice(&p[1..]));
+            self.asm
+                .items
+                .push(crate::asm::Item::Literal(U256::from_be_slice(&p[1..])));
+            self.height += 1;
         }
     }
 

@@ -14,6 +14,7 @@ mod emit;
 mod emit_fn;
 mod immutables;
 mod inline_asm;
+mod revert_stub;
 pub mod lower;
 mod spill;
 mod validate;

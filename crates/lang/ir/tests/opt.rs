@@ -683,3 +683,36 @@ fn optimizer_never_panics_on_odd_ir() {
     let got = all(body, &p);
     assert!(got.contains("checked.add.i3(1, 2)"), "{got}");
 }
+
+#[test]
+fn masks_of_values_that_fit_them_are_dropped() {
+    use tandem_lang_ir::{Env, U256};
+    let addr = |e: Expr| {
+        bin(
+            BinOp::And,
+            e,
+            Expr::Const((U256::from(1) << 160) - U256::from(1)),
+        )
+    };
+    let p = [
+        param(0, WordTy::Address),
+        u256p(1),
+        param(2, WordTy::Uint(8)),
+    ];
+    let body = vec![
+        Stmt::SStore(c(1), addr(l(0))),
+        Stmt::SStore(c(2), addr(Expr::Env(Env::Caller))),
+        // A wider value keeps its mask; so does a mask that is not all low ones.
+        Stmt::SStore(c(3), addr(l(1))),
+        Stmt::SStore(c(4), bin(BinOp::And, l(2), c(0xf0))),
+        Stmt::SStore(c(5), bin(BinOp::And, c(0xff), l(2))),
+    ];
+    assert_ir(
+        only(&[Pass::Range], body, &p),
+        "sstore(1, %0)
+         sstore(2, caller())
+         sstore(3, and(%1, 0xffffffffffffffffffffffffffffffffffffffff))
+         sstore(4, and(%2, 240))
+         sstore(5, %2)",
+    );
+}

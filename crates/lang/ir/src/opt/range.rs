@@ -11,7 +11,8 @@
 //! where states meet by intersection.
 //!
 //! An unsigned `Checked` operation that provably neither overflows its width nor divides by
-//! zero becomes the plain `Bin` operation, whose word result is then identical.
+//! zero becomes the plain `Bin` operation, whose word result is then identical; a mask
+//! `and(x, 2^k - 1)` of a value known to fit in `k` bits becomes `x`.
 
 use super::Ctx;
 use super::fold::checked_max;
@@ -320,6 +321,30 @@ fn elide(e: &mut Expr, st: &State) -> Option<Expr> {
     ))
 }
 
+/// `and(x, 2^k - 1)` is `x` when `x` is known to fit in `k` bits (an address parameter or
+/// `ctx.caller()` cleaned again before a store).
+fn unmask(e: &mut Expr, st: &State) -> Option<Expr> {
+    let Expr::Bin(BinOp::And, a, b) = e else {
+        return None;
+    };
+    let low_mask = |m: &Expr| match m {
+        Expr::Const(v) if *v == bit_mask(*v) => Some(*v),
+        _ => None,
+    };
+    let zero = || Expr::Const(U256::ZERO);
+    if let Some(m) = low_mask(b)
+        && hi(a, st) <= m
+    {
+        return Some(std::mem::replace(&mut **a, zero()));
+    }
+    if let Some(m) = low_mask(a)
+        && hi(b, st) <= m
+    {
+        return Some(std::mem::replace(&mut **b, zero()));
+    }
+    None
+}
+
 impl Walk {
     fn expr(&mut self, e: &mut Expr, st: &State) {
         if let Expr::Seq(ss, _) = e {
@@ -329,6 +354,9 @@ impl Walk {
             self.expr(c, st);
         }
         if let Some(n) = elide(e, st) {
+            *e = n;
+        }
+        if let Some(n) = unmask(e, st) {
             *e = n;
         }
     }
