@@ -478,6 +478,15 @@ impl<'a> Program<'a> {
                                 Ty::Error
                             };
                         }
+                        // Transparent: only the storage layout of a struct field reads
+                        // it (`padded.rs`).
+                        crate::padded::PADDED => {
+                            return if want(1, diags) {
+                                args[0].clone()
+                            } else {
+                                Ty::Error
+                            };
+                        }
                         "Option" => {
                             return if want(1, diags) {
                                 Ty::Option(Box::new(args[0].clone()))
@@ -565,6 +574,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "Option",
     "Result",
     "CallError",
+    "Padded",
 ];
 
 pub fn builtin_scalar(name: &str) -> Option<Ty> {

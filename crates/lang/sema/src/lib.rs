@@ -25,6 +25,7 @@ mod layout;
 pub mod lints;
 mod methods;
 mod ops;
+mod padded;
 mod pow;
 pub mod probe;
 mod raw_call;

@@ -39,7 +39,13 @@ impl Cx<'_, '_> {
                     };
                 }
                 let field_at = spans.get(i).copied().unwrap_or(at);
-                self.storage_size_at(t, field_at, span)
+                let size = self.storage_size_at(t, field_at, span);
+                match ty {
+                    Ty::Adt(id, _) if self.field_is_padded(*id, i) => {
+                        crate::padded::padded_size(size)
+                    }
+                    _ => size,
+                }
             })
             .collect()
     }
