@@ -629,9 +629,17 @@ impl Gen<'_> {
                         self.validate_elements(w);
                     }
                 }
-                _ => {
-                    self.fail("this constructor parameter type cannot be decoded yet (nested dynamic types)");
-                    self.push_u(0);
+                // nested dynamic shapes: the strict decoder over the copied arguments,
+                // which end at the free pointer (read once, before it allocates)
+                t => {
+                    let (stmts, v) = crate::abi_nested::decode_in_memory(
+                        self,
+                        t,
+                        Expr::c(0x80),
+                        Expr::MLoad(Box::new(Expr::c(0x40))),
+                        Expr::c(off),
+                    );
+                    self.expr(&Expr::Seq(stmts, Box::new(v)));
                 }
             }
             self.locals.insert(p.local, self.height - 1);

@@ -73,7 +73,7 @@ fn cheap(e: &Expr, depth: u32) -> bool {
 
 /// Where the decoder and encoder get fresh locals and labels: the emitter (parameters and
 /// encodings, built while bytecode is emitted) or the ABI lowering (call replies).
-pub(crate) trait Fresh {
+pub trait Fresh {
     fn new_local(&mut self) -> LocalId;
     fn new_label(&mut self) -> LabelId;
 }
@@ -363,7 +363,7 @@ impl<G: Fresh + ?Sized> Ir<'_, G> {
 /// from the start (a handler's `-> (A, B)`); any other shape is one value, behind its offset
 /// word. As strict as a handler parameter: an offset or length at or above 2^64, anything
 /// pointing past the data or a dirty word reverts with no data.
-pub(crate) fn decode_reply(
+pub fn decode_reply(
     g: &mut (impl Fresh + ?Sized),
     t: &ValTy,
     buf: LocalId,
@@ -387,6 +387,60 @@ pub(crate) fn decode_reply(
     };
     ir.dec_dynamic(t, p, end, dst.clone());
     (ir.out, mload(dst))
+}
+
+/// Statements decoding one dynamic value of shape `t` from an ABI encoding in memory that
+/// starts at `start` and ends at `end` (the constructor's arguments, copied after the init
+/// code), its head (the offset word) at `head`, and the expression of the decoded value. As
+/// strict as a handler parameter: an offset or length at or above 2^64, anything pointing
+/// past `end` or a dirty word reverts with no data.
+pub fn decode_in_memory(
+    g: &mut (impl Fresh + ?Sized),
+    t: &ValTy,
+    start: Expr,
+    end: Expr,
+    head: Expr,
+) -> (Vec<Stmt>, Expr) {
+    let mut ir = Ir {
+        g,
+        out: Vec::new(),
+        frame: None,
+    };
+    let end = ir.acc(end).get();
+    let dst = ir.acc(Expr::Alloc(Box::new(Expr::c(32)))).get();
+    ir.fits(head.clone(), Expr::c(32), end.clone());
+    let offset = ir.spill(mload(head));
+    ir.need(Expr::bin(B::Lt, offset.clone(), limit()));
+    let p = ir.spill(Expr::plus(start, offset));
+    ir.dec_dynamic(t, p, end, dst.clone());
+    (ir.out, mload(dst))
+}
+
+/// Statements writing the Solidity ABI encoding of `vals` (a tuple of them: heads, then the
+/// tails of the dynamic ones, offsets relative to `start`) at `start`, and the expression of
+/// where the encoding ends. Each value is a word, or the pointer of an aggregate, `Bytes`,
+/// `String` or `Vec` in the language's memory layout, of any nesting. Used by the WASM
+/// backend, whose memory does not grow on a write: it sizes the writes itself.
+pub fn encode_values(
+    g: &mut (impl Fresh + ?Sized),
+    vals: &[(Expr, ValTy)],
+    start: Expr,
+) -> (Vec<Stmt>, Expr) {
+    let mut ir = Ir {
+        g,
+        out: Vec::new(),
+        frame: None,
+    };
+    let start = ir.spill(start);
+    let hs: u64 = vals.iter().map(|(_, t)| head(t)).sum();
+    let tail = ir.acc(Expr::plus(start.clone(), Expr::c(hs)));
+    let mut h = 0u64;
+    for (v, t) in vals {
+        let at = Expr::plus(start.clone(), Expr::c(h));
+        ir.enc_one(t, v.clone(), at, start.clone(), &tail);
+        h += head(t);
+    }
+    (ir.out, tail.get())
 }
 
 impl Gen<'_> {

@@ -6,7 +6,7 @@
 //! optimiser and verifies the result; [`emit`] generates the bytecode.
 
 mod abi;
-mod abi_nested;
+pub mod abi_nested;
 mod arith;
 mod asm;
 mod blake2b;
@@ -14,8 +14,8 @@ mod emit;
 mod emit_fn;
 mod immutables;
 mod inline_asm;
-mod revert_stub;
 pub mod lower;
+mod revert_stub;
 mod spill;
 mod validate;
 

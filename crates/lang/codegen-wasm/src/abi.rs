@@ -81,11 +81,7 @@ impl FnGen<'_> {
                 self.call(Rt::RdBytes);
                 self.i32_to_word();
             }
-            t if crate::agg::crosses(t) => self.decode_aggregate(t),
-            other => {
-                self.unsupported(&format!("a parameter of type `{}`", other.sol_name()));
-                self.push_const(Default::default());
-            }
+            t => self.decode_aggregate(t),
         }
     }
 
@@ -147,95 +143,13 @@ impl FnGen<'_> {
                 self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
                 self.call(Rt::WrBytes);
             }
-            t if crate::agg::crosses(t) => self.encode_aggregate(l, t),
-            other => self.unsupported(&format!("a reply of type `{}`", other.sol_name())),
+            t => self.encode_aggregate(l, t),
         }
     }
 
     pub fn local_ptr(&mut self, l: LocalId) {
         self.get_local(l);
         self.call(Rt::ToI32);
-    }
-
-    /// Solidity ABI encoding (head and tail) of the values at the address in i32 temp
-    /// `dst`; leaves the length in a fresh i32 temp, returned.
-    pub fn abi_encode(&mut self, dst: u32, vals: &[(LocalId, ValTy)]) -> u32 {
-        let tail = self.temp32();
-        let head = 32 * vals.len() as i32;
-        self.s().local_get(dst).i32_const(head).i32_add();
-        self.call(Rt::GrowTo);
-        self.s().i32_const(head).local_set(tail);
-        for (i, (l, ty)) in vals.iter().enumerate() {
-            self.s().local_get(dst).i32_const(32 * i as i32).i32_add();
-            match ty {
-                ValTy::Word(_) => {
-                    self.get_local(*l);
-                    self.call(Rt::MStore);
-                }
-                ValTy::Bytes | ValTy::String => {
-                    self.s().local_get(tail);
-                    self.i32_to_word();
-                    self.call(Rt::MStore);
-                    self.abi_tail(dst, tail, *l);
-                }
-                other => {
-                    self.unsupported(&format!("ABI data of type `{}`", other.sol_name()));
-                    self.s().drop();
-                }
-            }
-        }
-        tail
-    }
-
-    /// Appends `Bytes` at `dst + tail`: the length word, the data, zero padding.
-    fn abi_tail(&mut self, dst: u32, tail: u32, l: LocalId) {
-        let (len, at) = (self.temp32(), self.temp32());
-        self.local_ptr(l);
-        self.call(Rt::MLoad);
-        self.call(Rt::ToI32);
-        self.s().local_set(len);
-        self.s()
-            .local_get(dst)
-            .local_get(tail)
-            .i32_add()
-            .local_tee(at);
-        self.s()
-            .local_get(len)
-            .i32_const(63)
-            .i32_add()
-            .i32_const(-32)
-            .i32_and()
-            .i32_add();
-        self.call(Rt::GrowTo);
-        self.s().local_get(at).local_get(len).i64_extend_i32_u();
-        self.s().i64_const(0).i64_const(0).i64_const(0);
-        self.call(Rt::MStore);
-        self.s().local_get(at).i32_const(32).i32_add();
-        self.local_ptr(l);
-        let mut s = self.s();
-        s.i32_const(32).i32_add().local_get(len).memory_copy(0, 0);
-        // zero padding up to the next word
-        s.local_get(at)
-            .i32_const(32)
-            .i32_add()
-            .local_get(len)
-            .i32_add()
-            .i32_const(0);
-        s.i32_const(0)
-            .local_get(len)
-            .i32_sub()
-            .i32_const(31)
-            .i32_and()
-            .memory_fill(0);
-        s.local_get(tail).i32_const(32).i32_add();
-        s.local_get(len)
-            .i32_const(31)
-            .i32_add()
-            .i32_const(-32)
-            .i32_and()
-            .i32_add();
-        s.local_set(tail);
-        self.release(2);
     }
 
     pub fn revert(&mut self, r: &Revert) {
@@ -263,7 +177,7 @@ impl FnGen<'_> {
                 self.call(Rt::GrowTo);
                 self.s().local_get(p).i32_const(i32::from_le_bytes(sel));
                 self.s().i32_store(crate::rt::m(0, 0));
-                let len = self.abi_encode(data, &temps);
+                let len = self.abi_encode_values(data, &temps);
                 self.s().local_get(p).local_get(len).i32_const(4).i32_add();
                 self.call(Rt::RevertRaw);
                 self.release(3);
@@ -316,7 +230,7 @@ impl FnGen<'_> {
             self.s().i32_const(0).local_set(len);
             len
         } else {
-            self.abi_encode(p, &data)
+            self.abi_encode_values(p, &data)
         };
         let start = self.temp32();
         self.s()

@@ -122,16 +122,6 @@ fn revert_empty(s: &mut InstructionSink<'_>) {
     s.i32_const(0).i32_const(0).call(Rt::RevertRaw.index());
 }
 
-/// The types the ABI entry decodes and encodes: words, static aggregates, `Bytes`,
-/// `String` and vectors of static elements.
-fn abi_type(ty: &ValTy) -> bool {
-    match ty {
-        ValTy::Bytes | ValTy::String => true,
-        ValTy::DynArray(e) => !e.is_dynamic(),
-        t => !t.is_dynamic(),
-    }
-}
-
 /// Bytes per element of a dynamic value's data (1 for `Bytes`/`String`).
 fn unit(ty: &ValTy) -> u32 {
     match ty {
@@ -180,10 +170,7 @@ impl FnGen<'_> {
                     self.s().local_get(at);
                     self.clean_word(*w);
                 }
-                t if !abi_type(t) => {
-                    self.unsupported(&format!("an ABI parameter of type `{}`", t.sol_name()));
-                    self.push_const(Default::default());
-                }
+                t if !crate::abi_nested::flat(t) => self.abi_nested_param(t, off),
                 t if !t.is_dynamic() => {
                     let (ptr, size) = (self.temp32(), t.head_size() as i32);
                     self.s().i32_const(size);
@@ -345,10 +332,15 @@ impl FnGen<'_> {
         self.release(2);
     }
 
-    /// The Solidity ABI encoding (head, then tails) of words, static aggregates, `Bytes`,
-    /// `String` and vectors of static elements at the address in i32 temp `dst`, as the
-    /// EVM build encodes returns and calldata. Leaves the length in a fresh i32 temp, returned.
+    /// The Solidity ABI encoding (head, then tails) of values at the address in i32 temp
+    /// `dst`, as the EVM build encodes returns, calldata, event data and error fields: words,
+    /// static aggregates, `Bytes`, `String` and vectors of static elements here, nested
+    /// dynamic shapes by the generated codec (`abi_nested.rs`). Leaves the length in a fresh
+    /// i32 temp, returned.
     pub(crate) fn abi_encode_values(&mut self, dst: u32, vals: &[(LocalId, ValTy)]) -> u32 {
+        if !vals.iter().all(|(_, t)| crate::abi_nested::flat(t)) {
+            return self.abi_encode_nested(dst, vals);
+        }
         let tail = self.temp32();
         let head: u32 = vals
             .iter()
@@ -364,9 +356,6 @@ impl FnGen<'_> {
                     self.at(dst, off);
                     self.get_local(*l);
                     self.call(Rt::MStore);
-                }
-                t if !abi_type(t) => {
-                    self.unsupported(&format!("an ABI reply of type `{}`", t.sol_name()));
                 }
                 t if !t.is_dynamic() => {
                     self.at(dst, off);

@@ -1,23 +1,18 @@
 //! Aggregates across the boundary: fixed arrays, vectors, structs and tuples as DAG-CBOR
-//! arrays (docs/wasm-target.md). In memory (docs/ir.md) a static aggregate is its words side
-//! by side, one per leaf, and a vector a length word (the element count) then its elements
-//! inline; the reader fills that layout and the writer walks it.
+//! arrays (docs/wasm-target.md), nested to any depth (`Vec<Bytes>`, `Vec<Vec<T>>`,
+//! `[String; N]`, structs with dynamic fields, `Vec`s of them). In memory (docs/ir.md) a
+//! static aggregate is its words side by side, one per leaf, inline in its parent; a
+//! dynamic value (`Bytes`, `String`, a `Vec`, an aggregate holding one) sits behind a
+//! pointer word: a `Vec` is a length word (the element count) then its elements, an
+//! aggregate its fields (static ones inline, dynamic ones as pointers). The reader fills
+//! that layout, checking each leaf as at the top level; the writer walks it.
 
+use crate::codecs::Codec;
 use crate::func::FnGen;
 use crate::layout::exit;
 use crate::rt::Rt;
 use tandem_lang_ir::{LocalId, ValTy, WordTy};
 use wasm_encoder::BlockType;
-
-/// Whether the WASM target carries `ty` as a parameter or a reply: words, `Bytes`, `String`,
-/// static aggregates and vectors of static elements (as the EVM target).
-pub fn crosses(ty: &ValTy) -> bool {
-    match ty {
-        ValTy::Word(_) | ValTy::Bytes | ValTy::String => true,
-        ValTy::DynArray(e) => !e.is_dynamic(),
-        t => !t.is_dynamic(),
-    }
-}
 
 /// How many elements a loop visits: a constant or an i32 local.
 #[derive(Clone, Copy)]
@@ -26,45 +21,81 @@ pub enum Count {
     Local(u32),
 }
 
+/// Bytes of an aggregate's own memory (behind its pointer): its fields or elements, each
+/// inline when static and a pointer word when dynamic.
+fn body_size(ty: &ValTy) -> u32 {
+    match ty {
+        ValTy::Tuple(ts) => ts.iter().map(ValTy::head_size).fold(0, u32::saturating_add),
+        ValTy::Array(e, n) => e.head_size().saturating_mul(*n),
+        t => t.head_size(),
+    }
+}
+
 impl FnGen<'_> {
-    /// Decodes an aggregate from the params, leaving its pointer as a word.
+    /// Decodes an aggregate from the params (its codec), leaving its pointer as a word.
     pub fn decode_aggregate(&mut self, ty: &ValTy) {
+        self.call_codec(Codec::CborDecode(ty.clone()));
+    }
+
+    /// The body of that codec.
+    pub fn decode_aggregate_inline(&mut self, ty: &ValTy) {
         let p = self.temp32();
-        if let ValTy::DynArray(e) = ty {
-            let n = self.temp32();
-            self.call(Rt::RdLen);
-            self.s().local_set(n);
-            // 32 + n * size bytes: n is at most the params' length, so no i64 overflow
-            let mut s = self.s();
-            s.local_get(n)
-                .i64_extend_i32_u()
-                .i64_const(e.head_size() as i64)
-                .i64_mul()
-                .i64_const(32)
-                .i64_add();
-            s.i64_const(0x7fff_0000).i64_gt_u().if_(BlockType::Empty);
-            s.i32_const(exit::BAD_PARAMS);
-            s.call(Rt::Abort.index()).end();
-            s.local_get(n).i32_const(e.head_size() as i32).i32_mul();
-            s.i32_const(32).i32_add();
-            self.call(Rt::Alloc);
-            self.s().local_tee(p).local_get(n);
-            self.i32_to_word();
-            self.call(Rt::MStore);
-            self.each(e, p, 32, Count::Local(n), |g, cur| g.decode_into(e, cur, 0));
-            self.release(1);
-        } else {
-            self.s().i32_const(ty.head_size() as i32);
-            self.call(Rt::Alloc);
-            self.s().local_set(p);
-            self.decode_into(ty, p, 0);
-        }
+        self.decode_ptr(ty, p);
         self.s().local_get(p);
         self.i32_to_word();
         self.release(1);
     }
 
-    /// Decodes a static value into memory at (i32 local `base`) + `off`.
+    /// Decodes a value that lives behind a pointer (a dynamic value, or a static aggregate
+    /// at the top level) into fresh memory; the pointer in the i32 local `p`.
+    fn decode_ptr(&mut self, ty: &ValTy, p: u32) {
+        match ty {
+            ValTy::Bytes | ValTy::String => {
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::RdBytes);
+                self.s().local_set(p);
+            }
+            ValTy::DynArray(e) => {
+                let n = self.temp32();
+                self.call(Rt::RdLen);
+                self.s().local_set(n);
+                // 32 + n * size bytes: n is at most the params' length, so no i64 overflow
+                let mut s = self.s();
+                s.local_get(n)
+                    .i64_extend_i32_u()
+                    .i64_const(e.head_size() as i64)
+                    .i64_mul()
+                    .i64_const(32)
+                    .i64_add();
+                s.i64_const(0x7fff_0000).i64_gt_u().if_(BlockType::Empty);
+                s.i32_const(exit::BAD_PARAMS);
+                s.call(Rt::Abort.index()).end();
+                s.local_get(n).i32_const(e.head_size() as i32).i32_mul();
+                s.i32_const(32).i32_add();
+                self.call(Rt::Alloc);
+                self.s().local_tee(p).local_get(n);
+                self.i32_to_word();
+                self.call(Rt::MStore);
+                self.each(e, p, 32, Count::Local(n), |g, cur| g.decode_into(e, cur, 0));
+                self.release(1);
+            }
+            ValTy::Tuple(_) | ValTy::Array(..) => {
+                self.s().i32_const(body_size(ty) as i32);
+                self.call(Rt::Alloc);
+                self.s().local_set(p);
+                self.decode_fields(ty, p, 0);
+            }
+            ValTy::Word(w) => {
+                // a word is never behind a pointer; kept total for the match
+                self.decode_word(*w);
+                self.call(Rt::ToI32);
+                self.s().local_set(p);
+            }
+        }
+    }
+
+    /// Decodes a value into its place in memory at (i32 local `base`) + `off`: a word or a
+    /// static aggregate inline, a dynamic value as the pointer to its own memory.
     fn decode_into(&mut self, ty: &ValTy, base: u32, off: u32) {
         match ty {
             ValTy::Word(w) => {
@@ -72,6 +103,26 @@ impl FnGen<'_> {
                 self.decode_word(*w);
                 self.call(Rt::MStore);
             }
+            t if !t.is_dynamic() => self.decode_fields(t, base, off),
+            ValTy::Bytes | ValTy::String => {
+                self.at(base, off);
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::RdBytes);
+                self.i32_to_word();
+                self.call(Rt::MStore);
+            }
+            t => {
+                self.at(base, off);
+                self.call_codec(Codec::CborDecode(t.clone()));
+                self.call(Rt::MStore);
+            }
+        }
+    }
+
+    /// The CBOR array of a tuple's fields or an array's items, into memory from
+    /// (i32 local `base`) + `off`.
+    fn decode_fields(&mut self, ty: &ValTy, base: u32, off: u32) {
+        match ty {
             ValTy::Tuple(ts) => {
                 self.s().i32_const(ts.len() as i32);
                 self.call(Rt::RdArray);
@@ -88,39 +139,78 @@ impl FnGen<'_> {
                     g.decode_into(e, cur, 0)
                 });
             }
-            other => self.unsupported(&format!("a parameter of type `{}`", other.sol_name())),
+            other => self.decode_into(other, base, off),
         }
     }
 
-    /// Encodes the aggregate whose pointer is the word local `l`.
+    /// Encodes the aggregate whose pointer is the word local `l` (its codec).
     pub fn encode_aggregate(&mut self, l: LocalId, ty: &ValTy) {
+        self.get_local(l);
+        self.call_codec(Codec::CborEncode(ty.clone()));
+        self.s().drop().drop().drop().drop();
+    }
+
+    /// The body of that codec.
+    pub fn encode_aggregate_inline(&mut self, l: LocalId, ty: &ValTy) {
         let p = self.temp32();
         self.get_local(l);
         self.call(Rt::ToI32);
         self.s().local_set(p);
-        if let ValTy::DynArray(e) = ty {
-            let n = self.temp32();
-            self.s().local_get(p);
-            self.call(Rt::MLoad);
-            self.call(Rt::ToI32);
-            self.s().local_set(n);
-            self.s().i32_const(4).local_get(n).i64_extend_i32_u();
-            self.call(Rt::WrHead);
-            self.each(e, p, 32, Count::Local(n), |g, cur| g.encode_from(e, cur, 0));
-            self.release(1);
-        } else {
-            self.encode_from(ty, p, 0);
-        }
+        self.encode_ptr(ty, p);
         self.release(1);
     }
 
-    /// Encodes the static value at (i32 local `base`) + `off`.
+    /// Encodes the value behind the pointer in the i32 local `p`.
+    fn encode_ptr(&mut self, ty: &ValTy, p: u32) {
+        match ty {
+            ValTy::Bytes | ValTy::String => {
+                self.s().local_get(p);
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::WrBytes);
+            }
+            ValTy::DynArray(e) => {
+                let n = self.temp32();
+                self.s().local_get(p);
+                self.call(Rt::MLoad);
+                self.call(Rt::ToI32);
+                self.s().local_set(n);
+                self.s().i32_const(4).local_get(n).i64_extend_i32_u();
+                self.call(Rt::WrHead);
+                self.each(e, p, 32, Count::Local(n), |g, cur| g.encode_from(e, cur, 0));
+                self.release(1);
+            }
+            t => self.encode_fields(t, p, 0),
+        }
+    }
+
+    /// Encodes the value in its place at (i32 local `base`) + `off` (see `decode_into`).
     fn encode_from(&mut self, ty: &ValTy, base: u32, off: u32) {
         match ty {
             ValTy::Word(w) => self.encode_word(*w, |g| {
                 g.at(base, off);
                 g.call(Rt::MLoad);
             }),
+            t if !t.is_dynamic() => self.encode_fields(t, base, off),
+            ValTy::Bytes | ValTy::String => {
+                self.at(base, off);
+                self.call(Rt::MLoad);
+                self.call(Rt::ToI32);
+                self.s().i32_const(if *ty == ValTy::Bytes { 2 } else { 3 });
+                self.call(Rt::WrBytes);
+            }
+            t => {
+                self.at(base, off);
+                self.call(Rt::MLoad);
+                self.call_codec(Codec::CborEncode(t.clone()));
+                self.s().drop().drop().drop().drop();
+            }
+        }
+    }
+
+    /// A tuple's fields or an array's items from (i32 local `base`) + `off`, as one CBOR
+    /// array.
+    fn encode_fields(&mut self, ty: &ValTy, base: u32, off: u32) {
+        match ty {
             ValTy::Tuple(ts) => {
                 self.s().i32_const(4).i64_const(ts.len() as i64);
                 self.call(Rt::WrHead);
@@ -137,7 +227,7 @@ impl FnGen<'_> {
                     g.encode_from(e, cur, 0)
                 });
             }
-            other => self.unsupported(&format!("a reply of type `{}`", other.sol_name())),
+            other => self.encode_from(other, base, off),
         }
     }
 

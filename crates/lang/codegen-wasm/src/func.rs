@@ -45,6 +45,15 @@ pub struct FnGen<'a> {
     pub n_functions: u32,
     /// Whether this is an internal function's body (it runs in the constructor or a handler).
     in_function: bool,
+    /// Labels for generated IR (the nested ABI codec), counting down from the top so they
+    /// never meet the body's own.
+    next_label: tandem_lang_ir::LabelId,
+    /// While set, `MStore` and `MCopy` grow memory to cover what they write (the generated
+    /// ABI encoder writes past the heap before it claims the bytes).
+    pub grow_writes: bool,
+    /// The module's shared codec functions (`codecs.rs`) and the index of the first.
+    pub codecs: crate::codecs::Registry,
+    pub codec_base: u32,
 }
 
 impl<'a> FnGen<'a> {
@@ -65,7 +74,17 @@ impl<'a> FnGen<'a> {
             fn_base: 0,
             n_functions: 0,
             in_function: false,
+            next_label: tandem_lang_ir::LabelId::MAX,
+            grow_writes: false,
+            codecs: Default::default(),
+            codec_base: 0,
         }
+    }
+
+    /// A label for generated IR, distinct from the body's.
+    pub fn fresh_label(&mut self) -> tandem_lang_ir::LabelId {
+        self.next_label -= 1;
+        self.next_label
     }
 
     /// A generator for an internal function's body: its parameters are the WASM function's
@@ -243,10 +262,34 @@ impl<'a> FnGen<'a> {
                 self.expr(v);
                 self.call(Rt::SStore);
             }
+            Stmt::MStore(p, v) if self.grow_writes => {
+                let at = self.temp32();
+                self.ptr(p);
+                self.s().local_tee(at).i32_const(32).i32_add();
+                self.call(Rt::GrowTo);
+                self.s().local_get(at);
+                self.expr(v);
+                self.call(Rt::MStore);
+                self.release(1);
+            }
             Stmt::MStore(p, v) => {
                 self.ptr(p);
                 self.expr(v);
                 self.call(Rt::MStore);
+            }
+            Stmt::MCopy(d, src, n) if self.grow_writes => {
+                let (at, from, len) = (self.temp32(), self.temp32(), self.temp32());
+                self.ptr(d);
+                self.s().local_set(at);
+                self.ptr(src);
+                self.s().local_set(from);
+                self.ptr(n);
+                self.s().local_tee(len).local_get(at).i32_add();
+                self.call(Rt::GrowTo);
+                let mut s = self.s();
+                s.local_get(at).local_get(from).local_get(len);
+                s.memory_copy(0, 0);
+                self.release(3);
             }
             Stmt::MCopy(d, src, n) => {
                 self.ptr(d);

@@ -21,9 +21,11 @@
 
 mod abi;
 mod abi_dispatch;
+mod abi_nested;
 mod agg;
 mod async_send;
 mod checked;
+mod codecs;
 mod create;
 mod func;
 mod layout;

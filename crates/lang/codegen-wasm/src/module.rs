@@ -60,11 +60,16 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     // the constructor, the handlers, `receive`/`fallback`, then the internal functions
     let fn_base = invoke_index + 2 + c.handlers.len() as u32 + c.specials().count() as u32;
     let n_functions = c.functions.len() as u32;
+    // the shared codec functions (codecs.rs) come after the internal functions
+    let codecs: crate::codecs::Registry = Default::default();
+    let codec_base = fn_base + n_functions;
     let new_gen = || {
         let mut g = FnGen::new(&c.name, FIRST_BACKEND_LOCAL);
         g.children = kid_sizes.clone();
         g.fn_base = fn_base;
         g.n_functions = n_functions;
+        g.codecs = codecs.clone();
+        g.codec_base = codec_base;
         g
     };
     let mut g = new_gen();
@@ -100,6 +105,8 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         g.children = kid_sizes.clone();
         g.fn_base = fn_base;
         g.n_functions = n_functions;
+        g.codecs = codecs.clone();
+        g.codec_base = codec_base;
         g.stmts(&f.body);
         let params = vec![I64; 4 * f.params.len()];
         funcs.function(types.intern(&params, &[I64; 4]));
@@ -107,6 +114,19 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
             &g.finish_function(f.result)
                 .map_err(|e| format!("{e} (in `fn {}`)", f.name))?,
         );
+    }
+    // Codecs, in the order they were first asked for; one may ask for another (a vector's
+    // element), which joins the end of the list.
+    let mut k = 0;
+    loop {
+        let Some(codec) = codecs.borrow().get(k).cloned() else {
+            break;
+        };
+        let f = crate::codecs::body(&c.name, &codec, FIRST_BACKEND_LOCAL, &codecs, codec_base)?;
+        let params = vec![I64; 4 * codec.n_params()];
+        funcs.function(types.intern(&params, &[I64; 4]));
+        code.function(&f);
+        k += 1;
     }
     let mut type_section = TypeSection::new();
     for (p, r) in &types.0 {

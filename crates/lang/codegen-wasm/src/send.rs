@@ -234,7 +234,24 @@ impl FnGen<'_> {
             .if_(BlockType::FunctionType(TY_WORD_BLOCK));
         self.abi_reply(ty);
         self.s().else_();
-        self.decode_value(ty);
+        match ty {
+            // a struct with dynamic fields is read as a list of one (sema's `Reply`): its
+            // DAG-CBOR reply is the struct itself, kept behind one more pointer
+            ValTy::Tuple(ts)
+                if ts.len() == 1 && matches!(&ts[0], t @ ValTy::Tuple(_) if t.is_dynamic()) =>
+            {
+                let p = self.temp32();
+                self.s().i32_const(32);
+                self.call(Rt::Alloc);
+                self.s().local_tee(p);
+                self.decode_value(&ts[0]);
+                self.call(Rt::MStore);
+                self.s().local_get(p);
+                self.i32_to_word();
+                self.release(1);
+            }
+            _ => self.decode_value(ty),
+        }
         let mut s = self.s();
         s.global_get(global::RD).global_get(global::RD_END).i32_ne();
         s.if_(BlockType::Empty);
@@ -252,13 +269,7 @@ impl FnGen<'_> {
             match ty {
                 ValTy::Bytes | ValTy::String => self.abi_reply_dynamic(ty, 1),
                 ValTy::DynArray(e) if !e.is_dynamic() => self.abi_reply_dynamic(ty, e.head_size()),
-                t => {
-                    self.unsupported(&format!(
-                        "an EVM reply of type `{}` on the WASM target",
-                        t.sol_name()
-                    ));
-                    self.push_const(Default::default());
-                }
+                t => self.abi_nested_reply(t),
             }
             return;
         }

@@ -89,10 +89,6 @@ const EVM_ONLY: &[(&str, usize, &str)] = &[
 const REFUSED: &[(&str, &str)] = &[
     ("code_reads", "`std::code::code_at`/`code_hash` (EVM-only"),
     ("inline_asm", "inline EVM assembly (`asm evm`) is EVM-only"),
-    (
-        "nested_abi",
-        "an ABI parameter of type `bytes[]` is not supported by the WASM target yet",
-    ),
 ];
 
 /// Checks a run's WASM part against the lists above.

@@ -241,7 +241,13 @@ impl NativeChain {
         .map_err(|e| e.to_string())?;
         let init = fvm_shared::address::Address::new_id(1);
         let m = tandem_actors::init::install_code_method();
-        let out = self.send(from, init, m, install, U256::ZERO)?;
+        // Installing is a message of its own, priced per operator: it may take up to the
+        // block's gas (a module with many nested codecs costs more than a transaction's
+        // 16M; docs/wasm-target.md), the calls keep the harness's limit.
+        let limit = std::mem::replace(&mut self.gas_limit, 30_000_000);
+        let out = self.send(from, init, m, install, U256::ZERO);
+        self.gas_limit = limit;
+        let out = out?;
         if out.exit != 0 {
             return Err(format!(
                 "installing the module failed: exit {} {}",
