@@ -262,8 +262,9 @@ impl FnGen<'_> {
 
     /// ABI return data of a word or a static aggregate (its words side by side, as in
     /// memory), each word checked clean for its type, or of a `Bytes`, `String` or `Vec` of
-    /// a static type ([`Self::abi_reply_dynamic`]); what is too short or dirty reverts with
-    /// no data. Other dynamic types are refused at compile time.
+    /// a static type ([`Self::abi_reply_dynamic`]), or of a nested dynamic shape (the EVM
+    /// build's strict decoder, `abi_nested.rs`); what is too short or dirty reverts with no
+    /// data.
     pub(crate) fn abi_reply(&mut self, ty: &ValTy) {
         if ty.is_dynamic() {
             match ty {
