@@ -30,9 +30,10 @@ pub struct Asm {
 /// How a constant is pushed: the literal `PUSHn`, or a shorter computation of it
 /// (`PUSH1 0x1f NOT` for `~31`, `PUSH0 NOT PUSH1 0x60 SHR` for the address mask,
 /// `PUSH4 x PUSH1 0xe0 SHL` for a selector word), which costs 3 to 8 gas more each time it
-/// runs. (Measured on the ERC-721 of the gas table: its runtime code would shrink from 2,301
-/// bytes to 1,810 with the computed forms wherever they save more bytes than they add gas,
-/// as solc weighs them at 200 runs; its calls would each pay a few dozen gas more.)
+/// runs. (Measured on the ERC-721 of the gas table: its runtime code would shrink from
+/// 2,300 bytes to about 1,810 with the computed forms wherever they save more bytes than
+/// they add gas, as solc weighs them at 200 runs; its calls would each pay a few dozen gas
+/// more.)
 #[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Consts {
     /// The shortest form: for code that runs once (the constructor), where each byte costs
