@@ -36,6 +36,11 @@ pub fn u256_to_tokens(value: U256) -> TokenAmount {
     if value.is_zero() {
         return TokenAmount::default();
     }
+    // Every fee and almost every value fits: one small allocation instead of a byte-wise
+    // conversion (which copies, reverses and regroups the 32 bytes).
+    if let Ok(small) = u128::try_from(value) {
+        return TokenAmount::from_atto(small);
+    }
     let bytes: [u8; 32] = value.to_be_bytes();
     TokenAmount::from_atto(BigInt::from_bytes_be(Sign::Plus, &bytes))
 }
@@ -88,8 +93,19 @@ mod tests {
 
     #[test]
     fn amounts_round_trip() {
-        for v in [U256::ZERO, U256::from(1u8), U256::MAX] {
+        let wide = U256::from(u128::MAX) + U256::from(1u8);
+        for v in [
+            U256::ZERO,
+            U256::from(1u8),
+            U256::from(u128::MAX),
+            wide,
+            U256::MAX,
+        ] {
             assert_eq!(tokens_to_u256(&u256_to_tokens(v)), v);
+            // Both conversions (u128 and byte-wise) give the same amount.
+            let bytes: [u8; 32] = v.to_be_bytes();
+            let big = BigInt::from_bytes_be(Sign::Plus, &bytes);
+            assert_eq!(u256_to_tokens(v), TokenAmount::from_atto(big));
         }
     }
 }

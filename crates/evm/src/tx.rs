@@ -492,6 +492,7 @@ fn apply_checked(
         U256::from(tx.max_fee_per_gas)
     };
     let prepaid = U256::from(tx.gas_limit) * price;
+    let prepaid_tokens = u256_to_tokens(prepaid);
     let blob_fee = U256::from(blob_gas) * blob_price;
     let empty_object = executor.machine.empty_object;
     let state = &mut executor.machine.state;
@@ -501,7 +502,11 @@ fn apply_checked(
                 r.code = BuiltinCode::EthAccount.cid();
             }
             r.sequence += 1;
-            r.balance -= &u256_to_tokens(prepaid + blob_fee);
+            if blob_fee.is_zero() {
+                r.balance -= &prepaid_tokens;
+            } else {
+                r.balance -= &u256_to_tokens(prepaid + blob_fee);
+            }
             state.set_actor(id, r);
             id
         }
@@ -586,7 +591,7 @@ fn apply_checked(
     let premium = u256_to_tokens(price.saturating_sub(base_fee));
     let apply = executor.settle_fees(
         sender_id,
-        u256_to_tokens(prepaid),
+        prepaid_tokens,
         &network_base_fee,
         &premium,
         tx.gas_limit,
@@ -666,9 +671,14 @@ fn run_top_level(
             }
         }
         Some(to) => {
-            let to_addr = EthAddr::from(to);
             let fork = cm.machine.network.hardfork;
-            if let Some(p) = precompiles(fork).get(&to_addr) {
+            // Precompiles sit at the lowest addresses: past the highest (sorted) one, no
+            // lookup.
+            let below = precompile_addresses(fork)
+                .last()
+                .is_some_and(|max| to <= *max);
+            let precompile = below.then(|| precompiles(fork).get(&EthAddr::from(to)));
+            if let Some(p) = precompile.flatten() {
                 top_level_precompile(&mut cm, sender_id, p, tx, value)
             } else {
                 let fil = EthAddress(to).to_filecoin();
