@@ -363,6 +363,36 @@ impl RedbStore {
         Ok(())
     }
 
+    /// Every meta key that starts with `prefix` (committed or pending, not deleted), in key
+    /// order. For maintenance (`tandem gc`), not for a block's path: it reads the whole range.
+    pub fn meta_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut keys = std::collections::BTreeSet::new();
+        let txn = self.read_txn()?;
+        match txn.open_table(META) {
+            Ok(table) => {
+                for entry in table.range(prefix..)? {
+                    let (key, _) = entry?;
+                    let key = key.value();
+                    if !key.starts_with(prefix) {
+                        break;
+                    }
+                    keys.insert(key.to_string());
+                }
+            }
+            Err(TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        for (key, (_, value)) in self.pending().meta.iter() {
+            if key.starts_with(prefix) {
+                match value {
+                    Some(_) => keys.insert(key.clone()),
+                    None => keys.remove(key),
+                };
+            }
+        }
+        Ok(keys.into_iter().collect())
+    }
+
     fn pending(&self) -> std::sync::RwLockReadGuard<'_, Pending> {
         self.group.pending.read().unwrap_or_else(|e| e.into_inner())
     }
