@@ -145,22 +145,59 @@ impl Chain {
         &mut self,
         extra: Vec<(String, Option<Vec<u8>>)>,
     ) -> anyhow::Result<(Cid, FlushReport)> {
+        let pending = self.begin_commit()?;
+        self.finish_commit(pending, extra)
+    }
+
+    /// The first half of [`Self::commit_with_meta`], for a caller with work to do beside it
+    /// (the node computes the block's Ethereum trie meanwhile): flushes the state and takes
+    /// the blocks its root reaches out of the buffer. Until [`Self::finish_commit`] or
+    /// [`Self::abandon_commit`], the state must not change and reading it may miss blocks.
+    pub fn begin_commit(&mut self) -> anyhow::Result<PendingCommit> {
         let root = self.exec.flush()?;
-        self.epoch += 1;
+        let taken = self.buffer.take_for_commit(&root)?;
+        Ok(PendingCommit { root, taken })
+    }
+
+    /// Puts a begun commit's blocks back, as if it had not begun.
+    pub fn abandon_commit(&mut self, pending: PendingCommit) {
+        self.buffer.give_back(pending.taken);
+    }
+
+    /// Writes a begun commit: its blocks, the new head and `extra` in one atomic transaction.
+    /// If that fails, the blocks go back into the buffer.
+    pub fn finish_commit(
+        &mut self,
+        pending: PendingCommit,
+        extra: Vec<(String, Option<Vec<u8>>)>,
+    ) -> anyhow::Result<(Cid, FlushReport)> {
+        let PendingCommit { root, taken } = pending;
+        let epoch = self.epoch + 1;
         let mut meta = vec![
             (
                 tandem_state::blockstore::HEAD_KEY.to_string(),
                 Some(root.to_bytes()),
             ),
-            (
-                EPOCH_KEY.to_string(),
-                Some(self.epoch.to_be_bytes().to_vec()),
-            ),
+            (EPOCH_KEY.to_string(), Some(epoch.to_be_bytes().to_vec())),
         ];
         meta.extend(extra);
-        let report = self.buffer.commit_reachable(&root, meta)?;
+        let report = self.buffer.commit_taken(&root, taken, meta)?;
+        self.epoch = epoch;
         self.exec.machine.network.epoch = self.epoch;
         self.lane_ran = false;
         Ok((root, report))
+    }
+}
+
+/// A commit begun by [`Chain::begin_commit`]: the new state root and the blocks it reaches.
+pub struct PendingCommit {
+    root: Cid,
+    taken: tandem_state::blockstore::Taken,
+}
+
+impl PendingCommit {
+    /// The state root being committed.
+    pub fn root(&self) -> Cid {
+        self.root
     }
 }

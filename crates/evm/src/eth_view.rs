@@ -16,7 +16,7 @@ use tandem_state::{ChangeLog, StateTree};
 use tandem_vm::store::VmStore;
 
 use crate::mpt::{Loc, NewNodes, NodeSource, Trie};
-use crate::root::{eth_address, trie_account};
+use crate::root::{code_hash, eth_address, trie_account, trie_account_with};
 
 /// Storage tries kept in memory between blocks (the accounts touched most recently).
 const MAX_CACHED_STORAGE: usize = 4096;
@@ -48,6 +48,48 @@ struct Touched {
     live: Option<(ActorID, ActorRecord)>,
     /// An actor at this address was deleted: its storage starts over.
     deleted: bool,
+}
+
+/// A flush's changes with everything the trie needs from the state already read (records,
+/// code hashes, the slots of a recreated account), so [`EthView::apply_prepared`] reads no
+/// state and may run beside the state's commit. Accounts in address order.
+pub struct Prepared {
+    accounts: Vec<(Address, Account)>,
+}
+
+enum Account {
+    /// No live actor has the address now.
+    Gone,
+    Live {
+        record: Box<ActorRecord>,
+        code_hash: B256,
+        storage: Storage,
+    },
+}
+
+enum Storage {
+    /// The actor has no slot storage.
+    Empty,
+    /// Another actor had the address in this interval: the storage trie from all the slots.
+    Rebuild(Vec<([u8; 32], [u8; 32])>),
+    /// The slots written, in key order, with their new values (zero: deleted).
+    Writes(Vec<([u8; 32], [u8; 32])>),
+}
+
+impl Prepared {
+    /// Accounts and slots the trie update will visit (to decide whether it is worth a thread).
+    pub fn size(&self) -> usize {
+        self.accounts
+            .iter()
+            .map(|(_, a)| match a {
+                Account::Live {
+                    storage: Storage::Rebuild(s) | Storage::Writes(s),
+                    ..
+                } => 1 + s.len(),
+                _ => 1,
+            })
+            .sum()
+    }
 }
 
 impl EthView {
@@ -113,6 +155,15 @@ impl EthView {
         src: &dyn NodeSource,
         seq: Loc,
     ) -> anyhow::Result<(B256, NewNodes)> {
+        let prepared = Self::prepare(state, changes)?;
+        self.apply_prepared(prepared, src, seq)
+    }
+
+    /// The first half of [`Self::apply`]: what the update needs from the flushed `state`.
+    pub fn prepare(
+        state: &mut StateTree<VmStore>,
+        changes: &ChangeLog,
+    ) -> anyhow::Result<Prepared> {
         let mut touched: BTreeMap<Address, Touched> = BTreeMap::new();
         for address in changes.deleted.values().flatten() {
             if let Some(a) = tandem_vm::eth::EthAddress::from_delegated(address) {
@@ -132,18 +183,66 @@ impl EthView {
                 touched.entry(address).or_default().live = Some((id, record));
             }
         }
-        let mut nodes = Vec::new();
+        let mut accounts = Vec::with_capacity(touched.len());
         for (address, t) in touched {
-            let key = account_key(&address);
             let Some((id, record)) = t.live else {
+                accounts.push((address, Account::Gone));
+                continue;
+            };
+            let storage = if record.kv_root.is_none() {
+                Storage::Empty
+            } else if t.deleted {
+                let mut slots = Vec::new();
+                state.for_each_slot(&record, |k, v| {
+                    slots.push((*k, *v));
+                    Ok(())
+                })?;
+                Storage::Rebuild(slots)
+            } else {
+                Storage::Writes(
+                    changes
+                        .slots
+                        .range((id, [0u8; 32])..=(id, [0xff; 32]))
+                        .map(|((_, k), v)| (*k, *v))
+                        .collect(),
+                )
+            };
+            let code_hash = code_hash(state.store(), &record)?;
+            accounts.push((
+                address,
+                Account::Live {
+                    record: Box::new(record),
+                    code_hash,
+                    storage,
+                },
+            ));
+        }
+        Ok(Prepared { accounts })
+    }
+
+    /// The second half of [`Self::apply`]: the trie update itself, from prepared changes.
+    pub fn apply_prepared(
+        &mut self,
+        prepared: Prepared,
+        src: &dyn NodeSource,
+        seq: Loc,
+    ) -> anyhow::Result<(B256, NewNodes)> {
+        let mut nodes = Vec::new();
+        for (address, account) in prepared.accounts {
+            let key = account_key(&address);
+            let Account::Live {
+                record,
+                code_hash,
+                storage,
+            } = account
+            else {
                 self.accounts.remove(key.as_slice(), src)?;
                 self.storage.remove(&address);
                 continue;
             };
-            let (storage_root, storage_loc) = self.update_storage(
-                state, changes, src, &address, id, &record, t.deleted, seq, &mut nodes,
-            )?;
-            match trie_account(state.store(), &record, storage_root)? {
+            let (storage_root, storage_loc) =
+                self.update_storage(src, &address, storage, seq, &mut nodes)?;
+            match trie_account_with(code_hash, &record, storage_root) {
                 Some(account) => {
                     let value = alloy_rlp::encode(account);
                     self.accounts
@@ -163,51 +262,50 @@ impl EthView {
     }
 
     /// The account's storage root after the changes; its storage trie stays cached.
-    #[allow(clippy::too_many_arguments)]
     fn update_storage(
         &mut self,
-        state: &StateTree<VmStore>,
-        changes: &ChangeLog,
         src: &dyn NodeSource,
         address: &Address,
-        id: ActorID,
-        record: &ActorRecord,
-        deleted: bool,
+        storage: Storage,
         seq: Loc,
         nodes: &mut NewNodes,
     ) -> anyhow::Result<(B256, Loc)> {
-        let mut storage = if record.kv_root.is_none() {
-            Trie::empty()
-        } else if deleted {
-            // The address had another actor in this interval: rebuild from the slot storage.
-            let mut t = Trie::empty();
-            state.for_each_slot(record, |k, v| {
-                t.insert(slot_key(&B256::from(*k)).as_slice(), slot_value(v), 0, src)
-            })?;
-            t
-        } else {
-            let (current, loc) = match self.accounts.get(account_key(address).as_slice(), src)? {
-                Some((rlp, loc)) => {
-                    let account = TrieAccount::decode(&mut rlp.as_slice())
-                        .map_err(|e| anyhow::anyhow!("bad account in the state trie: {e}"))?;
-                    (account.storage_root, loc)
+        let mut storage = match storage {
+            Storage::Empty => Trie::empty(),
+            Storage::Rebuild(slots) => {
+                let mut t = Trie::empty();
+                for (k, v) in slots {
+                    t.insert(slot_key(&B256::from(k)).as_slice(), slot_value(&v), 0, src)?;
                 }
-                None => (EMPTY_ROOT_HASH, 0),
-            };
-            let mut t = self
-                .storage
-                .remove(address)
-                .filter(|t| t.root() == current)
-                .unwrap_or_else(|| Trie::at(current, loc));
-            for ((_, slot), value) in changes.slots.range((id, [0u8; 32])..=(id, [0xff; 32])) {
-                let k = slot_key(&B256::from(*slot));
-                if *value == [0u8; 32] {
-                    t.remove(k.as_slice(), src)?;
-                } else {
-                    t.insert(k.as_slice(), slot_value(value), 0, src)?;
-                }
+                t
             }
-            t
+            Storage::Writes(writes) => {
+                let (current, loc) = match self
+                    .accounts
+                    .get(account_key(address).as_slice(), src)?
+                {
+                    Some((rlp, loc)) => {
+                        let account = TrieAccount::decode(&mut rlp.as_slice())
+                            .map_err(|e| anyhow::anyhow!("bad account in the state trie: {e}"))?;
+                        (account.storage_root, loc)
+                    }
+                    None => (EMPTY_ROOT_HASH, 0),
+                };
+                let mut t = self
+                    .storage
+                    .remove(address)
+                    .filter(|t| t.root() == current)
+                    .unwrap_or_else(|| Trie::at(current, loc));
+                for (slot, value) in writes {
+                    let k = slot_key(&B256::from(slot));
+                    if value == [0u8; 32] {
+                        t.remove(k.as_slice(), src)?;
+                    } else {
+                        t.insert(k.as_slice(), slot_value(&value), 0, src)?;
+                    }
+                }
+                t
+            }
         };
         let (root, loc, new) = storage.commit(seq);
         nodes.extend(new);

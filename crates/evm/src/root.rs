@@ -51,21 +51,33 @@ pub fn trie_account(
     record: &ActorRecord,
     storage_root: B256,
 ) -> anyhow::Result<Option<TrieAccount>> {
-    let code_hash = code_hash(store, record)?;
+    Ok(trie_account_with(
+        code_hash(store, record)?,
+        record,
+        storage_root,
+    ))
+}
+
+/// [`trie_account`] with the actor's code hash already read.
+pub fn trie_account_with(
+    code_hash: B256,
+    record: &ActorRecord,
+    storage_root: B256,
+) -> Option<TrieAccount> {
     let balance = tokens_to_u256(&record.balance);
     if record.sequence == 0
         && balance.is_zero()
         && code_hash == KECCAK_EMPTY
         && storage_root == EMPTY_ROOT_HASH
     {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(TrieAccount {
+    Some(TrieAccount {
         nonce: record.sequence,
         balance,
         storage_root,
         code_hash,
-    }))
+    })
 }
 
 /// The Ethereum accounts of a flushed state, by address (see [`eth_address`]). Empty accounts

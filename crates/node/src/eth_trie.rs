@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use alloy_primitives::B256;
 use anyhow::Context;
 use cid::Cid;
-use tandem_evm::eth_view::EthView;
+use tandem_evm::eth_view::{EthView, Prepared};
 use tandem_evm::mpt::{Loc, NewNodes, NodeSource};
 use tandem_state::StateTree;
 use tandem_state::blockstore::{CommitStore, RedbStore};
@@ -129,57 +129,144 @@ pub(crate) fn update(
     inner: &mut Inner,
     new: &Cid,
 ) -> anyhow::Result<(B256, Meta)> {
-    let start = std::time::Instant::now();
-    let out = update_timed(store, inner, new);
-    UPDATE_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    if let Ok((_, meta)) = &out {
-        let bytes: usize = meta
-            .iter()
-            .filter_map(|(_, v)| v.as_ref().map(Vec::len))
-            .sum();
-        NODE_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
-    }
-    out
+    let job = prepare(inner)?;
+    let done = job.run(store);
+    finish(inner, new, done)
 }
 
-fn update_timed(store: &RedbStore, inner: &mut Inner, new: &Cid) -> anyhow::Result<(B256, Meta)> {
+/// A block's trie update with what it needs from the state already read: it reads only trie
+/// nodes from the store's meta table, so it may run on another thread while the caller
+/// commits the state's blocks (`Node::mine_open_block`).
+pub(crate) struct Job {
+    work: Work,
+    seq: Loc,
+}
+
+enum Work {
+    /// The trie is off (benchmarks).
+    Off,
+    /// The view of the last state and the changes since.
+    Apply(Box<EthView>, Prepared),
+    /// No usable view or log: built in full from the state by [`finish`].
+    Build,
+}
+
+/// What [`Job::run`] gives [`finish`].
+pub(crate) struct Done {
+    out: anyhow::Result<Option<(EthView, NewNodes)>>,
+    seq: Loc,
+    nanos: u64,
+    off: bool,
+}
+
+impl Done {
+    /// [`finish`] builds the trie from the state (the update failed or could not be made).
+    pub(crate) fn needs_state(&self) -> bool {
+        !self.off && !matches!(self.out, Ok(Some(_)))
+    }
+}
+
+impl Job {
+    /// Accounts and slots the update visits.
+    pub(crate) fn size(&self) -> usize {
+        match &self.work {
+            Work::Apply(_, p) => p.size(),
+            _ => 0,
+        }
+    }
+
+    /// [`finish`] will build the trie in full from the state.
+    pub(crate) fn needs_state(&self) -> bool {
+        matches!(self.work, Work::Build)
+    }
+
+    /// The trie update itself (nothing of the state tree is read).
+    pub(crate) fn run(self, store: &RedbStore) -> Done {
+        let start = std::time::Instant::now();
+        let off = matches!(self.work, Work::Off);
+        let out = match self.work {
+            Work::Off | Work::Build => Ok(None),
+            Work::Apply(mut view, prepared) => view
+                .apply_prepared(prepared, &MetaNodes(store), self.seq)
+                .map(|(_, nodes)| Some((*view, nodes))),
+        };
+        Done {
+            out,
+            seq: self.seq,
+            nanos: start.elapsed().as_nanos() as u64,
+            off,
+        }
+    }
+}
+
+/// Takes the flush's changes and the live view out of `inner` and reads what the update needs
+/// from the state. Call right after the flush, before anything changes the state.
+pub(crate) fn prepare(inner: &mut Inner) -> anyhow::Result<Job> {
+    let start = std::time::Instant::now();
+    let store = inner.chain.dir.store.clone();
     let state = &mut inner.chain.exec.machine.state;
     let changes = state.take_changes();
     if !state.tracks_changes() {
         state.track_changes();
     }
-    if inner.eth.off {
-        inner.eth.invalidate();
-        return Ok((B256::ZERO, Vec::new()));
-    }
     // New nodes are keyed under the number of the block being made (the state's epoch).
     let seq = inner.chain.exec.machine.network.epoch.max(0) as Loc;
-    let src = MetaNodes(store);
-    let base_view = match (&changes, inner.eth.base) {
-        (Some(_), Some(base)) => match inner.eth.view.take() {
-            Some((cid, view)) if cid == base => Some(view),
-            _ => root_of(store, &base)?.map(|(r, l)| EthView::at(r, l)),
-        },
-        _ => None,
+    let work = if inner.eth.off {
+        inner.eth.invalidate();
+        Work::Off
+    } else {
+        let base_view = match (&changes, inner.eth.base) {
+            (Some(_), Some(base)) => match inner.eth.view.take() {
+                Some((cid, view)) if cid == base => Some(view),
+                _ => root_of(&store, &base)?.map(|(r, l)| EthView::at(r, l)),
+            },
+            _ => None,
+        };
+        match (base_view, changes) {
+            (Some(view), Some(changes)) => match EthView::prepare(state, &changes) {
+                Ok(prepared) => Work::Apply(Box::new(view), prepared),
+                Err(e) => {
+                    tracing::error!(target: "tandem::node", "Ethereum state trie update failed, rebuilding it: {e:#}");
+                    Work::Build
+                }
+            },
+            _ => Work::Build,
+        }
     };
-    let applied = match (base_view, changes) {
-        (Some(mut view), Some(changes)) => match view.apply(state, &changes, &src, seq) {
-            Ok((_, nodes)) => Some((view, nodes)),
-            Err(e) => {
-                tracing::error!(target: "tandem::node", "Ethereum state trie update failed, rebuilding it: {e:#}");
-                None
-            }
-        },
-        _ => None,
+    UPDATE_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    Ok(Job { work, seq })
+}
+
+/// The root and meta entries of `new` from a job's result (building the trie in full when the
+/// job could not update it), and the view kept for the next block.
+pub(crate) fn finish(inner: &mut Inner, new: &Cid, done: Done) -> anyhow::Result<(B256, Meta)> {
+    let start = std::time::Instant::now();
+    if inner.eth.off {
+        return Ok((B256::ZERO, Vec::new()));
+    }
+    let updated = match done.out {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(target: "tandem::node", "Ethereum state trie update failed, rebuilding it: {e:#}");
+            None
+        }
     };
-    let (view, nodes) = match applied {
-        Some(a) => a,
-        None => EthView::build(state, seq)?,
+    let (view, nodes) = match updated {
+        Some(u) => u,
+        None => EthView::build(&inner.chain.exec.machine.state, done.seq)?,
     };
     let root = view.root();
     inner.eth.base = Some(*new);
     inner.eth.view = Some((*new, view));
-    Ok((root.0, meta_of(new, root, seq, nodes)))
+    let meta = meta_of(new, root, done.seq, nodes);
+    let bytes: usize = meta
+        .iter()
+        .filter_map(|(_, v)| v.as_ref().map(Vec::len))
+        .sum();
+    NODE_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+    let nanos = done.nanos + start.elapsed().as_nanos() as u64;
+    UPDATE_NANOS.fetch_add(nanos, Ordering::Relaxed);
+    Ok((root.0, meta))
 }
 
 /// The whole trie of a flushed state in `store` (genesis, a reset): its root and meta entries.

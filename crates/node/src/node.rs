@@ -11,16 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alloy_consensus::proofs::{calculate_receipt_root, calculate_transaction_root};
-use alloy_consensus::{
-    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType,
-};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B64, B256, Bloom, Bytes, Log, LogData, U256, keccak256};
+use alloy_consensus::TxEnvelope;
+use alloy_primitives::{Address, B256, Bytes, keccak256};
 use anyhow::{Context, bail};
 use tandem_chain::keys::{KeyFile, dev_key};
 use tandem_chain::{Chain, ChainConfig, DataDir};
-use tandem_evm::address::tokens_to_u256;
 use tandem_evm::tx::{EthReceipt, EthTx, TxError};
 use tandem_state::blockstore::RedbStore;
 use tandem_vm::eth::EthAddress;
@@ -28,13 +23,9 @@ use tandem_vm::runtime::Runtimes;
 use tokio::sync::broadcast;
 
 use crate::accounts::{DEV_ACCOUNTS, DevAccount, dev_accounts, genesis};
-use crate::blocks::{
-    BlockRecord, BlockStore, MsgRecord, TxRecord, alloy_trie_empty_root, block_key, block_meta,
-    msg_key, tx_key, write_genesis_block,
-};
+use crate::blocks::{BlockRecord, BlockStore, MsgRecord, TxRecord, block_key, write_genesis_block};
 use crate::error::{RpcError, RpcResult};
 use crate::rpc::filters::Filters;
-use crate::shapes::blob_gas;
 
 pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
 /// The default priority fee the node suggests and fills in (1 gwei, as anvil).
@@ -540,7 +531,7 @@ impl Node {
             .map(|(env, from)| (env.clone(), from))
     }
 
-    fn open_block(&self, inner: &mut Inner, parent: &BlockRecord) {
+    pub(crate) fn open_block(&self, inner: &mut Inner, parent: &BlockRecord) {
         if inner.open.is_some() {
             return;
         }
@@ -612,149 +603,6 @@ impl Node {
             inner.chain.discard_uncommitted()?;
         }
         mined
-    }
-
-    fn mine_open_block(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
-        let parent = self.latest();
-        self.open_block(inner, &parent);
-        let open = inner.open.take().context("no open block")?;
-        crate::eth_trie::before_flush(inner)?;
-        let root = inner.chain.exec.flush()?;
-        let (eth_root, eth_meta) = crate::eth_trie::update(&self.store, inner, &root)?;
-
-        let mut records = Vec::with_capacity(open.txs.len());
-        let mut receipts = Vec::with_capacity(open.txs.len());
-        let mut cumulative = 0u64;
-        let mut log_index = 0u64;
-        let mut bloom = Bloom::default();
-        for (i, p) in open.txs.iter().enumerate() {
-            let logs: Vec<Log> = p
-                .receipt
-                .logs
-                .iter()
-                .map(|l| Log {
-                    address: Address::from(l.address),
-                    data: LogData::new_unchecked(l.topics.clone(), l.data.clone()),
-                })
-                .collect();
-            cumulative += p.receipt.gas_used;
-            let receipt = ReceiptWithBloom::from(Receipt {
-                status: Eip658Value::Eip658(p.receipt.success),
-                cumulative_gas_used: cumulative,
-                logs: logs.clone(),
-            });
-            bloom.accrue_bloom(&receipt.logs_bloom);
-            receipts.push(match p.envelope.tx_type() {
-                TxType::Legacy => ReceiptEnvelope::Legacy(receipt),
-                TxType::Eip2930 => ReceiptEnvelope::Eip2930(receipt),
-                TxType::Eip4844 => ReceiptEnvelope::Eip4844(receipt),
-                TxType::Eip7702 => ReceiptEnvelope::Eip7702(receipt),
-                _ => ReceiptEnvelope::Eip1559(receipt),
-            });
-            records.push(TxRecord {
-                raw: Bytes::from(p.envelope.encoded_2718()),
-                from: p.from,
-                block: open.number,
-                index: i as u64,
-                status: p.receipt.success,
-                gas_used: p.receipt.gas_used,
-                cumulative_gas_used: cumulative,
-                effective_gas_price: p
-                    .receipt
-                    .effective_gas_price
-                    .try_into()
-                    .unwrap_or(u128::MAX),
-                contract_address: p.receipt.contract_address.map(Address::from),
-                first_log_index: log_index,
-                logs,
-                output: p.receipt.output.clone(),
-                failure: p.receipt.failure.clone(),
-            });
-            log_index += p.receipt.logs.len() as u64;
-        }
-        // Native messages follow the transactions; their logs continue the numbering.
-        let mut messages = Vec::with_capacity(open.messages.len());
-        for (i, (cid, m)) in open.messages.iter().enumerate() {
-            for log in &m.logs {
-                bloom.accrue_log(log);
-            }
-            messages.push((
-                cid.clone(),
-                MsgRecord {
-                    block: open.number,
-                    index: (open.txs.len() + i) as u64,
-                    first_log_index: log_index,
-                    ..m.clone()
-                },
-            ));
-            log_index += m.logs.len() as u64;
-        }
-        let envelopes: Vec<&TxEnvelope> = open.txs.iter().map(|p| &p.envelope).collect();
-        let base_fee = tokens_to_u256(&inner.chain.exec.machine.network.base_fee);
-        let header = Header {
-            parent_hash: parent.hash,
-            ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
-            beneficiary: Address::from(EthAddress::from_id(tandem_vm::builtin::REWARD_ACTOR_ID).0),
-            state_root: eth_root,
-            transactions_root: calculate_transaction_root(&envelopes),
-            receipts_root: calculate_receipt_root(&receipts),
-            logs_bloom: bloom,
-            difficulty: U256::ZERO,
-            number: open.number,
-            gas_limit: BLOCK_GAS_LIMIT,
-            gas_used: cumulative,
-            timestamp: open.timestamp,
-            extra_data: Bytes::new(),
-            mix_hash: B256::from(inner.chain.exec.machine.network.prev_randao),
-            nonce: B64::ZERO,
-            base_fee_per_gas: Some(base_fee.try_into().unwrap_or(u64::MAX)),
-            withdrawals_root: Some(alloy_trie_empty_root()),
-            blob_gas_used: Some(open.txs.iter().map(|p| blob_gas(&p.envelope)).sum()),
-            excess_blob_gas: Some(self.next_excess_blob_gas(&parent)),
-            parent_beacon_block_root: Some(B256::ZERO),
-            requests_hash: crate::shapes::requests_hash(self.hardfork()),
-            ..Default::default()
-        };
-        let record = BlockRecord {
-            hash: header.hash_slow(),
-            header,
-            state: root.to_string(),
-            txs: open.txs.iter().map(|p| p.hash).collect(),
-            messages: open.messages.iter().map(|(c, _)| c.clone()).collect(),
-        };
-        let mut meta = block_meta(&record)?;
-        meta.extend(eth_meta);
-        for (cid, m) in &messages {
-            meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
-        }
-        for r in &records {
-            let hash = keccak256(&r.raw);
-            meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
-        }
-        for (id, status) in &open.async_statuses {
-            meta.push((
-                crate::lane::async_key(*id),
-                Some(serde_json::to_vec(status)?),
-            ));
-        }
-        inner.chain.commit_with_meta(meta)?;
-        tracing::info!(
-            target: "tandem::node",
-            "block {} mined: {} txs, gas used {}, hash {}",
-            record.number(),
-            record.txs.len(),
-            record.header.gas_used,
-            record.hash
-        );
-        self.set_latest(record.clone());
-        let mined = Arc::new(MinedBlock {
-            record,
-            txs: records,
-            messages,
-        });
-        // No subscribers is not an error.
-        let _ = self.events.send(mined.clone());
-        Ok(mined)
     }
 
     pub(crate) fn set_latest(&self, record: BlockRecord) {

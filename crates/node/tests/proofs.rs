@@ -380,3 +380,79 @@ fn cast_proof_verifies_against_the_header_root() {
     let caught = std::panic::catch_unwind(|| verify(wrong, &contract, &p));
     assert!(caught.is_err(), "a proof verified against the wrong root");
 }
+
+/// Blocks large enough for the trie update to run on its own thread beside the commit
+/// (`mine.rs`: dozens of new accounts and slot writes each), between snapshots, reverts and
+/// dev edits: every root equals the full recomputation, so the worker never worked from a
+/// stale view or raced the commit.
+#[test]
+fn large_blocks_updated_beside_the_commit_match_full_recomputation() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let contracts = [deploy(&c), deploy(&c)];
+    c.call("evm_setAutomine", json!([false]));
+    let before = tandem_node::mine::PARALLEL_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut snapshot: Option<Value> = None;
+    let mut edited = Vec::new();
+    for round in 0..8u64 {
+        for k in 0..64 {
+            // Fresh addresses and ones an earlier round paid.
+            let to = format!("0x{:040x}", 0x2000 + (round * 64 + k) % 400);
+            c.call(
+                "eth_sendTransaction",
+                json!([{"from": DEV0, "to": to, "value": "0x3", "gas": "0x5208"}]),
+            );
+        }
+        for _ in 0..24 {
+            let contract = &contracts[(next(&mut seed) % 2) as usize];
+            let (a, b) = (next(&mut seed) % 5, next(&mut seed) % 5);
+            let data = format!("0x{}{}{}", word(a), word(b), word(0));
+            c.call(
+                "eth_sendTransaction",
+                json!([{"from": DEV1, "to": contract, "data": data, "gas": "0x30000"}]),
+            );
+        }
+        c.call("evm_mine", json!([]));
+        match round % 4 {
+            1 => snapshot = Some(c.call("evm_snapshot", json!([]))),
+            2 => {
+                edited.push(node.node.latest_number());
+                c.call(
+                    "anvil_setStorageAt",
+                    json!([contracts[0], "0x7", format!("0x{}", word(round + 1))]),
+                );
+            }
+            3 => {
+                let id = snapshot.take().unwrap();
+                assert_eq!(c.call("evm_revert", json!([id])), json!(true));
+                edited.retain(|n| *n < node.node.latest_number());
+            }
+            _ => {}
+        }
+        let latest = node.node.latest();
+        assert_eq!(
+            latest.txs.len() % 88,
+            0,
+            "round {round}: every transaction mined"
+        );
+        let store = tandem_vm::store::VmStore::new(node.node.store.clone());
+        let state = tandem_state::StateTree::load(store, &latest.state_cid().unwrap()).unwrap();
+        let full = tandem_evm::root::eth_state_root(&state).unwrap();
+        assert_eq!(
+            node.node.eth_state_root(&latest).unwrap(),
+            full,
+            "round {round}"
+        );
+        if !edited.contains(&latest.number()) {
+            assert_eq!(latest.header.state_root, full, "round {round}: header");
+        }
+    }
+    let after = tandem_node::mine::PARALLEL_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        after >= before + 6,
+        "the large blocks' tries ran beside the commit"
+    );
+    check_every_block(&node, &edited);
+}

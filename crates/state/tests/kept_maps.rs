@@ -171,7 +171,8 @@ fn a_flush_with_nothing_new_returns_the_last_root_and_the_next_change_is_flushed
     let buffer = Arc::new(BufferedStore::new(base.clone()));
     let mut tree = StateTree::load(buffer.clone(), &root).unwrap();
     let mut last = root;
-    let changes: [&dyn Fn(&mut StateTree<Arc<BufferedStore<MemoryStore>>>); 5] = [
+    type Tree = StateTree<Arc<BufferedStore<MemoryStore>>>;
+    let changes: [&dyn Fn(&mut Tree); 5] = [
         &|t| {
             t.slot_set(100, &word(1), &word(5)).unwrap();
         },

@@ -164,7 +164,7 @@ impl<BS: Blockstore> BufferedStore<BS> {
         target: &dyn CommitStore,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
-        self.flush_checked(root, target, meta, &|cids| self.base_lacks(cids), false)
+        self.flush_checked(root, target, meta, &|cids| self.base_lacks(cids))
     }
 
     fn flush_checked(
@@ -173,7 +173,6 @@ impl<BS: Blockstore> BufferedStore<BS> {
         target: &dyn CommitStore,
         meta: Vec<(String, Option<Vec<u8>>)>,
         first_missing: &dyn Fn(&[Cid]) -> Result<Option<Cid>>,
-        remember: bool,
     ) -> Result<FlushReport> {
         let (mut batch, dropped) = self.take_reachable_counted(root, first_missing)?;
         batch.meta = meta;
@@ -186,9 +185,6 @@ impl<BS: Blockstore> BufferedStore<BS> {
             self.write().extend(batch.blocks);
             return Err(e.context(format!("flushing the state rooted at {root}")));
         }
-        if remember {
-            self.remember(batch.blocks.iter().map(|(c, _)| c));
-        }
         Ok(report)
     }
 }
@@ -200,6 +196,16 @@ impl<BS: CommitStore> BufferedStore<BS> {
         root: &Cid,
         meta: Vec<(String, Option<Vec<u8>>)>,
     ) -> Result<FlushReport> {
+        let taken = self.take_for_commit(root)?;
+        self.commit_taken(root, taken, meta)
+    }
+
+    /// The first half of [`Self::commit_reachable`], for a caller with work to do beside the
+    /// walk (the node computes the Ethereum trie meanwhile): the buffered blocks `root`
+    /// reaches, taken out of the buffer, its links checked. Hand them to
+    /// [`Self::commit_taken`] or back with [`Self::give_back`]; until then reads of this
+    /// store do not see them.
+    pub fn take_for_commit(&self, root: &Cid) -> Result<Taken> {
         // The links leaving the buffer are checked in one read of the base, except those to
         // blocks already known to be there.
         let check = |cids: &[Cid]| -> Result<Option<Cid>> {
@@ -216,8 +222,43 @@ impl<BS: CommitStore> BufferedStore<BS> {
             }
             Ok(missing)
         };
-        self.flush_checked(root, &self.base, meta, &check, true)
+        let (batch, dropped) = self.take_reachable_counted(root, &check)?;
+        Ok(Taken { batch, dropped })
     }
+
+    /// Puts blocks taken by [`Self::take_for_commit`] back (the commit was abandoned).
+    pub fn give_back(&self, taken: Taken) {
+        self.write().extend(taken.batch.blocks);
+    }
+
+    /// The second half of [`Self::commit_reachable`]: commits the taken blocks with `meta`
+    /// to the base in one atomic commit. If that fails they go back into the buffer.
+    pub fn commit_taken(
+        &self,
+        root: &Cid,
+        taken: Taken,
+        meta: Vec<(String, Option<Vec<u8>>)>,
+    ) -> Result<FlushReport> {
+        let Taken { mut batch, dropped } = taken;
+        batch.meta = meta;
+        let report = FlushReport {
+            blocks_written: batch.blocks.len() as u64,
+            bytes_written: batch.block_bytes(),
+            blocks_dropped: dropped,
+        };
+        if let Err(e) = self.base.commit(&batch) {
+            self.write().extend(batch.blocks);
+            return Err(e.context(format!("flushing the state rooted at {root}")));
+        }
+        self.remember(batch.blocks.iter().map(|(c, _)| c));
+        Ok(report)
+    }
+}
+
+/// Blocks taken out of a [`BufferedStore`] for a commit ([`BufferedStore::take_for_commit`]).
+pub struct Taken {
+    batch: CommitBatch,
+    dropped: u64,
 }
 
 /// Moves the buffered blocks reachable from `root` into `taken`, depth first, and returns the

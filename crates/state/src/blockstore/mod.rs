@@ -17,7 +17,7 @@ mod buffered;
 mod memory;
 mod redb_store;
 
-pub use buffered::{BufferedStore, FlushReport};
+pub use buffered::{BufferedStore, FlushReport, Taken};
 pub use fvm_ipld_blockstore::{Block, Blockstore, MemoryBlockstore};
 pub use memory::MemoryStore;
 pub use redb_store::{FORMAT_VERSION, MAX_PENDING_BYTES, RedbStore};
