@@ -248,13 +248,16 @@ impl Cx<'_, '_> {
         // Arguments are evaluated in the caller's frame; generics are inferred from them.
         let mut vals = Vec::new();
         for (param, arg) in def.params.iter().zip(args) {
-            let hint = self.p.resolve_ty(
-                file,
-                &param.ty,
-                subst,
-                &mut tandem_lang_syntax::diag::Diagnostics::default(),
-            );
-            let hint = if hint == Ty::Error { None } else { Some(hint) };
+            // A parameter type naming a generic not inferred yet (`[T; 3]`, `Vec<T>`, `(T, T)`)
+            // resolves only in part (`[error; 3]`): no hint then, or the argument would be
+            // typed with the error inside and `T` never inferred from it.
+            let mut unresolved = tandem_lang_syntax::diag::Diagnostics::default();
+            let hint = self.p.resolve_ty(file, &param.ty, subst, &mut unresolved);
+            let hint = if hint == Ty::Error || unresolved.has_errors() {
+                None
+            } else {
+                Some(hint)
+            };
             let t = self.expr(&arg.value, hint.as_ref());
             infer(&param.ty, &t.ty, subst, &def.generics);
             if t.ty.is_storage_only() {
