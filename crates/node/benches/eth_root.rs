@@ -1,7 +1,8 @@
 //! What keeping the Ethereum state trie costs (issue 15 item 4: at most 10 % more time per
 //! block): blocks of 100 ERC-20 transfers (10 senders × 10 transfers to fresh holders, so the
 //! token's storage and the trie keep growing), mined in-process with the trie kept and with
-//! it off (`Node::set_eth_trie_for_bench`), each on a fresh chain. A block's time is applying
+//! it off (`Node::set_eth_trie_for_bench`), each on a fresh chain; with the trie both inline
+//! and on its own thread beside the commit (`tandem_node::mine`, the default). A block's time is applying
 //! its 100 signed transactions plus mining it (flush, trie, records, one redb commit).
 //!
 //! `cargo bench -p tandem-node --bench eth_root` (`-- --quick`: fewer blocks). Needs the
@@ -18,6 +19,14 @@ use tandem_node::accounts::{DevAccount, dev_accounts};
 use tandem_node::{Node, NodeConfig};
 
 const SENDERS: usize = 10;
+
+/// Without the trie, with it updated inline, with it beside the commit (`mine.rs`).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Off,
+    Inline,
+    Beside,
+}
 const PER_SENDER: usize = 10;
 
 fn sign(acct: &DevAccount, nonce: u64, to: TxKind, input: Vec<u8>, gas: u64) -> TxEnvelope {
@@ -49,7 +58,10 @@ fn submit(node: &Node, env: TxEnvelope, from: &DevAccount) {
 
 /// Mines `warmup + blocks` blocks of transfers on a fresh chain; returns the measured blocks'
 /// times.
-fn run(artifact: &Value, trie: bool, warmup: usize, blocks: usize) -> Vec<Duration> {
+fn run(artifact: &Value, trie: Mode, warmup: usize, blocks: usize) -> Vec<Duration> {
+    tandem_node::mine::PARALLEL_TRIE
+        .store(trie == Mode::Beside, std::sync::atomic::Ordering::Relaxed);
+    let trie = trie != Mode::Off;
     let dir = tempfile::tempdir().unwrap();
     let node = Node::open(dir.path(), &NodeConfig::default()).unwrap();
     node.set_eth_trie_for_bench(trie);
@@ -150,16 +162,13 @@ fn main() {
     };
     let artifact: Value = serde_json::from_str(&text).unwrap();
     let (warmup, blocks, rounds) = if quick { (3, 10, 2) } else { (10, 40, 5) };
-    let mut with = Vec::new();
-    let mut without = Vec::new();
-    // Alternate the two so drift on a shared machine hits both.
+    let modes = [Mode::Off, Mode::Inline, Mode::Beside];
+    let mut times: [Vec<Vec<Duration>>; 3] = Default::default();
+    // Rotate the modes so drift on a shared machine hits all of them.
     for r in 0..rounds {
-        if r % 2 == 0 {
-            without.push(run(&artifact, false, warmup, blocks));
-            with.push(run(&artifact, true, warmup, blocks));
-        } else {
-            with.push(run(&artifact, true, warmup, blocks));
-            without.push(run(&artifact, false, warmup, blocks));
+        for k in 0..modes.len() {
+            let m = (r + k) % modes.len();
+            times[m].push(run(&artifact, modes[m], warmup, blocks));
         }
     }
     let trie_ms =
@@ -167,7 +176,7 @@ fn main() {
     let trie_kb = tandem_node::eth_trie::NODE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
         as f64
         / 1024.0;
-    let mined = ((warmup + blocks) * rounds) as f64;
+    let mined = ((warmup + blocks) * rounds * 2) as f64;
     println!(
         "blocks of {} ERC-20 transfers; {rounds} fresh chains per mode, {warmup} warm-up + {blocks} measured blocks each",
         SENDERS * PER_SENDER
@@ -176,12 +185,15 @@ fn main() {
         ("median", median as fn(&[Vec<Duration>]) -> Duration),
         ("best of rounds", best_of_rounds),
     ] {
-        let (w, wo) = (f(&with), f(&without));
+        let [off, inline, beside] = [f(&times[0]), f(&times[1]), f(&times[2])];
+        let pct = |d: Duration| (d.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0;
         println!(
-            "  {name:>14}: without the trie {:>6.2} ms/block, with it {:>6.2} ms/block: {:+.1} %",
-            wo.as_secs_f64() * 1e3,
-            w.as_secs_f64() * 1e3,
-            (w.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
+            "  {name:>14}: without the trie {:>6.2} ms/block; trie inline {:>6.2} ms/block ({:+.1} %); trie beside the commit {:>6.2} ms/block ({:+.1} %)",
+            off.as_secs_f64() * 1e3,
+            inline.as_secs_f64() * 1e3,
+            pct(inline),
+            beside.as_secs_f64() * 1e3,
+            pct(beside),
         );
     }
     println!(

@@ -32,6 +32,9 @@ use crate::shapes::blob_gas;
 /// smaller one (a block of one transfer touches about six) costs less than starting a thread.
 pub const PARALLEL_TRIE_MIN: usize = 64;
 
+/// Benchmarks only: `false` runs every trie update inline (to measure what the thread gains).
+pub static PARALLEL_TRIE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
 /// Trie updates run on their own thread since the process started (tests check the path ran).
 pub static PARALLEL_TRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -219,7 +222,9 @@ impl Node {
         }
         let store = &*self.store;
         std::thread::scope(|s| {
-            let running = if job.size() >= PARALLEL_TRIE_MIN {
+            let running = if job.size() >= PARALLEL_TRIE_MIN
+                && PARALLEL_TRIE.load(std::sync::atomic::Ordering::Relaxed)
+            {
                 PARALLEL_TRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Running::Worker(s.spawn(move || job.run(store)))
             } else {
