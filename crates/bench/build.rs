@@ -1,14 +1,28 @@
 //! Builds the example token actor to WASM so `tandem bench` carries it inside the binary.
 //! It uses a target dir of its own (`target/wasm-actors`, shared with the tests), so the
 //! nested cargo never waits on the outer build's lock.
+//!
+//! The build profile is the actor profile of `tandem-actor-test`, shared as its file through
+//! `include!`: that crate as a build-dependency would compile wasmtime, the VM and the EVM
+//! for this script (a second time, with the build profile) just for a table of six pairs.
 
 use std::path::PathBuf;
 use std::process::Command;
 
+#[allow(dead_code)] // The file also holds what only the manifest writer uses.
+mod profile {
+    include!("../actor-test/src/profile.rs");
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let root = manifest.join("../..");
-    for watched in ["examples/actors/token", "crates/sdk", ".cargo/config.toml"] {
+    for watched in [
+        "examples/actors/token",
+        "crates/sdk",
+        ".cargo/config.toml",
+        "crates/actor-test/src/profile.rs",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target = root.join("target/wasm-actors");
@@ -19,11 +33,8 @@ fn main() {
         .arg("--target-dir")
         .arg(&target)
         .args(["-p", "token-actor"])
-        // The same small-module profile as the tests' build.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+        // The profile every actor is built with (`tandem actor build`, the tests).
+        .envs(profile::actor_profile_env())
         // Nothing of the outer build (clippy's wrapper, host flags) applies to wasm32.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")

@@ -1,6 +1,7 @@
 //! Building an actor crate to a WASM module: `cargo build --release --target
-//! wasm32-unknown-unknown` with the size profile, reading the module's path from cargo's own
-//! report (so the crate's name, target dir and workspace need no guessing).
+//! wasm32-unknown-unknown` with the actor profile ([`crate::profile::ACTOR_PROFILE`]),
+//! reading the module's path from cargo's own report (so the crate's name, target dir and
+//! workspace need no guessing).
 //!
 //! The 32 KiB stack comes from the crate's `.cargo/config.toml` (as `tandem new --actor`
 //! writes it, and as this workspace has it); `RUSTFLAGS` is cleared for the build because it
@@ -13,6 +14,8 @@ use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, anyhow, bail};
 use wasmtime::wasmparser::{Parser, Payload};
+
+use crate::profile::actor_profile_env;
 
 /// The WASM target actors are built for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
@@ -57,7 +60,9 @@ pub struct BuildOptions {
 }
 
 /// Builds the actor crate at `crate_dir` (the folder of its `Cargo.toml`) for wasm32 with
-/// the size profile (opt-level `s`, LTO, no debug info, stripped) and returns its module.
+/// the actor profile ([`crate::profile::ACTOR_PROFILE`]: opt-level 2, LTO, one codegen
+/// unit, no debug info, stripped; it overrides the crate's own `[profile.release]`) and
+/// returns its module.
 ///
 /// Runs cargo from `crate_dir`, so the crate's `.cargo/config.toml` (its stack size)
 /// applies. Errors carry the end of cargo's output; a missing wasm32 target says how to add
@@ -78,11 +83,8 @@ pub fn build(crate_dir: &Path, opts: &BuildOptions) -> anyhow::Result<Module> {
         .arg("--manifest-path")
         .arg(&manifest)
         .args(&opts.cargo_args)
-        // Small modules: install gas is paid per byte.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+        // What users pay least for: install (per byte) and calls (docs/gas.md).
+        .envs(actor_profile_env())
         // These would replace the stack size of `.cargo/config.toml`.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")

@@ -21,6 +21,9 @@
 
 pub mod build;
 mod outcome;
+/// The release profile native actors are built with (one definition for every builder and
+/// the `tandem new --actor` manifest).
+pub mod profile;
 
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ sol! {
 }
 
 /// The token example's module, built once per run into a target dir of its own (with the
-/// size profile the other actor tests use).
+/// actor profile every actor builder uses).
 fn token_wasm() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = root.join("target/abi-actors");
@@ -31,10 +31,7 @@ fn token_wasm() -> PathBuf {
         .arg("--target-dir")
         .arg(&target)
         .args(["-p", "token-actor"])
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+        .envs(tandem_actor_test::profile::actor_profile_env())
         .env_remove("RUSTFLAGS")
         .status()
         .expect("running cargo");

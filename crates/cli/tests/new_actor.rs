@@ -83,7 +83,13 @@ fn a_scaffolded_actor_builds_installs_and_answers() {
     let config = std::fs::read_to_string(crate_dir.join(".cargo/config.toml")).unwrap();
     assert!(config.contains("-zstack-size=32768"));
     let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("cdylib") && manifest.contains("opt-level = \"s\""));
+    assert!(manifest.contains("cdylib"), "{manifest}");
+    // The manifest's release profile is the actor profile, from its one definition.
+    let profile = tandem_actor_test::profile::actor_profile_toml();
+    assert!(
+        manifest.contains(&format!("[profile.release]\n{profile}\n")),
+        "{manifest}"
+    );
     // not over an existing crate
     let again = tandem(
         &chain,
@@ -116,6 +122,22 @@ fn a_scaffolded_actor_builds_installs_and_answers() {
     assert!(
         text.contains("hello_actor.wasm") && text.contains(&format!("{size} bytes")),
         "{text}"
+    );
+    // A plain `cargo build --release` of the scaffold (its manifest's profile, no overrides)
+    // makes the very module `tandem actor build` made.
+    let by_actor_build = std::fs::read(&wasm).unwrap();
+    let plain = cargo(
+        &crate_dir,
+        &["build", "--release", "--target", "wasm32-unknown-unknown"],
+    );
+    assert!(
+        plain.status.success(),
+        "cargo build --release: {}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        std::fs::read(&wasm).unwrap() == by_actor_build,
+        "the manifest's profile and tandem actor build's differ"
     );
 
     // The scaffold's own tests pass, the harness's among them; with the workspace's lock file

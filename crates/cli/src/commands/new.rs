@@ -1,7 +1,7 @@
 //! `tandem new --actor NAME`: scaffolds a native actor crate — `Cargo.toml` (cdylib, the
-//! size-optimised release profile), `.cargo/config.toml` (the 32 KiB stack), a sample actor
-//! using `#[derive(Cbor)]` with unit tests, `tests/actor.rs` running it on the real VM with
-//! `tandem-actor-test`, and a README of the build-install-call loop.
+//! actor release profile of `tandem_actor_test::profile`), `.cargo/config.toml` (the 32 KiB
+//! stack), a sample actor using `#[derive(Cbor)]` with unit tests, `tests/actor.rs` running
+//! it on the real VM with `tandem-actor-test`, and a README of the build-install-call loop.
 
 use std::path::{Path, PathBuf};
 
@@ -47,11 +47,13 @@ pub fn run(json: bool, args: NewArgs) -> anyhow::Result<()> {
     let sdk = sdk_path(args.sdk_path)?;
     let actor_test = actor_test_path(&sdk)?;
     let (sdk, actor_test) = (toml_str(&sdk), toml_str(&actor_test));
+    let profile = tandem_actor_test::profile::actor_profile_toml();
     let fill = |t: &str| {
         t.replace("{{name}}", name)
             .replace("{{crate}}", &name.replace('-', "_"))
             .replace("{{sdk}}", &sdk)
             .replace("{{actor_test}}", &actor_test)
+            .replace("{{profile}}\n", &profile)
     };
     let files = [
         ("Cargo.toml", fill(CARGO_TOML)),

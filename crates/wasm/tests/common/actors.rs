@@ -2,11 +2,17 @@
 //! file lock across test binaries), into `target/wasm-actors`, a target dir of its own so
 //! the nested cargo never waits on the outer one's lock. Each actor is its own cargo build,
 //! so one actor's SDK features (e.g. the ledger's `ipld`, which links std) never reach
-//! another's module through feature unification.
+//! another's module through feature unification. The profile is tandem-actor-test's (its
+//! file, through `include!`: that crate depends on this one).
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+
+#[allow(dead_code)] // The file also holds what only the manifest writer uses.
+mod profile {
+    include!("../../../actor-test/src/profile.rs");
+}
 
 pub const ACTORS: &[&str] = &[
     "counter",
@@ -40,11 +46,8 @@ fn build() -> PathBuf {
             ])
             .arg(&target)
             .args(["-p", &format!("{a}-actor")])
-            // Small modules: no debug info, stripped, size-optimised (install gas is per byte).
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .env("CARGO_PROFILE_RELEASE_LTO", "true")
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
+            // The profile every actor is built with (`tandem actor build`, the bench).
+            .envs(profile::actor_profile_env())
             .env_remove("RUSTFLAGS");
         let status = cmd.status().expect("running cargo");
         assert!(status.success(), "building the example actor {a} failed");
