@@ -1,9 +1,9 @@
 //! Mining the open block: flush the state, update the Ethereum trie, assemble the header,
 //! receipts and records, and commit it all in one atomic store transaction.
 //!
-//! The trie update of a large block runs on a second thread beside the commit's reachability
-//! walk and the receipts: it reads only what `eth_trie::prepare` took from the flushed state
-//! and trie nodes in the store's meta table, and the walk only moves the state's blocks out of
+//! The trie update of a large block can run on a second thread ([`PARALLEL_TRIE`]) beside
+//! the commit's reachability walk and the receipts: it reads only what `eth_trie::prepare`
+//! took from the flushed state and trie nodes in the store's meta table, and the walk only moves the state's blocks out of
 //! the buffer, so neither sees the other's work. The header waits for the trie's root; the
 //! result is the same as computing one after the other.
 
@@ -32,8 +32,12 @@ use crate::shapes::blob_gas;
 /// smaller one (a block of one transfer touches about six) costs less than starting a thread.
 pub const PARALLEL_TRIE_MIN: usize = 64;
 
-/// Benchmarks only: `false` runs every trie update inline (to measure what the thread gains).
-pub static PARALLEL_TRIE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// Whether a large block's trie update runs on its own thread. Off by default: on the 2-core
+/// development machine, loaded by other work, the thread measured slower than the update
+/// inline (`cargo bench -p tandem-node --bench eth_root`: +62 % inline vs +169 % beside the
+/// commit, best of rounds, load average 5); with an idle core it may win. Tests and the
+/// benchmark turn it on.
+pub static PARALLEL_TRIE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Trie updates run on their own thread since the process started (tests check the path ran).
 pub static PARALLEL_TRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

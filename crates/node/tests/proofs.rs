@@ -391,6 +391,7 @@ fn large_blocks_updated_beside_the_commit_match_full_recomputation() {
     let node = TestNode::start(dir.path());
     let c = node.client();
     let contracts = [deploy(&c), deploy(&c)];
+    tandem_node::mine::PARALLEL_TRIE.store(true, std::sync::atomic::Ordering::Relaxed);
     c.call("evm_setAutomine", json!([false]));
     let before = tandem_node::mine::PARALLEL_TRIES.load(std::sync::atomic::Ordering::Relaxed);
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;

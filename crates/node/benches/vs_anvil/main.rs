@@ -2,7 +2,7 @@
 //! interleaved run, rounds rotated, ratios printed.
 //!
 //! `cargo bench -p tandem-node --bench vs_anvil` (`-- --quick`: one short round;
-//! `-- --rounds N`). Every node gets the same load generator: 8 keep-alive HTTP/1.1
+//! `-- --rounds N`; `-- --transfers-only`: the two transfer rows alone). Every node gets the same load generator: 8 keep-alive HTTP/1.1
 //! connections on loopback.
 //!
 //! | load | what |
@@ -248,6 +248,7 @@ fn sign_transfers(t: &mut Target, accounts: &[DevAccount], per_sender: usize) ->
 /// One round of the six loads against `t`.
 fn round(t: &mut Target, accounts: &[DevAccount], reads: usize, transfers: usize) {
     let addr = t.addr;
+    let reads = if only_transfers() { 0 } else { reads };
     let owner_slot = keccak256((t.owner, U256::ZERO).abi_encode());
     let bodies = [
         body("eth_blockNumber", json!([])),
@@ -264,6 +265,9 @@ fn round(t: &mut Target, accounts: &[DevAccount], reads: usize, transfers: usize
     for (i, b) in bodies.iter().enumerate() {
         let n = if i == 1 { reads / 2 } else { reads };
         let n = n / CLIENTS * CLIENTS;
+        if n == 0 {
+            continue;
+        }
         let secs = hammer(addr, n, b);
         t.totals[i].0 += n as f64;
         t.totals[i].1 += secs;
@@ -381,6 +385,11 @@ fn tandem_cmd(dir: &Path, port: u16) -> Command {
     }
 }
 
+/// `--transfers-only`: skip the read rows (for profiling the write path).
+fn only_transfers() -> bool {
+    std::env::args().any(|a| a == "--transfers-only")
+}
+
 fn arg_value(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -484,6 +493,9 @@ fn report(targets: &[Target], rounds: usize, reads: usize, transfers: usize) {
     }
     println!("{head}\n{rule}");
     for (i, load) in LOADS.iter().enumerate() {
+        if targets[0].totals[i].0 == 0.0 {
+            continue;
+        }
         let rate = |t: &Target| t.totals[i].0 / t.totals[i].1;
         let mut line = format!("| {load} |");
         for t in targets {
