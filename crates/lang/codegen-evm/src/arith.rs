@@ -52,6 +52,7 @@ impl Gen<'_> {
                 self.op(op::EXTCODECOPY, 4, 0);
                 self.push_u(0);
             }
+            Intrinsic::CreateCode => self.create_code(&args[0], &args[1]),
             Intrinsic::TLoad => {
                 self.expr(&args[0]);
                 self.op(op::TLOAD, 1, 1);
@@ -64,6 +65,69 @@ impl Gen<'_> {
             }
             Intrinsic::Immutable(k) => self.immutable(k),
             Intrinsic::SetImmutable(k) => self.set_immutable(k, &args[0]),
+        }
+    }
+
+    /// `CreateCode(value, code)`: CREATE with init code `PUSH2 len, DUP1, PUSH1 10,
+    /// RETURNDATASIZE, CODECOPY, RETURNDATASIZE, RETURN` followed by the code, built at the
+    /// free pointer (scratch: the init code runs in its own memory). The 10-byte prefix copies
+    /// the `len` bytes after it to memory 0 and returns them as the runtime code. Code longer
+    /// than EIP-170's 24,576 bytes (which PUSH2 could not hold past 65,535) gets an INVALID
+    /// prefix instead, so the creation fails (0) as the limit would make it.
+    fn create_code(&mut self, value: &Expr, code: &Expr) {
+        const LIMIT: u64 = 24_576;
+        let prefix = (U256::from(0x61u8) << 248) | (U256::from(0x80_60_0a_3d_39_3d_f3_u64) << 176);
+        self.expr(code);
+        let c = self.temp();
+        self.expr(value);
+        let v = self.temp();
+        self.dup_local(c);
+        self.op(op::MLOAD, 1, 1);
+        let len = self.temp();
+        self.push_u(0x40);
+        self.op(op::MLOAD, 1, 1);
+        let fp = self.temp();
+        // word = prefix | len << 232, or INVALID when len > LIMIT: ok * word | !ok * 0xfe..
+        self.dup_local(len);
+        self.push_u(232);
+        self.op(op::SHL, 2, 1);
+        self.push(prefix);
+        self.op(op::OR, 2, 1);
+        self.push_u(LIMIT + 1);
+        self.dup_local(len);
+        self.op(op::LT, 2, 1);
+        self.op(op::DUP1, 0, 1);
+        self.op(op::ISZERO, 1, 1);
+        self.push(U256::from(op::INVALID) << 248);
+        self.op(op::MUL, 2, 1);
+        self.op(op::SWAP1 + 1, 0, 0);
+        self.op(op::MUL, 2, 1);
+        self.op(op::OR, 2, 1);
+        self.dup_local(fp);
+        self.op(op::MSTORE, 2, 0);
+        // mcopy(fp + 10, code + 32, len)
+        self.dup_local(len);
+        self.dup_local(c);
+        self.push_u(32);
+        self.op(op::ADD, 2, 1);
+        self.dup_local(fp);
+        self.push_u(10);
+        self.op(op::ADD, 2, 1);
+        self.op(op::MCOPY, 3, 0);
+        // create(value, fp, len + 10)
+        self.dup_local(len);
+        self.push_u(10);
+        self.op(op::ADD, 2, 1);
+        self.dup_local(fp);
+        self.dup_local(v);
+        self.op(op::CREATE, 3, 1);
+        // [code, value, len, fp, address] -> [address]
+        self.op(op::SWAP1 + 3, 0, 0);
+        for _ in 0..4 {
+            self.pop();
+        }
+        for t in [c, v, len, fp] {
+            self.locals.remove(&t);
         }
     }
 

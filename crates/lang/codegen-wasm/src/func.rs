@@ -768,6 +768,9 @@ fn construct_name(e: &Expr) -> &'static str {
         ) => {
             "`std::code::code_at`/`code_hash` (EVM-only: the VM has no syscall for an actor's code bytes)"
         }
+        Expr::Intrinsic(tandem_lang_ir::Intrinsic::CreateCode, _) => {
+            "`std::sstore2::write` (EVM-only: it deploys the data as EVM code, and the VM has no syscall for an actor's code bytes)"
+        }
         Expr::Lowered(_) => "an EVM-lowered expression",
         _ => "this expression",
     }

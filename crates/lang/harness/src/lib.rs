@@ -174,6 +174,20 @@ impl Chain {
             .unwrap_or_default()
     }
 
+    /// An account's code, as `eth_getCode` gives it (empty for an account without code).
+    pub fn code(&mut self, who: Address) -> Vec<u8> {
+        let db = &mut self.evm.ctx.journaled_state.database;
+        let Some(info) = revm::Database::basic(db, who).ok().flatten() else {
+            return Vec::new();
+        };
+        match info.code {
+            Some(c) => c.original_bytes().to_vec(),
+            None => revm::Database::code_by_hash(db, info.code_hash)
+                .map(|c| c.original_bytes().to_vec())
+                .unwrap_or_default(),
+        }
+    }
+
     /// Every non-zero storage word of every account, by address and slot.
     pub fn storage_words(&self) -> Vec<(Address, U256, U256)> {
         let db = &self.evm.ctx.journaled_state.database;

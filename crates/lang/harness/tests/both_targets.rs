@@ -89,6 +89,7 @@ const EVM_ONLY: &[(&str, usize, &str)] = &[
 const REFUSED: &[(&str, &str)] = &[
     ("code_reads", "`std::code::code_at`/`code_hash` (EVM-only"),
     ("inline_asm", "inline EVM assembly (`asm evm`) is EVM-only"),
+    ("sstore2", "`std::sstore2::write` (EVM-only"),
 ];
 
 /// Checks a run's WASM part against the lists above.

@@ -148,6 +148,15 @@ impl Frame<'_> {
                         self.mem.write(*dst, &out)?;
                         Ok(U256::ZERO)
                     }
+                    (Intrinsic::CreateCode, [value, code]) => {
+                        if self.msg.is_static {
+                            return revert(Vec::new());
+                        }
+                        let code = self.mem.bytes_at(*code)?;
+                        let at = self.w.create_code(self.msg.to, code, *value);
+                        self.ret = Vec::new();
+                        Ok(at.map(from_address).unwrap_or(U256::ZERO))
+                    }
                     (Intrinsic::TLoad, [slot]) => Ok(self.w.tload(self.msg.to, *slot)),
                     (Intrinsic::Immutable(k), []) => Ok(self.w.immutable(self.msg.to, *k)),
                     // The verifier admits the write only in `init`'s body.

@@ -31,6 +31,9 @@ pub struct Account {
     /// Immutables by number (`Intrinsic::Immutable`): written only while the constructor
     /// runs, kept apart from storage as the EVM build keeps them in its code.
     pub immutables: BTreeMap<u32, U256>,
+    /// Raw code no contract of the module runs (`Intrinsic::CreateCode`, `std::sstore2`): read
+    /// by `std::code`; a message to it does nothing, as the EVM's STOP would.
+    pub code: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -313,9 +316,7 @@ impl World {
                 "messages nested deeper than {MAX_DEPTH}"
             )));
         }
-        if let Some(a) = self.accounts.get(&at)
-            && (a.nonce > 0 || a.contract.is_some())
-        {
+        if self.occupied(at) {
             return Ok(End::Revert(vec![]));
         }
         let snapshot = self.accounts.clone();
@@ -358,6 +359,39 @@ impl World {
         Ok(end)
     }
 
+    /// Whether a creation at `at` collides with an account there (a nonce or code).
+    fn occupied(&self, at: Address) -> bool {
+        self.accounts
+            .get(&at)
+            .is_some_and(|a| a.nonce > 0 || a.contract.is_some() || !a.code.is_empty())
+    }
+
+    /// `Intrinsic::CreateCode`: `creator` creates an account at the CREATE address of its
+    /// nonce whose code is exactly `code`, sending it `value`. `None` (nothing changed but the
+    /// creator's nonce) when the EVM would fail it: code over EIP-170's 24,576 bytes or
+    /// starting with 0xEF (EIP-3541), value over the balance, the address taken.
+    pub(crate) fn create_code(
+        &mut self,
+        creator: Address,
+        code: Vec<u8>,
+        value: U256,
+    ) -> Option<Address> {
+        let acct = self.accounts.entry(creator).or_default();
+        let nonce = acct.nonce;
+        acct.nonce += 1;
+        let at = creator.create(nonce);
+        if code.len() > 24_576 || code.first() == Some(&0xEF) || self.occupied(at) {
+            return None;
+        }
+        if !self.transfer(creator, at, value) {
+            return None;
+        }
+        let a = self.accounts.entry(at).or_default();
+        a.nonce = 1;
+        a.code = code;
+        Some(at)
+    }
+
     /// The address a contract's CREATE2 gives `contract` with these constructor arguments.
     pub(crate) fn create2_address(
         &self,
@@ -386,8 +420,11 @@ impl World {
     /// The runtime code at `who` (empty for an account without code or a contract whose
     /// constructor is running).
     pub(crate) fn code_of(&self, who: Address) -> Result<&[u8], Error> {
-        match self.accounts.get(&who).and_then(|a| a.contract) {
-            None => Ok(&[]),
+        let Some(a) = self.accounts.get(&who) else {
+            return Ok(&[]);
+        };
+        match a.contract {
+            None => Ok(&a.code),
             Some(c) => match self.runtime_codes.get(c) {
                 Some(Some(code)) => Ok(code),
                 _ => Err(Error::Unsupported(
@@ -428,7 +465,12 @@ impl World {
     /// balance, nonce or code, EIP-161), else the keccak256 of its code.
     pub(crate) fn code_hash(&self, who: Address) -> Result<U256, Error> {
         match self.accounts.get(&who) {
-            Some(a) if a.contract.is_some() || a.nonce > 0 || !a.balance.is_zero() => {
+            Some(a)
+                if a.contract.is_some()
+                    || a.nonce > 0
+                    || !a.balance.is_zero()
+                    || !a.code.is_empty() =>
+            {
                 Ok(U256::from_be_bytes(keccak256(self.code_of(who)?).0))
             }
             _ => Ok(U256::ZERO),

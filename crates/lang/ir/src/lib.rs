@@ -177,6 +177,12 @@ pub enum Intrinsic {
     /// `CodeCopy(address, dst, len) -> 0`: writes the first `len` bytes of an account's code
     /// (zeros past its end) to memory at `dst` (`std::code::code_at`, EXTCODECOPY).
     CodeCopy,
+    /// `CreateCode(value, code) -> address`: creates a contract (CREATE, at this contract's
+    /// address and nonce) whose runtime code is exactly the `Bytes` at `code`, sending it
+    /// `value`; 0 when the creation fails (code over the 24,576-byte limit of EIP-170 or
+    /// starting with 0xEF, value over the balance, a static context, out of gas). Runs no
+    /// code of its own (`std::sstore2::write`).
+    CreateCode,
     /// `TLoad(slot) -> word`: a transient storage word of this contract (EIP-1153; cleared
     /// when the transaction ends, rolled back with a failing call).
     TLoad,

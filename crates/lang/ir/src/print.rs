@@ -238,6 +238,7 @@ impl Display for Expr {
                     Intrinsic::CodeSize => "code_size",
                     Intrinsic::CodeHash => "code_hash",
                     Intrinsic::CodeCopy => "code_copy",
+                    Intrinsic::CreateCode => "create_code",
                     Intrinsic::TLoad => "tload",
                     Intrinsic::TStore => "tstore",
                     Intrinsic::Immutable(k) => return write!(f, "immutable#{k}"),

@@ -429,6 +429,9 @@ impl<'a> Checker<'a> {
                 }
                 Some(_) => {}
             },
+            Expr::Intrinsic(i, args) if intrinsic_arity(*i).is_some_and(|n| n != args.len()) => {
+                return Err(format!("{i:?} with {} argument(s)", args.len()));
+            }
             Expr::Intrinsic(crate::Intrinsic::Immutable(k), args) if !args.is_empty() => {
                 return Err(format!("reads immutable #{k} with arguments"));
             }
@@ -448,5 +451,17 @@ impl<'a> Checker<'a> {
         crate::opt::util::children(e)
             .into_iter()
             .try_for_each(|c| self.expr(c))
+    }
+}
+
+/// How many arguments an intrinsic takes (`None`: checked by its own rule).
+fn intrinsic_arity(i: crate::Intrinsic) -> Option<usize> {
+    use crate::Intrinsic as I;
+    match i {
+        I::Ecrecover => Some(4),
+        I::CodeSize | I::CodeHash | I::TLoad => Some(1),
+        I::CodeCopy => Some(3),
+        I::CreateCode | I::TStore => Some(2),
+        I::Immutable(_) | I::SetImmutable(_) => None,
     }
 }

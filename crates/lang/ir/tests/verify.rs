@@ -342,3 +342,16 @@ fn immutables_are_written_only_in_init() {
     ))]);
     assert_has(&e, &["reads immutable #1 with arguments"]);
 }
+
+#[test]
+fn intrinsics_take_their_number_of_arguments() {
+    let create = |args: Vec<Expr>| ret(Expr::Intrinsic(Intrinsic::CreateCode, args));
+    verify(&module(vec![create(vec![c(0), c(64)])], 0), Stage::Neutral)
+        .expect("create_code(value, code)");
+    assert_has(
+        &error(vec![create(vec![c(64)])]),
+        &["CreateCode with 1 argument(s)"],
+    );
+    let copy = Expr::Intrinsic(Intrinsic::CodeCopy, vec![c(1), c(2)]);
+    assert_has(&error(vec![ret(copy)]), &["CodeCopy with 2 argument(s)"]);
+}

@@ -183,6 +183,7 @@ pub fn calls_out(e: &Expr) -> bool {
             | Expr::Call(..)
             | Expr::EvmAsm { .. }
             | Expr::Create { .. }
+            | Expr::Intrinsic(crate::Intrinsic::CreateCode, _)
             | Expr::SendAsync { .. }
             | Expr::Lowered(crate::LExpr::Call { .. } | crate::LExpr::Create { .. })
     )

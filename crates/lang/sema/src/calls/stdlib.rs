@@ -9,10 +9,13 @@
 //! `std::reentrancy::{enter, exit}` hold a lock in transient storage (`Intrinsic::TLoad`/
 //! `TStore`, EIP-1153): TLOAD/TSTORE on the EVM, the `transient_get`/`transient_set`
 //! syscalls on the native target.
+//! `std::sstore2::{write, read, read_range}` (`sstore2.rs`) keep large values as the code of
+//! a data contract (`Intrinsic::CreateCode`, CREATE; EVM-only like `std::code`).
 
 mod decode;
 mod encode;
 mod math;
+mod sstore2;
 
 use crate::cx::{Cx, Typed};
 use crate::types::Ty;
@@ -33,6 +36,9 @@ pub(crate) const STD_FNS: &[(&str, &str)] = &[
     ("code", "code_hash"),
     ("reentrancy", "enter"),
     ("reentrancy", "exit"),
+    ("sstore2", "write"),
+    ("sstore2", "read"),
+    ("sstore2", "read_range"),
 ];
 
 /// The transient storage slot of `std::reentrancy`'s lock: keccak256("tandem.std.reentrancy").
@@ -134,6 +140,7 @@ impl Cx<'_, '_> {
                 self.emit(IrStmt::MStore(IrExpr::plus(data, n), IrExpr::c(0)));
                 Typed::value(out, Ty::Bytes)
             }
+            "write" | "read" | "read_range" => self.sstore2_call(f, args, span),
             "enter" | "exit" => {
                 self.require(Cap::MutStorage, span, &format!("`std::reentrancy::{f}`"));
                 if !args.is_empty() {
