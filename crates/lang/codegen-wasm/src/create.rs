@@ -53,7 +53,7 @@ impl FnGen<'_> {
         s.local_get(p)
             .i32_const(0)
             .i32_const(size as i32)
-            .memory_init(child, 0);
+            .memory_init(0, child);
         s.i32_const(mem::CODE as i32)
             .i32_const(i32::from_le_bytes(CID_PREFIX[..4].try_into().unwrap()))
             .i32_store(m(0, 0));
@@ -241,7 +241,7 @@ impl FnGen<'_> {
         s.global_get(global::WR)
             .i32_const(0)
             .i32_const(size as i32)
-            .memory_init(child, 0);
+            .memory_init(0, child);
         s.global_get(global::WR)
             .i32_const(size as i32)
             .i32_add()

@@ -107,32 +107,6 @@ fn every_example_packages_language_tests_pass() {
         failures.len(),
         failures.join("\n")
     );
-    // 5 auction, 6 staking, 6 DAO (twice), 8 stress (twice), 6 vault at least.
-    assert!(ran >= 45, "only {ran} tests ran");
-}
-
-/// Staking and the vault run on the EVM build only (`test-target = "evm"`): their test
-/// contracts create two different contracts, and the WASM build of such a contract is not a
-/// valid module (`memory.init` is emitted with the data segment and the memory swapped, so the
-/// second child's `memory.init` names memory 1). Until that is fixed the WASM runs must fail
-/// for that reason alone; once they pass, drop `test-target` from both manifests.
-#[test]
-fn staking_and_vault_on_the_wasm_build_meet_only_the_known_bug() {
-    for name in ["staking", "vault"] {
-        let dir = examples().join(name);
-        assert_eq!(targets(&dir), vec![Target::Evm], "{name}");
-        for test in lang_test::test_files(&dir.join("test")).unwrap() {
-            let report = run(&dir, &test, Target::Wasm);
-            for t in &report.tests {
-                if let Some(why) = &t.reason {
-                    assert!(
-                        why.contains("unknown memory 1"),
-                        "{name} {}: {why}\n{}",
-                        t.name,
-                        t.trace
-                    );
-                }
-            }
-        }
-    }
+    // 5 auction (EVM only); 6 staking, 6 DAO, 8 stress and 6 vault, each on both builds.
+    assert!(ran >= 57, "only {ran} tests ran");
 }
