@@ -96,3 +96,49 @@ fn the_pointer_holds_stop_then_the_data_as_raw_code() {
         "3,001 code bytes cost at least 600,200 gas of deposit: {big}"
     );
 }
+
+sol! {
+    function tight(bytes data, uint256 g) returns (bytes);
+}
+
+/// A write whose CREATE runs out of gas (the code deposit, 200 a byte, is more than the
+/// 63/64 of the gas CREATE passes on) reverts with `SStore2WriteFailed()`; with enough gas
+/// the same write succeeds. On revm only: the interpreter has no gas model.
+#[test]
+fn a_creation_out_of_gas_reverts_with_write_failed() {
+    let src = r#"
+use std::sstore2::write
+message S { Write { data: Bytes } -> Address, Tight { data: Bytes, g: u256 } -> Bytes }
+struct N { }
+contract T {
+    storage: N
+    recv S {
+        Write { data } => with mut ctx { write(data) }
+        Tight { data, g } => with mut ctx {
+            let me = ctx.self_address()
+            match ctx.try_call_with(me, S::Write { data }, value: 0, gas: g) {
+                Ok(_) => Bytes::new(),
+                Err(e) => e,
+            }
+        }
+    }
+}
+"#;
+    let (out, _) = compile(&[("t.tdm", src)]).unwrap_or_else(|e| panic!("{e}"));
+    let mut chain = Chain::new();
+    let alice = addr(0xA11CE);
+    let d = chain.deploy(alice, &out[0].init_code, &[]);
+    assert!(d.success, "deploy failed: {:?}", d.output);
+    let t = d.created.expect("created");
+    let failed = alloy_primitives::keccak256("SStore2WriteFailed()")[..4].to_vec();
+    for (g, want) in [(300_000u64, failed), (1_000_000, Vec::new())] {
+        let call = tightCall {
+            data: Bytes::from(data(3_000)),
+            g: alloy_primitives::U256::from(g),
+        };
+        let r = chain.call(alice, t, call.abi_encode());
+        assert!(r.success, "{:?}", r.output);
+        let got = tightCall::abi_decode_returns(&r.output).expect("bytes");
+        assert_eq!(got.to_vec(), want, "with {g} gas");
+    }
+}
