@@ -1,8 +1,6 @@
 //! The kernel every frame gets: the op traits over the call manager, plus the frame's
 //! reachable set of blocks.
 
-use std::collections::HashSet;
-
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
@@ -12,6 +10,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::{ErrorNumber, ExitCode};
 use fvm_shared::event::{ActorEvent, StampedEvent};
 use multihash_codetable::{Code, MultihashDigest};
+use rustc_hash::FxHashSet;
 use tandem_state::{SlotWrite, Word};
 
 use crate::ActorID;
@@ -30,7 +29,9 @@ pub struct DefaultKernel<'a, 'm> {
     cm: &'a mut CallManager<'m>,
     ctx: InvocationContext,
     params: Option<IpldBlock>,
-    reachable: HashSet<Cid>,
+    /// Fx, not SipHash: touched on every state read. Its keys are CIDs (content hashes the
+    /// frame paid to create or was granted), and its size is bounded by the frame's gas.
+    reachable: FxHashSet<Cid>,
     /// The runtime is Tandem's own code (see `Runtime::trusted`).
     trusted: bool,
 }
