@@ -508,14 +508,7 @@ fn fee_split(
     premium: &TokenAmount,
     gas_used: u64,
 ) -> (TokenAmount, TokenAmount, TokenAmount) {
-    let small = (|| {
-        let gas = u128::from(gas_used);
-        let burn = atto_u128(base_fee)?.checked_mul(gas)?;
-        let tip = atto_u128(premium)?.checked_mul(gas)?;
-        let refund = atto_u128(prepaid)?.checked_sub(burn)?.checked_sub(tip)?;
-        Some((burn, tip, refund))
-    })();
-    match small {
+    match split_u128(prepaid, base_fee, premium, gas_used) {
         Some((burn, tip, refund)) => (
             TokenAmount::from_atto(burn),
             TokenAmount::from_atto(tip),
@@ -530,19 +523,23 @@ fn fee_split(
     }
 }
 
-/// A non-negative amount below 2^128, as a u128 (read digit by digit, no allocation).
+/// [`fee_split`] in u128, when every amount and product fits and the refund is not negative.
+fn split_u128(
+    prepaid: &TokenAmount,
+    base_fee: &TokenAmount,
+    premium: &TokenAmount,
+    gas_used: u64,
+) -> Option<(u128, u128, u128)> {
+    let gas = u128::from(gas_used);
+    let burn = atto_u128(base_fee)?.checked_mul(gas)?;
+    let tip = atto_u128(premium)?.checked_mul(gas)?;
+    let refund = atto_u128(prepaid)?.checked_sub(burn)?.checked_sub(tip)?;
+    Some((burn, tip, refund))
+}
+
+/// A non-negative amount below 2^128, as a u128 (no allocation).
 fn atto_u128(amount: &TokenAmount) -> Option<u128> {
-    let atto = amount.atto();
-    if atto.sign() == fvm_shared::bigint::Sign::Minus {
-        return None;
-    }
-    let mut digits = atto.magnitude().iter_u64_digits();
-    let low = digits.next().unwrap_or(0);
-    let high = digits.next().unwrap_or(0);
-    if digits.next().is_some() {
-        return None;
-    }
-    Some((u128::from(high) << 64) | u128::from(low))
+    u128::try_from(amount.atto()).ok()
 }
 
 #[cfg(test)]
@@ -585,13 +582,7 @@ mod fee_split_tests {
                     for gas in [0, 1, 21_000, 30_000_000, u64::MAX] {
                         let (b, t, r) = fee_split(prepaid, base, premium, gas);
                         assert_eq!([b, t, r], big(prepaid, base, premium, gas));
-                        let took_fast = (|| {
-                            let g = u128::from(gas);
-                            let burn = atto_u128(base)?.checked_mul(g)?;
-                            let tip = atto_u128(premium)?.checked_mul(g)?;
-                            atto_u128(prepaid)?.checked_sub(burn)?.checked_sub(tip)
-                        })()
-                        .is_some();
+                        let took_fast = split_u128(prepaid, base, premium, gas).is_some();
                         fast += usize::from(took_fast);
                     }
                 }
