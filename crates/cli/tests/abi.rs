@@ -4,7 +4,7 @@
 //! token's typed `Transfer` event is, byte for byte, the Ethereum log alloy-sol-types
 //! encodes for ERC-20's `Transfer` (the node serves logs through the same `eth_logs`).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

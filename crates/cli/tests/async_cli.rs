@@ -2,9 +2,8 @@
 //! of the embedded chain and runs the system lane first, so a message queued by one send is
 //! delivered (and answered) by the next.
 
-#[path = "../../wasm/tests/common/actors.rs"]
-mod actors;
-mod common;
+use crate::actors;
+use crate::common;
 
 use common::json;
 

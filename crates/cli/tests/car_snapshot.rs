@@ -1,7 +1,7 @@
 //! `tandem car import` into a missing or empty data dir creates the chain from the snapshot:
 //! the real binary exports one chain, imports it into a fresh folder, and the two agree.
 
-mod common;
+use crate::common;
 
 use common::{json, tandem};
 use std::path::Path;

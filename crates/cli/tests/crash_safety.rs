@@ -1,7 +1,7 @@
 //! Crash safety of the real binary: a `kill -9` in the middle of many commits, and a disk
 //! that fills up, both leave the last committed state readable and consistent.
 
-mod common;
+use crate::common;
 
 use common::{BIN, json, tandem};
 use std::path::Path;

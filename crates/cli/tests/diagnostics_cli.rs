@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::{tandem_in as tandem, text};
 
 fn package(dir: &Path, src: &str) {

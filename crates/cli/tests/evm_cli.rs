@@ -3,7 +3,7 @@
 //! decoded, and reverts that exit non-zero with their decoded reason. A second test runs
 //! OpenZeppelin's solc-built ERC20 from the shared fixtures (`Error(string)` reverts).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

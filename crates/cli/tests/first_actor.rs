@@ -5,7 +5,7 @@
 //!
 //! Cost: like new_actor.rs, the scaffold shares the workspace's target dir and lock file.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,7 +1,7 @@
 //! The real binary on a new package: `tandem init`, `tandem build`, `tandem test` passes;
 //! a wrong expectation fails with the test file's own line number.
 
-mod common;
+use crate::common;
 use common::{tandem_in as tandem, text};
 
 #[test]

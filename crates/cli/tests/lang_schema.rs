@@ -2,7 +2,7 @@
 //! binary, on the package `tandem init` scaffolds; errors (an unknown contract, no package)
 //! exit non-zero with a message, not a panic.
 
-mod common;
+use crate::common;
 
 use common::BIN;
 use std::path::Path;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod common;
+use crate::common;
 use common::{tandem_in as tandem, text};
 
 fn root() -> PathBuf {

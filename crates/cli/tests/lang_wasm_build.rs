@@ -4,7 +4,7 @@
 //! same binary installs it on a chain (the WASM runtime's install-time validation), creates
 //! the actor with DAG-CBOR constructor params and sends it the methods the table names.
 
-mod common;
+use crate::common;
 
 use common::{BIN, json};
 use fvm_shared::address::Address;

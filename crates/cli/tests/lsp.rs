@@ -1,7 +1,7 @@
 //! `tandem lsp` driven as an editor drives it: the real binary over stdio, JSON-RPC framed by
 //! `Content-Length`, on a copy of the corpus's ERC-20 and two-file wallet packages.
 
-mod lsp_support;
+use crate::lsp_support;
 
 use lsp_support::*;
 use serde_json::{Value, json};

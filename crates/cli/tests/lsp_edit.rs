@@ -2,7 +2,7 @@
 //! files of a package (the renamed package must still build with `tandem build`), refused
 //! renames, completion, and semantic tokens.
 
-mod lsp_support;
+use crate::lsp_support;
 
 use lsp_support::*;
 use serde_json::{Value, json};

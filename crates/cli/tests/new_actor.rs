@@ -6,7 +6,7 @@
 //! Cost: the scaffold shares the workspace's target dir (`CARGO_TARGET_DIR`) and gets a copy of
 //! the workspace's `Cargo.lock`, so its dependencies are the workspace's, mostly built already.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! default) runs the WASM build too, `test-target` in Tandem.toml changes the default, and a
 //! package whose WASM build the backend refuses fails under `all` and names the construct.
 
-mod common;
+use crate::common;
 use common::{tandem_in as tandem, text};
 
 #[test]

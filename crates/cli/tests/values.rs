@@ -3,7 +3,7 @@
 //! its decoded abort message, `tandem call` changes nothing, and `--debug` shows the actor's
 //! `debug_log` lines.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! Needs node and npm; viem is installed from npm into `target/tmp/viem-two-builds` on first
 //! use. Without them the test skips saying so, and fails under `CI=true` (tandem-testkit).
 
-mod common;
+use crate::common;
 
 use common::BIN;
 use std::net::{TcpListener, TcpStream};

@@ -1,6 +1,6 @@
 //! The call-actor precompile: Solidity reaching any actor by ID or address.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Bytes, I256, U256};
 use alloy_sol_types::SolCall;

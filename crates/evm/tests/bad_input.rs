@@ -1,7 +1,7 @@
 //! Bad input never panics: each case gets a clear error (nothing changes) or a failed receipt
 //! (only the nonce and the gas payment change).
 
-mod common;
+use crate::common;
 
 use alloy_consensus::{TxEip1559, TxLegacy};
 use alloy_primitives::{Bytes, TxKind, U256};

@@ -1,7 +1,7 @@
 //! Real third-party contracts (OpenZeppelin 4.9.6, Uniswap v2), byte-for-byte from the
 //! fixtures, deployed and driven by signed Ethereum transactions through the executor.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};

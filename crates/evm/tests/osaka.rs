@@ -4,7 +4,7 @@
 //! (EIP-7825). Each runs through signed transactions on the executor under Osaka, and under
 //! Prague where the rule must not hold.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Address, U256};
 use common::Chain;

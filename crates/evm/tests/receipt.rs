@@ -2,7 +2,7 @@
 //! on demand (`EthReceipt::events_root`) and is the one a native message's receipt commits to
 //! for the same events.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::U256;
 use common::Chain;

@@ -1,7 +1,7 @@
 //! A tracer that goes over its `TraceLimit` stops recording, and the traced transaction
 //! runs exactly as an untraced one: same receipt, gas, logs, output and state root.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{B256, U256};
 use common::Chain;

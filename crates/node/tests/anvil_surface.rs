@@ -4,7 +4,7 @@
 //! `anvil_setLoggingEnabled`, `anvil_dropTransaction`/`anvil_dropAllTransactions`, the
 //! `ots_*` methods as Otterscan reads them, and `revertReason` on failed receipts.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

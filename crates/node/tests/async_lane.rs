@@ -2,9 +2,8 @@
 //! in every block however full of user messages it is, and an async message sent through
 //! JSON-RPC is delivered and answered in follow-up blocks, with its status and logs served.
 
-#[path = "../../wasm/tests/common/actors.rs"]
-mod actors;
-mod common;
+use crate::actors;
+use crate::common;
 
 use common::{TestNode, hex_u64};
 use serde_json::{Value, json};

@@ -3,9 +3,8 @@
 //! transaction) and `examples/actors/async-pinger` (a native actor), each sending to the other
 //! through the queue and receiving the other's reply.
 
-#[path = "../../wasm/tests/common/actors.rs"]
-mod actors;
-mod common;
+use crate::actors;
+use crate::common;
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, sol};

@@ -4,7 +4,7 @@
 //! `debug_traceTransaction` replay, after `evm_revert` and in `eth_simulateV1`'s blocks; zero
 //! for the current block, a future one and anything more than 256 blocks back.
 
-mod common;
+use crate::common;
 
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};

@@ -4,9 +4,8 @@
 //! saying why, when node/npm/python or the contract fixtures are missing, and fails instead
 //! under `CI=true` (tandem-testkit).
 
-#[path = "../../wasm/tests/common/actors.rs"]
-mod actors;
-mod common;
+use crate::actors;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! one failed with "nonce too low": OpenZeppelin's MerkleTree test sends 2^DEPTH pushes in a
 //! `Promise.all`.)
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -6,7 +6,7 @@
 //! the node must keep answering and mining. A process crash (stack overflow, abort) kills the
 //! test binary itself, so passing is the proof.
 
-mod common;
+use crate::common;
 
 use common::txs::{DEV, OTHER, init, send};
 use common::{Client, TestNode, hex_u64};

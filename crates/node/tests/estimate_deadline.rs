@@ -4,7 +4,7 @@
 //! so the estimate succeeds, as on Hardhat; the one-second-later check may only raise the
 //! limit, never turn the answer into a revert.
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 //! in Prague+ headers; and the same through cast (`--override-code`, `access-list`,
 //! `send --auth`, `block pending`, `receipt`), which must be installed under `CI=true`.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;

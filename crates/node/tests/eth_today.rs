@@ -3,7 +3,7 @@
 //! senders with code (impersonated or calling), `eth_call` of a creation, and state and block
 //! overrides, which never reach the chain. Where cast is installed, the same through cast.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Address, U256};
 use common::txs::{BY_NUMBER, DEV, ENV, OTHER, SLOTS, deploy, init, run_cast, send};

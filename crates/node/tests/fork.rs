@@ -2,7 +2,7 @@
 //! Tandem node at the fork block, writes stay on the fork, and a remote that cannot be
 //! reached is a clear error.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;

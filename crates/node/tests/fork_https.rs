@@ -3,7 +3,7 @@
 //! `--fork-ca-cert`) reads the remote's accounts through it; one that trusts only Mozilla's
 //! roots refuses the certificate, so the connection is really verified.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -5,7 +5,7 @@
 //! when reopened without the flag. EIP-2935: the history contract is in the genesis and every
 //! block writes its parent's hash into it; a contract reads them back with STATICCALL.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEip7702, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;

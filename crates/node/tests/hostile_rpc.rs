@@ -2,7 +2,7 @@
 //! status), and afterwards the node must still answer `eth_blockNumber` and mine. The limits
 //! they hit are the named constants of docs/node.md, "Limits".
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

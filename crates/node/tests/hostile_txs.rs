@@ -4,7 +4,7 @@
 //! gets a clear JSON-RPC error and changes nothing; authorizations that are invalid inside an
 //! otherwise valid type-4 transaction are skipped, as EIP-7702 says, and the node keeps mining.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::{
     SignableTransaction, TxEip1559, TxEip2930, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar,

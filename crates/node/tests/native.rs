@@ -2,7 +2,7 @@
 //! transfers, an EVM contract invoked by FRC-0042 name), read-only calls, waiting, and a
 //! rejected module install.
 
-mod common;
+use crate::common;
 
 use common::TestNode;
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@
 //! incrementally kept root equal to `tandem_evm::root`'s full recomputation after every block
 //! of a randomized run.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount};

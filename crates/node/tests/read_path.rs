@@ -5,7 +5,7 @@
 //! - a JSON-RPC batch of transactions syncs once, before it is answered: after SIGKILL right
 //!   after the answer, every transaction of the batch is still there.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::TxEip1559;
 use alloy_primitives::{Address, TxKind, U256};

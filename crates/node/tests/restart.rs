@@ -2,7 +2,7 @@
 //! same data dir. Every receipt, block, log and balance is still served, and the next
 //! transactions get the right nonces.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::TxKind;
 use common::devnode::Devnode;

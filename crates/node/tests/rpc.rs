@@ -1,7 +1,7 @@
 //! The Ethereum JSON-RPC endpoint over real HTTP: deploy with a signed raw transaction,
 //! call, receipts, logs, blocks, errors, batches, dev-account sends, state at past blocks.
 
-mod common;
+use crate::common;
 
 use alloy_consensus::TxEip1559;
 use alloy_primitives::{TxKind, U256};

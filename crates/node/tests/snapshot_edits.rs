@@ -5,7 +5,7 @@
 //! tests set `_executionId` with `setStorageAt` in one test and expect it gone in the next
 //! (`loadFixture` reverts to a snapshot between tests).
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 

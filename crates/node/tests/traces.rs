@@ -3,9 +3,8 @@
 //! against known opcodes and gas; prestate in diff mode; 4byte; `debug_traceCall`; and
 //! `tandem_traceMessage` for a native message.
 
-#[path = "../../wasm/tests/common/actors.rs"]
-mod actors;
-mod common;
+use crate::actors;
+use crate::common;
 
 use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};

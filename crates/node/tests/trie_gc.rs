@@ -3,7 +3,7 @@
 //! removes them, keeps every node a kept block's proofs need (a past block's included), and
 //! finds nothing more to do when run again.
 
-mod common;
+use crate::common;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_trie::{Nibbles, TrieAccount};

@@ -10,7 +10,7 @@
 //! `clients.rs` uses; without node/npm or the fixtures the test skips, and fails under
 //! `CI=true` (tandem-testkit).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

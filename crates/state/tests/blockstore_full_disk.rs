@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! mkdir -p /tmp/fulldisk && mount -t tmpfs -o size=2m tmpfs /tmp/fulldisk
-//! TANDEM_FULL_DISK_DIR=/tmp/fulldisk cargo test -p tandem-state --test blockstore_full_disk -- --ignored
+//! TANDEM_FULL_DISK_DIR=/tmp/fulldisk cargo test -p tandem-state --test integration blockstore_full_disk -- --ignored
 //! ```
 
 use cid::Cid;

@@ -1,6 +1,6 @@
 //! Conventions the whole workspace keeps, checked rather than hoped for: files stay small
-//! (or say why not), every crate opts into the workspace lints, and ARCHITECTURE.md names every
-//! crate. Reads the source tree only.
+//! (or say why not), every crate opts into the workspace lints, ARCHITECTURE.md names every
+//! crate, and a crate's integration tests link into one binary. Reads the source tree only.
 
 use std::path::{Path, PathBuf};
 
@@ -131,4 +131,51 @@ fn architecture_md_names_every_crate() {
         missing.is_empty(),
         "ARCHITECTURE.md does not mention: {missing:?}"
     );
+}
+
+/// Each integration-test binary links wasmtime, revm and the IPLD crates again; one per file
+/// filled a CI disk (~190 binaries). So a crate with more than one file in `tests/` turns off
+/// `autotests` and declares them all as modules of `tests/integration.rs`, and a file left
+/// out of that list would never be compiled, let alone run: this test catches both.
+#[test]
+fn integration_tests_link_into_one_binary_per_crate() {
+    let mut problems = Vec::new();
+    for manifest in manifests() {
+        let dir = manifest.parent().expect("manifest has a folder");
+        let Ok(entries) = std::fs::read_dir(dir.join("tests")) else {
+            continue;
+        };
+        let mut files: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let module = name.strip_suffix(".rs")?.to_string();
+                e.path().is_file().then_some(module)
+            })
+            .filter(|m| m != "integration")
+            .collect();
+        files.sort();
+        let toml = std::fs::read_to_string(&manifest).unwrap_or_default();
+        let crate_dir = relative(dir);
+        if !toml.contains("autotests = false") {
+            if files.len() > 1 {
+                problems.push(format!(
+                    "{crate_dir}: {} test files, each its own binary; declare them in \
+                     tests/integration.rs with `autotests = false`",
+                    files.len()
+                ));
+            }
+            continue;
+        }
+        let root = std::fs::read_to_string(dir.join("tests/integration.rs")).unwrap_or_default();
+        for module in files {
+            if !root.lines().any(|l| l.trim() == format!("mod {module};")) {
+                problems.push(format!(
+                    "{crate_dir}/tests/{module}.rs is not declared in tests/integration.rs, \
+                     so it never runs"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

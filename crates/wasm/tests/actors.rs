@@ -1,6 +1,6 @@
 //! The example actors end to end through the executor, and the module cache.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! example actor and hand-assembled EVM contracts send, deliver and reply through the queue
 //! in the state; each test names the guarantee it holds.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! Ethereum's `msg.sender` in a constructor; 0 in every other frame. The VM takes it from
 //! Init's own frame, so nothing in a message can claim it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use fvm_ipld_encoding::RawBytes;

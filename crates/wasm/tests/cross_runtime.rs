@@ -2,7 +2,7 @@
 //! (`evm-caller`) and EVM contracts (hand-assembled bytecode, deployed through the EAM) call
 //! each other on one call stack, re-enter, and roll back together.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

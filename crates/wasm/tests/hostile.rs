@@ -1,7 +1,7 @@
 //! Hostile and malformed modules: each ends in a clean exit code within its gas, and the VM
 //! keeps working afterwards.
 
-mod common;
+use crate::common;
 
 use common::*;
 use fvm_shared::error::ExitCode;

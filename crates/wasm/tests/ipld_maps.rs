@@ -5,7 +5,7 @@
 //! no_std) is the standard one. Everything, the install included, runs under the real block
 //! gas limit.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,9 +4,8 @@
 //! least half of its measured nanoseconds in gas (1 gas/ns is the target rate, 2× the bound).
 //! The example actors must keep working within reasonable gas.
 
-#[path = "../benches/support/attack_modules.rs"]
-mod attack_modules;
-mod common;
+use crate::attack_modules;
+use crate::common;
 
 use attack_modules::*;
 use common::*;

@@ -2,7 +2,7 @@
 //! with a hand-written module: every one ends in a clean exit code, the state commits
 //! afterwards, and the VM keeps running other actors.
 
-mod common;
+use crate::common;
 
 use cid::Cid;
 use common::*;

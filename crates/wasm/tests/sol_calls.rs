@@ -4,7 +4,7 @@
 //! EVM's exit code, the interface's custom error `Overflow(uint256,uint256)` as a typed
 //! value the actor matches on.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! IPLD schema (`examples/actors/tandem-caller/src/coin.rs`) to send `TotalSupply`,
 //! `BalanceOf` and `Transfer` to the Coin compiled by `tandem_lang_driver::compile_wasm`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use fvm_shared::error::ExitCode;

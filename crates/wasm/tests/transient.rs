@@ -2,7 +2,7 @@
 //! TLOAD/TSTORE): the guard example actor end to end (seen by a re-entrant frame, undone with
 //! a failing frame, refused read-only, gone in the next message), the price, and bad pointers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use fvm_shared::error::{ErrorNumber, ExitCode};

@@ -5,7 +5,7 @@
 //! unresettable, so every call of it runs on a fresh instance. Each call is made on both and
 //! must give the same exit code and gas; the resettable one must really have been reused.
 
-mod common;
+use crate::common;
 
 use common::*;
 use fvm_shared::address::Address;

@@ -3,7 +3,7 @@
 //! VM, the system lane run between messages. `Asker` (fixtures/async/async_send.tdm) sends
 //! to `Echo` and records the reply; both builds must agree and the reply must be right.
 
-mod common;
+use crate::common;
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, U256, keccak256};

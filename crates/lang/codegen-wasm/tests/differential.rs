@@ -6,7 +6,7 @@
 //! The calls of the feature fixtures are their `// ---- expect` lines (the expectations
 //! themselves are checked by the harness on the EVM; here only agreement matters).
 
-mod common;
+use crate::common;
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, U256, keccak256};

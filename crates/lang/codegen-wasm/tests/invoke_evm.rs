@@ -6,7 +6,7 @@
 //!   return and revert data to the EVM build of the same contract;
 //! - malformed calldata reverts with no data, as on the EVM build.
 
-mod common;
+use crate::common;
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, I256, U256, keccak256};

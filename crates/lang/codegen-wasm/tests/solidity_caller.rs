@@ -9,7 +9,7 @@
 //! gas table's cache). Without node and npm the test skips with a message, and fails under
 //! `CI=true` (tandem-testkit).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
