@@ -48,11 +48,18 @@ fn kill_9_mid_commit_keeps_the_last_head() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.redb");
     drop(RedbStore::create(&path).unwrap());
+    // This file is a module of the crate's one test binary, so the child test is named by
+    // its module path (an `--exact` filter without it matches nothing and the child does no work).
     let exe = std::env::current_exe().unwrap();
     let mut reached = 0;
     for kill_after_ms in [150u64, 400, 700] {
         let mut child = Command::new(&exe)
-            .args(["crash_writer_loop", "--exact", "--ignored", "--nocapture"])
+            .args([
+                "blockstore_crash::crash_writer_loop",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
             .env(STORE_ENV, &path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -116,7 +123,12 @@ fn group_commit_is_durable_after_sync_only() {
     let path = dir.path().join("group.redb");
     drop(RedbStore::create(&path).unwrap());
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["group_commit_writer", "--exact", "--ignored", "--nocapture"])
+        .args([
+            "blockstore_crash::group_commit_writer",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(GROUP_ENV, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
