@@ -246,6 +246,28 @@ impl Cx<'_, '_> {
         span: Span,
         expected: Option<&Ty>,
     ) -> Typed {
+        let mark = self.out.len();
+        let errors = self.diags.list.len();
+        let (t, refined_late) = self.match_expr_once(scrut, arms, span, expected);
+        // A later arm said what an earlier one left unknown (`(None, 1)`, then `(Some(x), 2)`):
+        // check the match again with the whole type, so every arm builds its value in that
+        // type's memory layout.
+        if refined_late && self.diags.list.len() == errors {
+            self.out.truncate(mark);
+            return self.match_expr_once(scrut, arms, span, Some(&t.ty)).0;
+        }
+        t
+    }
+
+    /// A `match`, and whether an arm's type filled in what an earlier arm's left unknown.
+    fn match_expr_once(
+        &mut self,
+        scrut: &Expr,
+        arms: &[MatchArm],
+        span: Span,
+        expected: Option<&Ty>,
+    ) -> (Typed, bool) {
+        let mut refined_late = false;
         let s = self.expr(scrut, None);
         let (v, sty) = self.rvalue(s);
         let v = self.spill(v.unwrap_or(IrExpr::c(0)));
@@ -272,7 +294,15 @@ impl Cx<'_, '_> {
             if t.ty != Ty::Never {
                 all_never = false;
                 match &result_ty {
-                    Some(rt) => self.mismatch(rt, &t.ty, arm.body.span),
+                    Some(rt) => {
+                        self.mismatch(rt, &t.ty, arm.body.span);
+                        // A later arm may say what an earlier `None` holds.
+                        let whole = rt.refine(&t.ty);
+                        if rt.compatible(&t.ty) && whole != *rt {
+                            refined_late = true;
+                            result_ty = Some(whole);
+                        }
+                    }
                     None => result_ty = Some(t.ty.clone()),
                 }
             }
@@ -306,12 +336,13 @@ impl Cx<'_, '_> {
         }
         self.out.extend(chain);
         if all_never && !arms.is_empty() {
-            return Typed::never();
+            return (Typed::never(), false);
         }
-        match result_ty {
+        let t = match result_ty {
             Some(t) if t != Ty::Unit => Typed::value(IrExpr::Local(r), t),
             _ => Typed::unit(),
-        }
+        };
+        (t, refined_late)
     }
 
     /// After an exhaustive check passed, the last arm matches whatever is left.
@@ -328,6 +359,121 @@ impl Cx<'_, '_> {
         t
     }
 
+    /// `A | B | ..`: matches when any alternative does. Each name is bound from the first
+    /// alternative that matched (a chain of `Cond`s read only in the arm, after the test);
+    /// every alternative must bind the same names with the same types and mutability (E0399).
+    fn or_pattern_test(&mut self, alts: &[Pattern], span: Span, v: IrExpr, ty: &Ty) -> ArmTest {
+        let tests: Vec<ArmTest> = alts
+            .iter()
+            .map(|a| self.pattern_test(a, v.clone(), ty))
+            .collect();
+        let Some(first) = tests.first() else {
+            return ArmTest {
+                cond: None,
+                binds: vec![],
+            };
+        };
+        let key = |b: &(ast::Ident, bool, IrExpr, Ty)| b.0.name.clone();
+        for (alt, test) in alts.iter().zip(&tests).skip(1) {
+            let mut problem = None;
+            for b in &first.binds {
+                match test.binds.iter().find(|o| key(o) == key(b)) {
+                    None => problem = Some(format!("`{}` is not bound here", b.0.name)),
+                    Some(o) if !o.3.compatible(&b.3) => {
+                        let (want, got) = (self.show(&b.3), self.show(&o.3));
+                        problem = Some(format!(
+                            "`{}` is `{got}` here and `{want}` in the first alternative",
+                            b.0.name
+                        ));
+                    }
+                    Some(o) if o.1 != b.1 => {
+                        problem = Some(format!("`{}` is `mut` in one alternative only", b.0.name))
+                    }
+                    Some(_) => {}
+                }
+                if problem.is_some() {
+                    break;
+                }
+            }
+            if problem.is_none()
+                && let Some(extra) = test
+                    .binds
+                    .iter()
+                    .find(|o| !first.binds.iter().any(|b| key(b) == key(o)))
+            {
+                problem = Some(format!(
+                    "`{}` is not bound in the first alternative",
+                    extra.0.name
+                ));
+            }
+            if let Some(label) = problem {
+                self.err(
+                    Diagnostic::error(
+                        "E0399",
+                        "the alternatives of a pattern bind different names",
+                        alt.span(),
+                        label,
+                    )
+                    .with_label(span, "in this pattern")
+                    .with_help("every alternative of `A | B` must bind the same names, with the same types"),
+                );
+                let mut t = ArmTest {
+                    cond: None,
+                    binds: vec![],
+                };
+                for p in alts.iter().take(1) {
+                    error_binds(p, &mut t);
+                }
+                return t;
+            }
+        }
+        // The test: any alternative's (one that always matches makes the whole always match).
+        let mut cond: Option<IrExpr> = None;
+        let mut always = false;
+        for t in &tests {
+            match &t.cond {
+                None => always = true,
+                Some(c) => {
+                    cond = Some(match cond.take() {
+                        None => c.clone(),
+                        Some(acc) => IrExpr::bin(IB::Or, acc, c.clone()),
+                    })
+                }
+            }
+        }
+        let cond = if always { None } else { cond };
+        let binds = first
+            .binds
+            .iter()
+            .map(|b| {
+                // From the last alternative back: `c_i ? e_i : (the later ones)`.
+                let mut value = IrExpr::c(0);
+                for (i, test) in tests.iter().enumerate().rev() {
+                    let e = test
+                        .binds
+                        .iter()
+                        .find(|o| key(o) == key(b))
+                        .map(|o| o.2.clone())
+                        .unwrap_or(IrExpr::c(0));
+                    value = match (&test.cond, i + 1 == tests.len()) {
+                        (None, _) | (_, true) => e,
+                        (Some(c), false) => {
+                            IrExpr::Cond(Box::new(c.clone()), Box::new(e), Box::new(value))
+                        }
+                    };
+                }
+                let ty = tests.iter().fold(b.3.clone(), |t, test| {
+                    match test.binds.iter().find(|o| key(o) == key(b)) {
+                        Some(o) => t.refine(&o.3),
+                        None => t,
+                    }
+                });
+                (b.0.clone(), b.1, value, ty)
+            })
+            .collect();
+        ArmTest { cond, binds }
+    }
+
     fn and(t: &mut ArmTest, c: IrExpr) {
         t.cond = Some(match t.cond.take() {
             None => c,
@@ -337,6 +483,13 @@ impl Cx<'_, '_> {
 
     fn pattern_into(&mut self, p: &Pattern, v: IrExpr, ty: &Ty, t: &mut ArmTest) {
         match p {
+            Pattern::Or(alts, span) => {
+                let alt = self.or_pattern_test(alts, *span, v, ty);
+                if let Some(c) = alt.cond {
+                    Self::and(t, c);
+                }
+                t.binds.extend(alt.binds);
+            }
             Pattern::Wildcard(_) => {}
             Pattern::Bind { name, mutable } => {
                 t.binds.push((name.clone(), *mutable, v, ty.clone()))
@@ -476,6 +629,7 @@ fn error_binds(p: &Pattern, t: &mut ArmTest) {
                 .push((name.clone(), *mutable, IrExpr::c(0), Ty::Error))
         }
         Pattern::Tuple(ps, _) => ps.iter().for_each(|p| error_binds(p, t)),
+        Pattern::Or(alts, _) => alts.iter().take(1).for_each(|p| error_binds(p, t)),
         Pattern::Variant { fields, .. } => match fields {
             PatternFields::Unit => {}
             PatternFields::Tuple(ps) => ps.iter().for_each(|p| error_binds(p, t)),

@@ -293,7 +293,7 @@ impl<'e> Vars<'e> {
     fn pattern(&mut self, pat: &'e Pattern) {
         match pat {
             Pattern::Bind { name, .. } => self.other(&name.name),
-            Pattern::Tuple(ps, _) => ps.iter().for_each(|p| self.pattern(p)),
+            Pattern::Tuple(ps, _) | Pattern::Or(ps, _) => ps.iter().for_each(|p| self.pattern(p)),
             Pattern::Variant { fields, .. } => match fields {
                 PatternFields::Unit => {}
                 PatternFields::Tuple(ps) => ps.iter().for_each(|p| self.pattern(p)),

@@ -504,6 +504,9 @@ impl Cx<'_, '_> {
                 let (p, _) = self.rvalue(r);
                 return Typed::value(IrExpr::MLoad(Box::new(p.unwrap_or(IrExpr::c(0)))), Ty::U256);
             }
+            (Ty::Bytes, "push" | "extend") => {
+                return self.bytes_append(r, receiver, args, span, name == "extend");
+            }
             (Ty::Vec(t), "push") => {
                 let t = (**t).clone();
                 if !self.want_args(args, 1, span, "`push`") {

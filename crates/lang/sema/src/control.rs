@@ -1,5 +1,6 @@
-//! Control flow over patterns and results: `let PAT = e else { .. }`, `for PAT in xs`,
-//! `Ok`/`Err` and the `?` operator. (`if let` is a `match` already: the parser reads it so.)
+//! Control flow: `if`/`else` as an expression (its branches agreeing on one type), and over
+//! patterns and results: `let PAT = e else { .. }`, `for PAT in xs`, `Ok`/`Err` and the `?`
+//! operator. (`if let` is a `match` already: the parser reads it so.)
 //!
 //! All of it lowers to IR the backends have: tag tests, `If`, `Loop`, `Exit`, `Revert::Error`.
 
@@ -12,6 +13,139 @@ use tandem_lang_syntax::ast::{self, Arg, Block, Expr, ExprKind, Ident, Pattern};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 impl Cx<'_, '_> {
+    /// Checks a branch's block into statements of its own: its value, type and statements.
+    fn branch_block(
+        &mut self,
+        b: &ast::Block,
+        expected: Option<&Ty>,
+    ) -> (Option<IrExpr>, Ty, Vec<IrStmt>) {
+        let saved = std::mem::take(&mut self.out);
+        let t = self.block(b, expected);
+        let (v, ty) = self.rvalue(t);
+        (v, ty, std::mem::replace(&mut self.out, saved))
+    }
+
+    /// [`Self::branch_block`] for an `else` (a block or another `if`).
+    fn branch_expr(
+        &mut self,
+        e: &ast::Expr,
+        expected: Option<&Ty>,
+    ) -> (Option<IrExpr>, Ty, Vec<IrStmt>) {
+        let saved = std::mem::take(&mut self.out);
+        let t = self.expr(e, expected);
+        let (v, ty) = self.rvalue(t);
+        (v, ty, std::mem::replace(&mut self.out, saved))
+    }
+
+    pub fn if_expr(
+        &mut self,
+        cond: &ast::Expr,
+        then: &ast::Block,
+        els: Option<&ast::Expr>,
+        expected: Option<&Ty>,
+    ) -> Typed {
+        let c = self.expr(cond, Some(&Ty::Bool));
+        self.mismatch(&Ty::Bool, &c.ty, cond.span);
+        let (c, _) = self.rvalue(c);
+        let c = c.unwrap_or(IrExpr::c(0));
+        let saved = std::mem::take(&mut self.out);
+        let errors = self.diags.list.len();
+        let (mut te, mut tty, mut then_stmts) = self.branch_block(then, expected);
+        let (mut ee, mut ety, mut else_stmts) = match els {
+            Some(e) => {
+                let want = if tty == Ty::Never {
+                    expected.cloned()
+                } else {
+                    Some(tty.clone())
+                };
+                self.branch_expr(e, want.as_ref())
+            }
+            None => (None, Ty::Unit, Vec::new()),
+        };
+        // One branch may say what the other leaves unknown (`(1, None)` and `(2, Some(x))`):
+        // a branch built with less is checked again with the whole type, so both build the
+        // value in that type's memory layout.
+        if els.is_some()
+            && tty.compatible(&ety)
+            && !matches!(tty, Ty::Never)
+            && !matches!(ety, Ty::Never)
+            && self.diags.list.len() == errors
+        {
+            let whole = tty.refine(&ety);
+            if whole != tty {
+                (te, tty, then_stmts) = self.branch_block(then, Some(&whole));
+            }
+            if let Some(e) = els.filter(|_| whole != ety) {
+                (ee, ety, else_stmts) = self.branch_expr(e, Some(&whole));
+            }
+        }
+        self.out = saved;
+        let ty = match (&tty, &ety) {
+            (Ty::Never, t) | (t, Ty::Never) => t.clone(),
+            (a, b) => {
+                if els.is_some() {
+                    self.mismatch(a, b, els.map(|e| e.span).unwrap_or(then.span));
+                } else if *a != Ty::Unit && *a != Ty::Error {
+                    let shown = self.show(a);
+                    self.err(
+                        Diagnostic::error(
+                            "E0305",
+                            "`if` without `else` cannot produce a value",
+                            then.span,
+                            format!("this block yields `{shown}`"),
+                        )
+                        .with_help("add an `else` branch"),
+                    );
+                }
+                a.clone()
+            }
+        };
+        let valued = !matches!(ty, Ty::Unit | Ty::Never | Ty::Error) && els.is_some();
+        if valued {
+            if then_stmts.is_empty()
+                && else_stmts.is_empty()
+                && let (Some(a), Some(b)) = (&te, &ee)
+                && a.is_pure()
+                && b.is_pure()
+            {
+                return Typed::value(
+                    IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone())),
+                    ty,
+                );
+            }
+            let r = self.local();
+            self.emit(IrStmt::Let(r, IrExpr::c(0)));
+            let mut ts = then_stmts;
+            if let Some(a) = te {
+                ts.push(IrStmt::Set(r, a));
+            }
+            let mut es = else_stmts;
+            if let Some(b) = ee {
+                es.push(IrStmt::Set(r, b));
+            }
+            self.emit(IrStmt::If(c, ts, es));
+            return Typed::value(IrExpr::Local(r), ty);
+        }
+        let mut ts = then_stmts;
+        if let Some(a) = te
+            && !a.is_pure()
+        {
+            ts.push(IrStmt::Expr(a));
+        }
+        let mut es = else_stmts;
+        if let Some(b) = ee
+            && !b.is_pure()
+        {
+            es.push(IrStmt::Expr(b));
+        }
+        self.emit(IrStmt::If(c, ts, es));
+        if tty == Ty::Never && ety == Ty::Never {
+            Typed::never()
+        } else {
+            Typed::unit()
+        }
+    }
+
     /// `Ok(v)` / `Err(e)`: `[tag][payload]`, tag 1 for `Ok` and 0 for `Err` (as
     /// `ctx.try_call`'s results). None when `callee` is not one of them.
     pub fn result_ctor(

@@ -543,101 +543,6 @@ impl<'a, 'p> Cx<'a, 'p> {
             .resolve_ty(self.frame.file, t, &self.frame.subst, self.diags)
     }
 
-    pub fn if_expr(
-        &mut self,
-        cond: &ast::Expr,
-        then: &ast::Block,
-        els: Option<&ast::Expr>,
-        expected: Option<&Ty>,
-    ) -> Typed {
-        let c = self.expr(cond, Some(&Ty::Bool));
-        self.mismatch(&Ty::Bool, &c.ty, cond.span);
-        let (c, _) = self.rvalue(c);
-        let c = c.unwrap_or(IrExpr::c(0));
-        let saved = std::mem::take(&mut self.out);
-        let t = self.block(then, expected);
-        let (te, tty) = self.rvalue(t);
-        let then_stmts = std::mem::take(&mut self.out);
-        let (ee, ety, else_stmts) = match els {
-            Some(e) => {
-                let want = if tty == Ty::Never {
-                    expected.cloned()
-                } else {
-                    Some(tty.clone())
-                };
-                let t = self.expr(e, want.as_ref());
-                let (ee, ety) = self.rvalue(t);
-                (ee, ety, std::mem::take(&mut self.out))
-            }
-            None => (None, Ty::Unit, Vec::new()),
-        };
-        self.out = saved;
-        let ty = match (&tty, &ety) {
-            (Ty::Never, t) | (t, Ty::Never) => t.clone(),
-            (a, b) => {
-                if els.is_some() {
-                    self.mismatch(a, b, els.map(|e| e.span).unwrap_or(then.span));
-                } else if *a != Ty::Unit && *a != Ty::Error {
-                    let shown = self.show(a);
-                    self.err(
-                        Diagnostic::error(
-                            "E0305",
-                            "`if` without `else` cannot produce a value",
-                            then.span,
-                            format!("this block yields `{shown}`"),
-                        )
-                        .with_help("add an `else` branch"),
-                    );
-                }
-                a.clone()
-            }
-        };
-        let valued = !matches!(ty, Ty::Unit | Ty::Never | Ty::Error) && els.is_some();
-        if valued {
-            if then_stmts.is_empty()
-                && else_stmts.is_empty()
-                && let (Some(a), Some(b)) = (&te, &ee)
-                && a.is_pure()
-                && b.is_pure()
-            {
-                return Typed::value(
-                    IrExpr::Cond(Box::new(c), Box::new(a.clone()), Box::new(b.clone())),
-                    ty,
-                );
-            }
-            let r = self.local();
-            self.emit(IrStmt::Let(r, IrExpr::c(0)));
-            let mut ts = then_stmts;
-            if let Some(a) = te {
-                ts.push(IrStmt::Set(r, a));
-            }
-            let mut es = else_stmts;
-            if let Some(b) = ee {
-                es.push(IrStmt::Set(r, b));
-            }
-            self.emit(IrStmt::If(c, ts, es));
-            return Typed::value(IrExpr::Local(r), ty);
-        }
-        let mut ts = then_stmts;
-        if let Some(a) = te
-            && !a.is_pure()
-        {
-            ts.push(IrStmt::Expr(a));
-        }
-        let mut es = else_stmts;
-        if let Some(b) = ee
-            && !b.is_pure()
-        {
-            es.push(IrStmt::Expr(b));
-        }
-        self.emit(IrStmt::If(c, ts, es));
-        if tty == Ty::Never && ety == Ty::Never {
-            Typed::never()
-        } else {
-            Typed::unit()
-        }
-    }
-
     pub fn while_loop(&mut self, cond: &ast::Expr, body: &ast::Block) -> Typed {
         let label = self.label();
         let saved = std::mem::take(&mut self.out);
@@ -723,14 +628,17 @@ impl<'a, 'p> Cx<'a, 'p> {
         };
         let saved = std::mem::take(&mut self.out);
         self.frame.scopes.push(HashMap::new());
-        self.bind(
-            &var.name,
-            Binding::Local {
-                id: i,
-                ty: ty.clone(),
-                mutable: false,
-            },
-        );
+        // `for _ in a..b` counts without a name the body could read.
+        if var.name != "_" {
+            self.bind(
+                &var.name,
+                Binding::Local {
+                    id: i,
+                    ty: ty.clone(),
+                    mutable: false,
+                },
+            );
+        }
         self.frame.loops.push(label);
         let b = self.block(body, Some(&Ty::Unit));
         if let (Some(e), _) = self.rvalue(b) {

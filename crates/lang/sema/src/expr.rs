@@ -82,25 +82,16 @@ impl Cx<'_, '_> {
                 Typed::value(self.build_aggregate(vals), ty)
             }
             ExprKind::Array(items) => {
-                let elem = match expected {
-                    Some(Ty::Array(t, _)) => Some((**t).clone()),
-                    _ => None,
-                };
-                let mut vals = Vec::new();
-                let mut ety = elem.clone();
-                for it in items {
-                    let t = self.expr(it, ety.as_ref());
-                    if let Some(et) = &ety {
-                        self.mismatch(et, &t.ty, it.span);
-                    } else {
-                        ety = Some(t.ty.clone());
-                    }
-                    let (v, ty) = self.rvalue(t);
-                    vals.push((v.unwrap_or(IrExpr::c(0)), ty));
+                let mark = self.out.len();
+                let errors = self.diags.list.len();
+                let (t, refined) = self.array_lit(items, expected);
+                // A later element said what an earlier one left unknown (`[None, Some(x)]`):
+                // build every element again with the whole type, in its memory layout.
+                if refined && self.diags.list.len() == errors {
+                    self.out.truncate(mark);
+                    return self.array_lit(items, Some(&t.ty)).0;
                 }
-                let ety = ety.unwrap_or(Ty::U256);
-                let n = vals.len() as u32;
-                Typed::value(self.build_aggregate(vals), Ty::Array(Box::new(ety), n))
+                t
             }
             ExprKind::ArrayRepeat(v, n) => {
                 let elem = match expected {
@@ -681,5 +672,38 @@ impl<'a> Cx<'a, '_> {
         self.mismatch(&ty, &t.ty, def.value.span);
         let (v, _) = self.rvalue(t);
         Typed::value(v.unwrap_or(IrExpr::c(0)), ty)
+    }
+}
+
+impl Cx<'_, '_> {
+    /// `[a, b, ..]`: the element type from `expected` or the first element, filled in by
+    /// later elements (the flag says one did).
+    fn array_lit(&mut self, items: &[ast::Expr], expected: Option<&Ty>) -> (Typed, bool) {
+        let mut ety = match expected {
+            Some(Ty::Array(t, _)) => Some((**t).clone()),
+            _ => None,
+        };
+        let mut refined = false;
+        let mut vals = Vec::new();
+        for it in items {
+            let t = self.expr(it, ety.as_ref());
+            match &ety {
+                Some(et) => {
+                    self.mismatch(et, &t.ty, it.span);
+                    let whole = et.refine(&t.ty);
+                    if et.compatible(&t.ty) && whole != *et {
+                        refined = true;
+                        ety = Some(whole);
+                    }
+                }
+                None => ety = Some(t.ty.clone()),
+            }
+            let (v, ty) = self.rvalue(t);
+            vals.push((v.unwrap_or(IrExpr::c(0)), ty));
+        }
+        let ety = ety.unwrap_or(Ty::U256);
+        let n = vals.len() as u32;
+        let t = Typed::value(self.build_aggregate(vals), Ty::Array(Box::new(ety), n));
+        (t, refined)
     }
 }

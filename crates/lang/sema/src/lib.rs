@@ -7,6 +7,7 @@ mod adts;
 mod async_send;
 mod bound_calls;
 mod builtins;
+mod bytes_append;
 mod calls;
 mod consts;
 mod contract;
@@ -56,12 +57,20 @@ pub fn compile(files: &[SourceFile]) -> Result<Module, Diagnostics> {
 }
 
 /// Checks a program: the module (when there are no errors) and every diagnostic, errors or
-/// else the warnings of [`lints`] (`W…` codes; they never stop the build).
+/// else the warnings of [`lints`] and the ones sema finds with types (W0002/W0004 for
+/// or-patterns); `W…` codes never stop the build.
 pub fn check(files: &[SourceFile]) -> (Option<Module>, Diagnostics) {
     match check_errors(files) {
-        Ok(m) => {
+        Ok((m, sema_warnings)) => {
             let mut d = Diagnostics::default();
-            d.extend(lints::lint(files));
+            // A body checked more than once (a generic, a function inlined at each call)
+            // warns once per place in the source.
+            let mut seen = std::collections::HashSet::new();
+            for w in sema_warnings.into_iter().chain(lints::lint(files)) {
+                if seen.insert((w.code, w.primary_span())) {
+                    d.push(w);
+                }
+            }
             (Some(m), d)
         }
         Err(d) => (None, d),
@@ -70,7 +79,8 @@ pub fn check(files: &[SourceFile]) -> (Option<Module>, Diagnostics) {
 
 /// Checks a program and lowers every concrete contract. Generic contracts are compiled through
 /// `type Name = Contract<Args>` aliases. Free functions are checked even when unused.
-fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
+/// On success the module and sema's own warnings (those that need types, e.g. W0004).
+fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagnostics> {
     let mut diags = Diagnostics::default();
     let p = Program::collect(files, &mut diags);
     if recursion::check(&p, &mut diags) {
@@ -179,9 +189,13 @@ fn check_errors(files: &[SourceFile]) -> Result<Module, Diagnostics> {
         }
     }
     if diags.has_errors() {
+        // Warnings wait for a clean check, as the lints do.
+        diags
+            .list
+            .retain(|d| d.severity == tandem_lang_syntax::diag::Severity::Error);
         Err(diags)
     } else {
-        Ok(module)
+        Ok((module, diags.list))
     }
 }
 

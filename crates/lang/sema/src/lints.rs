@@ -216,6 +216,13 @@ impl Walker<'_> {
                     }
                 }
             },
+            // Every alternative binds the same names (sema checks it): the first one's stand
+            // for all, so a name used in the arm is used once.
+            Pattern::Or(alts, _) => {
+                if let Some(first) = alts.first() {
+                    self.pattern(first);
+                }
+            }
             Pattern::Wildcard(_) | Pattern::Literal(_) => {}
         }
     }
@@ -430,6 +437,7 @@ fn irrefutable(p: &Pattern) -> bool {
     match p {
         Pattern::Wildcard(_) | Pattern::Bind { .. } => true,
         Pattern::Tuple(ps, _) => ps.iter().all(irrefutable),
+        Pattern::Or(alts, _) => alts.iter().any(irrefutable),
         Pattern::Literal(_) | Pattern::Variant { .. } => false,
     }
 }
@@ -481,6 +489,13 @@ fn unreachable_arms(arms: &[MatchArm], out: &mut Vec<Diagnostic>) {
         }
         if irrefutable(&arm.pattern) {
             catch_all = Some(arm.pattern.span());
+        } else if let Pattern::Or(alts, _) = &arm.pattern {
+            // Alternatives an earlier arm covers are reported by sema (W0004).
+            for a in alts {
+                if let Some(k) = covered_key(a) {
+                    covered.entry(k).or_insert(a.span());
+                }
+            }
         } else if let Some(k) = covered_key(&arm.pattern) {
             covered.insert(k, arm.pattern.span());
         }

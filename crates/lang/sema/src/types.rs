@@ -86,7 +86,33 @@ impl Ty {
             (Ty::Adt(i, a), Ty::Adt(j, b)) => {
                 i == j && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| part(x, y))
             }
+            (Ty::Tuple(a), Ty::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| part(x, y))
+            }
+            (Ty::Array(a, n), Ty::Array(b, m)) => n == m && part(a, b),
             _ => false,
+        }
+    }
+
+    /// The more precise of two compatible types: each `{unknown}` part of one is filled from
+    /// the other, so `if c { (1, None) } else { (2, Some(x)) }` is `(u256, Option<u8>)`
+    /// whichever branch says what the `None` holds.
+    pub fn refine(&self, other: &Ty) -> Ty {
+        let both =
+            |a: &[Ty], b: &[Ty]| -> Vec<Ty> { a.iter().zip(b).map(|(x, y)| x.refine(y)).collect() };
+        match (self, other) {
+            (Ty::Error | Ty::Never, t) => t.clone(),
+            (Ty::Option(a), Ty::Option(b)) => Ty::Option(Box::new(a.refine(b))),
+            (Ty::Vec(a), Ty::Vec(b)) => Ty::Vec(Box::new(a.refine(b))),
+            (Ty::Result(a, e), Ty::Result(b, f)) => {
+                Ty::Result(Box::new(a.refine(b)), Box::new(e.refine(f)))
+            }
+            (Ty::Adt(i, a), Ty::Adt(j, b)) if i == j && a.len() == b.len() => {
+                Ty::Adt(*i, both(a, b))
+            }
+            (Ty::Tuple(a), Ty::Tuple(b)) if a.len() == b.len() => Ty::Tuple(both(a, b)),
+            (Ty::Array(a, n), Ty::Array(b, m)) if n == m => Ty::Array(Box::new(a.refine(b)), *n),
+            (t, _) => t.clone(),
         }
     }
 }

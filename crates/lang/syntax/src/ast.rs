@@ -334,6 +334,9 @@ pub enum Pattern {
         fields: PatternFields,
         span: Span,
     },
+    /// `A | B | C`: matches when any alternative does (two or more, none itself an `Or`);
+    /// every alternative binds the same names.
+    Or(Vec<Pattern>, Span),
 }
 
 #[derive(Clone, Debug)]
@@ -346,7 +349,10 @@ pub enum PatternFields {
 impl Pattern {
     pub fn span(&self) -> Span {
         match self {
-            Pattern::Wildcard(s) | Pattern::Tuple(_, s) | Pattern::Variant { span: s, .. } => *s,
+            Pattern::Wildcard(s)
+            | Pattern::Tuple(_, s)
+            | Pattern::Variant { span: s, .. }
+            | Pattern::Or(_, s) => *s,
             Pattern::Bind { name, .. } => name.span,
             Pattern::Literal(e) => e.span,
         }

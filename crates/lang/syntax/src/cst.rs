@@ -132,6 +132,8 @@ syntax_kinds! {
     PAT_TUPLE_FIELDS,
     PAT_FIELDS,
     PAT_FIELD,
+    /// `A | B`: alternatives of a pattern.
+    PAT_OR,
     /// `e?`.
     TRY,
     /// `asm evm (a, b) -> T { .. }`.

@@ -51,6 +51,12 @@ pub const HINTS: &[Hint] = &[
         help: "test the condition inside the arm: `v => if v > 1 { .. } else { .. }`",
     },
     Hint {
+        key: "pattern ||",
+        sample: "match x { 1 || 2 => { } _ => { } }",
+        message: "`||` between patterns",
+        help: "alternatives of a pattern are separated by one `|`: `A | B`",
+    },
+    Hint {
         key: "impl Trait",
         sample: "fn f(x: impl Foo) { }",
         message: "`impl Trait` and `dyn Trait` types are not supported yet",

@@ -658,6 +658,17 @@ impl Parser {
                             end: Box::new(b),
                             body,
                         },
+                        // `for _ in a..b`: the counter exists but has no name the body can
+                        // use (sema binds nothing for `_`).
+                        (Some(b), Pattern::Wildcard(span)) => ExprKind::For {
+                            var: Ident {
+                                name: "_".into(),
+                                span,
+                            },
+                            start: Box::new(a),
+                            end: Box::new(b),
+                            body,
+                        },
                         (Some(_), p) => {
                             let span = p.span();
                             self.diags.push(
@@ -667,7 +678,7 @@ impl Parser {
                                     span,
                                     "not a plain name",
                                 )
-                                .with_help("write `for i in a..b`; patterns are for collections"),
+                                .with_help("write `for i in a..b` or `for _ in a..b`; patterns are for collections"),
                             );
                             return Err(());
                         }

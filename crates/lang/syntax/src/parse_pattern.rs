@@ -108,9 +108,30 @@ impl Parser {
         Ok(ExprKind::While(Box::new(yes), loop_body))
     }
 
+    /// A pattern, with `|` between alternatives (`A | B`, also nested: `Some(1 | 2)`).
     pub fn pattern(&mut self) -> PResult<Pattern> {
         self.enter()?;
-        let r = self.pattern_inner();
+        let cp = self.checkpoint();
+        let start = self.span();
+        let r = self.pattern_inner().and_then(|first| {
+            if !self.is("|") && !self.is("||") {
+                return Ok(first);
+            }
+            self.start_at(cp, PAT_OR);
+            let mut alts = vec![first];
+            loop {
+                if self.is("||") {
+                    // Reported, then read as `|`, so the rest of the arm parses.
+                    let _: PResult<()> = self.unsupported("pattern ||", self.span());
+                    self.bump();
+                } else if !self.eat("|") {
+                    break;
+                }
+                alts.push(self.pattern_inner()?);
+            }
+            self.finish();
+            Ok(Pattern::Or(alts, start.to(self.prev_span())))
+        });
         self.depth -= 1;
         r
     }

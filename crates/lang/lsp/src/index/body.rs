@@ -45,6 +45,7 @@ impl Walker<'_> {
             }),
             Pattern::Literal(e) => self.expr(e),
             Pattern::Tuple(ps, _) => ps.iter().for_each(|p| self.pattern(p, None)),
+            Pattern::Or(alts, _) => alts.iter().for_each(|p| self.pattern(p, ty.clone())),
             Pattern::Variant { path, fields, .. } => {
                 self.path(path);
                 match fields {

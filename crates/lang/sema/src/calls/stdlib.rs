@@ -1,7 +1,7 @@
 //! The standard library beyond hashing and `std::abi::encode` (issue 17, seed 001):
 //! `std::abi::{encode_packed, encode_with_selector, encode_with_signature}`,
-//! `std::math::{mul_div, mul_div_up}` and `std::abi::decode` (`decode.rs`). These lower to
-//! target-neutral IR that sema already produces elsewhere (memory stores and copies, word
+//! `std::math::{mul_div, mul_div_up, mul_mod, add_mod}` and `std::abi::decode`
+//! (`decode.rs`). These lower to target-neutral IR that sema already produces elsewhere (memory stores and copies, word
 //! arithmetic, loops), so the EVM build, the native build and the reference interpreter all
 //! run the same operations.
 //! `std::code::{code_at, code_hash}` lower to `Intrinsic::CodeCopy`/`CodeHash` (EXTCODECOPY,
@@ -32,6 +32,8 @@ pub(crate) const STD_FNS: &[(&str, &str)] = &[
     ("abi", "decode"),
     ("math", "mul_div"),
     ("math", "mul_div_up"),
+    ("math", "mul_mod"),
+    ("math", "add_mod"),
     ("code", "code_at"),
     ("code", "code_hash"),
     ("reentrancy", "enter"),
@@ -183,6 +185,26 @@ impl Cx<'_, '_> {
                     })
                 };
                 Typed::value(q, Ty::U256)
+            }
+            "mul_mod" | "add_mod" => {
+                if args.len() != 3 {
+                    return self.arity(span, 3);
+                }
+                let mut vals = Vec::new();
+                for a in args {
+                    let v = self.value_of_pub(&a.value, &Ty::U256);
+                    vals.push(self.spill(v));
+                }
+                let r = if f == "mul_mod" {
+                    self.helper_call("math::mul_mod", vals, |cx, v| {
+                        cx.mul_mod(v[0].clone(), v[1].clone(), v[2].clone())
+                    })
+                } else {
+                    self.helper_call("math::add_mod", vals, |cx, v| {
+                        cx.add_mod(v[0].clone(), v[1].clone(), v[2].clone())
+                    })
+                };
+                Typed::value(r, Ty::U256)
             }
             _ => {
                 self.err(Diagnostic::error(
@@ -339,7 +361,7 @@ impl Cx<'_, '_> {
 
     /// Fresh `Bytes` of `len` bytes (a local), with room for one more word past the data so
     /// the last part and the clearing store stay inside the allocation.
-    fn packed_buffer(&mut self, len: IrExpr) -> IrExpr {
+    pub(crate) fn packed_buffer(&mut self, len: IrExpr) -> IrExpr {
         let out = self.alloc(IrExpr::plus(round_up(len.clone()), IrExpr::c(64)));
         self.emit(IrStmt::MStore(out.clone(), len));
         out
