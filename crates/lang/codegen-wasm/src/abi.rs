@@ -1,13 +1,12 @@
 //! What crosses the actor's boundary: parameters decoded from DAG-CBOR, replies encoded as
-//! DAG-CBOR, events as actor events in the EVM's shape (`t1`..`t4` topics, `d` the Solidity
-//! ABI data) and reverts with the Solidity ABI revert data. `docs/wasm-target.md` has the
-//! mapping.
+//! DAG-CBOR and reverts with the Solidity ABI revert data (events: `event.rs`).
+//! `docs/wasm-target.md` has the mapping.
 
 use crate::func::FnGen;
-use crate::layout::{DAG_CBOR, exit, global, mem, sys};
+use crate::layout::{DAG_CBOR, exit, global, mem};
 use crate::rt::Rt;
 use tandem_lang_ir::meta::{selector, signature};
-use tandem_lang_ir::{EventField, Expr, LocalId, Param, Revert, ValTy};
+use tandem_lang_ir::{Expr, LocalId, Param, Revert, ValTy};
 use wasm_encoder::BlockType;
 
 impl FnGen<'_> {
@@ -185,100 +184,5 @@ impl FnGen<'_> {
             Revert::Bubble => self.bubble(),
         }
         self.s().unreachable();
-    }
-
-    /// An actor event shaped as the EVM runtime emits logs, so the node serves it as an
-    /// Ethereum log: `t1` the signature's keccak256 (unless anonymous), `t2`.. the indexed
-    /// fields (`Bytes`/`String` hashed), `d` the ABI encoding of the others (if any).
-    pub fn emit_event(&mut self, name: &str, anonymous: bool, fields: &[EventField]) {
-        let temps = self.pre_evaluate(fields.iter().map(|f| (&f.value, &f.ty)));
-        let mut topics: Vec<LocalId> = Vec::new();
-        if !anonymous {
-            let sig = signature(name, fields.iter().map(|f| &f.ty));
-            let h = alloy_primitives::keccak256(sig.as_bytes());
-            let t = self.temp_word();
-            self.push_const(h.into());
-            self.set_local(t);
-            topics.push(t);
-        }
-        let mut data = Vec::new();
-        for (f, (l, ty)) in fields.iter().zip(&temps) {
-            if !f.indexed {
-                data.push((*l, ty.clone()));
-                continue;
-            }
-            match ty {
-                ValTy::Bytes | ValTy::String => {
-                    let t = self.temp_word();
-                    self.s().i32_const(2);
-                    self.local_ptr(*l);
-                    self.s().i32_const(32).i32_add();
-                    self.local_ptr(*l);
-                    self.call(Rt::MLoad);
-                    self.call(Rt::ToI32);
-                    self.call(Rt::Hash);
-                    self.set_local(t);
-                    topics.push(t);
-                }
-                _ => topics.push(*l),
-            }
-        }
-        let p = self.temp32();
-        self.s().global_get(global::HEAP).local_set(p);
-        let len = if data.is_empty() {
-            let len = self.temp32();
-            self.s().i32_const(0).local_set(len);
-            len
-        } else {
-            self.abi_encode_values(p, &data)
-        };
-        let start = self.temp32();
-        self.s()
-            .local_get(p)
-            .local_get(len)
-            .i32_add()
-            .local_tee(start)
-            .global_set(global::WR);
-        let entries = topics.len() + usize::from(!data.is_empty());
-        self.s().i32_const(4).i64_const(entries as i64);
-        self.call(Rt::WrHead);
-        for (k, t) in topics.iter().enumerate() {
-            self.s().i32_const(b'1' as i32 + k as i32);
-            self.get_local(*t);
-            self.call(Rt::WrTopic);
-        }
-        if !data.is_empty() {
-            self.data_entry(p, len);
-        }
-        self.s().local_get(start).i64_const(DAG_CBOR);
-        self.call(Rt::Finish);
-        self.s().call(sys::EVENT_EMIT);
-        self.call(Rt::Chk);
-        self.release(3);
-    }
-
-    /// `[3, "d", IPLD_RAW, bytes]` of the `len` bytes at `p`.
-    fn data_entry(&mut self, p: u32, len: u32) {
-        for (major, arg) in [(4, 4), (0, 3), (3, 1)] {
-            self.s().i32_const(major).i64_const(arg);
-            self.call(Rt::WrHead);
-        }
-        self.s().i32_const(b'd' as i32);
-        self.call(Rt::WrByte);
-        self.s().i32_const(0).i64_const(0x55);
-        self.call(Rt::WrHead);
-        self.s().i32_const(2).local_get(len).i64_extend_i32_u();
-        self.call(Rt::WrHead);
-        self.s().local_get(len);
-        self.call(Rt::WrReserve);
-        let mut s = self.s();
-        s.global_get(global::WR)
-            .local_get(p)
-            .local_get(len)
-            .memory_copy(0, 0);
-        s.global_get(global::WR)
-            .local_get(len)
-            .i32_add()
-            .global_set(global::WR);
     }
 }

@@ -25,7 +25,7 @@ const DAG_CBOR: i64 = 0x71;
 
 /// In `invoke`, after the method-number dispatch: `InvokeEVM` runs the handler whose
 /// selector starts the calldata. Locals of `invoke`: `params` (the block id), `method`
-/// (i64), `codec` (i64), `sel` (i32). `first` is the function index of handler 0.
+/// (i64), `codec` (i64, set here), `sel` (i32). `first` is the function index of handler 0.
 pub fn dispatch(
     s: &mut InstructionSink<'_>,
     c: &Contract,
@@ -39,6 +39,13 @@ pub fn dispatch(
         .if_(BlockType::Empty);
     // the calldata: IPLD_RAW bytes, or a CBOR byte string; another codec is bad params
     s.local_get(params).if_(BlockType::Empty);
+    s.local_get(params)
+        .i32_const(mem::OUT as i32)
+        .call(sys::BLOCK_STAT)
+        .call(Rt::Chk.index());
+    s.i32_const(mem::OUT as i32)
+        .i64_load(m(8, 0))
+        .local_set(codec);
     s.local_get(codec).i64_const(CBOR).i64_eq();
     s.local_get(codec).i64_const(DAG_CBOR).i64_eq().i32_or();
     s.if_(BlockType::Empty);

@@ -257,11 +257,7 @@ impl<'a> FnGen<'a> {
                 self.expr(e);
                 self.set_local(*l);
             }
-            Stmt::SStore(k, v) => {
-                self.expr(k);
-                self.expr(v);
-                self.call(Rt::SStore);
-            }
+            Stmt::SStore(k, v) => self.sstore(k, v),
             Stmt::MStore(p, v) if self.grow_writes => {
                 let at = self.temp32();
                 self.ptr(p);
@@ -479,10 +475,7 @@ impl<'a> FnGen<'a> {
                 self.expr(a);
                 self.call(Rt::Balance);
             }
-            Expr::SLoad(a) => {
-                self.expr(a);
-                self.call(Rt::SLoad);
-            }
+            Expr::SLoad(a) => self.sload(a),
             Expr::MLoad(a) => {
                 self.ptr(a);
                 self.call(Rt::MLoad);

@@ -96,6 +96,8 @@ pub mod mem {
     pub const CODE: u64 = 0x740;
     /// A recovered public key (65 bytes, uncompressed).
     pub const PUBKEY: u64 = 0x780;
+    /// The last mapping slot hashed (`Rt::MapMemo`), as big-endian bytes.
+    pub const MS_HASH: u64 = 0x800;
     /// Where the heap (the IR's `Alloc`) starts.
     pub const HEAP_START: u64 = 0x1000;
 }
@@ -126,12 +128,14 @@ pub mod global {
     /// Set when the message is `InvokeEVM` (i32): the handler decodes Solidity ABI calldata
     /// and answers ABI return data (`abi_dispatch.rs`).
     pub const ABI: u32 = 14;
-    /// The last mapping slot computed (`Rt::MapSlot`): whether set (i32), its key and base
-    /// (i64 × 8) and the hash (i64 × 4), so a slot hashed again in the same message costs
-    /// no `crypto_hash`.
+    /// The last mapping slot hashed (`Rt::MapMemo`): whether set (i32) and its key and base
+    /// (i64 × 8), its hash being at `mem::MS_HASH`, so a slot hashed again in the same
+    /// message costs no `crypto_hash`; the hash as limbs (i64 × 4) and whether they are
+    /// filled in (i32, `Rt::MapSlot` loads them once).
     pub const MS_SET: u32 = 15;
     pub const MS_IN: u32 = 16;
     pub const MS_OUT: u32 = 24;
+    pub const MS_LIMBS: u32 = 28;
 }
 
 /// Exit codes.

@@ -27,12 +27,14 @@ mod async_send;
 mod checked;
 mod codecs;
 mod create;
+mod event;
 mod func;
 mod layout;
 mod module;
 mod prune;
 mod rt;
 mod send;
+mod storage;
 
 use tandem_lang_ir::{Module, Stage};
 
@@ -66,6 +68,9 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
     let mut optimized = m.clone();
     for c in &mut optimized.contracts {
         tandem_lang_ir::opt::inline::run(c);
+        // A storage method's base slot, which every call passes as the same constant, folded
+        // into its body (the EVM backend's pipeline, `opt::optimize`, does the same).
+        tandem_lang_ir::opt::const_args::run(c);
         for f in &mut c.functions {
             if !interacts(&f.body) {
                 tandem_lang_ir::opt::optimize_function(f);

@@ -20,6 +20,9 @@ const TY_INVOKE: u32 = 2;
 /// Locals above every id sema hands out, for the backend's own temporaries.
 const FIRST_BACKEND_LOCAL: u32 = 0x4000_0000;
 
+/// Params up to this size are read with one syscall (no stat first).
+const PARAMS_READ: i32 = 2048;
+
 #[derive(Default)]
 struct Types(Vec<(Vec<ValType>, Vec<ValType>)>);
 
@@ -176,6 +179,9 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
+    // whether the memo's limbs are filled in (global::MS_LIMBS)
+    let (ty, init) = g32(0);
+    globals.global(ty, &init);
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
     exports.export("invoke", ExportKind::Func, invoke_index);
@@ -221,8 +227,9 @@ fn uses_network_context(c: &Contract) -> bool {
 }
 
 /// `invoke(params_id) -> return_id`: reads the message and network context, copies the
-/// params block into memory for the CBOR reader, dispatches on the method number (1 is the
-/// constructor), then `InvokeEVM` on the calldata's selector (`abi_dispatch.rs`).
+/// params block into memory for the CBOR reader (`global::RD`..`RD_END`), dispatches on the
+/// method number (1 is the constructor), then `InvokeEVM` on the calldata's selector
+/// (`abi_dispatch.rs`).
 fn invoke(c: &Contract, init_index: u32) -> Function {
     // param 0: params id; i32 size 1, p 2; i64 method 3, codec 4; i32 selector 5
     let mut f = Function::new([(2, I32), (2, I64), (1, I32)]);
@@ -235,23 +242,49 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
             .call(sys::NETWORK_CONTEXT)
             .call(Rt::Chk.index());
     }
+    // The params in one read at the free pointer when they fit `PARAMS_READ` bytes (inside
+    // the first page, so reserving them grows nothing), else a stat for the size and a second
+    // read of the rest. The codec is only asked under `InvokeEVM` (abi_dispatch.rs).
     s.local_get(0).if_(BlockType::Empty);
+    s.global_get(global::HEAP)
+        .local_tee(2)
+        .i32_const(PARAMS_READ)
+        .i32_add()
+        .call(Rt::GrowTo.index());
+    s.local_get(0)
+        .i32_const(0)
+        .local_get(2)
+        .i32_const(PARAMS_READ)
+        .i32_const(mem::OUT as i32);
+    s.call(sys::BLOCK_READ).call(Rt::Chk.index());
+    s.i32_const(mem::OUT as i32)
+        .i32_load(m(0, 0))
+        .local_tee(1)
+        .i32_const(PARAMS_READ)
+        .i32_eq()
+        .if_(BlockType::Empty);
     s.local_get(0)
         .i32_const(mem::OUT as i32)
         .call(sys::BLOCK_STAT)
         .call(Rt::Chk.index());
-    s.i32_const(mem::OUT as i32).i64_load(m(8, 0)).local_set(4);
-    s.i32_const(mem::OUT as i32)
-        .i32_load(m(4, 0))
-        .local_tee(1)
-        .call(Rt::Alloc.index());
-    s.local_set(2);
-    s.local_get(0)
-        .i32_const(0)
-        .local_get(2)
+    s.i32_const(mem::OUT as i32).i32_load(m(4, 0)).local_set(1);
+    s.local_get(2)
         .local_get(1)
+        .i32_add()
+        .call(Rt::GrowTo.index());
+    s.local_get(0)
+        .i32_const(PARAMS_READ)
+        .local_get(2)
+        .i32_const(PARAMS_READ)
+        .i32_add()
+        .local_get(1)
+        .i32_const(PARAMS_READ)
+        .i32_sub()
         .i32_const(mem::OUT as i32);
     s.call(sys::BLOCK_READ).call(Rt::Chk.index());
+    s.end();
+    // claims the bytes read (the free pointer is at them)
+    s.local_get(1).call(Rt::Alloc.index()).drop();
     s.local_get(2).global_set(global::RD);
     s.local_get(2)
         .local_get(1)

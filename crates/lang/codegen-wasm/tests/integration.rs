@@ -7,6 +7,7 @@ mod common;
 
 mod async_send;
 mod differential;
+mod erc20_cost;
 mod invoke_evm;
 mod solidity_caller;
 mod validate;

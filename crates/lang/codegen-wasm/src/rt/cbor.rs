@@ -444,18 +444,8 @@ fn rd_int() -> Function {
     bad(s);
     s.end();
     s.local_get(len).i32_const(1).i32_sub().local_set(len);
-    s.i32_const(mem::WBUF as i32)
-        .i32_const(0)
-        .i32_const(32)
-        .memory_fill(0);
-    s.i32_const(mem::WBUF as i32 + 32).local_get(len).i32_sub();
-    s.global_get(global::RD).local_get(len).memory_copy(0, 0);
     advance(s, len);
-    s.i32_const(mem::WBUF as i32);
-    call(s, Rt::MLoad);
-    for i in (0..4).rev() {
-        s.local_set(mw + i);
-    }
+    magnitude_limbs(s, len, mw);
     // range: (neg ? m - 1 : m) >> limit == 0 (limit < 256)
     s.local_get(limit)
         .i32_const(256)
@@ -485,6 +475,44 @@ fn rd_int() -> Function {
     get_word(s, mw);
     s.end();
     f
+}
+
+/// The `len` (i32 local, at most 32) big-endian bytes that end at the reader's position as
+/// limbs into the i64 locals `mw..mw + 4`: each limb the value has is one load of the 8
+/// bytes ending where it ends, swapped, and cut to the value's bytes when it is the partial
+/// top limb (the bytes before the value are in memory, the params' or the scratch below the
+/// heap). A small amount is then one load where staging it in a word took four.
+fn magnitude_limbs(s: &mut InstructionSink<'_>, len: u32, mw: u32) {
+    for k in 0..4i32 {
+        s.local_get(len)
+            .i32_const(8 * k)
+            .i32_gt_u()
+            .if_(BlockType::Result(wasm_encoder::ValType::I64));
+        s.global_get(global::RD)
+            .i32_const(8 * (k + 1))
+            .i32_sub()
+            .i64_load(m(0, 0));
+        call(s, Rt::Bswap);
+        // the low (len - 8k) bytes when that is under 8, else all of them
+        s.i64_const(1)
+            .local_get(len)
+            .i32_const(8 * k)
+            .i32_sub()
+            .i32_const(3)
+            .i32_shl()
+            .i64_extend_i32_u()
+            .i64_shl()
+            .i64_const(1)
+            .i64_sub();
+        s.i64_const(-1)
+            .local_get(len)
+            .i32_const(8 * (k + 1))
+            .i32_lt_u()
+            .select()
+            .i64_and();
+        s.else_().i64_const(0).end();
+        s.local_set(mw + k as u32);
+    }
 }
 
 /// A Filecoin address as a word: f0 to the masked ID form, an f410 of the Ethereum
@@ -542,18 +570,9 @@ fn rd_address() -> Function {
         .i32_eq()
         .i32_and();
     s.if_(BlockType::Empty);
-    s.i32_const(mem::WBUF as i32)
-        .i32_const(0)
-        .i32_const(12)
-        .memory_fill(0);
-    s.i32_const(mem::WBUF as i32 + 12)
-        .local_get(at)
-        .i32_const(2)
-        .i32_add()
-        .i32_const(20);
-    s.memory_copy(0, 0);
-    s.i32_const(mem::WBUF as i32);
-    call(s, Rt::MLoad);
+    super::io::eth_address_limbs(s, |s| {
+        s.local_get(at).i32_const(2).i32_add();
+    });
     s.return_().end();
     s.local_get(at)
         .local_get(len)

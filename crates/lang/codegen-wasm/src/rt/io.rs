@@ -167,40 +167,62 @@ pub fn body(rt: Rt) -> Option<Function> {
             f
         }
         Rt::MapSlot => {
-            // keccak256(key . base): key 0..4, base 4..8. The last slot computed is kept in
-            // globals (a pure function of its inputs): reading then writing a balance hashes
-            // its slot once.
+            // keccak256(key . base) as limbs: key 0..4, base 4..8.
             let mut f = func(0, 0);
             let s = &mut f.instructions();
-            s.global_get(global::MS_SET);
-            for i in 0..8 {
-                s.local_get(i)
-                    .global_get(global::MS_IN + i)
-                    .i64_eq()
-                    .i32_and();
-            }
-            s.if_(BlockType::Empty);
-            for i in 0..4 {
-                s.global_get(global::MS_OUT + i);
-            }
-            s.return_().end();
-            for (off, base) in [(0, 0), (32, 4)] {
-                s.i32_const(mem::HBUF as i32 + off);
-                get_word(s, base);
-                call(s, Rt::MStore);
-            }
-            s.i32_const(2).i32_const(mem::HBUF as i32).i32_const(64);
-            call(s, Rt::Hash);
+            get_word(s, 0);
+            get_word(s, 4);
+            call(s, Rt::MapMemo);
+            s.global_get(global::MS_LIMBS)
+                .i32_eqz()
+                .if_(BlockType::Empty);
+            s.i32_const(mem::MS_HASH as i32);
+            call(s, Rt::MLoad);
             for i in (0..4).rev() {
                 s.global_set(global::MS_OUT + i);
             }
-            for i in 0..8 {
-                s.local_get(i).global_set(global::MS_IN + i);
-            }
-            s.i32_const(1).global_set(global::MS_SET);
+            s.i32_const(1).global_set(global::MS_LIMBS);
+            s.end();
             for i in 0..4 {
                 s.global_get(global::MS_OUT + i);
             }
+            s.end();
+            f
+        }
+        Rt::MapMemo => map_memo(),
+        // A value at a mapping slot: the slot's bytes go from the memo to KEY as they are,
+        // never through limbs (`SLoad(MapSlot(..))`, `SStore(MapSlot(..), v)`).
+        Rt::SLoadMap => {
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            get_word(s, 0);
+            get_word(s, 4);
+            call(s, Rt::MapMemo);
+            memo_to_key(s);
+            s.i32_const(mem::KEY as i32)
+                .i32_const(mem::VAL as i32)
+                .call(sys::SLOT_GET);
+            call(s, Rt::Chk);
+            s.i32_const(mem::VAL as i32);
+            call(s, Rt::MLoad);
+            s.end();
+            f
+        }
+        Rt::SStoreMap => {
+            // key 0..4, base 4..8, value 8..12
+            let mut f = func(0, 0);
+            let s = &mut f.instructions();
+            get_word(s, 0);
+            get_word(s, 4);
+            call(s, Rt::MapMemo);
+            memo_to_key(s);
+            s.i32_const(mem::VAL as i32);
+            get_word(s, 8);
+            call(s, Rt::MStore);
+            s.i32_const(mem::KEY as i32)
+                .i32_const(mem::VAL as i32)
+                .call(sys::SLOT_SET);
+            call(s, Rt::Chk);
             s.end();
             f
         }
@@ -281,7 +303,6 @@ pub fn body(rt: Rt) -> Option<Function> {
     })
 }
 
-/// keccak256(key bytes . base) for a `Bytes`/`String` key at `ptr` (param 0), base 1..5.
 /// `(key word) -> word` through a 32-byte get syscall (`slot_get`, `transient_get`).
 fn word_get(syscall: u32) -> Function {
     let mut f = func(0, 0);
@@ -316,6 +337,49 @@ fn word_set(syscall: u32) -> Function {
     f
 }
 
+/// keccak256(key . base) at `mem::MS_HASH` (key 0..4, base 4..8). The last slot hashed is
+/// remembered (a pure function of its inputs): reading then writing a balance hashes its
+/// slot once.
+fn map_memo() -> Function {
+    let mut f = func(0, 0);
+    let s = &mut f.instructions();
+    s.global_get(global::MS_SET);
+    for i in 0..8 {
+        s.local_get(i)
+            .global_get(global::MS_IN + i)
+            .i64_eq()
+            .i32_and();
+    }
+    s.if_(BlockType::Empty).return_().end();
+    for (off, base) in [(0, 0), (32, 4)] {
+        s.i32_const(mem::HBUF as i32 + off);
+        get_word(s, base);
+        call(s, Rt::MStore);
+    }
+    s.i32_const(2)
+        .i32_const(mem::HBUF as i32)
+        .i32_const(64)
+        .i32_const(mem::MS_HASH as i32);
+    s.call(sys::CRYPTO_HASH);
+    call(s, Rt::Chk);
+    for i in 0..8 {
+        s.local_get(i).global_set(global::MS_IN + i);
+    }
+    s.i32_const(1).global_set(global::MS_SET);
+    s.i32_const(0).global_set(global::MS_LIMBS);
+    s.end();
+    f
+}
+
+/// Copies the memo's slot to `mem::KEY`.
+fn memo_to_key(s: &mut InstructionSink<'_>) {
+    s.i32_const(mem::KEY as i32)
+        .i32_const(mem::MS_HASH as i32)
+        .i32_const(32)
+        .memory_copy(0, 0);
+}
+
+/// keccak256(key bytes . base) for a `Bytes`/`String` key at `ptr` (param 0), base 1..5.
 fn map_slot_bytes() -> Function {
     // len 5, at 6 (i32)
     let mut f = func(0, 2);
@@ -371,24 +435,29 @@ fn word_of_id() -> Function {
         .i32_eq()
         .i32_and();
     s.if_(BlockType::Empty);
-    zero_wbuf_head(s);
-    s.i32_const(mem::WBUF as i32 + 12)
-        .i32_const(mem::ABUF as i32 + 2)
-        .i32_const(20);
-    s.memory_copy(0, 0);
-    s.i32_const(mem::WBUF as i32);
-    call(s, Rt::MLoad);
+    eth_address_limbs(s, |s| {
+        s.i32_const(mem::ABUF as i32 + 2);
+    });
     s.return_().end();
     masked(s, 0);
     s.end();
     f
 }
 
-fn zero_wbuf_head(s: &mut InstructionSink<'_>) {
-    s.i32_const(mem::WBUF as i32)
-        .i32_const(0)
-        .i32_const(12)
-        .memory_fill(0);
+/// Pushes the word of the 20 big-endian bytes of an Ethereum address at the i32 that `at`
+/// pushes: three loads straight into limbs (the top limb is zero), where staging the bytes
+/// in a word buffer for `MLoad` took four loads, a fill and a copy. The top 4 bytes are the
+/// low half of the 8 bytes that end there.
+pub fn eth_address_limbs(s: &mut InstructionSink<'_>, at: impl Fn(&mut InstructionSink<'_>)) {
+    for off in [12, 4] {
+        at(s);
+        s.i64_load(m(off, 0));
+        call(s, Rt::Bswap);
+    }
+    at(s);
+    s.i32_const(4).i32_sub().i64_load(m(0, 0));
+    call(s, Rt::Bswap);
+    s.i64_const(0xffff_ffff).i64_and().i64_const(0);
 }
 
 /// Pushes the masked ID word of the id in local `id`.

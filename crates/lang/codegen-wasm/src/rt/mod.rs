@@ -86,6 +86,9 @@ pub enum Rt {
     ReadBlock,
     Ecrecover,
     CodeSize,
+    MapMemo,
+    SLoadMap,
+    SStoreMap,
 }
 
 pub const ALL: &[Rt] = &[
@@ -160,6 +163,9 @@ pub const ALL: &[Rt] = &[
     Rt::ReadBlock,
     Rt::Ecrecover,
     Rt::CodeSize,
+    Rt::MapMemo,
+    Rt::SLoadMap,
+    Rt::SStoreMap,
 ];
 
 pub const W: [ValType; 4] = [I64; 4];
@@ -189,7 +195,9 @@ impl Rt {
             GrowTo | Chk | Abort | Panic | WrReserve | WrByte => (vec![I32], vec![]),
             Alloc => (vec![I32], vec![I32]),
             RevertRaw => (vec![I32, I32], vec![]),
-            SStore | TStore => (w2, vec![]),
+            SStore | TStore | MapMemo => (w2, vec![]),
+            SLoadMap => (w2, w),
+            SStoreMap => ([I64; 12].to_vec(), vec![]),
             Hash => (vec![I32, I32, I32], w),
             MapSlotBytes => (cat(&[I32], &w), w),
             WordOfId => (vec![I64], w),
