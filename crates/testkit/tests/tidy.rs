@@ -167,6 +167,19 @@ fn integration_tests_link_into_one_binary_per_crate() {
             }
             continue;
         }
+        // A `tests/NAME/main.rs` is a test binary of its own only when auto-discovered; with
+        // `autotests = false` it must be a `[[test]]` of the manifest.
+        if let Ok(entries) = std::fs::read_dir(dir.join("tests")) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let main = format!("path = \"tests/{name}/main.rs\"");
+                if e.path().join("main.rs").is_file() && !toml.contains(&main) {
+                    problems.push(format!(
+                        "{crate_dir}/tests/{name}/main.rs is not a [[test]] target, so it never runs"
+                    ));
+                }
+            }
+        }
         let root = std::fs::read_to_string(dir.join("tests/integration.rs")).unwrap_or_default();
         for module in files {
             if !root.lines().any(|l| l.trim() == format!("mod {module};")) {
