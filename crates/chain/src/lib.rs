@@ -116,6 +116,8 @@ impl Chain {
 
     /// Applies a message to the batch; the batch's first message is preceded by the system
     /// lane (cron entries, async deliveries and replies), as every block of the node is.
+    /// The receipt comes with its events root filled in (the executor leaves it to be
+    /// computed on demand; this is the CLI's one message, shown whole).
     pub fn apply(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
         if !self.lane_ran {
             self.lane_ran = true;
@@ -131,7 +133,7 @@ impl Chain {
                 );
             }
         }
-        self.exec.apply_signed(msg)
+        self.exec.apply_signed(msg)?.with_events_root()
     }
 
     /// Flushes the state and writes the blocks it reaches together with the new head.

@@ -57,7 +57,7 @@ fn an_ethereum_receipt_computes_its_events_root_on_demand() {
         native.failure
     );
     assert_eq!(native.events, eth.apply.events);
-    assert_eq!(native.receipt.events_root, Some(on_demand));
+    assert_eq!(native.events_root().unwrap(), Some(on_demand));
 
     // No events, no root.
     let empty = chain.deploy(0, &deploying(&[0x00]), &[]);

@@ -108,6 +108,9 @@ pub struct GasOutputs {
 /// What applying a message produced.
 #[derive(Debug, Clone)]
 pub struct ApplyRet {
+    /// The receipt. Its `events_root` is left `None` by the executor whatever the events
+    /// (nothing committed holds it): [`ApplyRet::events_root`] computes it, and
+    /// [`ApplyRet::with_events_root`] fills it in for tools that show the whole receipt.
     pub receipt: Receipt,
     pub events: Vec<StampedEvent>,
     pub gas: GasOutputs,
@@ -116,6 +119,20 @@ pub struct ApplyRet {
     /// Whether the message was applied at all (false: rejected before execution, nothing
     /// changed, not even the nonce).
     pub applied: bool,
+}
+
+impl ApplyRet {
+    /// The root of the message's events (the AMT a Filecoin receipt commits to), computed
+    /// from [`Self::events`]; `None` without events.
+    pub fn events_root(&self) -> anyhow::Result<Option<Cid>> {
+        crate::events_root::events_root_of(&self.events)
+    }
+
+    /// This result with `receipt.events_root` filled in (see [`Self::events_root`]).
+    pub fn with_events_root(mut self) -> anyhow::Result<Self> {
+        self.receipt.events_root = self.events_root()?;
+        Ok(self)
+    }
 }
 
 /// An exit code by name, as tools print it: `USR_FORBIDDEN (18)`; codes without a name as

@@ -185,6 +185,11 @@ pub fn report(
     named: &Named,
 ) -> anyhow::Result<()> {
     let r = &ret.receipt;
+    // Receipts leave the events root to be asked for (the executor no longer hashes it).
+    let events_root = match r.events_root {
+        Some(root) => Some(root),
+        None => ret.events_root()?,
+    };
     let ok = ret.applied && r.exit_code.is_success();
     let code = r.exit_code.value();
     let reason = reason(ret);
@@ -199,7 +204,7 @@ pub fn report(
             "return_decoded": return_decoded,
             "return_named": named.ret,
             "gas_used": r.gas_used,
-            "events_root": r.events_root.map(|c| c.to_string()),
+            "events_root": events_root.map(|c| c.to_string()),
             "events": events_json(ret, named),
             "logs": named.logs,
             "failure": ret.failure,
@@ -301,7 +306,7 @@ fn print_text(
             println!("  named      {v}");
         }
     }
-    if let Some(root) = r.events_root {
+    if let Some(root) = ret.events_root().ok().flatten() {
         println!("  events     {root} ({} events)", ret.events.len());
     }
     for (i, event) in ret.events.iter().enumerate() {
