@@ -146,6 +146,8 @@ pub struct Node {
     latest_number: AtomicU64,
     /// The genesis block's number: 0, or a fork's block (`blocks::FIRST_KEY`).
     pub(crate) first_number: AtomicU64,
+    /// Requests waiting for a block on this node (`rpc::waiters`).
+    pub(crate) waiters: crate::rpc::waiters::Waiters,
 }
 
 fn unix_nanos() -> u128 {
@@ -266,6 +268,7 @@ impl Node {
             }),
             latest_number: AtomicU64::new(latest_n),
             first_number: AtomicU64::new(first_n),
+            waiters: Default::default(),
             latest: RwLock::new(Arc::new(latest.clone())),
         });
         // The head moved without a block (e.g. `tandem send` while the node was down):

@@ -430,7 +430,7 @@ fn send_raw_transaction_sync(node: &Node, p: &Params) -> RpcResult<Value> {
         }
         if waiter.is_none() {
             // The transaction is in; only the wait is refused.
-            waiter = Some(super::waiters::Waiter::enter().map_err(|e| RpcError {
+            waiter = Some(node.waiters.enter().map_err(|e| RpcError {
                 code: 4,
                 message: format!("the transaction was added; {}", e.message),
                 data: Some(Value::String(hash.to_string())),

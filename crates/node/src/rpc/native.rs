@@ -314,7 +314,7 @@ fn wait_message(node: &Node, p: &Params) -> RpcResult<Value> {
             return Ok(Value::Null);
         }
         if waiter.is_none() {
-            waiter = Some(super::waiters::Waiter::enter()?);
+            waiter = Some(node.waiters.enter()?);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

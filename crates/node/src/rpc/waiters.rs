@@ -1,29 +1,34 @@
 //! Requests that wait for a block (`tandem_waitMessage`, `eth_sendRawTransactionSync`) hold a
 //! thread of the blocking pool while they wait, up to two minutes. The pool is what every
 //! write and heavy read runs on (512 threads), so a few hundred idle waits would stall the
-//! chain: at most [`MAX_WAITERS`] requests wait at once, and the next one gets an error that
-//! names the limit instead of a thread.
+//! chain: at most [`MAX_WAITERS`] requests wait at once on a node, and the next one gets an
+//! error that names the limit instead of a thread.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{RpcError, RpcResult};
 
-/// Requests waiting for a block at once (in this process: one node per process).
+/// Requests waiting for a block at once, per node.
 pub const MAX_WAITERS: usize = 64;
 
-static WAITING: AtomicUsize = AtomicUsize::new(0);
+/// A node's count of waiting requests. Per node, not per process: two nodes in one process
+/// (tests, an embedder) must not refuse each other's waits.
+#[derive(Default)]
+pub struct Waiters(AtomicUsize);
 
-/// A place among the waiters, given back when dropped.
-pub struct Waiter(());
+/// A place among a node's waiters, given back when dropped.
+pub struct Waiter<'a>(&'a AtomicUsize);
 
-impl Waiter {
+impl Waiters {
     /// Takes a place, or says that [`MAX_WAITERS`] requests are waiting already.
-    pub fn enter() -> RpcResult<Self> {
-        let taken = WAITING.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (n < MAX_WAITERS).then_some(n + 1)
-        });
+    pub fn enter(&self) -> RpcResult<Waiter<'_>> {
+        let taken = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_WAITERS).then_some(n + 1)
+            });
         match taken {
-            Ok(_) => Ok(Self(())),
+            Ok(_) => Ok(Waiter(&self.0)),
             Err(_) => Err(RpcError::server(format!(
                 "too many requests waiting for blocks (MAX_WAITERS {MAX_WAITERS}); \
                  retry later or poll for the receipt"
@@ -32,8 +37,8 @@ impl Waiter {
     }
 }
 
-impl Drop for Waiter {
+impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        WAITING.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
