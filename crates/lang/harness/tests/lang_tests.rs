@@ -359,3 +359,39 @@ contract More {
         );
     }
 }
+
+#[test]
+fn an_error_two_contracts_revert_with_is_expected_by_its_name() {
+    // `NotEnded` is in the auction's ABI and in the test contract's (its `Fail` handler): the
+    // same error twice, one selector, so its name alone is not ambiguous.
+    let test = r#"
+use auction::{Auction, AuctionMsg, NotEnded}
+use cheats::{Cheat, CHEATS}
+message Tests { SettleTooEarly, Fail }
+struct Nothing {}
+contract Twice {
+    storage: Nothing
+    recv Tests {
+        #[test]
+        SettleTooEarly => with mut ctx {
+            let a = ctx.create(Auction, 3600, 10)
+            ctx.call(CHEATS, Cheat::ExpectRevertWith { error: "NotEnded" })
+            let _ = ctx.try_call(a, AuctionMsg::Settle)
+        }
+        Fail => {
+            revert NotEnded
+        }
+    }
+}
+"#;
+    for target in [Target::Evm, Target::Wasm] {
+        let report = lang_test::run_source_on("test/twice.tdm", test, &auction_sources(), target)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = report
+            .tests
+            .iter()
+            .find(|t| t.name == "SettleTooEarly")
+            .unwrap();
+        assert!(t.passed, "{target:?}: {:?}\n{}", t.reason, t.trace);
+    }
+}

@@ -77,7 +77,12 @@ impl CheatRuntime {
         let mut map: HashMap<String, Vec<[u8; 4]>> = HashMap::new();
         for (name, sig) in errors {
             let sel = tandem_lang_ir::meta::selector(sig);
-            map.entry(name.clone()).or_default().push(sel);
+            // Every contract that reverts with an error lists it in its ABI: the same error
+            // twice is one selector, and its name stays unambiguous.
+            let selectors = map.entry(name.clone()).or_default();
+            if !selectors.contains(&sel) {
+                selectors.push(sel);
+            }
         }
         Arc::new(CheatRuntime { errors: map })
     }
