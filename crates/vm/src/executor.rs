@@ -461,11 +461,11 @@ pub fn effective_gas_price(
     premium: &TokenAmount,
 ) -> TokenAmount {
     // base + min(cap - base, premium) is at most the cap, so it fits when the cap does.
-    if let (Some(base), Some(cap), Some(tip)) =
-        (atto_u128(base_fee), atto_u128(fee_cap), atto_u128(premium))
-        && let Some(headroom) = cap.checked_sub(base)
-    {
-        return TokenAmount::from_atto(base + headroom.min(tip));
+    if let (Some(base), Some(paid)) = (
+        atto_u128(base_fee),
+        premium_u128(base_fee, fee_cap, premium),
+    ) {
+        return TokenAmount::from_atto(base + paid);
     }
     base_fee + effective_premium(base_fee, fee_cap, premium)
 }
@@ -475,12 +475,8 @@ pub fn effective_premium(
     fee_cap: &TokenAmount,
     premium: &TokenAmount,
 ) -> TokenAmount {
-    // Every realistic price fits in u128: the same value without big-integer temporaries.
-    if let (Some(base), Some(cap), Some(tip)) =
-        (atto_u128(base_fee), atto_u128(fee_cap), atto_u128(premium))
-        && let Some(headroom) = cap.checked_sub(base)
-    {
-        return TokenAmount::from_atto(headroom.min(tip));
+    if let Some(paid) = premium_u128(base_fee, fee_cap, premium) {
+        return TokenAmount::from_atto(paid);
     }
     let headroom = fee_cap - base_fee;
     if &headroom < premium {
@@ -520,6 +516,17 @@ fn fee_split(
             (burn, tip, refund)
         }
     }
+}
+
+/// [`effective_premium`] in u128, when the amounts fit and the cap covers the base fee: every
+/// realistic price, without big-integer temporaries.
+fn premium_u128(
+    base_fee: &TokenAmount,
+    fee_cap: &TokenAmount,
+    premium: &TokenAmount,
+) -> Option<u128> {
+    let headroom = atto_u128(fee_cap)?.checked_sub(atto_u128(base_fee)?)?;
+    Some(headroom.min(atto_u128(premium)?))
 }
 
 /// [`fee_split`] in u128, when every amount and product fits and the refund is not negative.

@@ -221,7 +221,15 @@ pub fn report(
         }
         print_json(&out);
     } else {
-        print_text(message, ret, ok, decoded.as_ref(), state_root, named);
+        print_text(
+            message,
+            ret,
+            ok,
+            decoded.as_ref(),
+            state_root,
+            events_root,
+            named,
+        );
     }
     if ok {
         return Ok(());
@@ -284,6 +292,7 @@ fn print_text(
     ok: bool,
     decoded: Option<&Value>,
     state_root: Option<&str>,
+    events_root: Option<cid::Cid>,
     named: &Named,
 ) {
     let r = &ret.receipt;
@@ -306,7 +315,7 @@ fn print_text(
             println!("  named      {v}");
         }
     }
-    if let Some(root) = ret.events_root().ok().flatten() {
+    if let Some(root) = events_root {
         println!("  events     {root} ({} events)", ret.events.len());
     }
     for (i, event) in ret.events.iter().enumerate() {
