@@ -13,26 +13,14 @@ use tandem_lang_syntax::ast::{self, Arg, Block, Expr, ExprKind, Ident, Pattern};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
 impl Cx<'_, '_> {
-    /// Checks a branch's block into statements of its own: its value, type and statements.
-    fn branch_block(
+    /// Checks a branch (`check`: the `then` block, or an `else` block or `if`) into statements
+    /// of its own: its value, type and statements.
+    fn branch(
         &mut self,
-        b: &ast::Block,
-        expected: Option<&Ty>,
+        check: impl FnOnce(&mut Self) -> Typed,
     ) -> (Option<IrExpr>, Ty, Vec<IrStmt>) {
         let saved = std::mem::take(&mut self.out);
-        let t = self.block(b, expected);
-        let (v, ty) = self.rvalue(t);
-        (v, ty, std::mem::replace(&mut self.out, saved))
-    }
-
-    /// [`Self::branch_block`] for an `else` (a block or another `if`).
-    fn branch_expr(
-        &mut self,
-        e: &ast::Expr,
-        expected: Option<&Ty>,
-    ) -> (Option<IrExpr>, Ty, Vec<IrStmt>) {
-        let saved = std::mem::take(&mut self.out);
-        let t = self.expr(e, expected);
+        let t = check(self);
         let (v, ty) = self.rvalue(t);
         (v, ty, std::mem::replace(&mut self.out, saved))
     }
@@ -50,7 +38,7 @@ impl Cx<'_, '_> {
         let c = c.unwrap_or(IrExpr::c(0));
         let saved = std::mem::take(&mut self.out);
         let errors = self.diags.list.len();
-        let (mut te, mut tty, mut then_stmts) = self.branch_block(then, expected);
+        let (mut te, mut tty, mut then_stmts) = self.branch(|cx| cx.block(then, expected));
         let (mut ee, mut ety, mut else_stmts) = match els {
             Some(e) => {
                 let want = if tty == Ty::Never {
@@ -58,7 +46,7 @@ impl Cx<'_, '_> {
                 } else {
                     Some(tty.clone())
                 };
-                self.branch_expr(e, want.as_ref())
+                self.branch(|cx| cx.expr(e, want.as_ref()))
             }
             None => (None, Ty::Unit, Vec::new()),
         };
@@ -73,10 +61,10 @@ impl Cx<'_, '_> {
         {
             let whole = tty.refine(&ety);
             if whole != tty {
-                (te, tty, then_stmts) = self.branch_block(then, Some(&whole));
+                (te, tty, then_stmts) = self.branch(|cx| cx.block(then, Some(&whole)));
             }
             if let Some(e) = els.filter(|_| whole != ety) {
-                (ee, ety, else_stmts) = self.branch_expr(e, Some(&whole));
+                (ee, ety, else_stmts) = self.branch(|cx| cx.expr(e, Some(&whole)));
             }
         }
         self.out = saved;
