@@ -90,6 +90,10 @@ enum Undo {
 struct CachedActor {
     record: Option<ActorRecord>,
     dirty: bool,
+    /// The transaction (see [`StateTree::begin_transaction`]) that journaled this entry's
+    /// previous value, or 0: a later change in the same transaction needs no second copy,
+    /// since undoing it restores the first.
+    saved_in: u64,
 }
 
 /// The journaled world state over a blockstore.
@@ -127,7 +131,11 @@ pub struct StateTree<BS> {
     created: HashSet<ActorID>,
     destructed: Vec<ActorID>,
     journal: Vec<Undo>,
-    checkpoints: Vec<usize>,
+    /// Per open transaction: the journal length at its start and its number. Numbers are
+    /// never reused (`last_transaction` counts them), so an entry's `saved_in` names one
+    /// transaction only.
+    checkpoints: Vec<(usize, u64)>,
+    last_transaction: u64,
     /// Every address, actor and slot accessed since [`Self::record_accesses`], reverted
     /// frames included (`eth_createAccessList`); `None` (the default) records nothing.
     access_log: Option<Box<AccessLog>>,
@@ -201,6 +209,7 @@ impl<BS: Blockstore> StateTree<BS> {
             destructed: Vec::new(),
             journal: Vec::new(),
             checkpoints: Vec::new(),
+            last_transaction: 0,
             access_log: None,
             changes: None,
             fork: None,
@@ -260,6 +269,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 slot.insert(CachedActor {
                     record,
                     dirty: false,
+                    saved_in: 0,
                 })
             }
         };
@@ -273,28 +283,12 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// Creates or replaces an actor record.
     pub fn set_actor(&mut self, id: ActorID, record: ActorRecord) {
-        let prev = self.actors.insert(
-            id,
-            CachedActor {
-                record: Some(record),
-                dirty: true,
-            },
-        );
-        self.dirty_actors.push(id);
-        self.journal.push(Undo::Actor(id, prev.map(Box::new)));
+        *self.actor_for_write(id) = Some(record);
     }
 
     /// Removes an actor and its slot storage.
     pub fn delete_actor(&mut self, id: ActorID) {
-        let prev = self.actors.insert(
-            id,
-            CachedActor {
-                record: None,
-                dirty: true,
-            },
-        );
-        self.dirty_actors.push(id);
-        self.journal.push(Undo::Actor(id, prev.map(Box::new)));
+        *self.actor_for_write(id) = None;
         let keys: Vec<_> = self.slots.keys().filter(|k| k.0 == id).copied().collect();
         for key in keys {
             let prev = self.slots.remove(&key);
@@ -302,18 +296,63 @@ impl<BS: Blockstore> StateTree<BS> {
         }
     }
 
-    /// Applies `f` to an existing actor's record.
+    /// Applies `f` to an existing actor's record, in place: the record is copied only into
+    /// the journal, and only on its first change in the innermost transaction. `f` should
+    /// check before it changes anything: what it changed before an error stays (journaled,
+    /// so the enclosing transaction's revert undoes it).
     pub fn mutate_actor<R>(
         &mut self,
         id: ActorID,
         f: impl FnOnce(&mut ActorRecord) -> anyhow::Result<R>,
     ) -> anyhow::Result<R> {
-        let mut record = self
-            .get_actor(id)?
+        if self.actor_ref(id)?.is_none() {
+            bail!("actor f0{id} does not exist");
+        }
+        let record = self
+            .actor_for_write(id)
+            .as_mut()
             .ok_or_else(|| anyhow!("actor f0{id} does not exist"))?;
-        let out = f(&mut record)?;
-        self.set_actor(id, record);
-        Ok(out)
+        f(record)
+    }
+
+    /// The cache entry of `id`, marked dirty and listed for the next flush, with its previous
+    /// value journaled unless the innermost transaction already holds it. The entry must be
+    /// filled by the caller: a miss starts as no record.
+    fn actor_for_write(&mut self, id: ActorID) -> &mut Option<ActorRecord> {
+        let transaction = self.checkpoints.last().map_or(0, |&(_, number)| number);
+        let (entry, prev) = match self.actors.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let entry = e.into_mut();
+                // Outside any transaction nothing can be undone, so nothing is journaled.
+                let prev = (transaction != 0 && entry.saved_in != transaction)
+                    .then(|| Box::new(entry.clone()));
+                (entry, Some(prev))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => (
+                slot.insert(CachedActor {
+                    record: None,
+                    dirty: false,
+                    saved_in: 0,
+                }),
+                None,
+            ),
+        };
+        // Listed once per flush: a dirty entry is already in `dirty_actors`.
+        if !entry.dirty {
+            entry.dirty = true;
+            self.dirty_actors.push(id);
+        }
+        // A first write (vacant) is undone by removing the entry.
+        match prev {
+            Some(Some(prev)) => self.journal.push(Undo::Actor(id, Some(prev))),
+            Some(None) => {}
+            None if transaction != 0 => self.journal.push(Undo::Actor(id, None)),
+            None => {}
+        }
+        if transaction != 0 {
+            entry.saved_in = transaction;
+        }
+        &mut entry.record
     }
 
     // ---- addresses ----------------------------------------------------------------------
@@ -572,12 +611,14 @@ impl<BS: Blockstore> StateTree<BS> {
     // ---- transactions -------------------------------------------------------------------
 
     pub fn begin_transaction(&mut self) {
-        self.checkpoints.push(self.journal.len());
+        self.last_transaction += 1;
+        self.checkpoints
+            .push((self.journal.len(), self.last_transaction));
     }
 
     /// Ends the innermost transaction, undoing its changes when `revert` is set.
     pub fn end_transaction(&mut self, revert: bool) -> anyhow::Result<()> {
-        let mark = self
+        let (mark, _) = self
             .checkpoints
             .pop()
             .ok_or_else(|| anyhow!("no transaction to end"))?;

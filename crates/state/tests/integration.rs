@@ -3,6 +3,7 @@
 //! up with ~190 test binaries). `autotests = false` in Cargo.toml; the tidy test checks
 //! that every file here is declared.
 
+mod actor_journal;
 mod blockstore_buffered;
 mod blockstore_crash;
 mod blockstore_full_disk;

@@ -459,25 +459,27 @@ impl<'m> CallManager<'m> {
         if value.is_negative() {
             return syscall_error(ErrorNumber::IllegalArgument, "negative value");
         }
-        let mut sender = self.actor(from)?;
-        if &sender.balance < value {
+        let balance_ok = self.read_actor(from, |sender| &sender.balance >= value)?;
+        if !balance_ok {
+            let has = self.read_actor(from, |sender| sender.balance.clone())?;
             return syscall_error(
                 ErrorNumber::InsufficientFunds,
-                format!(
-                    "f0{from} has {} but sends {}",
-                    sender.balance.atto(),
-                    value.atto()
-                ),
+                format!("f0{from} has {} but sends {}", has.atto(), value.atto()),
             );
         }
         if from == to {
             return Ok(());
         }
-        let mut receiver = self.actor(to)?;
-        sender.balance -= value;
-        receiver.balance += value;
-        self.machine.state.set_actor(from, sender);
-        self.machine.state.set_actor(to, receiver);
+        // Both must exist before either changes.
+        self.read_actor(to, |_| ())?;
+        self.machine.state.mutate_actor(from, |sender| {
+            sender.balance -= value;
+            Ok(())
+        })?;
+        self.machine.state.mutate_actor(to, |receiver| {
+            receiver.balance += value;
+            Ok(())
+        })?;
         Ok(())
     }
 

@@ -120,7 +120,7 @@ impl Executor {
                 format!("sender {} not found", msg.from),
             ));
         };
-        let Some(mut sender) = state.get_actor(sender_id)? else {
+        let Some(sender) = state.actor_ref(sender_id)? else {
             return Err(rejected(
                 ExitCode::SYS_SENDER_INVALID,
                 format!("sender {} not found", msg.from),
@@ -153,9 +153,11 @@ impl Executor {
             ));
         }
         // Applied from here on: the nonce and the prepayment stick even if the call fails.
-        sender.balance -= &prepaid;
-        sender.sequence += 1;
-        state.set_actor(sender_id, sender);
+        state.mutate_actor(sender_id, |sender| {
+            sender.balance -= &prepaid;
+            sender.sequence += 1;
+            Ok(())
+        })?;
 
         let origin = MessageOrigin {
             origin: sender_id,

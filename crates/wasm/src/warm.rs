@@ -190,6 +190,27 @@ const RESET_BLOCK: usize = 256;
 
 /// Zeroes `dst`, writing only the blocks that are not all zero already.
 fn zero_changed(dst: &mut [u8]) {
+    // The reset reads a whole memory per call: on x86-64 CPUs with AVX2, twice as many bytes
+    // per load as the SSE2 baseline the crate is compiled for.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `zero_changed_avx2` needs AVX2, which this CPU was just found to have.
+        unsafe { zero_changed_avx2(dst) };
+        return;
+    }
+    zero_changed_portable(dst);
+}
+
+/// [`zero_changed_portable`] compiled for AVX2 (the same code; the compiler vectorises it
+/// with 256-bit loads).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn zero_changed_avx2(dst: &mut [u8]) {
+    zero_changed_portable(dst);
+}
+
+#[inline(always)]
+fn zero_changed_portable(dst: &mut [u8]) {
     let mut blocks = dst.chunks_exact_mut(RESET_BLOCK);
     for block in &mut blocks {
         if !is_zero(block) {
@@ -210,6 +231,7 @@ fn copy_changed(dst: &mut [u8], src: &[u8]) {
 
 /// Whether a block is all zero: the OR of its words, which the compiler vectorises (a
 /// byte-by-byte test with an early exit does not).
+#[inline(always)]
 fn is_zero(block: &[u8]) -> bool {
     let mut words = block.chunks_exact(8);
     let mut any = 0u64;
@@ -329,10 +351,13 @@ mod tests {
         for len in [0, 1, 7, 8, 255, 256, 257, 1000, 4096 + 13] {
             let image: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
             for dirty in (0..len).step_by(1 + len / 97) {
-                let mut zeroed = vec![0u8; len];
-                zeroed[dirty] = 0x80;
-                zero_changed(&mut zeroed);
-                assert!(zeroed.iter().all(|b| *b == 0), "{len} bytes, {dirty}");
+                // Both the CPU's path and the portable one.
+                for zero in [zero_changed, zero_changed_portable] {
+                    let mut zeroed = vec![0u8; len];
+                    zeroed[dirty] = 0x80;
+                    zero(&mut zeroed);
+                    assert!(zeroed.iter().all(|b| *b == 0), "{len} bytes, {dirty}");
+                }
 
                 let mut copied = image.clone();
                 copied[dirty] ^= 1;

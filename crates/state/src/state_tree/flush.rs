@@ -224,6 +224,7 @@ impl<BS: Blockstore> StateTree<BS> {
                 CachedActor {
                     record: Some(record),
                     dirty: true,
+                    saved_in: 0,
                 },
             );
             self.dirty_actors.push(id);
