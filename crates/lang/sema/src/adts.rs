@@ -622,7 +622,7 @@ impl Cx<'_, '_> {
 
 /// A pattern that could not be checked still binds its names, as errors, so their uses in the
 /// arm report nothing more (one error per root cause).
-fn error_binds(p: &Pattern, t: &mut ArmTest) {
+pub(crate) fn error_binds(p: &Pattern, t: &mut ArmTest) {
     match p {
         Pattern::Bind { name, mutable } => {
             t.binds

@@ -1,4 +1,5 @@
-//! `b.push(byte)` and `b.extend(other)` on a `Bytes` in memory. Like `Vec::push`, each builds
+//! `b.push(byte)` and `b.extend(other)` on a `Bytes` in memory, and `s.push_str(t)` on a
+//! `String` (the same append: both are a length word then the bytes). Like `Vec::push`, each builds
 //! a fresh buffer (the old bytes, then the new ones) and rebinds the receiver to it, so a value
 //! that shares the old buffer (a `String` it came from, a copy in another variable) does not
 //! change. The bytes past the new length up to the next word are zeroed, as every `Bytes`
@@ -11,17 +12,22 @@ use tandem_lang_syntax::ast::{Arg, Expr};
 use tandem_lang_syntax::diag::Span;
 
 impl Cx<'_, '_> {
-    /// `receiver.push(byte)` (`extend` false) or `receiver.extend(bytes)` (`extend` true);
-    /// `r` is the checked receiver, a `Bytes`.
+    /// `receiver.push(byte)` (`added` `u8`), `receiver.extend(bytes)` (`Bytes`) or
+    /// `receiver.push_str(s)` (`String`); `r` is the checked receiver, of the same kind.
     pub(crate) fn bytes_append(
         &mut self,
         r: Typed,
         receiver: &Expr,
         args: &[Arg],
         span: Span,
-        extend: bool,
+        added: &Ty,
     ) -> Typed {
-        let what = if extend { "`extend`" } else { "`push`" };
+        let extend = *added != Ty::Uint(8);
+        let what = match added {
+            Ty::String => "`push_str`",
+            Ty::Bytes => "`extend`",
+            _ => "`push`",
+        };
         if !self.want_args(args, 1, span, what) {
             return Typed::error();
         }
@@ -31,7 +37,7 @@ impl Cx<'_, '_> {
         let old_len = self.spill(IrExpr::MLoad(Box::new(old.clone())));
         // What goes after the old bytes: a source pointer and length, or one byte.
         let (added, add_len) = if extend {
-            let v = self.value_of(&args[0].value, &Ty::Bytes);
+            let v = self.value_of(&args[0].value, added);
             let v = self.spill(v);
             let n = self.spill(IrExpr::MLoad(Box::new(v.clone())));
             (v, n)

@@ -487,7 +487,14 @@ impl Cx<'_, '_> {
                 let elem = self.vec_elem(&slot, last.clone(), &t, span);
                 let (v, _) = self.rvalue(elem.clone());
                 let v = self.spill(v.unwrap_or(IrExpr::c(0)));
-                self.assign_to(elem, IrExpr::c(0), span);
+                match &elem.val {
+                    // An aggregate has no memory value for "zero": clear its slots.
+                    Val::Place(Place::Storage { slot: at, .. }) if !self.is_word(&t) => {
+                        let at = at.clone();
+                        self.clear_stored(&at, &t);
+                    }
+                    _ => self.assign_to(elem, IrExpr::c(0), span),
+                }
                 self.emit(IrStmt::SStore(slot, last));
                 return Typed::value(v, t);
             }
@@ -505,7 +512,15 @@ impl Cx<'_, '_> {
                 return Typed::value(IrExpr::MLoad(Box::new(p.unwrap_or(IrExpr::c(0)))), Ty::U256);
             }
             (Ty::Bytes, "push" | "extend") => {
-                return self.bytes_append(r, receiver, args, span, name == "extend");
+                let added = if name == "extend" {
+                    Ty::Bytes
+                } else {
+                    Ty::Uint(8)
+                };
+                return self.bytes_append(r, receiver, args, span, &added);
+            }
+            (Ty::String, "push_str") => {
+                return self.bytes_append(r, receiver, args, span, &Ty::String);
             }
             (Ty::Vec(t), "push") => {
                 let t = (**t).clone();

@@ -382,6 +382,44 @@ impl Cx<'_, '_> {
         never
     }
 
+    /// `let PAT = e` where `PAT` is a variant or an or-pattern (`let (A(x) | B(x)) = s`):
+    /// allowed when exhaustiveness says every value of the type matches, and lowered as the
+    /// arm of a one-arm `match` (the names bound as the alternatives' tests bind them).
+    /// A pattern some value escapes is E0304, naming that value.
+    pub fn bind_irrefutable(&mut self, pattern: &Pattern, e: Option<IrExpr>, ty: &Ty) {
+        if let Some(missing) = self.refutable_witness(pattern, ty) {
+            self.err(
+                Diagnostic::error(
+                    "E0304",
+                    format!("refutable pattern in `let`: `{missing}` not covered"),
+                    pattern.span(),
+                    "this pattern may not match",
+                )
+                .with_help(
+                    "add what to do otherwise: `let PAT = value else { return .. }`, or use `match`",
+                ),
+            );
+            // The names stay declared (as errors), so their uses add no second error.
+            let mut test = ArmTest {
+                cond: None,
+                binds: vec![],
+            };
+            crate::adts::error_binds(pattern, &mut test);
+            for (name, mutable, _, ty) in test.binds {
+                let id = self.local();
+                self.bind(&name.name, Binding::Local { id, ty, mutable });
+            }
+            return;
+        }
+        let v = self.spill(e.unwrap_or(IrExpr::c(0)));
+        let test: ArmTest = self.pattern_test(pattern, v, ty);
+        for (name, mutable, e, ty) in test.binds {
+            let id = self.local();
+            self.emit(IrStmt::Let(id, e));
+            self.bind(&name.name, Binding::Local { id, ty, mutable });
+        }
+    }
+
     /// `for PAT in xs`: over an array, a `Vec`, `Bytes` or a `StorageVec` (in storage, elements
     /// are read as the loop reaches them; the length is read once, at the start). Lowered as
     /// `for i in 0..len { let PAT = xs[i]; .. }` over a hidden binding of `xs`.

@@ -526,15 +526,7 @@ impl<'a, 'p> Cx<'a, 'p> {
                     self.bind_pattern(p, Some(field), t);
                 }
             }
-            other => {
-                self.err(Diagnostic::error(
-                    "E0304",
-                    "only names, `_` and tuples can be bound by `let`",
-                    other.span(),
-                    "this pattern may not match",
-                ).with_help("add what to do otherwise: `let PAT = value else { return .. }`, or use `match`",
-                ));
-            }
+            other => self.bind_irrefutable(other, e, ty),
         }
     }
 

@@ -115,6 +115,17 @@ impl Cx<'_, '_> {
         );
     }
 
+    /// A value of `ty` that `p` does not match, rendered as a pattern; `None` when `p` is
+    /// irrefutable over `ty` (so `let p = ..` needs no `else`).
+    pub(crate) fn refutable_witness(&mut self, p: &Pattern, ty: &Ty) -> Option<String> {
+        if *ty == Ty::Error {
+            return None;
+        }
+        let rows = vec![vec![self.reduce(p, ty)]];
+        let w = self.useful(&rows, std::slice::from_ref(ty), 0)?;
+        Some(w.into_iter().next().unwrap_or_else(|| "_".into()))
+    }
+
     /// W0004 for each alternative of an arm's `A | B` that no value reaches (the earlier
     /// arms and alternatives match all it could); W0002 when that is every alternative.
     fn unreachable_alternatives(&mut self, arms: &[MatchArm], rows: &[Vec<Pat>], ty: &Ty) {

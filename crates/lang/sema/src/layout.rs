@@ -242,17 +242,19 @@ impl Cx<'_, '_> {
                 }
             }
             // `Option<T>` of a word type is stored as `struct { is_some: bool, value: T }`
-            // (see agg_fields). Other payloads are refused: `None`'s memory form has no value
-            // to copy for a string or an aggregate.
-            Ty::Option(t) if !self.is_word(t) => {
-                self.not_storable(ty, at, span);
-                v(32)
+            // (see agg_fields); an enum with payloads, and an `Option` of anything else or a
+            // `Result`, as a tag word and the variant's fields (`storage_union.rs`).
+            Ty::Option(t) if self.is_word(t) => {
+                let sizes = self.field_storage_sizes(ty, at, span);
+                let (_, slots) = pack_fields(&sizes);
+                StorageSize {
+                    bytes: slots.max(1).saturating_mul(32),
+                    whole_slots: true,
+                }
             }
-            // An enum with a payload has no storage layout yet (a tag plus the largest
-            // variant's words would be one): refuse it rather than keep only a word of it.
-            Ty::Adt(id, _) if matches!(self.p.adts[*id].kind, AdtKind::Enum(_)) => {
-                self.not_storable(ty, at, span);
-                v(32)
+            Ty::Adt(..) | Ty::Option(_) | Ty::Result(..) if self.union_variants(ty).is_some() => {
+                let variants = self.union_variants(ty).unwrap_or_default();
+                self.union_storage_size(&variants, at, span)
             }
             Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
                 let sizes = self.field_storage_sizes(ty, at, span);
@@ -337,6 +339,9 @@ impl Cx<'_, '_> {
     }
 
     fn copy_storage_to_memory(&mut self, slot: IrExpr, ty: &Ty) -> IrExpr {
+        if let Some(variants) = self.union_variants(ty) {
+            return self.read_union(slot, &variants);
+        }
         let (comps, positions): (Vec<Ty>, Vec<(u32, u32)>) = match ty {
             Ty::Array(t, n) => {
                 let es = self.storage_size(t, Span::default());
@@ -456,6 +461,8 @@ impl Cx<'_, '_> {
                     }
                 } else if matches!(ty, Ty::Bytes | Ty::String) {
                     self.write_storage_bytes(slot.clone(), v);
+                } else if let Some(variants) = self.union_variants(ty) {
+                    self.write_union(slot, &variants, v);
                 } else {
                     let src = self.spill(v);
                     let comps: Vec<Ty> = match ty {

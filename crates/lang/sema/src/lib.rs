@@ -34,6 +34,7 @@ mod real_fns;
 mod recursion;
 mod storable;
 mod storage_bytes;
+mod storage_union;
 mod test_asserts;
 mod traits;
 pub mod types;

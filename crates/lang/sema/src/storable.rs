@@ -65,7 +65,8 @@ impl Cx<'_, '_> {
         }
         let mut d = Diagnostic::error("E0500", message, at, "not storable").with_help(
             "storage holds integers, `bool`, `Address`, `bytesN`, `Bytes`, `String`, arrays, \
-                 `Map`, `StorageVec`, and structs and tuples of these",
+                 `Map`, `StorageVec`, and structs, tuples, enums, `Option`s and `Result`s of \
+                 these (an enum's or `Option`'s payload not a `Map` or `StorageVec`)",
         );
         if used != at && used != Span::default() {
             d = d.with_label(used, "kept in storage here");

@@ -183,16 +183,26 @@ impl Parser {
                 }))
             }
             Tok::Punct("(") => {
-                self.start(PAT_TUPLE);
+                // `(P)` is `P` in parentheses (as in Rust, so `let (A(x) | B(x)) = v` reads
+                // as one or-pattern); `(P,)` and `(P, Q)` are tuples.
+                let cp = self.checkpoint();
                 self.bump();
                 let mut ps = Vec::new();
+                let mut trailing = false;
                 while !self.is(")") && !self.at_eof() {
                     ps.push(self.pattern()?);
-                    if !self.eat(",") {
+                    trailing = self.eat(",");
+                    if !trailing {
                         break;
                     }
                 }
                 self.expect(")")?;
+                if ps.len() == 1 && !trailing {
+                    self.start_at(cp, PAREN);
+                    self.finish();
+                    return Ok(ps.pop().unwrap_or(Pattern::Wildcard(start)));
+                }
+                self.start_at(cp, PAT_TUPLE);
                 self.finish();
                 Ok(Pattern::Tuple(ps, start.to(self.prev_span())))
             }
