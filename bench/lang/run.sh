@@ -11,4 +11,4 @@
 # A build error is printed (`^error`) rather than filtered away.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo test -p tandem-lang-harness --test gas_vs_solc -- --nocapture 2>&1 | grep -E "^\||^test |panicked|above|KNOWN_OVER|x\)$|^error"
+cargo test -p tandem-lang-harness --test integration gas_vs_solc:: -- --nocapture 2>&1 | grep -E "^\||^test |panicked|above|KNOWN_OVER|x\)$|^error"
