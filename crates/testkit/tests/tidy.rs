@@ -1,6 +1,7 @@
 //! Conventions the whole workspace keeps, checked rather than hoped for: files stay small
 //! (or say why not), every crate opts into the workspace lints, ARCHITECTURE.md names every
-//! crate, and a crate's integration tests link into one binary. Reads the source tree only.
+//! crate, a crate's integration tests link into one binary, and documented `cargo test --test`
+//! commands name real targets. Reads the source tree only.
 
 use std::path::{Path, PathBuf};
 
@@ -186,6 +187,104 @@ fn integration_tests_link_into_one_binary_per_crate() {
                 problems.push(format!(
                     "{crate_dir}/tests/{module}.rs is not declared in tests/integration.rs, \
                      so it never runs"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The test targets of each package, by package name: `[[test]]` names, plus with
+/// auto-discovery `tests/NAME.rs` and `tests/NAME/main.rs`.
+fn test_targets() -> std::collections::HashMap<String, Vec<String>> {
+    let mut out = std::collections::HashMap::new();
+    for manifest in manifests() {
+        let dir = manifest.parent().expect("manifest has a folder");
+        let toml = std::fs::read_to_string(&manifest).unwrap_or_default();
+        let value = |line: &str| line.split('"').nth(1).map(str::to_string);
+        let Some(package) = toml
+            .lines()
+            .find(|l| l.trim_start().starts_with("name ="))
+            .and_then(value)
+        else {
+            continue;
+        };
+        let mut targets = Vec::new();
+        let mut in_test = false;
+        for line in toml.lines() {
+            if line.starts_with('[') {
+                in_test = line.trim() == "[[test]]";
+            } else if in_test && line.trim_start().starts_with("name =") {
+                targets.extend(value(line));
+            }
+        }
+        if !toml.contains("autotests = false") {
+            for e in std::fs::read_dir(dir.join("tests"))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let name = e.file_name().to_string_lossy().into_owned();
+                match name.strip_suffix(".rs") {
+                    Some(stem) => targets.push(stem.to_string()),
+                    None if e.path().join("main.rs").is_file() => targets.push(name),
+                    None => {}
+                }
+            }
+        }
+        out.insert(package, targets);
+    }
+    out
+}
+
+/// A script or a doc that says `cargo test -p PKG --test NAME` must name a test target PKG
+/// has: merging test files into one binary per crate left such a command behind, failing.
+#[test]
+fn documented_test_commands_name_real_test_targets() {
+    let targets = test_targets();
+    let mut files = vec![root().join(".ci/run"), root().join("README.md")];
+    for dir in ["docs", "bench", "crates", "examples"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let path = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name == "target" || name == "node_modules" || name.starts_with('.') {
+                    continue;
+                }
+                if path.is_dir() {
+                    stack.push(path);
+                } else if [".md", ".sh", ".rs"].iter().any(|x| name.ends_with(x)) {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains("cargo test")) {
+            let words: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || c == '`')
+                .collect();
+            let after = |flag: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == flag)
+                    .and_then(|i| words.get(i + 1))
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '_'))
+            };
+            let (Some(package), Some(test)) = (after("-p"), after("--test")) else {
+                continue;
+            };
+            // Placeholders such as `CRATE` or `<crate>` name no package.
+            let Some(known) = targets.get(package) else {
+                continue;
+            };
+            if !known.iter().any(|t| t == test) {
+                problems.push(format!(
+                    "{}: `--test {test}` is not a test target of {package} (it has {known:?})",
+                    relative(&file)
                 ));
             }
         }
