@@ -201,7 +201,7 @@ impl SelfOps for DefaultKernel<'_, '_> {
         // An address whose actor was deleted (self-destructed earlier) is as good as empty:
         // paying it goes through a send, which puts a placeholder there, as on Ethereum.
         let target = match self.cm.machine.state.lookup_id(beneficiary)? {
-            Some(id) if self.cm.machine.state.get_actor(id)?.is_some() => Some(id),
+            Some(id) if self.cm.machine.state.actor_ref(id)?.is_some() => Some(id),
             _ => None,
         };
         match target {
@@ -327,7 +327,7 @@ impl ActorOps for DefaultKernel<'_, '_> {
         let Some(id) = self.state().lookup_id(addr)? else {
             return Ok(None);
         };
-        Ok(self.state().get_actor(id)?.map(|_| id))
+        Ok(self.state().actor_ref(id)?.map(|_| id))
     }
 
     fn actor_info(&mut self, id: ActorID) -> KResult<Option<ActorInfo>> {
@@ -466,7 +466,7 @@ impl SendOps for DefaultKernel<'_, '_> {
             return syscall_error(ErrorNumber::IllegalArgument, "a reply selector is 4 bytes");
         }
         let from = self.ctx.receiver;
-        let balance = self.cm.actor(from)?.balance;
+        let balance = self.cm.read_actor(from, |a| a.balance.clone())?;
         if balance < req.value {
             return syscall_error(
                 ErrorNumber::InsufficientFunds,

@@ -14,6 +14,7 @@ mod cross_runtime;
 mod events_root;
 mod hostile;
 mod ipld_maps;
+mod lookups;
 mod pricing;
 mod safety;
 mod sol_calls;

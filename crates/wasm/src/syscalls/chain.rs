@@ -166,8 +166,13 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
         "actor_lookup_delegated",
         |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
-                let info = actor_info(c, id)?;
-                let addr = info.delegated_address.ok_or(ErrorNumber::NotFound)?;
+                charge_lookup(c, id)?;
+                // Only the address: a whole record's copy costs more than this syscall's work.
+                let addr = c
+                    .data_mut()
+                    .kernel()
+                    .delegated_address(id)?
+                    .ok_or(ErrorNumber::NotFound)?;
                 write_buf(c, buf, cap, out, &addr.to_bytes())
             })
         },
