@@ -32,6 +32,16 @@ pub const MAX_CODE_SIZE: usize = 0x6000;
 /// EIP-3860.
 pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
 
+/// The deployed-code and init-code limits a block's context applies: EIP-170 and EIP-3860's,
+/// or none when the context lifts them (`NetworkContext::unlimited_code_size`).
+pub fn code_size_limits(network: &tandem_vm::kernel::NetworkContext) -> (usize, usize) {
+    if network.unlimited_code_size {
+        (usize::MAX, usize::MAX)
+    } else {
+        (MAX_CODE_SIZE, MAX_INITCODE_SIZE)
+    }
+}
+
 /// What lives at an Ethereum address, as the EVM sees it.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -242,7 +252,7 @@ impl Host for TandemHost<'_> {
     }
 
     fn max_initcode_size(&self) -> usize {
-        MAX_INITCODE_SIZE
+        code_size_limits(self.kernel.network()).1
     }
 
     fn gas_params(&self) -> &GasParams {

@@ -31,7 +31,7 @@ use tandem_vm::kernel::{ExecutionError, KResult, Kernel};
 use tandem_vm::runtime::{InvokeReturn, Runtime};
 
 use crate::address::{from_eth, tokens_to_u256};
-use crate::host::{MAX_CODE_SIZE, TandemHost, Target, eth_address_of, lookup_target};
+use crate::host::{TandemHost, Target, eth_address_of, lookup_target};
 use crate::state::{CodeCache, EvmState, LoadedCode};
 use crate::{calls, exit};
 
@@ -308,7 +308,8 @@ impl EvmRuntime {
         };
         let kernel = host.kernel;
         if spec.is_create && result.result.is_ok() {
-            check_deposit(&mut result, fork);
+            let max_code = crate::host::code_size_limits(kernel.network()).0;
+            check_deposit(&mut result, fork, max_code);
         }
         if result.result.is_halt() {
             result.gas.spend_all();
@@ -443,9 +444,13 @@ impl<'k> Tables<'k> {
 const GAS_TABLE: GasTable = gas_table_spec(SpecId::OSAKA);
 
 /// EIP-170, EIP-3541 and the code-deposit charge (EIP-2: failing it fails the create).
-fn check_deposit(result: &mut InterpreterResult, fork: tandem_vm::kernel::Hardfork) {
+fn check_deposit(
+    result: &mut InterpreterResult,
+    fork: tandem_vm::kernel::Hardfork,
+    max_code: usize,
+) {
     let code = &result.output;
-    if code.len() > MAX_CODE_SIZE {
+    if code.len() > max_code {
         result.result = InstructionResult::CreateContractSizeLimit;
     } else if code.first() == Some(&0xEF) {
         result.result = InstructionResult::CreateContractStartingWithEF;

@@ -31,7 +31,7 @@ use tandem_vm::kernel::{CallOutcome, CreateRequest, ExecutionError, SendRequest}
 use tandem_vm::message::ApplyRet;
 
 use crate::address::{create_address, tokens_to_u256, u256_to_tokens};
-use crate::host::{MAX_INITCODE_SIZE, event_to_log};
+use crate::host::event_to_log;
 use crate::spec::{Hardfork, precompile_addresses, precompiles};
 use crate::state::has_code;
 
@@ -374,7 +374,9 @@ fn apply_tx_checking(
             cap,
         });
     }
-    if tx.to.is_none() && tx.input.len() > MAX_INITCODE_SIZE {
+    if tx.to.is_none()
+        && tx.input.len() > crate::host::code_size_limits(&executor.machine.network).1
+    {
         return Err(TxError::InitCodeTooLarge(tx.input.len()));
     }
     let intrinsic = intrinsic_gas(tx);

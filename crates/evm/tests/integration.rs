@@ -7,6 +7,7 @@ mod common;
 
 mod actor_precompile;
 mod bad_input;
+mod code_size_limit;
 mod contracts;
 mod osaka;
 mod receipt;

@@ -160,6 +160,11 @@ pub struct NetworkContext {
     pub blob_hashes: Vec<[u8; 32]>,
     /// The EVM's rules (default: Osaka).
     pub hardfork: Hardfork,
+    /// Lifts EIP-170's limit on deployed code and EIP-3860's on init code (anvil's
+    /// `--disable-code-size-limit`): for the language's test runner, whose test contracts may
+    /// be larger than anything deployable (as forge allows), and dev chains that ask for it.
+    /// Off everywhere else: a chain with it on accepts contracts Ethereum refuses.
+    pub unlimited_code_size: bool,
     /// The hashes BLOCKHASH answers (the 256 blocks before this one). `None` (state tests,
     /// benches, a context without a chain): the hash of block `n` is `keccak256(decimal n)`,
     /// the convention of Ethereum's state tests.
@@ -249,6 +254,7 @@ impl Default for NetworkContext {
             blob_base_fee: TokenAmount::from_atto(1u64),
             blob_hashes: Vec::new(),
             hardfork: Hardfork::default(),
+            unlimited_code_size: false,
             block_hashes: None,
         }
     }

@@ -490,6 +490,7 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
         blob_hashes: Vec::new(),
         // The same rules as plain revm's side (`CfgEnv::new_with_spec(SpecId::CANCUN)`).
         hardfork: tandem_vm::kernel::Hardfork::Cancun,
+        unlimited_code_size: false,
         block_hashes: None,
     };
     let mut exec = world::executor(state, network, evm.clone(), &[]).unwrap();
