@@ -85,12 +85,23 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
             b.name,
             b.runtime_code.len()
         );
+        if b.runtime_code.len() > EIP_170_LIMIT {
+            eprintln!(
+                "warning: {} is over EIP-170's {EIP_170_LIMIT}-byte limit, so no Ethereum chain \
+                 will deploy it (`tandem test` lifts the limit, as anvil's \
+                 `--disable-code-size-limit` does)",
+                b.name
+            );
+        }
     }
     for w in &out.wasm {
         eprintln!("compiled {}.wasm ({} bytes)", w.name, w.wasm.len());
     }
     Ok(())
 }
+
+/// EIP-170: the largest runtime code an Ethereum chain deploys.
+const EIP_170_LIMIT: usize = 24_576;
 
 pub fn run_init(args: &InitArgs) -> anyhow::Result<()> {
     let dir = PathBuf::from(&args.name);

@@ -395,3 +395,20 @@ contract Twice {
         assert!(t.passed, "{target:?}: {:?}\n{}", t.reason, t.trace);
     }
 }
+
+/// A test contract may be larger than EIP-170 allows (it holds every test of its file): the
+/// runner lifts the limit, as anvil's `--disable-code-size-limit` does. This one carries a
+/// 30,000-byte literal, so its runtime is over 24,576 bytes.
+#[test]
+fn a_test_contract_over_the_eip_170_limit_runs() {
+    let big = "x".repeat(30_000);
+    let source = format!(
+        "message T {{ Big }}\nstruct S {{ }}\ncontract BigTest {{ storage: S\n recv T {{\n \
+         #[test]\n Big => {{ let s: String = \"{big}\"\n assert_eq!(s.len(), 30000) }} }} }}\n"
+    );
+    let report = lang_test::run_source("test/big.tdm", &source, &auction_sources())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.tests.len(), 1);
+    let t = &report.tests[0];
+    assert!(t.passed, "{}: {:?}\n{}", t.name, t.reason, t.trace);
+}
