@@ -13,6 +13,7 @@ mod fixtures;
 mod gas;
 mod gas_vs_solc;
 mod immutables;
+mod interfaces;
 mod interp_agrees;
 mod lang_examples;
 mod lang_tests;

@@ -443,6 +443,10 @@ impl Walker<'_> {
         let name = c.name.name.clone();
         let d = format!("contract {}{}", name, generics(&c.generics));
         self.def(&c.name, DefKind::Contract, full, None, d);
+        // `contract Token: Erc20`: each interface is a use of its message.
+        for i in &c.interfaces {
+            self.path(i);
+        }
         if let Some(st) = &c.storage {
             self.ty(st);
             if let TypeExpr::Path(p) = st {

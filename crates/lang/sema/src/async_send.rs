@@ -169,9 +169,12 @@ impl Cx<'_, '_> {
         if args.len() < 2 || args[0].name.is_some() || args[1].name.is_some() {
             return self.arity(span, 2);
         }
-        let target = self.value_of_pub(&args[0].value, &Ty::Address);
+        let (target, handle) = self.call_target(&args[0].value);
         let target = self.spill(target);
         let m = self.expr(&args[1].value, None);
+        if let Ty::Message(mi, _) = m.ty {
+            self.speaks(handle, mi, args[0].value.span, args[1].value.span);
+        }
         let Ty::Message(mi, vi) = m.ty else {
             if m.ty != Ty::Error {
                 let shown = self.show(&m.ty);

@@ -8,7 +8,7 @@
 //!   is left alone (its type is not known here), and so are other receivers: those are checked
 //!   per instantiation, as calls on unbounded parameters always are.
 
-use crate::items::Program;
+use crate::items::{ItemRef, Program};
 use std::collections::{HashMap, HashSet};
 use tandem_lang_syntax::ast::*;
 use tandem_lang_syntax::diag::{Diagnostic, Diagnostics};
@@ -142,7 +142,14 @@ fn trait_defaults(p: &Program, fi: usize, t: &TraitDef, diags: &mut Diagnostics)
 }
 
 fn contract(p: &Program, fi: usize, c: &ContractDef, diags: &mut Diagnostics) {
-    names(p, fi, &c.bounds, diags);
+    // A contract's parameter may also be bounded by interfaces (message types, `interfaces.rs`).
+    for b in &c.bounds {
+        for t in &b.traits {
+            if !matches!(p.lookup(fi, &t.last().name), Some(ItemRef::Message(_))) {
+                p.trait_named(fi, t, diags);
+            }
+        }
+    }
     let scope = bounded(p, fi, &c.generics, &c.bounds, &Bounded::new());
     let storage = c.storage.as_ref().and_then(|t| param_of(t, &scope));
     for fd in &c.fns {

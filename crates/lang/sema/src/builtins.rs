@@ -221,9 +221,12 @@ impl Cx<'_, '_> {
         if args.len() < 2 {
             return self.arity(span, 2);
         }
-        let addr = self.value_of_pub(&args[0].value, &Ty::Address);
+        let (addr, handle) = self.call_target(&args[0].value);
         let addr = self.spill(addr);
         let m = self.expr(&args[1].value, None);
+        if let Ty::Message(mi, _) = m.ty {
+            self.speaks(handle, mi, args[0].value.span, args[1].value.span);
+        }
         let Ty::Message(mi, vi) = m.ty else {
             if m.ty != Ty::Error {
                 let shown = self.show(&m.ty);

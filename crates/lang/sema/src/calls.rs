@@ -121,6 +121,9 @@ impl Cx<'_, '_> {
             _ => {}
         }
         if names.len() == 2 {
+            if let Some(t) = self.handle_at(path, args, span) {
+                return t;
+            }
             if let Some(t) = self.variant_call(path, args, expected) {
                 return t;
             }
@@ -452,6 +455,7 @@ impl Cx<'_, '_> {
         let name = method.name.as_str();
         match (&r.ty, name) {
             (Ty::Error, _) => return Typed::error(),
+            (Ty::Handle(_), _) => return self.handle_method(r, method, args),
             (Ty::Uint(_) | Ty::Int(_), _) => return self.int_method(r, method, args, span),
             (Ty::Option(_) | Ty::Result(..), _) => {
                 return self.wrap_method(r, method, args, span, expected);

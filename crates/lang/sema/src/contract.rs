@@ -654,7 +654,7 @@ fn type_label(cx: &Cx, t: &Ty) -> String {
         Ty::Uint(b) => format!("t_uint{b}"),
         Ty::Int(b) => format!("t_int{b}"),
         Ty::Bool => "t_bool".into(),
-        Ty::Address => "t_address".into(),
+        Ty::Address | Ty::Handle(_) => "t_address".into(),
         Ty::FixedBytes(n) => format!("t_bytes{n}"),
         Ty::Map(k, v) => format!("t_mapping({},{})", type_label(cx, k), type_label(cx, v)),
         Ty::StorageVec(e) => format!("t_array({})dyn_storage", type_label(cx, e)),

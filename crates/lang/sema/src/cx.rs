@@ -231,16 +231,10 @@ impl<'a, 'p> Cx<'a, 'p> {
         let msg = |m: usize, v: usize| {
             p.messages
                 .get(m)
-                .map(|d| {
-                    format!(
-                        "{}::{}",
-                        d.def.name.name,
-                        d.def
-                            .variants
-                            .get(v)
-                            .map(|x| x.name.name.as_str())
-                            .unwrap_or("")
-                    )
+                // No such variant (`usize::MAX`): the message type itself, for `Address<M>`.
+                .map(|d| match d.def.variants.get(v) {
+                    Some(x) => format!("{}::{}", d.def.name.name, x.name.name),
+                    None => d.def.name.name.clone(),
                 })
                 .unwrap_or_default()
         };
@@ -267,6 +261,14 @@ impl<'a, 'p> Cx<'a, 'p> {
             d = d.with_help(format!(
                 "convert with `as {e}` (truncating) or `{e}::try_from(..)` (checked)"
             ));
+        }
+        match (expected, found) {
+            (Ty::Address, Ty::Handle(_)) => d = d.with_help("a handle's address is `h.address()`"),
+            (Ty::Handle(ms), Ty::Address) if ms.len() == 1 => {
+                let name = &self.p.messages[ms[0]].def.name.name;
+                d = d.with_help(format!("make a handle with `{name}::at(a)`"));
+            }
+            _ => {}
         }
         self.err(d);
     }

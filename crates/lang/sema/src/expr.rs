@@ -229,7 +229,9 @@ impl Cx<'_, '_> {
                 let (v, from) = self.rvalue(t);
                 let v = v.unwrap_or(IrExpr::c(0));
                 let scalar = |t: &Ty| t.is_int() || matches!(t, Ty::Address | Ty::FixedBytes(_));
+                // A handle converts back to its plain address (`h as Address`).
                 let ok = (scalar(&from) || from == Ty::Bool) && scalar(&target)
+                    || matches!(from, Ty::Handle(_)) && target == Ty::Address
                     || from == Ty::Error
                     || target == Ty::Error
                     || matches!((&from, &target), (Ty::Adt(id, _), b) if self.p.adt_is_word(*id) && b.is_int());

@@ -434,6 +434,9 @@ impl<'a> Program<'a> {
                 }
             }
             TypeExpr::Path(path) => {
+                if let Some(t) = self.handle_ty(file, path, subst, diags) {
+                    return t;
+                }
                 let name = path.last().name.as_str();
                 let args: Vec<Ty> = path.generics.iter().map(|t| rec(t, diags)).collect();
                 let want = |n: usize, d: &mut Diagnostics| -> bool {

@@ -222,7 +222,7 @@ impl Cx<'_, '_> {
         match ty {
             Ty::Bool => v(1),
             Ty::Uint(b) | Ty::Int(b) => v(*b as u32 / 8),
-            Ty::Address => v(20),
+            Ty::Address | Ty::Handle(_) => v(20),
             Ty::FixedBytes(n) => v(*n as u32),
             Ty::Adt(id, _) if self.p.adt_is_word(*id) => v(1),
             Ty::Map(..) | Ty::StorageVec(_) | Ty::Bytes | Ty::String | Ty::Vec(_) => StorageSize {
@@ -510,9 +510,12 @@ impl Cx<'_, '_> {
     pub fn val_ty(&mut self, ty: &Ty, span: Span) -> Option<ValTy> {
         Some(match ty {
             Ty::Unit => ValTy::Tuple(vec![]),
-            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_) => {
-                ValTy::Word(ty.word_ty()?)
-            }
+            Ty::Bool
+            | Ty::Uint(_)
+            | Ty::Int(_)
+            | Ty::Address
+            | Ty::Handle(_)
+            | Ty::FixedBytes(_) => ValTy::Word(ty.word_ty()?),
             Ty::Adt(id, _) if self.p.adt_is_word(*id) => ValTy::Word(WordTy::Uint(8)),
             Ty::Bytes => ValTy::Bytes,
             Ty::String => ValTy::String,
@@ -608,7 +611,7 @@ pub fn clean(e: IrExpr, ty: &Ty) -> IrExpr {
             IrExpr::Const((U256::from(1) << *b as usize) - U256::from(1)),
         ),
         Ty::Int(b) if *b < 256 => IrExpr::bin(BinOp::SignExtend, e, IrExpr::c(*b as u64 / 8 - 1)),
-        Ty::Address => IrExpr::bin(
+        Ty::Address | Ty::Handle(_) => IrExpr::bin(
             BinOp::And,
             e,
             IrExpr::Const((U256::from(1) << 160) - U256::from(1)),

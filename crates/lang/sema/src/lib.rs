@@ -21,6 +21,7 @@ mod expr;
 mod fields;
 mod immutables;
 mod inline_asm;
+mod interfaces;
 pub mod items;
 mod layout;
 pub mod lints;
@@ -88,6 +89,7 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
         // Layout and lowering would recurse into such a type forever.
         return Err(diags);
     }
+    interfaces::check_all(&p, &mut diags);
     let mut module = Module::default();
     // (contract index, artifact name, generic arguments)
     let mut roots: Vec<(usize, String, HashMap<String, types::Ty>)> = Vec::new();
@@ -111,7 +113,7 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
                 ));
                 continue;
             }
-            let subst = gens
+            let mut subst: HashMap<String, types::Ty> = gens
                 .iter()
                 .zip(&path.generics)
                 .map(|(g, t)| {
@@ -132,6 +134,9 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
                 &mut diags,
             ) {
                 continue; // compiling it would only repeat the bound's error
+            }
+            if !p.bind_interface_params(ci, &mut subst, path.span, &mut diags) {
+                continue;
             }
             roots.push((ci, a.def.name.name.clone(), subst));
         }

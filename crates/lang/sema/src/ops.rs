@@ -174,7 +174,7 @@ impl Cx<'_, '_> {
             return Typed::error();
         }
         let ty = if *lt == Ty::Error { rt } else { lt };
-        let eq_only = matches!(ty, Ty::Bool | Ty::Address)
+        let eq_only = matches!(ty, Ty::Bool | Ty::Address | Ty::Handle(_))
             || matches!(ty, Ty::Adt(id, _) if self.p.adt_is_word(*id));
         if matches!(ty, Ty::Bytes | Ty::String) && matches!(op, BinOp::Eq | BinOp::Ne) {
             let (l, r) = (self.spill(l), self.spill(r));

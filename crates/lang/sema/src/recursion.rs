@@ -8,7 +8,8 @@ use tandem_lang_syntax::diag::{Diagnostic, Diagnostics};
 use crate::items::{AdtKind, ItemRef, Program};
 
 /// Type names whose values live out of line.
-const INDIRECTIONS: &[&str] = &["Vec", "StorageVec", "Map"];
+/// `Address<M>` holds an address, not an `M` (and `M` must be a message anyway).
+const INDIRECTIONS: &[&str] = &["Vec", "StorageVec", "Map", "Address"];
 
 /// Reports every struct or enum that contains itself by value. True if any does.
 pub fn check(p: &Program, diags: &mut Diagnostics) -> bool {

@@ -12,6 +12,11 @@ pub enum Ty {
     Uint(u16),
     Int(u16),
     Address,
+    /// `Address<M>`: an address known to speak message type `M`, so `ctx.call` through it
+    /// refuses another message type. The ids of the message types it speaks, sorted: one for
+    /// `Address<M>`, the bounds for a contract parameter `T: A + B` (`interfaces.rs`). On the
+    /// wire it is a plain `Address`.
+    Handle(Vec<usize>),
     /// `bytes1`..`bytes32`: left-aligned in its word, as in Solidity.
     FixedBytes(u8),
     Bytes,
@@ -46,9 +51,13 @@ impl Ty {
     /// Whether the value is a single word (held on the stack), not a memory pointer.
     pub fn is_word(&self, adt_is_word: impl Fn(AdtId) -> bool) -> bool {
         match self {
-            Ty::Bool | Ty::Uint(_) | Ty::Int(_) | Ty::Address | Ty::FixedBytes(_) | Ty::Unit => {
-                true
-            }
+            Ty::Bool
+            | Ty::Uint(_)
+            | Ty::Int(_)
+            | Ty::Address
+            | Ty::Handle(_)
+            | Ty::FixedBytes(_)
+            | Ty::Unit => true,
             Ty::Adt(id, _) => adt_is_word(*id),
             _ => false,
         }
@@ -59,7 +68,7 @@ impl Ty {
             Ty::Bool => WordTy::Bool,
             Ty::Uint(b) => WordTy::Uint(*b),
             Ty::Int(b) => WordTy::Int(*b),
-            Ty::Address => WordTy::Address,
+            Ty::Address | Ty::Handle(_) => WordTy::Address,
             Ty::FixedBytes(n) => WordTy::FixedBytes(*n),
             _ => return None,
         })
@@ -140,6 +149,11 @@ impl fmt::Display for TyDisplay<'_> {
             Ty::Uint(b) => write!(f, "u{b}"),
             Ty::Int(b) => write!(f, "i{b}"),
             Ty::Address => write!(f, "Address"),
+            Ty::Handle(ms) => {
+                let names: Vec<String> =
+                    ms.iter().map(|m| (self.msg_name)(*m, usize::MAX)).collect();
+                write!(f, "Address<{}>", names.join(" + "))
+            }
             Ty::FixedBytes(n) => write!(f, "bytes{n}"),
             Ty::Bytes => write!(f, "Bytes"),
             Ty::String => write!(f, "String"),

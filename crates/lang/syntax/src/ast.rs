@@ -252,6 +252,9 @@ pub struct ContractDef {
     pub name: Ident,
     pub generics: Vec<Ident>,
     pub bounds: Vec<Bound>,
+    /// `contract Token: Erc20 + Erc165`: the message types (interfaces) whose every variant
+    /// the contract promises to handle with the same signature.
+    pub interfaces: Vec<Path>,
     pub storage: Option<TypeExpr>,
     pub init: Option<InitDef>,
     /// `receive with .. { .. }`: runs for a call with empty calldata (plain value transfers);

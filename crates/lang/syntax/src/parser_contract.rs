@@ -138,12 +138,14 @@ impl Parser {
     pub(crate) fn contract(&mut self) -> PResult<ContractDef> {
         let name = self.ident()?;
         let (generics, bounds) = self.generic_params()?;
+        let interfaces = self.interface_list()?;
         self.start(CONTRACT_BODY);
         self.expect("{")?;
         let mut c = ContractDef {
             name,
             generics,
             bounds,
+            interfaces,
             storage: None,
             init: None,
             receive: None,

@@ -201,6 +201,18 @@ impl Parser {
         Ok((out, bounds))
     }
 
+    /// `: Erc20 + Erc165` after a contract's name: the interfaces it implements.
+    pub(crate) fn interface_list(&mut self) -> PResult<Vec<Path>> {
+        let mut out = Vec::new();
+        if self.eat(":") {
+            out.push(self.bound_path()?);
+            while self.eat("+") {
+                out.push(self.bound_path()?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A trait named in a bound or an `impl .. for`: `Name` or `module::Name`.
     fn bound_path(&mut self) -> PResult<Path> {
         self.start(PATH);

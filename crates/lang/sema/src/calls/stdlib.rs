@@ -259,7 +259,7 @@ impl Cx<'_, '_> {
         match ty {
             Ty::Bool => Some(1),
             Ty::Uint(b) | Ty::Int(b) => Some(*b as u64 / 8),
-            Ty::Address => Some(20),
+            Ty::Address | Ty::Handle(_) => Some(20),
             Ty::FixedBytes(n) => Some(*n as u64),
             _ => None,
         }
