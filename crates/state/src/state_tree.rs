@@ -283,12 +283,12 @@ impl<BS: Blockstore> StateTree<BS> {
 
     /// Creates or replaces an actor record.
     pub fn set_actor(&mut self, id: ActorID, record: ActorRecord) {
-        *self.actor_for_write(id) = Some(record);
+        self.write_actor(id, Some(Some(record)));
     }
 
     /// Removes an actor and its slot storage.
     pub fn delete_actor(&mut self, id: ActorID) {
-        *self.actor_for_write(id) = None;
+        self.write_actor(id, Some(None));
         let keys: Vec<_> = self.slots.keys().filter(|k| k.0 == id).copied().collect();
         for key in keys {
             let prev = self.slots.remove(&key);
@@ -309,45 +309,58 @@ impl<BS: Blockstore> StateTree<BS> {
             bail!("actor f0{id} does not exist");
         }
         let record = self
-            .actor_for_write(id)
+            .write_actor(id, None)
             .as_mut()
             .ok_or_else(|| anyhow!("actor f0{id} does not exist"))?;
         f(record)
     }
 
-    /// The cache entry of `id`, marked dirty and listed for the next flush, with its previous
-    /// value journaled unless the innermost transaction already holds it. The entry must be
-    /// filled by the caller: a miss starts as no record.
-    fn actor_for_write(&mut self, id: ActorID) -> &mut Option<ActorRecord> {
+    /// The cache entry of `id` for a write, marked dirty and listed for the next flush, with
+    /// its previous value journaled unless the innermost transaction already holds it.
+    /// `replace` (`Some`) becomes the entry, and the old value moves into the journal; `None`
+    /// keeps the entry for an edit in place, so the journal gets a copy. A miss starts as no
+    /// record: a caller editing in place fills the cache first.
+    fn write_actor(
+        &mut self,
+        id: ActorID,
+        replace: Option<Option<ActorRecord>>,
+    ) -> &mut Option<ActorRecord> {
         let transaction = self.checkpoints.last().map_or(0, |&(_, number)| number);
-        let (entry, prev) = match self.actors.entry(id) {
+        let journal = &mut self.journal;
+        let entry = match self.actors.entry(id) {
             std::collections::hash_map::Entry::Occupied(e) => {
                 let entry = e.into_mut();
                 // Outside any transaction nothing can be undone, so nothing is journaled.
-                let prev = (transaction != 0 && entry.saved_in != transaction)
-                    .then(|| Box::new(entry.clone()));
-                (entry, Some(prev))
+                if transaction != 0 && entry.saved_in != transaction {
+                    let prev = match replace {
+                        Some(new) => CachedActor {
+                            record: std::mem::replace(&mut entry.record, new),
+                            ..*entry
+                        },
+                        None => entry.clone(),
+                    };
+                    journal.push(Undo::Actor(id, Some(Box::new(prev))));
+                } else if let Some(new) = replace {
+                    entry.record = new;
+                }
+                entry
             }
-            std::collections::hash_map::Entry::Vacant(slot) => (
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                // A first write is undone by removing the entry.
+                if transaction != 0 {
+                    journal.push(Undo::Actor(id, None));
+                }
                 slot.insert(CachedActor {
-                    record: None,
+                    record: replace.flatten(),
                     dirty: false,
                     saved_in: 0,
-                }),
-                None,
-            ),
+                })
+            }
         };
         // Listed once per flush: a dirty entry is already in `dirty_actors`.
         if !entry.dirty {
             entry.dirty = true;
             self.dirty_actors.push(id);
-        }
-        // A first write (vacant) is undone by removing the entry.
-        match prev {
-            Some(Some(prev)) => self.journal.push(Undo::Actor(id, Some(prev))),
-            Some(None) => {}
-            None if transaction != 0 => self.journal.push(Undo::Actor(id, None)),
-            None => {}
         }
         if transaction != 0 {
             entry.saved_in = transaction;
