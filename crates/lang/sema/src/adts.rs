@@ -178,7 +178,7 @@ impl Cx<'_, '_> {
         self.build_aggregate(all)
     }
 
-    fn unknown_variant(&mut self, owner: &str, v: &ast::Ident, cands: Vec<&str>) {
+    pub(crate) fn unknown_variant(&mut self, owner: &str, v: &ast::Ident, cands: Vec<&str>) {
         let mut d = Diagnostic::error(
             "E0383",
             format!("no variant `{}` in `{owner}`", v.name),

@@ -1,5 +1,5 @@
 //! The standard library beyond hashing and `std::abi::encode` (issue 17, seed 001):
-//! `std::abi::{encode_packed, encode_with_selector, encode_with_signature}`,
+//! `std::abi::{encode_packed, encode_with_selector, encode_with_signature, encode_call}`,
 //! `std::math::{mul_div, mul_div_up, mul_mod, add_mod}` and `std::abi::decode`
 //! (`decode.rs`). These lower to target-neutral IR that sema already produces elsewhere (memory stores and copies, word
 //! arithmetic, loops), so the EVM build, the native build and the reference interpreter all
@@ -29,6 +29,7 @@ pub(crate) const STD_FNS: &[(&str, &str)] = &[
     ("abi", "encode_packed"),
     ("abi", "encode_with_selector"),
     ("abi", "encode_with_signature"),
+    ("abi", "encode_call"),
     ("abi", "decode"),
     ("math", "mul_div"),
     ("math", "mul_div_up"),
@@ -103,6 +104,7 @@ impl Cx<'_, '_> {
                 let sel = self.spill(sel);
                 self.with_selector(sel, &args[1..])
             }
+            "encode_call" => self.encode_call(args, span),
             "encode_with_signature" => {
                 let sig = match args.first().map(|a| &a.value.kind) {
                     Some(ExprKind::Str(s)) => s.clone(),
@@ -383,6 +385,73 @@ impl Cx<'_, '_> {
             let v = self.spill(v.unwrap_or(IrExpr::c(0)));
             enc.push((v, abi, ty));
         }
+        self.selector_then(sel, enc)
+    }
+
+    /// `std::abi::encode_call(Msg::Variant { .. })`: the calldata a Solidity caller sends for
+    /// that message (the variant's selector, then its fields ABI-encoded in declared order),
+    /// as `Bytes` (for stored calls, `ctx.call_raw`, or comparing with what a contract
+    /// received). The fields are checked against the variant's declared types, as when the
+    /// message is sent.
+    fn encode_call(&mut self, args: &[Arg], span: Span) -> Typed {
+        let [arg] = args else {
+            return self.arity(span, 1);
+        };
+        let (path, fields) = match &arg.value.kind {
+            ExprKind::StructLit { path, fields } => (path, fields.as_slice()),
+            ExprKind::Path(path) => (path, &[][..]),
+            _ => return self.not_a_message_literal(arg.value.span),
+        };
+        let message = match path.segments.as_slice() {
+            [m, _] => match self.p.lookup(self.frame.file, &m.name) {
+                Some(crate::items::ItemRef::Message(mi)) => Some(mi),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(mi) = message else {
+            return self.not_a_message_literal(arg.value.span);
+        };
+        let def = self.p.messages[mi].def;
+        let file = self.p.messages[mi].file;
+        let vname = &path.segments[1];
+        let Some(vi) = def.variants.iter().position(|v| v.name.name == vname.name) else {
+            self.unknown_variant(
+                &def.name.name,
+                vname,
+                def.variants.iter().map(|v| v.name.name.as_str()).collect(),
+            );
+            return Typed::error();
+        };
+        let var = &def.variants[vi];
+        let vals = self.named_fields(&var.fields, file, fields, path.span, &path.text());
+        let mut enc = Vec::new();
+        for (v, ty) in vals {
+            if ty == Ty::Error {
+                return Typed::error();
+            }
+            let abi = self.val_ty(&ty, path.span).unwrap_or(ValTy::Tuple(vec![]));
+            let v = self.spill(v);
+            enc.push((v, abi, ty));
+        }
+        let (selector, _, _) = crate::contract::variant_signature(self, mi, vi);
+        let mut w = [0u8; 32];
+        w[..4].copy_from_slice(&selector);
+        self.selector_then(IrExpr::Const(U256::from_be_bytes(w)), enc)
+    }
+
+    fn not_a_message_literal(&mut self, span: Span) -> Typed {
+        self.err(Diagnostic::error(
+            "E0623",
+            "`encode_call` takes a message written out: `Msg::Variant { .. }`",
+            span,
+            "expected e.g. `Erc20::Transfer { to, amount }`",
+        ));
+        Typed::error()
+    }
+
+    /// `sel` followed by the ABI encoding of `enc`, as fresh `Bytes`.
+    fn selector_then(&mut self, sel: IrExpr, enc: Vec<(IrExpr, ValTy, Ty)>) -> Typed {
         let body = self.abi_encode_values(enc);
         let body = self.spill(body);
         let body_len = self.spill(IrExpr::MLoad(Box::new(body.clone())));
