@@ -115,14 +115,15 @@ impl<'a> Cx<'a, '_> {
                 continue;
             }
             if f.generics.is_empty() {
-                self.check_fn_alone(f, file);
+                self.check_fn_alone(f, file, true);
             }
         }
     }
 
     /// Walks one function body with its parameters as fresh locals and discards the code:
     /// only the diagnostics matter. Nothing it reaches (events, errors, children) is recorded.
-    fn check_fn_alone(&mut self, f: &FnDef, file: usize) {
+    /// `contract_scope`: a contract's own `fn` (it sees the contract's items).
+    pub(crate) fn check_fn_alone(&mut self, f: &FnDef, file: usize, contract_scope: bool) {
         let saved_out = std::mem::take(&mut self.out);
         let saved_events = self.used_events.clone();
         let saved_errors = self.used_errors.clone();
@@ -153,7 +154,7 @@ impl<'a> Cx<'a, '_> {
                 ty: ret_ty.clone(),
             },
             loops: Vec::new(),
-            contract_scope: true,
+            contract_scope,
         };
         let saved_frame = std::mem::replace(&mut self.frame, frame);
         let saved_owner = std::mem::replace(&mut self.owner, format!("fn {}", f.name.name));

@@ -191,6 +191,11 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
             if f.def.params.is_empty() {
                 cx.storage_ty = None;
                 let _ = cx.inline_fn(f.def, f.file, &mut subst, None, &args, f.def.name.span);
+            } else if f.def.self_param == tandem_lang_syntax::ast::SelfParam::None {
+                // With parameters: walked once with them as fresh locals, for the diagnostics
+                // (an unused function with a type error was accepted silently before).
+                cx.storage_ty = None;
+                cx.check_fn_alone(f.def, f.file, false);
             }
         }
     }
