@@ -41,6 +41,7 @@ pub mod replay;
 pub mod rpc;
 pub mod shapes;
 pub mod state;
+pub mod write_ahead;
 
 pub use launch::{RunOptions, Startup, run_blocking};
 pub use node::{Node, NodeConfig};

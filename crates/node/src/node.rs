@@ -148,6 +148,8 @@ pub struct Node {
     pub(crate) first_number: AtomicU64,
     /// Requests waiting for a block on this node (`rpc::waiters`).
     pub(crate) waiters: crate::rpc::waiters::Waiters,
+    /// Senders of a running batch's raw transactions, recovered ahead (`rpc::presend`).
+    pub presend: crate::rpc::presend::Recovered,
 }
 
 fn unix_nanos() -> u128 {
@@ -269,6 +271,7 @@ impl Node {
             latest_number: AtomicU64::new(latest_n),
             first_number: AtomicU64::new(first_n),
             waiters: Default::default(),
+            presend: Default::default(),
             latest: RwLock::new(Arc::new(latest.clone())),
         });
         // The head moved without a block (e.g. `tandem send` while the node was down):
@@ -277,6 +280,7 @@ impl Node {
             node.mine()?;
         }
         crate::dev_controls::spawn_interval_miner(&node)?;
+        crate::write_ahead::spawn_write_ahead(&node)?;
         Ok(node)
     }
 

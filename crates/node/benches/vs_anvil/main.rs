@@ -18,7 +18,9 @@
 //! every node's recipient must hold exactly the tokens sent (so no transfer was lost).
 //!
 //! Nodes: Tandem is `$TANDEM_BIN` (a `tandem` CLI, run as `tandem --data-dir D node`) or
-//! else this package's `tandem-devnode` (the same node, built by `cargo bench`). anvil is
+//! else this package's `tandem-devnode` (the same node, built by `cargo bench`);
+//! `$TANDEM_BASE_BIN`, when set, runs a second Tandem build ("Tandem-base", say the one
+//! before a change) in the same rounds, so both get ratios from one run. anvil is
 //! `$ANVIL`, or npm's `@foundry-rs/anvil-linux-amd64`, installed into `target/tmp/anvil` on
 //! first use. Hardhat runs too if `target/tmp/node-clients/hardhat` holds it (the `rpc`
 //! bench installs it) and `--hardhat` is given.
@@ -361,8 +363,8 @@ fn anvil_bin() -> PathBuf {
     bin
 }
 
-fn tandem_cmd(dir: &Path, port: u16) -> Command {
-    match std::env::var_os("TANDEM_BIN") {
+fn tandem_cmd(dir: &Path, port: u16, bin: Option<std::ffi::OsString>) -> Command {
+    match bin {
         Some(bin) => {
             let devnode = Path::new(&bin)
                 .file_name()
@@ -435,8 +437,23 @@ fn main() {
     {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let (proc, addr) = start(tandem_cmd(dir.path(), port), port);
+        let bin = std::env::var_os("TANDEM_BIN");
+        let (proc, addr) = start(tandem_cmd(dir.path(), port, bin), port);
         targets.push(set_up("Tandem", proc, addr, Some(dir), &accounts, &init));
+    }
+    // A second Tandem build (say, before a change) interleaved with the first.
+    if let Some(base) = std::env::var_os("TANDEM_BASE_BIN") {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let (proc, addr) = start(tandem_cmd(dir.path(), port, Some(base)), port);
+        targets.push(set_up(
+            "Tandem-base",
+            proc,
+            addr,
+            Some(dir),
+            &accounts,
+            &init,
+        ));
     }
     {
         let port = free_port();
@@ -487,8 +504,19 @@ fn report(targets: &[Target], rounds: usize, reads: usize, transfers: usize) {
         head += &format!(" {} |", t.name);
         rule += "---|";
     }
-    for t in &targets[1..] {
-        head += &format!(" Tandem/{} |", t.name);
+    let is_tandem = |t: &&Target| t.name.starts_with("Tandem");
+    let pairs: Vec<(&Target, &Target)> = targets
+        .iter()
+        .filter(is_tandem)
+        .flat_map(|a| {
+            targets
+                .iter()
+                .filter(|t| !is_tandem(t))
+                .map(move |b| (a, b))
+        })
+        .collect();
+    for (a, b) in &pairs {
+        head += &format!(" {}/{} |", a.name, b.name);
         rule += "---|";
     }
     println!("{head}\n{rule}");
@@ -501,8 +529,8 @@ fn report(targets: &[Target], rounds: usize, reads: usize, transfers: usize) {
         for t in targets {
             line += &format!(" {:.0}/s |", rate(t));
         }
-        for t in &targets[1..] {
-            line += &format!(" {:.2}x |", rate(&targets[0]) / rate(t));
+        for (a, b) in &pairs {
+            line += &format!(" {:.2}x |", rate(a) / rate(b));
         }
         println!("{line}");
     }

@@ -65,8 +65,12 @@ where
         }
         let service = self.service.clone();
         let node = self.node.clone();
+        let raws = super::presend::raw_transactions(&batch);
         async move {
+            // Senders recovered on another thread while the calls run (`presend.rs`).
+            let ahead = (raws.len() > 1).then(|| super::presend::Ahead::start(node.clone(), raws));
             let answer = service.batch(batch).await;
+            drop(ahead);
             if !deferred.owed() {
                 return answer;
             }

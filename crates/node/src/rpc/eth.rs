@@ -284,9 +284,12 @@ fn estimate_gas(node: &Node, p: &Params) -> RpcResult<Value> {
 fn send_raw_transaction(node: &Node, p: &Params) -> RpcResult<Value> {
     let raw: Bytes = p.get(0)?;
     let env = super::raw_tx::decode(&raw)?;
-    let sender = env
-        .recover_signer()
-        .map_err(|e| RpcError::server(format!("invalid sender: {e}")))?;
+    let sender = match node.presend.take(env.tx_hash()) {
+        Some(sender) => sender,
+        None => env
+            .recover_signer()
+            .map_err(|e| RpcError::server(format!("invalid sender: {e}")))?,
+    };
     let tx = state::tx_from_envelope(&env, sender);
     to_value(node.submit(env, tx)?)
 }

@@ -14,6 +14,7 @@ pub mod lane;
 pub mod native;
 pub mod ots;
 pub mod pool;
+pub mod presend;
 pub mod proof;
 pub mod raw_tx;
 pub mod server;

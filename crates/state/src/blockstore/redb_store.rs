@@ -25,7 +25,7 @@ use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -78,6 +78,9 @@ struct GroupCommit {
     pending: RwLock<Pending>,
     /// Held while pending commits are written, so they reach redb in order.
     writing: Mutex<()>,
+    /// How many commits `pending` holds, readable without its lock (and without holding the
+    /// store: see [`RedbStore::pending_gauge`]).
+    waiting: Arc<AtomicUsize>,
 }
 
 /// Commits waiting in memory, in order, and an index of what they set.
@@ -259,11 +262,30 @@ impl RedbStore {
         blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
     ) -> Result<()> {
         let mut table = txn.open_table(BLOCKS)?;
+        let mut key = Vec::with_capacity(64);
         for (cid, bytes) in blocks {
-            let key = cid.to_bytes();
+            key.clear();
+            cid.write_bytes(&mut key)?;
             if table.get(key.as_slice())?.is_none() {
                 table.insert(key.as_slice(), bytes)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Writes a commit's blocks without looking each one up first: a commit carries only
+    /// blocks its store lacked (`BufferedStore::commit_reachable` leaves out the ones it has),
+    /// so the lookup would find nothing, and a block stored twice is the same bytes again.
+    fn write_new_blocks<'a>(
+        txn: &redb::WriteTransaction,
+        blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
+    ) -> Result<()> {
+        let mut table = txn.open_table(BLOCKS)?;
+        let mut key = Vec::with_capacity(64);
+        for (cid, bytes) in blocks {
+            key.clear();
+            cid.write_bytes(&mut key)?;
+            table.insert(key.as_slice(), bytes)?;
         }
         Ok(())
     }
@@ -397,10 +419,41 @@ impl RedbStore {
         self.group.pending.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How many deferred commits wait in memory, not yet written to redb.
+    pub fn pending_commits(&self) -> usize {
+        self.group.waiting.load(Ordering::Acquire)
+    }
+
+    /// [`Self::pending_commits`] as a shared counter that does not keep the store open: a
+    /// watcher thread reads it and takes hold of the store only when there is work.
+    pub fn pending_gauge(&self) -> Arc<AtomicUsize> {
+        self.group.waiting.clone()
+    }
+
+    /// Writes the deferred commits waiting in memory to redb now, without making them
+    /// durable: the next [`Self::sync`] then only has the rest to write before its fsync. A
+    /// server calls it from a second thread while one writer commits many blocks in a row
+    /// (a JSON-RPC batch of transactions), so the writing overlaps the work. Returns false,
+    /// doing nothing, when a sync or another write is under way (it takes them anyway).
+    pub fn write_ahead(&self) -> Result<bool> {
+        let _writing = match self.group.writing.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(false),
+        };
+        self.write_pending_locked(Durability::None)?;
+        Ok(true)
+    }
+
     /// Writes every pending commit in one redb transaction of `durability` (with none
     /// pending, an empty one: a durable one still makes earlier redb commits durable).
     fn write_pending(&self, durability: Durability) -> Result<()> {
         let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
+        self.write_pending_locked(durability)
+    }
+
+    /// [`Self::write_pending`] for a caller holding `group.writing`.
+    fn write_pending_locked(&self, durability: Durability) -> Result<()> {
         let waiting = self.take_pending();
         if waiting.is_empty() && matches!(durability, Durability::None) {
             return Ok(());
@@ -425,6 +478,7 @@ impl RedbStore {
             .pending
             .write()
             .unwrap_or_else(|e| e.into_inner());
+        self.group.waiting.store(0, Ordering::Release);
         std::mem::take(&mut pending.batches)
     }
 
@@ -437,6 +491,9 @@ impl RedbStore {
             .unwrap_or_else(|e| e.into_inner());
         batches.append(&mut pending.batches);
         pending.batches = batches;
+        self.group
+            .waiting
+            .store(pending.batches.len(), Ordering::Release);
     }
 
     /// Drops from the index what `written` set, now that redb has it (meta values set by a
@@ -486,7 +543,7 @@ impl RedbStore {
             .collect();
         blocks.sort_unstable_by(|a, b| a.0.cmp(b.0));
         blocks.dedup_by(|a, b| a.0 == b.0);
-        Self::write_blocks(&txn, blocks)?;
+        Self::write_new_blocks(&txn, blocks)?;
         let mut entries: BTreeMap<&str, Option<&[u8]>> = BTreeMap::new();
         for batch in batches {
             for (key, value) in &batch.meta {
@@ -509,6 +566,9 @@ impl RedbStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod write_ahead_tests;
 
 impl Drop for RedbStore {
     /// The last handle writes what is still pending (durably: a clean shutdown loses
@@ -533,6 +593,9 @@ impl CommitStore for RedbStore {
                     .write()
                     .unwrap_or_else(|e| e.into_inner());
                 pending.push(batch);
+                self.group
+                    .waiting
+                    .store(pending.batches.len(), Ordering::Release);
                 pending.bytes >= MAX_PENDING_BYTES
             };
             self.group.committed.fetch_add(1, Ordering::AcqRel);
