@@ -84,14 +84,18 @@ pub mod prices {
     /// Integer and float multiplication, float add/sub/min/max/rounding/conversions: 3–4
     /// cycles of latency in a dependent chain.
     pub const SLOW_ALU_FUEL: u8 = 4;
-    /// Division and remainder, and square roots (measured in dependent chains: i64 div/rem
-    /// ~4 ns, f64.div ~4.5 ns, f32.sqrt ~5.4 ns, f64.sqrt ~6.7 ns).
-    pub const I32_DIV_FUEL: u8 = 24;
-    pub const I64_DIV_FUEL: u8 = 32;
-    pub const F32_DIV_FUEL: u8 = 24;
-    pub const F64_DIV_FUEL: u8 = 32;
-    pub const F32_SQRT_FUEL: u8 = 40;
-    pub const F64_SQRT_FUEL: u8 = 48;
+    /// Division and remainder, and square roots, measured in dependent chains. The fourth
+    /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
+    /// f64.sqrt ~6.8 ns at a common rate of 0.68 ns/gas. The tenth's (an AVX-512 CPU,
+    /// 0.52 ns/gas): 3.9–5.0, 6.9, 6.9 and 8.0 ns, which at the earlier prices (24/32/24/32/
+    /// 40/48) was 2.2–3.2× under-charged. These prices put both machines within 2×
+    /// (0.5–1.3× common): an operation the chain under-prices is a cheap way to burn its CPU.
+    pub const I32_DIV_FUEL: u8 = 40;
+    pub const I64_DIV_FUEL: u8 = 56;
+    pub const F32_DIV_FUEL: u8 = 56;
+    pub const F64_DIV_FUEL: u8 = 80;
+    pub const F32_SQRT_FUEL: u8 = 80;
+    pub const F64_SQRT_FUEL: u8 = 96;
     /// Calls (frame set-up, stack check, fuel spill).
     pub const CALL_FUEL: u8 = 6;
     /// `call_indirect`: a call plus the table bounds check, the signature check and the
