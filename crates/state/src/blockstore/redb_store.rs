@@ -261,16 +261,7 @@ impl RedbStore {
         txn: &redb::WriteTransaction,
         blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
     ) -> Result<()> {
-        let mut table = txn.open_table(BLOCKS)?;
-        let mut key = Vec::with_capacity(64);
-        for (cid, bytes) in blocks {
-            key.clear();
-            cid.write_bytes(&mut key)?;
-            if table.get(key.as_slice())?.is_none() {
-                table.insert(key.as_slice(), bytes)?;
-            }
-        }
-        Ok(())
+        Self::insert_blocks(txn, blocks, true)
     }
 
     /// Writes a commit's blocks without looking each one up first: a commit carries only
@@ -280,12 +271,22 @@ impl RedbStore {
         txn: &redb::WriteTransaction,
         blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
     ) -> Result<()> {
+        Self::insert_blocks(txn, blocks, false)
+    }
+
+    fn insert_blocks<'a>(
+        txn: &redb::WriteTransaction,
+        blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
+        skip_stored: bool,
+    ) -> Result<()> {
         let mut table = txn.open_table(BLOCKS)?;
         let mut key = Vec::with_capacity(64);
         for (cid, bytes) in blocks {
             key.clear();
             cid.write_bytes(&mut key)?;
-            table.insert(key.as_slice(), bytes)?;
+            if !skip_stored || table.get(key.as_slice())?.is_none() {
+                table.insert(key.as_slice(), bytes)?;
+            }
         }
         Ok(())
     }
