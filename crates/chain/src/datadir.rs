@@ -27,6 +27,10 @@ pub struct ChainConfig {
     /// ran Cancun, so it reads as Cancun (`tandem node --hardfork` moves it on).
     #[serde(default = "recorded_before_hardforks")]
     pub hardfork: Hardfork,
+    /// EIP-170 and EIP-3860 lifted (`tandem node --disable-code-size-limit`, as anvil's
+    /// flag): set by each start of the node, recorded so every reload of the chain sees it.
+    #[serde(default)]
+    pub unlimited_code_size: bool,
 }
 
 /// The fork of chains created before the config recorded one: Tandem ran Cancun then.
@@ -40,6 +44,7 @@ impl Default for ChainConfig {
             chain_id: 31337,
             network_name: "tandem-dev".into(),
             hardfork: Hardfork::default(),
+            unlimited_code_size: false,
         }
     }
 }
@@ -238,13 +243,25 @@ impl DataDir {
 
     /// Switches the chain to `fork` from its next block on, and records it in the config.
     pub fn set_hardfork(&mut self, fork: Hardfork) -> anyhow::Result<()> {
-        if self.config.hardfork == fork {
-            return Ok(());
-        }
-        let config = ChainConfig {
+        self.set_config(ChainConfig {
             hardfork: fork,
             ..self.config.clone()
-        };
+        })
+    }
+
+    /// Lifts EIP-170 and EIP-3860 or restores them (`ChainConfig::unlimited_code_size`).
+    pub fn set_unlimited_code_size(&mut self, on: bool) -> anyhow::Result<()> {
+        self.set_config(ChainConfig {
+            unlimited_code_size: on,
+            ..self.config.clone()
+        })
+    }
+
+    /// Records `config` (nothing is written when it is the recorded one).
+    fn set_config(&mut self, config: ChainConfig) -> anyhow::Result<()> {
+        if self.config == config {
+            return Ok(());
+        }
         let mut batch = CommitBatch::new();
         batch.set_meta(CONFIG_KEY, serde_json::to_vec(&config)?);
         self.store.commit(&batch)?;

@@ -74,6 +74,7 @@ impl Chain {
             chain_id: dir.config.chain_id,
             epoch,
             hardfork: dir.config.hardfork,
+            unlimited_code_size: dir.config.unlimited_code_size,
             ..NetworkContext::default()
         };
         let machine = Machine::new(state, network, runtimes)?;

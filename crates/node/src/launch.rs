@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub dump_state: Option<std::path::PathBuf>,
     /// Fork mode (`--fork-url`, `--fork-block-number`).
     pub fork: Option<crate::fork::ForkConfig>,
+    /// Lift EIP-170 and EIP-3860 (`--disable-code-size-limit`).
+    pub unlimited_code_size: bool,
 }
 
 impl Default for RunOptions {
@@ -43,6 +45,7 @@ impl Default for RunOptions {
             load_state: None,
             dump_state: None,
             fork: None,
+            unlimited_code_size: false,
         }
     }
 }
@@ -80,6 +83,7 @@ pub fn run_blocking(
                 hardfork: opts.hardfork,
                 base_fee: opts.base_fee,
                 fork: opts.fork.clone(),
+                unlimited_code_size: opts.unlimited_code_size,
             },
         )?;
         if let Some(path) = &opts.load_state {

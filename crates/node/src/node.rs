@@ -44,6 +44,9 @@ pub struct NodeConfig {
     pub base_fee: Option<u64>,
     /// Fork mode (`--fork-url`): unknown Ethereum accounts are read from this remote.
     pub fork: Option<crate::fork::ForkConfig>,
+    /// Lift EIP-170 and EIP-3860 (`--disable-code-size-limit`); recorded, and set (or
+    /// cleared) by every start.
+    pub unlimited_code_size: bool,
 }
 
 /// A transaction applied to the open block, waiting to be mined.
@@ -177,6 +180,7 @@ impl Node {
             if let Some(fork) = config.hardfork {
                 dir.set_hardfork(fork)?;
             }
+            dir.set_unlimited_code_size(config.unlimited_code_size)?;
             if let Some(id) = config.chain_id
                 && id != dir.config.chain_id
             {
@@ -193,6 +197,7 @@ impl Node {
             let chain_config = ChainConfig {
                 chain_id: config.chain_id.or(remote_id).unwrap_or(31337),
                 hardfork: config.hardfork.unwrap_or_default(),
+                unlimited_code_size: config.unlimited_code_size,
                 ..ChainConfig::default()
             };
             let f1_keys: Vec<_> = (0..DEV_ACCOUNTS).map(dev_key).collect();
@@ -291,6 +296,11 @@ impl Node {
     /// The EVM's hardfork (`--hardfork`, recorded in the chain config).
     pub fn hardfork(&self) -> tandem_vm::kernel::Hardfork {
         self.chain_config.hardfork
+    }
+
+    /// Whether EIP-170 and EIP-3860 are lifted (`--disable-code-size-limit`).
+    pub fn unlimited_code_size(&self) -> bool {
+        self.chain_config.unlimited_code_size
     }
 
     /// Makes every block and record committed so far durable. Call before acknowledging a

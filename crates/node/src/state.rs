@@ -154,6 +154,7 @@ fn network_at(node: &Node, block: &BlockRecord) -> anyhow::Result<NetworkContext
         block_gas_limit: BLOCK_GAS_LIMIT,
         prev_randao: block.header.mix_hash.0,
         hardfork: node.hardfork(),
+        unlimited_code_size: node.unlimited_code_size(),
         block_hashes: Some(node.reads.hashes.up_to(node, block)?),
         ..NetworkContext::default()
     })

@@ -13,6 +13,7 @@ mod async_lang;
 mod batch_senders;
 mod blockhash;
 mod clients;
+mod code_size;
 mod concurrent_sends;
 mod deep_calls;
 mod estimate_deadline;

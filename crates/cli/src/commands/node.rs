@@ -50,6 +50,11 @@ pub struct NodeArgs {
     /// private CA or a self-signed node).
     #[arg(long, value_name = "PATH", requires = "fork_url")]
     pub fork_ca_cert: Option<std::path::PathBuf>,
+    /// Lift EIP-170's 24,576-byte limit on deployed code and EIP-3860's on init code, as
+    /// anvil's flag does (contracts Ethereum would refuse then deploy). Applies while the
+    /// node runs with it; a start without it restores the limits.
+    #[arg(long)]
+    pub disable_code_size_limit: bool,
 }
 
 pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
@@ -72,6 +77,7 @@ pub fn run(data_dir: &Path, args: NodeArgs) -> anyhow::Result<()> {
             block_number: args.fork_block_number,
             ca_cert: args.fork_ca_cert,
         }),
+        unlimited_code_size: args.disable_code_size_limit,
     };
     tandem_node::run_blocking(data_dir, opts, banner)
 }
