@@ -393,11 +393,14 @@ fn apply_tx_checking(
     let state = &mut executor.machine.state;
     let sender_addr = f410(&tx.sender);
     let sender_id = state.lookup_id(&sender_addr)?;
+    // Borrowed from the state's cache, not copied: the record is changed in place once the
+    // transaction is applied.
     let record = match sender_id {
-        Some(id) => state.get_actor(id)?,
-        None => None,
+        Some(id) if state.actor_ref(id)?.is_some() => state.cached_actor(id),
+        _ => None,
     };
-    if let Some(r) = record.as_ref().filter(|_| eoa_check) {
+    let exists = record.is_some();
+    if let Some(r) = record.filter(|_| eoa_check) {
         match BuiltinCode::from_cid(&r.code) {
             Some(BuiltinCode::EthAccount | BuiltinCode::Placeholder) => {}
             Some(BuiltinCode::Evm) => {
@@ -410,7 +413,6 @@ fn apply_tx_checking(
         }
     }
     let (nonce, balance) = record
-        .as_ref()
         .map(|r| (r.sequence, tokens_to_u256(&r.balance)))
         .unwrap_or((0, U256::ZERO));
     if nonce == u64::MAX {
@@ -439,8 +441,7 @@ fn apply_tx_checking(
 
     // Applied from here on, as one unit: a fatal error undoes all of it.
     let checked = Checked {
-        sender_id,
-        record,
+        sender_id: sender_id.filter(|_| exists),
         intrinsic,
         floor,
         base_fee,
@@ -460,8 +461,8 @@ fn apply_tx_checking(
 
 /// What validation found, for [`apply_checked`].
 struct Checked {
+    /// The sender's actor, when it exists.
     sender_id: Option<ActorID>,
-    record: Option<ActorRecord>,
     intrinsic: u64,
     /// EIP-7623's calldata floor (0 before Prague).
     floor: u64,
@@ -476,7 +477,6 @@ fn apply_checked(
 ) -> anyhow::Result<EthReceipt> {
     let Checked {
         sender_id,
-        record,
         intrinsic,
         floor,
         base_fee,
@@ -498,21 +498,23 @@ fn apply_checked(
     let blob_fee = U256::from(blob_gas) * blob_price;
     let empty_object = executor.machine.empty_object;
     let state = &mut executor.machine.state;
-    let sender_id = match (sender_id, record) {
-        (Some(id), Some(mut r)) => {
-            if BuiltinCode::from_cid(&r.code) == Some(BuiltinCode::Placeholder) {
-                r.code = BuiltinCode::EthAccount.cid();
-            }
-            r.sequence += 1;
-            if blob_fee.is_zero() {
-                r.balance -= &prepaid_tokens;
-            } else {
-                r.balance -= &u256_to_tokens(prepaid + blob_fee);
-            }
-            state.set_actor(id, r);
+    let sender_id = match sender_id {
+        Some(id) => {
+            state.mutate_actor(id, |r| {
+                if BuiltinCode::from_cid(&r.code) == Some(BuiltinCode::Placeholder) {
+                    r.code = BuiltinCode::EthAccount.cid();
+                }
+                r.sequence += 1;
+                if blob_fee.is_zero() {
+                    r.balance -= &prepaid_tokens;
+                } else {
+                    r.balance -= &u256_to_tokens(prepaid + blob_fee);
+                }
+                Ok(())
+            })?;
             id
         }
-        _ => {
+        None => {
             // Only reachable when the transaction costs nothing.
             let sender_addr = f410(&tx.sender);
             let id = state.register_new_address(&sender_addr)?;

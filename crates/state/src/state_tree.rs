@@ -276,6 +276,12 @@ impl<BS: Blockstore> StateTree<BS> {
         Ok(cached.record.as_ref())
     }
 
+    /// The actor with this ID if it is in the cache (`actor_ref` fills it), borrowed
+    /// immutably, so the state can be read beside it.
+    pub fn cached_actor(&self, id: ActorID) -> Option<&ActorRecord> {
+        self.actors.get(&id).and_then(|c| c.record.as_ref())
+    }
+
     /// An actor's delegated (f4) address, without copying the rest of its record.
     pub fn delegated_address(&mut self, id: ActorID) -> anyhow::Result<Option<Address>> {
         Ok(self.actor_ref(id)?.and_then(|r| r.delegated_address))
