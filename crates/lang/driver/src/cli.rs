@@ -85,13 +85,8 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
             b.name,
             b.runtime_code.len()
         );
-        if b.runtime_code.len() > EIP_170_LIMIT {
-            eprintln!(
-                "warning: {} is over EIP-170's {EIP_170_LIMIT}-byte limit, so no Ethereum chain \
-                 will deploy it (`tandem test` lifts the limit, as anvil's \
-                 `--disable-code-size-limit` does)",
-                b.name
-            );
+        if let Some(w) = too_large_warning(&b.name, b.runtime_code.len()) {
+            eprintln!("{w}");
         }
     }
     for w in &out.wasm {
@@ -103,9 +98,36 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
 /// EIP-170: the largest runtime code an Ethereum chain deploys.
 const EIP_170_LIMIT: usize = 24_576;
 
+/// The warning `tandem build` prints for a contract whose runtime code no Ethereum chain
+/// deploys (`tandem test` lifts the limit, so nothing else would say so).
+fn too_large_warning(name: &str, runtime_len: usize) -> Option<String> {
+    (runtime_len > EIP_170_LIMIT).then(|| {
+        format!(
+            "warning: {name} is {runtime_len} bytes, over EIP-170's {EIP_170_LIMIT}-byte limit, \
+             so no Ethereum chain will deploy it (`tandem test` lifts the limit, as anvil's \
+             `--disable-code-size-limit` does)"
+        )
+    })
+}
+
 pub fn run_init(args: &InitArgs) -> anyhow::Result<()> {
     let dir = PathBuf::from(&args.name);
     crate::init_package(&dir, &args.name)?;
     eprintln!("created package `{}`", args.name);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_runtimes_over_eip_170_are_warned_of() {
+        assert_eq!(too_large_warning("C", 24_576), None);
+        let w = too_large_warning("Big", 24_577).expect("warned");
+        assert!(
+            w.contains("Big is 24577 bytes") && w.contains("EIP-170"),
+            "{w}"
+        );
+    }
 }
