@@ -427,12 +427,6 @@ impl<'m> CallManager<'m> {
 
     // ---- state helpers ------------------------------------------------------------------
 
-    pub fn actor(&mut self, id: ActorID) -> KResult<ActorRecord> {
-        self.machine.state.get_actor(id)?.ok_or_else(|| {
-            ExecutionError::Syscall(ErrorNumber::NotFound, format!("actor f0{id} not found"))
-        })
-    }
-
     /// An existing actor's code CID, without copying its record.
     pub fn actor_code(&mut self, id: ActorID) -> KResult<Cid> {
         self.read_actor(id, |record| record.code)
@@ -459,9 +453,10 @@ impl<'m> CallManager<'m> {
         if value.is_negative() {
             return syscall_error(ErrorNumber::IllegalArgument, "negative value");
         }
-        let balance_ok = self.read_actor(from, |sender| &sender.balance >= value)?;
-        if !balance_ok {
-            let has = self.read_actor(from, |sender| sender.balance.clone())?;
+        let short = self.read_actor(from, |sender| {
+            (&sender.balance < value).then(|| sender.balance.clone())
+        })?;
+        if let Some(has) = short {
             return syscall_error(
                 ErrorNumber::InsufficientFunds,
                 format!("f0{from} has {} but sends {}", has.atto(), value.atto()),

@@ -80,6 +80,21 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// The index of message `mi`'s variant named `v`; `None` (reported, with the names it
+    /// has) when there is none.
+    pub(crate) fn message_variant(&mut self, mi: usize, v: &ast::Ident) -> Option<usize> {
+        let def = self.p.messages[mi].def;
+        let vi = def.variants.iter().position(|x| x.name.name == v.name);
+        if vi.is_none() {
+            self.unknown_variant(
+                &def.name.name,
+                v,
+                def.variants.iter().map(|x| x.name.name.as_str()).collect(),
+            );
+        }
+        vi
+    }
+
     /// `Enum::Variant { .. }`, `Enum::Variant` or `Msg::Variant { .. }`; None if the path is
     /// not a variant.
     pub fn variant_value(
@@ -93,12 +108,7 @@ impl Cx<'_, '_> {
             ItemRef::Message(mi) => {
                 let def = self.p.messages[mi].def;
                 let file = self.p.messages[mi].file;
-                let Some(vi) = def.variants.iter().position(|v| v.name.name == vname.name) else {
-                    self.unknown_variant(
-                        &def.name.name,
-                        vname,
-                        def.variants.iter().map(|v| v.name.name.as_str()).collect(),
-                    );
+                let Some(vi) = self.message_variant(mi, vname) else {
                     return Some(Typed::error());
                 };
                 let var = &def.variants[vi];
@@ -178,7 +188,7 @@ impl Cx<'_, '_> {
         self.build_aggregate(all)
     }
 
-    pub(crate) fn unknown_variant(&mut self, owner: &str, v: &ast::Ident, cands: Vec<&str>) {
+    fn unknown_variant(&mut self, owner: &str, v: &ast::Ident, cands: Vec<&str>) {
         let mut d = Diagnostic::error(
             "E0383",
             format!("no variant `{}` in `{owner}`", v.name),

@@ -412,18 +412,11 @@ impl Cx<'_, '_> {
         let Some(mi) = message else {
             return self.not_a_message_literal(arg.value.span);
         };
-        let def = self.p.messages[mi].def;
-        let file = self.p.messages[mi].file;
-        let vname = &path.segments[1];
-        let Some(vi) = def.variants.iter().position(|v| v.name.name == vname.name) else {
-            self.unknown_variant(
-                &def.name.name,
-                vname,
-                def.variants.iter().map(|v| v.name.name.as_str()).collect(),
-            );
+        let Some(vi) = self.message_variant(mi, &path.segments[1]) else {
             return Typed::error();
         };
-        let var = &def.variants[vi];
+        let file = self.p.messages[mi].file;
+        let var = &self.p.messages[mi].def.variants[vi];
         let vals = self.named_fields(&var.fields, file, fields, path.span, &path.text());
         let mut enc = Vec::new();
         for (v, ty) in vals {
