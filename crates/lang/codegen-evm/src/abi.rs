@@ -501,10 +501,19 @@ pub fn runtime(
 
 /// Init code: checks value, decodes constructor arguments appended to the code, runs the
 /// constructor and returns the runtime code.
-pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+/// The init code. `spills` words at `SPILL_BASE` hold the constructor's spilled locals (see
+/// `spill`), so its arguments are copied after them. On failure, also returns the body and
+/// local whose spilling may help (`emit::INIT_BODY` for the constructor's own).
+pub fn init_code(
+    c: &Contract,
+    runtime: &[u8],
+    children: &[Vec<u8>],
+    spills: usize,
+) -> Result<Vec<u8>, RuntimeFailure> {
     let mut g = Gen::new(true, children);
     g.funcs = &c.functions;
     g.in_init = true;
+    g.args_base = crate::spill::SPILL_BASE + 32 * spills as u64;
     if !c.init.payable {
         let rev = g.revert_label();
         g.asm.op(op::CALLVALUE);
@@ -512,9 +521,11 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
     }
     let runtime_label = g.asm.label();
     let end_label = g.asm.label();
-    // Constructor arguments follow the init code and runtime: copy them to memory 0x80.
+    // Constructor arguments follow the init code and runtime: copy them to memory at
+    // `args_base` (0x80 unless locals were spilled below them).
     let head: u64 = c.init.params.iter().map(|p| p.ty.head_size() as u64).sum();
-    g.asm.push_u(0x80);
+    let base = g.args_base;
+    g.asm.push_u(base);
     g.asm.push_u(0x40);
     g.asm.op(op::MSTORE);
     if head > 0 {
@@ -529,10 +540,10 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
         g.asm.jumpi(rev);
         g.asm.op(op::DUP1);
         g.asm.push_label(end_label);
-        g.asm.push_u(0x80);
+        g.asm.push_u(base);
         g.asm.op(op::CODECOPY);
         // bump the free pointer past the arguments
-        g.asm.push_u(0x80);
+        g.asm.push_u(base);
         g.asm.op(op::ADD);
         g.asm.push_u(0x40);
         g.asm.op(op::MSTORE);
@@ -556,14 +567,14 @@ pub fn init_code(c: &Contract, runtime: &[u8], children: &[Vec<u8>]) -> Result<V
     g.asm.items.push(crate::asm::Item::Data(runtime.to_vec()));
     g.asm.items.push(crate::asm::Item::Mark(end_label));
     match g.error {
-        Some(e) => Err(format!("{e} (in `init`)")),
+        Some(e) => Err((format!("{e} (in `init`)"), g.too_deep)),
         None => Ok(g.asm.assemble()),
     }
 }
 
 impl Gen<'_> {
     /// A `Bytes`, `String` or `Vec<u256>` constructor argument: the arguments were copied to
-    /// 0x80.. (the free pointer is just past them), and the ABI tail there — a length word,
+    /// `args_base`.. (the free pointer is just past them), and the ABI tail there — a length word,
     /// then the data — is already the value's memory form, so the value is a pointer into
     /// it, once the offset and length are checked against the arguments' size.
     fn constructor_tail(&mut self, head_at: u64, t: &ValTy) {
@@ -576,8 +587,8 @@ impl Gen<'_> {
         self.push_u(32);
         self.op(op::ADD, 2, 1);
         self.revert_if_past_arguments();
-        // [o] -> [p] with p = 0x80 + o; its length word: len <= size
-        self.push_u(0x80);
+        // [o] -> [p] with p = args_base + o; its length word: len <= size
+        self.push_u(self.args_base);
         self.op(op::ADD, 2, 1);
         self.op(op::DUP1, 0, 1);
         self.op(op::MLOAD, 1, 1);
@@ -587,22 +598,22 @@ impl Gen<'_> {
             self.push_u(32);
             self.op(op::MUL, 2, 1);
         }
-        // [p, bytes]: p + 32 + bytes - 0x80 <= size
+        // [p, bytes]: p + 32 + bytes - args_base <= size
         self.op(op::DUP1 + 1, 0, 1);
         self.op(op::ADD, 2, 1);
         self.push_u(32);
         self.op(op::ADD, 2, 1);
-        self.push_u(0x80);
+        self.push_u(self.args_base);
         self.op(op::SWAP1, 0, 0);
         self.op(op::SUB, 2, 1);
         self.revert_if_past_arguments();
     }
 
     /// Pops `x` and reverts if it exceeds the size of the constructor arguments (copied to
-    /// 0x80, the free pointer just past them).
+    /// `args_base`, the free pointer just past them).
     fn revert_if_past_arguments(&mut self) {
         let rev = self.revert_label();
-        self.push_u(0x80);
+        self.push_u(self.args_base);
         self.push_u(0x40);
         self.op(op::MLOAD, 1, 1);
         self.op(op::SUB, 2, 1);
@@ -612,7 +623,7 @@ impl Gen<'_> {
     }
 
     fn decode_init(&mut self, params: &[Param]) {
-        let mut off = 0x80u64;
+        let mut off = self.args_base;
         for p in params {
             match &p.ty {
                 ValTy::Word(w) => {
@@ -635,7 +646,7 @@ impl Gen<'_> {
                     let (stmts, v) = crate::abi_nested::decode_in_memory(
                         self,
                         t,
-                        Expr::c(0x80),
+                        Expr::c(self.args_base),
                         Expr::MLoad(Box::new(Expr::c(0x40))),
                         Expr::c(off),
                     );

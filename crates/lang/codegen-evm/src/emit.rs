@@ -43,9 +43,15 @@ pub struct Gen<'a> {
     pub function: Option<usize>,
     /// Whether this is the constructor's code (immutables are read from transient storage).
     pub in_init: bool,
+    /// Where the constructor's arguments are copied (0x80, or after its spill words).
+    pub args_base: u64,
     /// Which custom-error reverts jump to shared encoders, and those encoders' labels.
     pub errors: crate::revert_stub::Stubs,
 }
+
+/// `Gen::too_deep` names the constructor's body so (handlers are below it, functions'
+/// bodies at `FN_BODY` and above).
+pub const INIT_BODY: usize = crate::emit_fn::FN_BODY - 1;
 
 impl<'a> Gen<'a> {
     pub fn new(uses_heap: bool, children: &'a [Vec<u8>]) -> Gen<'a> {
@@ -71,6 +77,7 @@ impl<'a> Gen<'a> {
             func_queue: Vec::new(),
             function: None,
             in_init: false,
+            args_base: crate::spill::SPILL_BASE,
             errors: Default::default(),
         }
     }
@@ -134,6 +141,7 @@ impl<'a> Gen<'a> {
     pub(crate) fn stack_too_deep(&mut self, l: LocalId) {
         let body = match self.function {
             Some(f) => Some(crate::emit_fn::FN_BODY + f),
+            None if self.in_init => Some(INIT_BODY),
             None => self.handler,
         };
         if self.error.is_none()

@@ -80,8 +80,7 @@ pub fn emit(m: &Module) -> Result<Vec<Output>, String> {
                 .collect();
             let (c, runtime) = runtime_spilling(&m.contracts[i], &child_code)?;
             let c = &c;
-            let init =
-                abi::init_code(c, &runtime, &child_code).map_err(|e| format!("{}: {e}", c.name))?;
+            let init = init_spilling(c, &runtime, &child_code)?;
             done[i] = Some(Output {
                 name: c.name.clone(),
                 init_code: init,
@@ -135,6 +134,31 @@ fn runtime_spilling(
                 }
                 // Spill words sit below the heap, so encodings must use the heap too.
                 c.uses_heap = true;
+                spilled.push(victim);
+            }
+            Err((e, _)) => return Err(format!("{}: {e}", c.name)),
+        }
+    }
+}
+
+/// The init code, moving constructor locals to memory words below its arguments while the
+/// constructor needs more than the stack can reach (as [`runtime_spilling`] does for handlers).
+fn init_spilling(
+    contract: &tandem_lang_ir::Contract,
+    runtime: &[u8],
+    children: &[Vec<u8>],
+) -> Result<Vec<u8>, String> {
+    let mut c = contract.clone();
+    let params: Vec<tandem_lang_ir::LocalId> = c.init.params.iter().map(|p| p.local).collect();
+    let mut spilled: Vec<tandem_lang_ir::LocalId> = Vec::new();
+    loop {
+        match abi::init_code(&c, runtime, children, spilled.len()) {
+            Ok(code) => return Ok(code),
+            Err((_, Some((emit::INIT_BODY, victim))))
+                if spilled.len() < spill::MAX_SPILLS && !spilled.contains(&victim) =>
+            {
+                let at = spill::SPILL_BASE + 32 * spilled.len() as u64;
+                spill::spill_body(&mut c.init.body, &params, victim, at);
                 spilled.push(victim);
             }
             Err((e, _)) => return Err(format!("{}: {e}", c.name)),
