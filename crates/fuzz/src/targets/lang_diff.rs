@@ -526,6 +526,7 @@ const COVERAGE: &[(&str, &str)] = &[
     ("match", "(match "),
     ("#[payable]", "#[payable]"),
     ("constructor arguments", "init(c0"),
+    ("encode_call", "encode_call(FzMsg"),
 ];
 
 impl Target for LangDiffTarget {

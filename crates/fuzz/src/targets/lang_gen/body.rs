@@ -47,6 +47,8 @@ pub(super) struct Gen<'r> {
     pub(super) reply: Option<Vec<Ty>>,
     /// Inside a `for` loop (where `break` and `continue` are safe).
     pub(super) in_for: bool,
+    /// The message's variants (name, parameter types), for `encode_call` expressions.
+    pub(super) variants: Vec<(String, Vec<Ty>)>,
 }
 
 impl Gen<'_> {

@@ -321,6 +321,7 @@ impl Gen<'_> {
                 };
                 format!("({} as Address)", self.paren(from, d))
             }
+            (Ty::Byt, 2) if !self.variants.is_empty() => self.encode_call(d),
             (Ty::Struct(i), 2..=4) => {
                 let fs = self.defs.structs[i as usize].clone();
                 let parts: Vec<String> = fs
@@ -332,6 +333,24 @@ impl Gen<'_> {
             }
             _ => self.leaf(ty),
         }
+    }
+
+    /// `encode_call` of one of the message's variants: its fields written in a random order
+    /// (the calldata has them in declared order whatever the literal's order).
+    fn encode_call(&mut self, d: usize) -> String {
+        let (name, params) = self.variants[self.rng.random_range(0..self.variants.len())].clone();
+        if params.is_empty() {
+            return format!("encode_call(FzMsg::{name})");
+        }
+        let mut fields: Vec<String> = params
+            .iter()
+            .enumerate()
+            .map(|(k, t)| format!("p{k}: {}", self.texpr(*t, d)))
+            .collect();
+        for i in (1..fields.len()).rev() {
+            fields.swap(i, self.rng.random_range(0..=i));
+        }
+        format!("encode_call(FzMsg::{name} {{ {} }})", fields.join(", "))
     }
 
     /// A comparison of two values of a type other than the integers.

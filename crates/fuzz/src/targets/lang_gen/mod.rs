@@ -14,7 +14,8 @@
 //! integers, `Address` and `bytesN`, `try_from`, `min`/`max`, byte indexing, lengths,
 //! `keccak256`, `ctx` reads (the value and the contract's balance included), storage and map
 //! reads and writes, events with indexed and plain fields, `revert` with a custom error and
-//! `assert`. Only constructs both backends support (docs/wasm-target.md "Not yet": no signed
+//! `assert`, `encode_call` of the program's own message variants (fields written in any
+//! order). Only constructs both backends support (docs/wasm-target.md "Not yet": no signed
 //! multiplication wider than 128 bits, no aggregate event or error fields; `ctx.self_address()`
 //! only inside `balance_of`, since the two builds live at different addresses).
 
@@ -200,7 +201,7 @@ pub fn program(rng: &mut StdRng) -> Program {
         .collect();
     let ctor_args = ctor.iter().map(|t| t.arg(rng, &defs)).collect();
 
-    let mut src = String::from("use std::crypto::keccak256\n\n");
+    let mut src = String::from("use std::crypto::keccak256\nuse std::abi::encode_call\n\n");
     for (i, n) in defs.enums.iter().enumerate() {
         let vs: Vec<String> = (0..*n).map(|k| format!("V{k}")).collect();
         src.push_str(&format!("enum En{i} {{ {} }}\n", vs.join(", ")));
@@ -285,6 +286,10 @@ pub fn program(rng: &mut StdRng) -> Program {
         helpers: vec![],
         reply: None,
         in_for: false,
+        variants: handlers
+            .iter()
+            .map(|h| (h.variant.clone(), h.params.clone()))
+            .collect(),
     };
     g.indent = 0;
     for _ in 0..g.rng.random_range(0..3) {
