@@ -188,8 +188,8 @@ impl Vm {
     }
 
     /// Installs the module and creates the actor with these constructor params: its ID or
-    /// the exit.
-    fn deploy_native(&mut self, wasm: &[u8], ctor: Vec<u8>) -> Result<u64, u32> {
+    /// the exit (of the install message when it is the install that failed).
+    fn deploy_native(&mut self, wasm: &[u8], ctor: Vec<u8>) -> Result<u64, DeployExit> {
         let install = fvm_ipld_encoding::to_vec(&InstallCodeParams {
             code: RawBytes::new(wasm.to_vec()),
         })
@@ -197,9 +197,10 @@ impl Vm {
         let m = tandem_actors::init::install_code_method();
         let (exit, ret, _) = self.native(1, m, install, U256::ZERO);
         if exit != 0 {
-            return Err(exit);
+            return Err(DeployExit::Install(exit));
         }
-        let code: InstallCodeReturn = fvm_ipld_encoding::from_slice(&ret).map_err(|_| 0u32)?;
+        let code: InstallCodeReturn =
+            fvm_ipld_encoding::from_slice(&ret).map_err(|_| DeployExit::Exec(0))?;
         let exec = fvm_ipld_encoding::to_vec(&ExecParams {
             code_cid: code.code_cid,
             constructor_params: RawBytes::new(ctor),
@@ -207,10 +208,11 @@ impl Vm {
         .expect("cbor");
         let (exit, ret, _) = self.native(1, 2, exec, U256::ZERO);
         if exit != 0 {
-            return Err(exit);
+            return Err(DeployExit::Exec(exit));
         }
-        let out: ExecReturn = fvm_ipld_encoding::from_slice(&ret).map_err(|_| 0u32)?;
-        out.id_address.id().map_err(|_| 0)
+        let out: ExecReturn =
+            fvm_ipld_encoding::from_slice(&ret).map_err(|_| DeployExit::Exec(0))?;
+        out.id_address.id().map_err(|_| DeployExit::Exec(0))
     }
 
     /// Every non-zero storage slot of an actor.
@@ -226,6 +228,22 @@ impl Vm {
         })
         .expect("slot map");
         out
+    }
+}
+
+/// A native deployment's failure: the install message's exit, or the constructor's.
+#[derive(Debug)]
+enum DeployExit {
+    Install(u32),
+    Exec(u32),
+}
+
+impl std::fmt::Display for DeployExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeployExit::Install(e) => write!(f, "the install exited {e}"),
+            DeployExit::Exec(e) => write!(f, "the constructor exited {e}"),
+        }
     }
 }
 
@@ -323,16 +341,21 @@ impl LangDiffTarget {
         match (ok, &native, created) {
             (false, Err(_), _) => return Ok(Verdict::DeployFailed),
             (true, Ok(_), Some(_)) => {}
-            // Out of gas (exit 7) where the install's price alone is over the limit.
-            (_, Err(7), _) if install_price(&wasm).is_some_and(|g| g > GAS_LIMIT) => {
+            // The install message out of gas (exit 7): its price (by the module's size and
+            // shape) and the message's own bytes are over the limit.
+            (_, Err(DeployExit::Install(7)), _) => {
                 return Ok(Verdict::NativeOverGas(
                     install_price(&wasm).unwrap_or_default(),
                 ));
             }
             _ => {
                 return Err(format!(
-                    "deploy: EVM success {ok} (0x{}), WASM {native:?} (module of {} bytes, install price {:?} gas, limit {GAS_LIMIT})",
+                    "deploy: EVM success {ok} (0x{}), WASM {} (module of {} bytes, install price {:?} gas, limit {GAS_LIMIT})",
                     hex(&out),
+                    match &native {
+                        Ok(id) => format!("created {id}"),
+                        Err(e) => e.to_string(),
+                    },
                     wasm.len(),
                     install_price(&wasm)
                 ));
@@ -527,6 +550,7 @@ const COVERAGE: &[(&str, &str)] = &[
     ("#[payable]", "#[payable]"),
     ("constructor arguments", "init(c0"),
     ("encode_call", "encode_call(FzMsg"),
+    ("enums with payloads in storage", "(match storage.u"),
 ];
 
 impl Target for LangDiffTarget {
@@ -559,8 +583,9 @@ impl Target for LangDiffTarget {
                 }
             }
             Ok(Verdict::DeployFailed) => stats.count("constructors failed alike"),
-            Ok(Verdict::NativeOverGas(_)) => stats
-                .count("native code over the gas limit (install price > 16M gas; not compared)"),
+            Ok(Verdict::NativeOverGas(_)) => {
+                stats.count("native code over the gas limit (its install > 16M gas; not compared)")
+            }
             Ok(Verdict::GeneratorFailure(what, diag)) => {
                 stats.count(&format!("generator: {what}"));
                 if std::env::var_os("TANDEM_FUZZ_TRACE").is_some() {

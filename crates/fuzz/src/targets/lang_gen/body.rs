@@ -49,6 +49,8 @@ pub(super) struct Gen<'r> {
     pub(super) in_for: bool,
     /// The message's variants (name, parameter types), for `encode_call` expressions.
     pub(super) variants: Vec<(String, Vec<Ty>)>,
+    /// The storage fields `u{j}` of payload enums: each one's enum (`Defs::unions`).
+    pub(super) unions: Vec<u8>,
 }
 
 impl Gen<'_> {
@@ -397,6 +399,9 @@ impl Gen<'_> {
 
     /// A write of a storage field, an array element or a map entry.
     pub(super) fn stmt_store(&mut self, depth: usize) {
+        if !self.unions.is_empty() && self.rng.random_bool(0.15) {
+            return self.union_store(depth);
+        }
         if let Some((t, _)) = self.arr
             && self.rng.random_bool(0.2)
         {

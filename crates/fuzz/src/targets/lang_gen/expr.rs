@@ -145,6 +145,9 @@ impl Gen<'_> {
         if self.rng.random_bool(0.08) {
             return self.match_expr(ty, d);
         }
+        if ty.is_int() && !self.pure && !self.unions.is_empty() && self.rng.random_bool(0.06) {
+            return self.union_match(ty, d);
+        }
         if !ty.is_int() && ty != Ty::Bool {
             return self.expr_other(ty, d);
         }

@@ -15,13 +15,14 @@
 //! `keccak256`, `ctx` reads (the value and the contract's balance included), storage and map
 //! reads and writes, events with indexed and plain fields, `revert` with a custom error and
 //! `assert`, `encode_call` of the program's own message variants (fields written in any
-//! order). Only constructs both backends support (docs/wasm-target.md "Not yet": no signed
+//! order), enums with payloads in storage (written, copied and matched with bindings). Only constructs both backends support (docs/wasm-target.md "Not yet": no signed
 //! multiplication wider than 128 bits, no aggregate event or error fields; `ctx.self_address()`
 //! only inside `balance_of`, since the two builds live at different addresses).
 
 mod body;
 mod expr;
 mod ty;
+mod unions;
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::U256;
@@ -154,6 +155,11 @@ pub fn program(rng: &mut StdRng) -> Program {
         let fs = (0..n).map(|_| word_ty(rng, &defs)).collect();
         defs.structs.push(fs);
     }
+    for _ in 0..rng.random_range(0..3) {
+        let u = unions::union(rng, &defs);
+        defs.unions.push(u);
+    }
+    let union_fields = unions::fields(rng, &defs);
     let nfields = rng.random_range(2..7);
     let fields: Vec<(String, Ty)> = (0..nfields)
         .map(|i| (format!("s{i}"), value_ty(rng, &defs)))
@@ -205,6 +211,9 @@ pub fn program(rng: &mut StdRng) -> Program {
     for (i, n) in defs.enums.iter().enumerate() {
         let vs: Vec<String> = (0..*n).map(|k| format!("V{k}")).collect();
         src.push_str(&format!("enum En{i} {{ {} }}\n", vs.join(", ")));
+    }
+    for (i, u) in defs.unions.iter().enumerate() {
+        src.push_str(&unions::declare(i, u));
     }
     for (i, fs) in defs.structs.iter().enumerate() {
         let fs: Vec<String> = fs
@@ -261,6 +270,9 @@ pub fn program(rng: &mut StdRng) -> Program {
     if let Some((t, n)) = arr {
         src.push_str(&format!("    a: [{}; {n}],\n", t.name()));
     }
+    for (j, e) in union_fields.iter().enumerate() {
+        src.push_str(&format!("    u{j}: Dn{e},\n"));
+    }
     src.push_str(&format!(
         "    m: Map<{}, {}>,\n}}\n\ncontract Fz {{\n    storage: FzStore\n",
         map.0.name(),
@@ -290,6 +302,7 @@ pub fn program(rng: &mut StdRng) -> Program {
             .iter()
             .map(|h| (h.variant.clone(), h.params.clone()))
             .collect(),
+        unions: union_fields,
     };
     g.indent = 0;
     for _ in 0..g.rng.random_range(0..3) {

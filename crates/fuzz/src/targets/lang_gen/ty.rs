@@ -25,11 +25,13 @@ pub enum Ty {
     Enum(u8),
 }
 
-/// The program's structs (their field types, all words) and unit enums (their variant counts).
+/// The program's structs (their field types, all words), unit enums (their variant counts)
+/// and enums with payloads (`Dn{i}`, storage only: see `unions`).
 #[derive(Clone, Debug, Default)]
 pub struct Defs {
     pub structs: Vec<Vec<Ty>>,
     pub enums: Vec<usize>,
+    pub unions: Vec<super::unions::Union>,
 }
 
 impl Ty {
