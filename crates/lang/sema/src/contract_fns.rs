@@ -115,15 +115,22 @@ impl<'a> Cx<'a, '_> {
                 continue;
             }
             if f.generics.is_empty() {
-                self.check_fn_alone(f, file, true);
+                self.check_fn_alone(f, file, true, None);
             }
         }
     }
 
     /// Walks one function body with its parameters as fresh locals and discards the code:
     /// only the diagnostics matter. Nothing it reaches (events, errors, children) is recorded.
-    /// `contract_scope`: a contract's own `fn` (it sees the contract's items).
-    pub(crate) fn check_fn_alone(&mut self, f: &FnDef, file: usize, contract_scope: bool) {
+    /// `contract_scope`: a contract's own `fn` (it sees the contract's items). `receiver`: a
+    /// method's `self` (see [`Cx::check_method_alone`]).
+    pub(crate) fn check_fn_alone(
+        &mut self,
+        f: &FnDef,
+        file: usize,
+        contract_scope: bool,
+        receiver: Option<Typed>,
+    ) {
         let saved_out = std::mem::take(&mut self.out);
         let saved_events = self.used_events.clone();
         let saved_errors = self.used_errors.clone();
@@ -143,11 +150,18 @@ impl<'a> Cx<'a, '_> {
         };
         let label = self.label();
         let local = (ret_ty != Ty::Unit).then(|| self.local());
+        let mut caps = CapSet::from_caps(&f.caps);
+        if let Some(r) = receiver {
+            // The receiver's storage access comes from its caller, whoever that is.
+            caps.storage = true;
+            caps.mut_storage = true;
+            scope.insert("self".to_string(), Binding::Alias(r));
+        }
         let frame = Frame {
             scopes: vec![scope],
             file,
             subst,
-            caps: CapSet::from_caps(&f.caps),
+            caps,
             ret: Ret::Inline {
                 label,
                 local,
@@ -221,5 +235,32 @@ impl<'a> Cx<'a, '_> {
                 self.discard(e);
             }
         }
+    }
+}
+
+impl Cx<'_, '_> {
+    /// Walks an unused method (or associated function) of non-generic type `adt` once, for
+    /// its diagnostics, as `check_fn_alone` does for free functions. `self` is the type in
+    /// storage (a struct at slot 0): a receiver in storage may do everything one in memory
+    /// may, and its recursion is a real function's (only a call on a memory value is inlined,
+    /// and refused there, where it is made).
+    pub(crate) fn check_method_alone(&mut self, adt: usize, m: &crate::items::Method) {
+        let self_ty = Ty::Adt(adt, Vec::new());
+        self.frame.subst = [("Self".to_string(), self_ty.clone())]
+            .into_iter()
+            .collect();
+        let receiver = (m.def.self_param != SelfParam::None).then(|| Typed {
+            val: crate::cx::Val::Place(crate::cx::Place::Storage {
+                slot: tandem_lang_ir::Expr::c(0),
+                offset: 0,
+            }),
+            ty: self_ty,
+            assign: if m.def.self_param == SelfParam::Mut {
+                crate::cx::Assign::Ok
+            } else {
+                crate::cx::Assign::SelfNotMut
+            },
+        });
+        self.check_fn_alone(m.def, m.file, false, receiver);
     }
 }

@@ -195,8 +195,33 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
                 // With parameters: walked once with them as fresh locals, for the diagnostics
                 // (an unused function with a type error was accepted silently before).
                 cx.storage_ty = None;
-                cx.check_fn_alone(f.def, f.file, false);
+                cx.check_fn_alone(f.def, f.file, false, None);
             }
+        }
+    }
+    // Methods and associated functions of non-generic types, likewise (those of generic
+    // types and generic methods are checked where they are called, with their arguments).
+    for (id, adt) in p.adts.iter().enumerate() {
+        if !adt.generics.is_empty() {
+            continue;
+        }
+        // A trait's default methods are checked in the trait, against `Self`'s bounds.
+        let trait_default = |m: &items::Method| {
+            p.traits
+                .iter()
+                .any(|t| t.def.fns.iter().any(|f| std::ptr::eq(&f.def, m.def)))
+        };
+        let mut methods: Vec<&items::Method> = adt
+            .methods
+            .values()
+            .filter(|m| m.impl_generics.is_empty() && m.def.generics.is_empty())
+            .filter(|m| !trait_default(m))
+            .collect();
+        methods.sort_by_key(|m| (m.file, m.def.name.span.lo));
+        for m in methods {
+            let mut cx = cx::Cx::new(&p, &mut diags, m.file, None);
+            cx.storage_ty = None;
+            cx.check_method_alone(id, m);
         }
     }
     if diags.has_errors() {
