@@ -96,8 +96,11 @@ pub mod mem {
     pub const CODE: u64 = 0x740;
     /// A recovered public key (65 bytes, uncompressed).
     pub const PUBKEY: u64 = 0x780;
-    /// The last mapping slot hashed (`Rt::MapMemo`), as big-endian bytes.
+    /// The last mapping slot hashed (`Rt::MapMemo`), as big-endian bytes; the one hashed
+    /// before it at `MS_HASH2`, and 32 bytes the memo swaps them through.
     pub const MS_HASH: u64 = 0x800;
+    pub const MS_HASH2: u64 = 0x820;
+    pub const MS_SWAP: u64 = 0x840;
     /// Where the heap (the IR's `Alloc`) starts.
     pub const HEAP_START: u64 = 0x1000;
 }
@@ -136,6 +139,11 @@ pub mod global {
     pub const MS_IN: u32 = 16;
     pub const MS_OUT: u32 = 24;
     pub const MS_LIMBS: u32 = 28;
+    /// The memo's second entry, the slot hashed before the last one (`MS_HASH2`): whether
+    /// set (i32) and its key and base (i64 × 8). A nested mapping entry read then written
+    /// (`allowances[o][s]`) hashes its two slots once each.
+    pub const MS2_SET: u32 = 29;
+    pub const MS2_IN: u32 = 30;
 }
 
 /// Exit codes.

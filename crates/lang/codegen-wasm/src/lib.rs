@@ -34,6 +34,7 @@ mod module;
 mod prune;
 mod rt;
 mod send;
+mod slot_reuse;
 mod storage;
 
 use tandem_lang_ir::{Module, Stage};
@@ -88,6 +89,18 @@ pub fn generate(m: &Module) -> Result<Vec<Output>, String> {
             if !interacts(&h.body) {
                 tandem_lang_ir::opt::optimize_body(&mut h.body, &h.params);
             }
+        }
+    }
+    for c in &mut optimized.contracts {
+        for f in &mut c.functions {
+            slot_reuse::run(&mut f.body);
+        }
+        slot_reuse::run(&mut c.init.body);
+        for s in c.specials_mut() {
+            slot_reuse::run(&mut s.body);
+        }
+        for h in &mut c.handlers {
+            slot_reuse::run(&mut h.body);
         }
     }
     tandem_lang_ir::verify(&optimized, Stage::Neutral)

@@ -179,9 +179,19 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         };
         globals.global(ty, &ConstExpr::i64_const(0));
     }
-    // whether the memo's limbs are filled in (global::MS_LIMBS)
-    let (ty, init) = g32(0);
-    globals.global(ty, &init);
+    // whether the memo's limbs are filled in (global::MS_LIMBS), whether its second entry
+    // is set (MS2_SET), that entry's key and base (MS2_IN)
+    for (ty, init) in [g32(0), g32(0)] {
+        globals.global(ty, &init);
+    }
+    for _ in 0..8 {
+        let ty = GlobalType {
+            val_type: I64,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i64_const(0));
+    }
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
     exports.export("invoke", ExportKind::Func, invoke_index);

@@ -9,5 +9,6 @@ mod async_send;
 mod differential;
 mod erc20_cost;
 mod invoke_evm;
+mod slot_memo;
 mod solidity_caller;
 mod validate;

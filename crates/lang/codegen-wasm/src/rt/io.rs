@@ -337,20 +337,44 @@ fn word_set(syscall: u32) -> Function {
     f
 }
 
-/// keccak256(key . base) at `mem::MS_HASH` (key 0..4, base 4..8). The last slot hashed is
-/// remembered (a pure function of its inputs): reading then writing a balance hashes its
-/// slot once.
+/// keccak256(key . base) at `mem::MS_HASH` (key 0..4, base 4..8). The last two slots
+/// hashed are remembered (a pure function of their inputs): reading then writing a balance
+/// hashes its slot once, and so does reading then writing `allowances[o][s]`, whose outer
+/// slot is hashed right after its inner one. A hit on the older entry swaps the two, so the
+/// slot asked for is always the one at `MS_HASH`.
 fn map_memo() -> Function {
     let mut f = func(0, 0);
     let s = &mut f.instructions();
-    s.global_get(global::MS_SET);
-    for i in 0..8 {
-        s.local_get(i)
-            .global_get(global::MS_IN + i)
-            .i64_eq()
-            .i32_and();
-    }
+    memo_hit(s, global::MS_SET, global::MS_IN);
     s.if_(BlockType::Empty).return_().end();
+    memo_hit(s, global::MS2_SET, global::MS2_IN);
+    s.if_(BlockType::Empty);
+    for i in 0..8 {
+        s.global_get(global::MS_IN + i)
+            .global_set(global::MS2_IN + i);
+        s.local_get(i).global_set(global::MS_IN + i);
+    }
+    for (dst, src) in [
+        (mem::MS_SWAP, mem::MS_HASH),
+        (mem::MS_HASH, mem::MS_HASH2),
+        (mem::MS_HASH2, mem::MS_SWAP),
+    ] {
+        s.i32_const(dst as i32)
+            .i32_const(src as i32)
+            .i32_const(32)
+            .memory_copy(0, 0);
+    }
+    s.i32_const(0).global_set(global::MS_LIMBS).return_().end();
+    // a miss: the last entry becomes the older one
+    for i in 0..8 {
+        s.global_get(global::MS_IN + i)
+            .global_set(global::MS2_IN + i);
+    }
+    s.global_get(global::MS_SET).global_set(global::MS2_SET);
+    s.i32_const(mem::MS_HASH2 as i32)
+        .i32_const(mem::MS_HASH as i32)
+        .i32_const(32)
+        .memory_copy(0, 0);
     for (off, base) in [(0, 0), (32, 4)] {
         s.i32_const(mem::HBUF as i32 + off);
         get_word(s, base);
@@ -369,6 +393,15 @@ fn map_memo() -> Function {
     s.i32_const(0).global_set(global::MS_LIMBS);
     s.end();
     f
+}
+
+/// Pushes whether the memo entry (`set`, inputs from `inputs`) holds the key and base in
+/// locals 0..8 (i32).
+fn memo_hit(s: &mut InstructionSink<'_>, set: u32, inputs: u32) {
+    s.global_get(set);
+    for i in 0..8 {
+        s.local_get(i).global_get(inputs + i).i64_eq().i32_and();
+    }
 }
 
 /// Copies the memo's slot to `mem::KEY`.
