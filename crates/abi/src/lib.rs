@@ -38,6 +38,7 @@ pub const SYSCALL_NAMES: &[&str] = &[
     "crypto_hash",
     "crypto_recover_secp256k1",
     "event_emit",
+    "event_emit_data",
     "rand_get",
     "debug_enabled",
     "debug_log",

@@ -486,8 +486,7 @@ pub fn emit<E: Event>(ev: &E) -> Result<(), crate::ActorError> {
             },
         )
     })?;
-    let id = crate::block_create(crate::DAG_CBOR, &block)?;
-    crate::runtime::event_emit_block(id)?;
+    crate::runtime::event_emit_data(&block)?;
     Ok(())
 }
 

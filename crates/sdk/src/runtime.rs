@@ -514,13 +514,12 @@ pub fn emit_event(entries: &[(u64, &str, u64, &[u8])]) -> SysResult<()> {
         cbor::head(&mut out, 2, value.len() as u64);
         out.extend_from_slice(value);
     }
-    let id = block_create(crate::DAG_CBOR, &out)?;
-    event_emit_block(id)
+    event_emit_data(&out)
 }
 
-/// Emits the event block `id` (made with `block_create`).
-pub(crate) fn event_emit_block(id: u32) -> SysResult<()> {
-    check(unsafe { sys::event_emit(id) })
+/// Emits an event from its DAG-CBOR bytes (fvm_shared's `ActorEvent`), with no block made.
+pub(crate) fn event_emit_data(event: &[u8]) -> SysResult<()> {
+    check(unsafe { sys::event_emit_data(event.as_ptr(), event.len() as u32) })
 }
 
 pub fn randomness(tag: i64, epoch: i64, entropy: &[u8]) -> SysResult<[u8; 32]> {

@@ -60,6 +60,7 @@ unsafe extern "C" {
     pub fn crypto_hash(kind: u32, data: *const u8, len: u32, out: *mut u8) -> u32;
     pub fn crypto_recover_secp256k1(hash: *const u8, sig: *const u8, out: *mut u8) -> u32;
     pub fn event_emit(id: u32) -> u32;
+    pub fn event_emit_data(data: *const u8, len: u32) -> u32;
     pub fn rand_get(tag: i64, epoch: i64, entropy: *const u8, len: u32, out: *mut u8) -> u32;
     pub fn debug_enabled() -> u32;
     pub fn debug_log(msg: *const u8, len: u32) -> u32;

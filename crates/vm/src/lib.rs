@@ -26,4 +26,5 @@ pub mod store;
 pub mod system_lane;
 pub mod trace;
 
+pub use kernel_impl::MAX_BLOCK_SIZE;
 pub use tandem_state::ActorID;

@@ -11,6 +11,7 @@ mod actors;
 mod async_messages;
 mod creator;
 mod cross_runtime;
+mod event_data;
 mod events_root;
 mod hostile;
 mod ipld_maps;

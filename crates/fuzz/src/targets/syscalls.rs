@@ -99,6 +99,7 @@ pub const SYSCALL_SIGNATURES: &[(&str, &[Arg])] = &[
     ("crypto_hash", &[HashKind, Ptr, Len, Out]),
     ("crypto_recover_secp256k1", &[Ptr, Ptr, Out]),
     ("event_emit", &[Block]),
+    ("event_emit_data", &[Ptr, Len]),
     ("rand_get", &[I64, I64, Ptr, Len, Out]),
     ("debug_enabled", &[]),
     ("debug_log", &[Ptr, Len]),

@@ -9,7 +9,7 @@
 //! Otherwise the data is ABI-encoded first and the block written by the CBOR writer.
 
 use crate::func::FnGen;
-use crate::layout::{DAG_CBOR, IPLD_RAW, global, mem, sys};
+use crate::layout::{IPLD_RAW, global, sys};
 use crate::rt::{Rt, m};
 use tandem_lang_ir::meta::signature;
 use tandem_lang_ir::{EventField, LocalId, ValTy};
@@ -165,16 +165,11 @@ impl FnGen<'_> {
                 }
             }
         }
-        let mut s = self.s();
-        s.i64_const(DAG_CBOR)
+        // emitted from memory: no block is made for it
+        self.s()
             .local_get(p)
             .i32_const(size as i32)
-            .i32_const(mem::OUT as i32)
-            .call(sys::BLOCK_CREATE)
-            .call(Rt::Chk.index());
-        s.i32_const(mem::OUT as i32)
-            .i32_load(m(0, 0))
-            .call(sys::EVENT_EMIT)
+            .call(sys::EVENT_EMIT_DATA)
             .call(Rt::Chk.index());
         self.release(1);
     }
@@ -231,9 +226,13 @@ impl FnGen<'_> {
         if !data.is_empty() {
             self.data_entry(p, len);
         }
-        self.s().local_get(start).i64_const(DAG_CBOR);
-        self.call(Rt::Finish);
-        self.s().call(sys::EVENT_EMIT);
+        // the bytes the writer wrote, emitted from memory (no block is made)
+        self.s()
+            .local_get(start)
+            .global_get(global::WR)
+            .local_get(start)
+            .i32_sub()
+            .call(sys::EVENT_EMIT_DATA);
         self.call(Rt::Chk);
         self.release(3);
     }

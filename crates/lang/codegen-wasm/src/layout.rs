@@ -21,7 +21,7 @@ pub const IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
     ("actor_lookup_delegated", &[I64, I32, I32, I32], &[I32]),
     ("actor_balance", &[I64, I32], &[I32]),
     ("crypto_hash", &[I32, I32, I32, I32], &[I32]),
-    ("event_emit", &[I32], &[I32]),
+    ("event_emit_data", &[I32, I32], &[I32]),
     ("vm_abort", &[I32, I32, I32, I32], &[I32]),
     ("actor_code", &[I64, I32, I32, I32], &[I32]),
     (
@@ -56,7 +56,7 @@ pub mod sys {
     pub const LOOKUP_DELEGATED: u32 = 10;
     pub const ACTOR_BALANCE: u32 = 11;
     pub const CRYPTO_HASH: u32 = 12;
-    pub const EVENT_EMIT: u32 = 13;
+    pub const EVENT_EMIT_DATA: u32 = 13;
     pub const VM_ABORT: u32 = 14;
     pub const ACTOR_CODE: u32 = 15;
     pub const SEND: u32 = 16;

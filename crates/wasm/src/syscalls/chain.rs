@@ -250,14 +250,34 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
             charge(c, "event", PRICE_LIST.event(0, size))?;
             let event = super::event_cbor::decode_event(&c.data().block(id)?.data)
                 .map_err(|_| ErrorNumber::Serialization)?;
-            charge(
-                c,
-                "event",
-                PRICE_LIST.event(event.entries.len(), 0) - PRICE_LIST.event(0, 0),
-            )?;
-            Ok(c.data_mut().kernel().emit_event(event)?)
+            emit_decoded(c, event)
         })
     })?;
+    // The same event from the actor's memory: no block is made (no block id, no copy kept,
+    // no link scan: the decoder accepts only the event's own shape, which has no links). The
+    // bytes are paid as `ipld_block_create` would pay them, then as `event_emit`.
+    l.def(
+        "event_emit_data",
+        |mut c: Caller<'_, Host>, off: u32, len: u32| {
+            syscall(&mut c, |c| {
+                if len as usize > tandem_vm::MAX_BLOCK_SIZE {
+                    return Err(ErrorNumber::LimitExceeded.into());
+                }
+                charge(c, "block_create", PRICE_LIST.block_create(len as usize))?;
+                charge(c, "event", PRICE_LIST.event(0, len as usize))?;
+                let event = {
+                    let mem = super::memory(c)?;
+                    let bytes = mem
+                        .data(&*c)
+                        .get(off as usize..off as usize + len as usize)
+                        .ok_or(ErrorNumber::IllegalArgument)?;
+                    super::event_cbor::decode_event(bytes)
+                        .map_err(|_| ErrorNumber::Serialization)?
+                };
+                emit_decoded(c, event)
+            })
+        },
+    )?;
     l.def(
         "rand_get",
         |mut c: Caller<'_, Host>, tag: i64, epoch: i64, off: u32, len: u32, out: u32| {
@@ -326,4 +346,17 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// Charges a decoded event's entries (its bytes were paid before it was parsed) and emits it.
+fn emit_decoded(
+    c: &mut Caller<'_, Host>,
+    event: fvm_shared::event::ActorEvent,
+) -> super::SysResult {
+    charge(
+        c,
+        "event",
+        PRICE_LIST.event(event.entries.len(), 0) - PRICE_LIST.event(0, 0),
+    )?;
+    Ok(c.data_mut().kernel().emit_event(event)?)
 }
