@@ -324,6 +324,17 @@ impl Cx<'_, '_> {
         let [m, f] = &path.segments[..] else {
             return None;
         };
+        // `T::at(a)` for a contract parameter bounded by interfaces: a handle speaking all of
+        // its bounds (the only way to make one of several interfaces).
+        if let Some(Ty::Handle(ms)) = self.frame.subst.get(&m.name).cloned()
+            && f.name == "at"
+        {
+            if !self.want_args(args, 1, span, &format!("`{}::at`", m.name)) {
+                return Some(Typed::error());
+            }
+            let a = self.value_of(&args[0].value, &Ty::Address);
+            return Some(Typed::value(a, Ty::Handle(ms)));
+        }
         let Some(ItemRef::Message(mi)) = self.p.lookup(self.frame.file, &m.name) else {
             return None;
         };
