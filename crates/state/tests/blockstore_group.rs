@@ -2,7 +2,7 @@
 //! all in one transaction. Reads see them at once; a later commit's meta value wins over an
 //! earlier one even while the earlier is being written; a sync, or dropping the last handle,
 //! puts them on disk; a store whose writer never syncs writes them out once they pass
-//! `MAX_PENDING_BYTES`.
+//! `MAX_PENDING_BYTES`. A commit handed over whole waits uncopied; a refused one comes back.
 
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
@@ -89,4 +89,52 @@ fn a_writer_that_never_syncs_is_written_out_past_the_cap() {
     store.defer_durability(false);
     store.commit(&batch(1, "last")).unwrap();
     assert_eq!(store.get_meta("test.key").unwrap(), Some(b"last".to_vec()));
+}
+
+/// A commit handed over whole (`commit_owned`, what `BufferedStore` uses) waits in memory
+/// as it is, readable at once and written by the sync, with `with_meta` reading its values
+/// in place; a refused one comes back unchanged.
+#[test]
+fn owned_commits_wait_uncopied_and_refused_ones_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let store = RedbStore::create(&path).unwrap();
+    store.defer_durability(true);
+    let mut bad = batch(7, "bad");
+    bad.meta.push(("store.format".into(), Some(vec![0])));
+    let (err, back) = store.commit_owned(bad.clone()).unwrap_err();
+    assert!(err.to_string().contains("reserved"), "{err:#}");
+    assert_eq!(back, bad);
+    assert_eq!(store.pending_commits(), 0);
+
+    for n in 0..3 {
+        store.commit_owned(batch(n, &format!("v{n}"))).unwrap();
+    }
+    assert_eq!(store.pending_commits(), 3);
+    let seen = store
+        .with_meta("test.key", |v| v.map(<[u8]>::to_vec))
+        .unwrap();
+    assert_eq!(seen, Some(b"v2".to_vec()));
+    assert!(store.with_meta("test.absent", |v| v.is_none()).unwrap());
+    let last = |store: &RedbStore| store.last_meta_key_with_prefix("test.n").unwrap();
+    assert_eq!(last(&store).as_deref(), Some("test.n2"));
+    let (cid, data) = block(1);
+    assert_eq!(store.get(&cid).unwrap(), Some(data.clone()));
+    store.sync().unwrap();
+    assert_eq!(last(&store).as_deref(), Some("test.n2"));
+    // A pending deletion hides the stored key; the one before it is the last.
+    let mut delete = CommitBatch::new();
+    delete.delete_meta("test.n2");
+    store.commit_owned(delete).unwrap();
+    assert_eq!(last(&store).as_deref(), Some("test.n1"));
+    assert_eq!(store.last_meta_key_with_prefix("test.z").unwrap(), None);
+    store.sync().unwrap();
+    assert_eq!(store.pending_commits(), 0);
+    drop(store);
+    let store = RedbStore::open(&path).unwrap();
+    assert_eq!(store.get(&cid).unwrap(), Some(data));
+    let seen = store
+        .with_meta("test.key", |v| v.map(<[u8]>::to_vec))
+        .unwrap();
+    assert_eq!(seen, Some(b"v2".to_vec()));
 }

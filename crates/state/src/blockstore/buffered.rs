@@ -246,11 +246,12 @@ impl<BS: CommitStore> BufferedStore<BS> {
             bytes_written: batch.block_bytes(),
             blocks_dropped: dropped,
         };
-        if let Err(e) = self.base.commit(&batch) {
+        let cids: Vec<Cid> = batch.blocks.iter().map(|(c, _)| *c).collect();
+        if let Err((e, batch)) = self.base.commit_owned(batch) {
             self.write().extend(batch.blocks);
             return Err(e.context(format!("flushing the state rooted at {root}")));
         }
-        self.remember(batch.blocks.iter().map(|(c, _)| c));
+        self.remember(cids.iter());
         Ok(report)
     }
 }

@@ -89,6 +89,18 @@ pub trait CommitStore: Blockstore {
     /// Writes all blocks and meta entries of `batch`, or nothing (on error).
     fn commit(&self, batch: &CommitBatch) -> Result<()>;
 
+    /// [`Self::commit`] taking the batch, so a store that keeps it (a deferred commit waits
+    /// in memory) need not copy it. On error the batch comes back with the error.
+    fn commit_owned(
+        &self,
+        batch: CommitBatch,
+    ) -> std::result::Result<(), (anyhow::Error, CommitBatch)> {
+        match self.commit(&batch) {
+            Ok(()) => Ok(()),
+            Err(e) => Err((e, batch)),
+        }
+    }
+
     /// Reads one meta entry; a missing key is `Ok(None)`.
     fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>>;
 
@@ -141,6 +153,12 @@ macro_rules! forward_store_traits {
         impl<S: CommitStore> CommitStore for $ty {
             fn commit(&self, batch: &CommitBatch) -> Result<()> {
                 (**self).commit(batch)
+            }
+            fn commit_owned(
+                &self,
+                batch: CommitBatch,
+            ) -> std::result::Result<(), (anyhow::Error, CommitBatch)> {
+                (**self).commit_owned(batch)
             }
             fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
                 (**self).get_meta(key)

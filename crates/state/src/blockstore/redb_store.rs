@@ -21,6 +21,8 @@
 //! unsynced redb commits; nothing was acknowledged.
 
 use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -83,30 +85,48 @@ struct GroupCommit {
     waiting: Arc<AtomicUsize>,
 }
 
+/// An entry of a pending commit: the commit and the entry's position in it. The index
+/// points into the commits instead of copying their blocks and values.
+type Entry = (Arc<CommitBatch>, usize);
+
 /// Commits waiting in memory, in order, and an index of what they set.
 #[derive(Default)]
 struct Pending {
-    batches: Vec<CommitBatch>,
-    blocks: HashMap<Cid, Vec<u8>>,
+    batches: Vec<Arc<CommitBatch>>,
+    /// Fx hashing: keys are content hashes.
+    blocks: FxHashMap<Cid, Entry>,
     /// Meta values by key, with the number of the commit that set them.
-    meta: HashMap<String, (u64, Option<Vec<u8>>)>,
+    meta: HashMap<String, (u64, Entry)>,
     /// Commits added so far (numbers the meta values).
     added: u64,
     bytes: usize,
 }
 
 impl Pending {
-    fn push(&mut self, batch: &CommitBatch) {
+    fn push(&mut self, batch: CommitBatch) {
         self.added += 1;
-        for (cid, bytes) in &batch.blocks {
+        let batch = Arc::new(batch);
+        for (i, (cid, bytes)) in batch.blocks.iter().enumerate() {
             self.bytes += bytes.len();
-            self.blocks.insert(*cid, bytes.clone());
+            self.blocks.insert(*cid, (batch.clone(), i));
         }
-        for (key, value) in &batch.meta {
+        for (i, (key, value)) in batch.meta.iter().enumerate() {
             self.bytes += key.len() + value.as_ref().map_or(0, Vec::len);
-            self.meta.insert(key.clone(), (self.added, value.clone()));
+            self.meta
+                .insert(key.clone(), (self.added, (batch.clone(), i)));
         }
-        self.batches.push(batch.clone());
+        self.batches.push(batch);
+    }
+
+    fn block(&self, cid: &Cid) -> Option<&[u8]> {
+        let (batch, i) = self.blocks.get(cid)?;
+        Some(batch.blocks[*i].1.as_slice())
+    }
+
+    /// A meta entry: `Some(None)` when a pending commit deletes the key.
+    fn meta(&self, key: &str) -> Option<Option<&[u8]>> {
+        let (_, (batch, i)) = self.meta.get(key)?;
+        Some(batch.meta[*i].1.as_deref())
     }
 }
 
@@ -312,8 +332,8 @@ fn check_redb_magic(path: &Path) -> Result<()> {
 
 impl Blockstore for RedbStore {
     fn get(&self, k: &Cid) -> Result<Option<Vec<u8>>> {
-        if let Some(v) = self.pending().blocks.get(k) {
-            return Ok(Some(v.clone()));
+        if let Some(v) = self.pending().block(k) {
+            return Ok(Some(v.to_vec()));
         }
         let txn = self.read_txn()?;
         let table = match txn.open_table(BLOCKS) {
@@ -386,36 +406,6 @@ impl RedbStore {
         Ok(())
     }
 
-    /// Every meta key that starts with `prefix` (committed or pending, not deleted), in key
-    /// order. For maintenance (`tandem gc`), not for a block's path: it reads the whole range.
-    pub fn meta_keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
-        let mut keys = std::collections::BTreeSet::new();
-        let txn = self.read_txn()?;
-        match txn.open_table(META) {
-            Ok(table) => {
-                for entry in table.range(prefix..)? {
-                    let (key, _) = entry?;
-                    let key = key.value();
-                    if !key.starts_with(prefix) {
-                        break;
-                    }
-                    keys.insert(key.to_string());
-                }
-            }
-            Err(TableError::TableDoesNotExist(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        for (key, (_, value)) in self.pending().meta.iter() {
-            if key.starts_with(prefix) {
-                match value {
-                    Some(_) => keys.insert(key.clone()),
-                    None => keys.remove(key),
-                };
-            }
-        }
-        Ok(keys.into_iter().collect())
-    }
-
     fn pending(&self) -> std::sync::RwLockReadGuard<'_, Pending> {
         self.group.pending.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -459,7 +449,7 @@ impl RedbStore {
         if waiting.is_empty() && matches!(durability, Durability::None) {
             return Ok(());
         }
-        let all: Vec<&CommitBatch> = waiting.iter().collect();
+        let all: Vec<&CommitBatch> = waiting.iter().map(|b| &**b).collect();
         match self.write_batches(&all, durability) {
             Ok(()) => {
                 self.forget_pending(&waiting);
@@ -473,7 +463,7 @@ impl RedbStore {
     }
 
     /// The pending batches, left readable in the index until [`Self::forget_pending`].
-    fn take_pending(&self) -> Vec<CommitBatch> {
+    fn take_pending(&self) -> Vec<Arc<CommitBatch>> {
         let mut pending = self
             .group
             .pending
@@ -484,7 +474,7 @@ impl RedbStore {
     }
 
     /// Puts batches that could not be written back in front of the pending ones.
-    fn restore_pending(&self, mut batches: Vec<CommitBatch>) {
+    fn restore_pending(&self, mut batches: Vec<Arc<CommitBatch>>) {
         let mut pending = self
             .group
             .pending
@@ -499,7 +489,7 @@ impl RedbStore {
 
     /// Drops from the index what `written` set, now that redb has it (meta values set by a
     /// later, still pending commit stay).
-    fn forget_pending(&self, written: &[CommitBatch]) {
+    fn forget_pending(&self, written: &[Arc<CommitBatch>]) {
         let mut pending = self
             .group
             .pending
@@ -520,13 +510,18 @@ impl RedbStore {
             pending.bytes = 0;
         } else {
             // Blocks of still-pending commits that a written one also carried: keep them.
-            let keep: Vec<(Cid, Vec<u8>)> = pending
+            let keep: Vec<(Cid, Entry)> = pending
                 .batches
                 .iter()
-                .flat_map(|b| b.blocks.iter().cloned())
+                .flat_map(|b| {
+                    b.blocks
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, (cid, _))| (*cid, (b.clone(), i)))
+                })
                 .collect();
-            for (cid, bytes) in keep {
-                pending.blocks.entry(cid).or_insert(bytes);
+            for (cid, entry) in keep {
+                pending.blocks.entry(cid).or_insert(entry);
             }
         }
     }
@@ -568,6 +563,49 @@ impl RedbStore {
     }
 }
 
+impl RedbStore {
+    /// A deferred commit: pending in memory until a sync (or until too many bytes wait).
+    fn defer(&self, batch: CommitBatch) -> Result<()> {
+        let full = {
+            let mut pending = self
+                .group
+                .pending
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            pending.push(batch);
+            self.group
+                .waiting
+                .store(pending.batches.len(), Ordering::Release);
+            pending.bytes >= MAX_PENDING_BYTES
+        };
+        self.group.committed.fetch_add(1, Ordering::AcqRel);
+        if full {
+            self.write_pending(Durability::None)?;
+        }
+        Ok(())
+    }
+
+    /// A durable commit now, after whatever deferred commits still wait (they come first).
+    fn commit_now(&self, batch: &CommitBatch) -> Result<()> {
+        let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let waiting = self.take_pending();
+        let mut all: Vec<&CommitBatch> = waiting.iter().map(|b| &**b).collect();
+        all.push(batch);
+        match self.write_batches(&all, Durability::Immediate) {
+            Ok(()) => {
+                self.forget_pending(&waiting);
+                self.group.committed.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                self.restore_pending(waiting);
+                Err(e)
+            }
+        }
+    }
+}
+
+mod meta;
 #[cfg(test)]
 mod write_ahead_tests;
 
@@ -587,45 +625,32 @@ impl CommitStore for RedbStore {
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         batch.check_meta_keys()?;
         if self.group.deferred.load(Ordering::Acquire) {
-            let full = {
-                let mut pending = self
-                    .group
-                    .pending
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
-                pending.push(batch);
-                self.group
-                    .waiting
-                    .store(pending.batches.len(), Ordering::Release);
-                pending.bytes >= MAX_PENDING_BYTES
-            };
-            self.group.committed.fetch_add(1, Ordering::AcqRel);
-            if full {
-                self.write_pending(Durability::None)?;
-            }
-            return Ok(());
+            return self.defer(batch.clone());
         }
-        // Durable now, after whatever deferred commits still wait (they come first).
-        let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
-        let waiting = self.take_pending();
-        let mut all: Vec<&CommitBatch> = waiting.iter().collect();
-        all.push(batch);
-        match self.write_batches(&all, Durability::Immediate) {
-            Ok(()) => {
-                self.forget_pending(&waiting);
-                self.group.committed.fetch_add(1, Ordering::AcqRel);
-                Ok(())
-            }
-            Err(e) => {
-                self.restore_pending(waiting);
-                Err(e)
-            }
+        self.commit_now(batch)
+    }
+
+    /// Deferred commits keep the batch itself: no copy of its blocks and values.
+    fn commit_owned(
+        &self,
+        batch: CommitBatch,
+    ) -> std::result::Result<(), (anyhow::Error, CommitBatch)> {
+        if let Err(e) = batch.check_meta_keys() {
+            return Err((e, batch));
+        }
+        if self.group.deferred.load(Ordering::Acquire) {
+            // The batch is pending (readable, counted) even if writing it ahead fails.
+            return self.defer(batch).map_err(|e| (e, CommitBatch::new()));
+        }
+        match self.commit_now(&batch) {
+            Ok(()) => Ok(()),
+            Err(e) => Err((e, batch)),
         }
     }
 
     fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        if let Some((_, v)) = self.pending().meta.get(key) {
-            return Ok(v.clone());
+        if let Some(v) = self.pending().meta(key) {
+            return Ok(v.map(<[u8]>::to_vec));
         }
         let txn = self.read_txn()?;
         let table = match txn.open_table(META) {
