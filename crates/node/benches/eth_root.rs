@@ -5,7 +5,8 @@
 //! and on its own thread beside the commit (`tandem_node::mine`, the default). A block's time is applying
 //! its 100 signed transactions plus mining it (flush, trie, records, one redb commit).
 //!
-//! `cargo bench -p tandem-node --bench eth_root` (`-- --quick`: fewer blocks). Needs the
+//! `cargo bench -p tandem-node --bench eth_root` (`-- --quick`: fewer blocks; `--rounds N`;
+//! `--profile inline|off|beside`: one mode alone, for a profiler). Needs the
 //! OpenZeppelin artifacts (`../shared/fixtures/evm-artifacts` or `$TANDEM_ARTIFACTS`).
 
 use std::path::Path;
@@ -161,7 +162,29 @@ fn main() {
         return;
     };
     let artifact: Value = serde_json::from_str(&text).unwrap();
-    let (warmup, blocks, rounds) = if quick { (3, 10, 2) } else { (10, 40, 5) };
+    let (warmup, blocks, mut rounds) = if quick { (3, 10, 2) } else { (10, 40, 5) };
+    // `--rounds N`; `--profile inline|off|beside`: that mode alone, for a profiler.
+    let arg = |name: &str| {
+        let args: Vec<String> = std::env::args().collect();
+        let i = args.iter().position(|a| a == name)?;
+        args.get(i + 1).cloned()
+    };
+    if let Some(r) = arg("--rounds") {
+        rounds = r.parse().expect("--rounds N");
+    }
+    if let Some(mode) = arg("--profile") {
+        let mode = match mode.as_str() {
+            "off" => Mode::Off,
+            "inline" => Mode::Inline,
+            "beside" => Mode::Beside,
+            other => panic!("--profile {other}: off, inline or beside"),
+        };
+        let times: Vec<_> = (0..rounds)
+            .map(|_| run(&artifact, mode, warmup, blocks))
+            .collect();
+        println!("median {:.2} ms/block", median(&times).as_secs_f64() * 1e3);
+        return;
+    }
     let modes = [Mode::Off, Mode::Inline, Mode::Beside];
     let mut times: [Vec<Vec<Duration>>; 3] = Default::default();
     // Rotate the modes so drift on a shared machine hits all of them.

@@ -6,8 +6,10 @@
 //! `tandem_evm::eth_view::EthView`, and its nodes are stored in the store's meta table, in
 //! the same redb transaction as the block:
 //!
+//! - `eth.p.<seq, 16 hex>` → the nodes a block wrote, in one value (`crate::trie_pack`);
 //! - `eth.n.<seq, 16 hex>.<hex keccak>` → a trie node (its RLP, then where its hashed
-//!   children are: `tandem_evm::mpt::stored`); account and storage tries share the table;
+//!   children are: `tandem_evm::mpt::stored`) that is not in its `seq`'s pack (full builds,
+//!   a second write at a `seq`, huge blocks); account and storage tries share the table;
 //! - `eth.root.<state CID>` → the Ethereum state root of that Tandem state and its `seq`.
 //!
 //! `seq` is the number of the block whose update wrote the node. Keyed by hash alone, a
@@ -36,6 +38,7 @@ use tandem_state::blockstore::{CommitStore, RedbStore};
 use tandem_vm::store::VmStore;
 
 use crate::node::Inner;
+use crate::trie_pack;
 
 /// Time spent in [`update`] (nanoseconds) and bytes of trie nodes it produced, since the
 /// process started: the benchmark reports them.
@@ -58,7 +61,19 @@ pub struct MetaNodes<'a>(pub &'a RedbStore);
 
 impl NodeSource for MetaNodes<'_> {
     fn node(&self, hash: &B256, seq: Loc) -> anyhow::Result<Option<Vec<u8>>> {
-        self.0.get_meta(&node_key(hash, seq))
+        load_node(self.0, hash, seq)
+    }
+}
+
+/// The stored form of the node `(seq, hash)`: from its `seq`'s pack, else under its own key.
+pub fn load_node(store: &RedbStore, hash: &B256, seq: Loc) -> anyhow::Result<Option<Vec<u8>>> {
+    let packed = store.with_meta(&trie_pack::pack_key(seq), |pack| {
+        pack.map(|p| trie_pack::find(p, hash).map(|n| n.map(<[u8]>::to_vec)))
+            .transpose()
+    })??;
+    match packed.flatten() {
+        Some(node) => Ok(Some(node)),
+        None => store.get_meta(&node_key(hash, seq)),
     }
 }
 
@@ -87,6 +102,10 @@ pub struct EthTrie {
     view: Option<(Cid, EthView)>,
     /// Benchmarks only ([`crate::node::Node::set_eth_trie_for_bench`]): no trie is kept.
     off: bool,
+    /// No pack is stored above this `seq` (`Some(None)`: none at all), so a pack there
+    /// needs no lookup: found once from the store, raised by every pack this process writes.
+    /// It only grows, so after `evm_revert` or a failed commit it is merely cautious.
+    pack_bound: Option<Option<Loc>>,
 }
 
 impl EthTrie {
@@ -110,11 +129,25 @@ pub(crate) fn before_flush(inner: &mut Inner) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn meta_of(state: &Cid, (root, loc): (B256, Loc), seq: Loc, nodes: NewNodes) -> Meta {
-    let mut meta: Meta = nodes
-        .into_iter()
-        .map(|(h, bytes)| (node_key(&h, seq), Some(bytes)))
-        .collect();
+/// Where a commit's new trie nodes go.
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    /// One pack under `eth.p.<seq>` if they fit (the key is known to be free).
+    Pack,
+    /// One key per node.
+    PerNode,
+}
+
+fn meta_of(state: &Cid, (root, loc): (B256, Loc), seq: Loc, nodes: NewNodes, keys: Keys) -> Meta {
+    let mut meta: Meta = if keys == Keys::Pack && !nodes.is_empty() && trie_pack::fits(&nodes) {
+        let pack = trie_pack::encode(nodes.iter().map(|(h, n)| (h, n.as_slice())));
+        vec![(trie_pack::pack_key(seq), Some(pack))]
+    } else {
+        nodes
+            .into_iter()
+            .map(|(h, bytes)| (node_key(&h, seq), Some(bytes)))
+            .collect()
+    };
     meta.push((
         root_key(state),
         Some([root.as_slice(), &loc.to_be_bytes()].concat()),
@@ -258,7 +291,22 @@ pub(crate) fn finish(inner: &mut Inner, new: &Cid, done: Done) -> anyhow::Result
     let root = view.root();
     inner.eth.base = Some(*new);
     inner.eth.view = Some((*new, view));
-    let meta = meta_of(new, root, done.seq, nodes);
+    // A pack is written once: a `seq` that has one (a block after a dev edit at its number,
+    // a number reused after `evm_revert`) gets keys per node. Only writers under the chain's
+    // lock get here, so the check and the commit cannot interleave with another pack.
+    let store = &inner.chain.dir.store;
+    let bound = match inner.eth.pack_bound {
+        Some(b) => b,
+        None => store
+            .last_meta_key_with_prefix(trie_pack::PACK_PREFIX)?
+            .map(|k| trie_pack::pack_seq(&k))
+            .transpose()?,
+    };
+    let taken = bound >= Some(done.seq)
+        && store.with_meta(&trie_pack::pack_key(done.seq), |p| p.is_some())?;
+    let keys = if taken { Keys::PerNode } else { Keys::Pack };
+    inner.eth.pack_bound = Some(bound.max(Some(done.seq)));
+    let meta = meta_of(new, root, done.seq, nodes, keys);
     let bytes: usize = meta
         .iter()
         .filter_map(|(_, v)| v.as_ref().map(Vec::len))
@@ -286,7 +334,8 @@ pub fn build_at(
     let tree = StateTree::load(VmStore::new(store), state)?;
     let (view, nodes) = EthView::build(&tree, seq)?;
     let root = view.root();
-    Ok((root.0, meta_of(state, root, seq, nodes)))
+    // Readers build too (`eth_state_root_at`), without the chain's lock: keys per node.
+    Ok((root.0, meta_of(state, root, seq, nodes, Keys::PerNode)))
 }
 
 impl crate::node::Node {

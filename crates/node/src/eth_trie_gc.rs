@@ -8,7 +8,9 @@
 //! - mark: from the root record (`eth.root.<state>`) of every retained state, every node its
 //!   account trie reaches, and every storage trie its accounts name (an account leaf records
 //!   where its storage root is stored);
-//! - sweep: every other node, and the root record of every state that is not retained.
+//! - sweep: every other node, and the root record of every state that is not retained; a
+//!   block's pack (`crate::trie_pack`) keeps its live nodes (rewritten without the others,
+//!   removed when none is live).
 //!
 //! A retained state without a root record keeps nothing here: the node builds its trie in
 //! full when it needs it. Like the block store's collection, it must run with no writer (the
@@ -25,7 +27,8 @@ use cid::Cid;
 use tandem_evm::mpt::{Loc, unstored};
 use tandem_state::blockstore::{CommitBatch, CommitStore, RedbStore};
 
-use crate::eth_trie::{node_key, root_key, root_of};
+use crate::eth_trie::{load_node, node_key, root_key, root_of};
+use crate::trie_pack;
 
 /// Prefixes of the trie's meta keys (`eth_trie::node_key`, `eth_trie::root_key`).
 const NODE_PREFIX: &str = "eth.n.";
@@ -62,6 +65,9 @@ pub fn collect(store: &RedbStore, retained: &[Cid]) -> anyhow::Result<TrieGcRepo
             batch.delete_meta(key);
         }
     }
+    for key in store.meta_keys_with_prefix(trie_pack::PACK_PREFIX)? {
+        sweep_pack(store, &key, &live, &mut batch, &mut report)?;
+    }
     for key in store.meta_keys_with_prefix(ROOT_PREFIX)? {
         if !keep_roots.contains(&key) {
             report.removed_roots += 1;
@@ -72,6 +78,34 @@ pub fn collect(store: &RedbStore, retained: &[Cid]) -> anyhow::Result<TrieGcRepo
         store.commit(&batch)?;
     }
     Ok(report)
+}
+
+/// Keeps a pack's live nodes: the pack stays as it is, is rewritten without the dead ones, or
+/// goes.
+fn sweep_pack(
+    store: &RedbStore,
+    key: &str,
+    live: &HashSet<String>,
+    batch: &mut CommitBatch,
+    report: &mut TrieGcReport,
+) -> anyhow::Result<()> {
+    let seq = trie_pack::pack_seq(key)?;
+    let Some(pack) = store.get_meta(key)? else {
+        return Ok(());
+    };
+    let nodes = trie_pack::decode(&pack).with_context(|| format!("trie pack {key}"))?;
+    let kept: Vec<&(B256, &[u8])> = nodes
+        .iter()
+        .filter(|(h, _)| live.contains(&node_key(h, seq)))
+        .collect();
+    report.kept_nodes += kept.len() as u64;
+    report.removed_nodes += (nodes.len() - kept.len()) as u64;
+    if kept.is_empty() {
+        batch.delete_meta(key);
+    } else if kept.len() < nodes.len() {
+        batch.set_meta(key, trie_pack::encode(kept.iter().map(|(h, n)| (h, *n))));
+    }
+    Ok(())
 }
 
 /// Which trie a node belongs to: an account leaf names a storage trie, a storage leaf
@@ -100,7 +134,7 @@ fn mark(
         if live.contains(&key) {
             continue;
         }
-        let Some(bytes) = store.get_meta(&key)? else {
+        let Some(bytes) = load_node(store, &hash, loc)? else {
             report.missing_nodes += 1;
             continue;
         };

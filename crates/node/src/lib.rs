@@ -9,6 +9,7 @@
 //! - `history`: EIP-2935's history contract (genesis pre-deploy, the parent-hash write).
 //! - [`base_fee`]: the EIP-1559 base-fee controller (or a pinned base fee).
 //! - [`eth_trie`]: the Ethereum state trie (header `stateRoot`, `eth_getProof`), kept per block.
+//! - [`trie_pack`]: the trie nodes one commit wrote, in one meta entry.
 //! - [`fork`]: fork mode: accounts and slots read lazily from another node (`--fork-url`).
 //! - [`node`]: the chain service: executing transactions, mining blocks, time, snapshots.
 //! - [`state`]: read-only views of past states, `eth_call` and gas estimation on forks.
@@ -41,6 +42,7 @@ pub mod replay;
 pub mod rpc;
 pub mod shapes;
 pub mod state;
+pub mod trie_pack;
 pub mod write_ahead;
 
 pub use launch::{RunOptions, Startup, run_blocking};

@@ -1,7 +1,8 @@
 //! `tandem gc` collects the Ethereum trie too (`tandem_node::eth_trie_gc`): blocks undone by
 //! `evm_revert` leave trie nodes and root records that no kept state needs; a collection
 //! removes them, keeps every node a kept block's proofs need (a past block's included), and
-//! finds nothing more to do when run again.
+//! finds nothing more to do when run again. A block's nodes are one pack (`trie_pack`); a
+//! collection keeps a pack's live nodes.
 
 use crate::common;
 
@@ -11,6 +12,7 @@ use common::{Client, TestNode, hex_u64};
 use serde_json::{Value, json};
 use tandem_chain::DataDir;
 use tandem_node::eth_trie_gc;
+use tandem_state::blockstore::CommitStore;
 
 /// Runtime: slot (calldata word 0) = calldata word 1.
 const RUNTIME: &str = "602035600035555b00";
@@ -125,5 +127,81 @@ fn gc_removes_reverted_trie_nodes_and_keeps_every_kept_blocks_proofs() {
     // And it goes on mining with a correct trie.
     set(&c, &contract, 3, 33);
     assert_eq!(proved_slot(&c, &contract, 3, "latest"), U256::from(33));
+    assert_eq!(proved_slot(&c, &contract, 1, "latest"), U256::from(11));
+}
+
+/// Meta keys of the trie's packs, with their sizes.
+fn packs(store: &tandem_state::blockstore::RedbStore) -> Vec<(String, usize)> {
+    store
+        .meta_keys_with_prefix("eth.p.")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let len = store.get_meta(&k).unwrap().map_or(0, |v| v.len());
+            (k, len)
+        })
+        .collect()
+}
+
+#[test]
+fn a_blocks_trie_nodes_are_one_pack_and_gc_keeps_a_packs_live_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = {
+        let node = TestNode::start(dir.path());
+        let c = node.client();
+        let receipt = mined(
+            &c,
+            json!({"from": DEV0, "data": format!("0x{INIT}{RUNTIME}")}),
+        );
+        let contract = receipt["contractAddress"].as_str().unwrap().to_string();
+        let store = &node.node.store;
+        let per_node = store.meta_keys_with_prefix("eth.n.").unwrap().len();
+        let before = packs(store).len();
+        set(&c, &contract, 1, 11);
+        // The block's new trie nodes (account and storage tries) went into one entry.
+        assert_eq!(packs(store).len(), before + 1);
+        assert_eq!(
+            store.meta_keys_with_prefix("eth.n.").unwrap().len(),
+            per_node
+        );
+        // Two dev edits of the latest block: the first's pack holds the contract's new
+        // storage nodes (still live after the second) and account-trie nodes the second
+        // replaces (garbage once the block's state is the second edit's).
+        let slot5 = format!("0x{}", word(5));
+        let fifty_five = format!("0x{}", word(55));
+        c.call("anvil_setStorageAt", json!([contract, slot5, fifty_five]));
+        c.call(
+            "anvil_setBalance",
+            json!(["0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "0x1234"]),
+        );
+        contract
+    };
+
+    let data = DataDir::open(dir.path()).unwrap();
+    let before = packs(&data.store);
+    let roots = data.retained_roots().unwrap();
+    tandem_state::gc::gc(data.store.as_ref(), &roots).unwrap();
+    let first = eth_trie_gc::collect(data.store.as_ref(), &roots).unwrap();
+    assert!(first.removed_nodes > 0, "{first:?}");
+    assert_eq!(first.missing_nodes, 0, "{first:?}");
+    let after = packs(&data.store);
+    // A pack with live and dead nodes was rewritten with the live ones.
+    assert!(
+        after
+            .iter()
+            .any(|(k, len)| before.iter().any(|(b, l)| b == k && len < l)),
+        "no pack shrank: {before:?} → {after:?}"
+    );
+    let second = eth_trie_gc::collect(data.store.as_ref(), &roots).unwrap();
+    assert_eq!(second.removed_nodes + second.removed_roots, 0, "{second:?}");
+    assert_eq!(second.kept_nodes, first.kept_nodes);
+    drop(data);
+
+    // The edited block's header stays as mined: proofs match the next block's.
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    set(&c, &contract, 3, 33);
+    assert_eq!(proved_slot(&c, &contract, 3, "latest"), U256::from(33));
+    assert_eq!(proved_slot(&c, &contract, 5, "latest"), U256::from(55));
     assert_eq!(proved_slot(&c, &contract, 1, "latest"), U256::from(11));
 }
