@@ -1,7 +1,8 @@
 //! A batch's senders recovered ahead (`src/rpc/presend.rs`): the calls of a batch of raw
 //! transactions take senders recovered on another thread; a transaction that does not decode
 //! or whose signature names another account gets the same error as alone; nothing is kept
-//! once the batch has answered.
+//! once the batch has answered. A batch's writes run in place, not one blocking-pool hop
+//! each, while the async workers answer other requests.
 
 use crate::common;
 
@@ -70,4 +71,60 @@ fn a_batch_takes_senders_recovered_ahead_and_keeps_none() {
     }
     let balance = c.call("eth_getBalance", json!([RECIPIENT, "latest"]));
     assert_eq!(balance, json!(format!("0x{:x}", 7 * 60)));
+}
+
+/// A batch's writes run on the batch's own thread, not one blocking-pool hop each
+/// (`rpc/batch_sync.rs`), and the async workers answer other requests meanwhile.
+#[test]
+fn a_batch_runs_its_writes_in_place_and_other_requests_are_answered_meanwhile() {
+    use tandem_node::rpc::batch_sync::WRITES_IN_PLACE;
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let accounts = dev_accounts(1).unwrap();
+    const N: u64 = 300;
+    let calls: Vec<Value> = (0..N)
+        .map(|n| {
+            let tx = alloy_consensus::TxEip1559 {
+                value: U256::from(1),
+                gas_limit: 21_000,
+                ..tx_1559(n, TxKind::Call(RECIPIENT), Vec::new())
+            };
+            call(n as usize, &sign_1559(&accounts[0], tx))
+        })
+        .collect();
+    let before = WRITES_IN_PLACE.load(Ordering::Relaxed);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let done = done.clone();
+        let c = node.client();
+        let sender = accounts[0].address;
+        std::thread::spawn(move || {
+            // Answers that arrived while the batch was half-way through its transactions.
+            let mut during = 0u32;
+            while !done.load(Ordering::Acquire) {
+                let n = c.call("eth_getTransactionCount", json!([sender, "latest"]));
+                if (1..N).contains(&hex_u64(&n)) {
+                    during += 1;
+                }
+            }
+            during
+        })
+    };
+    let answer = c.post(&Value::Array(calls).to_string());
+    done.store(true, Ordering::Release);
+    let during = reader.join().unwrap();
+    let answers = answer.as_array().expect("a batch answer");
+    assert!(
+        answers.iter().all(|a| a.get("result").is_some()),
+        "{answer}"
+    );
+    // At least this batch's (other tests' batches may run in place meanwhile).
+    assert!(WRITES_IN_PLACE.load(Ordering::Relaxed) - before >= N);
+    assert!(during > 0, "no other request was answered during the batch");
+    let n = c.call(
+        "eth_getTransactionCount",
+        json!([accounts[0].address, "latest"]),
+    );
+    assert_eq!(hex_u64(&n), N);
 }

@@ -20,7 +20,7 @@
 //! Nodes: Tandem is `$TANDEM_BIN` (a `tandem` CLI, run as `tandem --data-dir D node`) or
 //! else this package's `tandem-devnode` (the same node, built by `cargo bench`);
 //! `$TANDEM_BASE_BIN`, when set, runs a second Tandem build ("Tandem-base", say the one
-//! before a change) in the same rounds, so both get ratios from one run. anvil is
+//! before a change; a CLI or a devnode under any name) in the same rounds, so both get ratios from one run. anvil is
 //! `$ANVIL`, or npm's `@foundry-rs/anvil-linux-amd64`, installed into `target/tmp/anvil` on
 //! first use. Hardhat runs too if `target/tmp/node-clients/hardhat` holds it (the `rpc`
 //! bench installs it) and `--hardhat` is given.
@@ -366,9 +366,7 @@ fn anvil_bin() -> PathBuf {
 fn tandem_cmd(dir: &Path, port: u16, bin: Option<std::ffi::OsString>) -> Command {
     match bin {
         Some(bin) => {
-            let devnode = Path::new(&bin)
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("tandem-devnode"));
+            let devnode = is_devnode(Path::new(&bin));
             let mut cmd = Command::new(&bin);
             cmd.arg("--data-dir").arg(dir);
             if !devnode {
@@ -385,6 +383,21 @@ fn tandem_cmd(dir: &Path, port: u16, bin: Option<std::ffi::OsString>) -> Command
             cmd
         }
     }
+}
+
+/// Whether `bin` is a `tandem-devnode` (by name, or a copy under another name such as
+/// `/tmp/node_base_bin`: the devnode refuses `--help`, the `tandem` CLI prints its help).
+fn is_devnode(bin: &Path) -> bool {
+    let named = bin
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("tandem-devnode"));
+    named
+        || !Command::new(bin)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
 }
 
 /// `--transfers-only`: skip the read rows (for profiling the write path).
