@@ -159,39 +159,18 @@ pub fn contract(c: &Contract, children: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     for (ty, init) in [g32(mem::HEAP_START as i32), g32(0), g32(0), g32(0), g32(0)] {
         globals.global(ty, &init);
     }
-    for _ in 0..4 {
-        let ty = GlobalType {
-            val_type: I64,
-            mutable: true,
-            shared: false,
-        };
-        globals.global(ty, &ConstExpr::i64_const(0));
-    }
+    i64_zeros(&mut globals, 4);
     for (ty, init) in [g32(0), g32(0), g32(0), g32(0), g32(0), g32(0), g32(0)] {
         globals.global(ty, &init);
     }
     // the mapping-slot memo's key, base and hash (global::MS_IN, MS_OUT)
-    for _ in 0..12 {
-        let ty = GlobalType {
-            val_type: I64,
-            mutable: true,
-            shared: false,
-        };
-        globals.global(ty, &ConstExpr::i64_const(0));
-    }
+    i64_zeros(&mut globals, 12);
     // whether the memo's limbs are filled in (global::MS_LIMBS), whether its second entry
     // is set (MS2_SET), that entry's key and base (MS2_IN)
     for (ty, init) in [g32(0), g32(0)] {
         globals.global(ty, &init);
     }
-    for _ in 0..8 {
-        let ty = GlobalType {
-            val_type: I64,
-            mutable: true,
-            shared: false,
-        };
-        globals.global(ty, &ConstExpr::i64_const(0));
-    }
+    i64_zeros(&mut globals, 8);
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
     exports.export("invoke", ExportKind::Func, invoke_index);
@@ -339,4 +318,16 @@ fn invoke(c: &Contract, init_index: u32) -> Function {
         .unreachable()
         .end();
     f
+}
+
+/// `n` mutable i64 globals, each starting at zero.
+fn i64_zeros(globals: &mut GlobalSection, n: usize) {
+    let ty = GlobalType {
+        val_type: I64,
+        mutable: true,
+        shared: false,
+    };
+    for _ in 0..n {
+        globals.global(ty, &ConstExpr::i64_const(0));
+    }
 }
