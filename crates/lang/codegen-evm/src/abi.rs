@@ -500,9 +500,8 @@ pub fn runtime(
 }
 
 /// Init code: checks value, decodes constructor arguments appended to the code, runs the
-/// constructor and returns the runtime code.
-/// The init code. `spills` words at `SPILL_BASE` hold the constructor's spilled locals (see
-/// `spill`), so its arguments are copied after them. On failure, also returns the body and
+/// constructor and returns the runtime code. `spills` words at `SPILL_BASE` hold the
+/// constructor's spilled locals (see `spill`), so its arguments are copied after them. On failure, also returns the body and
 /// local whose spilling may help (`emit::INIT_BODY` for the constructor's own).
 pub fn init_code(
     c: &Contract,

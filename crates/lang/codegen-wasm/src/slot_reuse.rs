@@ -6,35 +6,20 @@
 //! `storage.rs` passes the hash's bytes straight to the slot syscalls, and the map-slot memo
 //! (`Rt::MapMemo`) hashes the slot once, as the `let` did. Same syscalls in the same order.
 
-use std::collections::{HashMap, HashSet};
-use tandem_lang_ir::opt::util::{sub_lists_mut, visit_expr, visit_stmts};
+use tandem_lang_ir::opt::util::{LocalInfo, assigned_locals, locals_in, sub_lists_mut, visit_expr};
 use tandem_lang_ir::{Expr, LocalId, Stmt};
 
 /// Rewrites every `let t = map_slot(..); sstore(t, f(sload(t)))` pair of the body.
 pub fn run(body: &mut Vec<Stmt>) {
-    let mut assigned = HashSet::new();
-    let mut uses: HashMap<LocalId, usize> = HashMap::new();
-    visit_stmts(
-        body,
-        &mut |s| {
-            if let Stmt::Set(l, _) = s {
-                assigned.insert(*l);
-            }
-        },
-        &mut |e| {
-            if let Expr::Local(l) = e {
-                *uses.entry(*l).or_default() += 1;
-            }
-        },
-    );
-    rewrite_list(body, &assigned, &uses);
+    let info = LocalInfo::of(body, &[]);
+    rewrite_list(body, &info);
 }
 
-fn rewrite_list(list: &mut Vec<Stmt>, assigned: &HashSet<LocalId>, uses: &HashMap<LocalId, usize>) {
+fn rewrite_list(list: &mut Vec<Stmt>, info: &LocalInfo) {
     let mut i = 0;
     while i < list.len() {
         if i + 1 < list.len()
-            && let Some(t) = in_place_update(&list[i], &list[i + 1], assigned, uses)
+            && let Some(t) = in_place_update(&list[i], &list[i + 1], info)
             && let Stmt::Let(_, slot) = list.remove(i)
             && let Stmt::SStore(at, value) = &mut list[i]
         {
@@ -43,7 +28,7 @@ fn rewrite_list(list: &mut Vec<Stmt>, assigned: &HashSet<LocalId>, uses: &HashMa
             replace_local(value, t, &slot);
         }
         for sub in sub_lists_mut(&mut list[i]) {
-            rewrite_list(sub, assigned, uses);
+            rewrite_list(sub, info);
         }
         i += 1;
     }
@@ -53,19 +38,14 @@ fn rewrite_list(list: &mut Vec<Stmt>, assigned: &HashSet<LocalId>, uses: &HashMa
 /// again to the same word and `second` is `sstore(t, v)` with `t` read once in `v`, by
 /// `sload(t)`, and nowhere else in the body, and `v` calls no function and uses at most one
 /// other word-keyed map slot (so the rewrite never adds a `crypto_hash`).
-fn in_place_update(
-    first: &Stmt,
-    second: &Stmt,
-    assigned: &HashSet<LocalId>,
-    uses: &HashMap<LocalId, usize>,
-) -> Option<LocalId> {
+fn in_place_update(first: &Stmt, second: &Stmt, info: &LocalInfo) -> Option<LocalId> {
     let Stmt::Let(t, slot @ Expr::MapSlot { .. }) = first else {
         return None;
     };
     let Stmt::SStore(Expr::Local(at), value) = second else {
         return None;
     };
-    if at != t || assigned.contains(t) || uses.get(t) != Some(&2) || !stable(slot, assigned) {
+    if at != t || assigned(info, *t) || info.uses(*t) != 2 || !stable(slot, info) {
         return None;
     }
     let mut loads = 0;
@@ -74,22 +54,16 @@ fn in_place_update(
     // slot there after one more; after two it would hash it again, which the `let` did not.
     let mut other_slots = 0;
     let mut calls = false;
-    let operands = locals_of(slot);
+    let operands = locals_in(slot);
     visit_expr(value, &mut |e| match e {
         Expr::SLoad(inner) if matches!(**inner, Expr::Local(l) if l == *t) => loads += 1,
         Expr::MapSlot {
             bytes_key: false, ..
         } => other_slots += 1,
         Expr::Call(..) => calls = true,
-        Expr::Seq(stmts, _) => visit_stmts(
-            stmts,
-            &mut |s| {
-                if let Stmt::Let(l, _) | Stmt::Set(l, _) = s {
-                    binds_operand |= operands.contains(l);
-                }
-            },
-            &mut |_| {},
-        ),
+        Expr::Seq(stmts, _) => {
+            binds_operand |= assigned_locals(stmts).iter().any(|l| operands.contains(l));
+        }
         _ => {}
     });
     (loads == 1 && !binds_operand && other_slots <= 1 && !calls).then_some(*t)
@@ -97,27 +71,22 @@ fn in_place_update(
 
 /// Whether the slot expression gives the same word wherever it is evaluated in the body: a
 /// word-keyed `map_slot` of constants, locals never reassigned and such `map_slot`s.
-fn stable(e: &Expr, assigned: &HashSet<LocalId>) -> bool {
+fn stable(e: &Expr, info: &LocalInfo) -> bool {
     match e {
         Expr::Const(_) => true,
-        Expr::Local(l) => !assigned.contains(l),
+        Expr::Local(l) => !assigned(info, *l),
         Expr::MapSlot {
             base,
             key,
             bytes_key: false,
-        } => stable(base, assigned) && stable(key, assigned),
+        } => stable(base, info) && stable(key, info),
         _ => false,
     }
 }
 
-fn locals_of(e: &Expr) -> HashSet<LocalId> {
-    let mut out = HashSet::new();
-    visit_expr(e, &mut |x| {
-        if let Expr::Local(l) = x {
-            out.insert(*l);
-        }
-    });
-    out
+/// Whether anything in the body assigns `l` (its `let` aside).
+fn assigned(info: &LocalInfo, l: LocalId) -> bool {
+    info.sets.contains_key(&l)
 }
 
 /// Replaces `sload(t)` in `e` with `sload(slot)`.

@@ -201,21 +201,21 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
     }
     // Methods and associated functions of non-generic types, likewise (those of generic
     // types and generic methods are checked where they are called, with their arguments).
+    // A trait's default methods are checked in the trait, against `Self`'s bounds.
+    let trait_defaults: std::collections::HashSet<*const tandem_lang_syntax::ast::FnDef> = p
+        .traits
+        .iter()
+        .flat_map(|t| t.def.fns.iter().map(|f| &f.def as *const _))
+        .collect();
     for (id, adt) in p.adts.iter().enumerate() {
         if !adt.generics.is_empty() {
             continue;
         }
-        // A trait's default methods are checked in the trait, against `Self`'s bounds.
-        let trait_default = |m: &items::Method| {
-            p.traits
-                .iter()
-                .any(|t| t.def.fns.iter().any(|f| std::ptr::eq(&f.def, m.def)))
-        };
         let mut methods: Vec<&items::Method> = adt
             .methods
             .values()
             .filter(|m| m.impl_generics.is_empty() && m.def.generics.is_empty())
-            .filter(|m| !trait_default(m))
+            .filter(|m| !trait_defaults.contains(&(m.def as *const _)))
             .collect();
         methods.sort_by_key(|m| (m.file, m.def.name.span.lo));
         for m in methods {
