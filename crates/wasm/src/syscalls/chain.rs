@@ -232,12 +232,8 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
         |mut c: Caller<'_, Host>, hash: u32, sig: u32, out: u32| {
             syscall(&mut c, |c| {
                 charge(c, "secp256k1_recover", PRICE_LIST.secp256k1_recover)?;
-                let h: [u8; 32] = read(c, hash, 32)?
-                    .try_into()
-                    .map_err(|_| ErrorNumber::IllegalArgument)?;
-                let s: [u8; 65] = read(c, sig, 65)?
-                    .try_into()
-                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let h: [u8; 32] = super::read_array(c, hash)?;
+                let s: [u8; 65] = super::read_array(c, sig)?;
                 let key = c.data_mut().kernel().recover_secp256k1(&h, &s)?;
                 write(c, out, &key)
             })

@@ -14,10 +14,7 @@ fn read_cid(caller: &Caller<'_, Host>, off: u32, len: u32) -> super::SysResult<C
 }
 
 fn read_word(caller: &Caller<'_, Host>, off: u32) -> super::SysResult<[u8; 32]> {
-    let bytes = read(caller, off, 32)?;
-    let mut w = [0u8; 32];
-    w.copy_from_slice(&bytes);
-    Ok(w)
+    super::read_array(caller, off)
 }
 
 pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
@@ -69,8 +66,13 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                 let start = (offset as usize).min(size);
                 let end = start.saturating_add(cap as usize).min(size);
                 charge(c, "block_read", PRICE_LIST.block_read(end - start))?;
-                let chunk = c.data().block(id)?.data[start..end].to_vec();
-                write(c, buf, &chunk)?;
+                // The block (host data) straight into the instance's memory, no copy between.
+                let mem = super::memory(c)?;
+                let (data, host) = mem.data_and_store_mut(&mut *c);
+                let chunk = &host.block(id)?.data[start..end];
+                data.get_mut(buf as usize..buf as usize + chunk.len())
+                    .ok_or(ErrorNumber::IllegalArgument)?
+                    .copy_from_slice(chunk);
                 write(c, out, &((end - start) as u32).to_le_bytes())
             })
         },

@@ -113,6 +113,24 @@ pub(crate) fn read(caller: &Caller<'_, Host>, off: u32, len: u32) -> SysResult<V
         .to_vec())
 }
 
+/// Copies `N` bytes out of the instance's memory into an array (no heap copy: the slot
+/// syscalls read two 32-byte words per call).
+pub(crate) fn read_array<const N: usize>(
+    caller: &Caller<'_, Host>,
+    off: u32,
+) -> SysResult<[u8; N]> {
+    let mem = memory(caller)?;
+    let start = off as usize;
+    let end = start.checked_add(N).ok_or(ErrorNumber::IllegalArgument)?;
+    let bytes = mem
+        .data(caller)
+        .get(start..end)
+        .ok_or(ErrorNumber::IllegalArgument)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes);
+    Ok(out)
+}
+
 pub(crate) fn write(caller: &mut Caller<'_, Host>, off: u32, bytes: &[u8]) -> SysResult {
     let mem = memory(caller)?;
     let data = mem.data_mut(caller);
