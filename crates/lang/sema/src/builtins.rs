@@ -121,12 +121,7 @@ impl Cx<'_, '_> {
                     ));
                     return Typed::error();
                 };
-                let Some(ItemRef::Contract(ci)) = self.p.lookup(self.frame.file, &p.last().name)
-                else {
-                    self.err(
-                        self.p
-                            .unknown(self.frame.file, &p.last().name, p.span, "contract"),
-                    );
+                let Some(ci) = self.created_contract(p) else {
                     return Typed::error();
                 };
                 let salt = if salted {
@@ -190,6 +185,47 @@ impl Cx<'_, '_> {
                 }
                 self.err(d);
                 Typed::error()
+            }
+        }
+    }
+
+    /// The contract `ctx.create`/`create2` deploys: a contract by name, or a type parameter of
+    /// the contract being compiled, which deploys the contract it was instantiated with
+    /// (`contract Mint<T: Coin>` as `Mint<Gold>` deploys a `Gold`). `None` after an error.
+    fn created_contract(&mut self, p: &ast::Path) -> Option<usize> {
+        let name = &p.last().name;
+        let is_param = p.segments.len() == 1 && self.frame.subst.contains_key(name);
+        if !is_param {
+            if let Some(ItemRef::Contract(ci)) = self.p.lookup(self.frame.file, name) {
+                return Some(ci);
+            }
+            self.err(self.p.unknown(self.frame.file, name, p.span, "contract"));
+            return None;
+        }
+        let arg = match self.frame.contract_scope {
+            true => self.contract_args.get(name).copied(),
+            false => None,
+        };
+        match arg {
+            Some(ci) if self.p.contracts[ci].def.generics.is_empty() => Some(ci),
+            Some(ci) => {
+                let shown = self.p.contracts[ci].def.name.name.clone();
+                self.err(Diagnostic::error(
+                    "E0610",
+                    format!("`{name}` is the generic contract `{shown}`, which `ctx.create` cannot deploy"),
+                    p.span,
+                    "a generic contract",
+                ).with_help(format!("instantiate `{shown}` with a `type` alias and pass that")));
+                None
+            }
+            None => {
+                self.err(Diagnostic::error(
+                    "E0610",
+                    format!("the first argument must name a contract; `{name}` is a type parameter that does not stand for one here"),
+                    p.span,
+                    "expected a contract",
+                ).with_help("a contract's own type parameter, instantiated with a contract (`type M = Mint<Gold>`), can be created"));
+                None
             }
         }
     }

@@ -160,6 +160,7 @@ pub fn compile_contract(
     ci: usize,
     name: &str,
     subst: HashMap<String, Ty>,
+    contract_args: HashMap<String, usize>,
 ) -> (ir::Contract, Vec<usize>) {
     let c = &p.contracts[ci];
     let def = c.def;
@@ -170,6 +171,7 @@ pub fn compile_contract(
         .map(|t| p.resolve_ty(file, t, &subst, diags));
     let mut cx = Cx::new(p, diags, file, storage_ty.clone());
     cx.frame.subst = subst.clone();
+    cx.contract_args = contract_args;
     cx.contract = Some(ci);
     cx.frame.contract_scope = true;
     if let Some(a) = attr(c.attrs, "slot") {

@@ -171,6 +171,9 @@ pub struct Cx<'a, 'p> {
     pub caps_span: Span,
     /// The contract being compiled (for `ctx.create` of itself and for errors).
     pub contract: Option<usize>,
+    /// The contract each of its type parameters was instantiated with (`Keeper<Token>`: `T`
+    /// → `Token`), for `ctx.create(T, ..)` in its handlers and fns.
+    pub contract_args: HashMap<String, usize>,
     pub children: Vec<usize>,
     /// The slot where the contract's storage type starts (0, or `#[slot = ..]`).
     pub storage_root: IrExpr,
@@ -212,6 +215,7 @@ impl<'a, 'p> Cx<'a, 'p> {
             owner: String::new(),
             caps_span: Span::default(),
             contract: None,
+            contract_args: HashMap::new(),
             children: Vec::new(),
             storage_root: IrExpr::c(0),
             used_events: Default::default(),

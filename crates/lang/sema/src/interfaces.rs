@@ -412,16 +412,23 @@ impl Program<'_> {
     /// type argument must be a contract that speaks each (E0224 otherwise); then the parameter
     /// stands for a handle speaking exactly its bounds, whatever the argument receives beyond
     /// them, so `Address<T>` (and `T`) is `Address<Erc20>` in the body. False if one failed.
+    ///
+    /// Each parameter whose argument is a contract is also recorded in `contract_args`, so
+    /// `ctx.create(T, ..)` can deploy it whatever the parameter stands for as a type.
     pub(crate) fn bind_interface_params(
         &self,
         ci: usize,
         subst: &mut HashMap<String, Ty>,
+        contract_args: &mut HashMap<String, usize>,
         span: Span,
         diags: &mut Diagnostics,
     ) -> bool {
         let c = &self.contracts[ci];
         let mut ok = true;
         for g in &c.def.generics {
+            if let Some(Ty::ContractRef(a)) = subst.get(&g.name) {
+                contract_args.insert(g.name.clone(), *a);
+            }
             let msgs = self.bound_messages(c.file, &c.def.bounds, &g.name);
             if msgs.is_empty() {
                 continue;

@@ -91,11 +91,17 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
     }
     interfaces::check_all(&p, &mut diags);
     let mut module = Module::default();
-    // (contract index, artifact name, generic arguments)
-    let mut roots: Vec<(usize, String, HashMap<String, types::Ty>)> = Vec::new();
+    // (contract index, artifact name, generic arguments, the contracts among them)
+    type Root = (
+        usize,
+        String,
+        HashMap<String, types::Ty>,
+        HashMap<String, usize>,
+    );
+    let mut roots: Vec<Root> = Vec::new();
     for (ci, c) in p.contracts.iter().enumerate() {
         if c.def.generics.is_empty() {
-            roots.push((ci, c.def.name.name.clone(), HashMap::new()));
+            roots.push((ci, c.def.name.name.clone(), HashMap::new(), HashMap::new()));
         }
     }
     for a in &p.aliases {
@@ -135,10 +141,11 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
             ) {
                 continue; // compiling it would only repeat the bound's error
             }
-            if !p.bind_interface_params(ci, &mut subst, path.span, &mut diags) {
+            let mut contract_args = HashMap::new();
+            if !p.bind_interface_params(ci, &mut subst, &mut contract_args, path.span, &mut diags) {
                 continue;
             }
-            roots.push((ci, a.def.name.name.clone(), subst));
+            roots.push((ci, a.def.name.name.clone(), subst, contract_args));
         }
     }
     let mut index: HashMap<usize, usize> = HashMap::new();
@@ -146,17 +153,19 @@ fn check_errors(files: &[SourceFile]) -> Result<(Module, Vec<Diagnostic>), Diagn
     let mut children_of: Vec<Vec<usize>> = Vec::new();
     let mut done = 0;
     while done < pending.len() && done < 256 {
-        let (ci, name, subst) = pending[done].clone();
+        let (ci, name, subst, contract_args) = pending[done].clone();
         done += 1;
-        let (c, children) = contract::compile_contract(&p, &mut diags, ci, &name, subst);
+        let (c, children) =
+            contract::compile_contract(&p, &mut diags, ci, &name, subst, contract_args);
         if p.contracts[ci].def.generics.is_empty() {
             index.insert(ci, module.contracts.len());
         }
         module.contracts.push(c);
         children_of.push(children.clone());
         for ch in children {
-            if !pending.iter().any(|(c, _, s)| *c == ch && s.is_empty()) {
-                pending.push((ch, p.contracts[ch].def.name.name.clone(), HashMap::new()));
+            if !pending.iter().any(|(c, _, s, _)| *c == ch && s.is_empty()) {
+                let name = p.contracts[ch].def.name.name.clone();
+                pending.push((ch, name, HashMap::new(), HashMap::new()));
             }
         }
     }
