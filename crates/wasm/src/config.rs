@@ -73,36 +73,51 @@ pub fn memory_growth_price(current: u64, desired: u64) -> Gas {
 pub mod prices {
     use super::Gas;
 
-    /// One unit of wasmtime fuel: 1/8 gas. A simple instruction costs one unit (`nop`,
-    /// `drop`, `block`, `loop`, `end`, `else`, `return`, `unreachable` are free); slower
-    /// classes cost more units ([`operator_cost`](super::operator_cost)).
-    pub const MILLIGAS_PER_FUEL: i64 = 125;
-    /// Fuel per load (any width): a dependent chain of loads at random addresses in a
-    /// `MAX_INSTANCE_MEMORY` memory takes ~10 ns per load on the reference machine (8 gas
+    /// One unit of wasmtime fuel: 1/25 gas (40 milligas). wasmtime charges the bulk-memory
+    /// operators (`memory.fill`/`copy`/`init`, data segments at instantiation) at least one
+    /// unit per byte, and they run at ~0.017 ns per byte: at 1/8 gas a unit they were 4×
+    /// over-charged, at 1/25 they are within 2× of the common rate. 1/25 is also the finest
+    /// unit in whole milligas in which a load's price (8 gas) fits wasmtime's largest
+    /// per-operator cost, 255 units.
+    pub const MILLIGAS_PER_FUEL: i64 = 40;
+    /// A simple operator (integer add/sub/logic/compare/shift, const, local/global access,
+    /// branch, select, store, …): 0.12 gas. `nop`, `drop`, `block`, `loop`, `end`, `else`,
+    /// `return` and `unreachable` stay free.
+    pub const SIMPLE_FUEL: u8 = 3;
+    /// Fuel per load (any width): 8 gas. A dependent chain of loads at random addresses in a
+    /// `MAX_INSTANCE_MEMORY` memory takes ~6–10 ns per load on the reference machines (8 gas
     /// leaves a margin for the noise of a shared L3).
-    pub const LOAD_FUEL: u8 = 64;
+    pub const LOAD_FUEL: u8 = 200;
     /// Integer and float multiplication, float add/sub/min/max/rounding/conversions: 3–4
-    /// cycles of latency in a dependent chain.
-    pub const SLOW_ALU_FUEL: u8 = 4;
+    /// cycles of latency in a dependent chain (0.52 gas).
+    pub const SLOW_ALU_FUEL: u8 = 13;
     /// Division and remainder, and square roots, measured in dependent chains. The fourth
     /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
     /// f64.sqrt ~6.8 ns at a common rate of 0.68 ns/gas. The tenth's (an AVX-512 CPU,
-    /// 0.52 ns/gas): 3.9–5.0, 6.9, 6.9 and 8.0 ns, which at the earlier prices (24/32/24/32/
-    /// 40/48) was 2.2–3.2× under-charged. These prices put both machines within 2×
-    /// (0.5–1.3× common): an operation the chain under-prices is a cheap way to burn its CPU.
-    pub const I32_DIV_FUEL: u8 = 40;
-    pub const I64_DIV_FUEL: u8 = 56;
-    pub const F32_DIV_FUEL: u8 = 56;
-    pub const F64_DIV_FUEL: u8 = 80;
-    pub const F32_SQRT_FUEL: u8 = 80;
-    pub const F64_SQRT_FUEL: u8 = 96;
-    /// Calls (frame set-up, stack check, fuel spill).
-    pub const CALL_FUEL: u8 = 6;
+    /// 0.52 ns/gas): 3.9–5.0, 6.9, 6.9 and 8.0 ns. Priced 5 / 7 / 7 / 10 / 10 gas, and f64.sqrt
+    /// at the most one operator can cost, 255 units (10.2 gas; 7.8 ns is 1.4× the common rate
+    /// there): both machines within 2×, since an operation the chain under-prices is a cheap
+    /// way to burn its CPU.
+    pub const I32_DIV_FUEL: u8 = 125;
+    pub const I64_DIV_FUEL: u8 = 175;
+    pub const F32_DIV_FUEL: u8 = 175;
+    pub const F64_DIV_FUEL: u8 = 250;
+    pub const F32_SQRT_FUEL: u8 = 250;
+    pub const F64_SQRT_FUEL: u8 = 255;
+    /// Calls (frame set-up, stack check, fuel spill): 0.76 gas.
+    pub const CALL_FUEL: u8 = 19;
     /// `call_indirect`: a call plus the table bounds check, the signature check and the
-    /// indirect jump. At `CALL_FUEL` it measured 1.96–2.02× the common rate (docs/gas.md).
-    pub const CALL_INDIRECT_FUEL: u8 = 9;
+    /// indirect jump (1.12 gas). At the plain call's price it measured 1.96–2.02× the common
+    /// rate (docs/gas.md).
+    pub const CALL_INDIRECT_FUEL: u8 = 28;
+    /// Bulk memory, per byte (`memory.fill`, `memory.copy`, `memory.init` and active data
+    /// segments at instantiation): one unit, 0.04 gas.
+    pub const BULK_BYTE_FUEL: u8 = 1;
+    /// Bulk table operations, per element (`table.fill`, `table.copy`, `table.init`):
+    /// 0.12 gas, what they cost at the earlier unit; nothing measured them cheaper.
+    pub const TABLE_ELEMENT_FUEL: u8 = 3;
     /// `memory.grow` and `table.grow` leave compiled code for the host (plus the per-byte or
-    /// per-element growth price charged by the limiter).
+    /// per-element growth price charged by the limiter): 10.2 gas.
     pub const GROW_FUEL: u8 = 255;
     /// Growing linear memory, per byte, initial memory included, in two tiers (see
     /// [`RESIDENT_MEMORY`](super::RESIDENT_MEMORY)). The cost is not the growth itself but
@@ -137,8 +152,8 @@ pub mod prices {
     /// slot a 2 MiB instance used), so making slots large cannot make others' calls cheap.
     pub const INSTANTIATE_BASE: Gas = Gas::new(3_500);
     /// Active data segments, per byte, on top of the fuel instantiation itself spends on them
-    /// (one unit, 1/8 gas, per byte): copying them measured ~0.02 ns per byte, so the fuel
-    /// alone over-covers it and nothing is added.
+    /// (`BULK_BYTE_FUEL`, 0.04 gas, per byte): copying them measured ~0.02 ns per byte, so
+    /// the fuel alone covers it and nothing is added.
     pub const INSTANTIATE_DATA_BYTE: Gas = Gas::from_milligas(0);
 }
 
@@ -163,11 +178,30 @@ pub fn allowed_features() -> WasmFeatures {
         | WasmFeatures::FLOATS
 }
 
-/// Fuel per WASM operator (see `prices`): the wasmtime defaults (1 per operator, control
-/// flow free) with the slow classes priced apart.
+/// Multiplies every operator's cost by `SIMPLE_FUEL`: wasmtime's defaults are one unit per
+/// operator with control flow free, and a simple operator costs `SIMPLE_FUEL` units here.
+macro_rules! scale_every_operator {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        fn scale_every_operator(c: &mut OperatorCost) {
+            $( c.$op = c.$op.saturating_mul(prices::SIMPLE_FUEL); )*
+        }
+    };
+}
+wasmtime::wasmparser::for_each_operator!(scale_every_operator);
+
+/// Fuel per WASM operator (see `prices`): the wasmtime defaults (one unit per operator,
+/// control flow free) scaled to `SIMPLE_FUEL`, the slow classes priced apart, and the
+/// per-byte and per-element costs of bulk operations.
 pub fn operator_cost() -> OperatorCost {
     use prices::*;
     let mut c = OperatorCost::new();
+    scale_every_operator(&mut c);
+    c.variable.memory_copy_per_byte = BULK_BYTE_FUEL;
+    c.variable.memory_fill_per_byte = BULK_BYTE_FUEL;
+    c.variable.memory_init_per_byte = BULK_BYTE_FUEL;
+    c.variable.table_copy_per_element = TABLE_ELEMENT_FUEL;
+    c.variable.table_fill_per_element = TABLE_ELEMENT_FUEL;
+    c.variable.table_init_per_element = TABLE_ELEMENT_FUEL;
     for load in [
         &mut c.I32Load,
         &mut c.I64Load,

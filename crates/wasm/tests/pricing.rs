@@ -121,8 +121,9 @@ fn data_segments_are_charged_at_every_instantiation() {
         let a = c.deploy(&instantiation(data, 16, 0), vec![]);
         gas.push(c.call(a, 2, vec![]).receipt.gas_used);
     }
-    // 0.1 gas per byte copied in, on every call.
-    assert!(gas[1] >= gas[0] + 10_000, "{gas:?}");
+    // One fuel unit (0.04 gas) per byte copied in, on every call: copying measured ~0.02 ns
+    // a byte, so that is about the common rate (docs/gas.md).
+    assert!(gas[1] >= gas[0] + 4_000, "{gas:?}");
 }
 
 #[test]
