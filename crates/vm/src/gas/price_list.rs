@@ -34,7 +34,8 @@ pub struct PriceList {
     /// Persisting a block: hashing plus storage per byte.
     pub block_link_base: Gas,
     pub block_link_byte: Gas,
-    /// Reading from an open block, per byte.
+    /// Reading from an open block, per byte: a copy from the host into the instance's
+    /// memory, the same work as WASM's `memory.copy`, and priced like it (docs/gas.md).
     pub block_read_byte: Gas,
     /// Reading and setting an actor's state root.
     pub root_get: Gas,
@@ -114,7 +115,7 @@ pub const PRICE_LIST: PriceList = PriceList {
     block_create_byte: milli(100),
     block_link_base: Gas::new(2_500),
     block_link_byte: Gas::new(200),
-    block_read_byte: milli(100),
+    block_read_byte: milli(40),
     root_get: Gas::new(100),
     root_set: Gas::new(100),
     slot_read_cold: Gas::new(2_100),
