@@ -226,6 +226,8 @@ impl Node {
         // Group commit: blocks are committed without waiting for the disk, and the RPC layer
         // syncs (one fsync shared by every writer waiting) before it acknowledges a write.
         store.defer_durability(true);
+        // A sync appends to the commit log and fsyncs it; redb is written behind.
+        store.use_commit_log()?;
         let latest_n = blocks.latest_number()?.context("no latest block")?;
         let first_n = blocks.first_number()?;
         let latest = blocks

@@ -9,6 +9,7 @@ mod blockstore_crash;
 mod blockstore_full_disk;
 mod blockstore_group;
 mod blockstore_links;
+mod blockstore_log;
 mod blockstore_stores;
 mod car_roundtrip;
 mod gc_mark_sweep;

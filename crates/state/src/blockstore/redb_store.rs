@@ -19,6 +19,10 @@
 //! the sync writes all of them in one redb transaction. So N blocks committed between two
 //! syncs cost one redb transaction, not N. A crash loses them exactly as it would lose
 //! unsynced redb commits; nothing was acknowledged.
+//!
+//! With a commit log ([`RedbStore::use_commit_log`], `redb_store/commit_log.rs`) a sync
+//! appends the waiting commits to a file beside the store and fsyncs it instead; they reach
+//! redb later ([`RedbStore::write_ahead`]), and opening the store replays the log.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -83,6 +87,9 @@ struct GroupCommit {
     /// How many commits `pending` holds, readable without its lock (and without holding the
     /// store: see [`RedbStore::pending_gauge`]).
     waiting: Arc<AtomicUsize>,
+    /// The commit log, once [`RedbStore::use_commit_log`] opened it. Held while pending
+    /// commits are taken for redb, so each is appended before it is written there.
+    log: Mutex<Option<commit_log::CommitLog>>,
 }
 
 /// An entry of a pending commit: the commit and the entry's position in it. The index
@@ -92,12 +99,14 @@ type Entry = (Arc<CommitBatch>, usize);
 /// Commits waiting in memory, in order, and an index of what they set.
 #[derive(Default)]
 struct Pending {
-    batches: Vec<Arc<CommitBatch>>,
+    /// With their commit numbers (`seq`, the value of `added` when each was pushed).
+    batches: Vec<(u64, Arc<CommitBatch>)>,
     /// Fx hashing: keys are content hashes.
     blocks: FxHashMap<Cid, Entry>,
     /// Meta values by key, with the number of the commit that set them.
     meta: HashMap<String, (u64, Entry)>,
-    /// Commits added so far (numbers the meta values).
+    /// The last commit number given: numbers the meta values and each commit's `seq` (it
+    /// starts from the highest the store holds, so numbers increase across restarts).
     added: u64,
     bytes: usize,
 }
@@ -115,7 +124,7 @@ impl Pending {
             self.meta
                 .insert(key.clone(), (self.added, (batch.clone(), i)));
         }
-        self.batches.push(batch);
+        self.batches.push((self.added, batch));
     }
 
     fn block(&self, cid: &Cid) -> Option<&[u8]> {
@@ -188,6 +197,13 @@ impl RedbStore {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create directory {}", parent.display()))?;
         }
+        // A new store has no log: one left from an earlier store at this path is not its.
+        match std::fs::remove_file(commit_log::log_path(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(anyhow!(e).context("removing a stale commit log"));
+            }
+            _ => {}
+        }
         let db = guarded_open(path, || builder().create(path))?;
         let txn = db.begin_write()?;
         {
@@ -215,6 +231,13 @@ impl RedbStore {
             group: Arc::default(),
         };
         store.check_format()?;
+        let last = store.replay_log()?;
+        store
+            .group
+            .pending
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .added = last;
         Ok(store)
     }
 
@@ -398,9 +421,9 @@ impl RedbStore {
         if *durable >= wanted {
             return Ok(());
         }
-        // Everything committed before this point is covered by the durable commit below.
+        // Everything committed before this point is covered by the durable write below.
         let covered = self.group.committed.load(Ordering::Acquire);
-        self.write_pending(Durability::Immediate)
+        self.sync_pending()
             .with_context(|| format!("syncing the Tandem store {}", self.path.display()))?;
         *durable = covered;
         Ok(())
@@ -443,16 +466,27 @@ impl RedbStore {
         self.write_pending_locked(durability)
     }
 
-    /// [`Self::write_pending`] for a caller holding `group.writing`.
+    /// [`Self::write_pending`] for a caller holding `group.writing`. With a commit log, the
+    /// commits are appended to it first (none reaches redb before the log), and a durable
+    /// write empties the log.
     fn write_pending_locked(&self, durability: Durability) -> Result<()> {
-        let waiting = self.take_pending();
+        let waiting = {
+            let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
+            let waiting = self.take_pending();
+            Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b)));
+            waiting
+        };
         if waiting.is_empty() && matches!(durability, Durability::None) {
             return Ok(());
         }
-        let all: Vec<&CommitBatch> = waiting.iter().map(|b| &**b).collect();
-        match self.write_batches(&all, durability) {
+        let all: Vec<&CommitBatch> = waiting.iter().map(|(_, b)| &**b).collect();
+        let last = waiting.last().map(|(n, _)| *n);
+        match self.write_batches(&all, durability, last) {
             Ok(()) => {
                 self.forget_pending(&waiting);
+                if !matches!(durability, Durability::None) {
+                    self.log_covered(last)?;
+                }
                 Ok(())
             }
             Err(e) => {
@@ -463,7 +497,7 @@ impl RedbStore {
     }
 
     /// The pending batches, left readable in the index until [`Self::forget_pending`].
-    fn take_pending(&self) -> Vec<Arc<CommitBatch>> {
+    fn take_pending(&self) -> Vec<(u64, Arc<CommitBatch>)> {
         let mut pending = self
             .group
             .pending
@@ -474,7 +508,7 @@ impl RedbStore {
     }
 
     /// Puts batches that could not be written back in front of the pending ones.
-    fn restore_pending(&self, mut batches: Vec<Arc<CommitBatch>>) {
+    fn restore_pending(&self, mut batches: Vec<(u64, Arc<CommitBatch>)>) {
         let mut pending = self
             .group
             .pending
@@ -489,7 +523,7 @@ impl RedbStore {
 
     /// Drops from the index what `written` set, now that redb has it (meta values set by a
     /// later, still pending commit stay).
-    fn forget_pending(&self, written: &[Arc<CommitBatch>]) {
+    fn forget_pending(&self, written: &[(u64, Arc<CommitBatch>)]) {
         let mut pending = self
             .group
             .pending
@@ -497,7 +531,7 @@ impl RedbStore {
             .unwrap_or_else(|e| e.into_inner());
         let still = pending.batches.len() as u64;
         let last_written = pending.added - still;
-        for batch in written {
+        for (_, batch) in written {
             for (cid, bytes) in &batch.blocks {
                 if pending.blocks.remove(cid).is_some() {
                     pending.bytes = pending.bytes.saturating_sub(bytes.len());
@@ -513,7 +547,7 @@ impl RedbStore {
             let keep: Vec<(Cid, Entry)> = pending
                 .batches
                 .iter()
-                .flat_map(|b| {
+                .flat_map(|(_, b)| {
                     b.blocks
                         .iter()
                         .enumerate()
@@ -526,8 +560,14 @@ impl RedbStore {
         }
     }
 
-    /// Writes `batches` in order in one transaction: all of them land or none.
-    fn write_batches(&self, batches: &[&CommitBatch], durability: Durability) -> Result<()> {
+    /// Writes `batches` in order in one transaction: all of them land or none. `last` is the
+    /// highest commit number among them, recorded for the commit log's replay.
+    fn write_batches(
+        &self,
+        batches: &[&CommitBatch],
+        durability: Durability,
+        last: Option<u64>,
+    ) -> Result<()> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(durability)?;
         // Inserted in key order: a group of commits touches each B-tree page once in a row
@@ -553,6 +593,9 @@ impl RedbStore {
                     Some(v) => meta.insert(key, v)?,
                     None => meta.remove(key)?,
                 };
+            }
+            if let Some(last) = last {
+                meta.insert(commit_log::LOG_APPLIED_KEY, last.to_be_bytes().as_slice())?;
             }
         }
         // Dropping an uncommitted transaction (on any error above) aborts it: nothing lands.
@@ -588,13 +631,30 @@ impl RedbStore {
     /// A durable commit now, after whatever deferred commits still wait (they come first).
     fn commit_now(&self, batch: &CommitBatch) -> Result<()> {
         let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
-        let waiting = self.take_pending();
-        let mut all: Vec<&CommitBatch> = waiting.iter().map(|b| &**b).collect();
+        let (waiting, seq) = {
+            let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
+            let (waiting, seq) = {
+                let mut pending = self
+                    .group
+                    .pending
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                self.group.waiting.store(0, Ordering::Release);
+                pending.added += 1;
+                (std::mem::take(&mut pending.batches), pending.added)
+            };
+            // Not the new commit itself: if its write fails it must not come back from the
+            // log. On success the log is emptied up to it (`log_covered`).
+            Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b)));
+            (waiting, seq)
+        };
+        let mut all: Vec<&CommitBatch> = waiting.iter().map(|(_, b)| &**b).collect();
         all.push(batch);
-        match self.write_batches(&all, Durability::Immediate) {
+        match self.write_batches(&all, Durability::Immediate, Some(seq)) {
             Ok(()) => {
                 self.forget_pending(&waiting);
                 self.group.committed.fetch_add(1, Ordering::AcqRel);
+                self.log_covered(Some(seq))?;
                 Ok(())
             }
             Err(e) => {
@@ -605,6 +665,8 @@ impl RedbStore {
     }
 }
 
+mod commit_log;
+mod log_sync;
 mod meta;
 #[cfg(test)]
 mod write_ahead_tests;

@@ -63,3 +63,41 @@ fn commits_written_ahead_stay_readable_and_land_with_the_sync() {
     let store = RedbStore::open(&path).unwrap();
     assert_reads(&store, 7);
 }
+
+/// A durable commit made while the log is in use (durability deferred no more) empties the
+/// log, and the deferred commits after it go on in the log without a gap.
+#[test]
+fn a_durable_commit_between_logged_ones_keeps_the_log_going() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let log = super::commit_log::log_path(&path);
+    {
+        let store = RedbStore::create(&path).unwrap();
+        store.defer_durability(true);
+        store.use_commit_log().unwrap();
+        for n in 0..3 {
+            store.commit(&batch(n)).unwrap();
+        }
+        store.sync().unwrap();
+        assert!(std::fs::metadata(&log).unwrap().len() > 0);
+        store.defer_durability(false);
+        store.commit(&batch(3)).unwrap();
+        assert_eq!(
+            std::fs::metadata(&log).unwrap().len(),
+            0,
+            "all of it is in redb"
+        );
+        store.defer_durability(true);
+        for n in 4..6 {
+            store.commit(&batch(n)).unwrap();
+        }
+        store.sync().unwrap();
+        assert!(
+            store.uses_commit_log(),
+            "the log goes on after the durable commit"
+        );
+        assert!(std::fs::metadata(&log).unwrap().len() > 0);
+        assert_reads(&store, 6);
+    }
+    assert_reads(&RedbStore::open(&path).unwrap(), 6);
+}
