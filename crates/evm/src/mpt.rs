@@ -16,8 +16,8 @@
 
 use alloy_primitives::{B256, Bytes, keccak256};
 use alloy_rlp::{Decodable, EMPTY_STRING_CODE, Encodable};
-use alloy_trie::nodes::{BranchNodeRef, ExtensionNodeRef, LeafNodeRef, RlpNode, TrieNode};
-use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieMask};
+use alloy_trie::nodes::{ExtensionNodeRef, LeafNodeRef, RlpNode, TrieNode};
+use alloy_trie::{EMPTY_ROOT_HASH, Nibbles};
 use anyhow::{Context, anyhow, bail};
 
 /// Where a stored node lives besides its hash: the commit that wrote it (a sequence number
@@ -261,13 +261,11 @@ impl Trie {
         remove(&mut self.root, Nibbles::unpack(key), src, &mut self.loaded)
     }
 
-    /// Hashes what changed since the last commit; returns the new root and the new nodes
-    /// (every node of 32 bytes or more, plus the root whatever its size).
     /// Hashes what changed since the last commit; new nodes are stored at `seq`. Returns the
     /// new root, where it is stored, and the new nodes (every node of 32 bytes or more, plus
     /// the root whatever its size).
     pub fn commit(&mut self, seq: Loc) -> (B256, Loc, NewNodes) {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64);
         let (hash, loc) = match &self.root {
             Node::Empty => (EMPTY_ROOT_HASH, 0),
             Node::Hash(h, l) => (*h, *l),
@@ -456,10 +454,12 @@ fn remove(
 
 /// The reference to `node` after hashing whatever in it changed, and where it is stored;
 /// new nodes of 32 bytes or more (or any size when `force`, for a root) go to `out` at `seq`.
+///
+/// Each node is encoded once, straight into the buffer that becomes its stored form (RLP,
+/// then the child locations): no scratch vectors per node, and the branch's children are
+/// kept on the stack.
 fn commit(node: &mut Node, seq: Loc, out: &mut NewNodes, force: bool) -> (RlpNode, Loc) {
-    let mut buf = Vec::new();
-    let mut locs = Vec::new();
-    let cache = match node {
+    let (bytes, locs, count, cache) = match node {
         Node::Empty => return (RlpNode::from_rlp(&[EMPTY_STRING_CODE]), 0),
         Node::Hash(h, l) => return (RlpNode::word_rlp(h), *l),
         Node::Leaf {
@@ -471,50 +471,85 @@ fn commit(node: &mut Node, seq: Loc, out: &mut NewNodes, force: bool) -> (RlpNod
             if let Some(r) = rlp {
                 return r.clone();
             }
-            LeafNodeRef::new(key, value).encode(&mut buf);
-            locs.push(*aux);
-            rlp
+            let leaf = LeafNodeRef::new(key, value);
+            let mut bytes = Vec::with_capacity(leaf.length() + LOCS_TAIL);
+            leaf.encode(&mut bytes);
+            (bytes, [*aux; 16], 1, rlp)
         }
         Node::Ext { key, child, rlp } => {
             if let Some(r) = rlp {
                 return r.clone();
             }
             let (c, l) = commit(child, seq, out, false);
-            if c.is_hash() {
-                locs.push(l);
-            }
-            ExtensionNodeRef::new(key, c.as_slice()).encode(&mut buf);
-            rlp
+            let ext = ExtensionNodeRef::new(key, c.as_slice());
+            let mut bytes = Vec::with_capacity(ext.length() + LOCS_TAIL);
+            ext.encode(&mut bytes);
+            (bytes, [l; 16], usize::from(c.is_hash()), rlp)
         }
         Node::Branch { children, rlp } => {
             if let Some(r) = rlp {
                 return r.clone();
             }
-            let mut stack = Vec::with_capacity(16);
-            let mut mask = TrieMask::default();
-            for (i, c) in children.iter_mut().enumerate() {
+            let mut refs: [RlpNode; 16] = Default::default();
+            let mut locs = [0; 16];
+            let mut count = 0;
+            for (c, r) in children.iter_mut().zip(refs.iter_mut()) {
                 if !matches!(c, Node::Empty) {
-                    let (r, l) = commit(c, seq, out, false);
-                    if r.is_hash() {
-                        locs.push(l);
+                    let (child, l) = commit(c, seq, out, false);
+                    if child.is_hash() {
+                        locs[count] = l;
+                        count += 1;
                     }
-                    stack.push(r);
-                    mask.set_bit(i as u8);
+                    *r = child;
                 }
             }
-            BranchNodeRef::new(&stack, mask).encode(&mut buf);
-            rlp
+            (encode_branch(&refs), locs, count, rlp)
         }
     };
-    let r = if buf.len() >= 32 || force {
-        let h = keccak256(&buf);
-        out.push((h, stored(&buf, &locs)));
-        RlpNode::word_rlp(&h)
-    } else {
-        RlpNode::from_rlp(&buf)
-    };
+    let r = finish_node(bytes, &locs[..count], out, force);
     *cache = Some((r.clone(), seq));
     (r, seq)
+}
+
+/// Room for a stored form's tail past the RLP: up to 16 child locations and their count.
+const LOCS_TAIL: usize = 16 * 8 + 1;
+
+/// The RLP of a branch node (no value: keys are fixed-length) whose children are `refs`
+/// (an empty reference for an absent child), with room for [`LOCS_TAIL`] after it.
+fn encode_branch(refs: &[RlpNode; 16]) -> Vec<u8> {
+    // Each absent child is one byte (the empty string), and so is the absent value.
+    let payload = 1 + refs.iter().map(|r| r.len().max(1)).sum::<usize>();
+    let header = alloy_rlp::Header {
+        list: true,
+        payload_length: payload,
+    };
+    let mut bytes = Vec::with_capacity(header.length() + payload + LOCS_TAIL);
+    header.encode(&mut bytes);
+    for r in refs {
+        if r.is_empty() {
+            bytes.push(EMPTY_STRING_CODE);
+        } else {
+            bytes.extend_from_slice(r);
+        }
+    }
+    bytes.push(EMPTY_STRING_CODE);
+    bytes
+}
+
+/// How a parent refers to the node whose RLP is `bytes`: by hash when it is 32 bytes or more
+/// (or `force`), the RLP itself otherwise. A hashed node's stored form ([`stored`], built in
+/// place from `bytes`) goes to `out`.
+fn finish_node(mut bytes: Vec<u8>, locs: &[Loc], out: &mut NewNodes, force: bool) -> RlpNode {
+    if bytes.len() < 32 && !force {
+        return RlpNode::from_rlp(&bytes);
+    }
+    let h = keccak256(&bytes);
+    for l in locs {
+        bytes.extend_from_slice(&l.to_be_bytes());
+    }
+    bytes.push(locs.len() as u8);
+    out.push((h, bytes));
+    RlpNode::word_rlp(&h)
 }
 
 fn load(src: &dyn NodeSource, hash: &B256, loc: Loc) -> anyhow::Result<Vec<u8>> {
@@ -624,6 +659,61 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         *seed
+    }
+
+    /// Every new node is stored as its RLP (whose keccak is its key) followed by the locations
+    /// of its hashed children, each naming a commit that stored that child (a leaf: its
+    /// auxiliary location), and the store's nodes decode back to the same trie.
+    #[test]
+    fn new_nodes_are_stored_as_rlp_then_child_locations() {
+        let mut store: HashMap<(Loc, B256), Vec<u8>> = HashMap::new();
+        let mut trie = Trie::empty();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for seq in 1..=12u64 {
+            for i in 0..(5 + seq * 7) {
+                let k = keccak256((rng(&mut seed) % 400).to_be_bytes());
+                // Short values keep some leaves under 32 bytes, embedded in their parents.
+                let v = vec![1 + (i % 200) as u8; 1 + (rng(&mut seed) % 3) as usize];
+                trie.insert(k.as_slice(), v, seq * 1000 + i, &Mem::default())
+                    .unwrap();
+            }
+            let (root, loc, nodes) = trie.commit(seq);
+            assert_eq!(loc, seq);
+            for (hash, bytes) in &nodes {
+                let (rlp, locs) = unstored(bytes).unwrap();
+                assert_eq!(keccak256(rlp), *hash);
+                let node = TrieNode::decode(&mut &rlp[..]).unwrap();
+                let children: Vec<B256> = match &node {
+                    TrieNode::Branch(b) => b
+                        .as_ref()
+                        .children()
+                        .filter_map(|(_, c)| c.and_then(RlpNode::as_hash))
+                        .collect(),
+                    TrieNode::Extension(e) => e.child.as_hash().into_iter().collect(),
+                    TrieNode::Leaf(_) => {
+                        assert_eq!(locs.len(), 1, "a leaf keeps its auxiliary location");
+                        assert!(locs[0] >= 1000, "the leaf's own aux, not a child's");
+                        continue;
+                    }
+                    TrieNode::EmptyRoot => panic!("an empty node stored"),
+                };
+                assert_eq!(locs.len(), children.len());
+                for (child, l) in children.iter().zip(&locs) {
+                    let found = store.contains_key(&(*l, *child))
+                        || (*l == seq && nodes.iter().any(|(h, _)| h == child));
+                    assert!(found, "child {child} not stored at {l}");
+                }
+            }
+            store.extend(nodes.into_iter().map(|(h, b)| ((seq, h), b)));
+            // Reopened from the store, the trie has the same root.
+            let mem = Mem(std::cell::RefCell::new(store.clone()));
+            let mut reopened = Trie::at(root, loc);
+            reopened
+                .insert(keccak256(b"x").as_slice(), vec![9; 40], 0, &mem)
+                .unwrap();
+            reopened.remove(keccak256(b"x").as_slice(), &mem).unwrap();
+            assert_eq!(reopened.commit(seq + 100).0, root);
+        }
     }
 
     #[test]
