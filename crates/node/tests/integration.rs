@@ -22,6 +22,7 @@ mod eth_today;
 mod fork;
 mod fork_https;
 mod hardforks;
+mod hostile_batches;
 mod hostile_rpc;
 mod hostile_txs;
 mod native;

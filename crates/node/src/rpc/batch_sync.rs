@@ -8,10 +8,11 @@
 //! call and before the batch's answer is sent. If that sync fails, the whole batch is
 //! answered with an error instead, so no write of it is acknowledged.
 //!
-//! The batch's calls also run in place ([`MayBlock`]): on the node's multi-threaded runtime
-//! the batch leaves the async workers (`block_in_place`) and its writes run on its thread,
-//! where single writes take the blocking pool, so a batch of N writes costs no 2N thread
-//! switches; the async workers stay free for other requests meanwhile.
+//! A batch without heavy reads also runs its calls in place ([`MayBlock`]): on the node's
+//! multi-threaded runtime the batch leaves the async workers (`block_in_place`) and its
+//! writes run on its thread, where single writes take the blocking pool, so a batch of N
+//! writes costs no 2N thread switches; the async workers stay free for other requests
+//! meanwhile. A batch with a heavy read runs as single calls do (see `batch` below for why).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +46,12 @@ pub struct MayBlock;
 
 /// Batch writes run in place since the process started (tests check the path ran).
 pub static WRITES_IN_PLACE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Batches that may run in place at once: a small part of the blocking pool (512 threads),
+/// so requests that need a pool thread always find one soon.
+pub const MAX_IN_PLACE_BATCHES: usize = 32;
+
+static IN_PLACE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_IN_PLACE_BATCHES);
 
 /// Whether a batch may run in place: `block_in_place` needs the multi-threaded runtime
 /// (the node's); elsewhere the calls take the blocking pool as single calls do.
@@ -81,7 +88,26 @@ where
 
     fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
         let deferred = DeferredSync::default();
-        let in_place = may_block_in_place();
+        // A heavy read waits for its turn at the gate and then for a blocking-pool thread
+        // (`server.rs`). Inside a batch in place it would wait holding the pool thread its
+        // batch runs on, and over 512 such batches (the pool's size) would each hold one while
+        // waiting for another: the node would stop for good (`tests/hostile_batches.rs`). So
+        // a batch with a heavy read runs its calls as single calls do, waiting without a
+        // thread; in place stays for batches of writes and light reads, which never wait for
+        // the pool.
+        //
+        // And at most `MAX_IN_PLACE_BATCHES` batches run in place at once (the rest as single
+        // calls do), so batches of writes cannot hold most of the pool either: a write sent
+        // alone behind hundreds of them would wait for whole batches to finish.
+        let heavy = batch
+            .iter()
+            .flatten()
+            .any(|e| super::server::is_heavy_read(e.method_name()));
+        let place = match may_block_in_place() && !heavy {
+            true => IN_PLACE.try_acquire().ok(),
+            false => None,
+        };
+        let in_place = place.is_some();
         for entry in batch.iter_mut().flatten() {
             entry.extensions_mut().insert(deferred.clone());
             if in_place {
@@ -104,6 +130,7 @@ where
             } else {
                 service.batch(batch).await
             };
+            drop(place);
             drop(ahead);
             if !deferred.owed() {
                 return answer;

@@ -89,7 +89,7 @@ fn is_blocking(name: &str) -> bool {
 /// blocks, 16 access-list runs, a chain-long search, a block's replay for a trace) run on the
 /// blocking pool, and take turns there: a few of them at once would otherwise hold every async
 /// worker, and many of them every blocking thread. (Traces also count as blocking methods.)
-fn is_heavy_read(name: &str) -> bool {
+pub(super) fn is_heavy_read(name: &str) -> bool {
     matches!(
         name,
         "eth_call"
