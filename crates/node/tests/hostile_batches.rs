@@ -1,11 +1,13 @@
-//! Hostile JSON-RPC batches. A batch runs in place (`rpc/batch_sync.rs`): it leaves the async
-//! workers with `block_in_place` and `block_on`s its calls on that thread, which the runtime
-//! replaces from the blocking pool (512 threads). A heavy read inside it waits for its turn at
-//! the heavy-read gate (`rpc/server.rs`) holding that thread, then asks the same pool for a
-//! thread to run on. With over 512 batches of heavy reads in flight, every pool thread is a
-//! batch waiting for a heavy read that waits for a pool thread: the node deadlocks for good
-//! (0% CPU, 514 threads parked in `block_in_place`), and no write is ever answered again.
-//! `hostile_rpc.rs` sends the same flood as single requests, which wait without a thread.
+//! Hostile JSON-RPC batches. A batch of writes and light reads runs in place
+//! (`rpc/batch_sync.rs`: it leaves the async workers with `block_in_place` and `block_on`s its
+//! calls on that thread, which the runtime replaces from the blocking pool, 512 threads). A
+//! heavy read waits for its turn at the heavy-read gate (`rpc/server.rs`) and then asks the
+//! pool for a thread. When batches of heavy reads ran in place too, each waited at the gate
+//! holding its pool thread: with over 512 of them in flight, every pool thread was a batch
+//! waiting for a heavy read that waited for a pool thread, and the node stopped for good (0%
+//! CPU, 514 threads parked in `block_in_place`, no write ever answered again). Now a batch
+//! with a heavy read runs as single calls do (waiting without a thread), and at most 32
+//! batches run in place at once. `hostile_rpc.rs` sends the same flood as single requests.
 
 use crate::common;
 
