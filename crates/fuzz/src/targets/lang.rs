@@ -116,6 +116,18 @@ fn join(toks: &[(String, bool)]) -> String {
     s
 }
 
+/// Links that chain (see the chain mutation), as space-separated tokens.
+const CHAIN_LINKS: &[&str] = &[
+    "+ x",
+    "&& true",
+    ". f ( )",
+    ". x",
+    "as u8",
+    "[ 0 ]",
+    "?",
+    "else if c { 1 }",
+];
+
 const EXTREME_INTS: &[&str] = &[
     "0",
     "1",
@@ -207,7 +219,18 @@ impl LangTarget {
         for _ in 0..mutations {
             let n = toks.len();
             let i = rng.random_range(0..n);
-            match rng.random_range(0..9) {
+            match rng.random_range(0..10) {
+                9 => {
+                    // Repeat a link after token i into a long chain (`+ x`, `.f()`, `as u8`,
+                    // `else if c { 1 }`, `[0]`): a tree as deep as the chain is long, which
+                    // every pass after the parser walks recursively.
+                    let link = pick(rng, CHAIN_LINKS);
+                    let len = rng.random_range(1..4000);
+                    let chain: Vec<(String, bool)> = (0..len)
+                        .flat_map(|_| link.split(' ').map(|t| (t.to_string(), false)))
+                        .collect();
+                    toks.splice(i + 1..i + 1, chain);
+                }
                 0 if n > 1 => {
                     toks.remove(i);
                 }

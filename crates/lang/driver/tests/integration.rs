@@ -6,6 +6,8 @@
 mod bindgen;
 mod build;
 mod diagnostics;
+mod hostile_source;
+mod hostile_types;
 mod inline_asm;
 mod ipld_conformance;
 mod ipld_names;

@@ -16,6 +16,10 @@ pub fn selector_of(sig: &str) -> [u8; 4] {
     [h[0], h[1], h[2], h[3]]
 }
 
+/// The deepest chain of calls (and constants) checked through one another: each level is a
+/// frame of sema's recursion. A chain past it is refused as too deep, not as a recursion.
+pub(crate) const MAX_INLINE_DEPTH: usize = 64;
+
 impl Cx<'_, '_> {
     pub(crate) fn want_args(&mut self, args: &[Arg], n: usize, span: Span, what: &str) -> bool {
         if args.len() != n {
@@ -229,7 +233,21 @@ impl Cx<'_, '_> {
             .as_ref()
             .is_none_or(|r| matches!(r.val, Val::Place(Place::Storage { offset: 0, .. })));
         let may_be_real = storage_recv && self.fns.check_only;
-        if (self.inline_stack.contains(&key) && !may_be_real) || self.inline_stack.len() > 64 {
+        if self.inline_stack.len() > MAX_INLINE_DEPTH && !self.inline_stack.contains(&key) {
+            self.err(Diagnostic::error(
+                "E0373",
+                format!(
+                    "call to `{}` is nested over {MAX_INLINE_DEPTH} calls deep",
+                    def.name.name
+                ),
+                span,
+                "too deep to check",
+            ));
+            return Typed::error();
+        }
+        if (self.inline_stack.contains(&key) && !may_be_real)
+            || self.inline_stack.len() > MAX_INLINE_DEPTH
+        {
             self.err(
                 Diagnostic::error(
                     "E0373",

@@ -169,6 +169,9 @@ pub struct Cx<'a, 'p> {
     /// Names of the handler or function whose capabilities apply (for messages).
     pub owner: String,
     pub caps_span: Span,
+    /// The expression checked last (entered or finished): where a refusal deep in layout,
+    /// which has no span of its own, points.
+    pub expr_span: Span,
     /// The contract being compiled (for `ctx.create` of itself and for errors).
     pub contract: Option<usize>,
     /// The contract each of its type parameters was instantiated with (`Keeper<Token>`: `T`
@@ -214,6 +217,7 @@ impl<'a, 'p> Cx<'a, 'p> {
             uses_heap: false,
             owner: String::new(),
             caps_span: Span::default(),
+            expr_span: Span::default(),
             contract: None,
             contract_args: HashMap::new(),
             children: Vec::new(),

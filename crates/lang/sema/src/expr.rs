@@ -43,7 +43,9 @@ pub fn fits(v: U256, negative: bool, ty: &Ty) -> bool {
 
 impl Cx<'_, '_> {
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Typed {
+        self.expr_span = e.span;
         let t = self.expr_untraced(e, expected);
+        self.expr_span = e.span;
         crate::probe::record(e.span, || self.show(&t.ty));
         t
     }
@@ -654,7 +656,22 @@ impl<'a> Cx<'a, '_> {
     fn const_expr(&mut self, def: &'a ast::ConstDef, file: usize) -> Typed {
         // A constant defined through itself (directly or by a cycle) would expand forever.
         let key = format!("const {}@{}:{}", def.name.name, file, def.name.span.lo);
-        if self.inline_stack.contains(&key) || self.inline_stack.len() > 64 {
+        if !self.inline_stack.contains(&key)
+            && self.inline_stack.len() > crate::calls::MAX_INLINE_DEPTH
+        {
+            self.err(Diagnostic::error(
+                "E0379",
+                format!(
+                    "constant `{}` is defined through over {} others",
+                    def.name.name,
+                    crate::calls::MAX_INLINE_DEPTH
+                ),
+                def.value.span,
+                "too deep to evaluate",
+            ));
+            return Typed::error();
+        }
+        if self.inline_stack.contains(&key) {
             self.err(Diagnostic::error(
                 "E0379",
                 format!("constant `{}` is defined in terms of itself", def.name.name),

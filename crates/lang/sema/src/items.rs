@@ -70,6 +70,8 @@ pub struct Program<'a> {
     pub traits: Vec<crate::traits::Trait<'a>>,
     /// Per file: the names visible in it (its own items and its imports).
     pub scopes: Vec<HashMap<String, ItemRef>>,
+    /// Each type's expanded size, memoized (`type_size.rs`).
+    pub(crate) type_sizes: std::cell::RefCell<HashMap<Ty, u64>>,
 }
 
 const STD_FNS: &[(&str, &str)] = &[
@@ -126,6 +128,7 @@ impl<'a> Program<'a> {
             contracts: Vec::new(),
             traits: Vec::new(),
             scopes: vec![HashMap::new(); files.len()],
+            type_sizes: Default::default(),
         };
         let mut defined: Vec<HashMap<String, Span>> = vec![HashMap::new(); files.len()];
         for (fi, f) in files.iter().enumerate() {
@@ -385,8 +388,25 @@ impl<'a> Program<'a> {
         }
     }
 
-    /// Resolves a written type in a file, with generic parameters substituted.
+    /// Resolves a written type in a file, with generic parameters substituted; a type too
+    /// large to write out is an error (`type_size.rs`).
     pub fn resolve_ty(
+        &self,
+        file: usize,
+        te: &TypeExpr,
+        subst: &HashMap<String, Ty>,
+        diags: &mut Diagnostics,
+    ) -> Ty {
+        let ty = self.resolve_unchecked(file, te, subst, diags);
+        if self.check_type_size(&ty, te, diags) {
+            ty
+        } else {
+            Ty::Error
+        }
+    }
+
+    /// [`Self::resolve_ty`] without the size check.
+    pub(crate) fn resolve_unchecked(
         &self,
         file: usize,
         te: &TypeExpr,

@@ -9,6 +9,10 @@ use tandem_lang_ir::{BinOp, Expr as IrExpr, Stmt as IrStmt, U256, UnOp, ValTy, W
 use tandem_lang_syntax::ast::{self, VariantFields};
 use tandem_lang_syntax::diag::{Diagnostic, Span};
 
+/// The most words one whole-value storage copy may move: its code is a load or store per word,
+/// and past about this many it alone is over EIP-170's 24 KiB.
+pub const MAX_UNROLLED_WORDS: u64 = 1024;
+
 impl Cx<'_, '_> {
     pub fn is_word(&self, ty: &Ty) -> bool {
         ty.is_word(|id| self.p.adt_is_word(id)) || matches!(ty, Ty::Never | Ty::Error)
@@ -272,6 +276,42 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// Whether a whole storage value of `ty` is small enough to copy: such a copy is one load
+    /// or store per word, unrolled, and compile time grows faster than the words (20k words
+    /// took minutes). Past [`MAX_UNROLLED_WORDS`] it is `E0503`, at the expression checked last.
+    fn unroll_fits(&mut self, ty: &Ty, doing: &str) -> bool {
+        let words = self.unrolled_words(ty);
+        if words <= MAX_UNROLLED_WORDS {
+            return true;
+        }
+        let shown = self.show(ty);
+        self.err(Diagnostic::error(
+            "E0503",
+            format!(
+                "{doing} a whole `{shown}` in storage at once takes {words} words, over the \
+                 limit of {MAX_UNROLLED_WORDS}"
+            ),
+            self.expr_span,
+            "copy it element by element in a loop",
+        ));
+        false
+    }
+
+    /// The words an unrolled storage copy of `ty` moves (saturating).
+    fn unrolled_words(&mut self, ty: &Ty) -> u64 {
+        match ty {
+            Ty::Array(t, n) => (*n as u64).saturating_mul(self.unrolled_words(t)),
+            Ty::Tuple(_) | Ty::Adt(..) | Ty::Option(_) => {
+                let fields = self.agg_fields(ty);
+                fields
+                    .iter()
+                    .fold(0u64, |sum, t| sum.saturating_add(self.unrolled_words(t)))
+                    .max(1)
+            }
+            _ => 1,
+        }
+    }
+
     /// Component types of a tuple or struct.
     pub fn agg_fields(&mut self, ty: &Ty) -> Vec<Ty> {
         match ty {
@@ -341,6 +381,9 @@ impl Cx<'_, '_> {
     fn copy_storage_to_memory(&mut self, slot: IrExpr, ty: &Ty) -> IrExpr {
         if let Some(variants) = self.union_variants(ty) {
             return self.read_union(slot, &variants);
+        }
+        if !self.unroll_fits(ty, "reading") {
+            return IrExpr::c(0);
         }
         let (comps, positions): (Vec<Ty>, Vec<(u32, u32)>) = match ty {
             Ty::Array(t, n) => {
@@ -463,7 +506,7 @@ impl Cx<'_, '_> {
                     self.write_storage_bytes(slot.clone(), v);
                 } else if let Some(variants) = self.union_variants(ty) {
                     self.write_union(slot, &variants, v);
-                } else {
+                } else if self.unroll_fits(ty, "writing") {
                     let src = self.spill(v);
                     let comps: Vec<Ty> = match ty {
                         Ty::Array(t, n) => vec![(**t).clone(); *n as usize],

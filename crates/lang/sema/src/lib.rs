@@ -38,6 +38,7 @@ mod storage_bytes;
 mod storage_union;
 mod test_asserts;
 mod traits;
+mod type_size;
 pub mod types;
 mod wrap_methods;
 

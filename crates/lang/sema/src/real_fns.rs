@@ -42,8 +42,8 @@ pub struct FnTable {
     pub functions: Vec<ir::Function>,
     /// (function, substitution) → its index.
     ids: HashMap<String, FuncId>,
-    /// Functions being lowered right now, inside each other.
-    nesting: usize,
+    /// Functions being lowered right now, inside each other (their inline keys).
+    lowering: Vec<String>,
     /// Set while a body is walked only for its diagnostics (a contract `fn` checked alone):
     /// calls then check their arguments without lowering new functions.
     pub check_only: bool,
@@ -116,7 +116,20 @@ impl Cx<'_, '_> {
                 return Some(placeholder(ret_ty));
             }
             None => {
-                if self.fns.nesting >= MAX_NESTING {
+                let this_fn = crate::contract_fns::inline_key(def);
+                if self.fns.lowering.len() >= MAX_NESTING && !self.fns.lowering.contains(&this_fn) {
+                    self.err(Diagnostic::error(
+                        "E0373",
+                        format!(
+                            "call to `{}` is nested over {MAX_NESTING} calls deep",
+                            def.name.name
+                        ),
+                        span,
+                        "each function here is compiled inside the one calling it",
+                    ));
+                    return Some(Typed::error());
+                }
+                if self.fns.lowering.len() >= MAX_NESTING {
                     self.err(
                         Diagnostic::error(
                             "E0373",
@@ -226,7 +239,7 @@ impl Cx<'_, '_> {
             std::mem::replace(&mut self.caps_span, crate::contract_fns::fn_caps_span(def));
         // Inlining inside this body starts afresh: a cycle through this function ends at it.
         let saved_stack = std::mem::take(&mut self.inline_stack);
-        self.fns.nesting += 1;
+        self.fns.lowering.push(crate::contract_fns::inline_key(def));
         let t = self.block(&def.body, Some(ret_ty));
         if t.ty != Ty::Never {
             let span = def
@@ -241,7 +254,7 @@ impl Cx<'_, '_> {
         if let (Some(l), Some(v)) = (result, v) {
             self.emit(IrStmt::Set(l, v));
         }
-        self.fns.nesting -= 1;
+        self.fns.lowering.pop();
         let body = std::mem::replace(&mut self.out, saved_out);
         self.inline_stack = saved_stack;
         self.owner = saved_owner;

@@ -31,14 +31,14 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {
     Error,
     Warning,
 }
 
 /// A secondary (or primary) message attached to a span.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
     pub span: Span,
     pub message: String,
@@ -46,7 +46,7 @@ pub struct Label {
 }
 
 /// One problem found in the source: a message, labelled spans and hints.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: &'static str,
@@ -99,11 +99,14 @@ impl Diagnostic {
 #[derive(Default, Debug, Clone)]
 pub struct Diagnostics {
     pub list: Vec<Diagnostic>,
+    /// What `list` holds, to drop repeats without a scan (60k unused `let`s took 20 s).
+    seen: std::collections::HashSet<Diagnostic>,
 }
 
 impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.list.contains(&d) {
+        if !self.seen.contains(&d) {
+            self.seen.insert(d.clone());
             self.list.push(d);
         }
     }

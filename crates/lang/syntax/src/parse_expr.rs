@@ -246,7 +246,16 @@ impl Parser {
         r
     }
 
+    /// A left-associative chain is built by a loop but every later pass recurses once per
+    /// link, so each link counts against the nesting limit until the chain ends.
     fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
+        let depth = self.depth;
+        let r = self.binary_chain(min_prec);
+        self.depth = depth;
+        r
+    }
+
+    fn binary_chain(&mut self, min_prec: u8) -> PResult<Expr> {
         let cp = self.checkpoint();
         let mut lhs = self.unary()?;
         while let Some((op, prec)) = match self.peek() {
@@ -256,6 +265,7 @@ impl Parser {
             if prec < min_prec || self.ends_line() {
                 break;
             }
+            self.enter()?;
             self.start_at(cp, BINARY);
             self.bump();
             // `**` is right-associative; the rest associate to the left.
@@ -297,9 +307,18 @@ impl Parser {
                 span,
             });
         }
+        let depth = self.depth;
+        let r = self.casts();
+        self.depth = depth;
+        r
+    }
+
+    /// An operand and its `as` chain, each cast one more level (see [`Self::binary`]).
+    fn casts(&mut self) -> PResult<Expr> {
         let cp = self.checkpoint();
         let mut e = self.postfix()?;
         while self.is_kw("as") && !self.ends_line() {
+            self.enter()?;
             self.start_at(cp, CAST);
             self.bump();
             let ty = self.type_expr()?;
@@ -348,10 +367,22 @@ impl Parser {
         Ok(args)
     }
 
+    /// A primary and its field, call, index and `?` chain, each link one more level (see
+    /// [`Self::binary`]).
     fn postfix(&mut self) -> PResult<Expr> {
+        let depth = self.depth;
+        let r = self.postfix_chain();
+        self.depth = depth;
+        r
+    }
+
+    fn postfix_chain(&mut self) -> PResult<Expr> {
         let cp = self.checkpoint();
         let mut e = self.primary()?;
         loop {
+            if self.is(".") || self.is("(") || self.is("[") || self.is("?") {
+                self.enter()?;
+            }
             if self.is(".") {
                 self.bump();
                 if let Tok::Int(n, 10) = self.peek().clone() {
@@ -750,36 +781,6 @@ impl Parser {
         };
         Ok(Expr {
             kind,
-            span: start.to(self.prev_span()),
-        })
-    }
-
-    pub(crate) fn if_expr(&mut self) -> PResult<Expr> {
-        let start = self.span();
-        self.start(IF);
-        self.bump();
-        if self.eat_kw("let") {
-            return self.if_let(start);
-        }
-        let c = self.cond()?;
-        let then = self.block()?;
-        let els = if self.eat_kw("else") {
-            if self.is_kw("if") {
-                Some(Box::new(self.if_expr()?))
-            } else {
-                let b = self.block()?;
-                let span = b.span;
-                Some(Box::new(Expr {
-                    kind: ExprKind::Block(b),
-                    span,
-                }))
-            }
-        } else {
-            None
-        };
-        self.finish();
-        Ok(Expr {
-            kind: ExprKind::If(Box::new(c), then, els),
             span: start.to(self.prev_span()),
         })
     }

@@ -1,4 +1,4 @@
-//! Patterns (`match` arms and `let`).
+//! Patterns (`match` arms and `let`), and `if` and `if let`, which `else if` chains.
 
 use crate::ast::*;
 use crate::cst::SyntaxKind::*;
@@ -7,6 +7,44 @@ use crate::lexer::Tok;
 use crate::parser::{PResult, Parser};
 
 impl Parser {
+    /// An `if`; one level deeper per `else if`, which recurses here.
+    pub(crate) fn if_expr(&mut self) -> PResult<Expr> {
+        let depth = self.depth;
+        let r = self.enter().and_then(|()| self.if_chain());
+        self.depth = depth;
+        r
+    }
+
+    fn if_chain(&mut self) -> PResult<Expr> {
+        let start = self.span();
+        self.start(IF);
+        self.bump();
+        if self.eat_kw("let") {
+            return self.if_let(start);
+        }
+        let c = self.cond()?;
+        let then = self.block()?;
+        let els = if self.eat_kw("else") {
+            if self.is_kw("if") {
+                Some(Box::new(self.if_expr()?))
+            } else {
+                let b = self.block()?;
+                let span = b.span;
+                Some(Box::new(Expr {
+                    kind: ExprKind::Block(b),
+                    span,
+                }))
+            }
+        } else {
+            None
+        };
+        self.finish();
+        Ok(Expr {
+            kind: ExprKind::If(Box::new(c), then, els),
+            span: start.to(self.prev_span()),
+        })
+    }
+
     /// `if let PAT = e { A } else { B }`, read as `match e { PAT => { A } _ => { B } }` (no
     /// `else`: `_ => { }`); sema, the lints and the language server see the `match`.
     pub(crate) fn if_let(&mut self, start: Span) -> PResult<Expr> {
