@@ -11,7 +11,7 @@
 
 use crate::common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -27,20 +27,6 @@ fn blake2f_input(rounds: u32) -> String {
     input.extend([0u8; 64 + 128 + 16]);
     input.push(1);
     format!("0x{}", hex::encode(input))
-}
-
-/// Posts a body on its own connection and returns the connection unread.
-fn post_and_leave(c: &Client, body: &str, timeout_secs: u64) -> TcpStream {
-    let mut s = TcpStream::connect(c.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(timeout_secs)))
-        .unwrap();
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    s
 }
 
 /// The node still answers and still mines.
@@ -76,7 +62,7 @@ fn flood_then_write(batches: usize, calls: usize, rounds: u32) {
     let c = node.client();
     let input = blake2f_input(rounds);
     let mut streams: Vec<TcpStream> = (0..batches)
-        .map(|i| post_and_leave(&c, &heavy_batch(i, calls, &input), 600))
+        .map(|i| c.post_and_leave(&heavy_batch(i, calls, &input), 600))
         .collect();
     std::thread::sleep(Duration::from_secs(1));
     let start = Instant::now();
@@ -84,7 +70,7 @@ fn flood_then_write(batches: usize, calls: usize, rounds: u32) {
         "params": [{"from": DEV, "to": DEV, "value": "0x1"}]})
     .to_string();
     let mut answer = String::new();
-    if post_and_leave(&c, &write, 30)
+    if c.post_and_leave(&write, 30)
         .read_to_string(&mut answer)
         .is_err()
     {

@@ -536,21 +536,6 @@ fn write_after_a_second(c: &Client) -> (Value, Instant, Duration) {
     (hash, start, start.elapsed())
 }
 
-/// Posts a JSON-RPC request on its own connection and returns the connection unread, so
-/// that many requests can be in flight at once; read it to the end for the answer.
-fn post_and_leave(c: &Client, body: &str, timeout_secs: u64) -> TcpStream {
-    let mut s = TcpStream::connect(c.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(timeout_secs)))
-        .unwrap();
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    s
-}
-
 #[test]
 fn waiting_requests_cannot_stall_writes() {
     use tandem_node::rpc::waiters::MAX_WAITERS;
@@ -560,7 +545,7 @@ fn waiting_requests_cannot_stall_writes() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tandem_waitMessage",
         "params": ["bafy-never", 8_000]})
     .to_string();
-    let mut streams: Vec<TcpStream> = (0..600).map(|_| post_and_leave(&c, &body, 60)).collect();
+    let mut streams: Vec<TcpStream> = (0..600).map(|_| c.post_and_leave(&body, 60)).collect();
     let (hash, _, took) = write_after_a_second(&c);
     assert!(
         took < Duration::from_secs(5),
@@ -607,7 +592,7 @@ fn a_flood_of_heavy_reads_cannot_stall_writes() {
             let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
                 "params": [call, "latest"]})
             .to_string();
-            post_and_leave(&c, &body, 120)
+            c.post_and_leave(&body, 120)
         })
         .collect();
     let (hash, start, took) = write_after_a_second(&c);

@@ -75,6 +75,21 @@ pub struct Client {
 }
 
 impl Client {
+    /// Posts a JSON-RPC body on its own connection and returns the connection unread, so
+    /// that many requests can be in flight at once; read it to the end for the answer.
+    pub fn post_and_leave(&self, body: &str, timeout_secs: u64) -> TcpStream {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(timeout_secs)))
+            .unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        s
+    }
+
     /// Posts a raw body; returns the parsed response.
     pub fn post(&self, body: &str) -> Value {
         let mut stream = TcpStream::connect(self.addr).unwrap();
