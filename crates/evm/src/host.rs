@@ -418,18 +418,62 @@ impl Host for TandemHost<'_> {
 
 const TOPIC_KEYS: [&str; 4] = ["t1", "t2", "t3", "t4"];
 
-/// The topics and data of an EVM event, if it is one.
+/// The topics and data of an EVM event, if it is one: entries `t1`, `t2`, … (each a 32-byte
+/// topic, each at most once, in that order, at most four: an Ethereum log's shape) and at
+/// most one `d` (the data). Anything else is a native event that has no log form, so it is
+/// kept as an event only; a native actor cannot make the node serve a log of five topics.
 pub fn event_to_log(event: &ActorEvent) -> Option<(Vec<B256>, Bytes)> {
     let mut topics = Vec::new();
-    let mut data = Bytes::new();
+    let mut data = None;
     for entry in &event.entries {
         match entry.key.as_str() {
-            "t1" | "t2" | "t3" | "t4" => {
+            "d" if data.is_none() => data = Some(Bytes::from(entry.value.clone())),
+            key if TOPIC_KEYS.get(topics.len()) == Some(&key) => {
                 topics.push(B256::try_from(entry.value.as_slice()).ok()?);
             }
-            "d" => data = Bytes::from(entry.value.clone()),
             _ => return None,
         }
     }
-    Some((topics, data))
+    Some((topics, data.unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fvm_shared::event::{Entry, Flags};
+
+    fn event(entries: &[(&str, usize)]) -> ActorEvent {
+        ActorEvent::from(
+            entries
+                .iter()
+                .map(|(key, len)| Entry {
+                    flags: Flags::FLAG_INDEXED_ALL,
+                    key: key.to_string(),
+                    codec: 0x55,
+                    value: vec![7; *len],
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn only_the_ethereum_log_shape_converts() {
+        let (topics, data) = event_to_log(&event(&[("t1", 32), ("t2", 32), ("d", 5)])).unwrap();
+        assert_eq!((topics.len(), data.len()), (2, 5));
+        let four = [("t1", 32), ("t2", 32), ("t3", 32), ("t4", 32), ("d", 0)];
+        assert_eq!(event_to_log(&event(&four)).unwrap().0.len(), 4);
+        assert_eq!(event_to_log(&event(&[])), Some((vec![], Bytes::new())));
+        for bad in [
+            &[("t1", 32), ("t1", 32)][..], // a topic twice
+            &[("t1", 32); 5][..],          // five topics
+            &[("t2", 32)][..],             // t2 without t1
+            &[("t1", 32), ("t3", 32)][..], // a gap
+            &[("d", 1), ("d", 2)][..],     // two data entries
+            &[("t1", 31)][..],             // a short topic
+            &[("t1", 32), ("t2", 32), ("t3", 32), ("t4", 32), ("t5", 32)][..],
+            &[("x", 1)][..],
+        ] {
+            assert_eq!(event_to_log(&event(bad)), None, "{bad:?}");
+        }
+    }
 }
