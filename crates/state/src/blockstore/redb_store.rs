@@ -498,13 +498,30 @@ impl RedbStore {
 
     /// The pending batches, left readable in the index until [`Self::forget_pending`].
     fn take_pending(&self) -> Vec<(u64, Arc<CommitBatch>)> {
+        self.take_pending_then(|_| ()).0
+    }
+
+    /// [`Self::take_pending`], and the next commit number, given under the same lock so no
+    /// deferred commit can take it in between (a commit written now, after the pending ones).
+    fn take_pending_numbering_next(&self) -> (Vec<(u64, Arc<CommitBatch>)>, u64) {
+        self.take_pending_then(|pending| {
+            pending.added += 1;
+            pending.added
+        })
+    }
+
+    fn take_pending_then<T>(
+        &self,
+        then: impl FnOnce(&mut Pending) -> T,
+    ) -> (Vec<(u64, Arc<CommitBatch>)>, T) {
         let mut pending = self
             .group
             .pending
             .write()
             .unwrap_or_else(|e| e.into_inner());
         self.group.waiting.store(0, Ordering::Release);
-        std::mem::take(&mut pending.batches)
+        let taken = std::mem::take(&mut pending.batches);
+        (taken, then(&mut pending))
     }
 
     /// Puts batches that could not be written back in front of the pending ones.
@@ -633,16 +650,7 @@ impl RedbStore {
         let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
         let (waiting, seq) = {
             let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
-            let (waiting, seq) = {
-                let mut pending = self
-                    .group
-                    .pending
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
-                self.group.waiting.store(0, Ordering::Release);
-                pending.added += 1;
-                (std::mem::take(&mut pending.batches), pending.added)
-            };
+            let (waiting, seq) = self.take_pending_numbering_next();
             // Not the new commit itself: if its write fails it must not come back from the
             // log. On success the log is emptied up to it (`log_covered`).
             Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b)));

@@ -56,26 +56,12 @@ impl RedbStore {
     pub(super) fn sync_pending(&self) -> Result<()> {
         let file = {
             let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
-            match log.as_ref() {
-                Some(l) if l.len() < LOG_CHECKPOINT_BYTES => {}
+            let small = log.as_ref().is_some_and(|l| l.len() < LOG_CHECKPOINT_BYTES);
+            let file = log.as_ref().map(CommitLog::file);
+            match file {
+                Some(file) if small && self.append_waiting(&mut log) => file,
+                // No log, a log due for a checkpoint, or a failed append (the log is off).
                 _ => {
-                    drop(log);
-                    return self.write_pending(Durability::Immediate);
-                }
-            }
-            let appended = log.as_ref().map_or(0, |l| l.appended);
-            let waiting: Vec<_> = {
-                let pending = self.pending();
-                let first_new = pending.batches.partition_point(|(n, _)| *n <= appended);
-                pending.batches[first_new..].to_vec()
-            };
-            if !Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b))) {
-                drop(log);
-                return self.write_pending(Durability::Immediate);
-            }
-            match log.as_ref() {
-                Some(l) => l.file(),
-                None => {
                     drop(log);
                     return self.write_pending(Durability::Immediate);
                 }
@@ -92,11 +78,9 @@ impl RedbStore {
         Ok(())
     }
 
-    /// Appends the waiting commits not yet in the log to it, without an fsync, so a later
-    /// sync has less to write before its fsync. A server calls it from a second thread while
-    /// commits keep coming. Returns whether there is a log and the append succeeded.
-    pub fn log_ahead(&self) -> bool {
-        let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
+    /// Appends the waiting commits the log does not hold yet (no fsync). False when there is
+    /// no log or the append failed (which turns it off).
+    fn append_waiting(&self, log: &mut LogGuard<'_>) -> bool {
         let Some(appended) = log.as_ref().map(|l| l.appended) else {
             return false;
         };
@@ -105,7 +89,15 @@ impl RedbStore {
             let first_new = pending.batches.partition_point(|(n, _)| *n <= appended);
             pending.batches[first_new..].to_vec()
         };
-        Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b)))
+        Self::log_append(log, waiting.iter().map(|(n, b)| (*n, &**b)))
+    }
+
+    /// Appends the waiting commits not yet in the log to it, without an fsync, so a later
+    /// sync has less to write before its fsync. A server calls it from a second thread while
+    /// commits keep coming. Returns whether there is a log and the append succeeded.
+    pub fn log_ahead(&self) -> bool {
+        let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
+        self.append_waiting(&mut log)
     }
 
     /// Appends to the log if there is one; a failure turns the log off (returns false).
