@@ -501,15 +501,8 @@ impl RedbStore {
         self.take_pending_then(|_| ()).0
     }
 
-    /// [`Self::take_pending`], and the next commit number, given under the same lock so no
-    /// deferred commit can take it in between (a commit written now, after the pending ones).
-    fn take_pending_numbering_next(&self) -> (Vec<(u64, Arc<CommitBatch>)>, u64) {
-        self.take_pending_then(|pending| {
-            pending.added += 1;
-            pending.added
-        })
-    }
-
+    /// [`Self::take_pending`], then `then` under the same lock (`commit_now` numbers its
+    /// commit there, so no deferred commit can take the number in between).
     fn take_pending_then<T>(
         &self,
         then: impl FnOnce(&mut Pending) -> T,
@@ -650,7 +643,10 @@ impl RedbStore {
         let _writing = self.group.writing.lock().unwrap_or_else(|e| e.into_inner());
         let (waiting, seq) = {
             let mut log = self.group.log.lock().unwrap_or_else(|e| e.into_inner());
-            let (waiting, seq) = self.take_pending_numbering_next();
+            let (waiting, seq) = self.take_pending_then(|pending| {
+                pending.added += 1;
+                pending.added
+            });
             // Not the new commit itself: if its write fails it must not come back from the
             // log. On success the log is emptied up to it (`log_covered`).
             Self::log_append(&mut log, waiting.iter().map(|(n, b)| (*n, &**b)));
