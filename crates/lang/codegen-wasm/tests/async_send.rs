@@ -267,6 +267,47 @@ fn native_sender_evm_callee() {
         "0x{}",
         hex(&ret)
     );
+
+    // aggregate and dynamic values in the EVM callee's ABI reply, decoded by the native
+    // build's reply handler; a failed reply's value is empty
+    let method = |name: &str| {
+        let i = a.c.ir.handlers.iter().position(|h| h.variant == name);
+        a.c.ir.meta.handlers[i.unwrap_or_else(|| panic!("no handler {name}"))].method_number
+    };
+    let ask = |d: &mut Dual, name: &str, n: u64| {
+        let i =
+            a.c.ir
+                .handlers
+                .iter()
+                .position(|h| h.variant == name)
+                .unwrap();
+        let tys: Vec<_> = a.c.ir.handlers[i]
+            .params
+            .iter()
+            .map(|p| p.ty.clone())
+            .collect();
+        let params = cbor::params(d, &[DynSolValue::Address(e.evm), u(n)], &tys).unwrap();
+        let (exit, ret, ..) = d.native(addr(ALICE), to, method(name), params, U256::ZERO);
+        assert_eq!(exit, 0, "{name}({n}): 0x{}", hex(&ret));
+        assert_eq!(lane(d), 2, "{name}({n})");
+        let (exit, ret, ..) = d.native(
+            addr(ALICE),
+            to,
+            method(&name.replace("Ask", "Last")),
+            vec![],
+            U256::ZERO,
+        );
+        assert_eq!(exit, 0, "{name}({n}): 0x{}", hex(&ret));
+        ret
+    };
+    // [BigInt(6), true]
+    assert_eq!(ask(&mut d, "AskPair", 5), vec![0x82, 0x42, 0x00, 6, 0xf5]);
+    for (n, ok, want) in [(0, true, "zero"), (99, false, ""), (3, true, "many")] {
+        let mut cbor = vec![0x82, if ok { 0xf5 } else { 0xf4 }, 0x60 + want.len() as u8];
+        cbor.extend_from_slice(want.as_bytes());
+        let got = ask(&mut d, "AskText", n);
+        assert_eq!(got, cbor, "AskText({n}): 0x{}", hex(&got));
+    }
 }
 
 /// The example package `examples/lang/async-ping` (the node's integration test uses it):
