@@ -23,6 +23,10 @@ pub(crate) fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
             let mut last = std::time::Instant::now();
             loop {
                 let Some(node) = weak.upgrade() else { return };
+                // A failed store takes no more blocks (`store_health.rs`), nor error lines.
+                if node.health.failure().is_some() {
+                    return;
+                }
                 let every = Duration::from_millis(node.mining_interval_ms());
                 if every.is_zero() {
                     last = std::time::Instant::now();

@@ -99,7 +99,21 @@ pub fn run_blocking(
             endpoint: server.addr,
             resumed,
         });
-        shutdown_signal().await;
+        tokio::select! {
+            _ = shutdown_signal() => {}
+            _ = node.health.failed() => {
+                // Let the requests that saw the failure have their answers first.
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                server.stop();
+                server.stopped().await;
+                anyhow::bail!(
+                    "the store could not make writes durable ({}); shut down. Start the node \
+                     again once the disk has room: the chain resumes at block {}",
+                    node.health.failure().unwrap_or_default(),
+                    node.health.durable_number()
+                );
+            }
+        }
         tracing::info!(target: "tandem::node", "shutting down");
         server.stop();
         server.stopped().await;

@@ -42,6 +42,7 @@ pub mod replay;
 pub mod rpc;
 pub mod shapes;
 pub mod state;
+pub mod store_health;
 pub mod trie_pack;
 pub mod write_ahead;
 

@@ -153,6 +153,8 @@ pub struct Node {
     pub(crate) waiters: crate::rpc::waiters::Waiters,
     /// Senders of a running batch's raw transactions, recovered ahead (`rpc::presend`).
     pub presend: crate::rpc::presend::Recovered,
+    /// Whether the store still makes writes durable (`store_health.rs`).
+    pub health: crate::store_health::StoreHealth,
 }
 
 fn unix_nanos() -> u128 {
@@ -280,6 +282,7 @@ impl Node {
             waiters: Default::default(),
             presend: Default::default(),
             latest: RwLock::new(Arc::new(latest.clone())),
+            health: crate::store_health::StoreHealth::new(latest_n),
         });
         // The head moved without a block (e.g. `tandem send` while the node was down):
         // record the new state in a block so that reads see it.
@@ -306,9 +309,24 @@ impl Node {
     }
 
     /// Makes every block and record committed so far durable. Call before acknowledging a
-    /// write; concurrent callers share one fsync.
+    /// write; concurrent callers share one fsync. The first failure is final for this run
+    /// (`store_health.rs`): every later sync and write is refused.
     pub fn sync(&self) -> anyhow::Result<()> {
-        self.store.sync()
+        if let Some(refusal) = self.health.refusal() {
+            return Err(refusal);
+        }
+        // Blocks are committed before they become the latest, so this one is covered.
+        let number = self.latest_number();
+        match self.store.sync() {
+            Ok(()) => {
+                self.health.synced(number);
+                Ok(())
+            }
+            Err(e) => {
+                self.health.fail(&e);
+                Err(e)
+            }
+        }
     }
 
     pub fn latest_number(&self) -> u64 {
@@ -359,6 +377,7 @@ impl Node {
     /// of its sender's waits in the queue; each applied transaction releases the sender's
     /// next queued one.
     pub fn submit(&self, envelope: TxEnvelope, tx: EthTx) -> RpcResult<B256> {
+        self.health.refuse_rpc()?;
         let mut inner = self.lock();
         let hash = *envelope.tx_hash();
         let from = Address::from(tx.sender);
@@ -471,6 +490,7 @@ impl Node {
         msg: &tandem_vm::message::Message,
         signed: Option<&tandem_vm::message::SignedMessage>,
     ) -> RpcResult<(String, MsgRecord)> {
+        self.health.refuse_rpc()?;
         let cid = tandem_vm::message::message_cid(msg)?.to_string();
         let mut inner = self.lock();
         self.make_room(
@@ -614,6 +634,9 @@ impl Node {
     /// uncommittable), the block is dropped and the chain goes back to its last committed
     /// head, so the node keeps mining.
     pub(crate) fn mine_locked(&self, inner: &mut Inner) -> anyhow::Result<Arc<MinedBlock>> {
+        if let Some(refusal) = self.health.refusal() {
+            return Err(refusal);
+        }
         let mined = self.mine_open_block(inner);
         if let Err(e) = &mined {
             tracing::error!(target: "tandem::fatal", "block could not be mined and was dropped: {e:#}");
@@ -636,6 +659,9 @@ impl Node {
         &self,
         f: impl FnOnce(&mut tandem_vm::executor::Executor) -> anyhow::Result<R>,
     ) -> anyhow::Result<R> {
+        if let Some(refusal) = self.health.refusal() {
+            return Err(refusal);
+        }
         let mut inner = self.lock();
         let out = f(&mut inner.chain.exec)?;
         inner.chain.exec.machine.state.end_message()?;

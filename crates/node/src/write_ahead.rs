@@ -59,14 +59,20 @@ pub(crate) fn spawn_write_ahead(node: &Arc<Node>) -> anyhow::Result<()> {
                     continue;
                 }
                 let Some(node) = weak.upgrade() else { return };
+                if node.health.failure().is_some() {
+                    return;
+                }
                 match node.store.write_ahead() {
                     Ok(true) => {
                         WRITES_AHEAD.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(false) => {}
-                    // The commits stay pending; the next sync writes them or reports why.
+                    // redb takes no write after a failed one: the store has failed for this
+                    // run (the commits written to the log stay durable and are replayed
+                    // at the next start).
                     Err(e) => {
-                        tracing::warn!(target: "tandem::node", "writing ahead failed: {e:#}")
+                        node.health.fail(&e);
+                        return;
                     }
                 }
             }

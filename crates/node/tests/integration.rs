@@ -21,6 +21,7 @@ mod eth_more;
 mod eth_today;
 mod fork;
 mod fork_https;
+mod full_disk;
 mod hardforks;
 mod hostile_batches;
 mod hostile_rpc;

@@ -122,7 +122,15 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
         let run = move |params: jsonrpsee::types::Params<'_>,
                         node: &Arc<Node>,
                         ext: &jsonrpsee::Extensions| {
-            let mut result = Params::parse(params.as_str()).and_then(|p| handler(node, &p));
+            // Once the store has failed, writes are refused before they run (`store_health.rs`).
+            let refused = if is_blocking(name) && !is_heavy_read(name) {
+                node.health.refuse_rpc()
+            } else {
+                Ok(())
+            };
+            let mut result = refused
+                .and_then(|()| Params::parse(params.as_str()))
+                .and_then(|p| handler(node, &p));
             // A write is acknowledged only once it is durable (group commit; see Node::sync);
             // in a batch, once for the whole batch before it answers (batch_sync.rs).
             if result.is_ok() && is_blocking(name) {

@@ -19,10 +19,32 @@ impl Devnode {
     /// Starts the node on `dir` and a free port; waits (a minute at most) for its
     /// `listening on` line.
     pub fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tandem-devnode"))
-            .args(["--data-dir", dir.to_str().unwrap(), "--port", "0"])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tandem-devnode"));
+        command.args(["--data-dir", dir.to_str().unwrap(), "--port", "0"]);
+        Self::spawn(command, Stdio::inherit())
+    }
+
+    /// As [`Self::start`], with no file of the node's larger than `max_file_bytes` (a write
+    /// past it fails with EFBIG, as on a full disk: `ulimit -f`, SIGXFSZ ignored); its
+    /// stderr is piped, for the test to read.
+    #[allow(dead_code)] // used by some test modules only
+    pub fn start_with_file_limit(dir: &Path, max_file_bytes: u64) -> Self {
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f {}; exec \"$0\" --data-dir \"$1\" --port 0",
+                max_file_bytes / 512
+            ))
+            .arg(env!("CARGO_BIN_EXE_tandem-devnode"))
+            .arg(dir);
+        Self::spawn(command, Stdio::piped())
+    }
+
+    fn spawn(mut command: Command, stderr: Stdio) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting tandem-devnode");
         let stdout = child.stdout.take().unwrap();
