@@ -188,7 +188,7 @@ impl DataDir {
         }
         let store = Arc::new(
             RedbStore::open(Self::store_path(path))
-                .with_context(|| format!("{} is not a Tandem data dir", path.display()))?,
+                .with_context(|| format!("cannot open the data dir {}", path.display()))?,
         );
         let config = match store.get_meta(CONFIG_KEY)? {
             Some(bytes) => serde_json::from_slice(&bytes).context("reading the chain config")?,

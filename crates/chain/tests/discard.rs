@@ -56,3 +56,24 @@ fn uncommitted_messages_can_be_discarded_and_the_chain_goes_on() {
     let (root, _) = chain.commit().unwrap();
     assert_eq!(chain.head().unwrap(), root);
 }
+
+/// A data dir that another handle holds (a running node) is refused with that reason, not
+/// called "not a Tandem data dir"; once it is released it opens.
+#[test]
+fn a_data_dir_in_use_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let genesis = Genesis {
+        network_name: "tandem-dev".into(),
+        accounts: vec![],
+    };
+    let path = tmp.path().join("chain");
+    let (held, _) = DataDir::init(&path, ChainConfig::default(), &genesis).unwrap();
+    let err = format!(
+        "{:#}",
+        DataDir::open(&path).err().expect("refused while held")
+    );
+    assert!(err.contains("in use by another process"), "{err}");
+    assert!(!err.contains("not a Tandem data dir"), "{err}");
+    drop(held);
+    DataDir::open(&path).unwrap();
+}

@@ -157,7 +157,7 @@ fn builder() -> redb::Builder {
 fn open_error(path: &Path, e: DatabaseError) -> anyhow::Error {
     match e {
         DatabaseError::DatabaseAlreadyOpen => anyhow!(
-            "the Tandem store {} is in use by another process",
+            "the Tandem store {} is in use by another process (a running node?)",
             path.display()
         ),
         other => anyhow!(other).context(format!("cannot open the Tandem store {}", path.display())),
