@@ -39,26 +39,149 @@ struct InstalledFilter {
     last_poll: Instant,
 }
 
+/// What the installed filters may hold at once, in [`InstalledFilter::weight`]s (1 per filter
+/// plus 1 per address or topic it lists): ~1M values, tens of MB. A filter stays until
+/// uninstalled or unpolled for 5 minutes, so without a bound anyone could keep gigabytes
+/// installed (a 64 MB request lists a million addresses) or, by sheer number, make each
+/// install slower.
+pub const MAX_FILTER_WEIGHT: usize = 1 << 20;
+/// Addresses, and values per topic position, one installed filter may list (geth's bounds).
+pub const MAX_FILTER_VALUES: usize = 1_000;
+
 #[derive(Default)]
 pub struct Filters {
-    map: Mutex<HashMap<u64, InstalledFilter>>,
+    map: Mutex<Installed>,
     next_id: AtomicU64,
 }
 
+#[derive(Default)]
+struct Installed {
+    by_id: HashMap<u64, InstalledFilter>,
+    /// The sum of the filters' weights.
+    weight: usize,
+    /// Expired filters are swept when the map reaches this size (twice what the last sweep
+    /// left), so installs cost O(1) amortised instead of a scan each.
+    sweep_at: usize,
+}
+
+/// What a log filter weighs in the budget: 1, plus 1 per address or topic value it lists.
+fn filter_weight(f: &Filter) -> usize {
+    1 + f.address.len() + f.topics.iter().map(|t| t.len()).sum::<usize>()
+}
+
+/// A log filter to be kept (installed or subscribed) lists at most [`MAX_FILTER_VALUES`]
+/// addresses and values per topic position.
+fn check_width(f: &Filter) -> RpcResult<()> {
+    if f.address.len() > MAX_FILTER_VALUES || f.topics.iter().any(|t| t.len() > MAX_FILTER_VALUES) {
+        return Err(RpcError::invalid_params(format!(
+            "a filter lists at most {MAX_FILTER_VALUES} addresses and {MAX_FILTER_VALUES} \
+             values per topic position"
+        )));
+    }
+    Ok(())
+}
+
+impl InstalledFilter {
+    fn weight(&self) -> usize {
+        match &self.kind {
+            FilterKind::Logs(f) => filter_weight(f),
+            _ => 1,
+        }
+    }
+
+    fn expired(&self) -> bool {
+        self.last_poll.elapsed() >= FILTER_TIMEOUT
+    }
+}
+
+impl Installed {
+    fn sweep(&mut self) {
+        let mut freed = 0;
+        self.by_id.retain(|_, f| {
+            let keep = !f.expired();
+            if !keep {
+                freed += f.weight();
+            }
+            keep
+        });
+        self.weight -= freed;
+        self.sweep_at = (2 * self.by_id.len()).max(1024);
+    }
+
+    /// The live filter `id` (an expired one is removed and reported missing).
+    fn live(&mut self, id: u64) -> Option<&mut InstalledFilter> {
+        if self.by_id.get(&id).is_some_and(InstalledFilter::expired) {
+            self.remove(id);
+        }
+        self.by_id.get_mut(&id)
+    }
+
+    /// Takes `weight` from the budget, sweeping expired filters first when due or needed.
+    fn admit(&mut self, weight: usize) -> RpcResult<()> {
+        if self.by_id.len() >= self.sweep_at || self.weight + weight > MAX_FILTER_WEIGHT {
+            self.sweep();
+        }
+        if self.weight + weight > MAX_FILTER_WEIGHT {
+            return Err(RpcError::server(format!(
+                "too many filters installed ({} holding {} values with the subscriptions, at \
+                 most {MAX_FILTER_WEIGHT}): uninstall some with eth_uninstallFilter; one not \
+                 polled for 5 minutes expires",
+                self.by_id.len(),
+                self.weight
+            )));
+        }
+        self.weight += weight;
+        Ok(())
+    }
+
+    fn remove(&mut self, id: u64) -> bool {
+        match self.by_id.remove(&id) {
+            Some(f) => {
+                self.weight -= f.weight();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl Filters {
-    fn install(&self, kind: FilterKind, latest: u64) -> Value {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    fn install(&self, kind: FilterKind, latest: u64) -> RpcResult<Value> {
+        if let FilterKind::Logs(f) = &kind {
+            check_width(f)?;
+        }
+        let filter = InstalledFilter {
+            kind,
+            last_block: latest,
+            last_poll: Instant::now(),
+        };
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, f| f.last_poll.elapsed() < FILTER_TIMEOUT);
-        map.insert(
-            id,
-            InstalledFilter {
-                kind,
-                last_block: latest,
-                last_poll: Instant::now(),
-            },
-        );
-        super::quantity(id)
+        map.admit(filter.weight())?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        map.by_id.insert(id, filter);
+        Ok(super::quantity(id))
+    }
+
+    /// A subscription's share of the budget, given back when it ends.
+    fn hold(&self, weight: usize) -> RpcResult<Held<'_>> {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.admit(weight)?;
+        Ok(Held {
+            filters: self,
+            weight,
+        })
+    }
+}
+
+struct Held<'a> {
+    filters: &'a Filters,
+    weight: usize,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut map = self.filters.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.weight -= self.weight;
     }
 }
 
@@ -66,14 +189,12 @@ pub const METHODS: &[(&str, Handler)] = &[
     ("eth_getLogs", get_logs),
     ("eth_newFilter", new_filter),
     ("eth_newBlockFilter", |node, _| {
-        Ok(node
-            .filters
-            .install(FilterKind::Blocks, node.latest_number()))
+        node.filters
+            .install(FilterKind::Blocks, node.latest_number())
     }),
     ("eth_newPendingTransactionFilter", |node, _| {
-        Ok(node
-            .filters
-            .install(FilterKind::PendingTxs, node.latest_number()))
+        node.filters
+            .install(FilterKind::PendingTxs, node.latest_number())
     }),
     ("eth_getFilterChanges", filter_changes),
     ("eth_getFilterLogs", filter_logs),
@@ -169,9 +290,8 @@ fn get_logs(node: &Node, p: &Params) -> RpcResult<Value> {
 
 fn new_filter(node: &Node, p: &Params) -> RpcResult<Value> {
     let filter: Filter = p.get(0)?;
-    Ok(node
-        .filters
-        .install(FilterKind::Logs(Box::new(filter)), node.latest_number()))
+    node.filters
+        .install(FilterKind::Logs(Box::new(filter)), node.latest_number())
 }
 
 fn filter_id(p: &Params) -> RpcResult<u64> {
@@ -184,7 +304,7 @@ fn filter_changes(node: &Node, p: &Params) -> RpcResult<Value> {
     let latest = node.latest_number();
     let (kind_logs, since) = {
         let mut map = node.filters.map.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(f) = map.get_mut(&id) else {
+        let Some(f) = map.live(id) else {
             return Err(RpcError::server("filter not found"));
         };
         let since = f.last_block;
@@ -227,7 +347,7 @@ fn filter_logs(node: &Node, p: &Params) -> RpcResult<Value> {
     let id = filter_id(p)?;
     let filter = {
         let mut map = node.filters.map.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get_mut(&id) {
+        match map.live(id) {
             Some(f) => {
                 f.last_poll = Instant::now();
                 match &f.kind {
@@ -244,7 +364,7 @@ fn filter_logs(node: &Node, p: &Params) -> RpcResult<Value> {
 fn uninstall_filter(node: &Node, p: &Params) -> RpcResult<Value> {
     let id = filter_id(p)?;
     let mut map = node.filters.map.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(Value::Bool(map.remove(&id).is_some()))
+    Ok(Value::Bool(map.remove(id)))
 }
 
 /// What one subscription sends for a new block.
@@ -289,9 +409,11 @@ fn parse_subscription(p: &Params) -> RpcResult<Subscription> {
     match kind.as_str() {
         "newHeads" => Ok(Subscription::NewHeads),
         "newPendingTransactions" => Ok(Subscription::PendingTxs),
-        "logs" => Ok(Subscription::Logs(Box::new(
-            p.opt::<Filter>(1)?.unwrap_or_default(),
-        ))),
+        "logs" => {
+            let filter = p.opt::<Filter>(1)?.unwrap_or_default();
+            check_width(&filter)?;
+            Ok(Subscription::Logs(Box::new(filter)))
+        }
         other => Err(RpcError::invalid_params(format!(
             "unknown subscription {other:?}"
         ))),
@@ -305,7 +427,15 @@ pub async fn subscribe(
     pending: PendingSubscriptionSink,
     node: std::sync::Arc<std::sync::Arc<Node>>,
 ) {
-    let sub = match Params::parse(params.as_str()).and_then(|p| parse_subscription(&p)) {
+    let parsed = Params::parse(params.as_str()).and_then(|p| parse_subscription(&p));
+    let held = parsed.and_then(|sub| {
+        let weight = match &sub {
+            Subscription::Logs(f) => filter_weight(f),
+            _ => 1,
+        };
+        Ok((node.filters.hold(weight)?, sub))
+    });
+    let (_held, sub) = match held {
         Ok(s) => s,
         Err(e) => {
             pending.reject(ErrorObjectOwned::from(e)).await;
@@ -333,5 +463,49 @@ pub async fn subscribe(
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+
+    fn filter(kind: FilterKind, polled_ago: Duration) -> InstalledFilter {
+        InstalledFilter {
+            kind,
+            last_block: 0,
+            last_poll: Instant::now().checked_sub(polled_ago).unwrap(),
+        }
+    }
+
+    fn insert(map: &mut Installed, id: u64, f: InstalledFilter) {
+        map.weight += f.weight();
+        map.by_id.insert(id, f);
+    }
+
+    #[test]
+    fn expired_filters_give_their_weight_back() {
+        let stale = FILTER_TIMEOUT + Duration::from_secs(1);
+        let logs = || {
+            let f = Filter::new().address(vec![Address::ZERO, Address::repeat_byte(1)]);
+            FilterKind::Logs(Box::new(f))
+        };
+        let mut map = Installed::default();
+        insert(&mut map, 1, filter(logs(), stale));
+        insert(&mut map, 2, filter(FilterKind::Blocks, stale));
+        insert(&mut map, 3, filter(logs(), Duration::ZERO));
+        insert(&mut map, 4, filter(FilterKind::PendingTxs, stale));
+        assert_eq!(map.weight, 3 + 1 + 3 + 1);
+        // An expired filter is gone when asked for, and its weight with it.
+        assert!(map.live(1).is_none());
+        assert_eq!(map.weight, 5);
+        map.sweep();
+        assert_eq!(map.by_id.keys().copied().collect::<Vec<_>>(), vec![3]);
+        assert_eq!(map.weight, 3);
+        assert_eq!(map.sweep_at, 1024);
+        assert!(map.live(3).is_some());
+        assert!(map.remove(3));
+        assert_eq!(map.weight, 0);
     }
 }

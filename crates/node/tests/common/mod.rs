@@ -15,6 +15,7 @@ use tandem_node::{Node, NodeConfig, ServerHandle};
 
 pub mod devnode;
 pub mod txs;
+pub mod ws;
 
 pub struct TestNode {
     pub node: Arc<Node>,
