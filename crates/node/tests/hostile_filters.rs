@@ -11,7 +11,7 @@ use crate::common;
 use common::TestNode;
 use common::ws::Ws;
 use serde_json::{Value, json};
-use tandem_node::rpc::filters::{MAX_FILTER_VALUES, MAX_FILTER_WEIGHT};
+use tandem_node::rpc::filters::{MAX_FILTER_VALUES, MAX_FILTER_WEIGHT, MAX_SUBSCRIPTIONS};
 
 fn addresses(n: usize, salt: u8) -> Vec<String> {
     (0..n)
@@ -150,4 +150,50 @@ fn subscriptions_share_the_filters_budget() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Every live subscription is woken at each block, so the node serves a bounded number.
+#[test]
+fn subscriptions_are_bounded_node_wide() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let heads = |id: usize| json!({"jsonrpc": "2.0", "id": id, "method": "eth_subscribe", "params": ["newHeads"]});
+    // jsonrpsee allows 1,024 per connection: spread them.
+    let per = 1_000;
+    let mut conns: Vec<Ws> = (0..MAX_SUBSCRIPTIONS / per)
+        .map(|_| Ws::connect(c.addr))
+        .collect();
+    for ws in &mut conns {
+        for i in 0..per {
+            let resp = ws.request(&heads(i));
+            assert!(resp.get("result").is_some(), "{resp}");
+        }
+    }
+    let mut one_more = Ws::connect(c.addr);
+    let resp = one_more.request(&heads(0));
+    assert!(
+        resp["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too many subscriptions"),
+        "{resp}"
+    );
+    drop(conns.pop());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let resp = one_more.request(&heads(1));
+        if resp.get("result").is_some() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no room came back: {resp}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The node still mines, and a subscriber hears of it.
+    c.call("evm_mine", json!([]));
+    let note = one_more.recv();
+    assert_eq!(note["method"], "eth_subscription", "{note}");
 }

@@ -47,6 +47,9 @@ struct InstalledFilter {
 pub const MAX_FILTER_WEIGHT: usize = 1 << 20;
 /// Addresses, and values per topic position, one installed filter may list (geth's bounds).
 pub const MAX_FILTER_VALUES: usize = 1_000;
+/// Live `eth_subscribe` subscriptions on the node. Each one is a task woken at every block
+/// to build its notifications, so their number is CPU per block, not only memory.
+pub const MAX_SUBSCRIPTIONS: usize = 10_000;
 
 #[derive(Default)]
 pub struct Filters {
@@ -57,8 +60,9 @@ pub struct Filters {
 #[derive(Default)]
 struct Installed {
     by_id: HashMap<u64, InstalledFilter>,
-    /// The sum of the filters' weights.
+    /// The sum of the filters' and subscriptions' weights.
     weight: usize,
+    subscriptions: usize,
     /// Expired filters are swept when the map reaches this size (twice what the last sweep
     /// left), so installs cost O(1) amortised instead of a scan each.
     sweep_at: usize,
@@ -165,7 +169,13 @@ impl Filters {
     /// A subscription's share of the budget, given back when it ends.
     fn hold(&self, weight: usize) -> RpcResult<Held<'_>> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.subscriptions >= MAX_SUBSCRIPTIONS {
+            return Err(RpcError::server(format!(
+                "too many subscriptions: the node serves at most {MAX_SUBSCRIPTIONS} at once"
+            )));
+        }
         map.admit(weight)?;
+        map.subscriptions += 1;
         Ok(Held {
             filters: self,
             weight,
@@ -182,6 +192,7 @@ impl Drop for Held<'_> {
     fn drop(&mut self) {
         let mut map = self.filters.map.lock().unwrap_or_else(|e| e.into_inner());
         map.weight -= self.weight;
+        map.subscriptions -= 1;
     }
 }
 
