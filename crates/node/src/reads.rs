@@ -11,6 +11,7 @@
 //! recent block hashes every block environment carries are cached here too (`block_hashes.rs`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use alloy_primitives::{Address, B256, Bytes};
@@ -25,6 +26,13 @@ const SHARDS: usize = 16;
 const SHARD_BYTES: usize = 8 << 20;
 /// Answers a snapshot keeps per kind; beyond that, misses are computed and not kept.
 const SNAPSHOT_ENTRIES: usize = 1 << 16;
+/// Bytes of code and of `eth_call` requests and answers a snapshot keeps, per kind. An idle
+/// chain keeps one snapshot indefinitely, and one call's key and answer can be megabytes
+/// (calldata and return data as large as 30M gas allows), so a count alone would let
+/// distinct calls pin gigabytes.
+const SNAPSHOT_BYTES: usize = 32 << 20;
+/// The largest answer (with its key) kept: larger ones are recomputed each time.
+const SNAPSHOT_ITEM_BYTES: usize = 64 << 10;
 
 #[derive(Default)]
 struct Shard {
@@ -95,8 +103,10 @@ pub struct Snapshot {
     accounts: RwLock<HashMap<Address, Account>>,
     slots: RwLock<HashMap<(Address, B256), B256>>,
     code: RwLock<HashMap<Address, Bytes>>,
+    code_bytes: AtomicUsize,
     /// `eth_call` answers at the head block (its hash and the request as JSON).
     calls: RwLock<HashMap<(B256, String), Bytes>>,
+    call_bytes: AtomicUsize,
 }
 
 fn get<K: std::hash::Hash + Eq, V: Clone>(map: &RwLock<HashMap<K, V>>, k: &K) -> Option<V> {
@@ -113,6 +123,26 @@ fn put<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, k: K, v: V) {
     }
 }
 
+/// As [`put`], for values of `size` bytes, kept while the kind's bytes stay within
+/// [`SNAPSHOT_BYTES`].
+fn put_sized<K: std::hash::Hash + Eq, V>(
+    map: &RwLock<HashMap<K, V>>,
+    bytes: &AtomicUsize,
+    k: K,
+    v: V,
+    size: usize,
+) {
+    if size > SNAPSHOT_ITEM_BYTES {
+        return;
+    }
+    let mut map = map.write().unwrap_or_else(|e| e.into_inner());
+    let held = bytes.load(Ordering::Relaxed);
+    if map.len() < SNAPSHOT_ENTRIES && held + size <= SNAPSHOT_BYTES && !map.contains_key(&k) {
+        bytes.store(held + size, Ordering::Relaxed);
+        map.insert(k, v);
+    }
+}
+
 impl Snapshot {
     fn new(root: Cid) -> Self {
         Self {
@@ -120,7 +150,9 @@ impl Snapshot {
             accounts: RwLock::default(),
             slots: RwLock::default(),
             code: RwLock::default(),
+            code_bytes: AtomicUsize::new(0),
             calls: RwLock::default(),
+            call_bytes: AtomicUsize::new(0),
         }
     }
 
@@ -145,7 +177,8 @@ impl Snapshot {
     }
 
     pub fn put_code(&self, addr: Address, code: Bytes) {
-        put(&self.code, addr, code)
+        let size = code.len();
+        put_sized(&self.code, &self.code_bytes, addr, code, size)
     }
 
     pub fn call(&self, key: &(B256, String)) -> Option<Bytes> {
@@ -153,7 +186,8 @@ impl Snapshot {
     }
 
     pub fn put_call(&self, key: (B256, String), answer: Bytes) {
-        put(&self.calls, key, answer)
+        let size = key.1.len() + answer.len();
+        put_sized(&self.calls, &self.call_bytes, key, answer, size)
     }
 }
 
@@ -194,5 +228,30 @@ impl Reads {
                 s
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_call_answers_are_bounded_in_bytes() {
+        let snap = Snapshot::new(Cid::default());
+        let answer = Bytes::from(vec![7u8; 60 << 10]);
+        for i in 0..1_000 {
+            snap.put_call((B256::ZERO, format!("{{\"n\":{i:04}}}")), answer.clone());
+        }
+        let kept = snap.calls.read().unwrap().len();
+        assert_eq!(kept, SNAPSHOT_BYTES / (answer.len() + 10), "{kept}");
+        assert!(snap.call_bytes.load(Ordering::Relaxed) <= SNAPSHOT_BYTES);
+        assert!(snap.call(&(B256::ZERO, "{\"n\":0000}".into())).is_some());
+        // One answer over the item limit is never kept, even with room.
+        let fresh = Snapshot::new(Cid::default());
+        let key = (B256::ZERO, String::from("big"));
+        fresh.put_call(key.clone(), Bytes::from(vec![0u8; SNAPSHOT_ITEM_BYTES + 1]));
+        assert!(fresh.call(&key).is_none());
+        fresh.put_code(Address::ZERO, Bytes::from(vec![0u8; 100]));
+        assert!(fresh.code(&Address::ZERO).is_some());
     }
 }
