@@ -12,6 +12,9 @@ use tandem_state::blockstore::{CommitBatch, CommitStore};
 use crate::blocks::{BlockRecord, LATEST_KEY, block_key};
 use crate::node::{Inner, Node, Snapshot, unix_now};
 
+/// `evm_snapshot`s kept at once (~100 bytes each).
+pub const MAX_SNAPSHOTS: usize = 100_000;
+
 /// The timer miner: a thread that mines (and syncs) a block every interval while interval
 /// mining is on, and ends when the node is dropped.
 pub(crate) fn spawn_interval_miner(node: &Arc<Node>) -> anyhow::Result<()> {
@@ -115,6 +118,7 @@ impl Node {
         Ok(())
     }
 
+    /// Takes an `evm_snapshot`; past [`MAX_SNAPSHOTS`] the oldest is forgotten.
     pub fn snapshot(&self) -> u64 {
         let mut inner = self.lock();
         let id = inner.next_snapshot;
@@ -126,6 +130,12 @@ impl Node {
             time_offset: inner.time_offset,
         };
         inner.snapshots.insert(id, snap);
+        // Snapshots nobody reverts to would otherwise pile up for the node's lifetime (a
+        // loop of `evm_snapshot` pins memory without bound); the oldest go first, as test
+        // suites revert to recent ones.
+        while inner.snapshots.len() > MAX_SNAPSHOTS {
+            inner.snapshots.pop_first();
+        }
         id
     }
 

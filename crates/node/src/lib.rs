@@ -23,7 +23,7 @@ pub mod base_fee;
 mod block_hashes;
 pub mod block_limits;
 pub mod blocks;
-mod dev_controls;
+pub mod dev_controls;
 pub mod dump;
 pub mod error;
 pub mod eth_trie;

@@ -106,3 +106,29 @@ fn evm_revert_undoes_state_edits_made_without_a_block() {
         json!(VALUE)
     );
 }
+
+/// Snapshots nobody reverts to are forgotten oldest first past `MAX_SNAPSHOTS`, so a loop
+/// of `evm_snapshot` cannot pin memory for the node's lifetime; recent ones still revert.
+#[test]
+fn snapshots_are_bounded_oldest_first() {
+    use tandem_node::dev_controls::MAX_SNAPSHOTS;
+    let dir = tempfile::tempdir().unwrap();
+    let node = common::TestNode::start(dir.path());
+    let first = node.node.snapshot();
+    let mut last = first;
+    for _ in 0..MAX_SNAPSHOTS {
+        last = node.node.snapshot();
+    }
+    assert!(
+        !node.node.revert(first).unwrap(),
+        "the oldest was forgotten"
+    );
+    assert!(node.node.revert(first + 1).unwrap(), "the next one is kept");
+    assert!(
+        !node.node.revert(last).unwrap(),
+        "a revert drops the later ones"
+    );
+    let c = node.client();
+    let again = c.call("evm_snapshot", json!([]));
+    assert_eq!(c.call("evm_revert", json!([again])), json!(true));
+}

@@ -72,6 +72,10 @@ pub const MAX_REQUEST_BYTES: u32 = 64 << 20;
 pub const MAX_RESPONSE_BYTES: u32 = 256 << 20;
 /// At most this many open connections.
 pub const MAX_CONNECTIONS: u32 = 1_000;
+/// Answers and notifications waiting for one connection's client to read them (jsonrpsee's
+/// default is 1,024). A WebSocket client that subscribes and never reads holds at most this
+/// many; past it the connection takes no new request until the client reads.
+pub const MAX_BUFFERED_MESSAGES: u32 = 256;
 
 /// Methods that wait on the chain lock (a commit fsyncs) or sleep run on the blocking pool,
 /// so the async workers keep parsing and answering reads meanwhile. They sync before they
@@ -202,6 +206,7 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
         .set_id_provider(HexIds::default())
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS))
         .max_connections(MAX_CONNECTIONS)
+        .set_message_buffer_capacity(MAX_BUFFERED_MESSAGES)
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
         .build();
