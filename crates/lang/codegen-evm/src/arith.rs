@@ -1,6 +1,6 @@
 //! Checked arithmetic (Solidity's Panic codes) and the crypto intrinsics.
 
-use crate::asm::op;
+use crate::asm::{Label, op};
 use crate::emit::Gen;
 use tandem_lang_ir::{CheckedOp, Expr, HashAlg, Intrinsic, U256};
 
@@ -315,8 +315,7 @@ impl Gen<'_> {
                     self.pop();
                     self.pop();
                 } else {
-                    self.fail("checked multiplication of signed integers wider than 128 bits is not supported yet");
-                    self.op(code, 2, 1);
+                    self.checked_wide_signed_mul(bits, p11);
                 }
             }
             _ => {
@@ -324,6 +323,55 @@ impl Gen<'_> {
                 self.pop();
             }
         }
+    }
+
+    /// `[y, x] -> x * y` for signed types wider than 128 bits (Solidity's test): the 256-bit
+    /// product wrapped iff x != 0 and sdiv(p, x) != y, or x < 0 and y is the 256-bit minimum
+    /// (the one wrap sdiv cannot see: -1 × MIN = MIN); a narrower type then checks that p
+    /// sign-extends from its width to itself.
+    fn checked_wide_signed_mul(&mut self, bits: u16, p11: Label) {
+        const DUP: u8 = op::DUP1 - 1; // DUP + n is DUPn
+        self.op(DUP + 2, 0, 1);
+        self.op(DUP + 2, 0, 1);
+        self.op(op::MUL, 2, 1);
+        // [y, x, p]: sdiv(p, x) != y and x != 0
+        self.op(DUP + 2, 0, 1);
+        self.op(DUP + 2, 0, 1);
+        self.op(op::SDIV, 2, 1);
+        self.op(DUP + 4, 0, 1);
+        self.op(op::EQ, 2, 1);
+        self.op(op::ISZERO, 1, 1);
+        self.op(DUP + 3, 0, 1);
+        self.op(op::ISZERO, 1, 1);
+        self.op(op::ISZERO, 1, 1);
+        self.op(op::AND, 2, 1);
+        self.asm.jumpi(p11);
+        self.height -= 1;
+        if bits == 256 {
+            // x < 0 and y == MIN
+            self.push_u(0);
+            self.op(DUP + 3, 0, 1);
+            self.op(op::SLT, 2, 1);
+            self.op(DUP + 4, 0, 1);
+            self.push(U256::from(1) << 255);
+            self.op(op::EQ, 2, 1);
+            self.op(op::AND, 2, 1);
+            self.asm.jumpi(p11);
+            self.height -= 1;
+        } else {
+            self.op(op::DUP1, 0, 1);
+            self.op(op::DUP1, 0, 1);
+            self.push_u(bits as u64 / 8 - 1);
+            self.op(op::SIGNEXTEND, 2, 1);
+            self.op(op::EQ, 2, 1);
+            self.op(op::ISZERO, 1, 1);
+            self.asm.jumpi(p11);
+            self.height -= 1;
+        }
+        // [y, x, p] -> [p]
+        self.op(op::SWAP1 + 1, 0, 0);
+        self.pop();
+        self.pop();
     }
 
     pub(crate) fn range_check_unsigned(&mut self, max: U256) {

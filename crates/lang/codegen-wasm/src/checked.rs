@@ -109,12 +109,33 @@ pub fn lower(
             let neg = b(BinOp::SLt, y, Expr::c(0));
             ss.push(guard(b(BinOp::Xor, b(cmp, r.clone(), x), neg), 0x11));
         }
-        _ => {
-            return Err(
-                "checked multiplication of signed integers wider than 128 bits is not supported yet"
-                    .into(),
+        (CheckedOp::Mul, true) => {
+            // As the EVM backend: the 256-bit product overflowed iff x != 0 and
+            // sdiv(r, x) != y, or (the one case sdiv cannot see) x < 0 and y is the 256-bit
+            // minimum; a narrower type then checks its own range.
+            ss.push(Stmt::Let(lr, b(BinOp::Mul, x.clone(), y.clone())));
+            let wrapped = b(
+                BinOp::And,
+                Expr::un(UnOp::IsZero, Expr::un(UnOp::IsZero, x.clone())),
+                Expr::un(
+                    UnOp::IsZero,
+                    b(BinOp::Eq, b(BinOp::SDiv, r.clone(), x.clone()), y.clone()),
+                ),
             );
+            ss.push(guard(wrapped, 0x11));
+            if bits == 256 {
+                let min = Expr::Const(U256::from(1) << 255);
+                let neg = b(BinOp::SLt, x, Expr::c(0));
+                ss.push(guard(b(BinOp::And, neg, b(BinOp::Eq, y, min)), 0x11));
+            } else {
+                let ext = b(BinOp::SignExtend, r.clone(), Expr::c(bits as u64 / 8 - 1));
+                ss.push(guard(
+                    Expr::un(UnOp::IsZero, b(BinOp::Eq, ext, r.clone())),
+                    0x11,
+                ));
+            }
         }
+        _ => return Err("internal: unsupported checked operation".into()),
     }
     Ok(Expr::Seq(ss, Box::new(r)))
 }

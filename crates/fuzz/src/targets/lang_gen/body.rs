@@ -299,11 +299,7 @@ impl Gen<'_> {
         if self.rng.random_bool(0.1) {
             return ["<<=", ">>="][self.rng.random_range(0..2)];
         }
-        let ops: &[&str] = if matches!(ty, Ty::I(b) if b > 128) {
-            &["+=", "-=", "/=", "%=", "&=", "|=", "^="]
-        } else {
-            &["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="]
-        };
+        let ops: &[&str] = &["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^="];
         ops[self.rng.random_range(0..ops.len())]
     }
 

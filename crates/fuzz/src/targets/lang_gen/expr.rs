@@ -171,14 +171,9 @@ impl Gen<'_> {
                 _ => self.if_expr(ty, d),
             };
         }
-        let signed_wide = matches!(ty, Ty::I(b) if b > 128);
         match self.rng.random_range(0..16) {
             0..=2 => {
-                let ops: &[&str] = if signed_wide {
-                    &["+", "-", "/", "%"]
-                } else {
-                    &["+", "-", "*", "/", "%"]
-                };
+                let ops: &[&str] = &["+", "-", "*", "/", "%"];
                 let op = ops[self.rng.random_range(0..ops.len())];
                 let l = self.expr(ty, d);
                 let r = self.rhs(&l, ty, d);

@@ -15,8 +15,8 @@
 //! `keccak256`, `ctx` reads (the value and the contract's balance included), storage and map
 //! reads and writes, events with indexed and plain fields, `revert` with a custom error and
 //! `assert`, `encode_call` of the program's own message variants (fields written in any
-//! order), enums with payloads in storage (written, copied and matched with bindings). Only constructs both backends support (docs/wasm-target.md "Not yet": no signed
-//! multiplication wider than 128 bits, no aggregate event or error fields; `ctx.self_address()`
+//! order), enums with payloads in storage (written, copied and matched with bindings). Only constructs both backends support (docs/wasm-target.md "Not yet": no aggregate
+//! event or error fields; `ctx.self_address()`
 //! only inside `balance_of`, since the two builds live at different addresses).
 
 mod body;
