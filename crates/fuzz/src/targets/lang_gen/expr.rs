@@ -181,7 +181,6 @@ impl Gen<'_> {
             }
             4 => {
                 let ms: &[&str] = match ty {
-                    Ty::I(b) if b > 128 => &["wrapping_add", "wrapping_sub", "min", "max"],
                     Ty::I(_) => &["wrapping_add", "wrapping_sub", "wrapping_mul", "min", "max"],
                     _ => &[
                         "wrapping_add",
