@@ -1,7 +1,7 @@
 //! A disk that fills up under the node (`src/store_health.rs`): the write whose sync fails
 //! gets the store's error, the node says once which block the chain resumes at and shuts
 //! down with a non-zero exit, and started again (with room) it has every acknowledged
-//! transaction and takes new ones. Before, it kept mining in memory: it served
+//! transaction (and perhaps the one answered with the error) and takes new ones. Before, it kept mining in memory: it served
 //! blocks that the next start did not have, and logged the same error every 2 ms.
 
 use crate::common;
@@ -98,7 +98,16 @@ fn a_full_disk_stops_the_node_and_loses_no_acknowledged_write() {
     let c = again.client();
     let balance =
         |c: &common::Client| hex_u64(&c.call("eth_getBalance", json!([RECIPIENT, "latest"])));
-    assert_eq!(balance(&c), acked);
+    // The write answered with the failure may be there too: its block can reach the log
+    // (written ahead, without an fsync) before the store fails, and a restart replays it.
+    // An error about durability leaves the outcome open, like a timeout; an answer of
+    // success never does.
+    let found = balance(&c);
+    assert!(
+        found == acked || found == acked + 1,
+        "{found} found, {acked} acknowledged"
+    );
+    let acked = found;
     c.call(
         "eth_sendTransaction",
         json!([{"from": from, "to": RECIPIENT, "value": "0x1"}]),

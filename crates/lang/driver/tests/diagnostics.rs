@@ -115,22 +115,22 @@ fn every_example_produces_its_code() {
 }
 
 #[test]
-fn backend_errors_point_at_the_handler() {
+fn backend_errors_point_at_their_item() {
     let page = codes::lookup("E0800").expect("E0800");
     let out = diagnose(page.example().expect("example"), false);
     assert!(out.contains("error[E0800]"), "{out}");
     assert!(
-        out.contains("example.tdm:3:14"),
-        "no span at the handler: {out}"
+        out.contains("example.tdm:1:4"),
+        "no span at the function: {out}"
     );
-    assert!(out.contains("in this handler"), "{out}");
+    assert!(out.contains("in this function"), "{out}");
     let page = codes::lookup("E0801").expect("E0801");
     let src = page.example().expect("example");
     let c = check_sources(&[("example.tdm".into(), src.into())]).expect("checks");
     let e = tandem_lang_wasm::generate(&c.module).expect_err("refused");
     let d = c.backend_diagnostic(Backend::Wasm, &e);
     let span = d.primary_span().expect("span");
-    assert_eq!(&src[span.lo as usize..span.hi as usize], "Mul");
+    assert_eq!(&src[span.lo as usize..span.hi as usize], "Code");
     assert!(
         !d.message.contains("not supported yet is not supported"),
         "{}",
