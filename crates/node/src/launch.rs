@@ -108,7 +108,7 @@ pub fn run_blocking(
                 server.stopped().await;
                 anyhow::bail!(
                     "the store could not make writes durable ({}); shut down. Start the node \
-                     again once the disk has room: the chain resumes at block {}",
+                     again once the disk has room: the chain resumes at block {} or later",
                     node.health.failure().unwrap_or_default(),
                     node.health.durable_number()
                 );

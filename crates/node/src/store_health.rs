@@ -34,7 +34,8 @@ impl StoreHealth {
         self.failure.get().map(String::as_str)
     }
 
-    /// The block a restart resumes at (every block up to it was synced).
+    /// Every block up to this one was synced, so a restart resumes at it or later (blocks
+    /// written ahead to the commit log before the failure are replayed too).
     pub fn durable_number(&self) -> u64 {
         self.durable.load(Ordering::Acquire)
     }
@@ -51,7 +52,7 @@ impl StoreHealth {
             tracing::error!(
                 target: "tandem::node",
                 "the store could not make writes durable, so the node takes no more: {error:#}. \
-                 Restart it once the disk has room; the chain resumes at block {}",
+                 Restart it once the disk has room; the chain resumes at block {} or later",
                 self.durable_number()
             );
             self.failed.notify_one();
@@ -63,7 +64,7 @@ impl StoreHealth {
         self.failure().map(|reason| {
             anyhow::anyhow!(
                 "the node's store failed ({reason}); it takes no more writes. Restart it once \
-                 the disk has room: the chain resumes at block {}",
+                 the disk has room: the chain resumes at block {} or later",
                 self.durable_number()
             )
         })
