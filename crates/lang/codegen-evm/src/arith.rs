@@ -278,15 +278,7 @@ impl Gen<'_> {
                 };
                 if bits < 256 && (o != CheckedOp::Mul || bits <= 128) {
                     self.op(code, 2, 1);
-                    // fits iff signextend(bytes - 1, r) == r
-                    self.op(op::DUP1, 0, 1);
-                    self.op(op::DUP1, 0, 1);
-                    self.push_u(bits as u64 / 8 - 1);
-                    self.op(op::SIGNEXTEND, 2, 1);
-                    self.op(op::EQ, 2, 1);
-                    self.op(op::ISZERO, 1, 1);
-                    self.asm.jumpi(p11);
-                    self.height -= 1;
+                    self.range_check_signed(bits, p11);
                 } else if o == CheckedOp::Add || o == CheckedOp::Sub {
                     // [b, a] -> r; overflow iff (b < 0) != (r < a) for add, (b < 0) != (r > a) for sub
                     self.op(op::DUP1 + 1, 0, 1);
@@ -359,19 +351,25 @@ impl Gen<'_> {
             self.asm.jumpi(p11);
             self.height -= 1;
         } else {
-            self.op(op::DUP1, 0, 1);
-            self.op(op::DUP1, 0, 1);
-            self.push_u(bits as u64 / 8 - 1);
-            self.op(op::SIGNEXTEND, 2, 1);
-            self.op(op::EQ, 2, 1);
-            self.op(op::ISZERO, 1, 1);
-            self.asm.jumpi(p11);
-            self.height -= 1;
+            self.range_check_signed(bits, p11);
         }
         // [y, x, p] -> [p]
         self.op(op::SWAP1 + 1, 0, 0);
         self.pop();
         self.pop();
+    }
+
+    /// `[r] -> [r]`, to `p11` unless r fits a signed `bits`-bit type: signextend(bytes - 1, r)
+    /// == r.
+    fn range_check_signed(&mut self, bits: u16, p11: Label) {
+        self.op(op::DUP1, 0, 1);
+        self.op(op::DUP1, 0, 1);
+        self.push_u(bits as u64 / 8 - 1);
+        self.op(op::SIGNEXTEND, 2, 1);
+        self.op(op::EQ, 2, 1);
+        self.op(op::ISZERO, 1, 1);
+        self.asm.jumpi(p11);
+        self.height -= 1;
     }
 
     pub(crate) fn range_check_unsigned(&mut self, max: U256) {
