@@ -66,6 +66,9 @@ struct Installed {
     /// Expired filters are swept when the map reaches this size (twice what the last sweep
     /// left), so installs cost O(1) amortised instead of a scan each.
     sweep_at: usize,
+    /// When the last sweep ran: with the budget full, a refused install sweeps at most once
+    /// a second (filters expire after minutes), not once per attempt.
+    swept: Option<Instant>,
 }
 
 /// What a log filter weighs in the budget: 1, plus 1 per address or topic value it lists.
@@ -110,6 +113,7 @@ impl Installed {
         });
         self.weight -= freed;
         self.sweep_at = (2 * self.by_id.len()).max(1024);
+        self.swept = Some(Instant::now());
     }
 
     /// The live filter `id` (an expired one is removed and reported missing).
@@ -122,7 +126,11 @@ impl Installed {
 
     /// Takes `weight` from the budget, sweeping expired filters first when due or needed.
     fn admit(&mut self, weight: usize) -> RpcResult<()> {
-        if self.by_id.len() >= self.sweep_at || self.weight + weight > MAX_FILTER_WEIGHT {
+        let full = self.weight + weight > MAX_FILTER_WEIGHT;
+        let recently = self
+            .swept
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1));
+        if self.by_id.len() >= self.sweep_at || (full && !recently) {
             self.sweep();
         }
         if self.weight + weight > MAX_FILTER_WEIGHT {
