@@ -19,6 +19,11 @@ use serde_json::Value;
 use tandem_node::accounts::{DevAccount, dev_accounts};
 use tandem_node::{Node, NodeConfig};
 
+/// The allocator `tandem node` runs with (`crates/cli/src/main.rs`): a block's cost depends
+/// on it, and more so when the trie update runs on a second thread beside the miner.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SENDERS: usize = 10;
 
 /// Without the trie, with it updated inline, with it beside the commit (`mine.rs`).

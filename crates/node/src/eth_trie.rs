@@ -138,8 +138,9 @@ enum Keys {
     PerNode,
 }
 
-fn meta_of(state: &Cid, (root, loc): (B256, Loc), seq: Loc, nodes: NewNodes, keys: Keys) -> Meta {
-    let mut meta: Meta = if keys == Keys::Pack && !nodes.is_empty() && trie_pack::fits(&nodes) {
+/// The store entries of a commit's new trie nodes.
+fn node_meta(seq: Loc, nodes: NewNodes, keys: Keys) -> Meta {
+    if keys == Keys::Pack && !nodes.is_empty() && trie_pack::fits(&nodes) {
         let pack = trie_pack::encode(nodes.iter().map(|(h, n)| (h, n.as_slice())));
         vec![(trie_pack::pack_key(seq), Some(pack))]
     } else {
@@ -147,11 +148,20 @@ fn meta_of(state: &Cid, (root, loc): (B256, Loc), seq: Loc, nodes: NewNodes, key
             .into_iter()
             .map(|(h, bytes)| (node_key(&h, seq), Some(bytes)))
             .collect()
-    };
-    meta.push((
+    }
+}
+
+/// The record of `state`'s Ethereum root and where its node is.
+fn root_entry(state: &Cid, (root, loc): (B256, Loc)) -> (String, Option<Vec<u8>>) {
+    (
         root_key(state),
         Some([root.as_slice(), &loc.to_be_bytes()].concat()),
-    ));
+    )
+}
+
+fn meta_of(state: &Cid, root: (B256, Loc), seq: Loc, nodes: NewNodes, keys: Keys) -> Meta {
+    let mut meta = node_meta(seq, nodes, keys);
+    meta.push(root_entry(state, root));
     meta
 }
 
@@ -173,6 +183,7 @@ pub(crate) fn update(
 pub(crate) struct Job {
     work: Work,
     seq: Loc,
+    keys: Keys,
 }
 
 enum Work {
@@ -184,15 +195,28 @@ enum Work {
     Build,
 }
 
-/// What [`Job::run`] gives [`finish`].
+/// What [`Job::run`] gives [`finish`]: the view and its new nodes' store entries (encoded
+/// by the job, so a job on the trie worker does that too).
 pub(crate) struct Done {
-    out: anyhow::Result<Option<(EthView, NewNodes)>>,
+    out: anyhow::Result<Option<(EthView, Meta)>>,
     seq: Loc,
+    keys: Keys,
     nanos: u64,
     off: bool,
 }
 
 impl Done {
+    /// A job that could not run (its thread panicked): [`finish`] builds the trie instead.
+    pub(crate) fn failed(seq: Loc, why: &str) -> Self {
+        Self {
+            out: Err(anyhow::anyhow!("{why}")),
+            seq,
+            keys: Keys::PerNode,
+            nanos: 0,
+            off: false,
+        }
+    }
+
     /// [`finish`] builds the trie from the state (the update failed or could not be made).
     pub(crate) fn needs_state(&self) -> bool {
         !self.off && !matches!(self.out, Ok(Some(_)))
@@ -200,6 +224,11 @@ impl Done {
 }
 
 impl Job {
+    /// The `seq` its new nodes are stored under.
+    pub(crate) fn seq(&self) -> Loc {
+        self.seq
+    }
+
     /// Accounts and slots the update visits.
     pub(crate) fn size(&self) -> usize {
         match &self.work {
@@ -221,11 +250,12 @@ impl Job {
             Work::Off | Work::Build => Ok(None),
             Work::Apply(mut view, prepared) => view
                 .apply_prepared(prepared, &MetaNodes(store), self.seq)
-                .map(|(_, nodes)| Some((*view, nodes))),
+                .map(|(_, nodes)| Some((*view, node_meta(self.seq, nodes, self.keys)))),
         };
         Done {
             out,
             seq: self.seq,
+            keys: self.keys,
             nanos: start.elapsed().as_nanos() as u64,
             off,
         }
@@ -244,6 +274,8 @@ pub(crate) fn prepare(inner: &mut Inner) -> anyhow::Result<Job> {
     }
     // New nodes are keyed under the number of the block being made (the state's epoch).
     let seq = inner.chain.exec.machine.network.epoch.max(0) as Loc;
+    let keys = keys_for(inner, &store, seq)?;
+    let state = &mut inner.chain.exec.machine.state;
     let work = if inner.eth.off {
         inner.eth.invalidate();
         Work::Off
@@ -267,7 +299,28 @@ pub(crate) fn prepare(inner: &mut Inner) -> anyhow::Result<Job> {
         }
     };
     UPDATE_NANOS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    Ok(Job { work, seq })
+    Ok(Job { work, seq, keys })
+}
+
+/// How the nodes stored at `seq` are keyed. A pack is written once: a `seq` that has one (a
+/// block after a dev edit at its number, a number reused after `evm_revert`) gets keys per
+/// node. Only writers under the chain's lock get here, and they hold it until the block is
+/// committed, so the check and the commit cannot interleave with another pack.
+fn keys_for(inner: &mut Inner, store: &RedbStore, seq: Loc) -> anyhow::Result<Keys> {
+    if inner.eth.off {
+        return Ok(Keys::PerNode);
+    }
+    let bound = match inner.eth.pack_bound {
+        Some(b) => b,
+        None => store
+            .last_meta_key_with_prefix(trie_pack::PACK_PREFIX)?
+            .map(|k| trie_pack::pack_seq(&k))
+            .transpose()?,
+    };
+    let taken =
+        bound >= Some(seq) && store.with_meta(&trie_pack::pack_key(seq), |p| p.is_some())?;
+    inner.eth.pack_bound = Some(bound.max(Some(seq)));
+    Ok(if taken { Keys::PerNode } else { Keys::Pack })
 }
 
 /// The root and meta entries of `new` from a job's result (building the trie in full when the
@@ -284,29 +337,17 @@ pub(crate) fn finish(inner: &mut Inner, new: &Cid, done: Done) -> anyhow::Result
             None
         }
     };
-    let (view, nodes) = match updated {
+    let (view, mut meta) = match updated {
         Some(u) => u,
-        None => EthView::build(&inner.chain.exec.machine.state, done.seq)?,
+        None => {
+            let (view, nodes) = EthView::build(&inner.chain.exec.machine.state, done.seq)?;
+            (view, node_meta(done.seq, nodes, done.keys))
+        }
     };
     let root = view.root();
+    meta.push(root_entry(new, root));
     inner.eth.base = Some(*new);
     inner.eth.view = Some((*new, view));
-    // A pack is written once: a `seq` that has one (a block after a dev edit at its number,
-    // a number reused after `evm_revert`) gets keys per node. Only writers under the chain's
-    // lock get here, so the check and the commit cannot interleave with another pack.
-    let store = &inner.chain.dir.store;
-    let bound = match inner.eth.pack_bound {
-        Some(b) => b,
-        None => store
-            .last_meta_key_with_prefix(trie_pack::PACK_PREFIX)?
-            .map(|k| trie_pack::pack_seq(&k))
-            .transpose()?,
-    };
-    let taken = bound >= Some(done.seq)
-        && store.with_meta(&trie_pack::pack_key(done.seq), |p| p.is_some())?;
-    let keys = if taken { Keys::PerNode } else { Keys::Pack };
-    inner.eth.pack_bound = Some(bound.max(Some(done.seq)));
-    let meta = meta_of(new, root, done.seq, nodes, keys);
     let bytes: usize = meta
         .iter()
         .filter_map(|(_, v)| v.as_ref().map(Vec::len))

@@ -44,6 +44,7 @@ pub mod shapes;
 pub mod state;
 pub mod store_health;
 pub mod trie_pack;
+pub mod trie_worker;
 pub mod write_ahead;
 
 pub use launch::{RunOptions, Startup, run_blocking};

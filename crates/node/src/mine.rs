@@ -1,11 +1,13 @@
 //! Mining the open block: flush the state, update the Ethereum trie, assemble the header,
 //! receipts and records, and commit it all in one atomic store transaction.
 //!
-//! The trie update of a large block can run on a second thread ([`PARALLEL_TRIE`]) beside
-//! the commit's reachability walk and the receipts: it reads only what `eth_trie::prepare`
-//! took from the flushed state and trie nodes in the store's meta table, and the walk only moves the state's blocks out of
-//! the buffer, so neither sees the other's work. The header waits for the trie's root; the
-//! result is the same as computing one after the other.
+//! The trie update of a large block is offered to a second thread ([`PARALLEL_TRIE`],
+//! `trie_worker.rs`) while the miner does everything that does not need the state root: the
+//! commit's reachability walk, the receipts and logs bloom, the transaction and receipt
+//! roots, the transactions' records. The update reads only what `eth_trie::prepare` took from
+//! the flushed state and trie nodes in the store's meta table, and the walk only moves the
+//! state's blocks out of the buffer, so neither sees the other's work. The header waits for
+//! the trie's root; the result is the same as computing one after the other.
 
 use std::sync::Arc;
 
@@ -32,26 +34,26 @@ use crate::shapes::blob_gas;
 /// smaller one (a block of one transfer touches about six) costs less than starting a thread.
 pub const PARALLEL_TRIE_MIN: usize = 64;
 
-/// Whether a large block's trie update runs on its own thread. Off by default: on the 2-core
-/// development machine, loaded by other work, the thread measured slower than the update
-/// inline (`cargo bench -p tandem-node --bench eth_root`: +62 % inline vs +169 % beside the
-/// commit, best of rounds, load average 5); with an idle core it may win. Tests and the
-/// benchmark turn it on.
-pub static PARALLEL_TRIE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Trie updates run on their own thread since the process started (tests check the path ran).
-pub static PARALLEL_TRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Whether a large block's trie update is offered to the trie worker (on by default; the
+/// benchmark turns it off to compare). A thread spawned per block used to be off by default:
+/// on the loaded 2-core development machine it waited for the scheduler (+169 % against +62 %
+/// inline at load average 5). An offer the worker has not started when the miner's own side
+/// is done is taken back and run inline, so a busy machine loses a wake-up, not a time slice.
+pub static PARALLEL_TRIE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// A block's transactions and messages as the chain records them.
 struct Assembled {
     records: Vec<TxRecord>,
-    receipts: Vec<ReceiptEnvelope>,
     messages: Vec<(String, MsgRecord)>,
     bloom: Bloom,
     gas_used: u64,
+    transactions_root: B256,
+    receipts_root: B256,
+    /// The transactions' and messages' store entries (nothing in them needs the state root).
+    meta: Meta,
 }
 
-fn assemble(open: &OpenBlock) -> Assembled {
+fn assemble(open: &OpenBlock) -> anyhow::Result<Assembled> {
     let mut records = Vec::with_capacity(open.txs.len());
     let mut receipts = Vec::with_capacity(open.txs.len());
     let mut cumulative = 0u64;
@@ -119,13 +121,24 @@ fn assemble(open: &OpenBlock) -> Assembled {
         ));
         log_index += m.logs.len() as u64;
     }
-    Assembled {
+    let envelopes: Vec<&TxEnvelope> = open.txs.iter().map(|p| &p.envelope).collect();
+    let mut meta = Meta::with_capacity(records.len() + messages.len());
+    for (cid, m) in &messages {
+        meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
+    }
+    for r in &records {
+        let hash = keccak256(&r.raw);
+        meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
+    }
+    Ok(Assembled {
+        transactions_root: calculate_transaction_root(&envelopes),
+        receipts_root: calculate_receipt_root(&receipts),
         records,
-        receipts,
         messages,
         bloom,
         gas_used: cumulative,
-    }
+        meta,
+    })
 }
 
 impl Node {
@@ -139,7 +152,6 @@ impl Node {
         let (eth_root, eth_meta, pending, block) =
             self.trie_beside_commit(inner, &root, job, &open)?;
 
-        let envelopes: Vec<&TxEnvelope> = open.txs.iter().map(|p| &p.envelope).collect();
         let network = &inner.chain.exec.machine.network;
         let base_fee = tokens_to_u256(&network.base_fee);
         let header = Header {
@@ -147,8 +159,8 @@ impl Node {
             ommers_hash: alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH,
             beneficiary: Address::from(EthAddress::from_id(tandem_vm::builtin::REWARD_ACTOR_ID).0),
             state_root: eth_root,
-            transactions_root: calculate_transaction_root(&envelopes),
-            receipts_root: calculate_receipt_root(&block.receipts),
+            transactions_root: block.transactions_root,
+            receipts_root: block.receipts_root,
             logs_bloom: block.bloom,
             difficulty: U256::ZERO,
             number: open.number,
@@ -175,13 +187,7 @@ impl Node {
         };
         let mut meta = block_meta(&record)?;
         meta.extend(eth_meta);
-        for (cid, m) in &block.messages {
-            meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
-        }
-        for r in &block.records {
-            let hash = keccak256(&r.raw);
-            meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
-        }
+        meta.extend(block.meta);
         for (id, status) in &open.async_statuses {
             meta.push((
                 crate::lane::async_key(*id),
@@ -208,9 +214,9 @@ impl Node {
         Ok(mined)
     }
 
-    /// The trie update (on a second thread when it is large), the commit's walk and the
-    /// block's records; returns the Ethereum state root, the trie's meta entries, the begun
-    /// commit and the records.
+    /// The trie update (offered to the trie worker when it is large), the commit's walk and
+    /// the block's records; returns the Ethereum state root, the trie's meta entries, the
+    /// begun commit and the records.
     fn trie_beside_commit(
         &self,
         inner: &mut Inner,
@@ -222,44 +228,38 @@ impl Node {
             // A full build reads the state: before the walk takes its blocks.
             let (eth_root, meta) = crate::eth_trie::finish(inner, root, job.run(&self.store))?;
             let pending = inner.chain.begin_commit()?;
-            return Ok((eth_root, meta, pending, assemble(open)));
+            return Ok((eth_root, meta, pending, assemble(open)?));
         }
-        let store = &*self.store;
-        std::thread::scope(|s| {
-            let running = if job.size() >= PARALLEL_TRIE_MIN
-                && PARALLEL_TRIE.load(std::sync::atomic::Ordering::Relaxed)
-            {
-                PARALLEL_TRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Running::Worker(s.spawn(move || job.run(store)))
-            } else {
-                Running::Inline(job)
-            };
-            let pending = inner.chain.begin_commit()?;
-            if pending.root() != *root {
-                anyhow::bail!("the state changed between the flush and the commit");
-            }
-            let block = assemble(open);
-            let done = match running {
-                Running::Worker(w) => w
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("the Ethereum trie update panicked"))?,
-                Running::Inline(job) => job.run(store),
-            };
-            if done.needs_state() {
-                // The update failed and the trie is rebuilt from the state: give the walk's
-                // blocks back first, then walk again (the state has not changed).
-                inner.chain.abandon_commit(pending);
-                let (eth_root, meta) = crate::eth_trie::finish(inner, root, done)?;
-                return Ok((eth_root, meta, inner.chain.begin_commit()?, block));
-            }
+        let running = if job.size() >= PARALLEL_TRIE_MIN
+            && PARALLEL_TRIE.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            Running::Offered(self.trie_worker.offer(job, self.store.clone()))
+        } else {
+            Running::Inline(job)
+        };
+        let pending = inner.chain.begin_commit()?;
+        if pending.root() != *root {
+            anyhow::bail!("the state changed between the flush and the commit");
+        }
+        let block = assemble(open)?;
+        let done = match running {
+            Running::Offered(offered) => offered.finish(&self.store),
+            Running::Inline(job) => job.run(&self.store),
+        };
+        if done.needs_state() {
+            // The update failed and the trie is rebuilt from the state: give the walk's
+            // blocks back first, then walk again (the state has not changed).
+            inner.chain.abandon_commit(pending);
             let (eth_root, meta) = crate::eth_trie::finish(inner, root, done)?;
-            Ok((eth_root, meta, pending, block))
-        })
+            return Ok((eth_root, meta, inner.chain.begin_commit()?, block));
+        }
+        let (eth_root, meta) = crate::eth_trie::finish(inner, root, done)?;
+        Ok((eth_root, meta, pending, block))
     }
 }
 
 /// Where a block's trie update runs.
-enum Running<'s> {
-    Worker(std::thread::ScopedJoinHandle<'s, crate::eth_trie::Done>),
+enum Running {
+    Offered(crate::trie_worker::Offered),
     Inline(Job),
 }

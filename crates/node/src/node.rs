@@ -144,6 +144,8 @@ pub struct Node {
     /// Held by `eth_sendTransaction` from choosing a nonce to submitting, so concurrent sends
     /// from one account get consecutive nonces (as on Hardhat and anvil).
     pub(crate) send_fill: Mutex<()>,
+    /// Runs large blocks' Ethereum trie updates beside the rest of mining (`mine.rs`).
+    pub(crate) trie_worker: crate::trie_worker::TrieWorker,
     inner: Mutex<Inner>,
     latest: RwLock<Arc<BlockRecord>>,
     latest_number: AtomicU64,
@@ -266,6 +268,7 @@ impl Node {
             base_fee_rule: crate::base_fee::BaseFeeRule::from_pin(config.base_fee),
             fork: remote,
             send_fill: Mutex::new(()),
+            trie_worker: Default::default(),
             inner: Mutex::new(Inner {
                 chain,
                 open: None,

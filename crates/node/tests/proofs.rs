@@ -403,8 +403,10 @@ fn large_blocks_updated_beside_the_commit_match_full_recomputation() {
     let c = node.client();
     let contracts = [deploy(&c), deploy(&c)];
     tandem_node::mine::PARALLEL_TRIE.store(true, std::sync::atomic::Ordering::Relaxed);
+    // The miner waits for the worker instead of taking an unstarted update back.
+    tandem_node::trie_worker::TAKE_BACK.store(false, std::sync::atomic::Ordering::Relaxed);
     c.call("evm_setAutomine", json!([false]));
-    let before = tandem_node::mine::PARALLEL_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+    let before = tandem_node::trie_worker::WORKER_RUNS.load(std::sync::atomic::Ordering::Relaxed);
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut snapshot: Option<Value> = None;
     let mut edited = Vec::new();
@@ -451,7 +453,7 @@ fn large_blocks_updated_beside_the_commit_match_full_recomputation() {
         );
         check_block(&node, &latest, &edited, &format!("round {round}"));
     }
-    let after = tandem_node::mine::PARALLEL_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+    let after = tandem_node::trie_worker::WORKER_RUNS.load(std::sync::atomic::Ordering::Relaxed);
     assert!(
         after >= before + 6,
         "the large blocks' tries ran beside the commit"

@@ -5,6 +5,11 @@
 //! [--block-time SECONDS]`. Prints `listening on ADDR` once it serves.
 
 use std::path::PathBuf;
+
+/// The allocator `tandem node` runs with, so benchmarks of this runner measure that node.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Duration;
 
 use anyhow::{Context, bail};
