@@ -50,4 +50,4 @@ pub mod write_ahead;
 pub use launch::{RunOptions, Startup, run_blocking};
 pub use node::{Node, NodeConfig};
 pub use rpc::anvil_state::logging_enabled;
-pub use rpc::server::{ServerHandle, serve};
+pub use rpc::server::{ListenerLimits, ServerHandle, serve, serve_with_limits};

@@ -24,6 +24,7 @@ mod fork_https;
 mod full_disk;
 mod hardforks;
 mod hostile_batches;
+mod hostile_connections;
 mod hostile_filters;
 mod hostile_rpc;
 mod hostile_txs;

@@ -11,6 +11,7 @@ pub mod dev;
 pub mod eth;
 pub mod filters;
 pub mod lane;
+pub mod listener;
 pub mod native;
 pub mod ots;
 pub mod pool;

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use jsonrpsee::RpcModule;
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
+use jsonrpsee::server::{BatchRequestConfig, PingConfig, Server, ServerConfig};
 use jsonrpsee::types::{ErrorObjectOwned, SubscriptionId};
 
 use super::{
-    Handler, Params, access_list, anvil_state, dev, eth, filters, lane, native, ots, pool, sign,
+    Handler, Params, access_list, anvil_state, dev, eth, filters, lane, listener, native, ots,
+    pool, sign,
 };
 use crate::error::RpcError;
 use crate::node::Node;
@@ -200,8 +201,40 @@ pub fn module(node: Arc<Node>) -> anyhow::Result<RpcModule<Arc<Node>>> {
     Ok(module)
 }
 
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// One connection served until it closes.
+type Serving = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send>>;
+
+/// What the accept loop allows (`listener.rs`); tests lower them.
+#[derive(Clone, Copy, Debug)]
+pub struct ListenerLimits {
+    /// Open sockets at most.
+    pub open: usize,
+    /// An HTTP connection idle this long is closed.
+    pub http_idle: std::time::Duration,
+}
+
+impl Default for ListenerLimits {
+    fn default() -> Self {
+        Self {
+            open: listener::open_limit(),
+            http_idle: listener::HTTP_IDLE_TIMEOUT,
+        }
+    }
+}
+
 /// Starts serving on `addr` (port 0 picks a free port).
 pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHandle> {
+    serve_with_limits(node, addr, ListenerLimits::default()).await
+}
+
+/// [`serve`] with the accept loop's limits given.
+pub async fn serve_with_limits(
+    node: Arc<Node>,
+    addr: SocketAddr,
+    limits: ListenerLimits,
+) -> anyhow::Result<ServerHandle> {
     let config = ServerConfig::builder()
         .set_id_provider(HexIds::default())
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_REQUESTS))
@@ -209,6 +242,9 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
         .set_message_buffer_capacity(MAX_BUFFERED_MESSAGES)
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
+        // WebSocket connections are not closed for idleness (a subscriber may hear nothing
+        // for long), so a peer that vanished is found by its missing pongs.
+        .enable_ws_ping(PingConfig::new().max_failures(3))
         .build();
     // Browser dapps (a page on another origin) may call the node, as anvil allows: any
     // origin, the methods and headers; preflights are answered here.
@@ -216,7 +252,7 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
         .allow_origin(tower_http::cors::Any)
         .allow_methods(tower_http::cors::Any)
         .allow_headers(tower_http::cors::Any);
-    let server = Server::builder()
+    let services = Server::builder()
         .set_config(config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
         .set_rpc_middleware(
@@ -228,9 +264,67 @@ pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> anyhow::Result<ServerHa
                 }
             }),
         )
-        .build(addr)
-        .await?;
-    let addr = server.local_addr()?;
-    let handle = server.start(module(node)?);
+        .to_service_builder();
+    let methods = jsonrpsee::Methods::from(module(node)?);
+    let tcp = listener::bind(addr)?;
+    let addr = tcp.local_addr()?;
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.open));
+    tokio::spawn(async move {
+        let mut errors = listener::AcceptErrors::default();
+        let mut full_reported = false;
+        loop {
+            if slots.available_permits() == 0 && !full_reported {
+                tracing::warn!(target: "tandem::rpc", "{} RPC connections are open, the most this node keeps; new ones wait until one closes", limits.open);
+                full_reported = true;
+            }
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                _ = stop.clone().shutdown() => break,
+            };
+            let socket = tokio::select! {
+                r = tcp.accept() => r,
+                _ = stop.clone().shutdown() => break,
+            };
+            let socket = match socket {
+                Ok((socket, _)) => socket,
+                Err(e) => {
+                    errors.failed(&e);
+                    tokio::time::sleep(listener::ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            };
+            full_reported = false;
+            let _ = socket.set_nodelay(true);
+            let activity = listener::Activity::new();
+            let service = services.clone().build(methods.clone(), stop.clone());
+            let watched = activity.clone();
+            let service = tower::service_fn(move |req| {
+                let guard = watched.request(jsonrpsee::server::ws::is_upgrade_request(&req));
+                let mut service = service.clone();
+                async move {
+                    let answer = tower::Service::call(&mut service, req).await;
+                    drop(guard);
+                    answer
+                }
+            });
+            let io = listener::WatchedStream::new(socket, activity.clone());
+            let serving: Serving = Box::pin(jsonrpsee::server::serve_with_graceful_shutdown(
+                io,
+                service,
+                stop.clone().shutdown(),
+            ));
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = serving => {}
+                    _ = activity.idle(limits.http_idle) => {}
+                }
+                drop(permit);
+            });
+        }
+    });
     Ok(ServerHandle { addr, handle })
 }

@@ -41,6 +41,34 @@ impl Devnode {
         Self::spawn(command, Stdio::piped())
     }
 
+    /// As [`Self::start`], the process allowed at most `files` open files (soft and hard:
+    /// `ulimit -n`).
+    #[allow(dead_code)] // used by some test modules only
+    pub fn start_with_open_files(dir: &Path, files: u64) -> Self {
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n {files}; exec \"$0\" --data-dir \"$1\" --port 0"
+            ))
+            .arg(env!("CARGO_BIN_EXE_tandem-devnode"))
+            .arg(dir);
+        Self::spawn(command, Stdio::inherit())
+    }
+
+    /// CPU time (user and system) the process has used so far.
+    #[allow(dead_code)]
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command name (which may hold spaces) start past its ')'.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Duration::from_millis(ticks * 1000 / hz)
+    }
+
     fn spawn(mut command: Command, stderr: Stdio) -> Self {
         let mut child = command
             .stdout(Stdio::piped())

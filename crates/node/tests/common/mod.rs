@@ -29,8 +29,17 @@ impl TestNode {
         Self::start_with(dir, &NodeConfig::default())
     }
 
+    /// A node served with the accept loop's limits given (`rpc/listener.rs`).
+    pub fn start_with_limits(dir: &Path, limits: tandem_node::ListenerLimits) -> Self {
+        Self::serve(dir, &NodeConfig::default(), limits)
+    }
+
     /// A node opened with `config` (a fork, a hardfork), served like [`TestNode::start`].
     pub fn start_with(dir: &Path, config: &NodeConfig) -> Self {
+        Self::serve(dir, config, tandem_node::ListenerLimits::default())
+    }
+
+    fn serve(dir: &Path, config: &NodeConfig, limits: tandem_node::ListenerLimits) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -38,9 +47,10 @@ impl TestNode {
             .unwrap();
         let node = Node::open(dir, config).unwrap();
         let server = runtime
-            .block_on(tandem_node::serve(
+            .block_on(tandem_node::serve_with_limits(
                 node.clone(),
                 "127.0.0.1:0".parse().unwrap(),
+                limits,
             ))
             .unwrap();
         Self {

@@ -41,8 +41,12 @@ impl Ws {
 
     /// Sends one text frame.
     pub fn send(&mut self, text: &str) {
-        let data = text.as_bytes();
-        let mut frame = vec![0x81];
+        self.send_frame(0x1, text.as_bytes());
+    }
+
+    /// Sends one final frame with this opcode (masked, as a client must).
+    fn send_frame(&mut self, opcode: u8, data: &[u8]) {
+        let mut frame = vec![0x80 | opcode];
         match data.len() {
             n if n < 126 => frame.push(0x80 | n as u8),
             n if n < 65_536 => {
@@ -60,8 +64,24 @@ impl Ws {
         self.stream.write_all(&frame).unwrap();
     }
 
-    /// Reads the next text frame as JSON.
+    /// Reads the next text frame as JSON, answering the server's pings on the way.
     pub fn recv(&mut self) -> Value {
+        loop {
+            let (opcode, data) = self.recv_frame();
+            match opcode {
+                0x9 => self.send_frame(0xA, &data),
+                0xA => {}
+                0x8 => panic!("the server closed the WebSocket: {data:?}"),
+                _ => {
+                    return serde_json::from_slice(&data)
+                        .unwrap_or_else(|e| panic!("frame {opcode:#x}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// The next frame's opcode and payload.
+    fn recv_frame(&mut self) -> (u8, Vec<u8>) {
         let mut head = [0u8; 2];
         self.reader.read_exact(&mut head).unwrap();
         let len = match head[1] & 0x7f {
@@ -79,7 +99,7 @@ impl Ws {
         };
         let mut data = vec![0u8; len];
         self.reader.read_exact(&mut data).unwrap();
-        serde_json::from_slice(&data).unwrap_or_else(|e| panic!("frame {head:?}: {e}"))
+        (head[0] & 0x0f, data)
     }
 
     /// Sends a request and reads the next frame (its answer, when nothing else is streaming).
