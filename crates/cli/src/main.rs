@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc rather than the system allocator: measured on `tandem bench` (docs/gas.md), a
-/// native token transfer runs ~7% fewer instructions, and the node's blocks allocate as much.
+/// jemalloc rather than the system allocator: glibc's malloc/free were ~10% of a native
+/// message's instructions, and the node's blocks allocate as much (docs/node.md, "Allocator").
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(

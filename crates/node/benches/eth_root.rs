@@ -22,7 +22,7 @@ use tandem_node::{Node, NodeConfig};
 /// The allocator `tandem node` runs with (`crates/cli/src/main.rs`): a block's cost depends
 /// on it, and more so when the trie update runs on a second thread beside the miner.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SENDERS: usize = 10;
 

@@ -120,6 +120,9 @@ const MAX_QUEUED: usize = 4096;
 /// A transaction may run at most this far ahead of its sender's nonce.
 const MAX_NONCE_GAP: u64 = 1024;
 
+/// At most this many accounts impersonated at once (each is kept until stopped).
+pub const MAX_IMPERSONATED: usize = 100_000;
+
 pub struct Node {
     pub path: PathBuf,
     pub store: Arc<RedbStore>,
@@ -355,13 +358,20 @@ impl Node {
         self.lock().impersonated.contains(addr)
     }
 
-    pub fn set_impersonated(&self, addr: Address, on: bool) {
+    /// Starts or stops impersonating `addr`; refused past [`MAX_IMPERSONATED`] at once.
+    pub fn set_impersonated(&self, addr: Address, on: bool) -> RpcResult<()> {
         let mut inner = self.lock();
-        if on {
+        if !on {
+            inner.impersonated.remove(&addr);
+        } else if inner.impersonated.len() < MAX_IMPERSONATED || inner.impersonated.contains(&addr)
+        {
             inner.impersonated.insert(addr);
         } else {
-            inner.impersonated.remove(&addr);
+            return Err(RpcError::invalid_params(format!(
+                "at most {MAX_IMPERSONATED} accounts are impersonated at once; stop impersonating some first (anvil_stopImpersonatingAccount)"
+            )));
         }
+        Ok(())
     }
 
     /// The nonce of `addr` including transactions not yet mined.

@@ -618,3 +618,35 @@ fn a_flood_of_heavy_reads_cannot_stall_writes() {
     );
     assert_alive(&c);
 }
+
+/// Impersonated accounts are kept until stopped, so their number is bounded: past
+/// `MAX_IMPERSONATED` a new one is refused (one already impersonated is still accepted), and
+/// stopping one makes room.
+#[test]
+fn impersonated_accounts_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start(dir.path());
+    let c = node.client();
+    let address =
+        |i: usize| alloy_primitives::Address::left_padding_from(&(i as u64).to_be_bytes());
+    for i in 0..tandem_node::node::MAX_IMPERSONATED {
+        node.node.set_impersonated(address(i + 1), true).unwrap();
+    }
+    let over = format!("{:#x}", address(0));
+    let refused = c.request("anvil_impersonateAccount", json!([over]));
+    assert_error(&refused, "at most 100000 accounts are impersonated at once");
+    let again = format!("{:#x}", address(7));
+    assert_eq!(
+        c.call("anvil_impersonateAccount", json!([again])),
+        json!(true)
+    );
+    assert_eq!(
+        c.call("anvil_stopImpersonatingAccount", json!([again])),
+        json!(true)
+    );
+    assert_eq!(
+        c.call("hardhat_impersonateAccount", json!([over])),
+        json!(true)
+    );
+    assert_alive(&c);
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// The allocator `tandem node` runs with, so benchmarks of this runner measure that node.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::time::Duration;
 

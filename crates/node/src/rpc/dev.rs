@@ -230,6 +230,6 @@ fn set_storage_at(node: &Node, p: &Params) -> RpcResult<Value> {
 
 fn impersonate(node: &Node, p: &Params, on: bool) -> RpcResult<Value> {
     let addr: Address = p.get(0)?;
-    node.set_impersonated(addr, on);
+    node.set_impersonated(addr, on)?;
     to_value(true)
 }
