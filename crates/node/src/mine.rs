@@ -30,8 +30,9 @@ use crate::eth_trie::{Job, Meta};
 use crate::node::{BLOCK_GAS_LIMIT, Inner, MinedBlock, Node, OpenBlock};
 use crate::shapes::blob_gas;
 
-/// A trie update visiting at least this many accounts and slots runs on its own thread; a
-/// smaller one (a block of one transfer touches about six) costs less than starting a thread.
+/// A trie update visiting at least this many accounts and slots is offered to the trie
+/// worker; a smaller one (a block of one transfer touches about six) costs less inline than
+/// the worker's wake-up.
 pub const PARALLEL_TRIE_MIN: usize = 64;
 
 /// Whether a large block's trie update is offered to the trie worker (on by default; the

@@ -71,16 +71,20 @@ fn closed_within(s: &mut TcpStream, timeout: Duration) -> bool {
     matches!(s.read(&mut buf), Ok(0))
 }
 
+/// A node on a fresh data dir whose idle HTTP connections close after `http_idle`.
+fn node_with_idle_timeout(http_idle: Duration) -> (tempfile::TempDir, TestNode) {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = ListenerLimits {
+        http_idle,
+        ..ListenerLimits::default()
+    };
+    let node = TestNode::start_with_limits(dir.path(), limits);
+    (dir, node)
+}
+
 #[test]
 fn idle_http_connections_are_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = TestNode::start_with_limits(
-        dir.path(),
-        ListenerLimits {
-            http_idle: Duration::from_secs(1),
-            ..ListenerLimits::default()
-        },
-    );
+    let (_dir, node) = node_with_idle_timeout(Duration::from_secs(1));
     let mut s = send_keep_alive(node.addr);
     let answer = read_answer(&mut s, Duration::from_secs(10)).expect("an answer");
     assert!(answer.contains("\"result\""), "{answer}");
@@ -139,14 +143,7 @@ fn open_connections_are_bounded_and_given_back() {
 
 #[test]
 fn websockets_are_not_closed_for_idleness() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = TestNode::start_with_limits(
-        dir.path(),
-        ListenerLimits {
-            http_idle: Duration::from_millis(500),
-            ..ListenerLimits::default()
-        },
-    );
+    let (_dir, node) = node_with_idle_timeout(Duration::from_millis(500));
     let mut ws = Ws::connect(node.addr);
     let sub =
         ws.request(&json!({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}));
