@@ -267,15 +267,14 @@ impl Job {
 pub(crate) fn prepare(inner: &mut Inner) -> anyhow::Result<Job> {
     let start = std::time::Instant::now();
     let store = inner.chain.dir.store.clone();
+    // New nodes are keyed under the number of the block being made (the state's epoch).
+    let seq = inner.chain.exec.machine.network.epoch.max(0) as Loc;
+    let keys = keys_for(inner, &store, seq)?;
     let state = &mut inner.chain.exec.machine.state;
     let changes = state.take_changes();
     if !state.tracks_changes() {
         state.track_changes();
     }
-    // New nodes are keyed under the number of the block being made (the state's epoch).
-    let seq = inner.chain.exec.machine.network.epoch.max(0) as Loc;
-    let keys = keys_for(inner, &store, seq)?;
-    let state = &mut inner.chain.exec.machine.state;
     let work = if inner.eth.off {
         inner.eth.invalidate();
         Work::Off

@@ -16,7 +16,7 @@ use alloy_consensus::{
     Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType,
 };
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B64, B256, Bloom, Bytes, Log, LogData, U256, keccak256};
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes, Log, LogData, U256};
 use anyhow::Context;
 use cid::Cid;
 use tandem_chain::PendingCommit;
@@ -127,9 +127,9 @@ fn assemble(open: &OpenBlock) -> anyhow::Result<Assembled> {
     for (cid, m) in &messages {
         meta.push((msg_key(cid), Some(serde_json::to_vec(m)?)));
     }
-    for r in &records {
-        let hash = keccak256(&r.raw);
-        meta.push((tx_key(&hash), Some(serde_json::to_vec(r)?)));
+    // A transaction's hash is already known: no need to hash its raw bytes again.
+    for (p, r) in open.txs.iter().zip(&records) {
+        meta.push((tx_key(&p.hash), Some(serde_json::to_vec(r)?)));
     }
     Ok(Assembled {
         transactions_root: calculate_transaction_root(&envelopes),
@@ -234,7 +234,7 @@ impl Node {
         let running = if job.size() >= PARALLEL_TRIE_MIN
             && PARALLEL_TRIE.load(std::sync::atomic::Ordering::Relaxed)
         {
-            Running::Offered(self.trie_worker.offer(job, self.store.clone()))
+            Running::Offered(self.trie_worker.offer(job, &self.store))
         } else {
             Running::Inline(job)
         };

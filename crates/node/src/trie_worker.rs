@@ -31,13 +31,11 @@ struct Offer {
     ready: Condvar,
 }
 
-/// What the miner sends the worker: the offer and the store its trie nodes are read from.
-type Message = (Arc<Offer>, Arc<RedbStore>);
-
-/// The worker thread, started at the first offer; it ends when the node drops it.
+/// The worker thread, started at the first offer (reading trie nodes from the node's store);
+/// it ends when the node drops it.
 #[derive(Default)]
 pub struct TrieWorker {
-    sender: Mutex<Option<Sender<Message>>>,
+    sender: Mutex<Option<Sender<Arc<Offer>>>>,
 }
 
 /// An update offered to the worker: [`Offered::finish`] gives its result.
@@ -48,7 +46,7 @@ pub(crate) struct Offered {
 impl TrieWorker {
     /// Offers `job` to the worker (started now if it is not running). When no thread can be
     /// started or reached the job simply stays in the offer and [`Offered::finish`] runs it.
-    pub(crate) fn offer(&self, job: Job, store: Arc<RedbStore>) -> Offered {
+    pub(crate) fn offer(&self, job: Job, store: &Arc<RedbStore>) -> Offered {
         let offer = Arc::new(Offer {
             job: Mutex::new(Some(job)),
             done: Mutex::new(None),
@@ -56,10 +54,10 @@ impl TrieWorker {
         });
         let mut sender = lock(&self.sender);
         if sender.is_none() {
-            *sender = spawn();
+            *sender = spawn(store.clone());
         }
         if let Some(s) = sender.as_ref()
-            && s.send((offer.clone(), store)).is_err()
+            && s.send(offer.clone()).is_err()
         {
             *sender = None; // the thread is gone: start another next time
         }
@@ -93,23 +91,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn spawn() -> Option<Sender<Message>> {
+fn spawn(store: Arc<RedbStore>) -> Option<Sender<Arc<Offer>>> {
     let (tx, rx) = channel();
     std::thread::Builder::new()
         .name("tandem-trie".into())
-        .spawn(move || work(rx))
+        .spawn(move || work(rx, &store))
         .ok()?;
     Some(tx)
 }
 
-fn work(rx: Receiver<Message>) {
-    while let Ok((offer, store)) = rx.recv() {
+fn work(rx: Receiver<Arc<Offer>>, store: &RedbStore) {
+    while let Ok(offer) = rx.recv() {
         let Some(job) = lock(&offer.job).take() else {
             continue; // the miner took it back
         };
         WORKER_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let seq = job.seq();
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&store)))
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(store)))
             .unwrap_or_else(|_| Done::failed(seq, "the Ethereum trie update panicked"));
         *lock(&offer.done) = Some(done);
         offer.ready.notify_one();
