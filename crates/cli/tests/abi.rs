@@ -219,10 +219,50 @@ fn send_takes_named_params_and_the_typed_event_is_the_ethereum_log() {
             "Transfer",
             "--params-json",
             &params,
+            "--gas",
         ],
     );
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("named      \"999500\""), "{text}");
     assert!(text.contains(r#"{"event":"Transfer""#), "{text}");
+    // `--gas`: where the gas went, by price-list operation.
+    assert!(text.contains("gas charged: "), "{text}");
+    assert!(
+        text.contains("wasm_exec") && text.contains("slot_set"),
+        "{text}"
+    );
+
+    // The same with --json, on a read-only call: the charges add up to its gas used.
+    let called = json(
+        &dir,
+        &[
+            "call",
+            "--to",
+            &token,
+            "--method-name",
+            "BalanceOf",
+            "--params-json",
+            &json!({"owner": bob}).to_string(),
+            "--gas",
+        ],
+    );
+    let charges = &called["gas_charges"];
+    let total: f64 = charges["total"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        total.ceil() as u64,
+        called["gas_used"].as_u64().unwrap(),
+        "{called}"
+    );
+    assert_eq!(charges["message"][0]["name"], "message", "{called}");
+    let frame = &charges["frames"][0];
+    assert_eq!(frame["runtime"], "wasm", "{called}");
+    let slot_gets: Vec<_> = frame["charges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "slot_get")
+        .collect();
+    assert_eq!(slot_gets.len(), 1, "one entry per name: {called}");
+    assert_eq!(slot_gets[0]["count"], 1, "one balance read: {called}");
 }

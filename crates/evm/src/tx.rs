@@ -642,8 +642,7 @@ fn run_top_level(
 ) -> anyhow::Result<TopLevel> {
     let machine = &mut executor.machine;
     let mut cm = CallManager::new(machine, Gas::new(tx.gas_limit), origin);
-    cm.gas
-        .charge(Gas::new(intrinsic))
+    cm.charge_gas("transaction", Gas::new(intrinsic))
         .map_err(|_| anyhow::anyhow!("intrinsic gas was checked"))?;
     let mut created = None;
     let value = u256_to_tokens(tx.value);
@@ -667,7 +666,7 @@ fn run_top_level(
                 // Collision: all gas is consumed, as on Ethereum.
                 Err(ExecutionError::Syscall(ErrorNumber::Forbidden, msg)) => {
                     let rest = cm.gas.available();
-                    let _ = cm.gas.charge(rest);
+                    let _ = cm.charge_gas("failed_create", rest);
                     tracing::debug!(target: "tandem::evm", "create failed: {msg}");
                     Ok(failed(ExitCode::USR_FORBIDDEN))
                 }
@@ -777,10 +776,10 @@ fn top_level_precompile(
         } else {
             Gas::new(out.gas_used)
         };
-        let _ = cm.gas.charge(rest);
+        let _ = cm.charge_gas("precompile", rest);
         return Ok(failed(ExitCode::SYS_OUT_OF_GAS));
     }
-    cm.gas.charge(Gas::new(out.gas_used))?;
+    cm.charge_gas("precompile", Gas::new(out.gas_used))?;
     let to = EthAddress(tx.to.unwrap_or_default()).to_filecoin();
     let req = SendRequest {
         to,

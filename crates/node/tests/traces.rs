@@ -459,6 +459,76 @@ fn a_native_message_traced_by_cid() {
     assert_eq!(evm["logs"][0]["address"], json!(s.logger.to_lowercase()));
     let missing = c.request("tandem_traceMessage", json!(["bafy2bzacenotthere"]));
     assert!(missing["error"].is_object(), "{missing}");
+
+    // Gas by price-list operation: the message's own (outside frames), then each frame's.
+    let names = |charges: &Value| -> Vec<String> {
+        charges
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&tree["messageGas"]), ["message"], "{tree:#}");
+    let native = names(&tree["gasCharges"]);
+    for name in ["invoke", "instantiate", "wasm_exec", "syscall"] {
+        assert!(native.contains(&name.to_string()), "{name} in {native:?}");
+    }
+    assert!(
+        names(&evm["gasCharges"]).contains(&"evm".to_string()),
+        "{evm}"
+    );
+    // Everything charged adds up to the receipt's gas used.
+    let used = u64::from_str_radix(
+        sent["gasUsed"].as_str().unwrap().trim_start_matches("0x"),
+        16,
+    );
+    assert_eq!(
+        charged_milligas(&tree).div_ceil(1000),
+        used.unwrap(),
+        "{tree:#}"
+    );
+
+    // An Ethereum transaction: its intrinsic gas outside the frame, the EVM's in it.
+    let (hash, receipt) = send(&c, Some(&s.logger), "0x");
+    let eth = c.call(
+        "debug_traceTransaction",
+        json!([hash, {"tracer": "callTracer", "tracerConfig": {"withGasCharges": true}}]),
+    );
+    assert_eq!(names(&eth["messageGas"]), ["transaction"], "{eth:#}");
+    assert_eq!(names(&eth["gasCharges"]), ["evm"], "{eth:#}");
+    let used = u64::from_str_radix(
+        receipt["gasUsed"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    );
+    assert_eq!(
+        charged_milligas(&eth).div_ceil(1000),
+        used.unwrap(),
+        "{eth:#}"
+    );
+}
+
+/// The milligas of every `messageGas` and `gasCharges` entry in a call tree.
+fn charged_milligas(frame: &Value) -> u64 {
+    let sum = |v: &Value| -> u64 {
+        v.as_array().map_or(0, |list| {
+            list.iter()
+                .map(|c| {
+                    let gas = c["gas"].as_str().unwrap();
+                    let (whole, milli) = gas.split_once('.').unwrap_or((gas, "0"));
+                    let milli = format!("{milli:0<3}");
+                    whole.parse::<u64>().unwrap() * 1000 + milli.parse::<u64>().unwrap()
+                })
+                .sum()
+        })
+    };
+    let children = frame["calls"]
+        .as_array()
+        .map_or(0, |calls| calls.iter().map(charged_milligas).sum());
+    sum(&frame["messageGas"]) + sum(&frame["gasCharges"]) + children
 }
 
 /// A DELEGATECALL frame runs the target's code on the caller's state: `from` is the

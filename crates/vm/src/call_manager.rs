@@ -21,7 +21,7 @@ use tandem_state::ActorRecord;
 
 use crate::ActorID;
 use crate::builtin::{BuiltinCode, INIT_ACTOR_ID, METHOD_CONSTRUCTOR, METHOD_SEND};
-use crate::gas::{Gas, GasTracker};
+use crate::gas::{Gas, GasTracker, OutOfGas};
 use crate::kernel::{
     CallOutcome, CreateRequest, DelegateRequest, ExecutionError, InvocationContext, KResult,
     SendRequest, syscall_error,
@@ -66,6 +66,9 @@ impl<'m> CallManager<'m> {
     pub fn new(machine: &'m mut Machine, gas_limit: Gas, origin: MessageOrigin) -> Self {
         // The message's sender is accessed before any frame runs (EIP-2929 warms tx.origin).
         machine.state.warm_actor(origin.origin);
+        if let Some(t) = machine.tracer.as_mut() {
+            t.begin_message();
+        }
         Self {
             machine,
             gas: GasTracker::new(gas_limit),
@@ -74,6 +77,18 @@ impl<'m> CallManager<'m> {
             depth: None,
             limiter: StackLimiter::default(),
         }
+    }
+
+    /// Charges gas to the message under `name` (the price list's operation), recorded in the
+    /// trace when one is being taken. Running out charges what was left.
+    pub fn charge_gas(&mut self, name: &'static str, gas: Gas) -> Result<(), OutOfGas> {
+        let Some(t) = self.machine.tracer.as_mut() else {
+            return self.gas.charge(gas);
+        };
+        let before = self.gas.used();
+        let result = self.gas.charge(gas);
+        t.gas_charge(name, self.gas.used() - before);
+        result
     }
 
     pub fn depth(&self) -> u32 {

@@ -239,7 +239,7 @@ impl Executor {
         request: SendRequest,
     ) -> anyhow::Result<CallRun> {
         let mut cm = CallManager::new(&mut self.machine, gas_limit, origin);
-        let charged = cm.gas.charge(intrinsic);
+        let charged = cm.charge_gas("message", intrinsic);
         let result = match charged {
             Ok(()) => cm.send(from, request, false),
             Err(e) => Err(e.into()),

@@ -140,8 +140,8 @@ impl LimiterOps for DefaultKernel<'_, '_> {
 }
 
 impl GasOps for DefaultKernel<'_, '_> {
-    fn charge_gas(&mut self, _name: &'static str, gas: Gas) -> KResult<()> {
-        Ok(self.cm.gas.charge(gas)?)
+    fn charge_gas(&mut self, name: &'static str, gas: Gas) -> KResult<()> {
+        Ok(self.cm.charge_gas(name, gas)?)
     }
 
     fn gas_available(&self) -> Gas {

@@ -26,6 +26,7 @@ use fvm_shared::error::ExitCode;
 use fvm_shared::event::StampedEvent;
 
 use crate::ActorID;
+use crate::gas::Gas;
 use crate::kernel::{CallOutcome, ExecutionError, KResult};
 
 /// How a frame was entered.
@@ -80,6 +81,31 @@ pub struct StructLog {
     pub error: Option<String>,
 }
 
+/// The gas charged under one name (the price list's operation: `wasm_exec`, `slot_get`,
+/// `invoke`, `evm`, …) in one frame, summed: how many charges and their total, in milligas
+/// (negative charges, the EVM's refunds to a frame, count against it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GasCharge {
+    pub name: &'static str,
+    pub count: u64,
+    pub gas: Gas,
+}
+
+/// Adds one charge to a list of sums by name (a frame charges a few dozen names at most).
+fn add_charge(list: &mut Vec<GasCharge>, name: &'static str, gas: Gas) -> bool {
+    if let Some(c) = list.iter_mut().find(|c| c.name == name) {
+        c.count += 1;
+        c.gas += gas;
+        return false;
+    }
+    list.push(GasCharge {
+        name,
+        count: 1,
+        gas,
+    });
+    true
+}
+
 /// One frame of a trace.
 #[derive(Debug, Clone)]
 pub struct TraceFrame {
@@ -117,6 +143,15 @@ pub struct TraceFrame {
     pub children: Vec<usize>,
     /// Index of this frame's first struct log (steps recorded while it ran, children's too).
     pub first_step: usize,
+    /// The gas this frame was charged itself, by name, in the order each name was first
+    /// charged (its children's charges are theirs). A charge belongs to the frame running
+    /// when it is made: a send's value transfer and lookups to the sender, the callee's
+    /// invocation and instance to the callee.
+    pub gas_charges: Vec<GasCharge>,
+    /// Top-level frames only: what the message was charged outside any frame (its base price
+    /// and params bytes, Ethereum's intrinsic gas, the rest of the limit a failed create or
+    /// precompile consumes). With the frames' charges it sums to the message's gas used.
+    pub message_gas: Vec<GasCharge>,
 }
 
 impl TraceFrame {
@@ -174,6 +209,8 @@ const STEP_BYTES: u64 = std::mem::size_of::<StructLog>() as u64;
 /// What an event record costs besides its keys and values, and each entry's fixed size.
 const EVENT_BYTES: u64 = std::mem::size_of::<(usize, StampedEvent)>() as u64;
 const ENTRY_BYTES: u64 = 64;
+/// What a gas-charge record costs (one per name per frame).
+const CHARGE_BYTES: u64 = std::mem::size_of::<GasCharge>() as u64;
 
 /// The collector.
 #[derive(Debug, Clone, Default)]
@@ -194,6 +231,11 @@ pub struct Tracer {
     /// Frames entered after the overflow, open now and not recorded.
     skipped_open: usize,
     pending_code_address: Option<Address>,
+    /// Charges made outside any frame before the message's top-level frame opened.
+    pending_gas: Vec<GasCharge>,
+    /// The top-level frame of the message running now, once it has opened: charges made
+    /// outside any frame after it closed are the message's too.
+    message_root: Option<usize>,
 }
 
 impl Tracer {
@@ -271,6 +313,12 @@ impl Tracer {
         if let Some(p) = parent {
             self.frames[p].children.push(index);
         }
+        let message_gas = if parent.is_none() {
+            self.message_root = Some(index);
+            std::mem::take(&mut self.pending_gas)
+        } else {
+            Vec::new()
+        };
         self.frames.push(TraceFrame {
             kind: start.kind,
             caller: start.caller,
@@ -297,8 +345,43 @@ impl Tracer {
             parent,
             children: Vec::new(),
             first_step: self.struct_logs.len(),
+            gas_charges: Vec::new(),
+            message_gas,
         });
         self.open.push(index);
+    }
+
+    /// The top-level frame of the last message begun, once it opened.
+    pub fn message_root(&self) -> Option<usize> {
+        self.message_root
+    }
+
+    /// What the last message begun was charged while it had no frame (all it was charged,
+    /// when it never opened one: a message refused before its first frame).
+    pub fn unframed_gas(&self) -> &[GasCharge] {
+        &self.pending_gas
+    }
+
+    /// A new message starts: charges outside any frame wait for its top-level frame.
+    pub fn begin_message(&mut self) {
+        self.pending_gas.clear();
+        self.message_root = None;
+    }
+
+    /// Records gas charged (or, negative, given back) where it was charged: to the open
+    /// frame, or outside frames to the message's top-level frame.
+    pub fn gas_charge(&mut self, name: &'static str, gas: Gas) {
+        if gas == Gas::ZERO || self.skipped_open > 0 || self.overflow.is_some() {
+            return;
+        }
+        let list = match (self.open.last(), self.message_root) {
+            (Some(&i), _) => &mut self.frames[i].gas_charges,
+            (None, Some(root)) => &mut self.frames[root].message_gas,
+            (None, None) => &mut self.pending_gas,
+        };
+        if add_charge(list, name, gas) {
+            self.charge(CHARGE_BYTES);
+        }
     }
 
     /// The address whose code the next delegate call runs (told by the runtime before it
@@ -400,6 +483,18 @@ impl Tracer {
     /// The last step kept, for the runtime to complete after the opcode ran.
     pub fn last_step_mut(&mut self) -> Option<&mut StructLog> {
         self.struct_logs.last_mut()
+    }
+
+    /// Everything the message whose top-level frame is `root` was charged: its charges
+    /// outside frames and every charge of the frames it ran. Rounded up to whole gas, it is
+    /// the message's gas used (before the EVM's end-of-transaction refund).
+    pub fn message_gas_total(&self, root: usize) -> Gas {
+        let sum = |list: &[GasCharge]| list.iter().fold(Gas::ZERO, |acc, c| acc + c.gas);
+        let mut total = sum(&self.frames[root].message_gas);
+        for (i, _) in self.flatten(root) {
+            total += sum(&self.frames[i].gas_charges);
+        }
+        total
     }
 
     /// Indices of every frame in pre-order with its trace address (child positions from the

@@ -13,6 +13,7 @@ mod creator;
 mod cross_runtime;
 mod event_data;
 mod events_root;
+mod gas_charges;
 mod hostile;
 mod ipld_maps;
 mod lookups;

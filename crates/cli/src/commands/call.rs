@@ -11,6 +11,7 @@ use tandem_chain::keys::KeyFile;
 use tandem_chain::{Chain, DataDir};
 use tandem_vm::message::Message;
 
+use super::gas_breakdown;
 use super::message::{MessageArgs, Named, nonce, receiver_schema, report};
 use crate::Ctx;
 use crate::output::{parse_address, parse_atto};
@@ -50,10 +51,14 @@ pub fn run(ctx: &Ctx, args: CallArgs) -> anyhow::Result<()> {
         gas_fee_cap: TokenAmount::default(),
         gas_premium: TokenAmount::default(),
     };
+    if args.msg.gas {
+        gas_breakdown::start(&mut chain);
+    }
     let ret = chain.exec.apply_message(&msg)?;
+    let gas = gas_breakdown::take(&mut chain);
     let named = Named::decode(&mut chain, method, schema.as_ref(), &ret);
     // `chain` is dropped without a commit: the buffer with everything the call wrote goes.
-    report(ctx, None, &ret, None, &named)
+    report(ctx, None, &ret, None, &named, gas.as_ref())
 }
 
 fn first_dev_account(dir: &DataDir) -> anyhow::Result<Address> {

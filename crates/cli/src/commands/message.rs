@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tandem_chain::Chain;
 use tandem_vm::message::ApplyRet;
 
+use super::gas_breakdown::GasBreakdown;
 use crate::Ctx;
 use crate::output::{parse_address, parse_hex, print_json};
 use crate::values::events::decode_log;
@@ -41,6 +42,10 @@ pub struct MessageArgs {
     /// Print the actors' `debug_log` lines (to stderr) for this message.
     #[arg(long)]
     pub debug: bool,
+    /// Print where the message's gas went: what it was charged outside its frames, then
+    /// each frame's own charges by price-list operation (`gas_charges` with `--json`).
+    #[arg(long)]
+    pub gas: bool,
 }
 
 impl MessageArgs {
@@ -183,6 +188,7 @@ pub fn report(
     ret: &ApplyRet,
     state_root: Option<&str>,
     named: &Named,
+    gas: Option<&GasBreakdown>,
 ) -> anyhow::Result<()> {
     let r = &ret.receipt;
     // Receipts leave the events root to be asked for (the executor no longer hashes it).
@@ -219,6 +225,9 @@ pub fn report(
         if let Some(root) = state_root {
             out["state_root"] = json!(root);
         }
+        if let Some(g) = gas {
+            out["gas_charges"] = g.to_json();
+        }
         print_json(&out);
     } else {
         print_text(
@@ -230,6 +239,9 @@ pub fn report(
             events_root,
             named,
         );
+        if let Some(g) = gas {
+            print!("{}", g.to_text());
+        }
     }
     if ok {
         return Ok(());

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod evm;
 pub mod explain;
 pub mod fmt;
+pub mod gas_breakdown;
 pub mod gc;
 pub mod lang;
 pub mod lsp;

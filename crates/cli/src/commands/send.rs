@@ -8,6 +8,7 @@ use tandem_chain::keys::KeyFile;
 use tandem_chain::{Chain, DataDir};
 use tandem_vm::message::{Message, SignedMessage};
 
+use super::gas_breakdown;
 use super::message::{MessageArgs, Named, nonce, receiver_schema, report};
 use crate::Ctx;
 use crate::output::{parse_address, parse_atto};
@@ -62,7 +63,11 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
         };
         let signed = SignedMessage::sign_secp256k1(msg, &key)?;
         let cid = signed.cid()?;
+        if args.msg.gas {
+            gas_breakdown::start(&mut chain);
+        }
         let ret = chain.apply(&signed)?;
+        let gas = gas_breakdown::take(&mut chain);
         let (root, _) = chain.commit()?;
         let named = Named::decode(&mut chain, method, schema.as_ref(), &ret);
         report(
@@ -71,6 +76,7 @@ pub fn run(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
             &ret,
             Some(&root.to_string()),
             &named,
+            gas.as_ref(),
         )?;
     }
     Ok(())

@@ -15,7 +15,7 @@ use tandem_vm::ActorID;
 use tandem_vm::eth::EthAddress;
 use tandem_vm::executor::Executor;
 use tandem_vm::store::VmStore;
-use tandem_vm::trace::{FrameKind, StepOptions, Tracer};
+use tandem_vm::trace::{FrameKind, GasCharge, StepOptions, Tracer};
 
 use super::{Handler, Params, find_block};
 use crate::error::{RpcError, RpcResult};
@@ -57,8 +57,15 @@ pub struct TraceOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     StructLogger,
-    Call { with_log: bool, only_top: bool },
-    Prestate { diff: bool },
+    Call {
+        with_log: bool,
+        only_top: bool,
+        /// Tandem's extension: each frame's gas by price-list operation (`gasCharges`).
+        gas_charges: bool,
+    },
+    Prestate {
+        diff: bool,
+    },
     FourByte,
 }
 
@@ -69,6 +76,8 @@ struct CallConfig {
     with_log: bool,
     #[serde(default)]
     only_top_call: bool,
+    #[serde(default)]
+    with_gas_charges: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +99,7 @@ impl TraceOptions {
                 Kind::Call {
                     with_log: c.with_log,
                     only_top: c.only_top_call,
+                    gas_charges: c.with_gas_charges,
                 }
             }
             Some("prestateTracer") => {
@@ -189,9 +199,18 @@ fn trace_block(node: &Node, id: BlockId, opts: TraceOptions) -> RpcResult<Value>
 pub fn render(exec: &mut Executor, t: &Traced, kind: Kind) -> RpcResult<Value> {
     match kind {
         Kind::StructLogger => Ok(struct_logs(t)),
-        Kind::Call { with_log, only_top } => {
+        Kind::Call {
+            with_log,
+            only_top,
+            gas_charges,
+        } => {
             let state = &mut exec.machine.state;
-            Ok(call_tree(state, t, with_log, only_top))
+            let shape = CallShape {
+                with_log,
+                only_top,
+                gas_charges,
+            };
+            Ok(call_tree(state, t, shape))
         }
         Kind::Prestate { diff } => prestate(exec, t, diff),
         Kind::FourByte => Ok(four_byte(t)),
@@ -251,13 +270,25 @@ pub fn call_type(t: &Tracer, i: usize) -> &'static str {
     }
 }
 
+/// What a `callTracer` tree shows (its `tracerConfig`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallShape {
+    pub with_log: bool,
+    pub only_top: bool,
+    pub gas_charges: bool,
+}
+
+/// Gas sums as JSON: `{name, count, gas}`, the gas a decimal string (milligas precision).
+fn charges_json(list: &[GasCharge]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|c| json!({"name": c.name, "count": c.count, "gas": c.gas.to_string()}))
+            .collect(),
+    )
+}
+
 /// The `callTracer` tree of a traced item.
-pub fn call_tree(
-    state: &mut StateTree<VmStore>,
-    t: &Traced,
-    with_log: bool,
-    only_top: bool,
-) -> Value {
+pub fn call_tree(state: &mut StateTree<VmStore>, t: &Traced, shape: CallShape) -> Value {
     let Some(root) = t.root else {
         // Nothing ran (a message refused before its first frame).
         let mut m = Map::new();
@@ -269,8 +300,14 @@ pub fn call_tree(
         m.insert("error".into(), json!(t.failure.clone().unwrap_or_default()));
         return Value::Object(m);
     };
-    let mut v = call_frame(state, &t.tracer, root, with_log, only_top, false);
+    let mut v = call_frame(state, &t.tracer, root, shape, false);
     if let Value::Object(m) = &mut v {
+        if shape.gas_charges {
+            m.insert(
+                "messageGas".into(),
+                charges_json(&t.tracer.frames[root].message_gas),
+            );
+        }
         if let Some(from) = t.from {
             m.insert("from".into(), json!(from));
         }
@@ -286,8 +323,7 @@ fn call_frame(
     state: &mut StateTree<VmStore>,
     t: &Tracer,
     i: usize,
-    with_log: bool,
-    only_top: bool,
+    shape: CallShape,
     parent_failed: bool,
 ) -> Value {
     let f = &t.frames[i];
@@ -323,8 +359,11 @@ fn call_frame(
     if let Some(x) = frames::tandem_fields(f) {
         m.insert("tandem".into(), x);
     }
+    if shape.gas_charges {
+        m.insert("gasCharges".into(), charges_json(&f.gas_charges));
+    }
     let failed = failed || parent_failed;
-    if with_log && !failed && !f.events.is_empty() {
+    if shape.with_log && !failed && !f.events.is_empty() {
         let logs: Vec<Value> = f
             .events
             .iter()
@@ -343,11 +382,15 @@ fn call_frame(
             m.insert("logs".into(), Value::Array(logs));
         }
     }
-    if !only_top && !f.children.is_empty() {
+    if !shape.only_top && !f.children.is_empty() {
+        let child_shape = CallShape {
+            only_top: false,
+            ..shape
+        };
         let calls: Vec<Value> = f
             .children
             .iter()
-            .map(|&c| call_frame(state, t, c, with_log, false, failed))
+            .map(|&c| call_frame(state, t, c, child_shape, failed))
             .collect();
         m.insert("calls".into(), Value::Array(calls));
     }

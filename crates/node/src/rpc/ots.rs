@@ -48,8 +48,7 @@ fn call_tree(node: &Node, hash: B256) -> RpcResult<Value> {
             Ok(super::debug::call_tree(
                 &mut exec.machine.state,
                 &t,
-                false,
-                false,
+                super::debug::CallShape::default(),
             ))
         },
     )

@@ -205,7 +205,7 @@ fn trace_message(node: &Node, p: &Params) -> RpcResult<Value> {
     let mut opts = p.opt::<TraceOptions>(1)?.unwrap_or_default();
     if opts.tracer.is_none() {
         opts.tracer = Some("callTracer".into());
-        opts.tracer_config = Some(json!({"withLog": true}));
+        opts.tracer_config = Some(json!({"withLog": true, "withGasCharges": true}));
     }
     let kind = opts.kind()?;
     let latest = node.latest_number();

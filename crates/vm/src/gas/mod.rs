@@ -107,15 +107,30 @@ impl fmt::Debug for Gas {
 
 impl fmt::Display for Gas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % MILLIGAS_PER_GAS == 0 {
-            write!(f, "{}", self.0 / MILLIGAS_PER_GAS)
+        // The sign apart, so that -0.5 gas shows as "-0.500", not "0.500".
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let per = MILLIGAS_PER_GAS as u64;
+        if abs.is_multiple_of(per) {
+            write!(f, "{sign}{}", abs / per)
         } else {
-            write!(
-                f,
-                "{}.{:03}",
-                self.0 / MILLIGAS_PER_GAS,
-                (self.0 % MILLIGAS_PER_GAS).abs()
-            )
+            write!(f, "{sign}{}.{:03}", abs / per, abs % per)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gas;
+
+    #[test]
+    fn gas_displays_with_milligas_and_its_sign() {
+        let shown = |m: i64| Gas::from_milligas(m).to_string();
+        assert_eq!(shown(0), "0");
+        assert_eq!(shown(21_000_000), "21000");
+        assert_eq!(shown(1_500), "1.500");
+        assert_eq!(shown(40), "0.040");
+        assert_eq!(shown(-500), "-0.500");
+        assert_eq!(shown(-2_000), "-2");
     }
 }

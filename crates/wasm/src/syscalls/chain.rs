@@ -351,7 +351,7 @@ fn emit_decoded(
 ) -> super::SysResult {
     charge(
         c,
-        "event",
+        "event_entries",
         PRICE_LIST.event(event.entries.len(), 0) - PRICE_LIST.event(0, 0),
     )?;
     Ok(c.data_mut().kernel().emit_event(event)?)
