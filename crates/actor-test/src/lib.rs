@@ -42,9 +42,10 @@ use tandem_state::StateTree;
 use tandem_vm::executor::Executor;
 use tandem_vm::kernel::NetworkContext;
 use tandem_vm::machine::Machine;
-use tandem_vm::message::Message;
+use tandem_vm::message::{ApplyRet, Message};
 use tandem_vm::runtime::Runtimes;
 use tandem_vm::store::VmStore;
+use tandem_vm::trace::{GasBreakdown, Tracer};
 use tandem_wasm::WasmRuntime;
 
 /// Tests can return `tandem_actor_test::Result<()>` and use `?` on everything here.
@@ -213,6 +214,7 @@ impl TestVm {
             value: TokenAmount::ZERO,
             params: Ok(Vec::new()),
             gas_limit: None,
+            record_gas: false,
         }
     }
 
@@ -362,6 +364,7 @@ pub struct Call<'a> {
     value: TokenAmount,
     params: anyhow::Result<Vec<u8>>,
     gas_limit: Option<u64>,
+    record_gas: bool,
 }
 
 impl Call<'_> {
@@ -395,6 +398,27 @@ impl Call<'_> {
         self
     }
 
+    /// Records where the message's gas goes: [`Outcome::gas`] is then each frame's charges
+    /// by price-list operation (`wasm_exec` for the actor's instructions, `slot_get`,
+    /// `event`, …). Recording changes no gas.
+    pub fn record_gas(mut self) -> Self {
+        self.record_gas = true;
+        self
+    }
+
+    /// Applies the message, with the gas recorded when asked.
+    fn apply(&mut self, msg: &Message) -> anyhow::Result<(ApplyRet, Option<GasBreakdown>)> {
+        let exec = &mut self.vm.exec;
+        if !self.record_gas {
+            return Ok((exec.apply_message(msg)?, None));
+        }
+        let before = exec.machine.tracer.replace(Box::new(Tracer::new(None)));
+        let ret = exec.apply_message(msg);
+        let recorded = std::mem::replace(&mut exec.machine.tracer, before);
+        let gas = recorded.map(|t| GasBreakdown::of_last_message(&t));
+        Ok((ret?, gas))
+    }
+
     fn message(&mut self) -> anyhow::Result<Message> {
         let from = match &self.from {
             Some(f) => f.clone(),
@@ -423,21 +447,22 @@ impl Call<'_> {
     /// (unknown method name, address) or a fault of the VM.
     pub fn send(mut self) -> anyhow::Result<Outcome> {
         let msg = self.message()?;
-        let ret = self.vm.exec.apply_message(&msg)?;
+        let (ret, gas) = self.apply(&msg)?;
         self.vm.exec.flush()?;
-        Ok(Outcome::from_apply(ret))
+        Ok(Outcome::from_apply(ret, gas))
     }
 
     /// Runs the message and undoes everything it did, the nonce included (a read-only
     /// query, like `tandem call`).
     pub fn query(mut self) -> anyhow::Result<Outcome> {
         let msg = self.message()?;
-        let exec = &mut self.vm.exec;
-        let root = exec.flush()?;
-        let ret = exec.apply_message(&msg);
+        let root = self.vm.exec.flush()?;
+        let ret = self.apply(&msg);
         // Back to the state before it (the blocks it wrote stay in the store, unreachable).
+        let exec = &mut self.vm.exec;
         exec.machine.state = StateTree::load(exec.machine.store().clone(), &root)?;
-        Ok(Outcome::from_apply(ret?))
+        let (ret, gas) = ret?;
+        Ok(Outcome::from_apply(ret, gas))
     }
 
     /// Sends and decodes the return; a failed message is an error with its decoded reason.

@@ -7,6 +7,7 @@ use fvm_shared::event::StampedEvent;
 use tandem_sdk::cbor::from_slice;
 use tandem_sdk::{ActorId, Cbor};
 use tandem_vm::message::ApplyRet;
+use tandem_vm::trace::GasBreakdown;
 
 /// The outcome of a message sent with [`crate::Call::send`].
 #[derive(Debug, Clone)]
@@ -23,10 +24,13 @@ pub struct Outcome {
     pub gas_used: u64,
     /// False when the VM refused the message before running it (bad nonce, gas limit, …).
     pub applied: bool,
+    /// Where the gas went, when the call asked ([`crate::Call::record_gas`]); its `Display`
+    /// is the table `tandem send --gas` prints.
+    pub gas: Option<GasBreakdown>,
 }
 
 impl Outcome {
-    pub(crate) fn from_apply(ret: ApplyRet) -> Self {
+    pub(crate) fn from_apply(ret: ApplyRet, gas: Option<GasBreakdown>) -> Self {
         let exit_code = ret.receipt.exit_code.value();
         let return_data = ret.receipt.return_data.to_vec();
         let reason = (exit_code != 0).then(|| {
@@ -42,6 +46,7 @@ impl Outcome {
             events: ret.events.into_iter().map(Event::from_stamped).collect(),
             gas_used: ret.receipt.gas_used,
             applied: ret.applied,
+            gas,
         }
     }
 

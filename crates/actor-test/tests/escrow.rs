@@ -248,3 +248,58 @@ fn parties_named_by_key_address_are_recognised() -> anyhow::Result<()> {
     assert_eq!(vm.balance(&seller)?, before.checked_add(whole(1)).unwrap());
     Ok(())
 }
+
+/// `record_gas` shows where a call's gas went; recording changes nothing.
+#[test]
+fn a_call_s_gas_by_operation() -> anyhow::Result<()> {
+    let Escrow {
+        mut vm,
+        actor,
+        buyer,
+        ..
+    } = escrow()?;
+    let plain = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .send()?
+        .ok()?;
+    assert!(plain.gas.is_none(), "not recorded unless asked");
+    let out = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .record_gas()
+        .send()?
+        .ok()?;
+    assert_eq!(out.gas_used, plain.gas_used, "recording changed the gas");
+    let gas = out.gas.as_ref().expect("recorded");
+    assert_eq!(gas.total.round_up(), out.gas_used);
+    assert_eq!(gas.frames.len(), 1);
+    assert_eq!(gas.frames[0].runtime, "wasm");
+    assert!(gas.total_of("wasm_exec").is_positive());
+    // No params: the message's base price only; the value moves with it at no extra charge.
+    assert_eq!(gas.total_of("message").round_up(), 21_000, "{gas}");
+    assert!(
+        gas.total_of("block_open").is_positive(),
+        "reads its state: {gas}"
+    );
+    let table = gas.to_string();
+    assert!(table.starts_with("gas charged: "), "{table}");
+    assert!(table.contains("    message "), "{table}");
+
+    // A query records too, and still undoes everything.
+    let before = vm.balance(&actor)?;
+    let queried = vm
+        .call(&actor, "Deposit")
+        .from(&buyer)
+        .value(whole(1))
+        .record_gas()
+        .query()?;
+    assert_eq!(
+        queried.gas.map(|g| g.total.round_up()),
+        Some(queried.gas_used)
+    );
+    assert_eq!(vm.balance(&actor)?, before);
+    Ok(())
+}

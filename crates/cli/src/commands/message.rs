@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tandem_chain::Chain;
 use tandem_vm::message::ApplyRet;
 
-use super::gas_breakdown::GasBreakdown;
+use super::gas_breakdown;
 use crate::Ctx;
 use crate::output::{parse_address, parse_hex, print_json};
 use crate::values::events::decode_log;
@@ -188,7 +188,7 @@ pub fn report(
     ret: &ApplyRet,
     state_root: Option<&str>,
     named: &Named,
-    gas: Option<&GasBreakdown>,
+    gas: Option<&tandem_vm::trace::GasBreakdown>,
 ) -> anyhow::Result<()> {
     let r = &ret.receipt;
     // Receipts leave the events root to be asked for (the executor no longer hashes it).
@@ -226,7 +226,7 @@ pub fn report(
             out["state_root"] = json!(root);
         }
         if let Some(g) = gas {
-            out["gas_charges"] = g.to_json();
+            out["gas_charges"] = gas_breakdown::to_json(g);
         }
         print_json(&out);
     } else {
@@ -240,7 +240,7 @@ pub fn report(
             named,
         );
         if let Some(g) = gas {
-            print!("{}", g.to_text());
+            print!("{g}");
         }
     }
     if ok {

@@ -25,6 +25,10 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::event::StampedEvent;
 
+mod gas;
+
+pub use gas::{FrameGas, GasBreakdown, GasCharge};
+
 use crate::ActorID;
 use crate::gas::Gas;
 use crate::kernel::{CallOutcome, ExecutionError, KResult};
@@ -79,31 +83,6 @@ pub struct StructLog {
     /// The storage of the running contract seen so far, at SLOAD and SSTORE only.
     pub storage: Option<Vec<([u8; 32], [u8; 32])>>,
     pub error: Option<String>,
-}
-
-/// The gas charged under one name (the price list's operation: `wasm_exec`, `slot_get`,
-/// `invoke`, `evm`, …) in one frame, summed: how many charges and their total, in milligas
-/// (negative charges, the EVM's refunds to a frame, count against it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GasCharge {
-    pub name: &'static str,
-    pub count: u64,
-    pub gas: Gas,
-}
-
-/// Adds one charge to a list of sums by name (a frame charges a few dozen names at most).
-fn add_charge(list: &mut Vec<GasCharge>, name: &'static str, gas: Gas) -> bool {
-    if let Some(c) = list.iter_mut().find(|c| c.name == name) {
-        c.count += 1;
-        c.gas += gas;
-        return false;
-    }
-    list.push(GasCharge {
-        name,
-        count: 1,
-        gas,
-    });
-    true
 }
 
 /// One frame of a trace.
@@ -379,7 +358,7 @@ impl Tracer {
             (None, Some(root)) => &mut self.frames[root].message_gas,
             (None, None) => &mut self.pending_gas,
         };
-        if add_charge(list, name, gas) {
+        if gas::add_charge(list, name, gas) {
             self.charge(CHARGE_BYTES);
         }
     }
