@@ -88,9 +88,35 @@ pub mod prices {
     /// `MAX_INSTANCE_MEMORY` memory takes ~6–10 ns per load on the reference machines (8 gas
     /// leaves a margin for the noise of a shared L3).
     pub const LOAD_FUEL: u8 = 200;
-    /// Integer and float multiplication, float add/sub/min/max/rounding/conversions: 3–4
-    /// cycles of latency in a dependent chain (0.52 gas).
+    /// Integer multiplication: 3–4 cycles of latency in a dependent chain (0.52 gas).
     pub const SLOW_ALU_FUEL: u8 = 13;
+    /// Float arithmetic, measured in dependent chains on the fourteenth session's machine
+    /// (Cranelift canonicalises every NaN a float operation may produce: a compare and a
+    /// select after each, on the chain): f64.add ~4.2 ns, f32.add between a demotion and a
+    /// promotion ~3.7 ns each, min/max ~4.5 ns (the NaN and signed-zero cases), rounding
+    /// (`ceil`, `floor`, `trunc`, `nearest`) ~5.4 ns, a conversion between integers and
+    /// floats (`convert`, `trunc`, `trunc_sat`, `demote`, `promote`) ~3–3.5 ns. At the
+    /// integer multiplication's price they were 3–6× under-charged (docs/gas.md). 5 / 6 / 7
+    /// / 5 gas.
+    pub const FLOAT_ARITH_FUEL: u8 = 125;
+    pub const FLOAT_MIN_MAX_FUEL: u8 = 150;
+    pub const FLOAT_ROUND_FUEL: u8 = 175;
+    pub const CONVERT_FUEL: u8 = 125;
+    /// Float sign operations (`neg`, `abs`, `copysign`: masks applied through the vector
+    /// unit, ~1.7 ns in a chain) and bit casts between floats and integers (`reinterpret`,
+    /// ~0.5 ns each way): 1.52 and 1 gas.
+    pub const FLOAT_SIGN_FUEL: u8 = 38;
+    pub const REINTERPRET_FUEL: u8 = 25;
+    /// `memory.fill`'s fixed part (it is a call into the runtime: ~3 ns for no bytes),
+    /// besides its per-byte price: 4 gas. `memory.copy`, `memory.init` and the table
+    /// operations measured within 2× at the simple operator's price.
+    pub const MEMORY_FILL_FUEL: u8 = 100;
+    /// `memory.grow` is a call into the runtime (~18–22 ns even for no pages or a refused
+    /// growth, which never reach the limiter), more than one operator may cost (255 units).
+    /// The compiled module gets this many units more before every `memory.grow`, as
+    /// operators that cost fuel and compute nothing (`rewrite.rs`): 20.6 gas more, 30.8 in
+    /// all.
+    pub const MEMORY_GROW_PAD_FUEL: u32 = 2 * (3 + 255);
     /// Division and remainder, and square roots, measured in dependent chains. The fourth
     /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
     /// f64.sqrt ~6.8 ns at a common rate of 0.68 ns/gas. The tenth's (an AVX-512 CPU,
@@ -220,27 +246,53 @@ pub fn operator_cost() -> OperatorCost {
     ] {
         *load = LOAD_FUEL;
     }
-    for slow in [
-        &mut c.I32Mul,
-        &mut c.I64Mul,
+    c.I32Mul = SLOW_ALU_FUEL;
+    c.I64Mul = SLOW_ALU_FUEL;
+    for arith in [
         &mut c.F32Add,
         &mut c.F32Sub,
         &mut c.F32Mul,
-        &mut c.F32Min,
-        &mut c.F32Max,
+        &mut c.F64Add,
+        &mut c.F64Sub,
+        &mut c.F64Mul,
+    ] {
+        *arith = FLOAT_ARITH_FUEL;
+    }
+    for min_max in [&mut c.F32Min, &mut c.F32Max, &mut c.F64Min, &mut c.F64Max] {
+        *min_max = FLOAT_MIN_MAX_FUEL;
+    }
+    for round in [
         &mut c.F32Ceil,
         &mut c.F32Floor,
         &mut c.F32Trunc,
         &mut c.F32Nearest,
-        &mut c.F64Add,
-        &mut c.F64Sub,
-        &mut c.F64Mul,
-        &mut c.F64Min,
-        &mut c.F64Max,
         &mut c.F64Ceil,
         &mut c.F64Floor,
         &mut c.F64Trunc,
         &mut c.F64Nearest,
+    ] {
+        *round = FLOAT_ROUND_FUEL;
+    }
+    for sign in [
+        &mut c.F32Neg,
+        &mut c.F32Abs,
+        &mut c.F32Copysign,
+        &mut c.F64Neg,
+        &mut c.F64Abs,
+        &mut c.F64Copysign,
+    ] {
+        *sign = FLOAT_SIGN_FUEL;
+    }
+    for cast in [
+        &mut c.I32ReinterpretF32,
+        &mut c.I64ReinterpretF64,
+        &mut c.F32ReinterpretI32,
+        &mut c.F64ReinterpretI64,
+    ] {
+        *cast = REINTERPRET_FUEL;
+    }
+    c.MemoryFill = MEMORY_FILL_FUEL;
+    for convert in [
         &mut c.I32TruncF32S,
         &mut c.I32TruncF32U,
         &mut c.I32TruncF64S,
@@ -268,7 +320,7 @@ pub fn operator_cost() -> OperatorCost {
         &mut c.F32DemoteF64,
         &mut c.F64PromoteF32,
     ] {
-        *slow = SLOW_ALU_FUEL;
+        *convert = CONVERT_FUEL;
     }
     c.I32DivS = I32_DIV_FUEL;
     c.I32DivU = I32_DIV_FUEL;
@@ -381,9 +433,15 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     #[allow(deprecated)]
     let mut h = std::hash::SipHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    // 4: modules are compiled with the host's exports (`rewrite.rs`).
-    "tandem-wasm/4".hash(&mut h);
-    (MAX_WASM_STACK, prices::MILLIGAS_PER_FUEL).hash(&mut h);
+    // 4: modules are compiled with the host's exports (`rewrite.rs`); 5: and with fuel pads
+    // before `memory.grow`.
+    "tandem-wasm/5".hash(&mut h);
+    (
+        MAX_WASM_STACK,
+        prices::MILLIGAS_PER_FUEL,
+        prices::MEMORY_GROW_PAD_FUEL,
+    )
+        .hash(&mut h);
     format!("{:?}", operator_cost()).hash(&mut h);
     format!("{:016x}", h.finish())
 }

@@ -16,8 +16,14 @@
 //! instance instead of one type-checked `Global::set` per global (~10 ns each; the language's
 //! modules have two dozen). It is appended after every defined function and type, so no index
 //! the module uses moves, and no code of the module can call it.
+//!
+//! Every `memory.grow` is preceded by a fuel pad: `f64.const 0; f64.sqrt; drop`, twice.
+//! wasmtime charges fuel per operator, at most 255 units each, and `memory.grow` (a call into
+//! the runtime) costs more than that buys even when it grows nothing; the pad's operators
+//! cost fuel and compute nothing (Cranelift drops the unused square root). The stack is
+//! the same before and after a pad, so the code means what it meant.
 
-use wasmtime::wasmparser::{BinaryReader, ExternalKind, Parser, Payload, TypeRef};
+use wasmtime::wasmparser::{BinaryReader, ExternalKind, Operator, Parser, Payload, TypeRef};
 
 use crate::validate::ModuleInfo;
 
@@ -89,6 +95,7 @@ pub fn prepare(wasm: &[u8], info: &ModuleInfo) -> Result<Vec<u8>, String> {
         // Every other section is copied as it is (function bodies come with their section),
         // except that the reset function is appended to the type, function and code sections.
         if let Some((id, range)) = payload.as_section() {
+            let start = range.start;
             let contents = wasm.get(range).ok_or("section out of range")?;
             let appended = reset.as_ref().and_then(|r| match id {
                 TYPE_SECTION => Some(vec![0x60, 0x00, 0x00]),
@@ -100,6 +107,16 @@ pub fn prepare(wasm: &[u8], info: &ModuleInfo) -> Result<Vec<u8>, String> {
                 CODE_SECTION => Some(r.body()),
                 _ => None,
             });
+            if id == CODE_SECTION && info.memory_grows > 0 {
+                let (count, mut entries) = padded_bodies(wasm, start, contents.len())?;
+                if let Some(entry) = appended {
+                    entries.extend_from_slice(&entry);
+                    push_section(&mut out, id, count + 1, &entries);
+                } else {
+                    push_section(&mut out, id, count, &entries);
+                }
+                continue;
+            }
             match appended {
                 Some(entry) => {
                     let (count, rest) = split_count(contents).map_err(bad)?;
@@ -116,6 +133,41 @@ pub fn prepare(wasm: &[u8], info: &ModuleInfo) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// Two `f64.const 0; f64.sqrt; drop` (`config::prices::MEMORY_GROW_PAD_FUEL` units).
+const GROW_PAD: [u8; 22] = [
+    0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a,
+];
+
+/// The code section's entries with a [`GROW_PAD`] before every `memory.grow`, and their
+/// count. The section's contents are `len` bytes at `start` in `wasm`.
+fn padded_bodies(wasm: &[u8], start: usize, len: usize) -> Result<(u32, Vec<u8>), String> {
+    let bad = |e: wasmtime::wasmparser::BinaryReaderError| format!("malformed WASM: {e}");
+    let contents = wasm.get(start..start + len).ok_or("section out of range")?;
+    let reader = wasmtime::wasmparser::CodeSectionReader::new(BinaryReader::new(contents, start))
+        .map_err(bad)?;
+    let count = reader.count();
+    let mut entries = Vec::with_capacity(contents.len());
+    for body in reader {
+        let body = body.map_err(bad)?;
+        let range = body.range();
+        let mut padded = Vec::with_capacity(range.len() + GROW_PAD.len());
+        let mut copied = range.start;
+        let mut ops = body.get_operators_reader().map_err(bad)?;
+        while !ops.eof() {
+            let at = ops.original_position();
+            if let Operator::MemoryGrow { .. } = ops.read().map_err(bad)? {
+                padded.extend_from_slice(wasm.get(copied..at).ok_or("body out of range")?);
+                padded.extend_from_slice(&GROW_PAD);
+                copied = at;
+            }
+        }
+        padded.extend_from_slice(wasm.get(copied..range.end).ok_or("body out of range")?);
+        leb(&mut entries, padded.len() as u32);
+        entries.extend_from_slice(&padded);
+    }
+    Ok((count, entries))
 }
 
 /// The host's reset function: where it goes and what it does.
@@ -241,6 +293,39 @@ mod tests {
     }
 
     #[test]
+    fn every_memory_grow_gets_a_fuel_pad_and_nothing_else_changes() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (memory (export "memory") 1)
+                 (func (export "invoke") (param i32) (result i32)
+                   (drop (memory.grow (i32.const 1)))
+                   (if (i32.eqz (local.get 0)) (then (drop (memory.grow (i32.const 0)))))
+                   (i32.const 0)))"#,
+        )
+        .unwrap();
+        let info = validate(&wasm).unwrap();
+        assert_eq!(info.memory_grows, 2);
+        let prepared = prepare(&wasm, &info).unwrap();
+        Validator::new().validate_all(&prepared).unwrap();
+        let pads = prepared
+            .windows(GROW_PAD.len())
+            .filter(|w| *w == GROW_PAD)
+            .count();
+        assert_eq!(pads, 2);
+
+        // Without `memory.grow` the code section is copied as it is.
+        let plain = wat::parse_str(
+            r#"(module (memory (export "memory") 1)
+                 (func (export "invoke") (param i32) (result i32) (i32.const 0)))"#,
+        )
+        .unwrap();
+        let info = validate(&plain).unwrap();
+        assert_eq!(info.memory_grows, 0);
+        let prepared = prepare(&plain, &info).unwrap();
+        assert!(!prepared.windows(GROW_PAD.len()).any(|w| w == GROW_PAD));
+    }
+
+    #[test]
     fn a_resettable_module_exports_its_mutable_globals_and_table() {
         let wasm = wat::parse_str(
             r#"(module
@@ -292,7 +377,7 @@ mod tests {
                    (global.set $a (i32.const 70))
                    (global.set $b (i64.const 30))
                    (global.set $f (f64.const 2.5))
-                   (global.set $r (ref.func $two))
+                   (global.set $r (ref.null func))
                    (i32.const 0)))"#,
         )
         .unwrap();
@@ -368,7 +453,7 @@ mod tests {
                  (func $f (export "invoke") (param i32) (result i32) (i32.const 0))
                  (func (export "\01tandem:resettable") (param i32) (result i32) (i32.const 0))
                  (elem declare func $f)
-                 (func $h (table.set 0 (i32.const 0) (ref.func $f))))"#,
+                 (func $h (table.set 0 (i32.const 0) (ref.null func))))"#,
         )
         .unwrap();
         let info = validate(&wasm).unwrap();

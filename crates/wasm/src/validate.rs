@@ -28,6 +28,8 @@ pub struct ModuleInfo {
     /// Mutable globals and defined tables (the host exports them to reset a reused instance).
     pub mutable_globals: Vec<u32>,
     pub defined_tables: u32,
+    /// `memory.grow` operators in the code (each gets a fuel pad when compiled: `rewrite.rs`).
+    pub memory_grows: u64,
     /// Parameter counts of the type section's function types, and each defined function's
     /// type index (parsing state for the per-function product).
     type_params: Vec<u32>,
@@ -238,6 +240,16 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                         info.max_nesting = info.max_nesting.max(depth);
                     }
                     Operator::End => depth = depth.saturating_sub(1),
+                    Operator::MemoryGrow { .. } => info.memory_grows += 1,
+                    // A call into the runtime for a reference to a function (~16 ns) that one
+                    // operator's fuel cannot cover; no toolchain we build with emits it in
+                    // code (tables are filled by element segments).
+                    Operator::RefFunc { .. } => {
+                        return Err(
+                            "`ref.func` in function bodies is not supported (fill tables with element segments)"
+                                .into(),
+                        );
+                    }
                     Operator::TableSet { .. }
                     | Operator::TableFill { .. }
                     | Operator::TableCopy { .. }

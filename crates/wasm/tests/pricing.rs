@@ -85,6 +85,71 @@ fn division_and_square_root_are_priced_apart() {
 }
 
 #[test]
+fn out_of_line_and_float_operators_pay_for_their_time() {
+    // Measured in dependent chains on the fourteenth session's machine (docs/gas.md,
+    // "Calibration"), each at least half its nanoseconds in gas. Before, float arithmetic,
+    // conversions and rounding cost what an integer multiplication does and ran 3–6× under
+    // the clock; `memory.fill` of nothing and `memory.grow` (calls into the runtime) 2.5–5×.
+    for (body, floor) in [
+        // ~2.9 ns: a call into the runtime for no bytes
+        (
+            "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
+            1.45,
+        ),
+        // ~18–21 ns, fuel-padded (one operator's fuel could cover 10.2 gas of it)
+        ("(drop (memory.grow (i32.const 0)))", 15.0),
+        ("(drop (memory.grow (i32.const 100000)))", 15.0),
+        (
+            "(local.set $f (f64.add (local.get $f) (f64.const 1.5)))",
+            2.0,
+        ),
+        (
+            "(local.set $f (f64.min (local.get $f) (f64.const 1e11)))",
+            2.5,
+        ),
+        ("(local.set $f (f64.floor (local.get $f)))", 2.7),
+        ("(local.set $f (f64.nearest (local.get $f)))", 2.7),
+        (
+            "(local.set $f (f64.reinterpret_i64 (i64.trunc_f64_s (local.get $f))))",
+            1.75,
+        ),
+        (
+            "(local.set $f (f64.convert_i64_u (i64.reinterpret_f64 (local.get $f))))",
+            1.6,
+        ),
+        ("(local.set $f (f64.neg (local.get $f)))", 1.0),
+    ] {
+        let g = gas_per_op(&repeated("operator", body, "", 1), 1_000);
+        assert!(g >= floor, "{body}: {g} gas per op");
+    }
+}
+
+#[test]
+fn ref_func_in_code_is_refused_at_install() {
+    // A call into the runtime (~16 ns) that one operator's fuel (at most 10.2 gas) cannot
+    // cover: it was 40× under the clock. Element segments still fill tables.
+    let mut c = chain();
+    let (ret, code) = c.install_with_gas(
+        &repeated(
+            "ref.func",
+            "(local.set $x (i32.add (local.get $x) (ref.is_null (ref.func $g))))",
+            "(func $g) (elem declare func $g)",
+            1,
+        )
+        .wasm(1),
+        BLOCK_GAS,
+    );
+    assert!(code.is_none());
+    assert_eq!(ret.receipt.exit_code, ExitCode::USR_ILLEGAL_ARGUMENT);
+    assert!(message(&ret).contains("ref.func"), "{}", message(&ret));
+    let elements = wat(r#"(module (memory (export "memory") 1) (table 1 funcref)
+        (elem (i32.const 0) func $f) (func $f)
+        (func (export "invoke") (param i32) (result i32) (i32.const 0)))"#);
+    let (ret, code) = c.install_with_gas(&elements, BLOCK_GAS);
+    assert!(code.is_some(), "{}", message(&ret));
+}
+
+#[test]
 fn hashes_pay_per_byte_and_per_call() {
     // Measured: keccak256 ~3.0 ns/B, blake2b-256 ~1.8 ns/B, sha256 ~0.8 ns/B over 64 KiB;
     // a call on 0 bytes ~510 ns (keccak) and ~300 ns (blake2b).

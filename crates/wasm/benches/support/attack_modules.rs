@@ -63,6 +63,25 @@ impl Attack {
     }
 }
 
+/// `body` repeated (one operator, or a short dependent chain of `ops_per_iter`), with
+/// `extra` module fields (a table, a passive data segment). The operators wasmtime runs out
+/// of line (`memory.fill`, `memory.grow`, `ref.func`, …) and the float classes are attacked
+/// this way.
+pub fn repeated(name: &'static str, body: &str, extra: &str, ops_per_iter: u32) -> Attack {
+    Attack {
+        name,
+        pages: 1,
+        imports: "",
+        extra: extra.into(),
+        setup: String::new(),
+        body: body.into(),
+        ops_per_iter,
+    }
+}
+
+/// A table and a passive data segment, for the table and `memory.init` attacks.
+pub const TABLE_AND_DATA: &str = "(table 16 funcref) (data $d \"abcdefgh\")";
+
 fn nest(open: &str, inner: &str, n: u32) -> String {
     let mut s = String::new();
     for _ in 0..n {
