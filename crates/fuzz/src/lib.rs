@@ -51,11 +51,34 @@ pub struct Stats {
     /// Gas charged and wall time spent running messages (the WASM target's ns-per-gas).
     pub gas: u64,
     pub exec_time: Duration,
+    /// The message that ran slowest per gas among those that used at least
+    /// [`SLOWEST_MIN_GAS`]: its ns per gas and the module it ran. A price-list audit: a
+    /// module far above the calibrated rate spends its gas on something priced under its
+    /// cost (`TANDEM_FUZZ_SLOWEST=FILE` writes the module there at the end).
+    pub slowest: Option<(f64, Vec<u8>)>,
 }
+
+/// Messages below this much gas are too short to time against their gas.
+pub const SLOWEST_MIN_GAS: u64 = 1_000_000;
 
 impl Stats {
     pub fn count(&mut self, name: &str) {
         *self.counters.entry(name.to_string()).or_default() += 1;
+    }
+
+    /// Keeps `module` if this message of it ran slower per gas than any before.
+    pub fn time_per_gas(&mut self, gas: u64, time: Duration, module: &[u8]) {
+        if gas < SLOWEST_MIN_GAS {
+            return;
+        }
+        let ns_per_gas = time.as_nanos() as f64 / gas as f64;
+        if self
+            .slowest
+            .as_ref()
+            .is_none_or(|(worst, _)| ns_per_gas > *worst)
+        {
+            self.slowest = Some((ns_per_gas, module.to_vec()));
+        }
     }
 }
 
@@ -102,6 +125,13 @@ impl std::fmt::Display for Summary {
                 self.stats.gas,
                 self.stats.exec_time.as_secs_f64(),
                 self.stats.exec_time.as_nanos() as f64 / self.stats.gas as f64
+            )?;
+        }
+        if let Some((ns_per_gas, module)) = &self.stats.slowest {
+            writeln!(
+                f,
+                "  slowest message of {SLOWEST_MIN_GAS} gas or more: {ns_per_gas:.2} ns/gas ({} byte module)",
+                module.len()
             )?;
         }
         Ok(())

@@ -467,6 +467,43 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             4_000,
         ),
         looped(
+            "elem.drop",
+            Compute,
+            "op",
+            out_of_line("(elem.drop $e)", "(func $g) (elem $e func $g)"),
+            4_000,
+        ),
+        looped(
+            "data.drop",
+            Compute,
+            "op",
+            out_of_line("(data.drop $d)", TABLE),
+            4_000,
+        ),
+        looped(
+            "table.init, 0 elements",
+            Compute,
+            "op",
+            out_of_line(
+                "(table.init $e (i32.const 0) (i32.const 0) (i32.const 0))",
+                "(table 4 funcref) (func $g) (elem $e func $g)",
+            ),
+            4_000,
+        ),
+        looped(
+            "table.size + memory.size",
+            Compute,
+            "op",
+            Attack {
+                ops_per_iter: 2,
+                ..out_of_line(
+                    "(local.set $x (i32.add (local.get $x) (i32.add (table.size) (memory.size))))",
+                    TABLE,
+                )
+            },
+            4_000,
+        ),
+        looped(
             "table.fill, 0 elements",
             Compute,
             "op",

@@ -1,6 +1,7 @@
 //! Long local fuzz runs: `tandem-fuzz <target> [--seconds N | --iterations N] [--seed S]
 //! [--start I]`. Targets: evm, wasm, syscalls, rpc, lang, lang-diff. Prints a summary at the end; a
 //! failing iteration prints the command that reproduces it and exits non-zero.
+//! `TANDEM_FUZZ_SLOWEST=FILE` writes the wasm target's slowest module per gas there.
 
 use tandem_fuzz::targets::{evm, lang, lang_diff, rpc, syscalls, wasm};
 use tandem_fuzz::{Budget, Summary, run};
@@ -72,4 +73,14 @@ fn main() {
         }
     };
     print!("{summary}");
+    if let (Some(path), Some((_, module))) = (
+        std::env::var_os("TANDEM_FUZZ_SLOWEST"),
+        &summary.stats.slowest,
+    ) {
+        // The module whose message ran slowest per gas, for a look at what it spends on.
+        if let Err(e) = std::fs::write(&path, module) {
+            eprintln!("writing {}: {e}", std::path::Path::new(&path).display());
+            std::process::exit(1);
+        }
+    }
 }

@@ -161,8 +161,10 @@ pub fn run_module(rt: &Runtimes3, wasm: &[u8], plan: &Plan, stats: &mut Stats, t
     let t = Instant::now();
     let (ret, actor) = chain.create(code, plan.ctor_params.clone(), CALL_GAS);
     if timed {
-        stats.exec_time += t.elapsed();
+        let elapsed = t.elapsed();
+        stats.exec_time += elapsed;
         stats.gas += ret.receipt.gas_used;
+        stats.time_per_gas(ret.receipt.gas_used, elapsed, wasm);
     }
     run.observed.push(observe(&ret));
     run.roots.push(chain.commit());
@@ -183,8 +185,10 @@ pub fn run_module(rt: &Runtimes3, wasm: &[u8], plan: &Plan, stats: &mut Stats, t
         let t = Instant::now();
         let ret = chain.send(0, actor, *method, params.clone(), 0, CALL_GAS);
         if timed {
-            stats.exec_time += t.elapsed();
+            let elapsed = t.elapsed();
+            stats.exec_time += elapsed;
             stats.gas += ret.receipt.gas_used;
+            stats.time_per_gas(ret.receipt.gas_used, elapsed, wasm);
             stats.count(if ret.receipt.exit_code.is_success() {
                 "invoke ok"
             } else {
