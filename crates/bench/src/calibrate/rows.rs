@@ -467,6 +467,26 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             4_000,
         ),
         looped(
+            "loop iteration, nothing in it (br_if on the counter)",
+            Compute,
+            "iteration",
+            out_of_line("", ""),
+            20_000,
+        ),
+        looped(
+            "loop iteration, an inner loop of one `br` (×4)",
+            Compute,
+            "iteration",
+            Attack {
+                ops_per_iter: 4,
+                ..out_of_line(
+                    "(local.set $n (i32.const 4)) (loop $k (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))",
+                    "",
+                )
+            },
+            5_000,
+        ),
+        looped(
             "elem.drop",
             Compute,
             "op",
