@@ -104,9 +104,11 @@ pub mod prices {
     pub const CONVERT_FUEL: u8 = 125;
     /// Float sign operations (`neg`, `abs`, `copysign`: masks applied through the vector
     /// unit, ~1.7 ns in a chain) and bit casts between floats and integers (`reinterpret`,
-    /// ~0.5 ns each way): 1.52 and 1 gas.
+    /// 0.5–1.1 ns each way, bimodal between runs): 1.52 and 2 gas. Float comparisons pay
+    /// the integer multiplication's price (a compare and the NaN's parity flag, ~1.2 ns with
+    /// a `select` in a chain).
     pub const FLOAT_SIGN_FUEL: u8 = 38;
-    pub const REINTERPRET_FUEL: u8 = 25;
+    pub const REINTERPRET_FUEL: u8 = 50;
     /// `memory.fill`'s fixed part (it is a call into the runtime: ~3 ns for no bytes),
     /// besides its per-byte price: 4 gas. `memory.copy`, `memory.init`, `data.drop`,
     /// `table.fill` and `table.get` measured within 2× at the simple operator's price.
@@ -147,9 +149,9 @@ pub mod prices {
     /// Calls (frame set-up, stack check, fuel spill): 0.76 gas.
     pub const CALL_FUEL: u8 = 19;
     /// `call_indirect`: a call plus the table bounds check, the signature check and the
-    /// indirect jump (1.12 gas). At the plain call's price it measured 1.96–2.02× the common
-    /// rate (docs/gas.md).
-    pub const CALL_INDIRECT_FUEL: u8 = 28;
+    /// indirect jump (1.52 gas). At the plain call's price it measured 1.96–2.02× the common
+    /// rate, at 1.12 gas up to 2.1× (docs/gas.md).
+    pub const CALL_INDIRECT_FUEL: u8 = 38;
     /// Bulk memory, per byte (`memory.fill`, `memory.copy`, `memory.init` and active data
     /// segments at instantiation): one unit, 0.04 gas.
     pub const BULK_BYTE_FUEL: u8 = 1;
@@ -169,9 +171,10 @@ pub mod prices {
     pub const MEMORY_BYTE_RESIDENT: Gas = Gas::from_milligas(20);
     pub const MEMORY_BYTE: Gas = Gas::from_milligas(500);
     /// Growing a table, per element, initial table included. wasmtime initialises tables
-    /// lazily: a fresh instance's table measured ~0.3 ns per element (the calibration's
-    /// fresh path), and the element's first use is paid by `call_indirect`.
-    pub const TABLE_ELEMENT: Gas = Gas::from_milligas(500);
+    /// lazily: a fresh instance's table measured ~0.2–0.6 ns per element (the calibration's
+    /// fresh path; 0.75 gas since the fourteenth session, when 0.5 measured up to 2.3×
+    /// under), and the element's first use is paid by `call_indirect`.
+    pub const TABLE_ELEMENT: Gas = Gas::from_milligas(750);
     /// Install: parsing and validation, per byte.
     pub const INSTALL_BASE: Gas = Gas::new(50_000);
     pub const INSTALL_BYTE: Gas = Gas::new(20);
@@ -262,6 +265,22 @@ pub fn operator_cost() -> OperatorCost {
     }
     c.I32Mul = SLOW_ALU_FUEL;
     c.I64Mul = SLOW_ALU_FUEL;
+    for compare in [
+        &mut c.F32Eq,
+        &mut c.F32Ne,
+        &mut c.F32Lt,
+        &mut c.F32Gt,
+        &mut c.F32Le,
+        &mut c.F32Ge,
+        &mut c.F64Eq,
+        &mut c.F64Ne,
+        &mut c.F64Lt,
+        &mut c.F64Gt,
+        &mut c.F64Le,
+        &mut c.F64Ge,
+    ] {
+        *compare = SLOW_ALU_FUEL;
+    }
     for arith in [
         &mut c.F32Add,
         &mut c.F32Sub,
