@@ -90,7 +90,7 @@ pub mod prices {
     pub const LOAD_FUEL: u8 = 200;
     /// Integer multiplication: 3–4 cycles of latency in a dependent chain (0.52 gas).
     pub const SLOW_ALU_FUEL: u8 = 13;
-    /// Float arithmetic, measured in dependent chains on the fourteenth session's machine
+    /// Float arithmetic, measured in dependent chains on the fifteenth session's machine
     /// (Cranelift canonicalises every NaN a float operation may produce: a compare and a
     /// select after each, on the chain): f64.add ~4.2 ns, f32.add between a demotion and a
     /// promotion ~3.7 ns each, min/max ~4.5 ns (the NaN and signed-zero cases), rounding
@@ -172,7 +172,7 @@ pub mod prices {
     pub const MEMORY_BYTE: Gas = Gas::from_milligas(500);
     /// Growing a table, per element, initial table included. wasmtime initialises tables
     /// lazily: a fresh instance's table measured ~0.2–0.6 ns per element (the calibration's
-    /// fresh path; 0.75 gas since the fourteenth session, when 0.5 measured up to 2.3×
+    /// fresh path; 0.75 gas since the fifteenth session, when 0.5 measured up to 2.3×
     /// under), and the element's first use is paid by `call_indirect`.
     pub const TABLE_ELEMENT: Gas = Gas::from_milligas(750);
     /// Install: parsing and validation, per byte.

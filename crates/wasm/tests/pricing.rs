@@ -86,7 +86,7 @@ fn division_and_square_root_are_priced_apart() {
 
 #[test]
 fn out_of_line_and_float_operators_pay_for_their_time() {
-    // Measured in dependent chains on the fourteenth session's machine (docs/gas.md,
+    // Measured in dependent chains on the fifteenth session's machine (docs/gas.md,
     // "Calibration"), each at least half its nanoseconds in gas. Before, float arithmetic,
     // conversions and rounding cost what an integer multiplication does and ran 3–6× under
     // the clock; `memory.fill` of nothing and `memory.grow` (calls into the runtime) 2.5–5×.
