@@ -477,13 +477,12 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             "loop iteration, an inner loop of one `br` (×4)",
             Compute,
             "iteration",
-            Attack {
-                ops_per_iter: 4,
-                ..out_of_line(
-                    "(local.set $n (i32.const 4)) (loop $k (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))",
-                    "",
-                )
-            },
+            attack_modules::repeated(
+                "",
+                "(local.set $n (i32.const 4)) (loop $k (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))",
+                "",
+                4,
+            ),
             5_000,
         ),
         looped(
@@ -514,13 +513,12 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             "table.size + memory.size",
             Compute,
             "op",
-            Attack {
-                ops_per_iter: 2,
-                ..out_of_line(
-                    "(local.set $x (i32.add (local.get $x) (i32.add (table.size) (memory.size))))",
-                    TABLE,
-                )
-            },
+            attack_modules::repeated(
+                "",
+                "(local.set $x (i32.add (local.get $x) (i32.add (table.size) (memory.size))))",
+                TABLE,
+                2,
+            ),
             4_000,
         ),
         looped(
@@ -608,13 +606,12 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             "f64.lt + select",
             Compute,
             "op",
-            Attack {
-                ops_per_iter: 2,
-                ..out_of_line(
-                    "(local.set $f (select (local.get $f) (f64.const 2) (f64.lt (local.get $f) (f64.const 3))))",
-                    "",
-                )
-            },
+            attack_modules::repeated(
+                "",
+                "(local.set $f (select (local.get $f) (f64.const 2) (f64.lt (local.get $f) (f64.const 3))))",
+                "",
+                2,
+            ),
             4_000,
         ),
         looped(
@@ -638,13 +635,12 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             "reinterpret round trip",
             Compute,
             "op",
-            Attack {
-                ops_per_iter: 2,
-                ..out_of_line(
-                    "(local.set $f (f64.reinterpret_i64 (i64.reinterpret_f64 (local.get $f))))",
-                    "",
-                )
-            },
+            attack_modules::repeated(
+                "",
+                "(local.set $f (f64.reinterpret_i64 (i64.reinterpret_f64 (local.get $f))))",
+                "",
+                2,
+            ),
             4_000,
         ),
         looped(

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use tandem_chain::Chain;
-use tandem_vm::trace::{GasBreakdown, GasCharge, Tracer};
+use tandem_vm::trace::{GasBreakdown, Tracer};
 
 /// Turns on the recording for the next message applied on `chain`.
 pub fn start(chain: &mut Chain) {
@@ -18,25 +18,17 @@ pub fn take(chain: &mut Chain) -> Option<GasBreakdown> {
     Some(GasBreakdown::of_last_message(&tracer))
 }
 
-fn charges_json(list: &[GasCharge]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|c| json!({"name": c.name, "count": c.count, "gas": c.gas.to_string()}))
-            .collect(),
-    )
-}
-
 pub fn to_json(g: &GasBreakdown) -> Value {
     json!({
         "total": g.total.to_string(),
-        "message": charges_json(&g.message),
+        "message": g.message,
         "frames": g.frames.iter().map(|f| json!({
             "depth": f.depth,
             "to": f.to.to_string(),
             "method": f.method,
             "runtime": f.runtime,
             "gas_used": f.gas_used,
-            "charges": charges_json(&f.charges),
+            "charges": f.charges,
         })).collect::<Vec<_>>(),
     })
 }

@@ -15,7 +15,7 @@ use tandem_vm::ActorID;
 use tandem_vm::eth::EthAddress;
 use tandem_vm::executor::Executor;
 use tandem_vm::store::VmStore;
-use tandem_vm::trace::{FrameKind, GasCharge, StepOptions, Tracer};
+use tandem_vm::trace::{FrameKind, StepOptions, Tracer};
 
 use super::{Handler, Params, find_block};
 use crate::error::{RpcError, RpcResult};
@@ -278,15 +278,6 @@ pub struct CallShape {
     pub gas_charges: bool,
 }
 
-/// Gas sums as JSON: `{name, count, gas}`, the gas a decimal string (milligas precision).
-fn charges_json(list: &[GasCharge]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|c| json!({"name": c.name, "count": c.count, "gas": c.gas.to_string()}))
-            .collect(),
-    )
-}
-
 /// The `callTracer` tree of a traced item.
 pub fn call_tree(state: &mut StateTree<VmStore>, t: &Traced, shape: CallShape) -> Value {
     let Some(root) = t.root else {
@@ -305,7 +296,7 @@ pub fn call_tree(state: &mut StateTree<VmStore>, t: &Traced, shape: CallShape) -
         if shape.gas_charges {
             m.insert(
                 "messageGas".into(),
-                charges_json(&t.tracer.frames[root].message_gas),
+                json!(t.tracer.frames[root].message_gas),
             );
         }
         if let Some(from) = t.from {
@@ -360,7 +351,7 @@ fn call_frame(
         m.insert("tandem".into(), x);
     }
     if shape.gas_charges {
-        m.insert("gasCharges".into(), charges_json(&f.gas_charges));
+        m.insert("gasCharges".into(), json!(f.gas_charges));
     }
     let failed = failed || parent_failed;
     if shape.with_log && !failed && !f.events.is_empty() {

@@ -17,6 +17,19 @@ pub struct GasCharge {
     pub gas: Gas,
 }
 
+/// As JSON: `{name, count, gas}`, the gas a decimal string to the milligas (the node's
+/// traces and the CLI's `--json`).
+impl serde::Serialize for GasCharge {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("GasCharge", 3)?;
+        out.serialize_field("name", self.name)?;
+        out.serialize_field("count", &self.count)?;
+        out.serialize_field("gas", &self.gas.to_string())?;
+        out.end()
+    }
+}
+
 /// Adds one charge to a list of sums by name (a frame charges a few dozen names at most).
 pub(super) fn add_charge(list: &mut Vec<GasCharge>, name: &'static str, gas: Gas) -> bool {
     if let Some(c) = list.iter_mut().find(|c| c.name == name) {
