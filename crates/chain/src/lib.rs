@@ -119,7 +119,43 @@ impl Chain {
     /// lane (cron entries, async deliveries and replies), as every block of the node is.
     /// The receipt comes with its events root filled in (the executor leaves it to be
     /// computed on demand; this is the CLI's one message, shown whole).
+    ///
+    /// With the actors' debug logging on (`exec.machine.debug`), the message runs twice: once
+    /// with it on, for the logs, and thrown away; then with it off, and that run is the one
+    /// kept. An actor can see whether debugging is on (`debug_enabled`), and its logging costs
+    /// gas, so a run with it on is not the chain's run: keeping it would make the state depend
+    /// on a flag of one invocation. Such a message must be its batch's first.
     pub fn apply(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
+        if !self.exec.machine.debug {
+            return self.apply_as_is(msg);
+        }
+        if self.lane_ran {
+            anyhow::bail!(
+                "a message with debug logging must be the first of its batch (commit before it)"
+            );
+        }
+        let logged = self.apply_as_is(msg)?;
+        self.discard_uncommitted()?;
+        self.exec.machine.debug = false;
+        let kept = self.apply_as_is(msg);
+        self.exec.machine.debug = true;
+        let kept = kept?;
+        if (logged.receipt.exit_code, logged.receipt.gas_used)
+            != (kept.receipt.exit_code, kept.receipt.gas_used)
+        {
+            tracing::warn!(
+                "with debug logging on the message ended {} using {} gas; without it (the run \
+                 kept) {} using {}",
+                logged.receipt.exit_code,
+                logged.receipt.gas_used,
+                kept.receipt.exit_code,
+                kept.receipt.gas_used
+            );
+        }
+        Ok(kept)
+    }
+
+    fn apply_as_is(&mut self, msg: &SignedMessage) -> anyhow::Result<ApplyRet> {
         if !self.lane_ran {
             self.lane_ran = true;
             for m in self.exec.run_system_lane()? {

@@ -1,7 +1,7 @@
 //! A CLI that speaks values, through the real binary: `--params-json` encodes to DAG-CBOR,
 //! returns come back decoded, a failed message exits non-zero with its exit code by name and
 //! its decoded abort message, `tandem call` changes nothing, and `--debug` shows the actor's
-//! `debug_log` lines.
+//! `debug_log` lines without changing what `tandem send` commits.
 
 use crate::common;
 
@@ -45,6 +45,11 @@ struct Chain {
 }
 
 fn setup() -> Chain {
+    setup_with(ECHO)
+}
+
+/// A chain with two dev accounts and an actor of `module` (WAT), created.
+fn setup_with(module_wat: &str) -> Chain {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("chain");
     let genesis = json(&dir, &["chain", "init", "--accounts", "2"]);
@@ -53,7 +58,7 @@ fn setup() -> Chain {
         .unwrap()
         .to_string();
     let module = tmp.path().join("echo.wasm");
-    std::fs::write(&module, wat::parse_str(ECHO).unwrap()).unwrap();
+    std::fs::write(&module, wat::parse_str(module_wat).unwrap()).unwrap();
     let installed = json(
         &dir,
         &[
@@ -230,5 +235,55 @@ fn call_is_read_only_and_debug_shows_the_actors_log() {
     assert!(
         err.contains("call failed: USR_FORBIDDEN (18): only the arbiter"),
         "{err}"
+    );
+}
+
+/// Method 2 writes slot 0 only when debugging is on, and logs "debugging".
+const DEBUG_SENSITIVE: &str = r#"(module
+  (import "tandem_v1" "msg_context" (func $ctx (param i32) (result i32)))
+  (import "tandem_v1" "debug_enabled" (func $debugging (result i32)))
+  (import "tandem_v1" "debug_log" (func $log (param i32 i32) (result i32)))
+  (import "tandem_v1" "slot_set" (func $set (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "debugging")
+  (func (export "invoke") (param i32) (result i32)
+    (drop (call $ctx (i32.const 1000)))
+    (if (i64.ne (i64.load (i32.const 1024)) (i64.const 2)) (then (return (i32.const 0))))
+    (if (i32.eqz (call $debugging)) (then (return (i32.const 0))))
+    (drop (call $log (i32.const 100) (i32.const 9)))
+    (i32.store8 (i32.const 95) (i32.const 1))
+    (drop (call $set (i32.const 0) (i32.const 64)))
+    (i32.const 0)))"#;
+
+/// An actor can see whether debugging is on, so a `send --debug` that kept its debugging
+/// run would commit a state that depends on a flag of one command. It shows the run's logs
+/// and commits the run without it.
+#[test]
+fn send_with_debug_commits_what_a_send_without_it_commits() {
+    let root = |c: &Chain| json(&c.dir, &["state", "root"])["state_root"].clone();
+    let (plain, debugged) = (setup_with(DEBUG_SENSITIVE), setup_with(DEBUG_SENSITIVE));
+    assert_eq!(root(&plain), root(&debugged), "the two set-ups agree");
+    let send = |c: &Chain, extra: &[&str]| {
+        let mut args = vec!["send", "--from", &c.alice, "--to", &c.echo, "--method", "2"];
+        args.extend_from_slice(extra);
+        let out = tandem(&c.dir, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let quiet = send(&plain, &[]);
+    assert!(!quiet.contains("debugging"), "{quiet}");
+    let loud = send(&debugged, &["--debug"]);
+    assert!(
+        loud.contains("debugging"),
+        "the debugging run's log is shown: {loud}"
+    );
+    assert_eq!(
+        root(&plain),
+        root(&debugged),
+        "--debug changed the committed state"
     );
 }

@@ -55,7 +55,17 @@ pub struct Stats {
     /// [`SLOWEST_MIN_GAS`]: its ns per gas and the module it ran. A price-list audit: a
     /// module far above the calibrated rate spends its gas on something priced under its
     /// cost (`TANDEM_FUZZ_SLOWEST=FILE` writes the module there at the end).
-    pub slowest: Option<(f64, Vec<u8>)>,
+    pub slowest: Option<Slowest>,
+}
+
+/// The slowest message per gas a run found (see [`Stats::slowest`]).
+#[derive(Debug, Clone)]
+pub struct Slowest {
+    pub ns_per_gas: f64,
+    pub gas: u64,
+    /// Which message of the module's plan: "constructor" or "method N".
+    pub message: String,
+    pub module: Vec<u8>,
 }
 
 /// Messages below this much gas are too short to time against their gas.
@@ -67,18 +77,24 @@ impl Stats {
     }
 
     /// Keeps `module` if this message of it ran slower per gas than any before.
-    pub fn time_per_gas(&mut self, gas: u64, time: Duration, module: &[u8]) {
+    pub fn time_per_gas(&mut self, gas: u64, time: Duration, message: &str, module: &[u8]) {
         if gas < SLOWEST_MIN_GAS {
             return;
         }
         let ns_per_gas = time.as_nanos() as f64 / gas as f64;
-        if self
-            .slowest
-            .as_ref()
-            .is_none_or(|(worst, _)| ns_per_gas > *worst)
-        {
-            self.slowest = Some((ns_per_gas, module.to_vec()));
+        if ns_per_gas > self.slowest_ns_per_gas() {
+            self.slowest = Some(Slowest {
+                ns_per_gas,
+                gas,
+                message: message.to_string(),
+                module: module.to_vec(),
+            });
         }
+    }
+
+    /// The slowest message's ns per gas so far (0 when none).
+    pub fn slowest_ns_per_gas(&self) -> f64 {
+        self.slowest.as_ref().map_or(0.0, |s| s.ns_per_gas)
     }
 }
 
@@ -127,11 +143,14 @@ impl std::fmt::Display for Summary {
                 self.stats.exec_time.as_nanos() as f64 / self.stats.gas as f64
             )?;
         }
-        if let Some((ns_per_gas, module)) = &self.stats.slowest {
+        if let Some(s) = &self.stats.slowest {
             writeln!(
                 f,
-                "  slowest message of {SLOWEST_MIN_GAS} gas or more: {ns_per_gas:.2} ns/gas ({} byte module)",
-                module.len()
+                "  slowest message of {SLOWEST_MIN_GAS} gas or more: {:.2} ns/gas, best of its re-runs ({}, {} gas, {} byte module)",
+                s.ns_per_gas,
+                s.message,
+                s.gas,
+                s.module.len()
             )?;
         }
         Ok(())

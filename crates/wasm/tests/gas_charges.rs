@@ -175,3 +175,91 @@ fn each_runtime_s_frame_keeps_its_own_charges() {
     );
     assert_eq!(charge(&t.frames[roots[1]].message_gas, "message").count, 1);
 }
+
+/// Each syscall's WASM parameters, by name. Checked against the ABI's list, and (by
+/// instantiating against the real linker) against the VM's definitions.
+const SYSCALL_PARAMS: &[(&str, &str)] = &[
+    ("ipld_block_open", "i32 i32 i32"),
+    ("ipld_block_create", "i64 i32 i32 i32"),
+    ("ipld_block_read", "i32 i32 i32 i32 i32"),
+    ("ipld_block_stat", "i32 i32"),
+    ("ipld_block_link", "i32 i32 i32 i32"),
+    ("self_root", "i32 i32 i32"),
+    ("self_set_root", "i32 i32"),
+    ("self_balance", "i32"),
+    ("slot_get", "i32 i32"),
+    ("slot_set", "i32 i32"),
+    ("transient_get", "i32 i32"),
+    ("transient_set", "i32 i32"),
+    ("msg_context", "i32"),
+    ("gas_available", "i32"),
+    ("network_context", "i32"),
+    ("actor_resolve", "i32 i32 i32"),
+    ("actor_lookup_delegated", "i64 i32 i32 i32"),
+    ("actor_code", "i64 i32 i32 i32"),
+    ("actor_balance", "i64 i32"),
+    ("actor_code_size", "i64 i32"),
+    ("actor_create", "i32 i32 i32 i64 i64 i32"),
+    ("send", "i32 i32 i64 i32 i64 i64 i64 i64 i32"),
+    ("send_async", "i32 i32 i64 i32 i64 i64 i64 i64 i64 i32"),
+    ("crypto_hash", "i32 i32 i32 i32"),
+    ("crypto_recover_secp256k1", "i32 i32 i32"),
+    ("event_emit", "i32"),
+    ("event_emit_data", "i32 i32"),
+    ("rand_get", "i64 i64 i32 i32 i32"),
+    ("debug_enabled", ""),
+    ("debug_log", "i32 i32"),
+    ("vm_abort", "i32 i32 i32 i32"),
+    ("msg_creator", "i32"),
+];
+
+/// A module whose every invocation calls `name` once, with zeros for arguments.
+fn calls_once(name: &str, params: &str) -> Vec<u8> {
+    let zeros: String = params
+        .split_whitespace()
+        .map(|t| format!("({t}.const 0) "))
+        .collect();
+    wat(&format!(
+        r#"(module
+          (import "tandem_v1" "{name}" (func $sys (param {params}) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "invoke") (param i32) (result i32)
+            (drop (call $sys {zeros}))
+            (i32.const 0)))"#
+    ))
+}
+
+/// A syscall no gas is charged for can be called in a loop for a few instructions' gas each:
+/// the host's round trip (~40 ns) would then run ~10× under the calibrated rate. Every
+/// syscall but `vm_abort` (which ends the frame) pays the syscall price, once per call.
+#[test]
+fn every_syscall_pays_the_syscall_price() {
+    let mut names: Vec<&str> = SYSCALL_PARAMS.iter().map(|(n, _)| *n).collect();
+    let mut abi = tandem_abi::SYSCALL_NAMES.to_vec();
+    names.sort_unstable();
+    abi.sort_unstable();
+    assert_eq!(names, abi, "the table above lists every syscall");
+
+    let mut c = chain();
+    for (name, params) in SYSCALL_PARAMS {
+        if *name == "vm_abort" {
+            continue;
+        }
+        let actor = c.deploy(&calls_once(name, params), vec![]);
+        let (ret, t) = traced(&mut c, |c| c.call(actor, 2, vec![]));
+        assert_eq!(
+            ret.receipt.exit_code,
+            ExitCode::OK,
+            "{name}: {:?}",
+            ret.failure
+        );
+        let root = &t.frames[t.roots().next().expect("one message")];
+        let paid = root
+            .gas_charges
+            .iter()
+            .find(|c| c.name == "syscall")
+            .unwrap_or_else(|| panic!("{name} charged no syscall price: {:?}", root.gas_charges));
+        assert_eq!(paid.count, 1, "{name}");
+        assert_eq!(paid.gas, PRICE_LIST.syscall, "{name}");
+    }
+}

@@ -73,12 +73,12 @@ fn main() {
         }
     };
     print!("{summary}");
-    if let (Some(path), Some((_, module))) = (
+    if let (Some(path), Some(slowest)) = (
         std::env::var_os("TANDEM_FUZZ_SLOWEST"),
         &summary.stats.slowest,
     ) {
         // The module whose message ran slowest per gas, for a look at what it spends on.
-        if let Err(e) = std::fs::write(&path, module) {
+        if let Err(e) = std::fs::write(&path, &slowest.module) {
             eprintln!("writing {}: {e}", std::path::Path::new(&path).display());
             std::process::exit(1);
         }

@@ -164,7 +164,7 @@ pub fn run_module(rt: &Runtimes3, wasm: &[u8], plan: &Plan, stats: &mut Stats, t
         let elapsed = t.elapsed();
         stats.exec_time += elapsed;
         stats.gas += ret.receipt.gas_used;
-        stats.time_per_gas(ret.receipt.gas_used, elapsed, wasm);
+        stats.time_per_gas(ret.receipt.gas_used, elapsed, "constructor", wasm);
     }
     run.observed.push(observe(&ret));
     run.roots.push(chain.commit());
@@ -188,7 +188,12 @@ pub fn run_module(rt: &Runtimes3, wasm: &[u8], plan: &Plan, stats: &mut Stats, t
             let elapsed = t.elapsed();
             stats.exec_time += elapsed;
             stats.gas += ret.receipt.gas_used;
-            stats.time_per_gas(ret.receipt.gas_used, elapsed, wasm);
+            stats.time_per_gas(
+                ret.receipt.gas_used,
+                elapsed,
+                &format!("method {method}"),
+                wasm,
+            );
             stats.count(if ret.receipt.exit_code.is_success() {
                 "invoke ok"
             } else {
@@ -199,6 +204,33 @@ pub fn run_module(rt: &Runtimes3, wasm: &[u8], plan: &Plan, stats: &mut Stats, t
         run.roots.push(chain.commit());
     }
     run
+}
+
+/// A new slowest message may be one timing caught by a preemption or a page fault: the
+/// module's plan runs again a few times and keeps its best (lowest) time, so only a module
+/// that is slow every time stays the slowest.
+fn confirm_slowest(
+    rt: &Runtimes3,
+    wasm: &[u8],
+    plan: &Plan,
+    stats: &mut Stats,
+    before: Option<crate::Slowest>,
+) {
+    const RERUNS: usize = 4;
+    let Some(mut candidate) = stats.slowest.take() else {
+        return;
+    };
+    for _ in 0..RERUNS {
+        let mut scratch = Stats::default();
+        run_module(rt, wasm, plan, &mut scratch, true);
+        // The rerun's slowest message (normally the same one).
+        candidate.ns_per_gas = candidate.ns_per_gas.min(scratch.slowest_ns_per_gas());
+    }
+    stats.slowest = if candidate.ns_per_gas > before.as_ref().map_or(0.0, |s| s.ns_per_gas) {
+        Some(candidate)
+    } else {
+        before
+    };
 }
 
 impl Target for WasmTarget {
@@ -237,7 +269,11 @@ impl Target for WasmTarget {
                 })
                 .collect(),
         };
+        let slowest_before = stats.slowest.clone();
         let a = run_module(&self.rt, &wasm, &plan, stats, true);
+        if stats.slowest_ns_per_gas() > slowest_before.as_ref().map_or(0.0, |s| s.ns_per_gas) {
+            confirm_slowest(&self.rt, &wasm, &plan, stats, slowest_before);
+        }
         let b = run_module(&self.rt, &wasm, &plan, stats, false);
         assert_eq!(
             a,

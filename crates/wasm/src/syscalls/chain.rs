@@ -293,7 +293,14 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
     l.def(
         "debug_enabled",
         |mut c: Caller<'_, Host>| -> wasmtime::Result<u32> {
-            Ok(c.data_mut().kernel().debug_enabled() as u32)
+            // Paid like any syscall: a free one is a host round trip (~40 ns) a loop can
+            // make for a few instructions' gas (the wasm fuzzer found it at ~9× the rate).
+            let mut enabled = false;
+            syscall(&mut c, |c| {
+                enabled = c.data_mut().kernel().debug_enabled();
+                Ok(())
+            })?;
+            Ok(enabled as u32)
         },
     )?;
     l.def(
