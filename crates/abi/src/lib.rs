@@ -87,8 +87,17 @@ pub struct MessageContext {
 impl MessageContext {
     pub const SIZE: usize = 72;
 
+    #[inline]
     pub fn encode(&self) -> [u8; Self::SIZE] {
         let mut o = [0u8; Self::SIZE];
+        self.encode_into(&mut o);
+        o
+    }
+
+    /// Writes the struct straight into `o` (the VM: into the instance's memory, with no
+    /// copy of a buffer written in other widths, which stalls store forwarding).
+    #[inline]
+    pub fn encode_into(&self, o: &mut [u8; Self::SIZE]) {
         o[0..8].copy_from_slice(&self.caller.to_le_bytes());
         o[8..16].copy_from_slice(&self.origin.to_le_bytes());
         o[16..24].copy_from_slice(&self.receiver.to_le_bytes());
@@ -98,7 +107,6 @@ impl MessageContext {
         o[48..64].copy_from_slice(&self.value.to_le_bytes());
         o[64..68].copy_from_slice(&(self.read_only as u32).to_le_bytes());
         o[68..72].copy_from_slice(&self.depth.to_le_bytes());
-        o
     }
 
     pub fn decode(o: &[u8; Self::SIZE]) -> Self {
@@ -128,13 +136,21 @@ pub struct NetworkContext {
 impl NetworkContext {
     pub const SIZE: usize = 40;
 
+    #[inline]
     pub fn encode(&self) -> [u8; Self::SIZE] {
         let mut o = [0u8; Self::SIZE];
+        self.encode_into(&mut o);
+        o
+    }
+
+    /// Writes the struct straight into `o` (the VM: into the instance's memory, with no
+    /// copy of a buffer written in other widths, which stalls store forwarding).
+    #[inline]
+    pub fn encode_into(&self, o: &mut [u8; Self::SIZE]) {
         o[0..8].copy_from_slice(&self.chain_id.to_le_bytes());
         o[8..16].copy_from_slice(&self.epoch.to_le_bytes());
         o[16..24].copy_from_slice(&self.timestamp.to_le_bytes());
         o[24..40].copy_from_slice(&self.base_fee.to_le_bytes());
-        o
     }
 
     pub fn decode(o: &[u8; Self::SIZE]) -> Self {
@@ -159,12 +175,20 @@ pub struct BlockStat {
 impl BlockStat {
     pub const SIZE: usize = 16;
 
+    #[inline]
     pub fn encode(&self) -> [u8; Self::SIZE] {
         let mut o = [0u8; Self::SIZE];
+        self.encode_into(&mut o);
+        o
+    }
+
+    /// Writes the struct straight into `o` (the VM: into the instance's memory, with no
+    /// copy of a buffer written in other widths, which stalls store forwarding).
+    #[inline]
+    pub fn encode_into(&self, o: &mut [u8; Self::SIZE]) {
         o[0..4].copy_from_slice(&self.id.to_le_bytes());
         o[4..8].copy_from_slice(&self.size.to_le_bytes());
         o[8..16].copy_from_slice(&self.codec.to_le_bytes());
-        o
     }
 
     pub fn decode(o: &[u8; Self::SIZE]) -> Self {
@@ -187,11 +211,19 @@ pub struct SendOut {
 impl SendOut {
     pub const SIZE: usize = 8;
 
+    #[inline]
     pub fn encode(&self) -> [u8; Self::SIZE] {
         let mut o = [0u8; Self::SIZE];
+        self.encode_into(&mut o);
+        o
+    }
+
+    /// Writes the struct straight into `o` (the VM: into the instance's memory, with no
+    /// copy of a buffer written in other widths, which stalls store forwarding).
+    #[inline]
+    pub fn encode_into(&self, o: &mut [u8; Self::SIZE]) {
         o[0..4].copy_from_slice(&self.exit_code.to_le_bytes());
         o[4..8].copy_from_slice(&self.ret_id.to_le_bytes());
-        o
     }
 
     pub fn decode(o: &[u8; Self::SIZE]) -> Self {
@@ -214,12 +246,20 @@ pub struct CreateOut {
 impl CreateOut {
     pub const SIZE: usize = 16;
 
+    #[inline]
     pub fn encode(&self) -> [u8; Self::SIZE] {
         let mut o = [0u8; Self::SIZE];
+        self.encode_into(&mut o);
+        o
+    }
+
+    /// Writes the struct straight into `o` (the VM: into the instance's memory, with no
+    /// copy of a buffer written in other widths, which stalls store forwarding).
+    #[inline]
+    pub fn encode_into(&self, o: &mut [u8; Self::SIZE]) {
         o[0..4].copy_from_slice(&self.exit_code.to_le_bytes());
         o[4..8].copy_from_slice(&self.ret_id.to_le_bytes());
         o[8..16].copy_from_slice(&self.actor_id.to_le_bytes());
-        o
     }
 
     pub fn decode(o: &[u8; Self::SIZE]) -> Self {

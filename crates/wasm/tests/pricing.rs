@@ -118,6 +118,14 @@ fn out_of_line_and_float_operators_pay_for_their_time() {
             1.6,
         ),
         ("(local.set $f (f64.neg (local.get $f)))", 1.0),
+        // ~2.8 ns a `br_table` back-edge (the sixteenth session's fuzzer found it at 2.1 ns
+        // per gas when it cost what `br` does); 4 iterations of the inner loop per op, each
+        // held to 1 gas per ns (2× the common rate of ~0.5 ns per gas: the halved floor
+        // would pass the old price, 1.5 gas an iteration)
+        (
+            "(local.set $n (i32.const 4)) (block $out (loop $k (br_table $out $k (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))",
+            4.0 * 2.8,
+        ),
     ] {
         let g = gas_per_op(&repeated("operator", body, "", 1), 1_000);
         assert!(g >= floor, "{body}: {g} gas per op");

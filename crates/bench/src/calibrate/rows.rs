@@ -19,6 +19,23 @@ pub(crate) struct Fixtures {
     empty: Address,
     /// An account that exists, for `actor_resolve`.
     account: Address,
+    /// Actors whose `invoke` traps (but for the constructor): by `unreachable`, and by a
+    /// load past the end of memory (wasmtime takes both through a signal handler).
+    unreachable: Address,
+    out_of_bounds: Address,
+}
+
+/// An actor whose methods but the constructor run `trap` (WAT instructions).
+fn trapping(trap: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module (import "tandem_v1" "msg_context" (func $ctx (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "invoke") (param i32) (result i32)
+    (drop (call $ctx (i32.const 0)))
+    (if (i64.eq (i64.load (i32.const 24)) (i64.const 1)) (then (return (i32.const 0))))
+    {trap}))"#
+    ))
+    .expect("trapping module")
 }
 
 impl Fixtures {
@@ -27,6 +44,9 @@ impl Fixtures {
         Ok(Self {
             empty,
             account: chain.receivers[0],
+            unreachable: chain.deploy_native(&trapping("unreachable"), Vec::new())?,
+            out_of_bounds: chain
+                .deploy_native(&trapping("(i32.load (i32.const 1000000))"), Vec::new())?,
         })
     }
 }
@@ -282,6 +302,14 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             ),
             2_000,
         ),
+        fresh(send_probe(
+            "send to an actor that traps: unreachable",
+            &f.unreachable,
+        )),
+        fresh(send_probe(
+            "send to an actor that traps: load out of bounds",
+            &f.out_of_bounds,
+        )),
         fresh(looped(
             "send to an empty actor (callee frame included)",
             Compute,
@@ -299,6 +327,27 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             200,
         )),
     ])
+}
+
+/// Sends to `callee` with method 2 and no params, its exit code dropped.
+fn send_probe(name: &'static str, callee: &Address) -> Probe {
+    let callee = callee.to_bytes();
+    looped(
+        name,
+        Kind::Compute,
+        "call",
+        syscall(
+            ACTOR_IMPORTS,
+            data(2048, &callee),
+            "",
+            &format!(
+                "(drop (call $send (i32.const 2048) (i32.const {}) (i64.const 2) (i32.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0) (i32.const 700)))",
+                callee.len()
+            ),
+            1,
+        ),
+        200,
+    )
 }
 
 /// The probe measured on fresh instances only (see `Probe::fresh`).
@@ -480,6 +529,18 @@ fn out_of_line_and_float_probes() -> Vec<Probe> {
             attack_modules::repeated(
                 "",
                 "(local.set $n (i32.const 4)) (loop $k (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))",
+                "",
+                4,
+            ),
+            5_000,
+        ),
+        looped(
+            "loop iteration, a `br_table` back-edge on memory.size (×4)",
+            Compute,
+            "iteration",
+            attack_modules::repeated(
+                "",
+                "(local.set $n (i32.const 4)) (block $out (loop $k (br_table $out $k (i32.eqz (i32.eqz (i32.mul (memory.size) (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))))",
                 "",
                 4,
             ),

@@ -8,6 +8,7 @@ use wasmtime::Caller;
 
 use super::{
     MAX_ADDRESS_BYTES, SysErr, charge, read, read_short, syscall, token_to_bytes, write, write_buf,
+    write_struct,
 };
 use crate::host::{Host, Stop, charge_fuel};
 
@@ -103,19 +104,20 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
     l.def("msg_context", |mut c: Caller<'_, Host>, out: u32| {
         syscall(&mut c, |c| {
             let k = c.data_mut().kernel();
-            let ctx = k.context().clone();
+            let gas_left = k.gas_available().round_down();
+            let ctx = k.context();
             let o = tandem_abi::MessageContext {
                 caller: ctx.caller,
                 origin: ctx.origin,
                 receiver: ctx.receiver,
                 method: ctx.method,
                 nonce: ctx.nonce,
-                gas_left: k.gas_available().round_down(),
+                gas_left,
                 value: u128::from_le_bytes(token_to_bytes(&ctx.value_received)?),
                 read_only: ctx.read_only,
                 depth: ctx.depth,
             };
-            write(c, out, &o.encode())
+            write_struct(c, out, |b| o.encode_into(b))
         })
     })?;
     l.def("gas_available", |mut c: Caller<'_, Host>, out: u32| {
@@ -141,7 +143,7 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                 timestamp: n.timestamp,
                 base_fee: u128::from_le_bytes(token_to_bytes(&n.base_fee)?),
             };
-            write(c, out, &o.encode())
+            write_struct(c, out, |b| o.encode_into(b))
         })
     })?;
     l.def(

@@ -5,7 +5,10 @@ use fvm_shared::error::ErrorNumber;
 use tandem_vm::gas::PRICE_LIST;
 use wasmtime::Caller;
 
-use super::{MAX_CID_BYTES, charge, read, read_short, syscall, token_to_bytes, write, write_buf};
+use super::{
+    MAX_CID_BYTES, charge, read, read_short, syscall, token_to_bytes, write, write_buf,
+    write_struct,
+};
 use crate::host::{Block, Host};
 
 fn read_cid(caller: &Caller<'_, Host>, off: u32, len: u32) -> super::SysResult<Cid> {
@@ -40,7 +43,7 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     size,
                     codec: cid.codec(),
                 };
-                write(c, out, &stat.encode())
+                write_struct(c, out, |b| stat.encode_into(b))
             })
         },
     )?;
@@ -87,7 +90,7 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     size: block.data.len() as u32,
                     codec: block.codec,
                 };
-                write(c, out, &stat.encode())
+                write_struct(c, out, |b| stat.encode_into(b))
             })
         },
     )?;

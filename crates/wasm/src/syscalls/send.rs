@@ -13,7 +13,7 @@ use wasmtime::Caller;
 
 use super::{
     MAX_ADDRESS_BYTES, MAX_CID_BYTES, SysResult, charge, read_short, syscall, token_from_parts,
-    write,
+    write, write_struct,
 };
 use crate::host::{Block, Host};
 
@@ -82,7 +82,7 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     exit_code: outcome.exit_code.value(),
                     ret_id,
                 };
-                write(c, out, &o.encode())
+                write_struct(c, out, |b| o.encode_into(b))
             })
         },
     )?;
@@ -182,7 +182,7 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
                     ret_id,
                     actor_id: id,
                 };
-                write(c, out, &o.encode())
+                write_struct(c, out, |b| o.encode_into(b))
             })
         },
     )?;
