@@ -56,13 +56,13 @@ fn transfer_data(i: u64) -> Bytes {
 type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>;
 
 /// Plain revm over an in-memory database, configured as Tandem's EVM is.
-struct RevmTwin {
+pub(crate) struct RevmTwin {
     evm: RevmEvm,
     nonce: u64,
 }
 
 impl RevmTwin {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut db = CacheDB::new(EmptyDB::default());
         db.insert_account_info(
             Address::from(ETH_SENDER),
@@ -79,7 +79,7 @@ impl RevmTwin {
         Self { evm, nonce: 0 }
     }
 
-    fn tx(&mut self, kind: TxKind, input: Bytes) -> anyhow::Result<ExecutionResult> {
+    pub(crate) fn tx(&mut self, kind: TxKind, input: Bytes) -> anyhow::Result<ExecutionResult> {
         let tx = TxEnv::builder()
             .caller(Address::from(ETH_SENDER))
             .kind(kind)
@@ -98,7 +98,7 @@ impl RevmTwin {
         Ok(r)
     }
 
-    fn deploy(&mut self, init: Vec<u8>) -> anyhow::Result<Address> {
+    pub(crate) fn deploy(&mut self, init: Vec<u8>) -> anyhow::Result<Address> {
         match self.tx(TxKind::Create, Bytes::from(init))? {
             ExecutionResult::Success { output, .. } => {
                 output.address().copied().context("no contract address")

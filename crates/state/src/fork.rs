@@ -45,6 +45,8 @@ impl<BS: Blockstore> StateTree<BS> {
     /// Installs (or removes) the fork source.
     pub fn set_fork(&mut self, source: Option<Arc<dyn ForkSource<BS>>>) {
         self.fork = source;
+        // An address absent here may be the fork source's.
+        self.forget_absent_addresses();
     }
 
     /// The installed fork source, if any.

@@ -132,3 +132,39 @@ fn self_destructed_actors_are_deleted_at_message_end() {
     let mut reloaded = StateTree::load(store, &root).unwrap();
     assert!(reloaded.get_actor(100).unwrap().is_none());
 }
+
+/// Absent addresses are remembered (an EVM loop of `BALANCE`s on them walked the address
+/// map every time), and the memory never outlives a change to the map: registering the
+/// address, registering another, a revert, or a state written behind the tree's back.
+#[test]
+fn absent_addresses_are_remembered_only_while_the_address_map_stands() {
+    let (store, mut t) = tree();
+    let (a, b) = (Address::new_actor(b"a"), Address::new_actor(b"b"));
+    assert_eq!(t.lookup_id(&a).unwrap(), None);
+    assert_eq!(t.lookup_id(&a).unwrap(), None, "remembered");
+
+    // Registered in a transaction that is reverted: absent again.
+    t.begin_transaction();
+    let id = t.register_new_address(&a).unwrap();
+    assert_eq!(t.lookup_id(&a).unwrap(), Some(id));
+    t.end_transaction(true).unwrap();
+    assert_eq!(t.lookup_id(&a).unwrap(), None);
+
+    // Another address registered, then this one: found.
+    t.register_new_address(&b).unwrap();
+    assert_eq!(t.lookup_id(&a).unwrap(), None);
+    let id = t.register_new_address(&a).unwrap();
+    assert_eq!(t.lookup_id(&a).unwrap(), Some(id));
+
+    // The Init actor's state replaced wholesale with one that holds a third address.
+    let c = Address::new_actor(b"c");
+    assert_eq!(t.lookup_id(&c).unwrap(), None);
+    let mut init = t.init_state().unwrap();
+    let mut map: Hamt<&MemoryStore, u64, BytesKey> =
+        Hamt::load_with_bit_width(&init.address_map, &store, HAMT_BIT_WIDTH).unwrap();
+    map.set(BytesKey(c.to_bytes()), 555).unwrap();
+    init.address_map = map.flush().unwrap();
+    let head = store.put_cbor(&init, Code::Blake2b256).unwrap();
+    t.set_actor(INIT_ACTOR_ID, ActorRecord::new(Cid::default(), head, None));
+    assert_eq!(t.lookup_id(&c).unwrap(), Some(555));
+}

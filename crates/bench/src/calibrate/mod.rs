@@ -13,7 +13,10 @@
 //! node's reads and keeps one slot costing the same from both runtimes; neither is held to the
 //! common rate of this in-memory run, but both are shown.
 
+mod evm_rows;
 mod rows;
+
+pub use evm_rows::EvmRow;
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +58,8 @@ pub struct CalibrationRow {
 pub struct Calibration {
     pub common_ns_per_gas: f64,
     pub rows: Vec<CalibrationRow>,
+    /// The EVM audit: Ethereum's schedule against the clock, on Tandem and on plain revm.
+    pub evm_rows: Vec<EvmRow>,
 }
 
 impl Calibration {
@@ -120,9 +125,11 @@ pub fn run(filter: Option<&str>, budget: Duration) -> anyhow::Result<Calibration
             r.ratio = Some(r.ns_per_gas / common);
         }
     }
+    let evm_rows = evm_rows::run(filter, budget, common)?;
     Ok(Calibration {
         common_ns_per_gas: common,
         rows,
+        evm_rows,
     })
 }
 
@@ -206,6 +213,10 @@ pub fn markdown(c: &Calibration) -> String {
             figure(r.ns_per_unit),
             r.ns_per_gas,
         ));
+    }
+    if !c.evm_rows.is_empty() {
+        out.push('\n');
+        out.push_str(&evm_rows::markdown(&c.evm_rows));
     }
     out
 }
