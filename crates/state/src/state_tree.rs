@@ -36,6 +36,12 @@ mod flush;
 pub const HAMT_BIT_WIDTH: u32 = 5;
 /// The Init actor's ID.
 pub const INIT_ACTOR_ID: ActorID = 1;
+
+/// Absent addresses remembered at most (then forgotten all at once): a block of lookups of
+/// fresh addresses must not grow a node's memory without end.
+const MAX_ABSENT_ADDRESSES: usize = 1 << 16;
+/// Lookups a kept address map serves before it is reopened (see `StateTree::address_map`).
+const MAX_ADDRESS_MAP_USES: u32 = 1 << 16;
 /// Cache size above which a flush drops a cache (see `trim_caches`).
 const MAX_CACHED_ENTRIES: usize = 200_000;
 /// Version of the state-root layout.
@@ -121,6 +127,11 @@ pub struct StateTree<BS> {
     /// lookup of an absent address walks the map's nodes (~7 µs); an EVM loop of `BALANCE`s
     /// or calls to absent addresses repeats them.
     absent: (Option<Cid>, HashSet<Address>),
+    /// The address map at the Init actor state kept beside it, with the nodes its lookups
+    /// decoded (opening it per lookup decoded the root every time), and how many lookups it
+    /// has served: it is reopened after [`MAX_ADDRESS_MAP_USES`], so the nodes a run of
+    /// lookups decodes cannot pile up.
+    address_map: Option<(Cid, Hamt<std::sync::Arc<BS>, u64, BytesKey>, u32)>,
     slots: HashMap<(ActorID, Word), CachedSlot>,
     /// Slots written in this message (with repeats, not journaled): the only ones whose
     /// `original` can differ from `current` when the message ends.
@@ -203,6 +214,7 @@ impl<BS: Blockstore> StateTree<BS> {
             actors: HashMap::default(),
             resolved: HashMap::default(),
             absent: (None, HashSet::default()),
+            address_map: None,
             slots: HashMap::default(),
             written_slots: Vec::new(),
             transient: HashMap::default(),
@@ -394,15 +406,15 @@ impl<BS: Blockstore> StateTree<BS> {
             .actor_ref(INIT_ACTOR_ID)?
             .ok_or_else(|| anyhow!("the Init actor is missing"))?
             .state;
-        if self.absent.0 != Some(init_state) {
+        if self.absent.0 != Some(init_state) || self.absent.1.len() >= MAX_ABSENT_ADDRESSES {
             self.absent = (Some(init_state), HashSet::default());
         } else if self.absent.1.contains(addr) {
             return Ok(None);
         }
-        let init: InitState = self.read_cbor(&init_state)?;
-        let map: Hamt<&BS, u64, BytesKey> =
-            Hamt::load_with_bit_width(&init.address_map, &*self.store, HAMT_BIT_WIDTH)?;
-        let found = map.get(&BytesKey(addr.to_bytes()))?.copied();
+        let found = self
+            .address_map(init_state)?
+            .get(&BytesKey(addr.to_bytes()))?
+            .copied();
         if let Some(id) = found {
             // A read-through cache fill: the mapping is already persisted, so no undo entry.
             self.resolved.insert(*addr, id);
@@ -412,6 +424,39 @@ impl<BS: Blockstore> StateTree<BS> {
             self.absent.1.insert(*addr);
         }
         Ok(found)
+    }
+
+    /// The kept address map for the Init actor state `init_state` (see `address_map`).
+    fn address_map(
+        &mut self,
+        init_state: Cid,
+    ) -> anyhow::Result<&Hamt<std::sync::Arc<BS>, u64, BytesKey>> {
+        let stale = self
+            .address_map
+            .as_ref()
+            .is_none_or(|(at, _, uses)| *at != init_state || *uses >= MAX_ADDRESS_MAP_USES);
+        if stale {
+            let init: InitState = self.read_cbor(&init_state)?;
+            let map =
+                Hamt::load_with_bit_width(&init.address_map, self.store.clone(), HAMT_BIT_WIDTH)?;
+            self.address_map = Some((init_state, map, 0));
+        }
+        let (_, map, uses) = self
+            .address_map
+            .as_mut()
+            .ok_or_else(|| anyhow!("the address map was just opened"))?;
+        *uses += 1;
+        Ok(map)
+    }
+
+    /// Sets `key` in the kept address map (opened by the caller) and flushes it: its root.
+    fn add_to_kept_address_map(&mut self, key: BytesKey, id: ActorID) -> anyhow::Result<Cid> {
+        let (_, map, _) = self
+            .address_map
+            .as_mut()
+            .ok_or_else(|| anyhow!("the address map is not open"))?;
+        map.set(key, id)?;
+        Ok(map.flush()?)
     }
 
     /// Empties the cache of addresses the address map does not hold.
@@ -440,16 +485,11 @@ impl<BS: Blockstore> StateTree<BS> {
         let mut init_record = self
             .get_actor(INIT_ACTOR_ID)?
             .ok_or_else(|| anyhow!("the Init actor is missing"))?;
-        let mut init: InitState = self.read_cbor(&init_record.state)?;
+        let init_state = init_record.state;
+        let mut init: InitState = self.read_cbor(&init_state)?;
         let id = existing.unwrap_or(init.next_id);
         let key = BytesKey(addr.to_bytes());
-        let previous = Hamt::<&BS, u64, BytesKey>::load_with_bit_width(
-            &init.address_map,
-            &self.store,
-            HAMT_BIT_WIDTH,
-        )?
-        .get(&key)?
-        .copied();
+        let previous = self.address_map(init_state)?.get(&key)?.copied();
         if let Some(old) = previous {
             // An address whose actor was deleted (a self-destructed contract) may be taken by
             // a new actor, as on Ethereum; a live actor's address never moves.
@@ -457,14 +497,27 @@ impl<BS: Blockstore> StateTree<BS> {
                 bail!("address {addr} is already registered");
             }
         }
-        let mut map: Hamt<&BS, u64, BytesKey> =
-            Hamt::load_with_bit_width(&init.address_map, &*self.store, HAMT_BIT_WIDTH)?;
-        map.set(key, id)?;
-        init.address_map = map.flush()?;
-        if existing.is_none() {
-            init.next_id += 1;
+        // The kept map takes the new address and stays kept at the Init state it leads to;
+        // on any failure it is dropped, since it may hold half a change.
+        let changed = self.add_to_kept_address_map(key, id).and_then(|root| {
+            init.address_map = root;
+            if existing.is_none() {
+                init.next_id += 1;
+            }
+            self.store.put_cbor(&init, Code::Blake2b256)
+        });
+        match changed {
+            Ok(new_state) => {
+                init_record.state = new_state;
+                if let Some(kept) = self.address_map.as_mut() {
+                    kept.0 = new_state;
+                }
+            }
+            Err(e) => {
+                self.address_map = None;
+                return Err(e);
+            }
         }
-        init_record.state = self.store.put_cbor(&init, Code::Blake2b256)?;
         self.set_actor(INIT_ACTOR_ID, init_record);
         self.resolved.insert(*addr, id);
         self.journal.push(Undo::Resolved(*addr));

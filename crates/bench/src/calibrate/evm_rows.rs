@@ -53,9 +53,24 @@ const POP: u8 = 0x50;
 const DUP1: u8 = 0x80;
 const GAS: u8 = 0x5a;
 
-/// `counter | 0x5eed0000` on the stack: an address no account has, a new one per iteration.
-fn fresh_address() -> Vec<u8> {
-    vec![DUP1, 0x63, 0x5e, 0xed, 0x00, 0x00, 0x17]
+/// An address no account has and no lookup has seen, pushed: `0x5eed0000 | counter ^
+/// (nonce << 32)`, where the counter is `depth` deep on the stack and the contract's own
+/// per-transaction nonce (see [`looped`]) right under it.
+fn fresh_address(depth: u8) -> Vec<u8> {
+    vec![
+        0x7f + depth,
+        0x81 + depth,
+        0x60,
+        0x20,
+        0x1b, // SHL
+        0x18, // XOR
+        0x63,
+        0x5e,
+        0xed,
+        0x00,
+        0x00,
+        0x17, // OR
+    ]
 }
 
 fn push20(a: &[u8; 20]) -> Vec<u8> {
@@ -86,13 +101,13 @@ fn probes() -> Vec<EvmProbe> {
             n: 20_000,
         },
         EvmProbe {
-            name: "BALANCE of an absent address, cold",
-            body: |_| [fresh_address(), vec![0x31, POP]].concat(),
+            name: "BALANCE of a fresh absent address, cold",
+            body: |_| [fresh_address(1), vec![0x31, POP]].concat(),
             n: 1_000,
         },
         EvmProbe {
-            name: "EXTCODEHASH of an absent address, cold",
-            body: |_| [fresh_address(), vec![0x3f, POP]].concat(),
+            name: "EXTCODEHASH of a fresh absent address, cold",
+            body: |_| [fresh_address(1), vec![0x3f, POP]].concat(),
             n: 1_000,
         },
         EvmProbe {
@@ -111,8 +126,8 @@ fn probes() -> Vec<EvmProbe> {
             n: 1_000,
         },
         EvmProbe {
-            name: "CALL to an absent address, cold",
-            body: |_| call_with(vec![0x85, 0x63, 0x5e, 0xed, 0x00, 0x00, 0x17]),
+            name: "CALL to a fresh absent address, cold",
+            body: |_| call_with(fresh_address(6)),
             n: 500,
         },
         EvmProbe {
@@ -153,9 +168,12 @@ fn probes() -> Vec<EvmProbe> {
     ]
 }
 
-/// Runtime code running `body` `iterations` times (at least once).
+/// Runtime code running `body` `iterations` times (at least once). First it counts its
+/// transactions in slot 0xff and keeps the count under the loop counter, so bodies can make
+/// keys no earlier transaction used (the base and the loaded contract pay the same for it).
 fn looped(body: &[u8], iterations: u32) -> Vec<u8> {
-    let mut code = vec![0x63];
+    // SLOAD(0xff) + 1, stored back, left on the stack
+    let mut code = vec![0x60, 0xff, 0x54, 0x60, 0x01, 0x01, DUP1, 0x60, 0xff, 0x55, 0x63];
     code.extend(iterations.max(1).to_be_bytes());
     let head = code.len() as u8;
     code.push(0x5b); // JUMPDEST
