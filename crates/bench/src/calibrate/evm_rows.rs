@@ -173,7 +173,9 @@ fn probes() -> Vec<EvmProbe> {
 /// keys no earlier transaction used (the base and the loaded contract pay the same for it).
 fn looped(body: &[u8], iterations: u32) -> Vec<u8> {
     // SLOAD(0xff) + 1, stored back, left on the stack
-    let mut code = vec![0x60, 0xff, 0x54, 0x60, 0x01, 0x01, DUP1, 0x60, 0xff, 0x55, 0x63];
+    let mut code = vec![
+        0x60, 0xff, 0x54, 0x60, 0x01, 0x01, DUP1, 0x60, 0xff, 0x55, 0x63,
+    ];
     code.extend(iterations.max(1).to_be_bytes());
     let head = code.len() as u8;
     code.push(0x5b); // JUMPDEST
