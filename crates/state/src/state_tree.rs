@@ -37,6 +37,9 @@ pub const HAMT_BIT_WIDTH: u32 = 5;
 /// The Init actor's ID.
 pub const INIT_ACTOR_ID: ActorID = 1;
 
+/// The Init actor's address map, opened over the tree's store.
+type AddressMap<BS> = Hamt<std::sync::Arc<BS>, u64, BytesKey>;
+
 /// Absent addresses remembered at most (then forgotten all at once): a block of lookups of
 /// fresh addresses must not grow a node's memory without end.
 const MAX_ABSENT_ADDRESSES: usize = 1 << 16;
@@ -131,7 +134,7 @@ pub struct StateTree<BS> {
     /// decoded (opening it per lookup decoded the root every time), and how many lookups it
     /// has served: it is reopened after [`MAX_ADDRESS_MAP_USES`], so the nodes a run of
     /// lookups decodes cannot pile up.
-    address_map: Option<(Cid, Hamt<std::sync::Arc<BS>, u64, BytesKey>, u32)>,
+    address_map: Option<(Cid, AddressMap<BS>, u32)>,
     slots: HashMap<(ActorID, Word), CachedSlot>,
     /// Slots written in this message (with repeats, not journaled): the only ones whose
     /// `original` can differ from `current` when the message ends.
@@ -427,10 +430,7 @@ impl<BS: Blockstore> StateTree<BS> {
     }
 
     /// The kept address map for the Init actor state `init_state` (see `address_map`).
-    fn address_map(
-        &mut self,
-        init_state: Cid,
-    ) -> anyhow::Result<&Hamt<std::sync::Arc<BS>, u64, BytesKey>> {
+    fn address_map(&mut self, init_state: Cid) -> anyhow::Result<&AddressMap<BS>> {
         let stale = self
             .address_map
             .as_ref()
