@@ -1,0 +1,304 @@
+//! Probes of the operators wasmtime runs out of line (bulk memory and table operations,
+//! `memory.grow`), of loop back-edges and `br_table`, and of the float classes: each one
+//! operator repeated in a dependent chain, or on its smallest operands.
+
+use super::attack_modules::{self, Attack};
+use super::looped;
+use crate::calibrate::{Kind, Probe};
+
+/// Operators wasmtime runs out of line (a call into the runtime), on the smallest operands,
+/// and the float classes in dependent chains: what an attacker can repeat.
+pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
+    use Kind::Compute;
+    let out_of_line = |body: &str, extra: &str| attack_modules::repeated("", body, extra, 1);
+    const TABLE: &str = attack_modules::TABLE_AND_DATA;
+    vec![
+        looped(
+            "memory.fill, 0 bytes",
+            Compute,
+            "op",
+            out_of_line(
+                "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "memory.copy, 0 bytes",
+            Compute,
+            "op",
+            out_of_line(
+                "(memory.copy (i32.const 0) (i32.const 0) (i32.const 0))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "memory.init, 0 bytes",
+            Compute,
+            "op",
+            out_of_line(
+                "(memory.init $d (i32.const 0) (i32.const 0) (i32.const 0))",
+                TABLE,
+            ),
+            4_000,
+        ),
+        looped(
+            "memory.grow, refused",
+            Compute,
+            "op",
+            out_of_line("(drop (memory.grow (i32.const 100000)))", ""),
+            4_000,
+        ),
+        looped(
+            "memory.grow, 0 pages",
+            Compute,
+            "op",
+            out_of_line("(drop (memory.grow (i32.const 0)))", ""),
+            4_000,
+        ),
+        looped(
+            "loop iteration, nothing in it (br_if on the counter)",
+            Compute,
+            "iteration",
+            out_of_line("", ""),
+            20_000,
+        ),
+        looped(
+            "loop iteration, an inner loop of one `br` (×4)",
+            Compute,
+            "iteration",
+            attack_modules::repeated(
+                "",
+                "(local.set $n (i32.const 4)) (loop $k (br_if $k (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))",
+                "",
+                4,
+            ),
+            5_000,
+        ),
+        looped(
+            "loop iteration, a `br_table` back-edge on memory.size (×4)",
+            Compute,
+            "iteration",
+            attack_modules::repeated(
+                "",
+                "(local.set $n (i32.const 4)) (block $out (loop $k (br_table $out $k (i32.eqz (i32.eqz (i32.mul (memory.size) (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))))",
+                "",
+                4,
+            ),
+            5_000,
+        ),
+        looped(
+            "elem.drop",
+            Compute,
+            "op",
+            out_of_line("(elem.drop $e)", "(func $g) (elem $e func $g)"),
+            4_000,
+        ),
+        looped(
+            "data.drop",
+            Compute,
+            "op",
+            out_of_line("(data.drop $d)", TABLE),
+            4_000,
+        ),
+        looped(
+            "table.init, 0 elements",
+            Compute,
+            "op",
+            out_of_line(
+                "(table.init $e (i32.const 0) (i32.const 0) (i32.const 0))",
+                "(table 4 funcref) (func $g) (elem $e func $g)",
+            ),
+            4_000,
+        ),
+        looped(
+            "table.size + memory.size",
+            Compute,
+            "op",
+            attack_modules::repeated(
+                "",
+                "(local.set $x (i32.add (local.get $x) (i32.add (table.size) (memory.size))))",
+                TABLE,
+                2,
+            ),
+            4_000,
+        ),
+        looped(
+            "table.fill, 0 elements",
+            Compute,
+            "op",
+            out_of_line(
+                "(table.fill (i32.const 0) (ref.null func) (i32.const 0))",
+                TABLE,
+            ),
+            4_000,
+        ),
+        looped(
+            "f32 → i32 → f32, unsigned, trapping",
+            Compute,
+            "op",
+            Attack {
+                ops_per_iter: 2,
+                setup: "(local.set $f (f64.const 1000))".into(),
+                ..out_of_line(
+                    "(local.set $f (f64.promote_f32 (f32.convert_i32_u (i32.trunc_f32_u (f32.demote_f64 (local.get $f))))))",
+                    "",
+                )
+            },
+            4_000,
+        ),
+        looped(
+            "f64.convert_i64_s chain (with a bit cast)",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.convert_i64_s (i64.reinterpret_f64 (local.get $f))))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.convert_i64_u chain (with a bit cast)",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.convert_i64_u (i64.reinterpret_f64 (local.get $f))))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "i64.trunc_sat_f64_u chain (with a bit cast)",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.reinterpret_i64 (i64.trunc_sat_f64_u (local.get $f))))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "i64.trunc_f64_s chain (with a bit cast)",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.reinterpret_i64 (i64.trunc_f64_s (local.get $f))))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.floor chain",
+            Compute,
+            "op",
+            out_of_line("(local.set $f (f64.floor (local.get $f)))", ""),
+            4_000,
+        ),
+        looped(
+            "f64.add chain",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.add (local.get $f) (f64.const 1.5)))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.lt + select",
+            Compute,
+            "op",
+            attack_modules::repeated(
+                "",
+                "(local.set $f (select (local.get $f) (f64.const 2) (f64.lt (local.get $f) (f64.const 3))))",
+                "",
+                2,
+            ),
+            4_000,
+        ),
+        looped(
+            "table.set",
+            Compute,
+            "op",
+            out_of_line("(table.set (i32.const 3) (ref.null func))", TABLE),
+            4_000,
+        ),
+        looped(
+            "table.copy, 0 elements",
+            Compute,
+            "op",
+            out_of_line(
+                "(table.copy (i32.const 0) (i32.const 0) (i32.const 0))",
+                TABLE,
+            ),
+            4_000,
+        ),
+        looped(
+            "reinterpret round trip",
+            Compute,
+            "op",
+            attack_modules::repeated(
+                "",
+                "(local.set $f (f64.reinterpret_i64 (i64.reinterpret_f64 (local.get $f))))",
+                "",
+                2,
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.neg chain",
+            Compute,
+            "op",
+            out_of_line("(local.set $f (f64.neg (local.get $f)))", ""),
+            4_000,
+        ),
+        looped(
+            "f32.add chain",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.promote_f32 (f32.add (f32.demote_f64 (local.get $f)) (f32.const 1.5))))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.min chain",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.min (local.get $f) (f64.const 1e11)))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "f64.nearest chain",
+            Compute,
+            "op",
+            out_of_line("(local.set $f (f64.nearest (local.get $f)))", ""),
+            4_000,
+        ),
+        looped(
+            "f64.copysign chain",
+            Compute,
+            "op",
+            out_of_line(
+                "(local.set $f (f64.copysign (local.get $f) (f64.const -1)))",
+                "",
+            ),
+            4_000,
+        ),
+        looped(
+            "table.get",
+            Compute,
+            "op",
+            out_of_line(
+                "(drop (table.get (i32.and (local.get $i) (i32.const 15))))",
+                TABLE,
+            ),
+            4_000,
+        ),
+    ]
+}
