@@ -56,6 +56,8 @@ pub struct Stats {
     /// module far above the calibrated rate spends its gas on something priced under its
     /// cost (`TANDEM_FUZZ_SLOWEST=FILE` writes the module there at the end).
     pub slowest: Option<Slowest>,
+    /// The iteration running (set by [`run`]), so the slowest message can name it.
+    pub iteration: u64,
 }
 
 /// The slowest message per gas a run found (see [`Stats::slowest`]).
@@ -65,6 +67,8 @@ pub struct Slowest {
     pub gas: u64,
     /// Which message of the module's plan: "constructor" or "method N".
     pub message: String,
+    /// The iteration that ran it (`--start` it with `--iterations 1` to run it again).
+    pub iteration: u64,
     pub module: Vec<u8>,
 }
 
@@ -87,6 +91,7 @@ impl Stats {
                 ns_per_gas,
                 gas,
                 message: message.to_string(),
+                iteration: self.iteration,
                 module: module.to_vec(),
             });
         }
@@ -146,11 +151,12 @@ impl std::fmt::Display for Summary {
         if let Some(s) = &self.stats.slowest {
             writeln!(
                 f,
-                "  slowest message of {SLOWEST_MIN_GAS} gas or more: {:.2} ns/gas, best of its re-runs ({}, {} gas, {} byte module)",
+                "  slowest message of {SLOWEST_MIN_GAS} gas or more: {:.2} ns/gas, best of its re-runs ({}, {} gas, {} byte module, iteration {})",
                 s.ns_per_gas,
                 s.message,
                 s.gas,
-                s.module.len()
+                s.module.len(),
+                s.iteration
             )?;
         }
         Ok(())
@@ -176,6 +182,7 @@ pub fn run<T: Target>(target: &mut T, seed: u64, start: u64, budget: Budget) -> 
             eprintln!("{}: iteration {i} of seed {seed}", T::NAME);
         }
         let mut rng = iteration_rng(seed, i);
+        stats.iteration = i;
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| target.iteration(&mut rng, &mut stats))) {
             eprintln!(
                 "{}: iteration {i} of seed {seed} failed; reproduce with `tandem-fuzz {} --seed {seed} --start {i} --iterations 1`",

@@ -133,6 +133,19 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             4_000,
         ),
         looped(
+            "syscall round trip (debug_enabled: no arguments, no memory)",
+            Compute,
+            "call",
+            syscall(
+                r#"(import "tandem_v1" "debug_enabled" (func $debugging (result i32)))"#,
+                String::new(),
+                "",
+                "(local.set $x (i32.add (local.get $x) (call $debugging)))",
+                1,
+            ),
+            4_000,
+        ),
+        looped(
             "slot_get, warm",
             Compute,
             "call",
