@@ -66,11 +66,6 @@ fn calibration() {
             "",
         ),
         (
-            "f64 arithmetic",
-            "(global.set $f (f64.div (f64.mul (global.get $f) (f64.const 1.0001)) (f64.const 1.00005)))",
-            "",
-        ),
-        (
             "call",
             "(global.set $acc (call $leaf (global.get $acc)))",
             "",

@@ -90,6 +90,10 @@ pub mod prices {
     pub const LOAD_FUEL: u8 = 200;
     /// Integer multiplication: 3–4 cycles of latency in a dependent chain (0.52 gas).
     pub const SLOW_ALU_FUEL: u8 = 13;
+    /// Float arithmetic is refused at install since the sixteenth session (a subnormal
+    /// operand costs ~38 ns: `validate.rs`); these prices apply to no module and stay so the
+    /// engine's operator costs, and the compiled-code cache key, did not move with the refusal.
+    ///
     /// Float arithmetic, measured in dependent chains on the fifteenth session's machine
     /// (Cranelift canonicalises every NaN a float operation may produce: a compare and a
     /// select after each, on the chain): f64.add ~4.2 ns, f32.add between a demotion and a

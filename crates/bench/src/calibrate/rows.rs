@@ -416,9 +416,6 @@ fn instruction_probes() -> Vec<Probe> {
         ),
         looped("i64.div_u", Compute, "op", attack_modules::i64_div(), 2_000),
         looped("i64.rem_s", Compute, "op", attack_modules::i64_rem(), 2_000),
-        looped("f64.div", Compute, "op", attack_modules::f64_div(), 2_000),
-        looped("f64.sqrt", Compute, "op", attack_modules::f64_sqrt(), 2_000),
-        looped("f32.sqrt", Compute, "op", attack_modules::f32_sqrt(), 2_000),
         looped("memory.fill", Compute, "byte", bulk("memory.fill"), 100),
         looped("memory.copy", Compute, "byte", bulk("memory.copy"), 100),
         looped(

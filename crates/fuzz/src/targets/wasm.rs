@@ -71,6 +71,8 @@ pub fn smith_config(rng: &mut StdRng, imports: &[u8], exports: &[u8]) -> wasm_sm
     c.saturating_float_to_int_enabled = true;
     c.sign_extension_ops_enabled = true;
     c.reference_types_enabled = false;
+    // Float arithmetic is refused at install: most modules leave it out, so they run.
+    c.allow_floats = rng.random_bool(0.25);
     // Half the modules cannot trap, so more constructors succeed and calls run.
     c.disallow_traps = rng.random_bool(0.5);
     c.max_memories = 0;

@@ -168,48 +168,6 @@ pub fn memory_touch() -> Attack {
     }
 }
 
-/// A dependent chain of `op` applied to `$f` (`op` takes the operand as `{}`).
-fn float_chain(name: &'static str, op: &str) -> Attack {
-    let mut e = "(local.get $f)".to_string();
-    for _ in 0..UNROLL {
-        e = op.replace("{}", &e);
-    }
-    Attack {
-        name,
-        pages: 1,
-        imports: "",
-        extra: String::new(),
-        setup: String::new(),
-        // Keep the value away from 1.0 / 0 so no fast path applies.
-        body: format!("(local.set $f (f64.add {e} (f64.const 12345.678)))"),
-        ops_per_iter: UNROLL,
-    }
-}
-
-pub fn f64_sqrt() -> Attack {
-    float_chain("f64.sqrt chain", "(f64.sqrt {})")
-}
-
-pub fn f64_div() -> Attack {
-    float_chain("f64.div chain", "(f64.div (f64.const 3.0000001) {})")
-}
-
-pub fn f32_sqrt() -> Attack {
-    let mut e = "(f32.demote_f64 (local.get $f))".to_string();
-    for _ in 0..UNROLL {
-        e = format!("(f32.sqrt {e})");
-    }
-    Attack {
-        name: "f32.sqrt chain",
-        pages: 1,
-        imports: "",
-        extra: String::new(),
-        setup: String::new(),
-        body: format!("(local.set $f (f64.add (f64.promote_f32 {e}) (f64.const 12345.678)))"),
-        ops_per_iter: UNROLL,
-    }
-}
-
 pub fn i64_div() -> Attack {
     // x alternates between 3 and u64::MAX / 3: never 0, always a full-width division.
     let mut e = "(local.get $y)".to_string();

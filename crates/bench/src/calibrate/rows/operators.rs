@@ -1,13 +1,14 @@
 //! Probes of the operators wasmtime runs out of line (bulk memory and table operations,
-//! `memory.grow`), of loop back-edges and `br_table`, and of the float classes: each one
-//! operator repeated in a dependent chain, or on its smallest operands.
+//! `memory.grow`), of loop back-edges and `br_table`, and of moving float bits (float
+//! arithmetic is refused at install): each one operator repeated in a dependent chain, or on
+//! its smallest operands.
 
-use super::attack_modules::{self, Attack};
+use super::attack_modules;
 use super::looped;
 use crate::calibrate::{Kind, Probe};
 
 /// Operators wasmtime runs out of line (a call into the runtime), on the smallest operands,
-/// and the float classes in dependent chains: what an attacker can repeat.
+/// loop back-edges, and float bit casts: what an attacker can repeat.
 pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
     use Kind::Compute;
     let out_of_line = |body: &str, extra: &str| attack_modules::repeated("", body, extra, 1);
@@ -135,89 +136,6 @@ pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
             4_000,
         ),
         looped(
-            "f32 → i32 → f32, unsigned, trapping",
-            Compute,
-            "op",
-            Attack {
-                ops_per_iter: 2,
-                setup: "(local.set $f (f64.const 1000))".into(),
-                ..out_of_line(
-                    "(local.set $f (f64.promote_f32 (f32.convert_i32_u (i32.trunc_f32_u (f32.demote_f64 (local.get $f))))))",
-                    "",
-                )
-            },
-            4_000,
-        ),
-        looped(
-            "f64.convert_i64_s chain (with a bit cast)",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.convert_i64_s (i64.reinterpret_f64 (local.get $f))))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.convert_i64_u chain (with a bit cast)",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.convert_i64_u (i64.reinterpret_f64 (local.get $f))))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "i64.trunc_sat_f64_u chain (with a bit cast)",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.reinterpret_i64 (i64.trunc_sat_f64_u (local.get $f))))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "i64.trunc_f64_s chain (with a bit cast)",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.reinterpret_i64 (i64.trunc_f64_s (local.get $f))))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.floor chain",
-            Compute,
-            "op",
-            out_of_line("(local.set $f (f64.floor (local.get $f)))", ""),
-            4_000,
-        ),
-        looped(
-            "f64.add chain",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.add (local.get $f) (f64.const 1.5)))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.lt + select",
-            Compute,
-            "op",
-            attack_modules::repeated(
-                "",
-                "(local.set $f (select (local.get $f) (f64.const 2) (f64.lt (local.get $f) (f64.const 3))))",
-                "",
-                2,
-            ),
-            4_000,
-        ),
-        looped(
             "table.set",
             Compute,
             "op",
@@ -243,50 +161,6 @@ pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
                 "(local.set $f (f64.reinterpret_i64 (i64.reinterpret_f64 (local.get $f))))",
                 "",
                 2,
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.neg chain",
-            Compute,
-            "op",
-            out_of_line("(local.set $f (f64.neg (local.get $f)))", ""),
-            4_000,
-        ),
-        looped(
-            "f32.add chain",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.promote_f32 (f32.add (f32.demote_f64 (local.get $f)) (f32.const 1.5))))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.min chain",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.min (local.get $f) (f64.const 1e11)))",
-                "",
-            ),
-            4_000,
-        ),
-        looped(
-            "f64.nearest chain",
-            Compute,
-            "op",
-            out_of_line("(local.set $f (f64.nearest (local.get $f)))", ""),
-            4_000,
-        ),
-        looped(
-            "f64.copysign chain",
-            Compute,
-            "op",
-            out_of_line(
-                "(local.set $f (f64.copysign (local.get $f) (f64.const -1)))",
-                "",
             ),
             4_000,
         ),
