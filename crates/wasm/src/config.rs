@@ -88,7 +88,10 @@ pub mod prices {
     /// `MAX_INSTANCE_MEMORY` memory takes ~6–10 ns per load on the reference machines (8 gas
     /// leaves a margin for the noise of a shared L3).
     pub const LOAD_FUEL: u8 = 200;
-    /// Integer multiplication: 3–4 cycles of latency in a dependent chain (0.52 gas).
+    /// Integer multiplication: 3–4 cycles of latency in a dependent chain (0.52 gas). Also
+    /// the bit counts (`clz`, `ctz`, `popcnt`): ~0.7 ns each in a dependent chain on the
+    /// sixteenth session's machine, 2.6× the common rate at the simple operator's 0.12 gas
+    /// (the fuzzer's slowest module looped on `i64.ctz; i64.ctz; i64.clz`).
     pub const SLOW_ALU_FUEL: u8 = 13;
     /// Float arithmetic is refused at install since the sixteenth session (a subnormal
     /// operand costs ~38 ns: `validate.rs`); these prices apply to no module and stay so the
@@ -274,6 +277,16 @@ pub fn operator_cost() -> OperatorCost {
     }
     c.I32Mul = SLOW_ALU_FUEL;
     c.I64Mul = SLOW_ALU_FUEL;
+    for count in [
+        &mut c.I32Clz,
+        &mut c.I32Ctz,
+        &mut c.I32Popcnt,
+        &mut c.I64Clz,
+        &mut c.I64Ctz,
+        &mut c.I64Popcnt,
+    ] {
+        *count = SLOW_ALU_FUEL;
+    }
     for compare in [
         &mut c.F32Eq,
         &mut c.F32Ne,

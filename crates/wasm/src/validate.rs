@@ -252,10 +252,10 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                     }
                     ref op if computes_on_floats(op) => {
                         return Err(format!(
-                            "float arithmetic is not supported in native actors ({op:?}): \
-                             on a subnormal operand it runs ~40 ns, more than one operator's \
-                             gas can cover (float constants, loads, stores and bit casts are \
-                             allowed)"
+                            "float arithmetic is not supported in native actors (on a \
+                             subnormal operand it runs ~40 ns, more than one operator's gas \
+                             can cover; float constants, loads, stores and bit casts are \
+                             allowed): {op:?}"
                         ));
                     }
                     Operator::TableSet { .. }

@@ -95,6 +95,12 @@ fn out_of_line_operators_and_br_table_pay_for_their_time() {
         // ~18–21 ns, fuel-padded (one operator's fuel could cover 10.2 gas of it)
         ("(drop (memory.grow (i32.const 0)))", 15.0),
         ("(drop (memory.grow (i32.const 100000)))", 15.0),
+        // ~0.7 ns a bit count in a dependent chain (the sixteenth session's fuzzer looped on
+        // `i64.ctz; i64.ctz; i64.clz` at 1.8 ns per gas): 4 per op, 1 gas per ns
+        (
+            "(local.set $y (i64.ctz (i64.clz (i64.popcnt (i64.ctz (local.get $y))))))",
+            4.0 * 0.7,
+        ),
         // ~2.8 ns a `br_table` back-edge (the sixteenth session's fuzzer found it at 2.1 ns
         // per gas when it cost what `br` does); 4 iterations of the inner loop per op, each
         // held to 1 gas per ns (2× the common rate of ~0.5 ns per gas: the halved floor
