@@ -7,7 +7,7 @@
 //! changes that state (a registration, a revert of one, a record written wholesale), so a
 //! different CID finds them stale and they are rebuilt. A registration writes through the
 //! kept map and re-keys it to the state it produced; a failure on the way drops it. Memory is
-//! bounded: the map is reopened after [`MAX_ADDRESS_MAP_USES`] lookups and the absent set
+//! bounded: the map is reopened after [`MAX_ADDRESS_MAP_USES`] lookups and registrations and the absent set
 //! forgotten at [`MAX_ABSENT_ADDRESSES`].
 
 use anyhow::{anyhow, bail};
@@ -29,8 +29,10 @@ pub(super) type AddressMap<BS> = Hamt<std::sync::Arc<BS>, u64, BytesKey>;
 /// Absent addresses remembered at most (then forgotten all at once): a block of lookups of
 /// fresh addresses must not grow a node's memory without end.
 const MAX_ABSENT_ADDRESSES: usize = 1 << 16;
-/// Lookups a kept address map serves before it is reopened (see `StateTree::address_map`).
-const MAX_ADDRESS_MAP_USES: u32 = 1 << 16;
+/// Lookups a kept address map serves before it is reopened (see `StateTree::address_map`):
+/// each may decode a few nodes of ~3 KiB on a large map, so at most ~40 MB are kept, and a
+/// reopening (one root decode, ~7 µs) is paid once per 4,096 lookups.
+const MAX_ADDRESS_MAP_USES: u32 = 1 << 12;
 
 impl<BS: Blockstore> StateTree<BS> {
     /// Resolves any address to an actor ID, if one is assigned.
