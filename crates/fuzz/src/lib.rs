@@ -99,8 +99,13 @@ impl Stats {
 
     /// The slowest message's ns per gas so far (0 when none).
     pub fn slowest_ns_per_gas(&self) -> f64 {
-        self.slowest.as_ref().map_or(0.0, |s| s.ns_per_gas)
+        ns_per_gas_of(self.slowest.as_ref())
     }
+}
+
+/// A slowest message's ns per gas (0 for none, which any message beats).
+pub fn ns_per_gas_of(slowest: Option<&Slowest>) -> f64 {
+    slowest.map_or(0.0, |s| s.ns_per_gas)
 }
 
 /// A fuzz target: its shared context is built once per run.

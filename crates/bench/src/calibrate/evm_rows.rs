@@ -240,32 +240,18 @@ fn deploy_pair(chain: &mut dyn EvmChain, t: &Targets, p: &EvmProbe) -> anyhow::R
     })
 }
 
-/// The median extra time and the extra gas of `pair.loaded` over `pair.base`, interleaved.
+/// The median extra time and the extra gas of `pair.loaded` over `pair.base`.
 fn time_pair(
     chain: &mut dyn EvmChain,
     pair: &Pair,
     budget: Duration,
 ) -> anyhow::Result<(f64, u64)> {
-    let mut send = |to| -> anyhow::Result<(f64, u64)> {
+    super::paired(budget, |loaded| {
+        let to = if loaded { pair.loaded } else { pair.base };
         let start = Instant::now();
         let gas = chain.call(to)?;
         Ok((start.elapsed().as_nanos() as f64, gas))
-    };
-    for _ in 0..3 {
-        send(pair.base)?;
-        send(pair.loaded)?;
-    }
-    let mut extra = Vec::new();
-    let mut gas = 0;
-    let start = Instant::now();
-    while extra.len() < 9 || start.elapsed() < budget {
-        let (b, base_gas) = send(pair.base)?;
-        let (l, loaded_gas) = send(pair.loaded)?;
-        gas = loaded_gas.saturating_sub(base_gas);
-        extra.push(l - b);
-    }
-    extra.sort_by(f64::total_cmp);
-    Ok((extra[extra.len() / 2].max(0.0), gas))
+    })
 }
 
 /// Measures every EVM probe (or those whose name contains `filter`), `budget` per chain.

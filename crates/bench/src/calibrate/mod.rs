@@ -21,7 +21,6 @@ pub use evm_rows::EvmRow;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use serde::Serialize;
 
@@ -140,32 +139,15 @@ fn measure(
 ) -> anyhow::Result<CalibrationRow> {
     let base = chain.deploy_native(&probe.base, Vec::new())?;
     let loaded = chain.deploy_native(&probe.loaded, Vec::new())?;
-    let mut send = |to: Address| -> anyhow::Result<(f64, u64)> {
+    let (extra_ns, extra_gas) = paired(budget, |loaded_one| {
+        let to = if loaded_one { loaded } else { base };
         let start = Instant::now();
         let ret = chain.send(to, probe.method, Vec::new(), TokenAmount::default())?;
         // A block of one message: persisting what the message wrote is part of its cost.
         chain.exec.flush()?;
         Ok((start.elapsed().as_nanos() as f64, ret.receipt.gas_used))
-    };
-    // Warm-up: module caches, pool slots, first-touch page faults.
-    for _ in 0..3 {
-        send(base)?;
-        send(loaded)?;
-    }
-    // Interleaved pairs: the median of the per-pair differences cancels the slow drifts of a
-    // shared machine better than a difference of two medians.
-    let mut extra = Vec::new();
-    let (mut base_gas, mut loaded_gas) = (0, 0);
-    let start = Instant::now();
-    while extra.len() < 9 || start.elapsed() < budget {
-        let (base_ns, gas) = send(base)?;
-        base_gas = gas;
-        let (loaded_ns, gas) = send(loaded)?;
-        loaded_gas = gas;
-        extra.push(loaded_ns - base_ns);
-    }
-    let extra_ns = median(&mut extra).max(0.0);
-    let extra_gas = loaded_gas.saturating_sub(base_gas) as f64;
+    })?;
+    let extra_gas = extra_gas as f64;
     Ok(CalibrationRow {
         name: probe.name,
         kind: probe.kind,
@@ -179,6 +161,31 @@ fn measure(
         },
         ratio: None,
     })
+}
+
+/// Times the base (`send(false)`) and the loaded (`send(true)`) message of a probe, each
+/// returning its wall time and gas: a warm-up (module caches, pool slots, first-touch page
+/// faults), then interleaved pairs for `budget` and at least 9 pairs, since the median of
+/// the per-pair differences cancels the slow drifts of a shared machine better than a
+/// difference of two medians. The median extra time and the extra gas.
+pub(crate) fn paired(
+    budget: Duration,
+    mut send: impl FnMut(bool) -> anyhow::Result<(f64, u64)>,
+) -> anyhow::Result<(f64, u64)> {
+    for _ in 0..3 {
+        send(false)?;
+        send(true)?;
+    }
+    let mut extra = Vec::new();
+    let mut extra_gas = 0;
+    let start = Instant::now();
+    while extra.len() < 9 || start.elapsed() < budget {
+        let (base_ns, base_gas) = send(false)?;
+        let (loaded_ns, loaded_gas) = send(true)?;
+        extra_gas = loaded_gas.saturating_sub(base_gas);
+        extra.push(loaded_ns - base_ns);
+    }
+    Ok((median(&mut extra).max(0.0), extra_gas))
 }
 
 fn median(v: &mut [f64]) -> f64 {

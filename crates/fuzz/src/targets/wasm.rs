@@ -228,7 +228,7 @@ fn confirm_slowest(
         // The rerun's slowest message (normally the same one).
         candidate.ns_per_gas = candidate.ns_per_gas.min(scratch.slowest_ns_per_gas());
     }
-    stats.slowest = if candidate.ns_per_gas > before.as_ref().map_or(0.0, |s| s.ns_per_gas) {
+    stats.slowest = if candidate.ns_per_gas > crate::ns_per_gas_of(before.as_ref()) {
         Some(candidate)
     } else {
         before
@@ -273,7 +273,7 @@ impl Target for WasmTarget {
         };
         let slowest_before = stats.slowest.clone();
         let a = run_module(&self.rt, &wasm, &plan, stats, true);
-        if stats.slowest_ns_per_gas() > slowest_before.as_ref().map_or(0.0, |s| s.ns_per_gas) {
+        if stats.slowest_ns_per_gas() > crate::ns_per_gas_of(slowest_before.as_ref()) {
             confirm_slowest(&self.rt, &wasm, &plan, stats, slowest_before);
         }
         let b = run_module(&self.rt, &wasm, &plan, stats, false);

@@ -98,19 +98,34 @@ pub(crate) fn read_short(
     read(caller, off, len)
 }
 
+/// The `len` bytes at `off` in the instance's memory (`IllegalArgument` past its end).
+fn memory_slice<'a>(caller: &'a Caller<'_, Host>, off: u32, len: usize) -> SysResult<&'a [u8]> {
+    let start = off as usize;
+    let end = start.checked_add(len).ok_or(ErrorNumber::IllegalArgument)?;
+    Ok(memory(caller)?
+        .data(caller)
+        .get(start..end)
+        .ok_or(ErrorNumber::IllegalArgument)?)
+}
+
+/// [`memory_slice`], writable.
+fn memory_slice_mut<'a>(
+    caller: &'a mut Caller<'_, Host>,
+    off: u32,
+    len: usize,
+) -> SysResult<&'a mut [u8]> {
+    let start = off as usize;
+    let end = start.checked_add(len).ok_or(ErrorNumber::IllegalArgument)?;
+    Ok(memory(caller)?
+        .data_mut(caller)
+        .get_mut(start..end)
+        .ok_or(ErrorNumber::IllegalArgument)?)
+}
+
 /// Copies `len` bytes out of the instance's memory. Callers charge for `len` first, or
 /// bound it with [`read_short`].
 pub(crate) fn read(caller: &Caller<'_, Host>, off: u32, len: u32) -> SysResult<Vec<u8>> {
-    let mem = memory(caller)?;
-    let data = mem.data(caller);
-    let start = off as usize;
-    let end = start
-        .checked_add(len as usize)
-        .ok_or(ErrorNumber::IllegalArgument)?;
-    Ok(data
-        .get(start..end)
-        .ok_or(ErrorNumber::IllegalArgument)?
-        .to_vec())
+    Ok(memory_slice(caller, off, len as usize)?.to_vec())
 }
 
 /// Copies `N` bytes out of the instance's memory into an array (no heap copy: the slot
@@ -119,28 +134,13 @@ pub(crate) fn read_array<const N: usize>(
     caller: &Caller<'_, Host>,
     off: u32,
 ) -> SysResult<[u8; N]> {
-    let mem = memory(caller)?;
-    let start = off as usize;
-    let end = start.checked_add(N).ok_or(ErrorNumber::IllegalArgument)?;
-    let bytes = mem
-        .data(caller)
-        .get(start..end)
-        .ok_or(ErrorNumber::IllegalArgument)?;
     let mut out = [0u8; N];
-    out.copy_from_slice(bytes);
+    out.copy_from_slice(memory_slice(caller, off, N)?);
     Ok(out)
 }
 
 pub(crate) fn write(caller: &mut Caller<'_, Host>, off: u32, bytes: &[u8]) -> SysResult {
-    let mem = memory(caller)?;
-    let data = mem.data_mut(caller);
-    let start = off as usize;
-    let end = start
-        .checked_add(bytes.len())
-        .ok_or(ErrorNumber::IllegalArgument)?;
-    data.get_mut(start..end)
-        .ok_or(ErrorNumber::IllegalArgument)?
-        .copy_from_slice(bytes);
+    memory_slice_mut(caller, off, bytes.len())?.copy_from_slice(bytes);
     Ok(())
 }
 
@@ -152,14 +152,9 @@ pub(crate) fn write_struct<const N: usize>(
     off: u32,
     encode: impl FnOnce(&mut [u8; N]),
 ) -> SysResult {
-    let mem = memory(caller)?;
-    let start = off as usize;
-    let end = start.checked_add(N).ok_or(ErrorNumber::IllegalArgument)?;
-    let out: &mut [u8; N] = mem
-        .data_mut(caller)
-        .get_mut(start..end)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(ErrorNumber::IllegalArgument)?;
+    let out: &mut [u8; N] = memory_slice_mut(caller, off, N)?
+        .try_into()
+        .map_err(|_| ErrorNumber::IllegalArgument)?;
     encode(out);
     Ok(())
 }
