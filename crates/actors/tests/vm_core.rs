@@ -415,7 +415,8 @@ fn implicit_system_messages_run_in_their_own_budget_without_fees() {
     assert_eq!(system.balance, TokenAmount::default());
 }
 
-/// Tries to open a block it was never given, then its own state, then a block it created.
+/// Tries to open a block it was never given, then its own state, then a block it created,
+/// then its first state again after moving its root.
 struct Prober;
 
 fn prober_code() -> Cid {
@@ -452,7 +453,11 @@ impl Runtime for Prober {
         // A block linking to the secret may not be created either.
         let linking = fvm_ipld_encoding::to_vec(&(secret,)).unwrap();
         let link_denied = k.block_put(fvm_ipld_encoding::DAG_CBOR, &linking).is_err();
-        let ok = denied && own_state && own_block && link_denied;
+        // A root read once stays reachable after the state moves on and the new root is read.
+        k.set_root(created)?;
+        let moved = k.root()? == created;
+        let old_state = k.block_get(&root).is_ok();
+        let ok = denied && own_state && own_block && link_denied && moved && old_state;
         Ok(InvokeReturn::exit(
             if ok { ExitCode::OK } else { ExitCode::new(99) },
             None,

@@ -189,10 +189,15 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
         return run_precompile(host, inputs, precompile, &input, transfer);
     }
     let target = host.target(inputs.bytecode_address)?;
+    let plain = target.is_plain_account();
+    // The state whose code a DELEGATECALL or CALLCODE runs, if it has any.
+    let delegated_code = match target {
+        Target::Contract(info, code) if !code.code.is_empty() => Some(info.state),
+        _ => None,
+    };
     let kernel = &mut *host.kernel;
     match inputs.scheme {
         CallScheme::Call | CallScheme::StaticCall => {
-            let plain = target.is_plain_account();
             if plain && transfer.is_none() {
                 // Nothing to run and nothing to move: as on Ethereum, an empty success.
                 return Ok(Child {
@@ -217,14 +222,11 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
             settle(result, used)
         }
         CallScheme::CallCode | CallScheme::DelegateCall => {
-            let Target::Contract(info, code) = &target else {
+            let Some(code) = delegated_code else {
                 return Ok(Child::failed(0).succeed());
             };
-            if code.code.is_empty() {
-                return Ok(Child::failed(0).succeed());
-            }
             let params = DelegateParams {
-                code: info.state,
+                code,
                 input: input.to_vec(),
                 caller: inputs.caller.into_array(),
                 value: inputs.value.get().to_be_bytes(),

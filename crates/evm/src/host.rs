@@ -116,16 +116,20 @@ impl<'a> TandemHost<'a> {
         LoadError::DBError
     }
 
-    /// What lives at `addr` (no warming, no gas).
-    pub fn target(&mut self, addr: Address) -> KResult<Target> {
-        if let Some((a, t)) = &self.last
-            && *a == addr
-        {
-            return Ok(t.clone());
+    /// What lives at `addr` (no warming, no gas), borrowed from the host's one-entry cache:
+    /// a target is a few hundred bytes with a balance on the heap, and the CALL that asks
+    /// for the account's info asks again for its code.
+    pub fn target(&mut self, addr: Address) -> KResult<&Target> {
+        if !matches!(&self.last, Some((a, _)) if *a == addr) {
+            let target = lookup_target(self.kernel, self.runtime, addr)?;
+            self.last = Some((addr, target));
         }
-        let target = lookup_target(self.kernel, self.runtime, addr)?;
-        self.last = Some((addr, target.clone()));
-        Ok(target)
+        match &self.last {
+            Some((_, t)) => Ok(t),
+            None => Err(ExecutionError::Fatal(anyhow::anyhow!(
+                "target cache was just filled"
+            ))),
+        }
     }
 
     /// Forgets the cached lookup (after anything that may have changed accounts).
@@ -285,12 +289,14 @@ impl Host for TandemHost<'_> {
             return Err(LoadError::ColdLoadSkipped);
         }
         self.forget();
-        let (me, beneficiary) = match (self.target(address), self.target(target)) {
-            (Ok(me), Ok(b)) => (me, b),
-            (Err(e), _) | (_, Err(e)) => return Err(self.park(e)),
+        let had_value = match self.target(address) {
+            Ok(me) => !account_info(me).0.balance.is_zero(),
+            Err(e) => return Err(self.park(e)),
         };
-        let had_value = !account_info(&me).0.balance.is_zero();
-        let target_exists = !account_info(&beneficiary).1;
+        let target_exists = match self.target(target) {
+            Ok(beneficiary) => !account_info(beneficiary).1,
+            Err(e) => return Err(self.park(e)),
+        };
         let fil = to_eth(target).to_filecoin();
         let result = self.kernel.self_destruct(&fil);
         self.forget();
@@ -403,11 +409,10 @@ impl Host for TandemHost<'_> {
         if skip_cold_load && is_cold {
             return Err(LoadError::ColdLoadSkipped);
         }
-        let target = match self.target(address) {
-            Ok(t) => t,
+        let (info, is_empty) = match self.target(address) {
+            Ok(t) => account_info(t),
             Err(e) => return Err(self.park(e)),
         };
-        let (info, is_empty) = account_info(&target);
         Ok(AccountInfoLoad {
             account: Cow::Owned(info),
             is_cold,

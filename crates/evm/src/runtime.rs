@@ -350,11 +350,10 @@ thread_local! {
 }
 
 /// An interpreter from the thread's pool, given back when the frame ends (however it ends).
+/// Its memory buffer is shared with `interp.memory` while the frame runs.
 struct PooledInterpreter {
-    /// `None` only while being given back.
-    interp: Option<Box<Interpreter<EthInterpreter>>>,
-    /// The memory's buffer, shared with `interp.memory` while the frame runs.
-    buffer: MemoryBuffer,
+    /// `None` only while being given back (taken whole, so giving back allocates nothing).
+    pooled: Option<Pooled>,
 }
 
 impl PooledInterpreter {
@@ -374,8 +373,7 @@ impl PooledInterpreter {
         // `clear` keeps the stack's allocation (and makes one if it has none).
         interp.clear(memory, bytecode, inputs, is_static, spec, gas, 0);
         Self {
-            interp: Some(interp),
-            buffer,
+            pooled: Some((interp, buffer)),
         }
     }
 }
@@ -384,17 +382,19 @@ impl std::ops::Deref for PooledInterpreter {
     type Target = Interpreter<EthInterpreter>;
     fn deref(&self) -> &Self::Target {
         // Set from `take` until `drop`.
-        self.interp
-            .as_deref()
-            .unwrap_or_else(|| unreachable_pooled())
+        match &self.pooled {
+            Some((interp, _)) => interp,
+            None => unreachable_pooled(),
+        }
     }
 }
 
 impl std::ops::DerefMut for PooledInterpreter {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.interp
-            .as_deref_mut()
-            .unwrap_or_else(|| unreachable_pooled())
+        match &mut self.pooled {
+            Some((interp, _)) => interp,
+            None => unreachable_pooled(),
+        }
     }
 }
 
@@ -405,7 +405,7 @@ fn unreachable_pooled() -> ! {
 
 impl Drop for PooledInterpreter {
     fn drop(&mut self) {
-        let Some(mut interp) = self.interp.take() else {
+        let Some((mut interp, buffer)) = self.pooled.take() else {
             return;
         };
         // Let go of the interpreter's handle on the buffer before deciding to keep it, and of
@@ -415,7 +415,6 @@ impl Drop for PooledInterpreter {
         interp.memory = SharedMemory::invalid();
         interp.input.input = CallInput::Bytes(Bytes::new());
         interp.return_data.0 = Bytes::new();
-        let buffer = std::mem::take(&mut self.buffer);
         let reusable = std::rc::Rc::strong_count(&buffer) == 1
             && buffer.borrow().capacity() <= POOLED_MEMORY_BYTES;
         INTERPRETERS.with(|pool| {

@@ -32,6 +32,9 @@ pub struct DefaultKernel<'a, 'm> {
     /// Fx, not SipHash: touched on every state read. Its keys are CIDs (content hashes the
     /// frame paid to create or was granted), and its size is bounded by the frame's gas.
     reachable: FxHashSet<Cid>,
+    /// The state root `root` last returned, reachable beside `reachable`: most frames read
+    /// their root and nothing else (every EVM frame), so they never fill the set.
+    own_root: Option<Cid>,
     /// The runtime is Tandem's own code (see `Runtime::trusted`).
     trusted: bool,
 }
@@ -51,6 +54,7 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
             ctx,
             params,
             reachable: granted.into_iter().collect(),
+            own_root: None,
             trusted,
         }
     }
@@ -69,6 +73,10 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
         Ok(())
     }
 
+    fn can_reach(&self, cid: &Cid) -> bool {
+        self.own_root.as_ref() == Some(cid) || self.reachable.contains(cid)
+    }
+
     fn mark_links_reachable(&mut self, codec: u64, data: &[u8]) -> KResult<()> {
         let reachable = &mut self.reachable;
         tandem_state::links::scan_links(codec, data, |c| {
@@ -82,7 +90,7 @@ impl<'a, 'm> DefaultKernel<'a, 'm> {
         let mut links = Vec::new();
         let mut unreachable = None;
         tandem_state::links::scan_links(codec, data, |c| {
-            if self.reachable.contains(&c) {
+            if self.can_reach(&c) {
                 links.push(c);
             } else if unreachable.is_none() {
                 unreachable = Some(c);
@@ -156,14 +164,19 @@ impl GasOps for DefaultKernel<'_, '_> {
 impl SelfOps for DefaultKernel<'_, '_> {
     fn root(&mut self) -> KResult<Cid> {
         let root = self.cm.read_actor(self.ctx.receiver, |a| a.state)?;
-        self.reachable.insert(root);
+        // A root read before stays reachable.
+        if let Some(earlier) = self.own_root.replace(root)
+            && earlier != root
+        {
+            self.reachable.insert(earlier);
+        }
         Ok(root)
     }
 
     fn set_root(&mut self, root: Cid) -> KResult<()> {
         self.require_writable()?;
-        let allowed = self.reachable.contains(&root)
-            || (self.trusted && self.cm.machine.store().has(&root)?);
+        let allowed =
+            self.can_reach(&root) || (self.trusted && self.cm.machine.store().has(&root)?);
         if !allowed {
             return syscall_error(ErrorNumber::NotFound, "new state root is not reachable");
         }
@@ -244,7 +257,7 @@ impl SelfOps for DefaultKernel<'_, '_> {
 
 impl IpldOps for DefaultKernel<'_, '_> {
     fn block_get(&mut self, cid: &Cid) -> KResult<Vec<u8>> {
-        if !self.reachable.contains(cid) {
+        if !self.can_reach(cid) {
             return syscall_error(
                 ErrorNumber::NotFound,
                 format!("block {cid} is not reachable"),
