@@ -78,6 +78,46 @@ pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
             5_000,
         ),
         looped(
+            "loop entered, 16 nested loops with nothing in them",
+            Compute,
+            "loop",
+            attack_modules::repeated(
+                "",
+                &format!("{}{}", "(loop ".repeat(16), ")".repeat(16)),
+                "",
+                16,
+            ),
+            2_000,
+        ),
+        looped(
+            "block entered, 16 nested blocks with nothing in them",
+            Compute,
+            "block",
+            attack_modules::repeated(
+                "",
+                &format!("{}{}", "(block ".repeat(16), ")".repeat(16)),
+                "",
+                16,
+            ),
+            2_000,
+        ),
+        looped(
+            "if entered, 16 nested ifs on a local",
+            Compute,
+            "if",
+            attack_modules::repeated(
+                "",
+                &format!(
+                    "{}{}",
+                    "(if (local.get $x) (then ".repeat(16),
+                    "))".repeat(16)
+                ),
+                "",
+                16,
+            ),
+            2_000,
+        ),
+        looped(
             "loop iteration, a `br_table` back-edge on memory.size (×4)",
             Compute,
             "iteration",
