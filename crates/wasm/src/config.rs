@@ -123,16 +123,19 @@ pub mod prices {
     /// Table operations that call into the runtime, their fixed part: `elem.drop` and
     /// `table.init` (~6.5 ns, even with nothing to copy: found by the fuzzer's slowest
     /// module, a loop of `elem.drop` at ~28 ns per gas), `table.copy` (~0.8–3.2 ns) and
-    /// `table.set` (~1–1.7 ns): 7 / 7 / 3 / 1 gas.
+    /// `table.set` (~1–1.7 ns): 7 / 7 / 3 / 1 gas. On the seventeenth session's AMD EPYC
+    /// `elem.drop` and `table.init` of nothing took 10–24 ns (the wasm fuzzer's slowest
+    /// module, a loop of `memory.size; elem.drop; br_if`, ran 3.0 ns per gas), more than one
+    /// operator's fuel can buy: both also get the fuel pad below, 27.6 gas in all.
     pub const ELEM_DROP_FUEL: u8 = 175;
     pub const TABLE_INIT_FUEL: u8 = 175;
     pub const TABLE_COPY_FUEL: u8 = 75;
     pub const TABLE_SET_FUEL: u8 = 25;
     /// `memory.grow` is a call into the runtime (~18–22 ns even for no pages or a refused
     /// growth, which never reach the limiter), more than one operator may cost (255 units).
-    /// The compiled module gets this many units more before every `memory.grow`, as
-    /// operators that cost fuel and compute nothing (`rewrite.rs`): 20.6 gas more, 30.8 in
-    /// all.
+    /// The compiled module gets this many units more before every `memory.grow` (and every
+    /// `elem.drop` and `table.init`), as operators that cost fuel and compute nothing
+    /// (`rewrite.rs`): 20.6 gas more, 30.8 in all for `memory.grow`.
     pub const MEMORY_GROW_PAD_FUEL: u32 = 2 * (3 + 255);
     /// Division and remainder, and square roots, measured in dependent chains. The fourth
     /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
@@ -168,9 +171,14 @@ pub mod prices {
     /// Calls (frame set-up, stack check, fuel spill): 0.76 gas.
     pub const CALL_FUEL: u8 = 19;
     /// `call_indirect`: a call plus the table bounds check, the signature check and the
-    /// indirect jump (1.52 gas). At the plain call's price it measured 1.96–2.02× the common
-    /// rate, at 1.12 gas up to 2.1× (docs/gas.md).
-    pub const CALL_INDIRECT_FUEL: u8 = 38;
+    /// indirect jump: 2.52 gas. At the plain call's price it measured 1.96–2.02× the common
+    /// rate, at 1.12 gas up to 2.1×, at 1.52 gas 2.3–2.7× on the seventeenth session's AMD
+    /// EPYC (~6 ns a call; docs/gas.md).
+    pub const CALL_INDIRECT_FUEL: u8 = 63;
+    /// `memory.size` and `table.size`: loads through the instance's context, ~1 ns each in a
+    /// chain on the seventeenth session's AMD EPYC (2.5× the common rate at the simple
+    /// operator's 0.12 gas, in two runs): 0.52 gas, a multiplication's price.
+    pub const SIZE_FUEL: u8 = 13;
     /// Bulk memory, per byte (`memory.fill`, `memory.copy`, `memory.init` and active data
     /// segments at instantiation): one unit, 0.04 gas.
     pub const BULK_BYTE_FUEL: u8 = 1;
@@ -406,6 +414,8 @@ pub fn operator_cost() -> OperatorCost {
     c.F64Sqrt = F64_SQRT_FUEL;
     c.Call = CALL_FUEL;
     c.CallIndirect = CALL_INDIRECT_FUEL;
+    c.MemorySize = SIZE_FUEL;
+    c.TableSize = SIZE_FUEL;
     c.MemoryGrow = GROW_FUEL;
     c.TableGrow = GROW_FUEL;
     c
@@ -504,8 +514,8 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     let mut h = std::hash::SipHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     // 4: modules are compiled with the host's exports (`rewrite.rs`); 5: and with fuel pads
-    // before `memory.grow`.
-    "tandem-wasm/5".hash(&mut h);
+    // before `memory.grow`; 6: and before `elem.drop` and `table.init`.
+    "tandem-wasm/6".hash(&mut h);
     (
         MAX_WASM_STACK,
         prices::MILLIGAS_PER_FUEL,

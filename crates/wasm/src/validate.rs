@@ -28,8 +28,10 @@ pub struct ModuleInfo {
     /// Mutable globals and defined tables (the host exports them to reset a reused instance).
     pub mutable_globals: Vec<u32>,
     pub defined_tables: u32,
-    /// `memory.grow` operators in the code (each gets a fuel pad when compiled: `rewrite.rs`).
-    pub memory_grows: u64,
+    /// Operators that call into the runtime for more than one operator's fuel can buy
+    /// (`memory.grow`, `elem.drop`, `table.init`): each gets a fuel pad when compiled
+    /// (`rewrite.rs::needs_pad`).
+    pub padded_operators: u64,
     /// Parameter counts of the type section's function types, and each defined function's
     /// type index (parsing state for the per-function product).
     type_params: Vec<u32>,
@@ -222,6 +224,9 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
             while !ops.eof() {
                 let op = ops.read().map_err(bad)?;
                 info.operators += 1;
+                if crate::rewrite::needs_pad(&op) {
+                    info.padded_operators += 1;
+                }
                 match &op {
                     Operator::Else | Operator::Br { .. } | Operator::BrIf { .. } => branches += 1,
                     Operator::BrTable { targets } => branches += 1 + targets.len() as u64,
@@ -240,7 +245,6 @@ fn check_payload(payload: Payload<'_>, info: &mut ModuleInfo) -> Result<(), Stri
                         info.max_nesting = info.max_nesting.max(depth);
                     }
                     Operator::End => depth = depth.saturating_sub(1),
-                    Operator::MemoryGrow { .. } => info.memory_grows += 1,
                     // A call into the runtime for a reference to a function (~16 ns) that one
                     // operator's fuel cannot cover; no toolchain we build with emits it in
                     // code (tables are filled by element segments).
