@@ -154,8 +154,11 @@ pub mod prices {
     /// costs at least the fuel check at the loop's head. With the fuel counter in a
     /// register that is ~0.3 ns; in a function whose registers run out it lives in memory
     /// and an iteration of `loop br 0` took ~0.9 ns (the fuzzer's slowest module, 7.7 ns per
-    /// gas at the simple operator's 0.12): 1 gas.
-    pub const BRANCH_FUEL: u8 = 25;
+    /// gas at the simple operator's 0.12): 1 gas. On the seventeenth session's AMD EPYC the
+    /// fuzzer's slowest module (seed 1509) was a bare `loop br 0` at 1.0–2.3 ns per
+    /// iteration (best of five re-runs, three times; the common rate 0.71–0.76 ns per gas):
+    /// 1.52 gas.
+    pub const BRANCH_FUEL: u8 = 38;
     /// `br_table`: a bounds check, a load from the jump table and an indirect jump. A loop
     /// whose back-edge is a `br_table` took ~2.8 ns per iteration on the sixteenth session's
     /// machine whatever the index (a predictable one included), against ~0.3 ns with `br_if`
@@ -166,7 +169,7 @@ pub mod prices {
     /// any number of headers. Free until the seventeenth session, when the wasm fuzzer's
     /// slowest module (1.2 ns per gas) branched back over three loop headers per iteration:
     /// 16 nested empty loops measured 0.4–0.9 ns per loop entered, 5–13× the common rate at
-    /// no gas. 1 gas, a branch's price (nested `block`s and `if`s measured free).
+    /// no gas. 1 gas (nested `block`s and `if`s measured free).
     pub const LOOP_FUEL: u8 = 25;
     /// Calls (frame set-up, stack check, fuel spill): 0.76 gas.
     pub const CALL_FUEL: u8 = 19;
