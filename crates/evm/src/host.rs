@@ -240,7 +240,7 @@ impl Host for TandemHost<'_> {
     }
 
     fn effective_gas_price(&self) -> U256 {
-        tokens_to_u256(&self.kernel.context().gas_price)
+        tokens_to_u256(self.kernel.gas_price())
     }
 
     fn caller(&self) -> Address {

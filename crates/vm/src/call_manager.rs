@@ -176,7 +176,6 @@ impl<'m> CallManager<'m> {
                     value_received: req.value.clone(),
                     nonce: cm.origin.nonce,
                     read_only,
-                    gas_price: cm.origin.gas_price.clone(),
                     code,
                     depth,
                     // Past the check above, a constructor here is sent by Init.
@@ -225,7 +224,6 @@ impl<'m> CallManager<'m> {
                     value_received: req.apparent_value,
                     nonce: cm.origin.nonce,
                     read_only: req.read_only || caller_read_only,
-                    gas_price: cm.origin.gas_price.clone(),
                     code: req.code,
                     depth,
                     creator: None,
@@ -282,7 +280,6 @@ impl<'m> CallManager<'m> {
                     value_received: req.value.clone(),
                     nonce: cm.origin.nonce,
                     read_only: false,
-                    gas_price: cm.origin.gas_price.clone(),
                     code: req.code,
                     depth,
                     creator: None,

@@ -73,8 +73,6 @@ pub struct InvocationContext {
     pub nonce: u64,
     /// No state changes, value transfers or events are allowed in this frame.
     pub read_only: bool,
-    /// The gas price the origin pays (Ethereum's GASPRICE).
-    pub gas_price: TokenAmount,
     /// The code running in this frame (differs from the receiver's for delegate calls).
     pub code: Cid,
     /// 0 for the top-level frame.
@@ -375,6 +373,9 @@ pub struct SelfDestructOutcome {
 pub trait MessageOps {
     fn context(&self) -> &InvocationContext;
     fn network(&self) -> &NetworkContext;
+    /// The gas price the origin pays (Ethereum's GASPRICE): the message's, not the frame's,
+    /// so frames do not each copy it (a big integer on the heap).
+    fn gas_price(&self) -> &TokenAmount;
     /// The parameters this invocation received.
     fn params(&self) -> Option<&IpldBlock>;
     /// Takes the parameters out of the kernel, so a runtime that keeps its own copy does not

@@ -132,6 +132,10 @@ impl MessageOps for DefaultKernel<'_, '_> {
         &self.cm.machine.network
     }
 
+    fn gas_price(&self) -> &TokenAmount {
+        &self.cm.origin.gas_price
+    }
+
     fn params(&self) -> Option<&IpldBlock> {
         self.params.as_ref()
     }
