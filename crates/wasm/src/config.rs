@@ -174,10 +174,12 @@ pub mod prices {
     /// Calls (frame set-up, stack check, fuel spill): 0.76 gas.
     pub const CALL_FUEL: u8 = 19;
     /// `call_indirect`: a call plus the table bounds check, the signature check and the
-    /// indirect jump: 2.52 gas. At the plain call's price it measured 1.96–2.02× the common
-    /// rate, at 1.12 gas up to 2.1×, at 1.52 gas 2.3–2.7× on the seventeenth session's AMD
-    /// EPYC (~6 ns a call; docs/gas.md).
-    pub const CALL_INDIRECT_FUEL: u8 = 63;
+    /// indirect jump: 6 gas. At the plain call's price it measured 1.96–2.02× the common
+    /// rate, at 1.12 gas up to 2.1×, at 1.52 gas 2.3–3.1× on the seventeenth session's AMD
+    /// EPYC: ~6–9.6 ns a call whose target follows the data (the calibration's probe
+    /// alternates between two functions on a bit of its result, so the predictor misses),
+    /// against ~1.9 ns for a direct call (docs/gas.md).
+    pub const CALL_INDIRECT_FUEL: u8 = 150;
     /// `memory.size` and `table.size`: loads through the instance's context, ~1 ns each in a
     /// chain on the seventeenth session's AMD EPYC (2.5× the common rate at the simple
     /// operator's 0.12 gas, in two runs): 0.52 gas, a multiplication's price.

@@ -7,6 +7,23 @@ use super::attack_modules;
 use super::looped;
 use crate::calibrate::{Kind, Probe};
 
+/// One xorshift step of `$y` (3 after the module's setup), then a branch on its low bit: the
+/// predictor cannot learn it, so half the branches are mispredicted.
+const RANDOM_IF: &str = concat!(
+    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 13)))) ",
+    "(local.set $y (i64.xor (local.get $y) (i64.shr_u (local.get $y) (i64.const 7)))) ",
+    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 17)))) ",
+    "(if (i32.wrap_i64 (i64.and (local.get $y) (i64.const 1))) ",
+    "(then (local.set $x (i32.add (local.get $x) (i32.const 1)))))"
+);
+const RANDOM_BR_IF: &str = concat!(
+    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 13)))) ",
+    "(local.set $y (i64.xor (local.get $y) (i64.shr_u (local.get $y) (i64.const 7)))) ",
+    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 17)))) ",
+    "(block $skip (br_if $skip (i32.wrap_i64 (i64.and (local.get $y) (i64.const 1)))) ",
+    "(local.set $x (i32.add (local.get $x) (i32.const 1))))"
+);
+
 /// Operators wasmtime runs out of line (a call into the runtime), on the smallest operands,
 /// loop back-edges, and float bit casts: what an attacker can repeat.
 pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
@@ -116,6 +133,20 @@ pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
                 16,
             ),
             2_000,
+        ),
+        looped(
+            "if on a random bit (xorshift), mispredicted half the time",
+            Compute,
+            "if",
+            attack_modules::repeated("", RANDOM_IF, "", 1),
+            4_000,
+        ),
+        looped(
+            "br_if on a random bit (xorshift), mispredicted half the time",
+            Compute,
+            "br_if",
+            attack_modules::repeated("", RANDOM_BR_IF, "", 1),
+            4_000,
         ),
         looped(
             "loop iteration, a `br_table` back-edge on memory.size (×4)",
