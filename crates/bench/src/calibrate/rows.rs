@@ -133,6 +133,19 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             4_000,
         ),
         looped(
+            "syscall round trip (network_context)",
+            Compute,
+            "call",
+            syscall(
+                r#"(import "tandem_v1" "network_context" (func $net (param i32) (result i32)))"#,
+                String::new(),
+                "",
+                "(drop (call $net (i32.const 0)))",
+                1,
+            ),
+            4_000,
+        ),
+        looped(
             "syscall round trip (debug_enabled: no arguments, no memory)",
             Compute,
             "call",
