@@ -136,7 +136,7 @@ pub mod prices {
     /// The compiled module gets this many units more before every `memory.grow` (and every
     /// `elem.drop` and `table.init`), as operators that cost fuel and compute nothing
     /// (`rewrite.rs`): 20.6 gas more, 30.8 in all for `memory.grow`.
-    pub const MEMORY_GROW_PAD_FUEL: u32 = 2 * (3 + 255);
+    pub const RUNTIME_CALL_PAD_FUEL: u32 = 2 * (3 + 255);
     /// Division and remainder, and square roots, measured in dependent chains. The fourth
     /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
     /// f64.sqrt ~6.8 ns at a common rate of 0.68 ns/gas. The tenth's (an AVX-512 CPU,
@@ -524,7 +524,7 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     (
         MAX_WASM_STACK,
         prices::MILLIGAS_PER_FUEL,
-        prices::MEMORY_GROW_PAD_FUEL,
+        prices::RUNTIME_CALL_PAD_FUEL,
     )
         .hash(&mut h);
     format!("{:?}", operator_cost()).hash(&mut h);

@@ -136,12 +136,12 @@ pub fn prepare(wasm: &[u8], info: &ModuleInfo) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Two `f64.const 0; f64.sqrt; drop` (`config::prices::MEMORY_GROW_PAD_FUEL` units).
-const GROW_PAD: [u8; 22] = [
+/// Two `f64.const 0; f64.sqrt; drop` (`config::prices::RUNTIME_CALL_PAD_FUEL` units).
+const FUEL_PAD: [u8; 22] = [
     0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a,
 ];
 
-/// The operators that get a [`GROW_PAD`] before them: calls into the runtime worth more fuel
+/// The operators that get a [`FUEL_PAD`] before them: calls into the runtime worth more fuel
 /// than one operator may cost.
 pub(crate) fn needs_pad(op: &Operator<'_>) -> bool {
     matches!(
@@ -150,7 +150,7 @@ pub(crate) fn needs_pad(op: &Operator<'_>) -> bool {
     )
 }
 
-/// The code section's entries with a [`GROW_PAD`] before every operator that [`needs_pad`],
+/// The code section's entries with a [`FUEL_PAD`] before every operator that [`needs_pad`],
 /// and their count. The section's contents are `len` bytes at `start` in `wasm`.
 fn padded_bodies(wasm: &[u8], start: usize, len: usize) -> Result<(u32, Vec<u8>), String> {
     let bad = |e: wasmtime::wasmparser::BinaryReaderError| format!("malformed WASM: {e}");
@@ -162,14 +162,14 @@ fn padded_bodies(wasm: &[u8], start: usize, len: usize) -> Result<(u32, Vec<u8>)
     for body in reader {
         let body = body.map_err(bad)?;
         let range = body.range();
-        let mut padded = Vec::with_capacity(range.len() + GROW_PAD.len());
+        let mut padded = Vec::with_capacity(range.len() + FUEL_PAD.len());
         let mut copied = range.start;
         let mut ops = body.get_operators_reader().map_err(bad)?;
         while !ops.eof() {
             let at = ops.original_position();
             if needs_pad(&ops.read().map_err(bad)?) {
                 padded.extend_from_slice(wasm.get(copied..at).ok_or("body out of range")?);
-                padded.extend_from_slice(&GROW_PAD);
+                padded.extend_from_slice(&FUEL_PAD);
                 copied = at;
             }
         }
@@ -321,8 +321,8 @@ mod tests {
         let prepared = prepare(&wasm, &info).unwrap();
         Validator::new().validate_all(&prepared).unwrap();
         let pads = prepared
-            .windows(GROW_PAD.len())
-            .filter(|w| *w == GROW_PAD)
+            .windows(FUEL_PAD.len())
+            .filter(|w| *w == FUEL_PAD)
             .count();
         assert_eq!(pads, 4);
 
@@ -335,7 +335,7 @@ mod tests {
         let info = validate(&plain).unwrap();
         assert_eq!(info.padded_operators, 0);
         let prepared = prepare(&plain, &info).unwrap();
-        assert!(!prepared.windows(GROW_PAD.len()).any(|w| w == GROW_PAD));
+        assert!(!prepared.windows(FUEL_PAD.len()).any(|w| w == FUEL_PAD));
     }
 
     #[test]

@@ -7,22 +7,23 @@ use super::attack_modules;
 use super::looped;
 use crate::calibrate::{Kind, Probe};
 
-/// One xorshift step of `$y` (3 after the module's setup), then a branch on its low bit: the
-/// predictor cannot learn it, so half the branches are mispredicted.
-const RANDOM_IF: &str = concat!(
+/// Three xorshift steps of `$y` (3 after the module's setup): its low bit is what the
+/// branches below test, which the predictor cannot learn, so half of them are mispredicted.
+const XORSHIFT: &str = concat!(
     "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 13)))) ",
     "(local.set $y (i64.xor (local.get $y) (i64.shr_u (local.get $y) (i64.const 7)))) ",
     "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 17)))) ",
-    "(if (i32.wrap_i64 (i64.and (local.get $y) (i64.const 1))) ",
-    "(then (local.set $x (i32.add (local.get $x) (i32.const 1)))))"
 );
-const RANDOM_BR_IF: &str = concat!(
-    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 13)))) ",
-    "(local.set $y (i64.xor (local.get $y) (i64.shr_u (local.get $y) (i64.const 7)))) ",
-    "(local.set $y (i64.xor (local.get $y) (i64.shl (local.get $y) (i64.const 17)))) ",
-    "(block $skip (br_if $skip (i32.wrap_i64 (i64.and (local.get $y) (i64.const 1)))) ",
-    "(local.set $x (i32.add (local.get $x) (i32.const 1))))"
-);
+const LOW_BIT: &str = "(i32.wrap_i64 (i64.and (local.get $y) (i64.const 1)))";
+const COUNT: &str = "(local.set $x (i32.add (local.get $x) (i32.const 1)))";
+
+/// A branch on an unpredictable bit: `if` when `br_if` is false, else a `br_if` over the count.
+fn random_branch(br_if: bool) -> String {
+    match br_if {
+        false => format!("{XORSHIFT}(if {LOW_BIT} (then {COUNT}))"),
+        true => format!("{XORSHIFT}(block $skip (br_if $skip {LOW_BIT}) {COUNT})"),
+    }
+}
 
 /// Operators wasmtime runs out of line (a call into the runtime), on the smallest operands,
 /// loop back-edges, and float bit casts: what an attacker can repeat.
@@ -138,14 +139,14 @@ pub(super) fn out_of_line_and_float_probes() -> Vec<Probe> {
             "if on a random bit (xorshift), mispredicted half the time",
             Compute,
             "if",
-            attack_modules::repeated("", RANDOM_IF, "", 1),
+            attack_modules::repeated("", &random_branch(false), "", 1),
             4_000,
         ),
         looped(
             "br_if on a random bit (xorshift), mispredicted half the time",
             Compute,
             "br_if",
-            attack_modules::repeated("", RANDOM_BR_IF, "", 1),
+            attack_modules::repeated("", &random_branch(true), "", 1),
             4_000,
         ),
         looped(
