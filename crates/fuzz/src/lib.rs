@@ -56,6 +56,10 @@ pub struct Stats {
     /// module far above the calibrated rate spends its gas on something priced under its
     /// cost (`TANDEM_FUZZ_SLOWEST=FILE` writes the module there at the end).
     pub slowest: Option<Slowest>,
+    /// The time the same messages took on a peer (plain revm for the EVM speed audit).
+    pub peer_time: Duration,
+    /// The message furthest above its peer per gas (the EVM speed audit's worst case).
+    pub slowest_vs_peer: Option<Slowest>,
     /// The iteration running (set by [`run`]), so the slowest message can name it.
     pub iteration: u64,
 }
@@ -64,12 +68,23 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct Slowest {
     pub ns_per_gas: f64,
+    /// The same message's ns per gas on a peer, when it has one.
+    pub peer_ns_per_gas: Option<f64>,
     pub gas: u64,
     /// Which message of the module's plan: "constructor" or "method N".
     pub message: String,
     /// The iteration that ran it (`--start` it with `--iterations 1` to run it again).
     pub iteration: u64,
     pub module: Vec<u8>,
+}
+
+impl Slowest {
+    /// How many times its peer's time per gas it took (0 without a peer).
+    pub fn peer_ratio(&self) -> f64 {
+        self.peer_ns_per_gas
+            .filter(|p| *p > 0.0)
+            .map_or(0.0, |p| self.ns_per_gas / p)
+    }
 }
 
 /// Messages below this much gas are too short to time against their gas.
@@ -89,6 +104,7 @@ impl Stats {
         if ns_per_gas > self.slowest_ns_per_gas() {
             self.slowest = Some(Slowest {
                 ns_per_gas,
+                peer_ns_per_gas: None,
                 gas,
                 message: message.to_string(),
                 iteration: self.iteration,
@@ -151,6 +167,26 @@ impl std::fmt::Display for Summary {
                 self.stats.gas,
                 self.stats.exec_time.as_secs_f64(),
                 self.stats.exec_time.as_nanos() as f64 / self.stats.gas as f64
+            )?;
+        }
+        if self.stats.peer_time > Duration::ZERO && self.stats.gas > 0 {
+            writeln!(
+                f,
+                "  the same gas on the peer: {:.2} s, {:.2} ns/gas",
+                self.stats.peer_time.as_secs_f64(),
+                self.stats.peer_time.as_nanos() as f64 / self.stats.gas as f64
+            )?;
+        }
+        if let Some(s) = &self.stats.slowest_vs_peer {
+            writeln!(
+                f,
+                "  furthest above its peer: {:.2}× ({:.2} ns/gas against {:.2}, best of its re-runs; {}, {} gas, iteration {})",
+                s.peer_ratio(),
+                s.ns_per_gas,
+                s.peer_ns_per_gas.unwrap_or(0.0),
+                s.message,
+                s.gas,
+                s.iteration
             )?;
         }
         if let Some(s) = &self.stats.slowest {

@@ -2,7 +2,7 @@
 //! command the run prints). `TANDEM_FUZZ_ITERS=N` overrides the iteration counts; long runs
 //! use the `tandem-fuzz` binary (see ARCHITECTURE.md, "Fuzzing").
 
-use tandem_fuzz::targets::{evm, lang, lang_diff, rpc, syscalls, wasm};
+use tandem_fuzz::targets::{evm, evm_speed, lang, lang_diff, rpc, syscalls, wasm};
 use tandem_fuzz::{Budget, ci_iterations, run};
 
 #[test]
@@ -14,6 +14,22 @@ fn evm_differential() {
         Budget::Iterations(ci_iterations(3000)),
     );
     eprint!("{s}");
+}
+
+/// The speed audit's loops on both sides: compared like the differential target, and they
+/// must really loop (each case burns a million gas or more, most of it out of gas).
+#[test]
+fn evm_speed_loops() {
+    let s = run(
+        &mut evm_speed::EvmSpeedTarget::default(),
+        17,
+        0,
+        Budget::Iterations(ci_iterations(8)),
+    );
+    eprint!("{s}");
+    assert!(s.stats.gas >= 1_000_000 * s.iterations, "{s}");
+    assert!(s.stats.peer_time > std::time::Duration::ZERO, "{s}");
+    assert!(s.stats.slowest_vs_peer.is_some(), "{s}");
 }
 
 #[test]

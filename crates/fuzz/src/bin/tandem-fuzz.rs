@@ -1,12 +1,13 @@
 //! Long local fuzz runs: `tandem-fuzz <target> [--seconds N | --iterations N] [--seed S]
-//! [--start I]`. Targets: evm, wasm, syscalls, rpc, lang, lang-diff. Prints a summary at the end; a
+//! [--start I]`. Targets: evm, evm-speed, wasm, syscalls, rpc, lang, lang-diff. Prints a summary at the end; a
 //! failing iteration prints the command that reproduces it and exits non-zero.
-//! `TANDEM_FUZZ_SLOWEST=FILE` writes the wasm target's slowest module per gas there.
+//! `TANDEM_FUZZ_SLOWEST=FILE` writes the wasm target's slowest module per gas there (for
+//! evm-speed: the case furthest above plain revm, in readable form).
 
-use tandem_fuzz::targets::{evm, lang, lang_diff, rpc, syscalls, wasm};
+use tandem_fuzz::targets::{evm, evm_speed, lang, lang_diff, rpc, syscalls, wasm};
 use tandem_fuzz::{Budget, Summary, run};
 
-const USAGE: &str = "usage: tandem-fuzz <evm|wasm|syscalls|rpc|lang|lang-diff> [--seconds N | --iterations N] [--seed S] [--start I]";
+const USAGE: &str = "usage: tandem-fuzz <evm|evm-speed|wasm|syscalls|rpc|lang|lang-diff> [--seconds N | --iterations N] [--seed S] [--start I]";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -62,6 +63,12 @@ fn main() {
     }
     let summary: Summary = match target.as_str() {
         "evm" => run(&mut evm::EvmTarget::default(), seed, start, budget),
+        "evm-speed" => run(
+            &mut evm_speed::EvmSpeedTarget::default(),
+            seed,
+            start,
+            budget,
+        ),
         "wasm" => run(&mut wasm::WasmTarget::new(), seed, start, budget),
         "syscalls" => run(&mut syscalls::SyscallTarget::new(), seed, start, budget),
         "rpc" => run(&mut rpc::RpcTarget::start(), seed, start, budget),
@@ -73,10 +80,12 @@ fn main() {
         }
     };
     print!("{summary}");
-    if let (Some(path), Some(slowest)) = (
-        std::env::var_os("TANDEM_FUZZ_SLOWEST"),
-        &summary.stats.slowest,
-    ) {
+    let slowest = summary
+        .stats
+        .slowest_vs_peer
+        .as_ref()
+        .or(summary.stats.slowest.as_ref());
+    if let (Some(path), Some(slowest)) = (std::env::var_os("TANDEM_FUZZ_SLOWEST"), slowest) {
         // The module whose message ran slowest per gas, for a look at what it spends on.
         if let Err(e) = std::fs::write(&path, &slowest.module) {
             eprintln!("writing {}: {e}", std::path::Path::new(&path).display());

@@ -8,6 +8,7 @@
 //! and not compared further (never silently passed).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_trie::TrieAccount;
@@ -29,7 +30,7 @@ use tandem_evm::initcode::deploying;
 use tandem_evm::tx::{EthTx, TxError, apply_tx};
 use tandem_evm::world;
 use tandem_vm::eth::EthAddress;
-use tandem_vm::kernel::NetworkContext;
+use tandem_vm::kernel::{BlockHashes, NetworkContext};
 use tandem_vm::store::VmStore;
 
 use crate::{Stats, Target, pick};
@@ -39,9 +40,9 @@ const NUMBER: u64 = 300;
 const TIMESTAMP: u64 = 1_700_000_000;
 const BLOCK_GAS_LIMIT: u64 = 30_000_000;
 const RANDAO: [u8; 32] = [0x5a; 32];
-const SENDERS: [[u8; 20]; 2] = [[0x11; 20], [0x12; 20]];
+pub(crate) const SENDERS: [[u8; 20]; 2] = [[0x11; 20], [0x12; 20]];
 const COINBASE: [u8; 20] = [0xc0; 20];
-const CONTRACTS: [[u8; 20]; 3] = [[0xa1; 20], [0xa2; 20], [0xa3; 20]];
+pub(crate) const CONTRACTS: [[u8; 20]; 3] = [[0xa1; 20], [0xa2; 20], [0xa3; 20]];
 /// The call-actor precompile (Tandem only).
 const ACTOR_PRECOMPILE: [u8; 20] = {
     let mut a = [0u8; 20];
@@ -470,7 +471,12 @@ impl Default for EvmTarget {
     }
 }
 
-fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<String>) {
+/// Tandem's outcomes, its Ethereum state root, notes for a failure's report, and each
+/// transaction's time (of `apply_tx` alone: the pre-state and the final flush are not in it).
+fn run_tandem(
+    evm: &Arc<EvmRuntime>,
+    case: &Case,
+) -> (Vec<Outcome>, B256, Vec<String>, Vec<Duration>) {
     let mut state = world::singleton_state(VmStore::memory()).unwrap();
     for s in SENDERS {
         world::add_eth_account(&mut state, s, U256::from(SENDER_BALANCE), 0).unwrap();
@@ -491,11 +497,12 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
         // The same rules as plain revm's side (`CfgEnv::new_with_spec(SpecId::CANCUN)`).
         hardfork: tandem_vm::kernel::Hardfork::Cancun,
         unlimited_code_size: false,
-        block_hashes: None,
+        block_hashes: Some(state_test_hashes()),
     };
     let mut exec = world::executor(state, network, evm.clone(), &[]).unwrap();
     let mut outcomes = Vec::new();
     let mut notes = Vec::new();
+    let mut times = Vec::new();
     for tx in &case.txs {
         let etx = EthTx {
             tx_type: tx.tx_type,
@@ -510,7 +517,10 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
             sender: tx.from,
             ..EthTx::default()
         };
-        outcomes.push(match apply_tx(&mut exec, &etx) {
+        let began = Instant::now();
+        let applied = apply_tx(&mut exec, &etx);
+        times.push(began.elapsed());
+        outcomes.push(match applied {
             Err(TxError::Fatal(e)) => panic!("Tandem: fatal error applying {tx:?}: {e:#}"),
             Err(e) => {
                 notes.push(format!("rejected: {e}"));
@@ -545,13 +555,25 @@ fn run_tandem(evm: &Arc<EvmRuntime>, case: &Case) -> (Vec<Outcome>, B256, Vec<St
     }
     exec.flush().unwrap();
     let root = tandem_evm::root::eth_state_root(&exec.machine.state).unwrap();
-    (outcomes, root, notes)
+    (outcomes, root, notes, times)
+}
+
+/// The 256 hashes before block [`NUMBER`] as the node holds them, with the values of the
+/// state tests' convention (`keccak256(decimal n)`) that revm's empty database answers: so
+/// Tandem's BLOCKHASH takes the node's path (a window) and still agrees with revm.
+fn state_test_hashes() -> BlockHashes {
+    let first = NUMBER - tandem_vm::kernel::BLOCK_HASH_HISTORY;
+    let hashes: Vec<[u8; 32]> = (first..NUMBER)
+        .map(|n| alloy_primitives::keccak256(n.to_string().as_bytes()).0)
+        .collect();
+    BlockHashes::new(first, hashes)
 }
 
 type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>;
 
-/// revm's outcomes, its state root, and the first known divergence it touched.
-fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
+/// revm's outcomes, its state root, the first known divergence it touched, and each
+/// transaction's time (of `transact_commit` alone).
+fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>, Vec<Duration>) {
     let mut db = CacheDB::new(EmptyDB::default());
     // Pre-state code is placed as legacy bytecode on both sides, whatever its first bytes
     // (`new_raw` would read a leading 0xef01 as an EIP-7702 designator and panic).
@@ -594,6 +616,7 @@ fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
         })
         .build_mainnet();
     let mut outcomes = Vec::new();
+    let mut times = Vec::new();
     for tx in &case.txs {
         let env = TxEnv::builder()
             .tx_type(Some(tx.tx_type))
@@ -611,7 +634,10 @@ fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
             .chain_id(Some(CHAIN_ID))
             .build()
             .expect("a well-formed revm transaction");
-        outcomes.push(match evm.transact_commit(env) {
+        let began = Instant::now();
+        let committed = evm.transact_commit(env);
+        times.push(began.elapsed());
+        outcomes.push(match committed {
             Err(_) => Outcome::Rejected,
             Ok(r) => {
                 let gas_used = r.tx_gas_used();
@@ -688,7 +714,7 @@ fn run_revm(case: &Case) -> (Vec<Outcome>, B256, Option<&'static str>) {
             },
         );
     }
-    (outcomes, state_root_unhashed(accounts), divergence)
+    (outcomes, state_root_unhashed(accounts), divergence, times)
 }
 
 /// A case in readable form (hex code and data).
@@ -739,11 +765,25 @@ pub fn check(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
 
 /// [`check`] (kept under this name for the regression tests).
 pub fn check_with(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
-    let (revm_out, revm_root, divergence) = run_revm(case);
-    let (tandem_out, tandem_root, notes) = run_tandem(evm, case);
+    check_timed(evm, case, stats);
+}
+
+/// Each transaction's gas and its time on Tandem and on plain revm.
+#[derive(Debug, Clone, Copy)]
+pub struct TxTiming {
+    pub gas_used: u64,
+    pub tandem: Duration,
+    pub revm: Duration,
+}
+
+/// [`check`], returning each applied transaction's timing (none when the case reached a
+/// known divergence, whose outcomes are not compared).
+pub fn check_timed(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) -> Vec<TxTiming> {
+    let (revm_out, revm_root, divergence, revm_times) = run_revm(case);
+    let (tandem_out, tandem_root, notes, tandem_times) = run_tandem(evm, case);
     if let Some(d) = divergence {
         stats.count(d);
-        return;
+        return Vec::new();
     }
     for (i, (t, r)) in tandem_out.iter().zip(&revm_out).enumerate() {
         assert_eq!(
@@ -765,6 +805,18 @@ pub fn check_with(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
         "Ethereum state roots differ (left Tandem, right revm)\nTandem: {notes:#?}\ncase:\n{}",
         describe(case)
     );
+    revm_out
+        .iter()
+        .zip(tandem_times.iter().zip(&revm_times))
+        .filter_map(|(outcome, (tandem, revm))| match outcome {
+            Outcome::Applied { gas_used, .. } => Some(TxTiming {
+                gas_used: *gas_used,
+                tandem: *tandem,
+                revm: *revm,
+            }),
+            Outcome::Rejected => None,
+        })
+        .collect()
 }
 
 impl Target for EvmTarget {
