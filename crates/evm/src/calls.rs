@@ -61,11 +61,10 @@ impl Child {
         }
     }
 
-    fn from_outcome(out: &CallOutcome, used: i64) -> Self {
+    fn from_outcome(out: CallOutcome, used: i64) -> Self {
         let output = out
             .return_data
-            .as_ref()
-            .map(|b| Bytes::copy_from_slice(&b.data))
+            .map(|b| Bytes::from(b.data))
             .unwrap_or_default();
         let ok = out.exit_code.is_success();
         let reverted = out.exit_code == REVERTED;
@@ -110,7 +109,7 @@ fn measured<T>(
 /// Turns a kernel result into a child; fatal errors stop the parent.
 fn settle(result: KResult<CallOutcome>, used: i64) -> KResult<Child> {
     match result {
-        Ok(out) => Ok(Child::from_outcome(&out, used)),
+        Ok(out) => Ok(Child::from_outcome(out, used)),
         Err(ExecutionError::Fatal(e)) => Err(ExecutionError::Fatal(e)),
         // Out of gas, depth, funds, a refused op: the call fails and the caller goes on.
         Err(_) => Ok(Child::failed(used)),
@@ -124,12 +123,11 @@ pub(crate) fn call(
     synced: &mut i64,
 ) -> KResult<()> {
     let limit = inputs.gas_limit;
+    // The calldata's one copy: it moves into the child's parameters from here.
     let input = match &inputs.input {
-        CallInput::Bytes(b) => b.clone(),
-        CallInput::SharedBuffer(range) if range.is_empty() => Bytes::new(),
-        CallInput::SharedBuffer(range) => {
-            Bytes::copy_from_slice(&interp.memory.global_slice(range.clone()))
-        }
+        CallInput::Bytes(b) => b.to_vec(),
+        CallInput::SharedBuffer(range) if range.is_empty() => Vec::new(),
+        CallInput::SharedBuffer(range) => interp.memory.global_slice(range.clone()).to_vec(),
     };
     sync_before_child(host.kernel, interp, limit, synced)?;
     let child = dispatch_call(host, &inputs, input)?;
@@ -139,7 +137,7 @@ pub(crate) fn call(
     Ok(())
 }
 
-fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -> KResult<Child> {
+fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Vec<u8>) -> KResult<Child> {
     let kernel = &mut *host.kernel;
     if kernel.context().depth + 1 > MAX_CALL_DEPTH {
         return Ok(Child::failed(0));
@@ -210,9 +208,9 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
             let req = SendRequest {
                 to: to_eth(inputs.target_address).to_filecoin(),
                 method: if plain { METHOD_SEND } else { INVOKE_EVM },
-                params: (!plain).then(|| IpldBlock {
+                params: (!plain).then_some(IpldBlock {
                     codec: IPLD_RAW,
-                    data: input.to_vec(),
+                    data: input,
                 }),
                 value: transfer.map(u256_to_tokens).unwrap_or_default(),
                 gas_limit: Some(Gas::new(inputs.gas_limit)),
@@ -227,11 +225,11 @@ fn dispatch_call(host: &mut TandemHost<'_>, inputs: &CallInputs, input: Bytes) -
             };
             let params = DelegateParams {
                 code,
-                input: input.to_vec(),
                 caller: inputs.caller.into_array(),
                 value: inputs.value.get().to_be_bytes(),
+                input: &input,
             };
-            let data = fvm_ipld_encoding::to_vec(&params).map_err(|e| {
+            let data = params.encode().map_err(|e| {
                 ExecutionError::Fatal(anyhow::anyhow!("encoding delegate params: {e}"))
             })?;
             let caller = kernel.context().caller;

@@ -38,19 +38,30 @@ use crate::{calls, exit};
 /// Tandem-internal: run delegated code on the receiver's state.
 pub const METHOD_INVOKE_DELEGATE: u64 = 6;
 
-/// Parameters of [`METHOD_INVOKE_DELEGATE`].
+/// Parameters of [`METHOD_INVOKE_DELEGATE`]. The input is borrowed and comes last: the
+/// caller encodes it straight from its copy of the calldata, and the frame keeps the block's
+/// buffer and takes the input as a slice of it, so the calldata is copied once per call.
 #[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
-pub struct DelegateParams {
+pub struct DelegateParams<'a> {
     /// The state CID of the contract whose code runs.
     pub code: Cid,
-    #[serde(with = "strict_bytes")]
-    pub input: Vec<u8>,
     /// CALLER as the code sees it.
     #[serde(with = "strict_bytes")]
     pub caller: [u8; 20],
     /// CALLVALUE as the code sees it (big-endian).
     #[serde(with = "strict_bytes")]
     pub value: [u8; 32],
+    #[serde(borrow, with = "serde_bytes")]
+    pub input: &'a [u8],
+}
+
+impl DelegateParams<'_> {
+    /// DAG-CBOR, into a buffer sized for it (no regrowth copying the input again).
+    pub fn encode(&self) -> Result<Vec<u8>, fvm_ipld_encoding::Error> {
+        let mut out = Vec::with_capacity(self.input.len() + 128);
+        fvm_ipld_encoding::to_writer(&mut out, self)?;
+        Ok(out)
+    }
 }
 
 /// Runs every EVM contract (code CID [`BuiltinCode::Evm`]).
@@ -191,22 +202,27 @@ impl EvmRuntime {
                 }
             }
             METHOD_INVOKE_DELEGATE => {
-                let params: DelegateParams = match kernel
-                    .params()
-                    .and_then(|p| fvm_ipld_encoding::from_slice(&p.data).ok())
-                {
-                    Some(p) => p,
-                    None => return Ok(exit::bad_params("bad delegate params")),
+                // Moved, not copied: nothing reads the params after this.
+                let Some(block) = kernel.take_params() else {
+                    return Ok(exit::bad_params("bad delegate params"));
                 };
-                let loaded = self.code.load(kernel.store(), &params.code)?;
+                let Ok(params) = fvm_ipld_encoding::from_slice::<DelegateParams>(&block.data)
+                else {
+                    return Ok(exit::bad_params("bad delegate params"));
+                };
+                // The input borrows from the block: its place there, as a range.
+                let start = params.input.as_ptr() as usize - block.data.as_ptr() as usize;
+                let input = start..start + params.input.len();
+                let (code, caller, value) = (params.code, params.caller, params.value);
+                let loaded = self.code.load(kernel.store(), &code)?;
                 let loaded = self.follow_delegation(kernel, loaded)?;
                 FrameSpec {
                     code: loaded.code,
                     hash: Some(loaded.hash),
-                    input: Bytes::from(params.input),
-                    caller: Address::from(params.caller),
+                    input: Bytes::from(block.data).slice(input),
+                    caller: Address::from(caller),
                     target,
-                    value: U256::from_be_bytes(params.value),
+                    value: U256::from_be_bytes(value),
                     is_create: false,
                 }
             }
