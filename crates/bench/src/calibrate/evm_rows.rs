@@ -121,6 +121,21 @@ fn probes() -> Vec<EvmProbe> {
             n: 5_000,
         },
         EvmProbe {
+            name: "BALANCE of a contract and SELFBALANCE, in turn, warm",
+            body: |t| [push20(&t.empty), vec![0x31, POP, 0x47, POP]].concat(),
+            n: 5_000,
+        },
+        EvmProbe {
+            // 32 addresses (0x5eed0000 + counter % 32): more than a frame keeps looked up.
+            name: "BALANCE of 32 absent addresses in turn, mostly warm",
+            body: |_| {
+                vec![
+                    DUP1, 0x60, 0x20, 0x90, 0x06, 0x63, 0x5e, 0xed, 0x00, 0x00, 0x17, 0x31, POP,
+                ]
+            },
+            n: 5_000,
+        },
+        EvmProbe {
             name: "SLOAD of an absent slot, cold",
             body: |_| vec![DUP1, 0x54, POP],
             n: 1_000,
@@ -138,6 +153,19 @@ fn probes() -> Vec<EvmProbe> {
         EvmProbe {
             name: "CALL to a 16 KiB contract, warm",
             body: |t| call_with(push20(&t.large)),
+            n: 2_000,
+        },
+        EvmProbe {
+            // The input is copied into the child's parameters: once, not per layer.
+            name: "DELEGATECALL to a contract that stops, 4 KiB of input",
+            body: |t| {
+                [
+                    vec![PUSH0, PUSH0, 0x61, 0x10, 0x00, PUSH0],
+                    push20(&t.empty),
+                    vec![GAS, 0xf4, POP],
+                ]
+                .concat()
+            },
             n: 2_000,
         },
         EvmProbe {

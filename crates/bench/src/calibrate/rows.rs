@@ -99,6 +99,20 @@ const BLOCK_IMPORTS: &str = r#"(import "tandem_v1" "ipld_block_create" (func $cr
 const ACTOR_IMPORTS: &str = r#"(import "tandem_v1" "actor_resolve" (func $resolve (param i32 i32 i32) (result i32)))
   (import "tandem_v1" "send" (func $send (param i32 i32 i64 i32 i64 i64 i64 i64 i32) (result i32)))"#;
 
+/// `actor_resolve` and the probed syscall `$probed` (`name`, params `sig`, an i32 result).
+macro_rules! actor_imports {
+    ($name:literal, $sig:literal) => {
+        concat!(
+            r#"(import "tandem_v1" "actor_resolve" (func $resolve (param i32 i32 i32) (result i32)))
+  (import "tandem_v1" ""#,
+            $name,
+            r#"" (func $probed "#,
+            $sig,
+            " (result i32)))"
+        )
+    };
+}
+
 /// A fresh 32-byte key per iteration and message: the message nonce (msg_context at 0,
 /// nonce at 32) and the loop counter.
 const FRESH_KEY: &str = "(i64.store (i32.const 1024) (i64.load (i32.const 32)))
@@ -330,6 +344,56 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             ),
             2_000,
         ),
+        looped(
+            "self_balance",
+            Compute,
+            "call",
+            syscall(
+                r#"(import "tandem_v1" "self_balance" (func $sbal (param i32) (result i32)))"#,
+                String::new(),
+                "",
+                "(drop (call $sbal (i32.const 700)))",
+                1,
+            ),
+            4_000,
+        ),
+        looped(
+            "gas_available",
+            Compute,
+            "call",
+            syscall(
+                r#"(import "tandem_v1" "gas_available" (func $gas (param i32) (result i32)))"#,
+                String::new(),
+                "",
+                "(drop (call $gas (i32.const 700)))",
+                1,
+            ),
+            4_000,
+        ),
+        actor_probe(
+            "actor_balance, warm",
+            actor_imports!("actor_balance", "(param i64 i32)"),
+            "(i32.const 800)",
+            &account,
+        ),
+        actor_probe(
+            "actor_code_size, warm",
+            actor_imports!("actor_code_size", "(param i64 i32)"),
+            "(i32.const 800)",
+            &account,
+        ),
+        actor_probe(
+            "actor_code, warm",
+            actor_imports!("actor_code", "(param i64 i32 i32 i32)"),
+            "(i32.const 800) (i32.const 100) (i32.const 900)",
+            &account,
+        ),
+        actor_probe(
+            "actor_lookup_delegated, warm",
+            actor_imports!("actor_lookup_delegated", "(param i64 i32 i32 i32)"),
+            "(i32.const 800) (i32.const 100) (i32.const 900)",
+            &account,
+        ),
         fresh(send_probe(
             "send to an actor that traps: unreachable",
             &f.unreachable,
@@ -343,6 +407,27 @@ fn syscall_probes(f: &Fixtures) -> anyhow::Result<Vec<Probe>> {
             &f.empty,
         )),
     ])
+}
+
+/// `$probed` (see [`actor_imports`]) on the actor at `address`, whose ID is resolved once
+/// before the loop; `args` follow the ID.
+fn actor_probe(row: &'static str, imports: &'static str, args: &str, address: &[u8]) -> Probe {
+    looped(
+        row,
+        Kind::Compute,
+        "call",
+        syscall(
+            imports,
+            data(2048, address),
+            &format!(
+                "(drop (call $resolve (i32.const 2048) (i32.const {}) (i32.const 700)))",
+                address.len()
+            ),
+            &format!("(drop (call $probed (i64.load (i32.const 700)) {args}))"),
+            1,
+        ),
+        4_000,
+    )
 }
 
 /// Sends to `callee` with method 2 and no params, its exit code dropped.
