@@ -436,6 +436,11 @@ pub trait ActorOps {
     /// An actor's delegated (f4) address (`None` when it has none or does not exist); a
     /// cheaper `actor_info(id)?.delegated_address` for the EVM's per-frame address lookups.
     fn delegated_address(&mut self, id: ActorID) -> KResult<Option<Address>>;
+    /// An actor's code CID (`None` when it does not exist): `actor_info(id)?.code` without
+    /// copying the rest of the record.
+    fn actor_code(&mut self, id: ActorID) -> KResult<Option<Cid>> {
+        Ok(self.actor_info(id)?.map(|info| info.code))
+    }
     /// Marks an actor as accessed in this message and says whether this was the first access
     /// (a cold lookup, EIP-2929's rule for accounts). Journaled: a reverted frame forgets its
     /// accesses. Runtimes price lookups by it; the kernel itself charges nothing.

@@ -362,6 +362,10 @@ impl ActorOps for DefaultKernel<'_, '_> {
         Ok(self.state().delegated_address(id)?)
     }
 
+    fn actor_code(&mut self, id: ActorID) -> KResult<Option<Cid>> {
+        Ok(self.state().actor_ref(id)?.map(|a| a.code))
+    }
+
     fn touch_actor(&mut self, id: ActorID) -> bool {
         self.state().warm_actor(id)
     }

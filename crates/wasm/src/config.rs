@@ -116,27 +116,29 @@ pub mod prices {
     /// a `select` in a chain).
     pub const FLOAT_SIGN_FUEL: u8 = 38;
     pub const REINTERPRET_FUEL: u8 = 50;
-    /// `memory.fill`'s fixed part (it is a call into the runtime: ~3 ns for no bytes),
-    /// besides its per-byte price: 4 gas. `memory.copy`, `memory.init`, `data.drop`,
+    /// `memory.fill`'s fixed part (it is a call into the runtime: ~3 ns for no bytes on the
+    /// Xeon, 10.4–10.8 ns on the eighteenth session's AMD EPYC, 2.4–2.7× the rate at 4 gas),
+    /// besides its per-byte price: 7 gas. `memory.copy`, `memory.init`, `data.drop`,
     /// `table.fill` and `table.get` measured within 2× at the simple operator's price.
-    pub const MEMORY_FILL_FUEL: u8 = 100;
+    pub const MEMORY_FILL_FUEL: u8 = 175;
     /// Table operations that call into the runtime, their fixed part: `elem.drop` and
     /// `table.init` (~6.5 ns, even with nothing to copy: found by the fuzzer's slowest
     /// module, a loop of `elem.drop` at ~28 ns per gas), `table.copy` (~0.8–3.2 ns) and
     /// `table.set` (~1–1.7 ns): 7 / 7 / 3 / 1 gas. On the seventeenth session's AMD EPYC
     /// `elem.drop` and `table.init` of nothing took 10–24 ns (the wasm fuzzer's slowest
     /// module, a loop of `memory.size; elem.drop; br_if`, ran 3.0 ns per gas), more than one
-    /// operator's fuel can buy: both also get the fuel pad below, 27.6 gas in all.
+    /// operator's fuel can buy: both also get the fuel pad below, 38 gas in all.
     pub const ELEM_DROP_FUEL: u8 = 175;
     pub const TABLE_INIT_FUEL: u8 = 175;
     pub const TABLE_COPY_FUEL: u8 = 75;
     pub const TABLE_SET_FUEL: u8 = 25;
     /// `memory.grow` is a call into the runtime (~18–22 ns even for no pages or a refused
-    /// growth, which never reach the limiter), more than one operator may cost (255 units).
-    /// The compiled module gets this many units more before every `memory.grow` (and every
-    /// `elem.drop` and `table.init`), as operators that cost fuel and compute nothing
-    /// (`rewrite.rs`): 20.6 gas more, 30.8 in all for `memory.grow`.
-    pub const RUNTIME_CALL_PAD_FUEL: u32 = 2 * (3 + 255);
+    /// growth, which never reach the limiter, on the Xeon; 47–49 ns on the eighteenth
+    /// session's AMD EPYC, 2.1–2.4× the rate at 30.8 gas), more than one operator may cost
+    /// (255 units). The compiled module gets this many units more before every `memory.grow`
+    /// (and every `elem.drop` and `table.init`), as operators that cost fuel and compute
+    /// nothing (`rewrite.rs`): 31 gas more, 41.2 in all for `memory.grow`, 38 for the other two.
+    pub const RUNTIME_CALL_PAD_FUEL: u32 = 3 * (3 + 255);
     /// Division and remainder, and square roots, measured in dependent chains. The fourth
     /// session's machine: i64 div/rem ~3.4–4.0 ns, f64.div ~5.1 ns, f32.sqrt ~5.5 ns,
     /// f64.sqrt ~6.8 ns at a common rate of 0.68 ns/gas. The tenth's (an AVX-512 CPU,
@@ -196,11 +198,12 @@ pub mod prices {
     /// Growing linear memory, per byte, initial memory included, in two tiers (see
     /// [`RESIDENT_MEMORY`](super::RESIDENT_MEMORY)). The cost is not the growth itself but
     /// what the pool does with the pages: the first 256 KiB of a slot stay mapped and are
-    /// reset with `memset` (~0.5 µs per 64 KiB page on the reference machine), the rest is
+    /// reset with `memset` (a touched 64 KiB page measured 1.5-2.1 µs in all, instantiation
+    /// and reset, on the reference machines: 26 milligas a byte, 1,704 gas a page), the rest is
     /// given back to the kernel after every instance, so each 4 KiB page of it is faulted in
     /// and zeroed again when touched (~24 µs per 64 KiB). The runtime cannot see which pages
     /// an instance touches, so every byte is priced as touched.
-    pub const MEMORY_BYTE_RESIDENT: Gas = Gas::from_milligas(20);
+    pub const MEMORY_BYTE_RESIDENT: Gas = Gas::from_milligas(26);
     pub const MEMORY_BYTE: Gas = Gas::from_milligas(500);
     /// Growing a table, per element, initial table included. wasmtime initialises tables
     /// lazily: a fresh instance's table measured ~0.2–0.6 ns per element (the calibration's
@@ -519,8 +522,8 @@ pub fn engine_config_hash(engine: &Engine) -> String {
     let mut h = std::hash::SipHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     // 4: modules are compiled with the host's exports (`rewrite.rs`); 5: and with fuel pads
-    // before `memory.grow`; 6: and before `elem.drop` and `table.init`.
-    "tandem-wasm/6".hash(&mut h);
+    // before `memory.grow`; 6: and before `elem.drop` and `table.init`; 7: pads of three.
+    "tandem-wasm/7".hash(&mut h);
     (
         MAX_WASM_STACK,
         prices::MILLIGAS_PER_FUEL,

@@ -136,9 +136,10 @@ pub fn prepare(wasm: &[u8], info: &ModuleInfo) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Two `f64.const 0; f64.sqrt; drop` (`config::prices::RUNTIME_CALL_PAD_FUEL` units).
-const FUEL_PAD: [u8; 22] = [
-    0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a,
+/// Three `f64.const 0; f64.sqrt; drop` (`config::prices::RUNTIME_CALL_PAD_FUEL` units).
+const FUEL_PAD: [u8; 33] = [
+    0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x9f, 0x1a, 0x44, 0, 0,
+    0, 0, 0, 0, 0, 0, 0x9f, 0x1a,
 ];
 
 /// The operators that get a [`FUEL_PAD`] before them: calls into the runtime worth more fuel

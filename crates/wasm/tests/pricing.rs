@@ -126,6 +126,20 @@ fn out_of_line_operators_and_br_table_pay_for_their_time() {
         let g = gas_per_op(&repeated("operator", body, "", 1), 1_000);
         assert!(g >= floor, "{body}: {g} gas per op");
     }
+    // The same two calls into the runtime on the eighteenth session's AMD EPYC: `memory.fill`
+    // of nothing 10.4–10.8 ns, a refused `memory.grow` 47–49 ns, 2.1–2.7× its common rate
+    // (0.63–0.71 ns per gas). Each at least three-quarters of its nanoseconds in gas (within 2×
+    // at the fastest common rate seen, 0.63); the old prices gave ~6.4 and ~33 gas.
+    for (body, floor) in [
+        (
+            "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
+            0.75 * 10.4,
+        ),
+        ("(drop (memory.grow (i32.const 100000)))", 0.75 * 47.0),
+    ] {
+        let g = gas_per_op(&repeated("operator", body, "", 1), 1_000);
+        assert!(g >= floor, "{body}: {g} gas per op");
+    }
     // Table operations that call into the runtime: ~6.5 ns for `elem.drop` (the fuzzer's
     // slowest module looped on it at ~28 ns per gas) and `table.init` of nothing on an Intel
     // Xeon; 10–24 ns on the seventeenth session's AMD EPYC (the fuzzer's slowest looped on

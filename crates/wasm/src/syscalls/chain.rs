@@ -186,8 +186,19 @@ pub fn link(l: &mut super::SyscallTable<'_>) -> wasmtime::Result<()> {
         "actor_code",
         |mut c: Caller<'_, Host>, id: u64, buf: u32, cap: u32, out: u32| {
             syscall(&mut c, |c| {
-                let info = actor_info(c, id)?;
-                write_buf(c, buf, cap, out, &info.code.to_bytes())
+                charge_lookup(c, id)?;
+                let code = c
+                    .data_mut()
+                    .kernel()
+                    .actor_code(id)?
+                    .ok_or(ErrorNumber::NotFound)?;
+                // Encoded on the stack: the longest CID of a 64-byte digest fits in 128 bytes.
+                let mut bytes = [0u8; 128];
+                let mut rest = &mut bytes[..];
+                code.write_bytes(&mut rest)
+                    .map_err(|_| ErrorNumber::IllegalArgument)?;
+                let len = 128 - rest.len();
+                write_buf(c, buf, cap, out, &bytes[..len])
             })
         },
     )?;
