@@ -128,9 +128,11 @@ fn out_of_line_operators_and_br_table_pay_for_their_time() {
     }
     // The same two calls into the runtime on the eighteenth session's AMD EPYC: `memory.fill`
     // of nothing 10.4–10.8 ns, a refused `memory.grow` 47–49 ns, 2.1–2.7× its common rate
-    // (0.63–0.71 ns per gas). Each at least three-quarters of its nanoseconds in gas (within 2×
-    // at the fastest common rate seen, 0.63); the old prices gave ~6.4 and ~33 gas.
+    // (0.63–0.71 ns per gas); and a syscall's round trip (`msg_context` 36–54 ns, the others
+    // 25–68). Each at least three-quarters of its nanoseconds in gas (within 2× at the fastest
+    // common rate seen, 0.63); the old prices gave ~6.4, ~33 and ~33 gas.
     for (body, floor) in [
+        ("(drop (call $ctx (i32.const 0)))", 0.75 * 48.0),
         (
             "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
             0.75 * 10.4,
