@@ -165,6 +165,20 @@ impl EvmRuntime {
         let ctx = kernel.context();
         let (receiver, caller_id, origin_id, method) =
             (ctx.receiver, ctx.caller, ctx.origin, ctx.method);
+        // Delegated code runs only in a frame a delegate call entered, and such a frame runs
+        // nothing else: method 6 names the code to run, so a message sent with it would let
+        // anyone run any code on this contract's storage.
+        if ctx.delegated != (method == METHOD_INVOKE_DELEGATE) {
+            return Ok(InvokeReturn::exit(
+                ExitCode::USR_FORBIDDEN,
+                Some(IpldBlock {
+                    codec: IPLD_RAW,
+                    data:
+                        b"method 6 runs delegated code: only a DELEGATECALL or CALLCODE enters it"
+                            .to_vec(),
+                }),
+            ));
+        }
         let value = tokens_to_u256(&ctx.value_received);
         let target = from_eth(eth_address_of(kernel, receiver)?);
         let spec = match method {
@@ -210,16 +224,27 @@ impl EvmRuntime {
                 else {
                     return Ok(exit::bad_params("bad delegate params"));
                 };
-                // The input borrows from the block: its place there, as a range.
-                let start = params.input.as_ptr() as usize - block.data.as_ptr() as usize;
-                let input = start..start + params.input.len();
+                // The input borrows from the block: its place there, as a range (a decoder
+                // may hand an empty input from elsewhere: then it is copied, not sliced).
+                let len = params.input.len();
+                let start = (params.input.as_ptr() as usize)
+                    .checked_sub(block.data.as_ptr() as usize)
+                    .filter(|start| start.saturating_add(len) <= block.data.len());
+                let copied = match start {
+                    Some(_) => Vec::new(),
+                    None => params.input.to_vec(),
+                };
                 let (code, caller, value) = (params.code, params.caller, params.value);
+                let input = match start {
+                    Some(start) => Bytes::from(block.data).slice(start..start + len),
+                    None => Bytes::from(copied),
+                };
                 let loaded = self.code.load(kernel.store(), &code)?;
                 let loaded = self.follow_delegation(kernel, loaded)?;
                 FrameSpec {
                     code: loaded.code,
                     hash: Some(loaded.hash),
-                    input: Bytes::from(block.data).slice(input),
+                    input,
                     caller: Address::from(caller),
                     target,
                     value: U256::from_be_bytes(value),

@@ -90,3 +90,61 @@ fn call_actor_moves_value_and_reports_exit_codes() {
     let r = chain.send(0, fwd, vec![1, 2, 3], U256::ZERO);
     assert!(r.output.starts_with(b"callActor"));
 }
+
+/// The ID of the actor at an Ethereum address.
+fn id_of(chain: &mut Chain, addr: alloy_primitives::Address) -> u64 {
+    chain
+        .exec
+        .machine
+        .state
+        .lookup_id(&tandem_vm::eth::EthAddress(addr.into_array()).to_filecoin())
+        .unwrap()
+        .unwrap()
+}
+
+/// Method 6 runs delegated code on the receiver's storage: only a DELEGATECALL may enter a
+/// frame that way. Sent from outside (here through the call-actor precompile, with code
+/// that writes slot 0), it would let anyone run any code against any contract's storage.
+#[test]
+fn delegated_code_runs_only_through_a_delegate_call() {
+    let mut chain = Chain::new(2);
+    let fwd = chain.deploy(0, &forwarder(), &[]);
+    // The victim's runtime code: STOP; its slot 0 stays 0 unless someone else's code runs.
+    let victim = chain.deploy(0, &tandem_evm::initcode::deploying(&[0x00]), &[]);
+    // SSTORE(0, 0x66)
+    let evil = chain.deploy(
+        0,
+        &tandem_evm::initcode::deploying(&[0x60, 0x66, 0x5f, 0x55, 0x00]),
+        &[],
+    );
+    let (victim_id, evil_id) = (id_of(&mut chain, victim), id_of(&mut chain, evil));
+    let evil_code = chain
+        .exec
+        .machine
+        .state
+        .get_actor(evil_id)
+        .unwrap()
+        .unwrap()
+        .state;
+    let params = tandem_evm::runtime::DelegateParams {
+        code: evil_code,
+        caller: [0x11; 20],
+        value: [0; 32],
+        input: &[],
+    }
+    .encode()
+    .unwrap();
+    let call = callActorCall {
+        actorId: victim_id,
+        method: tandem_evm::runtime::METHOD_INVOKE_DELEGATE,
+        value: U256::ZERO,
+        flags: 0,
+        codec: 0x71,
+        params: Bytes::from(params),
+    };
+    let r = chain.send(0, fwd, call.abi_encode(), U256::ZERO);
+    assert!(r.success, "{:?}", r.failure);
+    let (exit, _, _) = decode(&r.output);
+    assert_ne!(exit, I256::ZERO, "a sent method 6 must be refused");
+    assert_eq!(chain.storage(victim, U256::ZERO), U256::ZERO);
+}

@@ -177,6 +177,7 @@ impl<'m> CallManager<'m> {
                     nonce: cm.origin.nonce,
                     read_only,
                     code,
+                    delegated: false,
                     depth,
                     // Past the check above, a constructor here is sent by Init.
                     creator: creator.filter(|_| req.method == METHOD_CONSTRUCTOR),
@@ -225,6 +226,7 @@ impl<'m> CallManager<'m> {
                     nonce: cm.origin.nonce,
                     read_only: req.read_only || caller_read_only,
                     code: req.code,
+                    delegated: true,
                     depth,
                     creator: None,
                 },
@@ -281,6 +283,7 @@ impl<'m> CallManager<'m> {
                     nonce: cm.origin.nonce,
                     read_only: false,
                     code: req.code,
+                    delegated: false,
                     depth,
                     creator: None,
                 },

@@ -75,6 +75,11 @@ pub struct InvocationContext {
     pub read_only: bool,
     /// The code running in this frame (differs from the receiver's for delegate calls).
     pub code: Cid,
+    /// Entered by a delegate call (the EVM's DELEGATECALL and CALLCODE): another actor's code
+    /// runs on the receiver's state. Only the VM sets it, so a runtime can refuse its
+    /// delegate method to every other caller (a message that could name the code to run
+    /// would let anyone rewrite any contract's storage).
+    pub delegated: bool,
     /// 0 for the top-level frame.
     pub depth: u32,
     /// In a constructor that Init runs during Exec (or Exec4, Create2): the actor that
