@@ -19,12 +19,15 @@ const TOKEN: &str = include_str!("../../harness/fixtures/corpus/erc20/src/Token.
 /// The most a transfer to an existing holder may cost the native build (whole message). It
 /// was 41,782 before events were written in place, mapping slots went to the slot syscalls
 /// as bytes and params were read in one syscall, 41,196 before `balances[to] += v` passed
-/// its slot as bytes too (`slot_reuse.rs`); the EVM build's is 33,710 here.
-const TRANSFER_GAS_CEILING: u64 = 41_160;
+/// its slot as bytes too (`slot_reuse.rs`); the EVM build's is 33,710 here. Raised by the
+/// eighteenth session's prices (a syscall 40 gas, not 30; the first 256 KiB of memory 0.026
+/// gas a byte, not 0.02): the same code cost 41,578 then.
+const TRANSFER_GAS_CEILING: u64 = 41_680;
 
 /// The most `transferFrom` may cost the native build: with a one-entry map-slot memo the
 /// allowance's two slots were hashed twice each (48,322 + two `crypto_hash`es, ~1,340 gas).
-const TRANSFER_FROM_GAS_CEILING: u64 = 48_400;
+/// 48,756 under the eighteenth session's prices.
+const TRANSFER_FROM_GAS_CEILING: u64 = 48_850;
 
 /// Operators of each defined function (index past the imports), with their fuel classes.
 #[derive(Default, Debug, Clone, Copy)]
