@@ -39,8 +39,8 @@ use crate::{calls, exit};
 pub const METHOD_INVOKE_DELEGATE: u64 = 6;
 
 /// Parameters of [`METHOD_INVOKE_DELEGATE`]. The input is borrowed and comes last: the
-/// caller encodes it straight from its copy of the calldata, and the frame keeps the block's
-/// buffer and takes the input as a slice of it, so the calldata is copied once per call.
+/// caller encodes it from its copy of the calldata (the one copy besides it), and the frame
+/// keeps the block's buffer and takes the input as a slice of it, not a copy.
 #[derive(Debug, Clone, Serialize_tuple, Deserialize_tuple)]
 pub struct DelegateParams<'a> {
     /// The state CID of the contract whose code runs.
