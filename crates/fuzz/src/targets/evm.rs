@@ -114,27 +114,36 @@ fn valid_opcode(rng: &mut StdRng) -> u8 {
     rng.random_range(lo..=hi)
 }
 
+/// Pushes `bytes` as a number: the shortest PUSH (PUSH0 for zero).
+pub(crate) fn push_bytes(code: &mut Vec<u8>, bytes: &[u8]) {
+    let bytes = match bytes.iter().position(|b| *b != 0) {
+        Some(i) => &bytes[i..],
+        None => &[][..],
+    };
+    code.push(0x5f + bytes.len() as u8); // PUSH0 for no bytes
+    code.extend_from_slice(bytes);
+}
+
+/// Writes `bytes` into memory from offset `at` with PUSH32/MSTORE.
+pub(crate) fn store_in_memory(code: &mut Vec<u8>, bytes: &[u8], at: u64) {
+    for (i, chunk) in bytes.chunks(32).enumerate() {
+        let mut w = [0u8; 32];
+        w[..chunk.len()].copy_from_slice(chunk);
+        code.push(0x7f);
+        code.extend_from_slice(&w);
+        push_bytes(code, &(at + 32 * i as u64).to_be_bytes());
+        code.push(0x52);
+    }
+}
+
 struct Gen<'a> {
     rng: &'a mut StdRng,
     pool: &'a [[u8; 20]],
 }
 
 impl Gen<'_> {
-    fn push_bytes(&mut self, code: &mut Vec<u8>, bytes: &[u8]) {
-        let bytes = match bytes.iter().position(|b| *b != 0) {
-            Some(i) => &bytes[i..],
-            None => &[][..],
-        };
-        if bytes.is_empty() {
-            code.push(0x5f); // PUSH0
-        } else {
-            code.push(0x5f + bytes.len() as u8);
-            code.extend_from_slice(bytes);
-        }
-    }
-
     fn push(&mut self, code: &mut Vec<u8>, v: u64) {
-        self.push_bytes(code, &v.to_be_bytes());
+        push_bytes(code, &v.to_be_bytes());
     }
 
     /// An interesting word: small numbers, offsets, keys, addresses, extremes.
@@ -154,7 +163,7 @@ impl Gen<'_> {
             }
             5 | 6 => {
                 let a = *pick(self.rng, self.pool);
-                self.push_bytes(code, &a)
+                push_bytes(code, &a)
             }
             7 => {
                 let mut w = [0u8; 32];
@@ -180,19 +189,7 @@ impl Gen<'_> {
 
     fn address(&mut self, code: &mut Vec<u8>) {
         let a = *pick(self.rng, self.pool);
-        self.push_bytes(code, &a);
-    }
-
-    /// Writes `bytes` into memory from offset 0 with PUSH32/MSTORE.
-    fn store_in_memory(&mut self, code: &mut Vec<u8>, bytes: &[u8]) {
-        for (i, chunk) in bytes.chunks(32).enumerate() {
-            let mut w = [0u8; 32];
-            w[..chunk.len()].copy_from_slice(chunk);
-            code.push(0x7f);
-            code.extend_from_slice(&w);
-            self.push(code, 32 * i as u64);
-            code.push(0x52);
-        }
+        push_bytes(code, &a);
     }
 
     fn code(&mut self, depth: u32) -> Vec<u8> {
@@ -255,7 +252,7 @@ impl Gen<'_> {
                     } else {
                         child
                     };
-                    self.store_in_memory(&mut code, &init);
+                    store_in_memory(&mut code, &init, 0);
                     let create2 = self.rng.random_bool(0.4);
                     if create2 {
                         self.small(&mut code, 3); // salt
@@ -561,12 +558,16 @@ fn run_tandem(
 /// The 256 hashes before block [`NUMBER`] as the node holds them, with the values of the
 /// state tests' convention (`keccak256(decimal n)`) that revm's empty database answers: so
 /// Tandem's BLOCKHASH takes the node's path (a window) and still agrees with revm.
+/// Computed once per process: a clone shares them.
 fn state_test_hashes() -> BlockHashes {
-    let first = NUMBER - tandem_vm::kernel::BLOCK_HASH_HISTORY;
-    let hashes: Vec<[u8; 32]> = (first..NUMBER)
-        .map(|n| alloy_primitives::keccak256(n.to_string().as_bytes()).0)
-        .collect();
-    BlockHashes::new(first, hashes)
+    static HASHES: std::sync::LazyLock<BlockHashes> = std::sync::LazyLock::new(|| {
+        let first = NUMBER - tandem_vm::kernel::BLOCK_HASH_HISTORY;
+        let hashes: Vec<[u8; 32]> = (first..NUMBER)
+            .map(|n| alloy_primitives::keccak256(n.to_string().as_bytes()).0)
+            .collect();
+        BlockHashes::new(first, hashes)
+    });
+    HASHES.clone()
 }
 
 type RevmEvm = revm::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>;
@@ -771,6 +772,8 @@ pub fn check_with(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) {
 /// Each transaction's gas and its time on Tandem and on plain revm.
 #[derive(Debug, Clone, Copy)]
 pub struct TxTiming {
+    /// The transaction's place in the case.
+    pub tx: usize,
     pub gas_used: u64,
     pub tandem: Duration,
     pub revm: Duration,
@@ -808,8 +811,10 @@ pub fn check_timed(evm: &Arc<EvmRuntime>, case: &Case, stats: &mut Stats) -> Vec
     revm_out
         .iter()
         .zip(tandem_times.iter().zip(&revm_times))
-        .filter_map(|(outcome, (tandem, revm))| match outcome {
+        .enumerate()
+        .filter_map(|(tx, (outcome, (tandem, revm)))| match outcome {
             Outcome::Applied { gas_used, .. } => Some(TxTiming {
+                tx,
                 gas_used: *gas_used,
                 tandem: *tandem,
                 revm: *revm,

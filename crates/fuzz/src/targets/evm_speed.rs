@@ -17,7 +17,10 @@ use rand::rngs::StdRng;
 use tandem_evm::EvmRuntime;
 use tandem_evm::initcode::deploying;
 
-use super::evm::{CONTRACTS, Case, SENDERS, Tx, TxTiming, check_timed, describe};
+use super::evm::{
+    CONTRACTS, Case, SENDERS, Tx, TxTiming, check_timed, describe, push_bytes as push,
+    store_in_memory,
+};
 use crate::{SLOWEST_MIN_GAS, Slowest, Stats, Target, pick};
 
 /// The loop's counter lives in memory word 0; snippets write memory only from here up.
@@ -31,15 +34,6 @@ const FRESH_BASE: [u8; 20] = [
 ];
 /// A looping contract's balance: enough for a value transfer in every iteration.
 const LOOPER_BALANCE: u128 = 1_000_000_000_000_000_000;
-
-fn push(code: &mut Vec<u8>, bytes: &[u8]) {
-    let bytes = match bytes.iter().position(|b| *b != 0) {
-        Some(i) => &bytes[i..],
-        None => &[][..],
-    };
-    code.push(0x5f + bytes.len() as u8); // PUSH0 for no bytes
-    code.extend_from_slice(bytes);
-}
 
 fn push_u64(code: &mut Vec<u8>, v: u64) {
     push(code, &v.to_be_bytes());
@@ -221,14 +215,7 @@ impl SpeedGen<'_> {
         } else {
             Vec::new()
         };
-        for (i, chunk) in init.chunks(32).enumerate() {
-            let mut w = [0u8; 32];
-            w[..chunk.len()].copy_from_slice(chunk);
-            code.push(0x7f);
-            code.extend_from_slice(&w);
-            push_u64(&mut code, INIT_AT + 32 * i as u64);
-            code.push(0x52);
-        }
+        store_in_memory(&mut code, &init, INIT_AT);
         let head = code.len() as u64;
         code.push(0x5b); // JUMPDEST
         counter(&mut code);
@@ -361,7 +348,7 @@ impl Target for EvmSpeedTarget {
                 ns_per_gas: tandem,
                 peer_ns_per_gas: Some(revm),
                 gas,
-                message: format!("transaction {index}"),
+                message: format!("transaction {}", timings[index].tx),
                 iteration: stats.iteration,
                 module: describe(&case).into_bytes(),
             });
